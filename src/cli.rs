@@ -1,0 +1,82 @@
+//! Command-line interface (clap). Commands turn these into their own settings once.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(name = "quire", version, about = "Committee papers and statutory returns from validated YAML and Markdown, typeset by an embedded Typst")]
+#[command(after_help = "Exit status: 0 success, 1 invalid input, 2 usage or internal error.")]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct Global {
+    /// The project folder (holding quire.yaml); default: the nearest one above the current folder
+    #[arg(long, global = true, value_name = "DIR")]
+    pub project: Option<PathBuf>,
+    /// Print only errors
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Print more detail (timings, inputs)
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+    /// How to print diagnostics
+    #[arg(long, global = true, value_enum, default_value_t = DiagFormat::Human)]
+    pub diagnostic_format: DiagFormat,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DiagFormat {
+    /// Source excerpts with carets and help lines
+    Human,
+    /// One line per problem: file:line:col: error[CODE]: message
+    Short,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Validate and typeset documents into PDFs
+    Build(BuildArgs),
+    /// Validate documents and report every problem, without typesetting
+    Check(CheckArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct BuildArgs {
+    /// Documents to build (folder names under content/); default: all
+    pub documents: Vec<String>,
+    /// Output folder (default: out/ in the project)
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// PDF standard to conform to (repeatable), e.g. a-2b, ua-1
+    #[arg(long = "pdf-standard", value_name = "STANDARD")]
+    pub pdf_standard: Vec<PdfStandardArg>,
+    /// Worker threads (default: one per core)
+    #[arg(long, short = 'j', value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Also write the generated Typst sources and data next to each PDF (for debugging layouts)
+    #[arg(long)]
+    pub keep_sources: bool,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PdfStandardArg {
+    #[value(name = "a-2b")]
+    A2b,
+    #[value(name = "a-2a")]
+    A2a,
+    #[value(name = "a-3b")]
+    A3b,
+    #[value(name = "ua-1")]
+    Ua1,
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// Documents to check (folder names under content/); default: all
+    pub documents: Vec<String>,
+}

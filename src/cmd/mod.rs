@@ -1,0 +1,61 @@
+//! One module per subcommand, each with a `run` that returns the exit status.
+//! Shared here: opening the project and printing diagnostics.
+
+pub mod build;
+pub mod check;
+
+use crate::cli::{DiagFormat, Global};
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::project::{self, Project};
+use crate::source::SourceMap;
+use std::process::ExitCode;
+
+/// Exit statuses: documented in the README and `--help`.
+pub const OK: u8 = 0;
+pub const INVALID: u8 = 1;
+pub const INTERNAL: u8 = 2;
+
+pub fn exit(code: u8) -> ExitCode {
+    ExitCode::from(code)
+}
+
+/// Renders diagnostics in the chosen format.
+pub fn render(diags: &Diagnostics, sources: &SourceMap, format: DiagFormat, quiet: bool) -> String {
+    let mut out = String::new();
+    for d in &diags.items {
+        if quiet && d.severity == crate::diag::Severity::Warning {
+            continue;
+        }
+        match format {
+            DiagFormat::Human => {
+                out.push_str(&d.render(sources));
+            }
+            DiagFormat::Short => out.push_str(&d.render_short(sources)),
+        }
+    }
+    out
+}
+
+/// Opens the project; on failure prints why and returns the exit status.
+pub fn open(global: &Global) -> Result<Project, ExitCode> {
+    let root = match project::find_root(global.project.as_deref()) {
+        Ok(r) => r,
+        Err(d) => {
+            eprint!("{}", Diagnostic::render(&d, &SourceMap::new()));
+            return Err(exit(INVALID));
+        }
+    };
+    let mut sources = SourceMap::new();
+    let mut diags = Diagnostics::default();
+    let project = project::open(&root, &mut sources, &mut diags);
+    eprint!("{}", render(&diags, &sources, global.diagnostic_format, global.quiet));
+    match project {
+        Some(p) if !diags.has_errors() => Ok(p),
+        _ => Err(exit(INVALID)),
+    }
+}
+
+pub fn summary_line(errors: usize, warnings: usize) -> String {
+    let plural = |n: usize, w: &str| if n == 1 { format!("{n} {w}") } else { format!("{n} {w}s") };
+    format!("{}, {}", plural(errors, "error"), plural(warnings, "warning"))
+}

@@ -1,0 +1,274 @@
+//! Diagnostics: what went wrong, where, and how to fix it.
+//!
+//! Stage: shared. Every problem quire reports — YAML syntax, a typo'd key, a score
+//! that is not likelihood × impact, a template error, a Typst error in a layout — is
+//! a [`Diagnostic`] with a stable [`Code`], rendered like rustc/typst via
+//! codespan-reporting: `error[Q0004]: …`, `file:line:col`, the source line with a
+//! caret, and `help:` lines. Stages push into a [`Diagnostics`] list and keep going;
+//! the command decides the exit status from the worst severity at the end.
+
+use crate::source::{SourceMap, Span};
+use codespan_reporting::diagnostic as cs;
+use codespan_reporting::term;
+
+macro_rules! codes {
+    ($($variant:ident = $code:literal, $desc:literal;)*) => {
+        /// Stable diagnostic codes. Never renumber: users search for them.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Code { $($variant,)* }
+
+        impl Code {
+            /// Every code, in order.
+            pub const ALL: &'static [Code] = &[$(Code::$variant,)*];
+
+            /// The code as printed, e.g. `Q0004`.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Code::$variant => $code,)* }
+            }
+
+            /// One line saying what the code means (listed in docs/diagnostics.md).
+            pub fn description(self) -> &'static str {
+                match self { $(Code::$variant => $desc,)* }
+            }
+        }
+    };
+}
+
+codes! {
+    Io = "Q0001", "a file could not be read or written";
+    YamlSyntax = "Q0002", "the YAML is not well formed";
+    DuplicateKey = "Q0003", "a key appears twice in the same mapping";
+    UnknownKey = "Q0004", "a key that this kind of document does not have (often a typo)";
+    MissingField = "Q0005", "a required field is missing";
+    WrongType = "Q0006", "a value has the wrong type (for example text where a number is expected)";
+    InvalidValue = "Q0007", "a value is not one of those allowed";
+    InvalidDate = "Q0008", "a date that cannot be read or does not exist";
+    Template = "Q0009", "a template expression in Markdown failed (syntax or undefined name)";
+    Markdown = "Q0010", "Markdown that quire cannot typeset";
+    MissingFile = "Q0011", "a referenced file does not exist or is outside the project";
+    Project = "Q0012", "the project (quire.yaml) could not be found or read";
+    Typst = "Q0013", "the Typst layout failed to compile";
+    Layout = "Q0014", "the requested layout or layout version does not exist";
+    DuplicateId = "Q0020", "two items share an id that must be unique";
+    ScoreMismatch = "Q0021", "a written risk score is not likelihood × impact";
+    OutOfScale = "Q0022", "a value lies outside the declared scale";
+    TargetWorse = "Q0023", "a target score is worse than the current score";
+    EmptyOwner = "Q0024", "an owner is missing or empty";
+    UnknownReference = "Q0025", "a reference to a risk, register, KPI or update that does not exist";
+    PreviousSnapshot = "Q0026", "the previous snapshot of a register is missing or invalid";
+    Overdue = "Q0027", "an action's planned completion date has passed";
+    NotOnScale = "Q0030", "a rating is not on the declared scale";
+    MissingSignOff = "Q0032", "a submitted update has no sign-off";
+    YearOrder = "Q0033", "years are out of order or repeated";
+    NegativeCount = "Q0034", "a count is negative";
+    FigureMismatch = "Q0035", "a typed total or variance differs from the computed one";
+    PublishedFigure = "Q0036", "a published figure differs from the computed one and is printed as published";
+    LockedChanged = "Q0037", "a submitted (locked) update was changed";
+    UnusedKpi = "Q0041", "a catalogue KPI is referenced by no action";
+    IdMismatch = "Q0042", "an id does not match its area or sub-theme";
+    TbcTarget = "Q0044", "a target still marked TBC after its milestone date";
+    MilestoneOrder = "Q0045", "a milestone falls before the baseline";
+    Output = "Q0050", "an output file could not be written";
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+#[derive(Clone, Debug)]
+pub struct Label {
+    pub span: Span,
+    pub message: String,
+}
+
+/// One problem, with where it is and how to fix it.
+#[derive(Clone, Debug)]
+pub struct Diagnostic {
+    pub code: Code,
+    pub severity: Severity,
+    pub message: String,
+    pub primary: Option<Label>,
+    pub secondary: Vec<Label>,
+    pub notes: Vec<String>,
+    pub help: Vec<String>,
+}
+
+impl Diagnostic {
+    pub fn error(code: Code, message: impl Into<String>) -> Self {
+        Diagnostic {
+            code,
+            severity: Severity::Error,
+            message: message.into(),
+            primary: None,
+            secondary: Vec::new(),
+            notes: Vec::new(),
+            help: Vec::new(),
+        }
+    }
+
+    pub fn warning(code: Code, message: impl Into<String>) -> Self {
+        Diagnostic { severity: Severity::Warning, ..Self::error(code, message) }
+    }
+
+    /// Points at the offending source, with a short label under the caret.
+    pub fn at(mut self, span: &Span, label: impl Into<String>) -> Self {
+        self.primary = Some(Label { span: span.clone(), message: label.into() });
+        self
+    }
+
+    /// Points at a second place that explains the first (e.g. the first definition).
+    pub fn also(mut self, span: &Span, label: impl Into<String>) -> Self {
+        self.secondary.push(Label { span: span.clone(), message: label.into() });
+        self
+    }
+
+    pub fn note(mut self, note: impl Into<String>) -> Self {
+        self.notes.push(note.into());
+        self
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help.push(help.into());
+        self
+    }
+
+    /// Renders the diagnostic as plain text, exactly as printed on a terminal.
+    pub fn render(&self, sources: &SourceMap) -> String {
+        let sev = match self.severity {
+            Severity::Error => cs::Severity::Error,
+            Severity::Warning => cs::Severity::Warning,
+        };
+        let mut labels = Vec::new();
+        if let Some(p) = &self.primary {
+            labels.push(
+                cs::Label::primary(p.span.file, clamp(sources, &p.span))
+                    .with_message(p.message.clone()),
+            );
+        }
+        for s in &self.secondary {
+            labels.push(
+                cs::Label::secondary(s.span.file, clamp(sources, &s.span))
+                    .with_message(s.message.clone()),
+            );
+        }
+        let mut notes = self.notes.clone();
+        notes.extend(self.help.iter().map(|h| format!("help: {h}")));
+        let d = cs::Diagnostic::new(sev)
+            .with_code(self.code.as_str())
+            .with_message(&self.message)
+            .with_labels(labels)
+            .with_notes(notes);
+        let config = term::Config::default();
+        term::emit_into_string(&config, sources.files(), &d)
+            .unwrap_or_else(|_| format!("{}[{}]: {}\n", sev_word(self.severity), self.code.as_str(), self.message))
+    }
+
+    /// One line: `file:line:col: error[Q0004]: message`.
+    pub fn render_short(&self, sources: &SourceMap) -> String {
+        let place = match &self.primary {
+            Some(l) => {
+                let (line, col) = sources.line_col(l.span.file, l.span.range.start);
+                format!("{}:{line}:{col}: ", sources.name(l.span.file))
+            }
+            None => String::new(),
+        };
+        format!("{place}{}[{}]: {}\n", sev_word(self.severity), self.code.as_str(), self.message)
+    }
+}
+
+fn sev_word(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    }
+}
+
+fn clamp(sources: &SourceMap, span: &Span) -> std::ops::Range<usize> {
+    let len = sources.text(span.file).len();
+    let start = span.range.start.min(len);
+    let end = span.range.end.clamp(start, len);
+    start..end
+}
+
+/// Diagnostics collected across a run.
+#[derive(Default, Debug)]
+pub struct Diagnostics {
+    pub items: Vec<Diagnostic>,
+}
+
+impl Diagnostics {
+    pub fn push(&mut self, d: Diagnostic) {
+        self.items.push(d);
+    }
+
+    pub fn extend(&mut self, other: Diagnostics) {
+        self.items.extend(other.items);
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.items.iter().any(|d| d.severity == Severity::Error)
+    }
+
+    pub fn error_count(&self) -> usize {
+        self.items.iter().filter(|d| d.severity == Severity::Error).count()
+    }
+
+    pub fn warning_count(&self) -> usize {
+        self.items.iter().filter(|d| d.severity == Severity::Warning).count()
+    }
+
+    /// Sorts by file and position so output is stable whatever order stages ran in.
+    pub fn sort(&mut self) {
+        self.items.sort_by(|a, b| {
+            let ka = a.primary.as_ref().map(|l| (l.span.file, l.span.range.start));
+            let kb = b.primary.as_ref().map(|l| (l.span.file, l.span.range.start));
+            ka.cmp(&kb)
+        });
+    }
+}
+
+/// "did you mean" for a misspelt key or id.
+pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let mut best: Option<(usize, &str)> = None;
+    for c in candidates {
+        let d = strsim::levenshtein(&word.to_lowercase(), &c.to_lowercase());
+        let limit = (c.len().max(word.len()) / 3).max(1);
+        if d <= limit && best.is_none_or(|(bd, _)| d < bd) {
+            best = Some((d, c));
+        }
+    }
+    best.map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn codes_are_unique_and_well_formed() {
+        let mut seen = HashSet::new();
+        for c in Code::ALL {
+            assert!(seen.insert(c.as_str()), "duplicate code {}", c.as_str());
+            assert!(c.as_str().starts_with('Q') && c.as_str().len() == 5);
+            assert!(!c.description().is_empty());
+        }
+    }
+
+    #[test]
+    fn docs_list_every_code() {
+        let docs = include_str!("../docs/diagnostics.md");
+        for c in Code::ALL {
+            let line = format!("| {} | {} |", c.as_str(), c.description());
+            assert!(docs.contains(&line), "docs/diagnostics.md lacks: {line}");
+        }
+    }
+
+    #[test]
+    fn suggests_near_keys() {
+        assert_eq!(did_you_mean("comittee", ["committee", "subject"]), Some("committee"));
+        assert_eq!(did_you_mean("zzz", ["committee", "subject"]), None);
+    }
+}

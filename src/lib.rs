@@ -1,0 +1,20 @@
+//! quire: committee papers and statutory returns from validated YAML and Markdown,
+//! typeset by an embedded Typst.
+//!
+//! The pipeline runs one way, one module per stage (see ARCHITECTURE.md):
+//! [`project`] (discover) → [`load`] → [`validate`] (into [`model`]) → [`render`]
+//! → [`typeset`] → [`write`]. [`pipeline`] strings them together for one
+//! document; [`cmd`] holds one module per subcommand.
+
+pub mod cli;
+pub mod cmd;
+pub mod diag;
+pub mod load;
+pub mod model;
+pub mod pipeline;
+pub mod project;
+pub mod render;
+pub mod source;
+pub mod typeset;
+pub mod validate;
+pub mod write;

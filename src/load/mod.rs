@@ -1,0 +1,94 @@
+//! Load: read files (YAML, Markdown) into the [`SourceMap`], confined to the project.
+//!
+//! Stage: load. The only module besides `write` and the Typst world that touches
+//! the file system for inputs. Paths are project-relative; anything that would
+//! resolve outside the project root (absolute paths, `..`, symlinks out) is refused.
+
+pub mod yaml;
+
+use crate::diag::{Code, Diagnostic};
+use crate::source::{FileId, SourceMap, Span};
+use std::path::{Component, Path, PathBuf};
+
+/// Largest input file quire reads (YAML or Markdown): 16 MiB.
+pub const MAX_INPUT: u64 = 16 * 1024 * 1024;
+
+/// Joins `rel` (as written by an author) to the folder `base`, refusing escapes.
+/// Both are project-relative; the result is normalised and project-relative.
+pub fn join_confined(base: &Path, rel: &str) -> Option<PathBuf> {
+    let p = Path::new(rel);
+    if p.is_absolute() {
+        return None;
+    }
+    let mut out: Vec<std::ffi::OsString> = Vec::new();
+    for c in base.join(p).components() {
+        match c {
+            Component::Normal(s) => out.push(s.to_os_string()),
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop()?;
+            }
+            _ => return None,
+        }
+    }
+    Some(out.iter().collect())
+}
+
+/// Display form of a project-relative path (forward slashes on every platform).
+pub fn display(rel: &Path) -> String {
+    rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
+}
+
+/// Reads a project-relative file into `sources`.
+pub fn read(root: &Path, rel: &Path, sources: &mut SourceMap) -> Result<FileId, Diagnostic> {
+    let full = root.join(rel);
+    let name = display(rel);
+    let inside = full.canonicalize().ok().zip(root.canonicalize().ok()).is_some_and(|(f, r)| f.starts_with(r));
+    if !inside && full.exists() {
+        return Err(Diagnostic::error(Code::MissingFile, format!("`{name}` resolves outside the project")).help("keep every input file inside the project folder"));
+    }
+    let meta = std::fs::metadata(&full).map_err(|e| io_diag(&name, &e))?;
+    if meta.len() > MAX_INPUT {
+        return Err(Diagnostic::error(Code::Io, format!("`{name}` is larger than 16 MiB")).help("split it into smaller files"));
+    }
+    let bytes = std::fs::read(&full).map_err(|e| io_diag(&name, &e))?;
+    let text = String::from_utf8(bytes).map_err(|_| Diagnostic::error(Code::Io, format!("`{name}` is not UTF-8 text")).help("save the file as UTF-8"))?;
+    let text = text.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(text);
+    Ok(sources.add(name, text))
+}
+
+fn io_diag(name: &str, e: &std::io::Error) -> Diagnostic {
+    let reason = match e.kind() {
+        std::io::ErrorKind::NotFound => "it does not exist".to_string(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        _ => e.to_string().to_lowercase(),
+    };
+    Diagnostic::error(Code::Io, format!("cannot read `{name}`: {reason}"))
+}
+
+/// Reads a file that a YAML value refers to (`at` is that value), relative to `base`.
+pub fn read_ref(root: &Path, base: &Path, rel: &str, at: &Span, sources: &mut SourceMap) -> Result<(FileId, PathBuf), Diagnostic> {
+    let Some(path) = join_confined(base, rel) else {
+        return Err(Diagnostic::error(Code::MissingFile, format!("`{rel}` points outside the project"))
+            .at(at, "not inside the project")
+            .help("use a path relative to this file that stays inside the project"));
+    };
+    if !root.join(&path).is_file() {
+        return Err(Diagnostic::error(Code::MissingFile, format!("`{}` does not exist", display(&path)))
+            .at(at, "file not found")
+            .help("check the file name; paths are relative to the folder of the file that names them"));
+    }
+    read(root, &path, sources).map(|f| (f, path)).map_err(|d| d.at(at, "named here"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn confines_paths() {
+        assert_eq!(join_confined(Path::new("content/p"), "../registers/r.yaml"), Some(PathBuf::from("content/registers/r.yaml")));
+        assert_eq!(join_confined(Path::new("content/p"), "../../../etc/passwd"), None);
+        assert_eq!(join_confined(Path::new("content/p"), "/etc/passwd"), None);
+    }
+}

@@ -1,0 +1,273 @@
+//! YAML → a spanned tree ([`Node`]), before any meaning is attached.
+//!
+//! Stage: load. serde-saphyr parses the text (duplicate keys are errors, alias
+//! expansion is bounded against "billion laughs" inputs) into a generic tree in
+//! which every value and key carries its byte span. Validation then walks this tree
+//! and collects every problem, instead of stopping at the first like a derived
+//! `Deserialize` would. No I/O here: the caller hands in text already in the
+//! [`SourceMap`](crate::source::SourceMap).
+
+use crate::diag::{Code, Diagnostic};
+use crate::source::{FileId, SourceMap, Span};
+use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_saphyr::{Location, Spanned};
+use std::fmt;
+
+/// A YAML value with the span it came from.
+#[derive(Clone, Debug)]
+pub struct Node {
+    pub kind: NodeKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub enum NodeKind {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    Seq(Vec<Node>),
+    Map(Vec<(Key, Node)>),
+}
+
+/// A mapping key and where it is written.
+#[derive(Clone, Debug)]
+pub struct Key {
+    pub name: String,
+    pub span: Span,
+}
+
+impl Node {
+    /// What the value is, in words, for "expected …, found …" messages.
+    pub fn describe(&self) -> &'static str {
+        match self.kind {
+            NodeKind::Null => "nothing",
+            NodeKind::Bool(_) => "a yes/no value",
+            NodeKind::Int(_) => "a whole number",
+            NodeKind::Float(_) => "a number",
+            NodeKind::Str(_) => "text",
+            NodeKind::Seq(_) => "a list",
+            NodeKind::Map(_) => "a mapping",
+        }
+    }
+
+    /// The value as plain JSON (for templates), without spans.
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::Value as J;
+        match &self.kind {
+            NodeKind::Null => J::Null,
+            NodeKind::Bool(b) => J::Bool(*b),
+            NodeKind::Int(i) => J::from(*i),
+            NodeKind::Float(f) => serde_json::Number::from_f64(*f).map_or(J::Null, J::Number),
+            NodeKind::Str(s) => J::String(s.clone()),
+            NodeKind::Seq(v) => J::Array(v.iter().map(Node::to_json).collect()),
+            NodeKind::Map(m) => J::Object(
+                m.iter().map(|(k, v)| (k.name.replace('-', "_"), v.to_json())).collect(),
+            ),
+        }
+    }
+}
+
+/// Parses `file`'s text into a tree, or a diagnostic pointing at the syntax error.
+pub fn parse(sources: &SourceMap, file: FileId) -> Result<Node, Diagnostic> {
+    let text = sources.text(file);
+    if text.trim().is_empty() {
+        return Ok(Node { kind: NodeKind::Map(Vec::new()), span: Span::new(file, 0..0) });
+    }
+    let mut limits = serde_saphyr::options::AliasLimits::default();
+    limits.max_total_replayed_events = 100_000;
+    limits.max_replay_stack_depth = 16;
+    limits.max_alias_expansions_per_anchor = 1_000;
+    let options = serde_saphyr::options! { with_snippet: false, alias_limits: limits };
+    match serde_saphyr::from_str_with_options::<Spanned<Raw>>(text, options) {
+        Ok(raw) => Ok(convert(sources, file, raw)),
+        Err(e) => {
+            let span = e
+                .location()
+                .map(|l| span_of(sources, file, &l))
+                .unwrap_or_else(|| Span::new(file, 0..0));
+            let message = clean_message(&e.to_string());
+            let (code, help) = if message.contains("duplicate mapping key") {
+                (Code::DuplicateKey, "each key may appear once in a mapping: remove or rename one of them")
+            } else {
+                (Code::YamlSyntax, "check indentation, and quote text that contains ': ' or starts with a special character")
+            };
+            let label = if code == Code::DuplicateKey { "repeated here" } else { "here" };
+            Err(Diagnostic::error(code, message).at(&span, label).help(help))
+        }
+    }
+}
+
+/// Strips serde-saphyr's own position prefix and its advice about its options.
+fn clean_message(raw: &str) -> String {
+    let mut m = raw.trim();
+    m = m.strip_prefix("error: ").unwrap_or(m);
+    if let Some(rest) = m.strip_prefix("line ") {
+        if let Some(i) = rest.find(": ") {
+            m = &rest[i + 2..];
+        }
+    }
+    let m = m.split(", set DuplicateKeyPolicy").next().unwrap_or(m);
+    let m = m.lines().next().unwrap_or(m);
+    let mut s = m.trim().to_string();
+    if let Some(first) = s.get(..1) {
+        s = first.to_lowercase() + &s[1..];
+    }
+    s
+}
+
+fn span_of(sources: &SourceMap, file: FileId, loc: &Location) -> Span {
+    let sp = loc.span();
+    match (sp.byte_offset(), sp.byte_len()) {
+        (Some(o), Some(l)) if o != u64::from(u32::MAX) => {
+            Span::new(file, o as usize..(o + l) as usize)
+        }
+        _ => {
+            let o = sources.offset_of(file, loc.line() as usize, loc.column() as usize);
+            let len = sp.len() as usize;
+            let text = sources.text(file);
+            let end = text[o.min(text.len())..]
+                .char_indices()
+                .nth(len)
+                .map_or(text.len(), |(i, _)| o + i);
+            Span::new(file, o..end)
+        }
+    }
+}
+
+fn convert(sources: &SourceMap, file: FileId, raw: Spanned<Raw>) -> Node {
+    let span = span_of(sources, file, &raw.referenced);
+    let kind = match raw.value {
+        Raw::Null => NodeKind::Null,
+        Raw::Bool(b) => NodeKind::Bool(b),
+        Raw::Int(i) => NodeKind::Int(i),
+        Raw::Float(f) => NodeKind::Float(f),
+        Raw::Str(s) => NodeKind::Str(s),
+        Raw::Seq(v) => NodeKind::Seq(v.into_iter().map(|n| convert(sources, file, n)).collect()),
+        Raw::Map(m) => NodeKind::Map(
+            m.into_iter()
+                .map(|(k, v)| {
+                    let key = Key { span: span_of(sources, file, &k.referenced), name: k.value };
+                    (key, convert(sources, file, v))
+                })
+                .collect(),
+        ),
+    };
+    Node { kind, span }
+}
+
+/// The shape serde-saphyr fills in; converted to [`Node`] with byte spans.
+enum Raw {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    Seq(Vec<Spanned<Raw>>),
+    Map(Vec<(Spanned<String>, Spanned<Raw>)>),
+}
+
+struct RawVisitor;
+
+impl<'de> Visitor<'de> for RawVisitor {
+    type Value = Raw;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any YAML value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Raw, E> {
+        Ok(Raw::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Raw, E> {
+        Ok(Raw::Int(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Raw, E> {
+        Ok(i64::try_from(v).map_or(Raw::Float(v as f64), Raw::Int))
+    }
+    fn visit_i128<E>(self, v: i128) -> Result<Raw, E> {
+        Ok(i64::try_from(v).map_or(Raw::Float(v as f64), Raw::Int))
+    }
+    fn visit_u128<E>(self, v: u128) -> Result<Raw, E> {
+        Ok(i64::try_from(v).map_or(Raw::Float(v as f64), Raw::Int))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Raw, E> {
+        Ok(Raw::Float(v))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Raw, E> {
+        Ok(Raw::Str(v.to_string()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Raw, E> {
+        Ok(Raw::Str(v))
+    }
+    fn visit_unit<E>(self) -> Result<Raw, E> {
+        Ok(Raw::Null)
+    }
+    fn visit_none<E>(self) -> Result<Raw, E> {
+        Ok(Raw::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Raw, D::Error> {
+        d.deserialize_any(RawVisitor)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Raw, A::Error> {
+        let mut v = Vec::new();
+        while let Some(x) = a.next_element()? {
+            v.push(x);
+        }
+        Ok(Raw::Seq(v))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Raw, A::Error> {
+        let mut v = Vec::new();
+        while let Some((k, x)) = a.next_entry()? {
+            v.push((k, x));
+        }
+        Ok(Raw::Map(v))
+    }
+}
+
+impl<'de> Deserialize<'de> for Raw {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Raw, D::Error> {
+        d.deserialize_any(RawVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> (SourceMap, Result<Node, Diagnostic>) {
+        let mut sm = SourceMap::new();
+        let id = sm.add("t.yaml", text);
+        let r = parse(&sm, id);
+        (sm, r)
+    }
+
+    #[test]
+    fn spans_point_at_values() {
+        let (sm, r) = load("a: 1\nb:\n  - x\n");
+        let n = r.unwrap();
+        let NodeKind::Map(m) = &n.kind else { panic!() };
+        let NodeKind::Seq(s) = &m[1].1.kind else { panic!() };
+        assert_eq!(sm.line_col(0, s[0].span.range.start), (3, 5));
+        assert_eq!(sm.line_col(0, m[1].0.span.range.start), (2, 1));
+    }
+
+    #[test]
+    fn duplicate_keys_are_errors() {
+        let (sm, r) = load("a: 1\nb: 2\na: 3\n");
+        let d = r.unwrap_err();
+        assert_eq!(d.code, Code::DuplicateKey);
+        assert_eq!(d.message, "duplicate mapping key: a");
+        assert_eq!(sm.line_col(0, d.primary.unwrap().span.range.start), (3, 1));
+    }
+
+    #[test]
+    fn alias_bombs_are_refused() {
+        let mut s = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 0..8 {
+            let prev = if i == 0 { "a".to_string() } else { format!("l{}", i - 1) };
+            s.push_str(&format!("l{i}: &l{i} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"));
+        }
+        let (_, r) = load(&s);
+        assert!(r.is_err());
+    }
+}

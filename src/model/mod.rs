@@ -1,0 +1,77 @@
+//! The typed, validated models of everything quire builds.
+//!
+//! Stage: model (the output of validate, the input of render). Values that later
+//! checks must point back at keep their source span in [`Sp`]. These types are only
+//! constructed by [`crate::validate`]; once built they are known to be consistent.
+
+pub mod dates;
+pub mod paper;
+pub mod risk;
+
+pub use dates::AsWritten;
+
+use crate::source::Span;
+use serde::{Serialize, Serializer};
+
+/// A value with the span of the YAML it was read from. Serializes as the bare value.
+#[derive(Clone, Debug)]
+pub struct Sp<T> {
+    pub value: T,
+    pub span: Span,
+}
+
+impl<T> Sp<T> {
+    pub fn new(value: T, span: Span) -> Self {
+        Sp { value, span }
+    }
+}
+
+impl<T: Serialize> Serialize for Sp<T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.value.serialize(s)
+    }
+}
+
+/// Project-wide settings from `quire.yaml`.
+#[derive(Clone, Debug, Serialize)]
+pub struct Settings {
+    pub organisation: String,
+    pub short_name: Option<String>,
+    pub classification: String,
+    pub language: String,
+    pub paper_size: String,
+    pub financial_year_style: YearStyle,
+    pub negative_money: NegativeStyle,
+    pub no_data: String,
+    pub risk_scheme: Option<risk::Scheme>,
+}
+
+#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum YearStyle {
+    Dash,
+    Slash,
+}
+
+#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum NegativeStyle {
+    Brackets,
+    Minus,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            organisation: String::new(),
+            short_name: None,
+            classification: "Unrestricted".into(),
+            language: "en-GB".into(),
+            paper_size: "a4".into(),
+            financial_year_style: YearStyle::Dash,
+            negative_money: NegativeStyle::Brackets,
+            no_data: "no data".into(),
+            risk_scheme: None,
+        }
+    }
+}

@@ -1,0 +1,86 @@
+//! A committee paper: the cover sheet, narrative, contacts and appendices.
+
+use super::Sp;
+use crate::source::FileId;
+use chrono::NaiveDate;
+use serde::Serialize;
+
+/// A layout and the version a document was published with (`committee-report@1`).
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct LayoutRef {
+    pub name: String,
+    pub version: u32,
+}
+
+impl LayoutRef {
+    /// The file that holds this layout version, relative to the project root.
+    pub fn path(&self) -> String {
+        format!("layouts/{}-v{}.typ", self.name, self.version)
+    }
+
+    pub fn label(&self) -> String {
+        format!("{}@{}", self.name, self.version)
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Person {
+    pub name: String,
+    pub role: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Contact {
+    pub label: String,
+    pub name: String,
+    pub title: String,
+    pub telephone: Option<String>,
+    pub email: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct BackgroundDoc {
+    pub title: String,
+    pub url: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub enum AppendixKind {
+    Register { name: Sp<String>, since: Option<String> },
+    Markdown { path: Sp<String> },
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Appendix {
+    pub title: String,
+    pub kind: AppendixKind,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Paper {
+    /// The folder name under `content/`: the paper's stable id and output name.
+    pub id: String,
+    #[serde(skip)]
+    pub file: FileId,
+    pub layout: Sp<LayoutRef>,
+    pub committee: String,
+    pub meeting_date: NaiveDate,
+    pub subject: String,
+    pub decision_number: Option<String>,
+    pub key_decision: bool,
+    pub classification: String,
+    pub from: Vec<Person>,
+    pub to: String,
+    pub past_pathway: String,
+    pub future_pathway: String,
+    pub electoral_divisions: Vec<String>,
+    pub summary: Sp<String>,
+    pub recommendations: Vec<Sp<String>>,
+    /// Narrative files, relative to the paper folder, in order.
+    pub narrative: Vec<Sp<String>>,
+    /// Register name → path relative to the paper folder.
+    pub registers: Vec<(Sp<String>, Sp<String>)>,
+    pub contacts: Vec<Contact>,
+    pub background: Vec<BackgroundDoc>,
+    pub appendices: Vec<Appendix>,
+}

@@ -1,0 +1,179 @@
+//! One document through the stages: load → validate → render (→ typeset → write).
+//!
+//! Commands call [`prepare`] (everything up to the virtual files Typst needs) and
+//! then, for `build`, [`crate::typeset`] and [`crate::write`]. Each document gets
+//! its own [`SourceMap`] and diagnostics so documents can build in parallel.
+
+use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::load::{self, yaml};
+use crate::model::paper::AppendixKind;
+use crate::model::risk::{Register, Scheme};
+use crate::project::{DocKind, Document, Project};
+use crate::render::{self, PaperRegister, Rendered};
+use crate::source::{SourceMap, Span};
+use crate::validate;
+use std::path::{Path, PathBuf};
+
+/// A document ready to typeset (or the reasons it is not).
+pub struct Prepared {
+    pub sources: SourceMap,
+    pub diags: Diagnostics,
+    pub rendered: Option<Rendered>,
+    /// Project-relative input files read, in order (for the manifest).
+    pub inputs: Vec<PathBuf>,
+    /// The layout reference, e.g. `committee-report@1`.
+    pub layout: Option<String>,
+}
+
+pub fn prepare(project: &Project, doc: &Document) -> Prepared {
+    let mut p = Prepared { sources: SourceMap::new(), diags: Diagnostics::default(), rendered: None, inputs: Vec::new(), layout: None };
+    match doc.kind {
+        DocKind::Paper => prepare_paper(project, doc, &mut p),
+    }
+    p.diags.sort();
+    p
+}
+
+fn parse_file(root: &Path, rel: &Path, p: &mut Prepared) -> Option<(usize, yaml::Node)> {
+    let file = match load::read(root, rel, &mut p.sources) {
+        Ok(f) => f,
+        Err(d) => {
+            p.diags.push(d);
+            return None;
+        }
+    };
+    p.inputs.push(rel.to_path_buf());
+    match yaml::parse(&p.sources, file) {
+        Ok(n) => Some((file, n)),
+        Err(d) => {
+            p.diags.push(d);
+            None
+        }
+    }
+}
+
+fn load_register(project: &Project, base: &Path, rel: &str, at: &Span, scheme: &Scheme, p: &mut Prepared) -> Option<(Register, PathBuf)> {
+    let (file, path) = match load::read_ref(&project.root, base, rel, at, &mut p.sources) {
+        Ok(x) => x,
+        Err(d) => {
+            p.diags.push(d);
+            return None;
+        }
+    };
+    p.inputs.push(path.clone());
+    let node = match yaml::parse(&p.sources, file) {
+        Ok(n) => n,
+        Err(d) => {
+            p.diags.push(d);
+            return None;
+        }
+    };
+    validate::risk::register(file, &node, scheme, &mut p.diags).map(|r| (r, path))
+}
+
+fn check_layout(project: &Project, layout: &crate::model::Sp<crate::model::paper::LayoutRef>, p: &mut Prepared) {
+    let path = layout.value.path();
+    if project.root.join(&path).is_file() {
+        p.inputs.push(PathBuf::from(&path));
+        return;
+    }
+    let prefix = format!("{}-v", layout.value.name);
+    let mut versions: Vec<String> = std::fs::read_dir(project.root.join("layouts"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let n = e.file_name().to_string_lossy().to_string();
+            n.strip_prefix(&prefix).and_then(|v| v.strip_suffix(".typ")).map(|v| format!("{}@{v}", layout.value.name))
+        })
+        .collect();
+    versions.sort();
+    let help = if versions.is_empty() {
+        format!("no version of `{}` exists in layouts/; the layouts quire ships are: committee-report, safety-valve, app-report", layout.value.name)
+    } else {
+        format!("available: {}; to regenerate a historical paper exactly, restore `{path}` from the archive", versions.join(", "))
+    };
+    p.diags.push(
+        Diagnostic::error(Code::Layout, format!("layout `{}` is not in this project (expected `{path}`)", layout.value.label()))
+            .at(&layout.span, "layout version requested here")
+            .help(help),
+    );
+}
+
+fn prepare_paper(project: &Project, doc: &Document, p: &mut Prepared) {
+    let rel = doc.dir.join(DocKind::Paper.file_name());
+    let Some((file, node)) = parse_file(&project.root, &rel, p) else { return };
+    let Some(paper) = validate::paper::paper(&doc.id, file, &node, &project.settings, &mut p.diags) else { return };
+    validate::paper::check_references(&paper, &mut p.diags);
+    check_layout(project, &paper.layout, p);
+    p.layout = Some(paper.layout.value.label());
+    let scheme = project.settings.risk_scheme.clone().unwrap_or_else(Scheme::default_5x5);
+
+    let mut registers = Vec::new();
+    for (name, path) in &paper.registers {
+        let Some((reg, reg_path)) = load_register(project, &doc.dir, &path.value, &path.span, &scheme, p) else { continue };
+        let previous = match &reg.previous {
+            Some(prev) => {
+                let base = reg_path.parent().unwrap_or(Path::new("")).to_path_buf();
+                let errors_before = p.diags.error_count();
+                let loaded = load_register(project, &base, &prev.value, &prev.span, &scheme, p);
+                if loaded.is_none() || p.diags.error_count() > errors_before {
+                    p.diags.push(
+                        Diagnostic::error(Code::PreviousSnapshot, format!("the previous snapshot `{}` could not be used", prev.value))
+                            .at(&prev.span, "named here")
+                            .help("fix the snapshot, or remove `previous` (direction of travel is then shown as unknown)"),
+                    );
+                }
+                loaded.map(|(r, _)| r)
+            }
+            None => None,
+        };
+        registers.push(PaperRegister { name: name.value.clone(), register: reg, previous });
+    }
+
+    // Narrative: the listed files, or every .md in the folder in name order.
+    let mut narrative = Vec::new();
+    let files: Vec<(String, Option<Span>)> = if paper.narrative.is_empty() {
+        let mut names: Vec<String> = std::fs::read_dir(project.root.join(&doc.dir))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().to_string())
+            .filter(|n| n.ends_with(".md") && !paper.appendices.iter().any(|a| matches!(&a.kind, AppendixKind::Markdown { path } if path.value == *n)))
+            .collect();
+        names.sort();
+        names.into_iter().map(|n| (n, None)).collect()
+    } else {
+        paper.narrative.iter().map(|n| (n.value.clone(), Some(n.span.clone()))).collect()
+    };
+    for (name, span) in files {
+        let at = span.unwrap_or_else(|| Span::new(file, 0..0));
+        match load::read_ref(&project.root, &doc.dir, &name, &at, &mut p.sources) {
+            Ok((f, path)) => {
+                p.inputs.push(path);
+                narrative.push(f);
+            }
+            Err(d) => p.diags.push(d),
+        }
+    }
+    let mut appendix_files = Vec::new();
+    for (i, a) in paper.appendices.iter().enumerate() {
+        if let AppendixKind::Markdown { path } = &a.kind {
+            match load::read_ref(&project.root, &doc.dir, &path.value, &path.span, &mut p.sources) {
+                Ok((f, rel)) => {
+                    p.inputs.push(rel);
+                    appendix_files.push((i, f));
+                }
+                Err(d) => p.diags.push(d),
+            }
+        }
+    }
+    if p.diags.has_errors() {
+        return;
+    }
+    let paper_json = node.to_json();
+    let rendered = render::paper(&paper, paper_json, &registers, &narrative, &appendix_files, &project.settings, &p.sources, &mut p.diags);
+    if !p.diags.has_errors() {
+        p.rendered = Some(rendered);
+    }
+}

@@ -1,0 +1,54 @@
+//! The one path by which author text reaches Typst source.
+//!
+//! Stage: render. Every string that came from YAML or Markdown and ends up in a
+//! generated `.typ` file goes through [`str_lit`] (a Typst string literal) or
+//! [`text`] (that literal embedded in markup as `#"…";`). Inside a string literal
+//! only `\` and `"` are special, so escaping those two and every control character
+//! is complete: `#`, `$`, `@`, `<`, `[`, `//` and the rest are inert there. The
+//! trailing `;` ends the embedded expression, so no following character can turn
+//! the string into a method call or a function argument. Structured data never
+//! goes through here at all: it reaches layouts as JSON.
+
+use std::fmt::Write;
+
+/// A Typst string literal holding exactly `s`.
+pub fn str_lit(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() || c == '\u{2028}' || c == '\u{2029}' => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Author text placed in markup: shown literally, never interpreted.
+pub fn text(s: &str) -> String {
+    if s.is_empty() {
+        return String::new();
+    }
+    format!("#{};", str_lit(s))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_only_what_string_literals_need() {
+        assert_eq!(str_lit(r#"a"b\c"#), r#""a\"b\\c""#);
+        assert_eq!(str_lit("x\ny"), r#""x\ny""#);
+        assert_eq!(str_lit("\u{0}"), r#""\u{0}""#);
+        assert_eq!(text("#read(\"/etc/passwd\")"), r##"#"#read(\"/etc/passwd\")";"##);
+    }
+}

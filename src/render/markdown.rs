@@ -1,0 +1,308 @@
+//! Markdown (after templating) → Typst markup, with every text run escaped.
+//!
+//! Stage: render. pulldown-cmark gives events; this module turns them into calls
+//! of Typst's own functions (`heading`, `emph`, `list`, `table`, …) and of the
+//! layout's helpers (`L.para` numbers body paragraphs). Text, link targets and
+//! code all go through [`escape`](super::escape); raw HTML is shown as text. The
+//! only thing an author can cause is a generated block, via a marker that
+//! [`template`](super::template) functions emit, and those are checked here.
+
+use super::escape::{str_lit, text};
+use pulldown_cmark::{Alignment, CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use std::collections::HashMap;
+
+/// How top-level paragraphs are set.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Body narrative: top-level paragraphs are numbered (1.1, 1.2 …) by `L.para`.
+    Numbered,
+    /// Plain blocks (summaries, appendices, cells).
+    Plain,
+    /// A single inline run: a lone paragraph is unwrapped.
+    Inline,
+}
+
+pub const BLOCK_MARKER: &str = "quire:block:";
+
+/// A problem found while converting (a bad generated-block marker).
+#[derive(Debug, PartialEq)]
+pub struct MdError {
+    pub offset: usize,
+    pub message: String,
+}
+
+pub fn options() -> Options {
+    Options::ENABLE_TABLES | Options::ENABLE_FOOTNOTES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_SMART_PUNCTUATION | Options::ENABLE_TASKLISTS
+}
+
+/// Converts Markdown to Typst markup. `blocks` is the number of generated blocks
+/// available to markers (`<!--quire:block:N-->`).
+pub fn to_typst(src: &str, mode: Mode, blocks: usize) -> (String, Vec<MdError>) {
+    let mut r = Renderer { out: String::new(), stack: Vec::new(), mode, blocks, errors: Vec::new(), footnotes: HashMap::new(), fn_target: None, table_head: false, cell_count: 0, code: None };
+    for (ev, range) in Parser::new_ext(src, options()).into_offset_iter() {
+        r.event(ev, range.start);
+    }
+    let mut out = std::mem::take(&mut r.out);
+    // Footnote references were emitted as placeholders; definitions usually follow them.
+    for (label, body) in &r.footnotes {
+        out = out.replace(&placeholder(label), &format!("#footnote[{}];", body.trim()));
+    }
+    while let Some(start) = out.find("\u{0}FN:") {
+        let end = out[start + 4..].find('\u{0}').map_or(out.len(), |e| start + 5 + e);
+        out.replace_range(start..end, "");
+    }
+    if mode == Mode::Inline {
+        let t = out.trim();
+        if let Some(inner) = t.strip_prefix("#par[").and_then(|s| s.strip_suffix(']')) {
+            if !inner.contains("#par[") {
+                return (inner.to_string(), r.errors);
+            }
+        }
+    }
+    (out, r.errors)
+}
+
+fn placeholder(label: &str) -> String {
+    // NUL cannot reach the output otherwise: escape.rs writes it as \u{0}.
+    format!("\u{0}FN:{}\u{0}", label.replace('\u{0}', ""))
+}
+
+#[derive(PartialEq)]
+enum Frame {
+    Para { top: bool },
+    Heading,
+    List,
+    Item,
+    Quote,
+    Emph,
+    Strong,
+    Strike,
+    Link,
+    Table,
+    Head,
+    Row,
+    Cell,
+    Footnote,
+    Other,
+}
+
+struct Renderer {
+    out: String,
+    stack: Vec<Frame>,
+    mode: Mode,
+    blocks: usize,
+    errors: Vec<MdError>,
+    footnotes: HashMap<String, String>,
+    fn_target: Option<(String, String)>,
+    table_head: bool,
+    cell_count: usize,
+    code: Option<String>,
+}
+
+impl Renderer {
+    fn at_top(&self) -> bool {
+        self.stack.is_empty()
+    }
+
+    fn push(&mut self, s: &str) {
+        self.out.push_str(s);
+    }
+
+    fn event(&mut self, ev: Event, offset: usize) {
+        match ev {
+            Event::Start(tag) => self.start(tag),
+            Event::End(tag) => self.end(tag),
+            Event::Text(t) if self.code.is_some() => {
+                if let Some(c) = self.code.as_mut() {
+                    c.push_str(&t);
+                }
+            }
+            Event::Text(t) => {
+                let s = text(&t);
+                self.push(&s);
+            }
+            Event::Code(c) => {
+                let s = format!("#raw({});", str_lit(&c));
+                self.push(&s);
+            }
+            Event::Html(h) | Event::InlineHtml(h) => self.html(&h, offset),
+            Event::FootnoteReference(label) => {
+                let p = placeholder(&label);
+                self.push(&p);
+            }
+            Event::SoftBreak => self.push(" "),
+            Event::HardBreak => self.push("#linebreak();"),
+            Event::Rule => self.push("\n#line(length: 100%)\n"),
+            Event::TaskListMarker(done) => self.push(if done { "☑ " } else { "☐ " }),
+            Event::InlineMath(m) | Event::DisplayMath(m) => {
+                let s = text(&m);
+                self.push(&s);
+            }
+        }
+    }
+
+    fn html(&mut self, h: &str, offset: usize) {
+        let trimmed = h.trim();
+        if let Some(n) = trimmed.strip_prefix("<!--").and_then(|s| s.strip_suffix("-->")).map(str::trim).and_then(|s| s.strip_prefix(BLOCK_MARKER)) {
+            match n.parse::<usize>() {
+                Ok(i) if i < self.blocks => {
+                    let s = format!("\n#L.generated(data, md, data.generated.at({i}))\n");
+                    self.push(&s);
+                }
+                _ => self.errors.push(MdError { offset, message: format!("`{trimmed}` is reserved for blocks that quire generates") }),
+            }
+            return;
+        }
+        if trimmed.starts_with("<!--") {
+            return; // an author's comment: not printed
+        }
+        let s = text(h);
+        self.push(&s);
+    }
+
+    fn start(&mut self, tag: Tag) {
+        match tag {
+            Tag::Paragraph => {
+                let top = self.at_top();
+                if top && self.mode == Mode::Numbered {
+                    self.push("#L.para[");
+                } else if self.stack.last() == Some(&Frame::Item) || self.stack.last() == Some(&Frame::Footnote) {
+                    self.push("#block(spacing: 0.65em)[");
+                } else {
+                    self.push("#par[");
+                }
+                self.stack.push(Frame::Para { top });
+            }
+            Tag::Heading { level, .. } => {
+                let n = match level {
+                    HeadingLevel::H1 => 1,
+                    HeadingLevel::H2 => 2,
+                    HeadingLevel::H3 => 3,
+                    _ => 4,
+                };
+                let s = format!("\n#heading(level: {n})[");
+                self.push(&s);
+                self.stack.push(Frame::Heading);
+            }
+            Tag::BlockQuote(_) => {
+                self.push("\n#quote(block: true)[");
+                self.stack.push(Frame::Quote);
+            }
+            Tag::CodeBlock(kind) => {
+                let lang = match kind {
+                    CodeBlockKind::Fenced(l) if !l.is_empty() => format!("lang: {}, ", str_lit(&l)),
+                    _ => String::new(),
+                };
+                let s = format!("\n#raw(block: true, {lang}");
+                self.push(&s);
+                self.stack.push(Frame::Other);
+                self.code = Some(String::new());
+            }
+            Tag::List(start) => {
+                let s = match start {
+                    Some(n) => format!("\n#enum(start: {n}, "),
+                    None => "\n#list(".to_string(),
+                };
+                self.push(&s);
+                self.stack.push(Frame::List);
+            }
+            Tag::Item => {
+                self.push("[");
+                self.stack.push(Frame::Item);
+            }
+            Tag::FootnoteDefinition(label) => {
+                let saved = std::mem::take(&mut self.out);
+                self.fn_target = Some((label.to_string(), saved));
+                self.stack.push(Frame::Footnote);
+            }
+            Tag::Table(aligns) => {
+                let a: Vec<&str> = aligns
+                    .iter()
+                    .map(|a| match a {
+                        Alignment::Right => "right",
+                        Alignment::Center => "center",
+                        _ => "left",
+                    })
+                    .collect();
+                let s = format!("\n#L.md-table(data.meta, columns: {}, align: ({},), ", aligns.len(), a.join(", "));
+                self.push(&s);
+                self.stack.push(Frame::Table);
+            }
+            Tag::TableHead => {
+                self.table_head = true;
+                self.cell_count = 0;
+                self.push("header: (");
+                self.stack.push(Frame::Head);
+            }
+            Tag::TableRow => {
+                self.push("(");
+                self.stack.push(Frame::Row);
+            }
+            Tag::TableCell => {
+                self.push("[");
+                self.cell_count += 1;
+                self.stack.push(Frame::Cell);
+            }
+            Tag::Emphasis => {
+                self.push("#emph[");
+                self.stack.push(Frame::Emph);
+            }
+            Tag::Strong => {
+                self.push("#strong[");
+                self.stack.push(Frame::Strong);
+            }
+            Tag::Strikethrough => {
+                self.push("#strike[");
+                self.stack.push(Frame::Strike);
+            }
+            Tag::Link { dest_url, .. } => {
+                let s = format!("#link({})[", str_lit(&dest_url));
+                self.push(&s);
+                self.stack.push(Frame::Link);
+            }
+            Tag::Image { dest_url, .. } => {
+                // Images are not fetched: show the alt text and the address.
+                let s = format!("#emph[{}", text(&format!("[image: {dest_url}] ")));
+                self.push(&s);
+                self.stack.push(Frame::Emph);
+            }
+            _ => self.stack.push(Frame::Other),
+        }
+    }
+
+    fn end(&mut self, tag: TagEnd) {
+        let frame = self.stack.pop();
+        match tag {
+            TagEnd::Paragraph => {
+                self.push("]");
+                if matches!(frame, Some(Frame::Para { .. })) {
+                    self.push("\n\n");
+                }
+            }
+            TagEnd::Heading(_) => self.push("]\n"),
+            TagEnd::BlockQuote(_) => self.push("]\n"),
+            TagEnd::CodeBlock => {
+                let code = self.code.take().unwrap_or_default();
+                let s = format!("{})\n", str_lit(&code));
+                self.push(&s);
+            }
+            TagEnd::List(_) => self.push(")\n"),
+            TagEnd::Item => self.push("], "),
+            TagEnd::FootnoteDefinition => {
+                if let Some((label, saved)) = self.fn_target.take() {
+                    let body = std::mem::replace(&mut self.out, saved);
+                    self.footnotes.insert(label, body);
+                }
+            }
+            TagEnd::Table => self.push(")\n"),
+            TagEnd::TableHead => {
+                self.table_head = false;
+                self.push("), rows: (");
+            }
+            TagEnd::TableRow => self.push("), "),
+            TagEnd::TableCell => self.push("], "),
+            TagEnd::Emphasis | TagEnd::Strong | TagEnd::Strikethrough | TagEnd::Link | TagEnd::Image => self.push("]"),
+            _ => {}
+        }
+    }
+}

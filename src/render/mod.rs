@@ -1,0 +1,241 @@
+//! Render: validated models → what the embedded Typst compiles.
+//!
+//! Stage: render. Produces three virtual files per document: `data.json` (the
+//! view model; layouts read every figure from it), `content.typ` (narrative and
+//! other Markdown turned into Typst markup by [`markdown`], text escaped by
+//! [`escape`]) and `main.typ` (three lines that call the layout). Templates
+//! ([`template`]) run first, with the data in scope. No I/O here.
+
+pub mod escape;
+pub mod format;
+pub mod markdown;
+pub mod template;
+pub mod view;
+
+use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::model::Settings;
+use crate::model::dates::long_date;
+use crate::model::paper::{AppendixKind, Paper};
+use crate::model::risk::Register;
+use crate::source::{FileId, SourceMap, Span};
+use escape::str_lit;
+use markdown::Mode;
+use serde_json::{Value as Json, json};
+use std::sync::{Arc, Mutex};
+
+/// The virtual files handed to the typesetter.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    pub main: String,
+    pub content: String,
+    pub data: String,
+    /// PDF metadata, also used for the deterministic PDF id and timestamp.
+    pub title: String,
+    pub date: chrono::NaiveDate,
+}
+
+/// Where a piece of Markdown came from, so errors point at it.
+#[derive(Clone)]
+pub enum Origin {
+    /// A whole file (a narrative `.md`): template offsets map exactly.
+    File(FileId),
+    /// A YAML scalar: errors point at the value.
+    Value(Span),
+}
+
+/// Runs templates then Markdown → Typst for one piece of text, reporting problems.
+pub struct MdRenderer<'a> {
+    pub scope: template::Scope,
+    pub sources: &'a SourceMap,
+    pub diags: &'a mut Diagnostics,
+}
+
+impl MdRenderer<'_> {
+    pub fn render(&mut self, src: &str, origin: &Origin, mode: Mode, allow_blocks: bool) -> String {
+        let name = match origin {
+            Origin::File(f) => self.sources.name(*f).to_string(),
+            Origin::Value(s) => self.sources.name(s.file).to_string(),
+        };
+        let md = match template::render(&name, src, &self.scope) {
+            Ok(md) => md,
+            Err(e) => {
+                let (span, note) = match (origin, &e.range, e.line) {
+                    (Origin::File(f), Some(r), _) => (Span::new(*f, r.clone()), None),
+                    (Origin::File(f), None, Some(line)) => {
+                        let o = self.sources.offset_of(*f, line, 1);
+                        (Span::new(*f, o..o), None)
+                    }
+                    (Origin::File(f), None, None) => (Span::new(*f, 0..0), None),
+                    (Origin::Value(s), _, line) => (s.clone(), line.map(|l| format!("the problem is on line {l} of this text"))),
+                };
+                let mut d = Diagnostic::error(Code::Template, format!("template error: {}", e.message))
+                    .at(&span, "in this template expression")
+                    .help("names available: paper, org, registers, and functions risk(), risk_table(), band_counts(), heat_map(); see docs/data-format.md");
+                if let Some(n) = note {
+                    d = d.note(n);
+                }
+                self.diags.push(d);
+                return String::new();
+            }
+        };
+        let blocks = if allow_blocks { self.scope.generated.lock().map(|g| g.len()).unwrap_or(0) } else { 0 };
+        let (typ, errors) = markdown::to_typst(&md, mode, blocks);
+        for e in errors {
+            let span = match origin {
+                Origin::File(f) if md == src => Span::new(*f, e.offset..e.offset + 4),
+                Origin::File(f) => Span::new(*f, 0..0),
+                Origin::Value(s) => s.clone(),
+            };
+            self.diags.push(Diagnostic::error(Code::Markdown, e.message).at(&span, "here").help("remove this comment; use the functions such as {{ risk_table(\"name\") }} to place generated tables"));
+        }
+        typ
+    }
+}
+
+/// A register as used by a paper: its name there, the model and its previous snapshot.
+pub struct PaperRegister {
+    pub name: String,
+    pub register: Register,
+    pub previous: Option<Register>,
+}
+
+/// Renders a committee paper (and its risk-register appendices).
+pub fn paper(
+    p: &Paper,
+    paper_json: Json,
+    registers: &[PaperRegister],
+    narrative: &[FileId],
+    appendix_files: &[(usize, FileId)],
+    settings: &Settings,
+    sources: &SourceMap,
+    diags: &mut Diagnostics,
+) -> Rendered {
+    let mut reg_views = serde_json::Map::new();
+    for r in registers {
+        let since = p.appendices.iter().find_map(|a| match &a.kind {
+            AppendixKind::Register { name, since } if name.value == r.name => since.clone(),
+            _ => None,
+        });
+        reg_views.insert(r.name.clone(), view::register_view(&r.register, r.previous.as_ref(), &r.name, since.as_deref()));
+    }
+    let org = json!({"name": settings.organisation, "short_name": settings.short_name});
+    let context = json!({"paper": paper_json, "org": org, "registers": reg_views});
+    let generated = Arc::new(Mutex::new(Vec::new()));
+    let scope = template::Scope { context, settings: settings.clone(), generated: generated.clone() };
+    let mut r = MdRenderer { scope, sources, diags };
+
+    // Markdown that cannot hold generated blocks: summary, recommendations, risk fields.
+    let mut md: Vec<(String, String)> = Vec::new();
+    md.push(("summary".into(), r.render(&p.summary.value, &Origin::Value(p.summary.span.clone()), Mode::Plain, false)));
+    for (i, rec) in p.recommendations.iter().enumerate() {
+        md.push((format!("recommendation/{i}"), r.render(&rec.value, &Origin::Value(rec.span.clone()), Mode::Inline, false)));
+    }
+    for reg in registers {
+        for risk in &reg.register.risks {
+            for (field, value) in [("cause", &risk.cause), ("event", &risk.event), ("consequence", &risk.consequence)] {
+                if let Some(v) = value {
+                    let span = risk.id.span.clone();
+                    md.push((format!("{}/{}/{field}", reg.name, risk.id.value), r.render(v, &Origin::Value(span), Mode::Plain, false)));
+                }
+            }
+            if let Some(s) = &risk.summary {
+                md.push((format!("{}/{}/summary", reg.name, risk.id.value), r.render(&s.value, &Origin::Value(s.span.clone()), Mode::Plain, false)));
+            }
+        }
+    }
+    let mut narrative_typ = String::new();
+    for f in narrative {
+        narrative_typ.push_str(&r.render(sources.text(*f), &Origin::File(*f), Mode::Numbered, true));
+        narrative_typ.push('\n');
+    }
+    let mut appendix_typ: Vec<String> = vec!["none".into(); p.appendices.len()];
+    for (i, f) in appendix_files {
+        appendix_typ[*i] = format!("[{}]", r.render(sources.text(*f), &Origin::File(*f), Mode::Plain, true));
+    }
+
+    let appendices: Vec<Json> = p
+        .appendices
+        .iter()
+        .enumerate()
+        .map(|(i, a)| match &a.kind {
+            AppendixKind::Register { name, .. } => json!({"number": i + 1, "title": a.title, "kind": "register", "register": name.value}),
+            AppendixKind::Markdown { .. } => json!({"number": i + 1, "title": a.title, "kind": "markdown"}),
+        })
+        .collect();
+    let generated = generated.lock().map(|g| g.clone()).unwrap_or_default();
+    let title = p.subject.clone();
+    let data = json!({
+        "meta": meta(&title, settings, p.meeting_date),
+        "settings": settings,
+        "paper": {
+            "id": p.id,
+            "committee": p.committee,
+            "meeting_date": long_date(p.meeting_date),
+            "subject": p.subject,
+            "decision_number": p.decision_number,
+            "key_decision": p.key_decision,
+            "classification": p.classification,
+            "from": p.from,
+            "to": p.to,
+            "past_pathway": p.past_pathway,
+            "future_pathway": p.future_pathway,
+            "electoral_divisions": p.electoral_divisions,
+            "recommendations": p.recommendations.len(),
+            "contacts": p.contacts,
+            "background": p.background,
+            "appendices": appendices,
+            "layout": p.layout.value.label(),
+        },
+        "registers": reg_views_json(registers, p),
+        "generated": generated,
+    });
+    let layout = p.layout.value.path();
+    let content = content_typ(&layout, &md, &narrative_typ, &appendix_typ);
+    let main = format!("#import {}: report\n#import \"/_quire/content.typ\" as C\n#report(C.data, C.md, C.narrative, C.appendices)\n", str_lit(&format!("/{layout}")));
+    Rendered { main, content, data: serde_json::to_string_pretty(&data).unwrap_or_default(), title, date: p.meeting_date }
+}
+
+fn reg_views_json(registers: &[PaperRegister], p: &Paper) -> Json {
+    let mut m = serde_json::Map::new();
+    for r in registers {
+        let since = p.appendices.iter().find_map(|a| match &a.kind {
+            AppendixKind::Register { name, since } if name.value == r.name => since.clone(),
+            _ => None,
+        });
+        m.insert(r.name.clone(), view::register_view(&r.register, r.previous.as_ref(), &r.name, since.as_deref()));
+    }
+    Json::Object(m)
+}
+
+/// Document metadata every layout sets: title, author, language, date.
+pub fn meta(title: &str, settings: &Settings, date: chrono::NaiveDate) -> Json {
+    use chrono::Datelike;
+    json!({
+        "title": title,
+        "author": settings.organisation,
+        "lang": "en",
+        "region": "gb",
+        "paper": settings.paper_size,
+        "no_data": settings.no_data,
+        "date": {"year": date.year(), "month": date.month(), "day": date.day()},
+    })
+}
+
+/// `content.typ`: the Markdown-derived content, keyed for the layout.
+pub fn content_typ(layout: &str, md: &[(String, String)], narrative: &str, appendices: &[String]) -> String {
+    let mut s = String::new();
+    s.push_str(&format!("#import {} as L\n", str_lit(&format!("/{layout}"))));
+    s.push_str("#let data = json(\"/_quire/data.json\")\n#let md = (\n");
+    for (k, v) in md {
+        s.push_str(&format!("  {}: [{}],\n", str_lit(k), v.trim()));
+    }
+    s.push_str(")\n#let narrative = [\n");
+    s.push_str(narrative);
+    s.push_str("\n]\n#let appendices = (");
+    for a in appendices {
+        s.push_str(a);
+        s.push_str(", ");
+    }
+    s.push_str(")\n");
+    s
+}

@@ -1,0 +1,108 @@
+//! The text of every file quire reads, with ids that diagnostics point into.
+//!
+//! Stage: shared by every stage. Owns file contents so that a diagnostic raised in
+//! validation or rendering can still show the line it is about. Paths are stored
+//! relative to the project root (forward slashes) so messages and snapshots are the
+//! same on every machine.
+
+use codespan_reporting::files::SimpleFiles;
+use std::ops::Range;
+
+/// Index of a file in a [`SourceMap`].
+pub type FileId = usize;
+
+/// A byte range in one file.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Span {
+    pub file: FileId,
+    pub range: Range<usize>,
+}
+
+impl Span {
+    pub fn new(file: FileId, range: Range<usize>) -> Self {
+        Span { file, range }
+    }
+}
+
+/// Every loaded file, by id.
+#[derive(Default)]
+pub struct SourceMap {
+    files: SimpleFiles<String, String>,
+    names: Vec<String>,
+}
+
+impl SourceMap {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a file and returns its id. `name` is the path shown in messages.
+    pub fn add(&mut self, name: impl Into<String>, text: impl Into<String>) -> FileId {
+        let name = name.into();
+        self.names.push(name.clone());
+        self.files.add(name, text.into())
+    }
+
+    pub fn name(&self, id: FileId) -> &str {
+        &self.names[id]
+    }
+
+    pub fn text(&self, id: FileId) -> &str {
+        self.files.get(id).map(|f| f.source().as_str()).unwrap_or("")
+    }
+
+    pub fn files(&self) -> &SimpleFiles<String, String> {
+        &self.files
+    }
+
+    /// One-based line and column (in characters) of a byte offset.
+    pub fn line_col(&self, id: FileId, offset: usize) -> (usize, usize) {
+        let text = self.text(id);
+        let offset = offset.min(text.len());
+        let before = &text[..floor_char_boundary(text, offset)];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let col = before[line_start..].chars().count() + 1;
+        (line, col)
+    }
+
+    /// Byte offset of a one-based line and character column.
+    pub fn offset_of(&self, id: FileId, line: usize, col: usize) -> usize {
+        let text = self.text(id);
+        let mut start = 0;
+        for _ in 1..line {
+            match text[start..].find('\n') {
+                Some(i) => start += i + 1,
+                None => return text.len(),
+            }
+        }
+        let rest = &text[start..];
+        let within = rest
+            .char_indices()
+            .nth(col.saturating_sub(1))
+            .map_or(rest.len(), |(i, _)| i);
+        start + within
+    }
+}
+
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    while i > 0 && !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_round_trips() {
+        let mut map = SourceMap::new();
+        let id = map.add("a.yaml", "ab\ncé: x\n");
+        assert_eq!(map.line_col(id, 0), (1, 1));
+        let off = map.offset_of(id, 2, 4);
+        assert_eq!(&map.text(id)[off..off + 1], "x");
+        assert_eq!(map.line_col(id, off), (2, 4));
+    }
+}

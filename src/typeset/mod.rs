@@ -1,0 +1,108 @@
+//! Typeset: rendered virtual files → PDF bytes, through an embedded Typst.
+//!
+//! Stage: typeset. [`world::QuireWorld`] is the only thing Typst can see: the
+//! project's `layouts/` and `fonts/` (read-only, confined to the project root),
+//! the three generated virtual files, bundled fonts and a fixed date. No packages
+//! are downloaded and no system font is ever searched. PDF export fixes the
+//! document id and timestamp so identical inputs give identical bytes.
+
+pub mod fonts;
+pub mod world;
+
+use crate::diag::{Code, Diagnostic};
+use crate::render::Rendered;
+use sha2::{Digest, Sha256};
+use std::path::Path;
+use typst::diag::{Severity, SourceDiagnostic};
+use typst::foundations::{Datetime, Smart};
+use typst::WorldExt;
+use typst_layout::PagedDocument;
+use typst_pdf::{PdfOptions, PdfStandard, PdfStandards, Timestamp};
+
+/// A typeset document.
+pub struct Typeset {
+    pub pdf: Vec<u8>,
+    pub pages: usize,
+    /// Typst warnings, already rendered.
+    pub warnings: Vec<String>,
+}
+
+/// Options that change the PDF bytes.
+#[derive(Clone, Default)]
+pub struct PdfSettings {
+    pub standards: Vec<PdfStandard>,
+}
+
+/// Compiles `r` with the layouts under `root` and exports a PDF. `ident` must be
+/// stable for the document (its id): it seeds the PDF's document identifier.
+pub fn typeset(root: &Path, r: &Rendered, ident: &str, pdf: &PdfSettings) -> Result<Typeset, Vec<Diagnostic>> {
+    let world = world::QuireWorld::new(root, r);
+    let result = typst::compile::<PagedDocument>(&world);
+    let warnings: Vec<String> = result.warnings.iter().filter(|w| !is_noise(w)).map(|w| describe(&world, w)).collect();
+    let doc = match result.output {
+        Ok(doc) => doc,
+        Err(errors) => return Err(errors.iter().map(|e| to_diag(&world, e)).collect()),
+    };
+    let date = Datetime::from_ymd(r.date.format("%Y").to_string().parse().unwrap_or(1970), r.date.format("%m").to_string().parse().unwrap_or(1), r.date.format("%d").to_string().parse().unwrap_or(1));
+    let standards = match PdfStandards::new(&pdf.standards) {
+        Ok(s) => s,
+        Err(e) => return Err(vec![Diagnostic::error(Code::Typst, format!("unsupported PDF standard combination: {}", e.message()))]),
+    };
+    let ident_hash = hex(&Sha256::digest(ident.as_bytes()));
+    let options = PdfOptions {
+        ident: Smart::Custom(ident_hash),
+        creator: Smart::Custom(Some(format!("quire {} (Typst 0.15.1)", env!("CARGO_PKG_VERSION")))),
+        timestamp: date.map(Timestamp::new_utc),
+        standards,
+        tagged: true,
+        ..PdfOptions::default()
+    };
+    let pages = doc.pages().len();
+    match typst_pdf::pdf(&doc, &options) {
+        Ok(bytes) => Ok(Typeset { pdf: bytes, pages, warnings }),
+        Err(errors) => Err(errors.iter().map(|e| to_diag(&world, e)).collect()),
+    }
+}
+
+fn is_noise(_d: &SourceDiagnostic) -> bool {
+    false
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn location(world: &world::QuireWorld, d: &SourceDiagnostic) -> Option<String> {
+    let id = d.span.id()?;
+    let range = world.range(d.span)?;
+    let src = typst::World::source(world, id).ok()?;
+    let text = src.text();
+    let before = &text[..range.start.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    let path = id.get().vpath().get_without_slash().to_string();
+    Some(format!("{path}:{line}:{col}"))
+}
+
+fn describe(world: &world::QuireWorld, d: &SourceDiagnostic) -> String {
+    let sev = if d.severity == Severity::Error { "error" } else { "warning" };
+    let mut s = format!("{sev}[{}]: typst: {}\n", Code::Typst.as_str(), d.message);
+    if let Some(loc) = location(world, d) {
+        s.push_str(&format!("  --> {loc}\n"));
+    }
+    for h in &d.hints {
+        s.push_str(&format!("  = hint: {}\n", h.v));
+    }
+    s
+}
+
+fn to_diag(world: &world::QuireWorld, d: &SourceDiagnostic) -> Diagnostic {
+    let mut diag = Diagnostic::error(Code::Typst, format!("typst: {}", d.message));
+    if let Some(loc) = location(world, d) {
+        diag = diag.note(format!("at {loc}"));
+    }
+    for h in &d.hints {
+        diag = diag.note(format!("hint: {}", h.v));
+    }
+    diag.help("this is a problem in the layout (layouts/*.typ) or in quire itself, not in your content; please report it if you did not change the layout")
+}

@@ -1,0 +1,122 @@
+//! The Typst `World`: what a layout may read, and nothing more.
+//!
+//! - `/_quire/main.typ`, `/_quire/content.typ`, `/_quire/data.json`: generated, in memory;
+//! - any other path: a file under the project root (normally `layouts/`), after
+//!   checking that, with symlinks resolved, it stays inside the root;
+//! - packages (`@preview/…`): refused with a clear error; nothing is downloaded;
+//! - `today()`: the document's date, never the clock.
+
+use super::fonts::{self, FontSet};
+use crate::render::Rendered;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use typst::diag::{FileError, FileResult, PackageError};
+use typst::foundations::{Bytes, Datetime, Duration};
+use typst::syntax::{FileId, RootedPath, Source, VirtualPath, VirtualRoot};
+use typst::text::{Font, FontBook};
+use typst::utils::LazyHash;
+use typst::{Library, LibraryExt, World};
+
+pub struct QuireWorld {
+    root: PathBuf,
+    library: LazyHash<Library>,
+    fonts: FontSet,
+    main: FileId,
+    virtual_files: HashMap<FileId, String>,
+    cache: Mutex<HashMap<FileId, FileResult<Bytes>>>,
+    sources: Mutex<HashMap<FileId, Source>>,
+    today: Option<Datetime>,
+}
+
+pub fn vid(path: &str) -> FileId {
+    RootedPath::new(VirtualRoot::Project, VirtualPath::new(path).expect("static virtual path")).intern()
+}
+
+impl QuireWorld {
+    pub fn new(root: &Path, r: &Rendered) -> Self {
+        let main = vid("/_quire/main.typ");
+        let mut virtual_files = HashMap::new();
+        virtual_files.insert(main, r.main.clone());
+        virtual_files.insert(vid("/_quire/content.typ"), r.content.clone());
+        virtual_files.insert(vid("/_quire/data.json"), r.data.clone());
+        use chrono::Datelike;
+        QuireWorld {
+            root: root.canonicalize().unwrap_or_else(|_| root.to_path_buf()),
+            library: LazyHash::new(Library::builder().build()),
+            fonts: fonts::load(root),
+            main,
+            virtual_files,
+            cache: Mutex::new(HashMap::new()),
+            sources: Mutex::new(HashMap::new()),
+            today: Datetime::from_ymd(r.date.year(), r.date.month() as u8, r.date.day() as u8),
+        }
+    }
+
+    fn read(&self, id: FileId) -> FileResult<Bytes> {
+        if let Some(text) = self.virtual_files.get(&id) {
+            return Ok(Bytes::from_string(text.clone()));
+        }
+        let rooted = id.get();
+        if let VirtualRoot::Package(spec) = rooted.root() {
+            return Err(FileError::Package(PackageError::Other(Some(
+                format!("quire does not download or use Typst packages ({spec}); layouts must be self-contained in layouts/").into(),
+            ))));
+        }
+        if let Some(Ok(b)) = self.cache.lock().ok().and_then(|c| c.get(&id).cloned()) {
+            return Ok(b);
+        }
+        let path = rooted.vpath().realize(&self.root).map_err(FileError::Realize)?;
+        let real = path.canonicalize().map_err(|e| FileError::from_io(e, &path))?;
+        if !real.starts_with(&self.root) {
+            return Err(FileError::AccessDenied);
+        }
+        if real.is_dir() {
+            return Err(FileError::IsDirectory);
+        }
+        let bytes = std::fs::read(&real).map(Bytes::new).map_err(|e| FileError::from_io(e, &path));
+        if let Ok(mut c) = self.cache.lock() {
+            c.insert(id, bytes.clone());
+        }
+        bytes
+    }
+}
+
+impl World for QuireWorld {
+    fn library(&self) -> &LazyHash<Library> {
+        &self.library
+    }
+
+    fn book(&self) -> &LazyHash<FontBook> {
+        &self.fonts.book
+    }
+
+    fn main(&self) -> FileId {
+        self.main
+    }
+
+    fn source(&self, id: FileId) -> FileResult<Source> {
+        if let Some(s) = self.sources.lock().ok().and_then(|m| m.get(&id).cloned()) {
+            return Ok(s);
+        }
+        let bytes = self.read(id)?;
+        let text = std::str::from_utf8(&bytes).map_err(|_| FileError::InvalidUtf8)?;
+        let source = Source::new(id, text.into());
+        if let Ok(mut m) = self.sources.lock() {
+            m.insert(id, source.clone());
+        }
+        Ok(source)
+    }
+
+    fn file(&self, id: FileId) -> FileResult<Bytes> {
+        self.read(id)
+    }
+
+    fn font(&self, index: usize) -> Option<Font> {
+        self.fonts.fonts.get(index).cloned()
+    }
+
+    fn today(&self, _offset: Option<Duration>) -> Option<Datetime> {
+        self.today
+    }
+}

@@ -1,0 +1,232 @@
+//! Validation: the spanned YAML tree → typed, checked models, with every problem.
+//!
+//! Stage: validate. Like cargo-deny's `validate(self, ctx)`, nothing here returns
+//! at the first problem: each reader pushes a diagnostic and carries on, so an
+//! author sees every typo, missing field and wrong type in one run. Typed models
+//! (in [`crate::model`]) can only be built through these functions. No I/O here.
+
+pub mod paper;
+pub mod project;
+pub mod risk;
+
+use crate::diag::{Code, Diagnostic, Diagnostics, did_you_mean};
+use crate::load::yaml::{Key, Node, NodeKind};
+use crate::model::{AsWritten, Sp};
+use crate::source::Span;
+use chrono::NaiveDate;
+
+/// Reads one YAML mapping, remembering which keys were asked for so that
+/// [`MapReader::finish`] can report the rest as unknown (with "did you mean").
+pub struct MapReader<'n, 'd> {
+    pub node: &'n Node,
+    entries: &'n [(Key, Node)],
+    known: Vec<&'static str>,
+    what: &'static str,
+    pub diags: &'d mut Diagnostics,
+}
+
+impl<'n, 'd> MapReader<'n, 'd> {
+    /// Starts reading `node` as a mapping describing `what` (e.g. "a risk").
+    /// Returns `None` (after reporting) when the node is not a mapping.
+    pub fn new(node: &'n Node, what: &'static str, diags: &'d mut Diagnostics) -> Option<Self> {
+        match &node.kind {
+            NodeKind::Map(entries) => Some(MapReader { node, entries, known: Vec::new(), what, diags }),
+            _ => {
+                diags.push(
+                    Diagnostic::error(Code::WrongType, format!("expected {what} written as a mapping, found {}", node.describe()))
+                        .at(&node.span, "expected `key: value` lines here"),
+                );
+                None
+            }
+        }
+    }
+
+    pub fn span(&self) -> &'n Span {
+        &self.node.span
+    }
+
+    /// The value of an optional key (a written `~`/null counts as absent).
+    pub fn opt(&mut self, key: &'static str) -> Option<&'n Node> {
+        self.known.push(key);
+        let entries: &'n [(Key, Node)] = self.entries;
+        entries
+            .iter()
+            .find(|(k, _)| k.name == key)
+            .map(|(_, v)| v)
+            .filter(|v| !matches!(v.kind, NodeKind::Null))
+    }
+
+    /// The value of a required key; reports it missing otherwise.
+    pub fn req(&mut self, key: &'static str) -> Option<&'n Node> {
+        let v = self.opt(key);
+        if v.is_none() {
+            let span = self.node.span.clone();
+            self.diags.push(
+                Diagnostic::error(Code::MissingField, format!("missing field `{key}` in {}", self.what))
+                    .at(&span, format!("{} starts here", self.what))
+                    .help(format!("add `{key}: …` to {}", self.what)),
+            );
+        }
+        v
+    }
+
+    pub fn text(&mut self, key: &'static str) -> Option<Sp<String>> {
+        let n = self.req(key)?;
+        text(n, self.diags)
+    }
+
+    pub fn opt_text(&mut self, key: &'static str) -> Option<Sp<String>> {
+        let n = self.opt(key)?;
+        text(n, self.diags)
+    }
+
+    pub fn opt_bool(&mut self, key: &'static str) -> Option<bool> {
+        let n = self.opt(key)?;
+        match n.kind {
+            NodeKind::Bool(b) => Some(b),
+            _ => {
+                self.diags.push(wrong(n, "`true` or `false`"));
+                None
+            }
+        }
+    }
+
+    pub fn date(&mut self, key: &'static str) -> Option<Sp<NaiveDate>> {
+        let n = self.req(key)?;
+        date(n, self.diags)
+    }
+
+    pub fn opt_date(&mut self, key: &'static str) -> Option<Sp<NaiveDate>> {
+        let n = self.opt(key)?;
+        date(n, self.diags)
+    }
+
+    pub fn opt_as_written(&mut self, key: &'static str) -> Option<AsWritten> {
+        let n = self.opt(key)?;
+        text(n, self.diags).map(|t| AsWritten::parse(&t.value))
+    }
+
+    /// One or more strings: a single string or a list of strings.
+    pub fn texts(&mut self, key: &'static str, required: bool) -> Vec<Sp<String>> {
+        let n = if required { self.req(key) } else { self.opt(key) };
+        let Some(n) = n else { return Vec::new() };
+        texts(n, self.diags)
+    }
+
+    /// A list of items, each read by `f`.
+    pub fn list<T>(&mut self, key: &'static str, required: bool, mut f: impl FnMut(&'n Node, &mut Diagnostics) -> Option<T>) -> Vec<T> {
+        let n = if required { self.req(key) } else { self.opt(key) };
+        let Some(n) = n else { return Vec::new() };
+        match &n.kind {
+            NodeKind::Seq(items) => items.iter().filter_map(|i| f(i, self.diags)).collect(),
+            _ => {
+                self.diags.push(wrong(n, "a list (lines starting with `- `)"));
+                Vec::new()
+            }
+        }
+    }
+
+    /// Reports every key that was not asked for, suggesting the nearest known key.
+    pub fn finish(self) {
+        for (k, _) in self.entries {
+            if self.known.contains(&k.name.as_str()) {
+                continue;
+            }
+            let mut d = Diagnostic::error(Code::UnknownKey, format!("unknown key `{}` in {}", k.name, self.what));
+            match did_you_mean(&k.name, self.known.iter().copied()) {
+                Some(s) => d = d.at(&k.span, format!("did you mean `{s}`?")).help(format!("rename it to `{s}`")),
+                None => {
+                    d = d.at(&k.span, "not a known key").help(format!("the keys allowed here are: {}", self.known.join(", ")))
+                }
+            }
+            self.diags.push(d);
+        }
+    }
+}
+
+pub fn wrong(n: &Node, expected: &str) -> Diagnostic {
+    Diagnostic::error(Code::WrongType, format!("expected {expected}, found {}", n.describe()))
+        .at(&n.span, format!("expected {expected}"))
+}
+
+/// Text; numbers and yes/no values are accepted as the text they were written as.
+pub fn text(n: &Node, diags: &mut Diagnostics) -> Option<Sp<String>> {
+    let s = match &n.kind {
+        NodeKind::Str(s) => s.clone(),
+        NodeKind::Int(i) => i.to_string(),
+        NodeKind::Float(f) => f.to_string(),
+        _ => {
+            diags.push(wrong(n, "text"));
+            return None;
+        }
+    };
+    Some(Sp::new(s, n.span.clone()))
+}
+
+pub fn texts(n: &Node, diags: &mut Diagnostics) -> Vec<Sp<String>> {
+    match &n.kind {
+        NodeKind::Seq(items) => items.iter().filter_map(|i| text(i, diags)).collect(),
+        _ => text(n, diags).into_iter().collect(),
+    }
+}
+
+pub fn int(n: &Node, diags: &mut Diagnostics) -> Option<Sp<i64>> {
+    match n.kind {
+        NodeKind::Int(i) => Some(Sp::new(i, n.span.clone())),
+        NodeKind::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => Some(Sp::new(f as i64, n.span.clone())),
+        _ => {
+            diags.push(wrong(n, "a whole number"));
+            None
+        }
+    }
+}
+
+pub fn number(n: &Node, diags: &mut Diagnostics) -> Option<Sp<f64>> {
+    match n.kind {
+        NodeKind::Int(i) => Some(Sp::new(i as f64, n.span.clone())),
+        NodeKind::Float(f) if f.is_finite() => Some(Sp::new(f, n.span.clone())),
+        _ => {
+            diags.push(wrong(n, "a number").help("write numbers without commas or units, e.g. 5747 or 129.7"));
+            None
+        }
+    }
+}
+
+/// An ISO date (`2019-03-28`), checked to exist.
+pub fn date(n: &Node, diags: &mut Diagnostics) -> Option<Sp<NaiveDate>> {
+    let Some(t) = text(n, diags) else { return None };
+    match NaiveDate::parse_from_str(t.value.trim(), "%Y-%m-%d") {
+        Ok(d) => Some(Sp::new(d, n.span.clone())),
+        Err(_) => {
+            let looks_iso = t.value.len() == 10 && t.value.as_bytes()[4] == b'-' && t.value.as_bytes()[7] == b'-';
+            let msg = if looks_iso {
+                format!("`{}` is not a date that exists", t.value)
+            } else {
+                format!("`{}` is not a date in the form YYYY-MM-DD", t.value)
+            };
+            diags.push(
+                Diagnostic::error(Code::InvalidDate, msg)
+                    .at(&n.span, "expected a date such as 2019-03-28")
+                    .help("write dates as year-month-day, e.g. 2019-03-28 for 28 March 2019"),
+            );
+            None
+        }
+    }
+}
+
+/// Text that must be one of `allowed` (case-insensitive); returns the canonical spelling.
+pub fn one_of(n: &Node, allowed: &[&str], what: &str, diags: &mut Diagnostics) -> Option<Sp<String>> {
+    let t = text(n, diags)?;
+    if let Some(a) = allowed.iter().find(|a| a.eq_ignore_ascii_case(t.value.trim())) {
+        return Some(Sp::new(a.to_string(), t.span));
+    }
+    let mut d = Diagnostic::error(Code::InvalidValue, format!("`{}` is not a valid {what}", t.value))
+        .at(&n.span, format!("expected one of: {}", allowed.join(", ")));
+    if let Some(s) = did_you_mean(&t.value, allowed.iter().copied()) {
+        d = d.help(format!("did you mean `{s}`?"));
+    } else {
+        d = d.help(format!("use one of: {}", allowed.join(", ")));
+    }
+    diags.push(d);
+    None
+}
