@@ -4,7 +4,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
-#[command(name = "quire", version, about = "Committee papers and statutory returns from validated YAML and Markdown, typeset by an embedded Typst")]
+#[command(
+    name = "quire",
+    version,
+    about = "Committee papers and statutory returns from validated YAML and Markdown, typeset by an embedded Typst"
+)]
 #[command(after_help = "Exit status: 0 success, 1 invalid input, 2 usage or internal error.")]
 pub struct Cli {
     #[command(flatten)]

@@ -6,6 +6,10 @@
 //! → [`typeset`] → [`write`]. [`pipeline`] strings them together for one
 //! document; [`cmd`] holds one module per subcommand.
 
+// Diagnostics are rich values (spans, labels, help) returned by value on the
+// error path, which is cold; boxing them would only add noise.
+#![allow(clippy::result_large_err)]
+
 pub mod cli;
 pub mod cmd;
 pub mod diag;

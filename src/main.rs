@@ -11,7 +11,11 @@ fn main() -> ExitCode {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { cmd::exit(cmd::INTERNAL) } else { cmd::exit(cmd::OK) };
+            return if e.use_stderr() {
+                cmd::exit(cmd::INTERNAL)
+            } else {
+                cmd::exit(cmd::OK)
+            };
         }
     };
     match &cli.command {

@@ -26,7 +26,13 @@ pub struct Prepared {
 }
 
 pub fn prepare(project: &Project, doc: &Document) -> Prepared {
-    let mut p = Prepared { sources: SourceMap::new(), diags: Diagnostics::default(), rendered: None, inputs: Vec::new(), layout: None };
+    let mut p = Prepared {
+        sources: SourceMap::new(),
+        diags: Diagnostics::default(),
+        rendered: None,
+        inputs: Vec::new(),
+        layout: None,
+    };
     match doc.kind {
         DocKind::Paper => prepare_paper(project, doc, &mut p),
     }
@@ -52,7 +58,14 @@ fn parse_file(root: &Path, rel: &Path, p: &mut Prepared) -> Option<(usize, yaml:
     }
 }
 
-fn load_register(project: &Project, base: &Path, rel: &str, at: &Span, scheme: &Scheme, p: &mut Prepared) -> Option<(Register, PathBuf)> {
+fn load_register(
+    project: &Project,
+    base: &Path,
+    rel: &str,
+    at: &Span,
+    scheme: &Scheme,
+    p: &mut Prepared,
+) -> Option<(Register, PathBuf)> {
     let (file, path) = match load::read_ref(&project.root, base, rel, at, &mut p.sources) {
         Ok(x) => x,
         Err(d) => {
@@ -71,7 +84,11 @@ fn load_register(project: &Project, base: &Path, rel: &str, at: &Span, scheme: &
     validate::risk::register(file, &node, scheme, &mut p.diags).map(|r| (r, path))
 }
 
-fn check_layout(project: &Project, layout: &crate::model::Sp<crate::model::paper::LayoutRef>, p: &mut Prepared) {
+fn check_layout(
+    project: &Project,
+    layout: &crate::model::Sp<crate::model::paper::LayoutRef>,
+    p: &mut Prepared,
+) {
     let path = layout.value.path();
     if project.root.join(&path).is_file() {
         p.inputs.push(PathBuf::from(&path));
@@ -84,37 +101,79 @@ fn check_layout(project: &Project, layout: &crate::model::Sp<crate::model::paper
         .flatten()
         .filter_map(|e| {
             let n = e.file_name().to_string_lossy().to_string();
-            n.strip_prefix(&prefix).and_then(|v| v.strip_suffix(".typ")).map(|v| format!("{}@{v}", layout.value.name))
+            n.strip_prefix(&prefix)
+                .and_then(|v| v.strip_suffix(".typ"))
+                .map(|v| format!("{}@{v}", layout.value.name))
         })
         .collect();
     versions.sort();
     let help = if versions.is_empty() {
-        format!("no version of `{}` exists in layouts/; the layouts quire ships are: committee-report, safety-valve, app-report", layout.value.name)
+        format!(
+            "no version of `{}` exists in layouts/; the layouts quire ships are: committee-report, safety-valve, app-report",
+            layout.value.name
+        )
     } else {
-        format!("available: {}; to regenerate a historical paper exactly, restore `{path}` from the archive", versions.join(", "))
+        format!(
+            "available: {}; to regenerate a historical paper exactly, restore `{path}` from the archive",
+            versions.join(", ")
+        )
     };
     p.diags.push(
-        Diagnostic::error(Code::Layout, format!("layout `{}` is not in this project (expected `{path}`)", layout.value.label()))
-            .at(&layout.span, "layout version requested here")
-            .help(help),
+        Diagnostic::error(
+            Code::Layout,
+            format!(
+                "layout `{}` is not in this project (expected `{path}`)",
+                layout.value.label()
+            ),
+        )
+        .at(&layout.span, "layout version requested here")
+        .help(help),
     );
 }
 
 fn prepare_paper(project: &Project, doc: &Document, p: &mut Prepared) {
     let rel = doc.dir.join(DocKind::Paper.file_name());
-    let Some((file, node)) = parse_file(&project.root, &rel, p) else { return };
-    let Some(paper) = validate::paper::paper(&doc.id, file, &node, &project.settings, &mut p.diags) else { return };
+    let Some((file, node)) = parse_file(&project.root, &rel, p) else {
+        return;
+    };
+    let Some(paper) = validate::paper::paper(&doc.id, file, &node, &project.settings, &mut p.diags)
+    else {
+        return;
+    };
     validate::paper::check_references(&paper, &mut p.diags);
     check_layout(project, &paper.layout, p);
     p.layout = Some(paper.layout.value.label());
-    let scheme = project.settings.risk_scheme.clone().unwrap_or_else(Scheme::default_5x5);
+    let scheme = project
+        .settings
+        .risk_scheme
+        .clone()
+        .unwrap_or_else(Scheme::default_5x5);
 
     let mut registers = Vec::new();
     for (name, path) in &paper.registers {
-        let Some((reg, reg_path)) = load_register(project, &doc.dir, &path.value, &path.span, &scheme, p) else { continue };
+        let Some((reg, reg_path)) =
+            load_register(project, &doc.dir, &path.value, &path.span, &scheme, p)
+        else {
+            continue;
+        };
         let previous = match &reg.previous {
             Some(prev) => {
                 let base = reg_path.parent().unwrap_or(Path::new("")).to_path_buf();
+                let exists = load::join_confined(&base, &prev.value)
+                    .is_some_and(|rel| project.root.join(rel).is_file());
+                if !exists {
+                    p.diags.push(
+                        Diagnostic::error(Code::PreviousSnapshot, format!("the previous snapshot `{}` does not exist", prev.value))
+                            .at(&prev.span, "file not found")
+                            .help("the path is relative to this register's folder; fix it, or remove `previous` (direction of travel is then shown as unknown)"),
+                    );
+                    registers.push(PaperRegister {
+                        name: name.value.clone(),
+                        register: reg,
+                        previous: None,
+                    });
+                    continue;
+                }
                 let errors_before = p.diags.error_count();
                 let loaded = load_register(project, &base, &prev.value, &prev.span, &scheme, p);
                 if loaded.is_none() || p.diags.error_count() > errors_before {
@@ -128,7 +187,11 @@ fn prepare_paper(project: &Project, doc: &Document, p: &mut Prepared) {
             }
             None => None,
         };
-        registers.push(PaperRegister { name: name.value.clone(), register: reg, previous });
+        registers.push(PaperRegister {
+            name: name.value.clone(),
+            register: reg,
+            previous,
+        });
     }
 
     // Narrative: the listed files, or every .md in the folder in name order.
@@ -139,12 +202,21 @@ fn prepare_paper(project: &Project, doc: &Document, p: &mut Prepared) {
             .flatten()
             .flatten()
             .map(|e| e.file_name().to_string_lossy().to_string())
-            .filter(|n| n.ends_with(".md") && !paper.appendices.iter().any(|a| matches!(&a.kind, AppendixKind::Markdown { path } if path.value == *n)))
+            .filter(|n| {
+                n.ends_with(".md")
+                    && !paper.appendices.iter().any(
+                        |a| matches!(&a.kind, AppendixKind::Markdown { path } if path.value == *n),
+                    )
+            })
             .collect();
         names.sort();
         names.into_iter().map(|n| (n, None)).collect()
     } else {
-        paper.narrative.iter().map(|n| (n.value.clone(), Some(n.span.clone()))).collect()
+        paper
+            .narrative
+            .iter()
+            .map(|n| (n.value.clone(), Some(n.span.clone())))
+            .collect()
     };
     for (name, span) in files {
         let at = span.unwrap_or_else(|| Span::new(file, 0..0));
@@ -159,7 +231,13 @@ fn prepare_paper(project: &Project, doc: &Document, p: &mut Prepared) {
     let mut appendix_files = Vec::new();
     for (i, a) in paper.appendices.iter().enumerate() {
         if let AppendixKind::Markdown { path } = &a.kind {
-            match load::read_ref(&project.root, &doc.dir, &path.value, &path.span, &mut p.sources) {
+            match load::read_ref(
+                &project.root,
+                &doc.dir,
+                &path.value,
+                &path.span,
+                &mut p.sources,
+            ) {
                 Ok((f, rel)) => {
                     p.inputs.push(rel);
                     appendix_files.push((i, f));
@@ -172,7 +250,14 @@ fn prepare_paper(project: &Project, doc: &Document, p: &mut Prepared) {
         return;
     }
     let paper_json = node.to_json();
-    let rendered = render::paper(&paper, paper_json, &registers, &narrative, &appendix_files, &project.settings, &p.sources, &mut p.diags);
+    let input = render::PaperInputs {
+        paper: &paper,
+        paper_json,
+        registers: &registers,
+        narrative: &narrative,
+        appendix_files: &appendix_files,
+    };
+    let rendered = render::paper(input, &project.settings, &p.sources, &mut p.diags);
     if !p.diags.has_errors() {
         p.rendered = Some(rendered);
     }

@@ -22,7 +22,10 @@ impl DocKind {
     pub const ALL: &'static [(DocKind, &'static str)] = &[(DocKind::Paper, "paper.yaml")];
 
     pub fn file_name(self) -> &'static str {
-        DocKind::ALL.iter().find(|(k, _)| *k == self).map_or("paper.yaml", |(_, f)| f)
+        DocKind::ALL
+            .iter()
+            .find(|(k, _)| *k == self)
+            .map_or("paper.yaml", |(_, f)| f)
     }
 }
 
@@ -49,14 +52,22 @@ pub struct Project {
 pub fn find_root(dir: Option<&Path>) -> Result<PathBuf, Diagnostic> {
     let start = match dir {
         Some(d) => d.to_path_buf(),
-        None => std::env::current_dir().map_err(|e| Diagnostic::error(Code::Project, format!("cannot read the current directory: {e}")))?,
+        None => std::env::current_dir().map_err(|e| {
+            Diagnostic::error(
+                Code::Project,
+                format!("cannot read the current directory: {e}"),
+            )
+        })?,
     };
     if dir.is_some() {
         if start.join(PROJECT_FILE).is_file() {
             return Ok(start);
         }
-        return Err(Diagnostic::error(Code::Project, format!("no {PROJECT_FILE} in {}", start.display()))
-            .help("pass --project with the folder that holds quire.yaml"));
+        return Err(Diagnostic::error(
+            Code::Project,
+            format!("no {PROJECT_FILE} in {}", start.display()),
+        )
+        .help("pass --project with the folder that holds quire.yaml"));
     }
     let mut cur = start.as_path();
     loop {
@@ -66,8 +77,14 @@ pub fn find_root(dir: Option<&Path>) -> Result<PathBuf, Diagnostic> {
         match cur.parent() {
             Some(p) => cur = p,
             None => {
-                return Err(Diagnostic::error(Code::Project, format!("no {PROJECT_FILE} found in {} or any parent folder", start.display()))
-                    .help("run quire inside a project, or pass --project DIR"));
+                return Err(Diagnostic::error(
+                    Code::Project,
+                    format!(
+                        "no {PROJECT_FILE} found in {} or any parent folder",
+                        start.display()
+                    ),
+                )
+                .help("run quire inside a project, or pass --project DIR"));
             }
         }
     }
@@ -92,17 +109,31 @@ pub fn open(root: &Path, sources: &mut SourceMap, diags: &mut Diagnostics) -> Op
     };
     let mut documents = Vec::new();
     let content = root.join("content");
-    let mut dirs: Vec<_> = std::fs::read_dir(&content).into_iter().flatten().flatten().filter(|e| e.path().is_dir()).collect();
+    let mut dirs: Vec<_> = std::fs::read_dir(&content)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.path().is_dir())
+        .collect();
     dirs.sort_by_key(|e| e.file_name());
     for e in dirs {
         let name = e.file_name().to_string_lossy().to_string();
         for (kind, marker) in DocKind::ALL {
             if e.path().join(marker).is_file() {
-                documents.push(Document { id: name.clone(), kind: *kind, dir: Path::new("content").join(&name) });
+                documents.push(Document {
+                    id: name.clone(),
+                    kind: *kind,
+                    dir: Path::new("content").join(&name),
+                });
             }
         }
     }
-    Some(Project { root: root.to_path_buf(), settings, documents, config_text: sources.text(file).to_string() })
+    Some(Project {
+        root: root.to_path_buf(),
+        settings,
+        documents,
+        config_text: sources.text(file).to_string(),
+    })
 }
 
 impl Project {
@@ -114,16 +145,28 @@ impl Project {
         let mut out = Vec::new();
         for n in names {
             let n = n.trim_end_matches('/');
-            let key = Path::new(n).file_name().map_or(n.to_string(), |s| s.to_string_lossy().to_string());
+            let key = Path::new(n)
+                .file_name()
+                .map_or(n.to_string(), |s| s.to_string_lossy().to_string());
             match self.documents.iter().find(|d| d.id == key) {
                 Some(d) => out.push(d.clone()),
                 None => {
-                    let mut d = Diagnostic::error(Code::Project, format!("no document named `{n}` under content/"));
-                    d = match crate::diag::did_you_mean(&key, self.documents.iter().map(|d| d.id.as_str())) {
+                    let mut d = Diagnostic::error(
+                        Code::Project,
+                        format!("no document named `{n}` under content/"),
+                    );
+                    d = match crate::diag::did_you_mean(
+                        &key,
+                        self.documents.iter().map(|d| d.id.as_str()),
+                    ) {
                         Some(s) => d.help(format!("did you mean `{s}`?")),
                         None => d.help(format!(
                             "the documents are: {}",
-                            self.documents.iter().map(|d| d.id.as_str()).collect::<Vec<_>>().join(", ")
+                            self.documents
+                                .iter()
+                                .map(|d| d.id.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
                         )),
                     };
                     diags.push(d);

@@ -48,7 +48,10 @@ impl SourceMap {
     }
 
     pub fn text(&self, id: FileId) -> &str {
-        self.files.get(id).map(|f| f.source().as_str()).unwrap_or("")
+        self.files
+            .get(id)
+            .map(|f| f.source().as_str())
+            .unwrap_or("")
     }
 
     pub fn files(&self) -> &SimpleFiles<String, String> {
@@ -101,8 +104,8 @@ mod tests {
         let mut map = SourceMap::new();
         let id = map.add("a.yaml", "ab\ncé: x\n");
         assert_eq!(map.line_col(id, 0), (1, 1));
-        let off = map.offset_of(id, 2, 4);
+        let off = map.offset_of(id, 2, 5);
         assert_eq!(&map.text(id)[off..off + 1], "x");
-        assert_eq!(map.line_col(id, off), (2, 4));
+        assert_eq!(map.line_col(id, off), (2, 5));
     }
 }

@@ -34,7 +34,7 @@ pub struct Outcome {
 }
 
 pub fn run(global: &Global, args: &BuildArgs) -> ExitCode {
-    let project = match open(global) {
+    let (project, project_errors) = match open(global) {
         Ok(p) => p,
         Err(code) => return code,
     };
@@ -56,14 +56,31 @@ pub fn run(global: &Global, args: &BuildArgs) -> ExitCode {
     };
     let mut select = Diagnostics::default();
     let docs = project.select(&args.documents, &mut select);
-    eprint!("{}", render(&select, &crate::source::SourceMap::new(), global.diagnostic_format, global.quiet));
+    eprint!(
+        "{}",
+        render(
+            &select,
+            &crate::source::SourceMap::new(),
+            global.diagnostic_format,
+            global.quiet
+        )
+    );
     let start = Instant::now();
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(args.jobs.unwrap_or(0)).build();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.jobs.unwrap_or(0))
+        .build();
     let outcomes: Vec<Outcome> = match pool {
-        Ok(pool) => pool.install(|| docs.par_iter().map(|d| build_one(&project, d, &config, global)).collect()),
-        Err(_) => docs.iter().map(|d| build_one(&project, d, &config, global)).collect(),
+        Ok(pool) => pool.install(|| {
+            docs.par_iter()
+                .map(|d| build_one(&project, d, &config, global))
+                .collect()
+        }),
+        Err(_) => docs
+            .iter()
+            .map(|d| build_one(&project, d, &config, global))
+            .collect(),
     };
-    let (mut errors, mut warnings, mut built) = (select.error_count(), 0, 0);
+    let (mut errors, mut warnings, mut built) = (select.error_count() + project_errors, 0, 0);
     let mut internal = false;
     for o in &outcomes {
         eprint!("{}", o.messages);
@@ -97,14 +114,30 @@ pub fn run(global: &Global, args: &BuildArgs) -> ExitCode {
 }
 
 /// Builds one document; never panics the whole run.
-pub fn build_one(project: &Project, doc: &Document, config: &BuildConfig, global: &Global) -> Outcome {
+pub fn build_one(
+    project: &Project,
+    doc: &Document,
+    config: &BuildConfig,
+    global: &Global,
+) -> Outcome {
     let prepared = pipeline::prepare(project, doc);
-    let mut o = Outcome { id: doc.id.clone(), messages: String::new(), errors: 0, warnings: 0, pages: None, internal: false };
+    let mut o = Outcome {
+        id: doc.id.clone(),
+        messages: String::new(),
+        errors: 0,
+        warnings: 0,
+        pages: None,
+        internal: false,
+    };
     let mut diags = prepared.diags;
     if let Some(rendered) = &prepared.rendered {
         if config.keep_sources {
             let dir = config.out.join(format!("{}.src", doc.id));
-            for (name, text) in [("main.typ", &rendered.main), ("content.typ", &rendered.content), ("data.json", &rendered.data)] {
+            for (name, text) in [
+                ("main.typ", &rendered.main),
+                ("content.typ", &rendered.content),
+                ("data.json", &rendered.data),
+            ] {
                 let _ = crate::write::atomic(&dir.join(name), text.as_bytes());
             }
         }
@@ -120,7 +153,17 @@ pub fn build_one(project: &Project, doc: &Document, config: &BuildConfig, global
                 match crate::write::atomic(&path, &t.pdf) {
                     Ok(()) => o.pages = Some(t.pages),
                     Err(e) => {
-                        diags.push(Diagnostic::error(Code::Output, format!("cannot write `{}`: {}", path.display(), e.to_string().to_lowercase())).help("check that the output folder exists and is writable"));
+                        diags.push(
+                            Diagnostic::error(
+                                Code::Output,
+                                format!(
+                                    "cannot write `{}`: {}",
+                                    path.display(),
+                                    e.to_string().to_lowercase()
+                                ),
+                            )
+                            .help("check that the output folder exists and is writable"),
+                        );
                         o.internal = true;
                     }
                 }
@@ -135,6 +178,11 @@ pub fn build_one(project: &Project, doc: &Document, config: &BuildConfig, global
     }
     o.errors = diags.error_count();
     o.warnings = diags.warning_count();
-    o.messages = render(&diags, &prepared.sources, global.diagnostic_format, global.quiet) + &o.messages;
+    o.messages = render(
+        &diags,
+        &prepared.sources,
+        global.diagnostic_format,
+        global.quiet,
+    ) + &o.messages;
     o
 }

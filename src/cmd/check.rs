@@ -7,26 +7,50 @@ use crate::pipeline;
 use std::process::ExitCode;
 
 pub fn run(global: &Global, args: &CheckArgs) -> ExitCode {
-    let project = match open(global) {
+    let (project, project_errors) = match open(global) {
         Ok(p) => p,
         Err(code) => return code,
     };
     let mut select_diags = Diagnostics::default();
     let docs = project.select(&args.documents, &mut select_diags);
-    eprint!("{}", render(&select_diags, &crate::source::SourceMap::new(), global.diagnostic_format, global.quiet));
-    let (mut errors, mut warnings) = (select_diags.error_count(), 0);
+    eprint!(
+        "{}",
+        render(
+            &select_diags,
+            &crate::source::SourceMap::new(),
+            global.diagnostic_format,
+            global.quiet
+        )
+    );
+    let (mut errors, mut warnings) = (select_diags.error_count() + project_errors, 0);
     for doc in &docs {
         let prepared = pipeline::prepare(&project, doc);
-        eprint!("{}", render(&prepared.diags, &prepared.sources, global.diagnostic_format, global.quiet));
+        eprint!(
+            "{}",
+            render(
+                &prepared.diags,
+                &prepared.sources,
+                global.diagnostic_format,
+                global.quiet
+            )
+        );
         errors += prepared.diags.error_count();
         warnings += prepared.diags.warning_count();
         if !global.quiet {
-            let status = if prepared.diags.has_errors() { "invalid" } else { "ok" };
+            let status = if prepared.diags.has_errors() {
+                "invalid"
+            } else {
+                "ok"
+            };
             eprintln!("{status:>9} {}", doc.id);
         }
     }
     if !global.quiet {
-        eprintln!("checked {} document(s): {}", docs.len(), summary_line(errors, warnings));
+        eprintln!(
+            "checked {} document(s): {}",
+            docs.len(),
+            summary_line(errors, warnings)
+        );
     }
     exit(if errors > 0 { INVALID } else { OK })
 }

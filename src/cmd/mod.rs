@@ -36,8 +36,10 @@ pub fn render(diags: &Diagnostics, sources: &SourceMap, format: DiagFormat, quie
     out
 }
 
-/// Opens the project; on failure prints why and returns the exit status.
-pub fn open(global: &Global) -> Result<Project, ExitCode> {
+/// Opens the project, printing any problems in `quire.yaml`. Returns the project
+/// and its error count (documents are still checked, so every problem shows at
+/// once), or the exit status when there is no project at all.
+pub fn open(global: &Global) -> Result<(Project, usize), ExitCode> {
     let root = match project::find_root(global.project.as_deref()) {
         Ok(r) => r,
         Err(d) => {
@@ -48,14 +50,27 @@ pub fn open(global: &Global) -> Result<Project, ExitCode> {
     let mut sources = SourceMap::new();
     let mut diags = Diagnostics::default();
     let project = project::open(&root, &mut sources, &mut diags);
-    eprint!("{}", render(&diags, &sources, global.diagnostic_format, global.quiet));
+    eprint!(
+        "{}",
+        render(&diags, &sources, global.diagnostic_format, global.quiet)
+    );
     match project {
-        Some(p) if !diags.has_errors() => Ok(p),
-        _ => Err(exit(INVALID)),
+        Some(p) => Ok((p, diags.error_count())),
+        None => Err(exit(INVALID)),
     }
 }
 
 pub fn summary_line(errors: usize, warnings: usize) -> String {
-    let plural = |n: usize, w: &str| if n == 1 { format!("{n} {w}") } else { format!("{n} {w}s") };
-    format!("{}, {}", plural(errors, "error"), plural(warnings, "warning"))
+    let plural = |n: usize, w: &str| {
+        if n == 1 {
+            format!("{n} {w}")
+        } else {
+            format!("{n} {w}s")
+        }
+    };
+    format!(
+        "{}, {}",
+        plural(errors, "error"),
+        plural(warnings, "warning")
+    )
 }

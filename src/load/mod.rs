@@ -36,24 +36,44 @@ pub fn join_confined(base: &Path, rel: &str) -> Option<PathBuf> {
 
 /// Display form of a project-relative path (forward slashes on every platform).
 pub fn display(rel: &Path) -> String {
-    rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// Reads a project-relative file into `sources`.
 pub fn read(root: &Path, rel: &Path, sources: &mut SourceMap) -> Result<FileId, Diagnostic> {
     let full = root.join(rel);
     let name = display(rel);
-    let inside = full.canonicalize().ok().zip(root.canonicalize().ok()).is_some_and(|(f, r)| f.starts_with(r));
+    let inside = full
+        .canonicalize()
+        .ok()
+        .zip(root.canonicalize().ok())
+        .is_some_and(|(f, r)| f.starts_with(r));
     if !inside && full.exists() {
-        return Err(Diagnostic::error(Code::MissingFile, format!("`{name}` resolves outside the project")).help("keep every input file inside the project folder"));
+        return Err(Diagnostic::error(
+            Code::MissingFile,
+            format!("`{name}` resolves outside the project"),
+        )
+        .help("keep every input file inside the project folder"));
     }
     let meta = std::fs::metadata(&full).map_err(|e| io_diag(&name, &e))?;
     if meta.len() > MAX_INPUT {
-        return Err(Diagnostic::error(Code::Io, format!("`{name}` is larger than 16 MiB")).help("split it into smaller files"));
+        return Err(
+            Diagnostic::error(Code::Io, format!("`{name}` is larger than 16 MiB"))
+                .help("split it into smaller files"),
+        );
     }
     let bytes = std::fs::read(&full).map_err(|e| io_diag(&name, &e))?;
-    let text = String::from_utf8(bytes).map_err(|_| Diagnostic::error(Code::Io, format!("`{name}` is not UTF-8 text")).help("save the file as UTF-8"))?;
-    let text = text.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(text);
+    let text = String::from_utf8(bytes).map_err(|_| {
+        Diagnostic::error(Code::Io, format!("`{name}` is not UTF-8 text"))
+            .help("save the file as UTF-8")
+    })?;
+    let text = text
+        .strip_prefix('\u{feff}')
+        .map(str::to_string)
+        .unwrap_or(text);
     Ok(sources.add(name, text))
 }
 
@@ -67,18 +87,34 @@ fn io_diag(name: &str, e: &std::io::Error) -> Diagnostic {
 }
 
 /// Reads a file that a YAML value refers to (`at` is that value), relative to `base`.
-pub fn read_ref(root: &Path, base: &Path, rel: &str, at: &Span, sources: &mut SourceMap) -> Result<(FileId, PathBuf), Diagnostic> {
+pub fn read_ref(
+    root: &Path,
+    base: &Path,
+    rel: &str,
+    at: &Span,
+    sources: &mut SourceMap,
+) -> Result<(FileId, PathBuf), Diagnostic> {
     let Some(path) = join_confined(base, rel) else {
-        return Err(Diagnostic::error(Code::MissingFile, format!("`{rel}` points outside the project"))
-            .at(at, "not inside the project")
-            .help("use a path relative to this file that stays inside the project"));
+        return Err(Diagnostic::error(
+            Code::MissingFile,
+            format!("`{rel}` points outside the project"),
+        )
+        .at(at, "not inside the project")
+        .help("use a path relative to this file that stays inside the project"));
     };
     if !root.join(&path).is_file() {
-        return Err(Diagnostic::error(Code::MissingFile, format!("`{}` does not exist", display(&path)))
-            .at(at, "file not found")
-            .help("check the file name; paths are relative to the folder of the file that names them"));
+        return Err(Diagnostic::error(
+            Code::MissingFile,
+            format!("`{}` does not exist", display(&path)),
+        )
+        .at(at, "file not found")
+        .help(
+            "check the file name; paths are relative to the folder of the file that names them",
+        ));
     }
-    read(root, &path, sources).map(|f| (f, path)).map_err(|d| d.at(at, "named here"))
+    read(root, &path, sources)
+        .map(|f| (f, path))
+        .map_err(|d| d.at(at, "named here"))
 }
 
 #[cfg(test)]
@@ -87,8 +123,14 @@ mod tests {
 
     #[test]
     fn confines_paths() {
-        assert_eq!(join_confined(Path::new("content/p"), "../registers/r.yaml"), Some(PathBuf::from("content/registers/r.yaml")));
-        assert_eq!(join_confined(Path::new("content/p"), "../../../etc/passwd"), None);
+        assert_eq!(
+            join_confined(Path::new("content/p"), "../registers/r.yaml"),
+            Some(PathBuf::from("content/registers/r.yaml"))
+        );
+        assert_eq!(
+            join_confined(Path::new("content/p"), "../../../etc/passwd"),
+            None
+        );
         assert_eq!(join_confined(Path::new("content/p"), "/etc/passwd"), None);
     }
 }

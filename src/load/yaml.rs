@@ -63,7 +63,9 @@ impl Node {
             NodeKind::Str(s) => J::String(s.clone()),
             NodeKind::Seq(v) => J::Array(v.iter().map(Node::to_json).collect()),
             NodeKind::Map(m) => J::Object(
-                m.iter().map(|(k, v)| (k.name.replace('-', "_"), v.to_json())).collect(),
+                m.iter()
+                    .map(|(k, v)| (k.name.replace('-', "_"), v.to_json()))
+                    .collect(),
             ),
         }
     }
@@ -73,7 +75,10 @@ impl Node {
 pub fn parse(sources: &SourceMap, file: FileId) -> Result<Node, Diagnostic> {
     let text = sources.text(file);
     if text.trim().is_empty() {
-        return Ok(Node { kind: NodeKind::Map(Vec::new()), span: Span::new(file, 0..0) });
+        return Ok(Node {
+            kind: NodeKind::Map(Vec::new()),
+            span: Span::new(file, 0..0),
+        });
     }
     let mut limits = serde_saphyr::options::AliasLimits::default();
     limits.max_total_replayed_events = 100_000;
@@ -89,11 +94,21 @@ pub fn parse(sources: &SourceMap, file: FileId) -> Result<Node, Diagnostic> {
                 .unwrap_or_else(|| Span::new(file, 0..0));
             let message = clean_message(&e.to_string());
             let (code, help) = if message.contains("duplicate mapping key") {
-                (Code::DuplicateKey, "each key may appear once in a mapping: remove or rename one of them")
+                (
+                    Code::DuplicateKey,
+                    "each key may appear once in a mapping: remove or rename one of them",
+                )
             } else {
-                (Code::YamlSyntax, "check indentation, and quote text that contains ': ' or starts with a special character")
+                (
+                    Code::YamlSyntax,
+                    "check indentation, and quote text that contains ': ' or starts with a special character",
+                )
             };
-            let label = if code == Code::DuplicateKey { "repeated here" } else { "here" };
+            let label = if code == Code::DuplicateKey {
+                "repeated here"
+            } else {
+                "here"
+            };
             Err(Diagnostic::error(code, message).at(&span, label).help(help))
         }
     }
@@ -103,10 +118,10 @@ pub fn parse(sources: &SourceMap, file: FileId) -> Result<Node, Diagnostic> {
 fn clean_message(raw: &str) -> String {
     let mut m = raw.trim();
     m = m.strip_prefix("error: ").unwrap_or(m);
-    if let Some(rest) = m.strip_prefix("line ") {
-        if let Some(i) = rest.find(": ") {
-            m = &rest[i + 2..];
-        }
+    if let Some(rest) = m.strip_prefix("line ")
+        && let Some(i) = rest.find(": ")
+    {
+        m = &rest[i + 2..];
     }
     let m = m.split(", set DuplicateKeyPolicy").next().unwrap_or(m);
     let m = m.lines().next().unwrap_or(m);
@@ -148,7 +163,10 @@ fn convert(sources: &SourceMap, file: FileId, raw: Spanned<Raw>) -> Node {
         Raw::Map(m) => NodeKind::Map(
             m.into_iter()
                 .map(|(k, v)| {
-                    let key = Key { span: span_of(sources, file, &k.referenced), name: k.value };
+                    let key = Key {
+                        span: span_of(sources, file, &k.referenced),
+                        name: k.value,
+                    };
                     (key, convert(sources, file, v))
                 })
                 .collect(),
@@ -246,7 +264,9 @@ mod tests {
         let (sm, r) = load("a: 1\nb:\n  - x\n");
         let n = r.unwrap();
         let NodeKind::Map(m) = &n.kind else { panic!() };
-        let NodeKind::Seq(s) = &m[1].1.kind else { panic!() };
+        let NodeKind::Seq(s) = &m[1].1.kind else {
+            panic!()
+        };
         assert_eq!(sm.line_col(0, s[0].span.range.start), (3, 5));
         assert_eq!(sm.line_col(0, m[1].0.span.range.start), (2, 1));
     }
@@ -264,7 +284,11 @@ mod tests {
     fn alias_bombs_are_refused() {
         let mut s = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
         for i in 0..8 {
-            let prev = if i == 0 { "a".to_string() } else { format!("l{}", i - 1) };
+            let prev = if i == 0 {
+                "a".to_string()
+            } else {
+                format!("l{}", i - 1)
+            };
             s.push_str(&format!("l{i}: &l{i} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"));
         }
         let (_, r) = load(&s);

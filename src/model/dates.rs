@@ -18,25 +18,50 @@ pub struct AsWritten {
 }
 
 const MONTHS: [&str; 12] = [
-    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
 ];
 
 fn month_of(word: &str) -> Option<u32> {
-    let w = word.trim_matches(|c: char| !c.is_alphabetic()).to_lowercase();
+    let w = word
+        .trim_matches(|c: char| !c.is_alphabetic())
+        .to_lowercase();
     if w.len() < 3 {
         return None;
     }
-    MONTHS.iter().position(|m| *m == w || (w.len() == 3 && m.starts_with(&w)) || (w == "sept" && *m == "september")).map(|i| i as u32 + 1)
+    MONTHS
+        .iter()
+        .position(|m| {
+            *m == w || (w.len() == 3 && m.starts_with(&w)) || (w == "sept" && *m == "september")
+        })
+        .map(|i| i as u32 + 1)
 }
 
 fn last_day(year: i32, month: u32) -> Option<NaiveDate> {
-    let (ny, nm) = if month == 12 { (year + 1, 1) } else { (year, month + 1) };
+    let (ny, nm) = if month == 12 {
+        (year + 1, 1)
+    } else {
+        (year, month + 1)
+    };
     NaiveDate::from_ymd_opt(ny, nm, 1)?.pred_opt()
 }
 
 impl AsWritten {
     pub fn parse(text: &str) -> AsWritten {
-        AsWritten { text: text.to_string(), date: parse_date(text) }
+        AsWritten {
+            text: text.to_string(),
+            date: parse_date(text),
+        }
     }
 }
 
@@ -51,23 +76,37 @@ pub fn parse_date(text: &str) -> Option<NaiveDate> {
         let w = word.trim_matches(|c: char| !c.is_ascii_digit() && c != '/');
         let parts: Vec<&str> = w.split('/').collect();
         if parts.len() == 3 {
-            let (d, m, y) = (parts[0].parse().ok()?, parts[1].parse().ok()?, parts[2].parse::<i32>().ok()?);
+            let (d, m, y) = (
+                parts[0].parse().ok()?,
+                parts[1].parse().ok()?,
+                parts[2].parse::<i32>().ok()?,
+            );
             let y = if y < 100 { 2000 + y } else { y };
             return NaiveDate::from_ymd_opt(y, m, d);
         }
     }
     // [day] Month year, anywhere in the text ("April 2019 (review)", "March 2023 pilot")
-    let words: Vec<&str> = t.split(|c: char| c.is_whitespace() || c == ',').filter(|w| !w.is_empty()).collect();
+    let words: Vec<&str> = t
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|w| !w.is_empty())
+        .collect();
     for (i, w) in words.iter().enumerate() {
         let Some(m) = month_of(w) else { continue };
-        let Some(year) = words.get(i + 1).and_then(|y| y.trim_matches(|c: char| !c.is_ascii_digit()).parse::<i32>().ok()) else {
+        let Some(year) = words.get(i + 1).and_then(|y| {
+            y.trim_matches(|c: char| !c.is_ascii_digit())
+                .parse::<i32>()
+                .ok()
+        }) else {
             continue;
         };
         if !(1900..=2200).contains(&year) {
             continue;
         }
         let day = i.checked_sub(1).and_then(|j| {
-            words[j].trim_end_matches(|c: char| c.is_alphabetic()).parse::<u32>().ok()
+            words[j]
+                .trim_end_matches(|c: char| c.is_alphabetic())
+                .parse::<u32>()
+                .ok()
         });
         return match day {
             Some(d) => NaiveDate::from_ymd_opt(year, m, d),
@@ -83,8 +122,20 @@ pub fn long_date(d: NaiveDate) -> String {
 }
 
 pub fn month_name(m: u32) -> &'static str {
-    ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
-        [(m as usize).saturating_sub(1).min(11)]
+    [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ][(m as usize).saturating_sub(1).min(11)]
 }
 
 #[cfg(test)]
@@ -114,7 +165,13 @@ mod tests {
 
     #[test]
     fn long_dates_follow_govuk_style() {
-        assert_eq!(long_date(NaiveDate::from_ymd_opt(2019, 3, 28).unwrap()), "28 March 2019");
-        assert_eq!(long_date(NaiveDate::from_ymd_opt(2024, 5, 1).unwrap()), "1 May 2024");
+        assert_eq!(
+            long_date(NaiveDate::from_ymd_opt(2019, 3, 28).unwrap()),
+            "28 March 2019"
+        );
+        assert_eq!(
+            long_date(NaiveDate::from_ymd_opt(2024, 5, 1).unwrap()),
+            "1 May 2024"
+        );
     }
 }

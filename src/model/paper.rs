@@ -46,8 +46,13 @@ pub struct BackgroundDoc {
 
 #[derive(Clone, Debug, Serialize)]
 pub enum AppendixKind {
-    Register { name: Sp<String>, since: Option<String> },
-    Markdown { path: Sp<String> },
+    Register {
+        name: Sp<String>,
+        since: Option<String>,
+    },
+    Markdown {
+        path: Sp<String>,
+    },
 }
 
 #[derive(Clone, Debug, Serialize)]

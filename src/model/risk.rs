@@ -37,23 +37,60 @@ impl Scheme {
     }
 
     pub fn likelihood_label(&self, v: u32) -> Option<&str> {
-        self.likelihood.iter().find(|l| l.value == v).map(|l| l.label.as_str())
+        self.likelihood
+            .iter()
+            .find(|l| l.value == v)
+            .map(|l| l.label.as_str())
     }
 
     pub fn impact_label(&self, v: u32) -> Option<&str> {
-        self.impact.iter().find(|l| l.value == v).map(|l| l.label.as_str())
+        self.impact
+            .iter()
+            .find(|l| l.value == v)
+            .map(|l| l.label.as_str())
     }
 
     /// The scheme of the 2019 CYPE paper: 5×5, Low 1–6, Medium 8–15, High 16–25.
     pub fn default_5x5() -> Scheme {
-        let lv = |v, l: &str| Level { value: v, label: l.into(), description: None };
+        let lv = |v, l: &str| Level {
+            value: v,
+            label: l.into(),
+            description: None,
+        };
         Scheme {
-            likelihood: vec![lv(1, "Very Unlikely"), lv(2, "Unlikely"), lv(3, "Possible"), lv(4, "Likely"), lv(5, "Very Likely")],
-            impact: vec![lv(1, "Minor"), lv(2, "Moderate"), lv(3, "Significant"), lv(4, "Serious"), lv(5, "Major")],
+            likelihood: vec![
+                lv(1, "Very Unlikely"),
+                lv(2, "Unlikely"),
+                lv(3, "Possible"),
+                lv(4, "Likely"),
+                lv(5, "Very Likely"),
+            ],
+            impact: vec![
+                lv(1, "Minor"),
+                lv(2, "Moderate"),
+                lv(3, "Significant"),
+                lv(4, "Serious"),
+                lv(5, "Major"),
+            ],
             bands: vec![
-                Band { name: "Low".into(), min: 1, max: 6, colour: "#b7e1cd".into() },
-                Band { name: "Medium".into(), min: 8, max: 15, colour: "#fce8b2".into() },
-                Band { name: "High".into(), min: 16, max: 25, colour: "#f4c7c3".into() },
+                Band {
+                    name: "Low".into(),
+                    min: 1,
+                    max: 6,
+                    colour: "#b7e1cd".into(),
+                },
+                Band {
+                    name: "Medium".into(),
+                    min: 8,
+                    max: 15,
+                    colour: "#fce8b2".into(),
+                },
+                Band {
+                    name: "High".into(),
+                    min: 16,
+                    max: 25,
+                    colour: "#f4c7c3".into(),
+                },
             ],
         }
     }

@@ -49,6 +49,9 @@ mod tests {
         assert_eq!(str_lit(r#"a"b\c"#), r#""a\"b\\c""#);
         assert_eq!(str_lit("x\ny"), r#""x\ny""#);
         assert_eq!(str_lit("\u{0}"), r#""\u{0}""#);
-        assert_eq!(text("#read(\"/etc/passwd\")"), r##"#"#read(\"/etc/passwd\")";"##);
+        assert_eq!(
+            text("#read(\"/etc/passwd\")"),
+            r##"#"#read(\"/etc/passwd\")";"##
+        );
     }
 }

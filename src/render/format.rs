@@ -6,8 +6,14 @@ use crate::model::{NegativeStyle, YearStyle};
 pub fn number(v: f64) -> String {
     let neg = v < 0.0;
     let a = v.abs();
-    let s = if (a.fract()).abs() < 1e-9 { format!("{:.0}", a) } else { trim_zeros(&format!("{:.2}", a)) };
-    let (int, frac) = s.split_once('.').map_or((s.as_str(), None), |(i, f)| (i, Some(f)));
+    let s = if (a.fract()).abs() < 1e-9 {
+        format!("{:.0}", a)
+    } else {
+        trim_zeros(&format!("{:.2}", a))
+    };
+    let (int, frac) = s
+        .split_once('.')
+        .map_or((s.as_str(), None), |(i, f)| (i, Some(f)));
     let mut out = group(int);
     if let Some(f) = frac {
         out.push('.');
@@ -17,14 +23,18 @@ pub fn number(v: f64) -> String {
 }
 
 fn trim_zeros(s: &str) -> String {
-    if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s.to_string() }
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s.to_string()
+    }
 }
 
 fn group(int: &str) -> String {
     let bytes: Vec<char> = int.chars().collect();
     let mut out = String::new();
     for (i, c) in bytes.iter().enumerate() {
-        if i > 0 && (bytes.len() - i) % 3 == 0 {
+        if i > 0 && (bytes.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(*c);
@@ -35,14 +45,20 @@ fn group(int: &str) -> String {
 /// Fixed decimals with thousands separators: `fixed(1234.5, 1)` = "1,234.5".
 pub fn fixed(v: f64, places: usize) -> String {
     let s = format!("{:.*}", places, v.abs());
-    let (int, frac) = s.split_once('.').map_or((s.as_str(), None), |(i, f)| (i, Some(f)));
+    let (int, frac) = s
+        .split_once('.')
+        .map_or((s.as_str(), None), |(i, f)| (i, Some(f)));
     let mut out = group(int);
     if let Some(f) = frac {
         out.push('.');
         out.push_str(f);
     }
     let zero = v.abs() < 0.5 * 10f64.powi(-(places as i32));
-    if v < 0.0 && !zero { format!("−{out}") } else { out }
+    if v < 0.0 && !zero {
+        format!("−{out}")
+    } else {
+        out
+    }
 }
 
 /// "£1,234", "£1.2 million", "£125 million"; never "£0.5 million".
@@ -51,11 +67,18 @@ pub fn money(v: f64, unit: Option<&str>, neg: NegativeStyle) -> String {
     let body = match unit {
         Some("m") | Some("million") => {
             let pounds = a * 1_000_000.0;
-            if pounds < 1_000_000.0 { format!("£{}", number(pounds.round())) } else { format!("£{} million", trim_zeros(&format!("{:.1}", a))) }
+            if pounds < 1_000_000.0 {
+                format!("£{}", number(pounds.round()))
+            } else {
+                format!("£{} million", trim_zeros(&format!("{:.1}", a)))
+            }
         }
         _ => {
             if a >= 1_000_000.0 && (a / 100_000.0).fract().abs() < 1e-9 && unit == Some("auto") {
-                format!("£{} million", trim_zeros(&format!("{:.1}", a / 1_000_000.0)))
+                format!(
+                    "£{} million",
+                    trim_zeros(&format!("{:.1}", a / 1_000_000.0))
+                )
             } else {
                 format!("£{}", number(a))
             }
@@ -95,10 +118,16 @@ mod tests {
     #[test]
     fn money_in_prose() {
         assert_eq!(money(1234.0, None, NegativeStyle::Brackets), "£1,234");
-        assert_eq!(money(-1234567.0, None, NegativeStyle::Brackets), "(£1,234,567)");
+        assert_eq!(
+            money(-1234567.0, None, NegativeStyle::Brackets),
+            "(£1,234,567)"
+        );
         assert_eq!(money(-12.0, None, NegativeStyle::Minus), "−£12");
         assert_eq!(money(1.2, Some("m"), NegativeStyle::Minus), "£1.2 million");
-        assert_eq!(money(125.0, Some("m"), NegativeStyle::Minus), "£125 million");
+        assert_eq!(
+            money(125.0, Some("m"), NegativeStyle::Minus),
+            "£125 million"
+        );
         assert_eq!(money(0.5, Some("m"), NegativeStyle::Minus), "£500,000");
     }
 

@@ -32,31 +32,50 @@ pub struct MdError {
 }
 
 pub fn options() -> Options {
-    Options::ENABLE_TABLES | Options::ENABLE_FOOTNOTES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_SMART_PUNCTUATION | Options::ENABLE_TASKLISTS
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_SMART_PUNCTUATION
+        | Options::ENABLE_TASKLISTS
 }
 
 /// Converts Markdown to Typst markup. `blocks` is the number of generated blocks
 /// available to markers (`<!--quire:block:N-->`).
 pub fn to_typst(src: &str, mode: Mode, blocks: usize) -> (String, Vec<MdError>) {
-    let mut r = Renderer { out: String::new(), stack: Vec::new(), mode, blocks, errors: Vec::new(), footnotes: HashMap::new(), fn_target: None, table_head: false, cell_count: 0, code: None };
+    let mut r = Renderer {
+        out: String::new(),
+        stack: Vec::new(),
+        mode,
+        blocks,
+        errors: Vec::new(),
+        footnotes: HashMap::new(),
+        fn_target: None,
+        table_head: false,
+        cell_count: 0,
+        code: None,
+        pending: String::new(),
+    };
     for (ev, range) in Parser::new_ext(src, options()).into_offset_iter() {
         r.event(ev, range.start);
     }
+    r.flush();
     let mut out = std::mem::take(&mut r.out);
     // Footnote references were emitted as placeholders; definitions usually follow them.
     for (label, body) in &r.footnotes {
         out = out.replace(&placeholder(label), &format!("#footnote[{}];", body.trim()));
     }
     while let Some(start) = out.find("\u{0}FN:") {
-        let end = out[start + 4..].find('\u{0}').map_or(out.len(), |e| start + 5 + e);
+        let end = out[start + 4..]
+            .find('\u{0}')
+            .map_or(out.len(), |e| start + 5 + e);
         out.replace_range(start..end, "");
     }
     if mode == Mode::Inline {
         let t = out.trim();
-        if let Some(inner) = t.strip_prefix("#par[").and_then(|s| s.strip_suffix(']')) {
-            if !inner.contains("#par[") {
-                return (inner.to_string(), r.errors);
-            }
+        if let Some(inner) = t.strip_prefix("#par[").and_then(|s| s.strip_suffix(']'))
+            && !inner.contains("#par[")
+        {
+            return (inner.to_string(), r.errors);
         }
     }
     (out, r.errors)
@@ -97,6 +116,8 @@ struct Renderer {
     table_head: bool,
     cell_count: usize,
     code: Option<String>,
+    /// Adjacent text events merged into one literal.
+    pending: String,
 }
 
 impl Renderer {
@@ -104,7 +125,15 @@ impl Renderer {
         self.stack.is_empty()
     }
 
+    fn flush(&mut self) {
+        if !self.pending.is_empty() {
+            let t = text(&std::mem::take(&mut self.pending));
+            self.out.push_str(&t);
+        }
+    }
+
     fn push(&mut self, s: &str) {
+        self.flush();
         self.out.push_str(s);
     }
 
@@ -117,10 +146,7 @@ impl Renderer {
                     c.push_str(&t);
                 }
             }
-            Event::Text(t) => {
-                let s = text(&t);
-                self.push(&s);
-            }
+            Event::Text(t) => self.pending.push_str(&t),
             Event::Code(c) => {
                 let s = format!("#raw({});", str_lit(&c));
                 self.push(&s);
@@ -130,7 +156,7 @@ impl Renderer {
                 let p = placeholder(&label);
                 self.push(&p);
             }
-            Event::SoftBreak => self.push(" "),
+            Event::SoftBreak => self.pending.push(' '),
             Event::HardBreak => self.push("#linebreak();"),
             Event::Rule => self.push("\n#line(length: 100%)\n"),
             Event::TaskListMarker(done) => self.push(if done { "☑ " } else { "☐ " }),
@@ -143,13 +169,21 @@ impl Renderer {
 
     fn html(&mut self, h: &str, offset: usize) {
         let trimmed = h.trim();
-        if let Some(n) = trimmed.strip_prefix("<!--").and_then(|s| s.strip_suffix("-->")).map(str::trim).and_then(|s| s.strip_prefix(BLOCK_MARKER)) {
+        if let Some(n) = trimmed
+            .strip_prefix("<!--")
+            .and_then(|s| s.strip_suffix("-->"))
+            .map(str::trim)
+            .and_then(|s| s.strip_prefix(BLOCK_MARKER))
+        {
             match n.parse::<usize>() {
                 Ok(i) if i < self.blocks => {
                     let s = format!("\n#L.generated(data, md, data.generated.at({i}))\n");
                     self.push(&s);
                 }
-                _ => self.errors.push(MdError { offset, message: format!("`{trimmed}` is reserved for blocks that quire generates") }),
+                _ => self.errors.push(MdError {
+                    offset,
+                    message: format!("`{trimmed}` is reserved for blocks that quire generates"),
+                }),
             }
             return;
         }
@@ -166,7 +200,9 @@ impl Renderer {
                 let top = self.at_top();
                 if top && self.mode == Mode::Numbered {
                     self.push("#L.para[");
-                } else if self.stack.last() == Some(&Frame::Item) || self.stack.last() == Some(&Frame::Footnote) {
+                } else if self.stack.last() == Some(&Frame::Item)
+                    || self.stack.last() == Some(&Frame::Footnote)
+                {
                     self.push("#block(spacing: 0.65em)[");
                 } else {
                     self.push("#par[");
@@ -224,7 +260,11 @@ impl Renderer {
                         _ => "left",
                     })
                     .collect();
-                let s = format!("\n#L.md-table(data.meta, columns: {}, align: ({},), ", aligns.len(), a.join(", "));
+                let s = format!(
+                    "\n#L.md-table(data.meta, columns: {}, align: ({},), ",
+                    aligns.len(),
+                    a.join(", ")
+                );
                 self.push(&s);
                 self.stack.push(Frame::Table);
             }
@@ -294,14 +334,18 @@ impl Renderer {
                     self.footnotes.insert(label, body);
                 }
             }
-            TagEnd::Table => self.push(")\n"),
+            TagEnd::Table => self.push("))\n"),
             TagEnd::TableHead => {
                 self.table_head = false;
                 self.push("), rows: (");
             }
             TagEnd::TableRow => self.push("), "),
             TagEnd::TableCell => self.push("], "),
-            TagEnd::Emphasis | TagEnd::Strong | TagEnd::Strikethrough | TagEnd::Link | TagEnd::Image => self.push("]"),
+            TagEnd::Emphasis
+            | TagEnd::Strong
+            | TagEnd::Strikethrough
+            | TagEnd::Link
+            | TagEnd::Image => self.push("]"),
             _ => {}
         }
     }

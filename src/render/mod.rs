@@ -66,11 +66,27 @@ impl MdRenderer<'_> {
                         (Span::new(*f, o..o), None)
                     }
                     (Origin::File(f), None, None) => (Span::new(*f, 0..0), None),
-                    (Origin::Value(s), _, line) => (s.clone(), line.map(|l| format!("the problem is on line {l} of this text"))),
+                    (Origin::Value(s), Some(r), _) => {
+                        match map_value_range(self.sources, s, src, r.clone()) {
+                            Some(mapped) => (mapped, None),
+                            None => (
+                                s.clone(),
+                                e.line
+                                    .map(|l| format!("the problem is on line {l} of this text")),
+                            ),
+                        }
+                    }
+                    (Origin::Value(s), None, line) => (
+                        s.clone(),
+                        line.map(|l| format!("the problem is on line {l} of this text")),
+                    ),
                 };
-                let mut d = Diagnostic::error(Code::Template, format!("template error: {}", e.message))
-                    .at(&span, "in this template expression")
-                    .help("names available: paper, org, registers, and functions risk(), risk_table(), band_counts(), heat_map(); see docs/data-format.md");
+                let mut d =
+                    Diagnostic::error(Code::Template, format!("template error: {}", e.message))
+                        .at(&span, "in this template expression");
+                d = d.help(e.help.clone().unwrap_or_else(|| {
+                    "names available: paper, data, org, registers, and functions risk(), risk_table(), band_counts(), heat_map(); see docs/data-format.md".into()
+                }));
                 if let Some(n) = note {
                     d = d.note(n);
                 }
@@ -78,7 +94,11 @@ impl MdRenderer<'_> {
                 return String::new();
             }
         };
-        let blocks = if allow_blocks { self.scope.generated.lock().map(|g| g.len()).unwrap_or(0) } else { 0 };
+        let blocks = if allow_blocks {
+            self.scope.generated.lock().map(|g| g.len()).unwrap_or(0)
+        } else {
+            0
+        };
         let (typ, errors) = markdown::to_typst(&md, mode, blocks);
         for e in errors {
             let span = match origin {
@@ -92,6 +112,39 @@ impl MdRenderer<'_> {
     }
 }
 
+/// Maps a byte range inside a YAML scalar's value back to the YAML file, by
+/// finding each value line in the file (plain, quoted and block scalars alike).
+/// `None` when the value was transformed (escapes, folding) beyond recognition.
+fn map_value_range(
+    sources: &SourceMap,
+    span: &Span,
+    value: &str,
+    range: std::ops::Range<usize>,
+) -> Option<Span> {
+    let file_text = sources.text(span.file);
+    let start_map = |off: usize| -> Option<usize> {
+        let before = value.get(..off)?;
+        let k = before.matches('\n').count();
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let col = off - line_start;
+        let line = value.lines().nth(k).unwrap_or("");
+        // Go k lines down from the scalar's start, then find the line's text.
+        let mut pos = span.range.start;
+        for _ in 0..k {
+            pos += file_text.get(pos..)?.find('\n')? + 1;
+        }
+        let eol = file_text
+            .get(pos..)?
+            .find('\n')
+            .map_or(file_text.len(), |i| pos + i);
+        let found = file_text.get(pos..eol)?.find(line)?;
+        Some(pos + found + col)
+    };
+    let s = start_map(range.start)?;
+    let e = start_map(range.end).filter(|e| *e >= s).unwrap_or(s);
+    Some(Span::new(span.file, s..e))
+}
+
 /// A register as used by a paper: its name there, the model and its previous snapshot.
 pub struct PaperRegister {
     pub name: String,
@@ -99,58 +152,121 @@ pub struct PaperRegister {
     pub previous: Option<Register>,
 }
 
+/// Everything a committee paper is rendered from (all validated).
+pub struct PaperInputs<'a> {
+    pub paper: &'a Paper,
+    /// paper.yaml as plain JSON, for templates (`paper.…`, `data.…`).
+    pub paper_json: Json,
+    pub registers: &'a [PaperRegister],
+    pub narrative: &'a [FileId],
+    /// (appendix index, Markdown file) for Markdown appendices.
+    pub appendix_files: &'a [(usize, FileId)],
+}
+
 /// Renders a committee paper (and its risk-register appendices).
 pub fn paper(
-    p: &Paper,
-    paper_json: Json,
-    registers: &[PaperRegister],
-    narrative: &[FileId],
-    appendix_files: &[(usize, FileId)],
+    input: PaperInputs,
     settings: &Settings,
     sources: &SourceMap,
     diags: &mut Diagnostics,
 ) -> Rendered {
+    let PaperInputs {
+        paper: p,
+        paper_json,
+        registers,
+        narrative,
+        appendix_files,
+    } = input;
     let mut reg_views = serde_json::Map::new();
     for r in registers {
         let since = p.appendices.iter().find_map(|a| match &a.kind {
             AppendixKind::Register { name, since } if name.value == r.name => since.clone(),
             _ => None,
         });
-        reg_views.insert(r.name.clone(), view::register_view(&r.register, r.previous.as_ref(), &r.name, since.as_deref()));
+        reg_views.insert(
+            r.name.clone(),
+            view::register_view(&r.register, r.previous.as_ref(), &r.name, since.as_deref()),
+        );
     }
     let org = json!({"name": settings.organisation, "short_name": settings.short_name});
-    let context = json!({"paper": paper_json, "org": org, "registers": reg_views});
+    let data = paper_json
+        .get("data")
+        .cloned()
+        .unwrap_or(Json::Object(Default::default()));
+    let context = json!({"paper": paper_json, "data": data, "org": org, "registers": reg_views});
     let generated = Arc::new(Mutex::new(Vec::new()));
-    let scope = template::Scope { context, settings: settings.clone(), generated: generated.clone() };
-    let mut r = MdRenderer { scope, sources, diags };
+    let scope = template::Scope {
+        context,
+        settings: settings.clone(),
+        generated: generated.clone(),
+    };
+    let mut r = MdRenderer {
+        scope,
+        sources,
+        diags,
+    };
 
     // Markdown that cannot hold generated blocks: summary, recommendations, risk fields.
     let mut md: Vec<(String, String)> = Vec::new();
-    md.push(("summary".into(), r.render(&p.summary.value, &Origin::Value(p.summary.span.clone()), Mode::Plain, false)));
+    md.push((
+        "summary".into(),
+        r.render(
+            &p.summary.value,
+            &Origin::Value(p.summary.span.clone()),
+            Mode::Plain,
+            false,
+        ),
+    ));
     for (i, rec) in p.recommendations.iter().enumerate() {
-        md.push((format!("recommendation/{i}"), r.render(&rec.value, &Origin::Value(rec.span.clone()), Mode::Inline, false)));
+        md.push((
+            format!("recommendation/{i}"),
+            r.render(
+                &rec.value,
+                &Origin::Value(rec.span.clone()),
+                Mode::Inline,
+                false,
+            ),
+        ));
     }
     for reg in registers {
         for risk in &reg.register.risks {
-            for (field, value) in [("cause", &risk.cause), ("event", &risk.event), ("consequence", &risk.consequence)] {
+            for (field, value) in [
+                ("cause", &risk.cause),
+                ("event", &risk.event),
+                ("consequence", &risk.consequence),
+            ] {
                 if let Some(v) = value {
                     let span = risk.id.span.clone();
-                    md.push((format!("{}/{}/{field}", reg.name, risk.id.value), r.render(v, &Origin::Value(span), Mode::Plain, false)));
+                    md.push((
+                        format!("{}/{}/{field}", reg.name, risk.id.value),
+                        r.render(v, &Origin::Value(span), Mode::Plain, false),
+                    ));
                 }
             }
             if let Some(s) = &risk.summary {
-                md.push((format!("{}/{}/summary", reg.name, risk.id.value), r.render(&s.value, &Origin::Value(s.span.clone()), Mode::Plain, false)));
+                md.push((
+                    format!("{}/{}/summary", reg.name, risk.id.value),
+                    r.render(&s.value, &Origin::Value(s.span.clone()), Mode::Plain, false),
+                ));
             }
         }
     }
     let mut narrative_typ = String::new();
     for f in narrative {
-        narrative_typ.push_str(&r.render(sources.text(*f), &Origin::File(*f), Mode::Numbered, true));
+        narrative_typ.push_str(&r.render(
+            sources.text(*f),
+            &Origin::File(*f),
+            Mode::Numbered,
+            true,
+        ));
         narrative_typ.push('\n');
     }
     let mut appendix_typ: Vec<String> = vec!["none".into(); p.appendices.len()];
     for (i, f) in appendix_files {
-        appendix_typ[*i] = format!("[{}]", r.render(sources.text(*f), &Origin::File(*f), Mode::Plain, true));
+        appendix_typ[*i] = format!(
+            "[{}]",
+            r.render(sources.text(*f), &Origin::File(*f), Mode::Plain, true)
+        );
     }
 
     let appendices: Vec<Json> = p
@@ -191,8 +307,17 @@ pub fn paper(
     });
     let layout = p.layout.value.path();
     let content = content_typ(&layout, &md, &narrative_typ, &appendix_typ);
-    let main = format!("#import {}: report\n#import \"/_quire/content.typ\" as C\n#report(C.data, C.md, C.narrative, C.appendices)\n", str_lit(&format!("/{layout}")));
-    Rendered { main, content, data: serde_json::to_string_pretty(&data).unwrap_or_default(), title, date: p.meeting_date }
+    let main = format!(
+        "#import {}: report\n#import \"/_quire/content.typ\" as C\n#report(C.data, C.md, C.narrative, C.appendices)\n",
+        str_lit(&format!("/{layout}"))
+    );
+    Rendered {
+        main,
+        content,
+        data: serde_json::to_string_pretty(&data).unwrap_or_default(),
+        title,
+        date: p.meeting_date,
+    }
 }
 
 fn reg_views_json(registers: &[PaperRegister], p: &Paper) -> Json {
@@ -202,7 +327,10 @@ fn reg_views_json(registers: &[PaperRegister], p: &Paper) -> Json {
             AppendixKind::Register { name, since } if name.value == r.name => since.clone(),
             _ => None,
         });
-        m.insert(r.name.clone(), view::register_view(&r.register, r.previous.as_ref(), &r.name, since.as_deref()));
+        m.insert(
+            r.name.clone(),
+            view::register_view(&r.register, r.previous.as_ref(), &r.name, since.as_deref()),
+        );
     }
     Json::Object(m)
 }
@@ -222,9 +350,17 @@ pub fn meta(title: &str, settings: &Settings, date: chrono::NaiveDate) -> Json {
 }
 
 /// `content.typ`: the Markdown-derived content, keyed for the layout.
-pub fn content_typ(layout: &str, md: &[(String, String)], narrative: &str, appendices: &[String]) -> String {
+pub fn content_typ(
+    layout: &str,
+    md: &[(String, String)],
+    narrative: &str,
+    appendices: &[String],
+) -> String {
     let mut s = String::new();
-    s.push_str(&format!("#import {} as L\n", str_lit(&format!("/{layout}"))));
+    s.push_str(&format!(
+        "#import {} as L\n",
+        str_lit(&format!("/{layout}"))
+    ));
     s.push_str("#let data = json(\"/_quire/data.json\")\n#let md = (\n");
     for (k, v) in md {
         s.push_str(&format!("  {}: [{}],\n", str_lit(k), v.trim()));

@@ -10,7 +10,10 @@ use serde_json::{Value as Json, json};
 
 fn rating_view(r: &Option<Rating>, scheme: &Scheme) -> Json {
     let Some(r) = r else { return Json::Null };
-    let colour = scheme.band(r.score).map(|b| b.colour.clone()).unwrap_or_default();
+    let colour = scheme
+        .band(r.score)
+        .map(|b| b.colour.clone())
+        .unwrap_or_default();
     json!({
         "likelihood": r.likelihood,
         "impact": r.impact,
@@ -31,15 +34,21 @@ pub fn direction(risk: &Risk, previous: Option<&Register>) -> Json {
         return json!({"code": "new", "symbol": "NEW", "words": "new risk"});
     };
     match (&old.current, &risk.current) {
-        (Some(o), Some(n)) if n.score > o.score => json!({"code": "up", "symbol": "↑", "words": format!("increased from {}", o.score)}),
-        (Some(o), Some(n)) if n.score < o.score => json!({"code": "down", "symbol": "↓", "words": format!("reduced from {}", o.score)}),
+        (Some(o), Some(n)) if n.score > o.score => {
+            json!({"code": "up", "symbol": "↑", "words": format!("increased from {}", o.score)})
+        }
+        (Some(o), Some(n)) if n.score < o.score => {
+            json!({"code": "down", "symbol": "↓", "words": format!("reduced from {}", o.score)})
+        }
         (Some(_), Some(_)) => json!({"code": "same", "symbol": "↔", "words": "unchanged"}),
         _ => json!({"code": "unknown", "symbol": "–", "words": "no previous score"}),
     }
 }
 
 fn risk_view(r: &Risk, reg: &Register, previous: Option<&Register>, key: &str) -> Json {
-    let md = |field: &str, v: &Option<String>| v.as_ref().map(|_| format!("{key}/{}/{field}", r.id.value));
+    let md = |field: &str, v: &Option<String>| {
+        v.as_ref().map(|_| format!("{key}/{}/{field}", r.id.value))
+    };
     json!({
         "id": r.id.value,
         "title": r.title,
@@ -70,14 +79,23 @@ fn risk_view(r: &Risk, reg: &Register, previous: Option<&Register>, key: &str) -
 
 /// The whole register as the appendix layout and templates see it. `key` is the
 /// register's name in the paper; Markdown fields are referenced as `key/ID/field`.
-pub fn register_view(reg: &Register, previous: Option<&Register>, key: &str, since: Option<&str>) -> Json {
+pub fn register_view(
+    reg: &Register,
+    previous: Option<&Register>,
+    key: &str,
+    since: Option<&str>,
+) -> Json {
     let open: Vec<&Risk> = reg.risks.iter().filter(|r| r.status == "open").collect();
     let band_counts: Vec<Json> = reg
         .scheme
         .bands
         .iter()
         .map(|b| {
-            let count = |f: fn(&Risk) -> &Option<Rating>| open.iter().filter(|r| f(r).as_ref().is_some_and(|x| x.band == b.name)).count();
+            let count = |f: fn(&Risk) -> &Option<Rating>| {
+                open.iter()
+                    .filter(|r| f(r).as_ref().is_some_and(|x| x.band == b.name))
+                    .count()
+            };
             json!({"band": b.name, "min": b.min, "max": b.max, "colour": b.colour,
                    "current": count(|r| &r.current), "target": count(|r| &r.target)})
         })
@@ -88,7 +106,13 @@ pub fn register_view(reg: &Register, previous: Option<&Register>, key: &str, sin
     let mut imp: Vec<_> = reg.scheme.impact.iter().collect();
     imp.sort_by_key(|l| l.value);
     let place = |f: fn(&Risk) -> &Option<Rating>, l: u32, i: u32| -> Vec<String> {
-        open.iter().filter(|r| f(r).as_ref().is_some_and(|x| x.likelihood == Some(l) && x.impact == Some(i))).map(|r| r.id.value.clone()).collect()
+        open.iter()
+            .filter(|r| {
+                f(r).as_ref()
+                    .is_some_and(|x| x.likelihood == Some(l) && x.impact == Some(i))
+            })
+            .map(|r| r.id.value.clone())
+            .collect()
     };
     let rows: Vec<Json> = lik
         .iter()
@@ -113,7 +137,13 @@ pub fn register_view(reg: &Register, previous: Option<&Register>, key: &str, sin
         .map(|r| r.id.value.as_str())
         .collect();
     let removed: Vec<Json> = previous
-        .map(|p| p.risks.iter().filter(|o| reg.risk(&o.id.value).is_none_or(|n| n.status == "closed")).map(|o| json!({"id": o.id.value, "title": o.title})).collect())
+        .map(|p| {
+            p.risks
+                .iter()
+                .filter(|o| reg.risk(&o.id.value).is_none_or(|n| n.status == "closed"))
+                .map(|o| json!({"id": o.id.value, "title": o.title}))
+                .collect()
+        })
         .unwrap_or_default();
     json!({
         "key": key,

@@ -24,7 +24,12 @@ pub struct FontSet {
 
 fn bundled() -> &'static Vec<Font> {
     static FONTS: OnceLock<Vec<Font>> = OnceLock::new();
-    FONTS.get_or_init(|| BUNDLED.iter().flat_map(|b| Font::iter(Bytes::new(*b))).collect())
+    FONTS.get_or_init(|| {
+        BUNDLED
+            .iter()
+            .flat_map(|b| Font::iter(Bytes::new(*b)))
+            .collect()
+    })
 }
 
 /// Bundled fonts followed by the project's own (sorted by file name, for stable order).
@@ -35,7 +40,14 @@ pub fn load(root: &Path) -> FontSet {
         .flatten()
         .flatten()
         .map(|e| e.path())
-        .filter(|p| p.extension().and_then(|e| e.to_str()).is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "ttf" | "otf" | "ttc" | "otc")))
+        .filter(|p| {
+            p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+                matches!(
+                    e.to_ascii_lowercase().as_str(),
+                    "ttf" | "otf" | "ttc" | "otc"
+                )
+            })
+        })
         .collect();
     extra.sort();
     for p in extra {

@@ -13,9 +13,9 @@ use crate::diag::{Code, Diagnostic};
 use crate::render::Rendered;
 use sha2::{Digest, Sha256};
 use std::path::Path;
+use typst::WorldExt;
 use typst::diag::{Severity, SourceDiagnostic};
 use typst::foundations::{Datetime, Smart};
-use typst::WorldExt;
 use typst_layout::PagedDocument;
 use typst_pdf::{PdfOptions, PdfStandard, PdfStandards, Timestamp};
 
@@ -35,23 +35,45 @@ pub struct PdfSettings {
 
 /// Compiles `r` with the layouts under `root` and exports a PDF. `ident` must be
 /// stable for the document (its id): it seeds the PDF's document identifier.
-pub fn typeset(root: &Path, r: &Rendered, ident: &str, pdf: &PdfSettings) -> Result<Typeset, Vec<Diagnostic>> {
+pub fn typeset(
+    root: &Path,
+    r: &Rendered,
+    ident: &str,
+    pdf: &PdfSettings,
+) -> Result<Typeset, Vec<Diagnostic>> {
     let world = world::QuireWorld::new(root, r);
     let result = typst::compile::<PagedDocument>(&world);
-    let warnings: Vec<String> = result.warnings.iter().filter(|w| !is_noise(w)).map(|w| describe(&world, w)).collect();
+    let warnings: Vec<String> = result
+        .warnings
+        .iter()
+        .filter(|w| !is_noise(w))
+        .map(|w| describe(&world, w))
+        .collect();
     let doc = match result.output {
         Ok(doc) => doc,
         Err(errors) => return Err(errors.iter().map(|e| to_diag(&world, e)).collect()),
     };
-    let date = Datetime::from_ymd(r.date.format("%Y").to_string().parse().unwrap_or(1970), r.date.format("%m").to_string().parse().unwrap_or(1), r.date.format("%d").to_string().parse().unwrap_or(1));
+    let date = Datetime::from_ymd(
+        r.date.format("%Y").to_string().parse().unwrap_or(1970),
+        r.date.format("%m").to_string().parse().unwrap_or(1),
+        r.date.format("%d").to_string().parse().unwrap_or(1),
+    );
     let standards = match PdfStandards::new(&pdf.standards) {
         Ok(s) => s,
-        Err(e) => return Err(vec![Diagnostic::error(Code::Typst, format!("unsupported PDF standard combination: {}", e.message()))]),
+        Err(e) => {
+            return Err(vec![Diagnostic::error(
+                Code::Typst,
+                format!("unsupported PDF standard combination: {}", e.message()),
+            )]);
+        }
     };
     let ident_hash = hex(&Sha256::digest(ident.as_bytes()));
     let options = PdfOptions {
         ident: Smart::Custom(ident_hash),
-        creator: Smart::Custom(Some(format!("quire {} (Typst 0.15.1)", env!("CARGO_PKG_VERSION")))),
+        creator: Smart::Custom(Some(format!(
+            "quire {} (Typst 0.15.1)",
+            env!("CARGO_PKG_VERSION")
+        ))),
         timestamp: date.map(Timestamp::new_utc),
         standards,
         tagged: true,
@@ -59,7 +81,11 @@ pub fn typeset(root: &Path, r: &Rendered, ident: &str, pdf: &PdfSettings) -> Res
     };
     let pages = doc.pages().len();
     match typst_pdf::pdf(&doc, &options) {
-        Ok(bytes) => Ok(Typeset { pdf: bytes, pages, warnings }),
+        Ok(bytes) => Ok(Typeset {
+            pdf: bytes,
+            pages,
+            warnings,
+        }),
         Err(errors) => Err(errors.iter().map(|e| to_diag(&world, e)).collect()),
     }
 }
@@ -85,7 +111,11 @@ fn location(world: &world::QuireWorld, d: &SourceDiagnostic) -> Option<String> {
 }
 
 fn describe(world: &world::QuireWorld, d: &SourceDiagnostic) -> String {
-    let sev = if d.severity == Severity::Error { "error" } else { "warning" };
+    let sev = if d.severity == Severity::Error {
+        "error"
+    } else {
+        "warning"
+    };
     let mut s = format!("{sev}[{}]: typst: {}\n", Code::Typst.as_str(), d.message);
     if let Some(loc) = location(world, d) {
         s.push_str(&format!("  --> {loc}\n"));

@@ -30,7 +30,11 @@ pub struct QuireWorld {
 }
 
 pub fn vid(path: &str) -> FileId {
-    RootedPath::new(VirtualRoot::Project, VirtualPath::new(path).expect("static virtual path")).intern()
+    RootedPath::new(
+        VirtualRoot::Project,
+        VirtualPath::new(path).expect("static virtual path"),
+    )
+    .intern()
 }
 
 impl QuireWorld {
@@ -66,15 +70,22 @@ impl QuireWorld {
         if let Some(Ok(b)) = self.cache.lock().ok().and_then(|c| c.get(&id).cloned()) {
             return Ok(b);
         }
-        let path = rooted.vpath().realize(&self.root).map_err(FileError::Realize)?;
-        let real = path.canonicalize().map_err(|e| FileError::from_io(e, &path))?;
+        let path = rooted
+            .vpath()
+            .realize(&self.root)
+            .map_err(FileError::Realize)?;
+        let real = path
+            .canonicalize()
+            .map_err(|e| FileError::from_io(e, &path))?;
         if !real.starts_with(&self.root) {
             return Err(FileError::AccessDenied);
         }
         if real.is_dir() {
             return Err(FileError::IsDirectory);
         }
-        let bytes = std::fs::read(&real).map(Bytes::new).map_err(|e| FileError::from_io(e, &path));
+        let bytes = std::fs::read(&real)
+            .map(Bytes::new)
+            .map_err(|e| FileError::from_io(e, &path));
         if let Ok(mut c) = self.cache.lock() {
             c.insert(id, bytes.clone());
         }

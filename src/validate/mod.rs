@@ -21,6 +21,7 @@ pub struct MapReader<'n, 'd> {
     pub node: &'n Node,
     entries: &'n [(Key, Node)],
     known: Vec<&'static str>,
+    missing: Vec<&'static str>,
     what: &'static str,
     pub diags: &'d mut Diagnostics,
 }
@@ -30,11 +31,24 @@ impl<'n, 'd> MapReader<'n, 'd> {
     /// Returns `None` (after reporting) when the node is not a mapping.
     pub fn new(node: &'n Node, what: &'static str, diags: &'d mut Diagnostics) -> Option<Self> {
         match &node.kind {
-            NodeKind::Map(entries) => Some(MapReader { node, entries, known: Vec::new(), what, diags }),
+            NodeKind::Map(entries) => Some(MapReader {
+                node,
+                entries,
+                known: Vec::new(),
+                missing: Vec::new(),
+                what,
+                diags,
+            }),
             _ => {
                 diags.push(
-                    Diagnostic::error(Code::WrongType, format!("expected {what} written as a mapping, found {}", node.describe()))
-                        .at(&node.span, "expected `key: value` lines here"),
+                    Diagnostic::error(
+                        Code::WrongType,
+                        format!(
+                            "expected {what} written as a mapping, found {}",
+                            node.describe()
+                        ),
+                    )
+                    .at(&node.span, "expected `key: value` lines here"),
                 );
                 None
             }
@@ -56,16 +70,12 @@ impl<'n, 'd> MapReader<'n, 'd> {
             .filter(|v| !matches!(v.kind, NodeKind::Null))
     }
 
-    /// The value of a required key; reports it missing otherwise.
+    /// The value of a required key; reported missing at [`MapReader::finish`]
+    /// (unless a misspelt key explains it: then only that is reported).
     pub fn req(&mut self, key: &'static str) -> Option<&'n Node> {
         let v = self.opt(key);
         if v.is_none() {
-            let span = self.node.span.clone();
-            self.diags.push(
-                Diagnostic::error(Code::MissingField, format!("missing field `{key}` in {}", self.what))
-                    .at(&span, format!("{} starts here", self.what))
-                    .help(format!("add `{key}: …` to {}", self.what)),
-            );
+            self.missing.push(key);
         }
         v
     }
@@ -108,45 +118,88 @@ impl<'n, 'd> MapReader<'n, 'd> {
 
     /// One or more strings: a single string or a list of strings.
     pub fn texts(&mut self, key: &'static str, required: bool) -> Vec<Sp<String>> {
-        let n = if required { self.req(key) } else { self.opt(key) };
+        let n = if required {
+            self.req(key)
+        } else {
+            self.opt(key)
+        };
         let Some(n) = n else { return Vec::new() };
         texts(n, self.diags)
     }
 
     /// A list of items, each read by `f`.
-    pub fn list<T>(&mut self, key: &'static str, required: bool, mut f: impl FnMut(&'n Node, &mut Diagnostics) -> Option<T>) -> Vec<T> {
-        let n = if required { self.req(key) } else { self.opt(key) };
+    pub fn list<T>(
+        &mut self,
+        key: &'static str,
+        required: bool,
+        mut f: impl FnMut(&'n Node, &mut Diagnostics) -> Option<T>,
+    ) -> Vec<T> {
+        let n = if required {
+            self.req(key)
+        } else {
+            self.opt(key)
+        };
         let Some(n) = n else { return Vec::new() };
         match &n.kind {
             NodeKind::Seq(items) => items.iter().filter_map(|i| f(i, self.diags)).collect(),
             _ => {
-                self.diags.push(wrong(n, "a list (lines starting with `- `)"));
+                self.diags
+                    .push(wrong(n, "a list (lines starting with `- `)"));
                 Vec::new()
             }
         }
     }
 
-    /// Reports every key that was not asked for, suggesting the nearest known key.
+    /// Reports missing required keys, and every key that was not asked for with
+    /// the nearest known key suggested. Call once all keys have been read.
     pub fn finish(self) {
+        let mut explained = Vec::new();
         for (k, _) in self.entries {
             if self.known.contains(&k.name.as_str()) {
                 continue;
             }
-            let mut d = Diagnostic::error(Code::UnknownKey, format!("unknown key `{}` in {}", k.name, self.what));
+            let mut d = Diagnostic::error(
+                Code::UnknownKey,
+                format!("unknown key `{}` in {}", k.name, self.what),
+            );
             match did_you_mean(&k.name, self.known.iter().copied()) {
-                Some(s) => d = d.at(&k.span, format!("did you mean `{s}`?")).help(format!("rename it to `{s}`")),
+                Some(s) => {
+                    explained.push(s);
+                    d = d
+                        .at(&k.span, format!("did you mean `{s}`?"))
+                        .help(format!("rename it to `{s}`"))
+                }
                 None => {
-                    d = d.at(&k.span, "not a known key").help(format!("the keys allowed here are: {}", self.known.join(", ")))
+                    d = d.at(&k.span, "not a known key").help(format!(
+                        "the keys allowed here are: {}",
+                        self.known.join(", ")
+                    ))
                 }
             }
             self.diags.push(d);
+        }
+        for key in self.missing {
+            if explained.contains(&key) {
+                continue;
+            }
+            self.diags.push(
+                Diagnostic::error(
+                    Code::MissingField,
+                    format!("missing field `{key}` in {}", self.what),
+                )
+                .at(&self.node.span, format!("{} starts here", self.what))
+                .help(format!("add `{key}: …` to {}", self.what)),
+            );
         }
     }
 }
 
 pub fn wrong(n: &Node, expected: &str) -> Diagnostic {
-    Diagnostic::error(Code::WrongType, format!("expected {expected}, found {}", n.describe()))
-        .at(&n.span, format!("expected {expected}"))
+    Diagnostic::error(
+        Code::WrongType,
+        format!("expected {expected}, found {}", n.describe()),
+    )
+    .at(&n.span, format!("expected {expected}"))
 }
 
 /// Text; numbers and yes/no values are accepted as the text they were written as.
@@ -173,7 +226,9 @@ pub fn texts(n: &Node, diags: &mut Diagnostics) -> Vec<Sp<String>> {
 pub fn int(n: &Node, diags: &mut Diagnostics) -> Option<Sp<i64>> {
     match n.kind {
         NodeKind::Int(i) => Some(Sp::new(i, n.span.clone())),
-        NodeKind::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => Some(Sp::new(f as i64, n.span.clone())),
+        NodeKind::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => {
+            Some(Sp::new(f as i64, n.span.clone()))
+        }
         _ => {
             diags.push(wrong(n, "a whole number"));
             None
@@ -186,7 +241,10 @@ pub fn number(n: &Node, diags: &mut Diagnostics) -> Option<Sp<f64>> {
         NodeKind::Int(i) => Some(Sp::new(i as f64, n.span.clone())),
         NodeKind::Float(f) if f.is_finite() => Some(Sp::new(f, n.span.clone())),
         _ => {
-            diags.push(wrong(n, "a number").help("write numbers without commas or units, e.g. 5747 or 129.7"));
+            diags.push(
+                wrong(n, "a number")
+                    .help("write numbers without commas or units, e.g. 5747 or 129.7"),
+            );
             None
         }
     }
@@ -194,11 +252,13 @@ pub fn number(n: &Node, diags: &mut Diagnostics) -> Option<Sp<f64>> {
 
 /// An ISO date (`2019-03-28`), checked to exist.
 pub fn date(n: &Node, diags: &mut Diagnostics) -> Option<Sp<NaiveDate>> {
-    let Some(t) = text(n, diags) else { return None };
+    let t = text(n, diags)?;
     match NaiveDate::parse_from_str(t.value.trim(), "%Y-%m-%d") {
         Ok(d) => Some(Sp::new(d, n.span.clone())),
         Err(_) => {
-            let looks_iso = t.value.len() == 10 && t.value.as_bytes()[4] == b'-' && t.value.as_bytes()[7] == b'-';
+            let looks_iso = t.value.len() == 10
+                && t.value.as_bytes()[4] == b'-'
+                && t.value.as_bytes()[7] == b'-';
             let msg = if looks_iso {
                 format!("`{}` is not a date that exists", t.value)
             } else {
@@ -215,13 +275,24 @@ pub fn date(n: &Node, diags: &mut Diagnostics) -> Option<Sp<NaiveDate>> {
 }
 
 /// Text that must be one of `allowed` (case-insensitive); returns the canonical spelling.
-pub fn one_of(n: &Node, allowed: &[&str], what: &str, diags: &mut Diagnostics) -> Option<Sp<String>> {
+pub fn one_of(
+    n: &Node,
+    allowed: &[&str],
+    what: &str,
+    diags: &mut Diagnostics,
+) -> Option<Sp<String>> {
     let t = text(n, diags)?;
-    if let Some(a) = allowed.iter().find(|a| a.eq_ignore_ascii_case(t.value.trim())) {
+    if let Some(a) = allowed
+        .iter()
+        .find(|a| a.eq_ignore_ascii_case(t.value.trim()))
+    {
         return Some(Sp::new(a.to_string(), t.span));
     }
-    let mut d = Diagnostic::error(Code::InvalidValue, format!("`{}` is not a valid {what}", t.value))
-        .at(&n.span, format!("expected one of: {}", allowed.join(", ")));
+    let mut d = Diagnostic::error(
+        Code::InvalidValue,
+        format!("`{}` is not a valid {what}", t.value),
+    )
+    .at(&n.span, format!("expected one of: {}", allowed.join(", ")));
     if let Some(s) = did_you_mean(&t.value, allowed.iter().copied()) {
         d = d.help(format!("did you mean `{s}`?"));
     } else {

@@ -3,37 +3,72 @@
 use super::{MapReader, one_of, text};
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::load::yaml::{Node, NodeKind};
-use crate::model::Sp;
-use crate::model::paper::{Appendix, AppendixKind, BackgroundDoc, Contact, LayoutRef, Paper, Person};
 use crate::model::Settings;
+use crate::model::Sp;
+use crate::model::paper::{
+    Appendix, AppendixKind, BackgroundDoc, Contact, LayoutRef, Paper, Person,
+};
 use crate::source::FileId;
 
 /// Layouts this build of quire ships, with their current (default) version.
-pub const LAYOUTS: &[(&str, u32)] = &[("committee-report", 1), ("risk-appendix", 1), ("safety-valve", 1), ("app-report", 1)];
+pub const LAYOUTS: &[(&str, u32)] = &[
+    ("committee-report", 1),
+    ("risk-appendix", 1),
+    ("safety-valve", 1),
+    ("app-report", 1),
+];
 
 /// Reads `layout: name@N`; defaults to `default`'s current version.
 pub fn layout(m: &mut MapReader, default: &str) -> Sp<LayoutRef> {
-    let current = LAYOUTS.iter().find(|(n, _)| *n == default).map_or(1, |(_, v)| *v);
-    let fallback = Sp::new(LayoutRef { name: default.into(), version: current }, m.span().clone());
-    let Some(t) = m.opt_text("layout") else { return fallback };
-    let parsed = t.value.split_once('@').and_then(|(n, v)| Some((n.to_string(), v.parse::<u32>().ok()?)));
+    let current = LAYOUTS
+        .iter()
+        .find(|(n, _)| *n == default)
+        .map_or(1, |(_, v)| *v);
+    let fallback = Sp::new(
+        LayoutRef {
+            name: default.into(),
+            version: current,
+        },
+        m.span().clone(),
+    );
+    let Some(t) = m.opt_text("layout") else {
+        return fallback;
+    };
+    let parsed = t
+        .value
+        .split_once('@')
+        .and_then(|(n, v)| Some((n.to_string(), v.parse::<u32>().ok()?)));
     match parsed {
         Some((name, version)) => Sp::new(LayoutRef { name, version }, t.span),
         None => {
             m.diags.push(
-                Diagnostic::error(Code::Layout, format!("`{}` is not a layout reference", t.value))
-                    .at(&t.span, "expected NAME@VERSION")
-                    .help(format!("write e.g. `layout: {default}@{current}`")),
+                Diagnostic::error(
+                    Code::Layout,
+                    format!("`{}` is not a layout reference", t.value),
+                )
+                .at(&t.span, "expected NAME@VERSION")
+                .help(format!("write e.g. `layout: {default}@{current}`")),
             );
             fallback
         }
     }
 }
 
-pub fn paper(id: &str, file: FileId, node: &Node, settings: &Settings, diags: &mut Diagnostics) -> Option<Paper> {
+pub fn paper(
+    id: &str,
+    file: FileId,
+    node: &Node,
+    settings: &Settings,
+    diags: &mut Diagnostics,
+) -> Option<Paper> {
     let mut m = MapReader::new(node, "the paper", diags)?;
     if let Some(k) = m.opt("kind") {
-        one_of(k, &["committee-report"], "document kind for paper.yaml", m.diags);
+        one_of(
+            k,
+            &["committee-report"],
+            "document kind for paper.yaml",
+            m.diags,
+        );
     }
     let layout = layout(&mut m, "committee-report");
     let committee = m.text("committee");
@@ -41,25 +76,50 @@ pub fn paper(id: &str, file: FileId, node: &Node, settings: &Settings, diags: &m
     let subject = m.text("subject");
     let decision_number = m.opt_text("decision-number").map(|t| t.value);
     let key_decision = m.opt_bool("key-decision").unwrap_or(false);
-    let classification = m.opt_text("classification").map_or(settings.classification.clone(), |t| t.value);
+    let classification = m
+        .opt_text("classification")
+        .map_or(settings.classification.clone(), |t| t.value);
     let from = m.list("from", true, |n, d| {
         let mut p = MapReader::new(n, "a person in `from`", d)?;
         let name = p.text("name");
         let role = p.text("role");
         p.finish();
-        Some(Person { name: name?.value, role: role?.value })
+        Some(Person {
+            name: name?.value,
+            role: role?.value,
+        })
     });
     if m.opt("from").is_some() && from.is_empty() {
         let span = m.span().clone();
-        m.diags.push(Diagnostic::error(Code::MissingField, "`from` lists nobody").at(&span, "the paper").help("name at least one cabinet member or director in `from`"));
+        m.diags.push(
+            Diagnostic::error(Code::MissingField, "`from` lists nobody")
+                .at(&span, "the paper")
+                .help("name at least one cabinet member or director in `from`"),
+        );
     }
     let to = m.opt_text("to").map(|t| t.value);
-    let past_pathway = m.opt_text("past-pathway").map_or("None".into(), |t| t.value);
-    let future_pathway = m.opt_text("future-pathway").map_or("None".into(), |t| t.value);
-    let electoral_divisions = m.texts("electoral-divisions", false).into_iter().map(|t| t.value).collect::<Vec<_>>();
+    let past_pathway = m
+        .opt_text("past-pathway")
+        .map_or("None".into(), |t| t.value);
+    let future_pathway = m
+        .opt_text("future-pathway")
+        .map_or("None".into(), |t| t.value);
+    let electoral_divisions = m
+        .texts("electoral-divisions", false)
+        .into_iter()
+        .map(|t| t.value)
+        .collect::<Vec<_>>();
     let summary = m.text("summary");
     let recommendations = m.texts("recommendations", true);
     let narrative = m.texts("narrative", false);
+    if let Some(d) = m.opt("data")
+        && !matches!(d.kind, NodeKind::Map(_))
+    {
+        m.diags.push(super::wrong(
+            d,
+            "a mapping of names to figures (e.g. `forecast: 1234567`)",
+        ));
+    }
     let mut registers = Vec::new();
     if let Some(r) = m.opt("registers") {
         match &r.kind {
@@ -70,28 +130,36 @@ pub fn paper(id: &str, file: FileId, node: &Node, settings: &Settings, diags: &m
                     }
                 }
             }
-            _ => m.diags.push(super::wrong(r, "a mapping of register names to files")),
+            _ => m
+                .diags
+                .push(super::wrong(r, "a mapping of register names to files")),
         }
     }
     let mut contacts = Vec::new();
-    if let Some(c) = m.req("contacts") {
-        if let Some(mut cm) = MapReader::new(c, "the contacts", m.diags) {
-            for (key, label) in [("author", "Report author"), ("director", "Relevant director")] {
-                if let Some(n) = cm.opt(key) {
-                    if let Some(c) = contact(n, label, cm.diags) {
-                        contacts.push(c);
-                    }
-                }
+    if let Some(c) = m.req("contacts")
+        && let Some(mut cm) = MapReader::new(c, "the contacts", m.diags)
+    {
+        for (key, label) in [
+            ("author", "Report author"),
+            ("director", "Relevant director"),
+        ] {
+            if let Some(n) = cm.opt(key)
+                && let Some(c) = contact(n, label, cm.diags)
+            {
+                contacts.push(c);
             }
-            cm.finish();
         }
+        cm.finish();
     }
     let background = m.list("background-documents", false, |n, d| {
         let mut b = MapReader::new(n, "a background document", d)?;
         let title = b.text("title");
         let url = b.opt_text("url").map(|t| t.value);
         b.finish();
-        Some(BackgroundDoc { title: title?.value, url })
+        Some(BackgroundDoc {
+            title: title?.value,
+            url,
+        })
     });
     let appendices = m.list("appendices", false, |n, d| {
         let mut a = MapReader::new(n, "an appendix", d)?;
@@ -106,25 +174,34 @@ pub fn paper(id: &str, file: FileId, node: &Node, settings: &Settings, diags: &m
             (None, Some(path)) => AppendixKind::Markdown { path },
             _ => {
                 d.push(
-                    Diagnostic::error(Code::MissingField, "an appendix needs exactly one of `register` or `markdown`")
-                        .at(&span, "this appendix")
-                        .help("add `register: NAME` (a name from `registers`) or `markdown: FILE.md`"),
+                    Diagnostic::error(
+                        Code::MissingField,
+                        "an appendix needs exactly one of `register` or `markdown`",
+                    )
+                    .at(&span, "this appendix")
+                    .help("add `register: NAME` (a name from `registers`) or `markdown: FILE.md`"),
                 );
                 return None;
             }
         };
-        Some(Appendix { title: title?.value, kind })
+        Some(Appendix {
+            title: title?.value,
+            kind,
+        })
     });
+    let span = m.span().clone();
     m.finish();
-    let committee = committee?.value;
+    // Missing required fields were reported; carry on with placeholders so that
+    // registers and narrative are still checked in the same run.
+    let committee = committee.map(|t| t.value).unwrap_or_default();
     Some(Paper {
         id: id.to_string(),
         file,
         layout,
         to: to.unwrap_or_else(|| committee.clone()),
         committee,
-        meeting_date: meeting_date?.value,
-        subject: subject?.value,
+        meeting_date: meeting_date.map_or(chrono::NaiveDate::MIN, |d| d.value),
+        subject: subject.map(|t| t.value).unwrap_or_default(),
         decision_number,
         key_decision,
         classification,
@@ -132,7 +209,7 @@ pub fn paper(id: &str, file: FileId, node: &Node, settings: &Settings, diags: &m
         past_pathway,
         future_pathway,
         electoral_divisions,
-        summary: summary?,
+        summary: summary.unwrap_or_else(|| Sp::new(String::new(), span)),
         recommendations,
         narrative,
         registers,
@@ -149,23 +226,36 @@ fn contact(n: &Node, label: &str, d: &mut Diagnostics) -> Option<Contact> {
     let telephone = c.opt_text("telephone").map(|t| t.value);
     let email = c.opt_text("email").map(|t| t.value);
     c.finish();
-    Some(Contact { label: label.into(), name: name?.value, title: title?.value, telephone, email })
+    Some(Contact {
+        label: label.into(),
+        name: name?.value,
+        title: title?.value,
+        telephone,
+        email,
+    })
 }
 
 /// Checks that paper-level references (appendix → register name) resolve.
 pub fn check_references(paper: &Paper, diags: &mut Diagnostics) {
     for a in &paper.appendices {
-        if let AppendixKind::Register { name, .. } = &a.kind {
-            if !paper.registers.iter().any(|(n, _)| n.value == name.value) {
-                let names: Vec<&str> = paper.registers.iter().map(|(n, _)| n.value.as_str()).collect();
-                let mut d = Diagnostic::error(Code::UnknownReference, format!("no register named `{}` in this paper", name.value))
-                    .at(&name.span, "not listed under `registers`");
-                d = match crate::diag::did_you_mean(&name.value, names.iter().copied()) {
-                    Some(s) => d.help(format!("did you mean `{s}`?")),
-                    None => d.help("add it under `registers:` with the path of its file"),
-                };
-                diags.push(d);
-            }
+        if let AppendixKind::Register { name, .. } = &a.kind
+            && !paper.registers.iter().any(|(n, _)| n.value == name.value)
+        {
+            let names: Vec<&str> = paper
+                .registers
+                .iter()
+                .map(|(n, _)| n.value.as_str())
+                .collect();
+            let mut d = Diagnostic::error(
+                Code::UnknownReference,
+                format!("no register named `{}` in this paper", name.value),
+            )
+            .at(&name.span, "not listed under `registers`");
+            d = match crate::diag::did_you_mean(&name.value, names.iter().copied()) {
+                Some(s) => d.help(format!("did you mean `{s}`?")),
+                None => d.help("add it under `registers:` with the path of its file"),
+            };
+            diags.push(d);
         }
     }
 }

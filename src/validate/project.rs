@@ -7,46 +7,56 @@ use crate::model::{NegativeStyle, Settings, YearStyle};
 
 pub fn settings(node: &Node, diags: &mut Diagnostics) -> Settings {
     let mut s = Settings::default();
-    let Some(mut m) = MapReader::new(node, "the project file", diags) else { return s };
-    if let Some(org) = m.req("organisation") {
-        if let Some(mut o) = MapReader::new(org, "the organisation", m.diags) {
-            if let Some(n) = o.text("name") {
-                s.organisation = n.value;
-            }
-            s.short_name = o.opt_text("short-name").map(|t| t.value);
-            o.finish();
+    let Some(mut m) = MapReader::new(node, "the project file", diags) else {
+        return s;
+    };
+    if let Some(org) = m.req("organisation")
+        && let Some(mut o) = MapReader::new(org, "the organisation", m.diags)
+    {
+        if let Some(n) = o.text("name") {
+            s.organisation = n.value;
         }
+        s.short_name = o.opt_text("short-name").map(|t| t.value);
+        o.finish();
     }
-    if let Some(d) = m.opt("defaults") {
-        if let Some(mut dm) = MapReader::new(d, "the defaults", m.diags) {
-            if let Some(t) = dm.opt_text("classification") {
-                s.classification = t.value;
-            }
-            if let Some(n) = dm.opt("language") {
-                if let Some(t) = one_of(n, &["en-GB"], "language", dm.diags) {
-                    s.language = t.value;
-                }
-            }
-            if let Some(n) = dm.opt("paper-size") {
-                if let Some(t) = one_of(n, &["a4", "a3", "us-letter"], "paper size", dm.diags) {
-                    s.paper_size = t.value;
-                }
-            }
-            if let Some(n) = dm.opt("financial-year-style") {
-                if let Some(t) = one_of(n, &["dash", "slash"], "financial year style", dm.diags) {
-                    s.financial_year_style = if t.value == "dash" { YearStyle::Dash } else { YearStyle::Slash };
-                }
-            }
-            if let Some(n) = dm.opt("negative-money") {
-                if let Some(t) = one_of(n, &["brackets", "minus"], "negative money style", dm.diags) {
-                    s.negative_money = if t.value == "brackets" { NegativeStyle::Brackets } else { NegativeStyle::Minus };
-                }
-            }
-            if let Some(t) = dm.opt_text("no-data") {
-                s.no_data = t.value;
-            }
-            dm.finish();
+    if let Some(d) = m.opt("defaults")
+        && let Some(mut dm) = MapReader::new(d, "the defaults", m.diags)
+    {
+        if let Some(t) = dm.opt_text("classification") {
+            s.classification = t.value;
         }
+        if let Some(n) = dm.opt("language")
+            && let Some(t) = one_of(n, &["en-GB"], "language", dm.diags)
+        {
+            s.language = t.value;
+        }
+        if let Some(n) = dm.opt("paper-size")
+            && let Some(t) = one_of(n, &["a4", "a3", "us-letter"], "paper size", dm.diags)
+        {
+            s.paper_size = t.value;
+        }
+        if let Some(n) = dm.opt("financial-year-style")
+            && let Some(t) = one_of(n, &["dash", "slash"], "financial year style", dm.diags)
+        {
+            s.financial_year_style = if t.value == "dash" {
+                YearStyle::Dash
+            } else {
+                YearStyle::Slash
+            };
+        }
+        if let Some(n) = dm.opt("negative-money")
+            && let Some(t) = one_of(n, &["brackets", "minus"], "negative money style", dm.diags)
+        {
+            s.negative_money = if t.value == "brackets" {
+                NegativeStyle::Brackets
+            } else {
+                NegativeStyle::Minus
+            };
+        }
+        if let Some(t) = dm.opt_text("no-data") {
+            s.no_data = t.value;
+        }
+        dm.finish();
     }
     if let Some(n) = m.opt("risk-scheme") {
         s.risk_scheme = super::risk::scheme(n, m.diags);

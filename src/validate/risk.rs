@@ -3,7 +3,9 @@
 use super::{MapReader, int, one_of, text};
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::load::yaml::Node;
-use crate::model::risk::{Action, Band, Control, Level, Rating, RelatedReport, Register, Risk, Scheme};
+use crate::model::risk::{
+    Action, Band, Control, Level, Rating, Register, RelatedReport, Risk, Scheme,
+};
 use crate::model::{AsWritten, Sp};
 use crate::source::FileId;
 use std::collections::HashMap;
@@ -19,10 +21,17 @@ pub fn scheme(node: &Node, diags: &mut Diagnostics) -> Option<Scheme> {
             l.finish();
             let value = value?;
             if value.value < 1 {
-                d.push(Diagnostic::error(Code::OutOfScale, "scale values start at 1").at(&value.span, "must be 1 or more"));
+                d.push(
+                    Diagnostic::error(Code::OutOfScale, "scale values start at 1")
+                        .at(&value.span, "must be 1 or more"),
+                );
                 return None;
             }
-            Some(Level { value: value.value as u32, label: label?.value, description })
+            Some(Level {
+                value: value.value as u32,
+                label: label?.value,
+                description,
+            })
         })
     };
     let likelihood = levels(&mut m, "likelihood");
@@ -36,24 +45,54 @@ pub fn scheme(node: &Node, diags: &mut Diagnostics) -> Option<Scheme> {
         b.finish();
         let (min, max) = (min?, max?);
         if min.value > max.value {
-            d.push(Diagnostic::error(Code::InvalidValue, "a band's `min` is greater than its `max`").at(&min.span, "min").also(&max.span, "max"));
+            d.push(
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    "a band's `min` is greater than its `max`",
+                )
+                .at(&min.span, "min")
+                .also(&max.span, "max"),
+            );
         }
-        Some(Band { name: name?.value, min: min.value.max(0) as u32, max: max.value.max(0) as u32, colour: colour?.value })
+        Some(Band {
+            name: name?.value,
+            min: min.value.max(0) as u32,
+            max: max.value.max(0) as u32,
+            colour: colour?.value,
+        })
     });
     let span = m.span().clone();
     m.finish();
     if likelihood.is_empty() || impact.is_empty() || bands.is_empty() {
-        diags.push(Diagnostic::error(Code::MissingField, "a scoring scheme needs likelihood and impact levels and at least one band").at(&span, "this scheme"));
+        diags.push(
+            Diagnostic::error(
+                Code::MissingField,
+                "a scoring scheme needs likelihood and impact levels and at least one band",
+            )
+            .at(&span, "this scheme"),
+        );
         return None;
     }
-    Some(Scheme { likelihood, impact, bands })
+    Some(Scheme {
+        likelihood,
+        impact,
+        bands,
+    })
 }
 
 /// Reads a register file. `default_scheme` applies when the file declares none.
-pub fn register(file: FileId, node: &Node, default_scheme: &Scheme, diags: &mut Diagnostics) -> Option<Register> {
+pub fn register(
+    file: FileId,
+    node: &Node,
+    default_scheme: &Scheme,
+    diags: &mut Diagnostics,
+) -> Option<Register> {
     let mut m = MapReader::new(node, "the risk register file", diags)?;
     let head = m.req("register");
-    let scheme = m.opt("scheme").and_then(|n| scheme(n, m.diags)).unwrap_or_else(|| default_scheme.clone());
+    let scheme = m
+        .opt("scheme")
+        .and_then(|n| scheme(n, m.diags))
+        .unwrap_or_else(|| default_scheme.clone());
     let risk_nodes = m.req("risks");
     m.finish();
 
@@ -81,17 +120,33 @@ pub fn register(file: FileId, node: &Node, default_scheme: &Scheme, diags: &mut 
     for r in &risks {
         if let Some(first) = seen.insert(r.id.value.as_str(), &r.id) {
             diags.push(
-                Diagnostic::error(Code::DuplicateId, format!("risk id `{}` is used twice", r.id.value))
-                    .at(&r.id.span, "second use")
-                    .also(&first.span, "first used here")
-                    .help("give each risk in a register its own id"),
+                Diagnostic::error(
+                    Code::DuplicateId,
+                    format!("risk id `{}` is used twice", r.id.value),
+                )
+                .at(&r.id.span, "second use")
+                .also(&first.span, "first used here")
+                .help("give each risk in a register its own id"),
             );
         }
     }
-    Some(Register { file, name: name?.value, owner, as_at, previous, scheme, risks })
+    Some(Register {
+        file,
+        name: name?.value,
+        owner,
+        as_at,
+        previous,
+        scheme,
+        risks,
+    })
 }
 
-fn rating(n: &Node, scheme: &Scheme, what: &'static str, diags: &mut Diagnostics) -> Option<Rating> {
+fn rating(
+    n: &Node,
+    scheme: &Scheme,
+    what: &'static str,
+    diags: &mut Diagnostics,
+) -> Option<Rating> {
     let mut m = MapReader::new(n, what, diags)?;
     let l = m.opt("likelihood").and_then(|v| int(v, m.diags));
     let i = m.opt("impact").and_then(|v| int(v, m.diags));
@@ -101,16 +156,24 @@ fn rating(n: &Node, scheme: &Scheme, what: &'static str, diags: &mut Diagnostics
     let mut ok = true;
     let max_l = scheme.likelihood.iter().map(|x| x.value).max().unwrap_or(0);
     let max_i = scheme.impact.iter().map(|x| x.value).max().unwrap_or(0);
-    for (v, levels, name, max) in [(&l, &scheme.likelihood, "likelihood", max_l), (&i, &scheme.impact, "impact", max_i)] {
-        if let Some(v) = v {
-            if !levels.iter().any(|x| i64::from(x.value) == v.value) {
-                diags.push(
-                    Diagnostic::error(Code::OutOfScale, format!("{name} {} is outside the scale 1 to {max}", v.value))
-                        .at(&v.span, format!("expected 1 to {max}"))
-                        .help(format!("use a {name} value from the scheme's `{name}` levels")),
-                );
-                ok = false;
-            }
+    for (v, levels, name, max) in [
+        (&l, &scheme.likelihood, "likelihood", max_l),
+        (&i, &scheme.impact, "impact", max_i),
+    ] {
+        if let Some(v) = v
+            && !levels.iter().any(|x| i64::from(x.value) == v.value)
+        {
+            diags.push(
+                Diagnostic::error(
+                    Code::OutOfScale,
+                    format!("{name} {} is outside the scale 1 to {max}", v.value),
+                )
+                .at(&v.span, format!("expected 1 to {max}"))
+                .help(format!(
+                    "use a {name} value from the scheme's `{name}` levels"
+                )),
+            );
+            ok = false;
         }
     }
     let score = match (&l, &i, &s) {
@@ -118,11 +181,19 @@ fn rating(n: &Node, scheme: &Scheme, what: &'static str, diags: &mut Diagnostics
             let product = l.value * i.value;
             if s.value != product {
                 diags.push(
-                    Diagnostic::error(Code::ScoreMismatch, format!("score {} is not likelihood × impact ({} × {} = {product})", s.value, l.value, i.value))
-                        .at(&s.span, format!("written as {}", s.value))
-                        .also(&l.span, format!("likelihood {}", l.value))
-                        .also(&i.span, format!("impact {}", i.value))
-                        .help(format!("write `score: {product}` or remove `score` and let quire compute it")),
+                    Diagnostic::error(
+                        Code::ScoreMismatch,
+                        format!(
+                            "score {} is not likelihood × impact ({} × {} = {product})",
+                            s.value, l.value, i.value
+                        ),
+                    )
+                    .at(&s.span, format!("written as {}", s.value))
+                    .also(&l.span, format!("likelihood {}", l.value))
+                    .also(&i.span, format!("impact {}", i.value))
+                    .help(format!(
+                        "write `score: {product}` or remove `score` and let quire compute it"
+                    )),
                 );
                 ok = false;
             }
@@ -132,9 +203,12 @@ fn rating(n: &Node, scheme: &Scheme, what: &'static str, diags: &mut Diagnostics
         (None, None, Some(s)) => s.value,
         _ => {
             diags.push(
-                Diagnostic::error(Code::MissingField, format!("{what} needs both `likelihood` and `impact`, or a published `score`"))
-                    .at(&span, "incomplete rating")
-                    .help("write e.g. `{ likelihood: 3, impact: 5 }`"),
+                Diagnostic::error(
+                    Code::MissingField,
+                    format!("{what} needs both `likelihood` and `impact`, or a published `score`"),
+                )
+                .at(&span, "incomplete rating")
+                .help("write e.g. `{ likelihood: 3, impact: 5 }`"),
             );
             return None;
         }
@@ -145,12 +219,20 @@ fn rating(n: &Node, scheme: &Scheme, what: &'static str, diags: &mut Diagnostics
         None => {
             let sp = s.as_ref().map_or(&span, |s| &s.span);
             diags.push(
-                Diagnostic::error(Code::OutOfScale, format!("score {score} falls in no band of the scheme"))
-                    .at(sp, "no band covers this score")
-                    .help(format!(
-                        "the bands are: {}",
-                        scheme.bands.iter().map(|b| format!("{} {}–{}", b.name, b.min, b.max)).collect::<Vec<_>>().join(", ")
-                    )),
+                Diagnostic::error(
+                    Code::OutOfScale,
+                    format!("score {score} falls in no band of the scheme"),
+                )
+                .at(sp, "no band covers this score")
+                .help(format!(
+                    "the bands are: {}",
+                    scheme
+                        .bands
+                        .iter()
+                        .map(|b| format!("{} {}–{}", b.name, b.min, b.max))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
             );
             return None;
         }
@@ -158,10 +240,20 @@ fn rating(n: &Node, scheme: &Scheme, what: &'static str, diags: &mut Diagnostics
     if !ok {
         return None;
     }
-    Some(Rating { likelihood: l.map(|v| v.value as u32), impact: i.map(|v| v.value as u32), score: score_u, band })
+    Some(Rating {
+        likelihood: l.map(|v| v.value as u32),
+        impact: i.map(|v| v.value as u32),
+        score: score_u,
+        band,
+    })
 }
 
-fn risk(n: &Node, scheme: &Scheme, as_at: chrono::NaiveDate, diags: &mut Diagnostics) -> Option<Risk> {
+fn risk(
+    n: &Node,
+    scheme: &Scheme,
+    as_at: chrono::NaiveDate,
+    diags: &mut Diagnostics,
+) -> Option<Risk> {
     let mut m = MapReader::new(n, "a risk", diags)?;
     let id = m.text("id");
     let title = m.text("title");
@@ -172,14 +264,21 @@ fn risk(n: &Node, scheme: &Scheme, as_at: chrono::NaiveDate, diags: &mut Diagnos
     let owners = m.texts("owners", true);
     let owners_node = m.opt("owners");
     let cabinet_members = m.texts("cabinet-members", false);
-    let inherent = m.opt("inherent").and_then(|n| rating(n, scheme, "the inherent rating", m.diags));
-    let current = m.opt("current").and_then(|n| rating(n, scheme, "the current rating", m.diags));
+    let inherent = m
+        .opt("inherent")
+        .and_then(|n| rating(n, scheme, "the inherent rating", m.diags));
+    let current = m
+        .opt("current")
+        .and_then(|n| rating(n, scheme, "the current rating", m.diags));
     let target_node = m.opt("target");
     let target = target_node.and_then(|n| rating(n, scheme, "the target rating", m.diags));
     let timescale_to_target = m.opt_text("timescale-to-target").map(|t| t.value);
     let last_review = m.opt_date("last-review").map(|d| d.value);
     let next_review = m.opt_date("next-review").map(|d| d.value);
-    let status = m.opt("status").and_then(|n| one_of(n, &["open", "closed"], "risk status", m.diags)).map_or("open".into(), |t| t.value);
+    let status = m
+        .opt("status")
+        .and_then(|n| one_of(n, &["open", "closed"], "risk status", m.diags))
+        .map_or("open".into(), |t| t.value);
     let summary = m.opt_text("summary");
     let related_reports = m.list("related-reports", false, |n, d| {
         let mut r = MapReader::new(n, "a related report", d)?;
@@ -188,15 +287,34 @@ fn risk(n: &Node, scheme: &Scheme, as_at: chrono::NaiveDate, diags: &mut Diagnos
         let item = r.opt_text("item").map(|t| t.value);
         let url = r.opt_text("url").map(|t| t.value);
         r.finish();
-        Some(RelatedReport { committee: committee?.value, date, item, url })
+        Some(RelatedReport {
+            committee: committee?.value,
+            date,
+            item,
+            url,
+        })
     });
     let controls = m.list("controls", false, |n, d| {
         let mut c = MapReader::new(n, "a control", d)?;
         let title = c.text("title");
         let owner = owner(&mut c);
-        let effectiveness = c.opt("effectiveness").and_then(|n| one_of(n, &["good", "adequate", "weak"], "control effectiveness", c.diags)).map(|t| t.value);
+        let effectiveness = c
+            .opt("effectiveness")
+            .and_then(|n| {
+                one_of(
+                    n,
+                    &["good", "adequate", "weak"],
+                    "control effectiveness",
+                    c.diags,
+                )
+            })
+            .map(|t| t.value);
         c.finish();
-        Some(Control { title: title?.value, owner: owner?, effectiveness })
+        Some(Control {
+            title: title?.value,
+            owner: owner?,
+            effectiveness,
+        })
     });
     let actions = m.list("actions", false, |n, d| {
         let mut a = MapReader::new(n, "an action", d)?;
@@ -210,7 +328,12 @@ fn risk(n: &Node, scheme: &Scheme, as_at: chrono::NaiveDate, diags: &mut Diagnos
         if overdue {
             a_overdue(&planned, as_at, d);
         }
-        Some(Action { title: title?.value, owner: owner?, planned_completion: pc, overdue })
+        Some(Action {
+            title: title?.value,
+            owner: owner?,
+            planned_completion: pc,
+            overdue,
+        })
     });
     let span = m.span().clone();
     m.finish();
@@ -221,14 +344,20 @@ fn risk(n: &Node, scheme: &Scheme, as_at: chrono::NaiveDate, diags: &mut Diagnos
                 .help("name the risk owner, e.g. `owners: [Corporate Director, Children, Young People and Education]`"),
         );
     }
-    if let (Some(c), Some(t), Some(tn)) = (&current, &target, target_node) {
-        if t.score > c.score {
-            diags.push(
-                Diagnostic::warning(Code::TargetWorse, format!("target score {} is worse than the current score {}", t.score, c.score))
-                    .at(&tn.span, "target")
-                    .help("a target is normally at or below the current score; check the two ratings"),
-            );
-        }
+    if let (Some(c), Some(t), Some(tn)) = (&current, &target, target_node)
+        && t.score > c.score
+    {
+        diags.push(
+            Diagnostic::warning(
+                Code::TargetWorse,
+                format!(
+                    "target score {} is worse than the current score {}",
+                    t.score, c.score
+                ),
+            )
+            .at(&tn.span, "target")
+            .help("a target is normally at or below the current score; check the two ratings"),
+        );
     }
     Some(Risk {
         id: id?,
@@ -237,7 +366,11 @@ fn risk(n: &Node, scheme: &Scheme, as_at: chrono::NaiveDate, diags: &mut Diagnos
         cause,
         event,
         consequence,
-        owners: owners.into_iter().map(|o| o.value).filter(|o| !o.trim().is_empty()).collect(),
+        owners: owners
+            .into_iter()
+            .map(|o| o.value)
+            .filter(|o| !o.trim().is_empty())
+            .collect(),
         cabinet_members: cabinet_members.into_iter().map(|o| o.value).collect(),
         inherent,
         current,
@@ -256,7 +389,11 @@ fn risk(n: &Node, scheme: &Scheme, as_at: chrono::NaiveDate, diags: &mut Diagnos
 fn owner(m: &mut MapReader) -> Option<String> {
     let o = m.text("owner")?;
     if o.value.trim().is_empty() {
-        m.diags.push(Diagnostic::error(Code::EmptyOwner, "the owner is empty").at(&o.span, "empty").help("name the person or role responsible"));
+        m.diags.push(
+            Diagnostic::error(Code::EmptyOwner, "the owner is empty")
+                .at(&o.span, "empty")
+                .help("name the person or role responsible"),
+        );
         return None;
     }
     Some(o.value)
@@ -264,8 +401,15 @@ fn owner(m: &mut MapReader) -> Option<String> {
 
 fn a_overdue(planned: &Sp<String>, as_at: chrono::NaiveDate, d: &mut Diagnostics) {
     d.push(
-        Diagnostic::warning(Code::Overdue, format!("action planned for `{}` is overdue at the register date ({})", planned.value, crate::model::dates::long_date(as_at)))
-            .at(&planned.span, "planned completion has passed")
-            .help("update the planned completion date, or record the action as complete"),
+        Diagnostic::warning(
+            Code::Overdue,
+            format!(
+                "action planned for `{}` is overdue at the register date ({})",
+                planned.value,
+                crate::model::dates::long_date(as_at)
+            ),
+        )
+        .at(&planned.span, "planned completion has passed")
+        .help("update the planned completion date, or record the action as complete"),
     );
 }

@@ -1,0 +1,178 @@
+//! Building papers: PDF text, determinism, exit codes, untouched outputs.
+
+use crate::harness::*;
+
+#[test]
+fn demo_committee_paper_has_cover_numbered_paragraphs_and_appendix() {
+    let p = Project::demo();
+    let o = p.run(&["build", "cype-risk-2019"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let pdf = p.path().join("out/cype-risk-2019.pdf");
+    let text = pdf_text(&pdf);
+    let flat = squash(&text);
+    for want in [
+        "From: Roger Gough, Cabinet Member for Children, Young People and Education",
+        "Subject: Risk Management: Children, Young People and Education",
+        "Classification: Unrestricted",
+        "Electoral division: All",
+        "1. Introduction",
+        "1.1 ",
+        "2.1 ",
+        "Page 1 of",
+        "CONSIDER and COMMENT",
+        "Appendix 1: CYPE-led corporate risks",
+        "Summary risk profile",
+        "Report author:",
+    ] {
+        assert!(flat.contains(want), "missing {want:?} in:\n{text}");
+    }
+    // Every risk id in both registers appears; scores and bands come from the data.
+    for id in [
+        "CRR0001", "CRR0007", "CRR0016", "CRR0044", "CY0035", "CY0008", "CY0034", "CY0030",
+        "CY0007", "CY0032", "CY0009",
+    ] {
+        assert!(flat.contains(id), "risk {id} missing");
+    }
+    assert!(flat.contains("15 (Medium)") && flat.contains("20 (High)") && flat.contains("4 (Low)"));
+    // Direction of travel against the March 2018 snapshot, in symbol and words.
+    assert!(flat.contains("↔ (unchanged)"), "{flat}");
+    assert!(flat.contains("↓ (reduced from 20)"));
+    assert!(flat.contains("NEW (new risk)"));
+    // Running header, footer "Page X of Y" on every page.
+    let pages = pdf_pages(&pdf);
+    let n = pages.len();
+    for (i, page) in pages.iter().enumerate() {
+        assert!(
+            page.contains(&format!("Page {} of {n}", i + 1)),
+            "page {} lacks its footer",
+            i + 1
+        );
+        assert!(
+            page.contains("28 March 2019"),
+            "page {} lacks the running header",
+            i + 1
+        );
+    }
+}
+
+#[test]
+fn rebuilds_are_byte_identical() {
+    let p = Project::demo();
+    let a = p.run(&["build", "cype-risk-2019", "--out", "a"]);
+    let b = p.run(&["build", "cype-risk-2019", "--out", "b", "-j", "1"]);
+    assert!(a.status.success() && b.status.success());
+    let x = std::fs::read(p.path().join("a/cype-risk-2019.pdf")).unwrap();
+    let y = std::fs::read(p.path().join("b/cype-risk-2019.pdf")).unwrap();
+    assert!(x == y, "two builds of the same inputs differ");
+}
+
+#[test]
+fn pdf_is_tagged_with_title_language_and_fixed_dates() {
+    let p = Project::demo();
+    assert!(p.run(&["build", "cype-risk-2019"]).status.success());
+    // Object streams are compressed: let qpdf write an uncompressed copy to inspect.
+    let plain = p.path().join("plain.pdf");
+    let q = std::process::Command::new("qpdf")
+        .args(["--qdf", "--object-streams=disable"])
+        .arg(p.path().join("out/cype-risk-2019.pdf"))
+        .arg(&plain)
+        .status()
+        .expect("qpdf is needed for tests: apt-get install qpdf");
+    assert!(q.success());
+    let bytes = std::fs::read(&plain).unwrap();
+    let raw = String::from_utf8_lossy(&bytes);
+    assert!(raw.contains("/StructTreeRoot"), "not tagged");
+    assert!(raw.contains("/Lang (en-GB)"), "language not en-GB");
+    assert!(
+        raw.contains("D:20190328"),
+        "creation date is not the meeting date"
+    );
+    let o = std::process::Command::new("pdfinfo")
+        .arg(p.path().join("out/cype-risk-2019.pdf"))
+        .output()
+        .unwrap();
+    let info = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        info.contains("Title:           Risk Management: Children, Young People and Education"),
+        "{info}"
+    );
+    assert!(info.contains("Author:          Kent County Council"));
+    assert!(info.contains("Tagged:          yes"));
+}
+
+#[test]
+fn tables_from_markdown_never_leave_a_cell_empty() {
+    let p = Project::fixture("minimal");
+    let o = p.run(&["build"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = squash(&pdf_text(&p.path().join("out/budget-2025.pdf")));
+    assert!(text.contains("Children 310.2 no data"), "{text}");
+    assert!(
+        text.contains("The forecast outturn is £730,600,000 against a budget of £722,700,000."),
+        "{text}"
+    );
+    assert!(
+        text.contains("The committee met on 4 February 2025."),
+        "{text}"
+    );
+}
+
+#[test]
+fn check_validates_without_writing() {
+    let p = Project::demo();
+    let o = p.run(&["check"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!p.path().join("out").exists());
+    assert!(stderr(&o).contains("0 errors"));
+}
+
+#[test]
+fn failed_build_leaves_existing_pdf_untouched() {
+    let p = Project::fixture("invalid-paper");
+    p.write("out/bad-paper.pdf", "the PDF from last week");
+    let o = p.run(&["build"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        std::fs::read_to_string(p.path().join("out/bad-paper.pdf")).unwrap(),
+        "the PDF from last week"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(p.path().join("out"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(
+        leftovers.len(),
+        1,
+        "temporary files left behind: {leftovers:?}"
+    );
+}
+
+#[test]
+fn usage_errors_exit_2_and_help_exits_0() {
+    let p = Project::fixture("minimal");
+    assert_eq!(p.run(&["build", "--no-such-flag"]).status.code(), Some(2));
+    assert_eq!(p.run(&["frobnicate"]).status.code(), Some(2));
+    assert_eq!(p.run(&["--help"]).status.code(), Some(0));
+    let o = p.run(&["build", "no-such-paper"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("no document named `no-such-paper`"));
+}
+
+#[test]
+fn missing_layout_version_is_refused_clearly() {
+    let p = Project::fixture("minimal");
+    let yaml = std::fs::read_to_string(p.path().join("content/budget-2025/paper.yaml")).unwrap();
+    p.write(
+        "content/budget-2025/paper.yaml",
+        &format!("layout: committee-report@7\n{yaml}"),
+    );
+    let o = p.run(&["build"]);
+    assert_eq!(o.status.code(), Some(1));
+    let e = stderr(&o);
+    assert!(
+        e.contains("error[Q0014]: layout `committee-report@7` is not in this project"),
+        "{e}"
+    );
+    assert!(e.contains("available: committee-report@1"), "{e}");
+}

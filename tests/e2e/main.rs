@@ -1,0 +1,7 @@
+//! End-to-end tests: the real binary on fixture projects (see harness.rs).
+
+mod harness;
+
+mod build;
+mod diagnostics;
+mod safety;
