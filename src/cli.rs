@@ -47,6 +47,14 @@ pub enum Command {
     Build(BuildArgs),
     /// Validate documents and report every problem, without typesetting
     Check(CheckArgs),
+    /// Lock the submitted updates of Safety Valve returns against later edits
+    Lock(LockArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct LockArgs {
+    /// Returns to lock (folder names under content/); default: every return
+    pub documents: Vec<String>,
 }
 
 #[derive(Args, Debug)]

@@ -14,6 +14,7 @@ pub mod cli;
 pub mod cmd;
 pub mod diag;
 pub mod load;
+pub mod lock;
 pub mod model;
 pub mod pipeline;
 pub mod project;

@@ -21,5 +21,6 @@ fn main() -> ExitCode {
     match &cli.command {
         Command::Build(args) => cmd::build::run(&cli.global, args),
         Command::Check(args) => cmd::check::run(&cli.global, args),
+        Command::Lock(args) => cmd::lock::run(&cli.global, args),
     }
 }

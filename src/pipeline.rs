@@ -23,6 +23,8 @@ pub struct Prepared {
     pub inputs: Vec<PathBuf>,
     /// The layout reference, e.g. `committee-report@1`.
     pub layout: Option<String>,
+    /// Other outputs written beside the PDF: (file name suffix, bytes), e.g. CSV tables.
+    pub extras: Vec<(String, Vec<u8>)>,
 }
 
 pub fn prepare(project: &Project, doc: &Document) -> Prepared {
@@ -32,9 +34,11 @@ pub fn prepare(project: &Project, doc: &Document) -> Prepared {
         rendered: None,
         inputs: Vec::new(),
         layout: None,
+        extras: Vec::new(),
     };
     match doc.kind {
         DocKind::Paper => prepare_paper(project, doc, &mut p),
+        DocKind::Valve => prepare_valve(project, doc, &mut p),
     }
     p.diags.sort();
     p
@@ -260,5 +264,34 @@ fn prepare_paper(project: &Project, doc: &Document, p: &mut Prepared) {
     let rendered = render::paper(input, &project.settings, &p.sources, &mut p.diags);
     if !p.diags.has_errors() {
         p.rendered = Some(rendered);
+    }
+}
+
+fn prepare_valve(project: &Project, doc: &Document, p: &mut Prepared) {
+    let rel = doc.dir.join(DocKind::Valve.file_name());
+    let Some((file, node)) = parse_file(&project.root, &rel, p) else {
+        return;
+    };
+    let Some(valve) = validate::valve::valve(&doc.id, file, &node, &mut p.diags) else {
+        return;
+    };
+    check_layout(project, &valve.layout, p);
+    p.layout = Some(valve.layout.value.label());
+    crate::lock::check(project, doc, &valve, &p.sources, &mut p.diags);
+    if p.diags.has_errors() {
+        return;
+    }
+    let rendered = render::valve::render(
+        &valve,
+        node.to_json(),
+        &project.settings,
+        &p.sources,
+        &mut p.diags,
+    );
+    if !p.diags.has_errors() {
+        p.rendered = Some(rendered);
+        for (name, csv) in render::valve::csv_tables(&valve) {
+            p.extras.push((format!("{name}.csv"), csv.into_bytes()));
+        }
     }
 }

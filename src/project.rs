@@ -1,7 +1,8 @@
 //! Discover: find the project root, read `quire.yaml`, list the documents.
 //!
 //! Stage: discover. A project is a folder with `quire.yaml`; its documents are the
-//! folders under `content/` that hold a `paper.yaml` (a committee paper). Other
+//! folders under `content/` that hold a `paper.yaml` (a committee paper) or a
+//! `return.yaml` (a Safety Valve return). Other
 //! folders under `content/` (for example `registers/`) hold shared data.
 
 use crate::diag::{Code, Diagnostic, Diagnostics};
@@ -15,11 +16,17 @@ pub const PROJECT_FILE: &str = "quire.yaml";
 /// The kinds of document quire builds, by the file that marks their folder.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DocKind {
+    /// A committee paper (`paper.yaml`).
     Paper,
+    /// A DfE Safety Valve monitoring return (`return.yaml`).
+    Valve,
 }
 
 impl DocKind {
-    pub const ALL: &'static [(DocKind, &'static str)] = &[(DocKind::Paper, "paper.yaml")];
+    pub const ALL: &'static [(DocKind, &'static str)] = &[
+        (DocKind::Paper, "paper.yaml"),
+        (DocKind::Valve, "return.yaml"),
+    ];
 
     pub fn file_name(self) -> &'static str {
         DocKind::ALL

@@ -150,7 +150,18 @@ pub fn build_one(
                     }
                 }
                 let path = config.out.join(format!("{}.pdf", doc.id));
-                match crate::write::atomic(&path, &t.pdf) {
+                let extras = prepared.extras.iter().map(|(suffix, bytes)| {
+                    (
+                        config.out.join(format!("{}.{suffix}", doc.id)),
+                        bytes.as_slice(),
+                    )
+                });
+                let written = crate::write::atomic(&path, &t.pdf).and_then(|()| {
+                    extras
+                        .into_iter()
+                        .try_for_each(|(p, b)| crate::write::atomic(&p, b))
+                });
+                match written {
                     Ok(()) => o.pages = Some(t.pages),
                     Err(e) => {
                         diags.push(

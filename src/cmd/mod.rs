@@ -3,6 +3,7 @@
 
 pub mod build;
 pub mod check;
+pub mod lock;
 
 use crate::cli::{DiagFormat, Global};
 use crate::diag::{Diagnostic, Diagnostics};

@@ -7,6 +7,7 @@
 pub mod dates;
 pub mod paper;
 pub mod risk;
+pub mod valve;
 
 pub use dates::AsWritten;
 

@@ -10,6 +10,7 @@ pub mod escape;
 pub mod format;
 pub mod markdown;
 pub mod template;
+pub mod valve;
 pub mod view;
 
 use crate::diag::{Code, Diagnostic, Diagnostics};
@@ -347,6 +348,14 @@ pub fn meta(title: &str, settings: &Settings, date: chrono::NaiveDate) -> Json {
         "no_data": settings.no_data,
         "date": {"year": date.year(), "month": date.month(), "day": date.day()},
     })
+}
+
+/// `main.typ`: imports the layout and hands it the data and content.
+pub fn main_typ(layout: &str) -> String {
+    format!(
+        "#import {}: report\n#import \"/_quire/content.typ\" as C\n#report(C.data, C.md, C.narrative, C.appendices)\n",
+        str_lit(&format!("/{layout}"))
+    )
 }
 
 /// `content.typ`: the Markdown-derived content, keyed for the layout.

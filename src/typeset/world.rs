@@ -20,13 +20,26 @@ use typst::{Library, LibraryExt, World};
 
 pub struct QuireWorld {
     root: PathBuf,
-    library: LazyHash<Library>,
+    library: &'static LazyHash<Library>,
     fonts: FontSet,
     main: FileId,
     virtual_files: HashMap<FileId, String>,
     cache: Mutex<HashMap<FileId, FileResult<Bytes>>>,
     sources: Mutex<HashMap<FileId, Source>>,
     today: Option<Datetime>,
+}
+
+/// The standard library, built once per process. The accessibility extras
+/// (`pdf.header-cell` for row headers) are enabled.
+fn library() -> &'static LazyHash<Library> {
+    static LIB: std::sync::OnceLock<LazyHash<Library>> = std::sync::OnceLock::new();
+    LIB.get_or_init(|| {
+        LazyHash::new(
+            Library::builder()
+                .with_features([typst::Feature::A11yExtras].into_iter().collect())
+                .build(),
+        )
+    })
 }
 
 pub fn vid(path: &str) -> FileId {
@@ -47,7 +60,7 @@ impl QuireWorld {
         use chrono::Datelike;
         QuireWorld {
             root: root.canonicalize().unwrap_or_else(|_| root.to_path_buf()),
-            library: LazyHash::new(Library::builder().build()),
+            library: library(),
             fonts: fonts::load(root),
             main,
             virtual_files,
@@ -95,7 +108,7 @@ impl QuireWorld {
 
 impl World for QuireWorld {
     fn library(&self) -> &LazyHash<Library> {
-        &self.library
+        self.library
     }
 
     fn book(&self) -> &LazyHash<FontBook> {

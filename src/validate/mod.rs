@@ -8,6 +8,7 @@
 pub mod paper;
 pub mod project;
 pub mod risk;
+pub mod valve;
 
 use crate::diag::{Code, Diagnostic, Diagnostics, did_you_mean};
 use crate::load::yaml::{Key, Node, NodeKind};

@@ -1,0 +1,76 @@
+//! `quire lock`: record the submitted updates of returns so later edits are caught.
+
+use super::{INTERNAL, INVALID, OK, exit, open, render};
+use crate::cli::{Global, LockArgs};
+use crate::diag::{Diagnostics, Severity};
+use crate::load::yaml;
+use crate::project::DocKind;
+use crate::source::SourceMap;
+use std::process::ExitCode;
+
+pub fn run(global: &Global, args: &LockArgs) -> ExitCode {
+    let (project, project_errors) = match open(global) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let mut diags = Diagnostics::default();
+    let docs: Vec<_> = project
+        .select(&args.documents, &mut diags)
+        .into_iter()
+        .filter(|d| d.kind == DocKind::Valve)
+        .collect();
+    let mut sources = SourceMap::new();
+    let mut failed = project_errors > 0;
+    for doc in &docs {
+        let rel = doc.dir.join(DocKind::Valve.file_name());
+        let file = match crate::load::read(&project.root, &rel, &mut sources) {
+            Ok(f) => f,
+            Err(d) => {
+                diags.push(d);
+                continue;
+            }
+        };
+        let node = match yaml::parse(&sources, file) {
+            Ok(n) => n,
+            Err(d) => {
+                diags.push(d);
+                continue;
+            }
+        };
+        let mut local = Diagnostics::default();
+        let Some(valve) = crate::validate::valve::valve(&doc.id, file, &node, &mut local) else {
+            continue;
+        };
+        let errors = local.has_errors();
+        diags.extend(local);
+        if errors {
+            continue;
+        }
+        let data = crate::lock::compute(&valve);
+        let path = project.root.join(&doc.dir).join(crate::lock::LOCK_FILE);
+        if let Err(e) = crate::write::atomic(&path, crate::lock::to_json(&data).as_bytes()) {
+            eprintln!("error: cannot write `{}`: {e}", path.display());
+            return exit(INTERNAL);
+        }
+        if !global.quiet {
+            for (update, fields) in &data {
+                eprintln!(
+                    "{:>9} {} of {} ({} fields)",
+                    "locked",
+                    valve.update_label(update),
+                    doc.id,
+                    fields.len()
+                );
+            }
+        }
+    }
+    eprint!(
+        "{}",
+        render(&diags, &sources, global.diagnostic_format, global.quiet)
+    );
+    failed |= diags.items.iter().any(|d| d.severity == Severity::Error);
+    if docs.is_empty() && !global.quiet {
+        eprintln!("no Safety Valve returns to lock");
+    }
+    exit(if failed { INVALID } else { OK })
+}

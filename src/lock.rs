@@ -1,0 +1,167 @@
+//! Locks on submitted updates of a return: once an update has gone to the DfE,
+//! its ratings and narrative must not change by accident.
+//!
+//! `quire lock DOC` records a SHA-256 per field of every submitted update in
+//! `content/DOC/quire.lock` (JSON, committed beside the data). Every later build
+//! or check recomputes the hashes and reports a changed field at its place.
+
+use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::model::valve::Valve;
+use crate::project::{Document, Project};
+use crate::source::{SourceMap, Span};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+
+pub const LOCK_FILE: &str = "quire.lock";
+
+/// Every field of one update: (name, content, where it is written).
+fn fields(v: &Valve, update: &str) -> Vec<(String, String, Span)> {
+    let mut out = Vec::new();
+    for c in &v.conditions {
+        for a in c.assurance.iter().filter(|a| a.update == update) {
+            out.push((
+                format!("condition {} assurance", c.number.value),
+                a.value.value.clone(),
+                a.value.span.clone(),
+            ));
+        }
+        for a in c.progress.iter().filter(|a| a.update == update) {
+            out.push((
+                format!("condition {} progress", c.number.value),
+                a.value.value.clone(),
+                a.value.span.clone(),
+            ));
+        }
+    }
+    for r in &v.risks {
+        for a in r.assurance.iter().filter(|a| a.update == update) {
+            out.push((
+                format!("risk {} assurance", r.number.value),
+                a.value.value.clone(),
+                a.value.span.clone(),
+            ));
+        }
+        for a in r.progress.iter().filter(|a| a.update == update) {
+            out.push((
+                format!("risk {} progress", r.number.value),
+                a.value.value.clone(),
+                a.value.span.clone(),
+            ));
+        }
+    }
+    for s in v.submissions.iter().filter(|s| s.update.value == update) {
+        let sign: Vec<String> = s
+            .sign_off
+            .iter()
+            .map(|o| format!("{}|{}|{}|{}", o.role, o.name, o.title, o.acting))
+            .collect();
+        out.push((
+            "submission".into(),
+            format!("{}|{}", s.date_submitted, sign.join(";")),
+            s.update.span.clone(),
+        ));
+    }
+    out
+}
+
+fn hash(s: &str) -> String {
+    crate::typeset::hex(&Sha256::digest(s.as_bytes()))
+}
+
+type LockData = BTreeMap<String, BTreeMap<String, String>>;
+
+/// The lock for every submitted update, as written to `quire.lock`.
+pub fn compute(v: &Valve) -> LockData {
+    let mut data = LockData::new();
+    for s in &v.submissions {
+        let f = fields(v, &s.update.value)
+            .into_iter()
+            .map(|(k, c, _)| (k, hash(&c)))
+            .collect();
+        data.insert(s.update.value.clone(), f);
+    }
+    data
+}
+
+pub fn read(project: &Project, doc: &Document) -> Option<Result<LockData, String>> {
+    let path = project.root.join(&doc.dir).join(LOCK_FILE);
+    let text = std::fs::read_to_string(path).ok()?;
+    #[derive(serde::Deserialize)]
+    struct File {
+        updates: LockData,
+    }
+    Some(
+        serde_json::from_str::<File>(&text)
+            .map(|f| f.updates)
+            .map_err(|e| e.to_string()),
+    )
+}
+
+pub fn to_json(data: &LockData) -> String {
+    let mut s = serde_json::to_string_pretty(&serde_json::json!({
+        "note": "written by `quire lock`: hashes of each submitted update's ratings and narrative; do not edit",
+        "updates": data,
+    }))
+    .unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+/// Reports any field of a locked update that differs from its lock.
+pub fn check(
+    project: &Project,
+    doc: &Document,
+    v: &Valve,
+    _sources: &SourceMap,
+    diags: &mut Diagnostics,
+) {
+    let Some(lock) = read(project, doc) else {
+        return;
+    };
+    let lock = match lock {
+        Ok(l) => l,
+        Err(e) => {
+            diags.push(
+                Diagnostic::error(
+                    Code::LockedChanged,
+                    format!(
+                        "`{}/{LOCK_FILE}` cannot be read: {e}",
+                        crate::load::display(&doc.dir)
+                    ),
+                )
+                .help("restore it from version control, or run `quire lock` again"),
+            );
+            return;
+        }
+    };
+    for (update, locked) in &lock {
+        let now: BTreeMap<String, (String, Span)> = fields(v, update)
+            .into_iter()
+            .map(|(k, c, s)| (k, (hash(&c), s)))
+            .collect();
+        let label = v.update_label(update);
+        for (field, h) in locked {
+            match now.get(field) {
+                Some((nh, _)) if nh == h => {}
+                Some((_, span)) => diags.push(
+                    Diagnostic::error(Code::LockedChanged, format!("{field} of `{label}` changed after the update was submitted and locked"))
+                        .at(span, "differs from the submitted version")
+                        .help("undo the change (see version control); if the DfE agreed a correction, run `quire lock` to record it"),
+                ),
+                None => diags.push(
+                    Diagnostic::error(Code::LockedChanged, format!("{field} of `{label}` was removed after the update was submitted and locked"))
+                        .help("restore it from version control; if the DfE agreed a correction, run `quire lock` to record it"),
+                ),
+            }
+        }
+        for (field, (_, span)) in &now {
+            if !locked.contains_key(field) {
+                diags.push(
+                    Diagnostic::error(Code::LockedChanged, format!("{field} of `{label}` was added after the update was submitted and locked"))
+                        .at(span, "not in the submitted version")
+                        .help("ratings for a submitted update cannot be added later; if the DfE agreed a correction, run `quire lock` to record it"),
+                );
+            }
+        }
+    }
+}

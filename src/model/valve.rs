@@ -1,0 +1,159 @@
+//! The DfE Safety Valve monitoring return: deficit profile, EHCP numbers,
+//! conditions of grant and risks, rated per update on a declared scale.
+//!
+//! Totals and variances are computed; a figure the author typed is kept only as
+//! the *published* figure (printed as typed, with a warning on every build).
+
+use super::Sp;
+use crate::source::FileId;
+use chrono::NaiveDate;
+use serde::Serialize;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ScaleItem {
+    pub name: String,
+    pub colour: String,
+    pub meaning: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Update {
+    pub id: Sp<String>,
+    pub label: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SignOff {
+    pub role: String,
+    pub name: String,
+    pub title: String,
+    pub acting: bool,
+    pub date: Option<NaiveDate>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Submission {
+    pub update: Sp<String>,
+    pub date_submitted: NaiveDate,
+    pub sign_off: Vec<SignOff>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct DeficitYear {
+    pub year: Sp<String>,
+    pub agreement: f64,
+    pub forecast: f64,
+    /// forecast − agreement, unrounded.
+    pub variance: f64,
+    /// A variance typed as published (printed instead of the computed one).
+    pub published_variance: Option<f64>,
+    pub rag: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Deficit {
+    pub agreement_label: String,
+    pub forecast_label: String,
+    pub unit: String,
+    pub amber: f64,
+    pub red: f64,
+    pub years: Vec<DeficitYear>,
+    pub notes: Option<Sp<String>>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct EhcpColumn {
+    pub label: String,
+    pub kind: String,
+    pub values: Vec<i64>,
+    pub total: i64,
+    pub published_total: Option<i64>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Ehcp {
+    pub bands: Vec<String>,
+    pub columns: Vec<EhcpColumn>,
+    pub footnote: Option<String>,
+    pub narrative: Option<Sp<String>>,
+}
+
+/// A rating or narrative given for one update.
+#[derive(Clone, Debug, Serialize)]
+pub struct PerUpdate<T> {
+    pub update: String,
+    pub value: Sp<T>,
+    /// Where the update's key is written (for lock diagnostics).
+    #[serde(skip)]
+    pub key_span: crate::source::Span,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Condition {
+    pub number: Sp<i64>,
+    pub text: String,
+    pub assurance: Vec<PerUpdate<String>>,
+    pub progress: Vec<PerUpdate<String>>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ValveRisk {
+    pub number: Sp<i64>,
+    pub title: String,
+    pub assurance: Vec<PerUpdate<String>>,
+    pub mitigation: Option<Sp<String>>,
+    pub progress: Vec<PerUpdate<String>>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ValveKpi {
+    pub id: String,
+    pub name: String,
+    pub unit: String,
+    pub polarity: String,
+    pub targets: Vec<PerUpdate<f64>>,
+    pub actuals: Vec<PerUpdate<f64>>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Valve {
+    pub id: String,
+    #[serde(skip)]
+    pub file: FileId,
+    pub layout: Sp<super::paper::LayoutRef>,
+    pub authority: String,
+    pub letter_date: Option<NaiveDate>,
+    pub letter_label: Option<String>,
+    pub first_year: Option<String>,
+    pub last_year: Option<String>,
+    pub year: String,
+    pub updates: Vec<Update>,
+    pub current_update: Sp<String>,
+    pub scale: Vec<ScaleItem>,
+    pub submissions: Vec<Submission>,
+    pub summary: Option<Sp<String>>,
+    pub deficit: Option<Deficit>,
+    pub ehcp: Option<Ehcp>,
+    pub conditions: Vec<Condition>,
+    pub questions: Vec<Sp<String>>,
+    pub risks: Vec<ValveRisk>,
+    pub kpis: Vec<ValveKpi>,
+}
+
+impl Valve {
+    /// The document date: the current update's submission date, else the last submission.
+    pub fn date(&self) -> NaiveDate {
+        self.submissions
+            .iter()
+            .find(|s| s.update.value == self.current_update.value)
+            .or(self.submissions.last())
+            .map_or(NaiveDate::MIN, |s| s.date_submitted)
+    }
+
+    pub fn update_label(&self, id: &str) -> String {
+        self.updates
+            .iter()
+            .find(|u| u.id.value == id)
+            .map_or(id.to_string(), |u| u.label.clone())
+    }
+}

@@ -1,0 +1,368 @@
+//! The Safety Valve return's view model, Markdown fields and CSV tables.
+
+use super::format::{financial_year, fixed, number};
+use super::markdown::Mode;
+use super::{MdRenderer, Origin, Rendered, content_typ, main_typ, meta, template};
+use crate::diag::Diagnostics;
+use crate::model::dates::long_date;
+use crate::model::valve::{PerUpdate, Valve};
+use crate::model::{NegativeStyle, Settings};
+use crate::source::SourceMap;
+use serde_json::{Value as Json, json};
+use std::sync::{Arc, Mutex};
+
+fn signed(v: f64, places: usize, neg: NegativeStyle) -> String {
+    let s = fixed(v.abs(), places);
+    let zero = fixed(v, places)
+        .trim_start_matches('−')
+        .chars()
+        .all(|c| c == '0' || c == '.' || c == ',');
+    if v < 0.0 && !zero {
+        match neg {
+            NegativeStyle::Brackets => format!("({s})"),
+            NegativeStyle::Minus => format!("−{s}"),
+        }
+    } else {
+        s
+    }
+}
+
+fn colour_of(v: &Valve, rating: &str) -> Option<String> {
+    v.scale
+        .iter()
+        .find(|s| s.name == rating)
+        .map(|s| s.colour.clone())
+}
+
+/// One cell per update: the rating, or words saying why there is none.
+fn ratings(v: &Valve, given: &[PerUpdate<String>]) -> Vec<Json> {
+    let current = v
+        .updates
+        .iter()
+        .position(|u| u.id.value == v.current_update.value)
+        .unwrap_or(usize::MAX);
+    v.updates
+        .iter()
+        .enumerate()
+        .map(|(i, u)| match given.iter().find(|g| g.update == u.id.value) {
+            Some(g) => json!({"update": u.label, "rating": g.value.value, "colour": colour_of(v, &g.value.value)}),
+            None if i > current => json!({"update": u.label, "rating": null, "note": "not yet due"}),
+            None => json!({"update": u.label, "rating": null, "note": "not rated"}),
+        })
+        .collect()
+}
+
+pub const RAG: [(&str, &str); 3] = [
+    ("Green", "#8fd19e"),
+    ("Amber", "#ffd966"),
+    ("Red", "#f4a3a3"),
+];
+
+fn rag_colour(name: &str) -> &'static str {
+    RAG.iter()
+        .find(|(n, _)| *n == name)
+        .map_or("#dddddd", |(_, c)| c)
+}
+
+/// KPI RAG for one period: Green meets the target; Amber within 5% of it; else Red.
+pub fn kpi_rag(actual: f64, target: f64, higher_is_better: bool) -> &'static str {
+    let gap = if higher_is_better {
+        target - actual
+    } else {
+        actual - target
+    };
+    if gap <= 0.0 {
+        "Green"
+    } else if gap <= target.abs() * 0.05 {
+        "Amber"
+    } else {
+        "Red"
+    }
+}
+
+pub fn view(v: &Valve, settings: &Settings) -> Json {
+    let neg = settings.negative_money;
+    let fy = |y: &str| financial_year(y, settings.financial_year_style);
+    let current = v
+        .submissions
+        .iter()
+        .find(|s| s.update.value == v.current_update.value);
+    let deficit = v.deficit.as_ref().map(|d| {
+        json!({
+            "agreement_label": d.agreement_label, "forecast_label": d.forecast_label, "unit": d.unit,
+            "tolerance": format!("Green: variance of {} or less; Amber: up to {}; Red: more than {} ({}).", signed(d.amber, 1, neg), signed(d.red, 1, neg), signed(d.red, 1, neg), d.unit),
+            "years": d.years.iter().map(|y| json!({
+                "year": fy(&y.year.value),
+                "agreement": signed(y.agreement, 1, neg),
+                "forecast": signed(y.forecast, 1, neg),
+                "variance": signed(y.published_variance.unwrap_or(y.variance), 1, neg),
+                "variance_value": y.published_variance.unwrap_or(y.variance),
+                "computed_variance": signed(y.variance, 1, neg),
+                "published": y.published_variance.is_some(),
+                "rag": y.rag, "rag_colour": rag_colour(&y.rag),
+            })).collect::<Vec<_>>(),
+        })
+    });
+    let ehcp = v.ehcp.as_ref().map(|e| {
+        json!({
+            "bands": e.bands,
+            "footnote": e.footnote,
+            "columns": e.columns.iter().map(|c| json!({
+                "label": c.label, "kind": c.kind,
+                "values": c.values.iter().map(|x| number(*x as f64)).collect::<Vec<_>>(),
+                "total": number(c.published_total.unwrap_or(c.total) as f64),
+                "total_value": c.published_total.unwrap_or(c.total),
+                "computed_total": number(c.total as f64),
+                "published": c.published_total.is_some(),
+            })).collect::<Vec<_>>(),
+        })
+    });
+    let per = |prefix: &str, n: i64, given: &[PerUpdate<String>]| -> Vec<Json> {
+        v.updates
+            .iter()
+            .filter_map(|u| {
+                given.iter().find(|g| g.update == u.id.value).map(
+                    |_| json!({"update": u.label, "key": format!("{prefix}/{n}/{}", u.id.value)}),
+                )
+            })
+            .collect()
+    };
+    json!({
+        "authority": v.authority,
+        "year": fy(&v.year),
+        "letter_label": v.letter_label,
+        "letter_date": v.letter_date.map(long_date),
+        "agreement_years": match (&v.first_year, &v.last_year) { (Some(a), Some(b)) => Json::String(format!("{} to {}", fy(a), fy(b))), _ => Json::Null },
+        "updates": v.updates.iter().map(|u| json!({"id": u.id.value, "label": u.label,
+            "submitted": v.submissions.iter().any(|s| s.update.value == u.id.value),
+            "current": u.id.value == v.current_update.value})).collect::<Vec<_>>(),
+        "current_label": v.update_label(&v.current_update.value),
+        "scale": v.scale,
+        "date_submitted": current.map(|s| long_date(s.date_submitted)),
+        "sign_off": current.map(|s| s.sign_off.iter().map(|o| json!({
+            "title": if o.acting { format!("Acting {}", o.title) } else { o.title.clone() },
+            "name": o.name, "role": o.role, "date": o.date.map(long_date)})).collect::<Vec<_>>()).unwrap_or_default(),
+        "deficit": deficit,
+        "ehcp": ehcp,
+        "conditions": v.conditions.iter().map(|c| json!({
+            "number": c.number.value, "text": c.text, "ratings": ratings(v, &c.assurance), "progress": per("condition", c.number.value, &c.progress)
+        })).collect::<Vec<_>>(),
+        "questions": (0..v.questions.len()).map(|i| format!("question/{i}")).collect::<Vec<_>>(),
+        "risks": v.risks.iter().map(|r| json!({
+            "number": r.number.value, "title": r.title, "ratings": ratings(v, &r.assurance),
+            "mitigation": r.mitigation.as_ref().map(|_| format!("risk/{}/mitigation", r.number.value)),
+            "progress": per("risk", r.number.value, &r.progress)
+        })).collect::<Vec<_>>(),
+        "kpis": v.kpis.iter().map(|k| json!({
+            "id": k.id, "name": k.name, "unit": k.unit,
+            "polarity": if k.polarity == "higher" { "higher is better" } else { "lower is better" },
+            "cells": v.updates.iter().map(|u| {
+                let t = k.targets.iter().find(|x| x.update == u.id.value).map(|x| x.value.value);
+                let a = k.actuals.iter().find(|x| x.update == u.id.value).map(|x| x.value.value);
+                let rag = t.zip(a).map(|(t, a)| kpi_rag(a, t, k.polarity == "higher"));
+                json!({"update": u.label, "target": t.map(number), "actual": a.map(number), "rag": rag, "colour": rag.map(rag_colour)})
+            }).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+pub fn render(
+    v: &Valve,
+    raw: Json,
+    settings: &Settings,
+    sources: &SourceMap,
+    diags: &mut Diagnostics,
+) -> Rendered {
+    let sv = view(v, settings);
+    let context = json!({"doc": raw, "sv": sv, "org": {"name": settings.organisation, "short_name": settings.short_name}});
+    let scope = template::Scope {
+        context,
+        settings: settings.clone(),
+        generated: Arc::new(Mutex::new(Vec::new())),
+    };
+    let mut r = MdRenderer {
+        scope,
+        sources,
+        diags,
+    };
+    let mut md: Vec<(String, String)> = Vec::new();
+    let mut add = |key: String, s: &crate::model::Sp<String>, r: &mut MdRenderer| {
+        let typ = r.render(&s.value, &Origin::Value(s.span.clone()), Mode::Plain, false);
+        md.push((key, typ));
+    };
+    if let Some(s) = &v.summary {
+        add("summary".into(), s, &mut r);
+    }
+    if let Some(s) = v.deficit.as_ref().and_then(|d| d.notes.as_ref()) {
+        add("deficit/notes".into(), s, &mut r);
+    }
+    if let Some(s) = v.ehcp.as_ref().and_then(|e| e.narrative.as_ref()) {
+        add("ehcp/narrative".into(), s, &mut r);
+    }
+    for c in &v.conditions {
+        for p in &c.progress {
+            add(
+                format!("condition/{}/{}", c.number.value, p.update),
+                &p.value,
+                &mut r,
+            );
+        }
+    }
+    for (i, q) in v.questions.iter().enumerate() {
+        add(format!("question/{i}"), q, &mut r);
+    }
+    for k in &v.risks {
+        if let Some(m) = &k.mitigation {
+            add(format!("risk/{}/mitigation", k.number.value), m, &mut r);
+        }
+        for p in &k.progress {
+            add(
+                format!("risk/{}/{}", k.number.value, p.update),
+                &p.value,
+                &mut r,
+            );
+        }
+    }
+    let title = format!(
+        "Safety Valve monitoring return: {}, {} ({})",
+        v.authority,
+        financial_year(&v.year, settings.financial_year_style),
+        v.update_label(&v.current_update.value)
+    );
+    let data = json!({"meta": meta(&title, settings, v.date()), "settings": settings, "sv": sv});
+    let layout = v.layout.value.path();
+    Rendered {
+        main: main_typ(&layout),
+        content: content_typ(&layout, &md, "", &[]),
+        data: serde_json::to_string_pretty(&data).unwrap_or_default(),
+        title,
+        date: v.date(),
+    }
+}
+
+/// The return's tables as CSV files: (file suffix, contents).
+pub fn csv_tables(v: &Valve) -> Vec<(&'static str, String)> {
+    let mut out = Vec::new();
+    let q = |s: &str| {
+        if s.contains([',', '"', '\n']) {
+            format!("\"{}\"", s.replace('"', "\"\""))
+        } else {
+            s.to_string()
+        }
+    };
+    if let Some(d) = &v.deficit {
+        let mut s = format!(
+            "year,{},{},variance_computed,variance_published,rag\n",
+            q(&d.agreement_label),
+            q(&d.forecast_label)
+        );
+        for y in &d.years {
+            s.push_str(&format!(
+                "{},{:.1},{:.1},{:.1},{},{}\n",
+                y.year.value,
+                y.agreement,
+                y.forecast,
+                y.variance,
+                y.published_variance
+                    .map(|p| format!("{p:.1}"))
+                    .unwrap_or_default(),
+                y.rag
+            ));
+        }
+        out.push(("deficit", s));
+    }
+    if let Some(e) = &v.ehcp {
+        let mut s = String::from("age_band");
+        for c in &e.columns {
+            s.push(',');
+            s.push_str(&q(&c.label));
+        }
+        s.push('\n');
+        for (i, b) in e.bands.iter().enumerate() {
+            s.push_str(&q(b));
+            for c in &e.columns {
+                s.push_str(&format!(
+                    ",{}",
+                    c.values.get(i).copied().unwrap_or_default()
+                ));
+            }
+            s.push('\n');
+        }
+        s.push_str("total_computed");
+        for c in &e.columns {
+            s.push_str(&format!(",{}", c.total));
+        }
+        s.push_str("\ntotal_published");
+        for c in &e.columns {
+            s.push_str(&format!(
+                ",{}",
+                c.published_total.map(|t| t.to_string()).unwrap_or_default()
+            ));
+        }
+        s.push('\n');
+        out.push(("ehcp", s));
+    }
+    let ratings_csv = |what: &str, rows: Vec<(i64, &str, &[PerUpdate<String>])>| {
+        let mut s = format!("{what},title");
+        for u in &v.updates {
+            s.push(',');
+            s.push_str(&q(&u.label));
+        }
+        s.push('\n');
+        for (n, t, given) in rows {
+            s.push_str(&format!("{n},{}", q(t)));
+            for u in &v.updates {
+                let r = given
+                    .iter()
+                    .find(|g| g.update == u.id.value)
+                    .map_or("", |g| g.value.value.as_str());
+                s.push_str(&format!(",{}", q(r)));
+            }
+            s.push('\n');
+        }
+        s
+    };
+    out.push((
+        "conditions",
+        ratings_csv(
+            "condition",
+            v.conditions
+                .iter()
+                .map(|c| (c.number.value, c.text.as_str(), c.assurance.as_slice()))
+                .collect(),
+        ),
+    ));
+    out.push((
+        "risks",
+        ratings_csv(
+            "risk",
+            v.risks
+                .iter()
+                .map(|r| (r.number.value, r.title.as_str(), r.assurance.as_slice()))
+                .collect(),
+        ),
+    ));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kpi_rag_respects_polarity() {
+        assert_eq!(kpi_rag(45.4, 45.0, true), "Green");
+        assert_eq!(kpi_rag(43.2, 44.0, true), "Amber");
+        assert_eq!(kpi_rag(30.0, 44.0, true), "Red");
+        assert_eq!(kpi_rag(138.0, 135.0, false), "Amber");
+        assert_eq!(kpi_rag(130.0, 135.0, false), "Green");
+        assert_eq!(kpi_rag(152.0, 140.0, false), "Red");
+    }
+
+    #[test]
+    fn signed_figures_follow_the_setting() {
+        assert_eq!(signed(-11.8, 1, NegativeStyle::Brackets), "(11.8)");
+        assert_eq!(signed(-11.8, 1, NegativeStyle::Minus), "−11.8");
+        assert_eq!(signed(-0.01, 1, NegativeStyle::Brackets), "0.0");
+    }
+}

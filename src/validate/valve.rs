@@ -1,0 +1,592 @@
+//! `return.yaml` → [`Valve`]: scale, updates, sign-off, computed totals and variances.
+
+use super::{MapReader, int, number, one_of, text};
+use crate::diag::{Code, Diagnostic, Diagnostics, did_you_mean};
+use crate::load::yaml::{Node, NodeKind};
+use crate::model::Sp;
+use crate::model::valve::*;
+use crate::source::FileId;
+use std::collections::HashMap;
+
+/// Context shared by the readers of per-update values.
+struct Ctx<'a> {
+    updates: &'a [Update],
+    scale: &'a [ScaleItem],
+}
+
+impl Ctx<'_> {
+    fn update_ok(&self, key: &Sp<String>, diags: &mut Diagnostics) -> bool {
+        if self.updates.iter().any(|u| u.id.value == key.value) {
+            return true;
+        }
+        let ids: Vec<&str> = self.updates.iter().map(|u| u.id.value.as_str()).collect();
+        let mut d = Diagnostic::error(
+            Code::UnknownReference,
+            format!("`{}` is not one of this year's updates", key.value),
+        )
+        .at(&key.span, format!("expected one of: {}", ids.join(", ")));
+        d = match did_you_mean(&key.value, ids.iter().copied()) {
+            Some(s) => d.help(format!("did you mean `{s}`?")),
+            None => d.help("add it to `updates`, or use one of the ids listed there"),
+        };
+        diags.push(d);
+        false
+    }
+
+    fn rating(&self, n: &Node, diags: &mut Diagnostics) -> Option<Sp<String>> {
+        let t = text(n, diags)?;
+        if let Some(s) = self
+            .scale
+            .iter()
+            .find(|s| s.name.eq_ignore_ascii_case(t.value.trim()))
+        {
+            return Some(Sp::new(s.name.clone(), t.span));
+        }
+        let names: Vec<&str> = self.scale.iter().map(|s| s.name.as_str()).collect();
+        let mut d = Diagnostic::error(
+            Code::NotOnScale,
+            format!("`{}` is not on the assurance scale", t.value),
+        )
+        .at(&t.span, format!("expected one of: {}", names.join(", ")));
+        d = match did_you_mean(&t.value, names.iter().copied()) {
+            Some(s) => d.help(format!("did you mean `{s}`?")),
+            None => d.help("use a rating declared in `assurance-scale`, or add this one there"),
+        };
+        diags.push(d);
+        None
+    }
+
+    /// `{ update-id: value }`, each value read by `f`.
+    fn per_update<T>(
+        &self,
+        n: &Node,
+        diags: &mut Diagnostics,
+        mut f: impl FnMut(&Node, &mut Diagnostics) -> Option<Sp<T>>,
+    ) -> Vec<PerUpdate<T>> {
+        let NodeKind::Map(entries) = &n.kind else {
+            diags.push(super::wrong(
+                n,
+                "a mapping from update ids to values (e.g. `{ may: Green }`)",
+            ));
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (k, v) in entries {
+            let key = Sp::new(k.name.clone(), k.span.clone());
+            if !self.update_ok(&key, diags) || matches!(v.kind, NodeKind::Null) {
+                continue;
+            }
+            if let Some(value) = f(v, diags) {
+                out.push(PerUpdate {
+                    update: k.name.clone(),
+                    value,
+                    key_span: k.span.clone(),
+                });
+            }
+        }
+        out
+    }
+}
+
+/// A typed figure: a number that must match, or `{ published: N }` kept as published.
+enum Typed {
+    Must(Sp<f64>),
+    Published(Sp<f64>),
+}
+
+fn typed(n: &Node, diags: &mut Diagnostics) -> Option<Typed> {
+    match &n.kind {
+        NodeKind::Map(_) => {
+            let mut m = MapReader::new(n, "a published figure", diags)?;
+            let v = m.req("published").and_then(|v| number(v, m.diags));
+            m.finish();
+            v.map(Typed::Published)
+        }
+        _ => number(n, diags).map(Typed::Must),
+    }
+}
+
+fn check_typed(
+    t: Option<Typed>,
+    computed: f64,
+    places: i32,
+    what: &str,
+    diags: &mut Diagnostics,
+) -> Option<f64> {
+    let scale = 10f64.powi(places);
+    let round = |v: f64| (v * scale).round() / scale;
+    let fmt = |v: f64| crate::render::format::fixed(v, places as usize).replace('−', "-");
+    match t? {
+        Typed::Must(v) if round(v.value) == round(computed) => None,
+        Typed::Must(v) => {
+            diags.push(
+                Diagnostic::error(Code::FigureMismatch, format!("{what} is typed as {} but the figures give {}", fmt(v.value), fmt(computed)))
+                    .at(&v.span, format!("computed: {}", fmt(computed)))
+                    .help(format!("remove it and let quire compute it, or, to reproduce a published return exactly, write `{{ published: {} }}`", fmt(v.value))),
+            );
+            None
+        }
+        Typed::Published(v) => {
+            if round(v.value) != round(computed) {
+                diags.push(
+                    Diagnostic::warning(Code::PublishedFigure, format!("{what} is printed as published ({}), not as computed ({})", fmt(v.value), fmt(computed)))
+                        .at(&v.span, "published figure")
+                        .help("this keeps a historical return exactly as published; remove `published` to print the computed figure"),
+                );
+            }
+            Some(v.value)
+        }
+    }
+}
+
+fn year_key(y: &str) -> Option<i32> {
+    y.split(['-', '/']).next()?.trim().parse().ok()
+}
+
+pub fn valve(id: &str, file: FileId, node: &Node, diags: &mut Diagnostics) -> Option<Valve> {
+    let mut m = MapReader::new(node, "the Safety Valve return", diags)?;
+    if let Some(k) = m.opt("kind") {
+        one_of(
+            k,
+            &["safety-valve"],
+            "document kind for return.yaml",
+            m.diags,
+        );
+    }
+    let layout = super::paper::layout(&mut m, "safety-valve");
+    let authority = m.text("authority").map(|t| t.value).unwrap_or_default();
+    let (mut letter_date, mut letter_label, mut first_year, mut last_year) =
+        (None, None, None, None);
+    if let Some(a) = m.opt("agreement") {
+        if let Some(mut am) = MapReader::new(a, "the agreement", m.diags) {
+            letter_date = am.opt_date("letter-date").map(|d| d.value);
+            letter_label = am.opt_text("letter-label").map(|t| t.value);
+            first_year = am.opt_text("first-year").map(|t| t.value);
+            last_year = am.opt_text("last-year").map(|t| t.value);
+            am.finish();
+        }
+    }
+    let year = m.text("year").map(|t| t.value).unwrap_or_default();
+    let updates = m.list("updates", true, |n, d| {
+        let mut u = MapReader::new(n, "an update", d)?;
+        let id = u.text("id");
+        let label = u.text("label");
+        u.finish();
+        Some(Update {
+            id: id?,
+            label: label?.value,
+        })
+    });
+    let mut seen: HashMap<String, Sp<String>> = HashMap::new();
+    for u in &updates {
+        if let Some(first) = seen.insert(u.id.value.clone(), u.id.clone()) {
+            m.diags.push(
+                Diagnostic::error(
+                    Code::DuplicateId,
+                    format!("update id `{}` is used twice", u.id.value),
+                )
+                .at(&u.id.span, "second use")
+                .also(&first.span, "first used here"),
+            );
+        }
+    }
+    let scale = m.list("assurance-scale", true, |n, d| {
+        let mut s = MapReader::new(n, "an assurance rating", d)?;
+        let name = s.text("name");
+        let colour = s.text("colour").and_then(|c| colour(c, s.diags));
+        let meaning = s.opt_text("meaning").map(|t| t.value);
+        s.finish();
+        Some(ScaleItem {
+            name: name?.value,
+            colour: colour?,
+            meaning,
+        })
+    });
+    let ctx = Ctx {
+        updates: &updates,
+        scale: &scale,
+    };
+    let current_update = m
+        .text("current-update")
+        .unwrap_or_else(|| Sp::new(String::new(), node.span.clone()));
+    if !current_update.value.is_empty() {
+        ctx.update_ok(&current_update, m.diags);
+    }
+    let mut submissions = Vec::new();
+    if let Some(s) = m.opt("submissions") {
+        match &s.kind {
+            NodeKind::Map(entries) => {
+                for (k, v) in entries {
+                    let key = Sp::new(k.name.clone(), k.span.clone());
+                    if !ctx.update_ok(&key, m.diags) {
+                        continue;
+                    }
+                    let Some(mut sm) = MapReader::new(v, "a submission", m.diags) else {
+                        continue;
+                    };
+                    let date = sm.date("date-submitted");
+                    let sign_node = sm.opt("sign-off");
+                    let sign_off = sm.list("sign-off", false, |n, d| {
+                        let mut so = MapReader::new(n, "a sign-off", d)?;
+                        let role = so.text("role");
+                        let name = so.text("name");
+                        let title = so.text("title");
+                        let acting = so.opt_bool("acting").unwrap_or(false);
+                        let date = so.opt_date("date").map(|d| d.value);
+                        so.finish();
+                        Some(SignOff {
+                            role: role?.value,
+                            name: name?.value,
+                            title: title?.value,
+                            acting,
+                            date,
+                        })
+                    });
+                    sm.finish();
+                    if sign_off.is_empty() {
+                        m.diags.push(
+                            Diagnostic::error(Code::MissingSignOff, format!("update `{}` is submitted but has no sign-off", k.name))
+                                .at(&sign_node.map_or(k.span.clone(), |n| n.span.clone()), "no sign-off")
+                                .help("add `sign-off:` with the s151 officer and the Director of Children's Services"),
+                        );
+                    }
+                    if let Some(date) = date {
+                        submissions.push(Submission {
+                            update: key,
+                            date_submitted: date.value,
+                            sign_off,
+                        });
+                    }
+                }
+            }
+            _ => m
+                .diags
+                .push(super::wrong(s, "a mapping from update ids to submissions")),
+        }
+    }
+    let summary = m.opt_text("summary");
+    let deficit = m.opt("deficit").and_then(|n| deficit(n, m.diags));
+    let ehcp = m.opt("ehcp").and_then(|n| ehcp(n, m.diags));
+    let conditions = m.list("conditions", false, |n, d| {
+        let mut c = MapReader::new(n, "a condition", d)?;
+        let number = c.req("number").and_then(|v| int(v, c.diags));
+        let text = c.text("text");
+        let assurance = c
+            .opt("assurance")
+            .map(|a| ctx.per_update(a, c.diags, |v, d| ctx.rating(v, d)))
+            .unwrap_or_default();
+        let progress = c
+            .opt("progress")
+            .map(|a| ctx.per_update(a, c.diags, super::text))
+            .unwrap_or_default();
+        c.finish();
+        Some(Condition {
+            number: number?,
+            text: text?.value,
+            assurance,
+            progress,
+        })
+    });
+    let questions = m.texts("questions", false);
+    let risks = m.list("risks", false, |n, d| {
+        let mut r = MapReader::new(n, "a risk", d)?;
+        let number = r.req("number").and_then(|v| int(v, r.diags));
+        let title = r.text("title");
+        let assurance = r
+            .opt("assurance")
+            .map(|a| ctx.per_update(a, r.diags, |v, d| ctx.rating(v, d)))
+            .unwrap_or_default();
+        let mitigation = r.opt_text("mitigation");
+        let progress = r
+            .opt("progress")
+            .map(|a| ctx.per_update(a, r.diags, super::text))
+            .unwrap_or_default();
+        r.finish();
+        Some(ValveRisk {
+            number: number?,
+            title: title?.value,
+            assurance,
+            mitigation,
+            progress,
+        })
+    });
+    let kpis = m.list("kpis", false, |n, d| {
+        let mut k = MapReader::new(n, "a KPI", d)?;
+        let id = k.text("id");
+        let name = k.text("name");
+        let unit = k.req("unit").and_then(|u| {
+            one_of(
+                u,
+                &["%", "count", "days", "£m", "rate"],
+                "KPI unit",
+                k.diags,
+            )
+        });
+        let polarity = k
+            .req("polarity")
+            .and_then(|u| one_of(u, &["higher", "lower"], "KPI polarity", k.diags));
+        let targets = k
+            .opt("targets")
+            .map(|a| ctx.per_update(a, k.diags, number))
+            .unwrap_or_default();
+        let actuals = k
+            .opt("actuals")
+            .map(|a| ctx.per_update(a, k.diags, number))
+            .unwrap_or_default();
+        k.finish();
+        Some(ValveKpi {
+            id: id?.value,
+            name: name?.value,
+            unit: unit?.value,
+            polarity: polarity?.value,
+            targets,
+            actuals,
+        })
+    });
+    m.finish();
+    for (what, nums) in [
+        (
+            "condition",
+            conditions.iter().map(|c| &c.number).collect::<Vec<_>>(),
+        ),
+        ("risk", risks.iter().map(|r| &r.number).collect()),
+    ] {
+        let mut seen: HashMap<i64, &Sp<i64>> = HashMap::new();
+        for n in nums {
+            if let Some(first) = seen.insert(n.value, n) {
+                diags.push(
+                    Diagnostic::error(
+                        Code::DuplicateId,
+                        format!("{what} number {} is used twice", n.value),
+                    )
+                    .at(&n.span, "second use")
+                    .also(&first.span, "first used here"),
+                );
+            }
+        }
+    }
+    Some(Valve {
+        id: id.to_string(),
+        file,
+        layout,
+        authority,
+        letter_date,
+        letter_label,
+        first_year,
+        last_year,
+        year,
+        updates,
+        current_update,
+        scale,
+        submissions,
+        summary,
+        deficit,
+        ehcp,
+        conditions,
+        questions,
+        risks,
+        kpis,
+    })
+}
+
+/// A colour as `#rgb` or `#rrggbb`.
+pub fn colour(t: Sp<String>, diags: &mut Diagnostics) -> Option<String> {
+    let v = t.value.trim();
+    let hex = v.strip_prefix('#').unwrap_or("");
+    if (hex.len() == 3 || hex.len() == 6) && hex.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Some(v.to_string());
+    }
+    diags.push(
+        Diagnostic::error(Code::InvalidValue, format!("`{}` is not a colour", t.value))
+            .at(&t.span, "expected #rrggbb")
+            .help(
+                "write colours as hex, e.g. \"#8fd19e\" (quoted, because # starts a YAML comment)",
+            ),
+    );
+    None
+}
+
+fn deficit(n: &Node, diags: &mut Diagnostics) -> Option<Deficit> {
+    let mut m = MapReader::new(n, "the deficit profile", diags)?;
+    let agreement_label = m
+        .opt_text("agreement-label")
+        .map_or("Per Safety Valve agreement".into(), |t| t.value);
+    let forecast_label = m
+        .opt_text("forecast-label")
+        .map_or("Current forecast".into(), |t| t.value);
+    let unit = m.opt_text("unit").map_or("£m".into(), |t| t.value);
+    let (mut amber, mut red) = (0.0, 5.0);
+    if let Some(t) = m.opt("tolerance") {
+        if let Some(mut tm) = MapReader::new(t, "the RAG tolerance", m.diags) {
+            amber = tm
+                .req("amber")
+                .and_then(|v| number(v, tm.diags))
+                .map_or(amber, |v| v.value);
+            red = tm
+                .req("red")
+                .and_then(|v| number(v, tm.diags))
+                .map_or(red, |v| v.value);
+            tm.finish();
+        }
+    }
+    let years = m.list("years", true, |n, d| {
+        let mut y = MapReader::new(n, "a deficit year", d)?;
+        let year = y.text("year");
+        let agreement = y.req("agreement").and_then(|v| number(v, y.diags));
+        let forecast = y.req("forecast").and_then(|v| number(v, y.diags));
+        let variance_typed = y.opt("variance").and_then(|v| typed(v, y.diags));
+        y.finish();
+        let (agreement, forecast, year) = (agreement?.value, forecast?.value, year?);
+        let variance = forecast - agreement;
+        let published_variance = check_typed(
+            variance_typed,
+            variance,
+            1,
+            &format!("the {} variance", year.value),
+            d,
+        );
+        let v = published_variance.unwrap_or(variance);
+        let rag = if v <= amber {
+            "Green"
+        } else if v <= red {
+            "Amber"
+        } else {
+            "Red"
+        };
+        Some(DeficitYear {
+            year,
+            agreement,
+            forecast,
+            variance,
+            published_variance,
+            rag: rag.into(),
+        })
+    });
+    let notes = m.opt_text("notes");
+    m.finish();
+    let mut prev: Option<(i32, &Sp<String>)> = None;
+    for y in &years {
+        match year_key(&y.year.value) {
+            Some(k) => {
+                if let Some((pk, ps)) = prev {
+                    if k <= pk {
+                        let msg = if k == pk {
+                            format!("year {} appears twice", y.year.value)
+                        } else {
+                            format!("year {} comes after {}", y.year.value, ps.value)
+                        };
+                        diags.push(
+                            Diagnostic::error(Code::YearOrder, msg)
+                                .at(&y.year.span, "out of order")
+                                .also(&ps.span, "previous year")
+                                .help("list each financial year once, earliest first"),
+                        );
+                    }
+                }
+                prev = Some((k, &y.year));
+            }
+            None => diags.push(
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    format!("`{}` is not a financial year", y.year.value),
+                )
+                .at(&y.year.span, "expected e.g. 2024-25")
+                .help("write financial years as 2024-25"),
+            ),
+        }
+    }
+    Some(Deficit {
+        agreement_label,
+        forecast_label,
+        unit,
+        amber,
+        red,
+        years,
+        notes,
+    })
+}
+
+fn ehcp(n: &Node, diags: &mut Diagnostics) -> Option<Ehcp> {
+    let mut m = MapReader::new(n, "the EHCP table", diags)?;
+    let bands: Vec<String> = m
+        .texts("bands", true)
+        .into_iter()
+        .map(|t| t.value)
+        .collect();
+    let nb = bands.len();
+    let columns = m.list("columns", true, |n, d| {
+        let mut c = MapReader::new(n, "an EHCP column", d)?;
+        let label = c.text("label");
+        let kind = c
+            .opt("kind")
+            .and_then(|k| one_of(k, &["estimate", "actual"], "column kind", c.diags))
+            .map_or("actual".into(), |t| t.value);
+        let values_node = c.req("values");
+        let values: Vec<Sp<i64>> = match values_node.map(|v| &v.kind) {
+            Some(NodeKind::Seq(items)) => items.iter().filter_map(|i| int(i, c.diags)).collect(),
+            Some(_) => {
+                c.diags.push(super::wrong(
+                    values_node?,
+                    "a list of counts, one per age band",
+                ));
+                Vec::new()
+            }
+            None => Vec::new(),
+        };
+        let total_typed = c.opt("total").and_then(|v| typed(v, c.diags));
+        c.finish();
+        for v in &values {
+            if v.value < 0 {
+                d.push(
+                    Diagnostic::error(
+                        Code::NegativeCount,
+                        format!("a count of EHCPs cannot be negative ({})", v.value),
+                    )
+                    .at(&v.span, "negative")
+                    .help("check the sign of this figure"),
+                );
+            }
+        }
+        if let Some(vn) = values_node {
+            if values.len() != nb && matches!(vn.kind, NodeKind::Seq(_)) {
+                d.push(
+                    Diagnostic::error(
+                        Code::InvalidValue,
+                        format!(
+                            "this column has {} values but there are {nb} age bands",
+                            values.len()
+                        ),
+                    )
+                    .at(&vn.span, "one value per band expected")
+                    .help("give one count per age band, in the order of `bands`"),
+                );
+            }
+        }
+        let label = label?.value;
+        let total: i64 = values.iter().map(|v| v.value).sum();
+        let published_total = check_typed(
+            total_typed,
+            total as f64,
+            0,
+            &format!("the total of `{label}`"),
+            d,
+        )
+        .map(|v| v as i64);
+        Some(EhcpColumn {
+            label,
+            kind,
+            values: values.into_iter().map(|v| v.value).collect(),
+            total,
+            published_total,
+        })
+    });
+    let footnote = m.opt_text("footnote").map(|t| t.value);
+    let narrative = m.opt_text("narrative");
+    m.finish();
+    Some(Ehcp {
+        bands,
+        columns,
+        footnote,
+        narrative,
+    })
+}
