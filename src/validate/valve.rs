@@ -157,14 +157,14 @@ pub fn valve(id: &str, file: FileId, node: &Node, diags: &mut Diagnostics) -> Op
     let authority = m.text("authority").map(|t| t.value).unwrap_or_default();
     let (mut letter_date, mut letter_label, mut first_year, mut last_year) =
         (None, None, None, None);
-    if let Some(a) = m.opt("agreement") {
-        if let Some(mut am) = MapReader::new(a, "the agreement", m.diags) {
-            letter_date = am.opt_date("letter-date").map(|d| d.value);
-            letter_label = am.opt_text("letter-label").map(|t| t.value);
-            first_year = am.opt_text("first-year").map(|t| t.value);
-            last_year = am.opt_text("last-year").map(|t| t.value);
-            am.finish();
-        }
+    if let Some(a) = m.opt("agreement")
+        && let Some(mut am) = MapReader::new(a, "the agreement", m.diags)
+    {
+        letter_date = am.opt_date("letter-date").map(|d| d.value);
+        letter_label = am.opt_text("letter-label").map(|t| t.value);
+        first_year = am.opt_text("first-year").map(|t| t.value);
+        last_year = am.opt_text("last-year").map(|t| t.value);
+        am.finish();
     }
     let year = m.text("year").map(|t| t.value).unwrap_or_default();
     let updates = m.list("updates", true, |n, d| {
@@ -416,18 +416,18 @@ fn deficit(n: &Node, diags: &mut Diagnostics) -> Option<Deficit> {
         .map_or("Current forecast".into(), |t| t.value);
     let unit = m.opt_text("unit").map_or("£m".into(), |t| t.value);
     let (mut amber, mut red) = (0.0, 5.0);
-    if let Some(t) = m.opt("tolerance") {
-        if let Some(mut tm) = MapReader::new(t, "the RAG tolerance", m.diags) {
-            amber = tm
-                .req("amber")
-                .and_then(|v| number(v, tm.diags))
-                .map_or(amber, |v| v.value);
-            red = tm
-                .req("red")
-                .and_then(|v| number(v, tm.diags))
-                .map_or(red, |v| v.value);
-            tm.finish();
-        }
+    if let Some(t) = m.opt("tolerance")
+        && let Some(mut tm) = MapReader::new(t, "the RAG tolerance", m.diags)
+    {
+        amber = tm
+            .req("amber")
+            .and_then(|v| number(v, tm.diags))
+            .map_or(amber, |v| v.value);
+        red = tm
+            .req("red")
+            .and_then(|v| number(v, tm.diags))
+            .map_or(red, |v| v.value);
+        tm.finish();
     }
     let years = m.list("years", true, |n, d| {
         let mut y = MapReader::new(n, "a deficit year", d)?;
@@ -468,20 +468,20 @@ fn deficit(n: &Node, diags: &mut Diagnostics) -> Option<Deficit> {
     for y in &years {
         match year_key(&y.year.value) {
             Some(k) => {
-                if let Some((pk, ps)) = prev {
-                    if k <= pk {
-                        let msg = if k == pk {
-                            format!("year {} appears twice", y.year.value)
-                        } else {
-                            format!("year {} comes after {}", y.year.value, ps.value)
-                        };
-                        diags.push(
-                            Diagnostic::error(Code::YearOrder, msg)
-                                .at(&y.year.span, "out of order")
-                                .also(&ps.span, "previous year")
-                                .help("list each financial year once, earliest first"),
-                        );
-                    }
+                if let Some((pk, ps)) = prev
+                    && k <= pk
+                {
+                    let msg = if k == pk {
+                        format!("year {} appears twice", y.year.value)
+                    } else {
+                        format!("year {} comes after {}", y.year.value, ps.value)
+                    };
+                    diags.push(
+                        Diagnostic::error(Code::YearOrder, msg)
+                            .at(&y.year.span, "out of order")
+                            .also(&ps.span, "previous year")
+                            .help("list each financial year once, earliest first"),
+                    );
                 }
                 prev = Some((k, &y.year));
             }
@@ -547,20 +547,21 @@ fn ehcp(n: &Node, diags: &mut Diagnostics) -> Option<Ehcp> {
                 );
             }
         }
-        if let Some(vn) = values_node {
-            if values.len() != nb && matches!(vn.kind, NodeKind::Seq(_)) {
-                d.push(
-                    Diagnostic::error(
-                        Code::InvalidValue,
-                        format!(
-                            "this column has {} values but there are {nb} age bands",
-                            values.len()
-                        ),
-                    )
-                    .at(&vn.span, "one value per band expected")
-                    .help("give one count per age band, in the order of `bands`"),
-                );
-            }
+        if let Some(vn) = values_node
+            && values.len() != nb
+            && matches!(vn.kind, NodeKind::Seq(_))
+        {
+            d.push(
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    format!(
+                        "this column has {} values but there are {nb} age bands",
+                        values.len()
+                    ),
+                )
+                .at(&vn.span, "one value per band expected")
+                .help("give one count per age band, in the order of `bands`"),
+            );
         }
         let label = label?.value;
         let total: i64 = values.iter().map(|v| v.value).sum();
