@@ -5,3 +5,4 @@ mod harness;
 mod build;
 mod diagnostics;
 mod safety;
+mod valve;

@@ -1,0 +1,123 @@
+//! The DfE Safety Valve return: computed figures, published-figure warnings,
+//! locks on submitted updates, CSV tables, and a council with other periods and scales.
+
+use crate::harness::*;
+
+#[test]
+fn kent_return_builds_with_computed_figures_and_published_warnings() {
+    let p = Project::demo();
+    let o = p.run(&["build", "kent-sv-2024-25-q1"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let e = stderr(&o);
+    // The published figures that do not add up are printed as published, with a warning each build.
+    assert!(e.contains("warning[Q0036]: the 2022-23 variance is printed as published (-12.0), not as computed (-11.8)"), "{e}");
+    assert!(e.contains("warning[Q0036]: the total of `Safety Valve Jan 24 estimated number of EHCPs` is printed as published (20,027), not as computed (20,028)"), "{e}");
+    assert!(
+        e.contains("is printed as published (20,143), not as computed (20,144)"),
+        "{e}"
+    );
+    let text = squash(&pdf_text(&p.path().join("out/kent-sv-2024-25-q1.pdf")));
+    for want in [
+        "Safety Valve monitoring template: Kent County Council",
+        "Date submitted 29 May 2024",
+        "Signed off by Acting S151 Officer John Betts",
+        "Signed off by Director of Children's Services Sarah Hammond",
+        "2022/23 129.7 117.9 (12.0)†",
+        "2023/24 156.1 142.3 (13.8)",
+        "19,406 19,858 20,143†",
+        "the bands add to 20,028, 20,144",
+        "Assurance level Green not yet due not yet due",
+    ] {
+        assert!(text.contains(want), "missing {want:?} in:\n{text}");
+    }
+    for n in 1..=9 {
+        assert!(
+            text.contains(&format!("Agreement condition {n}")),
+            "condition {n} missing"
+        );
+    }
+    for n in 1..=7 {
+        assert!(text.contains(&format!("Risk {n}:")), "risk {n} missing");
+    }
+    // The tables are exported for spreadsheets too.
+    let csv = std::fs::read_to_string(p.path().join("out/kent-sv-2024-25-q1.deficit.csv")).unwrap();
+    assert!(csv.starts_with("year,Per SV Agreement Letter October 22,Per Update 3,variance_computed,variance_published,rag\n"), "{csv}");
+    assert!(
+        csv.contains("2022-23,129.7,117.9,-11.8,-12.0,Green\n"),
+        "{csv}"
+    );
+    let ehcp = std::fs::read_to_string(p.path().join("out/kent-sv-2024-25-q1.ehcp.csv")).unwrap();
+    assert!(
+        ehcp.contains("total_computed,20028,19406,19858,20144\n"),
+        "{ehcp}"
+    );
+    assert!(ehcp.contains("total_published,20027,,,20143\n"), "{ehcp}");
+}
+
+#[test]
+fn quarterly_council_with_its_own_scale_and_kpis() {
+    let p = Project::fixture("valve-quarterly");
+    let o = p.run(&["build"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = squash(&pdf_text(&p.path().join("out/northshire-sv-2025-26.pdf")));
+    for want in [
+        "Safety Valve monitoring template: Northshire Council",
+        "Condition 1 Q1 Q2 Q3 Assurance level Good Good not yet due",
+        "Condition 2 Q1 Q2 Q3 Assurance level Low Medium not yet due",
+        "Total number of EHCPs 3,760 3,768 3,740",
+        "K1 Children with an 44 / 43.2 45 / 45.4 46 / no data",
+        "(days lower is better)",
+        "Amber Green",
+        "Red Amber",
+    ] {
+        assert!(text.contains(want), "missing {want:?} in:\n{text}");
+    }
+    // The council's own scale is used for assurance; nothing is hard-wired to Green/Amber/Red.
+    assert!(text.contains("Assurance scale: Good"), "{text}");
+}
+
+#[test]
+fn invalid_return_reports_every_problem() {
+    let p = Project::fixture("invalid-valve");
+    let o = p.run(&["check"]);
+    assert_eq!(o.status.code(), Some(1));
+    snapshot(
+        &p.fixture.join("expected/stderr.txt"),
+        &redact(&stderr(&o), p.path()),
+    );
+}
+
+#[test]
+fn a_locked_update_cannot_change_by_accident() {
+    let p = Project::demo();
+    let o = p.run(&["lock", "kent-sv-2024-25-q1"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("locked Update 1 (May) of kent-sv-2024-25-q1"));
+    assert!(
+        p.path()
+            .join("content/kent-sv-2024-25-q1/quire.lock")
+            .exists()
+    );
+    assert!(p.run(&["check", "kent-sv-2024-25-q1"]).status.success());
+    // Someone edits condition 3's May rating after submission.
+    let path = p.path().join("content/kent-sv-2024-25-q1/return.yaml");
+    let yaml = std::fs::read_to_string(&path).unwrap();
+    let pos = yaml.find("  - number: 3").unwrap();
+    let edited = format!(
+        "{}{}",
+        &yaml[..pos],
+        yaml[pos..].replacen("assurance: { may: Green }", "assurance: { may: Amber }", 1)
+    );
+    assert_ne!(yaml, edited);
+    std::fs::write(&path, edited).unwrap();
+    p.write("out/kent-sv-2024-25-q1.pdf", "submitted copy");
+    let o = p.run(&["build", "kent-sv-2024-25-q1"]);
+    assert_eq!(o.status.code(), Some(1));
+    let e = stderr(&o);
+    assert!(e.contains("error[Q0037]: condition 3 assurance of `Update 1 (May)` changed after the update was submitted and locked"), "{e}");
+    assert!(e.contains("differs from the submitted version"), "{e}");
+    assert_eq!(
+        std::fs::read_to_string(p.path().join("out/kent-sv-2024-25-q1.pdf")).unwrap(),
+        "submitted copy"
+    );
+}
