@@ -18,7 +18,9 @@ use std::path::{Path, PathBuf};
 pub struct Prepared {
     pub sources: SourceMap,
     pub diags: Diagnostics,
-    pub rendered: Option<Rendered>,
+    /// The documents to typeset: (output name suffix, files). Most kinds give one
+    /// (suffix ""); an APP plan gives its report and its KPI scorecard.
+    pub rendered: Vec<(String, Rendered)>,
     /// Project-relative input files read, in order (for the manifest).
     pub inputs: Vec<PathBuf>,
     /// The layout reference, e.g. `committee-report@1`.
@@ -31,7 +33,7 @@ pub fn prepare(project: &Project, doc: &Document) -> Prepared {
     let mut p = Prepared {
         sources: SourceMap::new(),
         diags: Diagnostics::default(),
-        rendered: None,
+        rendered: Vec::new(),
         inputs: Vec::new(),
         layout: None,
         extras: Vec::new(),
@@ -39,6 +41,7 @@ pub fn prepare(project: &Project, doc: &Document) -> Prepared {
     match doc.kind {
         DocKind::Paper => prepare_paper(project, doc, &mut p),
         DocKind::Valve => prepare_valve(project, doc, &mut p),
+        DocKind::App => prepare_app(project, doc, &mut p),
     }
     p.diags.sort();
     p
@@ -263,7 +266,7 @@ fn prepare_paper(project: &Project, doc: &Document, p: &mut Prepared) {
     };
     let rendered = render::paper(input, &project.settings, &p.sources, &mut p.diags);
     if !p.diags.has_errors() {
-        p.rendered = Some(rendered);
+        p.rendered = vec![(String::new(), rendered)];
     }
 }
 
@@ -289,9 +292,34 @@ fn prepare_valve(project: &Project, doc: &Document, p: &mut Prepared) {
         &mut p.diags,
     );
     if !p.diags.has_errors() {
-        p.rendered = Some(rendered);
+        p.rendered = vec![(String::new(), rendered)];
         for (name, csv) in render::valve::csv_tables(&valve) {
             p.extras.push((format!("{name}.csv"), csv.into_bytes()));
         }
+    }
+}
+
+fn prepare_app(project: &Project, doc: &Document, p: &mut Prepared) {
+    let rel = doc.dir.join(DocKind::App.file_name());
+    let Some((file, node)) = parse_file(&project.root, &rel, p) else {
+        return;
+    };
+    let Some(plan) = validate::app::plan(&doc.id, file, &node, &mut p.diags) else {
+        return;
+    };
+    check_layout(project, &plan.layout, p);
+    p.layout = Some(plan.layout.value.label());
+    if p.diags.has_errors() {
+        return;
+    }
+    let rendered = render::app::render(
+        &plan,
+        node.to_json(),
+        &project.settings,
+        &p.sources,
+        &mut p.diags,
+    );
+    if !p.diags.has_errors() {
+        p.rendered = rendered;
     }
 }

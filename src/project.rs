@@ -20,12 +20,15 @@ pub enum DocKind {
     Paper,
     /// A DfE Safety Valve monitoring return (`return.yaml`).
     Valve,
+    /// An Accelerated Progress Plan report and KPI scorecard (`plan.yaml`).
+    App,
 }
 
 impl DocKind {
     pub const ALL: &'static [(DocKind, &'static str)] = &[
         (DocKind::Paper, "paper.yaml"),
         (DocKind::Valve, "return.yaml"),
+        (DocKind::App, "plan.yaml"),
     ];
 
     pub fn file_name(self) -> &'static str {

@@ -11,6 +11,7 @@ use crate::pipeline;
 use crate::project::{Document, Project};
 use crate::typeset::{self, PdfSettings};
 use rayon::prelude::*;
+use sha2::Digest;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -31,6 +32,8 @@ pub struct Outcome {
     pub warnings: usize,
     pub pages: Option<usize>,
     pub internal: bool,
+    /// Files written, with their SHA-256.
+    pub outputs: Vec<(PathBuf, String)>,
 }
 
 pub fn run(global: &Global, args: &BuildArgs) -> ExitCode {
@@ -128,11 +131,16 @@ pub fn build_one(
         warnings: 0,
         pages: None,
         internal: false,
+        outputs: Vec::new(),
     };
     let mut diags = prepared.diags;
-    if let Some(rendered) = &prepared.rendered {
+    // Typeset every output of the document first; write only if all succeeded.
+    let mut files: Vec<(PathBuf, Vec<u8>)> = Vec::new();
+    let mut pages = 0;
+    for (suffix, rendered) in &prepared.rendered {
+        let stem = format!("{}{suffix}", doc.id);
         if config.keep_sources {
-            let dir = config.out.join(format!("{}.src", doc.id));
+            let dir = config.out.join(format!("{stem}.src"));
             for (name, text) in [
                 ("main.typ", &rendered.main),
                 ("content.typ", &rendered.content),
@@ -141,48 +149,51 @@ pub fn build_one(
                 let _ = crate::write::atomic(&dir.join(name), text.as_bytes());
             }
         }
-        let ident = format!("{}/{}", doc.id, prepared.layout.clone().unwrap_or_default());
+        let ident = format!("{stem}/{}", prepared.layout.clone().unwrap_or_default());
         match typeset::typeset(&project.root, rendered, &ident, &config.pdf) {
             Ok(t) => {
-                for w in &t.warnings {
-                    if !global.quiet {
-                        o.messages.push_str(w);
-                    }
+                if !global.quiet {
+                    t.warnings.iter().for_each(|w| o.messages.push_str(w));
                 }
-                let path = config.out.join(format!("{}.pdf", doc.id));
-                let extras = prepared.extras.iter().map(|(suffix, bytes)| {
-                    (
-                        config.out.join(format!("{}.{suffix}", doc.id)),
-                        bytes.as_slice(),
-                    )
-                });
-                let written = crate::write::atomic(&path, &t.pdf).and_then(|()| {
-                    extras
-                        .into_iter()
-                        .try_for_each(|(p, b)| crate::write::atomic(&p, b))
-                });
-                match written {
-                    Ok(()) => o.pages = Some(t.pages),
-                    Err(e) => {
-                        diags.push(
-                            Diagnostic::error(
-                                Code::Output,
-                                format!(
-                                    "cannot write `{}`: {}",
-                                    path.display(),
-                                    e.to_string().to_lowercase()
-                                ),
-                            )
-                            .help("check that the output folder exists and is writable"),
-                        );
-                        o.internal = true;
-                    }
-                }
+                pages += t.pages;
+                files.push((config.out.join(format!("{stem}.pdf")), t.pdf));
             }
             Err(ds) => {
-                for d in ds {
-                    diags.push(d);
-                }
+                ds.into_iter().for_each(|d| diags.push(d));
+                o.internal = true;
+            }
+        }
+    }
+    if !o.internal && !prepared.rendered.is_empty() {
+        files.extend(
+            prepared
+                .extras
+                .into_iter()
+                .map(|(suffix, bytes)| (config.out.join(format!("{}.{suffix}", doc.id)), bytes)),
+        );
+        match files
+            .iter()
+            .try_for_each(|(p, b)| crate::write::atomic(p, b).map_err(|e| (p, e)))
+        {
+            Ok(()) => {
+                o.pages = Some(pages);
+                o.outputs = files
+                    .iter()
+                    .map(|(p, b)| (p.clone(), crate::typeset::hex(&sha2::Sha256::digest(b))))
+                    .collect();
+            }
+            Err((path, e)) => {
+                diags.push(
+                    Diagnostic::error(
+                        Code::Output,
+                        format!(
+                            "cannot write `{}`: {}",
+                            path.display(),
+                            e.to_string().to_lowercase()
+                        ),
+                    )
+                    .help("check that the output folder exists and is writable"),
+                );
                 o.internal = true;
             }
         }

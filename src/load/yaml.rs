@@ -18,6 +18,9 @@ use std::fmt;
 pub struct Node {
     pub kind: NodeKind,
     pub span: Span,
+    /// For numbers and yes/no values: the text as written (`1E1` stays `1E1`
+    /// when read as text, not `10`).
+    pub raw: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -78,6 +81,7 @@ pub fn parse(sources: &SourceMap, file: FileId) -> Result<Node, Diagnostic> {
         return Ok(Node {
             kind: NodeKind::Map(Vec::new()),
             span: Span::new(file, 0..0),
+            raw: None,
         });
     }
     let mut limits = serde_saphyr::options::AliasLimits::default();
@@ -172,7 +176,14 @@ fn convert(sources: &SourceMap, file: FileId, raw: Spanned<Raw>) -> Node {
                 .collect(),
         ),
     };
-    Node { kind, span }
+    let raw = match kind {
+        NodeKind::Int(_) | NodeKind::Float(_) | NodeKind::Bool(_) => sources
+            .text(file)
+            .get(span.range.clone())
+            .map(str::to_string),
+        _ => None,
+    };
+    Node { kind, span, raw }
 }
 
 /// The shape serde-saphyr fills in; converted to [`Node`] with byte spans.

@@ -4,6 +4,7 @@
 //! checks must point back at keep their source span in [`Sp`]. These types are only
 //! constructed by [`crate::validate`]; once built they are known to be consistent.
 
+pub mod app;
 pub mod dates;
 pub mod paper;
 pub mod risk;

@@ -6,6 +6,7 @@
 //! [`escape`]) and `main.typ` (three lines that call the layout). Templates
 //! ([`template`]) run first, with the data in scope. No I/O here.
 
+pub mod app;
 pub mod escape;
 pub mod format;
 pub mod markdown;

@@ -5,6 +5,7 @@
 //! author sees every typo, missing field and wrong type in one run. Typed models
 //! (in [`crate::model`]) can only be built through these functions. No I/O here.
 
+pub mod app;
 pub mod paper;
 pub mod project;
 pub mod risk;
@@ -207,6 +208,9 @@ pub fn wrong(n: &Node, expected: &str) -> Diagnostic {
 pub fn text(n: &Node, diags: &mut Diagnostics) -> Option<Sp<String>> {
     let s = match &n.kind {
         NodeKind::Str(s) => s.clone(),
+        NodeKind::Int(_) | NodeKind::Float(_) | NodeKind::Bool(_) if n.raw.is_some() => {
+            n.raw.clone().unwrap_or_default()
+        }
         NodeKind::Int(i) => i.to_string(),
         NodeKind::Float(f) => f.to_string(),
         _ => {

@@ -2,6 +2,7 @@
 
 mod harness;
 
+mod app;
 mod build;
 mod diagnostics;
 mod safety;

@@ -1,0 +1,122 @@
+//! The Accelerated Progress Plan (APP): areas of weakness, sub-themes, actions
+//! with BRAG ratings, the KPI catalogue, and the plan's partnership risks.
+
+use super::{AsWritten, Sp};
+use crate::source::FileId;
+use chrono::NaiveDate;
+use serde::Serialize;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Brag {
+    pub name: String,
+    pub colour: String,
+    pub progress: String,
+    pub impact: String,
+    /// An action rated this for progress is complete (default: the rating named Blue).
+    pub complete: bool,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct RagLevel {
+    pub name: String,
+    pub colour: String,
+    pub meaning: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Action {
+    pub id: Sp<String>,
+    pub description: String,
+    pub by_when: AsWritten,
+    pub officers: Vec<String>,
+    pub progress: Option<Sp<String>>,
+    pub progress_note: Option<String>,
+    pub impact: Option<Sp<String>>,
+    pub impact_note: Option<String>,
+    pub evidence: Vec<Sp<String>>,
+    pub kpis: Vec<Sp<String>>,
+    pub measures: Vec<Sp<String>>,
+    pub overdue: bool,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SubTheme {
+    pub id: Sp<String>,
+    pub title: String,
+    pub actions: Vec<Action>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Area {
+    pub number: Sp<i64>,
+    pub title: String,
+    pub summary: Option<Sp<String>>,
+    pub sub_themes: Vec<SubTheme>,
+}
+
+/// A KPI target: a value, or TBC, at a milestone.
+#[derive(Clone, Debug, Serialize)]
+pub struct Target {
+    /// As written: "3 months" or a date.
+    pub at: String,
+    /// The milestone date (baseline date + months, or the date written).
+    pub date: Option<NaiveDate>,
+    pub value: Option<f64>,
+    #[serde(skip)]
+    pub span: crate::source::Span,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Actual {
+    pub date: NaiveDate,
+    pub value: Option<f64>,
+    /// A RAG published without a value (kept as published).
+    pub published_rag: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Kpi {
+    pub id: Sp<String>,
+    pub name: String,
+    pub definition: Option<String>,
+    pub source: Option<String>,
+    pub frequency: Option<String>,
+    pub unit: Option<String>,
+    /// true when higher is better; None when not declared.
+    pub higher_is_better: Option<bool>,
+    pub standard: Option<f64>,
+    pub high_impact: bool,
+    pub baseline: Option<f64>,
+    pub baseline_date: Option<NaiveDate>,
+    pub targets: Vec<Target>,
+    pub actuals: Vec<Actual>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct PartnershipRisk {
+    pub date_raised: Option<NaiveDate>,
+    pub risk: String,
+    pub severity: String,
+    pub mitigation: Option<Sp<String>>,
+    pub post_mitigation_severity: Option<String>,
+    pub progress: Option<Sp<String>>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Plan {
+    pub id: String,
+    #[serde(skip)]
+    pub file: FileId,
+    pub layout: Sp<super::paper::LayoutRef>,
+    pub title: String,
+    pub local_area: String,
+    pub inspection_date: Option<NaiveDate>,
+    pub plan_period: Option<String>,
+    pub report_date: NaiveDate,
+    pub brag: Vec<Brag>,
+    /// Worst to best: standard not met, standard met but not target, target met.
+    pub rag: Vec<RagLevel>,
+    pub areas: Vec<Area>,
+    pub kpis: Vec<Kpi>,
+    pub risks: Vec<PartnershipRisk>,
+}

@@ -1,0 +1,336 @@
+//! The Accelerated Progress Plan: report and KPI scorecard view models.
+//! KPI RAG and trend, overdue actions, rating counts and TBC annexes are all
+//! computed here from the data.
+
+use super::format::number;
+use super::markdown::Mode;
+use super::{MdRenderer, Origin, Rendered, content_typ, meta, template};
+use crate::diag::Diagnostics;
+use crate::model::Settings;
+use crate::model::app::{Kpi, Plan, RagLevel};
+use crate::model::dates::long_date;
+use crate::source::SourceMap;
+use serde_json::{Value as Json, json};
+use std::sync::{Arc, Mutex};
+
+fn fmt(v: f64, unit: Option<&str>) -> String {
+    match unit {
+        Some("%") => format!("{}%", number(v)),
+        _ => number(v),
+    }
+}
+
+/// The KPI's latest RAG: (rating, basis in words).
+pub fn kpi_rag<'a>(
+    k: &Kpi,
+    levels: &'a [RagLevel],
+    as_at: chrono::NaiveDate,
+) -> (Option<&'a RagLevel>, String) {
+    let latest = k.actuals.iter().rev().find(|a| a.value.is_some());
+    let Some(latest) = latest else {
+        if let Some(p) = k.actuals.last().and_then(|a| a.published_rag.as_ref()) {
+            return (
+                levels.iter().find(|l| &l.name == p),
+                "published rating; no value given".into(),
+            );
+        }
+        return (None, "no actual value yet".into());
+    };
+    let value = latest.value.unwrap_or_default();
+    let Some(higher) = k.higher_is_better else {
+        return (None, "polarity not declared".into());
+    };
+    let meets = |goal: f64| if higher { value >= goal } else { value <= goal };
+    let when = latest.date.min(as_at);
+    let target = k
+        .targets
+        .iter()
+        .rfind(|t| t.date.is_some_and(|d| d <= when))
+        .or(k.targets.first());
+    let (worst, mid, best) = (levels.first(), levels.get(1), levels.get(2));
+    if let Some(s) = k.standard
+        && !meets(s)
+    {
+        return (
+            worst,
+            format!(
+                "below the minimum standard of {}",
+                fmt(s, k.unit.as_deref())
+            ),
+        );
+    }
+    match target.and_then(|t| t.value.map(|v| (t, v))) {
+        Some((t, v)) if meets(v) => (
+            best,
+            format!("meets the {} target of {}", t.at, fmt(v, k.unit.as_deref())),
+        ),
+        Some((t, v)) if k.standard.is_some() => (
+            mid,
+            format!(
+                "meets the standard but not the {} target of {}",
+                t.at,
+                fmt(v, k.unit.as_deref())
+            ),
+        ),
+        Some((t, v)) => (
+            worst,
+            format!(
+                "misses the {} target of {}",
+                t.at,
+                fmt(v, k.unit.as_deref())
+            ),
+        ),
+        None if k.standard.is_some() => (mid, "meets the standard; target TBC".into()),
+        None => (None, "target TBC".into()),
+    }
+}
+
+/// Trend of the latest actual against the previous one, by polarity.
+pub fn trend(k: &Kpi) -> (&'static str, &'static str) {
+    let vals: Vec<f64> = k.actuals.iter().filter_map(|a| a.value).collect();
+    let (Some(last), Some(prev)) = (
+        vals.last(),
+        vals.len().checked_sub(2).and_then(|i| vals.get(i)),
+    ) else {
+        return ("–", "no previous value");
+    };
+    if (last - prev).abs() < 1e-9 {
+        return ("→", "no change");
+    }
+    let up_is_good = k.higher_is_better.unwrap_or(true);
+    match (last > prev, up_is_good, k.higher_is_better.is_some()) {
+        (_, _, false) => {
+            if last > prev {
+                ("↑", "higher")
+            } else {
+                ("↓", "lower")
+            }
+        }
+        (true, true, _) | (false, false, _) => (if last > prev { "↑" } else { "↓" }, "improving"),
+        _ => (if last > prev { "↑" } else { "↓" }, "worsening"),
+    }
+}
+
+fn kpi_view(k: &Kpi, plan: &Plan) -> Json {
+    let (rag, basis) = kpi_rag(k, &plan.rag, plan.report_date);
+    let (sym, words) = trend(k);
+    let unit = k.unit.as_deref();
+    let latest = k.actuals.iter().rev().find(|a| a.value.is_some());
+    // Chart points: baseline then actuals, with targets as a second series.
+    let mut points: Vec<Json> = Vec::new();
+    if let (Some(b), Some(d)) = (k.baseline, k.baseline_date) {
+        points.push(
+            json!({"date": d.to_string(), "label": long_date(d), "value": b, "kind": "baseline"}),
+        );
+    }
+    for a in k.actuals.iter().filter(|a| a.value.is_some()) {
+        points.push(json!({"date": a.date.to_string(), "label": long_date(a.date), "value": a.value, "kind": "actual"}));
+    }
+    let targets: Vec<Json> = k.targets.iter().filter_map(|t| Some(json!({"date": t.date?.to_string(), "label": long_date(t.date?), "value": t.value?}))).collect();
+    let alt = format!(
+        "{}: {}. {}{}",
+        k.id.value,
+        k.name,
+        points
+            .iter()
+            .map(|p| format!(
+                "{} {} {}",
+                p["kind"].as_str().unwrap_or(""),
+                p["label"].as_str().unwrap_or(""),
+                fmt(p["value"].as_f64().unwrap_or_default(), unit)
+            ))
+            .collect::<Vec<_>>()
+            .join("; "),
+        if targets.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; targets: {}",
+                targets
+                    .iter()
+                    .map(|t| format!(
+                        "{} by {}",
+                        fmt(t["value"].as_f64().unwrap_or_default(), unit),
+                        t["label"].as_str().unwrap_or("")
+                    ))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        }
+    );
+    json!({
+        "id": k.id.value, "name": k.name, "definition": k.definition, "source": k.source, "frequency": k.frequency,
+        "unit": unit,
+        "polarity": match k.higher_is_better { Some(true) => "higher is better", Some(false) => "lower is better", None => "not declared" },
+        "standard": k.standard.map(|s| fmt(s, unit)),
+        "high_impact": k.high_impact,
+        "baseline": k.baseline.map(|b| fmt(b, unit)),
+        "baseline_date": k.baseline_date.map(long_date),
+        "targets": k.targets.iter().map(|t| json!({"at": t.at, "value": t.value.map(|v| fmt(v, unit)), "date": t.date.map(long_date)})).collect::<Vec<_>>(),
+        "latest": latest.map(|a| json!({"value": fmt(a.value.unwrap_or_default(), unit), "date": long_date(a.date)})),
+        "rag": rag.map(|r| json!({"name": r.name, "colour": r.colour})),
+        "rag_basis": basis,
+        "trend": {"symbol": sym, "words": words},
+        "chart": if points.len() >= 2 { json!({"points": points, "targets": targets, "alt": alt}) } else { Json::Null },
+    })
+}
+
+pub fn view(plan: &Plan) -> Json {
+    let colour = |name: &str| {
+        plan.brag
+            .iter()
+            .find(|b| b.name == name)
+            .map(|b| b.colour.clone())
+    };
+    let rating = |r: &Option<crate::model::Sp<String>>, note: &Option<String>| match r {
+        Some(r) => json!({"name": r.value, "colour": colour(&r.value)}),
+        None => json!({"name": null, "note": note.clone().unwrap_or_else(|| "not rated".into())}),
+    };
+    let mut overdue = Vec::new();
+    let areas: Vec<Json> = plan
+        .areas
+        .iter()
+        .map(|a| {
+            let actions: Vec<_> = a.sub_themes.iter().flat_map(|s| &s.actions).collect();
+            let count = |f: &dyn Fn(&crate::model::app::Action) -> Option<String>| {
+                plan.brag.iter().map(|b| json!({"name": b.name, "colour": b.colour, "count": actions.iter().filter(|x| f(x).as_deref() == Some(b.name.as_str())).count()})).collect::<Vec<_>>()
+            };
+            json!({
+                "number": a.number.value,
+                "title": a.title,
+                "summary": a.summary.as_ref().map(|_| format!("area/{}/summary", a.number.value)),
+                "actions": actions.len(),
+                "overdue": actions.iter().filter(|x| x.overdue).count(),
+                "progress_counts": count(&|x| x.progress.as_ref().map(|p| p.value.clone())),
+                "impact_counts": count(&|x| x.impact.as_ref().map(|p| p.value.clone())),
+                "sub_themes": a.sub_themes.iter().map(|s| json!({
+                    "id": s.id.value, "title": s.title,
+                    "actions": s.actions.iter().map(|x| {
+                        if x.overdue {
+                            overdue.push(json!({"id": x.id.value, "by_when": x.by_when.text, "officers": x.officers, "progress": x.progress.as_ref().map(|p| p.value.clone())}));
+                        }
+                        json!({
+                            "id": x.id.value, "description": x.description, "by_when": x.by_when.text, "overdue": x.overdue,
+                            "officers": x.officers, "progress": rating(&x.progress, &x.progress_note), "impact": rating(&x.impact, &x.impact_note),
+                            "evidence": (0..x.evidence.len()).map(|i| format!("action/{}/evidence/{i}", x.id.value)).collect::<Vec<_>>(),
+                            "measures": (0..x.measures.len()).map(|i| format!("action/{}/measures/{i}", x.id.value)).collect::<Vec<_>>(),
+                            "kpis": x.kpis.iter().map(|k| k.value.clone()).collect::<Vec<_>>(),
+                        })
+                    }).collect::<Vec<_>>(),
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let tbc: Vec<Json> = plan
+        .kpis
+        .iter()
+        .flat_map(|k| k.targets.iter().filter(|t| t.value.is_none() && t.date.is_some_and(|d| d < plan.report_date)).map(move |t| json!({"id": k.id.value, "name": k.name, "at": t.at, "date": t.date.map(long_date)})))
+        .collect();
+    json!({
+        "title": plan.title, "local_area": plan.local_area,
+        "inspection_date": plan.inspection_date.map(long_date), "plan_period": plan.plan_period,
+        "report_date": long_date(plan.report_date),
+        "brag": plan.brag, "rag": plan.rag,
+        "areas": areas,
+        "overdue": overdue,
+        "tbc": tbc,
+        "kpis": plan.kpis.iter().map(|k| kpi_view(k, plan)).collect::<Vec<_>>(),
+        "risks": plan.risks.iter().enumerate().map(|(i, r)| json!({
+            "date_raised": r.date_raised.map(long_date), "risk": r.risk, "severity": r.severity,
+            "mitigation": r.mitigation.as_ref().map(|_| format!("prisk/{i}/mitigation")),
+            "post": r.post_mitigation_severity,
+            "progress": r.progress.as_ref().map(|_| format!("prisk/{i}/progress")),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// Renders the plan as two documents: ("", progress report) and ("-scorecard", KPI scorecard).
+pub fn render(
+    plan: &Plan,
+    raw: Json,
+    settings: &Settings,
+    sources: &SourceMap,
+    diags: &mut Diagnostics,
+) -> Vec<(String, Rendered)> {
+    let app = view(plan);
+    let context = json!({"doc": raw, "app": app, "org": {"name": settings.organisation, "short_name": settings.short_name}});
+    let scope = template::Scope {
+        context,
+        settings: settings.clone(),
+        generated: Arc::new(Mutex::new(Vec::new())),
+    };
+    let mut r = MdRenderer {
+        scope,
+        sources,
+        diags,
+    };
+    let mut md: Vec<(String, String)> = Vec::new();
+    let mut add = |key: String, s: &crate::model::Sp<String>, mode: Mode, r: &mut MdRenderer| {
+        let typ = r.render(&s.value, &Origin::Value(s.span.clone()), mode, false);
+        md.push((key, typ));
+    };
+    for a in &plan.areas {
+        if let Some(s) = &a.summary {
+            add(
+                format!("area/{}/summary", a.number.value),
+                s,
+                Mode::Plain,
+                &mut r,
+            );
+        }
+        for x in a.sub_themes.iter().flat_map(|s| &s.actions) {
+            for (i, e) in x.evidence.iter().enumerate() {
+                add(
+                    format!("action/{}/evidence/{i}", x.id.value),
+                    e,
+                    Mode::Inline,
+                    &mut r,
+                );
+            }
+            for (i, e) in x.measures.iter().enumerate() {
+                add(
+                    format!("action/{}/measures/{i}", x.id.value),
+                    e,
+                    Mode::Inline,
+                    &mut r,
+                );
+            }
+        }
+    }
+    for (i, k) in plan.risks.iter().enumerate() {
+        if let Some(s) = &k.mitigation {
+            add(format!("prisk/{i}/mitigation"), s, Mode::Plain, &mut r);
+        }
+        if let Some(s) = &k.progress {
+            add(format!("prisk/{i}/progress"), s, Mode::Plain, &mut r);
+        }
+    }
+    let layout = plan.layout.value.path();
+    let content = content_typ(&layout, &md, "", &[]);
+    let mut out = Vec::new();
+    for (suffix, function, title) in [
+        ("", "report", plan.title.clone()),
+        (
+            "-scorecard",
+            "scorecard",
+            format!("{}: KPI scorecard", plan.title),
+        ),
+    ] {
+        let data = json!({"meta": meta(&title, settings, plan.report_date), "settings": settings, "app": app});
+        let main = format!(
+            "#import {}: {function}\n#import \"/_quire/content.typ\" as C\n#{function}(C.data, C.md)\n",
+            super::escape::str_lit(&format!("/{layout}"))
+        );
+        out.push((
+            suffix.to_string(),
+            Rendered {
+                main,
+                content: content.clone(),
+                data: serde_json::to_string_pretty(&data).unwrap_or_default(),
+                title,
+                date: plan.report_date,
+            },
+        ));
+    }
+    out
+}

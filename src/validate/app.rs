@@ -1,0 +1,443 @@
+//! `plan.yaml` → [`Plan`]: scales, ids that match their area and sub-theme,
+//! KPI references that resolve, overdue actions and forgotten TBC targets.
+
+use super::{MapReader, int, number, one_of, text};
+use crate::diag::{Code, Diagnostic, Diagnostics, did_you_mean};
+use crate::load::yaml::{Node, NodeKind};
+use crate::model::app::*;
+use crate::model::{AsWritten, Sp};
+use crate::source::FileId;
+use chrono::{Months, NaiveDate};
+use std::collections::HashMap;
+
+fn rating(n: &Node, scale: &[Brag], diags: &mut Diagnostics) -> Option<Sp<String>> {
+    let t = text(n, diags)?;
+    if let Some(b) = scale
+        .iter()
+        .find(|b| b.name.eq_ignore_ascii_case(t.value.trim()))
+    {
+        return Some(Sp::new(b.name.clone(), t.span));
+    }
+    let names: Vec<&str> = scale.iter().map(|b| b.name.as_str()).collect();
+    let mut d = Diagnostic::error(
+        Code::NotOnScale,
+        format!("`{}` is not on the BRAG scale", t.value),
+    )
+    .at(&t.span, format!("expected one of: {}", names.join(", ")));
+    d = match did_you_mean(&t.value, names.iter().copied()) {
+        Some(s) => d.help(format!("did you mean `{s}`?")),
+        None => d.help("use a rating from `brag-scale`; to say a rating is not yet given, write `impact-note: TBC …` instead"),
+    };
+    diags.push(d);
+    None
+}
+
+/// "3 months" → baseline + 3 months; an ISO date → that date.
+fn milestone(at: &str, baseline: Option<NaiveDate>) -> Option<NaiveDate> {
+    if let Ok(d) = NaiveDate::parse_from_str(at.trim(), "%Y-%m-%d") {
+        return Some(d);
+    }
+    let n: u32 = at.split_whitespace().next()?.parse().ok()?;
+    baseline?.checked_add_months(Months::new(n))
+}
+
+pub fn plan(id: &str, file: FileId, node: &Node, diags: &mut Diagnostics) -> Option<Plan> {
+    let mut m = MapReader::new(node, "the Accelerated Progress Plan", diags)?;
+    if let Some(k) = m.opt("kind") {
+        one_of(k, &["app-report"], "document kind for plan.yaml", m.diags);
+    }
+    let layout = super::paper::layout(&mut m, "app-report");
+    let title = m.text("title").map(|t| t.value).unwrap_or_default();
+    let local_area = m.text("local-area").map(|t| t.value).unwrap_or_default();
+    let inspection_date = m.opt_date("inspection-date").map(|d| d.value);
+    let plan_period = m.opt_text("plan-period").map(|t| t.value);
+    let report_date = m.date("report-date").map_or(NaiveDate::MIN, |d| d.value);
+    let brag = m.list("brag-scale", true, |n, d| {
+        let mut b = MapReader::new(n, "a BRAG rating", d)?;
+        let name = b.text("name");
+        let colour = b
+            .text("colour")
+            .and_then(|c| super::valve::colour(c, b.diags));
+        let progress = b.text("progress");
+        let impact = b.text("impact");
+        let complete = b.opt_bool("complete");
+        b.finish();
+        let name = name?.value;
+        let complete = complete.unwrap_or(name.eq_ignore_ascii_case("blue"));
+        Some(Brag {
+            name,
+            colour: colour?,
+            progress: progress?.value,
+            impact: impact?.value,
+            complete,
+        })
+    });
+    let rag_node = m.req("kpi-rag-scale");
+    let rag = m.list("kpi-rag-scale", false, |n, d| {
+        let mut r = MapReader::new(n, "a KPI RAG rating", d)?;
+        let name = r.text("name");
+        let colour = r
+            .text("colour")
+            .and_then(|c| super::valve::colour(c, r.diags));
+        let meaning = r.text("meaning");
+        r.finish();
+        Some(RagLevel {
+            name: name?.value,
+            colour: colour?,
+            meaning: meaning?.value,
+        })
+    });
+    if let Some(n) = rag_node
+        && rag.len() != 3
+        && matches!(n.kind, NodeKind::Seq(_))
+    {
+        m.diags.push(
+                Diagnostic::error(Code::InvalidValue, format!("the KPI RAG scale needs exactly 3 ratings, found {}", rag.len()))
+                    .at(&n.span, "expected 3 ratings")
+                    .help("list them worst first: standard not achieved, standard achieved but target not met, target achieved"),
+            );
+    }
+    let areas = m.list("areas", true, |n, d| area(n, &brag, report_date, d));
+    let kpis = m.list("kpis", false, kpi);
+    let risks = m.list("partnership-risks", false, |n, d| {
+        let mut r = MapReader::new(n, "a partnership risk", d)?;
+        let date_raised = r.opt_date("date-raised").map(|d| d.value);
+        let risk = r.text("risk");
+        let severity = r.text("severity");
+        let mitigation = r.opt_text("mitigation");
+        let post = r.opt_text("post-mitigation-severity").map(|t| t.value);
+        let progress = r.opt_text("progress");
+        r.finish();
+        Some(PartnershipRisk {
+            date_raised,
+            risk: risk?.value,
+            severity: severity?.value,
+            mitigation,
+            post_mitigation_severity: post,
+            progress,
+        })
+    });
+    m.finish();
+    let plan = Plan {
+        id: id.into(),
+        file,
+        layout,
+        title,
+        local_area,
+        inspection_date,
+        plan_period,
+        report_date,
+        brag,
+        rag,
+        areas,
+        kpis,
+        risks,
+    };
+    cross_check(&plan, diags);
+    Some(plan)
+}
+
+fn area(n: &Node, brag: &[Brag], report_date: NaiveDate, diags: &mut Diagnostics) -> Option<Area> {
+    let mut a = MapReader::new(n, "an area of weakness", diags)?;
+    let number = a.req("number").and_then(|v| int(v, a.diags));
+    let title = a.text("title");
+    let summary = a.opt_text("summary");
+    let sub_themes = a.list("sub-themes", true, |n, d| {
+        let mut s = MapReader::new(n, "a sub-theme", d)?;
+        let id = s.text("id");
+        let title = s.text("title");
+        let actions = s.list("actions", false, |n, d| action(n, brag, report_date, d));
+        s.finish();
+        Some(SubTheme {
+            id: id?,
+            title: title?.value,
+            actions,
+        })
+    });
+    a.finish();
+    let number = number?;
+    // 1a, 1b … under area 1; 1A1, 1A2 … under sub-theme 1a.
+    for s in &sub_themes {
+        let want = number.value.to_string();
+        let digits: String =
+            s.id.value
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+        if digits != want {
+            diags.push(
+                Diagnostic::error(
+                    Code::IdMismatch,
+                    format!(
+                        "sub-theme `{}` is listed under area {}",
+                        s.id.value, number.value
+                    ),
+                )
+                .at(&s.id.span, format!("expected an id starting {want}"))
+                .also(&number.span, "the area")
+                .help("move the sub-theme to its area, or correct its id"),
+            );
+        }
+        for act in &s.actions {
+            let prefix = s.id.value.to_uppercase();
+            if !act.id.value.to_uppercase().starts_with(&prefix)
+                || act.id.value.len() <= prefix.len()
+            {
+                diags.push(
+                    Diagnostic::error(
+                        Code::IdMismatch,
+                        format!(
+                            "action `{}` is listed under sub-theme {}",
+                            act.id.value, s.id.value
+                        ),
+                    )
+                    .at(&act.id.span, format!("expected an id such as {prefix}1"))
+                    .also(&s.id.span, "the sub-theme")
+                    .help("move the action to its sub-theme, or correct its id"),
+                );
+            }
+        }
+    }
+    Some(Area {
+        number,
+        title: title?.value,
+        summary,
+        sub_themes,
+    })
+}
+
+fn action(
+    n: &Node,
+    brag: &[Brag],
+    report_date: NaiveDate,
+    diags: &mut Diagnostics,
+) -> Option<Action> {
+    let mut a = MapReader::new(n, "an action", diags)?;
+    let id = a.text("id");
+    let description = a.text("description");
+    let by_when = a.req("by-when").and_then(|n| text(n, a.diags));
+    let officers = a.texts("officers", true);
+    let progress = a.opt("progress").and_then(|n| rating(n, brag, a.diags));
+    let progress_note = a.opt_text("progress-note").map(|t| t.value);
+    let impact = a.opt("impact").and_then(|n| rating(n, brag, a.diags));
+    let impact_note = a.opt_text("impact-note").map(|t| t.value);
+    let evidence = a.texts("evidence", false);
+    let kpis = a.texts("kpis", false);
+    let measures = a.texts("measures", false);
+    a.finish();
+    let by_when_sp = by_when?;
+    let bw = AsWritten::parse(&by_when_sp.value);
+    let complete = progress
+        .as_ref()
+        .is_some_and(|p| brag.iter().any(|b| b.name == p.value && b.complete));
+    let overdue = bw.date.is_some_and(|d| d < report_date) && !complete;
+    let id = id?;
+    if overdue {
+        diags.push(
+            Diagnostic::warning(
+                Code::Overdue,
+                format!(
+                    "action {} was due by {} and is not complete",
+                    id.value, by_when_sp.value
+                ),
+            )
+            .at(&by_when_sp.span, "by-when has passed")
+            .help("update the action's progress rating, or agree a new date"),
+        );
+    }
+    Some(Action {
+        id,
+        description: description?.value,
+        by_when: bw,
+        officers: officers.into_iter().map(|o| o.value).collect(),
+        progress,
+        progress_note,
+        impact,
+        impact_note,
+        evidence,
+        kpis,
+        measures,
+        overdue,
+    })
+}
+
+fn kpi(n: &Node, d: &mut Diagnostics) -> Option<Kpi> {
+    let mut k = MapReader::new(n, "a KPI", d)?;
+    let id = k.text("id");
+    let name = k.text("name");
+    let definition = k.opt_text("definition").map(|t| t.value);
+    let source = k.opt_text("source").map(|t| t.value);
+    let frequency = k.opt_text("frequency").map(|t| t.value);
+    let unit = k
+        .opt("unit")
+        .and_then(|u| {
+            one_of(
+                u,
+                &["%", "count", "days", "rate", "points"],
+                "KPI unit",
+                k.diags,
+            )
+        })
+        .map(|t| t.value);
+    let higher = k
+        .opt("polarity")
+        .and_then(|u| one_of(u, &["higher", "lower"], "KPI polarity", k.diags))
+        .map(|t| t.value == "higher");
+    let standard = k
+        .opt("standard")
+        .and_then(|v| number(v, k.diags))
+        .map(|v| v.value);
+    let high_impact = k.opt_bool("high-impact").unwrap_or(false);
+    let (mut baseline, mut baseline_date, mut baseline_span) = (None, None, None);
+    if let Some(b) = k.opt("baseline")
+        && let Some(mut bm) = MapReader::new(b, "a baseline", k.diags)
+    {
+        baseline = bm
+            .req("value")
+            .and_then(|v| number(v, bm.diags))
+            .map(|v| v.value);
+        let date = bm.opt_date("date");
+        baseline_span = date.as_ref().map(|d| d.span.clone());
+        baseline_date = date.map(|d| d.value);
+        bm.opt_text("label");
+        bm.finish();
+    }
+    let targets = k.list("targets", false, |n, d| {
+        let mut t = MapReader::new(n, "a target", d)?;
+        let at = t.text("at");
+        let value_node = t.req("value");
+        t.finish();
+        let at = at?;
+        let value = match value_node {
+            Some(v) if matches!(&v.kind, NodeKind::Str(s) if s.trim().eq_ignore_ascii_case("tbc")) => None,
+            Some(v) => Some(number(v, d)?.value),
+            None => return None,
+        };
+        let date = milestone(&at.value, baseline_date);
+        if milestone(&at.value, Some(NaiveDate::MIN)).is_none() {
+            d.push(Diagnostic::error(Code::InvalidValue, format!("`{}` is not a milestone", at.value)).at(&at.span, "expected e.g. `6 months` or 2024-03-31").help("write milestones as months from the baseline (`6 months`) or as a date"));
+        }
+        if let (Some(md), Some(bd)) = (date, baseline_date)
+            && md < bd {
+                let mut diag = Diagnostic::error(Code::MilestoneOrder, format!("milestone {} falls before the baseline date", at.value)).at(&at.span, "before the baseline");
+                if let Some(bs) = &baseline_span {
+                    diag = diag.also(bs, "baseline date");
+                }
+                d.push(diag.help("milestones are measured from the baseline: check both dates"));
+            }
+        Some(Target { at: at.value, date, value, span: at.span })
+    });
+    let actuals = k.list("actuals", false, |n, d| {
+        let mut a = MapReader::new(n, "an actual value", d)?;
+        let date = a.date("date");
+        let value = a
+            .opt("value")
+            .and_then(|v| number(v, a.diags))
+            .map(|v| v.value);
+        let published_rag = a.opt_text("published-rag").map(|t| t.value);
+        a.finish();
+        Some(Actual {
+            date: date?.value,
+            value,
+            published_rag,
+        })
+    });
+    k.finish();
+    let mut actuals = actuals;
+    actuals.sort_by_key(|a| a.date);
+    Some(Kpi {
+        id: id?,
+        name: name?.value,
+        definition,
+        source,
+        frequency,
+        unit,
+        higher_is_better: higher,
+        standard,
+        high_impact,
+        baseline,
+        baseline_date,
+        targets,
+        actuals,
+    })
+}
+
+fn cross_check(plan: &Plan, diags: &mut Diagnostics) {
+    let mut kpi_ids: HashMap<&str, &Sp<String>> = HashMap::new();
+    for k in &plan.kpis {
+        if let Some(first) = kpi_ids.insert(k.id.value.as_str(), &k.id) {
+            diags.push(
+                Diagnostic::error(
+                    Code::DuplicateId,
+                    format!("KPI id `{}` is used twice", k.id.value),
+                )
+                .at(&k.id.span, "second use")
+                .also(&first.span, "first used here"),
+            );
+        }
+    }
+    let mut action_ids: HashMap<String, &Sp<String>> = HashMap::new();
+    let mut used: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    for a in plan
+        .areas
+        .iter()
+        .flat_map(|a| &a.sub_themes)
+        .flat_map(|s| &s.actions)
+    {
+        if let Some(first) = action_ids.insert(a.id.value.to_uppercase(), &a.id) {
+            diags.push(
+                Diagnostic::error(
+                    Code::DuplicateId,
+                    format!("action id `{}` is used twice", a.id.value),
+                )
+                .at(&a.id.span, "second use")
+                .also(&first.span, "first used here"),
+            );
+        }
+        for r in &a.kpis {
+            if kpi_ids.contains_key(r.value.as_str()) {
+                used.insert(r.value.as_str());
+                continue;
+            }
+            let mut d = Diagnostic::error(
+                Code::UnknownReference,
+                format!(
+                    "action {} refers to KPI `{}`, which is not in the catalogue",
+                    a.id.value, r.value
+                ),
+            )
+            .at(&r.span, "not in `kpis`");
+            d = match did_you_mean(&r.value, kpi_ids.keys().copied()) {
+                Some(s) => d.help(format!("did you mean `{s}`?")),
+                None => d.help(
+                    "add the KPI to `kpis`, or describe the measure under `measures` instead",
+                ),
+            };
+            diags.push(d);
+        }
+    }
+    for k in &plan.kpis {
+        if !used.contains(k.id.value.as_str()) {
+            diags.push(
+                Diagnostic::warning(
+                    Code::UnusedKpi,
+                    format!(
+                        "KPI `{}` is in the catalogue but no action refers to it",
+                        k.id.value
+                    ),
+                )
+                .at(&k.id.span, "unused")
+                .help("refer to it from the actions it measures, or remove it from the catalogue"),
+            );
+        }
+        for t in &k.targets {
+            if t.value.is_none() && t.date.is_some_and(|d| d < plan.report_date) {
+                diags.push(
+                    Diagnostic::warning(Code::TbcTarget, format!("KPI `{}` still has a TBC target for its {} milestone, which has passed", k.id.value, t.at))
+                        .at(&t.span, "milestone passed")
+                        .help("set the target, or record why it cannot be set"),
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,78 @@
+//! The Accelerated Progress Plan report and KPI scorecard.
+
+use crate::harness::*;
+
+#[test]
+fn demo_plan_builds_report_and_scorecard_with_ratings_in_words() {
+    let p = Project::demo();
+    let o = p.run(&["build", "send-app-2023"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let report = squash(&pdf_text(&p.path().join("out/send-app-2023.pdf")));
+    for want in [
+        "How progress and impact are rated",
+        "Summary by area of weakness",
+        "Annex A: overdue actions",
+        "Partnership risk register",
+        "1A1",
+        "9B1",
+    ] {
+        assert!(report.contains(want), "missing {want:?}");
+    }
+    // Ratings are text, not only colour.
+    assert!(
+        report.contains("Green Red"),
+        "progress/impact ratings must be words"
+    );
+    assert!(
+        report.contains("TBC in"),
+        "ratings not yet given are said in words"
+    );
+    let scorecard = squash(&pdf_text(&p.path().join("out/send-app-2023-scorecard.pdf")));
+    assert!(
+        scorecard.contains("KPI scorecard")
+            && scorecard.contains("APP04")
+            && scorecard.contains("TBC")
+    );
+}
+
+#[test]
+fn kpi_rag_trend_and_overdue_are_computed() {
+    let p = Project::fixture("app-small");
+    let o = p.run(&["build"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let e = stderr(&o);
+    // 1A1 was due 30 September 2024 and is Amber at 31 January 2025: overdue.
+    assert!(
+        e.contains("warning[Q0027]: action 1A1 was due by 30 September 2024 and is not complete"),
+        "{e}"
+    );
+    // 1A2 is Blue (complete): not overdue although its date has passed.
+    assert!(!e.contains("action 1A2"), "{e}");
+    // T02's 6-month target (1 October 2024) is still TBC at the report date.
+    assert!(
+        e.contains("warning[Q0044]: KPI `T02` still has a TBC target for its 6 months milestone"),
+        "{e}"
+    );
+    let report = squash(&pdf_text(&p.path().join("out/plan.pdf")));
+    assert!(report.contains("Annex A: overdue actions Action By when Responsible officer Progress 1A1 30 September 2024 Head of SEN Amber"), "{report}");
+    let card = squash(&pdf_text(&p.path().join("out/plan-scorecard.pdf")));
+    // T01 (higher is better): 55.5% meets the standard (50) but not the 6-month target (60): Amber, improving.
+    assert!(card.contains("55.5% Amber ↑ improving"), "{card}");
+    // T02 (lower is better): 27 days against a TBC target and no standard: no RAG, worsening.
+    assert!(card.contains("27 target TBC ↑ worsening"), "{card}");
+    // T03 (lower is better): 6 against a target of 8: Green; only one actual so no trend.
+    assert!(card.contains("6 Green – no previous value"), "{card}");
+    // A chart for the high-impact KPI, with a text alternative.
+    assert!(card.contains("T01 trend. T01: EHCPs issued within 20 weeks. baseline 1 April 2024 42%; actual 1 July 2024 48%; actual 1 October 2024 55.5%"), "{card}");
+}
+
+#[test]
+fn invalid_plan_reports_every_problem() {
+    let p = Project::fixture("invalid-app");
+    let o = p.run(&["check"]);
+    assert_eq!(o.status.code(), Some(1));
+    snapshot(
+        &p.fixture.join("expected/stderr.txt"),
+        &redact(&stderr(&o), p.path()),
+    );
+}
