@@ -49,6 +49,17 @@ pub enum Command {
     Check(CheckArgs),
     /// Lock the submitted updates of Safety Valve returns against later edits
     Lock(LockArgs),
+    /// Rebuild and prove the PDFs in out/ are byte-identical to their recorded inputs
+    Verify(VerifyArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct VerifyArgs {
+    /// Documents to verify; default: every document in the manifest
+    pub documents: Vec<String>,
+    /// The output folder holding manifest.json (default: out/ in the project)
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -73,9 +84,16 @@ pub struct BuildArgs {
     /// Also write the generated Typst sources and data next to each PDF (for debugging layouts)
     #[arg(long)]
     pub keep_sources: bool,
+    /// Rebuild documents even when out/manifest.json says they are up to date
+    #[arg(long)]
+    pub force: bool,
+    /// Build only shard K of N (e.g. 2/8): a stable subset, for spreading work over machines
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+#[value(rename_all = "kebab-case")]
 pub enum PdfStandardArg {
     #[value(name = "a-2b")]
     A2b,

@@ -15,6 +15,7 @@ pub mod cmd;
 pub mod diag;
 pub mod load;
 pub mod lock;
+pub mod manifest;
 pub mod model;
 pub mod pipeline;
 pub mod project;

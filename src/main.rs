@@ -22,5 +22,6 @@ fn main() -> ExitCode {
         Command::Build(args) => cmd::build::run(&cli.global, args),
         Command::Check(args) => cmd::check::run(&cli.global, args),
         Command::Lock(args) => cmd::lock::run(&cli.global, args),
+        Command::Verify(args) => cmd::verify::run(&cli.global, args),
     }
 }

@@ -1,17 +1,21 @@
 //! `quire build`: validate, typeset and write every selected document.
 //!
-//! Documents build in parallel (rayon). A document with errors is reported and
-//! skipped — its existing PDF is left untouched — and the others still build;
-//! the exit status is 1 if any document failed.
+//! Documents build in parallel (rayon), with a progress bar on a terminal. A
+//! document with errors is reported and skipped — its existing PDF is left
+//! untouched — and the others still build; the exit status is 1 if any failed.
+//! Documents whose inputs match `out/manifest.json` are skipped (`--force`
+//! rebuilds them); `--shard K/N` builds a deterministic subset.
 
 use super::{INTERNAL, INVALID, OK, exit, open, render, summary_line};
 use crate::cli::{BuildArgs, Global, PdfStandardArg};
 use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::manifest::{self, Entry};
 use crate::pipeline;
 use crate::project::{Document, Project};
 use crate::typeset::{self, PdfSettings};
 use rayon::prelude::*;
-use sha2::Digest;
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -21,31 +25,21 @@ use typst_pdf::PdfStandard;
 pub struct BuildConfig {
     pub out: PathBuf,
     pub pdf: PdfSettings,
+    /// The PDF options as recorded in the manifest.
+    pub options: Vec<String>,
     pub keep_sources: bool,
+    pub verbose: bool,
 }
 
-/// What happened to one document.
-pub struct Outcome {
-    pub id: String,
-    pub messages: String,
-    pub errors: usize,
-    pub warnings: usize,
-    pub pages: Option<usize>,
-    pub internal: bool,
-    /// Files written, with their SHA-256.
-    pub outputs: Vec<(PathBuf, String)>,
-}
-
-pub fn run(global: &Global, args: &BuildArgs) -> ExitCode {
-    let (project, project_errors) = match open(global) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
-    let config = BuildConfig {
-        out: args.out.clone().unwrap_or_else(|| project.root.join("out")),
-        pdf: PdfSettings {
-            standards: args
-                .pdf_standard
+impl BuildConfig {
+    pub fn new(
+        out: PathBuf,
+        standards: &[PdfStandardArg],
+        keep_sources: bool,
+        verbose: bool,
+    ) -> Self {
+        let pdf = PdfSettings {
+            standards: standards
                 .iter()
                 .map(|s| match s {
                     PdfStandardArg::A2b => PdfStandard::A_2b,
@@ -54,11 +48,84 @@ pub fn run(global: &Global, args: &BuildArgs) -> ExitCode {
                     PdfStandardArg::Ua1 => PdfStandard::Ua_1,
                 })
                 .collect(),
-        },
-        keep_sources: args.keep_sources,
+        };
+        use clap::ValueEnum;
+        let mut options: Vec<String> = standards
+            .iter()
+            .filter_map(|s| s.to_possible_value())
+            .map(|v| v.get_name().to_string())
+            .collect();
+        options.sort();
+        BuildConfig {
+            out,
+            pdf,
+            options,
+            keep_sources,
+            verbose,
+        }
+    }
+}
+
+/// What happened to one document.
+#[derive(Default)]
+pub struct Outcome {
+    pub id: String,
+    pub messages: String,
+    pub errors: usize,
+    pub warnings: usize,
+    pub pages: Option<usize>,
+    pub internal: bool,
+    pub skipped: bool,
+    /// The manifest entry for what was written.
+    pub entry: Option<Entry>,
+}
+
+/// Parses `K/N` (1 ≤ K ≤ N).
+pub fn parse_shard(s: &str) -> Result<(u64, u64), String> {
+    let (k, n) = s.split_once('/').ok_or("expected K/N, e.g. 2/8")?;
+    let (k, n): (u64, u64) = (
+        k.trim().parse().map_err(|_| "K is not a number")?,
+        n.trim().parse().map_err(|_| "N is not a number")?,
+    );
+    if n == 0 || k == 0 || k > n {
+        return Err(format!(
+            "shard {k}/{n} does not exist: K must be between 1 and N"
+        ));
+    }
+    Ok((k, n))
+}
+
+/// Whether a document belongs to shard K of N: by a hash of its id, so a
+/// document's shard never changes when others are added or removed.
+pub fn in_shard(id: &str, k: u64, n: u64) -> bool {
+    let h = manifest::sha256(id.as_bytes());
+    let v = u64::from_str_radix(&h[..16], 16).unwrap_or(0);
+    v % n == k - 1
+}
+
+pub fn run(global: &Global, args: &BuildArgs) -> ExitCode {
+    let shard = match args.shard.as_deref().map(parse_shard).transpose() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: invalid --shard: {e}");
+            return exit(INTERNAL);
+        }
     };
+    let (project, project_errors) = match open(global) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let config = BuildConfig::new(
+        args.out.clone().unwrap_or_else(|| project.root.join("out")),
+        &args.pdf_standard,
+        args.keep_sources,
+        global.verbose,
+    );
     let mut select = Diagnostics::default();
-    let docs = project.select(&args.documents, &mut select);
+    let mut docs = project.select(&args.documents, &mut select);
+    if let Some((k, n)) = shard {
+        docs.retain(|d| in_shard(&d.id, k, n));
+    }
     eprint!(
         "{}",
         render(
@@ -69,38 +136,96 @@ pub fn run(global: &Global, args: &BuildArgs) -> ExitCode {
         )
     );
     let start = Instant::now();
+    let previous = manifest::load(&config.out);
+    let bar = (!global.quiet && docs.len() > 1 && std::io::stderr().is_terminal()).then(|| {
+        let b = indicatif::ProgressBar::new(docs.len() as u64);
+        b.set_style(
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        b
+    });
+    let work = |d: &Document| {
+        let o = match previous.documents.get(&d.id) {
+            Some(e)
+                if !args.force
+                    && manifest::changes(
+                        &project.root,
+                        Some(&config.out),
+                        &d.dir,
+                        e,
+                        &config.options,
+                    )
+                    .is_empty() =>
+            {
+                Outcome {
+                    id: d.id.clone(),
+                    skipped: true,
+                    entry: Some(e.clone()),
+                    ..Outcome::default()
+                }
+            }
+            _ => build_one(&project, d, &config, global),
+        };
+        if let Some(b) = &bar {
+            b.inc(1);
+            b.set_message(d.id.clone());
+        }
+        o
+    };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(args.jobs.unwrap_or(0))
         .build();
     let outcomes: Vec<Outcome> = match pool {
-        Ok(pool) => pool.install(|| {
-            docs.par_iter()
-                .map(|d| build_one(&project, d, &config, global))
-                .collect()
-        }),
-        Err(_) => docs
-            .iter()
-            .map(|d| build_one(&project, d, &config, global))
-            .collect(),
+        Ok(pool) => pool.install(|| docs.par_iter().map(work).collect()),
+        Err(_) => docs.iter().map(work).collect(),
     };
-    let (mut errors, mut warnings, mut built) = (select.error_count() + project_errors, 0, 0);
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    let (mut errors, mut warnings, mut built, mut skipped) =
+        (select.error_count() + project_errors, 0, 0, 0);
     let mut internal = false;
+    let mut manifest = previous.clone();
     for o in &outcomes {
         eprint!("{}", o.messages);
         errors += o.errors;
         warnings += o.warnings;
         internal |= o.internal;
         if !global.quiet {
-            match o.pages {
-                Some(n) => eprintln!("{:>9} {} ({n} pages)", "built", o.id),
-                None => eprintln!("{:>9} {}", "failed", o.id),
+            match (o.skipped, o.pages) {
+                (true, _) => {
+                    if global.verbose {
+                        eprintln!("{:>9} {} (up to date)", "skipped", o.id)
+                    }
+                }
+                (false, Some(n)) => eprintln!("{:>9} {} ({n} pages)", "built", o.id),
+                (false, None) => eprintln!("{:>9} {}", "failed", o.id),
             }
         }
-        built += usize::from(o.pages.is_some());
+        built += usize::from(!o.skipped && o.pages.is_some());
+        skipped += usize::from(o.skipped);
+        if let (false, Some(e)) = (o.skipped, &o.entry) {
+            manifest.documents.insert(o.id.clone(), e.clone());
+        }
+    }
+    if built > 0 {
+        if let Err(e) = manifest::save(&config.out, &manifest) {
+            eprintln!(
+                "error[{}]: cannot write the manifest: {e}",
+                Code::Output.as_str()
+            );
+            internal = true;
+        }
     }
     if !global.quiet {
+        let skipped = if skipped > 0 {
+            format!(", {skipped} up to date")
+        } else {
+            String::new()
+        };
         eprintln!(
-            "built {built} of {} document(s) into {} in {:.2}s: {}",
+            "built {built} of {} document(s){skipped} into {} in {:.2}s: {}",
             docs.len(),
             config.out.display(),
             start.elapsed().as_secs_f64(),
@@ -123,19 +248,17 @@ pub fn build_one(
     config: &BuildConfig,
     global: &Global,
 ) -> Outcome {
+    let started = Instant::now();
     let prepared = pipeline::prepare(project, doc);
+    let prepare_time = started.elapsed();
     let mut o = Outcome {
         id: doc.id.clone(),
-        messages: String::new(),
-        errors: 0,
-        warnings: 0,
-        pages: None,
-        internal: false,
-        outputs: Vec::new(),
+        ..Outcome::default()
     };
     let mut diags = prepared.diags;
     // Typeset every output of the document first; write only if all succeeded.
     let mut files: Vec<(PathBuf, Vec<u8>)> = Vec::new();
+    let mut read: Vec<String> = Vec::new();
     let mut pages = 0;
     for (suffix, rendered) in &prepared.rendered {
         let stem = format!("{}{suffix}", doc.id);
@@ -155,7 +278,16 @@ pub fn build_one(
                 if !global.quiet {
                     t.warnings.iter().for_each(|w| o.messages.push_str(w));
                 }
+                if config.verbose {
+                    o.messages.push_str(&format!(
+                        "   timing {stem}: prepare {:.1} ms, compile {:.1} ms, pdf {:.1} ms\n",
+                        prepare_time.as_secs_f64() * 1000.0,
+                        t.compile.as_secs_f64() * 1000.0,
+                        t.export.as_secs_f64() * 1000.0
+                    ));
+                }
                 pages += t.pages;
+                read.extend(t.files_read);
                 files.push((config.out.join(format!("{stem}.pdf")), t.pdf));
             }
             Err(ds) => {
@@ -164,6 +296,8 @@ pub fn build_one(
             }
         }
     }
+    // Keep memory flat over long runs: drop memoized results no longer used.
+    comemo::evict(10);
     if !o.internal && !prepared.rendered.is_empty() {
         files.extend(
             prepared
@@ -177,10 +311,37 @@ pub fn build_one(
         {
             Ok(()) => {
                 o.pages = Some(pages);
-                o.outputs = files
+                let mut inputs: BTreeMap<String, String> = BTreeMap::new();
+                let paths = prepared
+                    .inputs
                     .iter()
-                    .map(|(p, b)| (p.clone(), crate::typeset::hex(&sha2::Sha256::digest(b))))
-                    .collect();
+                    .map(|p| crate::load::display(p))
+                    .chain(read)
+                    .chain([crate::project::PROJECT_FILE.to_string()]);
+                for p in paths {
+                    if let Some(h) = manifest::hash_file(&project.root, &p) {
+                        inputs.insert(p, h);
+                    }
+                }
+                o.entry = Some(Entry {
+                    quire: env!("CARGO_PKG_VERSION").into(),
+                    typst: manifest::TYPST_VERSION.into(),
+                    layout: prepared.layout.clone().unwrap_or_default(),
+                    options: config.options.clone(),
+                    inputs,
+                    folder: manifest::folder_listing(&project.root, &doc.dir),
+                    outputs: files
+                        .iter()
+                        .map(|(p, b)| {
+                            (
+                                p.file_name()
+                                    .map(|n| n.to_string_lossy().to_string())
+                                    .unwrap_or_default(),
+                                manifest::sha256(b),
+                            )
+                        })
+                        .collect(),
+                });
             }
             Err((path, e)) => {
                 diags.push(
@@ -207,4 +368,26 @@ pub fn build_one(
         global.quiet,
     ) + &o.messages;
     o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_are_disjoint_and_cover_everything() {
+        let ids: Vec<String> = (0..500).map(|i| format!("paper-{i:04}")).collect();
+        let n = 7;
+        let mut seen = std::collections::HashSet::new();
+        for k in 1..=n {
+            for id in ids.iter().filter(|id| in_shard(id, k, n)) {
+                assert!(seen.insert(id.clone()), "{id} in two shards");
+            }
+        }
+        assert_eq!(seen.len(), ids.len());
+        assert!(
+            parse_shard("0/3").is_err() && parse_shard("4/3").is_err() && parse_shard("x").is_err()
+        );
+        assert_eq!(parse_shard("2/8"), Ok((2, 8)));
+    }
 }

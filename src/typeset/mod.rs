@@ -25,6 +25,10 @@ pub struct Typeset {
     pub pages: usize,
     /// Typst warnings, already rendered.
     pub warnings: Vec<String>,
+    /// Project files Typst read (layouts), project-relative, sorted.
+    pub files_read: Vec<String>,
+    pub compile: std::time::Duration,
+    pub export: std::time::Duration,
 }
 
 /// Options that change the PDF bytes.
@@ -42,11 +46,12 @@ pub fn typeset(
     pdf: &PdfSettings,
 ) -> Result<Typeset, Vec<Diagnostic>> {
     let world = world::QuireWorld::new(root, r);
+    let started = std::time::Instant::now();
     let result = typst::compile::<PagedDocument>(&world);
+    let compile = started.elapsed();
     let warnings: Vec<String> = result
         .warnings
         .iter()
-        .filter(|w| !is_noise(w))
         .map(|w| describe(&world, w))
         .collect();
     let doc = match result.output {
@@ -80,18 +85,20 @@ pub fn typeset(
         ..PdfOptions::default()
     };
     let pages = doc.pages().len();
-    match typst_pdf::pdf(&doc, &options) {
+    let started = std::time::Instant::now();
+    let result = typst_pdf::pdf(&doc, &options);
+    let export = started.elapsed();
+    match result {
         Ok(bytes) => Ok(Typeset {
             pdf: bytes,
             pages,
             warnings,
+            files_read: world.files_read(),
+            compile,
+            export,
         }),
         Err(errors) => Err(errors.iter().map(|e| to_diag(&world, e)).collect()),
     }
-}
-
-fn is_noise(_d: &SourceDiagnostic) -> bool {
-    false
 }
 
 pub fn hex(bytes: &[u8]) -> String {

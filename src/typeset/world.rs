@@ -70,6 +70,22 @@ impl QuireWorld {
         }
     }
 
+    /// The project files read so far (not the generated ones), sorted.
+    pub fn files_read(&self) -> Vec<String> {
+        let mut v: Vec<String> = self
+            .cache
+            .lock()
+            .map(|c| {
+                c.iter()
+                    .filter(|(_, r)| r.is_ok())
+                    .map(|(id, _)| id.get().vpath().get_without_slash().to_string())
+                    .collect()
+            })
+            .unwrap_or_default();
+        v.sort();
+        v
+    }
+
     fn read(&self, id: FileId) -> FileResult<Bytes> {
         if let Some(text) = self.virtual_files.get(&id) {
             return Ok(Bytes::from_string(text.clone()));

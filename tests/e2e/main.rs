@@ -3,6 +3,7 @@
 mod harness;
 
 mod app;
+mod archive;
 mod build;
 mod diagnostics;
 mod safety;

@@ -1,0 +1,103 @@
+//! `quire verify`: rebuild every document in `out/manifest.json` into a temporary
+//! folder and prove the PDFs on disk are byte-identical to what the recorded
+//! inputs produce now — or say why not (input, layout or quire version changed,
+//! or the file on disk was modified).
+
+use super::build::{BuildConfig, build_one};
+use super::{INTERNAL, INVALID, OK, exit, open};
+use crate::cli::{Global, PdfStandardArg, VerifyArgs};
+use crate::manifest;
+use clap::ValueEnum;
+use std::process::ExitCode;
+
+pub fn run(global: &Global, args: &VerifyArgs) -> ExitCode {
+    let (project, _) = match open(global) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let out = args.out.clone().unwrap_or_else(|| project.root.join("out"));
+    let recorded = manifest::load(&out);
+    if recorded.documents.is_empty() {
+        eprintln!(
+            "error[Q0050]: no manifest at {}\n  = help: run `quire build` first; it writes out/manifest.json",
+            out.join(manifest::FILE).display()
+        );
+        return exit(INVALID);
+    }
+    let tmp = match tempfile::tempdir() {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: cannot create a temporary folder: {e}");
+            return exit(INTERNAL);
+        }
+    };
+    let mut differ = 0;
+    for (id, entry) in &recorded.documents {
+        if !args.documents.is_empty() && !args.documents.contains(id) {
+            continue;
+        }
+        let Some(doc) = project.documents.iter().find(|d| &d.id == id) else {
+            eprintln!(
+                "{:>9} {id}: the document is no longer in content/",
+                "differs"
+            );
+            differ += 1;
+            continue;
+        };
+        let standards: Vec<PdfStandardArg> = entry
+            .options
+            .iter()
+            .filter_map(|o| PdfStandardArg::from_str(o, true).ok())
+            .collect();
+        let config = BuildConfig::new(tmp.path().join(id), &standards, false, false);
+        let quiet = Global {
+            quiet: true,
+            ..global.clone()
+        };
+        let o = build_one(&project, doc, &config, &quiet);
+        let mut reasons =
+            manifest::changes(&project.root, Some(&out), &doc.dir, entry, &entry.options);
+        match &o.entry {
+            None => reasons.push(format!(
+                "the document no longer builds ({} error(s); run `quire check {id}`)",
+                o.errors
+            )),
+            Some(now) => {
+                for (name, hash) in &entry.outputs {
+                    match now.outputs.get(name) {
+                        Some(h) if h == hash => {}
+                        Some(_) if reasons.is_empty() => reasons.push(format!(
+                            "{name}: a rebuild from identical inputs gives different bytes"
+                        )),
+                        Some(_) => reasons.push(format!(
+                            "{name}: the rebuild differs from the recorded output"
+                        )),
+                        None => reasons.push(format!("{name}: no longer produced")),
+                    }
+                }
+            }
+        }
+        if reasons.is_empty() {
+            if !global.quiet {
+                eprintln!(
+                    "{:>9} {id} ({} file(s) byte-identical)",
+                    "verified",
+                    entry.outputs.len()
+                );
+            }
+        } else {
+            differ += 1;
+            eprintln!("{:>9} {id}", "differs");
+            for r in reasons {
+                eprintln!("          - {r}");
+            }
+        }
+    }
+    if !global.quiet {
+        eprintln!(
+            "verify: {} document(s) checked, {differ} differ",
+            recorded.documents.len()
+        );
+    }
+    exit(if differ > 0 { INVALID } else { OK })
+}

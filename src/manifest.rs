@@ -1,0 +1,131 @@
+//! `out/manifest.json`: what each output was built from, for archivists.
+//!
+//! Per document: the SHA-256 of every input (data, narrative, `quire.yaml`, the
+//! layout files Typst read), the listing of the document's folder, the PDF
+//! options, the layout version, and the SHA-256 of every output, with the quire
+//! and Typst versions. `build` uses it to skip documents that are up to date;
+//! `verify` uses it to prove a rebuild is byte-identical and to say why not.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+pub const FILE: &str = "manifest.json";
+pub const TYPST_VERSION: &str = "0.15.1";
+
+#[derive(Serialize, Deserialize, Default, Debug, Clone)]
+pub struct Manifest {
+    pub documents: BTreeMap<String, Entry>,
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub quire: String,
+    pub typst: String,
+    pub layout: String,
+    pub options: Vec<String>,
+    /// Project-relative path → SHA-256.
+    pub inputs: BTreeMap<String, String>,
+    /// File names in the document's folder (a new narrative file means a rebuild).
+    pub folder: Vec<String>,
+    /// Output file name → SHA-256.
+    pub outputs: BTreeMap<String, String>,
+}
+
+pub fn sha256(bytes: &[u8]) -> String {
+    crate::typeset::hex(&Sha256::digest(bytes))
+}
+
+pub fn hash_file(root: &Path, rel: &str) -> Option<String> {
+    std::fs::read(root.join(rel)).ok().map(|b| sha256(&b))
+}
+
+pub fn folder_listing(root: &Path, dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(root.join(dir))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.path().is_file())
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .filter(|n| n != crate::lock::LOCK_FILE)
+        .collect();
+    v.sort();
+    v
+}
+
+pub fn load(out: &Path) -> Manifest {
+    std::fs::read_to_string(out.join(FILE))
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_default()
+}
+
+pub fn save(out: &Path, m: &Manifest) -> std::io::Result<()> {
+    let mut s = serde_json::to_string_pretty(m).map_err(std::io::Error::other)?;
+    s.push('\n');
+    crate::write::atomic(&out.join(FILE), s.as_bytes())
+}
+
+/// Why `entry` no longer describes what a build now would produce; empty if it does.
+pub fn changes(
+    root: &Path,
+    out: Option<&Path>,
+    dir: &Path,
+    entry: &Entry,
+    options: &[String],
+) -> Vec<String> {
+    let mut why = Vec::new();
+    if entry.quire != env!("CARGO_PKG_VERSION") || entry.typst != TYPST_VERSION {
+        why.push(format!(
+            "quire version changed (built with quire {} / Typst {}, now {} / {TYPST_VERSION})",
+            entry.quire,
+            entry.typst,
+            env!("CARGO_PKG_VERSION")
+        ));
+    }
+    if entry.options != options {
+        why.push(format!(
+            "PDF options changed ({:?} → {:?})",
+            entry.options, options
+        ));
+    }
+    for (path, hash) in &entry.inputs {
+        match hash_file(root, path) {
+            Some(h) if &h == hash => {}
+            Some(_) if path.starts_with("layouts/") => why.push(format!("layout changed: {path}")),
+            Some(_) => why.push(format!("input changed: {path}")),
+            None => why.push(format!("input missing: {path}")),
+        }
+    }
+    let listing = folder_listing(root, dir);
+    if listing != entry.folder {
+        let added: Vec<_> = listing
+            .iter()
+            .filter(|f| !entry.folder.contains(f))
+            .cloned()
+            .collect();
+        let removed: Vec<_> = entry
+            .folder
+            .iter()
+            .filter(|f| !listing.contains(f))
+            .cloned()
+            .collect();
+        why.push(format!(
+            "files added or removed in {} (added: {:?}, removed: {:?})",
+            crate::load::display(dir),
+            added,
+            removed
+        ));
+    }
+    if let Some(out) = out {
+        for (name, hash) in &entry.outputs {
+            match std::fs::read(out.join(name)) {
+                Ok(b) if &sha256(&b) == hash => {}
+                Ok(_) => why.push(format!("output modified since it was built: {name}")),
+                Err(_) => why.push(format!("output missing: {name}")),
+            }
+        }
+    }
+    why
+}

@@ -1,0 +1,159 @@
+//! The archive: manifest, up-to-date skipping, verify, versioned layouts, PDF/A, shards.
+
+use crate::harness::*;
+
+#[test]
+fn manifest_records_inputs_and_unchanged_papers_are_skipped() {
+    let p = Project::fixture("minimal");
+    assert!(p.run(&["build"]).status.success());
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(p.path().join("out/manifest.json")).unwrap())
+            .unwrap();
+    let e = &m["documents"]["budget-2025"];
+    assert_eq!(e["layout"], "committee-report@1");
+    assert_eq!(e["typst"], "0.15.1");
+    for input in [
+        "quire.yaml",
+        "content/budget-2025/paper.yaml",
+        "content/budget-2025/01-position.md",
+        "layouts/committee-report-v1.typ",
+        "layouts/common-v1.typ",
+    ] {
+        assert!(
+            e["inputs"][input].as_str().is_some_and(|h| h.len() == 64),
+            "{input} not recorded: {e}"
+        );
+    }
+    let pdf = std::fs::read(p.path().join("out/budget-2025.pdf")).unwrap();
+    assert_eq!(
+        e["outputs"]["budget-2025.pdf"].as_str().unwrap(),
+        quire::manifest::sha256(&pdf)
+    );
+    let again = p.run(&["build"]);
+    assert!(
+        stderr(&again).contains("built 0 of 1 document(s), 1 up to date"),
+        "{}",
+        stderr(&again)
+    );
+    assert!(stderr(&p.run(&["build", "--force"])).contains("built 1 of 1 document(s)"));
+    // A new narrative file in the paper's folder makes it stale.
+    p.write(
+        "content/budget-2025/02-more.md",
+        "# More\n\nAnother paragraph.\n",
+    );
+    assert!(stderr(&p.run(&["build"])).contains("built 1 of 1 document(s)"));
+}
+
+#[test]
+fn verify_proves_byte_identity_and_explains_differences() {
+    let p = Project::fixture("minimal");
+    assert!(p.run(&["build"]).status.success());
+    let o = p.run(&["verify"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("verified budget-2025 (1 file(s) byte-identical)"));
+    // One byte changed in an input.
+    let md = p.path().join("content/budget-2025/01-position.md");
+    let text = std::fs::read_to_string(&md)
+        .unwrap()
+        .replacen("met on", "met in", 1);
+    std::fs::write(&md, text).unwrap();
+    let o = p.run(&["verify"]);
+    assert_eq!(o.status.code(), Some(1));
+    let e = stderr(&o);
+    assert!(e.contains("differs budget-2025"), "{e}");
+    assert!(
+        e.contains("input changed: content/budget-2025/01-position.md"),
+        "{e}"
+    );
+    // A tampered PDF on disk is caught even when the inputs are as recorded.
+    let p = Project::fixture("minimal");
+    assert!(p.run(&["build"]).status.success());
+    let pdf = p.path().join("out/budget-2025.pdf");
+    let mut bytes = std::fs::read(&pdf).unwrap();
+    let n = bytes.len();
+    bytes[n / 2] ^= 1;
+    std::fs::write(&pdf, bytes).unwrap();
+    let e = stderr(&p.run(&["verify"]));
+    assert!(
+        e.contains("output modified since it was built: budget-2025.pdf"),
+        "{e}"
+    );
+}
+
+#[test]
+fn an_old_paper_keeps_its_layout_version_byte_for_byte() {
+    let p = Project::fixture("minimal");
+    assert!(p.run(&["build"]).status.success());
+    let before = std::fs::read(p.path().join("out/budget-2025.pdf")).unwrap();
+    // The council restyles its reports: a v2 layout appears beside v1.
+    let v1 = std::fs::read_to_string(p.path().join("layouts/committee-report-v1.typ")).unwrap();
+    let v2 = v1.replace(
+        "#let para(body) = {",
+        "#let para(body) = {\n  set text(fill: rgb(\"#003366\"))",
+    );
+    assert_ne!(v1, v2);
+    p.write("layouts/committee-report-v2.typ", &v2);
+    assert!(p.run(&["build", "--force"]).status.success());
+    assert!(
+        before == std::fs::read(p.path().join("out/budget-2025.pdf")).unwrap(),
+        "a paper pinned to v1 changed"
+    );
+    // A new paper can use v2, which really differs.
+    let yaml = std::fs::read_to_string(p.path().join("content/budget-2025/paper.yaml")).unwrap();
+    p.write(
+        "content/budget-2025/paper.yaml",
+        &format!("layout: committee-report@2\n{yaml}"),
+    );
+    assert!(p.run(&["build"]).status.success());
+    assert!(before != std::fs::read(p.path().join("out/budget-2025.pdf")).unwrap());
+}
+
+#[test]
+fn pdf_a_2b_is_declared() {
+    let p = Project::fixture("minimal");
+    let o = p.run(&["build", "--pdf-standard", "a-2b"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let bytes = std::fs::read(p.path().join("out/budget-2025.pdf")).unwrap();
+    let raw = String::from_utf8_lossy(&bytes);
+    assert!(
+        raw.contains("<pdfaid:part>2</pdfaid:part>")
+            && raw.contains("<pdfaid:conformance>B</pdfaid:conformance>"),
+        "no PDF/A-2b identification"
+    );
+}
+
+#[test]
+fn shards_split_the_documents_without_overlap() {
+    let p = Project::demo();
+    let mut seen = Vec::new();
+    for k in 1..=3 {
+        let out = format!("shard{k}");
+        let shard = format!("{k}/3");
+        assert!(
+            p.run(&["build", "--shard", &shard, "--out", &out])
+                .status
+                .success()
+        );
+        // A shard may hold no document at all: then nothing is written.
+        for e in std::fs::read_dir(p.path().join(&out))
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            let name = e.file_name().to_string_lossy().to_string();
+            if name.ends_with(".pdf") && !name.contains("scorecard") {
+                seen.push(name);
+            }
+        }
+    }
+    seen.sort();
+    assert_eq!(
+        seen,
+        [
+            "cype-risk-2019.pdf",
+            "kent-sv-2024-25-q1.pdf",
+            "send-app-2023.pdf"
+        ]
+    );
+    assert_eq!(p.run(&["build", "--shard", "4/3"]).status.code(), Some(2));
+}
