@@ -209,14 +209,14 @@ pub fn run(global: &Global, args: &BuildArgs) -> ExitCode {
             manifest.documents.insert(o.id.clone(), e.clone());
         }
     }
-    if built > 0 {
-        if let Err(e) = manifest::save(&config.out, &manifest) {
-            eprintln!(
-                "error[{}]: cannot write the manifest: {e}",
-                Code::Output.as_str()
-            );
-            internal = true;
-        }
+    if built > 0
+        && let Err(e) = manifest::save(&config.out, &manifest)
+    {
+        eprintln!(
+            "error[{}]: cannot write the manifest: {e}",
+            Code::Output.as_str()
+        );
+        internal = true;
     }
     if !global.quiet {
         let skipped = if skipped > 0 {
