@@ -51,6 +51,23 @@ pub enum Command {
     Lock(LockArgs),
     /// Rebuild and prove the PDFs in out/ are byte-identical to their recorded inputs
     Verify(VerifyArgs),
+    /// Build a meeting's agenda pack: front sheet and every item, one PDF
+    Pack(PackArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct PackArgs {
+    /// Meetings to pack (folders under content/ holding meeting.yaml); default: all
+    pub meetings: Vec<String>,
+    /// Output folder (default: out/ in the project)
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Include exempt (Part B) items: the members' pack, not for publication
+    #[arg(long)]
+    pub include_exempt: bool,
+    /// PDF standard to conform to (repeatable), e.g. a-2b
+    #[arg(long = "pdf-standard", value_name = "STANDARD")]
+    pub pdf_standard: Vec<PdfStandardArg>,
 }
 
 #[derive(Args, Debug)]

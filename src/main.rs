@@ -23,5 +23,6 @@ fn main() -> ExitCode {
         Command::Check(args) => cmd::check::run(&cli.global, args),
         Command::Lock(args) => cmd::lock::run(&cli.global, args),
         Command::Verify(args) => cmd::verify::run(&cli.global, args),
+        Command::Pack(args) => cmd::pack::run(&cli.global, args),
     }
 }

@@ -91,7 +91,7 @@ fn load_register(
     validate::risk::register(file, &node, scheme, &mut p.diags).map(|r| (r, path))
 }
 
-fn check_layout(
+pub fn check_layout(
     project: &Project,
     layout: &crate::model::Sp<crate::model::paper::LayoutRef>,
     p: &mut Prepared,

@@ -4,6 +4,7 @@
 pub mod build;
 pub mod check;
 pub mod lock;
+pub mod pack;
 pub mod verify;
 
 use crate::cli::{DiagFormat, Global};

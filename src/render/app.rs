@@ -317,14 +317,14 @@ pub fn render(
         ),
     ] {
         let data = json!({"meta": meta(&title, settings, plan.report_date), "settings": settings, "app": app});
-        let main = format!(
-            "#import {}: {function}\n#import \"/_quire/content.typ\" as C\n#{function}(C.data, C.md)\n",
-            super::escape::str_lit(&format!("/{layout}"))
-        );
+        let call = format!("{function}(C.data, C.md)");
         out.push((
             suffix.to_string(),
             Rendered {
-                main,
+                main: super::main_typ(&layout, &call),
+                call,
+                layout: layout.clone(),
+                extra: Vec::new(),
                 content: content.clone(),
                 data: serde_json::to_string_pretty(&data).unwrap_or_default(),
                 title,

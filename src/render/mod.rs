@@ -31,6 +31,13 @@ pub struct Rendered {
     pub main: String,
     pub content: String,
     pub data: String,
+    /// The layout file (project-relative) and the call that typesets the
+    /// document with content.typ imported as `C` — kept so an agenda pack can
+    /// place several documents in one Typst document.
+    pub layout: String,
+    pub call: String,
+    /// Further virtual files (path, text), e.g. the items of an agenda pack.
+    pub extra: Vec<(String, String)>,
     /// PDF metadata, also used for the deterministic PDF id and timestamp.
     pub title: String,
     pub date: chrono::NaiveDate,
@@ -309,12 +316,12 @@ pub fn paper(
     });
     let layout = p.layout.value.path();
     let content = content_typ(&layout, &md, &narrative_typ, &appendix_typ);
-    let main = format!(
-        "#import {}: report\n#import \"/_quire/content.typ\" as C\n#report(C.data, C.md, C.narrative, C.appendices)\n",
-        str_lit(&format!("/{layout}"))
-    );
+    let call = "report(C.data, C.md, C.narrative, C.appendices)".to_string();
     Rendered {
-        main,
+        main: main_typ(&layout, &call),
+        call,
+        layout,
+        extra: Vec::new(),
         content,
         data: serde_json::to_string_pretty(&data).unwrap_or_default(),
         title,
@@ -351,10 +358,13 @@ pub fn meta(title: &str, settings: &Settings, date: chrono::NaiveDate) -> Json {
     })
 }
 
-/// `main.typ`: imports the layout and hands it the data and content.
-pub fn main_typ(layout: &str) -> String {
+/// Where a document's data lives in the Typst world.
+pub const DATA_JSON: &str = "/_quire/data.json";
+
+/// `main.typ`: imports the layout as `L` and content.typ as `C`, then `L.<call>`.
+pub fn main_typ(layout: &str, call: &str) -> String {
     format!(
-        "#import {}: report\n#import \"/_quire/content.typ\" as C\n#report(C.data, C.md, C.narrative, C.appendices)\n",
+        "#import {} as L\n#import \"/_quire/content.typ\" as C\n#L.{call}\n",
         str_lit(&format!("/{layout}"))
     )
 }
@@ -371,7 +381,10 @@ pub fn content_typ(
         "#import {} as L\n",
         str_lit(&format!("/{layout}"))
     ));
-    s.push_str("#let data = json(\"/_quire/data.json\")\n#let md = (\n");
+    s.push_str(&format!(
+        "#let data = json({})\n#let md = (\n",
+        str_lit(DATA_JSON)
+    ));
     for (k, v) in md {
         s.push_str(&format!("  {}: [{}],\n", str_lit(k), v.trim()));
     }

@@ -231,12 +231,16 @@ pub fn render(
     );
     let data = json!({"meta": meta(&title, settings, v.date()), "settings": settings, "sv": sv});
     let layout = v.layout.value.path();
+    let call = "report(C.data, C.md, C.narrative, C.appendices)".to_string();
     Rendered {
-        main: main_typ(&layout),
+        main: main_typ(&layout, &call),
+        call,
+        extra: Vec::new(),
         content: content_typ(&layout, &md, "", &[]),
         data: serde_json::to_string_pretty(&data).unwrap_or_default(),
         title,
         date: v.date(),
+        layout,
     }
 }
 

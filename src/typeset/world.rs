@@ -56,7 +56,15 @@ impl QuireWorld {
         let mut virtual_files = HashMap::new();
         virtual_files.insert(main, r.main.clone());
         virtual_files.insert(vid("/_quire/content.typ"), r.content.clone());
-        virtual_files.insert(vid("/_quire/data.json"), r.data.clone());
+        virtual_files.insert(vid(crate::render::DATA_JSON), r.data.clone());
+        for (path, text) in &r.extra {
+            if let Ok(vp) = VirtualPath::new(path) {
+                virtual_files.insert(
+                    RootedPath::new(VirtualRoot::Project, vp).intern(),
+                    text.clone(),
+                );
+            }
+        }
         use chrono::Datelike;
         QuireWorld {
             root: root.canonicalize().unwrap_or_else(|_| root.to_path_buf()),

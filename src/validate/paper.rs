@@ -16,6 +16,7 @@ pub const LAYOUTS: &[(&str, u32)] = &[
     ("risk-appendix", 1),
     ("safety-valve", 1),
     ("app-report", 1),
+    ("agenda-pack", 1),
 ];
 
 /// Reads `layout: name@N`; defaults to `default`'s current version.

@@ -6,5 +6,6 @@ mod app;
 mod archive;
 mod build;
 mod diagnostics;
+mod pack;
 mod safety;
 mod valve;
