@@ -42,6 +42,7 @@ pub fn prepare(project: &Project, doc: &Document) -> Prepared {
         DocKind::Paper => prepare_paper(project, doc, &mut p),
         DocKind::Valve => prepare_valve(project, doc, &mut p),
         DocKind::App => prepare_app(project, doc, &mut p),
+        DocKind::Appendix => prepare_appendix(project, doc, &mut p),
     }
     p.diags.sort();
     p
@@ -321,5 +322,72 @@ fn prepare_app(project: &Project, doc: &Document, p: &mut Prepared) {
     );
     if !p.diags.has_errors() {
         p.rendered = rendered;
+    }
+}
+
+fn prepare_appendix(project: &Project, doc: &Document, p: &mut Prepared) {
+    let rel = doc.dir.join(DocKind::Appendix.file_name());
+    let Some((_, node)) = parse_file(&project.root, &rel, p) else {
+        return;
+    };
+    let Some(mut m) = validate::MapReader::new(&node, "the appendix", &mut p.diags) else {
+        return;
+    };
+    if let Some(k) = m.opt("kind") {
+        validate::one_of(
+            k,
+            &["risk-appendix"],
+            "document kind for appendix.yaml",
+            m.diags,
+        );
+    }
+    let layout = validate::paper::layout(&mut m, "risk-appendix");
+    let title = m.text("title");
+    let register = m.text("register");
+    let since = m.opt_text("since").map(|t| t.value);
+    m.finish();
+    check_layout(project, &layout, p);
+    p.layout = Some(layout.value.label());
+    let (Some(title), Some(register)) = (title, register) else {
+        return;
+    };
+    let scheme = project
+        .settings
+        .risk_scheme
+        .clone()
+        .unwrap_or_else(Scheme::default_5x5);
+    let Some((reg, reg_path)) = load_register(
+        project,
+        &doc.dir,
+        &register.value,
+        &register.span,
+        &scheme,
+        p,
+    ) else {
+        return;
+    };
+    let previous = reg.previous.clone().and_then(|prev| {
+        let base = reg_path.parent().unwrap_or(Path::new("")).to_path_buf();
+        load_register(project, &base, &prev.value, &prev.span, &scheme, p).map(|(r, _)| r)
+    });
+    if p.diags.has_errors() {
+        return;
+    }
+    let pr = PaperRegister {
+        name: "main".into(),
+        register: reg,
+        previous,
+    };
+    let rendered = render::appendix(
+        &title.value,
+        &layout.value.path(),
+        &pr,
+        since.as_deref(),
+        &project.settings,
+        &p.sources,
+        &mut p.diags,
+    );
+    if !p.diags.has_errors() {
+        p.rendered = vec![(String::new(), rendered)];
     }
 }

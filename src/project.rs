@@ -22,6 +22,8 @@ pub enum DocKind {
     Valve,
     /// An Accelerated Progress Plan report and KPI scorecard (`plan.yaml`).
     App,
+    /// A risk register's appendix on its own (`appendix.yaml`).
+    Appendix,
 }
 
 impl DocKind {
@@ -29,6 +31,7 @@ impl DocKind {
         (DocKind::Paper, "paper.yaml"),
         (DocKind::Valve, "return.yaml"),
         (DocKind::App, "plan.yaml"),
+        (DocKind::Appendix, "appendix.yaml"),
     ];
 
     pub fn file_name(self) -> &'static str {

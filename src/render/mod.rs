@@ -202,7 +202,8 @@ pub fn paper(
         .get("data")
         .cloned()
         .unwrap_or(Json::Object(Default::default()));
-    let context = json!({"paper": paper_json, "data": data, "org": org, "registers": reg_views});
+    let reg_views = Json::Object(reg_views);
+    let context = json!({"paper": paper_json, "data": data, "org": org, "registers": &reg_views});
     let generated = Arc::new(Mutex::new(Vec::new()));
     let scope = template::Scope {
         context,
@@ -311,7 +312,7 @@ pub fn paper(
             "appendices": appendices,
             "layout": p.layout.value.label(),
         },
-        "registers": reg_views_json(registers, p),
+        "registers": reg_views,
         "generated": generated,
     });
     let layout = p.layout.value.path();
@@ -327,21 +328,6 @@ pub fn paper(
         title,
         date: p.meeting_date,
     }
-}
-
-fn reg_views_json(registers: &[PaperRegister], p: &Paper) -> Json {
-    let mut m = serde_json::Map::new();
-    for r in registers {
-        let since = p.appendices.iter().find_map(|a| match &a.kind {
-            AppendixKind::Register { name, since } if name.value == r.name => since.clone(),
-            _ => None,
-        });
-        m.insert(
-            r.name.clone(),
-            view::register_view(&r.register, r.previous.as_ref(), &r.name, since.as_deref()),
-        );
-    }
-    Json::Object(m)
 }
 
 /// Document metadata every layout sets: title, author, language, date.
@@ -397,4 +383,55 @@ pub fn content_typ(
     }
     s.push_str(")\n");
     s
+}
+
+/// Renders a risk register's appendix as a document of its own.
+pub fn appendix(
+    title: &str,
+    layout: &str,
+    reg: &PaperRegister,
+    since: Option<&str>,
+    settings: &Settings,
+    sources: &SourceMap,
+    diags: &mut Diagnostics,
+) -> Rendered {
+    let view = view::register_view(&reg.register, reg.previous.as_ref(), &reg.name, since);
+    let context = json!({"register": &view, "org": {"name": settings.organisation}});
+    let scope = template::Scope {
+        context,
+        settings: settings.clone(),
+        generated: Arc::new(Mutex::new(Vec::new())),
+    };
+    let mut r = MdRenderer {
+        scope,
+        sources,
+        diags,
+    };
+    let mut md: Vec<(String, String)> = Vec::new();
+    for risk in &reg.register.risks {
+        for (field, value) in [
+            ("cause", &risk.cause),
+            ("event", &risk.event),
+            ("consequence", &risk.consequence),
+        ] {
+            if let Some(v) = value {
+                md.push((
+                    format!("{}/{}/{field}", reg.name, risk.id.value),
+                    r.render(v, &Origin::Value(risk.id.span.clone()), Mode::Plain, false),
+                ));
+            }
+        }
+    }
+    let data = json!({"meta": meta(title, settings, reg.register.as_at), "settings": settings, "title": title, "register": view});
+    let call = "report(C.data, C.md, C.narrative, C.appendices)".to_string();
+    Rendered {
+        main: main_typ(layout, &call),
+        content: content_typ(layout, &md, "", &[]),
+        data: serde_json::to_string_pretty(&data).unwrap_or_default(),
+        layout: layout.to_string(),
+        call,
+        extra: Vec::new(),
+        title: title.to_string(),
+        date: reg.register.as_at,
+    }
 }

@@ -7,5 +7,6 @@ mod archive;
 mod build;
 mod diagnostics;
 mod pack;
+mod risk;
 mod safety;
 mod valve;

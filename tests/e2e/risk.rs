@@ -1,0 +1,47 @@
+//! Risk registers on any scheme: a 4×4 council, direction of travel, removed
+//! risks, overdue actions, and the appendix built on its own.
+
+use crate::harness::*;
+
+#[test]
+fn a_four_by_four_scheme_with_its_own_bands_builds_as_a_standalone_appendix() {
+    let p = Project::fixture("risk-4x4");
+    let o = p.run(&["build"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(e.contains("warning[Q0027]: action planned for `31/01/2025` is overdue at the register date (31 March 2025)"), "{e}");
+    let text = squash(&pdf_text(&p.path().join("out/appendix-2025.pdf")));
+    for want in [
+        "Risk bands: Green = 1–3 Amber = 4–8 Red = 9–16",
+        "SR01 Financial sustainability 16 (Red) 9 (Red) ↑ (increased from 12)",
+        "SR02 Cyber attack 8 (Amber) 6 (Amber) ↔ (unchanged)",
+        "SR03 Workforce capacity 4 (Amber) 2 (Green) NEW (new risk)",
+        "no longer open: SR09 (Waste contract transition)",
+        "Likelihood Rare (1) Unlikely (2) Likely (3) Almost certain (4)",
+        "Impact Low (1) Medium (2) High (3) Critical (4)",
+        "Band Scores Current Target Green 1–3 0 1 Amber 4–8 2 1 Red 9–16 1 1",
+        "31/01/2025 Overdue",
+    ] {
+        assert!(text.contains(want), "missing {want:?} in:\n{text}");
+    }
+    // A 4×4 grid: no fifth column or row.
+    assert!(!text.contains("(5)"), "{text}");
+}
+
+#[test]
+fn values_outside_a_four_by_four_scale_are_errors() {
+    let p = Project::fixture("risk-4x4");
+    let path = p.path().join("content/registers/strategic.yaml");
+    let yaml = std::fs::read_to_string(&path).unwrap().replace(
+        "current: { likelihood: 2, impact: 2 }",
+        "current: { likelihood: 5, impact: 2 }",
+    );
+    std::fs::write(&path, yaml).unwrap();
+    let o = p.run(&["check"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("error[Q0022]: likelihood 5 is outside the scale 1 to 4"),
+        "{}",
+        stderr(&o)
+    );
+}
