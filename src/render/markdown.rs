@@ -54,6 +54,8 @@ pub fn to_typst(src: &str, mode: Mode, blocks: usize) -> (String, Vec<MdError>) 
         cell_count: 0,
         code: None,
         pending: String::new(),
+        top_blocks: 0,
+        first_top_para: false,
     };
     for (ev, range) in Parser::new_ext(src, options()).into_offset_iter() {
         r.event(ev, range.start);
@@ -70,13 +72,16 @@ pub fn to_typst(src: &str, mode: Mode, blocks: usize) -> (String, Vec<MdError>) 
             .map_or(out.len(), |e| start + 5 + e);
         out.replace_range(start..end, "");
     }
-    if mode == Mode::Inline {
-        let t = out.trim();
-        if let Some(inner) = t.strip_prefix("#par[").and_then(|s| s.strip_suffix(']'))
-            && !inner.contains("#par[")
-        {
-            return (inner.to_string(), r.errors);
-        }
+    // A lone paragraph in inline mode is unwrapped; anything else stays blocks.
+    if mode == Mode::Inline
+        && r.top_blocks == 1
+        && r.first_top_para
+        && let Some(inner) = out
+            .trim()
+            .strip_prefix("#par[")
+            .and_then(|s| s.strip_suffix(']'))
+    {
+        return (inner.to_string(), r.errors);
     }
     (out, r.errors)
 }
@@ -118,6 +123,9 @@ struct Renderer {
     code: Option<String>,
     /// Adjacent text events merged into one literal.
     pending: String,
+    /// Blocks started at the top level, and whether the first was a paragraph.
+    top_blocks: usize,
+    first_top_para: bool,
 }
 
 impl Renderer {
@@ -195,6 +203,12 @@ impl Renderer {
     }
 
     fn start(&mut self, tag: Tag) {
+        if self.stack.is_empty() && self.fn_target.is_none() {
+            self.top_blocks += 1;
+            if self.top_blocks == 1 {
+                self.first_top_para = matches!(tag, Tag::Paragraph);
+            }
+        }
         match tag {
             Tag::Paragraph => {
                 let top = self.at_top();
@@ -348,5 +362,166 @@ impl Renderer {
             | TagEnd::Image => self.push("]"),
             _ => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use typst::syntax::{SyntaxKind, SyntaxNode};
+
+    /// Functions the converter itself emits; author text must never add others.
+    const ALLOWED: &[&str] = &[
+        "par",
+        "L.para",
+        "emph",
+        "strong",
+        "strike",
+        "link",
+        "raw",
+        "heading",
+        "list",
+        "enum",
+        "quote",
+        "footnote",
+        "linebreak",
+        "line",
+        "block",
+        "L.md-table",
+        "L.generated",
+        "data.generated.at",
+    ];
+
+    fn check(node: &SyntaxNode, src: &str) {
+        match node.kind() {
+            SyntaxKind::FuncCall => {
+                let callee = node
+                    .children()
+                    .next()
+                    .map(|c| c.full_text().to_string())
+                    .unwrap_or_default();
+                assert!(
+                    ALLOWED.contains(&callee.as_str()),
+                    "author text produced a call to `{callee}` from {src:?}"
+                );
+            }
+            SyntaxKind::ModuleImport
+            | SyntaxKind::ModuleInclude
+            | SyntaxKind::SetRule
+            | SyntaxKind::ShowRule
+            | SyntaxKind::LetBinding
+            | SyntaxKind::Closure
+            | SyntaxKind::Contextual
+            | SyntaxKind::Equation
+            | SyntaxKind::Ref
+            | SyntaxKind::Label => {
+                panic!("author text produced {:?} from {src:?}", node.kind())
+            }
+            _ => {}
+        }
+        for c in node.children() {
+            check(c, src);
+        }
+    }
+
+    /// A deterministic fuzz run over a hostile alphabet: the generated markup
+    /// always parses and only ever calls the converter's own functions.
+    #[test]
+    fn hostile_markdown_never_becomes_code() {
+        let alphabet = [
+            "#",
+            "$",
+            "@",
+            "<",
+            ">",
+            "[",
+            "]",
+            "{",
+            "}",
+            "(",
+            ")",
+            "\\",
+            "\"",
+            "'",
+            "`",
+            "*",
+            "_",
+            "=",
+            "-",
+            "+",
+            "/",
+            ".",
+            ":",
+            "~",
+            "|",
+            "\n",
+            "\n\n",
+            " ",
+            "a",
+            "read",
+            "import",
+            "//",
+            "/*",
+            "*/",
+            "1. ",
+            "#read(\"/etc/passwd\")",
+            "#import \"@preview/x:0.1.0\"",
+            "<!--",
+            "-->",
+            "[^1]",
+            "\n[^1]: x",
+            "\n|a|b|\n|-|-|\n|c|d|\n",
+            "```",
+            "    ",
+            "> ",
+            "<http://x>",
+            "[l](http://x)",
+            "&amp;",
+            "\t",
+            "\u{0}",
+            "<label>",
+            "#{1+1}",
+            "$x^2$",
+            "![i](p.png)",
+            "- [ ] ",
+            "~~s~~",
+            "<!--quire:block:0-->",
+        ];
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..4000 {
+            let n = (next() % 24) as usize;
+            let s: String = (0..n)
+                .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+                .collect();
+            for mode in [Mode::Numbered, Mode::Plain, Mode::Inline] {
+                let (out, _) = to_typst(&s, mode, 0);
+                let root = typst::syntax::parse(&out);
+                let (errors, _) = root.errors_and_warnings();
+                assert!(
+                    errors.is_empty(),
+                    "markup from {s:?} does not parse: {errors:?}\n{out}"
+                );
+                check(&root, &s);
+            }
+        }
+    }
+
+    #[test]
+    fn text_is_literal_and_structure_is_kept() {
+        let (out, _) = to_typst(
+            "# Title\n\nSome *emphasis* and `#code`.\n\n- one\n- two\n",
+            Mode::Numbered,
+            0,
+        );
+        assert_eq!(
+            out,
+            "\n#heading(level: 1)[#\"Title\";]\n#L.para[#\"Some \";#emph[#\"emphasis\";]#\" and \";#raw(\"#code\");#\".\";]\n\n\n#list([#\"one\";], [#\"two\";], )\n"
+        );
     }
 }
