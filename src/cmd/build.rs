@@ -80,6 +80,22 @@ pub struct Outcome {
     pub entry: Option<Entry>,
 }
 
+/// The PDF standards for a build: those on the command line, else the project's.
+pub fn standards_for(
+    cli: &[PdfStandardArg],
+    settings: &crate::model::Settings,
+) -> Vec<PdfStandardArg> {
+    use clap::ValueEnum;
+    if !cli.is_empty() {
+        return cli.to_vec();
+    }
+    settings
+        .pdf_standards
+        .iter()
+        .filter_map(|s| PdfStandardArg::from_str(s, true).ok())
+        .collect()
+}
+
 /// Parses `K/N` (1 ≤ K ≤ N).
 pub fn parse_shard(s: &str) -> Result<(u64, u64), String> {
     let (k, n) = s.split_once('/').ok_or("expected K/N, e.g. 2/8")?;
@@ -115,9 +131,10 @@ pub fn run(global: &Global, args: &BuildArgs) -> ExitCode {
         Ok(p) => p,
         Err(code) => return code,
     };
+    let standards = standards_for(&args.pdf_standard, &project.settings);
     let config = BuildConfig::new(
         args.out.clone().unwrap_or_else(|| project.root.join("out")),
-        &args.pdf_standard,
+        &standards,
         args.keep_sources,
         global.verbose,
     );

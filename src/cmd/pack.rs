@@ -257,9 +257,9 @@ fn pack_one(
         title,
         date,
     };
+    let chosen = crate::cmd::build::standards_for(&args.pdf_standard, &project.settings);
     let standards =
-        crate::cmd::build::BuildConfig::new(out.to_path_buf(), &args.pdf_standard, false, false)
-            .pdf;
+        crate::cmd::build::BuildConfig::new(out.to_path_buf(), &chosen, false, false).pdf;
     let suffix = if include_exempt {
         "-pack-full"
     } else {

@@ -45,6 +45,9 @@ pub struct Settings {
     pub financial_year_style: YearStyle,
     pub negative_money: NegativeStyle,
     pub no_data: String,
+    /// PDF standards every build conforms to unless `--pdf-standard` is given
+    /// (e.g. `[a-2b, ua-1]` for archival, accessible PDFs).
+    pub pdf_standards: Vec<String>,
     pub risk_scheme: Option<risk::Scheme>,
 }
 
@@ -73,6 +76,7 @@ impl Default for Settings {
             financial_year_style: YearStyle::Dash,
             negative_money: NegativeStyle::Brackets,
             no_data: "no data".into(),
+            pdf_standards: Vec::new(),
             risk_scheme: None,
         }
     }

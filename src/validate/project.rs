@@ -53,6 +53,24 @@ pub fn settings(node: &Node, diags: &mut Diagnostics) -> Settings {
                 NegativeStyle::Minus
             };
         }
+        if let Some(n) = dm.opt("pdf-standards") {
+            let items: Vec<&Node> = match &n.kind {
+                crate::load::yaml::NodeKind::Seq(v) => v.iter().collect(),
+                _ => vec![n],
+            };
+            s.pdf_standards = items
+                .into_iter()
+                .filter_map(|i| {
+                    one_of(
+                        i,
+                        &["a-2b", "a-2a", "a-3b", "ua-1"],
+                        "PDF standard",
+                        dm.diags,
+                    )
+                })
+                .map(|t| t.value)
+                .collect();
+        }
         if let Some(t) = dm.opt_text("no-data") {
             s.no_data = t.value;
         }

@@ -176,3 +176,38 @@ fn missing_layout_version_is_refused_clearly() {
     );
     assert!(e.contains("available: committee-report@1"), "{e}");
 }
+
+#[test]
+fn demo_pdfs_pass_the_pdf_ua_checker() {
+    // The demo project asks for PDF/A-2b + PDF/UA-1 (quire.yaml); Typst enforces
+    // both at export, and the pdfua checker (machine-checkable PDF/UA-1 rules) agrees.
+    let p = Project::demo();
+    assert!(p.run(&["build"]).status.success());
+    assert!(p.run(&["pack"]).status.success());
+    for f in [
+        "cype-risk-2019",
+        "kent-sv-2024-25-q1",
+        "send-app-2023",
+        "send-app-2023-scorecard",
+        "send-sub-2023-09-pack",
+    ] {
+        let pdf = p.path().join(format!("out/{f}.pdf"));
+        let o = std::process::Command::new("pdfua")
+            .arg("check")
+            .arg(&pdf)
+            .output()
+            .expect("pdfua is needed for tests: pip install pdfua");
+        let out =
+            String::from_utf8_lossy(&o.stdout).to_string() + &String::from_utf8_lossy(&o.stderr);
+        assert!(
+            o.status.success() && out.contains("PASS (no findings)"),
+            "{f}: {out}"
+        );
+        let raw = String::from_utf8_lossy(&std::fs::read(&pdf).unwrap()).to_string();
+        assert!(
+            raw.contains("<pdfaid:part>2</pdfaid:part>")
+                && raw.contains("<pdfuaid:part>1</pdfuaid:part>"),
+            "{f} does not declare PDF/A-2 and PDF/UA-1"
+        );
+    }
+}
