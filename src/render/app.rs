@@ -4,14 +4,13 @@
 
 use super::format::number;
 use super::markdown::Mode;
-use super::{MdRenderer, Origin, Rendered, content_typ, meta, template};
+use super::{MdRenderer, Origin, Rendered, content_typ, meta};
 use crate::diag::Diagnostics;
 use crate::model::Settings;
 use crate::model::app::{Kpi, Plan, RagLevel};
 use crate::model::dates::long_date;
 use crate::source::SourceMap;
 use serde_json::{Value as Json, json};
-use std::sync::{Arc, Mutex};
 
 fn fmt(v: f64, unit: Option<&str>) -> String {
     match unit {
@@ -254,16 +253,7 @@ pub fn render(
 ) -> Vec<(String, Rendered)> {
     let app = view(plan);
     let context = json!({"doc": raw, "app": app, "org": {"name": settings.organisation, "short_name": settings.short_name}});
-    let scope = template::Scope {
-        context,
-        settings: settings.clone(),
-        generated: Arc::new(Mutex::new(Vec::new())),
-    };
-    let mut r = MdRenderer {
-        scope,
-        sources,
-        diags,
-    };
+    let mut r = MdRenderer::new(context, settings, sources, diags);
     let mut md: Vec<(String, String)> = Vec::new();
     let mut add = |key: String, s: &crate::model::Sp<String>, mode: Mode, r: &mut MdRenderer| {
         let typ = r.render(&s.value, &Origin::Value(s.span.clone()), mode, false);

@@ -59,7 +59,43 @@ pub struct MdRenderer<'a> {
     pub diags: &'a mut Diagnostics,
 }
 
-impl MdRenderer<'_> {
+impl<'a> MdRenderer<'a> {
+    /// A renderer whose templates see `context` (and no generated blocks yet).
+    pub fn new(
+        context: Json,
+        settings: &Settings,
+        sources: &'a SourceMap,
+        diags: &'a mut Diagnostics,
+    ) -> Self {
+        let scope = template::Scope {
+            context,
+            settings: settings.clone(),
+            generated: Arc::new(Mutex::new(Vec::new())),
+        };
+        MdRenderer {
+            scope,
+            sources,
+            diags,
+        }
+    }
+
+    /// The cause, event and consequence of every risk in `reg`, keyed `name/ID/field`.
+    pub fn risk_fields(&mut self, reg: &PaperRegister, md: &mut Vec<(String, String)>) {
+        for risk in &reg.register.risks {
+            for (field, value) in [
+                ("cause", &risk.cause),
+                ("event", &risk.event),
+                ("consequence", &risk.consequence),
+            ] {
+                if let Some(v) = value {
+                    let typ =
+                        self.render(v, &Origin::Value(risk.id.span.clone()), Mode::Plain, false);
+                    md.push((format!("{}/{}/{field}", reg.name, risk.id.value), typ));
+                }
+            }
+        }
+    }
+
     pub fn render(&mut self, src: &str, origin: &Origin, mode: Mode, allow_blocks: bool) -> String {
         let name = match origin {
             Origin::File(f) => self.sources.name(*f).to_string(),
@@ -204,17 +240,8 @@ pub fn paper(
         .unwrap_or(Json::Object(Default::default()));
     let reg_views = Json::Object(reg_views);
     let context = json!({"paper": paper_json, "data": data, "org": org, "registers": &reg_views});
-    let generated = Arc::new(Mutex::new(Vec::new()));
-    let scope = template::Scope {
-        context,
-        settings: settings.clone(),
-        generated: generated.clone(),
-    };
-    let mut r = MdRenderer {
-        scope,
-        sources,
-        diags,
-    };
+    let mut r = MdRenderer::new(context, settings, sources, diags);
+    let generated = r.scope.generated.clone();
 
     // Markdown that cannot hold generated blocks: summary, recommendations, risk fields.
     let mut md: Vec<(String, String)> = Vec::new();
@@ -239,20 +266,8 @@ pub fn paper(
         ));
     }
     for reg in registers {
+        r.risk_fields(reg, &mut md);
         for risk in &reg.register.risks {
-            for (field, value) in [
-                ("cause", &risk.cause),
-                ("event", &risk.event),
-                ("consequence", &risk.consequence),
-            ] {
-                if let Some(v) = value {
-                    let span = risk.id.span.clone();
-                    md.push((
-                        format!("{}/{}/{field}", reg.name, risk.id.value),
-                        r.render(v, &Origin::Value(span), Mode::Plain, false),
-                    ));
-                }
-            }
             if let Some(s) = &risk.summary {
                 md.push((
                     format!("{}/{}/summary", reg.name, risk.id.value),
@@ -397,31 +412,9 @@ pub fn appendix(
 ) -> Rendered {
     let view = view::register_view(&reg.register, reg.previous.as_ref(), &reg.name, since);
     let context = json!({"register": &view, "org": {"name": settings.organisation}});
-    let scope = template::Scope {
-        context,
-        settings: settings.clone(),
-        generated: Arc::new(Mutex::new(Vec::new())),
-    };
-    let mut r = MdRenderer {
-        scope,
-        sources,
-        diags,
-    };
+    let mut r = MdRenderer::new(context, settings, sources, diags);
     let mut md: Vec<(String, String)> = Vec::new();
-    for risk in &reg.register.risks {
-        for (field, value) in [
-            ("cause", &risk.cause),
-            ("event", &risk.event),
-            ("consequence", &risk.consequence),
-        ] {
-            if let Some(v) = value {
-                md.push((
-                    format!("{}/{}/{field}", reg.name, risk.id.value),
-                    r.render(v, &Origin::Value(risk.id.span.clone()), Mode::Plain, false),
-                ));
-            }
-        }
-    }
+    r.risk_fields(reg, &mut md);
     let data = json!({"meta": meta(title, settings, reg.register.as_at), "settings": settings, "title": title, "register": view});
     let call = "report(C.data, C.md, C.narrative, C.appendices)".to_string();
     Rendered {

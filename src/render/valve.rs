@@ -2,14 +2,13 @@
 
 use super::format::{financial_year, fixed, number};
 use super::markdown::Mode;
-use super::{MdRenderer, Origin, Rendered, content_typ, main_typ, meta, template};
+use super::{MdRenderer, Origin, Rendered, content_typ, main_typ, meta};
 use crate::diag::Diagnostics;
 use crate::model::dates::long_date;
 use crate::model::valve::{PerUpdate, Valve};
 use crate::model::{NegativeStyle, Settings};
 use crate::source::SourceMap;
 use serde_json::{Value as Json, json};
-use std::sync::{Arc, Mutex};
 
 fn signed(v: f64, places: usize, neg: NegativeStyle) -> String {
     let s = fixed(v.abs(), places);
@@ -175,16 +174,7 @@ pub fn render(
 ) -> Rendered {
     let sv = view(v, settings);
     let context = json!({"doc": raw, "sv": sv, "org": {"name": settings.organisation, "short_name": settings.short_name}});
-    let scope = template::Scope {
-        context,
-        settings: settings.clone(),
-        generated: Arc::new(Mutex::new(Vec::new())),
-    };
-    let mut r = MdRenderer {
-        scope,
-        sources,
-        diags,
-    };
+    let mut r = MdRenderer::new(context, settings, sources, diags);
     let mut md: Vec<(String, String)> = Vec::new();
     let mut add = |key: String, s: &crate::model::Sp<String>, r: &mut MdRenderer| {
         let typ = r.render(&s.value, &Origin::Value(s.span.clone()), Mode::Plain, false);

@@ -11,25 +11,14 @@ use chrono::{Months, NaiveDate};
 use std::collections::HashMap;
 
 fn rating(n: &Node, scale: &[Brag], diags: &mut Diagnostics) -> Option<Sp<String>> {
-    let t = text(n, diags)?;
-    if let Some(b) = scale
-        .iter()
-        .find(|b| b.name.eq_ignore_ascii_case(t.value.trim()))
-    {
-        return Some(Sp::new(b.name.clone(), t.span));
-    }
-    let names: Vec<&str> = scale.iter().map(|b| b.name.as_str()).collect();
-    let mut d = Diagnostic::error(
-        Code::NotOnScale,
-        format!("`{}` is not on the BRAG scale", t.value),
+    let help = "use a rating from `brag-scale`; to say a rating is not yet given, write `impact-note: TBC …` instead";
+    super::on_scale(
+        n,
+        scale.iter().map(|b| b.name.as_str()),
+        "BRAG scale",
+        help,
+        diags,
     )
-    .at(&t.span, format!("expected one of: {}", names.join(", ")));
-    d = match did_you_mean(&t.value, names.iter().copied()) {
-        Some(s) => d.help(format!("did you mean `{s}`?")),
-        None => d.help("use a rating from `brag-scale`; to say a rating is not yet given, write `impact-note: TBC …` instead"),
-    };
-    diags.push(d);
-    None
 }
 
 /// "3 months" → baseline + 3 months; an ISO date → that date.

@@ -307,3 +307,34 @@ pub fn one_of(
     diags.push(d);
     None
 }
+
+/// A rating that must be one of `names` (case-insensitive); returns the declared
+/// spelling. `scale` names the scale in the message; `otherwise` is the help
+/// when no near name can be suggested.
+pub fn on_scale<'a>(
+    n: &Node,
+    names: impl Iterator<Item = &'a str> + Clone,
+    scale: &str,
+    otherwise: &str,
+    diags: &mut Diagnostics,
+) -> Option<Sp<String>> {
+    let t = text(n, diags)?;
+    if let Some(name) = names
+        .clone()
+        .find(|s| s.eq_ignore_ascii_case(t.value.trim()))
+    {
+        return Some(Sp::new(name.to_string(), t.span));
+    }
+    let all: Vec<&str> = names.collect();
+    let d = Diagnostic::error(
+        Code::NotOnScale,
+        format!("`{}` is not on the {scale}", t.value),
+    )
+    .at(&t.span, format!("expected one of: {}", all.join(", ")));
+    let d = match did_you_mean(&t.value, all.iter().copied()) {
+        Some(s) => d.help(format!("did you mean `{s}`?")),
+        None => d.help(otherwise),
+    };
+    diags.push(d);
+    None
+}

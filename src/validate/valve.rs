@@ -1,6 +1,6 @@
 //! `return.yaml` → [`Valve`]: scale, updates, sign-off, computed totals and variances.
 
-use super::{MapReader, int, number, one_of, text};
+use super::{MapReader, int, number, one_of};
 use crate::diag::{Code, Diagnostic, Diagnostics, did_you_mean};
 use crate::load::yaml::{Node, NodeKind};
 use crate::model::Sp;
@@ -34,26 +34,14 @@ impl Ctx<'_> {
     }
 
     fn rating(&self, n: &Node, diags: &mut Diagnostics) -> Option<Sp<String>> {
-        let t = text(n, diags)?;
-        if let Some(s) = self
-            .scale
-            .iter()
-            .find(|s| s.name.eq_ignore_ascii_case(t.value.trim()))
-        {
-            return Some(Sp::new(s.name.clone(), t.span));
-        }
-        let names: Vec<&str> = self.scale.iter().map(|s| s.name.as_str()).collect();
-        let mut d = Diagnostic::error(
-            Code::NotOnScale,
-            format!("`{}` is not on the assurance scale", t.value),
+        let help = "use a rating declared in `assurance-scale`, or add this one there";
+        super::on_scale(
+            n,
+            self.scale.iter().map(|s| s.name.as_str()),
+            "assurance scale",
+            help,
+            diags,
         )
-        .at(&t.span, format!("expected one of: {}", names.join(", ")));
-        d = match did_you_mean(&t.value, names.iter().copied()) {
-            Some(s) => d.help(format!("did you mean `{s}`?")),
-            None => d.help("use a rating declared in `assurance-scale`, or add this one there"),
-        };
-        diags.push(d);
-        None
     }
 
     /// `{ update-id: value }`, each value read by `f`.
