@@ -45,3 +45,48 @@ fn values_outside_a_four_by_four_scale_are_errors() {
         stderr(&o)
     );
 }
+
+#[test]
+fn narrative_places_generated_tables_from_the_register() {
+    let p = Project::fixture("risk-4x4");
+    p.write(
+        "content/strategic-2025/paper.yaml",
+        "committee: Audit Committee\nmeeting-date: 2025-04-10\nsubject: Strategic risks\nfrom: [{ name: A. Member, role: Leader }]\nsummary: The register has {{ registers.main.risks | length }} risks.\nrecommendations: [NOTE the register.]\nregisters: { main: ../registers/strategic.yaml }\ncontacts: { author: { name: B. Officer, title: Risk Manager } }\n",
+    );
+    p.write(
+        "content/strategic-2025/01-risks.md",
+        "# Risks\n\nRisks scoring 9 or more:\n\n{{ risk_table(\"main\", min_score=9) }}\n\nBy band:\n\n{{ band_counts(\"main\") }}\n\nThe highest is {{ risk(\"SR01\").title }} at {{ risk(\"SR01\").current.score }}.\n",
+    );
+    let o = p.run(&["build", "strategic-2025"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = squash(&pdf_text(&p.path().join("out/strategic-2025.pdf")));
+    assert!(text.contains("The register has 3 risks."), "{text}");
+    assert!(
+        text.contains("SR01 Financial sustainability 16 (Red) 9 (Red)"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("SR02 Cyber attack"),
+        "risks below the threshold must not be listed: {text}"
+    );
+    assert!(
+        text.contains("Band Scores Current Target Green 1–3 0 1 Amber 4–8 2 1 Red 9–16 1 1"),
+        "{text}"
+    );
+    assert!(
+        text.contains("The highest is Financial sustainability at 16."),
+        "{text}"
+    );
+    // A risk that does not exist is an error naming the expression.
+    p.write(
+        "content/strategic-2025/02-bad.md",
+        "# More\n\n{{ risk(\"SR99\").title }}\n",
+    );
+    let o = p.run(&["check", "strategic-2025"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("no risk with id `SR99` in this paper's registers"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -100,3 +100,26 @@ fn layouts_cannot_read_outside_the_project_or_fetch_packages() {
         assert!(!e.contains("root:"), "{e}");
     }
 }
+
+#[test]
+fn hostile_text_in_returns_and_plans_is_printed_literally() {
+    let p = Project::fixture("valve-quarterly");
+    let path = p.path().join("content/northshire-sv-2025-26/return.yaml");
+    let yaml = std::fs::read_to_string(&path).unwrap();
+    let yaml = yaml.replacen(
+        "authority: Northshire Council",
+        "authority: 'Northshire #read(\"/etc/passwd\") $x$ @y <z> ] \\ //'",
+        1,
+    );
+    std::fs::write(&path, yaml).unwrap();
+    let o = p.run(&["build"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = squash(&pdf_text(&p.path().join("out/northshire-sv-2025-26.pdf")));
+    assert!(
+        text.contains(
+            r#"Safety Valve monitoring template: Northshire #read("/etc/passwd") $x$ @y <z> ] \ //"#
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("root:"));
+}
