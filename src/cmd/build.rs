@@ -145,12 +145,7 @@ pub fn run(global: &Global, args: &BuildArgs) -> ExitCode {
     }
     eprint!(
         "{}",
-        render(
-            &select,
-            &crate::source::SourceMap::new(),
-            global.diagnostic_format,
-            global.quiet
-        )
+        render(&select, &crate::source::SourceMap::new(), global)
     );
     let start = Instant::now();
     let previous = manifest::load(&config.out);
@@ -378,12 +373,7 @@ pub fn build_one(
     }
     o.errors = diags.error_count();
     o.warnings = diags.warning_count();
-    o.messages = render(
-        &diags,
-        &prepared.sources,
-        global.diagnostic_format,
-        global.quiet,
-    ) + &o.messages;
+    o.messages = render(&diags, &prepared.sources, global) + &o.messages;
     o
 }
 

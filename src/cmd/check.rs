@@ -15,25 +15,12 @@ pub fn run(global: &Global, args: &CheckArgs) -> ExitCode {
     let docs = project.select(&args.documents, &mut select_diags);
     eprint!(
         "{}",
-        render(
-            &select_diags,
-            &crate::source::SourceMap::new(),
-            global.diagnostic_format,
-            global.quiet
-        )
+        render(&select_diags, &crate::source::SourceMap::new(), global)
     );
     let (mut errors, mut warnings) = (select_diags.error_count() + project_errors, 0);
     for doc in &docs {
         let prepared = pipeline::prepare(&project, doc);
-        eprint!(
-            "{}",
-            render(
-                &prepared.diags,
-                &prepared.sources,
-                global.diagnostic_format,
-                global.quiet
-            )
-        );
+        eprint!("{}", render(&prepared.diags, &prepared.sources, global));
         errors += prepared.diags.error_count();
         warnings += prepared.diags.warning_count();
         if !global.quiet {

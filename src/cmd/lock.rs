@@ -64,10 +64,7 @@ pub fn run(global: &Global, args: &LockArgs) -> ExitCode {
             }
         }
     }
-    eprint!(
-        "{}",
-        render(&diags, &sources, global.diagnostic_format, global.quiet)
-    );
+    eprint!("{}", render(&diags, &sources, global));
     failed |= diags.items.iter().any(|d| d.severity == Severity::Error);
     if docs.is_empty() && !global.quiet {
         eprintln!("no Safety Valve returns to lock");

@@ -22,12 +22,26 @@ pub fn exit(code: u8) -> ExitCode {
     ExitCode::from(code)
 }
 
-/// Renders diagnostics in the chosen format.
-pub fn render(diags: &Diagnostics, sources: &SourceMap, format: DiagFormat, quiet: bool) -> String {
+/// How many warnings of one code are shown per document before the rest are
+/// summarised (all are shown with `-v`).
+pub const WARNINGS_SHOWN: usize = 5;
+
+/// Renders diagnostics in the chosen format. Errors are always all shown.
+pub fn render(diags: &Diagnostics, sources: &SourceMap, global: &Global) -> String {
+    let (format, quiet) = (global.diagnostic_format, global.quiet);
     let mut out = String::new();
+    let mut seen: std::collections::HashMap<crate::diag::Code, usize> =
+        std::collections::HashMap::new();
     for d in &diags.items {
-        if quiet && d.severity == crate::diag::Severity::Warning {
-            continue;
+        if d.severity == crate::diag::Severity::Warning {
+            if quiet {
+                continue;
+            }
+            let n = seen.entry(d.code).or_default();
+            *n += 1;
+            if *n > WARNINGS_SHOWN && !global.verbose {
+                continue;
+            }
         }
         match format {
             DiagFormat::Human => {
@@ -35,6 +49,14 @@ pub fn render(diags: &Diagnostics, sources: &SourceMap, format: DiagFormat, quie
             }
             DiagFormat::Short => out.push_str(&d.render_short(sources)),
         }
+    }
+    let mut hidden: Vec<_> = seen
+        .into_iter()
+        .filter(|(_, n)| *n > WARNINGS_SHOWN && !global.verbose)
+        .collect();
+    hidden.sort();
+    for (code, n) in hidden {
+        out.push_str(&format!("note: {} more warning(s) [{}] like those above not shown; run with -v to see every one\n\n", n - WARNINGS_SHOWN, code.as_str()));
     }
     out
 }
@@ -53,10 +75,7 @@ pub fn open(global: &Global) -> Result<(Project, usize), ExitCode> {
     let mut sources = SourceMap::new();
     let mut diags = Diagnostics::default();
     let project = project::open(&root, &mut sources, &mut diags);
-    eprint!(
-        "{}",
-        render(&diags, &sources, global.diagnostic_format, global.quiet)
-    );
+    eprint!("{}", render(&diags, &sources, global));
     match project {
         Some(p) => Ok((p, diags.error_count())),
         None => Err(exit(INVALID)),

@@ -80,12 +80,8 @@ fn pack_one(
     let dir = Path::new("content").join(id);
     let mut sources = SourceMap::new();
     let mut diags = Diagnostics::default();
-    let report = |diags: &Diagnostics, sources: &SourceMap| {
-        eprint!(
-            "{}",
-            render(diags, sources, global.diagnostic_format, global.quiet)
-        )
-    };
+    let report =
+        |diags: &Diagnostics, sources: &SourceMap| eprint!("{}", render(diags, sources, global));
     let file = match load::read(&project.root, &dir.join(MARKER), &mut sources) {
         Ok(f) => f,
         Err(d) => {
