@@ -198,6 +198,8 @@ for doc in cype-risk-2019 kent-sv-2024-25-q1 send-app-2023; do
   out=$WORK/out-v-$doc
   rm -rf "$out"
   "$BIN" -v --project "$DEMO" build -j 1 --out "$out" "$doc" >/dev/null 2>"$WORK/v-$doc.log"
+  rc=$?
+  [ "$rc" = 0 ] || echo "   $doc: quire exited $rc (see the demo builds above)"
   lines=$(grep -i 'timing' "$WORK/v-$doc.log" || true)
   if [ -z "$lines" ]; then
     echo "   $doc: no timings"

@@ -1,6 +1,7 @@
 //! `quire build`: validate, typeset and write every selected document.
 //!
-//! Documents build in parallel (rayon), with a progress bar on a terminal. A
+//! Documents build in parallel (worker threads; Typst itself uses rayon), with
+//! a progress bar on a terminal. A
 //! document with errors is reported and skipped — its existing PDF is left
 //! untouched — and the others still build; the exit status is 1 if any failed.
 //! Documents whose inputs match `out/manifest.json` are skipped (`--force`
@@ -13,7 +14,6 @@ use crate::manifest::{self, Entry};
 use crate::pipeline;
 use crate::project::{Document, Project};
 use crate::typeset::{self, PdfSettings};
-use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -177,7 +177,14 @@ pub fn run(global: &Global, args: &BuildArgs) -> ExitCode {
                     ..Outcome::default()
                 }
             }
-            _ => build_one(&project, d, &config, global),
+            // A panic in one document (a bug) must not take the others down.
+            _ => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| build_one(&project, d, &config, global))).unwrap_or_else(|_| Outcome {
+                id: d.id.clone(),
+                internal: true,
+                errors: 1,
+                messages: format!("error: internal error while building `{}`; this is a bug in quire, please report it\n", d.id),
+                ..Outcome::default()
+            }),
         };
         if let Some(b) = &bar {
             b.inc(1);
@@ -185,13 +192,21 @@ pub fn run(global: &Global, args: &BuildArgs) -> ExitCode {
         }
         o
     };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(args.jobs.unwrap_or(0))
-        .build();
-    let outcomes: Vec<Outcome> = match pool {
-        Ok(pool) => pool.install(|| docs.par_iter().map(work).collect()),
-        Err(_) => docs.iter().map(work).collect(),
-    };
+    let jobs = args.jobs.unwrap_or(0);
+    // Typst's own parallel work (layout, PDF export) runs on rayon's global
+    // pool, sized to --jobs. Documents run on plain worker threads: if they ran
+    // as rayon tasks, a document waiting inside Typst would pick up other
+    // documents' whole builds on its own stack (hundreds deep in bulk builds).
+    let _ = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .build_global();
+    let workers = if jobs == 0 {
+        rayon::current_num_threads()
+    } else {
+        jobs
+    }
+    .clamp(1, docs.len().max(1));
+    let outcomes = run_workers(&docs, workers, work);
     if let Some(b) = bar {
         b.finish_and_clear();
     }
@@ -251,6 +266,35 @@ pub fn run(global: &Global, args: &BuildArgs) -> ExitCode {
     } else {
         OK
     })
+}
+
+/// Runs `work` on every document with `workers` threads; results in input order.
+fn run_workers<T: Send>(
+    docs: &[Document],
+    workers: usize,
+    work: impl Fn(&Document) -> T + Sync,
+) -> Vec<T> {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results: Vec<std::sync::Mutex<Option<T>>> =
+        docs.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(doc) = docs.get(i) else { break };
+                    let out = work(doc);
+                    if let Ok(mut slot) = results[i].lock() {
+                        *slot = Some(out);
+                    }
+                }
+            });
+        }
+    });
+    results
+        .into_iter()
+        .filter_map(|m| m.into_inner().ok().flatten())
+        .collect()
 }
 
 /// Builds one document; never panics the whole run.

@@ -246,7 +246,7 @@ fn pack_one(
     let rendered = Rendered {
         main,
         content: String::new(),
-        data: serde_json::to_string_pretty(&data).unwrap_or_default(),
+        data: serde_json::to_string(&data).unwrap_or_default(),
         layout: layout_path.clone(),
         call: String::new(),
         extra,

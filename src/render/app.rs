@@ -316,7 +316,7 @@ pub fn render(
                 layout: layout.clone(),
                 extra: Vec::new(),
                 content: content.clone(),
-                data: serde_json::to_string_pretty(&data).unwrap_or_default(),
+                data: serde_json::to_string(&data).unwrap_or_default(),
                 title,
                 date: plan.report_date,
             },

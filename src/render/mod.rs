@@ -339,7 +339,7 @@ pub fn paper(
         layout,
         extra: Vec::new(),
         content,
-        data: serde_json::to_string_pretty(&data).unwrap_or_default(),
+        data: serde_json::to_string(&data).unwrap_or_default(),
         title,
         date: p.meeting_date,
     }
@@ -420,7 +420,7 @@ pub fn appendix(
     Rendered {
         main: main_typ(layout, &call),
         content: content_typ(layout, &md, "", &[]),
-        data: serde_json::to_string_pretty(&data).unwrap_or_default(),
+        data: serde_json::to_string(&data).unwrap_or_default(),
         layout: layout.to_string(),
         call,
         extra: Vec::new(),

@@ -227,7 +227,7 @@ pub fn render(
         call,
         extra: Vec::new(),
         content: content_typ(&layout, &md, "", &[]),
-        data: serde_json::to_string_pretty(&data).unwrap_or_default(),
+        data: serde_json::to_string(&data).unwrap_or_default(),
         title,
         date: v.date(),
         layout,
