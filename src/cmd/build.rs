@@ -29,6 +29,9 @@ pub struct BuildConfig {
     pub options: Vec<String>,
     pub keep_sources: bool,
     pub verbose: bool,
+    /// Validate only, write nothing (set when quire.yaml itself has errors:
+    /// building with fallback settings would overwrite good PDFs with wrong ones).
+    pub validate_only: bool,
 }
 
 impl BuildConfig {
@@ -62,6 +65,7 @@ impl BuildConfig {
             options,
             keep_sources,
             verbose,
+            validate_only: false,
         }
     }
 }
@@ -132,12 +136,13 @@ pub fn run(global: &Global, args: &BuildArgs) -> ExitCode {
         Err(code) => return code,
     };
     let standards = standards_for(&args.pdf_standard, &project.settings);
-    let config = BuildConfig::new(
+    let mut config = BuildConfig::new(
         args.out.clone().unwrap_or_else(|| project.root.join("out")),
         &standards,
         args.keep_sources,
         global.verbose,
     );
+    config.validate_only = project_errors > 0;
     let mut select = Diagnostics::default();
     let mut docs = project.select(&args.documents, &mut select);
     if let Some((k, n)) = shard {
@@ -312,6 +317,12 @@ pub fn build_one(
         ..Outcome::default()
     };
     let mut diags = prepared.diags;
+    if config.validate_only {
+        o.errors = diags.error_count();
+        o.warnings = diags.warning_count();
+        o.messages = render(&diags, &prepared.sources, global);
+        return o;
+    }
     // Typeset every output of the document first; write only if all succeeded.
     let mut files: Vec<(PathBuf, Vec<u8>)> = Vec::new();
     let mut read: Vec<String> = Vec::new();

@@ -211,3 +211,25 @@ fn demo_pdfs_pass_the_pdf_ua_checker() {
         );
     }
 }
+
+#[test]
+fn an_invalid_project_file_writes_nothing_but_still_checks_every_document() {
+    let p = Project::fixture("minimal");
+    p.write("out/budget-2025.pdf", "last week's PDF");
+    p.write(
+        "quire.yaml",
+        "organisation:\n  name: Testshire County Council\ndefaults:\n  clasification: Official\n",
+    );
+    let o = p.run(&["build"]);
+    assert_eq!(o.status.code(), Some(1));
+    let e = stderr(&o);
+    assert!(
+        e.contains("error[Q0004]: unknown key `clasification` in the defaults"),
+        "{e}"
+    );
+    assert!(e.contains("did you mean `classification`?"), "{e}");
+    assert_eq!(
+        std::fs::read_to_string(p.path().join("out/budget-2025.pdf")).unwrap(),
+        "last week's PDF"
+    );
+}
