@@ -297,6 +297,13 @@ fn prepare_valve(project: &Project, doc: &Document, p: &mut Prepared) {
         for (name, csv) in render::valve::csv_tables(&valve) {
             p.extras.push((format!("{name}.csv"), csv.into_bytes()));
         }
+        match render::valve::xlsx(&valve, &project.settings) {
+            Ok(bytes) => p.extras.push(("xlsx".into(), bytes)),
+            Err(e) => p.diags.push(Diagnostic::error(
+                Code::Output,
+                format!("cannot make the spreadsheet: {e}"),
+            )),
+        }
     }
 }
 

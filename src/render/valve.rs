@@ -360,3 +360,140 @@ mod tests {
         assert_eq!(signed(-0.01, 1, NegativeStyle::Brackets), "0.0");
     }
 }
+
+/// The return's tables as one spreadsheet, for finance officers and the DfE.
+/// Deterministic: the document properties carry the submission date, not the clock.
+pub fn xlsx(v: &Valve, settings: &Settings) -> Result<Vec<u8>, String> {
+    use chrono::Datelike;
+    use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, Worksheet};
+    let e = |e: rust_xlsxwriter::XlsxError| e.to_string();
+    let bold = Format::new().set_bold();
+    let one_dp = Format::new().set_num_format("0.0;(0.0);0.0");
+    let count = Format::new().set_num_format("#,##0");
+    let mut wb = Workbook::new();
+    let date = v.date();
+    let created = ExcelDateTime::from_ymd(
+        date.year().clamp(1900, 9999) as u16,
+        date.month() as u8,
+        date.day() as u8,
+    )
+    .map_err(e)?;
+    let title = format!(
+        "Safety Valve monitoring return: {}, {}",
+        v.authority,
+        financial_year(&v.year, settings.financial_year_style)
+    );
+    wb.set_properties(
+        &DocProperties::new()
+            .set_title(&title)
+            .set_author(&settings.organisation)
+            .set_creation_datetime(&created),
+    );
+    let header = |ws: &mut Worksheet, cols: &[&str]| -> Result<(), String> {
+        for (c, h) in cols.iter().enumerate() {
+            ws.write_string_with_format(0, c as u16, *h, &bold)
+                .map_err(e)?;
+        }
+        Ok(())
+    };
+    if let Some(d) = &v.deficit {
+        let ws = wb.add_worksheet().set_name("Deficit").map_err(e)?;
+        header(
+            ws,
+            &[
+                "Year",
+                &d.agreement_label,
+                &d.forecast_label,
+                "Variance (computed)",
+                "Variance (published)",
+                "RAG",
+            ],
+        )?;
+        for (i, y) in d.years.iter().enumerate() {
+            let r = i as u32 + 1;
+            ws.write_string(
+                r,
+                0,
+                financial_year(&y.year.value, settings.financial_year_style),
+            )
+            .map_err(e)?;
+            ws.write_number_with_format(r, 1, y.agreement, &one_dp)
+                .map_err(e)?;
+            ws.write_number_with_format(r, 2, y.forecast, &one_dp)
+                .map_err(e)?;
+            ws.write_number_with_format(r, 3, y.variance, &one_dp)
+                .map_err(e)?;
+            if let Some(p) = y.published_variance {
+                ws.write_number_with_format(r, 4, p, &one_dp).map_err(e)?;
+            }
+            ws.write_string(r, 5, &y.rag).map_err(e)?;
+        }
+        ws.set_column_width(1, 30).map_err(e)?;
+        ws.set_column_width(2, 30).map_err(e)?;
+    }
+    if let Some(x) = &v.ehcp {
+        let ws = wb.add_worksheet().set_name("EHCPs").map_err(e)?;
+        let mut cols: Vec<&str> = vec!["Age band"];
+        cols.extend(x.columns.iter().map(|c| c.label.as_str()));
+        header(ws, &cols)?;
+        for (i, b) in x.bands.iter().enumerate() {
+            ws.write_string(i as u32 + 1, 0, b).map_err(e)?;
+            for (c, col) in x.columns.iter().enumerate() {
+                if let Some(n) = col.values.get(i) {
+                    ws.write_number_with_format(i as u32 + 1, c as u16 + 1, *n as f64, &count)
+                        .map_err(e)?;
+                }
+            }
+        }
+        let (tr, pr) = (x.bands.len() as u32 + 1, x.bands.len() as u32 + 2);
+        ws.write_string_with_format(tr, 0, "Total (computed)", &bold)
+            .map_err(e)?;
+        ws.write_string_with_format(pr, 0, "Total (published)", &bold)
+            .map_err(e)?;
+        for (c, col) in x.columns.iter().enumerate() {
+            ws.write_number_with_format(tr, c as u16 + 1, col.total as f64, &count)
+                .map_err(e)?;
+            if let Some(p) = col.published_total {
+                ws.write_number_with_format(pr, c as u16 + 1, p as f64, &count)
+                    .map_err(e)?;
+            }
+        }
+        ws.set_column_width(0, 22).map_err(e)?;
+    }
+    for (sheet, what, rows) in [
+        (
+            "Conditions",
+            "Condition",
+            v.conditions
+                .iter()
+                .map(|c| (c.number.value, c.text.as_str(), c.assurance.as_slice()))
+                .collect::<Vec<_>>(),
+        ),
+        (
+            "Risks",
+            "Risk",
+            v.risks
+                .iter()
+                .map(|r| (r.number.value, r.title.as_str(), r.assurance.as_slice()))
+                .collect(),
+        ),
+    ] {
+        let ws = wb.add_worksheet().set_name(sheet).map_err(e)?;
+        let mut cols: Vec<&str> = vec![what, "Title"];
+        cols.extend(v.updates.iter().map(|u| u.label.as_str()));
+        header(ws, &cols)?;
+        for (i, (n, t, given)) in rows.iter().enumerate() {
+            let r = i as u32 + 1;
+            ws.write_number(r, 0, *n as f64).map_err(e)?;
+            ws.write_string(r, 1, *t).map_err(e)?;
+            for (c, u) in v.updates.iter().enumerate() {
+                if let Some(g) = given.iter().find(|g| g.update == u.id.value) {
+                    ws.write_string(r, c as u16 + 2, &g.value.value)
+                        .map_err(e)?;
+                }
+            }
+        }
+        ws.set_column_width(1, 60).map_err(e)?;
+    }
+    wb.save_to_buffer().map_err(e)
+}

@@ -52,6 +52,18 @@ fn kent_return_builds_with_computed_figures_and_published_warnings() {
         "{ehcp}"
     );
     assert!(ehcp.contains("total_published,20027,,,20143\n"), "{ehcp}");
+    // And as one spreadsheet, byte-identical when rebuilt (dated by the submission, not the clock).
+    let xlsx = std::fs::read(p.path().join("out/kent-sv-2024-25-q1.xlsx")).unwrap();
+    assert!(xlsx.starts_with(b"PK"), "not an xlsx (zip) file");
+    assert!(
+        p.run(&["build", "kent-sv-2024-25-q1", "--out", "again"])
+            .status
+            .success()
+    );
+    assert!(
+        xlsx == std::fs::read(p.path().join("again/kent-sv-2024-25-q1.xlsx")).unwrap(),
+        "the spreadsheet differs between builds"
+    );
 }
 
 #[test]
