@@ -339,28 +339,6 @@ pub fn csv_tables(v: &Valve) -> Vec<(&'static str, String)> {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn kpi_rag_respects_polarity() {
-        assert_eq!(kpi_rag(45.4, 45.0, true), "Green");
-        assert_eq!(kpi_rag(43.2, 44.0, true), "Amber");
-        assert_eq!(kpi_rag(30.0, 44.0, true), "Red");
-        assert_eq!(kpi_rag(138.0, 135.0, false), "Amber");
-        assert_eq!(kpi_rag(130.0, 135.0, false), "Green");
-        assert_eq!(kpi_rag(152.0, 140.0, false), "Red");
-    }
-
-    #[test]
-    fn signed_figures_follow_the_setting() {
-        assert_eq!(signed(-11.8, 1, NegativeStyle::Brackets), "(11.8)");
-        assert_eq!(signed(-11.8, 1, NegativeStyle::Minus), "−11.8");
-        assert_eq!(signed(-0.01, 1, NegativeStyle::Brackets), "0.0");
-    }
-}
-
 /// The return's tables as one spreadsheet, for finance officers and the DfE.
 /// Deterministic: the document properties carry the submission date, not the clock.
 pub fn xlsx(v: &Valve, settings: &Settings) -> Result<Vec<u8>, String> {
@@ -496,4 +474,26 @@ pub fn xlsx(v: &Valve, settings: &Settings) -> Result<Vec<u8>, String> {
         ws.set_column_width(1, 60).map_err(e)?;
     }
     wb.save_to_buffer().map_err(e)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kpi_rag_respects_polarity() {
+        assert_eq!(kpi_rag(45.4, 45.0, true), "Green");
+        assert_eq!(kpi_rag(43.2, 44.0, true), "Amber");
+        assert_eq!(kpi_rag(30.0, 44.0, true), "Red");
+        assert_eq!(kpi_rag(138.0, 135.0, false), "Amber");
+        assert_eq!(kpi_rag(130.0, 135.0, false), "Green");
+        assert_eq!(kpi_rag(152.0, 140.0, false), "Red");
+    }
+
+    #[test]
+    fn signed_figures_follow_the_setting() {
+        assert_eq!(signed(-11.8, 1, NegativeStyle::Brackets), "(11.8)");
+        assert_eq!(signed(-11.8, 1, NegativeStyle::Minus), "−11.8");
+        assert_eq!(signed(-0.01, 1, NegativeStyle::Brackets), "0.0");
+    }
 }
