@@ -11,15 +11,19 @@ pub fn number(v: f64) -> String {
     } else {
         trim_zeros(&format!("{:.2}", a))
     };
-    let (int, frac) = s
-        .split_once('.')
-        .map_or((s.as_str(), None), |(i, f)| (i, Some(f)));
+    let out = grouped(&s);
+    if neg { format!("−{out}") } else { out }
+}
+
+/// "1234567.5" → "1,234,567.5": thousands separators in the whole part only.
+fn grouped(s: &str) -> String {
+    let (int, frac) = s.split_once('.').map_or((s, None), |(i, f)| (i, Some(f)));
     let mut out = group(int);
     if let Some(f) = frac {
         out.push('.');
         out.push_str(f);
     }
-    if neg { format!("−{out}") } else { out }
+    out
 }
 
 fn trim_zeros(s: &str) -> String {
@@ -44,15 +48,7 @@ fn group(int: &str) -> String {
 
 /// Fixed decimals with thousands separators: `fixed(1234.5, 1)` = "1,234.5".
 pub fn fixed(v: f64, places: usize) -> String {
-    let s = format!("{:.*}", places, v.abs());
-    let (int, frac) = s
-        .split_once('.')
-        .map_or((s.as_str(), None), |(i, f)| (i, Some(f)));
-    let mut out = group(int);
-    if let Some(f) = frac {
-        out.push('.');
-        out.push_str(f);
-    }
+    let out = grouped(&format!("{:.*}", places, v.abs()));
     let zero = v.abs() < 0.5 * 10f64.powi(-(places as i32));
     if v < 0.0 && !zero {
         format!("−{out}")
