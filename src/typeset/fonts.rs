@@ -32,6 +32,20 @@ fn bundled() -> &'static Vec<Font> {
     })
 }
 
+/// The fonts for a project, read once per process (a bulk build typesets
+/// hundreds of documents from the same project).
+pub fn for_project(root: &Path) -> std::sync::Arc<FontSet> {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex};
+    static SETS: OnceLock<Mutex<HashMap<std::path::PathBuf, Arc<FontSet>>>> = OnceLock::new();
+    let sets = SETS.get_or_init(|| Mutex::new(HashMap::new()));
+    let mut guard = sets.lock().unwrap_or_else(|e| e.into_inner());
+    guard
+        .entry(root.to_path_buf())
+        .or_insert_with(|| Arc::new(load(root)))
+        .clone()
+}
+
 /// Bundled fonts followed by the project's own (sorted by file name, for stable order).
 pub fn load(root: &Path) -> FontSet {
     let mut fonts = bundled().clone();

@@ -21,7 +21,7 @@ use typst::{Library, LibraryExt, World};
 pub struct QuireWorld {
     root: PathBuf,
     library: &'static LazyHash<Library>,
-    fonts: FontSet,
+    fonts: std::sync::Arc<FontSet>,
     main: FileId,
     virtual_files: HashMap<FileId, String>,
     cache: Mutex<HashMap<FileId, FileResult<Bytes>>>,
@@ -69,7 +69,7 @@ impl QuireWorld {
         QuireWorld {
             root: root.canonicalize().unwrap_or_else(|_| root.to_path_buf()),
             library: library(),
-            fonts: fonts::load(root),
+            fonts: fonts::for_project(root),
             main,
             virtual_files,
             cache: Mutex::new(HashMap::new()),
