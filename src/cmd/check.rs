@@ -32,10 +32,23 @@ pub fn run(global: &Global, args: &CheckArgs) -> ExitCode {
             eprintln!("{status:>9} {}", doc.id);
         }
     }
+    // Meetings (agenda packs) are checked too: their file and what they point to.
+    let meetings = if args.documents.is_empty() {
+        crate::cmd::pack::meetings(&project)
+    } else {
+        Vec::new()
+    };
+    for m in &meetings {
+        let ok = crate::cmd::pack::check_meeting(&project, m, global);
+        errors += usize::from(!ok);
+        if !global.quiet {
+            eprintln!("{:>9} {m} (meeting)", if ok { "ok" } else { "invalid" });
+        }
+    }
     if !global.quiet {
         eprintln!(
             "checked {} document(s): {}",
-            docs.len(),
+            docs.len() + meetings.len(),
             summary_line(errors, warnings)
         );
     }

@@ -27,14 +27,7 @@ pub fn run(global: &Global, args: &PackArgs) -> ExitCode {
         Err(code) => return code,
     };
     let out = args.out.clone().unwrap_or_else(|| project.root.join("out"));
-    let mut meetings: Vec<String> = std::fs::read_dir(project.root.join("content"))
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter(|e| e.path().join(MARKER).is_file())
-        .map(|e| e.file_name().to_string_lossy().to_string())
-        .collect();
-    meetings.sort();
+    let mut meetings = meetings(&project);
     if !args.meetings.is_empty() {
         for m in &args.meetings {
             if !meetings.contains(m) {
@@ -50,7 +43,7 @@ pub fn run(global: &Global, args: &PackArgs) -> ExitCode {
     let mut failed = false;
     let mut internal = false;
     for id in &meetings {
-        match pack_one(&project, id, &out, args, global) {
+        match pack_one(&project, id, &out, args, global, false) {
             Ok(pages) => {
                 if !global.quiet {
                     eprintln!("{:>9} {id}-pack.pdf ({pages} pages)", "packed");
@@ -69,6 +62,31 @@ pub fn run(global: &Global, args: &PackArgs) -> ExitCode {
     })
 }
 
+/// The meetings under content/ (folders holding meeting.yaml), sorted.
+pub fn meetings(project: &crate::project::Project) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(project.root.join("content"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.path().join(MARKER).is_file())
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .collect();
+    v.sort();
+    v
+}
+
+/// Validates a meeting (its file, layout and the documents it names) without
+/// typesetting; for `quire check`. Returns whether it is valid.
+pub fn check_meeting(project: &crate::project::Project, id: &str, global: &Global) -> bool {
+    let args = PackArgs {
+        meetings: Vec::new(),
+        out: None,
+        include_exempt: false,
+        pdf_standard: Vec::new(),
+    };
+    pack_one(project, id, Path::new("out"), &args, global, true).is_ok()
+}
+
 /// Ok(pages), or Err(internal?).
 fn pack_one(
     project: &crate::project::Project,
@@ -76,6 +94,8 @@ fn pack_one(
     out: &Path,
     args: &PackArgs,
     global: &Global,
+
+    check_only: bool,
 ) -> Result<usize, bool> {
     let dir = Path::new("content").join(id);
     let mut sources = SourceMap::new();
@@ -138,6 +158,10 @@ fn pack_one(
     if diags.has_errors() {
         report(&diags, &sources);
         return Err(false);
+    }
+    if check_only {
+        report(&diags, &sources);
+        return Ok(0);
     }
 
     // Each included item becomes virtual files under /_quire/items/K/.

@@ -129,3 +129,24 @@ fn exempt_items_are_withheld_from_the_public_pack() {
     );
     assert!(!full.contains("withheld from the public pack"));
 }
+
+#[test]
+fn check_validates_meetings_and_the_documents_they_name() {
+    let p = Project::demo();
+    let path = p.path().join("content/send-sub-2023-09/meeting.yaml");
+    let yaml = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("document: send-app-2023", "document: send-app-2032");
+    std::fs::write(&path, yaml).unwrap();
+    let o = p.run(&["check"]);
+    assert_eq!(o.status.code(), Some(1));
+    let e = stderr(&o);
+    assert!(
+        e.contains(
+            "error[Q0025]: item 5 points to `send-app-2032`, which is not a document under content/"
+        ),
+        "{e}"
+    );
+    assert!(e.contains("did you mean `send-app-2023`?"), "{e}");
+    assert!(e.contains("invalid send-sub-2023-09 (meeting)"), "{e}");
+}
