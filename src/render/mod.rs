@@ -197,6 +197,49 @@ pub struct PaperRegister {
     pub previous: Option<Register>,
 }
 
+/// Headings must start at `#` and go down one level at a time: screen readers
+/// navigate by them, and PDF/UA refuses a document that skips levels. Checks
+/// one narrative file, carrying the last level over from the previous file.
+fn check_headings(
+    sources: &SourceMap,
+    file: FileId,
+    mut last: usize,
+    diags: &mut Diagnostics,
+) -> usize {
+    use pulldown_cmark::{Event, HeadingLevel, Parser, Tag};
+    let text = sources.text(file);
+    for (ev, range) in Parser::new_ext(text, markdown::options()).into_offset_iter() {
+        if let Event::Start(Tag::Heading { level, .. }) = ev {
+            let n = match level {
+                HeadingLevel::H1 => 1,
+                HeadingLevel::H2 => 2,
+                HeadingLevel::H3 => 3,
+                HeadingLevel::H4 => 4,
+                HeadingLevel::H5 => 5,
+                HeadingLevel::H6 => 6,
+            };
+            if n > last + 1 {
+                let hashes = "#".repeat(last + 1);
+                let line_end = text[range.start..]
+                    .find('\n')
+                    .map_or(text.len(), |i| range.start + i);
+                let message = if last == 0 {
+                    format!("the narrative's first heading is level {n}")
+                } else {
+                    format!("this heading is level {n} but the one before it is level {last}")
+                };
+                diags.push(
+                    Diagnostic::error(Code::Markdown, message)
+                        .at(&Span::new(file, range.start..line_end), "skips a level")
+                        .help(format!("start it with `{hashes}` (sections start with `#`, sub-headings `##` under them)")),
+                );
+            }
+            last = n;
+        }
+    }
+    last
+}
+
 /// Everything a committee paper is rendered from (all validated).
 pub struct PaperInputs<'a> {
     pub paper: &'a Paper,
@@ -277,7 +320,9 @@ pub fn paper(
         }
     }
     let mut narrative_typ = String::new();
+    let mut last_level = 0;
     for f in narrative {
+        last_level = check_headings(sources, *f, last_level, r.diags);
         narrative_typ.push_str(&r.render(
             sources.text(*f),
             &Origin::File(*f),

@@ -57,3 +57,25 @@ fn yaml_syntax_and_duplicate_keys_are_located() {
     let e = stderr(&p.run(&["check"]));
     assert!(e.contains("error[Q0002]"), "{e}");
 }
+
+#[test]
+fn headings_that_skip_a_level_are_located() {
+    let p = Project::fixture("minimal");
+    p.write(
+        "content/budget-2025/01-position.md",
+        "### Detail first\n\nText.\n\n# Section\n\n### Too deep\n",
+    );
+    let o = p.run(&["check"]);
+    assert_eq!(o.status.code(), Some(1));
+    let e = stderr(&o);
+    assert!(
+        e.contains("error[Q0010]: the narrative's first heading is level 3"),
+        "{e}"
+    );
+    assert!(e.contains("content/budget-2025/01-position.md:1:1"), "{e}");
+    assert!(
+        e.contains("error[Q0010]: this heading is level 3 but the one before it is level 1"),
+        "{e}"
+    );
+    assert!(e.contains("help: start it with `##`"), "{e}");
+}
