@@ -206,10 +206,29 @@ fn check_headings(
     mut last: usize,
     diags: &mut Diagnostics,
 ) -> usize {
-    use pulldown_cmark::{Event, HeadingLevel, Parser, Tag};
+    use pulldown_cmark::{Event, HeadingLevel, Parser, Tag, TagEnd};
     let text = sources.text(file);
+    let mut open: Option<(usize, bool)> = None; // heading start, has text
     for (ev, range) in Parser::new_ext(text, markdown::options()).into_offset_iter() {
+        match &ev {
+            Event::Text(t) | Event::Code(t) if !t.trim().is_empty() => {
+                if let Some((_, has)) = open.as_mut() {
+                    *has = true;
+                }
+            }
+            Event::End(TagEnd::Heading(_)) => {
+                if let Some((start, false)) = open.take() {
+                    diags.push(
+                        Diagnostic::error(Code::Markdown, "this heading has no text")
+                            .at(&Span::new(file, start..start + 1), "empty heading")
+                            .help("give the heading its title, or remove the `#`"),
+                    );
+                }
+            }
+            _ => {}
+        }
         if let Event::Start(Tag::Heading { level, .. }) = ev {
+            open = Some((range.start, false));
             let n = match level {
                 HeadingLevel::H1 => 1,
                 HeadingLevel::H2 => 2,
@@ -333,6 +352,8 @@ pub fn paper(
     }
     let mut appendix_typ: Vec<String> = vec!["none".into(); p.appendices.len()];
     for (i, f) in appendix_files {
+        // An appendix's own title is a level-1 heading: its Markdown continues below it.
+        check_headings(sources, *f, 1, r.diags);
         appendix_typ[*i] = format!(
             "[{}]",
             r.render(sources.text(*f), &Origin::File(*f), Mode::Plain, true)

@@ -78,4 +78,5 @@ fn headings_that_skip_a_level_are_located() {
         "{e}"
     );
     assert!(e.contains("help: start it with `##`"), "{e}");
+    assert!(e.contains("error[Q0010]: this heading has no text"), "{e}");
 }
