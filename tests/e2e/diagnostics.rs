@@ -63,7 +63,7 @@ fn headings_that_skip_a_level_are_located() {
     let p = Project::fixture("minimal");
     p.write(
         "content/budget-2025/01-position.md",
-        "### Detail first\n\nText.\n\n# Section\n\n### Too deep\n",
+        "### Detail first\n\nText.\n\n# Section\n\n### Too deep\n\n#\n",
     );
     let o = p.run(&["check"]);
     assert_eq!(o.status.code(), Some(1));
