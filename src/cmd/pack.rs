@@ -8,6 +8,7 @@ use super::{INTERNAL, INVALID, OK, exit, open, render};
 use crate::cli::{Global, PackArgs};
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::load::{self, yaml};
+use crate::manifest;
 use crate::model::dates::long_date;
 use crate::render::escape::str_lit;
 use crate::render::markdown::Mode;
@@ -164,6 +165,11 @@ fn pack_one(
         return Ok(0);
     }
 
+    // Everything the pack is built from, for the manifest.
+    let mut inputs: Vec<String> = vec![
+        crate::project::PROJECT_FILE.into(),
+        load::display(&dir.join(MARKER)),
+    ];
     // Each included item becomes virtual files under /_quire/items/K/.
     let mut extra: Vec<(String, String)> = Vec::new();
     let mut imports = String::new();
@@ -182,6 +188,7 @@ fn pack_one(
                     };
                     let prepared = crate::pipeline::prepare(project, doc);
                     report(&prepared.diags, &prepared.sources);
+                    inputs.extend(prepared.inputs.iter().map(|p| load::display(p)));
                     let Some((_, r)) = prepared.rendered.first() else {
                         eprintln!(
                             "{:>9} {id}: item {} (`{}`) has errors",
@@ -199,7 +206,7 @@ fn pack_one(
                     has_doc = true;
                 }
                 Some(ItemDoc::Markdown(md)) => {
-                    let (f, _) = match load::read_ref(
+                    let (f, md_path) = match load::read_ref(
                         &project.root,
                         &dir,
                         &md.value,
@@ -213,6 +220,7 @@ fn pack_one(
                             return Err(false);
                         }
                     };
+                    inputs.push(load::display(&md_path));
                     let scope = template::Scope {
                         context: json!({"meeting": node.to_json()}),
                         settings: project.settings.clone(),
@@ -292,12 +300,36 @@ fn pack_one(
         &standards,
     ) {
         Ok(t) => {
-            let path = out.join(format!("{id}{suffix}.pdf"));
+            let name = format!("{id}{suffix}.pdf");
+            let path = out.join(&name);
             if let Err(e) = crate::write::atomic(&path, &t.pdf) {
                 eprintln!(
                     "error[{}]: cannot write `{}`: {e}",
                     Code::Output.as_str(),
                     path.display()
+                );
+                return Err(true);
+            }
+            // Record the pack in the manifest, like a document, so `verify` covers it.
+            inputs.extend(t.files_read);
+            let entry = manifest::Entry {
+                quire: env!("CARGO_PKG_VERSION").into(),
+                typst: manifest::TYPST_VERSION.into(),
+                layout: meeting.layout.value.label(),
+                options: standards_options(&chosen),
+                inputs: inputs
+                    .iter()
+                    .filter_map(|p| manifest::hash_file(&project.root, p).map(|h| (p.clone(), h)))
+                    .collect(),
+                folder: manifest::folder_listing(&project.root, &dir),
+                outputs: [(name, manifest::sha256(&t.pdf))].into_iter().collect(),
+            };
+            let mut m = manifest::load(out);
+            m.documents.insert(format!("{id}{suffix}"), entry);
+            if let Err(e) = manifest::save(out, &m) {
+                eprintln!(
+                    "error[{}]: cannot write the manifest: {e}",
+                    Code::Output.as_str()
                 );
                 return Err(true);
             }
@@ -359,4 +391,43 @@ fn meeting_json(m: &Meeting) -> serde_json::Value {
         "published": m.published.map(long_date),
         "signed": m.signed,
     })
+}
+
+/// The PDF options as the manifest records them.
+fn standards_options(chosen: &[crate::cli::PdfStandardArg]) -> Vec<String> {
+    crate::cmd::build::BuildConfig::new(std::path::PathBuf::new(), chosen, false, false).options
+}
+
+/// Rebuilds the pack recorded as `key` (`MEETING-pack` or `MEETING-pack-full`)
+/// into `out`; for `verify`. Returns None when `key` is not a pack of this project.
+pub fn rebuild_for_verify(
+    project: &crate::project::Project,
+    key: &str,
+    out: &Path,
+    standards: Vec<crate::cli::PdfStandardArg>,
+) -> Option<Result<(), ()>> {
+    let (id, include_exempt) = match key.strip_suffix("-pack-full") {
+        Some(id) => (id, true),
+        None => (key.strip_suffix("-pack")?, false),
+    };
+    if !meetings(project).iter().any(|m| m == id) {
+        return None;
+    }
+    let args = PackArgs {
+        meetings: Vec::new(),
+        out: None,
+        include_exempt,
+        pdf_standard: standards,
+    };
+    let quiet = Global {
+        quiet: true,
+        project: None,
+        verbose: false,
+        diagnostic_format: crate::cli::DiagFormat::Human,
+    };
+    Some(
+        pack_one(project, id, out, &args, &quiet, false)
+            .map(|_| ())
+            .map_err(|_| ()),
+    )
 }

@@ -36,19 +36,47 @@ pub fn run(global: &Global, args: &VerifyArgs) -> ExitCode {
         if !args.documents.is_empty() && !args.documents.contains(id) {
             continue;
         }
-        let Some(doc) = project.documents.iter().find(|d| &d.id == id) else {
-            eprintln!(
-                "{:>9} {id}: the document is no longer in content/",
-                "differs"
-            );
-            differ += 1;
-            continue;
-        };
         let standards: Vec<PdfStandardArg> = entry
             .options
             .iter()
             .filter_map(|o| PdfStandardArg::from_str(o, true).ok())
             .collect();
+        let Some(doc) = project.documents.iter().find(|d| &d.id == id) else {
+            // An agenda pack: rebuild it and compare its one PDF.
+            let out_dir = tmp.path().join(id);
+            let meeting_dir = std::path::Path::new("content")
+                .join(id.trim_end_matches("-full").trim_end_matches("-pack"));
+            let mut reasons = manifest::changes(
+                &project.root,
+                Some(&out),
+                &meeting_dir,
+                entry,
+                &entry.options,
+            );
+            match super::pack::rebuild_for_verify(&project, id, &out_dir, standards) {
+                None => reasons.push("the document is no longer in content/".into()),
+                Some(Err(())) => reasons.push(format!(
+                    "the pack no longer builds (run `quire pack {}`)",
+                    meeting_dir.display()
+                )),
+                Some(Ok(())) => {
+                    for (name, hash) in &entry.outputs {
+                        match std::fs::read(out_dir.join(name)) {
+                            Ok(b) if &manifest::sha256(&b) == hash => {}
+                            Ok(_) if reasons.is_empty() => reasons.push(format!(
+                                "{name}: a rebuild from identical inputs gives different bytes"
+                            )),
+                            Ok(_) => reasons.push(format!(
+                                "{name}: the rebuild differs from the recorded output"
+                            )),
+                            Err(_) => reasons.push(format!("{name}: no longer produced")),
+                        }
+                    }
+                }
+            }
+            differ += report(id, entry.outputs.len(), &reasons, global);
+            continue;
+        };
         let config = BuildConfig::new(tmp.path().join(id), &standards, false, false);
         let quiet = Global {
             quiet: true,
@@ -77,21 +105,7 @@ pub fn run(global: &Global, args: &VerifyArgs) -> ExitCode {
                 }
             }
         }
-        if reasons.is_empty() {
-            if !global.quiet {
-                eprintln!(
-                    "{:>9} {id} ({} file(s) byte-identical)",
-                    "verified",
-                    entry.outputs.len()
-                );
-            }
-        } else {
-            differ += 1;
-            eprintln!("{:>9} {id}", "differs");
-            for r in reasons {
-                eprintln!("          - {r}");
-            }
-        }
+        differ += report(id, entry.outputs.len(), &reasons, global);
     }
     if !global.quiet {
         eprintln!(
@@ -100,4 +114,19 @@ pub fn run(global: &Global, args: &VerifyArgs) -> ExitCode {
         );
     }
     exit(if differ > 0 { INVALID } else { OK })
+}
+
+/// Prints one document's verdict; 1 if it differs.
+fn report(id: &str, files: usize, reasons: &[String], global: &Global) -> usize {
+    if reasons.is_empty() {
+        if !global.quiet {
+            eprintln!("{:>9} {id} ({files} file(s) byte-identical)", "verified");
+        }
+        return 0;
+    }
+    eprintln!("{:>9} {id}", "differs");
+    for r in reasons {
+        eprintln!("          - {r}");
+    }
+    1
 }

@@ -150,3 +150,31 @@ fn check_validates_meetings_and_the_documents_they_name() {
     assert!(e.contains("did you mean `send-app-2023`?"), "{e}");
     assert!(e.contains("invalid send-sub-2023-09 (meeting)"), "{e}");
 }
+
+#[test]
+fn packs_are_recorded_and_verified_like_documents() {
+    let p = Project::demo();
+    assert!(p.run(&["pack"]).status.success());
+    let o = p.run(&["verify"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("verified send-sub-2023-09-pack (1 file(s) byte-identical)"),
+        "{}",
+        stderr(&o)
+    );
+    let minutes = p
+        .path()
+        .join("content/send-sub-2023-09/minutes-2023-07-25.md");
+    let text =
+        std::fs::read_to_string(&minutes)
+            .unwrap()
+            .replacen("Nine members", "Eight members", 1);
+    std::fs::write(&minutes, text).unwrap();
+    let o = p.run(&["verify"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("input changed: content/send-sub-2023-09/minutes-2023-07-25.md"),
+        "{}",
+        stderr(&o)
+    );
+}
