@@ -6,7 +6,7 @@
 //! or check recomputes the hashes and reports a changed field at its place.
 
 use crate::diag::{Code, Diagnostic, Diagnostics};
-use crate::model::valve::Valve;
+use crate::model::valve::{PerUpdate, Valve};
 use crate::project::{Document, Project};
 use crate::source::{SourceMap, Span};
 use sha2::{Digest, Sha256};
@@ -17,37 +17,22 @@ pub const LOCK_FILE: &str = "quire.lock";
 /// Every field of one update: (name, content, where it is written).
 fn fields(v: &Valve, update: &str) -> Vec<(String, String, Span)> {
     let mut out = Vec::new();
+    let mut add = |what: &str, n: i64, field: &str, items: &[PerUpdate<String>]| {
+        for a in items.iter().filter(|a| a.update == update) {
+            out.push((
+                format!("{what} {n} {field}"),
+                a.value.value.clone(),
+                a.value.span.clone(),
+            ));
+        }
+    };
     for c in &v.conditions {
-        for a in c.assurance.iter().filter(|a| a.update == update) {
-            out.push((
-                format!("condition {} assurance", c.number.value),
-                a.value.value.clone(),
-                a.value.span.clone(),
-            ));
-        }
-        for a in c.progress.iter().filter(|a| a.update == update) {
-            out.push((
-                format!("condition {} progress", c.number.value),
-                a.value.value.clone(),
-                a.value.span.clone(),
-            ));
-        }
+        add("condition", c.number.value, "assurance", &c.assurance);
+        add("condition", c.number.value, "progress", &c.progress);
     }
     for r in &v.risks {
-        for a in r.assurance.iter().filter(|a| a.update == update) {
-            out.push((
-                format!("risk {} assurance", r.number.value),
-                a.value.value.clone(),
-                a.value.span.clone(),
-            ));
-        }
-        for a in r.progress.iter().filter(|a| a.update == update) {
-            out.push((
-                format!("risk {} progress", r.number.value),
-                a.value.value.clone(),
-                a.value.span.clone(),
-            ));
-        }
+        add("risk", r.number.value, "assurance", &r.assurance);
+        add("risk", r.number.value, "progress", &r.progress);
     }
     for s in v.submissions.iter().filter(|s| s.update.value == update) {
         let sign: Vec<String> = s

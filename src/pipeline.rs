@@ -97,10 +97,21 @@ pub fn check_layout(
     layout: &crate::model::Sp<crate::model::paper::LayoutRef>,
     p: &mut Prepared,
 ) {
+    match missing_layout(project, layout) {
+        None => p.inputs.push(PathBuf::from(layout.value.path())),
+        Some(d) => p.diags.push(d),
+    }
+}
+
+/// The diagnostic for a layout version that is not in `layouts/`, listing the
+/// versions that are; `None` when the layout file exists.
+pub fn missing_layout(
+    project: &Project,
+    layout: &crate::model::Sp<crate::model::paper::LayoutRef>,
+) -> Option<Diagnostic> {
     let path = layout.value.path();
     if project.root.join(&path).is_file() {
-        p.inputs.push(PathBuf::from(&path));
-        return;
+        return None;
     }
     let prefix = format!("{}-v", layout.value.name);
     let mut versions: Vec<String> = std::fs::read_dir(project.root.join("layouts"))
@@ -126,7 +137,7 @@ pub fn check_layout(
             versions.join(", ")
         )
     };
-    p.diags.push(
+    Some(
         Diagnostic::error(
             Code::Layout,
             format!(
@@ -136,7 +147,7 @@ pub fn check_layout(
         )
         .at(&layout.span, "layout version requested here")
         .help(help),
-    );
+    )
 }
 
 fn prepare_paper(project: &Project, doc: &Document, p: &mut Prepared) {

@@ -124,17 +124,8 @@ fn pack_one(
         return Err(false);
     };
     let layout_path = meeting.layout.value.path();
-    if !project.root.join(&layout_path).is_file() {
-        diags.push(
-            Diagnostic::error(
-                Code::Layout,
-                format!(
-                    "layout `{}` is not in this project (expected `{layout_path}`)",
-                    meeting.layout.value.label()
-                ),
-            )
-            .at(&meeting.layout.span, "requested here"),
-        );
+    if let Some(d) = crate::pipeline::missing_layout(project, &meeting.layout) {
+        diags.push(d);
     }
     for item in &meeting.items {
         if let Some(ItemDoc::Document(d)) = &item.doc

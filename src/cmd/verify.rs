@@ -8,6 +8,7 @@ use super::{INTERNAL, INVALID, OK, exit, open};
 use crate::cli::{Global, PdfStandardArg, VerifyArgs};
 use crate::manifest;
 use clap::ValueEnum;
+use std::collections::BTreeMap;
 use std::process::ExitCode;
 
 pub fn run(global: &Global, args: &VerifyArgs) -> ExitCode {
@@ -60,18 +61,17 @@ pub fn run(global: &Global, args: &VerifyArgs) -> ExitCode {
                     meeting_dir.display()
                 )),
                 Some(Ok(())) => {
-                    for (name, hash) in &entry.outputs {
-                        match std::fs::read(out_dir.join(name)) {
-                            Ok(b) if &manifest::sha256(&b) == hash => {}
-                            Ok(_) if reasons.is_empty() => reasons.push(format!(
-                                "{name}: a rebuild from identical inputs gives different bytes"
-                            )),
-                            Ok(_) => reasons.push(format!(
-                                "{name}: the rebuild differs from the recorded output"
-                            )),
-                            Err(_) => reasons.push(format!("{name}: no longer produced")),
-                        }
-                    }
+                    // Hash what the rebuild wrote, then compare as for documents.
+                    let now = entry
+                        .outputs
+                        .keys()
+                        .filter_map(|name| {
+                            std::fs::read(out_dir.join(name))
+                                .ok()
+                                .map(|b| (name.clone(), manifest::sha256(&b)))
+                        })
+                        .collect();
+                    compare_outputs(&entry.outputs, &now, &mut reasons);
                 }
             }
             differ += report(id, entry.outputs.len(), &reasons, global);
@@ -90,20 +90,7 @@ pub fn run(global: &Global, args: &VerifyArgs) -> ExitCode {
                 "the document no longer builds ({} error(s); run `quire check {id}`)",
                 o.errors
             )),
-            Some(now) => {
-                for (name, hash) in &entry.outputs {
-                    match now.outputs.get(name) {
-                        Some(h) if h == hash => {}
-                        Some(_) if reasons.is_empty() => reasons.push(format!(
-                            "{name}: a rebuild from identical inputs gives different bytes"
-                        )),
-                        Some(_) => reasons.push(format!(
-                            "{name}: the rebuild differs from the recorded output"
-                        )),
-                        None => reasons.push(format!("{name}: no longer produced")),
-                    }
-                }
-            }
+            Some(now) => compare_outputs(&entry.outputs, &now.outputs, &mut reasons),
         }
         differ += report(id, entry.outputs.len(), &reasons, global);
     }
@@ -129,4 +116,24 @@ fn report(id: &str, files: usize, reasons: &[String], global: &Global) -> usize 
         eprintln!("          - {r}");
     }
     1
+}
+
+/// Compares recorded output hashes with those of a rebuild, saying why they differ.
+fn compare_outputs(
+    recorded: &BTreeMap<String, String>,
+    now: &BTreeMap<String, String>,
+    reasons: &mut Vec<String>,
+) {
+    for (name, hash) in recorded {
+        match now.get(name) {
+            Some(h) if h == hash => {}
+            Some(_) if reasons.is_empty() => reasons.push(format!(
+                "{name}: a rebuild from identical inputs gives different bytes"
+            )),
+            Some(_) => reasons.push(format!(
+                "{name}: the rebuild differs from the recorded output"
+            )),
+            None => reasons.push(format!("{name}: no longer produced")),
+        }
+    }
 }
