@@ -39,6 +39,9 @@ pub enum DiagFormat {
     Human,
     /// One line per problem: file:line:col: error[CODE]: message
     Short,
+    /// One JSON object per line: code, severity, file, line, column, end_line,
+    /// end_column, message, help, notes
+    Json,
 }
 
 #[derive(Subcommand, Debug)]
@@ -83,6 +86,10 @@ pub struct VerifyArgs {
 pub struct LockArgs {
     /// Returns to lock (folder names under content/); default: every return
     pub documents: Vec<String>,
+    /// Say deliberately that a return's lock was removed: its next build no
+    /// longer refuses for want of the lock (nothing else changes)
+    #[arg(long)]
+    pub reset: bool,
 }
 
 #[derive(Args, Debug)]

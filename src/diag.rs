@@ -49,6 +49,10 @@ codes! {
     Project = "Q0012", "the project (quire.yaml) could not be found or read";
     Typst = "Q0013", "the Typst layout failed to compile";
     Layout = "Q0014", "the requested layout or layout version does not exist";
+    Font = "Q0015", "a font in fonts/ cannot be used (outside the project, too large, damaged or not a font)";
+    MissingGlyph = "Q0016", "a character that no bundled or project font can print";
+    ControlCharacter = "Q0017", "text holds a control character (invisible, and invalid in PDF metadata)";
+    NumberRange = "Q0018", "a number is not finite, or too large to be a real figure";
     DuplicateId = "Q0020", "two items share an id that must be unique";
     ScoreMismatch = "Q0021", "a written risk score is not likelihood × impact";
     OutOfScale = "Q0022", "a value lies outside the declared scale";
@@ -69,6 +73,9 @@ codes! {
     TbcTarget = "Q0044", "a target still marked TBC after its milestone date";
     MilestoneOrder = "Q0045", "a milestone falls before the baseline";
     Output = "Q0050", "an output file could not be written";
+    OutputCollision = "Q0051", "two documents would write the same output file";
+    OutputBusy = "Q0052", "another quire is building into the same output folder";
+    Usage = "Q0060", "a usage error: no project, an unknown document or meeting, a bad option";
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -195,6 +202,34 @@ impl Diagnostic {
             self.code.as_str(),
             self.message
         )
+    }
+}
+
+impl Diagnostic {
+    /// One JSON object on one line, for editors and CI: code, severity, file,
+    /// line, column, end line and column (1-based, absent when the problem has
+    /// no place), message, help and notes.
+    pub fn render_json(&self, sources: &SourceMap) -> String {
+        let mut o = serde_json::Map::new();
+        o.insert("code".into(), self.code.as_str().into());
+        o.insert("severity".into(), sev_word(self.severity).into());
+        if let Some(l) = &self.primary {
+            let r = clamp(sources, &l.span);
+            let (line, col) = sources.line_col(l.span.file, r.start);
+            let (end_line, end_col) = sources.line_col(l.span.file, r.end);
+            o.insert("file".into(), sources.name(l.span.file).into());
+            o.insert("line".into(), line.into());
+            o.insert("column".into(), col.into());
+            o.insert("end_line".into(), end_line.into());
+            o.insert("end_column".into(), end_col.into());
+            o.insert("label".into(), l.message.clone().into());
+        }
+        o.insert("message".into(), self.message.clone().into());
+        o.insert("help".into(), self.help.clone().into());
+        o.insert("notes".into(), self.notes.clone().into());
+        let mut line = serde_json::Value::Object(o).to_string();
+        line.push('\n');
+        line
     }
 }
 

@@ -68,18 +68,35 @@ pub fn compute(v: &Valve) -> LockData {
     data
 }
 
-pub fn read(project: &Project, doc: &Document) -> Option<Result<LockData, String>> {
+/// The lock of a document: `Ok(None)` when there is none, an error when a
+/// lock exists but cannot be read (damaged, not UTF-8, a folder): a lock that
+/// cannot be read must never count as no lock.
+pub fn read(project: &Project, doc: &Document) -> Result<Option<LockData>, String> {
     let path = project.root.join(&doc.dir).join(LOCK_FILE);
-    let text = std::fs::read_to_string(path).ok()?;
+    match std::fs::symlink_metadata(&path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e.to_string().to_lowercase()),
+        Ok(m) if !m.is_file() => return Err("it is not a file".into()),
+        Ok(_) => {}
+    }
+    let bytes = std::fs::read(&path).map_err(|e| e.to_string().to_lowercase())?;
+    let text = String::from_utf8(bytes).map_err(|_| "it is not UTF-8 text".to_string())?;
     #[derive(serde::Deserialize)]
     struct File {
         updates: LockData,
     }
-    Some(
-        serde_json::from_str::<File>(&text)
-            .map(|f| f.updates)
-            .map_err(|e| e.to_string()),
-    )
+    serde_json::from_str::<File>(&text)
+        .map(|f| Some(f.updates))
+        .map_err(|e| e.to_string())
+}
+
+/// Whether the manifest in the project's `out/` says this document was built
+/// with a lock.
+pub fn was_locked(project: &Project, doc: &Document) -> bool {
+    crate::manifest::load(&project.root.join("out"))
+        .documents
+        .get(&doc.id)
+        .is_some_and(|e| e.locked)
 }
 
 pub fn to_json(data: &LockData) -> String {
@@ -100,21 +117,28 @@ pub fn check(
     _sources: &SourceMap,
     diags: &mut Diagnostics,
 ) {
-    let Some(lock) = read(project, doc) else {
-        return;
-    };
-    let lock = match lock {
-        Ok(l) => l,
+    let where_ = format!("{}/{LOCK_FILE}", crate::load::display(&doc.dir));
+    let lock = match read(project, doc) {
+        Ok(Some(l)) => l,
+        Ok(None) => {
+            if was_locked(project, doc) {
+                diags.push(
+                    Diagnostic::error(
+                        Code::LockedChanged,
+                        format!("`{where_}` is missing, but this return was built locked"),
+                    )
+                    .help(format!("restore it from version control; if the lock was removed on purpose, run `quire lock --reset {}`", doc.id)),
+                );
+            }
+            return;
+        }
         Err(e) => {
             diags.push(
                 Diagnostic::error(
                     Code::LockedChanged,
-                    format!(
-                        "`{}/{LOCK_FILE}` cannot be read: {e}",
-                        crate::load::display(&doc.dir)
-                    ),
+                    format!("`{where_}` cannot be read: {e}"),
                 )
-                .help("restore it from version control, or run `quire lock` again"),
+                .help("restore it from version control; a lock that cannot be read protects nothing, so nothing is built until it can"),
             );
             return;
         }

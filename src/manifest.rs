@@ -31,6 +31,10 @@ pub struct Entry {
     pub folder: Vec<String>,
     /// Output file name → SHA-256.
     pub outputs: BTreeMap<String, String>,
+    /// Whether the document (a return) was built with a lock (`quire.lock`):
+    /// a later build without one is refused until `quire lock --reset`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub locked: bool,
 }
 
 pub fn sha256(bytes: &[u8]) -> String {

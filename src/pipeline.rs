@@ -44,8 +44,61 @@ pub fn prepare(project: &Project, doc: &Document) -> Prepared {
         DocKind::App => prepare_app(project, doc, &mut p),
         DocKind::Appendix => prepare_appendix(project, doc, &mut p),
     }
+    if !p.diags.has_errors() {
+        check_glyphs(project, &mut p);
+        if p.diags.has_errors() {
+            p.rendered.clear();
+            p.extras.clear();
+        }
+    }
     p.diags.sort();
     p
+}
+
+/// Characters Typst sets without a glyph: spaces, joiners, variation selectors.
+fn needs_glyph(c: char) -> bool {
+    !(c.is_whitespace()
+        || c.is_control()
+        || matches!(c as u32, 0xAD | 0x200B..=0x200F | 0x2060..=0x206F | 0xFE00..=0xFE0F | 0xFEFF | 0xE0000..=0xE0FFF))
+}
+
+/// Reports every character that reaches Typst but that no font can print
+/// (PDF/A refuses such a document, and without PDF/A it would print as a box),
+/// at its first place in the inputs.
+fn check_glyphs(project: &Project, p: &mut Prepared) {
+    let mut checked = std::collections::HashSet::new();
+    let mut missing = std::collections::BTreeSet::new();
+    for (_, r) in &p.rendered {
+        let extra = r.extra.iter().map(|(_, t)| t);
+        for text in [&r.content, &r.data, &r.main].into_iter().chain(extra) {
+            for c in text.chars().filter(|c| !c.is_ascii()) {
+                if checked.insert(c) && needs_glyph(c) && !project.fonts.covers(c) {
+                    missing.insert(c);
+                }
+            }
+        }
+    }
+    for c in missing {
+        let mut d = Diagnostic::error(
+            Code::MissingGlyph,
+            format!(
+                "the character `{c}` (U+{:04X}) is in no bundled or project font",
+                c as u32
+            ),
+        )
+        .help("write it another way (emoji and most scripts other than Latin, Greek and Cyrillic are not available), or add a font that has it to fonts/");
+        if let Some((id, at)) = p
+            .sources
+            .ids()
+            .find_map(|id| p.sources.text(id).find(c).map(|at| (id, at)))
+        {
+            d = d.at(
+                &Span::new(id, at..at + c.len_utf8()),
+                "no font has this character",
+            );
+        }
+        p.diags.push(d);
+    }
 }
 
 fn parse_file(root: &Path, rel: &Path, p: &mut Prepared) -> Option<(usize, yaml::Node)> {
@@ -265,7 +318,10 @@ fn prepare_paper(project: &Project, doc: &Document, p: &mut Prepared) {
             }
         }
     }
-    if p.diags.has_errors() {
+    // Templates run even when the data has errors, so that template errors
+    // show in the same run; only a register that failed stops them (every name
+    // in it would be reported undefined).
+    if registers.len() < paper.registers.len() {
         return;
     }
     let paper_json = node.to_json();

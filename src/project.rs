@@ -58,6 +58,8 @@ pub struct Project {
     pub documents: Vec<Document>,
     /// Text of `quire.yaml`, for diagnostics and input hashes.
     pub config_text: String,
+    /// Bundled fonts and the project's own `fonts/`, loaded once.
+    pub fonts: std::sync::Arc<crate::typeset::fonts::FontSet>,
 }
 
 /// Finds the project: `dir` itself if given, else the nearest ancestor of the
@@ -77,7 +79,7 @@ pub fn find_root(dir: Option<&Path>) -> Result<PathBuf, Diagnostic> {
             return Ok(start);
         }
         return Err(Diagnostic::error(
-            Code::Project,
+            Code::Usage,
             format!("no {PROJECT_FILE} in {}", start.display()),
         )
         .help("pass --project with the folder that holds quire.yaml"));
@@ -91,7 +93,7 @@ pub fn find_root(dir: Option<&Path>) -> Result<PathBuf, Diagnostic> {
             Some(p) => cur = p,
             None => {
                 return Err(Diagnostic::error(
-                    Code::Project,
+                    Code::Usage,
                     format!(
                         "no {PROJECT_FILE} found in {} or any parent folder",
                         start.display()
@@ -141,15 +143,73 @@ pub fn open(root: &Path, sources: &mut SourceMap, diags: &mut Diagnostics) -> Op
             }
         }
     }
-    Some(Project {
+    let fonts = crate::typeset::fonts::for_project(root);
+    fonts.problems.iter().for_each(|d| diags.push(d.clone()));
+    let project = Project {
         root: root.to_path_buf(),
         settings,
         documents,
         config_text: sources.text(file).to_string(),
-    })
+        fonts,
+    };
+    project.check_outputs(diags);
+    Some(project)
 }
 
 impl Project {
+    /// The files a document writes into the output folder (PDFs, tables,
+    /// workbooks), as far as they are known before it is built.
+    pub fn outputs_of(doc: &Document) -> Vec<String> {
+        let id = &doc.id;
+        match doc.kind {
+            DocKind::App => vec![format!("{id}.pdf"), format!("{id}-scorecard.pdf")],
+            DocKind::Valve => vec![format!("{id}.pdf"), format!("{id}.xlsx")],
+            DocKind::Paper | DocKind::Appendix => vec![format!("{id}.pdf")],
+        }
+    }
+
+    /// Reports every output file that two documents (or a document and a
+    /// meeting's pack) would both write: which one survives would depend on timing.
+    pub fn check_outputs(&self, diags: &mut Diagnostics) {
+        let mut owners: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+        for d in &self.documents {
+            let source = format!("{}/{}", load::display(&d.dir), d.kind.file_name());
+            for out in Self::outputs_of(d) {
+                owners.entry(out).or_default().push(source.clone());
+            }
+        }
+        for m in self.meetings() {
+            owners
+                .entry(format!("{m}-pack.pdf"))
+                .or_default()
+                .push(format!("content/{m}/meeting.yaml"));
+        }
+        for (out, sources) in owners {
+            if sources.len() > 1 {
+                diags.push(
+                    Diagnostic::error(
+                        Code::OutputCollision,
+                        format!("`{out}` would be written by {}", sources.join(" and ")),
+                    )
+                    .help("give each document a folder of its own, with one of paper.yaml, return.yaml, plan.yaml or appendix.yaml, and a name that no other output uses"),
+                );
+            }
+        }
+    }
+
+    /// The meetings: folders under `content/` holding `meeting.yaml`.
+    pub fn meetings(&self) -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(self.root.join("content"))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|e| e.path().join(crate::cmd::pack::MARKER).is_file())
+            .map(|e| e.file_name().to_string_lossy().to_string())
+            .collect();
+        v.sort();
+        v
+    }
+
     /// The documents named (all when `names` is empty); unknown names are reported.
     pub fn select(&self, names: &[String], diags: &mut Diagnostics) -> Vec<Document> {
         if names.is_empty() {
@@ -165,7 +225,7 @@ impl Project {
                 Some(d) => out.push(d.clone()),
                 None => {
                     let mut d = Diagnostic::error(
-                        Code::Project,
+                        Code::Usage,
                         format!("no document named `{n}` under content/"),
                     );
                     d = match crate::diag::did_you_mean(

@@ -43,6 +43,11 @@ impl SourceMap {
         self.files.add(name, text.into())
     }
 
+    /// The ids of every file, in the order they were added.
+    pub fn ids(&self) -> std::ops::Range<FileId> {
+        0..self.names.len()
+    }
+
     pub fn name(&self, id: FileId) -> &str {
         &self.names[id]
     }

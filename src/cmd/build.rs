@@ -145,14 +145,31 @@ pub fn run(global: &Global, args: &BuildArgs) -> ExitCode {
     config.validate_only = project_errors > 0;
     let mut select = Diagnostics::default();
     let mut docs = project.select(&args.documents, &mut select);
+    if select.has_errors() {
+        // An unknown document name is a usage error: nothing is built.
+        eprint!(
+            "{}",
+            render(&select, &crate::source::SourceMap::new(), global)
+        );
+        return exit(INTERNAL);
+    }
     if let Some((k, n)) = shard {
         docs.retain(|d| in_shard(&d.id, k, n));
     }
-    eprint!(
-        "{}",
-        render(&select, &crate::source::SourceMap::new(), global)
-    );
+    let jobs = match super::jobs(args.jobs) {
+        Ok(j) => j,
+        Err(code) => return code,
+    };
     let start = Instant::now();
+    // One quire at a time per output folder (held until this run ends).
+    let _lock = if config.validate_only {
+        None
+    } else {
+        match crate::write::OutputLock::acquire(&config.out) {
+            Ok(l) => Some(l),
+            Err(e) => return super::busy(&e),
+        }
+    };
     let previous = manifest::load(&config.out);
     let bar = (!global.quiet && docs.len() > 1 && std::io::stderr().is_terminal()).then(|| {
         let b = indicatif::ProgressBar::new(docs.len() as u64);
@@ -197,7 +214,6 @@ pub fn run(global: &Global, args: &BuildArgs) -> ExitCode {
         }
         o
     };
-    let jobs = args.jobs.unwrap_or(0);
     // Typst's own parallel work (layout, PDF export) runs on rayon's global
     // pool, sized to --jobs. Documents run on plain worker threads: if they ran
     // as rayon tasks, a document waiting inside Typst would pick up other
@@ -372,10 +388,7 @@ pub fn build_one(
                 .into_iter()
                 .map(|(suffix, bytes)| (config.out.join(format!("{}.{suffix}", doc.id)), bytes)),
         );
-        match files
-            .iter()
-            .try_for_each(|(p, b)| crate::write::atomic(p, b).map_err(|e| (p, e)))
-        {
+        match crate::write::all(&files) {
             Ok(()) => {
                 o.pages = Some(pages);
                 let mut inputs: BTreeMap<String, String> = BTreeMap::new();
@@ -384,6 +397,13 @@ pub fn build_one(
                     .iter()
                     .map(|p| crate::load::display(p))
                     .chain(read)
+                    .chain(project.fonts.files.iter().cloned())
+                    // A return's lock decides whether it may build at all.
+                    .chain(
+                        Some(doc.dir.join(crate::lock::LOCK_FILE))
+                            .filter(|l| project.root.join(l).exists())
+                            .map(|l| crate::load::display(&l)),
+                    )
                     .chain([crate::project::PROJECT_FILE.to_string()]);
                 for p in paths {
                     if let Some(h) = manifest::hash_file(&project.root, &p) {
@@ -391,6 +411,11 @@ pub fn build_one(
                     }
                 }
                 o.entry = Some(Entry {
+                    locked: project
+                        .root
+                        .join(&doc.dir)
+                        .join(crate::lock::LOCK_FILE)
+                        .exists(),
                     quire: env!("CARGO_PKG_VERSION").into(),
                     typst: manifest::TYPST_VERSION.into(),
                     layout: prepared.layout.clone().unwrap_or_default(),

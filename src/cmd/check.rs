@@ -17,6 +17,10 @@ pub fn run(global: &Global, args: &CheckArgs) -> ExitCode {
         "{}",
         render(&select_diags, &crate::source::SourceMap::new(), global)
     );
+    if select_diags.has_errors() {
+        // An unknown document name is a usage error.
+        return exit(super::INTERNAL);
+    }
     let (mut errors, mut warnings) = (select_diags.error_count() + project_errors, 0);
     for doc in &docs {
         let prepared = pipeline::prepare(&project, doc);
@@ -34,7 +38,7 @@ pub fn run(global: &Global, args: &CheckArgs) -> ExitCode {
     }
     // Meetings (agenda packs) are checked too: their file and what they point to.
     let meetings = if args.documents.is_empty() {
-        crate::cmd::pack::meetings(&project)
+        project.meetings()
     } else {
         Vec::new()
     };

@@ -19,6 +19,13 @@ pub fn run(global: &Global, args: &LockArgs) -> ExitCode {
         .into_iter()
         .filter(|d| d.kind == DocKind::Valve)
         .collect();
+    if diags.has_errors() {
+        eprint!("{}", render(&diags, &SourceMap::new(), global));
+        return exit(INTERNAL);
+    }
+    if args.reset {
+        return reset(&project, &docs, global);
+    }
     let mut sources = SourceMap::new();
     let mut failed = project_errors > 0;
     for doc in &docs {
@@ -70,4 +77,54 @@ pub fn run(global: &Global, args: &LockArgs) -> ExitCode {
         eprintln!("no Safety Valve returns to lock");
     }
     exit(if failed { INVALID } else { OK })
+}
+
+/// `quire lock --reset`: record that the lock of each return was removed on
+/// purpose (the manifest stops expecting one). A lock file that is still there
+/// is left alone: reset only acknowledges a deletion.
+fn reset(
+    project: &crate::project::Project,
+    docs: &[crate::project::Document],
+    global: &Global,
+) -> ExitCode {
+    let out = project.root.join("out");
+    let _lock = match crate::write::OutputLock::acquire(&out) {
+        Ok(l) => l,
+        Err(e) => return super::busy(&e),
+    };
+    let mut m = crate::manifest::load(&out);
+    for doc in docs {
+        if project
+            .root
+            .join(&doc.dir)
+            .join(crate::lock::LOCK_FILE)
+            .exists()
+        {
+            eprintln!(
+                "error[{}]: `{}` still has its lock; --reset only acknowledges a lock that was removed\n  = help: delete `{}/{}` first if the return is no longer submitted",
+                crate::diag::Code::LockedChanged.as_str(),
+                doc.id,
+                crate::load::display(&doc.dir),
+                crate::lock::LOCK_FILE
+            );
+            return exit(INVALID);
+        }
+        if let Some(e) = m.documents.get_mut(&doc.id) {
+            e.locked = false;
+        }
+        if !global.quiet {
+            eprintln!(
+                "{:>9} {} (built from now on without a lock)",
+                "unlocked", doc.id
+            );
+        }
+    }
+    if let Err(e) = crate::manifest::save(&out, &m) {
+        eprintln!(
+            "error[{}]: cannot write the manifest: {e}",
+            crate::diag::Code::Output.as_str()
+        );
+        return exit(INTERNAL);
+    }
+    exit(OK)
 }

@@ -39,7 +39,7 @@ pub fn render(diags: &Diagnostics, sources: &SourceMap, global: &Global) -> Stri
             }
             let n = seen.entry(d.code).or_default();
             *n += 1;
-            if *n > WARNINGS_SHOWN && !global.verbose {
+            if *n > WARNINGS_SHOWN && !global.verbose && format != DiagFormat::Json {
                 continue;
             }
         }
@@ -48,11 +48,12 @@ pub fn render(diags: &Diagnostics, sources: &SourceMap, global: &Global) -> Stri
                 out.push_str(&d.render(sources));
             }
             DiagFormat::Short => out.push_str(&d.render_short(sources)),
+            DiagFormat::Json => out.push_str(&d.render_json(sources)),
         }
     }
     let mut hidden: Vec<_> = seen
         .into_iter()
-        .filter(|(_, n)| *n > WARNINGS_SHOWN && !global.verbose)
+        .filter(|(_, n)| *n > WARNINGS_SHOWN && !global.verbose && format != DiagFormat::Json)
         .collect();
     hidden.sort();
     for (code, n) in hidden {
@@ -68,8 +69,9 @@ pub fn open(global: &Global) -> Result<(Project, usize), ExitCode> {
     let root = match project::find_root(global.project.as_deref()) {
         Ok(r) => r,
         Err(d) => {
+            // No project at all is a usage error (exit 2).
             eprint!("{}", Diagnostic::render(&d, &SourceMap::new()));
-            return Err(exit(INVALID));
+            return Err(exit(INTERNAL));
         }
     };
     let mut sources = SourceMap::new();
@@ -80,6 +82,33 @@ pub fn open(global: &Global) -> Result<(Project, usize), ExitCode> {
         Some(p) => Ok((p, diags.error_count())),
         None => Err(exit(INVALID)),
     }
+}
+
+/// The most worker threads quire starts, whatever `-j` says: beyond this,
+/// threads only cost memory and start-up time.
+pub const MAX_JOBS: usize = 64;
+
+/// The worker count from `-j` (0 or none = one per core), capped at
+/// [`MAX_JOBS`] with a note.
+pub fn jobs(requested: Option<usize>) -> Result<usize, ExitCode> {
+    match requested {
+        None => Ok(0),
+        Some(n) if n > MAX_JOBS => {
+            eprintln!("note: -j {n} is more than quire uses; building with {MAX_JOBS} workers");
+            Ok(MAX_JOBS)
+        }
+        Some(n) => Ok(n),
+    }
+}
+
+/// Reports that another quire holds the output folder (exit 2: nothing was
+/// wrong with the input, and nothing was written).
+pub fn busy(message: &str) -> ExitCode {
+    eprintln!(
+        "error[{}]: {message}\n  = help: wait for the other build to finish, or build into another folder with --out",
+        crate::diag::Code::OutputBusy.as_str()
+    );
+    exit(INTERNAL)
 }
 
 pub fn summary_line(errors: usize, warnings: usize) -> String {

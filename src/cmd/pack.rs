@@ -23,24 +23,34 @@ use std::sync::{Arc, Mutex};
 pub const MARKER: &str = "meeting.yaml";
 
 pub fn run(global: &Global, args: &PackArgs) -> ExitCode {
-    let (project, _) = match open(global) {
+    let (project, project_errors) = match open(global) {
         Ok(p) => p,
         Err(code) => return code,
     };
     let out = args.out.clone().unwrap_or_else(|| project.root.join("out"));
-    let mut meetings = meetings(&project);
+    let mut meetings = project.meetings();
     if !args.meetings.is_empty() {
         for m in &args.meetings {
             if !meetings.contains(m) {
                 eprintln!(
-                    "error[{}]: no meeting named `{m}` under content/ (a folder with {MARKER})",
-                    Code::Project.as_str()
+                    "error[{}]: no meeting named `{m}` under content/ (a folder with {MARKER})\n  = help: the meetings are: {}",
+                    Code::Usage.as_str(),
+                    meetings.join(", ")
                 );
-                return exit(INVALID);
+                return exit(INTERNAL);
             }
         }
         meetings.retain(|m| args.meetings.contains(m));
     }
+    if project_errors > 0 {
+        // quire.yaml has errors (printed above): packing with fallback
+        // settings would replace good packs with wrong ones.
+        return exit(INVALID);
+    }
+    let _lock = match crate::write::OutputLock::acquire(&out) {
+        Ok(l) => l,
+        Err(e) => return super::busy(&e),
+    };
     let mut failed = false;
     let mut internal = false;
     for id in &meetings {
@@ -61,19 +71,6 @@ pub fn run(global: &Global, args: &PackArgs) -> ExitCode {
     } else {
         OK
     })
-}
-
-/// The meetings under content/ (folders holding meeting.yaml), sorted.
-pub fn meetings(project: &crate::project::Project) -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(project.root.join("content"))
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter(|e| e.path().join(MARKER).is_file())
-        .map(|e| e.file_name().to_string_lossy().to_string())
-        .collect();
-    v.sort();
-    v
 }
 
 /// Validates a meeting (its file, layout and the documents it names) without
@@ -304,6 +301,7 @@ fn pack_one(
             // Record the pack in the manifest, like a document, so `verify` covers it.
             inputs.extend(t.files_read);
             let entry = manifest::Entry {
+                locked: false,
                 quire: env!("CARGO_PKG_VERSION").into(),
                 typst: manifest::TYPST_VERSION.into(),
                 layout: meeting.layout.value.label(),
@@ -401,7 +399,7 @@ pub fn rebuild_for_verify(
         Some(id) => (id, true),
         None => (key.strip_suffix("-pack")?, false),
     };
-    if !meetings(project).iter().any(|m| m == id) {
+    if !project.meetings().iter().any(|m| m == id) {
         return None;
     }
     let args = PackArgs {

@@ -25,6 +25,34 @@ pub fn run(global: &Global, args: &VerifyArgs) -> ExitCode {
         );
         return exit(INVALID);
     }
+    let unknown: Vec<&String> = args
+        .documents
+        .iter()
+        .filter(|d| !recorded.documents.contains_key(d.trim_end_matches('/')))
+        .collect();
+    if !unknown.is_empty() {
+        for n in unknown {
+            let near = crate::diag::did_you_mean(n, recorded.documents.keys().map(String::as_str));
+            eprintln!(
+                "error[{}]: `{n}` is not in {}\n  = help: {}",
+                crate::diag::Code::Usage.as_str(),
+                out.join(manifest::FILE).display(),
+                match near {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => format!(
+                        "the manifest records: {}",
+                        recorded
+                            .documents
+                            .keys()
+                            .cloned()
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                }
+            );
+        }
+        return exit(INTERNAL);
+    }
     let tmp = match tempfile::tempdir() {
         Ok(t) => t,
         Err(e) => {
@@ -32,11 +60,14 @@ pub fn run(global: &Global, args: &VerifyArgs) -> ExitCode {
             return exit(INTERNAL);
         }
     };
-    let mut differ = 0;
+    let (mut differ, mut checked) = (0, 0);
     for (id, entry) in &recorded.documents {
-        if !args.documents.is_empty() && !args.documents.contains(id) {
+        if !args.documents.is_empty()
+            && !args.documents.iter().any(|d| d.trim_end_matches('/') == id)
+        {
             continue;
         }
+        checked += 1;
         let standards: Vec<PdfStandardArg> = entry
             .options
             .iter()
@@ -95,10 +126,7 @@ pub fn run(global: &Global, args: &VerifyArgs) -> ExitCode {
         differ += report(id, entry.outputs.len(), &reasons, global);
     }
     if !global.quiet {
-        eprintln!(
-            "verify: {} document(s) checked, {differ} differ",
-            recorded.documents.len()
-        );
+        eprintln!("verify: {checked} document(s) checked, {differ} differ");
     }
     exit(if differ > 0 { INVALID } else { OK })
 }

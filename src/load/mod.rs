@@ -74,7 +74,28 @@ pub fn read(root: &Path, rel: &Path, sources: &mut SourceMap) -> Result<FileId, 
         .strip_prefix('\u{feff}')
         .map(str::to_string)
         .unwrap_or(text);
-    Ok(sources.add(name, text))
+    let bad = first_control(&text);
+    let id = sources.add(name, text);
+    if let Some((at, c)) = bad {
+        return Err(control_diag(c, &Span::new(id, at..at + c.len_utf8())));
+    }
+    Ok(id)
+}
+
+/// The first control character in `s` other than tab and line breaks.
+pub fn first_control(s: &str) -> Option<(usize, char)> {
+    s.char_indices()
+        .find(|(_, c)| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+}
+
+/// The error for a control character at `span`.
+pub fn control_diag(c: char, span: &Span) -> Diagnostic {
+    Diagnostic::error(
+        Code::ControlCharacter,
+        format!("text holds the control character U+{:04X}", c as u32),
+    )
+    .at(span, "an invisible control character")
+    .help("delete it (it often comes from copying out of another program); PDFs and spreadsheets cannot carry it")
 }
 
 fn io_diag(name: &str, e: &std::io::Error) -> Diagnostic {

@@ -8,8 +8,10 @@
 //! [`template`](super::template) functions emit, and those are checked here.
 
 use super::escape::{str_lit, text};
-use pulldown_cmark::{Alignment, CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
-use std::collections::HashMap;
+use pulldown_cmark::{
+    Alignment, CodeBlockKind, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd,
+};
+use std::collections::BTreeMap;
 
 /// How top-level paragraphs are set.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -24,11 +26,55 @@ pub enum Mode {
 
 pub const BLOCK_MARKER: &str = "quire:block:";
 
-/// A problem found while converting (a bad generated-block marker).
+/// A line break inside a value that a template printed (see
+/// [`template`](super::template)): inline, so it can never start a block.
+pub const LINE_BREAK: &str = "<!--quire:br-->";
+
+/// Deepest nesting of lists, quotes and other blocks a document may use.
+pub const MAX_DEPTH: usize = 12;
+/// Longest link address: browsers and PDF readers handle about 2,000 characters.
+pub const MAX_URL: usize = 2000;
+/// Link schemes a document may use.
+pub const LINK_SCHEMES: &[&str] = &["https://", "http://", "mailto:", "tel:"];
+
+/// A problem found while converting (a bad marker, link or nesting).
 #[derive(Debug, PartialEq)]
 pub struct MdError {
     pub offset: usize,
     pub message: String,
+    pub help: String,
+}
+
+/// Why a link address cannot be used, if it cannot.
+pub fn check_url(url: &str) -> Option<(String, String)> {
+    let url = url.trim();
+    if url.is_empty() {
+        return Some(("this link has no address".into(), "write the address between the brackets, e.g. [the report](https://example.gov.uk/report.pdf)".into()));
+    }
+    if url.chars().count() > MAX_URL {
+        return Some((
+            format!("this link address is longer than {MAX_URL} characters"),
+            "link to a shorter address (a page that leads to the document)".into(),
+        ));
+    }
+    if url.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Some((
+            "this link address contains spaces or control characters".into(),
+            "write spaces in addresses as %20".into(),
+        ));
+    }
+    let lower = url.to_ascii_lowercase();
+    if !LINK_SCHEMES
+        .iter()
+        .any(|s| lower.starts_with(s) && lower.len() > s.len())
+    {
+        let shown: String = url.chars().take(60).collect();
+        return Some((
+            format!("the link address `{shown}` is not a web, email or telephone address"),
+            "links may start with https://, http://, mailto: or tel:".into(),
+        ));
+    }
+    None
 }
 
 pub fn options() -> Options {
@@ -48,7 +94,7 @@ pub fn to_typst(src: &str, mode: Mode, blocks: usize) -> (String, Vec<MdError>) 
         mode,
         blocks,
         errors: Vec::new(),
-        footnotes: HashMap::new(),
+        footnotes: BTreeMap::new(),
         fn_target: None,
         table_head: false,
         cell_count: 0,
@@ -61,17 +107,11 @@ pub fn to_typst(src: &str, mode: Mode, blocks: usize) -> (String, Vec<MdError>) 
         r.event(ev, range.start);
     }
     r.flush();
-    let mut out = std::mem::take(&mut r.out);
-    // Footnote references were emitted as placeholders; definitions usually follow them.
-    for (label, body) in &r.footnotes {
-        out = out.replace(&placeholder(label), &format!("#footnote[{}];", body.trim()));
-    }
-    while let Some(start) = out.find("\u{0}FN:") {
-        let end = out[start + 4..]
-            .find('\u{0}')
-            .map_or(out.len(), |e| start + 5 + e);
-        out.replace_range(start..end, "");
-    }
+    let out = std::mem::take(&mut r.out);
+    // Footnote references were emitted as placeholders; definitions usually
+    // follow them, and may hold references of their own.
+    let mut budget = 10_000usize;
+    let out = resolve_footnotes(&out, &r.footnotes, &mut Vec::new(), &mut budget);
     // A lone paragraph in inline mode is unwrapped; anything else stays blocks.
     if mode == Mode::Inline
         && r.top_blocks == 1
@@ -84,6 +124,51 @@ pub fn to_typst(src: &str, mode: Mode, blocks: usize) -> (String, Vec<MdError>) 
         return (inner.to_string(), r.errors);
     }
     (out, r.errors)
+}
+
+/// Replaces each footnote placeholder in `text` by its footnote, resolving
+/// footnotes inside footnotes in document order. A footnote that refers back to
+/// itself (directly or not) or an undefined one is dropped; `budget` bounds the
+/// total work however the footnotes refer to each other.
+fn resolve_footnotes(
+    text: &str,
+    notes: &BTreeMap<String, String>,
+    open: &mut Vec<String>,
+    budget: &mut usize,
+) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("\u{0}FN:") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 4..];
+        let (label, tail) = match after.find('\u{0}') {
+            Some(e) => (&after[..e], &after[e + 1..]),
+            None => (after, ""),
+        };
+        rest = tail;
+        if *budget == 0 || open.iter().any(|l| l == label) {
+            continue;
+        }
+        *budget -= 1;
+        if let Some(body) = notes.get(label) {
+            open.push(label.to_string());
+            let inner = resolve_footnotes(body.trim(), notes, open, budget);
+            open.pop();
+            out.push_str(&format!("#footnote[{inner}];"));
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// A link's address as written, with `mailto:` added to `<name@example.org>`.
+fn link_address(kind: LinkType, dest: &str) -> String {
+    match kind {
+        LinkType::Email if !dest.to_ascii_lowercase().starts_with("mailto:") => {
+            format!("mailto:{dest}")
+        }
+        _ => dest.to_string(),
+    }
 }
 
 fn placeholder(label: &str) -> String {
@@ -116,7 +201,7 @@ struct Renderer {
     mode: Mode,
     blocks: usize,
     errors: Vec<MdError>,
-    footnotes: HashMap<String, String>,
+    footnotes: BTreeMap<String, String>,
     fn_target: Option<(String, String)>,
     table_head: bool,
     cell_count: usize,
@@ -147,7 +232,31 @@ impl Renderer {
 
     fn event(&mut self, ev: Event, offset: usize) {
         match ev {
-            Event::Start(tag) => self.start(tag),
+            Event::Start(tag) => {
+                if self.stack.len() >= MAX_DEPTH
+                    && self.errors.iter().all(|e| !e.message.contains("nested"))
+                {
+                    self.errors.push(MdError {
+                        offset,
+                        message: format!("lists, quotes or emphasis are nested more than {MAX_DEPTH} levels deep here"),
+                        help: "flatten the structure: a committee paper rarely needs more than three levels".into(),
+                    });
+                }
+                if let Tag::Link {
+                    dest_url,
+                    link_type,
+                    ..
+                } = &tag
+                    && let Some((message, help)) = check_url(&link_address(*link_type, dest_url))
+                {
+                    self.errors.push(MdError {
+                        offset,
+                        message,
+                        help,
+                    });
+                }
+                self.start(tag)
+            }
             Event::End(tag) => self.end(tag),
             Event::Text(t) if self.code.is_some() => {
                 if let Some(c) = self.code.as_mut() {
@@ -177,6 +286,10 @@ impl Renderer {
 
     fn html(&mut self, h: &str, offset: usize) {
         let trimmed = h.trim();
+        if trimmed == LINE_BREAK {
+            self.push("#linebreak();");
+            return;
+        }
         if let Some(n) = trimmed
             .strip_prefix("<!--")
             .and_then(|s| s.strip_suffix("-->"))
@@ -190,7 +303,8 @@ impl Renderer {
                 }
                 _ => self.errors.push(MdError {
                     offset,
-                    message: format!("`{trimmed}` is reserved for blocks that quire generates"),
+                    message: format!("`{trimmed}` is reserved for generated blocks"),
+                    help: "remove this comment; use the functions such as {{ risk_table(\"name\") }} to place generated tables".into(),
                 }),
             }
             return;
@@ -309,8 +423,15 @@ impl Renderer {
                 self.push("#strike[");
                 self.stack.push(Frame::Strike);
             }
-            Tag::Link { dest_url, .. } => {
-                let s = format!("#link({})[", str_lit(&dest_url));
+            Tag::Link {
+                dest_url,
+                link_type,
+                ..
+            } => {
+                let s = format!(
+                    "#link({})[",
+                    str_lit(link_address(link_type, &dest_url).trim())
+                );
                 self.push(&s);
                 self.stack.push(Frame::Link);
             }

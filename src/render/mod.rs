@@ -147,11 +147,26 @@ impl<'a> MdRenderer<'a> {
         let (typ, errors) = markdown::to_typst(&md, mode, blocks);
         for e in errors {
             let span = match origin {
-                Origin::File(f) if md == src => Span::new(*f, e.offset..e.offset + 4),
-                Origin::File(f) => Span::new(*f, 0..0),
+                Origin::File(f) if md == src => Span::new(*f, e.offset..e.offset + 1),
+                // Templating moved things: find the offending line in the file.
+                Origin::File(f) => {
+                    let line = md[md.floor_char_boundary(e.offset)..]
+                        .lines()
+                        .next()
+                        .unwrap_or("")
+                        .trim();
+                    match src.find(line).filter(|_| !line.is_empty()) {
+                        Some(o) => Span::new(*f, o..o + line.len()),
+                        None => Span::new(*f, 0..0),
+                    }
+                }
                 Origin::Value(s) => s.clone(),
             };
-            self.diags.push(Diagnostic::error(Code::Markdown, e.message).at(&span, "here").help("remove this comment; use the functions such as {{ risk_table(\"name\") }} to place generated tables"));
+            self.diags.push(
+                Diagnostic::error(Code::Markdown, e.message)
+                    .at(&span, "here")
+                    .help(e.help),
+            );
         }
         typ
     }

@@ -6,14 +6,86 @@
 //! printed is backslash-escaped for Markdown, so a value shows as written and can
 //! never open emphasis or a list. Functions such as `risk_table` add a generated
 //! block and print an unforgeable marker for [`markdown`](super::markdown).
+//!
+//! Templates are a small, bounded language: before running, [`check_template`]
+//! allows only `{{ … }}`, `{% if %}` and `{% for %}` over data, the council
+//! filters and a list of harmless built-in filters, and no operator that builds
+//! text (`~`, `*`, `**`); so no value can grow beyond the data it came from.
+//! Execution has fuel (a bound on steps) and output is capped: a template can
+//! neither hang nor exhaust memory. A YAML value always prints as inline text
+//! of the place it is put: its line breaks become line breaks, never new blocks,
+//! and there is no `safe` filter for author data.
 
 use super::format;
-use super::markdown::BLOCK_MARKER;
+use super::markdown::{BLOCK_MARKER, LINE_BREAK};
 use crate::model::Settings;
 use minijinja::value::{Kwargs, Value};
 use minijinja::{Environment, Error, ErrorKind, UndefinedBehavior};
 use serde_json::Value as Json;
 use std::sync::{Arc, Mutex};
+
+/// Steps a template may take (loop iterations, lookups, filter calls …).
+pub const FUEL: u64 = 200_000;
+/// Largest Markdown a template may produce: 4 MiB.
+pub const MAX_OUTPUT: usize = 4 * 1024 * 1024;
+/// Deepest nesting of `{% if %}` / `{% for %}` blocks.
+pub const MAX_NESTING: usize = 8;
+
+/// Built-in filters a template may use besides the council ones: each gives
+/// a value no larger than its input.
+const BUILTIN_FILTERS: &[&str] = &[
+    "abs",
+    "attr",
+    "capitalize",
+    "count",
+    "default",
+    "d",
+    "dictsort",
+    "first",
+    "float",
+    "groupby",
+    "int",
+    "items",
+    "join",
+    "last",
+    "length",
+    "list",
+    "lower",
+    "map",
+    "max",
+    "min",
+    "reject",
+    "rejectattr",
+    "reverse",
+    "round",
+    "select",
+    "selectattr",
+    "sort",
+    "string",
+    "sum",
+    "title",
+    "trim",
+    "unique",
+    "upper",
+    "wordcount",
+    "bool",
+    "batch",
+    "slice",
+    "lines",
+];
+/// Functions a template may call.
+const FUNCTIONS: &[&str] = &["range", "risk", "risk_table", "band_counts", "heat_map"];
+/// Methods a template may call on values.
+const METHODS: &[&str] = &["items", "keys", "values", "cycle", "changed"];
+/// quire's own filters.
+const QUIRE_FILTERS: &[&str] = &["date", "money", "percent", "number", "fy"];
+
+/// The marker value that functions like `risk_table` return: printed as is.
+/// Nothing else is ever printed unescaped.
+#[derive(Debug)]
+struct Marker(String);
+
+impl minijinja::value::Object for Marker {}
 
 /// What templates can see and the generated blocks they asked for.
 pub struct Scope {
@@ -70,13 +142,24 @@ fn suggest_path(expr: &str, ctx: &Json) -> Option<String> {
     None
 }
 
+/// A value as Markdown text that stays inline where it is put: ASCII
+/// punctuation is escaped (so nothing opens emphasis, a list or a heading),
+/// leading and trailing blank space is dropped, and each line break inside it
+/// becomes [`LINE_BREAK`] (so no blank line or indented line can start a new
+/// block).
 fn escape_markdown(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        if c.is_ascii_punctuation() {
-            out.push('\\');
+    let mut lines = s.trim().lines().map(str::trim).peekable();
+    while let Some(line) = lines.next() {
+        for c in line.chars() {
+            if c.is_ascii_punctuation() {
+                out.push('\\');
+            }
+            out.push(c);
         }
-        out.push(c);
+        if lines.peek().is_some() {
+            out.push_str(LINE_BREAK);
+        }
     }
     out
 }
@@ -84,7 +167,10 @@ fn escape_markdown(s: &str) -> String {
 fn marker(generated: &Arc<Mutex<Vec<Json>>>, block: Json) -> Value {
     let mut g = generated.lock().unwrap_or_else(|e| e.into_inner());
     g.push(block);
-    Value::from_safe_string(format!("\n\n<!--{BLOCK_MARKER}{}-->\n\n", g.len() - 1))
+    Value::from_object(Marker(format!(
+        "\n\n<!--{BLOCK_MARKER}{}-->\n\n",
+        g.len() - 1
+    )))
 }
 
 fn register<'a>(ctx: &'a Json, name: &str) -> Result<&'a Json, Error> {
@@ -114,13 +200,18 @@ fn build_env(scope: &Scope) -> Environment<'static> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_recursion_limit(50);
+    env.set_fuel(Some(FUEL));
+    // Author data is never trusted as markup: no `safe`, and every value that is
+    // not one of quire's own markers is escaped, whatever filters produced it.
+    env.remove_filter("safe");
+    env.remove_global("namespace");
     env.set_formatter(|out, _state, value| {
-        if value.is_safe() {
-            write!(out, "{value}").map_err(|_| Error::new(ErrorKind::WriteFailure, "write failed"))
-        } else {
-            write!(out, "{}", escape_markdown(&value.to_string()))
-                .map_err(|_| Error::new(ErrorKind::WriteFailure, "write failed"))
-        }
+        let text = match value.downcast_object_ref::<Marker>() {
+            Some(m) => m.0.clone(),
+            None => escape_markdown(&value.to_string()),
+        };
+        out.write_str(&text)
+            .map_err(|_| Error::new(ErrorKind::WriteFailure, "write failed"))
     });
     let settings = scope.settings.clone();
     env.add_filter("date", |v: String| -> Result<String, Error> {
@@ -206,42 +297,351 @@ pub fn render(name: &str, src: &str, scope: &Scope) -> Result<String, TemplateEr
     if !src.contains("{{") && !src.contains("{%") && !src.contains("{#") {
         return Ok(src.to_string());
     }
+    check_template(name, src)?;
     let env = build_env(scope);
+    let mut out = Capped(String::new());
     let result = env
         .template_from_named_str(name, src)
-        .and_then(|t| t.render(&scope.context));
-    result.map_err(|e| {
-        let mut message = e.detail().map(str::to_string).unwrap_or_else(|| e.kind().to_string());
-        // Widen to the whole `{{ … }}` so the message quotes what the author wrote.
-        let range = e.range().map(|r| {
-            let open = src[..r.start.min(src.len())].rfind("{{").filter(|o| !src[*o..r.start].contains("}}"));
-            let close = src[r.end.min(src.len())..].find("}}").map(|c| r.end + c + 2);
-            match (open, close) {
-                (Some(o), Some(c)) => o..c,
-                _ => r,
-            }
-        });
-        let expr = range.clone().and_then(|r| src.get(r)).map(|t| t.trim_matches(|c: char| c == '{' || c == '}' || c.is_whitespace()).to_string());
-        let mut help = None;
-        if e.kind() == ErrorKind::UndefinedError || message.contains("undefined") {
-            if let Some(expr) = &expr {
-                message = format!("`{expr}` uses a name that is not defined");
-                help = suggest_path(expr, &scope.context);
-            } else {
-                message = "undefined value".into();
-            }
+        .and_then(|t| t.render_captured_to(&scope.context, &mut out).map(|_| ()));
+    result
+        .map(|_| out.0)
+        .map_err(|e| from_minijinja(&e, src, scope))
+}
+
+/// Output that refuses to grow past [`MAX_OUTPUT`].
+struct Capped(String);
+
+impl std::io::Write for Capped {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.0.len() + buf.len() > MAX_OUTPUT {
+            return Err(std::io::Error::other("output too large"));
         }
-        if help.is_none() {
-            help = if message.contains("expected end of") || message.contains("unexpected end of input") {
-                Some("a `{% if %}` or `{% for %}` block is not closed: add `{% endif %}` or `{% endfor %}`".into())
+        self.0.push_str(&String::from_utf8_lossy(buf));
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn from_minijinja(e: &Error, src: &str, scope: &Scope) -> TemplateError {
+    let mut message = e
+        .detail()
+        .map(str::to_string)
+        .unwrap_or_else(|| e.kind().to_string());
+    // Widen to the whole `{{ … }}` so the message quotes what the author wrote.
+    let range = e.range().map(|r| {
+        let (start, end) = (
+            src.floor_char_boundary(r.start),
+            src.floor_char_boundary(r.end),
+        );
+        let open = src[..start]
+            .rfind("{{")
+            .filter(|o| !src[*o..start].contains("}}"));
+        let close = src[end..].find("}}").map(|c| end + c + 2);
+        match (open, close) {
+            (Some(o), Some(c)) => o..c,
+            _ => start..end.max(start),
+        }
+    });
+    let expr = range.clone().and_then(|r| src.get(r)).map(|t| {
+        t.trim_matches(|c: char| c == '{' || c == '}' || c.is_whitespace())
+            .to_string()
+    });
+    let mut help = None;
+    match e.kind() {
+        ErrorKind::OutOfFuel => {
+            message = format!("this template takes more than {FUEL} steps");
+            help = Some("templates quote figures from the data; loop over the data, not over long ranges, and compute totals in the data".into());
+        }
+        ErrorKind::WriteFailure => {
+            message = format!(
+                "this template writes more than {} MiB of text",
+                MAX_OUTPUT / (1024 * 1024)
+            );
+            help = Some("a narrative file should quote the data, not repeat it; split the text or loop over fewer items".into());
+        }
+        ErrorKind::UndefinedError => {}
+        _ if !message.contains("undefined") => {}
+        _ => {}
+    }
+    if e.kind() == ErrorKind::UndefinedError || message.contains("undefined") {
+        if let Some(expr) = &expr {
+            message = format!("`{expr}` uses a name that is not defined");
+            help = suggest_path(expr, &scope.context);
+        } else {
+            message = "undefined value".into();
+        }
+    }
+    if help.is_none() {
+        help = Some(
+            if message.contains("expected end of") || message.contains("unexpected end of input") {
+                "a `{% if %}` or `{% for %}` block is not closed: add `{% endif %}` or `{% endfor %}`".into()
             } else if message.contains("keyword argument") {
-                Some("check the argument names: money takes `unit`, percent takes `places` and `ratio`, risk_table takes `min_score`".into())
+                "check the argument names: money takes `unit`, percent takes `places` and `ratio`, risk_table takes `min_score` (docs/data-format.md lists every filter)".into()
+            } else if e.kind() == ErrorKind::SyntaxError {
+                "`{{ … }}` prints a value and `{% if %}`/`{% for %}` choose or repeat text; write `{{`, `{%` or `{#` as text with `{{ \"{{\" }}`".into()
             } else {
-                None
-            };
+                "names available: paper, data, org, registers, and functions risk(), risk_table(), band_counts(), heat_map(); see docs/data-format.md".into()
+            },
+        );
+    }
+    TemplateError {
+        range,
+        line: e.line(),
+        message: lowercase_first(&message),
+        help,
+    }
+}
+
+/// Checks a template before it runs: only the bounded subset described in the
+/// module documentation. Syntax errors are reported here too.
+pub fn check_template(name: &str, src: &str) -> Result<(), TemplateError> {
+    use minijinja::machinery::{WhitespaceConfig, parse};
+    let ast = parse(src, name, Default::default(), WhitespaceConfig::default()).map_err(|e| {
+        let scope = Scope {
+            context: Json::Null,
+            settings: Settings::default(),
+            generated: Arc::new(Mutex::new(Vec::new())),
+        };
+        from_minijinja(&e, src, &scope)
+    })?;
+    let mut problem = None;
+    stmt(&ast, 0, &mut problem);
+    match problem {
+        None => Ok(()),
+        Some((span, message, help)) => {
+            let r = span.start_offset as usize..span.end_offset as usize;
+            Err(TemplateError {
+                range: src.get(r.clone()).map(|_| r),
+                line: Some(span.start_line as usize),
+                message,
+                help: Some(help),
+            })
         }
-        TemplateError { range, line: e.line(), message: lowercase_first(&message), help }
-    })
+    }
+}
+
+type Problem = Option<(minijinja::machinery::Span, String, String)>;
+
+fn refuse(p: &mut Problem, span: minijinja::machinery::Span, message: String, help: &str) {
+    if p.is_none() {
+        *p = Some((span, message, help.to_string()));
+    }
+}
+
+const STATEMENT_HELP: &str = "narrative templates may use `{{ … }}`, `{% if %}` and `{% for %}`; put figures and lists in the data (YAML) and quote them";
+
+fn stmt(s: &minijinja::machinery::ast::Stmt, depth: usize, p: &mut Problem) {
+    use minijinja::machinery::ast::Stmt;
+    if p.is_some() {
+        return;
+    }
+    let body = |b: &[Stmt], p: &mut Problem| b.iter().for_each(|c| stmt(c, depth + 1, p));
+    match s {
+        Stmt::Template(t) => t.children.iter().for_each(|c| stmt(c, depth, p)),
+        Stmt::EmitRaw(_) => {}
+        Stmt::EmitExpr(e) => expr(&e.expr, p),
+        Stmt::IfCond(c) => {
+            if depth >= MAX_NESTING {
+                return refuse(
+                    p,
+                    c.span(),
+                    format!("blocks are nested more than {MAX_NESTING} deep"),
+                    STATEMENT_HELP,
+                );
+            }
+            expr(&c.expr, p);
+            body(&c.true_body, p);
+            body(&c.false_body, p);
+        }
+        Stmt::ForLoop(f) => {
+            if depth >= MAX_NESTING {
+                return refuse(
+                    p,
+                    f.span(),
+                    format!("blocks are nested more than {MAX_NESTING} deep"),
+                    STATEMENT_HELP,
+                );
+            }
+            if f.recursive {
+                return refuse(
+                    p,
+                    f.span(),
+                    "`recursive` loops are not available in narrative templates".into(),
+                    STATEMENT_HELP,
+                );
+            }
+            if builds_values(&f.iter) {
+                return refuse(p, f.span(), "a `{% for %}` loop must go over data (or `range`), not over a list written in the template".into(), STATEMENT_HELP);
+            }
+            expr(&f.iter, p);
+            if let Some(e) = &f.filter_expr {
+                expr(e, p);
+            }
+            body(&f.body, p);
+            body(&f.else_body, p);
+        }
+        other => {
+            let (span, what) = statement_name(other);
+            refuse(
+                p,
+                span,
+                format!("`{{% {what} %}}` is not available in narrative templates"),
+                STATEMENT_HELP,
+            );
+        }
+    }
+}
+
+fn statement_name(
+    s: &minijinja::machinery::ast::Stmt,
+) -> (minijinja::machinery::Span, &'static str) {
+    use minijinja::machinery::ast::Stmt;
+    match s {
+        Stmt::WithBlock(x) => (x.span(), "with"),
+        Stmt::Set(x) => (x.span(), "set"),
+        Stmt::SetBlock(x) => (x.span(), "set"),
+        Stmt::AutoEscape(x) => (x.span(), "autoescape"),
+        Stmt::FilterBlock(x) => (x.span(), "filter"),
+        Stmt::Block(x) => (x.span(), "block"),
+        Stmt::Import(x) => (x.span(), "import"),
+        Stmt::FromImport(x) => (x.span(), "from … import"),
+        Stmt::Extends(x) => (x.span(), "extends"),
+        Stmt::Include(x) => (x.span(), "include"),
+        Stmt::Macro(x) => (x.span(), "macro"),
+        Stmt::CallBlock(x) => (x.span(), "call"),
+        Stmt::Do(x) => (x.span(), "do"),
+        Stmt::Template(x) => (x.span(), "template"),
+        Stmt::EmitExpr(x) => (x.span(), "expression"),
+        Stmt::EmitRaw(x) => (x.span(), "text"),
+        Stmt::ForLoop(x) => (x.span(), "for"),
+        Stmt::IfCond(x) => (x.span(), "if"),
+    }
+}
+
+/// Whether an expression contains a list or map written in the template.
+fn builds_values(e: &minijinja::machinery::ast::Expr) -> bool {
+    use minijinja::machinery::ast::Expr;
+    match e {
+        Expr::List(_) | Expr::Map(_) => true,
+        Expr::Filter(f) => f.expr.as_ref().is_some_and(builds_values),
+        Expr::GetAttr(g) => builds_values(&g.expr),
+        Expr::GetItem(g) => builds_values(&g.expr),
+        Expr::BinOp(b) => builds_values(&b.left) || builds_values(&b.right),
+        Expr::IfExpr(i) => {
+            builds_values(&i.true_expr) || i.false_expr.as_ref().is_some_and(builds_values)
+        }
+        _ => false,
+    }
+}
+
+fn args(a: &[minijinja::machinery::ast::CallArg], p: &mut Problem) {
+    use minijinja::machinery::ast::CallArg;
+    for arg in a {
+        match arg {
+            CallArg::Pos(e)
+            | CallArg::Kwarg(_, e)
+            | CallArg::PosSplat(e)
+            | CallArg::KwargSplat(e) => expr(e, p),
+        }
+    }
+}
+
+fn expr(e: &minijinja::machinery::ast::Expr, p: &mut Problem) {
+    use minijinja::machinery::ast::{BinOpKind, Expr};
+    if p.is_some() {
+        return;
+    }
+    match e {
+        Expr::Var(_) | Expr::Const(_) => {}
+        Expr::Slice(s) => {
+            expr(&s.expr, p);
+            for x in [&s.start, &s.stop, &s.step].into_iter().flatten() {
+                expr(x, p);
+            }
+        }
+        Expr::UnaryOp(u) => expr(&u.expr, p),
+        Expr::BinOp(b) => {
+            let op = match b.op {
+                BinOpKind::Concat => Some("~"),
+                BinOpKind::Mul => Some("*"),
+                BinOpKind::Pow => Some("**"),
+                _ => None,
+            };
+            if let Some(op) = op {
+                return refuse(
+                    p,
+                    b.span(),
+                    format!("the `{op}` operator is not available in narrative templates"),
+                    "write text side by side instead of joining it with `~`; compute figures in the data, or format a ratio with `percent(ratio=true)`",
+                );
+            }
+            expr(&b.left, p);
+            expr(&b.right, p);
+        }
+        Expr::Compare(c) => {
+            expr(&c.expr, p);
+            c.ops.iter().for_each(|o| expr(&o.expr, p));
+        }
+        Expr::IfExpr(i) => {
+            expr(&i.test_expr, p);
+            expr(&i.true_expr, p);
+            if let Some(f) = &i.false_expr {
+                expr(f, p);
+            }
+        }
+        Expr::Filter(f) => {
+            if !QUIRE_FILTERS.contains(&f.name) && !BUILTIN_FILTERS.contains(&f.name) {
+                return refuse(
+                    p,
+                    f.span(),
+                    format!(
+                        "the filter `{}` is not available in narrative templates",
+                        f.name
+                    ),
+                    "the filters are date, money, percent, number, fy and simple list and text filters (see docs/data-format.md)",
+                );
+            }
+            if let Some(x) = &f.expr {
+                expr(x, p);
+            }
+            args(&f.args, p);
+        }
+        Expr::Test(t) => {
+            expr(&t.expr, p);
+            args(&t.args, p);
+        }
+        Expr::GetAttr(g) => expr(&g.expr, p),
+        Expr::GetItem(g) => {
+            expr(&g.expr, p);
+            expr(&g.subscript_expr, p);
+        }
+        Expr::Call(c) => {
+            let allowed = match &c.expr {
+                Expr::Var(v) => FUNCTIONS.contains(&v.id),
+                Expr::GetAttr(g) => METHODS.contains(&g.name),
+                _ => false,
+            };
+            if !allowed {
+                return refuse(
+                    p,
+                    c.span(),
+                    "only quire's functions can be called in narrative templates".into(),
+                    "the functions are risk(), risk_table(), band_counts(), heat_map() and range()",
+                );
+            }
+            if let Expr::GetAttr(g) = &c.expr {
+                expr(&g.expr, p);
+            }
+            args(&c.args, p);
+        }
+        Expr::List(l) => l.items.iter().for_each(|x| expr(x, p)),
+        Expr::Map(m) => {
+            m.keys.iter().for_each(|x| expr(x, p));
+            m.values.iter().for_each(|x| expr(x, p));
+        }
+    }
 }
 
 fn lowercase_first(s: &str) -> String {
@@ -285,5 +685,170 @@ mod tests {
             render("t", "{{ d | date }}, {{ m | money }}", &s).unwrap(),
             r"28 March 2019, \(£1\,234\,567\)"
         );
+    }
+
+    #[test]
+    fn multibyte_after_an_opening_tag_is_an_error_not_a_panic() {
+        let s = scope(serde_json::json!({}));
+        for t in [
+            "{%中",
+            "a {%中 b",
+            "{{中",
+            "{{ x 中",
+            "é{%",
+            "{% if 中 %}",
+            "{#中",
+        ] {
+            let e = render("t", t, &s).unwrap_err();
+            assert!(!e.message.is_empty(), "{t}");
+            if let Some(r) = &e.range {
+                assert!(t.get(r.clone()).is_some(), "{t}: {r:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn loops_are_bounded_by_fuel() {
+        let s = scope(serde_json::json!({}));
+        let e = render(
+            "t",
+            "{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}",
+            &s,
+        )
+        .unwrap_err();
+        assert!(e.message.contains("more than"), "{}", e.message);
+    }
+
+    #[test]
+    fn templates_cannot_build_large_values() {
+        let s = scope(serde_json::json!({"s": "ab"}));
+        for (t, what) in [
+            ("{% set x = s ~ s %}", "`{% set %}`"),
+            ("{% set ns = namespace(s=s) %}", "`{% set %}`"),
+            ("{{ s ~ s }}", "`~`"),
+            ("{{ s * 100000 }}", "`*`"),
+            ("{% for a in [s, s] %}{% endfor %}", "over data"),
+            ("{% macro m(x) %}{{ x }}{% endmacro %}", "`{% macro %}`"),
+            ("{{ s | replace('a', s) }}", "`replace`"),
+            ("{{ s | safe }}", "`safe`"),
+            ("{% with a = s %}{% endwith %}", "`{% with %}`"),
+            ("{% include 'x' %}", "`{% include %}`"),
+            ("{{ lipsum() }}", "functions"),
+        ] {
+            let e = render("t", t, &s).unwrap_err();
+            assert!(e.message.contains(what), "{t}: {}", e.message);
+            assert!(e.help.is_some(), "{t}");
+        }
+    }
+
+    #[test]
+    fn output_is_capped() {
+        let big = "x".repeat(1024 * 1024);
+        let s = scope(serde_json::json!({"big": big}));
+        let e = render("t", "{% for i in range(10) %}{{ big }}{% endfor %}", &s).unwrap_err();
+        assert!(e.message.contains("MiB"), "{}", e.message);
+    }
+
+    #[test]
+    fn values_stay_inline_where_they_are_put() {
+        let s = scope(serde_json::json!({"v": "one\n\n    two\n# three\n- four\n"}));
+        let out = render("t", "Text {{ v }} end", &s).unwrap();
+        assert_eq!(
+            out,
+            format!(
+                "Text one{br}{br}two{br}\\# three{br}\\- four end",
+                br = LINE_BREAK
+            )
+        );
+        let (typ, errors) =
+            super::super::markdown::to_typst(&out, super::super::markdown::Mode::Numbered, 0);
+        assert!(errors.is_empty());
+        assert_eq!(typ.matches("#L.para[").count(), 1, "{typ}");
+        assert!(
+            !typ.contains("#raw") && !typ.contains("#heading") && !typ.contains("#list"),
+            "{typ}"
+        );
+    }
+
+    /// A deterministic fuzz run over hostile template fragments: rendering never
+    /// panics, and every error has a message and, if located, a valid range.
+    #[test]
+    fn hostile_templates_never_panic() {
+        let alphabet = [
+            "{%",
+            "%}",
+            "{{",
+            "}}",
+            "{#",
+            "#}",
+            "中",
+            "é",
+            "🙂",
+            " ",
+            "\n",
+            "if",
+            "for",
+            "in",
+            "endif",
+            "endfor",
+            "x",
+            "v",
+            ".",
+            "|",
+            "(",
+            ")",
+            "[",
+            "]",
+            "'",
+            "\"",
+            "~",
+            "*",
+            "range(",
+            "money",
+            "date",
+            "-",
+            "=",
+            ",",
+            "set",
+            "macro",
+            "raw",
+            "endraw",
+            "0",
+            "99999",
+            "loop",
+            "else",
+            "\\",
+            "{%-",
+            "-%}",
+            "risk_table(",
+            "safe",
+            "namespace(",
+        ];
+        let s = scope(serde_json::json!({"v": "a\nb", "x": {"y": 1}}));
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..3000 {
+            let n = (next() % 16) as usize;
+            let t: String = (0..n)
+                .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+                .collect();
+            let result =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| render("t", &t, &s)));
+            match result {
+                Err(_) => panic!("template {t:?} panicked"),
+                Ok(Err(e)) => {
+                    assert!(!e.message.is_empty(), "{t:?}");
+                    if let Some(r) = &e.range {
+                        assert!(t.get(r.clone()).is_some(), "{t:?}: {r:?}");
+                    }
+                }
+                Ok(Ok(_)) => {}
+            }
+        }
     }
 }

@@ -234,16 +234,27 @@ pub fn render(
     }
 }
 
+/// Author text as one CSV cell that a spreadsheet shows as text (OWASP's
+/// advice on CSV injection): a cell that starts like a formula (`=`, `+`, `-`,
+/// `@`, tab or carriage return) gets a leading `'`, and any cell holding a
+/// comma, quote or line break is quoted.
+pub fn csv_cell(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    };
+    if s.contains([',', '"', '\n', '\r']) || s.starts_with('\'') {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
+    }
+}
+
 /// The return's tables as CSV files: (file suffix, contents).
 pub fn csv_tables(v: &Valve) -> Vec<(&'static str, String)> {
     let mut out = Vec::new();
-    let q = |s: &str| {
-        if s.contains([',', '"', '\n']) {
-            format!("\"{}\"", s.replace('"', "\"\""))
-        } else {
-            s.to_string()
-        }
-    };
+    let q = csv_cell;
     if let Some(d) = &v.deficit {
         let mut s = format!(
             "year,{},{},variance_computed,variance_published,rag\n",
@@ -253,14 +264,14 @@ pub fn csv_tables(v: &Valve) -> Vec<(&'static str, String)> {
         for y in &d.years {
             s.push_str(&format!(
                 "{},{:.1},{:.1},{:.1},{},{}\n",
-                y.year.value,
+                q(&y.year.value),
                 y.agreement,
                 y.forecast,
                 y.variance,
                 y.published_variance
                     .map(|p| format!("{p:.1}"))
                     .unwrap_or_default(),
-                y.rag
+                q(&y.rag)
             ));
         }
         out.push(("deficit", s));

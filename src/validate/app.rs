@@ -44,9 +44,7 @@ pub fn plan(id: &str, file: FileId, node: &Node, diags: &mut Diagnostics) -> Opt
     let brag = m.list("brag-scale", true, |n, d| {
         let mut b = MapReader::new(n, "a BRAG rating", d)?;
         let name = b.text("name");
-        let colour = b
-            .text("colour")
-            .and_then(|c| super::valve::colour(c, b.diags));
+        let colour = b.text("colour").and_then(|c| super::colour(c, b.diags));
         let progress = b.text("progress");
         let impact = b.text("impact");
         let complete = b.opt_bool("complete");
@@ -65,9 +63,7 @@ pub fn plan(id: &str, file: FileId, node: &Node, diags: &mut Diagnostics) -> Opt
     let rag = m.list("kpi-rag-scale", false, |n, d| {
         let mut r = MapReader::new(n, "a KPI RAG rating", d)?;
         let name = r.text("name");
-        let colour = r
-            .text("colour")
-            .and_then(|c| super::valve::colour(c, r.diags));
+        let colour = r.text("colour").and_then(|c| super::colour(c, r.diags));
         let meaning = r.text("meaning");
         r.finish();
         Some(RagLevel {

@@ -63,7 +63,7 @@ pub fn meeting(node: &Node, diags: &mut Diagnostics) -> Option<Meeting> {
     {
         contact_name = cm.text("name").map(|t| t.value).unwrap_or_default();
         contact_telephone = cm.opt_text("telephone").map(|t| t.value);
-        contact_email = cm.opt_text("email").map(|t| t.value);
+        contact_email = cm.opt_text("email").and_then(|t| super::email(t, cm.diags));
         cm.finish();
     }
     let membership = m.list("membership", false, |n, d| {

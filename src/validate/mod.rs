@@ -219,6 +219,10 @@ pub fn text(n: &Node, diags: &mut Diagnostics) -> Option<Sp<String>> {
             return None;
         }
     };
+    if let Some((_, c)) = crate::load::first_control(&s) {
+        diags.push(crate::load::control_diag(c, &n.span));
+        return None;
+    }
     Some(Sp::new(s, n.span.clone()))
 }
 
@@ -229,14 +233,37 @@ pub fn texts(n: &Node, diags: &mut Diagnostics) -> Vec<Sp<String>> {
     }
 }
 
+/// The largest magnitude quire accepts for any figure: a trillion (10^12).
+/// Larger values are typing errors, and sums of them could overflow.
+pub const MAX_FIGURE: f64 = 1e12;
+
+fn too_large(n: &Node) -> Diagnostic {
+    Diagnostic::error(
+        Code::NumberRange,
+        "this number is not finite, or too large to be a figure in a council document",
+    )
+    .at(&n.span, "not a finite number below a trillion")
+    .help("check the value; amounts are written in the unit the field states (for example £m), never as 1e308")
+}
+
 pub fn int(n: &Node, diags: &mut Diagnostics) -> Option<Sp<i64>> {
     match n.kind {
-        NodeKind::Int(i) => Some(Sp::new(i, n.span.clone())),
-        NodeKind::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => {
+        NodeKind::Int(i) if (i as f64).abs() <= MAX_FIGURE => Some(Sp::new(i, n.span.clone())),
+        NodeKind::Float(f) if f.fract() == 0.0 && f.abs() <= MAX_FIGURE => {
             Some(Sp::new(f as i64, n.span.clone()))
         }
+        NodeKind::Int(_) => {
+            diags.push(too_large(n));
+            None
+        }
+        NodeKind::Float(f) if f.fract() == 0.0 || !f.is_finite() => {
+            diags.push(too_large(n));
+            None
+        }
         _ => {
-            diags.push(wrong(n, "a whole number"));
+            diags.push(
+                wrong(n, "a whole number").help("write a whole number without commas, e.g. 5747"),
+            );
             None
         }
     }
@@ -244,8 +271,16 @@ pub fn int(n: &Node, diags: &mut Diagnostics) -> Option<Sp<i64>> {
 
 pub fn number(n: &Node, diags: &mut Diagnostics) -> Option<Sp<f64>> {
     match n.kind {
-        NodeKind::Int(i) => Some(Sp::new(i as f64, n.span.clone())),
-        NodeKind::Float(f) if f.is_finite() => Some(Sp::new(f, n.span.clone())),
+        NodeKind::Int(i) if (i as f64).abs() <= MAX_FIGURE => {
+            Some(Sp::new(i as f64, n.span.clone()))
+        }
+        NodeKind::Float(f) if f.is_finite() && f.abs() <= MAX_FIGURE => {
+            Some(Sp::new(f, n.span.clone()))
+        }
+        NodeKind::Int(_) | NodeKind::Float(_) => {
+            diags.push(too_large(n));
+            None
+        }
         _ => {
             diags.push(
                 wrong(n, "a number")
@@ -256,11 +291,80 @@ pub fn number(n: &Node, diags: &mut Diagnostics) -> Option<Sp<f64>> {
     }
 }
 
+/// A web, email or telephone address for a link (see
+/// [`crate::render::markdown::check_url`]).
+pub fn url(t: Sp<String>, diags: &mut Diagnostics) -> Option<String> {
+    match crate::render::markdown::check_url(&t.value) {
+        None => Some(t.value.trim().to_string()),
+        Some((message, help)) => {
+            diags.push(
+                Diagnostic::error(Code::InvalidValue, message)
+                    .at(&t.span, "not a usable link address")
+                    .help(help),
+            );
+            None
+        }
+    }
+}
+
+/// An email address (printed and linked with `mailto:`).
+pub fn email(t: Sp<String>, diags: &mut Diagnostics) -> Option<String> {
+    let v = t.value.trim();
+    let ok = v.len() <= 254
+        && v.split_once('@')
+            .is_some_and(|(a, b)| !a.is_empty() && b.contains('.'))
+        && !v
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || "<>\"()[]\\,;:".contains(c));
+    if ok {
+        return Some(v.to_string());
+    }
+    diags.push(
+        Diagnostic::error(
+            Code::InvalidValue,
+            format!("`{}` is not an email address", t.value),
+        )
+        .at(&t.span, "expected name@example.gov.uk")
+        .help("write the address alone, e.g. democratic.services@example.gov.uk"),
+    );
+    None
+}
+
+/// A colour written as hex (`#8fd19e` or `#fd9`).
+pub fn colour(t: Sp<String>, diags: &mut Diagnostics) -> Option<String> {
+    let v = t.value.trim();
+    let hex = v.strip_prefix('#').unwrap_or("");
+    if (hex.len() == 3 || hex.len() == 6) && hex.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Some(v.to_string());
+    }
+    diags.push(
+        Diagnostic::error(Code::InvalidValue, format!("`{}` is not a colour", t.value))
+            .at(&t.span, "expected #rrggbb")
+            .help(
+                "write colours as hex, e.g. \"#8fd19e\" (quoted, because # starts a YAML comment)",
+            ),
+    );
+    None
+}
+
 /// An ISO date (`2019-03-28`), checked to exist.
 pub fn date(n: &Node, diags: &mut Diagnostics) -> Option<Sp<NaiveDate>> {
     let t = text(n, diags)?;
     match NaiveDate::parse_from_str(t.value.trim(), "%Y-%m-%d") {
-        Ok(d) => Some(Sp::new(d, n.span.clone())),
+        Ok(d) if (1900..=2199).contains(&chrono::Datelike::year(&d)) => {
+            Some(Sp::new(d, n.span.clone()))
+        }
+        Ok(_) => {
+            diags.push(
+                Diagnostic::error(
+                    Code::InvalidDate,
+                    format!("`{}` is not a year between 1900 and 2199", t.value),
+                )
+                .at(&n.span, "year out of range")
+                .help("check the year: write dates as year-month-day, e.g. 2019-03-28"),
+            );
+            None
+        }
         Err(_) => {
             let looks_iso = t.value.len() == 10
                 && t.value.as_bytes()[4] == b'-'

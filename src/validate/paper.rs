@@ -35,9 +35,18 @@ pub fn layout(m: &mut MapReader, default: &str) -> Sp<LayoutRef> {
     let Some(t) = m.opt_text("layout") else {
         return fallback;
     };
+    // A layout is named, never a path: `[a-z0-9-]+@N`, resolved only in layouts/.
     let parsed = t
         .value
         .split_once('@')
+        .filter(|(n, v)| {
+            !n.is_empty()
+                && n.len() <= 64
+                && n.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && !v.is_empty()
+                && v.bytes().all(|b| b.is_ascii_digit())
+        })
         .and_then(|(n, v)| Some((n.to_string(), v.parse::<u32>().ok()?)));
     match parsed {
         Some((name, version)) => Sp::new(LayoutRef { name, version }, t.span),
@@ -48,7 +57,7 @@ pub fn layout(m: &mut MapReader, default: &str) -> Sp<LayoutRef> {
                     format!("`{}` is not a layout reference", t.value),
                 )
                 .at(&t.span, "expected NAME@VERSION")
-                .help(format!("write e.g. `layout: {default}@{current}`")),
+                .help(format!("a layout is a name of lowercase letters, digits and hyphens with a version number, never a path: write e.g. `layout: {default}@{current}`")),
             );
             fallback
         }
@@ -126,6 +135,19 @@ pub fn paper(
         match &r.kind {
             NodeKind::Map(entries) => {
                 for (k, v) in entries {
+                    let named = !k.name.is_empty()
+                        && k.name.len() <= 64
+                        && k.name
+                            .chars()
+                            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+                    if !named {
+                        m.diags.push(
+                            Diagnostic::error(Code::InvalidValue, format!("`{}` is not a register name", k.name))
+                                .at(&k.span, "letters, digits, `-` and `_` only")
+                                .help("name the register with letters, digits, hyphens and underscores, e.g. `corporate` or `cype-2019`; the file's path goes on the right of the colon"),
+                        );
+                        continue;
+                    }
                     if let Some(path) = text(v, m.diags) {
                         registers.push((Sp::new(k.name.clone(), k.span.clone()), path));
                     }
@@ -155,7 +177,7 @@ pub fn paper(
     let background = m.list("background-documents", false, |n, d| {
         let mut b = MapReader::new(n, "a background document", d)?;
         let title = b.text("title");
-        let url = b.opt_text("url").map(|t| t.value);
+        let url = b.opt_text("url").and_then(|t| super::url(t, b.diags));
         b.finish();
         Some(BackgroundDoc {
             title: title?.value,
@@ -225,7 +247,7 @@ fn contact(n: &Node, label: &str, d: &mut Diagnostics) -> Option<Contact> {
     let name = c.text("name");
     let title = c.text("title");
     let telephone = c.opt_text("telephone").map(|t| t.value);
-    let email = c.opt_text("email").map(|t| t.value);
+    let email = c.opt_text("email").and_then(|t| super::email(t, c.diags));
     c.finish();
     Some(Contact {
         label: label.into(),

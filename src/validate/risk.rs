@@ -10,6 +10,11 @@ use crate::model::{AsWritten, Sp};
 use crate::source::FileId;
 use std::collections::HashMap;
 
+/// The most levels a likelihood or impact scale may have, and the most bands:
+/// councils use 3×3 to 6×6 matrices; 10 leaves room and keeps the heat map and
+/// every check small.
+pub const MAX_LEVELS: usize = 10;
+
 pub fn scheme(node: &Node, diags: &mut Diagnostics) -> Option<Scheme> {
     let mut m = MapReader::new(node, "a scoring scheme", diags)?;
     let levels = |m: &mut MapReader, key: &'static str| {
@@ -20,10 +25,14 @@ pub fn scheme(node: &Node, diags: &mut Diagnostics) -> Option<Scheme> {
             let description = l.opt_text("description").map(|t| t.value);
             l.finish();
             let value = value?;
-            if value.value < 1 {
+            if value.value < 1 || value.value > MAX_LEVELS as i64 {
                 d.push(
-                    Diagnostic::error(Code::OutOfScale, "scale values start at 1")
-                        .at(&value.span, "must be 1 or more"),
+                    Diagnostic::error(
+                        Code::OutOfScale,
+                        format!("scale values run from 1 to at most {MAX_LEVELS}"),
+                    )
+                    .at(&value.span, format!("must be between 1 and {MAX_LEVELS}"))
+                    .help("number the levels 1, 2, 3 … from the lowest"),
                 );
                 return None;
             }
@@ -41,7 +50,7 @@ pub fn scheme(node: &Node, diags: &mut Diagnostics) -> Option<Scheme> {
         let name = b.text("name");
         let min = b.req("min").and_then(|v| int(v, b.diags));
         let max = b.req("max").and_then(|v| int(v, b.diags));
-        let colour = b.text("colour");
+        let colour = b.text("colour").and_then(|c| super::colour(c, b.diags));
         b.finish();
         let (min, max) = (min?, max?);
         if min.value > max.value {
@@ -58,11 +67,28 @@ pub fn scheme(node: &Node, diags: &mut Diagnostics) -> Option<Scheme> {
             name: name?.value,
             min: min.value.max(0) as u32,
             max: max.value.max(0) as u32,
-            colour: colour?.value,
+            colour: colour?,
         })
     });
     let span = m.span().clone();
     m.finish();
+    for (what, n) in [
+        ("likelihood levels", likelihood.len()),
+        ("impact levels", impact.len()),
+        ("bands", bands.len()),
+    ] {
+        if n > MAX_LEVELS {
+            diags.push(
+                Diagnostic::error(
+                    Code::OutOfScale,
+                    format!("this scheme has {n} {what}; at most {MAX_LEVELS} are allowed"),
+                )
+                .at(&span, "this scheme")
+                .help("council risk matrices are 3×3 to 6×6; check the scheme"),
+            );
+            return None;
+        }
+    }
     if likelihood.is_empty() || impact.is_empty() || bands.is_empty() {
         diags.push(
             Diagnostic::error(
@@ -285,7 +311,7 @@ fn risk(
         let committee = r.text("committee");
         let date = r.opt_date("date").map(|d| d.value);
         let item = r.opt_text("item").map(|t| t.value);
-        let url = r.opt_text("url").map(|t| t.value);
+        let url = r.opt_text("url").and_then(|t| super::url(t, r.diags));
         r.finish();
         Some(RelatedReport {
             committee: committee?.value,

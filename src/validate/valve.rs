@@ -1,6 +1,6 @@
 //! `return.yaml` → [`Valve`]: scale, updates, sign-off, computed totals and variances.
 
-use super::{MapReader, int, number, one_of};
+use super::{MapReader, colour, int, number, one_of};
 use crate::diag::{Code, Diagnostic, Diagnostics, did_you_mean};
 use crate::load::yaml::{Node, NodeKind};
 use crate::model::Sp;
@@ -378,22 +378,6 @@ pub fn valve(id: &str, file: FileId, node: &Node, diags: &mut Diagnostics) -> Op
 }
 
 /// A colour as `#rgb` or `#rrggbb`.
-pub fn colour(t: Sp<String>, diags: &mut Diagnostics) -> Option<String> {
-    let v = t.value.trim();
-    let hex = v.strip_prefix('#').unwrap_or("");
-    if (hex.len() == 3 || hex.len() == 6) && hex.chars().all(|c| c.is_ascii_hexdigit()) {
-        return Some(v.to_string());
-    }
-    diags.push(
-        Diagnostic::error(Code::InvalidValue, format!("`{}` is not a colour", t.value))
-            .at(&t.span, "expected #rrggbb")
-            .help(
-                "write colours as hex, e.g. \"#8fd19e\" (quoted, because # starts a YAML comment)",
-            ),
-    );
-    None
-}
-
 fn deficit(n: &Node, diags: &mut Diagnostics) -> Option<Deficit> {
     let mut m = MapReader::new(n, "the deficit profile", diags)?;
     let agreement_label = m

@@ -155,7 +155,7 @@ fn usage_errors_exit_2_and_help_exits_0() {
     assert_eq!(p.run(&["frobnicate"]).status.code(), Some(2));
     assert_eq!(p.run(&["--help"]).status.code(), Some(0));
     let o = p.run(&["build", "no-such-paper"]);
-    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("no document named `no-such-paper`"));
 }
 

@@ -4,6 +4,7 @@ mod harness;
 
 mod app;
 mod archive;
+mod attack;
 mod build;
 mod diagnostics;
 mod pack;

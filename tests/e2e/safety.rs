@@ -71,9 +71,8 @@ fn forged_block_markers_are_rejected() {
     let o = p.run(&["check"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(
-        stderr(&o).contains(
-            "error[Q0010]: `<!--quire:block:99-->` is reserved for blocks that quire generates"
-        ),
+        stderr(&o)
+            .contains("error[Q0010]: `<!--quire:block:99-->` is reserved for generated blocks"),
         "{}",
         stderr(&o)
     );
