@@ -88,8 +88,17 @@ pub struct LockArgs {
     pub documents: Vec<String>,
     /// Say deliberately that a return's lock was removed: its next build no
     /// longer refuses for want of the lock (nothing else changes)
-    #[arg(long)]
+    #[arg(long, conflicts_with = "amend")]
     pub reset: bool,
+    /// Record a deliberate change to a locked field (its name as the error
+    /// gives it, e.g. "deficit 2024-25 forecast", or an update id for every
+    /// changed field of that update); needs --reason
+    #[arg(long, value_name = "FIELD", requires = "reason")]
+    pub amend: Option<String>,
+    /// Why the submitted figure or text was changed (kept in the lock and
+    /// printed in the return's list of amendments)
+    #[arg(long, value_name = "TEXT", requires = "amend")]
+    pub reason: Option<String>,
 }
 
 #[derive(Args, Debug)]

@@ -1,23 +1,37 @@
 //! Locks on submitted updates of a return: once an update has gone to the DfE,
-//! its ratings and narrative must not change by accident.
+//! it is a record and must not change by accident.
 //!
-//! `quire lock DOC` records a SHA-256 per field of every submitted update in
-//! `content/DOC/quire.lock` (JSON, committed beside the data). Every later build
-//! or check recomputes the hashes and reports a changed field at its place.
+//! `quire lock DOC` records, for every submitted update, the value of every
+//! field of the return as submitted (ratings, narrative, condition texts, risk
+//! titles and mitigations, the deficit profile, EHCP numbers, KPI targets and
+//! actuals, the summary and the sign-off) in `content/DOC/quire.lock` (JSON,
+//! committed beside the data). Every later build or check compares and reports
+//! a changed field at its place, with the locked and the new value. Running
+//! `quire lock` again records newly submitted updates only; a deliberate change
+//! is `quire lock --amend FIELD --reason "…"`, which keeps the old and new
+//! value, the date and the reason as an amendment.
 
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::model::valve::{PerUpdate, Valve};
 use crate::project::{Document, Project};
 use crate::source::{SourceMap, Span};
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 
 pub const LOCK_FILE: &str = "quire.lock";
 
-/// Every field of one update: (name, content, where it is written).
-fn fields(v: &Valve, update: &str) -> Vec<(String, String, Span)> {
+/// A number as recorded in the lock: Rust's shortest round-trip form.
+fn num(x: f64) -> String {
+    format!("{x}")
+}
+
+/// Every field of the return as it stands for one update: (name, value, where
+/// it is written). Fields that are not per update (texts, figures) are part of
+/// every submitted update.
+pub fn fields(v: &Valve, update: &str) -> Vec<(String, String, Span)> {
     let mut out = Vec::new();
-    let mut add = |what: &str, n: i64, field: &str, items: &[PerUpdate<String>]| {
+    let mut per = |what: &str, n: &str, field: &str, items: &[PerUpdate<String>]| {
         for a in items.iter().filter(|a| a.update == update) {
             out.push((
                 format!("{what} {n} {field}"),
@@ -27,12 +41,89 @@ fn fields(v: &Valve, update: &str) -> Vec<(String, String, Span)> {
         }
     };
     for c in &v.conditions {
-        add("condition", c.number.value, "assurance", &c.assurance);
-        add("condition", c.number.value, "progress", &c.progress);
+        per("condition", &c.number.value, "assurance", &c.assurance);
+        per("condition", &c.number.value, "progress", &c.progress);
     }
     for r in &v.risks {
-        add("risk", r.number.value, "assurance", &r.assurance);
-        add("risk", r.number.value, "progress", &r.progress);
+        per("risk", &r.number.value, "assurance", &r.assurance);
+        per("risk", &r.number.value, "progress", &r.progress);
+    }
+    for c in &v.conditions {
+        let n = &c.number;
+        out.push((
+            format!("condition {} text", n.value),
+            c.text.clone(),
+            n.span.clone(),
+        ));
+    }
+    for r in &v.risks {
+        let n = &r.number;
+        out.push((
+            format!("risk {} title", n.value),
+            r.title.clone(),
+            n.span.clone(),
+        ));
+        if let Some(m) = &r.mitigation {
+            out.push((
+                format!("risk {} mitigation", n.value),
+                m.value.clone(),
+                m.span.clone(),
+            ));
+        }
+    }
+    if let Some(sm) = &v.summary {
+        out.push(("summary".into(), sm.value.clone(), sm.span.clone()));
+    }
+    if let Some(d) = &v.deficit {
+        for y in &d.years {
+            let (yr, at) = (&y.year.value, &y.year.span);
+            out.push((
+                format!("deficit {yr} agreement"),
+                num(y.agreement),
+                at.clone(),
+            ));
+            out.push((
+                format!("deficit {yr} forecast"),
+                num(y.forecast),
+                at.clone(),
+            ));
+            if let Some(p) = y.published_variance {
+                out.push((format!("deficit {yr} variance"), num(p), at.clone()));
+            }
+            if y.rag_published {
+                let rag = y.rag.clone().unwrap_or_default();
+                out.push((format!("deficit {yr} rag"), rag, at.clone()));
+            }
+        }
+    }
+    if let Some(e) = &v.ehcp {
+        for c in &e.columns {
+            for (band, value) in e.bands.iter().zip(&c.values) {
+                out.push((
+                    format!("ehcp {} {band}", c.label),
+                    value.to_string(),
+                    v.current_update.span.clone(),
+                ));
+            }
+            if let Some(t) = c.published_total {
+                out.push((
+                    format!("ehcp {} total", c.label),
+                    t.to_string(),
+                    v.current_update.span.clone(),
+                ));
+            }
+        }
+    }
+    for k in &v.kpis {
+        for (what, items) in [("target", &k.targets), ("actual", &k.actuals)] {
+            for a in items.iter().filter(|a| a.update == update) {
+                out.push((
+                    format!("kpi {} {what}", k.id),
+                    num(a.value.value),
+                    a.value.span.clone(),
+                ));
+            }
+        }
     }
     for s in v.submissions.iter().filter(|s| s.update.value == update) {
         let sign: Vec<String> = s
@@ -53,25 +144,67 @@ fn hash(s: &str) -> String {
     crate::typeset::hex(&Sha256::digest(s.as_bytes()))
 }
 
-type LockData = BTreeMap<String, BTreeMap<String, String>>;
+/// Whether a locked value (as text, or as a SHA-256 in locks written by
+/// earlier versions) still describes `now`.
+fn same(locked: &str, now: &str) -> bool {
+    locked == now || (locked.len() == 64 && locked == hash(now))
+}
 
-/// The lock for every submitted update, as written to `quire.lock`.
+/// update id → field → value as submitted.
+pub type LockData = BTreeMap<String, BTreeMap<String, String>>;
+
+pub use crate::model::valve::Amendment;
+
+/// The contents of `quire.lock`.
+#[derive(Serialize, Deserialize, Clone, Debug, Default)]
+pub struct Lock {
+    pub updates: LockData,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub amendments: Vec<Amendment>,
+}
+
+/// The lock for every submitted update, as the return stands now.
 pub fn compute(v: &Valve) -> LockData {
     let mut data = LockData::new();
     for s in &v.submissions {
         let f = fields(v, &s.update.value)
             .into_iter()
-            .map(|(k, c, _)| (k, hash(&c)))
+            .map(|(k, c, _)| (k, c))
             .collect();
         data.insert(s.update.value.clone(), f);
     }
     data
 }
 
+/// Fields of already-locked updates whose value differs now: (update, field,
+/// locked, now).
+pub fn differences(lock: &Lock, v: &Valve) -> Vec<(String, String, String, String)> {
+    let mut out = Vec::new();
+    for (update, locked) in &lock.updates {
+        let now: BTreeMap<String, String> = fields(v, update)
+            .into_iter()
+            .map(|(k, c, _)| (k, c))
+            .collect();
+        for (field, value) in locked {
+            match now.get(field) {
+                Some(n) if same(value, n) => {}
+                Some(n) => out.push((update.clone(), field.clone(), value.clone(), n.clone())),
+                None => out.push((update.clone(), field.clone(), value.clone(), String::new())),
+            }
+        }
+        for (field, n) in &now {
+            if !locked.contains_key(field) {
+                out.push((update.clone(), field.clone(), String::new(), n.clone()));
+            }
+        }
+    }
+    out
+}
+
 /// The lock of a document: `Ok(None)` when there is none, an error when a
 /// lock exists but cannot be read (damaged, not UTF-8, a folder): a lock that
 /// cannot be read must never count as no lock.
-pub fn read(project: &Project, doc: &Document) -> Result<Option<LockData>, String> {
+pub fn read(project: &Project, doc: &Document) -> Result<Option<Lock>, String> {
     let path = project.root.join(&doc.dir).join(LOCK_FILE);
     match std::fs::symlink_metadata(&path) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -81,12 +214,8 @@ pub fn read(project: &Project, doc: &Document) -> Result<Option<LockData>, Strin
     }
     let bytes = std::fs::read(&path).map_err(|e| e.to_string().to_lowercase())?;
     let text = String::from_utf8(bytes).map_err(|_| "it is not UTF-8 text".to_string())?;
-    #[derive(serde::Deserialize)]
-    struct File {
-        updates: LockData,
-    }
-    serde_json::from_str::<File>(&text)
-        .map(|f| Some(f.updates))
+    serde_json::from_str::<Lock>(&text)
+        .map(Some)
         .map_err(|e| e.to_string())
 }
 
@@ -99,14 +228,25 @@ pub fn was_locked(project: &Project, doc: &Document) -> bool {
         .is_some_and(|e| e.locked)
 }
 
-pub fn to_json(data: &LockData) -> String {
+pub fn to_json(lock: &Lock) -> String {
     let mut s = serde_json::to_string_pretty(&serde_json::json!({
-        "note": "written by `quire lock`: hashes of each submitted update's ratings and narrative; do not edit",
-        "updates": data,
+        "note": "each submitted update's fields as submitted; change them only with `quire lock --amend`",
+        "updates": lock.updates,
+        "amendments": lock.amendments,
     }))
     .unwrap_or_default();
     s.push('\n');
     s
+}
+
+/// Shortens a value for a message.
+fn shown(v: &str) -> String {
+    let one: String = v.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one.chars().count() > 60 {
+        format!("{}…", one.chars().take(60).collect::<String>())
+    } else {
+        one
+    }
 }
 
 /// Reports any field of a locked update that differs from its lock.
@@ -143,34 +283,51 @@ pub fn check(
             return;
         }
     };
-    for (update, locked) in &lock {
-        let now: BTreeMap<String, (String, Span)> = fields(v, update)
-            .into_iter()
-            .map(|(k, c, s)| (k, (hash(&c), s)))
-            .collect();
-        let label = v.update_label(update);
-        for (field, h) in locked {
-            match now.get(field) {
-                Some((nh, _)) if nh == h => {}
-                Some((_, span)) => diags.push(
-                    Diagnostic::error(Code::LockedChanged, format!("{field} of `{label}` changed after the update was submitted and locked"))
-                        .at(span, "differs from the submitted version")
-                        .help("undo the change (see version control); if the DfE agreed a correction, run `quire lock` to record it"),
+    let spans: BTreeMap<(String, String), Span> = lock
+        .updates
+        .keys()
+        .flat_map(|u| {
+            fields(v, u)
+                .into_iter()
+                .map(move |(k, _, sp)| ((u.clone(), k), sp))
+        })
+        .collect();
+    for (update, field, locked, now) in differences(&lock, v) {
+        let label = v.update_label(&update);
+        let amend = format!(
+            "undo the change (see version control); if it is a deliberate correction, run `quire lock --amend \"{field}\" --reason \"…\" {}`",
+            doc.id
+        );
+        let mut d = if now.is_empty() {
+            Diagnostic::error(
+                Code::LockedChanged,
+                format!(
+                    "{field} of `{label}` was removed after the update was submitted and locked"
                 ),
-                None => diags.push(
-                    Diagnostic::error(Code::LockedChanged, format!("{field} of `{label}` was removed after the update was submitted and locked"))
-                        .help("restore it from version control; if the DfE agreed a correction, run `quire lock` to record it"),
-                ),
-            }
+            )
+            .note(format!("submitted: {}", shown(&locked)))
+        } else if locked.is_empty() {
+            Diagnostic::error(
+                Code::LockedChanged,
+                format!("{field} of `{label}` was added after the update was submitted and locked"),
+            )
+            .note(format!("now: {}", shown(&now)))
+        } else {
+            let was = if locked.len() == 64 && !locked.contains(' ') {
+                "(recorded by an earlier version as a hash)".to_string()
+            } else {
+                shown(&locked)
+            };
+            Diagnostic::error(
+                Code::LockedChanged,
+                format!("{field} of `{label}` changed after the update was submitted and locked"),
+            )
+            .note(format!("submitted: {was}"))
+            .note(format!("now: {}", shown(&now)))
+        };
+        if let Some(sp) = spans.get(&(update.clone(), field.clone())) {
+            d = d.at(sp, "differs from the submitted version");
         }
-        for (field, (_, span)) in &now {
-            if !locked.contains_key(field) {
-                diags.push(
-                    Diagnostic::error(Code::LockedChanged, format!("{field} of `{label}` was added after the update was submitted and locked"))
-                        .at(span, "not in the submitted version")
-                        .help("ratings for a submitted update cannot be added later; if the DfE agreed a correction, run `quire lock` to record it"),
-                );
-            }
-        }
+        diags.push(d.help(amend));
     }
 }

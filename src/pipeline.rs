@@ -343,9 +343,12 @@ fn prepare_valve(project: &Project, doc: &Document, p: &mut Prepared) {
     let Some((file, node)) = parse_file(&project.root, &rel, p) else {
         return;
     };
-    let Some(valve) = validate::valve::valve(&doc.id, file, &node, &mut p.diags) else {
+    let Some(mut valve) = validate::valve::valve(&doc.id, file, &node, &mut p.diags) else {
         return;
     };
+    if let Ok(Some(lock)) = crate::lock::read(project, doc) {
+        valve.amendments = lock.amendments;
+    }
     check_layout(project, &valve.layout, p);
     p.layout = Some(valve.layout.value.label());
     crate::lock::check(project, doc, &valve, &p.sources, &mut p.diags);

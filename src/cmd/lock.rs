@@ -53,22 +53,115 @@ pub fn run(global: &Global, args: &LockArgs) -> ExitCode {
         if errors {
             continue;
         }
-        let data = crate::lock::compute(&valve);
         let path = project.root.join(&doc.dir).join(crate::lock::LOCK_FILE);
-        if let Err(e) = crate::write::atomic(&path, crate::lock::to_json(&data).as_bytes()) {
+        let mut lock = match crate::lock::read(&project, doc) {
+            Ok(l) => l.unwrap_or_default(),
+            Err(e) => {
+                eprintln!(
+                    "error[{}]: `{}` cannot be read: {e}\n  = help: restore it from version control before locking again",
+                    crate::diag::Code::LockedChanged.as_str(),
+                    crate::load::display(&doc.dir.join(crate::lock::LOCK_FILE))
+                );
+                failed = true;
+                continue;
+            }
+        };
+        let changed = crate::lock::differences(&lock, &valve);
+        match &args.amend {
+            Some(what) => {
+                let reason = args.reason.clone().unwrap_or_default();
+                if reason.trim().is_empty() {
+                    eprintln!(
+                        "error[{}]: --reason is empty\n  = help: say why the submitted value changed, e.g. --reason \"corrected at the DfE's request, 3 June 2024\"",
+                        crate::diag::Code::Usage.as_str()
+                    );
+                    return exit(INTERNAL);
+                }
+                let picked: Vec<_> = changed
+                    .iter()
+                    .filter(|(u, f, _, _)| f == what || u == what)
+                    .collect();
+                if picked.is_empty() {
+                    eprintln!(
+                        "error[{}]: nothing to amend: `{what}` has not changed since it was locked in {}\n  = help: {}",
+                        crate::diag::Code::LockedChanged.as_str(),
+                        doc.id,
+                        if changed.is_empty() {
+                            "no locked field differs from the return".to_string()
+                        } else {
+                            format!(
+                                "the changed fields are: {}",
+                                changed
+                                    .iter()
+                                    .map(|(_, f, _, _)| format!("`{f}`"))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            )
+                        }
+                    );
+                    failed = true;
+                    continue;
+                }
+                let date = today();
+                for (update, field, old, new) in picked {
+                    let fields = lock.updates.entry(update.clone()).or_default();
+                    if new.is_empty() {
+                        fields.remove(field);
+                    } else {
+                        fields.insert(field.clone(), new.clone());
+                    }
+                    lock.amendments.push(crate::lock::Amendment {
+                        date: date.clone(),
+                        update: update.clone(),
+                        field: field.clone(),
+                        old: old.clone(),
+                        new: new.clone(),
+                        reason: reason.clone(),
+                    });
+                    if !global.quiet {
+                        eprintln!(
+                            "{:>9} {field} of {} ({})",
+                            "amended",
+                            valve.update_label(update),
+                            doc.id
+                        );
+                    }
+                }
+            }
+            None => {
+                if !changed.is_empty() {
+                    for (update, field, _, _) in &changed {
+                        eprintln!(
+                            "error[{}]: {field} of `{}` differs from what was locked\n  = help: `quire lock` never re-records a submitted value; undo the change, or record it with `quire lock --amend \"{field}\" --reason \"…\" {}`",
+                            crate::diag::Code::LockedChanged.as_str(),
+                            valve.update_label(update),
+                            doc.id
+                        );
+                    }
+                    failed = true;
+                    continue;
+                }
+                // Newly submitted updates are added; locked ones stay as they are.
+                for (update, fields) in crate::lock::compute(&valve) {
+                    if lock.updates.contains_key(&update) {
+                        continue;
+                    }
+                    if !global.quiet {
+                        eprintln!(
+                            "{:>9} {} of {} ({} fields)",
+                            "locked",
+                            valve.update_label(&update),
+                            doc.id,
+                            fields.len()
+                        );
+                    }
+                    lock.updates.insert(update, fields);
+                }
+            }
+        }
+        if let Err(e) = crate::write::atomic(&path, crate::lock::to_json(&lock).as_bytes()) {
             eprintln!("error: cannot write `{}`: {e}", path.display());
             return exit(INTERNAL);
-        }
-        if !global.quiet {
-            for (update, fields) in &data {
-                eprintln!(
-                    "{:>9} {} of {} ({} fields)",
-                    "locked",
-                    valve.update_label(update),
-                    doc.id,
-                    fields.len()
-                );
-            }
         }
     }
     eprint!("{}", render(&diags, &sources, global));
@@ -127,4 +220,14 @@ fn reset(
         return exit(INTERNAL);
     }
     exit(OK)
+}
+
+/// Today's date (UTC) as YYYY-MM-DD, for the record of an amendment.
+fn today() -> String {
+    let days = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() / 86_400);
+    chrono::NaiveDate::from_ymd_opt(1970, 1, 1)
+        .and_then(|d| d.checked_add_days(chrono::Days::new(days)))
+        .map_or_else(String::new, |d| d.to_string())
 }

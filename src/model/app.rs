@@ -12,7 +12,8 @@ pub struct Brag {
     pub colour: String,
     pub progress: String,
     pub impact: String,
-    /// An action rated this for progress is complete (default: the rating named Blue).
+    /// An action rated this for progress is complete (declared by the council;
+    /// an action past its date is overdue only when its rating is not complete).
     pub complete: bool,
 }
 

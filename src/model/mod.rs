@@ -45,6 +45,8 @@ pub struct Settings {
     pub financial_year_style: YearStyle,
     pub negative_money: NegativeStyle,
     pub no_data: String,
+    /// The words printed where no rating was published and no declared rule gives one.
+    pub not_rated: String,
     /// PDF standards every build conforms to unless `--pdf-standard` is given
     /// (e.g. `[a-2b, ua-1]` for archival, accessible PDFs).
     pub pdf_standards: Vec<String>,
@@ -76,6 +78,7 @@ impl Default for Settings {
             financial_year_style: YearStyle::Dash,
             negative_money: NegativeStyle::Brackets,
             no_data: "no data".into(),
+            not_rated: "not rated".into(),
             pdf_standards: Vec::new(),
             risk_scheme: None,
         }

@@ -47,7 +47,10 @@ pub struct DeficitYear {
     pub variance: f64,
     /// A variance typed as published (printed instead of the computed one).
     pub published_variance: Option<f64>,
-    pub rag: String,
+    /// The RAG printed: as published, else by the declared tolerance, else none.
+    pub rag: Option<String>,
+    /// Whether `rag` is the published rating.
+    pub rag_published: bool,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -55,8 +58,8 @@ pub struct Deficit {
     pub agreement_label: String,
     pub forecast_label: String,
     pub unit: String,
-    pub amber: f64,
-    pub red: f64,
+    /// The declared RAG rule (amber and red limits on the variance), if any.
+    pub rule: Option<(f64, f64)>,
     pub years: Vec<DeficitYear>,
     pub notes: Option<Sp<String>>,
 }
@@ -90,7 +93,8 @@ pub struct PerUpdate<T> {
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Condition {
-    pub number: Sp<i64>,
+    /// As the return writes it: `2`, `3.1`, `Capital`.
+    pub number: Sp<String>,
     pub text: String,
     pub assurance: Vec<PerUpdate<String>>,
     pub progress: Vec<PerUpdate<String>>,
@@ -98,7 +102,8 @@ pub struct Condition {
 
 #[derive(Clone, Debug, Serialize)]
 pub struct ValveRisk {
-    pub number: Sp<i64>,
+    /// As the return writes it.
+    pub number: Sp<String>,
     pub title: String,
     pub assurance: Vec<PerUpdate<String>>,
     pub mitigation: Option<Sp<String>>,
@@ -113,6 +118,23 @@ pub struct ValveKpi {
     pub polarity: String,
     pub targets: Vec<PerUpdate<f64>>,
     pub actuals: Vec<PerUpdate<f64>>,
+    /// The declared RAG rule: Amber when the target is missed by at most this
+    /// percentage of it. None: no RAG is computed.
+    pub amber_within: Option<f64>,
+    /// RAGs as published, per update (printed as published).
+    pub published_rag: Vec<PerUpdate<String>>,
+}
+
+/// A deliberate change to a field of a submitted update, recorded by
+/// `quire lock --amend` and printed in the return.
+#[derive(Serialize, serde::Deserialize, Clone, Debug, PartialEq)]
+pub struct Amendment {
+    pub date: String,
+    pub update: String,
+    pub field: String,
+    pub old: String,
+    pub new: String,
+    pub reason: String,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -138,6 +160,8 @@ pub struct Valve {
     pub questions: Vec<Sp<String>>,
     pub risks: Vec<ValveRisk>,
     pub kpis: Vec<ValveKpi>,
+    /// Amendments since submission (from the lock), oldest first.
+    pub amendments: Vec<Amendment>,
 }
 
 impl Valve {

@@ -63,8 +63,14 @@ fn rag_colour(name: &str) -> &'static str {
         .map_or("#dddddd", |(_, c)| c)
 }
 
-/// KPI RAG for one period: Green meets the target; Amber within 5% of it; else Red.
-pub fn kpi_rag(actual: f64, target: f64, higher_is_better: bool) -> &'static str {
+/// KPI RAG for one period by the declared rule: Green meets the target; Amber
+/// misses it by at most `amber_within` per cent of it; else Red.
+pub fn kpi_rag(
+    actual: f64,
+    target: f64,
+    higher_is_better: bool,
+    amber_within: f64,
+) -> &'static str {
     let gap = if higher_is_better {
         target - actual
     } else {
@@ -72,7 +78,7 @@ pub fn kpi_rag(actual: f64, target: f64, higher_is_better: bool) -> &'static str
     };
     if gap <= 0.0 {
         "Green"
-    } else if gap <= target.abs() * 0.05 {
+    } else if gap <= target.abs() * amber_within / 100.0 {
         "Amber"
     } else {
         "Red"
@@ -89,7 +95,7 @@ pub fn view(v: &Valve, settings: &Settings) -> Json {
     let deficit = v.deficit.as_ref().map(|d| {
         json!({
             "agreement_label": d.agreement_label, "forecast_label": d.forecast_label, "unit": d.unit,
-            "tolerance": format!("Green: variance of {} or less; Amber: up to {}; Red: more than {} ({}).", signed(d.amber, 1, neg), signed(d.red, 1, neg), signed(d.red, 1, neg), d.unit),
+            "tolerance": d.rule.map(|(amber, red)| format!("Green: variance of {} or less; Amber: up to {}; Red: more than {} ({}).", signed(amber, 1, neg), signed(red, 1, neg), signed(red, 1, neg), d.unit)),
             "years": d.years.iter().map(|y| json!({
                 "year": fy(&y.year.value),
                 "agreement": signed(y.agreement, 1, neg),
@@ -98,7 +104,9 @@ pub fn view(v: &Valve, settings: &Settings) -> Json {
                 "variance_value": y.published_variance.unwrap_or(y.variance),
                 "computed_variance": signed(y.variance, 1, neg),
                 "published": y.published_variance.is_some(),
-                "rag": y.rag, "rag_colour": rag_colour(&y.rag),
+                "rag": y.rag.clone().unwrap_or_else(|| settings.not_rated.clone()),
+                "rag_colour": y.rag.as_deref().map_or("", rag_colour),
+                "rag_published": y.rag_published,
             })).collect::<Vec<_>>(),
         })
     });
@@ -116,7 +124,7 @@ pub fn view(v: &Valve, settings: &Settings) -> Json {
             })).collect::<Vec<_>>(),
         })
     });
-    let per = |prefix: &str, n: i64, given: &[PerUpdate<String>]| -> Vec<Json> {
+    let per = |prefix: &str, n: &str, given: &[PerUpdate<String>]| -> Vec<Json> {
         v.updates
             .iter()
             .filter_map(|u| {
@@ -143,23 +151,30 @@ pub fn view(v: &Valve, settings: &Settings) -> Json {
             "name": o.name, "role": o.role, "date": o.date.map(long_date)})).collect::<Vec<_>>()).unwrap_or_default(),
         "deficit": deficit,
         "ehcp": ehcp,
+        "amendments": v.amendments.iter().map(|a| json!({
+            "date": chrono::NaiveDate::parse_from_str(&a.date, "%Y-%m-%d").map_or(a.date.clone(), long_date),
+            "update": v.update_label(&a.update), "field": a.field, "old": a.old, "new": a.new, "reason": a.reason,
+        })).collect::<Vec<_>>(),
         "conditions": v.conditions.iter().map(|c| json!({
-            "number": c.number.value, "text": c.text, "ratings": ratings(v, &c.assurance), "progress": per("condition", c.number.value, &c.progress)
+            "number": c.number.value, "text": c.text, "ratings": ratings(v, &c.assurance), "progress": per("condition", &c.number.value, &c.progress)
         })).collect::<Vec<_>>(),
         "questions": (0..v.questions.len()).map(|i| format!("question/{i}")).collect::<Vec<_>>(),
         "risks": v.risks.iter().map(|r| json!({
             "number": r.number.value, "title": r.title, "ratings": ratings(v, &r.assurance),
             "mitigation": r.mitigation.as_ref().map(|_| format!("risk/{}/mitigation", r.number.value)),
-            "progress": per("risk", r.number.value, &r.progress)
+            "progress": per("risk", &r.number.value, &r.progress)
         })).collect::<Vec<_>>(),
         "kpis": v.kpis.iter().map(|k| json!({
             "id": k.id, "name": k.name, "unit": k.unit,
             "polarity": if k.polarity == "higher" { "higher is better" } else { "lower is better" },
+            "rag_rule": k.amber_within.map(|w| format!("Green meets the target; Amber misses it by no more than {}% of it; Red otherwise.", number(w))),
             "cells": v.updates.iter().map(|u| {
                 let t = k.targets.iter().find(|x| x.update == u.id.value).map(|x| x.value.value);
                 let a = k.actuals.iter().find(|x| x.update == u.id.value).map(|x| x.value.value);
-                let rag = t.zip(a).map(|(t, a)| kpi_rag(a, t, k.polarity == "higher"));
-                json!({"update": u.label, "target": t.map(number), "actual": a.map(number), "rag": rag, "colour": rag.map(rag_colour)})
+                let published = k.published_rag.iter().find(|x| x.update == u.id.value).map(|x| x.value.value.as_str());
+                let computed = t.zip(a).zip(k.amber_within).map(|((t, a), w)| kpi_rag(a, t, k.polarity == "higher", w));
+                let rag = published.or(computed);
+                json!({"update": u.label, "target": t.map(number), "actual": a.map(number), "rag": rag, "colour": rag.map(|r| colour_of(v, r).unwrap_or_else(|| rag_colour(r).to_string())), "published": published.is_some()})
             }).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
     })
@@ -271,7 +286,7 @@ pub fn csv_tables(v: &Valve) -> Vec<(&'static str, String)> {
                 y.published_variance
                     .map(|p| format!("{p:.1}"))
                     .unwrap_or_default(),
-                q(&y.rag)
+                q(y.rag.as_deref().unwrap_or_default())
             ));
         }
         out.push(("deficit", s));
@@ -307,7 +322,7 @@ pub fn csv_tables(v: &Valve) -> Vec<(&'static str, String)> {
         s.push('\n');
         out.push(("ehcp", s));
     }
-    let ratings_csv = |what: &str, rows: Vec<(i64, &str, &[PerUpdate<String>])>| {
+    let ratings_csv = |what: &str, rows: Vec<(&str, &str, &[PerUpdate<String>])>| {
         let mut s = format!("{what},title");
         for u in &v.updates {
             s.push(',');
@@ -315,7 +330,7 @@ pub fn csv_tables(v: &Valve) -> Vec<(&'static str, String)> {
         }
         s.push('\n');
         for (n, t, given) in rows {
-            s.push_str(&format!("{n},{}", q(t)));
+            s.push_str(&format!("{},{}", q(n), q(t)));
             for u in &v.updates {
                 let r = given
                     .iter()
@@ -333,7 +348,13 @@ pub fn csv_tables(v: &Valve) -> Vec<(&'static str, String)> {
             "condition",
             v.conditions
                 .iter()
-                .map(|c| (c.number.value, c.text.as_str(), c.assurance.as_slice()))
+                .map(|c| {
+                    (
+                        c.number.value.as_str(),
+                        c.text.as_str(),
+                        c.assurance.as_slice(),
+                    )
+                })
                 .collect(),
         ),
     ));
@@ -343,7 +364,13 @@ pub fn csv_tables(v: &Valve) -> Vec<(&'static str, String)> {
             "risk",
             v.risks
                 .iter()
-                .map(|r| (r.number.value, r.title.as_str(), r.assurance.as_slice()))
+                .map(|r| {
+                    (
+                        r.number.value.as_str(),
+                        r.title.as_str(),
+                        r.assurance.as_slice(),
+                    )
+                })
                 .collect(),
         ),
     ));
@@ -415,7 +442,8 @@ pub fn xlsx(v: &Valve, settings: &Settings) -> Result<Vec<u8>, String> {
             if let Some(p) = y.published_variance {
                 ws.write_number_with_format(r, 4, p, &one_dp).map_err(e)?;
             }
-            ws.write_string(r, 5, &y.rag).map_err(e)?;
+            ws.write_string(r, 5, y.rag.as_deref().unwrap_or_default())
+                .map_err(e)?;
         }
         ws.set_column_width(1, 30).map_err(e)?;
         ws.set_column_width(2, 30).map_err(e)?;
@@ -455,7 +483,13 @@ pub fn xlsx(v: &Valve, settings: &Settings) -> Result<Vec<u8>, String> {
             "Condition",
             v.conditions
                 .iter()
-                .map(|c| (c.number.value, c.text.as_str(), c.assurance.as_slice()))
+                .map(|c| {
+                    (
+                        c.number.value.as_str(),
+                        c.text.as_str(),
+                        c.assurance.as_slice(),
+                    )
+                })
                 .collect::<Vec<_>>(),
         ),
         (
@@ -463,7 +497,13 @@ pub fn xlsx(v: &Valve, settings: &Settings) -> Result<Vec<u8>, String> {
             "Risk",
             v.risks
                 .iter()
-                .map(|r| (r.number.value, r.title.as_str(), r.assurance.as_slice()))
+                .map(|r| {
+                    (
+                        r.number.value.as_str(),
+                        r.title.as_str(),
+                        r.assurance.as_slice(),
+                    )
+                })
                 .collect(),
         ),
     ] {
@@ -473,7 +513,7 @@ pub fn xlsx(v: &Valve, settings: &Settings) -> Result<Vec<u8>, String> {
         header(ws, &cols)?;
         for (i, (n, t, given)) in rows.iter().enumerate() {
             let r = i as u32 + 1;
-            ws.write_number(r, 0, *n as f64).map_err(e)?;
+            ws.write_string(r, 0, *n).map_err(e)?;
             ws.write_string(r, 1, *t).map_err(e)?;
             for (c, u) in v.updates.iter().enumerate() {
                 if let Some(g) = given.iter().find(|g| g.update == u.id.value) {
@@ -493,12 +533,12 @@ mod tests {
 
     #[test]
     fn kpi_rag_respects_polarity() {
-        assert_eq!(kpi_rag(45.4, 45.0, true), "Green");
-        assert_eq!(kpi_rag(43.2, 44.0, true), "Amber");
-        assert_eq!(kpi_rag(30.0, 44.0, true), "Red");
-        assert_eq!(kpi_rag(138.0, 135.0, false), "Amber");
-        assert_eq!(kpi_rag(130.0, 135.0, false), "Green");
-        assert_eq!(kpi_rag(152.0, 140.0, false), "Red");
+        assert_eq!(kpi_rag(45.4, 45.0, true, 5.0), "Green");
+        assert_eq!(kpi_rag(43.2, 44.0, true, 5.0), "Amber");
+        assert_eq!(kpi_rag(30.0, 44.0, true, 5.0), "Red");
+        assert_eq!(kpi_rag(138.0, 135.0, false, 5.0), "Amber");
+        assert_eq!(kpi_rag(130.0, 135.0, false, 5.0), "Green");
+        assert_eq!(kpi_rag(152.0, 140.0, false, 5.0), "Red");
     }
 
     #[test]
@@ -506,5 +546,22 @@ mod tests {
         assert_eq!(signed(-11.8, 1, NegativeStyle::Brackets), "(11.8)");
         assert_eq!(signed(-11.8, 1, NegativeStyle::Minus), "−11.8");
         assert_eq!(signed(-0.01, 1, NegativeStyle::Brackets), "0.0");
+    }
+}
+
+#[cfg(test)]
+mod csv_tests {
+    use super::csv_cell;
+
+    #[test]
+    fn cells_that_start_a_formula_are_neutralised_and_quoted() {
+        assert_eq!(csv_cell("=1+2"), "\"'=1+2\"");
+        assert_eq!(csv_cell("+44 1234"), "\"'+44 1234\"");
+        assert_eq!(csv_cell("-1"), "\"'-1\"");
+        assert_eq!(csv_cell("@SUM(A1)"), "\"'@SUM(A1)\"");
+        assert_eq!(csv_cell("\tx"), "\"'\tx\"");
+        assert_eq!(csv_cell("a\rb"), "\"a\rb\"");
+        assert_eq!(csv_cell("plain"), "plain");
+        assert_eq!(csv_cell("a, \"b\""), "\"a, \"\"b\"\"\"");
     }
 }

@@ -75,10 +75,9 @@ pub fn typeset(
     let ident_hash = hex(&Sha256::digest(ident.as_bytes()));
     let options = PdfOptions {
         ident: Smart::Custom(ident_hash),
-        creator: Smart::Custom(Some(format!(
-            "quire {} (Typst 0.15.1)",
-            env!("CARGO_PKG_VERSION")
-        ))),
+        // The document is the council's: its metadata does not name the tool
+        // (the manifest records the quire and Typst versions instead).
+        creator: Smart::Custom(None),
         timestamp: date.map(Timestamp::new_utc),
         standards,
         tagged: true,

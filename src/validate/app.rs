@@ -50,7 +50,8 @@ pub fn plan(id: &str, file: FileId, node: &Node, diags: &mut Diagnostics) -> Opt
         let complete = b.opt_bool("complete");
         b.finish();
         let name = name?.value;
-        let complete = complete.unwrap_or(name.eq_ignore_ascii_case("blue"));
+        // Which ratings mean "complete" is the council's to declare: no default.
+        let complete = complete.unwrap_or(false);
         Some(Brag {
             name,
             colour: colour?,

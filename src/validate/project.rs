@@ -74,6 +74,9 @@ pub fn settings(node: &Node, diags: &mut Diagnostics) -> Settings {
         if let Some(t) = dm.opt_text("no-data") {
             s.no_data = t.value;
         }
+        if let Some(t) = dm.opt_text("not-rated") {
+            s.not_rated = t.value;
+        }
         dm.finish();
     }
     if let Some(n) = m.opt("risk-scheme") {

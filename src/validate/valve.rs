@@ -76,55 +76,87 @@ impl Ctx<'_> {
     }
 }
 
-/// A typed figure: a number that must match, or `{ published: N }` kept as published.
+/// A typed figure: a number that must match, or `{ published: N }` kept as
+/// published (with `acknowledged: "why"` once the council has accepted the
+/// difference, which silences the warning). Each carries the decimal places
+/// it was written with.
 enum Typed {
-    Must(Sp<f64>),
-    Published(Sp<f64>),
+    Must(Sp<f64>, usize),
+    Published(Sp<f64>, usize, Option<String>),
+}
+
+/// Decimal places as written (`-0.224` has 3), from the YAML source.
+fn written_places(n: &Node) -> usize {
+    n.raw
+        .as_deref()
+        .and_then(|r| r.split_once('.'))
+        .map_or(0, |(_, f)| {
+            f.chars().take_while(char::is_ascii_digit).count()
+        })
 }
 
 fn typed(n: &Node, diags: &mut Diagnostics) -> Option<Typed> {
     match &n.kind {
         NodeKind::Map(_) => {
             let mut m = MapReader::new(n, "a published figure", diags)?;
-            let v = m.req("published").and_then(|v| number(v, m.diags));
+            let node = m.req("published");
+            let v = node.and_then(|v| number(v, m.diags));
+            let ack = m.opt_text("acknowledged").map(|t| t.value);
             m.finish();
-            v.map(Typed::Published)
+            let places = node.map_or(0, written_places);
+            v.map(|v| Typed::Published(v, places, ack))
         }
-        _ => number(n, diags).map(Typed::Must),
+        _ => number(n, diags).map(|v| Typed::Must(v, written_places(n))),
     }
 }
 
+/// Compares a typed figure with the computed one at the precision it was
+/// written with (at least `places`); messages show both to that precision.
 fn check_typed(
     t: Option<Typed>,
     computed: f64,
-    places: i32,
+    places: usize,
     what: &str,
     diags: &mut Diagnostics,
 ) -> Option<f64> {
-    let scale = 10f64.powi(places);
-    let round = |v: f64| (v * scale).round() / scale;
-    let fmt = |v: f64| crate::render::format::fixed(v, places as usize).replace('−', "-");
+    let round = |v: f64, p: usize| {
+        let scale = 10f64.powi(p as i32);
+        (v * scale).round() / scale
+    };
+    let fmt = |v: f64, p: usize| crate::render::format::fixed(v, p).replace('−', "-");
     match t? {
-        Typed::Must(v) if round(v.value) == round(computed) => None,
-        Typed::Must(v) => {
+        Typed::Must(v, written) => {
+            let p = written.max(places);
+            if round(v.value, p) == round(computed, p) {
+                return None;
+            }
+            let shown = p.max(written_digits(computed, v.value, p));
             diags.push(
-                Diagnostic::error(Code::FigureMismatch, format!("{what} is typed as {} but the figures give {}", fmt(v.value), fmt(computed)))
-                    .at(&v.span, format!("computed: {}", fmt(computed)))
-                    .help(format!("remove it and let quire compute it, or, to reproduce a published return exactly, write `{{ published: {} }}`", fmt(v.value))),
+                Diagnostic::error(Code::FigureMismatch, format!("{what} is typed as {} but the figures give {}", fmt(v.value, shown), fmt(computed, shown)))
+                    .at(&v.span, format!("computed: {}", fmt(computed, shown)))
+                    .help(format!("remove it and let the figure be computed, or, to reproduce a published return exactly, write `{{ published: {:.written$} }}` in its place", v.value)),
             );
             None
         }
-        Typed::Published(v) => {
-            if round(v.value) != round(computed) {
+        Typed::Published(v, written, ack) => {
+            let p = written.max(places);
+            if round(v.value, p) != round(computed, p) && ack.is_none() {
                 diags.push(
-                    Diagnostic::warning(Code::PublishedFigure, format!("{what} is printed as published ({}), not as computed ({})", fmt(v.value), fmt(computed)))
+                    Diagnostic::warning(Code::PublishedFigure, format!("{what} is printed as published ({}), not as computed ({})", fmt(v.value, p), fmt(computed, p)))
                         .at(&v.span, "published figure")
-                        .help("this keeps a historical return exactly as published; remove `published` to print the computed figure"),
+                        .help("this keeps a historical return exactly as published; once the difference is accepted, add `acknowledged: \"why\"` beside `published` to stop this warning, or remove `published` to print the computed figure"),
                 );
             }
             Some(v.value)
         }
     }
+}
+
+/// Enough decimal places to show that `a` and `b` differ (at most 6).
+fn written_digits(a: f64, b: f64, from: usize) -> usize {
+    (from..=6)
+        .find(|p| format!("{a:.p$}") != format!("{b:.p$}"))
+        .unwrap_or(from)
 }
 
 fn year_key(y: &str) -> Option<i32> {
@@ -257,7 +289,7 @@ pub fn valve(id: &str, file: FileId, node: &Node, diags: &mut Diagnostics) -> Op
     let ehcp = m.opt("ehcp").and_then(|n| ehcp(n, m.diags));
     let conditions = m.list("conditions", false, |n, d| {
         let mut c = MapReader::new(n, "a condition", d)?;
-        let number = c.req("number").and_then(|v| int(v, c.diags));
+        let number = c.req("number").and_then(|v| item_id(v, c.diags));
         let text = c.text("text");
         let assurance = c
             .opt("assurance")
@@ -278,7 +310,7 @@ pub fn valve(id: &str, file: FileId, node: &Node, diags: &mut Diagnostics) -> Op
     let questions = m.texts("questions", false);
     let risks = m.list("risks", false, |n, d| {
         let mut r = MapReader::new(n, "a risk", d)?;
-        let number = r.req("number").and_then(|v| int(v, r.diags));
+        let number = r.req("number").and_then(|v| item_id(v, r.diags));
         let title = r.text("title");
         let assurance = r
             .opt("assurance")
@@ -321,6 +353,22 @@ pub fn valve(id: &str, file: FileId, node: &Node, diags: &mut Diagnostics) -> Op
             .opt("actuals")
             .map(|a| ctx.per_update(a, k.diags, number))
             .unwrap_or_default();
+        // A RAG only by the council's declared rule, or as published.
+        let amber_within = k.opt("rag-rule").and_then(|r| {
+            let mut rm = MapReader::new(r, "a KPI RAG rule", k.diags)?;
+            let w = rm.req("amber-within").and_then(|v| number(v, rm.diags));
+            rm.finish();
+            let w = w?;
+            if !(0.0..=100.0).contains(&w.value) {
+                rm_range(&w, k.diags);
+                return None;
+            }
+            Some(w.value)
+        });
+        let published_rag = k
+            .opt("rag")
+            .map(|a| ctx.per_update(a, k.diags, super::text))
+            .unwrap_or_default();
         k.finish();
         Some(ValveKpi {
             id: id?.value,
@@ -329,6 +377,8 @@ pub fn valve(id: &str, file: FileId, node: &Node, diags: &mut Diagnostics) -> Op
             polarity: polarity?.value,
             targets,
             actuals,
+            amber_within,
+            published_rag,
         })
     });
     m.finish();
@@ -339,16 +389,17 @@ pub fn valve(id: &str, file: FileId, node: &Node, diags: &mut Diagnostics) -> Op
         ),
         ("risk", risks.iter().map(|r| &r.number).collect()),
     ] {
-        let mut seen: HashMap<i64, &Sp<i64>> = HashMap::new();
+        let mut seen: HashMap<&str, &Sp<String>> = HashMap::new();
         for n in nums {
-            if let Some(first) = seen.insert(n.value, n) {
+            if let Some(first) = seen.insert(n.value.as_str(), n) {
                 diags.push(
                     Diagnostic::error(
                         Code::DuplicateId,
                         format!("{what} number {} is used twice", n.value),
                     )
                     .at(&n.span, "second use")
-                    .also(&first.span, "first used here"),
+                    .also(&first.span, "first used here")
+                    .help(format!("give each {what} the number the return publishes; numbers such as 3.1 or Capital are fine, but each once")),
                 );
             }
         }
@@ -374,10 +425,34 @@ pub fn valve(id: &str, file: FileId, node: &Node, diags: &mut Diagnostics) -> Op
         questions,
         risks,
         kpis,
+        amendments: Vec::new(),
     })
 }
 
-/// A colour as `#rgb` or `#rrggbb`.
+fn rm_range(w: &Sp<f64>, diags: &mut Diagnostics) {
+    diags.push(
+        Diagnostic::error(Code::OutOfScale, "`amber-within` is a percentage of the target")
+            .at(&w.span, "expected 0 to 100")
+            .help("write e.g. `rag-rule: { amber-within: 5 }`: Green meets the target, Amber misses it by at most 5% of it, Red otherwise"),
+    );
+}
+
+/// A condition's or risk's number as the return writes it: `2`, `3.1`,
+/// `Capital` (kept as written; never renumbered).
+fn item_id(n: &Node, diags: &mut Diagnostics) -> Option<Sp<String>> {
+    let t = super::text(n, diags)?;
+    let v = t.value.trim();
+    if v.is_empty() || v.chars().count() > 32 || v.contains('/') {
+        diags.push(
+            Diagnostic::error(Code::InvalidValue, format!("`{}` is not a condition or risk number", t.value))
+                .at(&t.span, "expected a short number or name")
+                .help("write the number as the return publishes it, e.g. 2, 3.1 or Capital (at most 32 characters, no `/`)"),
+        );
+        return None;
+    }
+    Some(Sp::new(v.to_string(), t.span))
+}
+
 fn deficit(n: &Node, diags: &mut Diagnostics) -> Option<Deficit> {
     let mut m = MapReader::new(n, "the deficit profile", diags)?;
     let agreement_label = m
@@ -387,19 +462,25 @@ fn deficit(n: &Node, diags: &mut Diagnostics) -> Option<Deficit> {
         .opt_text("forecast-label")
         .map_or("Current forecast".into(), |t| t.value);
     let unit = m.opt_text("unit").map_or("£m".into(), |t| t.value);
-    let (mut amber, mut red) = (0.0, 5.0);
+    // A RAG is computed only by a rule the author declared: no default.
+    let mut rule: Option<(f64, f64)> = None;
     if let Some(t) = m.opt("tolerance")
         && let Some(mut tm) = MapReader::new(t, "the RAG tolerance", m.diags)
     {
-        amber = tm
-            .req("amber")
-            .and_then(|v| number(v, tm.diags))
-            .map_or(amber, |v| v.value);
-        red = tm
-            .req("red")
-            .and_then(|v| number(v, tm.diags))
-            .map_or(red, |v| v.value);
+        let amber = tm.req("amber").and_then(|v| number(v, tm.diags));
+        let red = tm.req("red").and_then(|v| number(v, tm.diags));
         tm.finish();
+        if let (Some(a), Some(r)) = (amber, red) {
+            if a.value > r.value {
+                m.diags.push(
+                    Diagnostic::error(Code::InvalidValue, "the amber limit is above the red limit")
+                        .at(&a.span, "amber")
+                        .also(&r.span, "red")
+                        .help("a variance up to `amber` is Green, up to `red` Amber, above it Red"),
+                );
+            }
+            rule = Some((a.value, r.value));
+        }
     }
     let years = m.list("years", true, |n, d| {
         let mut y = MapReader::new(n, "a deficit year", d)?;
@@ -407,6 +488,7 @@ fn deficit(n: &Node, diags: &mut Diagnostics) -> Option<Deficit> {
         let agreement = y.req("agreement").and_then(|v| number(v, y.diags));
         let forecast = y.req("forecast").and_then(|v| number(v, y.diags));
         let variance_typed = y.opt("variance").and_then(|v| typed(v, y.diags));
+        let published_rag = y.opt_text("rag");
         y.finish();
         let (agreement, forecast, year) = (agreement?.value, forecast?.value, year?);
         let variance = forecast - agreement;
@@ -418,20 +500,44 @@ fn deficit(n: &Node, diags: &mut Diagnostics) -> Option<Deficit> {
             d,
         );
         let v = published_variance.unwrap_or(variance);
-        let rag = if v <= amber {
-            "Green"
-        } else if v <= red {
-            "Amber"
-        } else {
-            "Red"
-        };
+        let computed_rag = rule.map(|(amber, red)| {
+            if v <= amber {
+                "Green"
+            } else if v <= red {
+                "Amber"
+            } else {
+                "Red"
+            }
+            .to_string()
+        });
+        // A published RAG is printed as published; a declared rule that
+        // disagrees with it is worth a warning, never a silent change.
+        if let (Some(p), Some(c)) = (&published_rag, &computed_rag)
+            && !p.value.eq_ignore_ascii_case(c)
+        {
+            d.push(
+                Diagnostic::warning(
+                    Code::PublishedFigure,
+                    format!(
+                        "the {} RAG is published as {} but the declared tolerance gives {c}",
+                        year.value, p.value
+                    ),
+                )
+                .at(&p.span, "printed as published")
+                .help("check the rating or the tolerance; the published rating is printed"),
+            );
+        }
         Some(DeficitYear {
             year,
             agreement,
             forecast,
             variance,
             published_variance,
-            rag: rag.into(),
+            rag: published_rag
+                .as_ref()
+                .map(|p| p.value.clone())
+                .or(computed_rag),
+            rag_published: published_rag.is_some(),
         })
     });
     let notes = m.opt_text("notes");
@@ -471,8 +577,7 @@ fn deficit(n: &Node, diags: &mut Diagnostics) -> Option<Deficit> {
         agreement_label,
         forecast_label,
         unit,
-        amber,
-        red,
+        rule,
         years,
         notes,
     })

@@ -42,8 +42,11 @@ fn kent_return_builds_with_computed_figures_and_published_warnings() {
     // The tables are exported for spreadsheets too.
     let csv = std::fs::read_to_string(p.path().join("out/kent-sv-2024-25-q1.deficit.csv")).unwrap();
     assert!(csv.starts_with("year,Per SV Agreement Letter October 22,Per Update 3,variance_computed,variance_published,rag\n"), "{csv}");
+    assert!(csv.contains("2022-23,129.7,117.9,-11.8,-12.0,\n"), "{csv}");
+    // No RAG rule is declared: only the published RAGs are printed.
     assert!(
-        csv.contains("2022-23,129.7,117.9,-11.8,-12.0,Green\n"),
+        csv.contains("2026-27,163.1,163.1,0.0,,Amber\n")
+            && csv.contains("2027-28,140.0,140.0,0.0,,Amber\n"),
         "{csv}"
     );
     let ehcp = std::fs::read_to_string(p.path().join("out/kent-sv-2024-25-q1.ehcp.csv")).unwrap();

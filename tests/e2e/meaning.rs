@@ -1,0 +1,263 @@
+//! What is printed is what the data says (issue 11): ids as written, ratings
+//! only as published or by a declared rule, figures compared at the precision
+//! they were written with, and submitted updates locked whole.
+
+use crate::harness::*;
+
+const RETURN: &str = "content/northshire-sv-2025-26/return.yaml";
+
+fn edit(p: &Project, from: &str, to: &str) {
+    let yaml = std::fs::read_to_string(p.path().join(RETURN)).unwrap();
+    assert!(yaml.contains(from), "the fixture has no {from:?}");
+    p.write(RETURN, &yaml.replacen(from, to, 1));
+}
+
+fn code(o: &std::process::Output) -> i32 {
+    o.status.code().unwrap_or(-1)
+}
+
+#[test]
+fn condition_and_risk_numbers_are_kept_as_written() {
+    let p = Project::fixture("valve-quarterly");
+    edit(
+        &p,
+        "  - number: 2\n    text: Issue",
+        "  - number: 3.10\n    text: Issue",
+    );
+    edit(
+        &p,
+        "  - number: 3\n    text: Reduce",
+        "  - number: Capital\n    text: Reduce",
+    );
+    let o = p.run(&["build"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let text = squash(&pdf_text(&p.path().join("out/northshire-sv-2025-26.pdf")));
+    let (a, b, c) = (
+        text.find("Condition 1 ").unwrap_or(usize::MAX),
+        text.find("Condition 3.10 ").expect("3.10 as written"),
+        text.find("Condition Capital ").expect("Capital as written"),
+    );
+    assert!(a < b && b < c, "conditions are not in the order written");
+    let csv =
+        std::fs::read_to_string(p.path().join("out/northshire-sv-2025-26.conditions.csv")).unwrap();
+    assert!(
+        csv.contains("\n3.10,") && csv.contains("\nCapital,"),
+        "{csv}"
+    );
+
+    edit(&p, "  - number: Capital", "  - number: 3.10");
+    let o = p.run(&["check"]);
+    assert_eq!(code(&o), 1);
+    let e = stderr(&o);
+    assert!(
+        e.contains("error[Q0020]: condition number 3.10 is used twice"),
+        "{e}"
+    );
+    assert!(
+        e.contains("help: give each condition the number the return publishes"),
+        "{e}"
+    );
+}
+
+#[test]
+fn no_rating_is_computed_without_a_declared_rule() {
+    let p = Project::fixture("valve-quarterly");
+    edit(&p, "  tolerance: { amber: 0.0, red: 2.0 }\n", "");
+    edit(
+        &p,
+        "{ year: 2026-27, agreement: 0.0,  forecast: 2.6 }",
+        "{ year: 2026-27, agreement: 0.0,  forecast: 2.6, rag: Amber }",
+    );
+    edit(&p, "    rag-rule: { amber-within: 5 }\n", "");
+    let o = p.run(&["build"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let csv =
+        std::fs::read_to_string(p.path().join("out/northshire-sv-2025-26.deficit.csv")).unwrap();
+    assert!(csv.contains("2023-24,18.4,17.9,-0.5,,\n"), "{csv}");
+    assert!(csv.contains("2026-27,0.0,2.6,2.6,,Amber\n"), "{csv}");
+    let text = squash(&pdf_text(&p.path().join("out/northshire-sv-2025-26.pdf")));
+    assert!(text.contains("not rated"), "{text}");
+    // K1 has no rule now: its cells show the figures without a rating.
+    assert!(text.contains("K1 Children with an"), "{text}");
+
+    // A declared rule that disagrees with a published rating warns; the
+    // published rating is printed.
+    let p = Project::fixture("valve-quarterly");
+    edit(
+        &p,
+        "{ year: 2023-24, agreement: 18.4, forecast: 17.9 }",
+        "{ year: 2023-24, agreement: 18.4, forecast: 17.9, rag: Red }",
+    );
+    let o = p.run(&["build"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("warning[Q0036]: the 2023-24 RAG is published as Red but the declared tolerance gives Green"),
+        "{}",
+        stderr(&o)
+    );
+    let csv =
+        std::fs::read_to_string(p.path().join("out/northshire-sv-2025-26.deficit.csv")).unwrap();
+    assert!(csv.contains("2023-24,18.4,17.9,-0.5,,Red\n"), "{csv}");
+}
+
+#[test]
+fn typed_figures_are_compared_at_the_precision_written() {
+    let p = Project::fixture("valve-quarterly");
+    // computed 17.9 - 18.4 = -0.5 (more exactly -0.4999…); typed at 3 places.
+    edit(
+        &p,
+        "{ year: 2023-24, agreement: 18.4, forecast: 17.9 }",
+        "{ year: 2023-24, agreement: 18.424, forecast: 18.18, variance: -0.224 }",
+    );
+    let o = p.run(&["check"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(
+        e.contains(
+            "error[Q0035]: the 2023-24 variance is typed as -0.224 but the figures give -0.244"
+        ),
+        "{e}"
+    );
+    assert!(
+        e.contains("write `{ published: -0.224 }` in its place"),
+        "{e}"
+    );
+
+    // A published mismatch, once acknowledged, no longer warns.
+    let p = Project::fixture("valve-quarterly");
+    edit(
+        &p,
+        "{ year: 2023-24, agreement: 18.4, forecast: 17.9 }",
+        "{ year: 2023-24, agreement: 18.4, forecast: 17.9, variance: { published: -0.6 } }",
+    );
+    let o = p.run(&["check"]);
+    assert!(
+        stderr(&o).contains("warning[Q0036]: the 2023-24 variance is printed as published (-0.6)"),
+        "{}",
+        stderr(&o)
+    );
+    edit(
+        &p,
+        "variance: { published: -0.6 }",
+        "variance: { published: -0.6, acknowledged: \"as submitted to the DfE\" }",
+    );
+    let o = p.run(&["check"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(!stderr(&o).contains("Q0036"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_submitted_update_is_locked_whole() {
+    for (from, to, field) in [
+        (
+            "forecast: 17.9",
+            "forecast: 17.0",
+            "deficit 2023-24 forecast",
+        ),
+        (
+            "text: Issue final EHCPs within 20 weeks.",
+            "text: Reduce reliance on independent special school placements.",
+            "condition 2 text",
+        ),
+        (
+            "title: Assessment officer vacancies",
+            "title: Officer vacancies",
+            "risk 2 title",
+        ),
+        (
+            "We have a recruitment campaign",
+            "We ran a recruitment campaign",
+            "risk 2 mitigation",
+        ),
+        (
+            "actuals: { q1: 43.2, q2: 45.4 }",
+            "actuals: { q1: 99.9, q2: 45.4 }",
+            "kpi K1 actual",
+        ),
+        (
+            "values: [228, 1512, 1340, 688]",
+            "values: [228, 1512, 1341, 688]",
+            "ehcp Actual January 2025 12 to 16",
+        ),
+        (
+            "assurance: { q1: Low, q2: Medium }",
+            "assurance: { q1: Medium, q2: Medium }",
+            "condition 2 assurance",
+        ),
+    ] {
+        let p = Project::fixture("valve-quarterly");
+        assert_eq!(code(&p.run(&["lock"])), 0);
+        edit(&p, from, to);
+        let o = p.run(&["check"]);
+        let e = stderr(&o);
+        assert_eq!(code(&o), 1, "{field}: {e}");
+        assert!(
+            e.contains(&format!(
+                "error[Q0037]: {field} of `Q1` changed after the update was submitted and locked"
+            )),
+            "{field}: {e}"
+        );
+        assert!(
+            e.contains("= submitted:") && e.contains("= now:"),
+            "{field}: {e}"
+        );
+        // Locking again never re-records a submitted value.
+        let o = p.run(&["lock"]);
+        assert_eq!(code(&o), 1, "{field}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains("differs from what was locked"),
+            "{}",
+            stderr(&o)
+        );
+    }
+}
+
+#[test]
+fn a_deliberate_change_is_recorded_as_an_amendment() {
+    let p = Project::fixture("valve-quarterly");
+    assert_eq!(code(&p.run(&["lock"])), 0);
+    edit(&p, "forecast: 17.9", "forecast: 17.0");
+    let o = p.run(&[
+        "lock",
+        "--amend",
+        "deficit 2023-24 forecast",
+        "--reason",
+        "DfE asked for the audited outturn",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("amended deficit 2023-24 forecast of Q1"),
+        "{}",
+        stderr(&o)
+    );
+    let lock =
+        std::fs::read_to_string(p.path().join("content/northshire-sv-2025-26/quire.lock")).unwrap();
+    for want in [
+        "\"field\": \"deficit 2023-24 forecast\"",
+        "\"old\": \"17.9\"",
+        "\"new\": \"17\"",
+        "\"reason\": \"DfE asked for the audited outturn\"",
+    ] {
+        assert!(lock.contains(want), "{want} missing from {lock}");
+    }
+    let o = p.run(&["build"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    // Amending what did not change is refused.
+    let o = p.run(&["lock", "--amend", "risk 1 title", "--reason", "x"]);
+    assert_eq!(code(&o), 1);
+    assert!(stderr(&o).contains("nothing to amend"), "{}", stderr(&o));
+}
+
+#[test]
+fn only_actions_not_rated_complete_are_overdue() {
+    let p = Project::demo();
+    let o = p.run(&["check", "send-app-2023", "-v"]);
+    let e = stderr(&o);
+    assert_eq!(code(&o), 0, "{e}");
+    // The council's key: Green ("action completed") and Blue ("embedded") are complete.
+    assert_eq!(e.matches("warning[Q0027]").count(), 15, "{e}");
+    for done in ["action 1C1 ", "action 3A1 "] {
+        assert!(!e.contains(done), "{done} is complete but reported overdue");
+    }
+    assert!(e.contains("action 1A2 "), "{e}");
+}
