@@ -72,6 +72,7 @@ codes! {
     IdMismatch = "Q0042", "an id does not match its area or sub-theme";
     TbcTarget = "Q0044", "a target still marked TBC after its milestone date";
     MilestoneOrder = "Q0045", "a milestone falls before the baseline";
+    HouseStyle = "Q0046", "prose writes a financial year, date or sum of money in another style than the project's";
     Output = "Q0050", "an output file could not be written";
     OutputCollision = "Q0051", "two documents would write the same output file";
     OutputBusy = "Q0052", "another quire is building into the same output folder";

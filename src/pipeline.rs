@@ -208,8 +208,8 @@ fn prepare_paper(project: &Project, doc: &Document, p: &mut Prepared) {
     let Some((file, node)) = parse_file(&project.root, &rel, p) else {
         return;
     };
-    let Some(paper) = validate::paper::paper(&doc.id, file, &node, &project.settings, &mut p.diags)
-    else {
+    let settings = validate::project::document_settings(&node, &project.settings, &mut p.diags);
+    let Some(paper) = validate::paper::paper(&doc.id, file, &node, &settings, &mut p.diags) else {
         return;
     };
     validate::paper::check_references(&paper, &mut p.diags);
@@ -332,7 +332,7 @@ fn prepare_paper(project: &Project, doc: &Document, p: &mut Prepared) {
         narrative: &narrative,
         appendix_files: &appendix_files,
     };
-    let rendered = render::paper(input, &project.settings, &p.sources, &mut p.diags);
+    let rendered = render::paper(input, &settings, &p.sources, &mut p.diags);
     if !p.diags.has_errors() {
         p.rendered = vec![(String::new(), rendered)];
     }
@@ -343,6 +343,7 @@ fn prepare_valve(project: &Project, doc: &Document, p: &mut Prepared) {
     let Some((file, node)) = parse_file(&project.root, &rel, p) else {
         return;
     };
+    let settings = validate::project::document_settings(&node, &project.settings, &mut p.diags);
     let Some(mut valve) = validate::valve::valve(&doc.id, file, &node, &mut p.diags) else {
         return;
     };
@@ -355,19 +356,14 @@ fn prepare_valve(project: &Project, doc: &Document, p: &mut Prepared) {
     if p.diags.has_errors() {
         return;
     }
-    let rendered = render::valve::render(
-        &valve,
-        node.to_json(),
-        &project.settings,
-        &p.sources,
-        &mut p.diags,
-    );
+    let rendered =
+        render::valve::render(&valve, node.to_json(), &settings, &p.sources, &mut p.diags);
     if !p.diags.has_errors() {
         p.rendered = vec![(String::new(), rendered)];
         for (name, csv) in render::valve::csv_tables(&valve) {
             p.extras.push((format!("{name}.csv"), csv.into_bytes()));
         }
-        match render::valve::xlsx(&valve, &project.settings) {
+        match render::valve::xlsx(&valve, &settings) {
             Ok(bytes) => p.extras.push(("xlsx".into(), bytes)),
             Err(e) => p.diags.push(Diagnostic::error(
                 Code::Output,
@@ -382,6 +378,7 @@ fn prepare_app(project: &Project, doc: &Document, p: &mut Prepared) {
     let Some((file, node)) = parse_file(&project.root, &rel, p) else {
         return;
     };
+    let settings = validate::project::document_settings(&node, &project.settings, &mut p.diags);
     let Some(plan) = validate::app::plan(&doc.id, file, &node, &mut p.diags) else {
         return;
     };
@@ -390,13 +387,7 @@ fn prepare_app(project: &Project, doc: &Document, p: &mut Prepared) {
     if p.diags.has_errors() {
         return;
     }
-    let rendered = render::app::render(
-        &plan,
-        node.to_json(),
-        &project.settings,
-        &p.sources,
-        &mut p.diags,
-    );
+    let rendered = render::app::render(&plan, node.to_json(), &settings, &p.sources, &mut p.diags);
     if !p.diags.has_errors() {
         p.rendered = rendered;
     }

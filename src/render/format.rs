@@ -57,30 +57,41 @@ pub fn fixed(v: f64, places: usize) -> String {
     }
 }
 
-/// "£1,234", "£1.2 million", "£125 million"; never "£0.5 million".
-pub fn money(v: f64, unit: Option<&str>, neg: NegativeStyle) -> String {
-    let a = v.abs();
-    let body = match unit {
-        Some("m") | Some("million") => {
-            let pounds = a * 1_000_000.0;
-            if pounds < 1_000_000.0 {
-                format!("£{}", number(pounds.round()))
-            } else {
-                format!("£{} million", trim_zeros(&format!("{:.1}", a)))
-            }
-        }
-        _ => {
-            if a >= 1_000_000.0 && (a / 100_000.0).fract().abs() < 1e-9 && unit == Some("auto") {
-                format!(
-                    "£{} million",
-                    trim_zeros(&format!("{:.1}", a / 1_000_000.0))
-                )
-            } else {
-                format!("£{}", number(a))
-            }
-        }
+/// The unit a sum of money is given in (the `unit` argument of the `money`
+/// filter): how many pounds one of it is.
+pub fn money_unit(name: &str) -> Option<f64> {
+    match name {
+        "pounds" | "£" => Some(1.0),
+        "thousands" | "thousand" | "k" | "£k" => Some(1e3),
+        "millions" | "million" | "m" | "£m" => Some(1e6),
+        "billions" | "billion" | "bn" | "£bn" => Some(1e9),
+        _ => None,
+    }
+}
+
+/// The units `money` accepts, for messages.
+pub const MONEY_UNITS: &str =
+    "pounds (the default), thousands (k, £k), millions (m, £m), billions (bn, £bn)";
+
+/// Money as GOV.UK writes it. `v` is in `unit` pounds (1 = pounds,
+/// 1e6 = millions). In pounds, the sum is written in full ("£1,234",
+/// "£1,234.50" keeps pence). In a larger unit, the sum is written in words
+/// once it reaches a million: "£12.3 million", "£1.2 billion" (with `places`
+/// decimals, a trailing ".0" dropped); below a million it is written in full,
+/// rounded to the pound ("£800,000"), never "£0.8 million".
+pub fn money(v: f64, unit: f64, places: usize, neg: NegativeStyle) -> String {
+    let pounds = v.abs() * unit;
+    let words = |x: f64, word: &str| format!("£{} {word}", trim_zeros(&fixed(x, places)));
+    let body = if unit > 1.0 && pounds >= 1e9 {
+        words(pounds / 1e9, "billion")
+    } else if unit > 1.0 && pounds >= 1e6 {
+        words(pounds / 1e6, "million")
+    } else if unit > 1.0 {
+        format!("£{}", number(pounds.round()))
+    } else {
+        format!("£{}", number(pounds))
     };
-    if v < 0.0 {
+    if v < 0.0 && body.chars().any(|c| c.is_ascii_digit() && c != '0') {
         match neg {
             NegativeStyle::Brackets => format!("({body})"),
             NegativeStyle::Minus => format!("−{body}"),
@@ -113,18 +124,20 @@ mod tests {
 
     #[test]
     fn money_in_prose() {
-        assert_eq!(money(1234.0, None, NegativeStyle::Brackets), "£1,234");
-        assert_eq!(
-            money(-1234567.0, None, NegativeStyle::Brackets),
-            "(£1,234,567)"
-        );
-        assert_eq!(money(-12.0, None, NegativeStyle::Minus), "−£12");
-        assert_eq!(money(1.2, Some("m"), NegativeStyle::Minus), "£1.2 million");
-        assert_eq!(
-            money(125.0, Some("m"), NegativeStyle::Minus),
-            "£125 million"
-        );
-        assert_eq!(money(0.5, Some("m"), NegativeStyle::Minus), "£500,000");
+        let b = NegativeStyle::Brackets;
+        let m = NegativeStyle::Minus;
+        assert_eq!(money(1234.0, 1.0, 1, b), "£1,234");
+        assert_eq!(money(-1234567.0, 1.0, 1, b), "(£1,234,567)");
+        assert_eq!(money(-12.0, 1.0, 1, m), "−£12");
+        assert_eq!(money(1.2, 1e6, 1, m), "£1.2 million");
+        assert_eq!(money(125.0, 1e6, 1, m), "£125 million");
+        assert_eq!(money(0.5, 1e6, 1, m), "£500,000");
+        assert_eq!(money(800.0, 1e3, 1, m), "£800,000");
+        assert_eq!(money(12_345.678, 1e3, 1, m), "£12.3 million");
+        assert_eq!(money(1234.5, 1e6, 1, m), "£1.2 billion");
+        assert_eq!(money(12.345, 1e6, 2, m), "£12.35 million");
+        assert_eq!(money(-0.0001, 1e6, 1, b), "(£100)");
+        assert_eq!(money(-0.0000001, 1e6, 1, b), "£0");
     }
 
     #[test]

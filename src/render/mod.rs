@@ -101,6 +101,17 @@ impl<'a> MdRenderer<'a> {
             Origin::File(f) => self.sources.name(*f).to_string(),
             Origin::Value(s) => self.sources.name(s.file).to_string(),
         };
+        for note in crate::validate::style::check(src, &self.scope.settings) {
+            let span = match origin {
+                Origin::File(f) => Some(Span::new(*f, note.range.clone())),
+                Origin::Value(s) => map_value_range(self.sources, s, src, note.range.clone()),
+            };
+            let mut d = Diagnostic::warning(Code::HouseStyle, note.message).help(note.help);
+            if let Some(span) = span {
+                d = d.at(&span, "house style");
+            }
+            self.diags.push(d);
+        }
         let md = match template::render(&name, src, &self.scope) {
             Ok(md) => md,
             Err(e) => {

@@ -229,8 +229,34 @@ fn build_env(scope: &Scope) -> Environment<'static> {
         "money",
         move |v: f64, kwargs: Kwargs| -> Result<String, Error> {
             let unit: Option<String> = kwargs.get("unit")?;
+            let places: Option<usize> = kwargs.get("places")?;
             kwargs.assert_all_used()?;
-            Ok(format::money(v, unit.as_deref(), s2.negative_money))
+            let factor = match unit.as_deref() {
+                None => 1.0,
+                Some(u) => format::money_unit(u).ok_or_else(|| {
+                    Error::new(
+                        ErrorKind::InvalidOperation,
+                        format!(
+                            "`{u}` is not a unit money knows: use {}",
+                            format::MONEY_UNITS
+                        ),
+                    )
+                })?,
+            };
+            let places = places.unwrap_or(1);
+            if places > 3 {
+                return Err(Error::new(
+                    ErrorKind::InvalidOperation,
+                    "money is written with at most 3 decimal places in millions or billions",
+                ));
+            }
+            if !v.is_finite() {
+                return Err(Error::new(
+                    ErrorKind::InvalidOperation,
+                    "money needs a finite number",
+                ));
+            }
+            Ok(format::money(v, factor, places, s2.negative_money))
         },
     );
     env.add_filter(

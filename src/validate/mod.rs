@@ -10,6 +10,7 @@ pub mod meeting;
 pub mod paper;
 pub mod project;
 pub mod risk;
+pub mod style;
 pub mod valve;
 
 use crate::diag::{Code, Diagnostic, Diagnostics, did_you_mean};

@@ -19,8 +19,11 @@ pub const LAYOUTS: &[(&str, u32)] = &[
     ("agenda-pack", 1),
 ];
 
-/// Reads `layout: name@N`; defaults to `default`'s current version.
+/// Reads `layout: name@N`; defaults to `default`'s current version. Every
+/// document kind calls this, so it also accepts the keys any document may
+/// carry (`financial-year-style`, read by [`super::project::document_settings`]).
 pub fn layout(m: &mut MapReader, default: &str) -> Sp<LayoutRef> {
+    m.opt("financial-year-style");
     let current = LAYOUTS
         .iter()
         .find(|(n, _)| *n == default)

@@ -85,3 +85,23 @@ pub fn settings(node: &Node, diags: &mut Diagnostics) -> Settings {
     m.finish();
     s
 }
+
+/// The project's settings with a document's own overrides: a document may
+/// write its financial years as its source does (`financial-year-style: dash`
+/// in a return that prints 2022-23 in a project that writes 2022/23).
+pub fn document_settings(node: &Node, project: &Settings, diags: &mut Diagnostics) -> Settings {
+    let mut s = project.clone();
+    if let crate::load::yaml::NodeKind::Map(entries) = &node.kind
+        && let Some((_, n)) = entries
+            .iter()
+            .find(|(k, _)| k.name == "financial-year-style")
+        && let Some(t) = one_of(n, &["dash", "slash"], "financial year style", diags)
+    {
+        s.financial_year_style = if t.value == "dash" {
+            YearStyle::Dash
+        } else {
+            YearStyle::Slash
+        };
+    }
+    s
+}

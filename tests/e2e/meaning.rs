@@ -261,3 +261,61 @@ fn only_actions_not_rated_complete_are_overdue() {
     }
     assert!(e.contains("action 1A2 "), "{e}");
 }
+
+#[test]
+fn money_is_written_as_gov_uk_writes_it_and_bad_arguments_are_errors() {
+    let p = Project::fixture("minimal");
+    p.write(
+        "content/budget-2025/01-position.md",
+        "# Position\n\nA {{ 12345678 | money }}, b {{ 12.3456 | money(unit=\"million\") }}, c {{ 1234.5 | money(unit=\"m\") }}, d {{ 800 | money(unit=\"k\") }}, e {{ 12.345 | money(unit=\"£m\", places=2) }}.\n",
+    );
+    let o = p.run(&["build"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let text = squash(&pdf_text(&p.path().join("out/budget-2025.pdf")));
+    assert!(
+        text.contains(
+            "A £12,345,678, b £12.3 million, c £1.2 billion, d £800,000, e £12.35 million."
+        ),
+        "{text}"
+    );
+    for (call, says) in [
+        ("money(unit=\"foo\")", "`foo` is not a unit money knows"),
+        ("money(unit=\"bn\", places=7)", "at most 3 decimal places"),
+        ("money(units=\"m\")", "unknown keyword argument"),
+    ] {
+        p.write(
+            "content/budget-2025/01-position.md",
+            &format!("# Position\n\nA {{{{ 5 | {call} }}}}.\n"),
+        );
+        let o = p.run(&["check"]);
+        assert_eq!(code(&o), 1, "{call}: {}", stderr(&o));
+        assert!(stderr(&o).contains(says), "{call}: {}", stderr(&o));
+        assert!(stderr(&o).contains("01-position.md:3:"), "{}", stderr(&o));
+    }
+}
+
+#[test]
+fn prose_in_another_house_style_is_a_located_warning() {
+    let p = Project::fixture("minimal");
+    p.write(
+        "content/budget-2025/01-position.md",
+        "# Position\n\nIn 2024/25 we spent £12.3m; on 01 August 2024 we met.\n",
+    );
+    let o = p.run(&["check"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(e.contains("warning[Q0046]: `2024/25` is written in another style than this project's financial years (2024-25)"), "{e}");
+    assert!(e.contains("01-position.md:3:4"), "{e}");
+    assert!(
+        e.contains("warning[Q0046]: `£12.3m` abbreviates a sum of money"),
+        "{e}"
+    );
+    assert!(
+        e.contains("help: write `£12.3 million` (GOV.UK style)"),
+        "{e}"
+    );
+    assert!(
+        e.contains("warning[Q0046]: `01 August` has a leading zero"),
+        "{e}"
+    );
+}
