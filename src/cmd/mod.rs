@@ -3,7 +3,9 @@
 
 pub mod build;
 pub mod check;
+pub mod layouts;
 pub mod lock;
+pub mod new;
 pub mod pack;
 pub mod verify;
 
