@@ -6,11 +6,10 @@
 //! overwritten (error, exit 1, nothing written). Once a file is in `layouts/`, the
 //! project's copy is the one used (see [`crate::typeset::shipped`]).
 
-use super::{INTERNAL, INVALID, OK, exit};
+use super::{INTERNAL, INVALID, OK, emit, exit};
 use crate::cli::{Global, LayoutsAction, LayoutsArgs};
 use crate::diag::{Code, Diagnostic};
 use crate::project;
-use crate::source::SourceMap;
 use crate::typeset::shipped;
 use std::path::Path;
 use std::process::ExitCode;
@@ -20,7 +19,7 @@ pub fn run(global: &Global, args: &LayoutsArgs) -> ExitCode {
         Ok(r) => r,
         Err(d) => {
             // No project at all is a usage error, as for every command.
-            eprint!("{}", d.render(&SourceMap::new()));
+            emit(d, global);
             return exit(INTERNAL);
         }
     };
@@ -61,7 +60,12 @@ fn list(root: &Path) -> ExitCode {
             .and_then(shipped::name_version)
             .map(|(n, v)| format!("{n}@{v}"))
             .unwrap_or_default();
-        println!("{label:<22} {rel:<36} {status}");
+        let note = if label.starts_with("common@") {
+            " (imported by the other layouts)"
+        } else {
+            ""
+        };
+        println!("{label:<22} {rel:<36} {status}{note}");
     }
     exit(OK)
 }
@@ -124,7 +128,7 @@ fn export(root: &Path, name: Option<&str>, global: &Global) -> ExitCode {
     let files = match select(name) {
         Ok(f) => f,
         Err(d) => {
-            eprint!("{}", d.render(&SourceMap::new()));
+            emit(d, global);
             return exit(INTERNAL);
         }
     };
@@ -139,13 +143,12 @@ fn export(root: &Path, name: Option<&str>, global: &Global) -> ExitCode {
             Ok(_) => conflicts.push(rel),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => to_write.push((rel, *text)),
             Err(e) => {
-                eprint!(
-                    "{}",
+                emit(
                     Diagnostic::error(
                         Code::Io,
-                        format!("cannot read `{rel}`: {}", e.to_string().to_lowercase())
-                    )
-                    .render(&SourceMap::new())
+                        format!("cannot read `{rel}`: {}", e.to_string().to_lowercase()),
+                    ),
+                    global,
                 );
                 return exit(INVALID);
             }
@@ -159,20 +162,19 @@ fn export(root: &Path, name: Option<&str>, global: &Global) -> ExitCode {
             )
             .note(format!("at {}", root.join(rel).display()))
             .help("nothing was written; your file is the one documents use. To compare with the shipped copy, move yours aside and export again");
-            eprint!("{}", d.render(&SourceMap::new()));
+            emit(d, global);
         }
         return exit(INVALID);
     }
     for (rel, text) in &to_write {
         if let Err(e) = crate::write::atomic(&root.join(rel), text.as_bytes()) {
-            eprint!(
-                "{}",
+            emit(
                 Diagnostic::error(
                     Code::Output,
-                    format!("cannot write `{rel}`: {}", e.to_string().to_lowercase())
+                    format!("cannot write `{rel}`: {}", e.to_string().to_lowercase()),
                 )
-                .help("check that the project folder is writable")
-                .render(&SourceMap::new())
+                .help("check that the project folder is writable"),
+                global,
             );
             return exit(INTERNAL);
         }

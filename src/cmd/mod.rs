@@ -127,3 +127,10 @@ pub fn summary_line(errors: usize, warnings: usize) -> String {
         plural(warnings, "warning")
     )
 }
+
+/// Prints one diagnostic that has no place in a source file, in the chosen format.
+pub fn emit(d: Diagnostic, global: &Global) {
+    let mut diags = Diagnostics::default();
+    diags.push(d);
+    eprint!("{}", render(&diags, &SourceMap::new(), global));
+}

@@ -9,7 +9,7 @@
 //! A name that cannot be a folder name, or no project to add to, is a usage error
 //! (status 2).
 
-use super::{INTERNAL, INVALID, OK, exit};
+use super::{INTERNAL, INVALID, OK, emit, exit};
 use crate::cli::{Global, NewArgs, NewKind};
 use crate::diag::{Code, Diagnostic};
 use crate::project::{self, PROJECT_FILE};
@@ -35,16 +35,15 @@ pub fn run(global: &Global, args: &NewArgs) -> ExitCode {
         NewKind::Meeting { name } => ("meeting", name),
     };
     if let Err(d) = check_name(name) {
-        eprint!("{}", d.render(&SourceMap::new()));
+        emit(d, global);
         return exit(INTERNAL);
     }
     let root = match project::find_root(global.project.as_deref()) {
         Ok(r) => r,
         Err(d) => {
-            eprint!(
-                "{}",
-                d.help("start one with `quire new project DIR --name \"Name of the council\"`")
-                    .render(&SourceMap::new())
+            emit(
+                d.help("start one with `quire new project DIR --name \"Name of the council\"`"),
+                global,
             );
             // No project at all is a usage error, as for every command.
             return exit(INTERNAL);
@@ -70,7 +69,7 @@ pub fn run(global: &Global, args: &NewArgs) -> ExitCode {
         } => match next_return(&root, existing) {
             Ok(text) => vec![(format!("{dir}/return.yaml"), text)],
             Err(d) => {
-                eprint!("{}", d.render(&SourceMap::new()));
+                emit(d, global);
                 return exit(INVALID);
             }
         },
@@ -92,7 +91,7 @@ pub fn run(global: &Global, args: &NewArgs) -> ExitCode {
             .map(|(rel, _)| rel.clone()),
     );
     if !taken.is_empty() {
-        return refuse(&root, &taken);
+        return refuse(&root, &taken, global);
     }
     if let Err(code) = write_all(&root, &files, global) {
         return code;
@@ -106,7 +105,7 @@ pub fn run(global: &Global, args: &NewArgs) -> ExitCode {
 fn new_project(dir: &Path, name: Option<&str>, global: &Global) -> ExitCode {
     let config = dir.join(PROJECT_FILE);
     if config.exists() {
-        return refuse(dir, &[PROJECT_FILE.to_string()]);
+        return refuse(dir, &[PROJECT_FILE.to_string()], global);
     }
     let org = name.map(str::trim).filter(|n| !n.is_empty());
     let text = PROJECT.replace(
@@ -119,7 +118,7 @@ fn new_project(dir: &Path, name: Option<&str>, global: &Global) -> ExitCode {
     let content = dir.join("content");
     let created = !content.exists();
     if let Err(e) = std::fs::create_dir_all(&content) {
-        return io_error(&content, &e);
+        return io_error(&content, &e, global);
     }
     if !global.quiet {
         if created {
@@ -162,7 +161,7 @@ fn check_name(name: &str) -> Result<(), Diagnostic> {
 }
 
 /// Refuses to write over `taken` (project-relative): status 1, nothing written.
-fn refuse(root: &Path, taken: &[String]) -> ExitCode {
+fn refuse(root: &Path, taken: &[String], global: &Global) -> ExitCode {
     for rel in taken {
         let what = if rel.ends_with('/') { "folder" } else { "file" };
         let d = Diagnostic::error(Code::Exists, format!("`{rel}` already exists"))
@@ -173,12 +172,12 @@ fn refuse(root: &Path, taken: &[String]) -> ExitCode {
             .help(format!(
                 "nothing was written; choose another name, or move the existing {what} away first"
             ));
-        eprint!("{}", d.render(&SourceMap::new()));
+        emit(d, global);
     }
     exit(INVALID)
 }
 
-fn io_error(path: &Path, e: &std::io::Error) -> ExitCode {
+fn io_error(path: &Path, e: &std::io::Error, global: &Global) -> ExitCode {
     let d = Diagnostic::error(
         Code::Output,
         format!(
@@ -188,7 +187,7 @@ fn io_error(path: &Path, e: &std::io::Error) -> ExitCode {
         ),
     )
     .help("check that the folder exists and is writable");
-    eprint!("{}", d.render(&SourceMap::new()));
+    emit(d, global);
     exit(INTERNAL)
 }
 
@@ -200,7 +199,7 @@ fn write_all(root: &Path, files: &[(String, String)], global: &Global) -> Result
         if let Some(parent) = path.parent()
             && let Err(e) = std::fs::create_dir_all(parent)
         {
-            return Err(io_error(parent, &e));
+            return Err(io_error(parent, &e, global));
         }
         let file = std::fs::OpenOptions::new()
             .write(true)
@@ -213,9 +212,9 @@ fn write_all(root: &Path, files: &[(String, String)], global: &Global) -> Result
                 }
             }
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                return Err(refuse(root, std::slice::from_ref(rel)));
+                return Err(refuse(root, std::slice::from_ref(rel), global));
             }
-            Err(e) => return Err(io_error(&path, &e)),
+            Err(e) => return Err(io_error(&path, &e, global)),
         }
     }
     Ok(())

@@ -162,6 +162,14 @@ fn new_never_overwrites_and_checks_its_arguments() {
     );
     assert!(stderr(&o).contains(&format!("at {}", p.path().join("content/x").display())));
     assert_eq!(read(&p, "content/x/paper.yaml"), edited);
+    // In the one-line format too, for editors and CI.
+    let o = p.run(&["new", "paper", "x", "--diagnostic-format", "short"]);
+    assert_eq!(
+        stderr(&o).lines().next(),
+        Some("error[Q0053]: `content/x/` already exists"),
+        "{}",
+        stderr(&o)
+    );
     // Another kind in the same folder would make a second document named x.
     assert_eq!(p.run(&["new", "return", "x"]).status.code(), Some(1));
     assert!(!p.path().join("content/x/return.yaml").exists());
