@@ -76,6 +76,18 @@ fn from_an_empty_folder_to_a_built_paper() {
     let o = p.run(&["verify"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stderr(&o).contains("verified x"), "{}", stderr(&o));
+    // Built by a quire whose shipped layout differed: verify says so.
+    let path = p.path().join("out/manifest.json");
+    let text = read(&p, "out/manifest.json");
+    let old = inputs["(shipped) layouts/common-v1.typ"].as_str().unwrap();
+    std::fs::write(&path, text.replace(old, &"0".repeat(64))).unwrap();
+    let o = p.run(&["verify"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("shipped layout changed in this quire: layouts/common-v1.typ"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -308,6 +320,18 @@ fn layouts_export_copies_and_never_overwrites() {
         out.lines()
             .any(|l| l.contains("safety-valve-v1.typ") && l.ends_with("shipped")),
         "{out}"
+    );
+    // The council's copy goes away: the shipped one would be used, and verify says so.
+    assert!(p.run(&["build"]).status.success());
+    std::fs::remove_file(&path).unwrap();
+    let o = p.run(&["verify"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains(
+            "layout removed from the project: layouts/committee-report-v1.typ (the shipped copy would be used now)"
+        ),
+        "{}",
+        stderr(&o)
     );
     let o = p.run(&["layouts", "export", "comittee-report"]);
     assert_eq!(o.status.code(), Some(2));
