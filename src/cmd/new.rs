@@ -305,7 +305,8 @@ fn yaml_string(s: &str) -> String {
 
 const PROJECT: &str = r##"# quire project settings: see docs/data-format.md ("Project") for every key.
 organisation:
-  name: {org}        # printed on every document and recorded as the PDF author
+  # The name printed on every document and recorded as the PDF author.
+  name: {org}
   # short-name: ABC                 # optional short form of the name
 defaults:
   classification: Unrestricted      # printed on papers that do not give their own
@@ -322,7 +323,7 @@ layout: committee-report@1            # the layout version this paper is publish
 committee: Name of the committee      # the committee that considers the paper
 meeting-date: {today}              # the meeting's date (YYYY-MM-DD)
 subject: Title of the report          # the paper's title
-# decision-number: 25/00001           # optional: the decision number
+# decision-number: NN/NNNNN          # optional: the decision number
 # key-decision: false                 # optional: whether it is a key decision
 from:                                 # who the paper is from: one or more
   - name: Name of the cabinet member
@@ -382,12 +383,13 @@ const RETURN: &str = r##"# A DfE Safety Valve monitoring return. Replace each pl
 # ("DfE Safety Valve return") describes every field, including the deficit and EHCP tables.
 kind: safety-valve
 layout: safety-valve@1
-authority: {org}                      # the local authority
+# The local authority.
+authority: {org}
 # agreement:                          # optional: the agreement this return reports on
-#   letter-date: 2024-03-01
+#   letter-date: YYYY-MM-DD
 #   letter-label: Safety Valve agreement letter
-#   first-year: 2023-24
-#   last-year: 2027-28
+#   first-year: YYYY-YY             # the agreement's first and last financial years
+#   last-year: YYYY-YY
 year: {year}                         # the reporting year
 updates:                              # the columns of this year's return, in order
   - { id: may, label: Update 1 (May) }
@@ -400,10 +402,10 @@ assurance-scale:                      # the ratings every condition and risk is 
   - { name: Red,   colour: "#f4a3a3", meaning: Off track }
 # submissions:                        # each submitted update; then run `quire lock`
 #   may:
-#     date-submitted: 2024-05-29
+#     date-submitted: YYYY-MM-DD
 #     sign-off:
-#       - { role: s151, name: Name, title: S151 Officer, date: 2024-05-29 }
-#       - { role: dcs, name: Name, title: Director of Children's Services, date: 2024-05-29 }
+#       - { role: s151, name: Name, title: S151 Officer, date: YYYY-MM-DD }
+#       - { role: dcs, name: Name, title: Director of Children's Services, date: YYYY-MM-DD }
 summary: |                            # Markdown: the overall position
   A short summary of progress against the agreement.
 conditions:                           # the conditions of the agreement
@@ -430,8 +432,8 @@ kind: app-report
 layout: app-report@1
 title: Accelerated Progress Plan – progress report
 local-area: Name of the local area
-# inspection-date: 2024-01-15         # optional: the inspection the plan responds to
-# plan-period: April 2025 to March 2027   # optional, as written
+# inspection-date: YYYY-MM-DD        # optional: the inspection the plan responds to
+# plan-period: Month YYYY to Month YYYY   # optional, as written
 report-date: {today}               # the "as at" date (YYYY-MM-DD)
 brag-scale:                           # ratings for progress and impact; `complete` marks done
   - { name: Blue,  colour: "#9dc3e6", progress: Embedded and sustained., impact: Sustained impact., complete: true }
@@ -456,7 +458,7 @@ areas:                                # the areas for improvement
             progress-note: Not yet rated      # or `progress: Green` (from brag-scale)
             impact-note: Not yet rated        # or `impact: Amber`
 # kpis:                               # optional: the measures, each referenced by actions (`kpis: [K01]`)
-#   - { id: K01, name: ..., unit: "%", polarity: higher, baseline: { value: 40, date: 2025-04-01 } }
+#   - { id: K01, name: ..., unit: "%", polarity: higher, baseline: { value: N, date: YYYY-MM-DD } }
 "##;
 
 const MEETING: &str = r##"# A committee meeting, for `quire pack {name}` (the agenda pack). Replace each placeholder;
