@@ -103,7 +103,7 @@ pub fn changes(
     for (path, hash) in &entry.inputs {
         if let Some(rel) = path.strip_prefix(crate::typeset::shipped::PREFIX) {
             match hash_file(root, path) {
-                _ if root.join(rel).exists() => why.push(format!(
+                _ if std::fs::symlink_metadata(root.join(rel)).is_ok() => why.push(format!(
                     "layout now overridden by the project's {rel} (built with the shipped copy)"
                 )),
                 Some(h) if &h == hash => {}

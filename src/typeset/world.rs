@@ -126,7 +126,7 @@ impl QuireWorld {
         if shipped::serves(&self.root, rel)
             && let Some(text) = shipped::path(rel)
         {
-            let bytes = Bytes::from_string(text.to_string());
+            let bytes = Bytes::new(text.as_bytes());
             if let (Ok(mut c), Ok(mut s)) = (self.cache.lock(), self.shipped.lock()) {
                 c.insert(id, Ok(bytes.clone()));
                 s.insert(id);
