@@ -56,6 +56,73 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Build a meeting's agenda pack: front sheet and every item, one PDF
     Pack(PackArgs),
+    /// Start a project, or add a document to one, from a small commented template
+    New(NewArgs),
+    /// List the layouts quire ships, or copy them into layouts/ to change them
+    Layouts(LayoutsArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct NewArgs {
+    #[command(subcommand)]
+    pub what: NewKind,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum NewKind {
+    /// A project: quire.yaml and an empty content/ (layouts and fonts are built in)
+    Project {
+        /// The folder to create it in (default: --project, else the current folder)
+        dir: Option<PathBuf>,
+        /// The organisation's name, printed on every document
+        #[arg(long, value_name = "NAME")]
+        name: Option<String>,
+    },
+    /// A committee paper: content/NAME/paper.yaml and a first narrative file
+    Paper {
+        /// Folder name under content/ (also the PDF's name)
+        name: String,
+    },
+    /// A risk register (content/registers/NAME.yaml) and an appendix showing it (content/NAME/)
+    Register {
+        /// The register's file name and the appendix's folder name
+        name: String,
+    },
+    /// A DfE Safety Valve monitoring return: content/NAME/return.yaml
+    Return {
+        /// Folder name under content/
+        name: String,
+        /// Start from an existing return's return.yaml (for its next update)
+        #[arg(long, value_name = "EXISTING")]
+        next: Option<String>,
+    },
+    /// An Accelerated Progress Plan report: content/NAME/plan.yaml
+    Plan {
+        /// Folder name under content/
+        name: String,
+    },
+    /// A meeting for an agenda pack: content/NAME/meeting.yaml
+    Meeting {
+        /// Folder name under content/
+        name: String,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct LayoutsArgs {
+    #[command(subcommand)]
+    pub action: LayoutsAction,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum LayoutsAction {
+    /// List the shipped layouts and the project's own
+    List,
+    /// Copy shipped layouts into the project's layouts/ (all, or one: `committee-report`, `committee-report@1`)
+    Export {
+        /// The layout to copy; default: every shipped layout
+        name: Option<String>,
+    },
 }
 
 #[derive(Args, Debug)]

@@ -76,6 +76,7 @@ codes! {
     Output = "Q0050", "an output file could not be written";
     OutputCollision = "Q0051", "two documents would write the same output file";
     OutputBusy = "Q0052", "another quire is building into the same output folder";
+    Exists = "Q0053", "a file that `quire new` or `quire layouts export` would write already exists (nothing is overwritten)";
     Usage = "Q0060", "a usage error: no project, an unknown document or meeting, a bad option";
 }
 

@@ -24,5 +24,7 @@ fn main() -> ExitCode {
         Command::Lock(args) => cmd::lock::run(&cli.global, args),
         Command::Verify(args) => cmd::verify::run(&cli.global, args),
         Command::Pack(args) => cmd::pack::run(&cli.global, args),
+        Command::New(args) => cmd::new::run(&cli.global, args),
+        Command::Layouts(args) => cmd::layouts::run(&cli.global, args),
     }
 }

@@ -1,7 +1,8 @@
 //! `out/manifest.json`: what each output was built from, for archivists.
 //!
 //! Per document: the SHA-256 of every input (data, narrative, `quire.yaml`, the
-//! layout files Typst read), the listing of the document's folder, the PDF
+//! layout files Typst read; a layout served from the binary is keyed
+//! `(shipped) layouts/<file>.typ`), the listing of the document's folder, the PDF
 //! options, the layout version, and the SHA-256 of every output, with the quire
 //! and Typst versions. `build` uses it to skip documents that are up to date;
 //! `verify` uses it to prove a rebuild is byte-identical and to say why not.
@@ -41,7 +42,12 @@ pub fn sha256(bytes: &[u8]) -> String {
     crate::typeset::hex(&Sha256::digest(bytes))
 }
 
+/// The hash of a project file, or of a shipped layout for a `(shipped) …` key.
 pub fn hash_file(root: &Path, rel: &str) -> Option<String> {
+    use crate::typeset::shipped;
+    if let Some(rel) = rel.strip_prefix(shipped::PREFIX) {
+        return shipped::path(rel).map(|t| sha256(t.as_bytes()));
+    }
     std::fs::read(root.join(rel)).ok().map(|b| sha256(&b))
 }
 
@@ -95,10 +101,24 @@ pub fn changes(
         ));
     }
     for (path, hash) in &entry.inputs {
+        if let Some(rel) = path.strip_prefix(crate::typeset::shipped::PREFIX) {
+            match hash_file(root, path) {
+                _ if std::fs::symlink_metadata(root.join(rel)).is_ok() => why.push(format!(
+                    "layout now overridden by the project's {rel} (built with the shipped copy)"
+                )),
+                Some(h) if &h == hash => {}
+                Some(_) => why.push(format!("shipped layout changed in this quire: {rel}")),
+                None => why.push(format!("layout no longer shipped with quire: {rel}")),
+            }
+            continue;
+        }
         match hash_file(root, path) {
             Some(h) if &h == hash => {}
             Some(_) if path.starts_with("layouts/") => why.push(format!("layout changed: {path}")),
             Some(_) => why.push(format!("input changed: {path}")),
+            None if crate::typeset::shipped::path(path).is_some() => why.push(format!(
+                "layout removed from the project: {path} (the shipped copy would be used now)"
+            )),
             None => why.push(format!("input missing: {path}")),
         }
     }

@@ -11,6 +11,7 @@ use crate::model::risk::{Register, Scheme};
 use crate::project::{DocKind, Document, Project};
 use crate::render::{self, PaperRegister, Rendered};
 use crate::source::{SourceMap, Span};
+use crate::typeset::shipped;
 use crate::validate;
 use std::path::{Path, PathBuf};
 
@@ -151,56 +152,68 @@ pub fn check_layout(
     p: &mut Prepared,
 ) {
     match missing_layout(project, layout) {
-        None => p.inputs.push(PathBuf::from(layout.value.path())),
+        None => p.inputs.push(PathBuf::from(shipped::record(
+            &project.root,
+            &layout.value.path(),
+        ))),
         Some(d) => p.diags.push(d),
     }
 }
 
-/// The diagnostic for a layout version that is not in `layouts/`, listing the
-/// versions that are; `None` when the layout file exists.
+/// The diagnostic for a layout version that is neither in the project's `layouts/`
+/// nor shipped with quire, listing the versions that are; `None` when it exists.
 pub fn missing_layout(
     project: &Project,
     layout: &crate::model::Sp<crate::model::paper::LayoutRef>,
 ) -> Option<Diagnostic> {
     let path = layout.value.path();
-    if project.root.join(&path).is_file() {
+    if project.root.join(&path).is_file() || shipped::path(&path).is_some() {
         return None;
     }
-    let prefix = format!("{}-v", layout.value.name);
-    let mut versions: Vec<String> = std::fs::read_dir(project.root.join("layouts"))
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|e| {
-            let n = e.file_name().to_string_lossy().to_string();
-            n.strip_prefix(&prefix)
-                .and_then(|v| v.strip_suffix(".typ"))
-                .map(|v| format!("{}@{v}", layout.value.name))
-        })
+    let name = &layout.value.name;
+    let project_labels = shipped::project_labels(&project.root);
+    let shipped_labels = shipped::labels();
+    let prefix = format!("{name}@");
+    let mut versions: Vec<&String> = shipped_labels
+        .iter()
+        .chain(&project_labels)
+        .filter(|l| l.starts_with(&prefix))
         .collect();
     versions.sort();
-    let help = if versions.is_empty() {
+    versions.dedup();
+    let mut d = Diagnostic::error(
+        Code::Layout,
         format!(
-            "no version of `{}` exists in layouts/; the layouts quire ships are: committee-report, safety-valve, app-report",
-            layout.value.name
-        )
+            "layout `{}` is not in this project (expected `{path}`) and quire does not ship it",
+            layout.value.label()
+        ),
+    )
+    .at(&layout.span, "layout version requested here");
+    if versions.is_empty() {
+        let list = |v: &[String]| {
+            if v.is_empty() {
+                "none".to_string()
+            } else {
+                v.join(", ")
+            }
+        };
+        d = d
+            .help(format!(
+                "shipped with quire: {}; in this project's layouts/: {}",
+                list(&shipped_labels),
+                list(&project_labels)
+            ))
+            .help(format!(
+                "to start a layout of your own, copy a shipped one into layouts/ with `quire layouts export NAME` and save it as `{path}`"
+            ));
     } else {
-        format!(
+        let versions: Vec<&str> = versions.iter().map(|s| s.as_str()).collect();
+        d = d.help(format!(
             "available: {}; to regenerate a historical paper exactly, restore `{path}` from the archive",
             versions.join(", ")
-        )
-    };
-    Some(
-        Diagnostic::error(
-            Code::Layout,
-            format!(
-                "layout `{}` is not in this project (expected `{path}`)",
-                layout.value.label()
-            ),
-        )
-        .at(&layout.span, "layout version requested here")
-        .help(help),
-    )
+        ));
+    }
+    Some(d)
 }
 
 fn prepare_paper(project: &Project, doc: &Document, p: &mut Prepared) {

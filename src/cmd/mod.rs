@@ -3,7 +3,9 @@
 
 pub mod build;
 pub mod check;
+pub mod layouts;
 pub mod lock;
+pub mod new;
 pub mod pack;
 pub mod verify;
 
@@ -124,4 +126,11 @@ pub fn summary_line(errors: usize, warnings: usize) -> String {
         plural(errors, "error"),
         plural(warnings, "warning")
     )
+}
+
+/// Prints one diagnostic that has no place in a source file, in the chosen format.
+pub fn emit(d: Diagnostic, global: &Global) {
+    let mut diags = Diagnostics::default();
+    diags.push(d);
+    eprint!("{}", render(&diags, &SourceMap::new(), global));
 }

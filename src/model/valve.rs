@@ -165,13 +165,22 @@ pub struct Valve {
 }
 
 impl Valve {
-    /// The document date: the current update's submission date, else the last submission.
+    /// The document date: the current update's submission date, else the last
+    /// submission; a draft with none yet is dated by its agreement letter, else
+    /// 1 April of its reporting year (always from the data, never the clock).
     pub fn date(&self) -> NaiveDate {
+        let year_start = || {
+            let y = self.year.split(['-', '/']).next()?.trim().parse().ok()?;
+            NaiveDate::from_ymd_opt(y, 4, 1)
+        };
         self.submissions
             .iter()
             .find(|s| s.update.value == self.current_update.value)
             .or(self.submissions.last())
-            .map_or(NaiveDate::MIN, |s| s.date_submitted)
+            .map(|s| s.date_submitted)
+            .or(self.letter_date)
+            .or_else(year_start)
+            .unwrap_or(NaiveDate::MIN)
     }
 
     pub fn update_label(&self, id: &str) -> String {

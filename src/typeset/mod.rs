@@ -2,11 +2,13 @@
 //!
 //! Stage: typeset. [`world::QuireWorld`] is the only thing Typst can see: the
 //! project's `layouts/` and `fonts/` (read-only, confined to the project root),
-//! the three generated virtual files, bundled fonts and a fixed date. No packages
+//! the layouts shipped in the binary ([`shipped`]) where the project has no file
+//! of that name, the three generated virtual files, bundled fonts and a fixed date. No packages
 //! are downloaded and no system font is ever searched. PDF export fixes the
 //! document id and timestamp so identical inputs give identical bytes.
 
 pub mod fonts;
+pub mod shipped;
 pub mod world;
 
 use crate::diag::{Code, Diagnostic};

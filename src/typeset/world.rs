@@ -1,14 +1,17 @@
 //! The Typst `World`: what a layout may read, and nothing more.
 //!
 //! - `/_quire/main.typ`, `/_quire/content.typ`, `/_quire/data.json`: generated, in memory;
-//! - any other path: a file under the project root (normally `layouts/`), after
-//!   checking that, with symlinks resolved, it stays inside the root;
+//! - `layouts/<file>.typ`: the project's own file when it exists, otherwise the copy
+//!   shipped in the binary ([`super::shipped`]);
+//! - any other path: a file under the project root, after checking that, with
+//!   symlinks resolved, it stays inside the root;
 //! - packages (`@preview/…`): refused with a clear error; nothing is downloaded;
 //! - `today()`: the document's date, never the clock.
 
 use super::fonts::{self, FontSet};
+use super::shipped;
 use crate::render::Rendered;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use typst::diag::{FileError, FileResult, PackageError};
@@ -25,6 +28,8 @@ pub struct QuireWorld {
     main: FileId,
     virtual_files: HashMap<FileId, String>,
     cache: Mutex<HashMap<FileId, FileResult<Bytes>>>,
+    /// Files served from the layouts shipped in the binary.
+    shipped: Mutex<HashSet<FileId>>,
     sources: Mutex<HashMap<FileId, Source>>,
     today: Option<Datetime>,
 }
@@ -73,20 +78,30 @@ impl QuireWorld {
             main,
             virtual_files,
             cache: Mutex::new(HashMap::new()),
+            shipped: Mutex::new(HashSet::new()),
             sources: Mutex::new(HashMap::new()),
             today: Datetime::from_ymd(r.date.year(), r.date.month() as u8, r.date.day() as u8),
         }
     }
 
-    /// The project files read so far (not the generated ones), sorted.
+    /// The project files read so far (not the generated ones), sorted; a layout
+    /// served from the binary is named `(shipped) layouts/<file>.typ`.
     pub fn files_read(&self) -> Vec<String> {
+        let shipped = self.shipped.lock().map(|s| s.clone()).unwrap_or_default();
         let mut v: Vec<String> = self
             .cache
             .lock()
             .map(|c| {
                 c.iter()
                     .filter(|(_, r)| r.is_ok())
-                    .map(|(id, _)| id.get().vpath().get_without_slash().to_string())
+                    .map(|(id, _)| {
+                        let path = id.get().vpath().get_without_slash().to_string();
+                        if shipped.contains(id) {
+                            format!("{}{path}", shipped::PREFIX)
+                        } else {
+                            path
+                        }
+                    })
                     .collect()
             })
             .unwrap_or_default();
@@ -106,6 +121,17 @@ impl QuireWorld {
         }
         if let Some(Ok(b)) = self.cache.lock().ok().and_then(|c| c.get(&id).cloned()) {
             return Ok(b);
+        }
+        let rel = rooted.vpath().get_without_slash();
+        if shipped::serves(&self.root, rel)
+            && let Some(text) = shipped::path(rel)
+        {
+            let bytes = Bytes::new(text.as_bytes());
+            if let (Ok(mut c), Ok(mut s)) = (self.cache.lock(), self.shipped.lock()) {
+                c.insert(id, Ok(bytes.clone()));
+                s.insert(id);
+            }
+            return Ok(bytes);
         }
         let path = rooted
             .vpath()

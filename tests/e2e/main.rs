@@ -11,4 +11,5 @@ mod meaning;
 mod pack;
 mod risk;
 mod safety;
+mod scaffold;
 mod valve;

@@ -1,0 +1,500 @@
+//! `quire new`: start a project, or add a document to one, from a small template.
+//!
+//! `quire new project [DIR] --name ORG` writes `quire.yaml` and `content/` (layouts
+//! and fonts are built into quire). Inside a project, `quire new paper|register|
+//! return|plan|meeting NAME` writes a document's files under `content/`, with a
+//! short comment on each field and placeholders for the author to replace; they pass
+//! `quire check` and `quire build` as written. Nothing is ever overwritten: if any
+//! file (or the document's folder) exists, nothing is written and the status is 1.
+//! A name that cannot be a folder name, or no project to add to, is a usage error
+//! (status 2).
+
+use super::{INTERNAL, INVALID, OK, emit, exit};
+use crate::cli::{Global, NewArgs, NewKind};
+use crate::diag::{Code, Diagnostic};
+use crate::project::{self, PROJECT_FILE};
+use crate::source::SourceMap;
+use chrono::{Datelike, NaiveDate};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+pub fn run(global: &Global, args: &NewArgs) -> ExitCode {
+    if let NewKind::Project { dir, name } = &args.what {
+        let dir = dir
+            .clone()
+            .or_else(|| global.project.clone())
+            .unwrap_or_else(|| PathBuf::from("."));
+        return new_project(&dir, name.as_deref(), global);
+    }
+    let (kind, name) = match &args.what {
+        NewKind::Project { .. } => unreachable!("handled above"),
+        NewKind::Paper { name } => ("paper", name),
+        NewKind::Register { name } => ("register", name),
+        NewKind::Return { name, .. } => ("return", name),
+        NewKind::Plan { name } => ("plan", name),
+        NewKind::Meeting { name } => ("meeting", name),
+    };
+    if let Err(d) = check_name(name) {
+        emit(d, global);
+        return exit(INTERNAL);
+    }
+    let root = match project::find_root(global.project.as_deref()) {
+        Ok(r) => r,
+        Err(d) => {
+            emit(
+                d.help("start one with `quire new project DIR --name \"Name of the council\"`"),
+                global,
+            );
+            // No project at all is a usage error, as for every command.
+            return exit(INTERNAL);
+        }
+    };
+    let vars = Vars::new(&root, name);
+    let dir = format!("content/{name}");
+    let files: Vec<(String, String)> = match &args.what {
+        NewKind::Paper { .. } => vec![
+            (format!("{dir}/paper.yaml"), vars.fill(PAPER)),
+            (format!("{dir}/01-introduction.md"), vars.fill(PAPER_MD)),
+        ],
+        NewKind::Register { .. } => vec![
+            (
+                format!("content/registers/{name}.yaml"),
+                vars.fill(REGISTER),
+            ),
+            (format!("{dir}/appendix.yaml"), vars.fill(APPENDIX)),
+        ],
+        NewKind::Return {
+            next: Some(existing),
+            ..
+        } => match next_return(&root, existing) {
+            Ok(text) => vec![(format!("{dir}/return.yaml"), text)],
+            Err(d) => {
+                emit(d, global);
+                return exit(INVALID);
+            }
+        },
+        NewKind::Return { .. } => vec![(format!("{dir}/return.yaml"), vars.fill(RETURN))],
+        NewKind::Plan { .. } => vec![(format!("{dir}/plan.yaml"), vars.fill(PLAN))],
+        NewKind::Meeting { .. } => vec![(format!("{dir}/meeting.yaml"), vars.fill(MEETING))],
+        NewKind::Project { .. } => unreachable!("handled above"),
+    };
+    // A document's folder must be new: a second marker file in an existing
+    // folder would make two documents with one name.
+    let mut taken: Vec<String> = Vec::new();
+    if root.join(&dir).exists() {
+        taken.push(format!("{dir}/"));
+    }
+    taken.extend(
+        files
+            .iter()
+            .filter(|(rel, _)| !rel.starts_with(&format!("{dir}/")) && root.join(rel).exists())
+            .map(|(rel, _)| rel.clone()),
+    );
+    if !taken.is_empty() {
+        return refuse(&root, &taken, global);
+    }
+    if let Err(code) = write_all(&root, &files, global) {
+        return code;
+    }
+    if !global.quiet {
+        eprintln!("{}", next_steps(kind, name, &args.what));
+    }
+    exit(OK)
+}
+
+fn new_project(dir: &Path, name: Option<&str>, global: &Global) -> ExitCode {
+    let config = dir.join(PROJECT_FILE);
+    if config.exists() {
+        return refuse(dir, &[PROJECT_FILE.to_string()], global);
+    }
+    let org = name.map(str::trim).filter(|n| !n.is_empty());
+    let text = PROJECT.replace(
+        "{org}",
+        &yaml_string(org.unwrap_or("Name of the organisation")),
+    );
+    if let Err(code) = write_all(dir, &[(PROJECT_FILE.to_string(), text)], global) {
+        return code;
+    }
+    let content = dir.join("content");
+    let created = !content.exists();
+    if let Err(e) = std::fs::create_dir_all(&content) {
+        return io_error(&content, &e, global);
+    }
+    if !global.quiet {
+        if created {
+            eprintln!("{:>9} content/", "created");
+        }
+        let cd = if dir == Path::new(".") {
+            String::new()
+        } else {
+            format!("cd {} && ", dir.display())
+        };
+        let mut s = String::new();
+        if org.is_none() {
+            s.push_str(
+                "edit `organisation.name` in quire.yaml (it is printed on every document); then\n",
+            );
+        }
+        s.push_str(&format!(
+            "next: {cd}quire new paper NAME, edit content/NAME/, then quire build\n(layouts and fonts are built into quire: `quire layouts export` copies the layouts here to change them)"
+        ));
+        eprintln!("{s}");
+    }
+    exit(OK)
+}
+
+/// A document name: one folder name, in letters, digits, `-`, `_` and `.`.
+fn check_name(name: &str) -> Result<(), Diagnostic> {
+    let ok = !name.is_empty()
+        && name.len() <= 100
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        && !name.starts_with(['.', '-']);
+    if ok {
+        return Ok(());
+    }
+    Err(
+        Diagnostic::error(Code::Usage, format!("`{name}` cannot be a document name"))
+            .help("a name is one folder name under content/, made of letters, digits, `-`, `_` and `.`, such as `budget-2025-q1`; it also names the PDF"),
+    )
+}
+
+/// Refuses to write over `taken` (project-relative): status 1, nothing written.
+fn refuse(root: &Path, taken: &[String], global: &Global) -> ExitCode {
+    for rel in taken {
+        let what = if rel.ends_with('/') { "folder" } else { "file" };
+        let d = Diagnostic::error(Code::Exists, format!("`{rel}` already exists"))
+            .note(format!(
+                "at {}",
+                root.join(rel.trim_end_matches('/')).display()
+            ))
+            .help(format!(
+                "nothing was written; choose another name, or move the existing {what} away first"
+            ));
+        emit(d, global);
+    }
+    exit(INVALID)
+}
+
+fn io_error(path: &Path, e: &std::io::Error, global: &Global) -> ExitCode {
+    let d = Diagnostic::error(
+        Code::Output,
+        format!(
+            "cannot write `{}`: {}",
+            path.display(),
+            e.to_string().to_lowercase()
+        ),
+    )
+    .help("check that the folder exists and is writable");
+    emit(d, global);
+    exit(INTERNAL)
+}
+
+/// Writes each file, never replacing one that appeared meanwhile.
+fn write_all(root: &Path, files: &[(String, String)], global: &Global) -> Result<(), ExitCode> {
+    use std::io::Write;
+    for (rel, text) in files {
+        let path = root.join(rel);
+        if let Some(parent) = path.parent()
+            && let Err(e) = std::fs::create_dir_all(parent)
+        {
+            return Err(io_error(parent, &e, global));
+        }
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path);
+        match file.and_then(|mut f| f.write_all(text.as_bytes())) {
+            Ok(()) => {
+                if !global.quiet {
+                    eprintln!("{:>9} {rel}", "created");
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                return Err(refuse(root, std::slice::from_ref(rel), global));
+            }
+            Err(e) => return Err(io_error(&path, &e, global)),
+        }
+    }
+    Ok(())
+}
+
+fn next_steps(kind: &str, name: &str, what: &NewKind) -> String {
+    match what {
+        NewKind::Return { next: Some(e), .. } => format!(
+            "copied content/{e}/return.yaml as the next update. Edit content/{name}/return.yaml:\n  - set `current-update` to the update you are preparing;\n  - add its ratings and progress under each condition and risk (keep the earlier updates' words: submitted updates are locked);\n  - when it is submitted, add it under `submissions` and run `quire lock {name}`\nthen `quire check {name}` and `quire build {name}`"
+        ),
+        NewKind::Register { .. } => format!(
+            "next: replace the placeholders in content/registers/{name}.yaml, then `quire build {name}` (the register as an appendix on its own).\nTo put it in a paper instead, name it under `registers:` in that paper.yaml (`{name}: ../registers/{name}.yaml`), add an appendix `{{ title: ..., register: {name} }}`, and delete content/{name}/"
+        ),
+        NewKind::Meeting { .. } => format!(
+            "next: replace the placeholders in content/{name}/meeting.yaml, point items at documents (`document: NAME`), then `quire check` and `quire pack {name}`"
+        ),
+        _ => format!(
+            "next: replace the placeholders in content/{name}/ (see docs/data-format.md for every {kind} field), then `quire check {name}` and `quire build {name}` → out/{name}.pdf"
+        ),
+    }
+}
+
+/// The existing return's `return.yaml`, with a comment saying where it came from.
+fn next_return(root: &Path, existing: &str) -> Result<String, Diagnostic> {
+    check_name(existing)?;
+    let rel = format!("content/{existing}/return.yaml");
+    match std::fs::read_to_string(root.join(&rel)) {
+        Ok(text) => Ok(format!(
+            "# Started from {rel} for the next update: set `current-update`, add this update's\n# ratings and progress, and its submission once submitted.\n{text}"
+        )),
+        Err(_) => Err(Diagnostic::error(
+            Code::MissingFile,
+            format!("there is no return `{existing}` to start from (no `{rel}`)"),
+        )
+        .help("`--next` names an existing return's folder under content/")),
+    }
+}
+
+/// Values filled into the templates.
+struct Vars {
+    org: String,
+    name: String,
+    today: NaiveDate,
+}
+
+impl Vars {
+    fn new(root: &Path, name: &str) -> Vars {
+        let mut sources = SourceMap::new();
+        let mut diags = crate::diag::Diagnostics::default();
+        let org = project::open(root, &mut sources, &mut diags)
+            .map(|p| p.settings.organisation)
+            .filter(|o| !o.trim().is_empty())
+            .unwrap_or_else(|| "Name of the organisation".into());
+        Vars {
+            org,
+            name: name.into(),
+            today: today(),
+        }
+    }
+
+    fn fill(&self, template: &str) -> String {
+        // The financial year (April to March) that today falls in.
+        let start = if self.today.month() >= 4 {
+            self.today.year()
+        } else {
+            self.today.year() - 1
+        };
+        template
+            .replace("{org}", &yaml_string(&self.org))
+            .replace("{name}", &self.name)
+            .replace("{today}", &self.today.format("%Y-%m-%d").to_string())
+            .replace("{year}", &format!("{start}-{:02}", (start + 1) % 100))
+    }
+}
+
+/// Today's date (UTC), the placeholder for every date the author replaces.
+fn today() -> NaiveDate {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    chrono::DateTime::from_timestamp(secs as i64, 0).map_or(NaiveDate::MIN, |d| d.date_naive())
+}
+
+/// A YAML double-quoted scalar (JSON string syntax is valid YAML).
+fn yaml_string(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
+}
+
+const PROJECT: &str = r##"# quire project settings: see docs/data-format.md ("Project") for every key.
+organisation:
+  # The name printed on every document and recorded as the PDF author.
+  name: {org}
+  # short-name: ABC                 # optional short form of the name
+defaults:
+  classification: Unrestricted      # printed on papers that do not give their own
+  paper-size: a4                    # a4 | a3 | us-letter
+  financial-year-style: dash        # dash ("2024-25") | slash ("2024/25")
+  negative-money: brackets          # brackets ("(£1,234)") | minus ("−£1,234")
+  no-data: no data                  # words printed in place of an empty cell
+  pdf-standards: [a-2b, ua-1]       # archival (PDF/A-2b) and accessible (PDF/UA-1), checked at export
+"##;
+
+const PAPER: &str = r##"# A committee paper. Replace each placeholder; docs/data-format.md ("Committee paper")
+# describes every field. The narrative is every .md file in this folder, in name order.
+layout: committee-report@1            # the layout version this paper is published with
+committee: Name of the committee      # the committee that considers the paper
+meeting-date: {today}              # the meeting's date (YYYY-MM-DD)
+subject: Title of the report          # the paper's title
+# decision-number: NN/NNNNN          # optional: the decision number
+# key-decision: false                 # optional: whether it is a key decision
+from:                                 # who the paper is from: one or more
+  - name: Name of the cabinet member
+    role: Cabinet Member for the service
+  - name: Name of the director
+    role: Director of the service
+electoral-divisions: [All]            # the divisions the paper affects
+summary: |                            # Markdown: the summary on the cover
+  One or two sentences saying what the paper is about and why it comes to the committee.
+recommendations:                      # Markdown, one or more
+  - The committee is asked to **NOTE** the report.
+# data:                               # optional: your own figures, used in the narrative
+#   forecast: 1234567                 # as {{ data.forecast | money }}
+contacts:
+  author: { name: Name of the author, title: Job title }   # also telephone: and email:
+  # director: { name: Name of the director, title: Job title }
+"##;
+
+const PAPER_MD: &str = r##"# Introduction
+
+Write the report here. Each paragraph is numbered for you; each heading starts a new section.
+
+Figures come from the data, never retyped: this paper goes to the meeting on {{ paper.meeting_date | date }}.
+"##;
+
+const REGISTER: &str = r##"# A risk register. Replace each placeholder; docs/data-format.md ("Risk register")
+# describes every field. Scores are likelihood × impact on the 5 × 5 scheme unless
+# quire.yaml or this file declares another (`scheme:`).
+register:
+  name: Name of the risk register
+  owner: Name of the directorate      # who owns the register
+  as-at: {today}                   # the date the register describes (YYYY-MM-DD)
+  # previous: {name}-earlier.yaml     # optional: an earlier snapshot, for direction of travel
+risks:
+  - id: R01                           # unique in the register
+    title: Title of the risk
+    cause: What could cause it.                       # Markdown
+    event: What could happen.                         # Markdown
+    consequence: What would follow if it happened.    # Markdown
+    owners: [Job title of the risk owner]             # one or more
+    # Ratings, 1 to 5 each; the score and band are computed. Until given, "no data" is printed.
+    # current: { likelihood: L, impact: I }   # the level of risk now, with the controls in place
+    # target: { likelihood: L, impact: I }    # the level the planned actions aim for
+    controls:                         # what is in place now
+      - { title: Name of a control, owner: Job title }
+    actions:                          # what is planned; planned-completion as written
+      - { title: Name of an action, owner: Job title, planned-completion: To be agreed }
+"##;
+
+const APPENDIX: &str = r##"# The register content/registers/{name}.yaml as an appendix on its own (out/{name}.pdf).
+kind: risk-appendix
+title: Name of the risk register      # the appendix's title
+register: ../registers/{name}.yaml    # the register, relative to this file
+"##;
+
+const RETURN: &str = r##"# A DfE Safety Valve monitoring return. Replace each placeholder; docs/data-format.md
+# ("DfE Safety Valve return") describes every field, including the deficit and EHCP tables.
+kind: safety-valve
+layout: safety-valve@1
+# The local authority.
+authority: {org}
+# agreement:                          # optional: the agreement this return reports on
+#   letter-date: YYYY-MM-DD
+#   letter-label: Safety Valve agreement letter
+#   first-year: YYYY-YY             # the agreement's first and last financial years
+#   last-year: YYYY-YY
+year: {year}                         # the reporting year
+updates:                              # the columns of this year's return, in order
+  - { id: may, label: Update 1 (May) }
+  - { id: sep, label: Update 2 (September) }
+  - { id: dec, label: Update 3 (December) }
+current-update: may                   # the update being prepared (an id above)
+assurance-scale:                      # the ratings every condition and risk is given
+  - { name: Green, colour: "#8fd19e", meaning: On track }
+  - { name: Amber, colour: "#ffd966", meaning: Some risk }
+  - { name: Red,   colour: "#f4a3a3", meaning: Off track }
+# submissions:                        # each submitted update; then run `quire lock`
+#   may:
+#     date-submitted: YYYY-MM-DD
+#     sign-off:
+#       - { role: s151, name: Name, title: S151 Officer, date: YYYY-MM-DD }
+#       - { role: dcs, name: Name, title: Director of Children's Services, date: YYYY-MM-DD }
+summary: |                            # Markdown: the overall position
+  A short summary of progress against the agreement.
+conditions:                           # the conditions of the agreement
+  - number: 1
+    text: The first condition, as written in the agreement.
+    # assurance: { may: Green }       # the rating for each update, from assurance-scale
+    progress:                         # Markdown, for each update
+      may: |
+        Progress this update.
+risks:                                # risks to delivering the agreement
+  - number: 1
+    title: Title of the risk
+    # assurance: { may: Amber }
+    mitigation: |                     # Markdown
+      How the risk is being reduced.
+    progress:
+      may: |
+        Progress this update.
+"##;
+
+const PLAN: &str = r##"# An Accelerated Progress Plan report. Replace each placeholder; docs/data-format.md
+# ("Accelerated Progress Plan") describes every field, including KPIs and partnership risks.
+kind: app-report
+layout: app-report@1
+title: Accelerated Progress Plan – progress report
+local-area: Name of the local area
+# inspection-date: YYYY-MM-DD        # optional: the inspection the plan responds to
+# plan-period: Month YYYY to Month YYYY   # optional, as written
+report-date: {today}               # the "as at" date (YYYY-MM-DD)
+brag-scale:                           # ratings for progress and impact; `complete` marks done
+  - { name: Blue,  colour: "#9dc3e6", progress: Embedded and sustained., impact: Sustained impact., complete: true }
+  - { name: Red,   colour: "#f4a3a3", progress: Off track., impact: No impact yet. }
+  - { name: Amber, colour: "#ffd966", progress: On track., impact: Emerging impact. }
+  - { name: Green, colour: "#8fd19e", progress: Complete., impact: Clear impact. }
+kpi-rag-scale:                        # exactly three, worst first
+  - { name: Red,   colour: "#f4a3a3", meaning: Minimum standard not achieved. }
+  - { name: Amber, colour: "#ffd966", meaning: "Minimum standard achieved, target not met." }
+  - { name: Green, colour: "#8fd19e", meaning: Target achieved. }
+areas:                                # the areas for improvement
+  - number: 1
+    title: The first area for improvement
+    sub-themes:
+      - id: 1a                        # the area's number and a letter
+        title: The first sub-theme
+        actions:
+          - id: 1A1                   # the sub-theme's id and a number
+            description: What will be done.
+            by-when: To be agreed     # as written
+            officers: [Job title of the lead officer]
+            progress-note: Not yet rated      # or `progress: Green` (from brag-scale)
+            impact-note: Not yet rated        # or `impact: Amber`
+# kpis:                               # optional: the measures, each referenced by actions (`kpis: [K01]`)
+#   - { id: K01, name: ..., unit: "%", polarity: higher, baseline: { value: N, date: YYYY-MM-DD } }
+"##;
+
+const MEETING: &str = r##"# A committee meeting, for `quire pack {name}` (the agenda pack). Replace each placeholder;
+# docs/data-format.md ("A meeting") describes every field.
+kind: meeting
+layout: agenda-pack@1
+committee: Name of the committee
+date: {today}                      # the meeting's date (YYYY-MM-DD)
+time: 10.00 am                        # optional, as written
+venue: Name of the room, address of the building
+contact: { name: Name of the clerk, telephone: Telephone number, email: name@example.org }
+items:                                # in order; an item may point to a document under content/
+  - { number: "1", title: Apologies and substitutes }
+  - { number: "2", title: Declarations of interest }
+  - { number: "3", title: Minutes of the last meeting }
+  # - { number: "4", title: Title of a report, document: NAME }     # a paper, return or plan
+  # - { number: "5", title: Title, document: NAME, exempt: 3 }      # Part B: paragraph of Schedule 12A
+"##;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_single_folder_names() {
+        for ok in ["budget-2025", "a", "q1.draft", "Risk_2025"] {
+            assert!(check_name(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "../x", "a/b", ".hidden", "-x", "a b", "é"] {
+            assert!(check_name(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn quoted_names_stay_one_yaml_scalar() {
+        let text = PROJECT.replace("{org}", &yaml_string("Kent: \"the\" # County"));
+        assert!(text.contains(r#"name: "Kent: \"the\" # County""#));
+    }
+}

@@ -1,0 +1,402 @@
+//! From nothing to a council's own paper: `quire new`, the layouts shipped in the
+//! binary, and `quire layouts export`.
+
+use crate::harness::*;
+use std::path::PathBuf;
+
+/// An empty temporary folder (no quire.yaml, no layouts, no fonts).
+fn empty() -> Project {
+    Project {
+        dir: tempfile::tempdir().unwrap(),
+        fixture: PathBuf::new(),
+    }
+}
+
+/// An empty folder made into a project by `quire new project`.
+fn new_project() -> Project {
+    let p = empty();
+    let o = p.run(&["new", "project", "--name", "Imaginary Borough Council"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    p
+}
+
+fn read(p: &Project, rel: &str) -> String {
+    std::fs::read_to_string(p.path().join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
+
+fn manifest(p: &Project) -> serde_json::Value {
+    serde_json::from_str(&read(p, "out/manifest.json")).unwrap()
+}
+
+#[test]
+fn from_an_empty_folder_to_a_built_paper() {
+    let p = empty();
+    let o = p.run(&["new", "project", "--name", "Imaginary Borough Council"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(
+        e.contains("created quire.yaml") && e.contains("created content/"),
+        "{e}"
+    );
+    assert!(read(&p, "quire.yaml").contains("name: \"Imaginary Borough Council\""));
+    assert!(p.path().join("content").is_dir());
+    assert!(!p.path().join("layouts").exists() && !p.path().join("fonts").exists());
+
+    let o = p.run(&["new", "paper", "x"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("created content/x/paper.yaml"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(read(&p, "content/x/paper.yaml").contains("# the paper's title"));
+
+    let o = p.run(&["build"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("warning["), "{}", stderr(&o));
+    let text = squash(&pdf_text(&p.path().join("out/x.pdf")));
+    assert!(text.contains("Title of the report"), "{text}");
+    assert!(text.contains("Name of the committee"), "{text}");
+    // The narrative's template expression was filled from the data.
+    assert!(text.contains("this paper goes to the meeting on"), "{text}");
+    assert!(!text.contains("{{"), "{text}");
+
+    // The layouts came from the binary, and the manifest says so with their hashes.
+    let m = manifest(&p);
+    let inputs = &m["documents"]["x"]["inputs"];
+    for file in ["committee-report-v1.typ", "common-v1.typ"] {
+        let shipped = std::fs::read(repo().join("layouts").join(file)).unwrap();
+        assert_eq!(
+            inputs[format!("(shipped) layouts/{file}")].as_str(),
+            Some(quire::manifest::sha256(&shipped).as_str()),
+            "{inputs}"
+        );
+        assert!(inputs[format!("layouts/{file}")].is_null(), "{inputs}");
+    }
+    let o = p.run(&["verify"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("verified x"), "{}", stderr(&o));
+    // Built by a quire whose shipped layout differed: verify says so.
+    let path = p.path().join("out/manifest.json");
+    let text = read(&p, "out/manifest.json");
+    let old = inputs["(shipped) layouts/common-v1.typ"].as_str().unwrap();
+    std::fs::write(&path, text.replace(old, &"0".repeat(64))).unwrap();
+    let o = p.run(&["verify"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("shipped layout changed in this quire: layouts/common-v1.typ"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn new_project_in_a_named_folder() {
+    let p = empty();
+    let o = p.run(&[
+        "new",
+        "project",
+        "council",
+        "--name",
+        "Imaginary Borough Council",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(p.path().join("council/quire.yaml").is_file());
+    assert!(p.path().join("council/content").is_dir());
+    assert!(
+        stderr(&o).contains("cd council && quire new paper"),
+        "{}",
+        stderr(&o)
+    );
+    // Without --name the organisation is a placeholder, and the author is told.
+    let o = p.run(&["new", "project", "other"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(read(&p, "other/quire.yaml").contains("Name of the organisation"));
+    assert!(
+        stderr(&o).contains("edit `organisation.name`"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn every_kind_of_document_passes_check_and_builds() {
+    let p = new_project();
+    for (kind, name) in [
+        ("paper", "budget"),
+        ("register", "strategic"),
+        ("return", "sv-2025-26"),
+        ("plan", "app"),
+        ("meeting", "committee-2025-06"),
+    ] {
+        let o = p.run(&["new", kind, name]);
+        assert!(o.status.success(), "new {kind}: {}", stderr(&o));
+        // Each on its own passes check, with no warnings.
+        let o = p.run(&["check"]);
+        let e = stderr(&o);
+        assert_eq!(o.status.code(), Some(0), "after new {kind}:\n{e}");
+        assert!(!e.contains("warning[") && !e.contains("error["), "{e}");
+        assert!(e.contains(&format!("ok {name}")), "{e}");
+    }
+    assert!(p.path().join("content/registers/strategic.yaml").is_file());
+    let o = p.run(&["build"]);
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(0), "{e}");
+    assert!(!e.contains("warning["), "{e}");
+    for pdf in ["budget", "strategic", "sv-2025-26", "app"] {
+        assert!(
+            p.path().join(format!("out/{pdf}.pdf")).is_file(),
+            "no {pdf}.pdf:\n{e}"
+        );
+    }
+    let text = squash(&pdf_text(&p.path().join("out/strategic.pdf")));
+    assert!(text.contains("Title of the risk"), "{text}");
+    let text = squash(&pdf_text(&p.path().join("out/sv-2025-26.pdf")));
+    assert!(text.contains("Imaginary Borough Council"), "{text}");
+    let o = p.run(&["pack", "committee-2025-06"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = squash(&pdf_text(&p.path().join("out/committee-2025-06-pack.pdf")));
+    assert!(text.contains("Declarations of interest"), "{text}");
+}
+
+#[test]
+fn new_never_overwrites_and_checks_its_arguments() {
+    let p = new_project();
+    assert!(p.run(&["new", "paper", "x"]).status.success());
+    let edited = "committee: Mine\n";
+    p.write("content/x/paper.yaml", edited);
+    let o = p.run(&["new", "paper", "x"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("error[Q0053]: `content/x/` already exists"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stderr(&o).contains(&format!("at {}", p.path().join("content/x").display())));
+    assert_eq!(read(&p, "content/x/paper.yaml"), edited);
+    // In the one-line format too, for editors and CI.
+    let o = p.run(&["new", "paper", "x", "--diagnostic-format", "short"]);
+    assert_eq!(
+        stderr(&o).lines().next(),
+        Some("error[Q0053]: `content/x/` already exists"),
+        "{}",
+        stderr(&o)
+    );
+    // Another kind in the same folder would make a second document named x.
+    assert_eq!(p.run(&["new", "return", "x"]).status.code(), Some(1));
+    assert!(!p.path().join("content/x/return.yaml").exists());
+    // A register whose file exists: nothing is written, not even the appendix.
+    p.write("content/registers/r.yaml", "mine\n");
+    let o = p.run(&["new", "register", "r"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("`content/registers/r.yaml` already exists"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!p.path().join("content/r").exists());
+    // quire.yaml is never replaced either.
+    let o = p.run(&["new", "project", "--name", "Other"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("`quire.yaml` already exists"));
+    assert!(read(&p, "quire.yaml").contains("Imaginary Borough Council"));
+    // A name that is not one folder name is a usage error.
+    for bad in ["../escape", "a/b", ".hidden", "two words"] {
+        let o = p.run(&["new", "paper", bad]);
+        assert_eq!(o.status.code(), Some(2), "{bad}: {}", stderr(&o));
+        assert!(stderr(&o).contains("error[Q0060]"), "{}", stderr(&o));
+    }
+    assert!(!p.path().join("escape").exists());
+    // Outside a project there is nowhere to add a document: a usage error.
+    let o = empty().run(&["new", "paper", "x"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("quire new project"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_return_starts_from_the_previous_one() {
+    let p = new_project();
+    assert!(p.run(&["new", "return", "sv-q1"]).status.success());
+    let o = p.run(&["new", "return", "sv-q2", "--next", "sv-q1"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("set `current-update`"),
+        "{}",
+        stderr(&o)
+    );
+    let (q1, q2) = (
+        read(&p, "content/sv-q1/return.yaml"),
+        read(&p, "content/sv-q2/return.yaml"),
+    );
+    assert!(q2.ends_with(&q1) && q2.starts_with("# Started from content/sv-q1/return.yaml"));
+    assert_eq!(p.run(&["check"]).status.code(), Some(0));
+    let o = p.run(&["new", "return", "sv-q3", "--next", "nope"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("no return `nope`"), "{}", stderr(&o));
+    assert!(!p.path().join("content/sv-q3").exists());
+}
+
+#[test]
+fn layouts_export_copies_and_never_overwrites() {
+    let p = new_project();
+    assert!(p.run(&["new", "paper", "x"]).status.success());
+    assert!(p.run(&["build"]).status.success());
+    let before = std::fs::read(p.path().join("out/x.pdf")).unwrap();
+
+    let o = p.run(&["layouts", "export", "committee-report"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(e.contains("wrote layouts/committee-report-v1.typ"), "{e}");
+    assert!(
+        e.contains("imports common-v1.typ, still the shipped copy"),
+        "{e}"
+    );
+    let path = p.path().join("layouts/committee-report-v1.typ");
+    let shipped = std::fs::read_to_string(repo().join("layouts/committee-report-v1.typ")).unwrap();
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), shipped);
+    assert!(!p.path().join("layouts/common-v1.typ").exists());
+    // The build now reads the project's copy: the manifest sees the switch.
+    let o = p.run(&["verify"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o)
+            .contains("layout now overridden by the project's layouts/committee-report-v1.typ"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(p.run(&["build"]).status.success());
+    let m = manifest(&p);
+    let inputs = &m["documents"]["x"]["inputs"];
+    assert!(
+        inputs["layouts/committee-report-v1.typ"].is_string(),
+        "{inputs}"
+    );
+    assert!(
+        inputs["(shipped) layouts/common-v1.typ"].is_string(),
+        "{inputs}"
+    );
+    assert_eq!(std::fs::read(p.path().join("out/x.pdf")).unwrap(), before);
+
+    // Exporting the same bytes again is harmless.
+    let o = p.run(&["layouts", "export", "committee-report@1"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("unchanged layouts/committee-report-v1.typ"));
+
+    // The council restyles its copy: the build uses it, and export never overwrites it.
+    let mine = shipped.replace(
+        "#let para(body) = {",
+        "#let para(body) = {\n  set text(fill: rgb(\"#003366\"))",
+    );
+    assert_ne!(mine, shipped);
+    std::fs::write(&path, &mine).unwrap();
+    assert!(p.run(&["build"]).status.success());
+    assert_ne!(std::fs::read(p.path().join("out/x.pdf")).unwrap(), before);
+    for args in [
+        &["layouts", "export", "committee-report"][..],
+        &["layouts", "export"][..],
+    ] {
+        let o = p.run(args);
+        assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+        assert!(
+            stderr(&o).contains(
+                "error[Q0053]: `layouts/committee-report-v1.typ` already exists and differs"
+            ),
+            "{}",
+            stderr(&o)
+        );
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), mine);
+        // All or nothing: the other layouts were not written either.
+        assert!(!p.path().join("layouts/common-v1.typ").exists());
+    }
+    let o = p.run(&["layouts", "list"]);
+    assert!(o.status.success());
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.lines()
+            .any(|l| l.contains("committee-report-v1.typ") && l.contains("overridden")),
+        "{out}"
+    );
+    assert!(
+        out.lines()
+            .any(|l| l.contains("safety-valve-v1.typ") && l.ends_with("shipped")),
+        "{out}"
+    );
+    // The council's copy goes away: the shipped one would be used, and verify says so.
+    assert!(p.run(&["build"]).status.success());
+    std::fs::remove_file(&path).unwrap();
+    let o = p.run(&["verify"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains(
+            "layout removed from the project: layouts/committee-report-v1.typ (the shipped copy would be used now)"
+        ),
+        "{}",
+        stderr(&o)
+    );
+    let o = p.run(&["layouts", "export", "comittee-report"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("did you mean `committee-report`?"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn an_unknown_layout_lists_what_exists_and_how_to_get_one() {
+    let p = new_project();
+    assert!(p.run(&["new", "paper", "x"]).status.success());
+    p.write("layouts/fancy-report-v1.typ", "// mine\n");
+    let yaml = read(&p, "content/x/paper.yaml")
+        .replace("layout: committee-report@1", "layout: glossy-report@1");
+    p.write("content/x/paper.yaml", &yaml);
+    let o = p.run(&["check"]);
+    assert_eq!(o.status.code(), Some(1));
+    let e = stderr(&o);
+    assert!(
+        e.contains("error[Q0014]: layout `glossy-report@1` is not in this project"),
+        "{e}"
+    );
+    assert!(
+        e.contains("shipped with quire: agenda-pack@1, app-report@1, committee-report@1, risk-appendix@1, safety-valve@1; in this project's layouts/: fancy-report@1"),
+        "{e}"
+    );
+    assert!(e.contains("quire layouts export"), "{e}");
+}
+
+#[test]
+fn the_demo_builds_byte_identically_without_a_layouts_folder() {
+    let with = Project::demo();
+    let without = Project::demo();
+    std::fs::remove_dir_all(without.path().join("layouts")).unwrap();
+    for p in [&with, &without] {
+        let o = p.run(&["build"]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let o = p.run(&["pack"]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    }
+    let mut pdfs = 0;
+    for e in std::fs::read_dir(with.path().join("out"))
+        .unwrap()
+        .flatten()
+    {
+        let name = e.file_name().to_string_lossy().to_string();
+        if name.ends_with(".pdf") {
+            pdfs += 1;
+            assert!(
+                std::fs::read(e.path()).unwrap()
+                    == std::fs::read(without.path().join("out").join(&name)).unwrap(),
+                "{name} differs when the layouts come from the binary"
+            );
+        }
+    }
+    assert!(pdfs >= 5, "only {pdfs} PDFs");
+    let m = manifest(&without);
+    assert!(
+        m["documents"]["cype-risk-2019"]["inputs"]["(shipped) layouts/risk-appendix-v1.typ"]
+            .is_string(),
+        "{m}"
+    );
+    let o = without.run(&["verify"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
