@@ -58,11 +58,13 @@ pub struct Area {
 /// A KPI target: a value, or TBC, at a milestone.
 #[derive(Clone, Debug, Serialize)]
 pub struct Target {
-    /// As written: "3 months" or a date.
+    /// As written: "December 2023", "3 months" or a date.
     pub at: String,
     /// The milestone date (baseline date + months, or the date written).
     pub date: Option<NaiveDate>,
     pub value: Option<f64>,
+    /// The RAG the source publishes at this milestone (printed as published).
+    pub published_rag: Option<String>,
     #[serde(skip)]
     pub span: crate::source::Span,
 }
@@ -89,6 +91,11 @@ pub struct Kpi {
     pub high_impact: bool,
     pub baseline: Option<f64>,
     pub baseline_date: Option<NaiveDate>,
+    /// The baseline date as the source writes it ("June 2023"), when it is
+    /// not a full date.
+    pub baseline_written: Option<String>,
+    /// The source's qualifier, e.g. "Whole year 2021/22".
+    pub baseline_label: Option<String>,
     pub targets: Vec<Target>,
     pub actuals: Vec<Actual>,
 }
@@ -111,7 +118,8 @@ pub struct Plan {
     pub layout: Sp<super::paper::LayoutRef>,
     pub title: String,
     pub local_area: String,
-    pub inspection_date: Option<NaiveDate>,
+    /// As written ("September 2022"), or an ISO date printed in full.
+    pub inspection_date: Option<String>,
     pub plan_period: Option<String>,
     pub report_date: NaiveDate,
     pub brag: Vec<Brag>,

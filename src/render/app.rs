@@ -33,7 +33,20 @@ pub fn kpi_rag<'a>(
                 "published rating; no value given".into(),
             );
         }
-        return (None, "no actual value yet".into());
+        // A rating the source published at a milestone, with no value.
+        if let Some(t) = k
+            .targets
+            .iter()
+            .rev()
+            .find(|t| t.published_rag.is_some() && t.date.is_none_or(|d| d <= as_at))
+        {
+            let p = t.published_rag.as_deref().unwrap_or_default();
+            return (
+                levels.iter().find(|l| l.name == p),
+                format!("published rating at {}; no value published", t.at),
+            );
+        }
+        return (None, "no actual value published".into());
     };
     let value = latest.value.unwrap_or_default();
     let Some(higher) = k.higher_is_better else {
@@ -164,8 +177,10 @@ fn kpi_view(k: &Kpi, plan: &Plan) -> Json {
         "standard": k.standard.map(|s| fmt(s, unit)),
         "high_impact": k.high_impact,
         "baseline": k.baseline.map(|b| fmt(b, unit)),
-        "baseline_date": k.baseline_date.map(long_date),
-        "targets": k.targets.iter().map(|t| json!({"at": t.at, "value": t.value.map(|v| fmt(v, unit)), "date": t.date.map(long_date)})).collect::<Vec<_>>(),
+        "baseline_date": k.baseline_written.clone().or(k.baseline_date.map(long_date)),
+        "baseline_label": k.baseline_label,
+        "targets": k.targets.iter().map(|t| json!({"at": t.at, "value": t.value.map(|v| fmt(v, unit)), "date": t.date.map(long_date),
+            "rag": t.published_rag.as_ref().map(|r| json!({"name": r, "colour": plan.rag.iter().find(|l| &l.name == r).map(|l| l.colour.clone())}))})).collect::<Vec<_>>(),
         "latest": latest.map(|a| json!({"value": fmt(a.value.unwrap_or_default(), unit), "date": long_date(a.date)})),
         "rag": rag.map(|r| json!({"name": r.name, "colour": r.colour})),
         "rag_basis": basis,
@@ -227,7 +242,7 @@ pub fn view(plan: &Plan) -> Json {
         .collect();
     json!({
         "title": plan.title, "local_area": plan.local_area,
-        "inspection_date": plan.inspection_date.map(long_date), "plan_period": plan.plan_period,
+        "inspection_date": plan.inspection_date, "plan_period": plan.plan_period,
         "report_date": long_date(plan.report_date),
         "brag": plan.brag, "rag": plan.rag,
         "areas": areas,

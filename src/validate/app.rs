@@ -21,13 +21,25 @@ fn rating(n: &Node, scale: &[Brag], diags: &mut Diagnostics) -> Option<Sp<String
     )
 }
 
-/// "3 months" → baseline + 3 months; an ISO date → that date.
+/// "3 months" → baseline + 3 months; an ISO date → that date; a date as
+/// people write it ("December 2023") → the date it implies (month end).
 fn milestone(at: &str, baseline: Option<NaiveDate>) -> Option<NaiveDate> {
     if let Ok(d) = NaiveDate::parse_from_str(at.trim(), "%Y-%m-%d") {
         return Some(d);
     }
-    let n: u32 = at.split_whitespace().next()?.parse().ok()?;
-    baseline?.checked_add_months(Months::new(n))
+    let mut words = at.split_whitespace();
+    if let (Some(n), Some(unit)) = (words.next(), words.next())
+        && unit.starts_with("month")
+        && let Ok(n) = n.parse::<u32>()
+    {
+        return baseline?.checked_add_months(Months::new(n));
+    }
+    crate::model::dates::parse_date(at)
+}
+
+/// Whether `at` is a milestone at all (months from the baseline, or a date).
+fn is_milestone(at: &str) -> bool {
+    milestone(at, Some(NaiveDate::MIN)).is_some()
 }
 
 pub fn plan(id: &str, file: FileId, node: &Node, diags: &mut Diagnostics) -> Option<Plan> {
@@ -38,7 +50,11 @@ pub fn plan(id: &str, file: FileId, node: &Node, diags: &mut Diagnostics) -> Opt
     let layout = super::paper::layout(&mut m, "app-report");
     let title = m.text("title").map(|t| t.value).unwrap_or_default();
     let local_area = m.text("local-area").map(|t| t.value).unwrap_or_default();
-    let inspection_date = m.opt_date("inspection-date").map(|d| d.value);
+    // As the source writes it ("September 2022"), or an ISO date.
+    let inspection_date = m.opt_text("inspection-date").map(|t| {
+        NaiveDate::parse_from_str(t.value.trim(), "%Y-%m-%d")
+            .map_or(t.value.clone(), crate::model::dates::long_date)
+    });
     let plan_period = m.opt_text("plan-period").map(|t| t.value);
     let report_date = m.date("report-date").map_or(NaiveDate::MIN, |d| d.value);
     let brag = m.list("brag-scale", true, |n, d| {
@@ -84,7 +100,8 @@ pub fn plan(id: &str, file: FileId, node: &Node, diags: &mut Diagnostics) -> Opt
             );
     }
     let areas = m.list("areas", true, |n, d| area(n, &brag, report_date, d));
-    let kpis = m.list("kpis", false, kpi);
+    let rag_names: Vec<String> = rag.iter().map(|r| r.name.clone()).collect();
+    let kpis = m.list("kpis", false, |n, d| kpi(n, &rag_names, d));
     let risks = m.list("partnership-risks", false, |n, d| {
         let mut r = MapReader::new(n, "a partnership risk", d)?;
         let date_raised = r.opt_date("date-raised").map(|d| d.value);
@@ -247,7 +264,7 @@ fn action(
     })
 }
 
-fn kpi(n: &Node, d: &mut Diagnostics) -> Option<Kpi> {
+fn kpi(n: &Node, rag_names: &[String], d: &mut Diagnostics) -> Option<Kpi> {
     let mut k = MapReader::new(n, "a KPI", d)?;
     let id = k.text("id");
     let name = k.text("name");
@@ -275,6 +292,7 @@ fn kpi(n: &Node, d: &mut Diagnostics) -> Option<Kpi> {
         .map(|v| v.value);
     let high_impact = k.opt_bool("high-impact").unwrap_or(false);
     let (mut baseline, mut baseline_date, mut baseline_span) = (None, None, None);
+    let (mut baseline_written, mut baseline_label) = (None, None);
     if let Some(b) = k.opt("baseline")
         && let Some(mut bm) = MapReader::new(b, "a baseline", k.diags)
     {
@@ -282,16 +300,37 @@ fn kpi(n: &Node, d: &mut Diagnostics) -> Option<Kpi> {
             .req("value")
             .and_then(|v| number(v, bm.diags))
             .map(|v| v.value);
-        let date = bm.opt_date("date");
-        baseline_span = date.as_ref().map(|d| d.span.clone());
-        baseline_date = date.map(|d| d.value);
-        bm.opt_text("label");
+        // As the source writes it: "June 2023" stays "June 2023" (never a
+        // day the source does not give); an ISO date is printed in full.
+        if let Some(t) = bm.opt_text("date") {
+            match NaiveDate::parse_from_str(t.value.trim(), "%Y-%m-%d") {
+                Ok(_) => {
+                    baseline_date = super::date(bm.opt("date").unwrap_or(b), bm.diags).map(|d| d.value);
+                }
+                Err(_) => match crate::model::dates::parse_date(&t.value) {
+                    Some(d) => {
+                        baseline_date = Some(d);
+                        baseline_written = Some(t.value.clone());
+                    }
+                    None => bm.diags.push(
+                        Diagnostic::error(Code::InvalidDate, format!("`{}` is not a date", t.value))
+                            .at(&t.span, "expected a date")
+                            .help("write the baseline date as the source does, e.g. `June 2023`, or as 2023-06-30"),
+                    ),
+                },
+            }
+            baseline_span = Some(t.span);
+        }
+        baseline_label = bm.opt_text("label").map(|t| t.value);
         bm.finish();
     }
     let targets = k.list("targets", false, |n, d| {
         let mut t = MapReader::new(n, "a target", d)?;
         let at = t.text("at");
         let value_node = t.req("value");
+        let published_rag = t
+            .opt("rag")
+            .and_then(|r| super::on_scale(r, rag_names.iter().map(String::as_str), "KPI RAG scale", "use a rating from `kpi-rag-scale`, as the source publishes it", t.diags));
         t.finish();
         let at = at?;
         let value = match value_node {
@@ -300,8 +339,8 @@ fn kpi(n: &Node, d: &mut Diagnostics) -> Option<Kpi> {
             None => return None,
         };
         let date = milestone(&at.value, baseline_date);
-        if milestone(&at.value, Some(NaiveDate::MIN)).is_none() {
-            d.push(Diagnostic::error(Code::InvalidValue, format!("`{}` is not a milestone", at.value)).at(&at.span, "expected e.g. `6 months` or 2024-03-31").help("write milestones as months from the baseline (`6 months`) or as a date"));
+        if !is_milestone(&at.value) {
+            d.push(Diagnostic::error(Code::InvalidValue, format!("`{}` is not a milestone", at.value)).at(&at.span, "expected e.g. `December 2023`, `6 months` or 2024-03-31").help("write milestones as the source does: a month (`December 2023`), a date, or months from the baseline (`6 months`)"));
         }
         if let (Some(md), Some(bd)) = (date, baseline_date)
             && md < bd {
@@ -311,7 +350,7 @@ fn kpi(n: &Node, d: &mut Diagnostics) -> Option<Kpi> {
                 }
                 d.push(diag.help("milestones are measured from the baseline: check both dates"));
             }
-        Some(Target { at: at.value, date, value, span: at.span })
+        Some(Target { at: at.value, date, value, published_rag: published_rag.map(|r| r.value), span: at.span })
     });
     let actuals = k.list("actuals", false, |n, d| {
         let mut a = MapReader::new(n, "an actual value", d)?;
@@ -343,6 +382,8 @@ fn kpi(n: &Node, d: &mut Diagnostics) -> Option<Kpi> {
         high_impact,
         baseline,
         baseline_date,
+        baseline_written,
+        baseline_label,
         targets,
         actuals,
     })
