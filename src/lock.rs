@@ -47,6 +47,7 @@ pub fn fields(v: &Valve, update: &str) -> Vec<(String, String, Span)> {
     for r in &v.risks {
         per("risk", &r.number.value, "assurance", &r.assurance);
         per("risk", &r.number.value, "progress", &r.progress);
+        per("risk", &r.number.value, "rating", &r.rating);
     }
     for c in &v.conditions {
         let n = &c.number;

@@ -101,6 +101,10 @@ impl Scheme {
 pub struct Rating {
     pub likelihood: Option<u32>,
     pub impact: Option<u32>,
+    /// Labels as the register publishes them ("Possible"), printed instead
+    /// of the scale's label for the same value.
+    pub likelihood_label: Option<String>,
+    pub impact_label: Option<String>,
     pub score: u32,
     pub band: String,
 }

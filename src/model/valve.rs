@@ -108,6 +108,12 @@ pub struct ValveRisk {
     pub assurance: Vec<PerUpdate<String>>,
     pub mitigation: Option<Sp<String>>,
     pub progress: Vec<PerUpdate<String>>,
+    /// The council's own risk fields, printed where given.
+    pub group: Option<String>,
+    pub impact: Option<String>,
+    pub strategy: Option<String>,
+    /// A qualitative rating per update on `risk_scale` (e.g. High).
+    pub rating: Vec<PerUpdate<String>>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -160,6 +166,8 @@ pub struct Valve {
     pub questions: Vec<Sp<String>>,
     pub risks: Vec<ValveRisk>,
     pub kpis: Vec<ValveKpi>,
+    /// The council's qualitative scale for its risks, if it rates them in words.
+    pub risk_scale: Vec<ScaleItem>,
     /// Amendments since submission (from the lock), oldest first.
     pub amendments: Vec<Amendment>,
 }

@@ -162,8 +162,15 @@ pub fn view(v: &Valve, settings: &Settings) -> Json {
         "risks": v.risks.iter().map(|r| json!({
             "number": r.number.value, "title": r.title, "ratings": ratings(v, &r.assurance),
             "mitigation": r.mitigation.as_ref().map(|_| format!("risk/{}/mitigation", r.number.value)),
-            "progress": per("risk", &r.number.value, &r.progress)
+            "progress": per("risk", &r.number.value, &r.progress),
+            "group": r.group, "impact": r.impact, "strategy": r.strategy,
+            "rating": v.updates.iter().map(|u| {
+                let g = r.rating.iter().find(|g| g.update == u.id.value);
+                json!({"update": u.label, "rating": g.map(|g| g.value.value.clone()),
+                       "colour": g.and_then(|g| v.risk_scale.iter().find(|s| s.name == g.value.value)).map(|s| s.colour.clone())})
+            }).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
+        "risk_scale": v.risk_scale,
         "kpis": v.kpis.iter().map(|k| json!({
             "id": k.id, "name": k.name, "unit": k.unit,
             "polarity": if k.polarity == "higher" { "higher is better" } else { "lower is better" },
@@ -358,22 +365,57 @@ pub fn csv_tables(v: &Valve) -> Vec<(&'static str, String)> {
                 .collect(),
         ),
     ));
-    out.push((
-        "risks",
-        ratings_csv(
-            "risk",
-            v.risks
-                .iter()
-                .map(|r| {
-                    (
-                        r.number.value.as_str(),
-                        r.title.as_str(),
-                        r.assurance.as_slice(),
-                    )
-                })
-                .collect(),
-        ),
-    ));
+    let mut risks = ratings_csv(
+        "risk",
+        v.risks
+            .iter()
+            .map(|r| {
+                (
+                    r.number.value.as_str(),
+                    r.title.as_str(),
+                    r.assurance.as_slice(),
+                )
+            })
+            .collect(),
+    );
+    // A council that rates its risks in words, with its own fields: one more
+    // table, so the assurance table keeps its shape.
+    if !v.risk_scale.is_empty()
+        || v.risks
+            .iter()
+            .any(|r| r.group.is_some() || r.impact.is_some() || r.strategy.is_some())
+    {
+        let mut t = String::from("risk,title,group,impact,strategy");
+        for u in &v.updates {
+            t.push(',');
+            t.push_str(&q(&format!("rating {}", u.label)));
+        }
+        t.push('\n');
+        for r in &v.risks {
+            let f = |x: &Option<String>| q(x.as_deref().unwrap_or_default());
+            t.push_str(&format!(
+                "{},{},{},{},{}",
+                q(&r.number.value),
+                q(&r.title),
+                f(&r.group),
+                f(&r.impact),
+                f(&r.strategy)
+            ));
+            for u in &v.updates {
+                let g = r
+                    .rating
+                    .iter()
+                    .find(|g| g.update == u.id.value)
+                    .map_or("", |g| g.value.value.as_str());
+                t.push_str(&format!(",{}", q(g)));
+            }
+            t.push('\n');
+        }
+        out.push(("risks", std::mem::take(&mut risks)));
+        out.push(("risk-ratings", t));
+    } else {
+        out.push(("risks", risks));
+    }
     out
 }
 

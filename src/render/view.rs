@@ -17,8 +17,8 @@ fn rating_view(r: &Option<Rating>, scheme: &Scheme) -> Json {
     json!({
         "likelihood": r.likelihood,
         "impact": r.impact,
-        "likelihood_label": r.likelihood.and_then(|v| scheme.likelihood_label(v)),
-        "impact_label": r.impact.and_then(|v| scheme.impact_label(v)),
+        "likelihood_label": r.likelihood_label.as_deref().or_else(|| r.likelihood.and_then(|v| scheme.likelihood_label(v))),
+        "impact_label": r.impact_label.as_deref().or_else(|| r.impact.and_then(|v| scheme.impact_label(v))),
         "score": r.score,
         "band": r.band,
         "colour": colour,

@@ -2,7 +2,7 @@
 
 use super::{MapReader, int, one_of, text};
 use crate::diag::{Code, Diagnostic, Diagnostics};
-use crate::load::yaml::Node;
+use crate::load::yaml::{Node, NodeKind};
 use crate::model::risk::{
     Action, Band, Control, Level, Rating, Register, RelatedReport, Risk, Scheme,
 };
@@ -167,6 +167,43 @@ pub fn register(
     })
 }
 
+/// A likelihood or impact: a number (`3`), or a number with the label the
+/// register publishes (`Possible (3)`, or `{ value: 3, label: Possible }`),
+/// which is printed instead of the scale's label.
+fn level(n: &Node, diags: &mut Diagnostics) -> Option<(Sp<i64>, Option<String>)> {
+    match &n.kind {
+        NodeKind::Map(_) => {
+            let mut m = MapReader::new(n, "a rated level", diags)?;
+            let v = m.req("value").and_then(|v| int(v, m.diags));
+            let label = m.opt_text("label").map(|t| t.value);
+            m.finish();
+            Some((v?, label))
+        }
+        NodeKind::Str(s) => {
+            let t = s.trim();
+            let parsed = t
+                .strip_suffix(')')
+                .and_then(|x| x.rsplit_once('('))
+                .and_then(|(label, num)| {
+                    Some((label.trim().to_string(), num.trim().parse::<i64>().ok()?))
+                });
+            match parsed {
+                Some((label, v)) if !label.is_empty() => {
+                    Some((Sp::new(v, n.span.clone()), Some(label)))
+                }
+                _ => {
+                    diags.push(
+                        super::wrong(n, "a number, or a label with its number such as `Possible (3)`")
+                            .help("write the level as a number (3), or with the label the register publishes: `Possible (3)`"),
+                    );
+                    None
+                }
+            }
+        }
+        _ => int(n, diags).map(|v| (v, None)),
+    }
+}
+
 fn rating(
     n: &Node,
     scheme: &Scheme,
@@ -174,9 +211,14 @@ fn rating(
     diags: &mut Diagnostics,
 ) -> Option<Rating> {
     let mut m = MapReader::new(n, what, diags)?;
-    let l = m.opt("likelihood").and_then(|v| int(v, m.diags));
-    let i = m.opt("impact").and_then(|v| int(v, m.diags));
+    let l = m.opt("likelihood").and_then(|v| level(v, m.diags));
+    let i = m.opt("impact").and_then(|v| level(v, m.diags));
     let s = m.opt("score").and_then(|v| int(v, m.diags));
+    let (l_label, i_label) = (
+        l.as_ref().and_then(|x| x.1.clone()),
+        i.as_ref().and_then(|x| x.1.clone()),
+    );
+    let (l, i) = (l.map(|x| x.0), i.map(|x| x.0));
     let span = m.span().clone();
     m.finish();
     let mut ok = true;
@@ -269,6 +311,8 @@ fn rating(
     Some(Rating {
         likelihood: l.map(|v| v.value as u32),
         impact: i.map(|v| v.value as u32),
+        likelihood_label: l_label,
+        impact_label: i_label,
         score: score_u,
         band,
     })

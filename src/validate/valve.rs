@@ -210,8 +210,8 @@ pub fn valve(id: &str, file: FileId, node: &Node, diags: &mut Diagnostics) -> Op
             );
         }
     }
-    let scale = m.list("assurance-scale", true, |n, d| {
-        let mut s = MapReader::new(n, "an assurance rating", d)?;
+    let scale_item = |n: &Node, d: &mut Diagnostics| {
+        let mut s = MapReader::new(n, "a rating on a scale", d)?;
         let name = s.text("name");
         let colour = s.text("colour").and_then(|c| colour(c, s.diags));
         let meaning = s.opt_text("meaning").map(|t| t.value);
@@ -221,7 +221,11 @@ pub fn valve(id: &str, file: FileId, node: &Node, diags: &mut Diagnostics) -> Op
             colour: colour?,
             meaning,
         })
-    });
+    };
+    let scale = m.list("assurance-scale", true, scale_item);
+    // A qualitative scale for the risks (e.g. High, Moderate, Low), if the
+    // council rates its risks in words.
+    let risk_scale = m.list("risk-scale", false, scale_item);
     let ctx = Ctx {
         updates: &updates,
         scale: &scale,
@@ -317,6 +321,23 @@ pub fn valve(id: &str, file: FileId, node: &Node, diags: &mut Diagnostics) -> Op
             .map(|a| ctx.per_update(a, r.diags, |v, d| ctx.rating(v, d)))
             .unwrap_or_default();
         let mitigation = r.opt_text("mitigation");
+        let group = r.opt_text("group").map(|t| t.value);
+        let impact = r.opt_text("impact").map(|t| t.value);
+        let strategy = r.opt_text("strategy").map(|t| t.value);
+        let rating = r
+            .opt("rating")
+            .map(|a| {
+                ctx.per_update(a, r.diags, |v, d| {
+                    super::on_scale(
+                        v,
+                        risk_scale.iter().map(|s| s.name.as_str()),
+                        "risk scale",
+                        "use a rating declared in `risk-scale`, or declare the scale there",
+                        d,
+                    )
+                })
+            })
+            .unwrap_or_default();
         let progress = r
             .opt("progress")
             .map(|a| ctx.per_update(a, r.diags, super::text))
@@ -328,6 +349,10 @@ pub fn valve(id: &str, file: FileId, node: &Node, diags: &mut Diagnostics) -> Op
             assurance,
             mitigation,
             progress,
+            group,
+            impact,
+            strategy,
+            rating,
         })
     });
     let kpis = m.list("kpis", false, |n, d| {
@@ -425,6 +450,7 @@ pub fn valve(id: &str, file: FileId, node: &Node, diags: &mut Diagnostics) -> Op
         questions,
         risks,
         kpis,
+        risk_scale,
         amendments: Vec::new(),
     })
 }

@@ -319,3 +319,70 @@ fn prose_in_another_house_style_is_a_located_warning() {
         "{e}"
     );
 }
+
+/// Another council's documents (tests/fixtures/second-council): nothing of the
+/// demo's council is assumed.
+#[test]
+fn a_second_council_builds_in_its_own_terms() {
+    let p = Project::fixture("second-council");
+    let o = p.run(&["build"]);
+    let e = stderr(&o);
+    assert_eq!(code(&o), 0, "{e}");
+    // Only the action not rated complete is overdue (Green means complete here).
+    assert_eq!(e.matches("warning[Q0027]").count(), 1, "{e}");
+    assert!(e.contains("action 1A2 was due by 01 December 2024"), "{e}");
+
+    let sv = squash(&pdf_text(&p.path().join("out/wessex-sv-2025-26.pdf")));
+    for want in [
+        "Condition 2 ",
+        "Condition 3.1 ",
+        "Condition 3.2 ",
+        "Condition Capital ",
+        "2024/25 9.6 9.2 −0.4 not rated",
+        "2025/26 6.1 6.3 0.2 Amber",
+    ] {
+        assert!(sv.contains(want), "missing {want:?} in:\n{sv}");
+    }
+    let ratings =
+        std::fs::read_to_string(p.path().join("out/wessex-sv-2025-26.risk-ratings.csv")).unwrap();
+    assert!(
+        ratings.contains(
+            "1,Building costs rise,Capital,Places open later than planned,Reduce,High,\n"
+        ),
+        "{ratings}"
+    );
+    let kpi = squash(&pdf_text(&p.path().join("out/wessex-sv-2025-26.pdf")));
+    // W1 by its declared rule (412 misses 400 by 3%, within 10%): Amber; W2 as published.
+    assert!(
+        kpi.contains("W1 New EHCPs 400 / 412") && kpi.contains("W2 Share of EHCPs 40 / 36"),
+        "{kpi}"
+    );
+    assert!(
+        kpi.contains("(count Amber") && kpi.contains("(% Amber"),
+        "{kpi}"
+    );
+
+    let risk = squash(&pdf_text(&p.path().join("out/wessex-risk-2025.pdf")));
+    for want in [
+        "CR-1a: Budget gap",
+        "Capital: Capital programme slips",
+        "Current Possible (3) Major (4) 12 (High)",
+        "Target residual Unlikely (2) Serious (3) 6 (Medium)",
+    ] {
+        assert!(risk.contains(want), "missing {want:?} in:\n{risk}");
+    }
+
+    let card = squash(&pdf_text(
+        &p.path().join("out/wessex-app-2025-scorecard.pdf"),
+    ));
+    for want in [
+        "Inspection March 2024",
+        "December",
+        "September 2024",
+        "Red",
+    ] {
+        assert!(card.contains(want), "missing {want:?} in:\n{card}");
+    }
+    let app = squash(&pdf_text(&p.path().join("out/wessex-app-2025.pdf")));
+    assert!(app.contains("18th") && app.contains("November"), "{app}");
+}
