@@ -78,6 +78,9 @@ codes! {
     OutputBusy = "Q0052", "another quire is building into the same output folder";
     Exists = "Q0053", "a file that `quire new` or `quire layouts export` would write already exists (nothing is overwritten)";
     Usage = "Q0060", "a usage error: no project, an unknown document or meeting, a bad option";
+    TemplateRule = "Q0070", "a paper breaks a rule of its report template (a condition, a sign-off)";
+    TemplateSection = "Q0071", "a mandatory section of the report template is missing, renamed, out of order or too thin";
+    TemplateLimit = "Q0072", "a paper exceeds a limit of its report template (words, characters, pages)";
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]

@@ -28,6 +28,12 @@ pub struct Prepared {
     pub layout: Option<String>,
     /// Other outputs written beside the PDF: (file name suffix, bytes), e.g. CSV tables.
     pub extras: Vec<(String, Vec<u8>)>,
+    /// A page limit from the paper's report template, checked once typeset:
+    /// (limit, where the paper names its template).
+    pub page_limit: Option<(crate::model::template::Limit, Span)>,
+    /// With a page limit, the paper as rendered even when it has other
+    /// errors, so that `check` can report its length in the same run.
+    pub page_probe: Option<Rendered>,
 }
 
 pub fn prepare(project: &Project, doc: &Document) -> Prepared {
@@ -38,6 +44,8 @@ pub fn prepare(project: &Project, doc: &Document) -> Prepared {
         inputs: Vec::new(),
         layout: None,
         extras: Vec::new(),
+        page_limit: None,
+        page_probe: None,
     };
     match doc.kind {
         DocKind::Paper => prepare_paper(project, doc, &mut p),
@@ -216,6 +224,55 @@ pub fn missing_layout(
     Some(d)
 }
 
+/// The diagnostic for a paper over its template's page limit, if it is.
+pub fn page_limit_diag(
+    limit: &Option<(crate::model::template::Limit, Span)>,
+    pages: usize,
+) -> Option<Diagnostic> {
+    let (l, span) = limit.as_ref()?;
+    let msg = match (l.min, l.max) {
+        (_, Some(max)) if pages > max => format!(
+            "the paper runs to {pages} sides, {} over its template's limit of {max}",
+            pages - max
+        ),
+        (Some(min), _) if pages < min => {
+            format!("the paper runs to {pages} sides, under its template's minimum of {min}")
+        }
+        _ => return None,
+    };
+    let d = match l.severity {
+        crate::diag::Severity::Error => Diagnostic::error(Code::TemplateLimit, msg),
+        crate::diag::Severity::Warning => Diagnostic::warning(Code::TemplateLimit, msg),
+    };
+    Some(
+        d.at(span, "the template that sets the limit")
+            .help("shorten the narrative, or move detail into an appendix (the limit counts every side as typeset)"),
+    )
+}
+
+/// Reads the report template a paper names: `templates/NAME-vN.yaml`.
+fn load_template(
+    project: &Project,
+    t: &crate::model::Sp<crate::model::paper::LayoutRef>,
+    p: &mut Prepared,
+) -> Option<crate::model::template::Template> {
+    let rel = PathBuf::from(format!(
+        "templates/{}-v{}.yaml",
+        t.value.name, t.value.version
+    ));
+    if !project.root.join(&rel).is_file() {
+        p.diags.push(
+            Diagnostic::error(Code::Layout, format!("the report template `{}` is not in this project (expected `{}`)", t.value.label(), load::display(&rel)))
+                .at(&t.span, "template named here")
+                .help("a council's report template lives in templates/NAME-vN.yaml; see docs/report-templates.md"),
+        );
+        return None;
+    }
+    let (file, node) = parse_file(&project.root, &rel, p)?;
+    let _ = file;
+    validate::template::template(&t.value.label(), &node, &mut p.diags)
+}
+
 fn prepare_paper(project: &Project, doc: &Document, p: &mut Prepared) {
     let rel = doc.dir.join(DocKind::Paper.file_name());
     let Some((file, node)) = parse_file(&project.root, &rel, p) else {
@@ -226,6 +283,10 @@ fn prepare_paper(project: &Project, doc: &Document, p: &mut Prepared) {
         return;
     };
     validate::paper::check_references(&paper, &mut p.diags);
+    let template = paper
+        .template
+        .as_ref()
+        .and_then(|t| load_template(project, t, p));
     check_layout(project, &paper.layout, p);
     p.layout = Some(paper.layout.value.label());
     let scheme = project
@@ -337,8 +398,20 @@ fn prepare_paper(project: &Project, doc: &Document, p: &mut Prepared) {
     if registers.len() < paper.registers.len() {
         return;
     }
+    let template_view = template.as_ref().map(|t| {
+        let heads = validate::template::headings(&p.sources, &narrative);
+        let span = paper
+            .template
+            .as_ref()
+            .map_or(Span::new(file, 0..0), |r| r.span.clone());
+        if let Some(l) = &t.pages {
+            p.page_limit = Some((l.clone(), span.clone()));
+        }
+        validate::template::check_paper(t, &node, &heads, &span, &mut p.diags)
+    });
     let paper_json = node.to_json();
     let input = render::PaperInputs {
+        template: template_view,
         paper: &paper,
         paper_json,
         registers: &registers,
@@ -348,6 +421,8 @@ fn prepare_paper(project: &Project, doc: &Document, p: &mut Prepared) {
     let rendered = render::paper(input, &settings, &p.sources, &mut p.diags);
     if !p.diags.has_errors() {
         p.rendered = vec![(String::new(), rendered)];
+    } else if p.page_limit.is_some() {
+        p.page_probe = Some(rendered);
     }
 }
 

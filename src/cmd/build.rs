@@ -381,6 +381,17 @@ pub fn build_one(
     }
     // Keep memory flat over long runs: drop memoized results no longer used.
     comemo::evict(10);
+    if let Some(d) = pipeline::page_limit_diag(&prepared.page_limit, pages) {
+        // Over the limit as an error: nothing of the paper is written.
+        let refuse = d.severity == crate::diag::Severity::Error;
+        diags.push(d);
+        if refuse {
+            o.errors = diags.error_count();
+            o.warnings = diags.warning_count();
+            o.messages = render(&diags, &prepared.sources, global) + &o.messages;
+            return o;
+        }
+    }
     if !o.internal && !prepared.rendered.is_empty() {
         files.extend(
             prepared

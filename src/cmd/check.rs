@@ -23,7 +23,24 @@ pub fn run(global: &Global, args: &CheckArgs) -> ExitCode {
     }
     let (mut errors, mut warnings) = (select_diags.error_count() + project_errors, 0);
     for doc in &docs {
-        let prepared = pipeline::prepare(&project, doc);
+        let mut prepared = pipeline::prepare(&project, doc);
+        // A template's page limit can only be checked on the typeset paper.
+        if prepared.page_limit.is_some() {
+            let pages: usize = prepared
+                .rendered
+                .iter()
+                .map(|(_, r)| r)
+                .chain(prepared.page_probe.as_ref())
+                .filter_map(|r| {
+                    crate::typeset::typeset(&project.root, r, &doc.id, &Default::default())
+                        .ok()
+                        .map(|t| t.pages)
+                })
+                .sum();
+            if let Some(d) = pipeline::page_limit_diag(&prepared.page_limit, pages) {
+                prepared.diags.push(d);
+            }
+        }
         eprint!("{}", render(&prepared.diags, &prepared.sources, global));
         errors += prepared.diags.error_count();
         warnings += prepared.diags.warning_count();

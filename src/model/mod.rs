@@ -8,6 +8,7 @@ pub mod app;
 pub mod dates;
 pub mod paper;
 pub mod risk;
+pub mod template;
 pub mod valve;
 
 pub use dates::AsWritten;

@@ -67,6 +67,8 @@ pub struct Paper {
     pub id: String,
     #[serde(skip)]
     pub file: FileId,
+    /// The council's report template, if the paper follows one.
+    pub template: Option<Sp<LayoutRef>>,
     pub layout: Sp<LayoutRef>,
     pub committee: String,
     pub meeting_date: NaiveDate,

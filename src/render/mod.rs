@@ -288,6 +288,8 @@ fn check_headings(
 /// Everything a committee paper is rendered from (all validated).
 pub struct PaperInputs<'a> {
     pub paper: &'a Paper,
+    /// The paper's report template as the layout prints it (cover, tables).
+    pub template: Option<Json>,
     /// paper.yaml as plain JSON, for templates (`paper.…`, `data.…`).
     pub paper_json: Json,
     pub registers: &'a [PaperRegister],
@@ -305,6 +307,7 @@ pub fn paper(
 ) -> Rendered {
     let PaperInputs {
         paper: p,
+        template,
         paper_json,
         registers,
         narrative,
@@ -418,6 +421,7 @@ pub fn paper(
             "background": p.background,
             "appendices": appendices,
             "layout": p.layout.value.label(),
+            "template": template,
         },
         "registers": reg_views,
         "generated": generated,

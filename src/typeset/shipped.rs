@@ -31,6 +31,10 @@ pub const FILES: &[(&str, &str)] = &[
     ),
     ("common-v1.typ", include_str!("../../layouts/common-v1.typ")),
     (
+        "council-report-v1.typ",
+        include_str!("../../layouts/council-report-v1.typ"),
+    ),
+    (
         "risk-appendix-v1.typ",
         include_str!("../../layouts/risk-appendix-v1.typ"),
     ),

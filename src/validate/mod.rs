@@ -11,6 +11,7 @@ pub mod paper;
 pub mod project;
 pub mod risk;
 pub mod style;
+pub mod template;
 pub mod valve;
 
 use crate::diag::{Code, Diagnostic, Diagnostics, did_you_mean};

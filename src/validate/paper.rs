@@ -13,11 +13,39 @@ use crate::source::FileId;
 /// Layouts this build of quire ships, with their current (default) version.
 pub const LAYOUTS: &[(&str, u32)] = &[
     ("committee-report", 1),
+    ("council-report", 1),
     ("risk-appendix", 1),
     ("safety-valve", 1),
     ("app-report", 1),
     ("agenda-pack", 1),
 ];
+
+/// Reads `template: name@N`: a report template in the project's `templates/`.
+fn template_ref(t: Sp<String>, diags: &mut Diagnostics) -> Option<Sp<LayoutRef>> {
+    let parsed = t
+        .value
+        .split_once('@')
+        .filter(|(n, v)| {
+            !n.is_empty()
+                && n.len() <= 64
+                && n.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && !v.is_empty()
+                && v.bytes().all(|b| b.is_ascii_digit())
+        })
+        .and_then(|(n, v)| Some((n.to_string(), v.parse::<u32>().ok()?)));
+    match parsed {
+        Some((name, version)) => Some(Sp::new(LayoutRef { name, version }, t.span)),
+        None => {
+            diags.push(
+                Diagnostic::error(Code::Layout, format!("`{}` is not a template reference", t.value))
+                    .at(&t.span, "expected NAME@VERSION")
+                    .help("name the council's report template and its version, e.g. `template: cabinet-report@1` for templates/cabinet-report-v1.yaml"),
+            );
+            None
+        }
+    }
+}
 
 /// Reads `layout: name@N`; defaults to `default`'s current version. Every
 /// document kind calls this, so it also accepts the keys any document may
@@ -83,7 +111,22 @@ pub fn paper(
             m.diags,
         );
     }
-    let layout = layout(&mut m, "committee-report");
+    // A council's own report template (templates/NAME-vN.yaml): its cover
+    // fields, sections and limits are checked in the pipeline, which reads it.
+    let template = m
+        .opt_text("template")
+        .and_then(|t| template_ref(t, m.diags));
+    m.opt("cover");
+    m.opt("social-summary");
+    m.opt("standard-tables");
+    let layout = layout(
+        &mut m,
+        if template.is_some() {
+            "council-report"
+        } else {
+            "committee-report"
+        },
+    );
     let committee = m.text("committee");
     let meeting_date = m.date("meeting-date");
     let subject = m.text("subject");
@@ -92,7 +135,7 @@ pub fn paper(
     let classification = m
         .opt_text("classification")
         .map_or(settings.classification.clone(), |t| t.value);
-    let from = m.list("from", true, |n, d| {
+    let from = m.list("from", template.is_none(), |n, d| {
         let mut p = MapReader::new(n, "a person in `from`", d)?;
         let name = p.text("name");
         let role = p.text("role");
@@ -162,7 +205,12 @@ pub fn paper(
         }
     }
     let mut contacts = Vec::new();
-    if let Some(c) = m.req("contacts")
+    let contacts_node = if template.is_some() {
+        m.opt("contacts")
+    } else {
+        m.req("contacts")
+    };
+    if let Some(c) = contacts_node
         && let Some(mut cm) = MapReader::new(c, "the contacts", m.diags)
     {
         for (key, label) in [
@@ -223,6 +271,7 @@ pub fn paper(
     Some(Paper {
         id: id.to_string(),
         file,
+        template,
         layout,
         to: to.unwrap_or_else(|| committee.clone()),
         committee,

@@ -12,4 +12,5 @@ mod pack;
 mod risk;
 mod safety;
 mod scaffold;
+mod templates;
 mod valve;

@@ -375,12 +375,7 @@ fn a_second_council_builds_in_its_own_terms() {
     let card = squash(&pdf_text(
         &p.path().join("out/wessex-app-2025-scorecard.pdf"),
     ));
-    for want in [
-        "Inspection March 2024",
-        "December",
-        "September 2024",
-        "Red",
-    ] {
+    for want in ["Inspection March 2024", "December", "September 2024", "Red"] {
         assert!(card.contains(want), "missing {want:?} in:\n{card}");
     }
     let app = squash(&pdf_text(&p.path().join("out/wessex-app-2025.pdf")));

@@ -358,7 +358,7 @@ fn an_unknown_layout_lists_what_exists_and_how_to_get_one() {
         "{e}"
     );
     assert!(
-        e.contains("shipped with quire: agenda-pack@1, app-report@1, committee-report@1, risk-appendix@1, safety-valve@1; in this project's layouts/: fancy-report@1"),
+        e.contains("shipped with quire: agenda-pack@1, app-report@1, committee-report@1, council-report@1, risk-appendix@1, safety-valve@1; in this project's layouts/: fancy-report@1"),
         "{e}"
     );
     assert!(e.contains("quire layouts export"), "{e}");
