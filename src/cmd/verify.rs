@@ -109,8 +109,8 @@ pub fn run(global: &Global, args: &VerifyArgs) -> ExitCode {
             continue;
         };
         let (pdf, html) = BuildConfig::formats_from_options(&entry.options);
-        let config = BuildConfig::new(tmp.path().join(id), &standards, false, false)
-            .with_formats(pdf, html);
+        let config =
+            BuildConfig::new(tmp.path().join(id), &standards, false, false).with_formats(pdf, html);
         let quiet = Global {
             quiet: true,
             ..global.clone()

@@ -14,7 +14,7 @@
 //! placeholders that [`number`] fills in over the whole narrative (1., 1.1 …),
 //! as the PDF numbers them.
 
-use super::markdown::{BLOCK_MARKER, LINE_BREAK, MAX_DEPTH, Mode, check_url, options};
+use super::markdown::{BLOCK_MARKER, LINE_BREAK, Mode, check_url, options};
 use pulldown_cmark::{Alignment, Event, HeadingLevel, LinkType, Parser, Tag, TagEnd};
 use std::collections::BTreeMap;
 
@@ -71,7 +71,9 @@ pub fn number(html: &str) -> Numbered {
         if is_h {
             section += 1;
             para = 0;
-            out.push_str(&format!(" id=\"sec-{section}\"><span class=\"hn\">{section}.</span>"));
+            out.push_str(&format!(
+                " id=\"sec-{section}\"><span class=\"hn\">{section}.</span>"
+            ));
             rest = &rest[at + H_NUM.len()..];
             let title = rest.find("</h2>").map_or("", |e| &rest[..e]).trim();
             toc.push((format!("sec-{section}"), format!("{section}. {title}")));
@@ -111,8 +113,6 @@ pub fn to_html(src: &str, mode: Mode, blocks: usize, prefix: &str) -> String {
         tables: 0,
         top_blocks: 0,
         first_top_para: false,
-        dead_links: Vec::new(),
-        code: false,
     };
     for ev in Parser::new_ext(src, options()) {
         r.event(ev);
@@ -177,8 +177,6 @@ struct Renderer {
     tables: usize,
     top_blocks: usize,
     first_top_para: bool,
-    dead_links: Vec<bool>,
-    code: bool,
 }
 
 impl Renderer {
@@ -220,12 +218,8 @@ impl Renderer {
 
     fn event(&mut self, ev: Event) {
         match ev {
-            Event::Start(tag) => {
-                if self.stack.len() >= MAX_DEPTH {
-                    // The Typst pass reports this; keep the HTML well-formed anyway.
-                }
-                self.start(tag)
-            }
+            // Nesting deeper than MAX_DEPTH is reported by the Typst pass.
+            Event::Start(tag) => self.start(tag),
             Event::End(tag) => self.end(tag),
             Event::Text(t) => self.text(&t),
             Event::Code(c) => {
@@ -269,10 +263,6 @@ impl Renderer {
         if trimmed.starts_with("<!--") {
             return; // an author's comment: not printed
         }
-        if self.code {
-            self.text(h);
-            return;
-        }
         self.text(h);
     }
 
@@ -312,7 +302,6 @@ impl Renderer {
             }
             Tag::CodeBlock(_) => {
                 self.out.push_str("\n<pre><code>");
-                self.code = true;
                 self.stack.push(Frame::Other);
             }
             Tag::List(start) => {
@@ -396,7 +385,6 @@ impl Renderer {
                     let s = format!("<a href=\"{}\">", escape(addr.trim()));
                     self.out.push_str(&s);
                 }
-                self.dead_links.push(!live);
                 self.stack.push(Frame::Link { live });
             }
             Tag::Image { dest_url, .. } => {
@@ -423,11 +411,10 @@ impl Renderer {
                 self.out.push_str(&s);
             }
             TagEnd::BlockQuote(_) => self.out.push_str("</blockquote>\n"),
-            TagEnd::CodeBlock => {
-                self.code = false;
-                self.out.push_str("</code></pre>\n");
-            }
-            TagEnd::List(ordered) => self.out.push_str(if ordered { "</ol>\n" } else { "</ul>\n" }),
+            TagEnd::CodeBlock => self.out.push_str("</code></pre>\n"),
+            TagEnd::List(ordered) => self
+                .out
+                .push_str(if ordered { "</ol>\n" } else { "</ul>\n" }),
             TagEnd::Item => self.out.push_str("</li>\n"),
             TagEnd::FootnoteDefinition => {
                 if let Some((label, saved)) = self.fn_target.take() {
@@ -458,7 +445,6 @@ impl Renderer {
             TagEnd::Strong => self.out.push_str("</strong>"),
             TagEnd::Strikethrough => self.out.push_str("</s>"),
             TagEnd::Link => {
-                self.dead_links.pop();
                 if matches!(frame, Some(Frame::Link { live: true })) {
                     self.out.push_str("</a>");
                 }
@@ -497,20 +483,170 @@ mod tests {
         assert!(!out.contains("<div"), "{out}");
         assert!(!out.contains("</style>"), "{out}");
         assert!(!out.contains("javascript:"), "{out}");
-        assert!(out.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{out}");
+        assert!(
+            out.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+            "{out}"
+        );
         assert!(out.contains("&amp; &lt;/style&gt;"), "{out}");
+    }
+
+    /// Elements the converter itself writes; author text must never add others.
+    const TAGS: &[&str] = &[
+        "p",
+        "span",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "blockquote",
+        "pre",
+        "code",
+        "ol",
+        "ul",
+        "li",
+        "div",
+        "table",
+        "thead",
+        "tbody",
+        "tr",
+        "th",
+        "td",
+        "em",
+        "strong",
+        "s",
+        "a",
+        "br",
+        "hr",
+        "sup",
+        "section",
+    ];
+
+    /// A deterministic fuzz run over a hostile alphabet: every tag in the
+    /// output is one the converter writes, every link is http(s), mailto or
+    /// tel, and the only comments are valid generated-block markers.
+    #[test]
+    fn hostile_markdown_never_becomes_markup() {
+        let alphabet = [
+            "<",
+            ">",
+            "&",
+            "\"",
+            "'",
+            "`",
+            "*",
+            "_",
+            "[",
+            "]",
+            "(",
+            ")",
+            "!",
+            "#",
+            "-",
+            "|",
+            "\n",
+            "\n\n",
+            " ",
+            "a",
+            "<script>",
+            "</style>",
+            "<!--",
+            "-->",
+            "<b onclick=x>",
+            "<img src=x onerror=alert(1)>",
+            "[l](javascript:alert(1))",
+            "[l](https://x/\"y)",
+            "<javascript:alert(1)>",
+            "&amp;",
+            "&#60;",
+            "&lt;",
+            "[^1]",
+            "\n[^1]: n",
+            "```",
+            "    ",
+            "> ",
+            "1. ",
+            "- ",
+            "\n|a|b|\n|-|-|\n|c|d|\n",
+            "<!--quire:block:0-->",
+            "<!--quire:br-->",
+            "<div>",
+            "]]>",
+            "\u{0}",
+            "![i](x.png)",
+        ];
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..4000 {
+            let n = (next() % 24) as usize;
+            let src: String = (0..n)
+                .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+                .collect();
+            for mode in [Mode::Numbered, Mode::Plain, Mode::Inline] {
+                let out = number(&to_html(&src, mode, 1, "t-")).html;
+                assert!(
+                    !out.contains('\u{0}'),
+                    "placeholder left from {src:?}: {out}"
+                );
+                for chunk in out.split('<').skip(1) {
+                    if let Some(c) = chunk.strip_prefix("!--") {
+                        assert!(
+                            c.starts_with("quire:block:0-->"),
+                            "comment from {src:?}: {out}"
+                        );
+                        continue;
+                    }
+                    let name: String = chunk
+                        .trim_start_matches('/')
+                        .chars()
+                        .take_while(|c| c.is_ascii_alphanumeric())
+                        .collect();
+                    assert!(
+                        TAGS.contains(&name.as_str()),
+                        "<{name}> from {src:?}: {out}"
+                    );
+                    let tag = chunk.split('>').next().unwrap_or("");
+                    assert!(!tag.contains(" on"), "event attribute from {src:?}: {out}");
+                    if let Some(h) = tag.split("href=\"").nth(1) {
+                        let h = h.to_ascii_lowercase();
+                        assert!(
+                            ["https://", "http://", "mailto:", "tel:", "#"]
+                                .iter()
+                                .any(|s| h.starts_with(s)),
+                            "link {h:?} from {src:?}"
+                        );
+                    }
+                }
+            }
+        }
     }
 
     #[test]
     fn numbering_follows_sections() {
         let a = to_html("# One\n\nfirst\n\nsecond\n", Mode::Numbered, 0, "a-");
-        let b = to_html("# Two\n\nthird\n\n- not numbered\n", Mode::Numbered, 0, "b-");
+        let b = to_html(
+            "# Two\n\nthird\n\n- not numbered\n",
+            Mode::Numbered,
+            0,
+            "b-",
+        );
         let n = number(&(a + &b));
         let out = n.html;
         assert_eq!(n.sections, 2);
         assert_eq!(n.toc[1], ("sec-2".to_string(), "2. Two".to_string()));
-        assert!(out.contains("<h2 id=\"sec-1\"><span class=\"hn\">1.</span> One</h2>"), "{out}");
-        assert!(out.contains("<span class=\"pn\">1.2</span> second"), "{out}");
+        assert!(
+            out.contains("<h2 id=\"sec-1\"><span class=\"hn\">1.</span> One</h2>"),
+            "{out}"
+        );
+        assert!(
+            out.contains("<span class=\"pn\">1.2</span> second"),
+            "{out}"
+        );
         assert!(out.contains("<span class=\"hn\">2.</span> Two"), "{out}");
         assert!(out.contains("<span class=\"pn\">2.1</span> third"), "{out}");
         assert!(out.contains("<li>not numbered</li>"), "{out}");

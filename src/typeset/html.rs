@@ -187,7 +187,11 @@ fn fill(colour: Option<String>) -> Value {
     };
     let l = 0.2126 * channel(0) + 0.7152 * channel(2) + 0.0722 * channel(4);
     let (on_black, on_white) = ((l + 0.05) / 0.05, 1.05 / (l + 0.05));
-    let ink = if on_black >= on_white { "#000000" } else { "#ffffff" };
+    let ink = if on_black >= on_white {
+        "#000000"
+    } else {
+        "#ffffff"
+    };
     Value::from(format!(
         "background-color:#{};color:{ink}",
         hex.to_ascii_lowercase()

@@ -50,7 +50,9 @@ fn decode(s: &str) -> String {
             Some("amp") => Some('&'),
             Some("quot") => Some('"'),
             Some(e) if e.starts_with("#x") || e.starts_with("#X") => {
-                u32::from_str_radix(&e[2..], 16).ok().and_then(char::from_u32)
+                u32::from_str_radix(&e[2..], 16)
+                    .ok()
+                    .and_then(char::from_u32)
             }
             Some(e) if e.starts_with('#') => e[1..].parse().ok().and_then(char::from_u32),
             _ => None,
@@ -79,7 +81,10 @@ fn elements(html: &str) -> Vec<(String, Vec<(String, String)>)> {
         if tag.starts_with('/') || tag.starts_with('!') {
             continue;
         }
-        let name: String = tag.chars().take_while(|c| c.is_ascii_alphanumeric()).collect();
+        let name: String = tag
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect();
         let mut attrs = Vec::new();
         let mut rest = &tag[name.len()..];
         while let Some(eq) = rest.find("=\"") {
@@ -111,22 +116,80 @@ fn hostile_text_is_text_in_the_html_edition() {
     // No element or attribute an author wrote survives as markup: every
     // element and attribute is one the layouts and the converter write.
     const TAGS: &[&str] = &[
-        "html", "head", "meta", "title", "style", "body", "a", "div", "header", "p", "main",
-        "nav", "h1", "h2", "h3", "h4", "h5", "h6", "ol", "ul", "li", "dl", "dt", "dd",
-        "section", "table", "caption", "thead", "tbody", "tr", "th", "td", "strong", "em",
-        "br", "span", "code", "pre", "blockquote", "sup", "s", "hr", "small", "footer",
+        "html",
+        "head",
+        "meta",
+        "title",
+        "style",
+        "body",
+        "a",
+        "div",
+        "header",
+        "p",
+        "main",
+        "nav",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "ol",
+        "ul",
+        "li",
+        "dl",
+        "dt",
+        "dd",
+        "section",
+        "table",
+        "caption",
+        "thead",
+        "tbody",
+        "tr",
+        "th",
+        "td",
+        "strong",
+        "em",
+        "br",
+        "span",
+        "code",
+        "pre",
+        "blockquote",
+        "sup",
+        "s",
+        "hr",
+        "small",
+        "footer",
     ];
     const ATTRS: &[&str] = &[
-        "lang", "charset", "name", "content", "class", "href", "id", "role", "aria-label",
-        "aria-labelledby", "aria-hidden", "tabindex", "scope", "colspan", "style", "start",
+        "lang",
+        "charset",
+        "name",
+        "content",
+        "class",
+        "href",
+        "id",
+        "role",
+        "aria-label",
+        "aria-labelledby",
+        "aria-hidden",
+        "tabindex",
+        "scope",
+        "colspan",
+        "style",
+        "start",
     ];
     for (tag, attrs) in elements(&html) {
         assert!(TAGS.contains(&tag.as_str()), "element <{tag}> in the HTML");
         for (k, v) in attrs {
-            assert!(ATTRS.contains(&k.as_str()), "attribute {k}={v:?} on <{tag}>");
+            assert!(
+                ATTRS.contains(&k.as_str()),
+                "attribute {k}={v:?} on <{tag}>"
+            );
             if k == "style" {
                 let ok = v.is_empty()
-                    || (v.starts_with("background-color:#") && v.len() == "background-color:#000000;color:#000000".len());
+                    || (v.starts_with("background-color:#")
+                        && v.len() == "background-color:#000000;color:#000000".len());
                 assert!(ok, "style {v:?} on <{tag}>");
             }
         }
@@ -134,11 +197,17 @@ fn hostile_text_is_text_in_the_html_edition() {
     assert!(!html.contains("<!--"), "a comment reached the HTML");
     assert_eq!(html.matches("<title>").count(), 1);
     assert_eq!(html.matches("<style>").count(), 1, "one style sheet only");
-    assert_eq!(html.matches("</style>").count(), 1, "author text closed the style sheet");
+    assert_eq!(
+        html.matches("</style>").count(),
+        1,
+        "author text closed the style sheet"
+    );
     for h in hrefs(&html) {
         let l = h.to_ascii_lowercase();
         assert!(
-            ["https://", "http://", "mailto:", "tel:", "#"].iter().any(|s| l.starts_with(s)),
+            ["https://", "http://", "mailto:", "tel:", "#"]
+                .iter()
+                .any(|s| l.starts_with(s)),
             "a link goes to {h:?}"
         );
     }
@@ -161,7 +230,10 @@ fn hostile_text_is_text_in_the_html_edition() {
         r#"</style><script>alert(4)</script><!-- open comment &amp; &#60; <a href="javascript:alert(5)" onclick="x">y</a> ]]> </title>"#,
         "Title $x$ @y <z> #f()",
     ] {
-        assert!(text.contains(want), "missing literal {want:?} in the HTML:\n{text}");
+        assert!(
+            text.contains(want),
+            "missing literal {want:?} in the HTML:\n{text}"
+        );
         assert!(
             pdf.replace(['“', '”'], "\"").contains(want),
             "missing literal {want:?} in the PDF (the corpus and this test disagree):\n{pdf}"
@@ -188,7 +260,10 @@ fn html_rebuilds_are_byte_identical_and_verified() {
     // The manifest records every HTML edition, and verify proves them.
     let manifest = std::fs::read_to_string(p.path().join("out/manifest.json")).unwrap();
     for d in DEMO {
-        assert!(manifest.contains(&format!("\"{d}.html\"")), "{d}.html not in the manifest");
+        assert!(
+            manifest.contains(&format!("\"{d}.html\"")),
+            "{d}.html not in the manifest"
+        );
     }
     let o = p.run(&["verify"]);
     assert!(o.status.success(), "{}", stderr(&o));
@@ -197,17 +272,28 @@ fn html_rebuilds_are_byte_identical_and_verified() {
     bytes.extend_from_slice(b"\n");
     std::fs::write(&page, bytes).unwrap();
     let o = p.run(&["verify"]);
-    assert_eq!(o.status.code(), Some(1), "verify missed an edited HTML page");
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "verify missed an edited HTML page"
+    );
     let err = stderr(&o);
     assert!(err.contains("send-app-2023-scorecard.html"), "{err}");
     // Changing an HTML layout rebuilds the documents that use it.
     let layout = p.path().join("layouts/html/common-v1.html");
     let t = std::fs::read_to_string(&layout).unwrap();
-    std::fs::write(&layout, t.replace("Skip to main content", "Skip to content")).unwrap();
+    std::fs::write(
+        &layout,
+        t.replace("Skip to main content", "Skip to content"),
+    )
+    .unwrap();
     let o = p.run(&["build", "cype-risk-2019"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let html = std::fs::read_to_string(p.path().join("out/cype-risk-2019.html")).unwrap();
-    assert!(html.contains(">Skip to content<"), "the layout change was not picked up");
+    assert!(
+        html.contains(">Skip to content<"),
+        "the layout change was not picked up"
+    );
 }
 
 #[test]
@@ -225,9 +311,11 @@ fn formats_choose_the_outputs() {
     let o = p.run(&["build", "--format", "pdf"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(
-        std::fs::read_dir(p.path().join("out"))
+        std::fs::read_dir(p.path().join("out")).unwrap().any(|e| e
             .unwrap()
-            .any(|e| e.unwrap().file_name().to_string_lossy().ends_with(".pdf")),
+            .file_name()
+            .to_string_lossy()
+            .ends_with(".pdf")),
         "--format pdf wrote no PDF"
     );
     // An unknown format in quire.yaml is a located error.
@@ -331,7 +419,9 @@ fn every_demo_html_passes_axe_keyboard_and_reflow_in_chromium() {
         return;
     };
     let dir = repo().join("tests/browser");
-    if !dir.join("node_modules/axe-core").is_dir() || !dir.join("node_modules/playwright-core").is_dir() {
+    if !dir.join("node_modules/axe-core").is_dir()
+        || !dir.join("node_modules/playwright-core").is_dir()
+    {
         let o = Command::new("npm")
             .args(["ci", "--no-audit", "--no-fund"])
             .current_dir(&dir)
@@ -359,9 +449,15 @@ fn every_demo_html_passes_axe_keyboard_and_reflow_in_chromium() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(o.status.success(), "browser checks failed:\n{out}\n{err}");
     for d in DEMO {
-        assert!(out.contains(&format!("checked {d}: 0 axe violation(s)")), "{out}");
+        assert!(
+            out.contains(&format!("checked {d}: 0 axe violation(s)")),
+            "{out}"
+        );
         for w in [320, 1280] {
-            assert!(shots.join(format!("{d}-{w}.png")).is_file(), "no {w} px screenshot of {d}");
+            assert!(
+                shots.join(format!("{d}-{w}.png")).is_file(),
+                "no {w} px screenshot of {d}"
+            );
         }
     }
     eprintln!("screenshots for review: {}", shots.display());
