@@ -391,6 +391,7 @@ pub fn build_one(
     let mut files: Vec<(PathBuf, Vec<u8>)> = Vec::new();
     let mut read: Vec<String> = Vec::new();
     let mut pages = 0;
+    let mut html_failed = false;
     for (suffix, rendered) in &prepared.rendered {
         let stem = format!("{}{suffix}", doc.id);
         if config.keep_sources {
@@ -409,9 +410,12 @@ pub fn build_one(
                     read.extend(page.files_read);
                     files.push((config.out.join(format!("{stem}.html")), page.html));
                 }
-                Err(d) => {
-                    diags.push(d);
-                    o.internal = true;
+                Err(e) => {
+                    // A missing layout is the project's to fix (like a missing
+                    // Typst layout); a layout that fails is a layout error.
+                    o.internal |= !e.missing;
+                    html_failed = true;
+                    diags.push(e.diagnostic);
                 }
             }
         }
@@ -444,7 +448,7 @@ pub fn build_one(
     }
     // Keep memory flat over long runs: drop memoized results no longer used.
     comemo::evict(10);
-    if !o.internal && !prepared.rendered.is_empty() {
+    if !o.internal && !html_failed && !prepared.rendered.is_empty() {
         files.extend(
             prepared
                 .extras

@@ -27,6 +27,13 @@ pub struct Page {
     pub files_read: Vec<String>,
 }
 
+/// Why a page could not be made: the diagnostic, and whether the layout is
+/// missing (the project's to fix) rather than failing.
+pub struct PageError {
+    pub diagnostic: Diagnostic,
+    pub missing: bool,
+}
+
 /// The HTML layout for a Typst layout path: `layouts/x-v1.typ` → `x-v1.html`.
 pub fn layout_name(typst_layout: &str) -> String {
     let file = typst_layout.rsplit('/').next().unwrap_or(typst_layout);
@@ -55,7 +62,14 @@ fn read_layout(root: &Path, name: &str) -> Option<String> {
 }
 
 /// Renders `r` as an HTML page with its versioned HTML layout.
-pub fn page(root: &Path, r: &Rendered) -> Result<Page, Diagnostic> {
+pub fn page(root: &Path, r: &Rendered) -> Result<Page, PageError> {
+    page_inner(root, r).map_err(|(diagnostic, missing)| PageError {
+        diagnostic,
+        missing,
+    })
+}
+
+fn page_inner(root: &Path, r: &Rendered) -> Result<Page, (Diagnostic, bool)> {
     let name = layout_name(&r.layout);
     let read: Arc<Mutex<Vec<String>>> = Arc::new(Mutex::new(Vec::new()));
     let mut env = Environment::new();
@@ -78,21 +92,27 @@ pub fn page(root: &Path, r: &Rendered) -> Result<Page, Diagnostic> {
     let err = |e: minijinja::Error| {
         let mut msg = e.to_string().to_lowercase();
         msg.truncate(400);
-        Diagnostic::error(
-            Code::Layout,
-            format!("the html layout `{DIR}/{name}` failed: {msg}"),
+        (
+            Diagnostic::error(
+                Code::Layout,
+                format!("the html layout `{DIR}/{name}` failed: {msg}"),
+            )
+            .help("the HTML layouts are part of the project: restore them from the release, or fix the layout"),
+            false,
         )
-        .help("the HTML layouts are part of the project: restore them from the release, or fix the layout")
     };
     let tmpl = env.get_template(&name).map_err(|e| {
         if e.kind() == minijinja::ErrorKind::TemplateNotFound {
-            Diagnostic::error(
-                Code::Layout,
-                format!("html layout `{DIR}/{name}` is not in this project"),
+            (
+                Diagnostic::error(
+                    Code::Layout,
+                    format!("html layout `{DIR}/{name}` is not in this project"),
+                )
+                .help(format!(
+                    "the HTML edition needs `{DIR}/{name}` beside the Typst layout; copy it from the release, or build with --format pdf"
+                )),
+                true,
             )
-            .help(format!(
-                "the HTML edition needs `{DIR}/{name}` beside the Typst layout; copy it from the release, or build with --format pdf"
-            ))
         } else {
             err(e)
         }

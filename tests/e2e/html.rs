@@ -331,6 +331,35 @@ fn formats_choose_the_outputs() {
     assert!(stderr(&o).contains("epub"), "{}", stderr(&o));
 }
 
+#[test]
+fn a_missing_html_layout_is_an_input_error_and_writes_nothing() {
+    let p = Project::demo();
+    std::fs::remove_file(p.path().join("layouts/html/safety-valve-v1.html")).unwrap();
+    let o = p.run(&["build", "kent-sv-2024-25-q1"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains(
+            "error[Q0014]: html layout `layouts/html/safety-valve-v1.html` is not in this project"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("help: the HTML edition needs"), "{err}");
+    // All or nothing: not even the PDF or the tables were written.
+    let out = p.path().join("out");
+    let written: Vec<_> = std::fs::read_dir(&out)
+        .map(|d| {
+            d.map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+                .filter(|n| n.starts_with("kent-sv"))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(written.is_empty(), "{written:?}");
+    // The PDF alone still builds.
+    let o = p.run(&["build", "kent-sv-2024-25-q1", "--format", "pdf"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
 /// The figures and ids in a text: numbers (thousands separators removed,
 /// `£`, `m`, `%` kept) and codes mixing letters and digits (CRR0001, APP04, 1A1).
 fn figures(text: &str) -> BTreeSet<String> {
