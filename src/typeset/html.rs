@@ -7,8 +7,9 @@
 //! fragments already escaped by [`crate::render::html`] and is the only thing
 //! marked safe. A generated block (risk table, heat map, band counts) placed
 //! from the narrative is rendered by the layout's `generated` macro and put
-//! where its marker is. Layouts are read only from `layouts/html/` inside the
-//! project, by plain names; nothing is fetched.
+//! where its marker is. Layouts are read by plain names from `layouts/html/`
+//! inside the project, else from the copies shipped in the binary
+//! ([`super::shipped`]); nothing is fetched.
 
 use crate::diag::{Code, Diagnostic};
 use crate::render::Rendered;
@@ -49,16 +50,24 @@ fn plain_name(name: &str) -> bool {
     })
 }
 
-fn read_layout(root: &Path, name: &str) -> Option<String> {
+/// An HTML layout by plain name, and its manifest key: the project's
+/// `layouts/html/<name>` when there is anything at that path (read only if it
+/// stays inside the project), else the shipped copy (`(shipped) layouts/html/<name>`).
+fn read_layout(root: &Path, name: &str) -> Option<(String, String)> {
     if !plain_name(name) {
         return None;
     }
-    let real = root.join(DIR).join(name).canonicalize().ok()?;
+    let rel = format!("{DIR}/{name}");
+    if super::shipped::serves(root, &rel) {
+        let text = super::shipped::path(&rel)?;
+        return Some((text.to_string(), super::shipped::record(root, &rel)));
+    }
+    let real = root.join(&rel).canonicalize().ok()?;
     let root = root.canonicalize().ok()?;
     if !real.starts_with(&root) {
         return None;
     }
-    std::fs::read_to_string(real).ok()
+    std::fs::read_to_string(real).ok().map(|t| (t, rel))
 }
 
 /// Renders `r` as an HTML page with its versioned HTML layout.
@@ -81,13 +90,13 @@ fn page_inner(root: &Path, r: &Rendered) -> Result<Page, (Diagnostic, bool)> {
     env.add_filter("fill", fill);
     let (root_l, read_l) = (root.to_path_buf(), read.clone());
     env.set_loader(move |name| {
-        let text = read_layout(&root_l, name);
-        if text.is_some()
-            && let Ok(mut v) = read_l.lock()
-        {
-            v.push(format!("{DIR}/{name}"));
+        let Some((text, key)) = read_layout(&root_l, name) else {
+            return Ok(None);
+        };
+        if let Ok(mut v) = read_l.lock() {
+            v.push(key);
         }
-        Ok(text)
+        Ok(Some(text))
     });
     let err = |e: minijinja::Error| {
         let mut msg = e.to_string().to_lowercase();
@@ -109,7 +118,7 @@ fn page_inner(root: &Path, r: &Rendered) -> Result<Page, (Diagnostic, bool)> {
                     format!("html layout `{DIR}/{name}` is not in this project"),
                 )
                 .help(format!(
-                    "the HTML edition needs `{DIR}/{name}` beside the Typst layout; copy it from the release, or build with --format pdf"
+                    "this quire ships no `{name}`: the HTML edition of a project's own layout needs `{DIR}/{name}` beside it, or build with --format pdf"
                 )),
                 true,
             )

@@ -333,21 +333,35 @@ fn formats_choose_the_outputs() {
 
 #[test]
 fn a_missing_html_layout_is_an_input_error_and_writes_nothing() {
+    // A project's own layout version, with no HTML twin and none shipped.
     let p = Project::demo();
-    std::fs::remove_file(p.path().join("layouts/html/safety-valve-v1.html")).unwrap();
+    std::fs::copy(
+        p.path().join("layouts/safety-valve-v1.typ"),
+        p.path().join("layouts/safety-valve-v2.typ"),
+    )
+    .unwrap();
+    let ret = p.path().join("content/kent-sv-2024-25-q1/return.yaml");
+    let y = std::fs::read_to_string(&ret).unwrap();
+    std::fs::write(
+        &ret,
+        y.replace("layout: safety-valve@1", "layout: safety-valve@2"),
+    )
+    .unwrap();
     let o = p.run(&["build", "kent-sv-2024-25-q1"]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let err = stderr(&o);
     assert!(
         err.contains(
-            "error[Q0014]: html layout `layouts/html/safety-valve-v1.html` is not in this project"
+            "error[Q0014]: html layout `layouts/html/safety-valve-v2.html` is not in this project"
         ),
         "{err}"
     );
-    assert!(err.contains("help: the HTML edition needs"), "{err}");
+    assert!(
+        err.contains("help: this quire ships no `safety-valve-v2.html`"),
+        "{err}"
+    );
     // All or nothing: not even the PDF or the tables were written.
-    let out = p.path().join("out");
-    let written: Vec<_> = std::fs::read_dir(&out)
+    let written: Vec<String> = std::fs::read_dir(p.path().join("out"))
         .map(|d| {
             d.map(|e| e.unwrap().file_name().to_string_lossy().to_string())
                 .filter(|n| n.starts_with("kent-sv"))
@@ -357,6 +371,36 @@ fn a_missing_html_layout_is_an_input_error_and_writes_nothing() {
     assert!(written.is_empty(), "{written:?}");
     // The PDF alone still builds.
     let o = p.run(&["build", "kent-sv-2024-25-q1", "--format", "pdf"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
+#[test]
+fn html_layouts_are_shipped_and_recorded_like_the_typst_ones() {
+    // Without layouts/ the shipped HTML layouts are used, byte for byte the same page.
+    let p = Project::demo();
+    let o = p.run(&["build", "cype-risk-2019"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let with = std::fs::read(p.path().join("out/cype-risk-2019.html")).unwrap();
+    std::fs::remove_dir_all(p.path().join("layouts")).unwrap();
+    let o = p.run(&["build", "cype-risk-2019", "--force", "--out", "out2"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let without = std::fs::read(p.path().join("out2/cype-risk-2019.html")).unwrap();
+    assert!(
+        with == without,
+        "the shipped HTML layouts differ from layouts/html/"
+    );
+    let manifest = std::fs::read_to_string(p.path().join("out2/manifest.json")).unwrap();
+    for f in [
+        "committee-report-v1.html",
+        "common-v1.html",
+        "risk-parts-v1.html",
+    ] {
+        assert!(
+            manifest.contains(&format!("\"(shipped) layouts/html/{f}\"")),
+            "{f} not recorded as shipped:\n{manifest}"
+        );
+    }
+    let o = p.run(&["verify", "--out", "out2"]);
     assert!(o.status.success(), "{}", stderr(&o));
 }
 
