@@ -88,6 +88,14 @@ fn page_inner(root: &Path, r: &Rendered) -> Result<Page, (Diagnostic, bool)> {
     env.set_trim_blocks(true);
     env.set_lstrip_blocks(true);
     env.add_filter("fill", fill);
+    // As in Typst, where `none` shows as nothing: a missing value prints as
+    // nothing, never as the word "none" (layouts print `no_data` explicitly).
+    env.set_formatter(|out, state, value| {
+        if value.is_none() || value.is_undefined() {
+            return Ok(());
+        }
+        minijinja::escape_formatter(out, state, value)
+    });
     let (root_l, read_l) = (root.to_path_buf(), read.clone());
     env.set_loader(move |name| {
         let Some((text, key)) = read_layout(&root_l, name) else {
