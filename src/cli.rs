@@ -190,6 +190,19 @@ pub struct BuildArgs {
     /// Build only shard K of N (e.g. 2/8): a stable subset, for spreading work over machines
     #[arg(long, value_name = "K/N")]
     pub shard: Option<String>,
+    /// Output format: the PDF, the HTML edition, or both (default: `formats` in quire.yaml, else pdf)
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<FormatArg>,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FormatArg {
+    /// The typeset PDF
+    Pdf,
+    /// The accessible HTML edition
+    Html,
+    /// Both
+    All,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

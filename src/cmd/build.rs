@@ -25,13 +25,17 @@ use typst_pdf::PdfStandard;
 pub struct BuildConfig {
     pub out: PathBuf,
     pub pdf: PdfSettings,
-    /// The PDF options as recorded in the manifest.
+    /// The PDF options and non-default formats as recorded in the manifest.
     pub options: Vec<String>,
     pub keep_sources: bool,
     pub verbose: bool,
     /// Validate only, write nothing (set when quire.yaml itself has errors:
     /// building with fallback settings would overwrite good PDFs with wrong ones).
     pub validate_only: bool,
+    /// Write the typeset PDF (`<id>.pdf`).
+    pub write_pdf: bool,
+    /// Write the HTML edition (`<id>.html`).
+    pub write_html: bool,
 }
 
 impl BuildConfig {
@@ -66,7 +70,49 @@ impl BuildConfig {
             keep_sources,
             verbose,
             validate_only: false,
+            write_pdf: true,
+            write_html: false,
         }
+    }
+
+    /// Chooses the output formats; the manifest records a change from the
+    /// default (PDF only) so a document is rebuilt when its formats change.
+    pub fn with_formats(mut self, pdf: bool, html: bool) -> Self {
+        self.write_pdf = pdf;
+        self.write_html = html;
+        if html {
+            self.options.push("html".into());
+        }
+        if !pdf {
+            self.options.push("no-pdf".into());
+        }
+        self.options.sort();
+        self
+    }
+
+    /// The formats recorded in a manifest entry's options: (pdf, html).
+    pub fn formats_from_options(options: &[String]) -> (bool, bool) {
+        (
+            !options.iter().any(|o| o == "no-pdf"),
+            options.iter().any(|o| o == "html"),
+        )
+    }
+}
+
+/// The formats to write: `--format` if given, else `formats` in quire.yaml: (pdf, html).
+pub fn formats_for(
+    cli: Option<crate::cli::FormatArg>,
+    settings: &crate::model::Settings,
+) -> (bool, bool) {
+    use crate::cli::FormatArg;
+    match cli {
+        Some(FormatArg::Pdf) => (true, false),
+        Some(FormatArg::Html) => (false, true),
+        Some(FormatArg::All) => (true, true),
+        None => (
+            settings.formats.iter().any(|f| f == "pdf"),
+            settings.formats.iter().any(|f| f == "html"),
+        ),
     }
 }
 
@@ -136,12 +182,14 @@ pub fn run(global: &Global, args: &BuildArgs) -> ExitCode {
         Err(code) => return code,
     };
     let standards = standards_for(&args.pdf_standard, &project.settings);
+    let (pdf, html) = formats_for(args.format, &project.settings);
     let mut config = BuildConfig::new(
         args.out.clone().unwrap_or_else(|| project.root.join("out")),
         &standards,
         args.keep_sources,
         global.verbose,
-    );
+    )
+    .with_formats(pdf, html);
     config.validate_only = project_errors > 0;
     let mut select = Diagnostics::default();
     let mut docs = project.select(&args.documents, &mut select);
@@ -343,6 +391,7 @@ pub fn build_one(
     let mut files: Vec<(PathBuf, Vec<u8>)> = Vec::new();
     let mut read: Vec<String> = Vec::new();
     let mut pages = 0;
+    let mut html_failed = false;
     for (suffix, rendered) in &prepared.rendered {
         let stem = format!("{}{suffix}", doc.id);
         if config.keep_sources {
@@ -354,6 +403,24 @@ pub fn build_one(
             ] {
                 let _ = crate::write::atomic(&dir.join(name), text.as_bytes());
             }
+        }
+        if config.write_html {
+            match crate::typeset::html::page(&project.root, rendered) {
+                Ok(page) => {
+                    read.extend(page.files_read);
+                    files.push((config.out.join(format!("{stem}.html")), page.html));
+                }
+                Err(e) => {
+                    // A missing layout is the project's to fix (like a missing
+                    // Typst layout); a layout that fails is a layout error.
+                    o.internal |= !e.missing;
+                    html_failed = true;
+                    diags.push(e.diagnostic);
+                }
+            }
+        }
+        if !config.write_pdf {
+            continue;
         }
         let ident = format!("{stem}/{}", prepared.layout.clone().unwrap_or_default());
         match typeset::typeset(&project.root, rendered, &ident, &config.pdf) {
@@ -392,7 +459,7 @@ pub fn build_one(
             return o;
         }
     }
-    if !o.internal && !prepared.rendered.is_empty() {
+    if !o.internal && !html_failed && !prepared.rendered.is_empty() {
         files.extend(
             prepared
                 .extras

@@ -218,6 +218,7 @@ fn pack_one(
                         scope,
                         sources: &sources,
                         diags: &mut diags,
+                        pieces: 0,
                     };
                     let typ = r.render(sources.text(f), &Origin::File(f), Mode::Plain, false);
                     if diags.has_errors() {
@@ -272,6 +273,7 @@ fn pack_one(
         extra,
         title,
         date,
+        html: Default::default(),
     };
     let chosen = crate::cmd::build::standards_for(&args.pdf_standard, &project.settings);
     let standards =

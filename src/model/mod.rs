@@ -52,6 +52,10 @@ pub struct Settings {
     /// (e.g. `[a-2b, ua-1]` for archival, accessible PDFs).
     pub pdf_standards: Vec<String>,
     pub risk_scheme: Option<risk::Scheme>,
+    /// Output formats every build writes unless `--format` is given (`pdf`,
+    /// `html`). Not part of the data layouts see.
+    #[serde(skip)]
+    pub formats: Vec<String>,
 }
 
 #[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
@@ -82,6 +86,7 @@ impl Default for Settings {
             not_rated: "not rated".into(),
             pdf_standards: Vec::new(),
             risk_scheme: None,
+            formats: vec!["pdf".into()],
         }
     }
 }

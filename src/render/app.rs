@@ -270,9 +270,11 @@ pub fn render(
     let context = json!({"doc": raw, "app": app, "org": {"name": settings.organisation, "short_name": settings.short_name}});
     let mut r = MdRenderer::new(context, settings, sources, diags);
     let mut md: Vec<(String, String)> = Vec::new();
+    let mut hmd: Vec<(String, String)> = Vec::new();
     let mut add = |key: String, s: &crate::model::Sp<String>, mode: Mode, r: &mut MdRenderer| {
-        let typ = r.render(&s.value, &Origin::Value(s.span.clone()), mode, false);
-        md.push((key, typ));
+        let (typ, h) = r.render2(&s.value, &Origin::Value(s.span.clone()), mode, false);
+        md.push((key.clone(), typ));
+        hmd.push((key, h));
     };
     for a in &plan.areas {
         if let Some(s) = &a.summary {
@@ -334,6 +336,11 @@ pub fn render(
                 data: serde_json::to_string(&data).unwrap_or_default(),
                 title,
                 date: plan.report_date,
+                html: super::HtmlParts {
+                    entry: function.into(),
+                    md: hmd.clone(),
+                    ..Default::default()
+                },
             },
         ));
     }

@@ -9,6 +9,7 @@
 pub mod app;
 pub mod escape;
 pub mod format;
+pub mod html;
 pub mod markdown;
 pub mod template;
 pub mod valve;
@@ -41,6 +42,24 @@ pub struct Rendered {
     /// PDF metadata, also used for the deterministic PDF id and timestamp.
     pub title: String,
     pub date: chrono::NaiveDate,
+    /// The same content as HTML fragments, for the HTML edition.
+    pub html: HtmlParts,
+}
+
+/// The Markdown-derived content of a document as HTML fragments (author text
+/// escaped by [`html`]), keyed as in `content.typ`, for the HTML layouts.
+#[derive(Debug, Clone, Default)]
+pub struct HtmlParts {
+    /// Which part of the layout to render (`report`, or `scorecard` for an APP plan).
+    pub entry: String,
+    pub md: Vec<(String, String)>,
+    /// The numbered narrative, with `<!--quire:block:N-->` markers for generated blocks.
+    pub narrative: String,
+    /// The narrative's sections (id, heading HTML) and their count.
+    pub toc: Vec<(String, String)>,
+    pub sections: usize,
+    /// Markdown appendices by appendix index (empty for a register appendix).
+    pub appendices: Vec<String>,
 }
 
 /// Where a piece of Markdown came from, so errors point at it.
@@ -57,6 +76,8 @@ pub struct MdRenderer<'a> {
     pub scope: template::Scope,
     pub sources: &'a SourceMap,
     pub diags: &'a mut Diagnostics,
+    /// Pieces rendered so far (makes footnote ids unique in an HTML page).
+    pub pieces: usize,
 }
 
 impl<'a> MdRenderer<'a> {
@@ -76,11 +97,17 @@ impl<'a> MdRenderer<'a> {
             scope,
             sources,
             diags,
+            pieces: 0,
         }
     }
 
     /// The cause, event and consequence of every risk in `reg`, keyed `name/ID/field`.
-    pub fn risk_fields(&mut self, reg: &PaperRegister, md: &mut Vec<(String, String)>) {
+    pub fn risk_fields(
+        &mut self,
+        reg: &PaperRegister,
+        md: &mut Vec<(String, String)>,
+        html: &mut Vec<(String, String)>,
+    ) {
         for risk in &reg.register.risks {
             for (field, value) in [
                 ("cause", &risk.cause),
@@ -88,15 +115,31 @@ impl<'a> MdRenderer<'a> {
                 ("consequence", &risk.consequence),
             ] {
                 if let Some(v) = value {
-                    let typ =
-                        self.render(v, &Origin::Value(risk.id.span.clone()), Mode::Plain, false);
-                    md.push((format!("{}/{}/{field}", reg.name, risk.id.value), typ));
+                    let (typ, h) =
+                        self.render2(v, &Origin::Value(risk.id.span.clone()), Mode::Plain, false);
+                    let key = format!("{}/{}/{field}", reg.name, risk.id.value);
+                    md.push((key.clone(), typ));
+                    html.push((key, h));
                 }
             }
         }
     }
 
+    /// Templates then Markdown → Typst markup.
     pub fn render(&mut self, src: &str, origin: &Origin, mode: Mode, allow_blocks: bool) -> String {
+        self.render2(src, origin, mode, allow_blocks).0
+    }
+
+    /// Templates then Markdown → (Typst markup, HTML fragment), from the same
+    /// templated Markdown. Problems are reported once, by the Typst pass.
+    pub fn render2(
+        &mut self,
+        src: &str,
+        origin: &Origin,
+        mode: Mode,
+        allow_blocks: bool,
+    ) -> (String, String) {
+        self.pieces += 1;
         let name = match origin {
             Origin::File(f) => self.sources.name(*f).to_string(),
             Origin::Value(s) => self.sources.name(s.file).to_string(),
@@ -147,7 +190,7 @@ impl<'a> MdRenderer<'a> {
                     d = d.note(n);
                 }
                 self.diags.push(d);
-                return String::new();
+                return (String::new(), String::new());
             }
         };
         let blocks = if allow_blocks {
@@ -156,6 +199,7 @@ impl<'a> MdRenderer<'a> {
             0
         };
         let (typ, errors) = markdown::to_typst(&md, mode, blocks);
+        let html = html::to_html(&md, mode, blocks, &format!("n{}-", self.pieces));
         for e in errors {
             let span = match origin {
                 Origin::File(f) if md == src => Span::new(*f, e.offset..e.offset + 1),
@@ -179,7 +223,7 @@ impl<'a> MdRenderer<'a> {
                     .help(e.help),
             );
         }
-        typ
+        (typ, html)
     }
 }
 
@@ -336,57 +380,55 @@ pub fn paper(
 
     // Markdown that cannot hold generated blocks: summary, recommendations, risk fields.
     let mut md: Vec<(String, String)> = Vec::new();
-    md.push((
-        "summary".into(),
-        r.render(
-            &p.summary.value,
-            &Origin::Value(p.summary.span.clone()),
-            Mode::Plain,
-            false,
-        ),
-    ));
+    let mut hmd: Vec<(String, String)> = Vec::new();
+    let (t, h) = r.render2(
+        &p.summary.value,
+        &Origin::Value(p.summary.span.clone()),
+        Mode::Plain,
+        false,
+    );
+    md.push(("summary".into(), t));
+    hmd.push(("summary".into(), h));
     for (i, rec) in p.recommendations.iter().enumerate() {
-        md.push((
-            format!("recommendation/{i}"),
-            r.render(
-                &rec.value,
-                &Origin::Value(rec.span.clone()),
-                Mode::Inline,
-                false,
-            ),
-        ));
+        let (t, h) = r.render2(
+            &rec.value,
+            &Origin::Value(rec.span.clone()),
+            Mode::Inline,
+            false,
+        );
+        md.push((format!("recommendation/{i}"), t));
+        hmd.push((format!("recommendation/{i}"), h));
     }
     for reg in registers {
-        r.risk_fields(reg, &mut md);
+        r.risk_fields(reg, &mut md, &mut hmd);
         for risk in &reg.register.risks {
             if let Some(s) = &risk.summary {
-                md.push((
-                    format!("{}/{}/summary", reg.name, risk.id.value),
-                    r.render(&s.value, &Origin::Value(s.span.clone()), Mode::Plain, false),
-                ));
+                let key = format!("{}/{}/summary", reg.name, risk.id.value);
+                let (t, h) =
+                    r.render2(&s.value, &Origin::Value(s.span.clone()), Mode::Plain, false);
+                md.push((key.clone(), t));
+                hmd.push((key, h));
             }
         }
     }
     let mut narrative_typ = String::new();
+    let mut narrative_html = String::new();
     let mut last_level = 0;
     for f in narrative {
         last_level = check_headings(sources, *f, last_level, r.diags);
-        narrative_typ.push_str(&r.render(
-            sources.text(*f),
-            &Origin::File(*f),
-            Mode::Numbered,
-            true,
-        ));
+        let (t, h) = r.render2(sources.text(*f), &Origin::File(*f), Mode::Numbered, true);
+        narrative_typ.push_str(&t);
         narrative_typ.push('\n');
+        narrative_html.push_str(&h);
     }
     let mut appendix_typ: Vec<String> = vec!["none".into(); p.appendices.len()];
+    let mut appendix_html: Vec<String> = vec![String::new(); p.appendices.len()];
     for (i, f) in appendix_files {
         // An appendix's own title is a level-1 heading: its Markdown continues below it.
         check_headings(sources, *f, 1, r.diags);
-        appendix_typ[*i] = format!(
-            "[{}]",
-            r.render(sources.text(*f), &Origin::File(*f), Mode::Plain, true)
-        );
+        let (t, h) = r.render2(sources.text(*f), &Origin::File(*f), Mode::Plain, true);
+        appendix_typ[*i] = format!("[{t}]");
+        appendix_html[*i] = h;
     }
 
     let appendices: Vec<Json> = p
@@ -438,6 +480,17 @@ pub fn paper(
         data: serde_json::to_string(&data).unwrap_or_default(),
         title,
         date: p.meeting_date,
+        html: {
+            let n = html::number(&narrative_html);
+            HtmlParts {
+                entry: "report".into(),
+                md: hmd,
+                narrative: n.html,
+                toc: n.toc,
+                sections: n.sections,
+                appendices: appendix_html,
+            }
+        },
     }
 }
 
@@ -510,7 +563,8 @@ pub fn appendix(
     let context = json!({"register": &view, "org": {"name": settings.organisation}});
     let mut r = MdRenderer::new(context, settings, sources, diags);
     let mut md: Vec<(String, String)> = Vec::new();
-    r.risk_fields(reg, &mut md);
+    let mut hmd: Vec<(String, String)> = Vec::new();
+    r.risk_fields(reg, &mut md, &mut hmd);
     let data = json!({"meta": meta(title, settings, reg.register.as_at), "settings": settings, "title": title, "register": view});
     let call = "report(C.data, C.md, C.narrative, C.appendices)".to_string();
     Rendered {
@@ -522,5 +576,10 @@ pub fn appendix(
         extra: Vec::new(),
         title: title.to_string(),
         date: reg.register.as_at,
+        html: HtmlParts {
+            entry: "report".into(),
+            md: hmd,
+            ..HtmlParts::default()
+        },
     }
 }

@@ -198,9 +198,11 @@ pub fn render(
     let context = json!({"doc": raw, "sv": sv, "org": {"name": settings.organisation, "short_name": settings.short_name}});
     let mut r = MdRenderer::new(context, settings, sources, diags);
     let mut md: Vec<(String, String)> = Vec::new();
+    let mut hmd: Vec<(String, String)> = Vec::new();
     let mut add = |key: String, s: &crate::model::Sp<String>, r: &mut MdRenderer| {
-        let typ = r.render(&s.value, &Origin::Value(s.span.clone()), Mode::Plain, false);
-        md.push((key, typ));
+        let (typ, h) = r.render2(&s.value, &Origin::Value(s.span.clone()), Mode::Plain, false);
+        md.push((key.clone(), typ));
+        hmd.push((key, h));
     };
     if let Some(s) = &v.summary {
         add("summary".into(), s, &mut r);
@@ -253,6 +255,11 @@ pub fn render(
         title,
         date: v.date(),
         layout,
+        html: super::HtmlParts {
+            entry: "report".into(),
+            md: hmd,
+            ..Default::default()
+        },
     }
 }
 

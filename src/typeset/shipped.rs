@@ -44,6 +44,40 @@ pub const FILES: &[(&str, &str)] = &[
     ),
 ];
 
+/// The shipped HTML layouts (`layouts/html/<file>.html`), served and recorded like
+/// the Typst ones: a project file at the same path wins.
+pub const HTML_FILES: &[(&str, &str)] = &[
+    (
+        "app-report-v1.html",
+        include_str!("../../layouts/html/app-report-v1.html"),
+    ),
+    (
+        "committee-report-v1.html",
+        include_str!("../../layouts/html/committee-report-v1.html"),
+    ),
+    (
+        "common-v1.html",
+        include_str!("../../layouts/html/common-v1.html"),
+    ),
+    (
+        "risk-appendix-v1.html",
+        include_str!("../../layouts/html/risk-appendix-v1.html"),
+    ),
+    (
+        "risk-parts-v1.html",
+        include_str!("../../layouts/html/risk-parts-v1.html"),
+    ),
+    (
+        "safety-valve-v1.html",
+        include_str!("../../layouts/html/safety-valve-v1.html"),
+    ),
+];
+
+/// The shipped text of an HTML layout file, by file name (`committee-report-v1.html`).
+pub fn html_file(name: &str) -> Option<&'static str> {
+    HTML_FILES.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
+}
+
 /// The shipped text of a layout file, by file name (`committee-report-v1.typ`).
 pub fn file(name: &str) -> Option<&'static str> {
     FILES.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
@@ -51,10 +85,11 @@ pub fn file(name: &str) -> Option<&'static str> {
 
 /// The shipped text for a project-relative path (`layouts/committee-report-v1.typ`).
 pub fn path(rel: &str) -> Option<&'static str> {
-    rel.strip_prefix(DIR)
-        .and_then(|r| r.strip_prefix('/'))
-        .filter(|n| !n.contains('/'))
-        .and_then(file)
+    let name = rel.strip_prefix(DIR).and_then(|r| r.strip_prefix('/'))?;
+    if let Some(h) = name.strip_prefix("html/") {
+        return Some(h).filter(|n| !n.contains('/')).and_then(html_file);
+    }
+    Some(name).filter(|n| !n.contains('/')).and_then(file)
 }
 
 /// Whether `rel` (project-relative) is served from the binary: a shipped layout
@@ -142,6 +177,30 @@ mod tests {
         for (n, t) in FILES {
             assert_eq!(std::fs::read_to_string(dir.join(n)).unwrap(), *t);
         }
+    }
+
+    /// The same for the HTML layouts in `layouts/html/`.
+    #[test]
+    fn every_html_layout_in_the_repository_is_shipped() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(DIR).join("html");
+        let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().to_string())
+            .filter(|n| n.ends_with(".html"))
+            .collect();
+        on_disk.sort();
+        let shipped: Vec<String> = HTML_FILES.iter().map(|(n, _)| n.to_string()).collect();
+        assert_eq!(
+            on_disk, shipped,
+            "list every layouts/html/*.html in HTML_FILES (sorted)"
+        );
+        for (n, t) in HTML_FILES {
+            assert_eq!(std::fs::read_to_string(dir.join(n)).unwrap(), *t);
+        }
+        assert!(path("layouts/html/common-v1.html").is_some());
+        assert!(path("layouts/html/x/common-v1.html").is_none());
+        assert!(path("layouts/common-v1.html").is_none());
     }
 
     #[test]

@@ -71,6 +71,22 @@ pub fn settings(node: &Node, diags: &mut Diagnostics) -> Settings {
                 .map(|t| t.value)
                 .collect();
         }
+        if let Some(n) = dm.opt("formats") {
+            let items: Vec<&Node> = match &n.kind {
+                crate::load::yaml::NodeKind::Seq(v) => v.iter().collect(),
+                _ => vec![n],
+            };
+            let mut formats: Vec<String> = items
+                .into_iter()
+                .filter_map(|i| one_of(i, &["pdf", "html"], "output format", dm.diags))
+                .map(|t| t.value)
+                .collect();
+            formats.sort();
+            formats.dedup();
+            if !formats.is_empty() {
+                s.formats = formats;
+            }
+        }
         if let Some(t) = dm.opt_text("no-data") {
             s.no_data = t.value;
         }

@@ -7,6 +7,7 @@ mod archive;
 mod attack;
 mod build;
 mod diagnostics;
+mod html;
 mod meaning;
 mod pack;
 mod risk;

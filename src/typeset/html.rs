@@ -1,0 +1,268 @@
+//! Typeset (HTML edition): rendered view data → one self-contained HTML page.
+//!
+//! Stage: typeset, beside the PDF. The document's HTML layout
+//! (`layouts/html/<name>-vN.html`, the same name and version as its Typst
+//! layout) is a minijinja template run with HTML auto-escaping on, over the
+//! same `data.json` the Typst layout reads. Markdown-derived content arrives as
+//! fragments already escaped by [`crate::render::html`] and is the only thing
+//! marked safe. A generated block (risk table, heat map, band counts) placed
+//! from the narrative is rendered by the layout's `generated` macro and put
+//! where its marker is. Layouts are read by plain names from `layouts/html/`
+//! inside the project, else from the copies shipped in the binary
+//! ([`super::shipped`]); nothing is fetched.
+
+use crate::diag::{Code, Diagnostic};
+use crate::render::Rendered;
+use crate::render::markdown::BLOCK_MARKER;
+use minijinja::value::Value;
+use minijinja::{AutoEscape, Environment, UndefinedBehavior};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+/// The folder of HTML layouts, project-relative.
+pub const DIR: &str = "layouts/html";
+
+/// An HTML page and the project files its layout read.
+pub struct Page {
+    pub html: Vec<u8>,
+    pub files_read: Vec<String>,
+}
+
+/// Why a page could not be made: the diagnostic, and whether the layout is
+/// missing (the project's to fix) rather than failing.
+pub struct PageError {
+    pub diagnostic: Diagnostic,
+    pub missing: bool,
+}
+
+/// The HTML layout for a Typst layout path: `layouts/x-v1.typ` → `x-v1.html`.
+pub fn layout_name(typst_layout: &str) -> String {
+    let file = typst_layout.rsplit('/').next().unwrap_or(typst_layout);
+    format!("{}.html", file.trim_end_matches(".typ"))
+}
+
+/// A layout name is letters, digits and `-`, ending `.html`: never a path.
+fn plain_name(name: &str) -> bool {
+    name.strip_suffix(".html").is_some_and(|s| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    })
+}
+
+/// An HTML layout by plain name, and its manifest key: the project's
+/// `layouts/html/<name>` when there is anything at that path (read only if it
+/// stays inside the project), else the shipped copy (`(shipped) layouts/html/<name>`).
+fn read_layout(root: &Path, name: &str) -> Option<(String, String)> {
+    if !plain_name(name) {
+        return None;
+    }
+    let rel = format!("{DIR}/{name}");
+    if super::shipped::serves(root, &rel) {
+        let text = super::shipped::path(&rel)?;
+        return Some((text.to_string(), super::shipped::record(root, &rel)));
+    }
+    let real = root.join(&rel).canonicalize().ok()?;
+    let root = root.canonicalize().ok()?;
+    if !real.starts_with(&root) {
+        return None;
+    }
+    std::fs::read_to_string(real).ok().map(|t| (t, rel))
+}
+
+/// Renders `r` as an HTML page with its versioned HTML layout.
+pub fn page(root: &Path, r: &Rendered) -> Result<Page, PageError> {
+    page_inner(root, r).map_err(|(diagnostic, missing)| PageError {
+        diagnostic,
+        missing,
+    })
+}
+
+fn page_inner(root: &Path, r: &Rendered) -> Result<Page, (Diagnostic, bool)> {
+    let name = layout_name(&r.layout);
+    let read: Arc<Mutex<Vec<String>>> = Arc::new(Mutex::new(Vec::new()));
+    let mut env = Environment::new();
+    env.set_auto_escape_callback(|_| AutoEscape::Html);
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_keep_trailing_newline(true);
+    env.set_trim_blocks(true);
+    env.set_lstrip_blocks(true);
+    env.add_filter("fill", fill);
+    // As in Typst, where `none` shows as nothing: a missing value prints as
+    // nothing, never as the word "none" (layouts print `no_data` explicitly).
+    env.set_formatter(|out, state, value| {
+        if value.is_none() || value.is_undefined() {
+            return Ok(());
+        }
+        minijinja::escape_formatter(out, state, value)
+    });
+    let (root_l, read_l) = (root.to_path_buf(), read.clone());
+    env.set_loader(move |name| {
+        let Some((text, key)) = read_layout(&root_l, name) else {
+            return Ok(None);
+        };
+        if let Ok(mut v) = read_l.lock() {
+            v.push(key);
+        }
+        Ok(Some(text))
+    });
+    let err = |e: minijinja::Error| {
+        let mut msg = e.to_string().to_lowercase();
+        msg.truncate(400);
+        (
+            Diagnostic::error(
+                Code::Layout,
+                format!("the html layout `{DIR}/{name}` failed: {msg}"),
+            )
+            .help("the HTML layouts are part of the project: restore them from the release, or fix the layout"),
+            false,
+        )
+    };
+    let tmpl = env.get_template(&name).map_err(|e| {
+        if e.kind() == minijinja::ErrorKind::TemplateNotFound {
+            (
+                Diagnostic::error(
+                    Code::Layout,
+                    format!("html layout `{DIR}/{name}` is not in this project"),
+                )
+                .help(format!(
+                    "this quire ships no `{name}`: the HTML edition of a project's own layout needs `{DIR}/{name}` beside it, or build with --format pdf"
+                )),
+                true,
+            )
+        } else {
+            err(e)
+        }
+    })?;
+    let data: serde_json::Value = serde_json::from_str(&r.data).unwrap_or_default();
+    let md: Vec<(String, Value)> = r
+        .html
+        .md
+        .iter()
+        .map(|(k, v)| (k.clone(), Value::from_safe_string(v.clone())))
+        .collect();
+    let md = Value::from_iter(md);
+    let appendices: Vec<Value> = r
+        .html
+        .appendices
+        .iter()
+        .map(|a| Value::from_safe_string(a.clone()))
+        .collect();
+    let toc: Vec<Value> = r
+        .html
+        .toc
+        .iter()
+        .map(|(id, title)| {
+            minijinja::context! { id => id.clone(), title => Value::from_safe_string(title.clone()) }
+        })
+        .collect();
+    let base = minijinja::context! {
+        data => Value::from_serialize(&data),
+        md => md,
+        entry => r.html.entry.clone(),
+        appendices => appendices,
+        toc => toc,
+        sections => r.html.sections,
+    };
+    // Generated blocks in the narrative: rendered by the layout's macro.
+    let mut narrative = r.html.narrative.clone();
+    if narrative.contains(BLOCK_MARKER) {
+        // A first run (without the narrative) defines the layout's macros.
+        let first = minijinja::context! {
+            narrative => Value::from_safe_string(String::new()),
+            ..base.clone()
+        };
+        let captured = tmpl.render_captured(first).map_err(err)?;
+        let state = captured.state();
+        let blocks = data
+            .get("generated")
+            .and_then(|g| g.as_array())
+            .cloned()
+            .unwrap_or_default();
+        for (i, b) in blocks.iter().enumerate() {
+            let marker = format!("<!--{BLOCK_MARKER}{i}-->");
+            if narrative.contains(&marker) {
+                let html = state
+                    .call_macro("generated", &[Value::from_serialize(b)])
+                    .map_err(err)?;
+                narrative = narrative.replace(&marker, &html);
+            }
+        }
+    }
+    let ctx = minijinja::context! {
+        narrative => Value::from_safe_string(narrative),
+        ..base
+    };
+    let html = tmpl.render(ctx).map_err(err)?;
+    let mut files_read = read.lock().map(|v| v.clone()).unwrap_or_default();
+    files_read.sort();
+    files_read.dedup();
+    Ok(Page {
+        html: html.into_bytes(),
+        files_read,
+    })
+}
+
+/// A `style` value filling a cell with a band colour and choosing black or white
+/// text, whichever contrasts more (always at least 4.5:1). Anything but a
+/// `#rrggbb` colour gives no style, so a colour can never carry other CSS.
+fn fill(colour: Option<String>) -> Value {
+    let Some(hex) = colour
+        .as_deref()
+        .and_then(|c| c.strip_prefix('#'))
+        .filter(|h| h.len() == 6 && h.chars().all(|c| c.is_ascii_hexdigit()))
+    else {
+        return Value::from(String::new());
+    };
+    let channel = |i: usize| {
+        let v = u8::from_str_radix(&hex[i..i + 2], 16).unwrap_or(0) as f64 / 255.0;
+        if v <= 0.04045 {
+            v / 12.92
+        } else {
+            ((v + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    let l = 0.2126 * channel(0) + 0.7152 * channel(2) + 0.0722 * channel(4);
+    let (on_black, on_white) = ((l + 0.05) / 0.05, 1.05 / (l + 0.05));
+    let ink = if on_black >= on_white {
+        "#000000"
+    } else {
+        "#ffffff"
+    };
+    Value::from(format!(
+        "background-color:#{};color:{ink}",
+        hex.to_ascii_lowercase()
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layout_names_are_never_paths() {
+        assert_eq!(
+            layout_name("layouts/committee-report-v1.typ"),
+            "committee-report-v1.html"
+        );
+        assert!(plain_name("common-v1.html"));
+        assert!(!plain_name("../x.html"));
+        assert!(!plain_name("/etc/passwd.html"));
+        assert!(!plain_name("a/b.html"));
+        assert!(!plain_name("x.typ"));
+    }
+
+    #[test]
+    fn fill_is_a_checked_colour_with_contrasting_text() {
+        assert_eq!(
+            fill(Some("#FCE8B2".into())).to_string(),
+            "background-color:#fce8b2;color:#000000"
+        );
+        assert_eq!(
+            fill(Some("#1d4f91".into())).to_string(),
+            "background-color:#1d4f91;color:#ffffff"
+        );
+        assert_eq!(fill(Some("red;background:url(x)".into())).to_string(), "");
+        assert_eq!(fill(None).to_string(), "");
+    }
+}

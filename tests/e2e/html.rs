@@ -1,0 +1,537 @@
+//! The HTML edition: author text stays text, rebuilds are byte-identical and
+//! proved by `verify`, every demo page carries the same figures and ids as its
+//! PDF, and every demo page passes axe-core (WCAG 2.2 A/AA), the keyboard and
+//! 320 px reflow checks in headless Chromium (tests/browser/check.mjs).
+
+use crate::harness::*;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The demo's documents and their HTML editions (beside each PDF).
+const DEMO: &[&str] = &[
+    "cype-risk-2019",
+    "kent-sv-2024-25-q1",
+    "send-app-2023",
+    "send-app-2023-scorecard",
+];
+
+/// The visible text of an HTML page's body: tags removed, entities decoded.
+fn html_text(html: &str) -> String {
+    let body = html.split("<body>").nth(1).unwrap_or(html);
+    let mut out = String::with_capacity(body.len());
+    let mut in_tag = false;
+    for c in body.chars() {
+        match c {
+            '<' if !in_tag => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                out.push(' ');
+            }
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    decode(&out)
+}
+
+/// Decodes the entities an HTML writer uses (named ones for `<>&"` and numeric ones).
+fn decode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('&') {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i..];
+        let end = tail.find(';').filter(|e| *e < 10);
+        let ent = end.map(|e| &tail[1..e]);
+        let c = match ent {
+            Some("lt") => Some('<'),
+            Some("gt") => Some('>'),
+            Some("amp") => Some('&'),
+            Some("quot") => Some('"'),
+            Some(e) if e.starts_with("#x") || e.starts_with("#X") => {
+                u32::from_str_radix(&e[2..], 16)
+                    .ok()
+                    .and_then(char::from_u32)
+            }
+            Some(e) if e.starts_with('#') => e[1..].parse().ok().and_then(char::from_u32),
+            _ => None,
+        };
+        match (c, end) {
+            (Some(c), Some(e)) => {
+                out.push(c);
+                rest = &tail[e + 1..];
+            }
+            _ => {
+                out.push('&');
+                rest = &tail[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Every element in the page: (tag name, [(attribute, decoded value)]).
+/// Author text is escaped, so every `<` in the output starts a real tag.
+fn elements(html: &str) -> Vec<(String, Vec<(String, String)>)> {
+    let mut out = Vec::new();
+    for chunk in html.split('<').skip(1) {
+        let tag = chunk.split('>').next().unwrap_or("");
+        if tag.starts_with('/') || tag.starts_with('!') {
+            continue;
+        }
+        let name: String = tag
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect();
+        let mut attrs = Vec::new();
+        let mut rest = &tag[name.len()..];
+        while let Some(eq) = rest.find("=\"") {
+            let attr = rest[..eq].trim().to_string();
+            let after = &rest[eq + 2..];
+            let close = after.find('"').unwrap_or(after.len());
+            attrs.push((attr, decode(&after[..close])));
+            rest = after.get(close + 1..).unwrap_or("");
+        }
+        out.push((name, attrs));
+    }
+    out
+}
+
+/// Every `href` value in the page.
+fn hrefs(html: &str) -> Vec<String> {
+    elements(html)
+        .into_iter()
+        .flat_map(|(_, a)| a.into_iter().filter(|(k, _)| k == "href").map(|(_, v)| v))
+        .collect()
+}
+
+#[test]
+fn hostile_text_is_text_in_the_html_edition() {
+    let p = Project::fixture("hostile");
+    let o = p.run(&["build", "--format", "all"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let html = std::fs::read_to_string(p.path().join("out/hostile-paper.html")).unwrap();
+    // No element or attribute an author wrote survives as markup: every
+    // element and attribute is one the layouts and the converter write.
+    const TAGS: &[&str] = &[
+        "html",
+        "head",
+        "meta",
+        "title",
+        "style",
+        "body",
+        "a",
+        "div",
+        "header",
+        "p",
+        "main",
+        "nav",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "ol",
+        "ul",
+        "li",
+        "dl",
+        "dt",
+        "dd",
+        "section",
+        "table",
+        "caption",
+        "thead",
+        "tbody",
+        "tr",
+        "th",
+        "td",
+        "strong",
+        "em",
+        "br",
+        "span",
+        "code",
+        "pre",
+        "blockquote",
+        "sup",
+        "s",
+        "hr",
+        "small",
+        "footer",
+    ];
+    const ATTRS: &[&str] = &[
+        "lang",
+        "charset",
+        "name",
+        "content",
+        "class",
+        "href",
+        "id",
+        "role",
+        "aria-label",
+        "aria-labelledby",
+        "aria-hidden",
+        "tabindex",
+        "scope",
+        "colspan",
+        "style",
+        "start",
+    ];
+    for (tag, attrs) in elements(&html) {
+        assert!(TAGS.contains(&tag.as_str()), "element <{tag}> in the HTML");
+        for (k, v) in attrs {
+            assert!(
+                ATTRS.contains(&k.as_str()),
+                "attribute {k}={v:?} on <{tag}>"
+            );
+            if k == "style" {
+                let ok = v.is_empty()
+                    || (v.starts_with("background-color:#")
+                        && v.len() == "background-color:#000000;color:#000000".len());
+                assert!(ok, "style {v:?} on <{tag}>");
+            }
+        }
+    }
+    assert!(!html.contains("<!--"), "a comment reached the HTML");
+    assert_eq!(html.matches("<title>").count(), 1);
+    assert_eq!(html.matches("<style>").count(), 1, "one style sheet only");
+    assert_eq!(
+        html.matches("</style>").count(),
+        1,
+        "author text closed the style sheet"
+    );
+    for h in hrefs(&html) {
+        let l = h.to_ascii_lowercase();
+        assert!(
+            ["https://", "http://", "mailto:", "tel:", "#"]
+                .iter()
+                .any(|s| l.starts_with(s)),
+            "a link goes to {h:?}"
+        );
+    }
+    // ... and it is all printed, literally, as in the PDF.
+    let text = squash(&html_text(&html));
+    let pdf = squash(&pdf_text(&p.path().join("out/hostile-paper.pdf")));
+    for want in [
+        r#"Committee #read("/etc/passwd") $x^2$ @ref <label>"#,
+        r#"#eval("1+1")"#,
+        "@all, <everyone>, #sys.inputs",
+        r#"#read("/etc/shadow")"#,
+        "Telephone: #(1+1)",
+        "<script>alert(1)</script>",
+        "</style><style>body{display:none}</style>",
+        "<img src=x onerror=alert(1)>",
+        r#"<a href="javascript:alert(1)" onclick="steal()">click</a>"#,
+        "<b> &amp; <script>",
+        "javascript:alert(2)",
+        r#"<div onmouseover="alert(3)">a raw HTML block</div>"#,
+        r#"</style><script>alert(4)</script><!-- open comment &amp; &#60; <a href="javascript:alert(5)" onclick="x">y</a> ]]> </title>"#,
+        "Title $x$ @y <z> #f()",
+    ] {
+        assert!(
+            text.contains(want),
+            "missing literal {want:?} in the HTML:\n{text}"
+        );
+        assert!(
+            pdf.replace(['“', '”'], "\"").contains(want),
+            "missing literal {want:?} in the PDF (the corpus and this test disagree):\n{pdf}"
+        );
+    }
+    assert!(!text.contains("root:"), "file contents leaked");
+}
+
+#[test]
+fn html_rebuilds_are_byte_identical_and_verified() {
+    let p = Project::demo();
+    let o = p.run(&["build", "-j", "1"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let first: Vec<Vec<u8>> = DEMO
+        .iter()
+        .map(|d| std::fs::read(p.path().join(format!("out/{d}.html"))).unwrap())
+        .collect();
+    let o = p.run(&["build", "--force", "-j", "3"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for (d, a) in DEMO.iter().zip(&first) {
+        let b = std::fs::read(p.path().join(format!("out/{d}.html"))).unwrap();
+        assert!(*a == b, "{d}.html differs between two builds");
+    }
+    // The manifest records every HTML edition, and verify proves them.
+    let manifest = std::fs::read_to_string(p.path().join("out/manifest.json")).unwrap();
+    for d in DEMO {
+        assert!(
+            manifest.contains(&format!("\"{d}.html\"")),
+            "{d}.html not in the manifest"
+        );
+    }
+    let o = p.run(&["verify"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let page = p.path().join("out/send-app-2023-scorecard.html");
+    let mut bytes = std::fs::read(&page).unwrap();
+    bytes.extend_from_slice(b"\n");
+    std::fs::write(&page, bytes).unwrap();
+    let o = p.run(&["verify"]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "verify missed an edited HTML page"
+    );
+    let err = stderr(&o);
+    assert!(err.contains("send-app-2023-scorecard.html"), "{err}");
+    // Changing an HTML layout rebuilds the documents that use it.
+    let layout = p.path().join("layouts/html/common-v1.html");
+    let t = std::fs::read_to_string(&layout).unwrap();
+    std::fs::write(
+        &layout,
+        t.replace("Skip to main content", "Skip to content"),
+    )
+    .unwrap();
+    let o = p.run(&["build", "cype-risk-2019"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let html = std::fs::read_to_string(p.path().join("out/cype-risk-2019.html")).unwrap();
+    assert!(
+        html.contains(">Skip to content<"),
+        "the layout change was not picked up"
+    );
+}
+
+#[test]
+fn formats_choose_the_outputs() {
+    let p = Project::fixture("minimal");
+    let o = p.run(&["build", "--format", "html"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out: Vec<String> = std::fs::read_dir(p.path().join("out"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .filter(|n| !n.starts_with('.') && n != "manifest.json")
+        .collect();
+    assert!(out.iter().all(|n| n.ends_with(".html")), "{out:?}");
+    assert!(!out.is_empty());
+    let o = p.run(&["build", "--format", "pdf"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        std::fs::read_dir(p.path().join("out")).unwrap().any(|e| e
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .ends_with(".pdf")),
+        "--format pdf wrote no PDF"
+    );
+    // An unknown format in quire.yaml is a located error.
+    let y = std::fs::read_to_string(p.path().join("quire.yaml")).unwrap();
+    let y = if y.contains("defaults:") {
+        y.replacen("defaults:", "defaults:\n  formats: [pdf, epub]", 1)
+    } else {
+        format!("{y}\ndefaults:\n  formats: [pdf, epub]\n")
+    };
+    std::fs::write(p.path().join("quire.yaml"), y).unwrap();
+    let o = p.run(&["check"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("epub"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_missing_html_layout_is_an_input_error_and_writes_nothing() {
+    // A project's own layout version, with no HTML twin and none shipped.
+    let p = Project::demo();
+    std::fs::copy(
+        p.path().join("layouts/safety-valve-v1.typ"),
+        p.path().join("layouts/safety-valve-v2.typ"),
+    )
+    .unwrap();
+    let ret = p.path().join("content/kent-sv-2024-25-q1/return.yaml");
+    let y = std::fs::read_to_string(&ret).unwrap();
+    std::fs::write(
+        &ret,
+        y.replace("layout: safety-valve@1", "layout: safety-valve@2"),
+    )
+    .unwrap();
+    let o = p.run(&["build", "kent-sv-2024-25-q1"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains(
+            "error[Q0014]: html layout `layouts/html/safety-valve-v2.html` is not in this project"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("help: this quire ships no `safety-valve-v2.html`"),
+        "{err}"
+    );
+    // All or nothing: not even the PDF or the tables were written.
+    let written: Vec<String> = std::fs::read_dir(p.path().join("out"))
+        .map(|d| {
+            d.map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+                .filter(|n| n.starts_with("kent-sv"))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(written.is_empty(), "{written:?}");
+    // The PDF alone still builds.
+    let o = p.run(&["build", "kent-sv-2024-25-q1", "--format", "pdf"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
+#[test]
+fn html_layouts_are_shipped_and_recorded_like_the_typst_ones() {
+    // Without layouts/ the shipped HTML layouts are used, byte for byte the same page.
+    let p = Project::demo();
+    let o = p.run(&["build", "cype-risk-2019"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let with = std::fs::read(p.path().join("out/cype-risk-2019.html")).unwrap();
+    std::fs::remove_dir_all(p.path().join("layouts")).unwrap();
+    let o = p.run(&["build", "cype-risk-2019", "--force", "--out", "out2"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let without = std::fs::read(p.path().join("out2/cype-risk-2019.html")).unwrap();
+    assert!(
+        with == without,
+        "the shipped HTML layouts differ from layouts/html/"
+    );
+    let manifest = std::fs::read_to_string(p.path().join("out2/manifest.json")).unwrap();
+    for f in [
+        "committee-report-v1.html",
+        "common-v1.html",
+        "risk-parts-v1.html",
+    ] {
+        assert!(
+            manifest.contains(&format!("\"(shipped) layouts/html/{f}\"")),
+            "{f} not recorded as shipped:\n{manifest}"
+        );
+    }
+    let o = p.run(&["verify", "--out", "out2"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
+/// The figures and ids in a text: numbers (thousands separators removed,
+/// `£`, `m`, `%` kept) and codes mixing letters and digits (CRR0001, APP04, 1A1).
+fn figures(text: &str) -> BTreeSet<String> {
+    let mut set = BTreeSet::new();
+    let keep = |c: char| c.is_ascii_alphanumeric() || matches!(c, '£' | '%' | '.' | ',');
+    for raw in text.split(|c: char| !keep(c)) {
+        let t = raw.trim_matches(|c: char| matches!(c, '.' | ','));
+        if !t.chars().any(|c| c.is_ascii_digit()) {
+            continue;
+        }
+        // 11,900 → 11900 (a comma between digits is a thousands separator).
+        let chars: Vec<char> = t.chars().collect();
+        let mut s = String::new();
+        for (i, c) in chars.iter().enumerate() {
+            let between = i > 0
+                && i + 1 < chars.len()
+                && chars[i - 1].is_ascii_digit()
+                && chars[i + 1].is_ascii_digit();
+            if *c == ',' && between {
+                continue;
+            }
+            s.push(*c);
+        }
+        // A comma left now ends a figure in a list: "12, 15".
+        for part in s.split(',') {
+            let part = part.trim_matches('.');
+            if part.chars().any(|c| c.is_ascii_digit()) {
+                set.insert(part.to_string());
+            }
+        }
+    }
+    set
+}
+
+/// The PDF's text without what only paper has: page numbers.
+fn pdf_body_text(pdf: &Path) -> String {
+    pdf_text(pdf)
+        .lines()
+        .filter(|l| {
+            let t = l.trim();
+            !(t.starts_with("Page ") && t.contains(" of ") && t.len() < 20)
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn every_demo_html_has_the_same_figures_and_ids_as_its_pdf() {
+    let p = Project::demo();
+    let o = p.run(&["build"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mut problems = Vec::new();
+    for d in DEMO {
+        let pdf = figures(&pdf_body_text(&p.path().join(format!("out/{d}.pdf"))));
+        let html = std::fs::read_to_string(p.path().join(format!("out/{d}.html"))).unwrap();
+        let html = figures(&html_text(&html));
+        let only_pdf: Vec<_> = pdf.difference(&html).collect();
+        let only_html: Vec<_> = html.difference(&pdf).collect();
+        if !only_pdf.is_empty() || !only_html.is_empty() {
+            problems.push(format!(
+                "{d}: only in the PDF {only_pdf:?}; only in the HTML {only_html:?}"
+            ));
+        }
+        assert!(pdf.len() > 20, "{d}: too few figures found ({})", pdf.len());
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+fn on_path(cmd: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|d| d.join(cmd))
+            .find(|p| p.is_file())
+    })
+}
+
+#[test]
+fn every_demo_html_passes_axe_keyboard_and_reflow_in_chromium() {
+    let chromium = std::env::var_os("CHROMIUM")
+        .map(PathBuf::from)
+        .or_else(|| on_path("chromium"));
+    let (Some(node), Some(chromium)) = (on_path("node"), chromium) else {
+        eprintln!(
+            "SKIPPED every_demo_html_passes_axe_keyboard_and_reflow_in_chromium: node or chromium is not installed (apt-get install chromium nodejs npm; .ci/run installs them)"
+        );
+        return;
+    };
+    let dir = repo().join("tests/browser");
+    if !dir.join("node_modules/axe-core").is_dir()
+        || !dir.join("node_modules/playwright-core").is_dir()
+    {
+        let o = Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(&dir)
+            .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
+            .output()
+            .expect("npm is needed with node");
+        assert!(
+            o.status.success(),
+            "npm ci in tests/browser failed: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    let p = Project::demo();
+    let o = p.run(&["build"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("html-screenshots");
+    let mut args: Vec<PathBuf> = vec![dir.join("check.mjs"), shots.clone()];
+    args.extend(DEMO.iter().map(|d| p.path().join(format!("out/{d}.html"))));
+    let o = Command::new(node)
+        .args(&args)
+        .env("CHROMIUM", &chromium)
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "browser checks failed:\n{out}\n{err}");
+    for d in DEMO {
+        assert!(
+            out.contains(&format!("checked {d}: 0 axe violation(s)")),
+            "{out}"
+        );
+        for w in [320, 1280] {
+            assert!(
+                shots.join(format!("{d}-{w}.png")).is_file(),
+                "no {w} px screenshot of {d}"
+            );
+        }
+    }
+    eprintln!("screenshots for review: {}", shots.display());
+}
