@@ -488,3 +488,17 @@ fn read_outputs(out: &Path) -> Vec<(String, Vec<u8>)> {
     v.sort();
     v
 }
+
+#[test]
+fn register_names_are_words_so_generated_keys_cannot_collide() {
+    let p = Project::fixture("minimal");
+    let yaml = std::fs::read_to_string(p.path().join("content/budget-2025/paper.yaml")).unwrap();
+    p.write(
+        "content/budget-2025/paper.yaml",
+        &format!("{yaml}registers:\n  x: ../registers/x.yaml\n  \"x/A\": ../registers/x.yaml\n"),
+    );
+    let o = p.run(&["check"]);
+    let e = stderr(&o);
+    assert_eq!(code(&o), 1, "{e}");
+    assert!(e.contains("error[Q0007]: `x/A` is not a register name"), "{e}");
+}
