@@ -124,22 +124,32 @@ fn pack_one(
     if let Some(d) = crate::pipeline::missing_layout(project, &meeting.layout) {
         diags.push(d);
     }
+    let names = part_names(project);
     for item in &meeting.items {
-        if let Some(ItemDoc::Document(d)) = &item.doc
-            && !project.documents.iter().any(|x| x.id == d.value)
-        {
+        let main = match &item.doc {
+            Some(ItemDoc::Document(d)) => Some((d, "points to")),
+            _ => None,
+        };
+        let attached = item.attachments.iter().map(|a| (a, "attaches"));
+        for (d, verb) in main.into_iter().chain(attached) {
+            if find_part(project, &d.value).is_some() {
+                continue;
+            }
             let mut diag = Diagnostic::error(
                 Code::UnknownReference,
                 format!(
-                    "item {} points to `{}`, which is not a document under content/",
+                    "item {} {verb} `{}`, which is not a document under content/",
                     item.number, d.value
                 ),
             )
             .at(&d.span, "no such document");
-            if let Some(s) =
-                crate::diag::did_you_mean(&d.value, project.documents.iter().map(|x| x.id.as_str()))
-            {
+            if let Some(s) = crate::diag::did_you_mean(&d.value, names.iter().map(String::as_str)) {
                 diag = diag.help(format!("did you mean `{s}`?"));
+            } else {
+                diag = diag.help(format!(
+                    "name a folder under content/ that holds a document (or an APP plan's `<plan>-scorecard`): {}",
+                    names.join(", ")
+                ));
             }
             diags.push(diag);
         }
@@ -164,34 +174,35 @@ fn pack_one(
     let mut bodies = String::new();
     let mut items_json = Vec::new();
     let include_exempt = args.include_exempt;
+    // Each document is prepared once, however many items or parts use it.
+    let mut prepared: std::collections::HashMap<String, crate::pipeline::Prepared> =
+        Default::default();
     for (k, item) in meeting.items.iter().enumerate() {
         let withheld = item.exempt.is_some() && !include_exempt;
         let key = format!("{k}");
-        let mut has_doc = false;
+        // The item's parts in order (its document, then its attachments), each
+        // as the Typst that sets it; all carry the item's key, so the agenda's
+        // page range and the blank-page notes cover them as one item.
+        let mut parts: Vec<String> = Vec::new();
         if !withheld {
             match &item.doc {
                 Some(ItemDoc::Document(d)) => {
-                    let Some(doc) = project.documents.iter().find(|x| x.id == d.value) else {
-                        continue;
-                    };
-                    let prepared = crate::pipeline::prepare(project, doc);
-                    report(&prepared.diags, &prepared.sources);
-                    inputs.extend(prepared.inputs.iter().map(|p| load::display(p)));
-                    let Some((_, r)) = prepared.rendered.first() else {
-                        eprintln!(
-                            "{:>9} {id}: item {} (`{}`) has errors",
-                            "failed", item.number, d.value
-                        );
-                        return Err(false);
-                    };
-                    add_item(
+                    let r = document_part(
+                        project,
+                        &mut prepared,
+                        &mut inputs,
+                        id,
+                        item,
+                        &d.value,
+                        global,
+                    )?;
+                    parts.push(add_item(
                         &mut extra,
                         &mut imports,
-                        &mut bodies,
-                        (k, &item.number, &item.title),
-                        r,
-                    );
-                    has_doc = true;
+                        &key,
+                        (&key, &item.number, &item.title),
+                        &r,
+                    ));
                 }
                 Some(ItemDoc::Markdown(md)) => {
                     let (f, md_path) = match load::read_ref(
@@ -236,14 +247,41 @@ fn pack_one(
                     imports.push_str(&format!(
                         "#import \"/_quire/items/{k}/content.typ\" as C{k}\n"
                     ));
-                    bodies.push_str(&format!(
-                        "  \"{k}\": [#P.markdown-item(data.meta + (embedded: true, pack_item: (key: \"{k}\", number: {}, title: C{k}.title)), C{k}.title, C{k}.body)],\n",
+                    parts.push(format!(
+                        "#P.markdown-item(data.meta + (embedded: true, pack_item: (key: \"{k}\", number: {}, title: C{k}.title)), C{k}.title, C{k}.body)",
                         str_lit(&item.number)
                     ));
-                    has_doc = true;
                 }
                 None => {}
             }
+            for (j, a) in item.attachments.iter().enumerate() {
+                let r = document_part(
+                    project,
+                    &mut prepared,
+                    &mut inputs,
+                    id,
+                    item,
+                    &a.value,
+                    global,
+                )?;
+                // An attachment's bookmark names the attached document.
+                let part = format!("{k}_{}", j + 1);
+                parts.push(add_item(
+                    &mut extra,
+                    &mut imports,
+                    &part,
+                    (&key, &item.number, &r.title),
+                    &r,
+                ));
+            }
+        }
+        let has_doc = !parts.is_empty();
+        if has_doc {
+            // Each attachment starts on a right-hand page, like an item.
+            bodies.push_str(&format!(
+                "  \"{k}\": [{}],\n",
+                parts.join("#pagebreak(to: \"odd\")")
+            ));
         }
         items_json.push(json!({"key": key, "number": item.number, "title": item.title, "has_doc": has_doc, "exempt": item.exempt, "withheld": withheld}));
     }
@@ -335,17 +373,18 @@ fn pack_one(
     }
 }
 
-/// Adds a quire document as item `k`: its content and data under /_quire/items/k/,
-/// with the data marked as embedded (the pack owns the PDF metadata).
+/// Adds a quire document as a part of an item: its content and data under
+/// /_quire/items/PART/, with the data marked as embedded (the pack owns the PDF
+/// metadata) and as belonging to the item `key`. Returns the Typst that sets it.
 fn add_item(
     extra: &mut Vec<(String, String)>,
     imports: &mut String,
-    bodies: &mut String,
-    (k, number, title): (usize, &str, &str),
+    part: &str,
+    (key, number, title): (&str, &str, &str),
     r: &Rendered,
-) {
+) -> String {
     let (layout, call) = (&r.layout, &r.call);
-    let data_path = format!("/_quire/items/{k}/data.json");
+    let data_path = format!("/_quire/items/{part}/data.json");
     // content.typ is generated by quire; its one data import is relocated.
     let content = r.content.replace(
         &format!("json({})", str_lit(DATA_JSON)),
@@ -356,17 +395,80 @@ fn add_item(
         m.insert("embedded".into(), json!(true));
         m.insert(
             "pack_item".into(),
-            json!({"key": k.to_string(), "number": number, "title": title}),
+            json!({"key": key, "number": number, "title": title}),
         );
     }
-    extra.push((format!("/_quire/items/{k}/content.typ"), content));
+    extra.push((format!("/_quire/items/{part}/content.typ"), content));
     extra.push((data_path, serde_json::to_string(&data).unwrap_or_default()));
     imports.push_str(&format!(
-        "#import {} as L{k}\n#import \"/_quire/items/{k}/content.typ\" as C{k}\n",
+        "#import {} as L{part}\n#import \"/_quire/items/{part}/content.typ\" as C{part}\n",
         str_lit(&format!("/{layout}"))
     ));
-    let call = call.replace("C.", &format!("C{k}."));
-    bodies.push_str(&format!("  \"{k}\": [#L{k}.{call}],\n"));
+    let call = call.replace("C.", &format!("C{part}."));
+    format!("#L{part}.{call}")
+}
+
+/// Every name an item may give in `document` or `attachments`: each document's
+/// folder name, and the names of its other outputs (an APP plan's scorecard).
+fn part_names(project: &crate::project::Project) -> Vec<String> {
+    project
+        .documents
+        .iter()
+        .flat_map(|d| suffixes(d).iter().map(move |s| format!("{}{s}", d.id)))
+        .collect()
+}
+
+/// The output-name suffixes of a document's PDFs, as `pipeline::prepare` names them.
+fn suffixes(doc: &crate::project::Document) -> &'static [&'static str] {
+    match doc.kind {
+        crate::project::DocKind::App => &["", "-scorecard"],
+        _ => &[""],
+    }
+}
+
+/// The document and output suffix a name in `document` or `attachments` means.
+fn find_part<'p>(
+    project: &'p crate::project::Project,
+    name: &str,
+) -> Option<(&'p crate::project::Document, &'static str)> {
+    project.documents.iter().find_map(|d| {
+        suffixes(d)
+            .iter()
+            .find(|s| name.strip_prefix(d.id.as_str()) == Some(**s))
+            .map(|s| (d, *s))
+    })
+}
+
+/// Prepares (once) the document a part names and returns the rendering of that
+/// output, recording its inputs; Err(false) when it has errors (printed).
+fn document_part(
+    project: &crate::project::Project,
+    prepared: &mut std::collections::HashMap<String, crate::pipeline::Prepared>,
+    inputs: &mut Vec<String>,
+    id: &str,
+    item: &crate::validate::meeting::Item,
+    name: &str,
+    global: &Global,
+) -> Result<Rendered, bool> {
+    let Some((doc, suffix)) = find_part(project, name) else {
+        return Err(false); // reported by the reference check
+    };
+    let p = prepared.entry(doc.id.clone()).or_insert_with(|| {
+        let p = crate::pipeline::prepare(project, doc);
+        eprint!("{}", render(&p.diags, &p.sources, global));
+        inputs.extend(p.inputs.iter().map(|i| load::display(i)));
+        p
+    });
+    match p.rendered.iter().find(|(s, _)| s == suffix) {
+        Some((_, r)) => Ok(r.clone()),
+        None => {
+            eprintln!(
+                "{:>9} {id}: item {} (`{name}`) has errors",
+                "failed", item.number
+            );
+            Err(false)
+        }
+    }
 }
 
 fn meeting_json(m: &Meeting) -> serde_json::Value {

@@ -26,6 +26,10 @@ pub struct Item {
     pub number: String,
     pub title: String,
     pub doc: Option<ItemDoc>,
+    /// Documents printed after the item's own (`attachments:`), in order: each a
+    /// document under content/ by folder name, or one of its other outputs (an
+    /// APP plan's `<plan>-scorecard`). Their pages are part of the item's range.
+    pub attachments: Vec<Sp<String>>,
     /// Paragraph of Schedule 12A to the Local Government Act 1972 (Part B items).
     pub exempt: Option<i64>,
 }
@@ -82,6 +86,10 @@ pub fn meeting(node: &Node, diags: &mut Diagnostics) -> Option<Meeting> {
         let title = i.text("title");
         let document = i.opt_text("document");
         let markdown = i.opt_text("markdown");
+        let attachments = match i.opt("attachments") {
+            Some(n) => attachment_list(n, i.diags),
+            None => Vec::new(),
+        };
         let exempt = i.opt("exempt").and_then(|v| int(v, i.diags));
         let span = i.span().clone();
         i.finish();
@@ -94,6 +102,22 @@ pub fn meeting(node: &Node, diags: &mut Diagnostics) -> Option<Meeting> {
                 None
             }
         };
+        if let (Some(first), None) = (attachments.first(), &doc) {
+            d.push(
+                Diagnostic::error(Code::MissingField, "an item with `attachments` needs a `document` or `markdown` to come first")
+                    .at(&first.span, "attached to nothing")
+                    .help("name the covering report with `document: FOLDER` (or `markdown: FILE.md`), then list what follows it under `attachments`"),
+            );
+        }
+        if let Some(ItemDoc::Document(main)) = &doc
+            && let Some(a) = attachments.iter().find(|a| a.value == main.value)
+        {
+            d.push(
+                Diagnostic::error(Code::InvalidValue, format!("`{}` is this item's document and one of its attachments", a.value))
+                    .at(&a.span, "already the item's document")
+                    .help("list each document once: the covering report under `document`, the rest under `attachments`"),
+            );
+        }
         if let Some(e) = &exempt
             && !(1..=7).contains(&e.value) {
                 d.push(
@@ -102,7 +126,7 @@ pub fn meeting(node: &Node, diags: &mut Diagnostics) -> Option<Meeting> {
                         .help("give the paragraph of Schedule 12A to the Local Government Act 1972 under which the item is exempt"),
                 );
             }
-        Some(Item { number: number?.value, title: title?.value, doc, exempt: exempt.map(|e| e.value) })
+        Some(Item { number: number?.value, title: title?.value, doc, attachments, exempt: exempt.map(|e| e.value) })
     });
     let future_meetings = m
         .texts("future-meetings", false)
@@ -127,4 +151,24 @@ pub fn meeting(node: &Node, diags: &mut Diagnostics) -> Option<Meeting> {
         published,
         signed,
     })
+}
+
+/// `attachments:` — a document name or a list of them, each at most once.
+fn attachment_list(n: &Node, diags: &mut Diagnostics) -> Vec<Sp<String>> {
+    let mut out: Vec<Sp<String>> = Vec::new();
+    for a in super::texts(n, diags) {
+        if out.iter().any(|x| x.value == a.value) {
+            diags.push(
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    format!("`{}` is attached twice", a.value),
+                )
+                .at(&a.span, "listed again here")
+                .help("list each attached document once"),
+            );
+            continue;
+        }
+        out.push(a);
+    }
+    out
 }

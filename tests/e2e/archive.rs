@@ -152,6 +152,7 @@ fn shards_split_the_documents_without_overlap() {
         [
             "cype-risk-2019.pdf",
             "kent-sv-2024-25-q1.pdf",
+            "send-app-2023-cover.pdf",
             "send-app-2023.pdf"
         ]
     );

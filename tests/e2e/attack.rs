@@ -500,5 +500,8 @@ fn register_names_are_words_so_generated_keys_cannot_collide() {
     let o = p.run(&["check"]);
     let e = stderr(&o);
     assert_eq!(code(&o), 1, "{e}");
-    assert!(e.contains("error[Q0007]: `x/A` is not a register name"), "{e}");
+    assert!(
+        e.contains("error[Q0007]: `x/A` is not a register name"),
+        "{e}"
+    );
 }

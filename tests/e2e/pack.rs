@@ -42,7 +42,8 @@ fn agenda_page_ranges_match_the_pages_of_the_pack() {
     assert_eq!(items, ["4", "5", "6"], "agenda:\n{}", pages[0]);
     let firsts = [
         ("4", "Minutes of the meeting held on 25 July 2023"),
-        ("5", "Kent Local Area Accelerated Progress Plan"),
+        // Item 5 starts with its covering report.
+        ("5", "Subject: Accelerated Progress Plan"),
         (
             "6",
             "Report by the Local Government and Social Care Ombudsman",
@@ -72,7 +73,8 @@ fn agenda_page_ranges_match_the_pages_of_the_pack() {
             );
         }
     }
-    // A bookmark per item, pointing at its first page.
+    // A bookmark per item, pointing at its first page (item 5's attached
+    // documents have bookmarks of their own after it).
     let json = std::process::Command::new("qpdf")
         .arg("--json")
         .arg(&pdf)
@@ -92,10 +94,17 @@ fn agenda_page_ranges_match_the_pages_of_the_pack() {
         .collect();
     assert_eq!(marks[0], ("AGENDA".to_string(), 1), "{marks:?}");
     let marks = &marks[1..];
-    assert_eq!(marks.len(), 3, "{marks:?}");
-    for ((title, page), (_, a, _)) in marks.iter().zip(&r) {
-        assert!(title.starts_with("Item "), "{title}");
-        assert_eq!(*page as usize, *a, "bookmark {title}");
+    assert_eq!(marks.len(), 5, "{marks:?}");
+    assert!(
+        marks.iter().all(|(t, _)| t.starts_with("Item ")),
+        "{marks:?}"
+    );
+    for (item, a, _) in &r {
+        let first = marks
+            .iter()
+            .find(|(t, _)| t.starts_with(&format!("Item {item}: ")))
+            .unwrap_or_else(|| panic!("no bookmark for item {item}: {marks:?}"));
+        assert_eq!(first.1 as usize, *a, "bookmark {}", first.0);
     }
 }
 
@@ -104,8 +113,8 @@ fn exempt_items_are_withheld_from_the_public_pack() {
     let p = Project::demo();
     let path = p.path().join("content/send-sub-2023-09/meeting.yaml");
     let yaml = std::fs::read_to_string(&path).unwrap().replace(
-        "  - { number: \"7\", title: Future meeting dates }",
-        "  - { number: \"7\", title: Future meeting dates }\n  - { number: \"8\", title: Contract award for specialist placements, markdown: ombudsman.md, exempt: 3 }",
+        "  - { number: \"7\", title: Future Meeting Dates }",
+        "  - { number: \"7\", title: Future Meeting Dates }\n  - { number: \"8\", title: Contract award for specialist placements, markdown: ombudsman.md, exempt: 3 }",
     );
     std::fs::write(&path, yaml).unwrap();
     assert!(p.run(&["pack"]).status.success());
@@ -113,7 +122,7 @@ fn exempt_items_are_withheld_from_the_public_pack() {
     assert!(public.contains("Contract award for specialist placements — exempt under paragraph 3 of Part 1 of Schedule 12A to the Local Government Act 1972; withheld from the public pack"), "{public}");
     assert_eq!(
         public
-            .matches("Report by the Local Government and Social Care Ombudsman The Ombudsman")
+            .matches("Subject: LGSCO Public Report Actions")
             .count(),
         1
     );
@@ -123,7 +132,7 @@ fn exempt_items_are_withheld_from_the_public_pack() {
         &p.path().join("out/send-sub-2023-09-pack-full.pdf"),
     ));
     assert_eq!(
-        full.matches("The Ombudsman investigated").count(),
+        full.matches("Subject: LGSCO Public Report Actions").count(),
         2,
         "the exempt item is in the members' pack"
     );
@@ -134,20 +143,21 @@ fn exempt_items_are_withheld_from_the_public_pack() {
 fn check_validates_meetings_and_the_documents_they_name() {
     let p = Project::demo();
     let path = p.path().join("content/send-sub-2023-09/meeting.yaml");
-    let yaml = std::fs::read_to_string(&path)
-        .unwrap()
-        .replace("document: send-app-2023", "document: send-app-2032");
+    let yaml = std::fs::read_to_string(&path).unwrap().replace(
+        "document: send-app-2023-cover",
+        "document: send-app-2032-cover",
+    );
     std::fs::write(&path, yaml).unwrap();
     let o = p.run(&["check"]);
     assert_eq!(o.status.code(), Some(1));
     let e = stderr(&o);
     assert!(
         e.contains(
-            "error[Q0025]: item 5 points to `send-app-2032`, which is not a document under content/"
+            "error[Q0025]: item 5 points to `send-app-2032-cover`, which is not a document under content/"
         ),
         "{e}"
     );
-    assert!(e.contains("did you mean `send-app-2023`?"), "{e}");
+    assert!(e.contains("did you mean `send-app-2023-cover`?"), "{e}");
     assert!(e.contains("invalid send-sub-2023-09 (meeting)"), "{e}");
 }
 
@@ -168,7 +178,7 @@ fn packs_are_recorded_and_verified_like_documents() {
     let text =
         std::fs::read_to_string(&minutes)
             .unwrap()
-            .replacen("Nine members", "Eight members", 1);
+            .replacen("Mr R Lehmann", "Mr R Lehman", 1);
     std::fs::write(&minutes, text).unwrap();
     let o = p.run(&["verify"]);
     assert_eq!(o.status.code(), Some(1));
@@ -177,4 +187,147 @@ fn packs_are_recorded_and_verified_like_documents() {
         "{}",
         stderr(&o)
     );
+}
+
+#[test]
+fn an_item_with_attachments_is_one_item_covering_all_its_parts() {
+    // Item 5 of the demo: a covering report, then the APP report and its KPI
+    // scorecard (meeting.yaml: `document` + `attachments`).
+    let p = Project::demo();
+    let o = p.run(&["pack", "send-sub-2023-09"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let pdf = p.path().join("out/send-sub-2023-09-pack.pdf");
+    let pages = pdf_pages(&pdf);
+    let agenda = squash(&pages[0]);
+    assert_eq!(
+        agenda
+            .matches("Kent Local Area Accelerated Progress Plan")
+            .count(),
+        1,
+        "item 5 is listed once:\n{agenda}"
+    );
+    let r = ranges(&pages[0]);
+    let &(_, a, b) = r.iter().find(|(i, _, _)| i == "5").unwrap();
+    let (_, next, _) = r.iter().find(|(i, _, _)| i == "6").unwrap();
+    // The range starts with the covering report ...
+    let first = squash(&pages[a - 1]);
+    assert!(
+        first.contains("Subject: Accelerated Progress Plan")
+            && first.contains("To: Scrutiny SEND Sub-Committee – 28 September 2023"),
+        "page {a}:\n{first}"
+    );
+    // ... the APP report and the scorecard each start on a right-hand page inside it ...
+    let starts = |needle: &str| {
+        (a..=b)
+            .find(|&i| squash(&pages[i - 1]).contains(needle))
+            .unwrap_or_else(|| panic!("`{needle}` is not in pages {a}-{b}"))
+    };
+    let report =
+        starts("Kent Local Area Accelerated Progress Plan – progress report Local area Kent");
+    let scorecard = starts("progress report: KPI scorecard Local area Kent");
+    assert!(
+        a < report && report < scorecard,
+        "{a} {report} {scorecard} {b}"
+    );
+    assert!(
+        report % 2 == 1 && scorecard % 2 == 1,
+        "{report} {scorecard}"
+    );
+    // ... and ends with the scorecard's last KPI; the next item follows.
+    assert!(squash(&pages[b - 1]).contains("APPSLT-2"), "page {b}");
+    assert!(b < *next, "{b} {next}");
+    // The item's pages are exactly the three documents built on their own, plus
+    // marked blank pages between them.
+    assert!(
+        p.run(&["build", "send-app-2023-cover", "send-app-2023"])
+            .status
+            .success()
+    );
+    let alone: usize = [
+        "send-app-2023-cover",
+        "send-app-2023",
+        "send-app-2023-scorecard",
+    ]
+    .iter()
+    .map(|f| pdf_pages(&p.path().join(format!("out/{f}.pdf"))).len())
+    .sum();
+    let blank = (a..=b)
+        .filter(|&i| pages[i - 1].contains("This page is intentionally left blank"))
+        .count();
+    assert_eq!(b - a + 1, alone + blank, "pages {a}-{b}, {blank} blank");
+    // Every part's text is in the pack: the cover's facts, the report's actions, the scorecard's KPIs.
+    let text = squash(&pdf_text(&pdf));
+    for needle in [
+        "The Partnership Delivery Group (PDG) oversees progress on the APP",
+        "Report author: Christine McInnes Director of Education and SEN",
+        "Summary by area of weakness",
+        "APP04",
+    ] {
+        assert!(text.contains(needle), "`{needle}` is not in the pack");
+    }
+    // The manifest records every part's inputs, so `verify` notices a change in any.
+    let manifest = std::fs::read_to_string(p.path().join("out/manifest.json")).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&manifest).unwrap();
+    let inputs = &v["documents"]["send-sub-2023-09-pack"]["inputs"];
+    for f in [
+        "content/send-app-2023-cover/paper.yaml",
+        "content/send-app-2023-cover/01-plan.md",
+        "content/send-app-2023/plan.yaml",
+    ] {
+        assert!(inputs.get(f).is_some(), "{f} not in {inputs}");
+    }
+    let cover = p.path().join("content/send-app-2023-cover/01-plan.md");
+    let t = std::fs::read_to_string(&cover)
+        .unwrap()
+        .replacen("late August", "late July", 1);
+    std::fs::write(&cover, t).unwrap();
+    let o = p.run(&["verify"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("input changed: content/send-app-2023-cover/01-plan.md"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn attachments_are_checked_with_located_errors() {
+    let p = Project::demo();
+    let path = p.path().join("content/send-sub-2023-09/meeting.yaml");
+    let yaml = std::fs::read_to_string(&path).unwrap();
+    let yaml = yaml
+        .replace(
+            "attachments: [send-app-2023, send-app-2023-scorecard]",
+            "attachments: [send-app-2023, send-app-2023-scorecrd, send-app-2023, send-app-2023-cover]",
+        )
+        .replace(
+            "  - { number: \"7\", title: Future Meeting Dates }",
+            "  - { number: \"7\", title: Future Meeting Dates, attachments: [send-app-2023] }",
+        );
+    std::fs::write(&path, yaml).unwrap();
+    for cmd in ["check", "pack"] {
+        let o = p.run(&[cmd]);
+        assert_eq!(o.status.code(), Some(1), "{cmd}");
+        let e = stderr(&o);
+        for (message, at) in [
+            (
+                "error[Q0025]: item 5 attaches `send-app-2023-scorecrd`, which is not a document under content/",
+                "meeting.yaml:",
+            ),
+            ("did you mean `send-app-2023-scorecard`?", ""),
+            ("`send-app-2023` is attached twice", "listed again here"),
+            (
+                "`send-app-2023-cover` is this item's document and one of its attachments",
+                "already the item's document",
+            ),
+            (
+                "an item with `attachments` needs a `document` or `markdown` to come first",
+                "attached to nothing",
+            ),
+        ] {
+            assert!(e.contains(message), "{cmd}: `{message}` missing:\n{e}");
+            assert!(e.contains(at), "{cmd}: `{at}` missing:\n{e}");
+        }
+        assert!(!p.path().join("out/send-sub-2023-09-pack.pdf").exists());
+    }
 }
