@@ -68,6 +68,9 @@ codes! {
     FigureMismatch = "Q0035", "a typed total or variance differs from the computed one";
     PublishedFigure = "Q0036", "a published figure differs from the computed one and is printed as published";
     LockedChanged = "Q0037", "a submitted (locked) update was changed";
+    RelationInvalid = "Q0038", "a table relation names a row, column or table that does not exist, cannot apply to a column, or goes round in a circle";
+    RelationUncomputable = "Q0039", "a table relation cannot be computed for a cell (a figure is missing, it divides by zero, or the result is too large)";
+    TableSource = "Q0040", "a table's rows cannot be read from its CSV file or workbook range";
     UnusedKpi = "Q0041", "a catalogue KPI is referenced by no action";
     IdMismatch = "Q0042", "an id does not match its area or sub-theme";
     TbcTarget = "Q0044", "a target still marked TBC after its milestone date";

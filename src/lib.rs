@@ -21,6 +21,7 @@ pub mod pipeline;
 pub mod project;
 pub mod render;
 pub mod source;
+pub mod tables;
 pub mod typeset;
 pub mod validate;
 pub mod write;

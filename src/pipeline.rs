@@ -409,9 +409,11 @@ fn prepare_paper(project: &Project, doc: &Document, p: &mut Prepared) {
         }
         validate::template::check_paper(t, &node, &heads, &span, &mut p.diags)
     });
+    let tables = read_tables(project, doc, &node, p);
     let paper_json = node.to_json();
     let input = render::PaperInputs {
         template: template_view,
+        tables: &tables,
         paper: &paper,
         paper_json,
         registers: &registers,
@@ -421,9 +423,56 @@ fn prepare_paper(project: &Project, doc: &Document, p: &mut Prepared) {
     let rendered = render::paper(input, &settings, &p.sources, &mut p.diags);
     if !p.diags.has_errors() {
         p.rendered = vec![(String::new(), rendered)];
+        for t in &tables {
+            p.extras.push((
+                format!("{}.csv", t.table.id.value),
+                crate::tables::csv(t).into_bytes(),
+            ));
+        }
     } else if p.page_limit.is_some() {
         p.page_probe = Some(rendered);
     }
+}
+
+/// Reads and checks the declared tables under the document's `tables:` key,
+/// and checks the tables layout is in the project (it is then an input).
+fn read_tables(
+    project: &Project,
+    doc: &Document,
+    node: &yaml::Node,
+    p: &mut Prepared,
+) -> Vec<crate::tables::check::Checked> {
+    let yaml::NodeKind::Map(entries) = &node.kind else {
+        return Vec::new();
+    };
+    let Some((key, t)) = entries.iter().find(|(k, _)| k.name == "tables") else {
+        return Vec::new();
+    };
+    if matches!(t.kind, yaml::NodeKind::Null) {
+        return Vec::new();
+    }
+    let mut cx = crate::tables::read::Ctx {
+        root: &project.root,
+        sources: &mut p.sources,
+        diags: &mut p.diags,
+        inputs: &mut p.inputs,
+    };
+    let tables = crate::tables::load(t, &doc.dir, &mut cx);
+    if !tables.is_empty() {
+        if project.root.join(render::TABLES_LAYOUT).is_file() {
+            p.inputs.push(PathBuf::from(render::TABLES_LAYOUT));
+        } else {
+            p.diags.push(
+                Diagnostic::error(
+                    Code::Layout,
+                    format!("the tables layout `{}` is not in this project", render::TABLES_LAYOUT),
+                )
+                .at(&key.span, "tables declared here")
+                .help("copy layouts/tables-v1.typ from quire's layouts into the project's layouts/ folder"),
+            );
+        }
+    }
+    tables
 }
 
 fn prepare_valve(project: &Project, doc: &Document, p: &mut Prepared) {

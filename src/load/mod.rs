@@ -138,6 +138,59 @@ pub fn read_ref(
         .map_err(|d| d.at(at, "named here"))
 }
 
+/// Reads a binary file (a workbook) that a YAML value refers to, relative to
+/// `base`, with the same confinement and size bound as [`read_ref`].
+pub fn read_bytes_ref(
+    root: &Path,
+    base: &Path,
+    rel: &str,
+    at: &Span,
+) -> Result<(Vec<u8>, PathBuf), Diagnostic> {
+    let Some(path) = join_confined(base, rel) else {
+        return Err(Diagnostic::error(
+            Code::MissingFile,
+            format!("`{rel}` points outside the project"),
+        )
+        .at(at, "not inside the project")
+        .help("use a path relative to this file that stays inside the project"));
+    };
+    let full = root.join(&path);
+    let name = display(&path);
+    if !full.is_file() {
+        return Err(Diagnostic::error(
+            Code::MissingFile,
+            format!("`{name}` does not exist"),
+        )
+        .at(at, "file not found")
+        .help(
+            "check the file name; paths are relative to the folder of the file that names them",
+        ));
+    }
+    let inside = full
+        .canonicalize()
+        .ok()
+        .zip(root.canonicalize().ok())
+        .is_some_and(|(f, r)| f.starts_with(r));
+    if !inside {
+        return Err(Diagnostic::error(
+            Code::MissingFile,
+            format!("`{name}` resolves outside the project"),
+        )
+        .at(at, "named here")
+        .help("keep every input file inside the project folder"));
+    }
+    let meta = std::fs::metadata(&full).map_err(|e| io_diag(&name, &e).at(at, "named here"))?;
+    if meta.len() > MAX_INPUT {
+        return Err(
+            Diagnostic::error(Code::Io, format!("`{name}` is larger than 16 MiB"))
+                .at(at, "named here")
+                .help("keep the workbook's figures in a smaller file"),
+        );
+    }
+    let bytes = std::fs::read(&full).map_err(|e| io_diag(&name, &e).at(at, "named here"))?;
+    Ok((bytes, path))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -25,6 +25,9 @@ pub enum Mode {
 }
 
 pub const BLOCK_MARKER: &str = "quire:block:";
+/// The marker for a declared table placed by `{{ table("id") }}`: typeset by
+/// the tables layout (`T`), not the document's own layout.
+pub const TABLE_MARKER: &str = "quire:table:";
 
 /// A line break inside a value that a template printed (see
 /// [`template`](super::template)): inline, so it can never start a block.
@@ -290,15 +293,23 @@ impl Renderer {
             self.push("#linebreak();");
             return;
         }
-        if let Some(n) = trimmed
+        let inner = trimmed
             .strip_prefix("<!--")
             .and_then(|s| s.strip_suffix("-->"))
-            .map(str::trim)
-            .and_then(|s| s.strip_prefix(BLOCK_MARKER))
-        {
+            .map(str::trim);
+        let block = inner.and_then(|s| {
+            s.strip_prefix(BLOCK_MARKER)
+                .map(|n| (n, false))
+                .or_else(|| s.strip_prefix(TABLE_MARKER).map(|n| (n, true)))
+        });
+        if let Some((n, is_table)) = block {
             match n.parse::<usize>() {
                 Ok(i) if i < self.blocks => {
-                    let s = format!("\n#L.generated(data, md, data.generated.at({i}))\n");
+                    let s = if is_table {
+                        format!("\n#T.declared-table(data.meta, data.tables.at(data.generated.at({i}).table))\n")
+                    } else {
+                        format!("\n#L.generated(data, md, data.generated.at({i}))\n")
+                    };
                     self.push(&s);
                 }
                 _ => self.errors.push(MdError {
@@ -510,6 +521,7 @@ mod tests {
         "block",
         "L.md-table",
         "L.generated",
+        "T.declared-table",
         "data.generated.at",
     ];
 

@@ -340,7 +340,12 @@ pub struct PaperInputs<'a> {
     pub narrative: &'a [FileId],
     /// (appendix index, Markdown file) for Markdown appendices.
     pub appendix_files: &'a [(usize, FileId)],
+    /// The paper's declared tables, checked.
+    pub tables: &'a [crate::tables::check::Checked],
 }
+
+/// The layout file that typesets declared tables (imported as `T`).
+pub const TABLES_LAYOUT: &str = "layouts/tables-v1.typ";
 
 /// Renders a committee paper (and its risk-register appendices).
 pub fn paper(
@@ -356,6 +361,7 @@ pub fn paper(
         registers,
         narrative,
         appendix_files,
+        tables,
     } = input;
     let mut reg_views = serde_json::Map::new();
     for r in registers {
@@ -374,7 +380,10 @@ pub fn paper(
         .cloned()
         .unwrap_or(Json::Object(Default::default()));
     let reg_views = Json::Object(reg_views);
-    let context = json!({"paper": paper_json, "data": data, "org": org, "registers": &reg_views});
+    let mut context = json!({"paper": paper_json, "data": data, "org": org, "registers": &reg_views});
+    if !tables.is_empty() {
+        context["tables"] = crate::tables::context(tables);
+    }
     let mut r = MdRenderer::new(context, settings, sources, diags);
     let generated = r.scope.generated.clone();
 
@@ -468,8 +477,16 @@ pub fn paper(
         "registers": reg_views,
         "generated": generated,
     });
+    let mut data = data;
     let layout = p.layout.value.path();
-    let content = content_typ(&layout, &md, &narrative_typ, &appendix_typ);
+    let mut content = content_typ(&layout, &md, &narrative_typ, &appendix_typ);
+    if !tables.is_empty() {
+        data["tables"] = crate::tables::view(tables, settings);
+        content = format!(
+            "#import {} as T\n{content}",
+            str_lit(&format!("/{TABLES_LAYOUT}"))
+        );
+    }
     let call = "report(C.data, C.md, C.narrative, C.appendices)".to_string();
     Rendered {
         main: main_typ(&layout, &call),

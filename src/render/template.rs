@@ -17,7 +17,7 @@
 //! and there is no `safe` filter for author data.
 
 use super::format;
-use super::markdown::{BLOCK_MARKER, LINE_BREAK};
+use super::markdown::{BLOCK_MARKER, LINE_BREAK, TABLE_MARKER};
 use crate::model::Settings;
 use minijinja::value::{Kwargs, Value};
 use minijinja::{Environment, Error, ErrorKind, UndefinedBehavior};
@@ -74,7 +74,14 @@ const BUILTIN_FILTERS: &[&str] = &[
     "lines",
 ];
 /// Functions a template may call.
-const FUNCTIONS: &[&str] = &["range", "risk", "risk_table", "band_counts", "heat_map"];
+const FUNCTIONS: &[&str] = &[
+    "range",
+    "risk",
+    "risk_table",
+    "band_counts",
+    "heat_map",
+    "table",
+];
 /// Methods a template may call on values.
 const METHODS: &[&str] = &["items", "keys", "values", "cycle", "changed"];
 /// quire's own filters.
@@ -169,6 +176,16 @@ fn marker(generated: &Arc<Mutex<Vec<Json>>>, block: Json) -> Value {
     g.push(block);
     Value::from_object(Marker(format!(
         "\n\n<!--{BLOCK_MARKER}{}-->\n\n",
+        g.len() - 1
+    )))
+}
+
+/// Places a declared table: records the block and returns its marker.
+fn table_marker(generated: &Arc<Mutex<Vec<Json>>>, id: &str) -> Value {
+    let mut g = generated.lock().unwrap_or_else(|e| e.into_inner());
+    g.push(serde_json::json!({"kind": "declared-table", "table": id}));
+    Value::from_object(Marker(format!(
+        "\n\n<!--{TABLE_MARKER}{}-->\n\n",
         g.len() - 1
     )))
 }
@@ -313,6 +330,25 @@ fn build_env(scope: &Scope) -> Environment<'static> {
         Ok(marker(
             &g4,
             serde_json::json!({"kind": "heat-map", "register": name}),
+        ))
+    });
+    let (c5, g5) = (ctx.clone(), scope.generated.clone());
+    env.add_function("table", move |id: String| -> Result<Value, Error> {
+        let name = crate::tables::template_name(&id);
+        let tables = c5.get("tables").and_then(Json::as_object);
+        if tables.is_some_and(|t| t.contains_key(&name)) {
+            return Ok(table_marker(&g5, &name));
+        }
+        let mut ids: Vec<&str> = tables
+            .map(|t| t.keys().map(String::as_str).filter(|k| !k.contains('-')).collect())
+            .unwrap_or_default();
+        ids.dedup();
+        Err(Error::new(
+            ErrorKind::InvalidOperation,
+            format!(
+                "no table with id `{id}` (this document has: {})",
+                if ids.is_empty() { "none".into() } else { ids.join(", ") }
+            ),
         ))
     });
     env
@@ -654,7 +690,7 @@ fn expr(e: &minijinja::machinery::ast::Expr, p: &mut Problem) {
                     p,
                     c.span(),
                     "only quire's functions can be called in narrative templates".into(),
-                    "the functions are risk(), risk_table(), band_counts(), heat_map() and range()",
+                    "the functions are risk(), risk_table(), band_counts(), heat_map(), table() and range()",
                 );
             }
             if let Expr::GetAttr(g) = &c.expr {

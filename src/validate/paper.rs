@@ -168,6 +168,8 @@ pub fn paper(
     let summary = m.text("summary");
     let recommendations = m.texts("recommendations", true);
     let narrative = m.texts("narrative", false);
+    // Declared tables are read by the tables engine (crate::tables).
+    m.opt("tables");
     if let Some(d) = m.opt("data")
         && !matches!(d.kind, NodeKind::Map(_))
     {

@@ -1,0 +1,698 @@
+//! Relations → computed and checked cells.
+//!
+//! Stage: validate for tables. Every relation is expanded into rules, one per
+//! cell it determines (`total/outturn = schools/outturn + …`). The first rule
+//! for a cell computes it; any later rule for the same cell is a second
+//! opinion that must agree. Rules run in dependency order (a cycle is an
+//! error) on exact decimals ([`Dec`]) from the unrounded inputs. A figure that
+//! was typed and is also computed is compared with the computed one at the
+//! column's published places (both rounded half away from zero), within the
+//! relation's declared tolerance: a mismatch is an error showing both values at
+//! full precision, unless the cell is listed under `published:` (then a
+//! warning, and the published figure is printed with a mark and a note).
+
+use super::decimal::Dec;
+use super::model::*;
+use crate::diag::{Code, Diagnostic, Diagnostics, did_you_mean};
+use crate::model::Sp;
+use crate::source::Span;
+
+/// A cell in the flat list of every cell of every table.
+type Idx = usize;
+
+enum Expr {
+    /// Σ sign × cell.
+    Lin(Vec<(i8, Idx)>),
+    /// (Σ num) / (Σ den), ×100 when `pct`.
+    Ratio { num: Vec<(i8, Idx)>, den: Vec<(i8, Idx)>, pct: bool },
+}
+
+struct Rule {
+    target: Idx,
+    expr: Expr,
+    /// (table, relation) that made the rule.
+    rel: (usize, usize),
+}
+
+/// A table with every cell's figure decided.
+#[derive(Debug)]
+pub struct Checked {
+    pub table: Table,
+    /// The figure printed and quoted, at full precision (round with the column's places).
+    pub value: Vec<Vec<Option<Dec>>>,
+    /// Whether the cell's figure was computed by a relation.
+    pub computed: Vec<Vec<bool>>,
+    /// Published figures that differ from the computed ones: the computed figure.
+    pub marked: Vec<Vec<Option<Dec>>>,
+}
+
+struct Cells<'a> {
+    tables: &'a [Table],
+    offset: Vec<usize>,
+}
+
+impl Cells<'_> {
+    fn idx(&self, t: usize, r: usize, c: usize) -> Idx {
+        self.offset[t] + r * self.tables[t].columns.len() + c
+    }
+
+    fn pos(&self, i: Idx) -> (usize, usize, usize) {
+        let t = self.offset.partition_point(|o| *o <= i) - 1;
+        let w = self.tables[t].columns.len().max(1);
+        let k = i - self.offset[t];
+        (t, k / w, k % w)
+    }
+
+    /// `` `total/outturn` of `dsg-outturn` ``, or without the table when alone.
+    fn name(&self, i: Idx) -> String {
+        let (t, cell) = self.ids(i);
+        if self.tables.len() > 1 { format!("`{cell}` of `{t}`") } else { format!("`{cell}`") }
+    }
+
+    /// (table id, `row/column`).
+    fn ids(&self, i: Idx) -> (String, String) {
+        let (t, r, c) = self.pos(i);
+        let tb = &self.tables[t];
+        (tb.id.value.clone(), format!("{}/{}", tb.rows[r].id.value, tb.columns[c].id.value))
+    }
+
+    fn column(&self, i: Idx) -> &Column {
+        let (t, _, c) = self.pos(i);
+        &self.tables[t].columns[c]
+    }
+}
+
+fn unknown(what: &str, id: &str, span: &Span, table: &Table, have: Vec<&str>) -> Diagnostic {
+    let d = Diagnostic::error(Code::RelationInvalid, format!("table `{}` has no {what} `{id}`", table.id.value));
+    match did_you_mean(id, have.iter().copied()) {
+        Some(s) => d.at(span, format!("did you mean `{s}`?")).help(format!("rename it to `{s}`")),
+        None => d.at(span, format!("not a {what} of this table")).help(format!("the {what}s are: {}", have.join(", "))),
+    }
+}
+
+struct Expander<'a, 'd> {
+    cells: &'a Cells<'a>,
+    t: usize,
+    k: usize,
+    diags: &'d mut Diagnostics,
+    rules: &'a mut Vec<Rule>,
+    ok: bool,
+}
+
+impl Expander<'_, '_> {
+    fn table(&self) -> &Table {
+        &self.cells.tables[self.t]
+    }
+
+    fn row(&mut self, id: &Sp<String>) -> Option<usize> {
+        let r = self.table().row(&id.value);
+        if r.is_none() {
+            let tb = self.table();
+            let d = unknown("row", &id.value, &id.span, tb, tb.rows.iter().map(|r| r.id.value.as_str()).collect());
+            self.diags.push(d);
+            self.ok = false;
+        }
+        r
+    }
+
+    /// A row id, or a group name standing for its rows.
+    fn rows_or_group(&mut self, id: &Sp<String>) -> Vec<usize> {
+        if let Some(r) = self.table().row(&id.value) {
+            return vec![r];
+        }
+        let g: Vec<usize> = (0..self.table().rows.len())
+            .filter(|r| self.table().rows[*r].group.as_deref() == Some(id.value.as_str()))
+            .collect();
+        if g.is_empty() {
+            self.row(id);
+        }
+        g
+    }
+
+    fn col(&mut self, id: &Sp<String>) -> Option<usize> {
+        let c = self.table().column(&id.value);
+        match c {
+            None => {
+                let tb = self.table();
+                let d = unknown("column", &id.value, &id.span, tb, tb.columns.iter().map(|c| c.id.value.as_str()).collect());
+                self.diags.push(d);
+                self.ok = false;
+                None
+            }
+            Some(ci) if !self.table().columns[ci].ty.numeric() => {
+                let col = &self.table().columns[ci];
+                let d = Diagnostic::error(Code::RelationInvalid, format!("column `{}` holds {} values, not figures", col.id.value, col.ty.name()))
+                    .at(&id.span, "not a column of figures")
+                    .help("relations compute figures: name money, number, count, percent or ratio columns");
+                self.diags.push(d);
+                self.ok = false;
+                None
+            }
+            c => c,
+        }
+    }
+
+    /// Columns a row relation applies to: those listed, else every summable one.
+    fn columns(&mut self, only: &[Sp<String>], default: fn(ColType) -> bool) -> Vec<usize> {
+        if only.is_empty() {
+            return (0..self.table().columns.len()).filter(|c| default(self.table().columns[*c].ty)).collect();
+        }
+        only.iter().filter_map(|c| self.col(c)).collect()
+    }
+
+    fn rows(&mut self, only: &[Sp<String>]) -> Vec<usize> {
+        if only.is_empty() {
+            return (0..self.table().rows.len()).collect();
+        }
+        only.iter().filter_map(|r| self.row(r)).collect()
+    }
+
+    fn summable(&mut self, ci: usize, at: &Span) {
+        let col = &self.table().columns[ci];
+        if !col.ty.summable() {
+            let d = Diagnostic::error(Code::RelationInvalid, format!("column `{}` holds {} figures, which cannot be added up", col.id.value, col.ty.name()))
+                .at(at, "a total or difference of this column")
+                .help("totals, differences and balances apply to money, number and count columns; restrict the relation with `columns: [...]`");
+            self.diags.push(d);
+            self.ok = false;
+        }
+    }
+
+    fn push(&mut self, target: Idx, expr: Expr) {
+        self.rules.push(Rule { target, expr, rel: (self.t, self.k) });
+    }
+
+    fn expand(&mut self, rel: &Relation) {
+        let cells = self.cells;
+        let t = self.t;
+        let at = |r: usize, c: usize| cells.idx(t, r, c);
+        let pct = |c: usize| cells.tables[t].columns[c].ty == ColType::Percent;
+        match &rel.kind {
+            RelKind::Total { target: Target::Row(tr), .. } | RelKind::Difference { target: Target::Row(tr), .. } => {
+                let terms: Vec<(i8, Sp<String>)> = match &rel.kind {
+                    RelKind::Total { of, .. } => of.iter().map(|o| (1, o.clone())).collect(),
+                    RelKind::Difference { terms, .. } => terms.clone(),
+                    _ => Vec::new(),
+                };
+                let target = self.row(tr);
+                let mut src = Vec::new();
+                for (s, id) in &terms {
+                    let rs = if matches!(rel.kind, RelKind::Total { .. }) { self.rows_or_group(id) } else { self.row(id).into_iter().collect() };
+                    src.extend(rs.into_iter().map(|r| (*s, r)));
+                }
+                let cols = self.columns(&rel.only, ColType::summable);
+                for c in &cols {
+                    self.summable(*c, &rel.span);
+                }
+                let Some(target) = target.filter(|_| self.ok) else { return };
+                if src.iter().any(|(_, r)| *r == target) {
+                    self.circular(rel);
+                    return;
+                }
+                for c in cols {
+                    self.push(at(target, c), Expr::Lin(src.iter().map(|(s, r)| (*s, at(*r, c))).collect()));
+                }
+            }
+            RelKind::Total { target: Target::Column(tc), of } => {
+                let terms: Vec<(i8, Sp<String>)> = of.iter().map(|o| (1, o.clone())).collect();
+                self.column_sum(rel, tc, &terms);
+            }
+            RelKind::Difference { target: Target::Column(tc), terms } => self.column_sum(rel, tc, terms),
+            RelKind::Ratio { target, num, den } | RelKind::Change { target, from: den, to: num } => {
+                let change = matches!(rel.kind, RelKind::Change { .. });
+                let make = |n: Idx, d: Idx, pct: bool| {
+                    let num = if change { vec![(1, n), (-1, d)] } else { vec![(1, n)] };
+                    Expr::Ratio { num, den: vec![(1, d)], pct }
+                };
+                match target {
+                    Target::Row(tr) => {
+                        let (tr, n, d) = (self.row(tr), self.row(num), self.row(den));
+                        let cols = self.columns(&rel.only, ColType::numeric);
+                        let (Some(tr), Some(n), Some(d)) = (tr, n, d) else { return };
+                        if !self.ok {
+                            return;
+                        }
+                        if tr == n || tr == d {
+                            return self.circular(rel);
+                        }
+                        for c in cols {
+                            self.push(at(tr, c), make(at(n, c), at(d, c), pct(c)));
+                        }
+                    }
+                    Target::Column(tc) => {
+                        let (tc, n, d) = (self.col(tc), self.col(num), self.col(den));
+                        let rows = self.rows(&rel.only);
+                        let (Some(tc), Some(n), Some(d)) = (tc, n, d) else { return };
+                        if !self.ok {
+                            return;
+                        }
+                        if tc == n || tc == d {
+                            return self.circular(rel);
+                        }
+                        for r in rows {
+                            self.push(at(r, tc), make(at(r, n), at(r, d), pct(tc)));
+                        }
+                    }
+                }
+            }
+            RelKind::Share { target, of, total } => {
+                let (tc, oc, tr) = (self.col(target), self.col(of), self.row(total));
+                let rows = self.rows(&rel.only);
+                let (Some(tc), Some(oc), Some(tr)) = (tc, oc, tr) else { return };
+                if !self.ok {
+                    return;
+                }
+                if tc == oc {
+                    return self.circular(rel);
+                }
+                for r in rows {
+                    self.push(at(r, tc), Expr::Ratio { num: vec![(1, at(r, oc))], den: vec![(1, at(tr, oc))], pct: pct(tc) });
+                }
+            }
+            RelKind::Balance { opening, plus, minus, closing, running } => {
+                let o = self.row(opening);
+                let c = self.row(closing);
+                let p: Vec<usize> = plus.iter().filter_map(|x| self.row(x)).collect();
+                let m: Vec<usize> = minus.iter().filter_map(|x| self.row(x)).collect();
+                let cols = self.columns(&rel.only, ColType::summable);
+                for col in &cols {
+                    self.summable(*col, &rel.span);
+                }
+                let (Some(o), Some(c)) = (o, c) else { return };
+                if !self.ok {
+                    return;
+                }
+                if c == o || p.contains(&c) || m.contains(&c) {
+                    return self.circular(rel);
+                }
+                for col in &cols {
+                    let mut e = vec![(1, at(o, *col))];
+                    e.extend(p.iter().map(|r| (1, at(*r, *col))));
+                    e.extend(m.iter().map(|r| (-1, at(*r, *col))));
+                    self.push(at(c, *col), Expr::Lin(e));
+                }
+                if *running {
+                    for w in cols.windows(2) {
+                        self.push(at(o, w[1]), Expr::Lin(vec![(1, at(c, w[0]))]));
+                    }
+                }
+            }
+            RelKind::Equals { cell, other } => {
+                let a = self.cell(cell);
+                let b = self.cell(other);
+                if let (Some(a), Some(b)) = (a, b) {
+                    if a == b {
+                        return self.circular(rel);
+                    }
+                    self.push(a, Expr::Lin(vec![(1, b)]));
+                }
+            }
+        }
+    }
+
+    fn column_sum(&mut self, rel: &Relation, tc: &Sp<String>, terms: &[(i8, Sp<String>)]) {
+        let target = self.col(tc);
+        let src: Vec<(i8, usize)> = terms.iter().filter_map(|(s, id)| self.col(id).map(|c| (*s, c))).collect();
+        let rows = self.rows(&rel.only);
+        for c in target.iter().chain(src.iter().map(|(_, c)| c)) {
+            self.summable(*c, &rel.span);
+        }
+        let Some(target) = target.filter(|_| self.ok) else { return };
+        if src.iter().any(|(_, c)| *c == target) {
+            return self.circular(rel);
+        }
+        for r in rows {
+            let e = src.iter().map(|(s, c)| (*s, self.cells.idx(self.t, r, *c))).collect();
+            self.push(self.cells.idx(self.t, r, target), Expr::Lin(e));
+        }
+    }
+
+    fn cell(&mut self, c: &CellRef) -> Option<Idx> {
+        let t = match &c.table {
+            None => self.t,
+            Some(name) => match self.cells.tables.iter().position(|t| t.id.value == *name) {
+                Some(t) => t,
+                None => {
+                    let ids: Vec<&str> = self.cells.tables.iter().map(|t| t.id.value.as_str()).collect();
+                    let d = Diagnostic::error(Code::RelationInvalid, format!("this document has no table `{name}`"));
+                    let d = match did_you_mean(name, ids.iter().copied()) {
+                        Some(s) => d.at(&c.span, format!("did you mean `{s}`?")).help(format!("rename it to `{s}`")),
+                        None => d.at(&c.span, "no such table").help(format!("the tables of this document are: {}", ids.join(", "))),
+                    };
+                    self.diags.push(d);
+                    return None;
+                }
+            },
+        };
+        let tb = &self.cells.tables[t];
+        let r = tb.row(&c.row);
+        let col = tb.column(&c.column);
+        if r.is_none() {
+            self.diags.push(unknown("row", &c.row, &c.span, tb, tb.rows.iter().map(|r| r.id.value.as_str()).collect()));
+        }
+        if col.is_none() {
+            self.diags.push(unknown("column", &c.column, &c.span, tb, tb.columns.iter().map(|c| c.id.value.as_str()).collect()));
+        }
+        let (r, col) = (r?, col?);
+        if !tb.columns[col].ty.numeric() {
+            self.diags.push(
+                Diagnostic::error(Code::RelationInvalid, format!("column `{}` holds {} values, not figures", c.column, tb.columns[col].ty.name()))
+                    .at(&c.span, "not a figure")
+                    .help("relations compute figures: name a cell of a money, number, count, percent or ratio column"),
+            );
+            return None;
+        }
+        Some(self.cells.idx(t, r, col))
+    }
+
+    fn circular(&mut self, rel: &Relation) {
+        self.diags.push(
+            Diagnostic::error(Code::RelationInvalid, "this relation determines a figure from itself")
+                .at(&rel.span, "the result is also one of its parts")
+                .help("a total, difference or ratio names a result and the different rows or columns it comes from"),
+        );
+    }
+}
+
+fn sum(e: &[(i8, Idx)], value: &[Option<Dec>]) -> Result<Option<Dec>, ()> {
+    let mut acc = Dec::ZERO;
+    for (s, i) in e {
+        let Some(v) = value[*i] else { return Ok(None) };
+        acc = if *s < 0 { acc.checked_sub(v) } else { acc.checked_add(v) }.ok_or(())?;
+    }
+    Ok(Some(acc))
+}
+
+/// Why a rule gave no figure.
+enum Fail {
+    Missing(Idx),
+    Zero,
+    Overflow,
+}
+
+fn eval(expr: &Expr, value: &[Option<Dec>]) -> Result<Dec, Fail> {
+    let missing = |e: &[(i8, Idx)]| e.iter().find(|(_, i)| value[*i].is_none()).map(|(_, i)| *i);
+    match expr {
+        Expr::Lin(e) => match sum(e, value) {
+            Ok(Some(v)) => Ok(v),
+            Ok(None) => Err(Fail::Missing(missing(e).unwrap_or(0))),
+            Err(()) => Err(Fail::Overflow),
+        },
+        Expr::Ratio { num, den, pct } => {
+            let n = sum(num, value).map_err(|_| Fail::Overflow)?;
+            let d = sum(den, value).map_err(|_| Fail::Overflow)?;
+            let (Some(n), Some(d)) = (n, d) else {
+                return Err(Fail::Missing(missing(num).or(missing(den)).unwrap_or(0)));
+            };
+            if d == Dec::ZERO {
+                return Err(Fail::Zero);
+            }
+            let n = if *pct { n.checked_mul_int(100).ok_or(Fail::Overflow)? } else { n };
+            n.checked_div(d).ok_or(Fail::Overflow)
+        }
+    }
+}
+
+fn deps(expr: &Expr) -> impl Iterator<Item = Idx> + '_ {
+    let (a, b): (&[(i8, Idx)], &[(i8, Idx)]) = match expr {
+        Expr::Lin(e) => (e, &[]),
+        Expr::Ratio { num, den, .. } => (num, den),
+    };
+    a.iter().chain(b.iter()).map(|(_, i)| *i)
+}
+
+fn places_word(p: u32) -> String {
+    match p {
+        0 => "whole numbers".into(),
+        1 => "1 decimal place".into(),
+        n => format!("{n} decimal places"),
+    }
+}
+
+/// Expands, computes and checks every relation of a document's tables.
+pub fn check(tables: Vec<Table>, diags: &mut Diagnostics) -> Vec<Checked> {
+    let mut offset = Vec::with_capacity(tables.len() + 1);
+    let mut n = 0;
+    for t in &tables {
+        offset.push(n);
+        n += t.rows.len() * t.columns.len();
+    }
+    let cells = Cells { tables: &tables, offset };
+    let mut rules = Vec::new();
+    for (t, tb) in tables.iter().enumerate() {
+        for (k, rel) in tb.relations.iter().enumerate() {
+            let mut x = Expander { cells: &cells, t, k, diags, rules: &mut rules, ok: true };
+            x.expand(rel);
+        }
+    }
+    let rel = |r: &Rule| &tables[r.rel.0].relations[r.rel.1];
+    // Typed figures, and which are listed as published.
+    let mut typed: Vec<Option<&Sp<Dec>>> = vec![None; n];
+    let mut published = vec![false; n];
+    for (t, tb) in tables.iter().enumerate() {
+        for (r, line) in tb.cells.iter().enumerate() {
+            for (c, cell) in line.iter().enumerate() {
+                if let Cell::Num(v) = cell {
+                    typed[cells.idx(t, r, c)] = Some(v);
+                }
+            }
+        }
+        for p in &tb.published {
+            let found = if p.table.as_ref().is_some_and(|x| *x != tb.id.value) { None } else { tb.row(&p.row).zip(tb.column(&p.column)) };
+            match found {
+                Some((r, c)) if typed[cells.idx(t, r, c)].is_some() => published[cells.idx(t, r, c)] = true,
+                Some(_) => diags.push(
+                    Diagnostic::error(Code::InvalidValue, format!("`{}/{}` is listed as published but has no figure written", p.row, p.column))
+                        .at(&p.span, "no typed figure in this cell")
+                        .help("`published:` lists typed figures to print as the source published them; remove this entry"),
+                ),
+                None => diags.push(
+                    Diagnostic::error(Code::RelationInvalid, format!("table `{}` has no cell `{}/{}`", tb.id.value, p.row, p.column))
+                        .at(&p.span, "no such cell")
+                        .help("write ROW/COLUMN with a row id and a column id of this table"),
+                ),
+            }
+        }
+    }
+    // The first rule for a cell defines it; later ones must agree with it.
+    let mut defining: Vec<Option<usize>> = vec![None; n];
+    let mut second = Vec::new();
+    for (i, r) in rules.iter().enumerate() {
+        if defining[r.target].is_none() {
+            defining[r.target] = Some(i);
+        } else {
+            second.push(i);
+        }
+    }
+    // Dependency order (iterative depth-first); a cycle is reported once.
+    let mut order = Vec::new();
+    let mut state = vec![0u8; n]; // 0 new, 1 on stack, 2 done
+    let mut cyclic = false;
+    for start in 0..n {
+        if state[start] != 0 || defining[start].is_none() {
+            continue;
+        }
+        let mut stack: Vec<(Idx, Vec<Idx>)> = Vec::new();
+        state[start] = 1;
+        let ds = deps(&rules[defining[start].unwrap_or(0)].expr).collect();
+        stack.push((start, ds));
+        while let Some((cell, pending)) = stack.last_mut() {
+            match pending.pop() {
+                Some(d) if defining[d].is_some() => match state[d] {
+                    0 => {
+                        state[d] = 1;
+                        let ds = deps(&rules[defining[d].unwrap_or(0)].expr).collect();
+                        stack.push((d, ds));
+                    }
+                    1 if !cyclic => {
+                        cyclic = true;
+                        let r = &rules[defining[d].unwrap_or(0)];
+                        diags.push(
+                            Diagnostic::error(Code::RelationInvalid, format!("relations go round in a circle through {}", cells.name(d)))
+                                .at(&rel(r).span, "this relation needs its own result")
+                                .note(format!("relation: {}", rel(r).text))
+                                .help("each figure must come from figures that do not come back to it; remove or restrict one of the relations"),
+                        );
+                    }
+                    _ => {}
+                },
+                Some(_) => {}
+                None => {
+                    state[*cell] = 2;
+                    order.push(*cell);
+                    stack.pop();
+                }
+            }
+        }
+    }
+    let mut value: Vec<Option<Dec>> = typed.iter().map(|t| t.map(|s| s.value)).collect();
+    let mut computed_v: Vec<Option<Dec>> = vec![None; n];
+    let mut reported = std::collections::HashSet::new();
+    if !cyclic {
+        for &cell in &order {
+            let r = &rules[defining[cell].unwrap_or(0)];
+            match eval(&r.expr, &value) {
+                Ok(v) => {
+                    computed_v[cell] = Some(v);
+                    value[cell] = Some(v);
+                }
+                Err(f) => {
+                    value[cell] = None;
+                    failed(f, cell, r, &cells, &typed, rel(r), &mut reported, diags);
+                }
+            }
+        }
+    }
+    let mut marked: Vec<Option<Dec>> = vec![None; n];
+    let mut printed = value.clone();
+    // Typed figures that a relation also determines.
+    for cell in 0..n {
+        let (Some(t), Some(c), Some(ri)) = (typed[cell], computed_v[cell], defining[cell]) else { continue };
+        let r = &rules[ri];
+        if let Some(d) = compare(cell, t, c, rel(r), &cells, published[cell]) {
+            if published[cell] {
+                marked[cell] = Some(c);
+                printed[cell] = Some(t.value);
+            }
+            diags.push(d);
+        }
+    }
+    // Second opinions.
+    for &i in &second {
+        let r = &rules[i];
+        let Ok(v) = eval(&r.expr, &value) else { continue };
+        let cell = r.target;
+        match typed[cell] {
+            Some(t) => {
+                if let Some(d) = compare(cell, t, v, rel(r), &cells, published[cell]) {
+                    if published[cell] {
+                        marked[cell] = marked[cell].or(Some(v));
+                        printed[cell] = Some(t.value);
+                    }
+                    diags.push(d);
+                }
+            }
+            None => {
+                let Some(first) = computed_v[cell] else { continue };
+                let col = cells.column(cell);
+                if differs(first, v, col.places, rel(r).tolerance) {
+                    let d0 = rel(&rules[defining[cell].unwrap_or(0)]);
+                    diags.push(
+                        Diagnostic::error(Code::FigureMismatch, format!(
+                            "two relations give different figures for {}: {} and {}",
+                            cells.name(cell), first.full(), v.full()
+                        ))
+                        .at(&rel(r).span, format!("gives {}", v.full()))
+                        .also(&d0.span, format!("gives {}", first.full()))
+                        .note(format!("relations: {}; {}", d0.text, rel(r).text))
+                        .help("the figures these relations add up disagree: check the rows and columns they name"),
+                    );
+                }
+            }
+        }
+    }
+    let base = cells.offset.clone();
+    tables
+        .into_iter()
+        .enumerate()
+        .map(|(t, tb)| {
+            let w = tb.columns.len();
+            let at = |r: usize, c: usize| base[t] + r * w + c;
+            let grid = |v: &[Option<Dec>]| -> Vec<Vec<Option<Dec>>> {
+                (0..tb.rows.len()).map(|r| (0..w).map(|c| v[at(r, c)]).collect()).collect()
+            };
+            let computed = (0..tb.rows.len())
+                .map(|r| (0..w).map(|c| computed_v[at(r, c)].is_some() && marked[at(r, c)].is_none()).collect())
+                .collect();
+            Checked { value: grid(&printed), computed, marked: grid(&marked), table: tb }
+        })
+        .collect()
+}
+
+/// Whether two figures differ at `places`, by more than `tolerance`.
+fn differs(a: Dec, b: Dec, places: u32, tolerance: Dec) -> bool {
+    a.round(places).checked_sub(b.round(places)).is_none_or(|d| d.abs() > tolerance)
+}
+
+/// A typed figure against the computed one: `None` when they agree.
+fn compare(cell: Idx, t: &Sp<Dec>, c: Dec, rel: &Relation, cells: &Cells, published: bool) -> Option<Diagnostic> {
+    let col = cells.column(cell);
+    let p = col.places;
+    if !differs(t.value, c, p, rel.tolerance) {
+        return None;
+    }
+    let name = cells.name(cell);
+    let at_places = if c.round(p) == c {
+        String::new()
+    } else {
+        format!(", which is {} at the published {}", c.fixed(p), places_word(p))
+    };
+    let tol = if rel.tolerance == Dec::ZERO { String::new() } else { format!(" (tolerance {})", rel.tolerance.full()) };
+    Some(if published {
+        Diagnostic::warning(Code::PublishedFigure, format!("{name} is printed as published ({}), but the figures give {}", t.value.full(), c.full()))
+            .at(&t.span, format!("published {}; the figures give {}{at_places}", t.value.full(), c.full()))
+            .also(&rel.span, "the relation that determines it")
+            .note(format!("relation: {}{tol}", rel.text))
+            .help("the table prints the published figure marked † with a note giving the computed one; correct it when the source is corrected")
+    } else {
+        let (t_id, cell_id) = cells.ids(cell);
+        let _ = t_id;
+        Diagnostic::error(Code::FigureMismatch, format!("{name} is typed as {} but the figures give {}", t.value.full(), c.full()))
+            .at(&t.span, format!("typed {}; the figures give {}{at_places}", t.value.full(), c.full()))
+            .also(&rel.span, "the relation that determines it")
+            .note(format!("relation: {}{tol}", rel.text))
+            .help(format!(
+                "correct the figure to {}; if the source published it this way, list `{cell_id}` under the table's `published:`; if the source computed it from rounded figures, give the relation a `tolerance:`",
+                c.fixed(p)
+            ))
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn failed(
+    f: Fail,
+    cell: Idx,
+    r: &Rule,
+    cells: &Cells,
+    typed: &[Option<&Sp<Dec>>],
+    rel: &Relation,
+    reported: &mut std::collections::HashSet<(usize, usize)>,
+    diags: &mut Diagnostics,
+) {
+    let name = cells.name(cell);
+    match f {
+        Fail::Missing(i) => {
+            if let Some(t) = typed[cell] {
+                diags.push(
+                    Diagnostic::warning(Code::RelationUncomputable, format!("{name} cannot be checked: {} has no figure", cells.name(i)))
+                        .at(&t.span, "not checked")
+                        .also(&rel.span, "the relation that determines it")
+                        .note(format!("relation: {}", rel.text))
+                        .help("fill in the missing figure, or restrict the relation with `rows:` or `columns:`"),
+                );
+            }
+        }
+        Fail::Zero => {
+            let span = typed[cell].map_or(&rel.span, |t| &t.span);
+            if typed[cell].is_some() || reported.insert(r.rel) {
+                diags.push(
+                    Diagnostic::warning(Code::RelationUncomputable, format!("{name} cannot be computed: it divides by zero"))
+                        .at(span, "printed as no data")
+                        .also(&rel.span, "the relation that determines it")
+                        .note(format!("relation: {}", rel.text))
+                        .help("a ratio, change or share of zero has no value; restrict the relation with `rows:` or `columns:` to leave this cell out"),
+                );
+            }
+        }
+        Fail::Overflow => {
+            if reported.insert(r.rel) {
+                diags.push(
+                    Diagnostic::error(Code::RelationUncomputable, format!("{name} is too large to compute"))
+                        .at(&rel.span, "the result overflows")
+                        .note(format!("relation: {}", rel.text))
+                        .help("check the figures: they are written in the column's unit, and no figure exceeds a trillion"),
+                );
+            }
+        }
+    }
+}

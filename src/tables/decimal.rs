@@ -1,0 +1,215 @@
+//! Exact decimal figures for declared tables.
+//!
+//! Stage: shared by the tables engine. A [`Dec`] is a signed decimal with twelve
+//! places held in an `i128`: every figure as written in YAML, CSV or a workbook
+//! is held exactly, sums and differences are exact, and every operation is
+//! checked (an overflow is `None`, never a wrap; there is no NaN). Division
+//! rounds to twelve places, half away from zero. Printing rounds with
+//! [`Dec::round`], also half away from zero, at a column's published places.
+
+use std::fmt;
+
+/// Places held after the decimal point.
+pub const PLACES: u32 = 12;
+const SCALE: i128 = 1_000_000_000_000;
+
+/// A decimal figure, exact to twelve places.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Dec(i128);
+
+fn pow10(n: u32) -> i128 {
+    10i128.pow(n)
+}
+
+/// `n / d` rounded half away from zero (`d` > 0).
+fn div_round(n: i128, d: i128) -> i128 {
+    let q = n / d;
+    let r = n % d;
+    if r.unsigned_abs() * 2 >= d.unsigned_abs() {
+        if n < 0 { q - 1 } else { q + 1 }
+    } else {
+        q
+    }
+}
+
+impl Dec {
+    pub const ZERO: Dec = Dec(0);
+
+    /// A whole number.
+    pub fn int(i: i64) -> Dec {
+        Dec(i as i128 * SCALE)
+    }
+
+    /// Reads a decimal as written: `-12.345`, `+7`, `1.5e3`. Digits beyond twelve
+    /// places are rounded half away from zero; `None` for anything else or for a
+    /// magnitude above 10^24.
+    pub fn parse(s: &str) -> Option<Dec> {
+        let s = s.trim();
+        let (neg, body) = match s.as_bytes().first()? {
+            b'-' => (true, &s[1..]),
+            b'+' => (false, &s[1..]),
+            _ => (false, s),
+        };
+        let (mant, exp) = match body.find(['e', 'E']) {
+            Some(i) => (&body[..i], body[i + 1..].parse::<i32>().ok()?),
+            None => (body, 0),
+        };
+        let (int, frac) = mant.split_once('.').unwrap_or((mant, ""));
+        if (int.is_empty() && frac.is_empty())
+            || !int.bytes().all(|b| b.is_ascii_digit())
+            || !frac.bytes().all(|b| b.is_ascii_digit())
+            || !(-40..=40).contains(&exp)
+        {
+            return None;
+        }
+        // All digits as one integer with `frac.len() - exp` places.
+        let digits = format!("{int}{frac}");
+        let digits = digits.trim_start_matches('0');
+        if digits.len() > 36 {
+            return None;
+        }
+        let n: i128 = if digits.is_empty() { 0 } else { digits.parse().ok()? };
+        let places = frac.len() as i32 - exp;
+        let v = if places <= PLACES as i32 {
+            n.checked_mul(pow10((PLACES as i32 - places) as u32))?
+        } else {
+            let drop = (places - PLACES as i32) as u32;
+            if drop > 36 { 0 } else { div_round(n, pow10(drop)) }
+        };
+        if v.unsigned_abs() > (SCALE as u128) * 10u128.pow(24) {
+            return None;
+        }
+        Some(Dec(if neg { -v } else { v }))
+    }
+
+    /// The decimal an `f64` stands for (its shortest round-trip form, so 0.1 is
+    /// 0.1); `None` when not finite.
+    pub fn from_f64(f: f64) -> Option<Dec> {
+        if !f.is_finite() {
+            return None;
+        }
+        Dec::parse(&format!("{f}"))
+    }
+
+    pub fn to_f64(self) -> f64 {
+        // Through text: the nearest f64 to the decimal.
+        self.full().parse().unwrap_or(0.0)
+    }
+
+    pub fn checked_add(self, o: Dec) -> Option<Dec> {
+        self.0.checked_add(o.0).map(Dec)
+    }
+
+    pub fn checked_sub(self, o: Dec) -> Option<Dec> {
+        self.0.checked_sub(o.0).map(Dec)
+    }
+
+    /// `self × k` for a whole `k` (e.g. 100 for a percentage).
+    pub fn checked_mul_int(self, k: i128) -> Option<Dec> {
+        self.0.checked_mul(k).map(Dec)
+    }
+
+    /// `self ÷ o` to twelve places, half away from zero; `None` when `o` is
+    /// zero or the result overflows.
+    pub fn checked_div(self, o: Dec) -> Option<Dec> {
+        if o.0 == 0 {
+            return None;
+        }
+        let (n, d) = (self.0.checked_mul(SCALE)?, o.0);
+        let (n, d) = if d < 0 { (n.checked_neg()?, -d) } else { (n, d) };
+        Some(Dec(div_round(n, d)))
+    }
+
+    pub fn abs(self) -> Dec {
+        Dec(self.0.abs())
+    }
+
+    pub fn is_negative(self) -> bool {
+        self.0 < 0
+    }
+
+    /// Rounded to `places` decimal places, half away from zero.
+    pub fn round(self, places: u32) -> Dec {
+        if places >= PLACES {
+            return self;
+        }
+        let unit = pow10(PLACES - places);
+        Dec(div_round(self.0, unit) * unit)
+    }
+
+    /// The value at full precision, without trailing zeros: `-0.244`, `412.65`.
+    pub fn full(self) -> String {
+        let s = self.fixed(PLACES);
+        if s.contains('.') {
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            s
+        }
+    }
+
+    /// Rounded to `places` and written with exactly that many places, `-` for
+    /// negatives (never `-0`): `fixed(2)` of 1234.5 is `1234.50`.
+    pub fn fixed(self, places: u32) -> String {
+        let places = places.min(PLACES);
+        let r = self.round(places);
+        let a = r.0.unsigned_abs();
+        let int = a / SCALE as u128;
+        let frac = (a % SCALE as u128) / 10u128.pow(PLACES - places);
+        let body = if places == 0 {
+            int.to_string()
+        } else {
+            format!("{int}.{frac:0width$}", width = places as usize)
+        };
+        if r.0 < 0 { format!("-{body}") } else { body }
+    }
+}
+
+impl fmt::Display for Dec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.full())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> Dec {
+        Dec::parse(s).unwrap()
+    }
+
+    #[test]
+    fn parses_as_written() {
+        assert_eq!(d("-12.345").full(), "-12.345");
+        assert_eq!(d("+7").full(), "7");
+        assert_eq!(d("1.5e3").full(), "1500");
+        assert_eq!(d(".5").full(), "0.5");
+        assert_eq!(d("0.1").checked_add(d("0.2")).unwrap(), d("0.3"));
+        for bad in ["", "-", "1,000", "£5", "1.2.3", "nan", "inf", "1e99", "0x10"] {
+            assert!(Dec::parse(bad).is_none(), "{bad}");
+        }
+        assert_eq!(Dec::from_f64(0.1).unwrap(), d("0.1"));
+        assert!(Dec::from_f64(f64::NAN).is_none());
+    }
+
+    #[test]
+    fn rounds_half_away_from_zero() {
+        assert_eq!(d("1.005").fixed(2), "1.01");
+        assert_eq!(d("-1.005").fixed(2), "-1.01");
+        assert_eq!(d("2.5").fixed(0), "3");
+        assert_eq!(d("-2.5").fixed(0), "-3");
+        assert_eq!(d("-0.244").fixed(3), "-0.244");
+        assert_eq!(d("-0.0004").fixed(3), "0.000");
+        assert_eq!(d("1234.5").fixed(2), "1234.50");
+    }
+
+    #[test]
+    fn divides_and_never_overflows_silently() {
+        assert_eq!(d("1").checked_div(d("3")).unwrap().full(), "0.333333333333");
+        assert_eq!(d("2").checked_div(d("3")).unwrap().full(), "0.666666666667");
+        assert!(d("1").checked_div(Dec::ZERO).is_none());
+        let big = d("1e24");
+        assert!(big.checked_mul_int(i128::MAX / 1000).is_none());
+        assert!(big.checked_div(d("0.000000000001")).is_none());
+    }
+}

@@ -1,0 +1,209 @@
+//! Declared tables: figures that add up.
+//!
+//! One engine for every document kind. A table is declared in YAML (columns
+//! with a type, unit and published decimal places; rows with an id, label and
+//! optional group) with its figures inline, from a CSV file or from a workbook
+//! range ([`read`]). Relations — totals, differences, ratios, changes, shares,
+//! running balances, equalities across tables — are declared, not typed:
+//! [`check`] computes every cell they determine from the unrounded inputs on
+//! exact decimals ([`decimal`]) and checks every typed figure they also
+//! determine at the column's published precision. This module turns the
+//! checked tables into what the rest of quire uses: the layout's view
+//! ([`view`]), the figures templates quote ([`context`]), and CSV exports
+//! ([`csv`]).
+//!
+//! Printing rule: a figure is rounded to its column's `places`, half away from
+//! zero, with thousands separators; a negative figure is printed in brackets in
+//! money columns when the project's `negative-money` is `brackets`, otherwise
+//! with a minus sign.
+
+pub mod check;
+pub mod decimal;
+pub mod model;
+pub mod read;
+
+use crate::load::yaml::Node;
+use crate::model::{NegativeStyle, Settings};
+use check::Checked;
+use decimal::Dec;
+use model::{ColType, Column};
+use serde_json::{Value as Json, json};
+use std::path::Path;
+
+/// Reads and checks a document's `tables:` list (`base` is the document's folder).
+pub fn load(node: &Node, base: &Path, cx: &mut read::Ctx) -> Vec<Checked> {
+    let tables = read::tables(node, base, cx);
+    check::check(tables, cx.diags)
+}
+
+/// Thousands separators in the whole part: `1234567.5` → `1,234,567.5`.
+fn grouped(s: &str) -> String {
+    let (int, frac) = s.split_once('.').map_or((s, None), |(i, f)| (i, Some(f)));
+    let digits: Vec<char> = int.chars().collect();
+    let mut out = String::new();
+    for (i, c) in digits.iter().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(*c);
+    }
+    if let Some(f) = frac {
+        out.push('.');
+        out.push_str(f);
+    }
+    out
+}
+
+/// A figure as printed in its column (see the module's printing rule).
+pub fn format(v: Dec, col: &Column, neg: NegativeStyle) -> String {
+    let s = v.fixed(col.places);
+    match s.strip_prefix('-') {
+        None => grouped(&s),
+        Some(a) if col.ty == ColType::Money && neg == NegativeStyle::Brackets => {
+            format!("({})", grouped(a))
+        }
+        Some(a) => format!("−{}", grouped(a)),
+    }
+}
+
+/// A column's header: its label with its unit, e.g. `Outturn (£m)`.
+pub fn header(col: &Column) -> String {
+    match &col.unit {
+        Some(u) if !u.is_empty() => format!("{} ({u})", col.label),
+        _ => col.label.clone(),
+    }
+}
+
+/// The layout's view of the tables, keyed by [`template_name`]: caption, headers, rows (and
+/// group headings) with every cell as printed (`null` for no data), marks and notes.
+pub fn view(checked: &[Checked], settings: &Settings) -> Json {
+    let mut out = serde_json::Map::new();
+    for c in checked {
+        let t = &c.table;
+        let mut rows = Vec::new();
+        let mut group: Option<&str> = None;
+        let mut notes: Vec<String> = Vec::new();
+        for (r, row) in t.rows.iter().enumerate() {
+            if row.group.as_deref() != group {
+                group = row.group.as_deref();
+                if let Some(g) = group {
+                    rows.push(json!({"group": g}));
+                }
+            }
+            let cells: Vec<Json> = t
+                .columns
+                .iter()
+                .enumerate()
+                .map(|(k, col)| {
+                    let text = if col.ty.numeric() {
+                        c.value[r][k].map(|v| format(v, col, settings.negative_money))
+                    } else {
+                        match &t.cells[r][k] {
+                            model::Cell::Text(s) => Some(s.value.clone()),
+                            _ => None,
+                        }
+                    };
+                    let mark = c.marked[r][k].is_some();
+                    if let Some(m) = c.marked[r][k] {
+                        notes.push(format!(
+                            "† {}, {}: as published. The figures in this table give {}.",
+                            row.label,
+                            col.label,
+                            format(m, col, settings.negative_money)
+                        ));
+                    }
+                    json!({"text": text, "mark": mark, "numeric": col.ty.numeric()})
+                })
+                .collect();
+            rows.push(json!({"label": row.label, "cells": cells}));
+        }
+        notes.extend(t.notes.iter().cloned());
+        out.insert(
+            template_name(&t.id.value),
+            json!({
+                "id": t.id.value,
+                "title": t.title,
+                "row_heading": t.row_heading,
+                "columns": t.columns.iter().map(|col| json!({"label": header(col), "numeric": col.ty.numeric()})).collect::<Vec<_>>(),
+                "rows": rows,
+                "notes": notes,
+            }),
+        );
+    }
+    Json::Object(out)
+}
+
+/// The name a template uses for an id: `-` becomes `_` (`dsg-outturn` → `dsg_outturn`).
+pub fn template_name(id: &str) -> String {
+    id.replace('-', "_")
+}
+
+/// What templates quote: `tables.ID.ROW.COLUMN` is the figure as printed
+/// (rounded to the column's places), text as written, or none. Ids are
+/// available as written and with `-` as `_`.
+pub fn context(checked: &[Checked]) -> Json {
+    let mut out = serde_json::Map::new();
+    for c in checked {
+        let t = &c.table;
+        let mut rows = serde_json::Map::new();
+        for (r, row) in t.rows.iter().enumerate() {
+            let mut cols = serde_json::Map::new();
+            for (k, col) in t.columns.iter().enumerate() {
+                let v = if col.ty.numeric() {
+                    c.value[r][k].map_or(Json::Null, |v| json!(v.round(col.places).to_f64()))
+                } else {
+                    match &t.cells[r][k] {
+                        model::Cell::Text(s) => json!(s.value),
+                        _ => Json::Null,
+                    }
+                };
+                cols.insert(col.id.value.clone(), v.clone());
+                cols.insert(template_name(&col.id.value), v);
+            }
+            let cols = Json::Object(cols);
+            rows.insert(row.id.value.clone(), cols.clone());
+            rows.insert(template_name(&row.id.value), cols);
+        }
+        let rows = Json::Object(rows);
+        out.insert(t.id.value.clone(), rows.clone());
+        out.insert(template_name(&t.id.value), rows);
+    }
+    Json::Object(out)
+}
+
+/// A table as CSV: a header line of labels with units, then one line per row;
+/// figures as printed but without separators, text neutralised against formula
+/// injection by [`crate::render::valve::csv_cell`].
+pub fn csv(c: &Checked) -> String {
+    let q = crate::render::valve::csv_cell;
+    let t = &c.table;
+    let grouped = t.rows.iter().any(|r| r.group.is_some());
+    let mut s = q(&t.row_heading);
+    if grouped {
+        s.push_str(",Group");
+    }
+    for col in &t.columns {
+        s.push(',');
+        s.push_str(&q(&header(col)));
+    }
+    s.push('\n');
+    for (r, row) in t.rows.iter().enumerate() {
+        s.push_str(&q(&row.label));
+        if grouped {
+            s.push(',');
+            s.push_str(&q(row.group.as_deref().unwrap_or("")));
+        }
+        for (k, col) in t.columns.iter().enumerate() {
+            s.push(',');
+            if col.ty.numeric() {
+                if let Some(v) = c.value[r][k] {
+                    s.push_str(&v.fixed(col.places));
+                }
+            } else if let model::Cell::Text(x) = &t.cells[r][k] {
+                s.push_str(&q(&x.value));
+            }
+        }
+        s.push('\n');
+    }
+    s
+}

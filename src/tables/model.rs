@@ -1,0 +1,181 @@
+//! The declared table: columns, rows, cells as read, and relations as declared.
+//!
+//! Stage: model (built only by [`super::read`]). Cells keep the span they were
+//! read from (a YAML value, a CSV field, a workbook cell) so that every check
+//! can point at the figure an author must correct.
+
+use super::decimal::Dec;
+use crate::model::Sp;
+use crate::source::Span;
+
+/// What a column holds, and so how it is checked, totalled and printed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ColType {
+    Money,
+    Number,
+    Count,
+    Percent,
+    Ratio,
+    Text,
+    Rating,
+    /// A date printed exactly as written.
+    Date,
+}
+
+impl ColType {
+    pub const NAMES: &'static [&'static str] = &[
+        "money", "number", "count", "percent", "ratio", "text", "rating", "date",
+    ];
+
+    pub fn parse(s: &str) -> Option<ColType> {
+        Some(match s {
+            "money" => ColType::Money,
+            "number" => ColType::Number,
+            "count" => ColType::Count,
+            "percent" => ColType::Percent,
+            "ratio" => ColType::Ratio,
+            "text" => ColType::Text,
+            "rating" => ColType::Rating,
+            "date" => ColType::Date,
+            _ => return None,
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        ColType::NAMES[self as usize]
+    }
+
+    /// Holds figures (not words or dates).
+    pub fn numeric(self) -> bool {
+        !matches!(self, ColType::Text | ColType::Rating | ColType::Date)
+    }
+
+    /// Figures that can be added up: money, numbers and counts.
+    pub fn summable(self) -> bool {
+        matches!(self, ColType::Money | ColType::Number | ColType::Count)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Column {
+    pub id: Sp<String>,
+    pub label: String,
+    pub ty: ColType,
+    /// £, £k, £m, %, days, pupils … printed in the header.
+    pub unit: Option<String>,
+    /// Decimal places the source publishes: figures print and compare at this precision.
+    pub places: u32,
+}
+
+#[derive(Clone, Debug)]
+pub struct Row {
+    pub id: Sp<String>,
+    pub label: String,
+    pub group: Option<String>,
+}
+
+/// One cell as read.
+#[derive(Clone, Debug)]
+pub enum Cell {
+    /// Nothing written: computed if a relation determines it, else "no data".
+    Empty(Span),
+    Num(Sp<Dec>),
+    Text(Sp<String>),
+}
+
+impl Cell {
+    pub fn span(&self) -> &Span {
+        match self {
+            Cell::Empty(s) => s,
+            Cell::Num(n) => &n.span,
+            Cell::Text(t) => &t.span,
+        }
+    }
+}
+
+/// A reference to one cell, as written (`row/column` or `table.row/column`).
+#[derive(Clone, Debug)]
+pub struct CellRef {
+    pub table: Option<String>,
+    pub row: String,
+    pub column: String,
+    pub span: Span,
+}
+
+/// Which way a relation runs: it determines a row (per column) or a column (per row).
+#[derive(Clone, Debug)]
+pub enum Target {
+    Row(Sp<String>),
+    Column(Sp<String>),
+}
+
+/// A signed list of row or column ids: `forecast - budget`, `a + b + c`.
+pub type Terms = Vec<(i8, Sp<String>)>;
+
+#[derive(Clone, Debug)]
+pub enum RelKind {
+    /// The target is the sum of `of` (row ids or group names, or column ids).
+    Total { target: Target, of: Vec<Sp<String>> },
+    /// The target is a signed sum: `is: forecast - budget`.
+    Difference { target: Target, terms: Terms },
+    /// The target is `num / den` (×100 in a percent column).
+    Ratio { target: Target, num: Sp<String>, den: Sp<String> },
+    /// The target is `(to - from) / from` (×100 in a percent column).
+    Change { target: Target, from: Sp<String>, to: Sp<String> },
+    /// Column `target` is column `of` as a share of row `total`'s `of`.
+    Share { target: Sp<String>, of: Sp<String>, total: Sp<String> },
+    /// Rows: closing = opening + plus − minus, in every column; with
+    /// `running`, each column's opening is the previous column's closing.
+    Balance {
+        opening: Sp<String>,
+        plus: Vec<Sp<String>>,
+        minus: Vec<Sp<String>>,
+        closing: Sp<String>,
+        running: bool,
+    },
+    /// One cell equals another, in this table or another.
+    Equals { cell: CellRef, other: CellRef },
+}
+
+#[derive(Clone, Debug)]
+pub struct Relation {
+    pub kind: RelKind,
+    /// Restricts a row relation to these columns, or a column relation to these rows.
+    pub only: Vec<Sp<String>>,
+    /// A typed figure within this much of the computed one (at the published
+    /// precision) is accepted: for sources that computed from rounded figures.
+    pub tolerance: Dec,
+    /// The relation as written, for diagnostics.
+    pub span: Span,
+    /// The relation in words, e.g. "row `total` = schools + early-years".
+    pub text: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Table {
+    pub id: Sp<String>,
+    pub title: String,
+    /// The heading of the row-label column.
+    pub row_heading: String,
+    pub columns: Vec<Column>,
+    pub rows: Vec<Row>,
+    /// `cells[row][column]`.
+    pub cells: Vec<Vec<Cell>>,
+    pub relations: Vec<Relation>,
+    /// Cells printed as the source published them even where they differ.
+    pub published: Vec<CellRef>,
+    /// Notes printed under the table.
+    pub notes: Vec<String>,
+    /// Where the figures came from, in words (`inline`, a CSV or workbook name).
+    pub source: String,
+}
+
+impl Table {
+    pub fn column(&self, id: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c.id.value == id)
+    }
+
+    pub fn row(&self, id: &str) -> Option<usize> {
+        self.rows.iter().position(|r| r.id.value == id)
+    }
+}

@@ -1,0 +1,1057 @@
+//! Reading declared tables: YAML → [`Table`], with rows inline, from a CSV file
+//! or from a range of an `.xlsx`/`.xlsm` workbook.
+//!
+//! Stage: load + validate for tables. Like the rest of validation, every problem
+//! is reported and reading carries on. CSV files are read as text into the
+//! [`SourceMap`] (diagnostics point at `file.csv:LINE:COL`); each workbook cell
+//! read becomes a one-line source named `file.xlsx › Sheet!D7`, so a diagnostic
+//! names the cell. Every file is read through the project's confinement
+//! ([`crate::load::read_ref`], [`crate::load::read_bytes_ref`]) and recorded in
+//! `inputs` so the manifest hashes it.
+
+use super::decimal::Dec;
+use super::model::*;
+use crate::diag::{Code, Diagnostic, Diagnostics, did_you_mean};
+use crate::load::{self, yaml};
+use crate::load::yaml::{Node, NodeKind};
+use crate::model::Sp;
+use crate::source::{SourceMap, Span};
+use crate::validate::{MAX_FIGURE, MapReader, text, wrong};
+use std::path::{Path, PathBuf};
+
+/// Most cells one workbook range may hold.
+pub const MAX_RANGE_CELLS: usize = 20_000;
+
+/// The file system and the run's records, for reading tables.
+pub struct Ctx<'a> {
+    pub root: &'a Path,
+    pub sources: &'a mut SourceMap,
+    pub diags: &'a mut Diagnostics,
+    pub inputs: &'a mut Vec<PathBuf>,
+}
+
+/// Reads a document's `tables:` list: each item is a table written inline, or
+/// the path (relative to `base`) of a YAML file holding one table.
+pub fn tables(node: &Node, base: &Path, cx: &mut Ctx) -> Vec<Table> {
+    let NodeKind::Seq(items) = &node.kind else {
+        cx.diags.push(
+            wrong(node, "a list of tables (lines starting with `- `)")
+                .help("write each table, or the path of a file holding one, after `- `"),
+        );
+        return Vec::new();
+    };
+    let mut out: Vec<Table> = Vec::new();
+    for item in items {
+        let t = match &item.kind {
+            NodeKind::Str(path) => {
+                match load::read_ref(cx.root, base, path, &item.span, cx.sources) {
+                    Ok((file, rel)) => {
+                        cx.inputs.push(rel.clone());
+                        match yaml::parse(cx.sources, file) {
+                            Ok(n) => {
+                                let dir = rel.parent().unwrap_or(Path::new("")).to_path_buf();
+                                table(&n, &dir, cx)
+                            }
+                            Err(d) => {
+                                cx.diags.push(d);
+                                None
+                            }
+                        }
+                    }
+                    Err(d) => {
+                        cx.diags.push(d);
+                        None
+                    }
+                }
+            }
+            _ => table(item, base, cx),
+        };
+        let Some(t) = t else { continue };
+        if let Some(first) = out.iter().find(|o| o.id.value == t.id.value) {
+            cx.diags.push(
+                Diagnostic::error(
+                    Code::DuplicateId,
+                    format!("two tables have the id `{}`", t.id.value),
+                )
+                .at(&t.id.span, "second table with this id")
+                .also(&first.id.span, "first declared here")
+                .help("give each table of a document its own id"),
+            );
+            continue;
+        }
+        out.push(t);
+    }
+    out
+}
+
+/// An id as written: letters, digits, `-` and `_`, at most 64 characters.
+pub fn id(n: &Node, what: &str, diags: &mut Diagnostics) -> Option<Sp<String>> {
+    let t = text(n, diags)?;
+    let v = t.value.trim();
+    if !v.is_empty()
+        && v.len() <= 64
+        && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        return Some(Sp::new(v.to_string(), t.span));
+    }
+    diags.push(
+        Diagnostic::error(Code::InvalidValue, format!("`{}` is not a usable {what} id", t.value))
+            .at(&t.span, "letters, digits, `-` and `_` only")
+            .help("ids are short names such as `high-needs` or `y2024`; the label is what is printed"),
+    );
+    None
+}
+
+fn ids(n: &Node, what: &str, diags: &mut Diagnostics) -> Vec<Sp<String>> {
+    match &n.kind {
+        NodeKind::Seq(items) => items.iter().filter_map(|i| id(i, what, diags)).collect(),
+        _ => id(n, what, diags).into_iter().collect(),
+    }
+}
+
+/// `row/column` or `table.row/column`.
+pub fn cell_ref(n: &Node, diags: &mut Diagnostics) -> Option<CellRef> {
+    let t = text(n, diags)?;
+    let parsed = t.value.trim().split_once('/').and_then(|(left, column)| {
+        let (table, row) = match left.split_once('.') {
+            Some((tb, r)) => (Some(tb.to_string()), r),
+            None => (None, left),
+        };
+        let ok = |s: &str| {
+            !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        };
+        (ok(row) && ok(column) && table.as_deref().is_none_or(ok)).then(|| CellRef {
+            table,
+            row: row.to_string(),
+            column: column.to_string(),
+            span: t.span.clone(),
+        })
+    });
+    if parsed.is_none() {
+        diags.push(
+            Diagnostic::error(Code::InvalidValue, format!("`{}` is not a cell reference", t.value))
+                .at(&t.span, "expected ROW/COLUMN or TABLE.ROW/COLUMN")
+                .help("name a cell by its row id and column id, e.g. `closing/y2024`, or in another table `deficit-profile.closing/y2024`"),
+        );
+    }
+    parsed
+}
+
+fn default_places(ty: ColType) -> u32 {
+    match ty {
+        ColType::Percent => 1,
+        ColType::Ratio => 2,
+        _ => 0,
+    }
+}
+
+fn column(n: &Node, diags: &mut Diagnostics) -> Option<Column> {
+    let mut m = MapReader::new(n, "a table column", diags)?;
+    let cid = m.req("id").and_then(|v| id(v, "column", m.diags));
+    let label = m.text("label");
+    let ty = m.req("type").and_then(|v| {
+        let t = crate::validate::one_of(v, ColType::NAMES, "column type", m.diags)?;
+        ColType::parse(&t.value)
+    });
+    let unit = m.opt_text("unit").map(|t| t.value);
+    let places = m.opt("places").and_then(|v| {
+        let i = crate::validate::int(v, m.diags)?;
+        if (0..=6).contains(&i.value) {
+            Some(i.value as u32)
+        } else {
+            m.diags.push(
+                Diagnostic::error(Code::NumberRange, "`places` must be between 0 and 6")
+                    .at(&i.span, "decimal places the source publishes")
+                    .help("write how many decimal places the published figures show, e.g. `places: 1` for £m to one place"),
+            );
+            None
+        }
+    });
+    m.finish();
+    let ty = ty?;
+    Some(Column {
+        id: cid?,
+        label: label?.value,
+        unit: unit.or_else(|| (ty == ColType::Percent).then(|| "%".to_string())),
+        places: places.unwrap_or(default_places(ty)),
+        ty,
+    })
+}
+
+/// A figure or text for one cell of `col`, from a YAML value.
+fn yaml_cell(n: &Node, col: &Column, diags: &mut Diagnostics) -> Option<Cell> {
+    if matches!(n.kind, NodeKind::Null) {
+        return Some(Cell::Empty(n.span.clone()));
+    }
+    if !col.ty.numeric() {
+        return text(n, diags).map(Cell::Text);
+    }
+    let written = match &n.kind {
+        NodeKind::Int(_) | NodeKind::Float(_) => n.raw.clone().unwrap_or_default(),
+        _ => {
+            diags.push(
+                wrong(n, &format!("a number for `{}`", col.id.value))
+                    .help("write figures without commas, units or signs other than `-`, e.g. 1234.5; leave a cell out (or write `~`) when there is no figure"),
+            );
+            return None;
+        }
+    };
+    let v = Dec::parse(&written).or_else(|| match n.kind {
+        NodeKind::Int(i) => Some(Dec::int(i)),
+        NodeKind::Float(f) => Dec::from_f64(f),
+        _ => None,
+    });
+    figure(v, &written, n.span.clone(), col, diags)
+}
+
+/// Checks a figure read from anywhere against its column.
+fn figure(v: Option<Dec>, written: &str, span: Span, col: &Column, diags: &mut Diagnostics) -> Option<Cell> {
+    let limit = Dec::int(MAX_FIGURE as i64);
+    let Some(v) = v.filter(|v| v.abs() <= limit) else {
+        diags.push(
+            Diagnostic::error(
+                Code::NumberRange,
+                format!("`{written}` is not a finite number below a trillion"),
+            )
+            .at(&span, "not a usable figure")
+            .help("check the value; figures are written in the column's unit (for example £m), never as 1e308"),
+        );
+        return None;
+    };
+    if col.ty == ColType::Count {
+        if v.round(0) != v {
+            diags.push(
+                Diagnostic::error(Code::WrongType, format!("`{written}` is not a whole number, but `{}` is a count", col.id.value))
+                    .at(&span, "expected a whole number")
+                    .help("counts are whole numbers; use `type: number` for a column of measures"),
+            );
+            return None;
+        }
+        if v.is_negative() {
+            diags.push(
+                Diagnostic::error(Code::NegativeCount, format!("`{written}` is negative, but `{}` is a count", col.id.value))
+                    .at(&span, "a count cannot be negative")
+                    .help("check the figure; use `type: number` for a column that can go below zero"),
+            );
+            return None;
+        }
+    }
+    Some(Cell::Num(Sp::new(v, span)))
+}
+
+struct RowDecl {
+    row: Row,
+    values: Option<(Span, Vec<(usize, Cell)>)>,
+}
+
+fn row(n: &Node, columns: &[Column], diags: &mut Diagnostics) -> Option<RowDecl> {
+    let mut m = MapReader::new(n, "a table row", diags)?;
+    let rid = m.req("id").and_then(|v| id(v, "row", m.diags));
+    let label = m.text("label");
+    let group = m.opt_text("group").map(|t| t.value);
+    let values = m.opt("values").map(|v| {
+        let mut cells = Vec::new();
+        match &v.kind {
+            NodeKind::Map(entries) => {
+                for (k, val) in entries {
+                    match columns.iter().position(|c| c.id.value == k.name) {
+                        Some(ci) => {
+                            if let Some(c) = yaml_cell(val, &columns[ci], m.diags) {
+                                cells.push((ci, c));
+                            }
+                        }
+                        None => {
+                            let mut d = Diagnostic::error(
+                                Code::UnknownReference,
+                                format!("this table has no column `{}`", k.name),
+                            );
+                            d = match did_you_mean(&k.name, columns.iter().map(|c| c.id.value.as_str())) {
+                                Some(s) => d.at(&k.span, format!("did you mean `{s}`?")).help(format!("rename it to `{s}`")),
+                                None => d.at(&k.span, "not a column of this table").help(format!(
+                                    "the columns are: {}",
+                                    columns.iter().map(|c| c.id.value.as_str()).collect::<Vec<_>>().join(", ")
+                                )),
+                            };
+                            m.diags.push(d);
+                        }
+                    }
+                }
+            }
+            _ => m.diags.push(wrong(v, "a mapping of column ids to figures (e.g. `budget: 12.5`)")),
+        }
+        (v.span.clone(), cells)
+    });
+    m.finish();
+    Some(RowDecl {
+        row: Row {
+            id: rid?,
+            label: label?.value,
+            group,
+        },
+        values,
+    })
+}
+
+const KINDS: &[&str] = &["total", "difference", "ratio", "change", "share", "balance", "equals"];
+
+/// The row-or-column target of a relation (`row: X` or `column: X`).
+fn target(m: &mut MapReader) -> Option<Target> {
+    let r = m.opt("row");
+    let c = m.opt("column");
+    match (r, c) {
+        (Some(r), None) => id(r, "row", m.diags).map(Target::Row),
+        (None, Some(c)) => id(c, "column", m.diags).map(Target::Column),
+        (Some(r), Some(_)) => {
+            m.diags.push(
+                Diagnostic::error(Code::InvalidValue, "a relation determines a row or a column, not both")
+                    .at(&r.span, "`row` and `column` both given")
+                    .help("write `row: ID` for a row of totals, or `column: ID` for a column"),
+            );
+            None
+        }
+        (None, None) => {
+            let span = m.span().clone();
+            m.diags.push(
+                Diagnostic::error(Code::MissingField, "this relation does not say which row or column it determines")
+                    .at(&span, "add `row: ID` or `column: ID`")
+                    .help("e.g. `total: { row: total, of: [a, b] }` or `difference: { column: variance, is: forecast - budget }`"),
+            );
+            None
+        }
+    }
+}
+
+/// `forecast - budget`, `a + b - c`.
+fn terms(n: &Node, diags: &mut Diagnostics) -> Option<Terms> {
+    let t = text(n, diags)?;
+    let mut out = Vec::new();
+    let mut sign = 1i8;
+    let mut want_id = true;
+    let ok = |s: &str| s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    for tok in t.value.split_whitespace() {
+        match (want_id, tok) {
+            (false, "+") => (sign, want_id) = (1, true),
+            (false, "-") => (sign, want_id) = (-1, true),
+            (true, id) if ok(id) && id != "-" => {
+                out.push((sign, Sp::new(id.to_string(), t.span.clone())));
+                want_id = false;
+            }
+            _ => {
+                want_id = true;
+                out.clear();
+                break;
+            }
+        }
+    }
+    if want_id || out.is_empty() {
+        diags.push(
+            Diagnostic::error(Code::InvalidValue, format!("`{}` is not a sum or difference of ids", t.value))
+                .at(&t.span, "expected ids joined by ` + ` or ` - `")
+                .help("write ids separated by spaced signs, e.g. `forecast - budget` or `a + b - c`"),
+        );
+        return None;
+    }
+    Some(out)
+}
+
+/// `a / b`.
+fn quotient(n: &Node, diags: &mut Diagnostics) -> Option<(Sp<String>, Sp<String>)> {
+    let t = text(n, diags)?;
+    let parts: Vec<&str> = t.value.split_whitespace().collect();
+    let ok = |s: &str| s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if let [a, "/", b] = parts.as_slice()
+        && ok(a)
+        && ok(b)
+    {
+        return Some((Sp::new(a.to_string(), t.span.clone()), Sp::new(b.to_string(), t.span.clone())));
+    }
+    diags.push(
+        Diagnostic::error(Code::InvalidValue, format!("`{}` is not a ratio of two ids", t.value))
+            .at(&t.span, "expected `A / B`")
+            .help("write two ids with a spaced slash, e.g. `pupils / places`"),
+    );
+    None
+}
+
+fn tname(t: &Target) -> String {
+    match t {
+        Target::Row(r) => format!("row `{}`", r.value),
+        Target::Column(c) => format!("column `{}`", c.value),
+    }
+}
+
+fn join(ids: &[Sp<String>], sep: &str) -> String {
+    ids.iter().map(|i| i.value.as_str()).collect::<Vec<_>>().join(sep)
+}
+
+fn relation(n: &Node, diags: &mut Diagnostics) -> Option<Relation> {
+    let NodeKind::Map(entries) = &n.kind else {
+        diags.push(wrong(n, "a relation such as `total: { row: total, of: [a, b] }`"));
+        return None;
+    };
+    let [(key, body)] = entries.as_slice() else {
+        diags.push(
+            Diagnostic::error(Code::InvalidValue, "a relation is one kind with its details")
+                .at(&n.span, "expected one key: total, difference, ratio, change, share, balance or equals")
+                .help("write each relation as its own `- kind: { … }` item"),
+        );
+        return None;
+    };
+    let Some(kind) = KINDS.iter().find(|k| **k == key.name) else {
+        let mut d = Diagnostic::error(Code::UnknownKey, format!("`{}` is not a kind of relation", key.name));
+        d = match did_you_mean(&key.name, KINDS.iter().copied()) {
+            Some(s) => d.at(&key.span, format!("did you mean `{s}`?")).help(format!("rename it to `{s}`")),
+            None => d.at(&key.span, "not a relation").help(format!("the relations are: {}", KINDS.join(", "))),
+        };
+        diags.push(d);
+        return None;
+    };
+    let what = match *kind {
+        "total" => "a total",
+        "difference" => "a difference",
+        "ratio" => "a ratio",
+        "change" => "a change",
+        "share" => "a share",
+        "balance" => "a balance",
+        _ => "an equality",
+    };
+    let mut m = MapReader::new(body, what, diags)?;
+    let tolerance = m.opt("tolerance").and_then(|t| {
+        let written = t.raw.clone().unwrap_or_default();
+        match Dec::parse(&written).filter(|d| !d.is_negative()) {
+            Some(d) if matches!(t.kind, NodeKind::Int(_) | NodeKind::Float(_)) => Some(d),
+            _ => {
+                m.diags.push(wrong(t, "a tolerance (a number of at least 0, in the column's unit)").help("e.g. `tolerance: 0.1` accepts a typed figure up to 0.1 from the computed one"));
+                None
+            }
+        }
+    });
+    let mut only = Vec::new();
+    let (kind, text) = match *kind {
+        "total" => {
+            let tg = target(&mut m);
+            // Row ids, column ids, or the name of a group of rows as written.
+            let of: Vec<Sp<String>> = m
+                .req("of")
+                .map(|v| crate::validate::texts(v, m.diags))
+                .unwrap_or_default()
+                .into_iter()
+                .map(|t| Sp::new(t.value.trim().to_string(), t.span))
+                .collect();
+            let key = if matches!(tg, Some(Target::Row(_))) { "columns" } else { "rows" };
+            only = m.opt(key).map(|v| ids(v, "row or column", m.diags)).unwrap_or_default();
+            let tg = tg?;
+            if of.is_empty() {
+                m.finish();
+                return None;
+            }
+            let text = format!("{} = {}", tname(&tg), join(&of, " + "));
+            (RelKind::Total { target: tg, of }, text)
+        }
+        "difference" => {
+            let tg = target(&mut m);
+            let t = m.req("is").and_then(|v| terms(v, m.diags));
+            let key = if matches!(tg, Some(Target::Row(_))) { "columns" } else { "rows" };
+            only = m.opt(key).map(|v| ids(v, "row or column", m.diags)).unwrap_or_default();
+            let (tg, t) = (tg?, t?);
+            let mut s = String::new();
+            for (i, (sign, id)) in t.iter().enumerate() {
+                if i > 0 || *sign < 0 {
+                    s.push_str(if *sign < 0 { " - " } else { " + " });
+                }
+                s.push_str(&id.value);
+            }
+            let text = format!("{} = {}", tname(&tg), s.trim_start());
+            (RelKind::Difference { target: tg, terms: t }, text)
+        }
+        "ratio" => {
+            let tg = target(&mut m);
+            let q = m.req("is").and_then(|v| quotient(v, m.diags));
+            let key = if matches!(tg, Some(Target::Row(_))) { "columns" } else { "rows" };
+            only = m.opt(key).map(|v| ids(v, "row or column", m.diags)).unwrap_or_default();
+            let (tg, (num, den)) = (tg?, q?);
+            let text = format!("{} = {} / {}", tname(&tg), num.value, den.value);
+            (RelKind::Ratio { target: tg, num, den }, text)
+        }
+        "change" => {
+            let tg = target(&mut m);
+            let from = m.req("from").and_then(|v| id(v, "row or column", m.diags));
+            let to = m.req("to").and_then(|v| id(v, "row or column", m.diags));
+            let key = if matches!(tg, Some(Target::Row(_))) { "columns" } else { "rows" };
+            only = m.opt(key).map(|v| ids(v, "row or column", m.diags)).unwrap_or_default();
+            let (tg, from, to) = (tg?, from?, to?);
+            let text = format!("{} = change from {} to {} ({} - {}) / {}", tname(&tg), from.value, to.value, to.value, from.value, from.value);
+            (RelKind::Change { target: tg, from, to }, text)
+        }
+        "share" => {
+            let tg = m.req("column").and_then(|v| id(v, "column", m.diags));
+            let of = m.req("of").and_then(|v| id(v, "column", m.diags));
+            let total = m.req("total").and_then(|v| id(v, "row", m.diags));
+            only = m.opt("rows").map(|v| ids(v, "row", m.diags)).unwrap_or_default();
+            let (tg, of, total) = (tg?, of?, total?);
+            let text = format!("column `{}` = {} as a share of row `{}`'s {}", tg.value, of.value, total.value, of.value);
+            (RelKind::Share { target: tg, of, total }, text)
+        }
+        "balance" => {
+            let opening = m.req("opening").and_then(|v| id(v, "row", m.diags));
+            let plus = m.opt("plus").map(|v| ids(v, "row", m.diags)).unwrap_or_default();
+            let minus = m.opt("minus").map(|v| ids(v, "row", m.diags)).unwrap_or_default();
+            let closing = m.req("closing").and_then(|v| id(v, "row", m.diags));
+            let running = m.opt_bool("running").unwrap_or(false);
+            only = m.opt("columns").map(|v| ids(v, "column", m.diags)).unwrap_or_default();
+            let (opening, closing) = (opening?, closing?);
+            let mut s = format!("row `{}` = {}", closing.value, opening.value);
+            for p in &plus {
+                s.push_str(&format!(" + {}", p.value));
+            }
+            for p in &minus {
+                s.push_str(&format!(" - {}", p.value));
+            }
+            if running {
+                s.push_str(&format!(", and each column's {} is the previous column's {}", opening.value, closing.value));
+            }
+            (RelKind::Balance { opening, plus, minus, closing, running }, s)
+        }
+        _ => {
+            let cell = m.req("cell").and_then(|v| cell_ref(v, m.diags));
+            let other = m.req("other").and_then(|v| cell_ref(v, m.diags));
+            let (cell, other) = (cell?, other?);
+            let name = |c: &CellRef| match &c.table {
+                Some(t) => format!("{t}.{}/{}", c.row, c.column),
+                None => format!("{}/{}", c.row, c.column),
+            };
+            let text = format!("{} = {}", name(&cell), name(&other));
+            (RelKind::Equals { cell, other }, text)
+        }
+    };
+    m.finish();
+    Some(Relation {
+        kind,
+        only,
+        tolerance: tolerance.unwrap_or(Dec::ZERO),
+        span: n.span.clone(),
+        text,
+    })
+}
+
+enum Source {
+    Csv(Sp<String>),
+    Workbook { path: Sp<String>, sheet: Sp<String>, range: Sp<String> },
+}
+
+fn source(n: &Node, diags: &mut Diagnostics) -> Option<Source> {
+    let mut m = MapReader::new(n, "a table's source", diags)?;
+    let csv = m.opt_text("csv");
+    let wb = m.opt_text("workbook");
+    let out = match (csv, wb) {
+        (Some(c), None) => Some(Source::Csv(c)),
+        (None, Some(w)) => {
+            let sheet = m.text("sheet");
+            let range = m.text("range");
+            sheet.zip(range).map(|(sheet, range)| Source::Workbook { path: w, sheet, range })
+        }
+        (Some(c), Some(_)) => {
+            m.diags.push(
+                Diagnostic::error(Code::InvalidValue, "a table reads its rows from one source")
+                    .at(&c.span, "`csv` and `workbook` both given")
+                    .help("keep either `csv: FILE` or `workbook: FILE` with `sheet` and `range`"),
+            );
+            None
+        }
+        (None, None) => {
+            let span = m.span().clone();
+            m.diags.push(
+                Diagnostic::error(Code::MissingField, "this source names no file")
+                    .at(&span, "add `csv: FILE` or `workbook: FILE`")
+                    .help("e.g. `source: { csv: outturn.csv }` or `source: { workbook: plan.xlsx, sheet: Summary, range: B4:H12 }`"),
+            );
+            None
+        }
+    };
+    m.finish();
+    out
+}
+
+/// Reads one table; `base` is the folder of the file it is written in.
+pub fn table(n: &Node, base: &Path, cx: &mut Ctx) -> Option<Table> {
+    let mut m = MapReader::new(n, "a table", cx.diags)?;
+    let tid = m.req("id").and_then(|v| id(v, "table", m.diags));
+    let title = m.text("title");
+    let row_heading = m.opt_text("row-heading").map(|t| t.value);
+    let columns = m.list("columns", true, column);
+    let mut rows = m.list("rows", false, |r, d| row(r, &columns, d));
+    let rows_span = m.opt("rows").map(|r| r.span.clone());
+    let src = m.opt("source").and_then(|s| source(s, m.diags));
+    let relations = m.list("relations", false, relation);
+    let published = m.list("published", false, cell_ref);
+    let notes = m.texts("notes", false).into_iter().map(|t| t.value).collect();
+    let table_span = m.span().clone();
+    m.finish();
+    let diags = &mut *cx.diags;
+    // Unique column and row ids.
+    for (i, c) in columns.iter().enumerate() {
+        if let Some(first) = columns[..i].iter().find(|o| o.id.value == c.id.value) {
+            diags.push(dup("column", &c.id, &first.id));
+        }
+    }
+    for (i, r) in rows.iter().enumerate() {
+        if let Some(first) = rows[..i].iter().find(|o| o.row.id.value == r.row.id.value) {
+            diags.push(dup("row", &r.row.id, &first.row.id));
+        }
+    }
+    let (tid, title) = (tid?, title?);
+    let mut source_name = "inline".to_string();
+    let mut cells: Vec<Vec<Cell>> = Vec::new();
+    match src {
+        None => {
+            for r in &rows {
+                let span = r.values.as_ref().map_or(r.row.id.span.clone(), |(s, _)| s.clone());
+                let mut line: Vec<Cell> = columns.iter().map(|_| Cell::Empty(span.clone())).collect();
+                for (ci, c) in r.values.iter().flat_map(|(_, v)| v.iter()) {
+                    line[*ci] = c.clone();
+                }
+                cells.push(line);
+            }
+        }
+        Some(Source::Csv(path)) => {
+            if let Some(s) = &rows_span {
+                cx.diags.push(
+                    Diagnostic::error(Code::InvalidValue, "this table's rows come from its CSV file")
+                        .at(s, "rows written here as well")
+                        .help("remove `rows:` (the CSV's `id`, `label` and `group` columns name the rows), or remove `source:`"),
+                );
+            }
+            source_name = path.value.clone();
+            let (r, c) = read_csv(&path, base, &columns, cx)?;
+            rows = r;
+            cells = c;
+        }
+        Some(Source::Workbook { path, sheet, range }) => {
+            source_name = format!("{} › {}!{}", path.value, sheet.value, range.value);
+            if rows.iter().any(|r| r.values.is_some()) {
+                cx.diags.push(
+                    Diagnostic::error(Code::InvalidValue, "this table's figures come from its workbook")
+                        .at(rows_span.as_ref().unwrap_or(&table_span), "rows with `values:`")
+                        .help("list the rows (id and label) without `values:`; the figures are read from the range, one workbook row per table row"),
+                );
+            }
+            cells = read_workbook(&path, &sheet, &range, base, &rows, &columns, cx)?;
+        }
+    }
+    Some(Table {
+        id: tid,
+        title: title.value,
+        row_heading: row_heading.unwrap_or_else(|| "Item".into()),
+        columns,
+        rows: rows.into_iter().map(|r| r.row).collect(),
+        cells,
+        relations,
+        published,
+        notes,
+        source: source_name,
+    })
+}
+
+fn dup(what: &str, second: &Sp<String>, first: &Sp<String>) -> Diagnostic {
+    Diagnostic::error(Code::DuplicateId, format!("two {what}s of this table have the id `{}`", second.value))
+        .at(&second.span, format!("second {what} with this id"))
+        .also(&first.span, "first declared here")
+        .help(format!("give each {what} its own id"))
+}
+
+/// Splits CSV text into records of fields with their byte ranges (RFC 4180:
+/// quoted fields may hold commas, doubled quotes and line breaks).
+pub fn csv_records(text: &str) -> Result<Vec<Vec<(String, std::ops::Range<usize>)>>, usize> {
+    let b = text.as_bytes();
+    let mut records = Vec::new();
+    let mut rec = Vec::new();
+    let mut i = 0;
+    loop {
+        let start = i;
+        let mut field = String::new();
+        if b.get(i) == Some(&b'"') {
+            i += 1;
+            loop {
+                match b.get(i) {
+                    None => return Err(start),
+                    Some(b'"') if b.get(i + 1) == Some(&b'"') => {
+                        field.push('"');
+                        i += 2;
+                    }
+                    Some(b'"') => {
+                        i += 1;
+                        break;
+                    }
+                    Some(_) => {
+                        let ch = text[i..].chars().next().unwrap_or('\u{fffd}');
+                        field.push(ch);
+                        i += ch.len_utf8();
+                    }
+                }
+            }
+            if !matches!(b.get(i), None | Some(b',') | Some(b'\n') | Some(b'\r')) {
+                return Err(i);
+            }
+        } else {
+            while !matches!(b.get(i), None | Some(b',') | Some(b'\n') | Some(b'\r')) {
+                i += 1;
+            }
+            field.push_str(&text[start..i]);
+        }
+        rec.push((field, start..i));
+        match b.get(i) {
+            Some(b',') => i += 1,
+            Some(b'\r') | Some(b'\n') => {
+                if b.get(i) == Some(&b'\r') && b.get(i + 1) == Some(&b'\n') {
+                    i += 1;
+                }
+                i += 1;
+                records.push(std::mem::take(&mut rec));
+                if i >= b.len() {
+                    break;
+                }
+            }
+            _ => {
+                records.push(std::mem::take(&mut rec));
+                break;
+            }
+        }
+    }
+    // Blank lines carry no row.
+    records.retain(|r| !(r.len() == 1 && r[0].0.trim().is_empty()));
+    Ok(records)
+}
+
+fn read_csv(path: &Sp<String>, base: &Path, columns: &[Column], cx: &mut Ctx) -> Option<(Vec<RowDecl>, Vec<Vec<Cell>>)> {
+    let (file, rel) = match load::read_ref(cx.root, base, &path.value, &path.span, cx.sources) {
+        Ok(x) => x,
+        Err(d) => {
+            cx.diags.push(d);
+            return None;
+        }
+    };
+    cx.inputs.push(rel);
+    let text = cx.sources.text(file).to_string();
+    let sp = |r: std::ops::Range<usize>| Span::new(file, r);
+    let records = match csv_records(&text) {
+        Ok(r) => r,
+        Err(at) => {
+            cx.diags.push(
+                Diagnostic::error(Code::TableSource, "a quoted CSV field is not closed")
+                    .at(&sp(at..at + 1), "quote opened or closed here")
+                    .help("a field in quotes ends with a quote followed by a comma or the end of the line; write a quote inside it as two quotes"),
+            );
+            return None;
+        }
+    };
+    let Some((header, body)) = records.split_first() else {
+        cx.diags.push(
+            Diagnostic::error(Code::TableSource, format!("`{}` has no header line", path.value))
+                .at(&path.span, "named here")
+                .help("the first line names the columns: `id,label,` then the column ids (optionally `group` after `label`)"),
+        );
+        return None;
+    };
+    let names: Vec<&str> = header.iter().map(|(f, _)| f.trim()).collect();
+    let has_group = names.get(2) == Some(&"group");
+    if names.first() != Some(&"id") || names.get(1) != Some(&"label") {
+        let r = header.first().map_or(0..0, |(_, r)| r.clone());
+        cx.diags.push(
+            Diagnostic::error(Code::TableSource, "the CSV's header must start `id,label`")
+                .at(&sp(r), "expected `id` here, then `label`")
+                .help("the first line names the columns: `id,label,` then the column ids (optionally `group` after `label`)"),
+        );
+        return None;
+    }
+    let first_value = if has_group { 3 } else { 2 };
+    let mut map: Vec<Option<usize>> = Vec::new();
+    let mut seen = vec![false; columns.len()];
+    for (name, r) in &header[first_value..] {
+        let name = name.trim();
+        match columns.iter().position(|c| c.id.value == name) {
+            Some(ci) => {
+                seen[ci] = true;
+                map.push(Some(ci));
+            }
+            None => {
+                let d = Diagnostic::error(Code::UnknownReference, format!("the table has no column `{name}`"));
+                let d = match did_you_mean(name, columns.iter().map(|c| c.id.value.as_str())) {
+                    Some(s) => d.at(&sp(r.clone()), format!("did you mean `{s}`?")).help(format!("rename it to `{s}` in the CSV's header line, or declare the column")),
+                    None => d.at(&sp(r.clone()), "not a declared column").help("declare every column of the CSV under `columns:` (id, label, type), or remove it from the CSV"),
+                };
+                cx.diags.push(d);
+                map.push(None);
+            }
+        }
+    }
+    for (ci, c) in columns.iter().enumerate() {
+        if !seen[ci] {
+            cx.diags.push(
+                Diagnostic::error(Code::TableSource, format!("`{}` has no column `{}`", path.value, c.id.value))
+                    .at(&c.id.span, "declared here")
+                    .also(&sp(header[0].1.start..header.last().map_or(0, |h| h.1.end)), "the CSV's header line")
+                    .help("add the column to the CSV's header line, or remove it from `columns:`"),
+            );
+        }
+    }
+    let mut rows = Vec::new();
+    let mut cells = Vec::new();
+    for rec in body {
+        let line_span = sp(rec[0].1.start..rec.last().map_or(0, |f| f.1.end));
+        if rec.len() != header.len() {
+            cx.diags.push(
+                Diagnostic::error(Code::TableSource, format!("this CSV line has {} fields, but the header has {}", rec.len(), header.len()))
+                    .at(&line_span, "this line")
+                    .help("every line needs one field per header column; leave a field empty (`,,`) when there is no figure"),
+            );
+            continue;
+        }
+        let Some(rid) = id_field(&rec[0], file, "row", cx.diags) else { continue };
+        let label = rec[1].0.trim().to_string();
+        if let Some((_, c)) = load::first_control(&label) {
+            cx.diags.push(load::control_diag(c, &sp(rec[1].1.clone())));
+            continue;
+        }
+        let group = has_group.then(|| rec[2].0.trim().to_string()).filter(|g| !g.is_empty());
+        let mut line: Vec<Cell> = columns.iter().map(|_| Cell::Empty(line_span.clone())).collect();
+        for (k, (field, r)) in rec[first_value..].iter().enumerate() {
+            let Some(ci) = map[k] else { continue };
+            let col = &columns[ci];
+            let span = sp(r.clone());
+            let v = field.trim();
+            if v.is_empty() {
+                line[ci] = Cell::Empty(span);
+            } else if !col.ty.numeric() {
+                line[ci] = Cell::Text(Sp::new(v.to_string(), span));
+            } else if let Some(c) = parse_figure(v, span, col, cx.diags) {
+                line[ci] = c;
+            }
+        }
+        rows.push(RowDecl {
+            row: Row { id: rid, label, group },
+            values: None,
+        });
+        cells.push(line);
+    }
+    Some((rows, cells))
+}
+
+fn id_field(f: &(String, std::ops::Range<usize>), file: usize, what: &str, diags: &mut Diagnostics) -> Option<Sp<String>> {
+    let v = f.0.trim();
+    let span = Span::new(file, f.1.clone());
+    if !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+        return Some(Sp::new(v.to_string(), span));
+    }
+    diags.push(
+        Diagnostic::error(Code::InvalidValue, format!("`{v}` is not a usable {what} id"))
+            .at(&span, "letters, digits, `-` and `_` only")
+            .help("ids are short names such as `high-needs` or `y2024`; the label is what is printed"),
+    );
+    None
+}
+
+fn parse_figure(v: &str, span: Span, col: &Column, diags: &mut Diagnostics) -> Option<Cell> {
+    match Dec::parse(v) {
+        Some(d) => figure(Some(d), v, span, col, diags),
+        None => {
+            diags.push(
+                Diagnostic::error(Code::WrongType, format!("`{v}` is not a number, but `{}` holds figures", col.id.value))
+                    .at(&span, "expected a number")
+                    .help("write figures without commas, units or brackets, e.g. -1234.5; leave the field empty when there is no figure"),
+            );
+            None
+        }
+    }
+}
+
+/// `D7` → (row 6, column 3), zero-based.
+pub fn a1(s: &str) -> Option<(u32, u32)> {
+    let s = s.trim();
+    let split = s.find(|c: char| c.is_ascii_digit())?;
+    let (letters, digits) = s.split_at(split);
+    if letters.is_empty() || letters.len() > 3 || !letters.bytes().all(|b| b.is_ascii_alphabetic()) {
+        return None;
+    }
+    let mut col = 0u32;
+    for b in letters.bytes() {
+        col = col * 26 + (b.to_ascii_uppercase() - b'A' + 1) as u32;
+    }
+    let row: u32 = digits.parse().ok()?;
+    (row >= 1 && row <= 1_048_576 && col <= 16_384).then_some((row - 1, col - 1))
+}
+
+/// (row, column) zero-based → `D7`.
+pub fn a1_name(row: u32, col: u32) -> String {
+    let mut c = col + 1;
+    let mut letters = Vec::new();
+    while c > 0 {
+        letters.push(b'A' + ((c - 1) % 26) as u8);
+        c = (c - 1) / 26;
+    }
+    letters.reverse();
+    format!("{}{}", String::from_utf8_lossy(&letters), row + 1)
+}
+
+fn read_workbook(
+    path: &Sp<String>,
+    sheet: &Sp<String>,
+    range: &Sp<String>,
+    base: &Path,
+    rows: &[RowDecl],
+    columns: &[Column],
+    cx: &mut Ctx,
+) -> Option<Vec<Vec<Cell>>> {
+    use calamine::{Data, Reader};
+    let bounds = range.value.split_once(':').and_then(|(a, b)| Some((a1(a)?, a1(b)?)));
+    let Some(((r0, c0), (r1, c1))) = bounds.filter(|((r0, c0), (r1, c1))| r0 <= r1 && c0 <= c1) else {
+        cx.diags.push(
+            Diagnostic::error(Code::InvalidValue, format!("`{}` is not a cell range", range.value))
+                .at(&range.span, "expected a range such as B4:H12")
+                .help("name the top-left and bottom-right cells of the figures, e.g. `B4:H12`"),
+        );
+        return None;
+    };
+    let (height, width) = ((r1 - r0 + 1) as usize, (c1 - c0 + 1) as usize);
+    if height * width > MAX_RANGE_CELLS {
+        cx.diags.push(
+            Diagnostic::error(Code::TableSource, format!("`{}` holds more than {MAX_RANGE_CELLS} cells", range.value))
+                .at(&range.span, "too large a range")
+                .help("a declared table is printed: name just the cells of its figures"),
+        );
+        return None;
+    }
+    if height != rows.len() || width != columns.len() {
+        cx.diags.push(
+            Diagnostic::error(Code::TableSource, format!(
+                "`{}` is {height} rows by {width} columns, but the table declares {} rows and {} columns",
+                range.value, rows.len(), columns.len()
+            ))
+            .at(&range.span, "range of figures")
+            .help("the range holds the figures only (no labels): one workbook row per declared row, one workbook column per declared column, in order"),
+        );
+        return None;
+    }
+    let (bytes, rel) = match load::read_bytes_ref(cx.root, base, &path.value, &path.span) {
+        Ok(x) => x,
+        Err(d) => {
+            cx.diags.push(d);
+            return None;
+        }
+    };
+    cx.inputs.push(rel.clone());
+    let name = load::display(&rel);
+    let unreadable = |why: String| {
+        Diagnostic::error(Code::TableSource, format!("`{name}` cannot be read as a workbook: {why}"))
+            .at(&path.span, "named here")
+            .help("save the workbook as .xlsx or .xlsm from Excel or LibreOffice")
+    };
+    let mut wb = match calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes)) {
+        Ok(w) => w,
+        Err(e) => {
+            cx.diags.push(unreadable(e.to_string().to_lowercase()));
+            return None;
+        }
+    };
+    let names = wb.sheet_names();
+    if !names.contains(&sheet.value) {
+        let d = Diagnostic::error(Code::TableSource, format!("`{name}` has no sheet `{}`", sheet.value));
+        let d = match did_you_mean(&sheet.value, names.iter().map(String::as_str)) {
+            Some(s) => d.at(&sheet.span, format!("did you mean `{s}`?")).help(format!("rename it to `{s}`")),
+            None => d.at(&sheet.span, "no such sheet").help(format!("the sheets are: {}", names.join(", "))),
+        };
+        cx.diags.push(d);
+        return None;
+    }
+    let data = match wb.worksheet_range(&sheet.value) {
+        Ok(r) => r,
+        Err(e) => {
+            cx.diags.push(unreadable(e.to_string().to_lowercase()));
+            return None;
+        }
+    };
+    let mut cells = Vec::with_capacity(height);
+    for i in 0..height {
+        let mut line = Vec::with_capacity(width);
+        for (j, col) in columns.iter().enumerate() {
+            let (r, c) = (r0 + i as u32, c0 + j as u32);
+            let v = data.get_value((r, c)).cloned().unwrap_or(Data::Empty);
+            let written = match &v {
+                Data::Empty => String::new(),
+                Data::Float(f) => Dec::from_f64(*f).map_or(f.to_string(), |d| d.full()),
+                Data::Int(i) => i.to_string(),
+                Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+                Data::Bool(b) => b.to_string(),
+                Data::DateTime(d) => d.as_f64().to_string(),
+                Data::Error(e) => format!("#{e:?}"),
+            };
+            let written = match load::first_control(&written) {
+                Some(_) => written.chars().map(|c| if c.is_control() { '\u{fffd}' } else { c }).collect(),
+                None => written,
+            };
+            let file = cx.sources.add(format!("{name} › {}!{}", sheet.value, a1_name(r, c)), written.clone());
+            let span = Span::new(file, 0..written.len());
+            let cell = match &v {
+                Data::Empty => Some(Cell::Empty(span)),
+                _ if written.contains('\u{fffd}') => {
+                    cx.diags.push(
+                        Diagnostic::error(Code::ControlCharacter, "this workbook cell holds a control character")
+                            .at(&span, "an invisible control character")
+                            .help("delete it in the workbook; PDFs and spreadsheets cannot carry it"),
+                    );
+                    None
+                }
+                Data::String(s) if s.trim().is_empty() => Some(Cell::Empty(span)),
+                Data::Error(_) => {
+                    cx.diags.push(
+                        Diagnostic::error(Code::TableSource, format!("this workbook cell holds the error {written}"))
+                            .at(&span, "an error, not a figure")
+                            .help("correct the formula in the workbook, or name a range that holds figures"),
+                    );
+                    None
+                }
+                _ if !col.ty.numeric() => Some(Cell::Text(Sp::new(written.clone(), span))),
+                Data::Float(_) | Data::Int(_) => parse_figure(&written, span, col, cx.diags),
+                Data::String(s) => parse_figure(s.trim(), span, col, cx.diags),
+                _ => {
+                    cx.diags.push(
+                        Diagnostic::error(Code::WrongType, format!("this workbook cell is not a number, but `{}` holds figures", col.id.value))
+                            .at(&span, "expected a number")
+                            .help("name a range whose cells hold the figures"),
+                    );
+                    None
+                }
+            };
+            line.push(cell.unwrap_or(Cell::Empty(Span::new(file, 0..0))));
+        }
+        cells.push(line);
+    }
+    Some(cells)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_csv_with_quotes_and_positions() {
+        let t = "id,label,a\nx,\"A, b\",1.5\r\ny,\"say \"\"hi\"\"\",\n\n";
+        let r = csv_records(t).unwrap();
+        assert_eq!(r.len(), 3);
+        assert_eq!(r[1][1].0, "A, b");
+        assert_eq!(&t[r[1][2].1.clone()], "1.5");
+        assert_eq!(r[2][1].0, "say \"hi\"");
+        assert_eq!(r[2][2].0, "");
+        assert!(csv_records("a,\"b").is_err());
+        assert!(csv_records("a,\"b\"c").is_err());
+    }
+
+    #[test]
+    fn names_cells() {
+        assert_eq!(a1("D7"), Some((6, 3)));
+        assert_eq!(a1("aa10"), Some((9, 26)));
+        assert_eq!(a1_name(6, 3), "D7");
+        assert_eq!(a1_name(9, 26), "AA10");
+        assert_eq!(a1("7D"), None);
+        assert_eq!(a1("D0"), None);
+    }
+}
