@@ -380,7 +380,8 @@ pub fn paper(
         .cloned()
         .unwrap_or(Json::Object(Default::default()));
     let reg_views = Json::Object(reg_views);
-    let mut context = json!({"paper": paper_json, "data": data, "org": org, "registers": &reg_views});
+    let mut context =
+        json!({"paper": paper_json, "data": data, "org": org, "registers": &reg_views});
     if !tables.is_empty() {
         context["tables"] = crate::tables::context(tables);
     }

@@ -340,14 +340,23 @@ fn build_env(scope: &Scope) -> Environment<'static> {
             return Ok(table_marker(&g5, &name));
         }
         let mut ids: Vec<&str> = tables
-            .map(|t| t.keys().map(String::as_str).filter(|k| !k.contains('-')).collect())
+            .map(|t| {
+                t.keys()
+                    .map(String::as_str)
+                    .filter(|k| !k.contains('-'))
+                    .collect()
+            })
             .unwrap_or_default();
         ids.dedup();
         Err(Error::new(
             ErrorKind::InvalidOperation,
             format!(
                 "no table with id `{id}` (this document has: {})",
-                if ids.is_empty() { "none".into() } else { ids.join(", ") }
+                if ids.is_empty() {
+                    "none".into()
+                } else {
+                    ids.join(", ")
+                }
             ),
         ))
     });

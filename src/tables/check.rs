@@ -24,7 +24,11 @@ enum Expr {
     /// Σ sign × cell.
     Lin(Vec<(i8, Idx)>),
     /// (Σ num) / (Σ den), ×100 when `pct`.
-    Ratio { num: Vec<(i8, Idx)>, den: Vec<(i8, Idx)>, pct: bool },
+    Ratio {
+        num: Vec<(i8, Idx)>,
+        den: Vec<(i8, Idx)>,
+        pct: bool,
+    },
 }
 
 struct Rule {
@@ -66,14 +70,21 @@ impl Cells<'_> {
     /// `` `total/outturn` of `dsg-outturn` ``, or without the table when alone.
     fn name(&self, i: Idx) -> String {
         let (t, cell) = self.ids(i);
-        if self.tables.len() > 1 { format!("`{cell}` of `{t}`") } else { format!("`{cell}`") }
+        if self.tables.len() > 1 {
+            format!("`{cell}` of `{t}`")
+        } else {
+            format!("`{cell}`")
+        }
     }
 
     /// (table id, `row/column`).
     fn ids(&self, i: Idx) -> (String, String) {
         let (t, r, c) = self.pos(i);
         let tb = &self.tables[t];
-        (tb.id.value.clone(), format!("{}/{}", tb.rows[r].id.value, tb.columns[c].id.value))
+        (
+            tb.id.value.clone(),
+            format!("{}/{}", tb.rows[r].id.value, tb.columns[c].id.value),
+        )
     }
 
     fn column(&self, i: Idx) -> &Column {
@@ -83,10 +94,17 @@ impl Cells<'_> {
 }
 
 fn unknown(what: &str, id: &str, span: &Span, table: &Table, have: Vec<&str>) -> Diagnostic {
-    let d = Diagnostic::error(Code::RelationInvalid, format!("table `{}` has no {what} `{id}`", table.id.value));
+    let d = Diagnostic::error(
+        Code::RelationInvalid,
+        format!("table `{}` has no {what} `{id}`", table.id.value),
+    );
     match did_you_mean(id, have.iter().copied()) {
-        Some(s) => d.at(span, format!("did you mean `{s}`?")).help(format!("rename it to `{s}`")),
-        None => d.at(span, format!("not a {what} of this table")).help(format!("the {what}s are: {}", have.join(", "))),
+        Some(s) => d
+            .at(span, format!("did you mean `{s}`?"))
+            .help(format!("rename it to `{s}`")),
+        None => d
+            .at(span, format!("not a {what} of this table"))
+            .help(format!("the {what}s are: {}", have.join(", "))),
     }
 }
 
@@ -108,7 +126,13 @@ impl Expander<'_, '_> {
         let r = self.table().row(&id.value);
         if r.is_none() {
             let tb = self.table();
-            let d = unknown("row", &id.value, &id.span, tb, tb.rows.iter().map(|r| r.id.value.as_str()).collect());
+            let d = unknown(
+                "row",
+                &id.value,
+                &id.span,
+                tb,
+                tb.rows.iter().map(|r| r.id.value.as_str()).collect(),
+            );
             self.diags.push(d);
             self.ok = false;
         }
@@ -134,7 +158,13 @@ impl Expander<'_, '_> {
         match c {
             None => {
                 let tb = self.table();
-                let d = unknown("column", &id.value, &id.span, tb, tb.columns.iter().map(|c| c.id.value.as_str()).collect());
+                let d = unknown(
+                    "column",
+                    &id.value,
+                    &id.span,
+                    tb,
+                    tb.columns.iter().map(|c| c.id.value.as_str()).collect(),
+                );
                 self.diags.push(d);
                 self.ok = false;
                 None
@@ -155,7 +185,9 @@ impl Expander<'_, '_> {
     /// Columns a row relation applies to: those listed, else every summable one.
     fn columns(&mut self, only: &[Sp<String>], default: fn(ColType) -> bool) -> Vec<usize> {
         if only.is_empty() {
-            return (0..self.table().columns.len()).filter(|c| default(self.table().columns[*c].ty)).collect();
+            return (0..self.table().columns.len())
+                .filter(|c| default(self.table().columns[*c].ty))
+                .collect();
         }
         only.iter().filter_map(|c| self.col(c)).collect()
     }
@@ -179,7 +211,11 @@ impl Expander<'_, '_> {
     }
 
     fn push(&mut self, target: Idx, expr: Expr) {
-        self.rules.push(Rule { target, expr, rel: (self.t, self.k) });
+        self.rules.push(Rule {
+            target,
+            expr,
+            rel: (self.t, self.k),
+        });
     }
 
     fn expand(&mut self, rel: &Relation) {
@@ -188,7 +224,14 @@ impl Expander<'_, '_> {
         let at = |r: usize, c: usize| cells.idx(t, r, c);
         let pct = |c: usize| cells.tables[t].columns[c].ty == ColType::Percent;
         match &rel.kind {
-            RelKind::Total { target: Target::Row(tr), .. } | RelKind::Difference { target: Target::Row(tr), .. } => {
+            RelKind::Total {
+                target: Target::Row(tr),
+                ..
+            }
+            | RelKind::Difference {
+                target: Target::Row(tr),
+                ..
+            } => {
                 let terms: Vec<(i8, Sp<String>)> = match &rel.kind {
                     RelKind::Total { of, .. } => of.iter().map(|o| (1, o.clone())).collect(),
                     RelKind::Difference { terms, .. } => terms.clone(),
@@ -197,38 +240,68 @@ impl Expander<'_, '_> {
                 let target = self.row(tr);
                 let mut src = Vec::new();
                 for (s, id) in &terms {
-                    let rs = if matches!(rel.kind, RelKind::Total { .. }) { self.rows_or_group(id) } else { self.row(id).into_iter().collect() };
+                    let rs = if matches!(rel.kind, RelKind::Total { .. }) {
+                        self.rows_or_group(id)
+                    } else {
+                        self.row(id).into_iter().collect()
+                    };
                     src.extend(rs.into_iter().map(|r| (*s, r)));
                 }
                 let cols = self.columns(&rel.only, ColType::summable);
                 for c in &cols {
                     self.summable(*c, &rel.span);
                 }
-                let Some(target) = target.filter(|_| self.ok) else { return };
+                let Some(target) = target.filter(|_| self.ok) else {
+                    return;
+                };
                 if src.iter().any(|(_, r)| *r == target) {
                     self.circular(rel);
                     return;
                 }
                 for c in cols {
-                    self.push(at(target, c), Expr::Lin(src.iter().map(|(s, r)| (*s, at(*r, c))).collect()));
+                    self.push(
+                        at(target, c),
+                        Expr::Lin(src.iter().map(|(s, r)| (*s, at(*r, c))).collect()),
+                    );
                 }
             }
-            RelKind::Total { target: Target::Column(tc), of } => {
+            RelKind::Total {
+                target: Target::Column(tc),
+                of,
+            } => {
                 let terms: Vec<(i8, Sp<String>)> = of.iter().map(|o| (1, o.clone())).collect();
                 self.column_sum(rel, tc, &terms);
             }
-            RelKind::Difference { target: Target::Column(tc), terms } => self.column_sum(rel, tc, terms),
-            RelKind::Ratio { target, num, den } | RelKind::Change { target, from: den, to: num } => {
+            RelKind::Difference {
+                target: Target::Column(tc),
+                terms,
+            } => self.column_sum(rel, tc, terms),
+            RelKind::Ratio { target, num, den }
+            | RelKind::Change {
+                target,
+                from: den,
+                to: num,
+            } => {
                 let change = matches!(rel.kind, RelKind::Change { .. });
                 let make = |n: Idx, d: Idx, pct: bool| {
-                    let num = if change { vec![(1, n), (-1, d)] } else { vec![(1, n)] };
-                    Expr::Ratio { num, den: vec![(1, d)], pct }
+                    let num = if change {
+                        vec![(1, n), (-1, d)]
+                    } else {
+                        vec![(1, n)]
+                    };
+                    Expr::Ratio {
+                        num,
+                        den: vec![(1, d)],
+                        pct,
+                    }
                 };
                 match target {
                     Target::Row(tr) => {
                         let (tr, n, d) = (self.row(tr), self.row(num), self.row(den));
                         let cols = self.columns(&rel.only, ColType::numeric);
-                        let (Some(tr), Some(n), Some(d)) = (tr, n, d) else { return };
+                        let (Some(tr), Some(n), Some(d)) = (tr, n, d) else {
+                            return;
+                        };
                         if !self.ok {
                             return;
                         }
@@ -242,7 +315,9 @@ impl Expander<'_, '_> {
                     Target::Column(tc) => {
                         let (tc, n, d) = (self.col(tc), self.col(num), self.col(den));
                         let rows = self.rows(&rel.only);
-                        let (Some(tc), Some(n), Some(d)) = (tc, n, d) else { return };
+                        let (Some(tc), Some(n), Some(d)) = (tc, n, d) else {
+                            return;
+                        };
                         if !self.ok {
                             return;
                         }
@@ -258,7 +333,9 @@ impl Expander<'_, '_> {
             RelKind::Share { target, of, total } => {
                 let (tc, oc, tr) = (self.col(target), self.col(of), self.row(total));
                 let rows = self.rows(&rel.only);
-                let (Some(tc), Some(oc), Some(tr)) = (tc, oc, tr) else { return };
+                let (Some(tc), Some(oc), Some(tr)) = (tc, oc, tr) else {
+                    return;
+                };
                 if !self.ok {
                     return;
                 }
@@ -266,10 +343,23 @@ impl Expander<'_, '_> {
                     return self.circular(rel);
                 }
                 for r in rows {
-                    self.push(at(r, tc), Expr::Ratio { num: vec![(1, at(r, oc))], den: vec![(1, at(tr, oc))], pct: pct(tc) });
+                    self.push(
+                        at(r, tc),
+                        Expr::Ratio {
+                            num: vec![(1, at(r, oc))],
+                            den: vec![(1, at(tr, oc))],
+                            pct: pct(tc),
+                        },
+                    );
                 }
             }
-            RelKind::Balance { opening, plus, minus, closing, running } => {
+            RelKind::Balance {
+                opening,
+                plus,
+                minus,
+                closing,
+                running,
+            } => {
                 let o = self.row(opening);
                 let c = self.row(closing);
                 let p: Vec<usize> = plus.iter().filter_map(|x| self.row(x)).collect();
@@ -312,17 +402,25 @@ impl Expander<'_, '_> {
 
     fn column_sum(&mut self, rel: &Relation, tc: &Sp<String>, terms: &[(i8, Sp<String>)]) {
         let target = self.col(tc);
-        let src: Vec<(i8, usize)> = terms.iter().filter_map(|(s, id)| self.col(id).map(|c| (*s, c))).collect();
+        let src: Vec<(i8, usize)> = terms
+            .iter()
+            .filter_map(|(s, id)| self.col(id).map(|c| (*s, c)))
+            .collect();
         let rows = self.rows(&rel.only);
         for c in target.iter().chain(src.iter().map(|(_, c)| c)) {
             self.summable(*c, &rel.span);
         }
-        let Some(target) = target.filter(|_| self.ok) else { return };
+        let Some(target) = target.filter(|_| self.ok) else {
+            return;
+        };
         if src.iter().any(|(_, c)| *c == target) {
             return self.circular(rel);
         }
         for r in rows {
-            let e = src.iter().map(|(s, c)| (*s, self.cells.idx(self.t, r, *c))).collect();
+            let e = src
+                .iter()
+                .map(|(s, c)| (*s, self.cells.idx(self.t, r, *c)))
+                .collect();
             self.push(self.cells.idx(self.t, r, target), Expr::Lin(e));
         }
     }
@@ -333,11 +431,24 @@ impl Expander<'_, '_> {
             Some(name) => match self.cells.tables.iter().position(|t| t.id.value == *name) {
                 Some(t) => t,
                 None => {
-                    let ids: Vec<&str> = self.cells.tables.iter().map(|t| t.id.value.as_str()).collect();
-                    let d = Diagnostic::error(Code::RelationInvalid, format!("this document has no table `{name}`"));
+                    let ids: Vec<&str> = self
+                        .cells
+                        .tables
+                        .iter()
+                        .map(|t| t.id.value.as_str())
+                        .collect();
+                    let d = Diagnostic::error(
+                        Code::RelationInvalid,
+                        format!("this document has no table `{name}`"),
+                    );
                     let d = match did_you_mean(name, ids.iter().copied()) {
-                        Some(s) => d.at(&c.span, format!("did you mean `{s}`?")).help(format!("rename it to `{s}`")),
-                        None => d.at(&c.span, "no such table").help(format!("the tables of this document are: {}", ids.join(", "))),
+                        Some(s) => d
+                            .at(&c.span, format!("did you mean `{s}`?"))
+                            .help(format!("rename it to `{s}`")),
+                        None => d.at(&c.span, "no such table").help(format!(
+                            "the tables of this document are: {}",
+                            ids.join(", ")
+                        )),
                     };
                     self.diags.push(d);
                     return None;
@@ -348,10 +459,22 @@ impl Expander<'_, '_> {
         let r = tb.row(&c.row);
         let col = tb.column(&c.column);
         if r.is_none() {
-            self.diags.push(unknown("row", &c.row, &c.span, tb, tb.rows.iter().map(|r| r.id.value.as_str()).collect()));
+            self.diags.push(unknown(
+                "row",
+                &c.row,
+                &c.span,
+                tb,
+                tb.rows.iter().map(|r| r.id.value.as_str()).collect(),
+            ));
         }
         if col.is_none() {
-            self.diags.push(unknown("column", &c.column, &c.span, tb, tb.columns.iter().map(|c| c.id.value.as_str()).collect()));
+            self.diags.push(unknown(
+                "column",
+                &c.column,
+                &c.span,
+                tb,
+                tb.columns.iter().map(|c| c.id.value.as_str()).collect(),
+            ));
         }
         let (r, col) = (r?, col?);
         if !tb.columns[col].ty.numeric() {
@@ -378,7 +501,12 @@ fn sum(e: &[(i8, Idx)], value: &[Option<Dec>]) -> Result<Option<Dec>, ()> {
     let mut acc = Dec::ZERO;
     for (s, i) in e {
         let Some(v) = value[*i] else { return Ok(None) };
-        acc = if *s < 0 { acc.checked_sub(v) } else { acc.checked_add(v) }.ok_or(())?;
+        acc = if *s < 0 {
+            acc.checked_sub(v)
+        } else {
+            acc.checked_add(v)
+        }
+        .ok_or(())?;
     }
     Ok(Some(acc))
 }
@@ -407,7 +535,11 @@ fn eval(expr: &Expr, value: &[Option<Dec>]) -> Result<Dec, Fail> {
             if d == Dec::ZERO {
                 return Err(Fail::Zero);
             }
-            let n = if *pct { n.checked_mul_int(100).ok_or(Fail::Overflow)? } else { n };
+            let n = if *pct {
+                n.checked_mul_int(100).ok_or(Fail::Overflow)?
+            } else {
+                n
+            };
             n.checked_div(d).ok_or(Fail::Overflow)
         }
     }
@@ -437,11 +569,21 @@ pub fn check(tables: Vec<Table>, diags: &mut Diagnostics) -> Vec<Checked> {
         offset.push(n);
         n += t.rows.len() * t.columns.len();
     }
-    let cells = Cells { tables: &tables, offset };
+    let cells = Cells {
+        tables: &tables,
+        offset,
+    };
     let mut rules = Vec::new();
     for (t, tb) in tables.iter().enumerate() {
         for (k, rel) in tb.relations.iter().enumerate() {
-            let mut x = Expander { cells: &cells, t, k, diags, rules: &mut rules, ok: true };
+            let mut x = Expander {
+                cells: &cells,
+                t,
+                k,
+                diags,
+                rules: &mut rules,
+                ok: true,
+            };
             x.expand(rel);
         }
     }
@@ -458,7 +600,11 @@ pub fn check(tables: Vec<Table>, diags: &mut Diagnostics) -> Vec<Checked> {
             }
         }
         for p in &tb.published {
-            let found = if p.table.as_ref().is_some_and(|x| *x != tb.id.value) { None } else { tb.row(&p.row).zip(tb.column(&p.column)) };
+            let found = if p.table.as_ref().is_some_and(|x| *x != tb.id.value) {
+                None
+            } else {
+                tb.row(&p.row).zip(tb.column(&p.column))
+            };
             match found {
                 Some((r, c)) if typed[cells.idx(t, r, c)].is_some() => published[cells.idx(t, r, c)] = true,
                 Some(_) => diags.push(
@@ -547,7 +693,9 @@ pub fn check(tables: Vec<Table>, diags: &mut Diagnostics) -> Vec<Checked> {
     let mut printed = value.clone();
     // Typed figures that a relation also determines.
     for cell in 0..n {
-        let (Some(t), Some(c), Some(ri)) = (typed[cell], computed_v[cell], defining[cell]) else { continue };
+        let (Some(t), Some(c), Some(ri)) = (typed[cell], computed_v[cell], defining[cell]) else {
+            continue;
+        };
         let r = &rules[ri];
         if let Some(d) = compare(cell, t, c, rel(r), &cells, published[cell]) {
             if published[cell] {
@@ -560,7 +708,9 @@ pub fn check(tables: Vec<Table>, diags: &mut Diagnostics) -> Vec<Checked> {
     // Second opinions.
     for &i in &second {
         let r = &rules[i];
-        let Ok(v) = eval(&r.expr, &value) else { continue };
+        let Ok(v) = eval(&r.expr, &value) else {
+            continue;
+        };
         let cell = r.target;
         match typed[cell] {
             Some(t) => {
@@ -573,7 +723,9 @@ pub fn check(tables: Vec<Table>, diags: &mut Diagnostics) -> Vec<Checked> {
                 }
             }
             None => {
-                let Some(first) = computed_v[cell] else { continue };
+                let Some(first) = computed_v[cell] else {
+                    continue;
+                };
                 let col = cells.column(cell);
                 if differs(first, v, col.places, rel(r).tolerance) {
                     let d0 = rel(&rules[defining[cell].unwrap_or(0)]);
@@ -599,23 +751,43 @@ pub fn check(tables: Vec<Table>, diags: &mut Diagnostics) -> Vec<Checked> {
             let w = tb.columns.len();
             let at = |r: usize, c: usize| base[t] + r * w + c;
             let grid = |v: &[Option<Dec>]| -> Vec<Vec<Option<Dec>>> {
-                (0..tb.rows.len()).map(|r| (0..w).map(|c| v[at(r, c)]).collect()).collect()
+                (0..tb.rows.len())
+                    .map(|r| (0..w).map(|c| v[at(r, c)]).collect())
+                    .collect()
             };
             let computed = (0..tb.rows.len())
-                .map(|r| (0..w).map(|c| computed_v[at(r, c)].is_some() && marked[at(r, c)].is_none()).collect())
+                .map(|r| {
+                    (0..w)
+                        .map(|c| computed_v[at(r, c)].is_some() && marked[at(r, c)].is_none())
+                        .collect()
+                })
                 .collect();
-            Checked { value: grid(&printed), computed, marked: grid(&marked), table: tb }
+            Checked {
+                value: grid(&printed),
+                computed,
+                marked: grid(&marked),
+                table: tb,
+            }
         })
         .collect()
 }
 
 /// Whether two figures differ at `places`, by more than `tolerance`.
 fn differs(a: Dec, b: Dec, places: u32, tolerance: Dec) -> bool {
-    a.round(places).checked_sub(b.round(places)).is_none_or(|d| d.abs() > tolerance)
+    a.round(places)
+        .checked_sub(b.round(places))
+        .is_none_or(|d| d.abs() > tolerance)
 }
 
 /// A typed figure against the computed one: `None` when they agree.
-fn compare(cell: Idx, t: &Sp<Dec>, c: Dec, rel: &Relation, cells: &Cells, published: bool) -> Option<Diagnostic> {
+fn compare(
+    cell: Idx,
+    t: &Sp<Dec>,
+    c: Dec,
+    rel: &Relation,
+    cells: &Cells,
+    published: bool,
+) -> Option<Diagnostic> {
     let col = cells.column(cell);
     let p = col.places;
     if !differs(t.value, c, p, rel.tolerance) {
@@ -625,9 +797,17 @@ fn compare(cell: Idx, t: &Sp<Dec>, c: Dec, rel: &Relation, cells: &Cells, publis
     let at_places = if c.round(p) == c {
         String::new()
     } else {
-        format!(", which is {} at the published {}", c.fixed(p), places_word(p))
+        format!(
+            ", which is {} at the published {}",
+            c.fixed(p),
+            places_word(p)
+        )
     };
-    let tol = if rel.tolerance == Dec::ZERO { String::new() } else { format!(" (tolerance {})", rel.tolerance.full()) };
+    let tol = if rel.tolerance == Dec::ZERO {
+        String::new()
+    } else {
+        format!(" (tolerance {})", rel.tolerance.full())
+    };
     Some(if published {
         Diagnostic::warning(Code::PublishedFigure, format!("{name} is printed as published ({}), but the figures give {}", t.value.full(), c.full()))
             .at(&t.span, format!("published {}; the figures give {}{at_places}", t.value.full(), c.full()))

@@ -68,13 +68,21 @@ impl Dec {
         if digits.len() > 36 {
             return None;
         }
-        let n: i128 = if digits.is_empty() { 0 } else { digits.parse().ok()? };
+        let n: i128 = if digits.is_empty() {
+            0
+        } else {
+            digits.parse().ok()?
+        };
         let places = frac.len() as i32 - exp;
         let v = if places <= PLACES as i32 {
             n.checked_mul(pow10((PLACES as i32 - places) as u32))?
         } else {
             let drop = (places - PLACES as i32) as u32;
-            if drop > 36 { 0 } else { div_round(n, pow10(drop)) }
+            if drop > 36 {
+                0
+            } else {
+                div_round(n, pow10(drop))
+            }
         };
         if v.unsigned_abs() > (SCALE as u128) * 10u128.pow(24) {
             return None;
@@ -116,7 +124,11 @@ impl Dec {
             return None;
         }
         let (n, d) = (self.0.checked_mul(SCALE)?, o.0);
-        let (n, d) = if d < 0 { (n.checked_neg()?, -d) } else { (n, d) };
+        let (n, d) = if d < 0 {
+            (n.checked_neg()?, -d)
+        } else {
+            (n, d)
+        };
         Some(Dec(div_round(n, d)))
     }
 
@@ -185,7 +197,9 @@ mod tests {
         assert_eq!(d("1.5e3").full(), "1500");
         assert_eq!(d(".5").full(), "0.5");
         assert_eq!(d("0.1").checked_add(d("0.2")).unwrap(), d("0.3"));
-        for bad in ["", "-", "1,000", "£5", "1.2.3", "nan", "inf", "1e99", "0x10"] {
+        for bad in [
+            "", "-", "1,000", "£5", "1.2.3", "nan", "inf", "1e99", "0x10",
+        ] {
             assert!(Dec::parse(bad).is_none(), "{bad}");
         }
         assert_eq!(Dec::from_f64(0.1).unwrap(), d("0.1"));

@@ -119,11 +119,23 @@ pub enum RelKind {
     /// The target is a signed sum: `is: forecast - budget`.
     Difference { target: Target, terms: Terms },
     /// The target is `num / den` (×100 in a percent column).
-    Ratio { target: Target, num: Sp<String>, den: Sp<String> },
+    Ratio {
+        target: Target,
+        num: Sp<String>,
+        den: Sp<String>,
+    },
     /// The target is `(to - from) / from` (×100 in a percent column).
-    Change { target: Target, from: Sp<String>, to: Sp<String> },
+    Change {
+        target: Target,
+        from: Sp<String>,
+        to: Sp<String>,
+    },
     /// Column `target` is column `of` as a share of row `total`'s `of`.
-    Share { target: Sp<String>, of: Sp<String>, total: Sp<String> },
+    Share {
+        target: Sp<String>,
+        of: Sp<String>,
+        total: Sp<String>,
+    },
     /// Rows: closing = opening + plus − minus, in every column; with
     /// `running`, each column's opening is the previous column's closing.
     Balance {

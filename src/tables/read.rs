@@ -12,8 +12,8 @@
 use super::decimal::Dec;
 use super::model::*;
 use crate::diag::{Code, Diagnostic, Diagnostics, did_you_mean};
-use crate::load::{self, yaml};
 use crate::load::yaml::{Node, NodeKind};
+use crate::load::{self, yaml};
 use crate::model::Sp;
 use crate::source::{SourceMap, Span};
 use crate::validate::{MAX_FIGURE, MapReader, text, wrong};
@@ -90,14 +90,18 @@ pub fn id(n: &Node, what: &str, diags: &mut Diagnostics) -> Option<Sp<String>> {
     let v = t.value.trim();
     if !v.is_empty()
         && v.len() <= 64
-        && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        && v.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
     {
         return Some(Sp::new(v.to_string(), t.span));
     }
     diags.push(
-        Diagnostic::error(Code::InvalidValue, format!("`{}` is not a usable {what} id", t.value))
-            .at(&t.span, "letters, digits, `-` and `_` only")
-            .help("ids are short names such as `high-needs` or `y2024`; the label is what is printed"),
+        Diagnostic::error(
+            Code::InvalidValue,
+            format!("`{}` is not a usable {what} id", t.value),
+        )
+        .at(&t.span, "letters, digits, `-` and `_` only")
+        .help("ids are short names such as `high-needs` or `y2024`; the label is what is printed"),
     );
     None
 }
@@ -118,7 +122,9 @@ pub fn cell_ref(n: &Node, diags: &mut Diagnostics) -> Option<CellRef> {
             None => (None, left),
         };
         let ok = |s: &str| {
-            !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            !s.is_empty()
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         };
         (ok(row) && ok(column) && table.as_deref().is_none_or(ok)).then(|| CellRef {
             table,
@@ -205,7 +211,13 @@ fn yaml_cell(n: &Node, col: &Column, diags: &mut Diagnostics) -> Option<Cell> {
 }
 
 /// Checks a figure read from anywhere against its column.
-fn figure(v: Option<Dec>, written: &str, span: Span, col: &Column, diags: &mut Diagnostics) -> Option<Cell> {
+fn figure(
+    v: Option<Dec>,
+    written: &str,
+    span: Span,
+    col: &Column,
+    diags: &mut Diagnostics,
+) -> Option<Cell> {
     let limit = Dec::int(MAX_FIGURE as i64);
     let Some(v) = v.filter(|v| v.abs() <= limit) else {
         diags.push(
@@ -221,17 +233,26 @@ fn figure(v: Option<Dec>, written: &str, span: Span, col: &Column, diags: &mut D
     if col.ty == ColType::Count {
         if v.round(0) != v {
             diags.push(
-                Diagnostic::error(Code::WrongType, format!("`{written}` is not a whole number, but `{}` is a count", col.id.value))
-                    .at(&span, "expected a whole number")
-                    .help("counts are whole numbers; use `type: number` for a column of measures"),
+                Diagnostic::error(
+                    Code::WrongType,
+                    format!(
+                        "`{written}` is not a whole number, but `{}` is a count",
+                        col.id.value
+                    ),
+                )
+                .at(&span, "expected a whole number")
+                .help("counts are whole numbers; use `type: number` for a column of measures"),
             );
             return None;
         }
         if v.is_negative() {
             diags.push(
-                Diagnostic::error(Code::NegativeCount, format!("`{written}` is negative, but `{}` is a count", col.id.value))
-                    .at(&span, "a count cannot be negative")
-                    .help("check the figure; use `type: number` for a column that can go below zero"),
+                Diagnostic::error(
+                    Code::NegativeCount,
+                    format!("`{written}` is negative, but `{}` is a count", col.id.value),
+                )
+                .at(&span, "a count cannot be negative")
+                .help("check the figure; use `type: number` for a column that can go below zero"),
             );
             return None;
         }
@@ -265,11 +286,20 @@ fn row(n: &Node, columns: &[Column], diags: &mut Diagnostics) -> Option<RowDecl>
                                 Code::UnknownReference,
                                 format!("this table has no column `{}`", k.name),
                             );
-                            d = match did_you_mean(&k.name, columns.iter().map(|c| c.id.value.as_str())) {
-                                Some(s) => d.at(&k.span, format!("did you mean `{s}`?")).help(format!("rename it to `{s}`")),
+                            d = match did_you_mean(
+                                &k.name,
+                                columns.iter().map(|c| c.id.value.as_str()),
+                            ) {
+                                Some(s) => d
+                                    .at(&k.span, format!("did you mean `{s}`?"))
+                                    .help(format!("rename it to `{s}`")),
                                 None => d.at(&k.span, "not a column of this table").help(format!(
                                     "the columns are: {}",
-                                    columns.iter().map(|c| c.id.value.as_str()).collect::<Vec<_>>().join(", ")
+                                    columns
+                                        .iter()
+                                        .map(|c| c.id.value.as_str())
+                                        .collect::<Vec<_>>()
+                                        .join(", ")
                                 )),
                             };
                             m.diags.push(d);
@@ -277,7 +307,10 @@ fn row(n: &Node, columns: &[Column], diags: &mut Diagnostics) -> Option<RowDecl>
                     }
                 }
             }
-            _ => m.diags.push(wrong(v, "a mapping of column ids to figures (e.g. `budget: 12.5`)")),
+            _ => m.diags.push(wrong(
+                v,
+                "a mapping of column ids to figures (e.g. `budget: 12.5`)",
+            )),
         }
         (v.span.clone(), cells)
     });
@@ -292,7 +325,15 @@ fn row(n: &Node, columns: &[Column], diags: &mut Diagnostics) -> Option<RowDecl>
     })
 }
 
-const KINDS: &[&str] = &["total", "difference", "ratio", "change", "share", "balance", "equals"];
+const KINDS: &[&str] = &[
+    "total",
+    "difference",
+    "ratio",
+    "change",
+    "share",
+    "balance",
+    "equals",
+];
 
 /// The row-or-column target of a relation (`row: X` or `column: X`).
 fn target(m: &mut MapReader) -> Option<Target> {
@@ -303,9 +344,12 @@ fn target(m: &mut MapReader) -> Option<Target> {
         (None, Some(c)) => id(c, "column", m.diags).map(Target::Column),
         (Some(r), Some(_)) => {
             m.diags.push(
-                Diagnostic::error(Code::InvalidValue, "a relation determines a row or a column, not both")
-                    .at(&r.span, "`row` and `column` both given")
-                    .help("write `row: ID` for a row of totals, or `column: ID` for a column"),
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    "a relation determines a row or a column, not both",
+                )
+                .at(&r.span, "`row` and `column` both given")
+                .help("write `row: ID` for a row of totals, or `column: ID` for a column"),
             );
             None
         }
@@ -327,7 +371,10 @@ fn terms(n: &Node, diags: &mut Diagnostics) -> Option<Terms> {
     let mut out = Vec::new();
     let mut sign = 1i8;
     let mut want_id = true;
-    let ok = |s: &str| s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    let ok = |s: &str| {
+        s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    };
     for tok in t.value.split_whitespace() {
         match (want_id, tok) {
             (false, "+") => (sign, want_id) = (1, true),
@@ -345,9 +392,12 @@ fn terms(n: &Node, diags: &mut Diagnostics) -> Option<Terms> {
     }
     if want_id || out.is_empty() {
         diags.push(
-            Diagnostic::error(Code::InvalidValue, format!("`{}` is not a sum or difference of ids", t.value))
-                .at(&t.span, "expected ids joined by ` + ` or ` - `")
-                .help("write ids separated by spaced signs, e.g. `forecast - budget` or `a + b - c`"),
+            Diagnostic::error(
+                Code::InvalidValue,
+                format!("`{}` is not a sum or difference of ids", t.value),
+            )
+            .at(&t.span, "expected ids joined by ` + ` or ` - `")
+            .help("write ids separated by spaced signs, e.g. `forecast - budget` or `a + b - c`"),
         );
         return None;
     }
@@ -358,17 +408,26 @@ fn terms(n: &Node, diags: &mut Diagnostics) -> Option<Terms> {
 fn quotient(n: &Node, diags: &mut Diagnostics) -> Option<(Sp<String>, Sp<String>)> {
     let t = text(n, diags)?;
     let parts: Vec<&str> = t.value.split_whitespace().collect();
-    let ok = |s: &str| s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    let ok = |s: &str| {
+        s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    };
     if let [a, "/", b] = parts.as_slice()
         && ok(a)
         && ok(b)
     {
-        return Some((Sp::new(a.to_string(), t.span.clone()), Sp::new(b.to_string(), t.span.clone())));
+        return Some((
+            Sp::new(a.to_string(), t.span.clone()),
+            Sp::new(b.to_string(), t.span.clone()),
+        ));
     }
     diags.push(
-        Diagnostic::error(Code::InvalidValue, format!("`{}` is not a ratio of two ids", t.value))
-            .at(&t.span, "expected `A / B`")
-            .help("write two ids with a spaced slash, e.g. `pupils / places`"),
+        Diagnostic::error(
+            Code::InvalidValue,
+            format!("`{}` is not a ratio of two ids", t.value),
+        )
+        .at(&t.span, "expected `A / B`")
+        .help("write two ids with a spaced slash, e.g. `pupils / places`"),
     );
     None
 }
@@ -381,27 +440,46 @@ fn tname(t: &Target) -> String {
 }
 
 fn join(ids: &[Sp<String>], sep: &str) -> String {
-    ids.iter().map(|i| i.value.as_str()).collect::<Vec<_>>().join(sep)
+    ids.iter()
+        .map(|i| i.value.as_str())
+        .collect::<Vec<_>>()
+        .join(sep)
 }
 
 fn relation(n: &Node, diags: &mut Diagnostics) -> Option<Relation> {
     let NodeKind::Map(entries) = &n.kind else {
-        diags.push(wrong(n, "a relation such as `total: { row: total, of: [a, b] }`"));
+        diags.push(wrong(
+            n,
+            "a relation such as `total: { row: total, of: [a, b] }`",
+        ));
         return None;
     };
     let [(key, body)] = entries.as_slice() else {
         diags.push(
-            Diagnostic::error(Code::InvalidValue, "a relation is one kind with its details")
-                .at(&n.span, "expected one key: total, difference, ratio, change, share, balance or equals")
-                .help("write each relation as its own `- kind: { … }` item"),
+            Diagnostic::error(
+                Code::InvalidValue,
+                "a relation is one kind with its details",
+            )
+            .at(
+                &n.span,
+                "expected one key: total, difference, ratio, change, share, balance or equals",
+            )
+            .help("write each relation as its own `- kind: { … }` item"),
         );
         return None;
     };
     let Some(kind) = KINDS.iter().find(|k| **k == key.name) else {
-        let mut d = Diagnostic::error(Code::UnknownKey, format!("`{}` is not a kind of relation", key.name));
+        let mut d = Diagnostic::error(
+            Code::UnknownKey,
+            format!("`{}` is not a kind of relation", key.name),
+        );
         d = match did_you_mean(&key.name, KINDS.iter().copied()) {
-            Some(s) => d.at(&key.span, format!("did you mean `{s}`?")).help(format!("rename it to `{s}`")),
-            None => d.at(&key.span, "not a relation").help(format!("the relations are: {}", KINDS.join(", "))),
+            Some(s) => d
+                .at(&key.span, format!("did you mean `{s}`?"))
+                .help(format!("rename it to `{s}`")),
+            None => d
+                .at(&key.span, "not a relation")
+                .help(format!("the relations are: {}", KINDS.join(", "))),
         };
         diags.push(d);
         return None;
@@ -438,8 +516,15 @@ fn relation(n: &Node, diags: &mut Diagnostics) -> Option<Relation> {
                 .into_iter()
                 .map(|t| Sp::new(t.value.trim().to_string(), t.span))
                 .collect();
-            let key = if matches!(tg, Some(Target::Row(_))) { "columns" } else { "rows" };
-            only = m.opt(key).map(|v| ids(v, "row or column", m.diags)).unwrap_or_default();
+            let key = if matches!(tg, Some(Target::Row(_))) {
+                "columns"
+            } else {
+                "rows"
+            };
+            only = m
+                .opt(key)
+                .map(|v| ids(v, "row or column", m.diags))
+                .unwrap_or_default();
             let tg = tg?;
             if of.is_empty() {
                 m.finish();
@@ -451,8 +536,15 @@ fn relation(n: &Node, diags: &mut Diagnostics) -> Option<Relation> {
         "difference" => {
             let tg = target(&mut m);
             let t = m.req("is").and_then(|v| terms(v, m.diags));
-            let key = if matches!(tg, Some(Target::Row(_))) { "columns" } else { "rows" };
-            only = m.opt(key).map(|v| ids(v, "row or column", m.diags)).unwrap_or_default();
+            let key = if matches!(tg, Some(Target::Row(_))) {
+                "columns"
+            } else {
+                "rows"
+            };
+            only = m
+                .opt(key)
+                .map(|v| ids(v, "row or column", m.diags))
+                .unwrap_or_default();
             let (tg, t) = (tg?, t?);
             let mut s = String::new();
             for (i, (sign, id)) in t.iter().enumerate() {
@@ -462,43 +554,107 @@ fn relation(n: &Node, diags: &mut Diagnostics) -> Option<Relation> {
                 s.push_str(&id.value);
             }
             let text = format!("{} = {}", tname(&tg), s.trim_start());
-            (RelKind::Difference { target: tg, terms: t }, text)
+            (
+                RelKind::Difference {
+                    target: tg,
+                    terms: t,
+                },
+                text,
+            )
         }
         "ratio" => {
             let tg = target(&mut m);
             let q = m.req("is").and_then(|v| quotient(v, m.diags));
-            let key = if matches!(tg, Some(Target::Row(_))) { "columns" } else { "rows" };
-            only = m.opt(key).map(|v| ids(v, "row or column", m.diags)).unwrap_or_default();
+            let key = if matches!(tg, Some(Target::Row(_))) {
+                "columns"
+            } else {
+                "rows"
+            };
+            only = m
+                .opt(key)
+                .map(|v| ids(v, "row or column", m.diags))
+                .unwrap_or_default();
             let (tg, (num, den)) = (tg?, q?);
             let text = format!("{} = {} / {}", tname(&tg), num.value, den.value);
-            (RelKind::Ratio { target: tg, num, den }, text)
+            (
+                RelKind::Ratio {
+                    target: tg,
+                    num,
+                    den,
+                },
+                text,
+            )
         }
         "change" => {
             let tg = target(&mut m);
             let from = m.req("from").and_then(|v| id(v, "row or column", m.diags));
             let to = m.req("to").and_then(|v| id(v, "row or column", m.diags));
-            let key = if matches!(tg, Some(Target::Row(_))) { "columns" } else { "rows" };
-            only = m.opt(key).map(|v| ids(v, "row or column", m.diags)).unwrap_or_default();
+            let key = if matches!(tg, Some(Target::Row(_))) {
+                "columns"
+            } else {
+                "rows"
+            };
+            only = m
+                .opt(key)
+                .map(|v| ids(v, "row or column", m.diags))
+                .unwrap_or_default();
             let (tg, from, to) = (tg?, from?, to?);
-            let text = format!("{} = change from {} to {} ({} - {}) / {}", tname(&tg), from.value, to.value, to.value, from.value, from.value);
-            (RelKind::Change { target: tg, from, to }, text)
+            let text = format!(
+                "{} = change from {} to {} ({} - {}) / {}",
+                tname(&tg),
+                from.value,
+                to.value,
+                to.value,
+                from.value,
+                from.value
+            );
+            (
+                RelKind::Change {
+                    target: tg,
+                    from,
+                    to,
+                },
+                text,
+            )
         }
         "share" => {
             let tg = m.req("column").and_then(|v| id(v, "column", m.diags));
             let of = m.req("of").and_then(|v| id(v, "column", m.diags));
             let total = m.req("total").and_then(|v| id(v, "row", m.diags));
-            only = m.opt("rows").map(|v| ids(v, "row", m.diags)).unwrap_or_default();
+            only = m
+                .opt("rows")
+                .map(|v| ids(v, "row", m.diags))
+                .unwrap_or_default();
             let (tg, of, total) = (tg?, of?, total?);
-            let text = format!("column `{}` = {} as a share of row `{}`'s {}", tg.value, of.value, total.value, of.value);
-            (RelKind::Share { target: tg, of, total }, text)
+            let text = format!(
+                "column `{}` = {} as a share of row `{}`'s {}",
+                tg.value, of.value, total.value, of.value
+            );
+            (
+                RelKind::Share {
+                    target: tg,
+                    of,
+                    total,
+                },
+                text,
+            )
         }
         "balance" => {
             let opening = m.req("opening").and_then(|v| id(v, "row", m.diags));
-            let plus = m.opt("plus").map(|v| ids(v, "row", m.diags)).unwrap_or_default();
-            let minus = m.opt("minus").map(|v| ids(v, "row", m.diags)).unwrap_or_default();
+            let plus = m
+                .opt("plus")
+                .map(|v| ids(v, "row", m.diags))
+                .unwrap_or_default();
+            let minus = m
+                .opt("minus")
+                .map(|v| ids(v, "row", m.diags))
+                .unwrap_or_default();
             let closing = m.req("closing").and_then(|v| id(v, "row", m.diags));
             let running = m.opt_bool("running").unwrap_or(false);
-            only = m.opt("columns").map(|v| ids(v, "column", m.diags)).unwrap_or_default();
+            only = m
+                .opt("columns")
+                .map(|v| ids(v, "column", m.diags))
+                .unwrap_or_default();
             let (opening, closing) = (opening?, closing?);
             let mut s = format!("row `{}` = {}", closing.value, opening.value);
             for p in &plus {
@@ -508,9 +664,21 @@ fn relation(n: &Node, diags: &mut Diagnostics) -> Option<Relation> {
                 s.push_str(&format!(" - {}", p.value));
             }
             if running {
-                s.push_str(&format!(", and each column's {} is the previous column's {}", opening.value, closing.value));
+                s.push_str(&format!(
+                    ", and each column's {} is the previous column's {}",
+                    opening.value, closing.value
+                ));
             }
-            (RelKind::Balance { opening, plus, minus, closing, running }, s)
+            (
+                RelKind::Balance {
+                    opening,
+                    plus,
+                    minus,
+                    closing,
+                    running,
+                },
+                s,
+            )
         }
         _ => {
             let cell = m.req("cell").and_then(|v| cell_ref(v, m.diags));
@@ -536,7 +704,11 @@ fn relation(n: &Node, diags: &mut Diagnostics) -> Option<Relation> {
 
 enum Source {
     Csv(Sp<String>),
-    Workbook { path: Sp<String>, sheet: Sp<String>, range: Sp<String> },
+    Workbook {
+        path: Sp<String>,
+        sheet: Sp<String>,
+        range: Sp<String>,
+    },
 }
 
 fn source(n: &Node, diags: &mut Diagnostics) -> Option<Source> {
@@ -548,7 +720,11 @@ fn source(n: &Node, diags: &mut Diagnostics) -> Option<Source> {
         (None, Some(w)) => {
             let sheet = m.text("sheet");
             let range = m.text("range");
-            sheet.zip(range).map(|(sheet, range)| Source::Workbook { path: w, sheet, range })
+            sheet.zip(range).map(|(sheet, range)| Source::Workbook {
+                path: w,
+                sheet,
+                range,
+            })
         }
         (Some(c), Some(_)) => {
             m.diags.push(
@@ -584,7 +760,11 @@ pub fn table(n: &Node, base: &Path, cx: &mut Ctx) -> Option<Table> {
     let src = m.opt("source").and_then(|s| source(s, m.diags));
     let relations = m.list("relations", false, relation);
     let published = m.list("published", false, cell_ref);
-    let notes = m.texts("notes", false).into_iter().map(|t| t.value).collect();
+    let notes = m
+        .texts("notes", false)
+        .into_iter()
+        .map(|t| t.value)
+        .collect();
     let table_span = m.span().clone();
     m.finish();
     let diags = &mut *cx.diags;
@@ -605,8 +785,12 @@ pub fn table(n: &Node, base: &Path, cx: &mut Ctx) -> Option<Table> {
     match src {
         None => {
             for r in &rows {
-                let span = r.values.as_ref().map_or(r.row.id.span.clone(), |(s, _)| s.clone());
-                let mut line: Vec<Cell> = columns.iter().map(|_| Cell::Empty(span.clone())).collect();
+                let span = r
+                    .values
+                    .as_ref()
+                    .map_or(r.row.id.span.clone(), |(s, _)| s.clone());
+                let mut line: Vec<Cell> =
+                    columns.iter().map(|_| Cell::Empty(span.clone())).collect();
                 for (ci, c) in r.values.iter().flat_map(|(_, v)| v.iter()) {
                     line[*ci] = c.clone();
                 }
@@ -653,10 +837,13 @@ pub fn table(n: &Node, base: &Path, cx: &mut Ctx) -> Option<Table> {
 }
 
 fn dup(what: &str, second: &Sp<String>, first: &Sp<String>) -> Diagnostic {
-    Diagnostic::error(Code::DuplicateId, format!("two {what}s of this table have the id `{}`", second.value))
-        .at(&second.span, format!("second {what} with this id"))
-        .also(&first.span, "first declared here")
-        .help(format!("give each {what} its own id"))
+    Diagnostic::error(
+        Code::DuplicateId,
+        format!("two {what}s of this table have the id `{}`", second.value),
+    )
+    .at(&second.span, format!("second {what} with this id"))
+    .also(&first.span, "first declared here")
+    .help(format!("give each {what} its own id"))
 }
 
 /// Splits CSV text into records of fields with their byte ranges (RFC 4180:
@@ -722,7 +909,12 @@ pub fn csv_records(text: &str) -> Result<Vec<Vec<(String, std::ops::Range<usize>
     Ok(records)
 }
 
-fn read_csv(path: &Sp<String>, base: &Path, columns: &[Column], cx: &mut Ctx) -> Option<(Vec<RowDecl>, Vec<Vec<Cell>>)> {
+fn read_csv(
+    path: &Sp<String>,
+    base: &Path,
+    columns: &[Column],
+    cx: &mut Ctx,
+) -> Option<(Vec<RowDecl>, Vec<Vec<Cell>>)> {
     let (file, rel) = match load::read_ref(cx.root, base, &path.value, &path.span, cx.sources) {
         Ok(x) => x,
         Err(d) => {
@@ -774,7 +966,10 @@ fn read_csv(path: &Sp<String>, base: &Path, columns: &[Column], cx: &mut Ctx) ->
                 map.push(Some(ci));
             }
             None => {
-                let d = Diagnostic::error(Code::UnknownReference, format!("the table has no column `{name}`"));
+                let d = Diagnostic::error(
+                    Code::UnknownReference,
+                    format!("the table has no column `{name}`"),
+                );
                 let d = match did_you_mean(name, columns.iter().map(|c| c.id.value.as_str())) {
                     Some(s) => d.at(&sp(r.clone()), format!("did you mean `{s}`?")).help(format!("rename it to `{s}` in the CSV's header line, or declare the column")),
                     None => d.at(&sp(r.clone()), "not a declared column").help("declare every column of the CSV under `columns:` (id, label, type), or remove it from the CSV"),
@@ -787,10 +982,16 @@ fn read_csv(path: &Sp<String>, base: &Path, columns: &[Column], cx: &mut Ctx) ->
     for (ci, c) in columns.iter().enumerate() {
         if !seen[ci] {
             cx.diags.push(
-                Diagnostic::error(Code::TableSource, format!("`{}` has no column `{}`", path.value, c.id.value))
-                    .at(&c.id.span, "declared here")
-                    .also(&sp(header[0].1.start..header.last().map_or(0, |h| h.1.end)), "the CSV's header line")
-                    .help("add the column to the CSV's header line, or remove it from `columns:`"),
+                Diagnostic::error(
+                    Code::TableSource,
+                    format!("`{}` has no column `{}`", path.value, c.id.value),
+                )
+                .at(&c.id.span, "declared here")
+                .also(
+                    &sp(header[0].1.start..header.last().map_or(0, |h| h.1.end)),
+                    "the CSV's header line",
+                )
+                .help("add the column to the CSV's header line, or remove it from `columns:`"),
             );
         }
     }
@@ -806,14 +1007,21 @@ fn read_csv(path: &Sp<String>, base: &Path, columns: &[Column], cx: &mut Ctx) ->
             );
             continue;
         }
-        let Some(rid) = id_field(&rec[0], file, "row", cx.diags) else { continue };
+        let Some(rid) = id_field(&rec[0], file, "row", cx.diags) else {
+            continue;
+        };
         let label = rec[1].0.trim().to_string();
         if let Some((_, c)) = load::first_control(&label) {
             cx.diags.push(load::control_diag(c, &sp(rec[1].1.clone())));
             continue;
         }
-        let group = has_group.then(|| rec[2].0.trim().to_string()).filter(|g| !g.is_empty());
-        let mut line: Vec<Cell> = columns.iter().map(|_| Cell::Empty(line_span.clone())).collect();
+        let group = has_group
+            .then(|| rec[2].0.trim().to_string())
+            .filter(|g| !g.is_empty());
+        let mut line: Vec<Cell> = columns
+            .iter()
+            .map(|_| Cell::Empty(line_span.clone()))
+            .collect();
         for (k, (field, r)) in rec[first_value..].iter().enumerate() {
             let Some(ci) = map[k] else { continue };
             let col = &columns[ci];
@@ -828,7 +1036,11 @@ fn read_csv(path: &Sp<String>, base: &Path, columns: &[Column], cx: &mut Ctx) ->
             }
         }
         rows.push(RowDecl {
-            row: Row { id: rid, label, group },
+            row: Row {
+                id: rid,
+                label,
+                group,
+            },
             values: None,
         });
         cells.push(line);
@@ -836,16 +1048,28 @@ fn read_csv(path: &Sp<String>, base: &Path, columns: &[Column], cx: &mut Ctx) ->
     Some((rows, cells))
 }
 
-fn id_field(f: &(String, std::ops::Range<usize>), file: usize, what: &str, diags: &mut Diagnostics) -> Option<Sp<String>> {
+fn id_field(
+    f: &(String, std::ops::Range<usize>),
+    file: usize,
+    what: &str,
+    diags: &mut Diagnostics,
+) -> Option<Sp<String>> {
     let v = f.0.trim();
     let span = Span::new(file, f.1.clone());
-    if !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+    if !v.is_empty()
+        && v.len() <= 64
+        && v.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
         return Some(Sp::new(v.to_string(), span));
     }
     diags.push(
-        Diagnostic::error(Code::InvalidValue, format!("`{v}` is not a usable {what} id"))
-            .at(&span, "letters, digits, `-` and `_` only")
-            .help("ids are short names such as `high-needs` or `y2024`; the label is what is printed"),
+        Diagnostic::error(
+            Code::InvalidValue,
+            format!("`{v}` is not a usable {what} id"),
+        )
+        .at(&span, "letters, digits, `-` and `_` only")
+        .help("ids are short names such as `high-needs` or `y2024`; the label is what is printed"),
     );
     None
 }
@@ -869,7 +1093,8 @@ pub fn a1(s: &str) -> Option<(u32, u32)> {
     let s = s.trim();
     let split = s.find(|c: char| c.is_ascii_digit())?;
     let (letters, digits) = s.split_at(split);
-    if letters.is_empty() || letters.len() > 3 || !letters.bytes().all(|b| b.is_ascii_alphabetic()) {
+    if letters.is_empty() || letters.len() > 3 || !letters.bytes().all(|b| b.is_ascii_alphabetic())
+    {
         return None;
     }
     let mut col = 0u32;
@@ -902,21 +1127,31 @@ fn read_workbook(
     cx: &mut Ctx,
 ) -> Option<Vec<Vec<Cell>>> {
     use calamine::{Data, Reader};
-    let bounds = range.value.split_once(':').and_then(|(a, b)| Some((a1(a)?, a1(b)?)));
-    let Some(((r0, c0), (r1, c1))) = bounds.filter(|((r0, c0), (r1, c1))| r0 <= r1 && c0 <= c1) else {
+    let bounds = range
+        .value
+        .split_once(':')
+        .and_then(|(a, b)| Some((a1(a)?, a1(b)?)));
+    let Some(((r0, c0), (r1, c1))) = bounds.filter(|((r0, c0), (r1, c1))| r0 <= r1 && c0 <= c1)
+    else {
         cx.diags.push(
-            Diagnostic::error(Code::InvalidValue, format!("`{}` is not a cell range", range.value))
-                .at(&range.span, "expected a range such as B4:H12")
-                .help("name the top-left and bottom-right cells of the figures, e.g. `B4:H12`"),
+            Diagnostic::error(
+                Code::InvalidValue,
+                format!("`{}` is not a cell range", range.value),
+            )
+            .at(&range.span, "expected a range such as B4:H12")
+            .help("name the top-left and bottom-right cells of the figures, e.g. `B4:H12`"),
         );
         return None;
     };
     let (height, width) = ((r1 - r0 + 1) as usize, (c1 - c0 + 1) as usize);
     if height * width > MAX_RANGE_CELLS {
         cx.diags.push(
-            Diagnostic::error(Code::TableSource, format!("`{}` holds more than {MAX_RANGE_CELLS} cells", range.value))
-                .at(&range.span, "too large a range")
-                .help("a declared table is printed: name just the cells of its figures"),
+            Diagnostic::error(
+                Code::TableSource,
+                format!("`{}` holds more than {MAX_RANGE_CELLS} cells", range.value),
+            )
+            .at(&range.span, "too large a range")
+            .help("a declared table is printed: name just the cells of its figures"),
         );
         return None;
     }
@@ -941,9 +1176,12 @@ fn read_workbook(
     cx.inputs.push(rel.clone());
     let name = load::display(&rel);
     let unreadable = |why: String| {
-        Diagnostic::error(Code::TableSource, format!("`{name}` cannot be read as a workbook: {why}"))
-            .at(&path.span, "named here")
-            .help("save the workbook as .xlsx or .xlsm from Excel or LibreOffice")
+        Diagnostic::error(
+            Code::TableSource,
+            format!("`{name}` cannot be read as a workbook: {why}"),
+        )
+        .at(&path.span, "named here")
+        .help("save the workbook as .xlsx or .xlsm from Excel or LibreOffice")
     };
     let mut wb = match calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes)) {
         Ok(w) => w,
@@ -954,10 +1192,17 @@ fn read_workbook(
     };
     let names = wb.sheet_names();
     if !names.contains(&sheet.value) {
-        let d = Diagnostic::error(Code::TableSource, format!("`{name}` has no sheet `{}`", sheet.value));
+        let d = Diagnostic::error(
+            Code::TableSource,
+            format!("`{name}` has no sheet `{}`", sheet.value),
+        );
         let d = match did_you_mean(&sheet.value, names.iter().map(String::as_str)) {
-            Some(s) => d.at(&sheet.span, format!("did you mean `{s}`?")).help(format!("rename it to `{s}`")),
-            None => d.at(&sheet.span, "no such sheet").help(format!("the sheets are: {}", names.join(", "))),
+            Some(s) => d
+                .at(&sheet.span, format!("did you mean `{s}`?"))
+                .help(format!("rename it to `{s}`")),
+            None => d
+                .at(&sheet.span, "no such sheet")
+                .help(format!("the sheets are: {}", names.join(", "))),
         };
         cx.diags.push(d);
         return None;
@@ -985,18 +1230,27 @@ fn read_workbook(
                 Data::Error(e) => format!("#{e:?}"),
             };
             let written = match load::first_control(&written) {
-                Some(_) => written.chars().map(|c| if c.is_control() { '\u{fffd}' } else { c }).collect(),
+                Some(_) => written
+                    .chars()
+                    .map(|c| if c.is_control() { '\u{fffd}' } else { c })
+                    .collect(),
                 None => written,
             };
-            let file = cx.sources.add(format!("{name} › {}!{}", sheet.value, a1_name(r, c)), written.clone());
+            let file = cx.sources.add(
+                format!("{name} › {}!{}", sheet.value, a1_name(r, c)),
+                written.clone(),
+            );
             let span = Span::new(file, 0..written.len());
             let cell = match &v {
                 Data::Empty => Some(Cell::Empty(span)),
                 _ if written.contains('\u{fffd}') => {
                     cx.diags.push(
-                        Diagnostic::error(Code::ControlCharacter, "this workbook cell holds a control character")
-                            .at(&span, "an invisible control character")
-                            .help("delete it in the workbook; PDFs and spreadsheets cannot carry it"),
+                        Diagnostic::error(
+                            Code::ControlCharacter,
+                            "this workbook cell holds a control character",
+                        )
+                        .at(&span, "an invisible control character")
+                        .help("delete it in the workbook; PDFs and spreadsheets cannot carry it"),
                     );
                     None
                 }
@@ -1014,9 +1268,15 @@ fn read_workbook(
                 Data::String(s) => parse_figure(s.trim(), span, col, cx.diags),
                 _ => {
                     cx.diags.push(
-                        Diagnostic::error(Code::WrongType, format!("this workbook cell is not a number, but `{}` holds figures", col.id.value))
-                            .at(&span, "expected a number")
-                            .help("name a range whose cells hold the figures"),
+                        Diagnostic::error(
+                            Code::WrongType,
+                            format!(
+                                "this workbook cell is not a number, but `{}` holds figures",
+                                col.id.value
+                            ),
+                        )
+                        .at(&span, "expected a number")
+                        .help("name a range whose cells hold the figures"),
                     );
                     None
                 }

@@ -13,5 +13,6 @@ mod pack;
 mod risk;
 mod safety;
 mod scaffold;
+mod tables;
 mod templates;
 mod valve;

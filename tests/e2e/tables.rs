@@ -1,0 +1,193 @@
+//! Declared tables (issue 12): every mismatch reported in one run, computed
+//! figures printed and quoted, rows from CSV and from a workbook, CSV exports,
+//! and a changed workbook cell caught by verify.
+
+use crate::harness::*;
+use std::path::Path;
+
+/// The EHCP workbook of the `tables-valid` fixture: figures in Summary!B3:D6,
+/// the change column left empty (computed). `under5` is the January 2025
+/// figure for under-fives, so a test can change one cell.
+fn write_ehcp(path: &Path, under5: f64, label: Option<&str>) {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("Summary").unwrap();
+    ws.write_string(1, 1, "January 2024").unwrap();
+    ws.write_string(1, 2, "January 2025").unwrap();
+    let rows = [
+        (410.0, under5),
+        (2100.0, 2390.0),
+        (1800.0, 2015.0),
+        (4310.0, 4860.0 - 455.0 + under5),
+    ];
+    for (i, (a, b)) in rows.iter().enumerate() {
+        ws.write_number(2 + i as u32, 1, *a).unwrap();
+        ws.write_number(2 + i as u32, 2, *b).unwrap();
+    }
+    if let Some(l) = label {
+        ws.write_string(3, 1, l).unwrap();
+    }
+    wb.save(path).unwrap();
+}
+
+fn valid() -> Project {
+    let p = Project::fixture("tables-valid");
+    write_ehcp(&p.path().join("content/dsg-2025/ehcp.xlsx"), 455.0, None);
+    p
+}
+
+#[test]
+fn every_mismatch_is_reported_with_both_figures_in_one_run() {
+    let p = Project::fixture("tables-mismatch");
+    let o = p.run(&["check"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let e = redact(&stderr(&o), p.path());
+    snapshot(&p.fixture.join("expected/stderr.txt"), &e);
+    // 14 figures that do not add up, each with both values, plus an unknown
+    // row and a CSV field that is not a number.
+    assert_eq!(e.matches("error[Q0035]").count(), 14, "{e}");
+    assert!(e.contains("checked 1 document(s): 16 errors, 0 warnings"), "{e}");
+    // The known bug class: compared at the published places, printed in full.
+    assert!(
+        e.contains("`b/diff` of `change` is typed as -0.224 but the figures give -0.244"),
+        "{e}"
+    );
+    assert!(
+        e.contains("`c/diff2` of `change` is typed as -0.25 but the figures give -0.244"),
+        "{e}"
+    );
+    assert!(e.contains("which is -0.24 at the published 2 decimal places"), "{e}");
+    assert!(e.contains("content/sv-figures/places.csv:5:18"), "{e}");
+    assert!(e.contains("content/sv-figures/places.csv:4:19"), "{e}");
+    // Within a declared tolerance is accepted: row d is not reported.
+    assert!(!e.contains("`d/pct`"), "{e}");
+}
+
+#[test]
+fn declared_tables_are_computed_placed_quoted_and_exported() {
+    let p = valid();
+    let o = p.run(&["build"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let e = stderr(&o);
+    // The published closing deficit is printed as published, with a warning.
+    assert!(
+        e.contains("warning[Q0036]: `closing/y2025` of `deficit` is printed as published (48.2), but the figures give 48.25"),
+        "{e}"
+    );
+    let text = squash(&pdf_text(&p.path().join("out/dsg-2025.pdf")));
+    for want in [
+        // Quoted in prose from the cells.
+        "The grant overspent by £11.6m.",
+        "outturn was £632.6m against a budget of £621.0m.",
+        "Occupancy of specialist places was 95.7%.",
+        // Captions, units in headers, group headings.
+        "Table 1: Dedicated Schools Grant outturn by block, 2024-25",
+        "Block Budget (£m) Outturn (£m) Variance (£m)",
+        "Funding blocks",
+        // Computed totals, differences (money negatives in brackets) and shares.
+        "Total 621.0 632.6 11.6 100.0 no data",
+        "Schools 410.2 409.8 (0.4) 64.8 410.0",
+        // Running balance and a cross-table equality (the variance, 11.55).
+        "Opening deficit 10.0 22.5 36.7",
+        "In-year deficit 12.5 14.2 11.6",
+        "Closing deficit 22.5 36.7 48.2 †",
+        "† Closing deficit, 2024-25: as published. The figures in this table give 48.3.",
+        // From the CSV: a total and a ratio as a percentage.
+        "Total 1,500 1,435 95.7",
+        // From the workbook: % change computed.
+        "Under 5 410 455 11.0",
+        "Total 4,310 4,860 12.8",
+    ] {
+        assert!(text.contains(want), "missing {want:?} in:\n{text}");
+    }
+    let csv = std::fs::read_to_string(p.path().join("out/dsg-2025.dsg-outturn.csv")).unwrap();
+    assert!(
+        csv.starts_with("Block,Group,Budget (£m),Outturn (£m),Variance (£m),Share of outturn (%),Forecast at quarter 2 (£m)\n"),
+        "{csv}"
+    );
+    assert!(csv.contains("\nTotal,All blocks,621.0,632.6,11.6,100.0,\n"), "{csv}");
+    assert!(csv.contains("\nSchools,Funding blocks,410.2,409.8,-0.4,64.8,410.0\n"), "{csv}");
+    let ehcp = std::fs::read_to_string(p.path().join("out/dsg-2025.ehcp.csv")).unwrap();
+    assert!(ehcp.contains("\nTotal,4310,4860,12.8\n"), "{ehcp}");
+    // The CSV, the workbook, the table file and the tables layout are inputs.
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(p.path().join("out/manifest.json")).unwrap())
+            .unwrap();
+    for input in [
+        "content/dsg-2025/hn-places.csv",
+        "content/dsg-2025/ehcp.xlsx",
+        "content/tables/deficit.yaml",
+        "layouts/tables-v1.typ",
+    ] {
+        assert!(
+            m["documents"]["dsg-2025"]["inputs"][input].is_string(),
+            "{input} not in the manifest"
+        );
+    }
+    // Byte-identical on rebuild.
+    let pdf = std::fs::read(p.path().join("out/dsg-2025.pdf")).unwrap();
+    assert!(p.run(&["build", "--force"]).status.success());
+    assert!(pdf == std::fs::read(p.path().join("out/dsg-2025.pdf")).unwrap(), "rebuild differs");
+}
+
+#[test]
+fn a_changed_workbook_cell_is_caught_by_verify() {
+    let p = valid();
+    assert!(p.run(&["build"]).status.success());
+    let o = p.run(&["verify"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    write_ehcp(&p.path().join("content/dsg-2025/ehcp.xlsx"), 456.0, None);
+    let o = p.run(&["verify"]);
+    assert_eq!(o.status.code(), Some(1));
+    let e = stderr(&o);
+    assert!(e.contains("input changed: content/dsg-2025/ehcp.xlsx"), "{e}");
+}
+
+#[test]
+fn workbook_problems_name_the_sheet_and_cell() {
+    let p = valid();
+    write_ehcp(&p.path().join("content/dsg-2025/ehcp.xlsx"), 455.0, Some("n/a"));
+    let o = p.run(&["check"]);
+    assert_eq!(o.status.code(), Some(1));
+    let e = stderr(&o);
+    assert!(
+        e.contains("error[Q0006]: `n/a` is not a number, but `y2024` holds figures")
+            && e.contains("┌─ content/dsg-2025/ehcp.xlsx › Summary!B4:1:1"),
+        "{e}"
+    );
+    // A workbook outside the project is refused.
+    let yaml = std::fs::read_to_string(p.path().join("content/dsg-2025/paper.yaml")).unwrap();
+    p.write(
+        "content/dsg-2025/paper.yaml",
+        &yaml.replace("workbook: ehcp.xlsx", "workbook: ../../../../outside.xlsx"),
+    );
+    let e = stderr(&p.run(&["check"]));
+    assert!(
+        e.contains("error[Q0011]: `../../../../outside.xlsx` points outside the project"),
+        "{e}"
+    );
+    // A range that does not fit the declared rows and columns.
+    p.write(
+        "content/dsg-2025/paper.yaml",
+        &yaml.replace("range: B3:D6", "range: B3:D5"),
+    );
+    let e = stderr(&p.run(&["check"]));
+    assert!(
+        e.contains("`B3:D5` is 3 rows by 3 columns, but the table declares 4 rows and 3 columns"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_table_that_does_not_exist_is_a_template_error() {
+    let p = valid();
+    p.write(
+        "content/dsg-2025/01-outturn.md",
+        "# Outturn\n\n{{ table(\"dsg-outurn\") }}\n",
+    );
+    let e = stderr(&p.run(&["check"]));
+    assert!(
+        e.contains("no table with id `dsg-outurn` (this document has: dsg_outturn, deficit, hn_places, ehcp)"),
+        "{e}"
+    );
+}
