@@ -19,6 +19,8 @@ use crate::source::Span;
 
 /// A cell in the flat list of every cell of every table.
 type Idx = usize;
+/// Signed cells: Σ sign × cell.
+type Signed = [(i8, Idx)];
 
 enum Expr {
     /// Σ sign × cell.
@@ -546,7 +548,7 @@ fn eval(expr: &Expr, value: &[Option<Dec>]) -> Result<Dec, Fail> {
 }
 
 fn deps(expr: &Expr) -> impl Iterator<Item = Idx> + '_ {
-    let (a, b): (&[(i8, Idx)], &[(i8, Idx)]) = match expr {
+    let (a, b): (&Signed, &Signed) = match expr {
         Expr::Lin(e) => (e, &[]),
         Expr::Ratio { num, den, .. } => (num, den),
     };
@@ -874,5 +876,158 @@ fn failed(
                 );
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diag::Severity;
+    use crate::source::SourceMap;
+
+    /// Reads and checks the tables in `yaml` (a `tables:` list).
+    fn run(yaml: &str) -> (Vec<Checked>, Vec<Diagnostic>) {
+        let mut sources = SourceMap::new();
+        let f = sources.add("t.yaml", yaml);
+        let node = crate::load::yaml::parse(&sources, f).unwrap();
+        let mut diags = Diagnostics::default();
+        let mut inputs = Vec::new();
+        let root = std::path::Path::new("/nonexistent");
+        let mut cx = super::super::read::Ctx {
+            root,
+            sources: &mut sources,
+            diags: &mut diags,
+            inputs: &mut inputs,
+        };
+        let checked = super::super::load(&node, std::path::Path::new(""), &mut cx);
+        (checked, diags.items)
+    }
+
+    fn one(columns: &str, rows: &str, relations: &str) -> (Vec<Checked>, Vec<Diagnostic>) {
+        run(&format!(
+            "- id: t\n  title: T\n  columns:\n{columns}  rows:\n{rows}  relations:\n{relations}"
+        ))
+    }
+
+    const AB: &str = "    - { id: a, label: A, type: number, places: 3 }\n    - { id: b, label: B, type: number, places: 3 }\n    - { id: d, label: D, type: number, places: 3 }\n";
+
+    #[test]
+    fn compares_at_the_published_places_and_shows_full_precision() {
+        let rel = "    - difference: { column: d, is: b - a }\n";
+        let (_, d) = one(
+            AB,
+            "    - { id: x, label: X, values: { a: 1, b: 0.756, d: -0.224 } }\n",
+            rel,
+        );
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(d[0].code, Code::FigureMismatch);
+        assert_eq!(
+            d[0].message,
+            "`x/d` is typed as -0.224 but the figures give -0.244"
+        );
+        let (c, d) = one(
+            AB,
+            "    - { id: x, label: X, values: { a: 1, b: 0.756, d: -0.244 } }\n",
+            rel,
+        );
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(c[0].value[0][2].unwrap().full(), "-0.244");
+    }
+
+    #[test]
+    fn sums_are_exact() {
+        let (c, d) = one(
+            AB,
+            "    - { id: x, label: X, values: { a: 0.1, b: 0.2 } }\n    - { id: y, label: Y, values: { a: 0.3, b: 0.3, d: 0.6 } }\n",
+            "    - total: { column: d, of: [a, b] }\n",
+        );
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(c[0].value[0][2].unwrap().full(), "0.3");
+    }
+
+    #[test]
+    fn tolerance_and_published_figures() {
+        let rows = "    - { id: x, label: X, values: { a: 1, b: 2, d: 3.01 } }\n";
+        let (_, d) = one(
+            AB,
+            rows,
+            "    - total: { column: d, of: [a, b], tolerance: 0.01 }\n",
+        );
+        assert!(d.is_empty(), "{d:?}");
+        let (c, d) = run(&format!(
+            "- id: t\n  title: T\n  columns:\n{AB}  rows:\n{rows}  relations:\n    - total: {{ column: d, of: [a, b] }}\n  published: [x/d]\n"
+        ));
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(
+            (d[0].code, d[0].severity),
+            (Code::PublishedFigure, Severity::Warning)
+        );
+        assert_eq!(c[0].value[0][2].unwrap().full(), "3.01");
+        assert_eq!(c[0].marked[0][2].unwrap().full(), "3");
+    }
+
+    #[test]
+    fn cycles_and_unknown_ids_are_errors() {
+        let rows = "    - { id: x, label: X }\n    - { id: y, label: Y }\n";
+        let (_, d) = one(
+            AB,
+            rows,
+            "    - total: { row: x, of: [y] }\n    - total: { row: y, of: [x] }\n",
+        );
+        assert!(
+            d.iter()
+                .any(|d| d.code == Code::RelationInvalid && d.message.contains("circle")),
+            "{d:?}"
+        );
+        let (_, d) = one(AB, rows, "    - total: { row: x, of: [yy] }\n");
+        assert_eq!(d[0].message, "table `t` has no row `yy`");
+        assert!(
+            d[0].primary
+                .as_ref()
+                .unwrap()
+                .message
+                .contains("did you mean `y`?")
+        );
+    }
+
+    #[test]
+    fn dividing_by_zero_is_no_data_not_nan() {
+        let (c, d) = one(
+            AB,
+            "    - { id: x, label: X, values: { a: 0, b: 2 } }\n",
+            "    - change: { column: d, from: a, to: b }\n",
+        );
+        assert_eq!(c[0].value[0][2], None);
+        assert_eq!(
+            (d[0].code, d[0].severity),
+            (Code::RelationUncomputable, Severity::Warning)
+        );
+    }
+
+    #[test]
+    fn a_corner_cell_computed_twice_must_agree() {
+        let rows = "    - { id: x, label: X, values: { a: 1, b: 2 } }\n    - { id: y, label: Y, values: { a: 3, b: 4 } }\n    - { id: t, label: T }\n";
+        let (c, d) = one(
+            AB,
+            rows,
+            "    - total: { row: t, of: [x, y] }\n    - total: { column: d, of: [a, b] }\n",
+        );
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(c[0].value[2][2].unwrap().full(), "10");
+    }
+
+    #[test]
+    fn a_running_balance_carries_closing_to_opening() {
+        let cols =
+            "    - { id: y1, label: Y1, type: money }\n    - { id: y2, label: Y2, type: money }\n";
+        let rows = "    - { id: o, label: O, values: { y1: 10 } }\n    - { id: i, label: I, values: { y1: 5, y2: 7 } }\n    - { id: c, label: C }\n";
+        let (c, d) = one(
+            cols,
+            rows,
+            "    - balance: { opening: o, plus: [i], closing: c, running: true }\n",
+        );
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(c[0].value[0][1].unwrap().full(), "15");
+        assert_eq!(c[0].value[2][1].unwrap().full(), "22");
     }
 }

@@ -846,9 +846,12 @@ fn dup(what: &str, second: &Sp<String>, first: &Sp<String>) -> Diagnostic {
     .help(format!("give each {what} its own id"))
 }
 
+/// One CSV line: each field's text and byte range.
+pub type CsvRecord = Vec<(String, std::ops::Range<usize>)>;
+
 /// Splits CSV text into records of fields with their byte ranges (RFC 4180:
 /// quoted fields may hold commas, doubled quotes and line breaks).
-pub fn csv_records(text: &str) -> Result<Vec<Vec<(String, std::ops::Range<usize>)>>, usize> {
+pub fn csv_records(text: &str) -> Result<Vec<CsvRecord>, usize> {
     let b = text.as_bytes();
     let mut records = Vec::new();
     let mut rec = Vec::new();
@@ -1102,7 +1105,7 @@ pub fn a1(s: &str) -> Option<(u32, u32)> {
         col = col * 26 + (b.to_ascii_uppercase() - b'A' + 1) as u32;
     }
     let row: u32 = digits.parse().ok()?;
-    (row >= 1 && row <= 1_048_576 && col <= 16_384).then_some((row - 1, col - 1))
+    ((1..=1_048_576).contains(&row) && col <= 16_384).then(|| (row - 1, col - 1))
 }
 
 /// (row, column) zero-based → `D7`.

@@ -46,7 +46,10 @@ fn every_mismatch_is_reported_with_both_figures_in_one_run() {
     // 14 figures that do not add up, each with both values, plus an unknown
     // row and a CSV field that is not a number.
     assert_eq!(e.matches("error[Q0035]").count(), 14, "{e}");
-    assert!(e.contains("checked 1 document(s): 16 errors, 0 warnings"), "{e}");
+    assert!(
+        e.contains("checked 1 document(s): 16 errors, 0 warnings"),
+        "{e}"
+    );
     // The known bug class: compared at the published places, printed in full.
     assert!(
         e.contains("`b/diff` of `change` is typed as -0.224 but the figures give -0.244"),
@@ -56,7 +59,10 @@ fn every_mismatch_is_reported_with_both_figures_in_one_run() {
         e.contains("`c/diff2` of `change` is typed as -0.25 but the figures give -0.244"),
         "{e}"
     );
-    assert!(e.contains("which is -0.24 at the published 2 decimal places"), "{e}");
+    assert!(
+        e.contains("which is -0.24 at the published 2 decimal places"),
+        "{e}"
+    );
     assert!(e.contains("content/sv-figures/places.csv:5:18"), "{e}");
     assert!(e.contains("content/sv-figures/places.csv:4:19"), "{e}");
     // Within a declared tolerance is accepted: row d is not reported.
@@ -105,8 +111,14 @@ fn declared_tables_are_computed_placed_quoted_and_exported() {
         csv.starts_with("Block,Group,Budget (£m),Outturn (£m),Variance (£m),Share of outturn (%),Forecast at quarter 2 (£m)\n"),
         "{csv}"
     );
-    assert!(csv.contains("\nTotal,All blocks,621.0,632.6,11.6,100.0,\n"), "{csv}");
-    assert!(csv.contains("\nSchools,Funding blocks,410.2,409.8,-0.4,64.8,410.0\n"), "{csv}");
+    assert!(
+        csv.contains("\nTotal,All blocks,621.0,632.6,11.6,100.0,\n"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains("\nSchools,Funding blocks,410.2,409.8,-0.4,64.8,410.0\n"),
+        "{csv}"
+    );
     let ehcp = std::fs::read_to_string(p.path().join("out/dsg-2025.ehcp.csv")).unwrap();
     assert!(ehcp.contains("\nTotal,4310,4860,12.8\n"), "{ehcp}");
     // The CSV, the workbook, the table file and the tables layout are inputs.
@@ -127,7 +139,10 @@ fn declared_tables_are_computed_placed_quoted_and_exported() {
     // Byte-identical on rebuild.
     let pdf = std::fs::read(p.path().join("out/dsg-2025.pdf")).unwrap();
     assert!(p.run(&["build", "--force"]).status.success());
-    assert!(pdf == std::fs::read(p.path().join("out/dsg-2025.pdf")).unwrap(), "rebuild differs");
+    assert!(
+        pdf == std::fs::read(p.path().join("out/dsg-2025.pdf")).unwrap(),
+        "rebuild differs"
+    );
 }
 
 #[test]
@@ -140,13 +155,20 @@ fn a_changed_workbook_cell_is_caught_by_verify() {
     let o = p.run(&["verify"]);
     assert_eq!(o.status.code(), Some(1));
     let e = stderr(&o);
-    assert!(e.contains("input changed: content/dsg-2025/ehcp.xlsx"), "{e}");
+    assert!(
+        e.contains("input changed: content/dsg-2025/ehcp.xlsx"),
+        "{e}"
+    );
 }
 
 #[test]
 fn workbook_problems_name_the_sheet_and_cell() {
     let p = valid();
-    write_ehcp(&p.path().join("content/dsg-2025/ehcp.xlsx"), 455.0, Some("n/a"));
+    write_ehcp(
+        &p.path().join("content/dsg-2025/ehcp.xlsx"),
+        455.0,
+        Some("n/a"),
+    );
     let o = p.run(&["check"]);
     assert_eq!(o.status.code(), Some(1));
     let e = stderr(&o);
