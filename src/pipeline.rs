@@ -434,8 +434,8 @@ fn prepare_paper(project: &Project, doc: &Document, p: &mut Prepared) {
     }
 }
 
-/// Reads and checks the declared tables under the document's `tables:` key,
-/// and checks the tables layout is in the project (it is then an input).
+/// Reads and checks the declared tables under the document's `tables:` key;
+/// the tables layout is then an input.
 fn read_tables(
     project: &Project,
     doc: &Document,
@@ -445,7 +445,7 @@ fn read_tables(
     let yaml::NodeKind::Map(entries) = &node.kind else {
         return Vec::new();
     };
-    let Some((key, t)) = entries.iter().find(|(k, _)| k.name == "tables") else {
+    let Some((_, t)) = entries.iter().find(|(k, _)| k.name == "tables") else {
         return Vec::new();
     };
     if matches!(t.kind, yaml::NodeKind::Null) {
@@ -459,18 +459,11 @@ fn read_tables(
     };
     let tables = crate::tables::load(t, &doc.dir, &mut cx);
     if !tables.is_empty() {
-        if project.root.join(render::TABLES_LAYOUT).is_file() {
-            p.inputs.push(PathBuf::from(render::TABLES_LAYOUT));
-        } else {
-            p.diags.push(
-                Diagnostic::error(
-                    Code::Layout,
-                    format!("the tables layout `{}` is not in this project", render::TABLES_LAYOUT),
-                )
-                .at(&key.span, "tables declared here")
-                .help("copy layouts/tables-v1.typ from quire's layouts into the project's layouts/ folder"),
-            );
-        }
+        // Shipped in the binary (a project may override it in layouts/).
+        p.inputs.push(PathBuf::from(shipped::record(
+            &project.root,
+            render::TABLES_LAYOUT,
+        )));
     }
     tables
 }

@@ -42,6 +42,7 @@ pub const FILES: &[(&str, &str)] = &[
         "safety-valve-v1.typ",
         include_str!("../../layouts/safety-valve-v1.typ"),
     ),
+    ("tables-v1.typ", include_str!("../../layouts/tables-v1.typ")),
 ];
 
 /// The shipped HTML layouts (`layouts/html/<file>.html`), served and recorded like

@@ -131,8 +131,9 @@ fn declared_tables_are_computed_placed_quoted_and_exported() {
         "content/tables/deficit.yaml",
         "layouts/tables-v1.typ",
     ] {
+        let inputs = &m["documents"]["dsg-2025"]["inputs"];
         assert!(
-            m["documents"]["dsg-2025"]["inputs"][input].is_string(),
+            inputs[input].is_string() || inputs[format!("(shipped) {input}")].is_string(),
             "{input} not in the manifest"
         );
     }
