@@ -429,6 +429,15 @@ fn prepare_paper(project: &Project, doc: &Document, p: &mut Prepared) {
                 crate::tables::csv(t).into_bytes(),
             ));
         }
+        if !tables.is_empty() {
+            match crate::tables::xlsx(&tables, &paper.subject, paper.meeting_date, &settings) {
+                Ok(bytes) => p.extras.push(("xlsx".into(), bytes)),
+                Err(e) => p.diags.push(Diagnostic::error(
+                    Code::Output,
+                    format!("cannot make the spreadsheet: {e}"),
+                )),
+            }
+        }
     } else if p.page_limit.is_some() {
         p.page_probe = Some(rendered);
     }

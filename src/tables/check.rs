@@ -50,6 +50,24 @@ pub struct Checked {
     pub computed: Vec<Vec<bool>>,
     /// Published figures that differ from the computed ones: the computed figure.
     pub marked: Vec<Vec<Option<Dec>>>,
+    /// How each computed cell was computed, for spreadsheet formulas.
+    pub formula: Vec<Vec<Option<Formula>>>,
+}
+
+/// A cell anywhere: (table, row, column).
+pub type Pos = (usize, usize, usize);
+
+/// How a computed cell is computed, in cells.
+#[derive(Debug, Clone)]
+pub enum Formula {
+    /// Σ sign × cell.
+    Sum(Vec<(i8, Pos)>),
+    /// (Σ num) / (Σ den), ×100 when `pct`.
+    Ratio {
+        num: Vec<(i8, Pos)>,
+        den: Vec<(i8, Pos)>,
+        pct: bool,
+    },
 }
 
 struct Cells<'a> {
@@ -745,6 +763,24 @@ pub fn check(tables: Vec<Table>, diags: &mut Diagnostics) -> Vec<Checked> {
             }
         }
     }
+    let signed = |e: &Signed| {
+        e.iter()
+            .map(|(s, i)| (*s, cells.pos(*i)))
+            .collect::<Vec<_>>()
+    };
+    let formulas: Vec<Option<Formula>> = (0..n)
+        .map(|i| {
+            let r = &rules[defining[i]?];
+            (computed_v[i].is_some() && marked[i].is_none()).then(|| match &r.expr {
+                Expr::Lin(e) => Formula::Sum(signed(e)),
+                Expr::Ratio { num, den, pct } => Formula::Ratio {
+                    num: signed(num),
+                    den: signed(den),
+                    pct: *pct,
+                },
+            })
+        })
+        .collect();
     let base = cells.offset.clone();
     tables
         .into_iter()
@@ -764,7 +800,11 @@ pub fn check(tables: Vec<Table>, diags: &mut Diagnostics) -> Vec<Checked> {
                         .collect()
                 })
                 .collect();
+            let formula = (0..tb.rows.len())
+                .map(|r| (0..w).map(|c| formulas[at(r, c)].clone()).collect())
+                .collect();
             Checked {
+                formula,
                 value: grid(&printed),
                 computed,
                 marked: grid(&marked),

@@ -207,3 +207,137 @@ pub fn csv(c: &Checked) -> String {
     }
     s
 }
+
+/// The tables as a workbook, one sheet per table (named by its id): a header
+/// row, then one row per table row. A computed cell is a formula (`SUM(…)` for
+/// totals, `B2-C2` for differences, ratios and changes, a reference for an
+/// equality) with the computed figure as its cached result, so the workbook
+/// recomputes in Excel; typed and published figures are numbers; text is
+/// written as text, never a formula.
+pub fn xlsx(
+    checked: &[Checked],
+    title: &str,
+    date: chrono::NaiveDate,
+    settings: &Settings,
+) -> Result<Vec<u8>, String> {
+    use check::Formula;
+    use chrono::Datelike;
+    use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Formula as XFormula, Workbook};
+    let e = |e: rust_xlsxwriter::XlsxError| e.to_string();
+    let bold = Format::new().set_bold();
+    let mut wb = Workbook::new();
+    let created = ExcelDateTime::from_ymd(
+        date.year().clamp(1900, 9999) as u16,
+        date.month() as u8,
+        date.day() as u8,
+    )
+    .map_err(e)?;
+    wb.set_properties(
+        &DocProperties::new()
+            .set_title(title)
+            .set_author(&settings.organisation)
+            .set_creation_datetime(&created),
+    );
+    let names: Vec<String> = checked
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let id = &c.table.id.value;
+            if id.len() <= 31 {
+                id.clone()
+            } else {
+                format!("{}~{i}", &id[..25])
+            }
+        })
+        .collect();
+    let cell = |(t, r, c): check::Pos, here: usize| {
+        let a1 = read::a1_name(r as u32 + 1, c as u32 + 1);
+        if t == here {
+            a1
+        } else {
+            format!("'{}'!{a1}", names[t])
+        }
+    };
+    let terms = |e: &[(i8, check::Pos)], here: usize| -> String {
+        if e.len() > 1 && e.iter().all(|(s, _)| *s > 0) {
+            return format!(
+                "SUM({})",
+                e.iter()
+                    .map(|(_, p)| cell(*p, here))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            );
+        }
+        let mut s = String::new();
+        for (i, (sign, p)) in e.iter().enumerate() {
+            if *sign < 0 {
+                s.push('-');
+            } else if i > 0 {
+                s.push('+');
+            }
+            s.push_str(&cell(*p, here));
+        }
+        s
+    };
+    for (t, c) in checked.iter().enumerate() {
+        let ws = wb.add_worksheet().set_name(&names[t]).map_err(e)?;
+        let tb = &c.table;
+        ws.write_string_with_format(0, 0, &tb.row_heading, &bold)
+            .map_err(e)?;
+        let formats: Vec<Format> = tb
+            .columns
+            .iter()
+            .map(|col| {
+                let frac = if col.places > 0 {
+                    format!(".{}", "0".repeat(col.places as usize))
+                } else {
+                    String::new()
+                };
+                Format::new().set_num_format(format!("#,##0{frac}"))
+            })
+            .collect();
+        for (k, col) in tb.columns.iter().enumerate() {
+            ws.write_string_with_format(0, k as u16 + 1, header(col), &bold)
+                .map_err(e)?;
+        }
+        for (r, row) in tb.rows.iter().enumerate() {
+            let xr = r as u32 + 1;
+            ws.write_string_with_format(xr, 0, &row.label, &bold)
+                .map_err(e)?;
+            for (k, col) in tb.columns.iter().enumerate() {
+                let xc = k as u16 + 1;
+                if !col.ty.numeric() {
+                    if let model::Cell::Text(x) = &tb.cells[r][k] {
+                        ws.write_string(xr, xc, &x.value).map_err(e)?;
+                    }
+                    continue;
+                }
+                let Some(v) = c.value[r][k] else { continue };
+                let f = match &c.formula[r][k] {
+                    Some(Formula::Sum(e)) => terms(e, t),
+                    Some(Formula::Ratio { num, den, pct }) => {
+                        format!(
+                            "({})/({}){}",
+                            terms(num, t),
+                            terms(den, t),
+                            if *pct { "*100" } else { "" }
+                        )
+                    }
+                    None => {
+                        ws.write_number_with_format(xr, xc, v.to_f64(), &formats[k])
+                            .map_err(e)?;
+                        continue;
+                    }
+                };
+                let f = XFormula::new(format!("={f}")).set_result(v.full());
+                ws.write_formula_with_format(xr, xc, f, &formats[k])
+                    .map_err(e)?;
+            }
+        }
+        ws.set_column_width(0, 28).map_err(e)?;
+        for k in 0..tb.columns.len() {
+            ws.set_column_width(k as u16 + 1, 14).map_err(e)?;
+        }
+    }
+    wb.save_to_buffer().map_err(e)
+}

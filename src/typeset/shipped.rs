@@ -133,12 +133,13 @@ pub fn project_labels(root: &Path) -> Vec<String> {
     v
 }
 
-/// `name@N` for every shipped layout (sorted; `common` is a library, not a layout).
+/// `name@N` for every shipped layout (sorted; `common` and `tables` are
+/// libraries that layouts use, not layouts of documents).
 pub fn labels() -> Vec<String> {
     let mut v: Vec<String> = FILES
         .iter()
         .filter_map(|(n, _)| name_version(n))
-        .filter(|(name, _)| *name != "common")
+        .filter(|(name, _)| !matches!(*name, "common" | "tables"))
         .map(|(name, v)| format!("{name}@{v}"))
         .collect();
     v.sort();

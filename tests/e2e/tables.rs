@@ -83,7 +83,7 @@ fn declared_tables_are_computed_placed_quoted_and_exported() {
     let text = squash(&pdf_text(&p.path().join("out/dsg-2025.pdf")));
     for want in [
         // Quoted in prose from the cells.
-        "The grant overspent by £11.6m.",
+        "The grant overspent by £11.6 million.",
         "outturn was £632.6m against a budget of £621.0m.",
         "Occupancy of specialist places was 95.7%.",
         // Captions, units in headers, group headings.
@@ -212,5 +212,75 @@ fn a_table_that_does_not_exist_is_a_template_error() {
     assert!(
         e.contains("no table with id `dsg-outurn` (this document has: dsg_outturn, deficit, hn_places, ehcp)"),
         "{e}"
+    );
+}
+
+#[test]
+fn the_workbook_recomputes_to_the_printed_figures() {
+    use calamine::{DataType, Reader, Xlsx};
+    let p = valid();
+    let o = p.run(&["build"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mut wb: Xlsx<_> = calamine::open_workbook(p.path().join("out/dsg-2025.xlsx")).unwrap();
+    let mut sums = 0;
+    for sheet in ["dsg-outturn", "deficit", "hn-places", "ehcp"] {
+        let f = wb.worksheet_formula(sheet).unwrap();
+        let v = wb.worksheet_range(sheet).unwrap();
+        let value = |a: &str| -> f64 {
+            let (r, c) = quire::tables::read::a1(a).unwrap();
+            v.get_value((r, c))
+                .and_then(|d| d.as_f64())
+                .unwrap_or(f64::NAN)
+        };
+        let (r0, c0) = f.start().unwrap();
+        for (r, c, formula) in f.used_cells() {
+            let (r, c) = (r0 + r as u32, c0 + c as u32);
+            let cached = v.get_value((r, c)).and_then(|d| d.as_f64()).unwrap();
+            // Recompute each SUM and each difference from the sheet's own figures.
+            let recomputed = if let Some(args) = formula
+                .strip_prefix("SUM(")
+                .and_then(|x| x.strip_suffix(')'))
+            {
+                sums += 1;
+                args.split(',').map(value).sum::<f64>()
+            } else if !formula.contains(['(', '!', '/']) {
+                let mut total = 0.0;
+                let mut sign = 1.0;
+                let mut cur = String::new();
+                for ch in formula.chars().chain(['+']) {
+                    if ch == '+' || ch == '-' {
+                        if !cur.is_empty() {
+                            total += sign * value(&cur);
+                        }
+                        cur.clear();
+                        sign = if ch == '-' { -1.0 } else { 1.0 };
+                    } else {
+                        cur.push(ch);
+                    }
+                }
+                total
+            } else {
+                continue;
+            };
+            assert!(
+                (recomputed - cached).abs() < 1e-6,
+                "{sheet}!{formula}: {recomputed} vs {cached}"
+            );
+        }
+    }
+    assert!(sums >= 8, "only {sums} SUM formulas");
+    // The total budget is a SUM of the four blocks, cached as 621.
+    let f = wb.worksheet_formula("dsg-outturn").unwrap();
+    assert_eq!(
+        f.get_value((5, 1)).map(String::as_str),
+        Some("SUM(B2,B3,B4,B5)")
+    );
+    let v = wb.worksheet_range("dsg-outturn").unwrap();
+    assert_eq!(v.get_value((5, 1)).and_then(|d| d.as_f64()), Some(621.0));
+    // A cross-table equality refers to the other sheet.
+    let f = wb.worksheet_formula("deficit").unwrap();
+    assert_eq!(
+        f.get_value((2, 3)).map(String::as_str),
+        Some("'dsg-outturn'!D6")
     );
 }
