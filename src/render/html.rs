@@ -14,7 +14,7 @@
 //! placeholders that [`number`] fills in over the whole narrative (1., 1.1 …),
 //! as the PDF numbers them.
 
-use super::markdown::{BLOCK_MARKER, LINE_BREAK, Mode, check_url, options};
+use super::markdown::{BLOCK_MARKER, LINE_BREAK, Mode, TABLE_MARKER, check_url, options};
 use pulldown_cmark::{Alignment, Event, HeadingLevel, LinkType, Parser, Tag, TagEnd};
 use std::collections::BTreeMap;
 
@@ -249,9 +249,13 @@ impl Renderer {
             .strip_prefix("<!--")
             .and_then(|s| s.strip_suffix("-->"))
             .map(str::trim)
-            .and_then(|s| s.strip_prefix(BLOCK_MARKER))
+            .and_then(|s| {
+                s.strip_prefix(BLOCK_MARKER)
+                    .or_else(|| s.strip_prefix(TABLE_MARKER))
+            })
         {
-            // The Typst pass reports a bad marker; here a valid one stays a marker.
+            // The Typst pass reports a bad marker; here a valid one stays a
+            // marker (a declared table is a generated block of its own kind).
             if let Ok(i) = n.parse::<usize>()
                 && i < self.blocks
             {

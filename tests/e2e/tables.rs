@@ -284,3 +284,24 @@ fn the_workbook_recomputes_to_the_printed_figures() {
         Some("'dsg-outturn'!D6")
     );
 }
+
+#[test]
+fn declared_tables_are_in_the_html_edition_too() {
+    let p = valid();
+    let o = p.run(&["build", "--format", "all"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let html = std::fs::read_to_string(p.path().join("out/dsg-2025.html")).unwrap();
+    let pdf = squash(&pdf_text(&p.path().join("out/dsg-2025.pdf")));
+    let captions: Vec<&str> = html
+        .match_indices("<caption>")
+        .map(|(i, _)| {
+            let rest = &html[i + 9..];
+            &rest[..rest.find("</caption>").unwrap()]
+        })
+        .collect();
+    assert!(captions.len() >= 4, "{captions:?}");
+    for c in &captions {
+        assert!(pdf.contains(c), "{c:?} is in the HTML but not the PDF");
+    }
+    assert!(html.contains("<th scope=\"row\">"), "no row headers");
+}
