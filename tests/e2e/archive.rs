@@ -108,6 +108,7 @@ fn an_old_paper_keeps_its_layout_version_byte_for_byte() {
     p.write("content/budget-2025/paper.yaml", &yaml);
     assert!(p.run(&["build"]).status.success());
     let current = std::fs::read(p.path().join("out/budget-2025.pdf")).unwrap();
+    assert!(before != current, "the current layout printed what v1 did");
     // A new paper can use v3, which really differs.
     p.write(
         "content/budget-2025/paper.yaml",

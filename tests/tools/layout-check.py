@@ -86,13 +86,18 @@ def defects(pdf):
         W, H, words = ps[n - 1]
         top = H - y
         after = sorted((w for w in body(words, H) if w[1] >= top - 2), key=lambda w: (round(w[1]), w[0]))
-        # Drop the heading's own words (it may wrap), in order.
+        # Drop the heading's own words (it may wrap, and long words may be broken).
+        want = norm(title)
         rest = list(after)
-        for tok in title.split():
-            if rest and rest[0][4] == tok:
-                rest.pop(0)
+        got = ""
+        while rest and want.startswith(got + norm(rest[0][4])) and len(got) < len(want):
+            got += norm(rest.pop(0)[4])
         if not rest and after:
             yield n, f"heading at the foot of the page: {title!r}"
+
+
+def norm(s):
+    return re.sub(r"[\s\u200b]+", "", s)
 
 
 def main(files):
