@@ -118,3 +118,119 @@ fn every_demo_and_fixture_page_is_fit_to_publish() {
     let root = demo.path().display().to_string();
     assert!(failures.is_empty(), "{}", failures.replace(&root, "[DEMO]"));
 }
+
+fn outline_titles(pdf: &Path) -> String {
+    let o = Command::new("qpdf")
+        .args(["--json=2", "--json-key=outlines"])
+        .arg(pdf)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&o.stdout).to_string()
+}
+
+#[test]
+fn conditions_risks_and_areas_are_bookmarked_headings_and_sheets_say_whose_page_it_is() {
+    let p = Project::demo();
+    assert!(p.run(&["build"]).status.success());
+    let out = p.path().join("out");
+    let sv = outline_titles(&out.join("kent-sv-2024-25-q1.pdf"));
+    for t in [
+        "\"Agreement condition 1\"",
+        "\"Agreement condition 8\"",
+        "\"Risk 1: Early Years forecast",
+        "\"Risk 7: Changes in School Funding Forum Membership\"",
+    ] {
+        assert!(sv.contains(t), "{t} not bookmarked");
+    }
+    let risk = outline_titles(&out.join("cype-risk-2019.pdf"));
+    for t in ["\"CRR0001: Safeguarding", "\"CRR0044: High Needs Funding"] {
+        assert!(risk.contains(t), "{t} not bookmarked");
+    }
+    let app = outline_titles(&out.join("send-app-2023.pdf"));
+    assert!(app.contains("\"Area 1: Parents widely doubt"), "{app}");
+    // A risk sheet running onto a second page names its risk there.
+    let pages = pdf_pages(&out.join("cype-risk-2019.pdf"));
+    let cont = pages
+        .iter()
+        .filter(|p| p.contains("CRR0001 (continued)"))
+        .count();
+    assert!(cont >= 1, "no continuation header for CRR0001");
+    // And the outputs never name the tool.
+    for f in pdfs(&out) {
+        let t = pdf_text(&f).to_lowercase();
+        let named = t
+            .split(|c: char| !c.is_alphanumeric())
+            .any(|w| w == "quire");
+        assert!(!named, "{} names the tool", f.display());
+    }
+}
+
+const LOGO: &str = r##"<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40"><rect width="40" height="40" fill="#1d4f91"/></svg>"##;
+
+#[test]
+fn the_council_logo_and_house_style_come_from_quire_yaml() {
+    let p = Project::fixture("minimal");
+    p.write("branding/crest.svg", LOGO);
+    p.write(
+        "quire.yaml",
+        "organisation:\n  name: Testshire County Council\n  logo: { file: branding/crest.svg, alt: Testshire County Council crest }\nhouse-style:\n  body-size: 12\n  table-size: 10\n  margins: { x: 25, top: 25, bottom: 20 }\n",
+    );
+    let o = p.run(&["build"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let pdf = p.path().join("out/budget-2025.pdf");
+    // The council's name heads the cover sheet, above the paper's own fields.
+    let first = pdf_pages(&pdf)[0].clone();
+    let name = first
+        .find("Testshire County Council")
+        .expect("council name on the cover");
+    assert!(name < first.find("From:").unwrap(), "{first}");
+    // The logo is a figure with its alternative text in the tag tree.
+    let qdf = p.path().join("qdf.pdf");
+    let st = Command::new("qpdf")
+        .args(["--qdf", "--object-streams=disable"])
+        .arg(&pdf)
+        .arg(&qdf)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let raw = String::from_utf8_lossy(&std::fs::read(&qdf).unwrap()).to_string();
+    assert!(
+        raw.contains("/Alt (Testshire County Council crest)"),
+        "no alt text for the logo"
+    );
+    // The logo is an input of the paper: changing it rebuilds the paper.
+    let m = std::fs::read_to_string(p.path().join("out/manifest.json")).unwrap();
+    assert!(m.contains("\"branding/crest.svg\""), "{m}");
+    p.write("branding/crest.svg", &LOGO.replace("1d4f91", "003366"));
+    assert!(stderr(&p.run(&["build"])).contains("built 1 of 1 document(s)"));
+
+    // A logo outside the project and type too small for a reader are refused, located.
+    p.write(
+        "quire.yaml",
+        "organisation:\n  name: Testshire County Council\n  logo: { file: ../crest.svg, alt: Crest }\nhouse-style:\n  table-size: 8\n  font: Comic Sans\n",
+    );
+    let o = p.run(&["build"]);
+    assert_eq!(o.status.code(), Some(1));
+    let e = stderr(&o);
+    assert!(
+        e.contains("error[Q0011]: `../crest.svg` is not a logo file inside the project"),
+        "{e}"
+    );
+    assert!(
+        e.contains("error[Q0007]: table size 8 pt is outside 9–16 pt"),
+        "{e}"
+    );
+    assert!(e.contains("help: give a table size from 9 to 16 pt"), "{e}");
+    assert!(e.contains("Comic Sans"), "{e}");
+    p.write(
+        "quire.yaml",
+        "organisation:\n  name: Testshire County Council\n  logo: { file: missing.png, alt: Crest }\n",
+    );
+    let e = stderr(&p.run(&["build"]));
+    assert!(
+        e.contains(
+            "error[Q0011]: the logo `missing.png` cannot be used: no such file in the project"
+        ),
+        "{e}"
+    );
+}
