@@ -234,3 +234,30 @@ fn the_council_logo_and_house_style_come_from_quire_yaml() {
         "{e}"
     );
 }
+
+#[test]
+fn the_pack_prints_each_title_once_and_joins_names_as_the_agenda_does() {
+    let p = Project::demo();
+    assert!(p.run(&["build"]).status.success());
+    let o = p.run(&["pack"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let pages = pdf_pages(&p.path().join("out/send-sub-2023-09-pack.pdf"));
+    let front = squash(&pages[0]);
+    assert!(front.starts_with("Kent County Council"), "{front}");
+    assert!(
+        front.contains("Mr A Sandhu, MBE and Mr M Whiting"),
+        "{front}"
+    );
+    for title in [
+        "Minutes of the meeting held on 25 July 2023",
+        "Report by the Local Government and Social Care Ombudsman",
+    ] {
+        let page = pages
+            .iter()
+            .skip(1)
+            .map(|p| squash(p))
+            .find(|p| p.contains(title))
+            .unwrap_or_else(|| panic!("{title} not in the pack"));
+        assert_eq!(page.matches(title).count(), 1, "{title} printed twice");
+    }
+}
