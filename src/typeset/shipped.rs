@@ -22,14 +22,27 @@ pub const FILES: &[(&str, &str)] = &[
         include_str!("../../layouts/agenda-pack-v1.typ"),
     ),
     (
+        "agenda-pack-v2.typ",
+        include_str!("../../layouts/agenda-pack-v2.typ"),
+    ),
+    (
         "app-report-v1.typ",
         include_str!("../../layouts/app-report-v1.typ"),
+    ),
+    (
+        "app-report-v2.typ",
+        include_str!("../../layouts/app-report-v2.typ"),
     ),
     (
         "committee-report-v1.typ",
         include_str!("../../layouts/committee-report-v1.typ"),
     ),
+    (
+        "committee-report-v2.typ",
+        include_str!("../../layouts/committee-report-v2.typ"),
+    ),
     ("common-v1.typ", include_str!("../../layouts/common-v1.typ")),
+    ("common-v2.typ", include_str!("../../layouts/common-v2.typ")),
     (
         "council-report-v1.typ",
         include_str!("../../layouts/council-report-v1.typ"),
@@ -39,8 +52,16 @@ pub const FILES: &[(&str, &str)] = &[
         include_str!("../../layouts/risk-appendix-v1.typ"),
     ),
     (
+        "risk-appendix-v2.typ",
+        include_str!("../../layouts/risk-appendix-v2.typ"),
+    ),
+    (
         "safety-valve-v1.typ",
         include_str!("../../layouts/safety-valve-v1.typ"),
+    ),
+    (
+        "safety-valve-v2.typ",
+        include_str!("../../layouts/safety-valve-v2.typ"),
     ),
 ];
 
