@@ -14,6 +14,7 @@ const FIXTURES: &[&str] = &[
     "layout-stress",
     "minimal",
     "risk-4x4",
+    "second-council",
     "valve-quarterly",
 ];
 
