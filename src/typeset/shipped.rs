@@ -73,24 +73,48 @@ pub const HTML_FILES: &[(&str, &str)] = &[
         include_str!("../../layouts/html/app-report-v1.html"),
     ),
     (
+        "app-report-v2.html",
+        include_str!("../../layouts/html/app-report-v2.html"),
+    ),
+    (
         "committee-report-v1.html",
         include_str!("../../layouts/html/committee-report-v1.html"),
+    ),
+    (
+        "committee-report-v2.html",
+        include_str!("../../layouts/html/committee-report-v2.html"),
     ),
     (
         "common-v1.html",
         include_str!("../../layouts/html/common-v1.html"),
     ),
     (
+        "common-v2.html",
+        include_str!("../../layouts/html/common-v2.html"),
+    ),
+    (
         "risk-appendix-v1.html",
         include_str!("../../layouts/html/risk-appendix-v1.html"),
+    ),
+    (
+        "risk-appendix-v2.html",
+        include_str!("../../layouts/html/risk-appendix-v2.html"),
     ),
     (
         "risk-parts-v1.html",
         include_str!("../../layouts/html/risk-parts-v1.html"),
     ),
     (
+        "risk-parts-v2.html",
+        include_str!("../../layouts/html/risk-parts-v2.html"),
+    ),
+    (
         "safety-valve-v1.html",
         include_str!("../../layouts/html/safety-valve-v1.html"),
+    ),
+    (
+        "safety-valve-v2.html",
+        include_str!("../../layouts/html/safety-valve-v2.html"),
     ),
 ];
 

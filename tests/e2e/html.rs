@@ -344,7 +344,7 @@ fn a_missing_html_layout_is_an_input_error_and_writes_nothing() {
     let y = std::fs::read_to_string(&ret).unwrap();
     std::fs::write(
         &ret,
-        y.replace("layout: safety-valve@1", "layout: safety-valve@2"),
+        y.replace("layout: safety-valve@1", "layout: safety-valve@3"),
     )
     .unwrap();
     let o = p.run(&["build", "kent-sv-2024-25-q1"]);
@@ -391,9 +391,9 @@ fn html_layouts_are_shipped_and_recorded_like_the_typst_ones() {
     );
     let manifest = std::fs::read_to_string(p.path().join("out2/manifest.json")).unwrap();
     for f in [
-        "committee-report-v1.html",
-        "common-v1.html",
-        "risk-parts-v1.html",
+        "committee-report-v2.html",
+        "common-v2.html",
+        "risk-parts-v2.html",
     ] {
         assert!(
             manifest.contains(&format!("\"(shipped) layouts/html/{f}\"")),
