@@ -280,7 +280,7 @@ fn html_rebuilds_are_byte_identical_and_verified() {
     let err = stderr(&o);
     assert!(err.contains("send-app-2023-scorecard.html"), "{err}");
     // Changing an HTML layout rebuilds the documents that use it.
-    let layout = p.path().join("layouts/html/common-v1.html");
+    let layout = p.path().join("layouts/html/common-v2.html");
     let t = std::fs::read_to_string(&layout).unwrap();
     std::fs::write(
         &layout,
