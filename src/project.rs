@@ -122,6 +122,11 @@ pub fn open(root: &Path, sources: &mut SourceMap, diags: &mut Diagnostics) -> Op
             Settings::default()
         }
     };
+    let mut settings = settings;
+    if let Some(d) = settings.logo.as_ref().and_then(|l| logo_problem(root, l)) {
+        diags.push(d);
+        settings.logo = None;
+    }
     let mut documents = Vec::new();
     let content = root.join("content");
     let mut dirs: Vec<_> = std::fs::read_dir(&content)
@@ -248,4 +253,32 @@ impl Project {
         }
         out
     }
+}
+
+/// Largest logo file quire reads (a logo is a small file; this bounds memory).
+const MAX_LOGO_BYTES: u64 = 4 * 1024 * 1024;
+
+/// Why the logo named in `quire.yaml` cannot be used: missing, outside the project
+/// (through a link), or too large; `None` when it is a file inside the project.
+fn logo_problem(root: &Path, logo: &crate::model::Logo) -> Option<Diagnostic> {
+    let path = root.join(&logo.file.value);
+    let inside = match (path.canonicalize(), root.canonicalize()) {
+        (Ok(p), Ok(r)) => p.starts_with(r),
+        _ => false,
+    };
+    let meta = std::fs::metadata(&path).ok().filter(|m| m.is_file());
+    let why = match meta {
+        None => "no such file in the project",
+        Some(_) if !inside => "outside the project",
+        Some(m) if m.len() > MAX_LOGO_BYTES => "larger than 4 MB",
+        Some(_) => return None,
+    };
+    Some(
+        Diagnostic::error(
+            Code::MissingFile,
+            format!("the logo `{}` cannot be used: {why}", logo.file.value),
+        )
+        .at(&logo.file.span, "logo named here")
+        .help("put the SVG or PNG file inside the project and name it relative to quire.yaml"),
+    )
 }

@@ -319,7 +319,7 @@ defaults:
 
 const PAPER: &str = r##"# A committee paper. Replace each placeholder; docs/data-format.md ("Committee paper")
 # describes every field. The narrative is every .md file in this folder, in name order.
-layout: committee-report@1            # the layout version this paper is published with
+layout: committee-report@2            # the layout version this paper is published with
 committee: Name of the committee      # the committee that considers the paper
 meeting-date: {today}              # the meeting's date (YYYY-MM-DD)
 subject: Title of the report          # the paper's title
@@ -382,7 +382,7 @@ register: ../registers/{name}.yaml    # the register, relative to this file
 const RETURN: &str = r##"# A DfE Safety Valve monitoring return. Replace each placeholder; docs/data-format.md
 # ("DfE Safety Valve return") describes every field, including the deficit and EHCP tables.
 kind: safety-valve
-layout: safety-valve@1
+layout: safety-valve@2
 # The local authority.
 authority: {org}
 # agreement:                          # optional: the agreement this return reports on
@@ -429,7 +429,7 @@ risks:                                # risks to delivering the agreement
 const PLAN: &str = r##"# An Accelerated Progress Plan report. Replace each placeholder; docs/data-format.md
 # ("Accelerated Progress Plan") describes every field, including KPIs and partnership risks.
 kind: app-report
-layout: app-report@1
+layout: app-report@2
 title: Accelerated Progress Plan – progress report
 local-area: Name of the local area
 # inspection-date: YYYY-MM-DD        # optional: the inspection the plan responds to
@@ -464,7 +464,7 @@ areas:                                # the areas for improvement
 const MEETING: &str = r##"# A committee meeting, for `quire pack {name}` (the agenda pack). Replace each placeholder;
 # docs/data-format.md ("A meeting") describes every field.
 kind: meeting
-layout: agenda-pack@1
+layout: agenda-pack@2
 committee: Name of the committee
 date: {today}                      # the meeting's date (YYYY-MM-DD)
 time: 10.00 am                        # optional, as written

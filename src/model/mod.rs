@@ -56,6 +56,45 @@ pub struct Settings {
     /// `html`). Not part of the data layouts see.
     #[serde(skip)]
     pub formats: Vec<String>,
+    /// The council's logo, printed on cover and front sheets (`organisation.logo`).
+    pub logo: Option<Logo>,
+    /// The house style (`house-style`): type sizes, font and margins.
+    pub style: Style,
+}
+
+/// A logo file inside the project (SVG or PNG) and the words a screen reader says for it.
+#[derive(Clone, Debug, Serialize)]
+pub struct Logo {
+    /// Path relative to the project root, `/`-separated, never leaving the project.
+    pub file: Sp<String>,
+    pub alt: String,
+}
+
+/// The house style every layout from version 2 follows. Sizes in points, margins in
+/// millimetres.
+#[derive(Clone, Debug, Serialize)]
+pub struct Style {
+    pub font: String,
+    pub body_size: f64,
+    pub table_size: f64,
+    pub heat_map_size: f64,
+    pub margin_x: f64,
+    pub margin_top: f64,
+    pub margin_bottom: f64,
+}
+
+impl Default for Style {
+    fn default() -> Self {
+        Style {
+            font: "Liberation Sans".into(),
+            body_size: 12.0,
+            table_size: 10.0,
+            heat_map_size: 9.0,
+            margin_x: 20.0,
+            margin_top: 24.0,
+            margin_bottom: 22.0,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
@@ -87,6 +126,8 @@ impl Default for Settings {
             pdf_standards: Vec::new(),
             risk_scheme: None,
             formats: vec!["pdf".into()],
+            logo: None,
+            style: Style::default(),
         }
     }
 }

@@ -523,6 +523,11 @@ pub fn meta(title: &str, settings: &Settings, date: chrono::NaiveDate) -> Json {
         "paper": settings.paper_size,
         "no_data": settings.no_data,
         "date": {"year": date.year(), "month": date.month(), "day": date.day()},
+        "org": {
+            "name": settings.organisation,
+            "logo": settings.logo.as_ref().map(|l| json!({"file": format!("/{}", l.file.value), "alt": l.alt})),
+        },
+        "style": settings.style,
     })
 }
 

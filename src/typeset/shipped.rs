@@ -22,14 +22,27 @@ pub const FILES: &[(&str, &str)] = &[
         include_str!("../../layouts/agenda-pack-v1.typ"),
     ),
     (
+        "agenda-pack-v2.typ",
+        include_str!("../../layouts/agenda-pack-v2.typ"),
+    ),
+    (
         "app-report-v1.typ",
         include_str!("../../layouts/app-report-v1.typ"),
+    ),
+    (
+        "app-report-v2.typ",
+        include_str!("../../layouts/app-report-v2.typ"),
     ),
     (
         "committee-report-v1.typ",
         include_str!("../../layouts/committee-report-v1.typ"),
     ),
+    (
+        "committee-report-v2.typ",
+        include_str!("../../layouts/committee-report-v2.typ"),
+    ),
     ("common-v1.typ", include_str!("../../layouts/common-v1.typ")),
+    ("common-v2.typ", include_str!("../../layouts/common-v2.typ")),
     (
         "council-report-v1.typ",
         include_str!("../../layouts/council-report-v1.typ"),
@@ -39,8 +52,16 @@ pub const FILES: &[(&str, &str)] = &[
         include_str!("../../layouts/risk-appendix-v1.typ"),
     ),
     (
+        "risk-appendix-v2.typ",
+        include_str!("../../layouts/risk-appendix-v2.typ"),
+    ),
+    (
         "safety-valve-v1.typ",
         include_str!("../../layouts/safety-valve-v1.typ"),
+    ),
+    (
+        "safety-valve-v2.typ",
+        include_str!("../../layouts/safety-valve-v2.typ"),
     ),
     ("tables-v1.typ", include_str!("../../layouts/tables-v1.typ")),
 ];
@@ -53,24 +74,48 @@ pub const HTML_FILES: &[(&str, &str)] = &[
         include_str!("../../layouts/html/app-report-v1.html"),
     ),
     (
+        "app-report-v2.html",
+        include_str!("../../layouts/html/app-report-v2.html"),
+    ),
+    (
         "committee-report-v1.html",
         include_str!("../../layouts/html/committee-report-v1.html"),
+    ),
+    (
+        "committee-report-v2.html",
+        include_str!("../../layouts/html/committee-report-v2.html"),
     ),
     (
         "common-v1.html",
         include_str!("../../layouts/html/common-v1.html"),
     ),
     (
+        "common-v2.html",
+        include_str!("../../layouts/html/common-v2.html"),
+    ),
+    (
         "risk-appendix-v1.html",
         include_str!("../../layouts/html/risk-appendix-v1.html"),
+    ),
+    (
+        "risk-appendix-v2.html",
+        include_str!("../../layouts/html/risk-appendix-v2.html"),
     ),
     (
         "risk-parts-v1.html",
         include_str!("../../layouts/html/risk-parts-v1.html"),
     ),
     (
+        "risk-parts-v2.html",
+        include_str!("../../layouts/html/risk-parts-v2.html"),
+    ),
+    (
         "safety-valve-v1.html",
         include_str!("../../layouts/html/safety-valve-v1.html"),
+    ),
+    (
+        "safety-valve-v2.html",
+        include_str!("../../layouts/html/safety-valve-v2.html"),
     ),
 ];
 

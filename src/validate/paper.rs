@@ -12,12 +12,12 @@ use crate::source::FileId;
 
 /// Layouts this build of quire ships, with their current (default) version.
 pub const LAYOUTS: &[(&str, u32)] = &[
-    ("committee-report", 1),
+    ("committee-report", 2),
     ("council-report", 1),
-    ("risk-appendix", 1),
-    ("safety-valve", 1),
-    ("app-report", 1),
-    ("agenda-pack", 1),
+    ("risk-appendix", 2),
+    ("safety-valve", 2),
+    ("app-report", 2),
+    ("agenda-pack", 2),
 ];
 
 /// Reads `template: name@N`: a report template in the project's `templates/`.

@@ -1,9 +1,114 @@
 //! `quire.yaml` → [`Settings`].
 
-use super::{MapReader, one_of};
-use crate::diag::Diagnostics;
+use super::{MapReader, number, one_of};
+use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::load::yaml::Node;
-use crate::model::{NegativeStyle, Settings, YearStyle};
+use crate::model::{Logo, NegativeStyle, Settings, Sp, Style, YearStyle};
+
+/// Fonts a house style may name: the bundled ones.
+pub const FONTS: &[&str] = &["Liberation Sans", "DejaVu Sans"];
+
+/// A size or margin within `lo..=hi`, or a located error.
+fn ranged(
+    m: &mut MapReader,
+    key: &'static str,
+    what: &str,
+    (lo, hi): (f64, f64),
+    unit: &str,
+) -> Option<f64> {
+    let n = m.opt(key)?;
+    let v = number(n, m.diags)?;
+    if v.value < lo || v.value > hi {
+        m.diags.push(
+            Diagnostic::error(
+                Code::InvalidValue,
+                format!("{what} {} {unit} is outside {lo}–{hi} {unit}", v.value),
+            )
+            .at(&v.span, "out of range")
+            .help(format!("give a {what} from {lo} to {hi} {unit}")),
+        );
+        return None;
+    }
+    Some(v.value)
+}
+
+/// `house-style:` — type sizes (points), font and margins (millimetres).
+fn style(n: &Node, diags: &mut Diagnostics) -> Style {
+    let mut st = Style::default();
+    let Some(mut m) = MapReader::new(n, "the house style", diags) else {
+        return st;
+    };
+    if let Some(n) = m.opt("font")
+        && let Some(t) = one_of(n, FONTS, "font", m.diags)
+    {
+        st.font = t.value;
+    }
+    // Accessibility guidance: nothing below 9 pt.
+    if let Some(v) = ranged(&mut m, "body-size", "body size", (9.0, 16.0), "pt") {
+        st.body_size = v;
+    }
+    if let Some(v) = ranged(&mut m, "table-size", "table size", (9.0, 16.0), "pt") {
+        st.table_size = v;
+    }
+    if let Some(v) = ranged(&mut m, "heat-map-size", "heat-map size", (9.0, 16.0), "pt") {
+        st.heat_map_size = v;
+    }
+    if let Some(mg) = m.opt("margins")
+        && let Some(mut mm) = MapReader::new(mg, "the margins", m.diags)
+    {
+        for (key, slot) in [
+            ("x", &mut st.margin_x),
+            ("top", &mut st.margin_top),
+            ("bottom", &mut st.margin_bottom),
+        ] {
+            if let Some(v) = ranged(&mut mm, key, "margin", (10.0, 50.0), "mm") {
+                *slot = v;
+            }
+        }
+        mm.finish();
+    }
+    m.finish();
+    st
+}
+
+/// `logo: { file, alt }`: an SVG or PNG named by a relative path inside the project.
+fn logo(n: &Node, diags: &mut Diagnostics) -> Option<Logo> {
+    let mut m = MapReader::new(n, "the logo", diags)?;
+    let file = m.text("file");
+    let alt = m.text("alt");
+    m.finish();
+    let (file, alt) = (file?, alt?);
+    let lower = file.value.to_ascii_lowercase();
+    let safe = !file.value.starts_with('/')
+        && !file.value.contains('\\')
+        && !file
+            .value
+            .split('/')
+            .any(|c| c.is_empty() || c == "." || c == "..");
+    if !safe || !(lower.ends_with(".svg") || lower.ends_with(".png")) {
+        diags.push(
+            Diagnostic::error(
+                Code::MissingFile,
+                format!("`{}` is not a logo file inside the project", file.value),
+            )
+            .at(&file.span, "expected a relative path to an .svg or .png file")
+            .help("put the logo in the project (for example `logo.svg` beside quire.yaml) and name it relative to quire.yaml"),
+        );
+        return None;
+    }
+    if alt.value.trim().is_empty() {
+        diags.push(
+            Diagnostic::error(Code::MissingField, "the logo has no alternative text")
+                .at(&alt.span, "empty")
+                .help("write what a screen reader should say, usually the council's name"),
+        );
+        return None;
+    }
+    Some(Logo {
+        file: Sp::new(file.value, file.span),
+        alt: alt.value,
+    })
+}
 
 pub fn settings(node: &Node, diags: &mut Diagnostics) -> Settings {
     let mut s = Settings::default();
@@ -17,6 +122,9 @@ pub fn settings(node: &Node, diags: &mut Diagnostics) -> Settings {
             s.organisation = n.value;
         }
         s.short_name = o.opt_text("short-name").map(|t| t.value);
+        if let Some(l) = o.opt("logo") {
+            s.logo = logo(l, o.diags);
+        }
         o.finish();
     }
     if let Some(d) = m.opt("defaults")
@@ -94,6 +202,9 @@ pub fn settings(node: &Node, diags: &mut Diagnostics) -> Settings {
             s.not_rated = t.value;
         }
         dm.finish();
+    }
+    if let Some(n) = m.opt("house-style") {
+        s.style = style(n, m.diags);
     }
     if let Some(n) = m.opt("risk-scheme") {
         s.risk_scheme = super::risk::scheme(n, m.diags);

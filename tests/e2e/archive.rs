@@ -10,14 +10,14 @@ fn manifest_records_inputs_and_unchanged_papers_are_skipped() {
         serde_json::from_str(&std::fs::read_to_string(p.path().join("out/manifest.json")).unwrap())
             .unwrap();
     let e = &m["documents"]["budget-2025"];
-    assert_eq!(e["layout"], "committee-report@1");
+    assert_eq!(e["layout"], "committee-report@2");
     assert_eq!(e["typst"], "0.15.1");
     for input in [
         "quire.yaml",
         "content/budget-2025/paper.yaml",
         "content/budget-2025/01-position.md",
-        "layouts/committee-report-v1.typ",
-        "layouts/common-v1.typ",
+        "layouts/committee-report-v2.typ",
+        "layouts/common-v2.typ",
     ] {
         assert!(
             e["inputs"][input].as_str().is_some_and(|h| h.len() == 64),
@@ -83,29 +83,39 @@ fn verify_proves_byte_identity_and_explains_differences() {
 #[test]
 fn an_old_paper_keeps_its_layout_version_byte_for_byte() {
     let p = Project::fixture("minimal");
+    // A paper published with version 1 names it.
+    let yaml = std::fs::read_to_string(p.path().join("content/budget-2025/paper.yaml")).unwrap();
+    p.write(
+        "content/budget-2025/paper.yaml",
+        &format!("layout: committee-report@1\n{yaml}"),
+    );
     assert!(p.run(&["build"]).status.success());
     let before = std::fs::read(p.path().join("out/budget-2025.pdf")).unwrap();
-    // The council restyles its reports: a v2 layout appears beside v1.
-    let v1 = std::fs::read_to_string(p.path().join("layouts/committee-report-v1.typ")).unwrap();
-    let v2 = v1.replace(
+    // The council restyles its reports: a v3 layout appears beside v1 and v2.
+    let v2 = std::fs::read_to_string(p.path().join("layouts/committee-report-v2.typ")).unwrap();
+    let v3 = v2.replace(
         "#let para(body) = {",
         "#let para(body) = {\n  set text(fill: rgb(\"#003366\"))",
     );
-    assert_ne!(v1, v2);
-    p.write("layouts/committee-report-v2.typ", &v2);
+    assert_ne!(v2, v3);
+    p.write("layouts/committee-report-v3.typ", &v3);
     assert!(p.run(&["build", "--force"]).status.success());
     assert!(
         before == std::fs::read(p.path().join("out/budget-2025.pdf")).unwrap(),
         "a paper pinned to v1 changed"
     );
-    // A new paper can use v2, which really differs.
-    let yaml = std::fs::read_to_string(p.path().join("content/budget-2025/paper.yaml")).unwrap();
+    // The current version (no `layout:` line) is not v1's output.
+    p.write("content/budget-2025/paper.yaml", &yaml);
+    assert!(p.run(&["build"]).status.success());
+    let current = std::fs::read(p.path().join("out/budget-2025.pdf")).unwrap();
+    assert!(before != current, "the current layout printed what v1 did");
+    // A new paper can use v3, which really differs.
     p.write(
         "content/budget-2025/paper.yaml",
-        &format!("layout: committee-report@2\n{yaml}"),
+        &format!("layout: committee-report@3\n{yaml}"),
     );
     assert!(p.run(&["build"]).status.success());
-    assert!(before != std::fs::read(p.path().join("out/budget-2025.pdf")).unwrap());
+    assert!(current != std::fs::read(p.path().join("out/budget-2025.pdf")).unwrap());
 }
 
 #[test]

@@ -280,7 +280,7 @@ fn html_rebuilds_are_byte_identical_and_verified() {
     let err = stderr(&o);
     assert!(err.contains("send-app-2023-scorecard.html"), "{err}");
     // Changing an HTML layout rebuilds the documents that use it.
-    let layout = p.path().join("layouts/html/common-v1.html");
+    let layout = p.path().join("layouts/html/common-v2.html");
     let t = std::fs::read_to_string(&layout).unwrap();
     std::fs::write(
         &layout,
@@ -336,15 +336,15 @@ fn a_missing_html_layout_is_an_input_error_and_writes_nothing() {
     // A project's own layout version, with no HTML twin and none shipped.
     let p = Project::demo();
     std::fs::copy(
-        p.path().join("layouts/safety-valve-v1.typ"),
         p.path().join("layouts/safety-valve-v2.typ"),
+        p.path().join("layouts/safety-valve-v3.typ"),
     )
     .unwrap();
     let ret = p.path().join("content/kent-sv-2024-25-q1/return.yaml");
     let y = std::fs::read_to_string(&ret).unwrap();
     std::fs::write(
         &ret,
-        y.replace("layout: safety-valve@1", "layout: safety-valve@2"),
+        y.replace("layout: safety-valve@2", "layout: safety-valve@3"),
     )
     .unwrap();
     let o = p.run(&["build", "kent-sv-2024-25-q1"]);
@@ -352,12 +352,12 @@ fn a_missing_html_layout_is_an_input_error_and_writes_nothing() {
     let err = stderr(&o);
     assert!(
         err.contains(
-            "error[Q0014]: html layout `layouts/html/safety-valve-v2.html` is not in this project"
+            "error[Q0014]: html layout `layouts/html/safety-valve-v3.html` is not in this project"
         ),
         "{err}"
     );
     assert!(
-        err.contains("help: this quire ships no `safety-valve-v2.html`"),
+        err.contains("help: this quire ships no `safety-valve-v3.html`"),
         "{err}"
     );
     // All or nothing: not even the PDF or the tables were written.
@@ -391,9 +391,9 @@ fn html_layouts_are_shipped_and_recorded_like_the_typst_ones() {
     );
     let manifest = std::fs::read_to_string(p.path().join("out2/manifest.json")).unwrap();
     for f in [
-        "committee-report-v1.html",
-        "common-v1.html",
-        "risk-parts-v1.html",
+        "committee-report-v2.html",
+        "common-v2.html",
+        "risk-parts-v2.html",
     ] {
         assert!(
             manifest.contains(&format!("\"(shipped) layouts/html/{f}\"")),

@@ -1,0 +1,264 @@
+//! Pages fit to publish: every demo and fixture PDF passes the layout check
+//! (tests/tools/layout-check.py): no text printed over text, nothing outside the
+//! page, no stray page holding only a repeated header and a few spilled words, no
+//! heading left at the foot of a page.
+
+use crate::harness::*;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Fixtures that build; the invalid ones are tested for their diagnostics.
+const FIXTURES: &[&str] = &[
+    "app-small",
+    "hostile",
+    "layout-stress",
+    "minimal",
+    "risk-4x4",
+    "second-council",
+    "valve-quarterly",
+];
+
+fn pdfs(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "pdf"))
+        .collect();
+    v.sort();
+    v
+}
+
+/// Runs the checker on `files`; returns its report when it finds a defect.
+fn check(files: &[PathBuf]) -> Option<String> {
+    let o = Command::new("python3")
+        .arg(repo().join("tests/tools/layout-check.py"))
+        .args(files)
+        .output()
+        .expect("python3 runs the layout check");
+    let out = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(
+        out.contains("layout defect(s) in"),
+        "the layout check did not run: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    (!o.status.success()).then_some(out)
+}
+
+/// Pins every document to the current layouts: a fixture that names a published
+/// (frozen) version still checks what the current version prints.
+fn current_layouts(root: &Path) {
+    for (name, v) in quire::validate::paper::LAYOUTS {
+        for dir in std::fs::read_dir(root.join("content")).unwrap().flatten() {
+            for f in [
+                "paper.yaml",
+                "return.yaml",
+                "plan.yaml",
+                "appendix.yaml",
+                "meeting.yaml",
+            ] {
+                let p = dir.path().join(f);
+                if let Ok(s) = std::fs::read_to_string(&p) {
+                    let pinned = format!("layout: {name}@");
+                    if let Some(i) = s.find(&pinned) {
+                        let end = s[i..].find('\n').map_or(s.len(), |e| i + e);
+                        let s = format!("{}layout: {name}@{v}{}", &s[..i], &s[end..]);
+                        std::fs::write(&p, s).unwrap();
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn the_checker_catches_text_printed_over_text_and_stray_pages() {
+    // A layout that sets a table column too narrow for its words, and one that
+    // spills a few words onto a page of their own: both must be caught.
+    let p = Project::fixture("minimal");
+    let layout = p.path().join("layouts/committee-report-v2.typ");
+    let original = std::fs::read_to_string(&layout).unwrap();
+    let bad = original.replace(
+        "  cover(data, md)\n",
+        "  cover(data, md)\n  table(columns: (1em, 1fr), [Overprinted words here], [more])\n  pagebreak()\n  [A few spilled words.]\n  pagebreak()\n",
+    );
+    assert_ne!(original, bad);
+    std::fs::write(&layout, bad).unwrap();
+    assert!(p.run(&["build"]).status.success());
+    let report = check(&pdfs(&p.path().join("out"))).expect("defects found");
+    assert!(report.contains("overlap: "), "{report}");
+    assert!(
+        report.contains("stray page: 'A few spilled words.'"),
+        "{report}"
+    );
+}
+
+#[test]
+fn every_demo_and_fixture_page_is_fit_to_publish() {
+    let mut failures = String::new();
+    let demo = Project::demo();
+    assert!(demo.run(&["build"]).status.success());
+    assert!(demo.run(&["pack"]).status.success());
+    let files = pdfs(&demo.path().join("out"));
+    assert!(files.len() >= 5, "{files:?}");
+    if let Some(r) = check(&files) {
+        failures.push_str(&r);
+    }
+    for name in FIXTURES {
+        let p = Project::fixture(name);
+        current_layouts(p.path());
+        let o = p.run(&["build"]);
+        assert!(o.status.success(), "{name}: {}", stderr(&o));
+        let files = pdfs(&p.path().join("out"));
+        assert!(!files.is_empty(), "{name} built no PDF");
+        if let Some(r) = check(&files) {
+            let root = p.path().display().to_string();
+            failures.push_str(&r.replace(&root, name));
+        }
+    }
+    let root = demo.path().display().to_string();
+    assert!(failures.is_empty(), "{}", failures.replace(&root, "[DEMO]"));
+}
+
+fn outline_titles(pdf: &Path) -> String {
+    let o = Command::new("qpdf")
+        .args(["--json=2", "--json-key=outlines"])
+        .arg(pdf)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&o.stdout).to_string()
+}
+
+#[test]
+fn conditions_risks_and_areas_are_bookmarked_headings_and_sheets_say_whose_page_it_is() {
+    let p = Project::demo();
+    assert!(p.run(&["build"]).status.success());
+    let out = p.path().join("out");
+    let sv = outline_titles(&out.join("kent-sv-2024-25-q1.pdf"));
+    for t in [
+        "\"Agreement condition 1\"",
+        "\"Agreement condition 8\"",
+        "\"Risk 1: Early Years forecast",
+        "\"Risk 7: Changes in School Funding Forum Membership\"",
+    ] {
+        assert!(sv.contains(t), "{t} not bookmarked");
+    }
+    let risk = outline_titles(&out.join("cype-risk-2019.pdf"));
+    for t in ["\"CRR0001: Safeguarding", "\"CRR0044: High Needs Funding"] {
+        assert!(risk.contains(t), "{t} not bookmarked");
+    }
+    let app = outline_titles(&out.join("send-app-2023.pdf"));
+    assert!(app.contains("\"Area 1: Parents widely doubt"), "{app}");
+    // A risk sheet running onto a second page names its risk there.
+    let pages = pdf_pages(&out.join("cype-risk-2019.pdf"));
+    let cont = pages
+        .iter()
+        .filter(|p| p.contains("CRR0001 (continued)"))
+        .count();
+    assert!(cont >= 1, "no continuation header for CRR0001");
+    // And the outputs never name the tool.
+    for f in pdfs(&out) {
+        let t = pdf_text(&f).to_lowercase();
+        let named = t
+            .split(|c: char| !c.is_alphanumeric())
+            .any(|w| w == "quire");
+        assert!(!named, "{} names the tool", f.display());
+    }
+}
+
+const LOGO: &str = r##"<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40"><rect width="40" height="40" fill="#1d4f91"/></svg>"##;
+
+#[test]
+fn the_council_logo_and_house_style_come_from_quire_yaml() {
+    let p = Project::fixture("minimal");
+    p.write("branding/crest.svg", LOGO);
+    p.write(
+        "quire.yaml",
+        "organisation:\n  name: Testshire County Council\n  logo: { file: branding/crest.svg, alt: Testshire County Council crest }\nhouse-style:\n  body-size: 12\n  table-size: 10\n  margins: { x: 25, top: 25, bottom: 20 }\n",
+    );
+    let o = p.run(&["build"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let pdf = p.path().join("out/budget-2025.pdf");
+    // The council's name heads the cover sheet, above the paper's own fields.
+    let first = pdf_pages(&pdf)[0].clone();
+    let name = first
+        .find("Testshire County Council")
+        .expect("council name on the cover");
+    assert!(name < first.find("From:").unwrap(), "{first}");
+    // The logo is a figure with its alternative text in the tag tree.
+    let qdf = p.path().join("qdf.pdf");
+    let st = Command::new("qpdf")
+        .args(["--qdf", "--object-streams=disable"])
+        .arg(&pdf)
+        .arg(&qdf)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let raw = String::from_utf8_lossy(&std::fs::read(&qdf).unwrap()).to_string();
+    assert!(
+        raw.contains("/Alt (Testshire County Council crest)"),
+        "no alt text for the logo"
+    );
+    // The logo is an input of the paper: changing it rebuilds the paper.
+    let m = std::fs::read_to_string(p.path().join("out/manifest.json")).unwrap();
+    assert!(m.contains("\"branding/crest.svg\""), "{m}");
+    p.write("branding/crest.svg", &LOGO.replace("1d4f91", "003366"));
+    assert!(stderr(&p.run(&["build"])).contains("built 1 of 1 document(s)"));
+
+    // A logo outside the project and type too small for a reader are refused, located.
+    p.write(
+        "quire.yaml",
+        "organisation:\n  name: Testshire County Council\n  logo: { file: ../crest.svg, alt: Crest }\nhouse-style:\n  table-size: 8\n  font: Comic Sans\n",
+    );
+    let o = p.run(&["build"]);
+    assert_eq!(o.status.code(), Some(1));
+    let e = stderr(&o);
+    assert!(
+        e.contains("error[Q0011]: `../crest.svg` is not a logo file inside the project"),
+        "{e}"
+    );
+    assert!(
+        e.contains("error[Q0007]: table size 8 pt is outside 9–16 pt"),
+        "{e}"
+    );
+    assert!(e.contains("help: give a table size from 9 to 16 pt"), "{e}");
+    assert!(e.contains("Comic Sans"), "{e}");
+    p.write(
+        "quire.yaml",
+        "organisation:\n  name: Testshire County Council\n  logo: { file: missing.png, alt: Crest }\n",
+    );
+    let e = stderr(&p.run(&["build"]));
+    assert!(
+        e.contains(
+            "error[Q0011]: the logo `missing.png` cannot be used: no such file in the project"
+        ),
+        "{e}"
+    );
+}
+
+#[test]
+fn the_pack_prints_each_title_once_and_joins_names_as_the_agenda_does() {
+    let p = Project::demo();
+    assert!(p.run(&["build"]).status.success());
+    let o = p.run(&["pack"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let pages = pdf_pages(&p.path().join("out/send-sub-2023-09-pack.pdf"));
+    let front = squash(&pages[0]);
+    assert!(front.starts_with("Kent County Council"), "{front}");
+    assert!(
+        front.contains("Mr A Sandhu, MBE and Mr M Whiting"),
+        "{front}"
+    );
+    for title in [
+        "Minutes of the meeting held on 25 July 2023",
+        "Report by the Local Government and Social Care Ombudsman",
+    ] {
+        let page = pages
+            .iter()
+            .skip(1)
+            .map(|p| squash(p))
+            .find(|p| p.contains(title))
+            .unwrap_or_else(|| panic!("{title} not in the pack"));
+        assert_eq!(page.matches(title).count(), 1, "{title} printed twice");
+    }
+}
