@@ -327,6 +327,9 @@ pub fn run(global: &Global, args: &BuildArgs) -> ExitCode {
             start.elapsed().as_secs_f64(),
             summary_line(errors, warnings)
         );
+        if docs.is_empty() && args.documents.is_empty() && args.shard.is_none() {
+            eprintln!("{}", super::NO_DOCUMENTS);
+        }
     }
     exit(if internal {
         INTERNAL

@@ -72,6 +72,9 @@ pub fn run(global: &Global, args: &CheckArgs) -> ExitCode {
             docs.len() + meetings.len(),
             summary_line(errors, warnings)
         );
+        if docs.is_empty() && meetings.is_empty() && args.documents.is_empty() {
+            eprintln!("{}", super::NO_DOCUMENTS);
+        }
     }
     exit(if errors > 0 { INVALID } else { OK })
 }

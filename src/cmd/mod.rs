@@ -86,6 +86,10 @@ pub fn open(global: &Global) -> Result<(Project, usize), ExitCode> {
     }
 }
 
+/// Printed when a project has no documents: where they are looked for, and how
+/// to start one.
+pub const NO_DOCUMENTS: &str = "note: no documents found: a document is a folder content/<name>/ holding paper.yaml, return.yaml, plan.yaml or appendix.yaml (meetings: meeting.yaml)\n  = help: start one with `quire new paper NAME` (or register, return, plan, meeting)";
+
 /// The most worker threads quire starts, whatever `-j` says: beyond this,
 /// threads only cost memory and start-up time.
 pub const MAX_JOBS: usize = 64;

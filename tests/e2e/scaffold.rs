@@ -400,3 +400,22 @@ fn the_demo_builds_byte_identically_without_a_layouts_folder() {
     let o = without.run(&["verify"]);
     assert!(o.status.success(), "{}", stderr(&o));
 }
+
+#[test]
+fn an_empty_project_says_where_documents_are_looked_for() {
+    let p = new_project();
+    for cmd in ["build", "check"] {
+        let o = p.run(&[cmd]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let e = stderr(&o);
+        assert!(
+            e.contains("note: no documents found: a document is a folder content/<name>/ holding paper.yaml, return.yaml, plan.yaml or appendix.yaml")
+                && e.contains("help: start one with `quire new paper NAME`"),
+            "{cmd}: {e}"
+        );
+    }
+    // Once there is a document, the note is gone.
+    assert!(p.run(&["new", "paper", "x"]).status.success());
+    let o = p.run(&["check"]);
+    assert!(!stderr(&o).contains("no documents found"), "{}", stderr(&o));
+}
