@@ -128,6 +128,8 @@ pub struct Outcome {
     pub skipped: bool,
     /// The manifest entry for what was written.
     pub entry: Option<Entry>,
+    /// The problems found, by code (for the summary at the end of the run).
+    pub tally: super::Tally,
 }
 
 /// The PDF standards for a build: those on the command line, else the project's.
@@ -283,7 +285,9 @@ pub fn run(global: &Global, args: &BuildArgs) -> ExitCode {
         (select.error_count() + project_errors, 0, 0, 0);
     let mut internal = false;
     let mut manifest = previous.clone();
+    let mut tally = super::Tally::default();
     for o in &outcomes {
+        tally.merge(&o.tally);
         eprint!("{}", o.messages);
         errors += o.errors;
         warnings += o.warnings;
@@ -327,6 +331,9 @@ pub fn run(global: &Global, args: &BuildArgs) -> ExitCode {
             start.elapsed().as_secs_f64(),
             summary_line(errors, warnings)
         );
+        if let Some(s) = tally.summary(global.verbose) {
+            eprintln!("{s}");
+        }
         if docs.is_empty() && args.documents.is_empty() && args.shard.is_none() {
             eprintln!("{}", super::NO_DOCUMENTS);
         }
@@ -385,6 +392,7 @@ pub fn build_one(
     };
     let mut diags = prepared.diags;
     if config.validate_only {
+        o.tally.add(&diags);
         o.errors = diags.error_count();
         o.warnings = diags.warning_count();
         o.messages = render(&diags, &prepared.sources, global);
@@ -532,6 +540,7 @@ pub fn build_one(
             }
         }
     }
+    o.tally.add(&diags);
     o.errors = diags.error_count();
     o.warnings = diags.warning_count();
     o.messages = render(&diags, &prepared.sources, global) + &o.messages;

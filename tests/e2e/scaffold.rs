@@ -419,3 +419,42 @@ fn an_empty_project_says_where_documents_are_looked_for() {
     let o = p.run(&["check"]);
     assert!(!stderr(&o).contains("no documents found"), "{}", stderr(&o));
 }
+
+#[test]
+fn build_and_check_end_with_a_summary_by_code() {
+    let p = Project::demo();
+    for cmd in ["check", "build"] {
+        let o = p.run(&[cmd]);
+        let e = stderr(&o);
+        let last = e
+            .lines()
+            .rev()
+            .find(|l| l.starts_with("summary: "))
+            .unwrap_or_else(|| panic!("{cmd}: {e}"));
+        assert!(
+            last.contains("overdue actions (Q0027)") && last.contains("published figure"),
+            "{last}"
+        );
+        assert!(last.ends_with("; run with -v for details"), "{last}");
+        // The figure is the real count of that code's warnings, shown with -v.
+        let n: usize = last["summary: ".len()..]
+            .split(", ")
+            .find(|s| s.contains("(Q0027)"))
+            .unwrap()
+            .split(' ')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let v = p.run(
+            &[cmd, "-v", "--force"]
+                .iter()
+                .copied()
+                .filter(|a| cmd == "build" || *a != "--force")
+                .collect::<Vec<_>>(),
+        );
+        let ve = stderr(&v);
+        assert_eq!(ve.matches("warning[Q0027]").count(), n, "{ve}");
+        assert!(!ve.contains("run with -v for details"), "{ve}");
+    }
+}
