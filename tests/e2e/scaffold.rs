@@ -421,6 +421,38 @@ fn an_empty_project_says_where_documents_are_looked_for() {
 }
 
 #[test]
+fn check_reports_template_errors_in_meeting_items_as_pack_does() {
+    let p = new_project();
+    assert!(p.run(&["new", "meeting", "m"]).status.success());
+    let yaml = read(&p, "content/m/meeting.yaml").replace(
+        "  - { number: \"3\", title: Minutes of the last meeting }",
+        "  - { number: \"3\", title: Minutes of the last meeting, markdown: minutes.md }\n  - { number: \"4\", title: Exempt minutes, markdown: exempt.md, exempt: 3 }",
+    );
+    std::fs::write(p.path().join("content/m/meeting.yaml"), yaml).unwrap();
+    std::fs::write(
+        p.path().join("content/m/minutes.md"),
+        "Held on {{ meeting.nosuch }}.\n",
+    )
+    .unwrap();
+    std::fs::write(
+        p.path().join("content/m/exempt.md"),
+        "Also {{ undefined_name }}.\n",
+    )
+    .unwrap();
+    let o = p.run(&["check"]);
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{e}");
+    // Both items' errors in one run, the exempt one included.
+    assert!(
+        e.contains("content/m/minutes.md:1:") && e.contains("content/m/exempt.md:1:"),
+        "{e}"
+    );
+    assert!(e.contains("invalid m (meeting)"), "{e}");
+    let o = p.run(&["pack", "m"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+}
+
+#[test]
 fn build_and_check_end_with_a_summary_by_code() {
     let p = Project::demo();
     for cmd in ["check", "build"] {
