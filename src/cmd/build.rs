@@ -130,6 +130,9 @@ pub struct Outcome {
     pub entry: Option<Entry>,
     /// The problems found, by code (for the summary at the end of the run).
     pub tally: super::Tally,
+    /// Project-relative files the document was made from, as far as it got
+    /// (`quire watch` rebuilds it when one changes).
+    pub inputs: Vec<String>,
 }
 
 /// The PDF standards for a build: those on the command line, else the project's.
@@ -391,6 +394,11 @@ pub fn build_one(
         ..Outcome::default()
     };
     let mut diags = prepared.diags;
+    o.inputs = prepared
+        .inputs
+        .iter()
+        .map(|p| crate::load::display(p))
+        .collect();
     if config.validate_only {
         o.tally.add(&diags);
         o.errors = diags.error_count();
@@ -459,11 +467,13 @@ pub fn build_one(
     }
     // Keep memory flat over long runs: drop memoized results no longer used.
     comemo::evict(10);
+    o.inputs.extend(read.iter().cloned());
     if let Some(d) = pipeline::page_limit_diag(&prepared.page_limit, pages) {
         // Over the limit as an error: nothing of the paper is written.
         let refuse = d.severity == crate::diag::Severity::Error;
         diags.push(d);
         if refuse {
+            o.tally.add(&diags);
             o.errors = diags.error_count();
             o.warnings = diags.warning_count();
             o.messages = render(&diags, &prepared.sources, global) + &o.messages;

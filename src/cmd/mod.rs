@@ -7,7 +7,9 @@ pub mod layouts;
 pub mod lock;
 pub mod new;
 pub mod pack;
+pub mod serve;
 pub mod verify;
+pub mod watch;
 
 use crate::cli::{DiagFormat, Global};
 use crate::diag::{Diagnostic, Diagnostics};

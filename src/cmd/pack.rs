@@ -172,6 +172,7 @@ fn pack_one(
                         scope,
                         sources: &sources,
                         diags: &mut diags,
+                        pieces: 0,
                     };
                     let _ = r.render(sources.text(f), &Origin::File(f), Mode::Plain, false);
                 }

@@ -16,3 +16,4 @@ mod scaffold;
 mod tables;
 mod templates;
 mod valve;
+mod watch;
