@@ -60,6 +60,31 @@ pub enum Command {
     New(NewArgs),
     /// List the layouts quire ships, or copy them into layouts/ to change them
     Layouts(LayoutsArgs),
+    /// Build, then rebuild the documents whose inputs change, until Ctrl-C
+    Watch(WatchArgs),
+    /// Watch, with a live preview of out/ in the browser (on 127.0.0.1 only)
+    Serve(ServeArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct WatchArgs {
+    /// Documents to watch (folder names under content/); default: all
+    pub documents: Vec<String>,
+    /// Output folder (default: out/ in the project)
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// PDF standard to conform to (repeatable), e.g. a-2b, ua-1
+    #[arg(long = "pdf-standard", value_name = "STANDARD")]
+    pub pdf_standard: Vec<PdfStandardArg>,
+}
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub watch: WatchArgs,
+    /// The port on 127.0.0.1 (0: any free port, printed at start)
+    #[arg(long, default_value_t = 8400)]
+    pub port: u16,
 }
 
 #[derive(Args, Debug)]

@@ -86,6 +86,34 @@ codes! {
     TemplateLimit = "Q0072", "a paper exceeds a limit of its report template (words, characters, pages)";
 }
 
+impl Code {
+    /// What to do about a problem of this code, for a diagnostic that gives no
+    /// more specific help.
+    pub fn fallback_help(self) -> &'static str {
+        use Code::*;
+        match self {
+            WrongType => {
+                "write the value in the form shown under the caret (docs/data-format.md lists every field's type)"
+            }
+            DuplicateId => "give each one its own id",
+            DuplicateKey => "keep one of the two keys",
+            UnknownKey => {
+                "remove the key, or check its spelling and indentation against docs/data-format.md"
+            }
+            MissingField => "add the field (docs/data-format.md lists the required fields)",
+            InvalidValue | NotOnScale | OutOfScale => "use one of the values allowed here",
+            InvalidDate => "write dates as YYYY-MM-DD, e.g. 2025-03-31",
+            UnknownReference => "check the spelling of the reference, or add what it refers to",
+            Typst => {
+                "check the layout named by the document (a project's own layouts/ file), or report a bug in the shipped one"
+            }
+            _ => {
+                "see docs/diagnostics.md for what this code means and docs/data-format.md for the file formats"
+            }
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
     Warning,
@@ -262,7 +290,12 @@ pub struct Diagnostics {
 }
 
 impl Diagnostics {
-    pub fn push(&mut self, d: Diagnostic) {
+    /// Adds a problem; one without a `help:` line gets its code's general advice,
+    /// so every diagnostic says what to do.
+    pub fn push(&mut self, mut d: Diagnostic) {
+        if d.help.is_empty() {
+            d.help.push(d.code.fallback_help().to_string());
+        }
         self.items.push(d);
     }
 
@@ -314,8 +347,11 @@ pub fn did_you_mean<'a>(
         let (w, cl) = (word.to_lowercase(), c.to_lowercase());
         let d = strsim::levenshtein(&w, &cl);
         let limit = (c.len().max(word.len()) / 3).max(1);
-        // "phone" for "telephone": one contains the other.
-        let d = if d > limit && w.len() >= 4 && (cl.contains(&w) || w.contains(&cl)) {
+        // "phone" for "telephone": one contains the other, and the shorter is a
+        // real part of the longer (not "to" inside "director").
+        let (short, long) = (w.len().min(cl.len()), w.len().max(cl.len()));
+        let part = short >= 4 && short * 2 >= long;
+        let d = if d > limit && part && (cl.contains(&w) || w.contains(&cl)) {
             limit
         } else {
             d
@@ -370,5 +406,12 @@ mod tests {
             Some("committee")
         );
         assert_eq!(did_you_mean("zzz", ["committee", "subject"]), None);
+        assert_eq!(
+            did_you_mean("phone", ["telephone", "email"]),
+            Some("telephone")
+        );
+        // Implausible: a short key inside a long one, or too many edits.
+        assert_eq!(did_you_mean("director", ["to", "from", "cc"]), None);
+        assert_eq!(did_you_mean("report", ["to", "reports"]), Some("reports"));
     }
 }

@@ -26,5 +26,7 @@ fn main() -> ExitCode {
         Command::Pack(args) => cmd::pack::run(&cli.global, args),
         Command::New(args) => cmd::new::run(&cli.global, args),
         Command::Layouts(args) => cmd::layouts::run(&cli.global, args),
+        Command::Watch(args) => cmd::watch::run(&cli.global, args, None),
+        Command::Serve(args) => cmd::serve::run(&cli.global, args),
     }
 }

@@ -128,6 +128,11 @@ pub struct Outcome {
     pub skipped: bool,
     /// The manifest entry for what was written.
     pub entry: Option<Entry>,
+    /// The problems found, by code (for the summary at the end of the run).
+    pub tally: super::Tally,
+    /// Project-relative files the document was made from, as far as it got
+    /// (`quire watch` rebuilds it when one changes).
+    pub inputs: Vec<String>,
 }
 
 /// The PDF standards for a build: those on the command line, else the project's.
@@ -283,7 +288,9 @@ pub fn run(global: &Global, args: &BuildArgs) -> ExitCode {
         (select.error_count() + project_errors, 0, 0, 0);
     let mut internal = false;
     let mut manifest = previous.clone();
+    let mut tally = super::Tally::default();
     for o in &outcomes {
+        tally.merge(&o.tally);
         eprint!("{}", o.messages);
         errors += o.errors;
         warnings += o.warnings;
@@ -327,6 +334,12 @@ pub fn run(global: &Global, args: &BuildArgs) -> ExitCode {
             start.elapsed().as_secs_f64(),
             summary_line(errors, warnings)
         );
+        if let Some(s) = tally.summary(global.verbose) {
+            eprintln!("{s}");
+        }
+        if docs.is_empty() && args.documents.is_empty() && args.shard.is_none() {
+            eprintln!("{}", super::NO_DOCUMENTS);
+        }
     }
     exit(if internal {
         INTERNAL
@@ -381,7 +394,13 @@ pub fn build_one(
         ..Outcome::default()
     };
     let mut diags = prepared.diags;
+    o.inputs = prepared
+        .inputs
+        .iter()
+        .map(|p| crate::load::display(p))
+        .collect();
     if config.validate_only {
+        o.tally.add(&diags);
         o.errors = diags.error_count();
         o.warnings = diags.warning_count();
         o.messages = render(&diags, &prepared.sources, global);
@@ -448,11 +467,13 @@ pub fn build_one(
     }
     // Keep memory flat over long runs: drop memoized results no longer used.
     comemo::evict(10);
+    o.inputs.extend(read.iter().cloned());
     if let Some(d) = pipeline::page_limit_diag(&prepared.page_limit, pages) {
         // Over the limit as an error: nothing of the paper is written.
         let refuse = d.severity == crate::diag::Severity::Error;
         diags.push(d);
         if refuse {
+            o.tally.add(&diags);
             o.errors = diags.error_count();
             o.warnings = diags.warning_count();
             o.messages = render(&diags, &prepared.sources, global) + &o.messages;
@@ -529,6 +550,7 @@ pub fn build_one(
             }
         }
     }
+    o.tally.add(&diags);
     o.errors = diags.error_count();
     o.warnings = diags.warning_count();
     o.messages = render(&diags, &prepared.sources, global) + &o.messages;

@@ -22,6 +22,7 @@ pub fn run(global: &Global, args: &CheckArgs) -> ExitCode {
         return exit(super::INTERNAL);
     }
     let (mut errors, mut warnings) = (select_diags.error_count() + project_errors, 0);
+    let mut tally = super::Tally::default();
     for doc in &docs {
         let mut prepared = pipeline::prepare(&project, doc);
         // A template's page limit can only be checked on the typeset paper.
@@ -41,6 +42,7 @@ pub fn run(global: &Global, args: &CheckArgs) -> ExitCode {
                 prepared.diags.push(d);
             }
         }
+        tally.add(&prepared.diags);
         eprint!("{}", render(&prepared.diags, &prepared.sources, global));
         errors += prepared.diags.error_count();
         warnings += prepared.diags.warning_count();
@@ -72,6 +74,12 @@ pub fn run(global: &Global, args: &CheckArgs) -> ExitCode {
             docs.len() + meetings.len(),
             summary_line(errors, warnings)
         );
+        if let Some(s) = tally.summary(global.verbose) {
+            eprintln!("{s}");
+        }
+        if docs.is_empty() && meetings.is_empty() && args.documents.is_empty() {
+            eprintln!("{}", super::NO_DOCUMENTS);
+        }
     }
     exit(if errors > 0 { INVALID } else { OK })
 }

@@ -7,7 +7,9 @@ pub mod layouts;
 pub mod lock;
 pub mod new;
 pub mod pack;
+pub mod serve;
 pub mod verify;
+pub mod watch;
 
 use crate::cli::{DiagFormat, Global};
 use crate::diag::{Diagnostic, Diagnostics};
@@ -86,6 +88,10 @@ pub fn open(global: &Global) -> Result<(Project, usize), ExitCode> {
     }
 }
 
+/// Printed when a project has no documents: where they are looked for, and how
+/// to start one.
+pub const NO_DOCUMENTS: &str = "note: no documents found: a document is a folder content/<name>/ holding paper.yaml, return.yaml, plan.yaml or appendix.yaml (meetings: meeting.yaml)\n  = help: start one with `quire new paper NAME` (or register, return, plan, meeting)";
+
 /// The most worker threads quire starts, whatever `-j` says: beyond this,
 /// threads only cost memory and start-up time.
 pub const MAX_JOBS: usize = 64;
@@ -133,4 +139,112 @@ pub fn emit(d: Diagnostic, global: &Global) {
     let mut diags = Diagnostics::default();
     diags.push(d);
     eprint!("{}", render(&diags, &SourceMap::new(), global));
+}
+
+/// Problems of a whole run counted by code, for the short summary at its end.
+#[derive(Default, Clone, Debug)]
+pub struct Tally {
+    counts: std::collections::BTreeMap<(crate::diag::Severity, crate::diag::Code), usize>,
+}
+
+impl Tally {
+    pub fn add(&mut self, diags: &Diagnostics) {
+        for d in &diags.items {
+            *self.counts.entry((d.severity, d.code)).or_default() += 1;
+        }
+    }
+
+    pub fn merge(&mut self, other: &Tally) {
+        for (k, n) in &other.counts {
+            *self.counts.entry(*k).or_default() += n;
+        }
+    }
+
+    /// `summary: 12 overdue actions (Q0027), 3 published figures (Q0036); run with
+    /// -v for details`, errors first then warnings, each by descending count;
+    /// `None` when the run found nothing.
+    pub fn summary(&self, verbose: bool) -> Option<String> {
+        use crate::diag::Severity;
+        if self.counts.is_empty() {
+            return None;
+        }
+        let mut parts: Vec<(Severity, usize, crate::diag::Code)> =
+            self.counts.iter().map(|((s, c), n)| (*s, *n, *c)).collect();
+        // Errors first; within each, the most frequent first; then by code.
+        parts.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)));
+        let listed: Vec<String> = parts
+            .iter()
+            .map(|(s, n, c)| {
+                let (one, many) = counted(*c, *s);
+                format!("{n} {} ({})", if *n == 1 { one } else { many }, c.as_str())
+            })
+            .collect();
+        let tail = if verbose {
+            ""
+        } else {
+            "; run with -v for details"
+        };
+        Some(format!("summary: {}{tail}", listed.join(", ")))
+    }
+}
+
+/// What a diagnostic of this code counts, singular and plural, for the summary.
+fn counted(
+    code: crate::diag::Code,
+    severity: crate::diag::Severity,
+) -> (&'static str, &'static str) {
+    use crate::diag::{Code::*, Severity};
+    match code {
+        Overdue => ("overdue action", "overdue actions"),
+        PublishedFigure => ("published figure", "published figures"),
+        TbcTarget => (
+            "TBC target past its milestone",
+            "TBC targets past their milestone",
+        ),
+        UnusedKpi => ("unused KPI", "unused KPIs"),
+        HouseStyle => ("house-style note", "house-style notes"),
+        TargetWorse => (
+            "target worse than the current score",
+            "targets worse than the current score",
+        ),
+        UnknownKey => ("unknown key", "unknown keys"),
+        MissingField => ("missing field", "missing fields"),
+        WrongType => ("value of the wrong type", "values of the wrong type"),
+        InvalidValue => ("invalid value", "invalid values"),
+        InvalidDate => ("invalid date", "invalid dates"),
+        Template => ("template error", "template errors"),
+        Markdown => ("Markdown problem", "Markdown problems"),
+        YamlSyntax => ("YAML syntax error", "YAML syntax errors"),
+        DuplicateKey => ("duplicate key", "duplicate keys"),
+        DuplicateId => ("duplicate id", "duplicate ids"),
+        ScoreMismatch => ("wrong risk score", "wrong risk scores"),
+        OutOfScale | NotOnScale => ("value off the scale", "values off the scale"),
+        UnknownReference => ("unknown reference", "unknown references"),
+        MissingFile => ("missing file", "missing files"),
+        FigureMismatch => (
+            "figure that differs from the computed one",
+            "figures that differ from the computed ones",
+        ),
+        MissingSignOff => ("missing sign-off", "missing sign-offs"),
+        LockedChanged => ("change to a locked update", "changes to locked updates"),
+        EmptyOwner => ("missing owner", "missing owners"),
+        PreviousSnapshot => ("previous snapshot problem", "previous snapshot problems"),
+        YearOrder => ("year out of order", "years out of order"),
+        NegativeCount => ("negative count", "negative counts"),
+        IdMismatch => (
+            "id that does not match its area",
+            "ids that do not match their area",
+        ),
+        MilestoneOrder => (
+            "milestone before the baseline",
+            "milestones before the baseline",
+        ),
+        MissingGlyph => ("unprintable character", "unprintable characters"),
+        ControlCharacter => ("control character", "control characters"),
+        NumberRange => ("number out of range", "numbers out of range"),
+        _ => match severity {
+            Severity::Error => ("error", "errors"),
+            Severity::Warning => ("warning", "warnings"),
+        },
+    }
 }

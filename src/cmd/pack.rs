@@ -154,13 +154,41 @@ fn pack_one(
             diags.push(diag);
         }
     }
+    if check_only {
+        // Everything `pack` would reject, in one run: the Markdown items'
+        // templates too (exempt ones included: `--include-exempt` prints them).
+        for item in &meeting.items {
+            let Some(ItemDoc::Markdown(md)) = &item.doc else {
+                continue;
+            };
+            match load::read_ref(&project.root, &dir, &md.value, &md.span, &mut sources) {
+                Ok((f, _)) => {
+                    let scope = template::Scope {
+                        context: json!({"meeting": node.to_json()}),
+                        settings: project.settings.clone(),
+                        generated: Arc::new(Mutex::new(Vec::new())),
+                    };
+                    let mut r = MdRenderer {
+                        scope,
+                        sources: &sources,
+                        diags: &mut diags,
+                        pieces: 0,
+                    };
+                    let _ = r.render(sources.text(f), &Origin::File(f), Mode::Plain, false);
+                }
+                Err(d) => diags.push(d),
+            }
+        }
+        report(&diags, &sources);
+        return if diags.has_errors() {
+            Err(false)
+        } else {
+            Ok(0)
+        };
+    }
     if diags.has_errors() {
         report(&diags, &sources);
         return Err(false);
-    }
-    if check_only {
-        report(&diags, &sources);
-        return Ok(0);
     }
 
     // Everything the pack is built from, for the manifest.

@@ -113,9 +113,104 @@ pub fn parse(sources: &SourceMap, file: FileId) -> Result<Node, Diagnostic> {
             } else {
                 "here"
             };
+            if code == Code::YamlSyntax {
+                let (line, _) = sources.line_col(file, span.range.start);
+                if let Some(d) = misindented(sources, file, line, &message) {
+                    return Err(d);
+                }
+            }
             Err(Diagnostic::error(code, message).at(&span, label).help(help))
         }
     }
+}
+
+/// A line's key (`name:` or `- name:`): (its byte offset in the line, the key).
+fn line_key(line: &str) -> Option<(usize, &str)> {
+    let body = line.trim_start();
+    if body.starts_with('#') {
+        return None;
+    }
+    let mut at = line.len() - body.len();
+    let mut body = body;
+    while let Some(rest) = body.strip_prefix("- ") {
+        let rest_trim = rest.trim_start();
+        at += body.len() - rest_trim.len();
+        body = rest_trim;
+    }
+    let end = body.find(':')?;
+    let key = &body[..end];
+    let plain = !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    (plain
+        && body[end + 1..]
+            .chars()
+            .next()
+            .is_none_or(char::is_whitespace))
+    .then_some((at, key))
+}
+
+/// A YAML syntax error at a key whose indentation matches none of the mappings
+/// open above it: says which key, how it is indented, and how the keys around
+/// it are (showing those lines), instead of the parser's "did not find expected key".
+fn misindented(sources: &SourceMap, file: FileId, line: usize, parser: &str) -> Option<Diagnostic> {
+    let text = sources.text(file);
+    let lines: Vec<&str> = text.split('\n').collect();
+    // The parser may point at the key's line or at its value on that line.
+    let idx = line.checked_sub(1)?;
+    let (at, key) = line_key(lines.get(idx)?)?;
+    let line_start = |i: usize| -> usize { lines[..i].iter().map(|l| l.len() + 1).sum() };
+    // The mappings open above: from the nearest key line up, each key less indented.
+    let mut open: Vec<(usize, usize, &str)> = Vec::new();
+    for i in (0..idx).rev() {
+        if let Some((a, k)) = line_key(lines[i])
+            && open.last().is_none_or(|(_, la, _)| a < *la)
+        {
+            open.push((i, a, k));
+        }
+    }
+    if open.iter().any(|(_, a, _)| *a == at) || open.is_empty() {
+        return None;
+    }
+    let spaces = |n: usize| {
+        if n == 1 {
+            "1 space".to_string()
+        } else {
+            format!("{n} spaces")
+        }
+    };
+    let start = line_start(idx) + at;
+    let mut d = Diagnostic::error(
+        Code::YamlSyntax,
+        format!(
+            "the key `{key}` is indented by {}, which lines up with no mapping above it",
+            spaces(at)
+        ),
+    )
+    .at(
+        &Span::new(file, start..start + key.len()),
+        format!("indented by {}", spaces(at)),
+    );
+    for (i, a, k) in open.iter().take(3) {
+        let s = line_start(*i) + a;
+        d = d.also(
+            &Span::new(file, s..s + k.len()),
+            format!("`{k}` is indented by {}", spaces(*a)),
+        );
+    }
+    let choices: Vec<String> = open
+        .iter()
+        .take(3)
+        .map(|(_, a, k)| format!("{} (like `{k}`)", spaces(*a)))
+        .collect();
+    Some(
+        d.note(format!("the YAML reader said: {parser}"))
+            .help(format!(
+                "indent `{key}:` like the other keys of the mapping it belongs to: {}",
+                choices.join(" or ")
+            )),
+    )
 }
 
 /// Strips serde-saphyr's own position prefix and its advice about its options.
@@ -268,6 +363,36 @@ mod tests {
         let id = sm.add("t.yaml", text);
         let r = parse(&sm, id);
         (sm, r)
+    }
+
+    #[test]
+    fn a_misindented_key_is_named_with_the_keys_around_it() {
+        let text = "subject: x\ncontacts:\n  author: { name: A, title: T }\n director: { name: D, title: T }\n";
+        let (sm, r) = load(text);
+        let d = r.unwrap_err();
+        let out = d.render(&sm);
+        assert!(
+            out.contains("error[Q0002]: the key `director` is indented by 1 space, which lines up with no mapping above it"),
+            "{out}"
+        );
+        // The lines around it are shown, each key's indentation labelled.
+        assert!(
+            out.contains("`author` is indented by 2 spaces")
+                && out.contains("`contacts` is indented by 0 spaces"),
+            "{out}"
+        );
+        assert!(out.contains("help: indent `director:` like the other keys of the mapping it belongs to: 2 spaces (like `author`) or 0 spaces (like `contacts`)"), "{out}");
+        assert_eq!(sm.line_col(0, d.primary.unwrap().span.range.start), (4, 2));
+
+        // Under a list item, the key after `- ` counts.
+        let text = "from:\n  - name: A\n     role: R\n";
+        let (sm, r) = load(text);
+        let out = r.unwrap_err().render(&sm);
+        assert!(
+            out.contains("the key `role` is indented by 5 spaces")
+                && out.contains("4 spaces (like `name`)"),
+            "{out}"
+        );
     }
 
     #[test]

@@ -29,6 +29,10 @@ pub struct Scheme {
     pub likelihood: Vec<Level>,
     pub impact: Vec<Level>,
     pub bands: Vec<Band>,
+    /// The scheme as written has errors (already reported): ratings are not
+    /// checked against it, so one bad level or band is one error, not one per risk.
+    #[serde(skip)]
+    pub broken: bool,
 }
 
 impl Scheme {
@@ -58,6 +62,7 @@ impl Scheme {
             description: None,
         };
         Scheme {
+            broken: false,
             likelihood: vec![
                 lv(1, "Very Unlikely"),
                 lv(2, "Unlikely"),

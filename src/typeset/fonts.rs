@@ -64,18 +64,30 @@ fn bundled() -> &'static Vec<Font> {
     })
 }
 
+type Sets = std::sync::Mutex<std::collections::HashMap<PathBuf, Arc<FontSet>>>;
+
+fn sets() -> &'static Sets {
+    static SETS: OnceLock<Sets> = OnceLock::new();
+    SETS.get_or_init(Default::default)
+}
+
 /// The fonts for a project, read once per process (a bulk build typesets
 /// hundreds of documents from the same project).
 pub fn for_project(root: &Path) -> Arc<FontSet> {
-    use std::collections::HashMap;
-    use std::sync::Mutex;
-    static SETS: OnceLock<Mutex<HashMap<PathBuf, Arc<FontSet>>>> = OnceLock::new();
-    let sets = SETS.get_or_init(|| Mutex::new(HashMap::new()));
-    let mut guard = sets.lock().unwrap_or_else(|e| e.into_inner());
+    let mut guard = sets().lock().unwrap_or_else(|e| e.into_inner());
     guard
         .entry(root.to_path_buf())
         .or_insert_with(|| Arc::new(load(root)))
         .clone()
+}
+
+/// Forgets a project's fonts, so the next build reads `fonts/` again (`quire
+/// watch`, after a change there).
+pub fn forget(root: &Path) {
+    sets()
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .remove(root);
 }
 
 fn problem(rel: &str, why: impl Into<String>, help: &str) -> Diagnostic {

@@ -145,7 +145,12 @@ pub fn paper(
             role: role?.value,
         })
     });
-    if m.opt("from").is_some() && from.is_empty() {
+    // Only a list written empty: a malformed `from` (or person) is already
+    // reported, once.
+    if let Some(n) = m.opt("from")
+        && matches!(&n.kind, crate::load::yaml::NodeKind::Seq(items) if items.is_empty())
+        && from.is_empty()
+    {
         let span = m.span().clone();
         m.diags.push(
             Diagnostic::error(Code::MissingField, "`from` lists nobody")

@@ -207,7 +207,7 @@ pub fn settings(node: &Node, diags: &mut Diagnostics) -> Settings {
         s.style = style(n, m.diags);
     }
     if let Some(n) = m.opt("risk-scheme") {
-        s.risk_scheme = super::risk::scheme(n, m.diags);
+        s.risk_scheme = Some(super::risk::scheme_or_broken(n, m.diags));
     }
     m.finish();
     s

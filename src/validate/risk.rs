@@ -15,7 +15,21 @@ use std::collections::HashMap;
 /// every check small.
 pub const MAX_LEVELS: usize = 10;
 
-pub fn scheme(node: &Node, diags: &mut Diagnostics) -> Option<Scheme> {
+/// A scheme as written; when it has errors (reported), a scheme marked
+/// [`Scheme::broken`], so that ratings are not checked against it.
+pub fn scheme_or_broken(node: &Node, diags: &mut Diagnostics) -> Scheme {
+    let before = diags.error_count();
+    match scheme(node, diags) {
+        Some(s) if diags.error_count() == before => s,
+        _ => Scheme {
+            broken: true,
+            ..Scheme::default_5x5()
+        },
+    }
+}
+
+fn scheme(node: &Node, diags: &mut Diagnostics) -> Option<Scheme> {
+    let before = diags.error_count();
     let mut m = MapReader::new(node, "a scoring scheme", diags)?;
     let levels = |m: &mut MapReader, key: &'static str| {
         m.list(key, true, |n, d| {
@@ -90,6 +104,10 @@ pub fn scheme(node: &Node, diags: &mut Diagnostics) -> Option<Scheme> {
         }
     }
     if likelihood.is_empty() || impact.is_empty() || bands.is_empty() {
+        // Missing only when nothing malformed explains it (reported already).
+        if diags.error_count() > before {
+            return None;
+        }
         diags.push(
             Diagnostic::error(
                 Code::MissingField,
@@ -100,6 +118,7 @@ pub fn scheme(node: &Node, diags: &mut Diagnostics) -> Option<Scheme> {
         return None;
     }
     Some(Scheme {
+        broken: false,
         likelihood,
         impact,
         bands,
@@ -117,7 +136,7 @@ pub fn register(
     let head = m.req("register");
     let scheme = m
         .opt("scheme")
-        .and_then(|n| scheme(n, m.diags))
+        .map(|n| scheme_or_broken(n, m.diags))
         .unwrap_or_else(|| default_scheme.clone());
     let risk_nodes = m.req("risks");
     m.finish();
@@ -229,6 +248,7 @@ fn rating(
         (&i, &scheme.impact, "impact", max_i),
     ] {
         if let Some(v) = v
+            && !scheme.broken
             && !levels.iter().any(|x| i64::from(x.value) == v.value)
         {
             diags.push(
@@ -284,6 +304,8 @@ fn rating(
     let score_u = u32::try_from(score).unwrap_or(0);
     let band = match scheme.band(score_u) {
         Some(b) => b.name.clone(),
+        // The scheme's own errors are reported; its ratings are not checked.
+        None if scheme.broken => return None,
         None => {
             let sp = s.as_ref().map_or(&span, |s| &s.span);
             diags.push(

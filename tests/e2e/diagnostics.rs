@@ -80,3 +80,81 @@ fn headings_that_skip_a_level_are_located() {
     assert!(e.contains("help: start it with `##`"), "{e}");
     assert!(e.contains("error[Q0010]: this heading has no text"), "{e}");
 }
+
+/// Every problem says what to do: each `error[`/`warning[` block in the invalid
+/// fixtures' outputs (the snapshots the other tests keep current) has a `help:` line.
+#[test]
+fn every_diagnostic_has_help() {
+    let mut checked = 0;
+    for e in std::fs::read_dir(repo().join("tests/fixtures")).unwrap() {
+        let snap = e.unwrap().path().join("expected/stderr.txt");
+        let Ok(text) = std::fs::read_to_string(&snap) else {
+            continue;
+        };
+        let mut block: Vec<&str> = Vec::new();
+        let mut check = |block: &[&str]| {
+            if let Some(first) = block.first()
+                && (first.starts_with("error[") || first.starts_with("warning["))
+            {
+                assert!(
+                    block.iter().any(|l| l.contains("help: ")),
+                    "{}: no help line in\n{}",
+                    snap.display(),
+                    block.join("\n")
+                );
+                checked += 1;
+            }
+        };
+        for line in text.lines() {
+            if line.starts_with("error") || line.starts_with("warning") || line.starts_with("note:")
+            {
+                check(&block);
+                block.clear();
+            }
+            block.push(line);
+        }
+        check(&block);
+    }
+    assert!(
+        checked > 30,
+        "only {checked} diagnostics found in the snapshots"
+    );
+}
+
+/// A malformed value is one error: not also "missing" or "lists nobody"; and a
+/// key mis-indented to the top level gets no implausible "did you mean".
+#[test]
+fn no_cascades_and_no_implausible_suggestions() {
+    let p = Project {
+        dir: tempfile::tempdir().unwrap(),
+        fixture: std::path::PathBuf::new(),
+    };
+    assert!(p.run(&["new", "project", "--name", "X"]).status.success());
+    assert!(p.run(&["new", "paper", "x"]).status.success());
+    let path = p.path().join("content/x/paper.yaml");
+    let good = std::fs::read_to_string(&path).unwrap();
+    let start = good.find("from:").unwrap();
+    let end = good.find("electoral-divisions:").unwrap();
+    for (from, expect) in [
+        (
+            "from: Jane Smith\n",
+            "error[Q0006]: expected a list (lines starting with `- `), found text",
+        ),
+        (
+            "from:\n  - name: Jane Smith\n",
+            "error[Q0005]: missing field `role` in a person in `from`",
+        ),
+        (
+            "from:\n  - name: Jane Smith\n    role: Director\ndirector: Someone\n",
+            "error[Q0004]: unknown key `director` in the paper",
+        ),
+    ] {
+        std::fs::write(&path, format!("{}{from}{}", &good[..start], &good[end..])).unwrap();
+        let o = p.run(&["check"]);
+        let e = stderr(&o);
+        assert_eq!(o.status.code(), Some(1), "{e}");
+        assert!(e.contains(expect), "{e}");
+        assert_eq!(e.matches("error[").count(), 1, "{from}: {e}");
+        assert!(!e.contains("did you mean `to`"), "{e}");
+    }
+}

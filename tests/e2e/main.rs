@@ -17,3 +17,4 @@ mod scaffold;
 mod tables;
 mod templates;
 mod valve;
+mod watch;

@@ -90,3 +90,36 @@ fn narrative_places_generated_tables_from_the_register() {
         stderr(&o)
     );
 }
+
+/// One mistake in the scheme is one error: the ratings on it are not each
+/// reported against a scheme that could not be read.
+#[test]
+fn a_bad_scale_level_is_one_error_not_one_per_risk() {
+    for (from, to, code) in [
+        (
+            "    - { value: 4, label: Almost certain }\n",
+            "    - { value: 4 }\n",
+            "error[Q0005]: missing field `label`",
+        ),
+        (
+            "    - { name: Red, min: 9, max: 16, colour: \"#f4c7c3\" }\n",
+            "    - { name: Red, min: 9, max: 16 }\n",
+            "error[Q0005]: missing field `colour`",
+        ),
+        (
+            "    - { value: 4, label: Critical }\n",
+            "    - { value: four, label: Critical }\n",
+            "error[Q0006]: expected a whole number",
+        ),
+    ] {
+        let p = Project::fixture("risk-4x4");
+        let q = std::fs::read_to_string(p.path().join("quire.yaml")).unwrap();
+        assert!(q.contains(from), "{from}");
+        std::fs::write(p.path().join("quire.yaml"), q.replace(from, to)).unwrap();
+        let o = p.run(&["check"]);
+        let e = stderr(&o);
+        assert_eq!(o.status.code(), Some(1), "{e}");
+        assert!(e.contains(code), "{e}");
+        assert_eq!(e.matches("error[").count(), 1, "{to}: {e}");
+    }
+}

@@ -400,3 +400,93 @@ fn the_demo_builds_byte_identically_without_a_layouts_folder() {
     let o = without.run(&["verify"]);
     assert!(o.status.success(), "{}", stderr(&o));
 }
+
+#[test]
+fn an_empty_project_says_where_documents_are_looked_for() {
+    let p = new_project();
+    for cmd in ["build", "check"] {
+        let o = p.run(&[cmd]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let e = stderr(&o);
+        assert!(
+            e.contains("note: no documents found: a document is a folder content/<name>/ holding paper.yaml, return.yaml, plan.yaml or appendix.yaml")
+                && e.contains("help: start one with `quire new paper NAME`"),
+            "{cmd}: {e}"
+        );
+    }
+    // Once there is a document, the note is gone.
+    assert!(p.run(&["new", "paper", "x"]).status.success());
+    let o = p.run(&["check"]);
+    assert!(!stderr(&o).contains("no documents found"), "{}", stderr(&o));
+}
+
+#[test]
+fn check_reports_template_errors_in_meeting_items_as_pack_does() {
+    let p = new_project();
+    assert!(p.run(&["new", "meeting", "m"]).status.success());
+    let yaml = read(&p, "content/m/meeting.yaml").replace(
+        "  - { number: \"3\", title: Minutes of the last meeting }",
+        "  - { number: \"3\", title: Minutes of the last meeting, markdown: minutes.md }\n  - { number: \"4\", title: Exempt minutes, markdown: exempt.md, exempt: 3 }",
+    );
+    std::fs::write(p.path().join("content/m/meeting.yaml"), yaml).unwrap();
+    std::fs::write(
+        p.path().join("content/m/minutes.md"),
+        "Held on {{ meeting.nosuch }}.\n",
+    )
+    .unwrap();
+    std::fs::write(
+        p.path().join("content/m/exempt.md"),
+        "Also {{ undefined_name }}.\n",
+    )
+    .unwrap();
+    let o = p.run(&["check"]);
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{e}");
+    // Both items' errors in one run, the exempt one included.
+    assert!(
+        e.contains("content/m/minutes.md:1:") && e.contains("content/m/exempt.md:1:"),
+        "{e}"
+    );
+    assert!(e.contains("invalid m (meeting)"), "{e}");
+    let o = p.run(&["pack", "m"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+}
+
+#[test]
+fn build_and_check_end_with_a_summary_by_code() {
+    let p = Project::demo();
+    for cmd in ["check", "build"] {
+        let o = p.run(&[cmd]);
+        let e = stderr(&o);
+        let last = e
+            .lines()
+            .rev()
+            .find(|l| l.starts_with("summary: "))
+            .unwrap_or_else(|| panic!("{cmd}: {e}"));
+        assert!(
+            last.contains("overdue actions (Q0027)") && last.contains("published figure"),
+            "{last}"
+        );
+        assert!(last.ends_with("; run with -v for details"), "{last}");
+        // The figure is the real count of that code's warnings, shown with -v.
+        let n: usize = last["summary: ".len()..]
+            .split(", ")
+            .find(|s| s.contains("(Q0027)"))
+            .unwrap()
+            .split(' ')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let v = p.run(
+            &[cmd, "-v", "--force"]
+                .iter()
+                .copied()
+                .filter(|a| cmd == "build" || *a != "--force")
+                .collect::<Vec<_>>(),
+        );
+        let ve = stderr(&v);
+        assert_eq!(ve.matches("warning[Q0027]").count(), n, "{ve}");
+        assert!(!ve.contains("run with -v for details"), "{ve}");
+    }
+}

@@ -1,0 +1,227 @@
+//! `quire watch` and `quire serve`: a long-lived process that rebuilds on save,
+//! and the preview server (loopback only, files only from the output folder).
+
+use crate::harness::*;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// A running quire whose stderr lines arrive on a channel; stopped with SIGINT
+/// (Ctrl-C) when dropped.
+struct Running {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+    seen: Vec<String>,
+}
+
+impl Running {
+    fn start(p: &Project, args: &[&str]) -> Running {
+        let mut child = Command::new(bin())
+            .current_dir(p.path())
+            .args(args)
+            .stderr(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        let err = child.stderr.take().unwrap();
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for l in BufReader::new(err).lines().map_while(Result::ok) {
+                if tx.send(l).is_err() {
+                    break;
+                }
+            }
+        });
+        Running {
+            child,
+            lines,
+            seen: Vec::new(),
+        }
+    }
+
+    /// Waits (at most 60 s) for a line satisfying `f`; returns it.
+    fn wait_for(&mut self, f: impl Fn(&str) -> bool) -> String {
+        loop {
+            match self.lines.recv_timeout(Duration::from_secs(60)) {
+                Ok(l) => {
+                    self.seen.push(l.clone());
+                    if f(&l) {
+                        return l;
+                    }
+                }
+                Err(_) => panic!("timed out; output so far:\n{}", self.seen.join("\n")),
+            }
+        }
+    }
+
+    /// Ctrl-C, then the exit status.
+    fn interrupt(&mut self) -> Option<i32> {
+        let pid = self.child.id().to_string();
+        let _ = Command::new("kill").args(["-INT", &pid]).status();
+        let status = self.child.wait().unwrap();
+        while let Ok(l) = self.lines.recv_timeout(Duration::from_secs(5)) {
+            self.seen.push(l);
+        }
+        status.code()
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn new_paper_project() -> Project {
+    let p = Project {
+        dir: tempfile::tempdir().unwrap(),
+        fixture: std::path::PathBuf::new(),
+    };
+    assert!(
+        p.run(&["new", "project", "--name", "Imaginary Borough Council"])
+            .status
+            .success()
+    );
+    assert!(p.run(&["new", "paper", "a"]).status.success());
+    assert!(p.run(&["new", "paper", "b"]).status.success());
+    p
+}
+
+#[test]
+fn watch_rebuilds_only_what_changed_and_stops_on_ctrl_c() {
+    let p = new_paper_project();
+    let mut w = Running::start(&p, &["watch"]);
+    w.wait_for(|l| l.starts_with("watching "));
+    assert!(
+        w.seen.iter().any(|l| l.contains("built a (")),
+        "{:?}",
+        w.seen
+    );
+    assert!(
+        w.seen.iter().any(|l| l.contains("built b (")),
+        "{:?}",
+        w.seen
+    );
+    let before = std::fs::read(p.path().join("out/b.pdf")).unwrap();
+
+    // A narrative edit of `a` rebuilds `a` only, and the PDF shows it.
+    let md = p.path().join("content/a/01-introduction.md");
+    let text = std::fs::read_to_string(&md).unwrap();
+    std::fs::write(&md, format!("{text}\nA sentence written while watching.\n")).unwrap();
+    let l = w.wait_for(|l| l.contains("built a (") || l.contains("failed"));
+    assert!(l.contains(" ms"), "{l}");
+    let pdf = squash(&pdf_text(&p.path().join("out/a.pdf")));
+    assert!(pdf.contains("A sentence written while watching."), "{pdf}");
+
+    // An error is printed, and fixing it rebuilds again.
+    let yaml = p.path().join("content/a/paper.yaml");
+    let good = std::fs::read_to_string(&yaml).unwrap();
+    std::fs::write(&yaml, format!("{good}\nnot-a-key: 1\n")).unwrap();
+    w.wait_for(|l| l.contains("failed a"));
+    assert!(
+        w.seen
+            .iter()
+            .any(|l| l.contains("error[Q0004]: unknown key `not-a-key`")),
+        "{:?}",
+        w.seen
+    );
+    std::fs::write(&yaml, &good).unwrap();
+    w.wait_for(|l| l.contains("built a ("));
+
+    assert_eq!(w.interrupt(), Some(0), "{:?}", w.seen);
+    assert!(
+        w.seen.iter().any(|l| l == "stopped watching"),
+        "{:?}",
+        w.seen
+    );
+    // `b` was never rebuilt after the first build.
+    assert_eq!(
+        w.seen.iter().filter(|l| l.contains("built b (")).count(),
+        1,
+        "{:?}",
+        w.seen
+    );
+    assert!(
+        std::fs::read(p.path().join("out/b.pdf")).unwrap() == before,
+        "b.pdf changed"
+    );
+    // Nothing left behind: the output lock is free for the next build.
+    let o = p.run(&["build"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+/// One raw HTTP/1.0 GET; (status, body).
+fn get(port: u16, path: &str) -> (u16, Vec<u8>) {
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    write!(s, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let head = String::from_utf8_lossy(&raw[..split]).to_string();
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    (status, raw[split + 4..].to_vec())
+}
+
+#[test]
+fn serve_previews_the_output_folder_on_loopback_only() {
+    let p = new_paper_project();
+    std::fs::write(p.path().join("secret.txt"), "not for the browser").unwrap();
+    let mut s = Running::start(&p, &["serve", "--port", "0"]);
+    let l = s.wait_for(|l| l.contains("http://127.0.0.1:"));
+    let port: u16 = l
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .trim_end_matches('/')
+        .parse()
+        .unwrap();
+    s.wait_for(|l| l.starts_with("watching "));
+
+    let (status, body) = get(port, "/");
+    let index = String::from_utf8(body).unwrap();
+    assert_eq!(status, 200);
+    assert!(
+        index.contains("href=\"/view/a.pdf\"") && index.contains("href=\"/view/b.pdf\""),
+        "{index}"
+    );
+    let (status, body) = get(port, "/files/a.pdf");
+    assert_eq!(status, 200);
+    assert!(
+        body == std::fs::read(p.path().join("out/a.pdf")).unwrap(),
+        "a.pdf differs"
+    );
+    for bad in [
+        "/files/../secret.txt",
+        "/files/..%2Fsecret.txt",
+        "/files/%2e%2e%2fsecret.txt",
+        "/files/../quire.yaml",
+        "/files//etc/passwd",
+        "/files/.quire-lock",
+        "/view/../secret.txt",
+        "/../secret.txt",
+        "/secret.txt",
+    ] {
+        let (status, body) = get(port, bad);
+        assert_eq!(status, 404, "{bad}");
+        assert!(
+            !String::from_utf8_lossy(&body).contains("not for the browser"),
+            "{bad}"
+        );
+    }
+    // The version moves on after a rebuild: a poll waiting on the current one returns.
+    let (_, v) = get(port, "/version");
+    let v = String::from_utf8(v).unwrap();
+    let waiter = std::thread::spawn(move || get(port, &format!("/version?since={v}")));
+    std::thread::sleep(Duration::from_millis(300));
+    let md = p.path().join("content/b/01-introduction.md");
+    let text = std::fs::read_to_string(&md).unwrap();
+    std::fs::write(&md, format!("{text}\nMore.\n")).unwrap();
+    let (status, after) = waiter.join().unwrap();
+    assert_eq!(status, 200);
+    assert_ne!(String::from_utf8(after).unwrap(), "", "no version");
+
+    assert_eq!(s.interrupt(), Some(0), "{:?}", s.seen);
+}
