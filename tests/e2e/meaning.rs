@@ -357,9 +357,22 @@ fn a_second_council_builds_in_its_own_terms() {
     let w1 = &kpi[kpi.find("W1 New EHCPs").expect("W1 row")..];
     let w2 = &w1[w1.find("W2 Share of EHCPs").expect("W2 row")..];
     let w1 = &w1[..w1.len() - w2.len()];
-    let w2 = &w2[..w2.find("RAG:").expect("the RAG note after the table")];
+    let w2 = &w2[..w2
+        .find("RAG rules:")
+        .expect("the RAG rules after the table")];
     assert!(w1.contains("400 / 412") && w1.contains("Amber"), "{w1}");
-    assert!(w2.contains("40 / 36") && w2.contains("Amber"), "{w2}");
+    assert!(
+        w2.contains("40 / 36") && w2.contains("Amber (as published)"),
+        "{w2}"
+    );
+    // Only the rule the council declared is printed, for the KPI it declared it for.
+    assert!(
+        kpi.contains(
+            "RAG rules: W1: Green meets the target; Amber misses it by no more than 10% of it"
+        ),
+        "{kpi}"
+    );
+    assert!(!kpi.contains("within 5%"), "{kpi}");
 
     let risk = squash(&pdf_text(&p.path().join("out/wessex-risk-2025.pdf")));
     for want in [
@@ -379,4 +392,35 @@ fn a_second_council_builds_in_its_own_terms() {
     }
     let app = squash(&pdf_text(&p.path().join("out/wessex-app-2025.pdf")));
     assert!(app.contains("18th") && app.contains("November"), "{app}");
+}
+
+#[test]
+fn the_return_lists_its_amendments_since_submission() {
+    let p = Project::fixture("second-council");
+    assert_eq!(code(&p.run(&["lock", "wessex-sv-2025-26"])), 0);
+    let path = "content/wessex-sv-2025-26/return.yaml";
+    let yaml = std::fs::read_to_string(p.path().join(path)).unwrap();
+    p.write(
+        path,
+        &yaml.replace("forecast: 6.3, rag: Amber", "forecast: 6.4, rag: Amber"),
+    );
+    assert_eq!(code(&p.run(&["build", "wessex-sv-2025-26"])), 1);
+    let o = p.run(&[
+        "lock",
+        "--amend",
+        "deficit 2025-26 forecast",
+        "--reason",
+        "corrected at the DfE's request",
+        "wessex-sv-2025-26",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = p.run(&["build", "wessex-sv-2025-26"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let text = squash(&pdf_text(&p.path().join("out/wessex-sv-2025-26.pdf")));
+    assert!(text.contains("Amendments since submission"), "{text}");
+    assert!(
+        text.contains("6.3 → 6.4 corrected at the DfE's request"),
+        "{text}"
+    );
+    assert!(text.contains("deficit 2025-26"), "{text}");
 }
