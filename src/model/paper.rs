@@ -75,6 +75,9 @@ pub struct Paper {
     pub subject: String,
     pub decision_number: Option<String>,
     pub key_decision: bool,
+    /// Whether the paper says if it is a key decision (v2 layouts print the
+    /// row only then; v1 printed "No" when it said nothing).
+    pub key_decision_given: bool,
     pub classification: String,
     pub from: Vec<Person>,
     pub to: String,

@@ -462,6 +462,7 @@ pub fn paper(
             "subject": p.subject,
             "decision_number": p.decision_number,
             "key_decision": p.key_decision,
+            "key_decision_given": p.key_decision_given,
             "classification": p.classification,
             "from": p.from,
             "to": p.to,

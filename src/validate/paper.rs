@@ -131,7 +131,9 @@ pub fn paper(
     let meeting_date = m.date("meeting-date");
     let subject = m.text("subject");
     let decision_number = m.opt_text("decision-number").map(|t| t.value);
-    let key_decision = m.opt_bool("key-decision").unwrap_or(false);
+    // Whether it is a key decision is printed only when the paper says so.
+    let key_decision_given = m.opt_bool("key-decision");
+    let key_decision = key_decision_given.unwrap_or(false);
     let classification = m
         .opt_text("classification")
         .map_or(settings.classification.clone(), |t| t.value);
@@ -286,6 +288,7 @@ pub fn paper(
         subject: subject.map(|t| t.value).unwrap_or_default(),
         decision_number,
         key_decision,
+        key_decision_given: key_decision_given.is_some(),
         classification,
         from,
         past_pathway,

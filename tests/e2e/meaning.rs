@@ -424,3 +424,15 @@ fn the_return_lists_its_amendments_since_submission() {
     );
     assert!(text.contains("deficit 2025-26"), "{text}");
 }
+
+#[test]
+fn a_cover_field_the_paper_does_not_give_is_not_invented() {
+    // The demo paper does not say whether it is a key decision (nor does its source).
+    let p = Project::demo();
+    let o = p.run(&["build", "cype-risk-2019"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let text = squash(&pdf_text(&p.path().join("out/cype-risk-2019.pdf")));
+    assert!(!text.contains("Key decision"), "{text}");
+    let html = std::fs::read_to_string(p.path().join("out/cype-risk-2019.html")).unwrap();
+    assert!(!html.contains("Key decision"));
+}
