@@ -15,7 +15,7 @@
 //! as the PDF numbers them.
 
 use super::markdown::{BLOCK_MARKER, LINE_BREAK, Mode, TABLE_MARKER, check_url, options};
-use pulldown_cmark::{Alignment, Event, HeadingLevel, LinkType, Parser, Tag, TagEnd};
+use pulldown_cmark::{Alignment, Event, HeadingLevel, Parser, Tag, TagEnd};
 use std::collections::BTreeMap;
 
 /// Escapes text for HTML element content and double-quoted attribute values.
@@ -228,7 +228,7 @@ impl Renderer {
             }
             Event::Html(h) | Event::InlineHtml(h) => self.html(&h),
             Event::FootnoteReference(label) => {
-                let s = format!("\u{0}FN:{}\u{0}", label.replace('\u{0}', ""));
+                let s = super::markdown::placeholder(&label);
                 self.out.push_str(&s);
             }
             Event::SoftBreak => self.out.push('\n'),
@@ -378,12 +378,7 @@ impl Renderer {
                 link_type,
                 ..
             } => {
-                let addr = match link_type {
-                    LinkType::Email if !dest_url.to_ascii_lowercase().starts_with("mailto:") => {
-                        format!("mailto:{dest_url}")
-                    }
-                    _ => dest_url.to_string(),
-                };
+                let addr = super::markdown::link_address(link_type, &dest_url);
                 let live = check_url(&addr).is_none();
                 if live {
                     let s = format!("<a href=\"{}\">", escape(addr.trim()));
@@ -579,13 +574,7 @@ mod tests {
             "\u{0}",
             "![i](x.png)",
         ];
-        let mut state = 0x9E37_79B9_7F4A_7C15u64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = crate::render::xorshift(0x9E37_79B9_7F4A_7C15u64);
         for _ in 0..4000 {
             let n = (next() % 24) as usize;
             let src: String = (0..n)

@@ -164,8 +164,9 @@ fn resolve_footnotes(
     out
 }
 
-/// A link's address as written, with `mailto:` added to `<name@example.org>`.
-fn link_address(kind: LinkType, dest: &str) -> String {
+/// A link's address as written, with `mailto:` added to `<name@example.org>`
+/// (the HTML converter uses it too).
+pub(crate) fn link_address(kind: LinkType, dest: &str) -> String {
     match kind {
         LinkType::Email if !dest.to_ascii_lowercase().starts_with("mailto:") => {
             format!("mailto:{dest}")
@@ -174,7 +175,9 @@ fn link_address(kind: LinkType, dest: &str) -> String {
     }
 }
 
-fn placeholder(label: &str) -> String {
+/// A footnote reference's placeholder until definitions are known (both
+/// converters use it).
+pub(crate) fn placeholder(label: &str) -> String {
     // NUL cannot reach the output otherwise: escape.rs writes it as \u{0}.
     format!("\u{0}FN:{}\u{0}", label.replace('\u{0}', ""))
 }
@@ -620,13 +623,7 @@ mod tests {
             "~~s~~",
             "<!--quire:block:0-->",
         ];
-        let mut state = 0x2545_F491_4F6C_DD1Du64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = crate::render::xorshift(0x2545_F491_4F6C_DD1Du64);
         for _ in 0..4000 {
             let n = (next() % 24) as usize;
             let s: String = (0..n)

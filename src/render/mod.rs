@@ -607,3 +607,15 @@ pub fn appendix(
         },
     }
 }
+
+/// A small deterministic generator (xorshift64) for the converters' and the
+/// template engine's fuzz tests: the same cases on every run.
+#[cfg(test)]
+pub(crate) fn xorshift(mut state: u64) -> impl FnMut() -> u64 {
+    move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    }
+}

@@ -376,7 +376,7 @@ pub fn render(name: &str, src: &str, scope: &Scope) -> Result<String, TemplateEr
         .and_then(|t| t.render_captured_to(&scope.context, &mut out).map(|_| ()));
     result
         .map(|_| out.0)
-        .map_err(|e| from_minijinja(&e, src, scope))
+        .map_err(|e| from_minijinja(&e, src, &scope.context))
 }
 
 /// Output that refuses to grow past [`MAX_OUTPUT`].
@@ -395,7 +395,9 @@ impl std::io::Write for Capped {
     }
 }
 
-fn from_minijinja(e: &Error, src: &str, scope: &Scope) -> TemplateError {
+/// A minijinja error as a located template error; `ctx` (the names in scope)
+/// feeds the "did you mean" for undefined names.
+fn from_minijinja(e: &Error, src: &str, ctx: &Json) -> TemplateError {
     let mut message = e
         .detail()
         .map(str::to_string)
@@ -432,14 +434,12 @@ fn from_minijinja(e: &Error, src: &str, scope: &Scope) -> TemplateError {
             );
             help = Some("a narrative file should quote the data, not repeat it; split the text or loop over fewer items".into());
         }
-        ErrorKind::UndefinedError => {}
-        _ if !message.contains("undefined") => {}
         _ => {}
     }
     if e.kind() == ErrorKind::UndefinedError || message.contains("undefined") {
         if let Some(expr) = &expr {
             message = format!("`{expr}` uses a name that is not defined");
-            help = suggest_path(expr, &scope.context);
+            help = suggest_path(expr, ctx);
         } else {
             message = "undefined value".into();
         }
@@ -469,14 +469,8 @@ fn from_minijinja(e: &Error, src: &str, scope: &Scope) -> TemplateError {
 /// module documentation. Syntax errors are reported here too.
 pub fn check_template(name: &str, src: &str) -> Result<(), TemplateError> {
     use minijinja::machinery::{WhitespaceConfig, parse};
-    let ast = parse(src, name, Default::default(), WhitespaceConfig::default()).map_err(|e| {
-        let scope = Scope {
-            context: Json::Null,
-            settings: Settings::default(),
-            generated: Arc::new(Mutex::new(Vec::new())),
-        };
-        from_minijinja(&e, src, &scope)
-    })?;
+    let ast = parse(src, name, Default::default(), WhitespaceConfig::default())
+        .map_err(|e| from_minijinja(&e, src, &Json::Null))?;
     let mut problem = None;
     stmt(&ast, 0, &mut problem);
     match problem {
@@ -896,13 +890,7 @@ mod tests {
             "namespace(",
         ];
         let s = scope(serde_json::json!({"v": "a\nb", "x": {"y": 1}}));
-        let mut state = 0x9E37_79B9_7F4A_7C15u64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = crate::render::xorshift(0x9E37_79B9_7F4A_7C15u64);
         for _ in 0..3000 {
             let n = (next() % 16) as usize;
             let t: String = (0..n)
