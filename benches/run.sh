@@ -172,7 +172,7 @@ echo "sizes:      register $REG_N; app $APP_AREAS×$APP_ACTIONS, $APP_KPIS KPIs;
 
 DEMO=$WORK/demo
 mkdir -p "$DEMO"
-cp "$ROOT/quire.yaml" "$DEMO/" && cp -r "$ROOT/content" "$ROOT/layouts" "$DEMO/" || die "cannot copy the demo project"
+cp "$ROOT/quire.yaml" "$DEMO/" && cp -r "$ROOT/content" "$ROOT/layouts" "$ROOT/templates" "$DEMO/" || die "cannot copy the demo project"
 
 # ------------------------------------------------------------------ a. demo cold builds
 say "a. demo documents: cold build wall time"

@@ -28,7 +28,7 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
-cp -r "$ROOT/quire.yaml" "$ROOT/content" "$WORK/"
+cp -r "$ROOT/quire.yaml" "$ROOT/content" "$ROOT/templates" "$WORK/"
 MD=$(ls "$WORK/content/$DOC"/*.md | head -1)
 echo "binary: $BIN"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"

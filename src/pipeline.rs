@@ -278,15 +278,29 @@ fn prepare_paper(project: &Project, doc: &Document, p: &mut Prepared) {
     let Some((file, node)) = parse_file(&project.root, &rel, p) else {
         return;
     };
-    let settings = validate::project::document_settings(&node, &project.settings, &mut p.diags);
-    let Some(paper) = validate::paper::paper(&doc.id, file, &node, &settings, &mut p.diags) else {
+    let mut settings = validate::project::document_settings(&node, &project.settings, &mut p.diags);
+    // The template is read first: it may name the layout and the house style.
+    let template =
+        validate::paper::peek_template(&node).and_then(|t| load_template(project, &t, p));
+    if let Some(t) = &template {
+        if let Some(st) = &t.style {
+            settings.style = st.clone();
+        }
+        if let Some(size) = &t.paper {
+            settings.paper_size = size.clone();
+        }
+    }
+    let Some(paper) = validate::paper::paper(
+        &doc.id,
+        file,
+        &node,
+        &settings,
+        template.as_ref().and_then(|t| t.layout.as_ref()),
+        &mut p.diags,
+    ) else {
         return;
     };
     validate::paper::check_references(&paper, &mut p.diags);
-    let template = paper
-        .template
-        .as_ref()
-        .and_then(|t| load_template(project, t, p));
     check_layout(project, &paper.layout, p);
     p.layout = Some(paper.layout.value.label());
     let scheme = project
@@ -407,7 +421,8 @@ fn prepare_paper(project: &Project, doc: &Document, p: &mut Prepared) {
         if let Some(l) = &t.pages {
             p.page_limit = Some((l.clone(), span.clone()));
         }
-        validate::template::check_paper(t, &node, &heads, &span, &mut p.diags)
+        let fixed_cover = paper.layout.value.name == "committee-report";
+        validate::template::check_paper(t, &node, &heads, &span, fixed_cover, &mut p.diags)
     });
     let tables = read_tables(project, doc, &node, p);
     let paper_json = node.to_json();

@@ -5,6 +5,8 @@
 //! departure from it.
 
 use crate::diag::Severity;
+use crate::model::Style;
+use crate::model::paper::LayoutRef;
 use crate::source::Span;
 use serde::Serialize;
 
@@ -22,6 +24,8 @@ pub enum FieldType {
     },
     /// "All", or a list of wards or divisions.
     Wards,
+    /// One or more people, each with a name and role (the county cover's "From").
+    People,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -52,8 +56,26 @@ pub struct SectionSpec {
     /// The fewest options (`##` sub-headings or list items) the section must
     /// hold, e.g. "at least three options including doing nothing".
     pub min_items: Option<usize>,
+    /// Options the section must include by name (e.g. "Do nothing"), matched
+    /// case-insensitively within the option headings or list items.
+    pub must_include: Vec<String>,
+    /// Error or warning, the council's choice, for departures from this section.
+    #[serde(skip)]
+    pub severity: Severity,
     #[serde(skip)]
     pub span: Span,
+}
+
+/// How a layout numbers the narrative's paragraphs.
+#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Numbering {
+    /// 1.1, 1.2 … within numbered sections 1, 2 ….
+    Sections,
+    /// 1, 2, 3 … consecutively through the report; sections unnumbered.
+    Paragraphs,
+    /// Nothing numbered.
+    None,
 }
 
 #[derive(Clone, Debug)]
@@ -70,8 +92,26 @@ pub struct Limit {
 pub struct TableSpec {
     pub key: String,
     pub label: String,
+    /// Rows the table must hold, by their first cell (e.g. the implications).
     pub rows: Vec<String>,
     pub sign_off: bool,
+    /// The table's own columns (a timetable, an audit trail, a report history);
+    /// empty for the implications shape (row, text, signed off by).
+    pub columns: Vec<ColumnSpec>,
+    /// Whether the paper must have the table (table presence is a limit too).
+    pub required: bool,
+    /// The fewest rows the table must hold.
+    pub min_rows: Option<usize>,
+}
+
+/// A column of a standard table: a key the paper's rows use, the council's label, a type.
+#[derive(Clone, Debug, Serialize)]
+pub struct ColumnSpec {
+    pub key: String,
+    pub label: String,
+    /// `text` or `date` (written as a GOV.UK long date).
+    pub date: bool,
+    pub required: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -82,7 +122,18 @@ pub struct Template {
     pub cover: Vec<CoverField>,
     pub rules: Vec<Rule>,
     pub sections: Vec<SectionSpec>,
+    /// Whether sections are numbered (`numbering: sections`); kept for the
+    /// version 1 layout, which knows only this.
     pub numbered: bool,
+    pub numbering: Numbering,
+    /// The layout that prints papers of this template, when the template names
+    /// one: `council-report@N` lays the cover out from `cover:`; a layout with a
+    /// fixed cover (`committee-report@N`) reads the paper's own top-level keys.
+    pub layout: Option<LayoutRef>,
+    /// The template's house style, over the project's (`house-style:`).
+    pub style: Option<Style>,
+    /// The paper size the template asks for (`paper: a4`).
+    pub paper: Option<String>,
     pub summary_words: Option<Limit>,
     pub social_summary_chars: Option<Limit>,
     pub pages: Option<Limit>,

@@ -54,6 +54,56 @@ pub struct Numbered {
 /// id, `sec-1`, for the contents), `1.1`, `1.2` … for its top-level paragraphs
 /// (paragraphs before any section are numbered 1, 2 …).
 pub fn number(html: &str) -> Numbered {
+    number_as(html, "sections")
+}
+
+/// [`number`] by a report template's scheme: `sections` (1., 1.1 …),
+/// `paragraphs` (1, 2, 3 … through the report; headings unnumbered) or `none`.
+pub fn number_as(html: &str, scheme: &str) -> Numbered {
+    if scheme != "sections" {
+        let plain_p = "<p class=\"num\"><span class=\"pn\">".to_string() + P_NUM + "</span> ";
+        let mut section = 0usize;
+        let mut para = 0usize;
+        let mut out = String::with_capacity(html.len());
+        let mut toc = Vec::new();
+        let mut rest = html;
+        loop {
+            let h = rest.find(H_NUM);
+            let p = rest.find(P_NUM);
+            let (at, is_h) = match (h, p) {
+                (Some(h), Some(p)) if h < p => (h, true),
+                (Some(h), None) => (h, true),
+                (_, Some(p)) => (p, false),
+                (None, None) => break,
+            };
+            if is_h {
+                out.push_str(&rest[..at]);
+                section += 1;
+                out.push_str(&format!(" id=\"sec-{section}\">"));
+                rest = &rest[at + H_NUM.len()..];
+                let title = rest.find("</h2>").map_or("", |e| &rest[..e]).trim();
+                toc.push((format!("sec-{section}"), title.to_string()));
+            } else if scheme == "paragraphs" {
+                out.push_str(&rest[..at]);
+                para += 1;
+                out.push_str(&format!("{para}."));
+                rest = &rest[at + P_NUM.len()..];
+            } else {
+                // Unnumbered: the paragraph opens plainly.
+                let start = at + P_NUM.len() + "</span> ".len();
+                let open = at.saturating_sub(plain_p.len() - P_NUM.len() - "</span> ".len());
+                out.push_str(&rest[..open]);
+                out.push_str("<p>");
+                rest = &rest[start..];
+            }
+        }
+        out.push_str(rest);
+        return Numbered {
+            html: out,
+            toc,
+            sections: section,
+        };
+    }
     let (mut section, mut para) = (0usize, 0usize);
     let mut out = String::with_capacity(html.len() + 64);
     let mut toc = Vec::new();

@@ -500,7 +500,12 @@ pub fn paper(
         title,
         date: p.meeting_date,
         html: {
-            let n = html::number(&narrative_html);
+            let scheme = template
+                .as_ref()
+                .and_then(|t| t.get("numbering"))
+                .and_then(|v| v.as_str())
+                .unwrap_or("sections");
+            let n = html::number_as(&narrative_html, scheme);
             HtmlParts {
                 entry: "report".into(),
                 md: hmd,

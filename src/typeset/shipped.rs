@@ -48,6 +48,10 @@ pub const FILES: &[(&str, &str)] = &[
         include_str!("../../layouts/council-report-v1.typ"),
     ),
     (
+        "council-report-v2.typ",
+        include_str!("../../layouts/council-report-v2.typ"),
+    ),
+    (
         "risk-appendix-v1.typ",
         include_str!("../../layouts/risk-appendix-v1.typ"),
     ),
@@ -92,6 +96,14 @@ pub const HTML_FILES: &[(&str, &str)] = &[
     (
         "common-v2.html",
         include_str!("../../layouts/html/common-v2.html"),
+    ),
+    (
+        "council-report-v1.html",
+        include_str!("../../layouts/html/council-report-v1.html"),
+    ),
+    (
+        "council-report-v2.html",
+        include_str!("../../layouts/html/council-report-v2.html"),
     ),
     (
         "risk-appendix-v1.html",

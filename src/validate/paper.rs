@@ -13,12 +13,30 @@ use crate::source::FileId;
 /// Layouts this build of quire ships, with their current (default) version.
 pub const LAYOUTS: &[(&str, u32)] = &[
     ("committee-report", 2),
-    ("council-report", 1),
+    ("council-report", 2),
     ("risk-appendix", 2),
     ("safety-valve", 2),
     ("app-report", 2),
     ("agenda-pack", 2),
 ];
+
+fn node_key<'a>(node: &'a Node, key: &str) -> Option<&'a Node> {
+    match &node.kind {
+        NodeKind::Map(e) => e.iter().find(|(k, _)| k.name == key).map(|(_, v)| v),
+        _ => None,
+    }
+}
+
+/// The template a paper names, read before the paper itself (its layout and
+/// house style shape how the paper is read); problems are reported later, by [`paper`].
+pub fn peek_template(node: &Node) -> Option<Sp<LayoutRef>> {
+    let t = node_key(node, "template")?;
+    let NodeKind::Str(s) = &t.kind else {
+        return None;
+    };
+    let mut scratch = Diagnostics::default();
+    template_ref(Sp::new(s.clone(), t.span.clone()), &mut scratch)
+}
 
 /// Reads `template: name@N`: a report template in the project's `templates/`.
 fn template_ref(t: Sp<String>, diags: &mut Diagnostics) -> Option<Sp<LayoutRef>> {
@@ -66,7 +84,24 @@ pub fn layout(m: &mut MapReader, default: &str) -> Sp<LayoutRef> {
     let Some(t) = m.opt_text("layout") else {
         return fallback;
     };
-    // A layout is named, never a path: `[a-z0-9-]+@N`, resolved only in layouts/.
+    let span = t.span.clone();
+    match layout_ref(t, default, m.diags) {
+        Some(l) => Sp::new(l, span),
+        None => fallback,
+    }
+}
+
+/// Parses `name@N`: a layout is named, never a path (`[a-z0-9-]+@N`, resolved
+/// only in layouts/). `default` names the layout the help suggests.
+pub(crate) fn layout_ref(
+    t: Sp<String>,
+    default: &str,
+    diags: &mut Diagnostics,
+) -> Option<LayoutRef> {
+    let current = LAYOUTS
+        .iter()
+        .find(|(n, _)| *n == default)
+        .map_or(1, |(_, v)| *v);
     let parsed = t
         .value
         .split_once('@')
@@ -80,9 +115,9 @@ pub fn layout(m: &mut MapReader, default: &str) -> Sp<LayoutRef> {
         })
         .and_then(|(n, v)| Some((n.to_string(), v.parse::<u32>().ok()?)));
     match parsed {
-        Some((name, version)) => Sp::new(LayoutRef { name, version }, t.span),
+        Some((name, version)) => Some(LayoutRef { name, version }),
         None => {
-            m.diags.push(
+            diags.push(
                 Diagnostic::error(
                     Code::Layout,
                     format!("`{}` is not a layout reference", t.value),
@@ -90,7 +125,7 @@ pub fn layout(m: &mut MapReader, default: &str) -> Sp<LayoutRef> {
                 .at(&t.span, "expected NAME@VERSION")
                 .help(format!("a layout is a name of lowercase letters, digits and hyphens with a version number, never a path: write e.g. `layout: {default}@{current}`")),
             );
-            fallback
+            None
         }
     }
 }
@@ -100,6 +135,7 @@ pub fn paper(
     file: FileId,
     node: &Node,
     settings: &Settings,
+    template_layout: Option<&LayoutRef>,
     diags: &mut Diagnostics,
 ) -> Option<Paper> {
     let mut m = MapReader::new(node, "the paper", diags)?;
@@ -119,7 +155,7 @@ pub fn paper(
     m.opt("cover");
     m.opt("social-summary");
     m.opt("standard-tables");
-    let layout = layout(
+    let mut layout = layout(
         &mut m,
         if template.is_some() {
             "council-report"
@@ -127,6 +163,13 @@ pub fn paper(
             "committee-report"
         },
     );
+    // The template's own layout, unless the paper names one.
+    if let (Some(t), None) = (template_layout, node_key(node, "layout")) {
+        layout.value = t.clone();
+    }
+    // The county cover's layout reads its fields from the paper's top-level
+    // keys; a template's own cover (`council-report`) from `cover:`.
+    let fixed_cover = template.is_none() || layout.value.name == "committee-report";
     let committee = m.text("committee");
     let meeting_date = m.date("meeting-date");
     let subject = m.text("subject");
@@ -137,7 +180,7 @@ pub fn paper(
     let classification = m
         .opt_text("classification")
         .map_or(settings.classification.clone(), |t| t.value);
-    let from = m.list("from", template.is_none(), |n, d| {
+    let from = m.list("from", fixed_cover, |n, d| {
         let mut p = MapReader::new(n, "a person in `from`", d)?;
         let name = p.text("name");
         let role = p.text("role");
@@ -214,10 +257,10 @@ pub fn paper(
         }
     }
     let mut contacts = Vec::new();
-    let contacts_node = if template.is_some() {
-        m.opt("contacts")
-    } else {
+    let contacts_node = if fixed_cover {
         m.req("contacts")
+    } else {
+        m.opt("contacts")
     };
     if let Some(c) = contacts_node
         && let Some(mut cm) = MapReader::new(c, "the contacts", m.diags)

@@ -33,7 +33,7 @@ fn ranged(
 }
 
 /// `house-style:` — type sizes (points), font and margins (millimetres).
-fn style(n: &Node, diags: &mut Diagnostics) -> Style {
+pub(crate) fn style(n: &Node, diags: &mut Diagnostics) -> Style {
     let mut st = Style::default();
     let Some(mut m) = MapReader::new(n, "the house style", diags) else {
         return st;

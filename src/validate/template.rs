@@ -41,11 +41,57 @@ fn limit(n: &Node, what: &'static str, diags: &mut Diagnostics) -> Option<Limit>
     })
 }
 
+/// The cover fields of the county committee report (`committee-report@N`),
+/// read from the paper's top-level keys.
+pub const FIXED_COVER: &[&str] = &[
+    "from",
+    "to",
+    "committee",
+    "meeting-date",
+    "subject",
+    "decision-number",
+    "key-decision",
+    "classification",
+    "past-pathway",
+    "future-pathway",
+    "electoral-divisions",
+];
+
 /// Reads a template file.
 pub fn template(id: &str, node: &Node, diags: &mut Diagnostics) -> Option<Template> {
     let mut m = MapReader::new(node, "the report template", diags)?;
     let title = m.text("name").map(|t| t.value).unwrap_or_default();
-    let numbered = m.opt_bool("numbered-sections").unwrap_or(true);
+    let numbered_given = m.opt_bool("numbered-sections");
+    let numbering = match m.opt("numbering") {
+        Some(n) => match one_of(
+            n,
+            &["sections", "paragraphs", "none"],
+            "numbering scheme",
+            m.diags,
+        )
+        .map(|t| t.value)
+        .as_deref()
+        {
+            Some("paragraphs") => Numbering::Paragraphs,
+            Some("none") => Numbering::None,
+            _ => Numbering::Sections,
+        },
+        None => match numbered_given {
+            Some(false) => Numbering::None,
+            _ => Numbering::Sections,
+        },
+    };
+    let numbered = numbering == Numbering::Sections;
+    let layout = m
+        .opt_text("layout")
+        .and_then(|t| super::paper::layout_ref(t, "council-report", m.diags));
+    let style = m
+        .opt("house-style")
+        .map(|n| super::project::style(n, m.diags));
+    let paper = m
+        .opt("paper-size")
+        .and_then(|n| one_of(n, &["a4", "a3", "us-letter"], "paper size", m.diags))
+        .map(|t| t.value);
     let cover = m.list("cover", true, |n, d| {
         let mut f = MapReader::new(n, "a cover field", d)?;
         let key = f.text("key");
@@ -56,10 +102,11 @@ pub fn template(id: &str, node: &Node, diags: &mut Diagnostics) -> Option<Templa
         let help = f.opt_text("help").map(|t| t.value);
         f.finish();
         let ty_name = ty_node.and_then(|t| {
-            one_of(t, &["text", "person", "date", "yes-no", "choice", "wards"], "cover field type", d)
+            one_of(t, &["text", "person", "people", "date", "yes-no", "choice", "wards"], "cover field type", d)
         })?;
         let ty = match ty_name.value.as_str() {
             "person" => FieldType::Person,
+            "people" => FieldType::People,
             "date" => FieldType::Date,
             "yes-no" => FieldType::YesNo,
             "wards" => FieldType::Wards,
@@ -111,7 +158,7 @@ pub fn template(id: &str, node: &Node, diags: &mut Diagnostics) -> Option<Templa
             span,
         })
     });
-    let sections = m.list("sections", true, |n, d| {
+    let sections = m.list("sections", false, |n, d| {
         let mut s = MapReader::new(n, "a section", d)?;
         let title = s.text("title");
         let required = s.opt_bool("required").unwrap_or(true);
@@ -119,12 +166,20 @@ pub fn template(id: &str, node: &Node, diags: &mut Diagnostics) -> Option<Templa
             .opt("min-items")
             .and_then(|v| super::int(v, s.diags))
             .map(|v| v.value.max(0) as usize);
+        let must_include = s
+            .texts("must-include", false)
+            .into_iter()
+            .map(|t| t.value)
+            .collect();
+        let severity = severity(&mut s);
         let span = s.span().clone();
         s.finish();
         Some(SectionSpec {
             title: title?.value,
             required,
             min_items,
+            must_include,
+            severity,
             span,
         })
     });
@@ -147,16 +202,77 @@ pub fn template(id: &str, node: &Node, diags: &mut Diagnostics) -> Option<Templa
         let mut t = MapReader::new(n, "a standard table", d)?;
         let key = t.text("key");
         let label = t.text("label");
-        let rows = t.texts("rows", true).into_iter().map(|r| r.value).collect();
+        let columns = t.list("columns", false, |n, d| {
+            let mut c = MapReader::new(n, "a table column", d)?;
+            let key = c.text("key");
+            let label = c.text("label");
+            let date = c
+                .opt("type")
+                .and_then(|n| one_of(n, &["text", "date"], "column type", c.diags))
+                .is_some_and(|t| t.value == "date");
+            let required = c.opt_bool("required").unwrap_or(true);
+            c.finish();
+            Some(ColumnSpec {
+                key: key?.value,
+                label: label?.value,
+                date,
+                required,
+            })
+        });
+        // The implications shape names its rows; a table with columns may.
+        let rows = t
+            .texts("rows", columns.is_empty())
+            .into_iter()
+            .map(|r| r.value)
+            .collect();
         let sign_off = t.opt_bool("sign-off").unwrap_or(false);
+        let required = t.opt_bool("required").unwrap_or(true);
+        let min_rows = t
+            .opt("min-rows")
+            .and_then(|v| super::int(v, t.diags))
+            .map(|v| v.value.max(0) as usize);
         t.finish();
         Some(TableSpec {
             key: key?.value,
             label: label?.value,
             rows,
             sign_off,
+            columns,
+            required,
+            min_rows,
         })
     });
+    // A layout with a fixed cover (the county committee report) prints its own
+    // fields from the paper's top-level keys and no standard tables.
+    if let Some(l) = layout.as_ref().filter(|l| l.name == "committee-report") {
+        let span = m.span().clone();
+        for f in cover
+            .iter()
+            .filter(|f| !FIXED_COVER.contains(&f.key.as_str()))
+        {
+            m.diags.push(
+                Diagnostic::error(
+                    Code::Layout,
+                    format!("the layout {} has no cover field `{}`", l.label(), f.key),
+                )
+                .at(&span, "this template")
+                .help(format!(
+                    "its cover fields are the paper's keys {}; for a cover of your own fields use `layout: council-report@2`",
+                    FIXED_COVER.join(", ")
+                )),
+            );
+        }
+        if !tables.is_empty() {
+            m.diags.push(
+                Diagnostic::error(
+                    Code::Layout,
+                    format!("the layout {} prints no standard tables", l.label()),
+                )
+                .at(&span, "this template")
+                .help("remove `tables:`, or use `layout: council-report@2`, which prints them"),
+            );
+        }
+    }
     m.finish();
     Some(Template {
         id: id.to_string(),
@@ -165,6 +281,10 @@ pub fn template(id: &str, node: &Node, diags: &mut Diagnostics) -> Option<Templa
         rules,
         sections,
         numbered,
+        numbering,
+        layout,
+        style,
+        paper,
         summary_words,
         social_summary_chars,
         pages,
@@ -172,12 +292,11 @@ pub fn template(id: &str, node: &Node, diags: &mut Diagnostics) -> Option<Templa
     })
 }
 
-fn push(diags: &mut Diagnostics, sev: Severity, code: Code, message: String) -> &mut Diagnostic {
-    diags.push(match sev {
+fn diag(sev: Severity, code: Code, message: String) -> Diagnostic {
+    match sev {
         Severity::Error => Diagnostic::error(code, message),
         Severity::Warning => Diagnostic::warning(code, message),
-    });
-    diags.items.last_mut().expect("just pushed")
+    }
 }
 
 /// A level-1 heading of the narrative: its title and where it is.
@@ -186,6 +305,8 @@ pub struct Heading {
     pub span: Span,
     /// `##` sub-headings and top-level list items under it (its options).
     pub items: usize,
+    /// Their text, for options the template requires by name ("Do nothing").
+    pub item_text: Vec<String>,
 }
 
 /// The level-1 headings of narrative files, in order.
@@ -196,6 +317,7 @@ pub fn headings(sources: &SourceMap, files: &[FileId]) -> Vec<Heading> {
         let text = sources.text(f);
         let mut open: Option<(usize, String, HeadingLevel)> = None;
         let mut depth = 0usize;
+        let mut item: Option<String> = None;
         for (ev, range) in
             Parser::new_ext(text, crate::render::markdown::options()).into_offset_iter()
         {
@@ -206,6 +328,9 @@ pub fn headings(sources: &SourceMap, files: &[FileId]) -> Vec<Heading> {
                 Event::Text(t) | Event::Code(t) => {
                     if let Some((_, s, _)) = open.as_mut() {
                         s.push_str(&t);
+                    } else if let Some(s) = item.as_mut() {
+                        s.push_str(&t);
+                        s.push(' ');
                     }
                 }
                 Event::End(TagEnd::Heading(_)) => {
@@ -215,11 +340,13 @@ pub fn headings(sources: &SourceMap, files: &[FileId]) -> Vec<Heading> {
                                 title: title.trim().to_string(),
                                 span: Span::new(f, start..range.end),
                                 items: 0,
+                                item_text: Vec::new(),
                             });
                         } else if level == HeadingLevel::H2
                             && let Some(h) = out.last_mut()
                         {
                             h.items += 1;
+                            h.item_text.push(title);
                         }
                     }
                 }
@@ -228,6 +355,12 @@ pub fn headings(sources: &SourceMap, files: &[FileId]) -> Vec<Heading> {
                 Event::Start(Tag::Item) if depth == 1 => {
                     if let Some(h) = out.last_mut() {
                         h.items += 1;
+                        item = Some(String::new());
+                    }
+                }
+                Event::End(TagEnd::Item) if depth == 1 => {
+                    if let (Some(h), Some(text)) = (out.last_mut(), item.take()) {
+                        h.item_text.push(text.trim().to_string());
                     }
                 }
                 _ => {}
@@ -259,6 +392,7 @@ pub fn check_paper(
     node: &Node,
     headings: &[Heading],
     paper_span: &Span,
+    fixed_cover: bool,
     diags: &mut Diagnostics,
 ) -> Json {
     let entries: &[(crate::load::yaml::Key, Node)] = match &node.kind {
@@ -268,22 +402,29 @@ pub fn check_paper(
     let get = |key: &str| entries.iter().find(|(k, _)| k.name == key).map(|(_, v)| v);
     let where_ = |n: Option<&Node>| n.map_or_else(|| paper_span.clone(), |n| n.span.clone());
 
-    // Cover fields.
-    let cover_node = get("cover");
+    // Cover fields: under `cover:`, or, for a layout with a fixed cover (the
+    // county's committee report), the paper's own top-level keys, whose shapes
+    // the paper's validator has already checked (so only the template's own
+    // rules are reported here: required fields, choices, conditions).
+    let cover_node = if fixed_cover {
+        Some(node)
+    } else {
+        get("cover")
+    };
     let cover: Vec<(crate::load::yaml::Key, Node)> = match cover_node.map(|c| &c.kind) {
         Some(NodeKind::Map(e)) => e.clone(),
-        Some(_) => {
+        Some(_) if !fixed_cover => {
             diags.push(super::wrong(
                 cover_node.expect("matched"),
                 "a mapping of the template's cover fields",
             ));
             Vec::new()
         }
-        None => Vec::new(),
+        _ => Vec::new(),
     };
     let mut values: Vec<(String, String)> = Vec::new();
     let mut printed: Vec<Json> = Vec::new();
-    for (k, _) in &cover {
+    for (k, _) in cover.iter().filter(|_| !fixed_cover) {
         if !t.cover.iter().any(|f| f.key == k.name) {
             let mut d = Diagnostic::error(
                 Code::UnknownKey,
@@ -305,6 +446,7 @@ pub fn check_paper(
             diags.push(d);
         }
     }
+    let mut scratch = Diagnostics::default();
     for f in &t.cover {
         let v = cover.iter().find(|(k, _)| k.name == f.key).map(|(_, v)| v);
         let Some(v) = v.filter(|v| !matches!(v.kind, NodeKind::Null)) else {
@@ -317,17 +459,64 @@ pub fn check_paper(
                             f.key, f.label, t.id
                         ),
                     )
-                    .at(&where_(cover_node), "cover")
-                    .help(
-                        f.help
-                            .clone()
-                            .unwrap_or_else(|| format!("add `{}: …` under `cover`", f.key)),
-                    ),
+                    .at(
+                        &if fixed_cover {
+                            paper_span.clone()
+                        } else {
+                            where_(cover_node)
+                        },
+                        if fixed_cover {
+                            "this paper's template"
+                        } else {
+                            "cover"
+                        },
+                    )
+                    .help(f.help.clone().unwrap_or_else(|| {
+                        if fixed_cover {
+                            format!("add `{}: …` to the paper", f.key)
+                        } else {
+                            format!("add `{}: …` under `cover`", f.key)
+                        }
+                    })),
                 );
             }
             continue;
         };
+        let diags: &mut Diagnostics = if fixed_cover && !matches!(f.ty, FieldType::Choice { .. }) {
+            &mut scratch
+        } else {
+            diags
+        };
         let shown = match &f.ty {
+            FieldType::People => {
+                let people: Vec<String> = match &v.kind {
+                    NodeKind::Seq(items) => items
+                        .iter()
+                        .filter_map(|p| {
+                            let mut pm = MapReader::new(p, "a person", diags)?;
+                            let name = pm.text("name");
+                            let role = pm.opt_text("role");
+                            pm.opt("telephone");
+                            pm.opt("email");
+                            pm.finish();
+                            let name = name?.value;
+                            Some(match role {
+                                Some(r) => format!("{name}, {}", r.value),
+                                None => name,
+                            })
+                        })
+                        .collect(),
+                    _ => {
+                        diags.push(super::wrong(
+                            v,
+                            "a list of people, each with a name and role",
+                        ));
+                        continue;
+                    }
+                };
+                values.push((f.key.clone(), people.join("; ")));
+                json!({"label": f.label, "lines": people})
+            }
             FieldType::Person => {
                 let Some(mut pm) = MapReader::new(v, "a person", diags) else {
                     continue;
@@ -424,18 +613,28 @@ pub fn check_paper(
                 .iter()
                 .find(|f| &f.key == need)
                 .map_or(need.clone(), |f| format!("{need} ({})", f.label));
-            let d = push(
-                diags,
-                r.severity,
-                Code::TemplateRule,
-                format!("when {when}, the template {} requires {label}", t.id),
-            );
-            *d = d
-                .clone()
-                .at(&where_(cover_node), "cover")
+            diags.push(
+                diag(
+                    r.severity,
+                    Code::TemplateRule,
+                    format!("when {when}, the template {} requires {label}", t.id),
+                )
+                .at(
+                    &if fixed_cover {
+                        paper_span.clone()
+                    } else {
+                        where_(cover_node)
+                    },
+                    if fixed_cover {
+                        "this paper's template"
+                    } else {
+                        "cover"
+                    },
+                )
                 .help(r.message.clone().unwrap_or_else(|| {
                     format!("add `{need}` (a cover field or a section of that title)")
-                }));
+                })),
+            );
         }
     }
 
@@ -449,7 +648,8 @@ pub fn check_paper(
                     && pos < lp
                 {
                     diags.push(
-                        Diagnostic::error(
+                        diag(
+                            s.severity,
                             Code::TemplateSection,
                             format!("the section `{}` comes before `{lt}`", s.title),
                         )
@@ -469,11 +669,23 @@ pub fn check_paper(
                 if let Some(min) = s.min_items
                     && h.items < min
                 {
-                    diags.push(
-                        Diagnostic::error(Code::TemplateSection, format!("the section `{}` sets out {} option(s); the template asks for at least {min}", s.title, h.items))
-                            .at(&h.span, format!("{} option(s)", h.items))
-                            .help("give each option a `##` sub-heading or a list item (doing nothing counts as an option)"),
-                    );
+                    diags.push(diag(s.severity, Code::TemplateSection, format!("the section `{}` sets out {} option(s); the template asks for at least {min}", s.title, h.items))
+                        .at(&h.span, format!("{} option(s)", h.items))
+                        .help("give each option a `##` sub-heading or a list item (doing nothing counts as an option)"));
+                }
+                for need in &s.must_include {
+                    let low = need.to_lowercase();
+                    if !h.item_text.iter().any(|i| i.to_lowercase().contains(&low)) {
+                        diags.push(diag(s.severity,
+                            Code::TemplateSection,
+                            format!("the section `{}` has no option `{need}`", s.title),
+                        )
+                        .at(&h.span, "options set out here")
+                        .help(format!(
+                            "the template {} requires an option named `{need}`: give it a `##` sub-heading or a list item",
+                            t.id
+                        )));
+                    }
                 }
             }
             None if s.required => {
@@ -485,31 +697,37 @@ pub fn check_paper(
                             || h.title.eq_ignore_ascii_case(&s.title)
                     });
                 match near {
-                    Some(h) => diags.push(
-                        Diagnostic::error(
-                            Code::TemplateSection,
-                            format!(
-                                "the mandatory section `{}` is titled `{}`",
-                                s.title, h.title
-                            ),
-                        )
-                        .at(&h.span, "renamed")
-                        .help(format!(
-                            "the template fixes this title: write `# {}`",
-                            s.title
-                        )),
-                    ),
-                    None => diags.push(
-                        Diagnostic::error(
-                            Code::TemplateSection,
-                            format!("the mandatory section `{}` is missing", s.title),
-                        )
-                        .at(paper_span, "this paper")
-                        .help(format!(
-                            "add a `# {}` section to the narrative, in the template's order",
-                            s.title
-                        )),
-                    ),
+                    Some(h) => {
+                        diags.push(
+                            diag(
+                                s.severity,
+                                Code::TemplateSection,
+                                format!(
+                                    "the mandatory section `{}` is titled `{}`",
+                                    s.title, h.title
+                                ),
+                            )
+                            .at(&h.span, "renamed")
+                            .help(format!(
+                                "the template fixes this title: write `# {}`",
+                                s.title
+                            )),
+                        );
+                    }
+                    None => {
+                        diags.push(
+                            diag(
+                                s.severity,
+                                Code::TemplateSection,
+                                format!("the mandatory section `{}` is missing", s.title),
+                            )
+                            .at(paper_span, "this paper")
+                            .help(format!(
+                                "add a `# {}` section to the narrative, in the template's order",
+                                s.title
+                            )),
+                        );
+                    }
                 }
             }
             None => {}
@@ -536,11 +754,11 @@ pub fn check_paper(
                 _ => None,
             };
             if let Some(msg) = msg {
-                let d = push(diags, l.severity, Code::TemplateLimit, msg);
-                *d = d
-                    .clone()
-                    .at(&n.span, format!("{c} {unit}"))
-                    .help(format!("the template {} sets this limit", t.id));
+                diags.push(
+                    diag(l.severity, Code::TemplateLimit, msg)
+                        .at(&n.span, format!("{c} {unit}"))
+                        .help(format!("the template {} sets this limit", t.id)),
+                );
             }
         };
     check_limit(&t.summary_words, "summary", "words", &words);
@@ -604,6 +822,7 @@ pub fn check_paper(
                 diags.push(super::wrong(n.expect("matched"), "a list of rows"));
                 Vec::new()
             }
+            None if !spec.required => continue,
             None => {
                 diags.push(
                     Diagnostic::error(
@@ -614,18 +833,113 @@ pub fn check_paper(
                         ),
                     )
                     .at(paper_span, "this paper")
-                    .help(format!(
-                        "add `{}:` under `standard-tables:` with a row for each of: {}",
-                        spec.key,
-                        spec.rows.join(", ")
-                    )),
+                    .help(if spec.columns.is_empty() {
+                        format!(
+                            "add `{}:` under `standard-tables:` with a row for each of: {}",
+                            spec.key,
+                            spec.rows.join(", ")
+                        )
+                    } else {
+                        format!(
+                            "add `{}:` under `standard-tables:`, a list of rows with: {}",
+                            spec.key,
+                            spec.columns
+                                .iter()
+                                .map(|c| c.key.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )
+                    }),
                 );
                 Vec::new()
             }
         };
+        if let (Some(min), Some(n)) = (spec.min_rows, n)
+            && rows.len() < min
+        {
+            diags.push(
+                Diagnostic::error(
+                    Code::MissingField,
+                    format!(
+                        "the table `{}` has {} row(s); the template {} asks for at least {min}",
+                        spec.key,
+                        rows.len(),
+                        t.id
+                    ),
+                )
+                .at(&n.span, "rows")
+                .help(format!("add rows to `{}`", spec.key)),
+            );
+        }
         let mut printed_rows = Vec::new();
+        let mut cells: Vec<Vec<Option<String>>> = Vec::new();
         let mut seen = Vec::new();
-        for r in rows {
+        for r in rows.iter().filter(|_| !spec.columns.is_empty()) {
+            // Keys are the template's, not quire's: read the row by hand.
+            let NodeKind::Map(entries) = &r.kind else {
+                diags.push(super::wrong(r, "a table row written as a mapping"));
+                continue;
+            };
+            for (k, _) in entries {
+                if !spec.columns.iter().any(|c| c.key == k.name) {
+                    let keys = spec.columns.iter().map(|c| c.key.as_str());
+                    let d = Diagnostic::error(
+                        Code::UnknownKey,
+                        format!("`{}` is not a column of the table `{}`", k.name, spec.key),
+                    );
+                    diags.push(match did_you_mean(&k.name, keys.clone()) {
+                        Some(s) => d
+                            .at(&k.span, format!("did you mean `{s}`?"))
+                            .help(format!("rename it to `{s}`")),
+                        None => d.at(&k.span, "not a column").help(format!(
+                            "the table's columns are: {}",
+                            keys.collect::<Vec<_>>().join(", ")
+                        )),
+                    });
+                }
+            }
+            let mut line = Vec::new();
+            for (i, c) in spec.columns.iter().enumerate() {
+                let node = entries
+                    .iter()
+                    .find(|(k, _)| k.name == c.key)
+                    .map(|(_, v)| v)
+                    .filter(|v| !matches!(v.kind, NodeKind::Null));
+                let v = match node {
+                    Some(n) if c.date => {
+                        super::date(n, diags).map(|d| crate::model::dates::long_date(d.value))
+                    }
+                    Some(n) => value_text(n).or_else(|| {
+                        diags.push(super::wrong(n, "text"));
+                        None
+                    }),
+                    None => {
+                        if c.required {
+                            diags.push(
+                                Diagnostic::error(
+                                    Code::MissingField,
+                                    format!(
+                                        "a row of the table `{}` has no `{}` ({})",
+                                        spec.key, c.key, c.label
+                                    ),
+                                )
+                                .at(&r.span, "this row")
+                                .help(format!("add `{}: …` to the row", c.key)),
+                            );
+                        }
+                        None
+                    }
+                };
+                if i == 0
+                    && let Some(v) = &v
+                {
+                    seen.push(v.clone());
+                }
+                line.push(v);
+            }
+            cells.push(line);
+        }
+        for r in rows.iter().filter(|_| spec.columns.is_empty()) {
             let Some(mut rm) = MapReader::new(r, "a table row", diags) else {
                 continue;
             };
@@ -649,35 +963,68 @@ pub fn check_paper(
                 );
             }
             seen.push(row.value.clone());
+            cells.push(vec![
+                Some(row.value.clone()),
+                Some(body.value.clone()),
+                signed.as_ref().map(|s| s.value.clone()),
+            ]);
             printed_rows.push(json!({"row": row.value, "text": body.value, "signed_off_by": signed.map(|s| s.value)}));
         }
-        if n.is_some() {
-            for need in spec
-                .rows
-                .iter()
-                .filter(|r| !seen.iter().any(|s| s.eq_ignore_ascii_case(r)))
-            {
-                diags.push(
-                    Diagnostic::error(
-                        Code::MissingField,
-                        format!("the table `{}` has no {need} row", spec.key),
-                    )
-                    .at(&where_(n), "rows")
-                    .help(format!(
-                        "the template {} requires a row for each of: {}",
-                        t.id,
-                        spec.rows.join(", ")
-                    )),
-                );
+        if spec.columns.is_empty() && !spec.sign_off {
+            for line in &mut cells {
+                line.truncate(2);
             }
         }
-        tables.push(json!({"label": spec.label, "sign_off": spec.sign_off, "rows": printed_rows}));
+        let missing: Vec<&str> = spec
+            .rows
+            .iter()
+            .filter(|r| !seen.iter().any(|s| s.eq_ignore_ascii_case(r)))
+            .map(String::as_str)
+            .collect();
+        if n.is_some() && !missing.is_empty() {
+            let what = if missing.len() == 1 {
+                format!("a {} row", missing[0])
+            } else {
+                format!("rows for {}", missing.join(", "))
+            };
+            diags.push(
+                Diagnostic::error(
+                    Code::MissingField,
+                    format!("the table `{}` has no {what}", spec.key),
+                )
+                .at(&where_(n), "rows")
+                .help(format!(
+                    "the template {} requires a row for each of: {}",
+                    t.id,
+                    spec.rows.join(", ")
+                )),
+            );
+        }
+        let columns: Vec<String> = if spec.columns.is_empty() {
+            let mut c = vec!["Implication".to_string(), "Detail".to_string()];
+            if spec.sign_off {
+                c.push("Signed off by".into());
+            }
+            c
+        } else {
+            spec.columns.iter().map(|c| c.label.clone()).collect()
+        };
+        tables.push(json!({
+            "label": spec.label,
+            "sign_off": spec.sign_off,
+            "rows": printed_rows,
+            "columns": columns,
+            "cells": cells,
+            // Dates are set unbroken ("20 August 2025" on one line).
+            "date_columns": spec.columns.iter().map(|c| c.date).collect::<Vec<_>>(),
+        }));
     }
     let social = get("social-summary").and_then(value_text);
     json!({
         "id": t.id,
         "name": t.title,
         "numbered": t.numbered,
+        "numbering": t.numbering,
         "cover": printed,
         "tables": tables,
         "social_summary": social,

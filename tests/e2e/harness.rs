@@ -48,7 +48,7 @@ impl Project {
     /// The demo project at the repository root (content/, layouts/, quire.yaml).
     pub fn demo() -> Project {
         let dir = tempfile::tempdir().unwrap();
-        for part in ["content", "layouts"] {
+        for part in ["content", "layouts", "templates"] {
             copy_dir(&repo().join(part), &dir.path().join(part));
         }
         std::fs::copy(repo().join("quire.yaml"), dir.path().join("quire.yaml")).unwrap();

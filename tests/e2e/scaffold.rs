@@ -358,7 +358,7 @@ fn an_unknown_layout_lists_what_exists_and_how_to_get_one() {
         "{e}"
     );
     assert!(
-        e.contains("shipped with quire: agenda-pack@1, agenda-pack@2, app-report@1, app-report@2, committee-report@1, committee-report@2, council-report@1, risk-appendix@1, risk-appendix@2, safety-valve@1, safety-valve@2; in this project's layouts/: fancy-report@1"),
+        e.contains("shipped with quire: agenda-pack@1, agenda-pack@2, app-report@1, app-report@2, committee-report@1, committee-report@2, council-report@1, council-report@2, risk-appendix@1, risk-appendix@2, safety-valve@1, safety-valve@2; in this project's layouts/: fancy-report@1"),
         "{e}"
     );
     assert!(e.contains("quire layouts export"), "{e}");

@@ -26,6 +26,8 @@ fn a_cabinet_report_follows_its_template() {
         "3. Available options",
         "3.3 A new centre",
         "Financial Option 2 costs £1.2 million from the capital programme. A. Patel, Section 151",
+        // A standard table with the template's own columns.
+        "Timetable of meetings Meeting Date Communities Scrutiny Committee 4 June 2025 Cabinet 18 June 2025",
     ] {
         assert!(text.contains(want), "missing {want:?} in:\n{text}");
     }
@@ -39,9 +41,16 @@ fn a_cabinet_report_that_breaks_every_rule_is_told_each_in_one_run() {
     let e = stderr(&o);
     // The page limit is checked on the typeset paper, in the same run.
     assert!(
-        e.contains("error[Q0072]: the paper runs to 6 sides, 2 over its template's limit of 4"),
+        e.contains("error[Q0072]: the paper runs to 9 sides, 5 over its template's limit of 4"),
         "{e}"
     );
+    for want in [
+        "error[Q0071]: the section `Available options` has no option `Do nothing`",
+        "error[Q0004]: `dte` is not a column of the table `timetable`",
+        "error[Q0005]: a row of the table `timetable` has no `date` (Date)",
+    ] {
+        assert!(e.contains(want), "missing {want:?} in:\n{e}");
+    }
     snapshot(
         &p.fixture.join("expected/stderr.txt"),
         &redact(&e, p.path()),
@@ -63,16 +72,95 @@ fn a_scrutiny_report_follows_its_template() {
         "Scrutiny committee report",
         "Portfolio Culture and Communities",
         "Summary for social media The library review looks at opening hours",
-        "Audit trail of consultees",
-        "Human resources No comments. G. Hall, HR Adviser",
+        "Audit trail of consultees Name and position of Date sent Date received Where comments are",
+        "E. Moss, Solicitor 20 August 2025 2 September 2025 Legal implications, paragraph 6",
+        // A column the paper leaves empty says so.
+        "G. Hall, HR Adviser 20 August 2025 no data no data",
+        "Report history Item Detail Forward plan date 2 June 2025 Key decision reason Not a key decision",
     ] {
         assert!(text.contains(want), "missing {want:?} in:\n{text}");
     }
-    // Sections are not numbered in this council's template.
+    // Paragraphs are numbered 1, 2, 3 … through the report; sections are not.
     assert!(
-        !text.contains("1. Context") && text.contains("Context The review began"),
+        !text.contains("1. Context")
+            && text.contains("Context 1. The review began")
+            && text.contains("Consultation 2. Residents gave"),
         "{text}"
     );
+    // The dates in a table are never split over two lines.
+    let layout = pdf_text(&p.path().join("out/library-review.pdf"));
+    assert!(
+        layout.contains("20\u{a0}August\u{a0}2025") || layout.contains("20 August 2025"),
+        "{layout}"
+    );
+    // The HTML edition follows the same template: row headers, numbering.
+    let o = p.run(&["build", "library-review", "--format", "html", "--force"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let html = std::fs::read_to_string(p.path().join("out/library-review.html")).unwrap();
+    for want in [
+        "<dt>Lead officer and report author</dt>",
+        "<caption>Report history</caption>",
+        "<th scope=\"row\">Forward plan date</th><td>2 June 2025</td>",
+        "<span class=\"pn\">1.</span> The review began",
+    ] {
+        assert!(html.contains(want), "missing {want:?} in:\n{html}");
+    }
+}
+
+/// The county council's committee report is a template too: its cover is the
+/// paper's own keys, printed by the committee-report layout, so a paper built
+/// before the template existed builds byte for byte the same with it.
+#[test]
+fn the_county_cover_is_a_template_and_its_paper_builds_byte_identically() {
+    let p = Project::demo();
+    let path = p.path().join("content/cype-risk-2019/paper.yaml");
+    let yaml = std::fs::read_to_string(&path).unwrap();
+    assert!(yaml.starts_with("template: kcc-committee@1\n"), "{yaml}");
+    let o = p.run(&["build", "cype-risk-2019", "--format", "all"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let pdf = std::fs::read(p.path().join("out/cype-risk-2019.pdf")).unwrap();
+    let html = std::fs::read(p.path().join("out/cype-risk-2019.html")).unwrap();
+    std::fs::write(&path, yaml.replacen("template: kcc-committee@1\n", "", 1)).unwrap();
+    let o = p.run(&["build", "cype-risk-2019", "--format", "all", "--force"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(
+        pdf == std::fs::read(p.path().join("out/cype-risk-2019.pdf")).unwrap(),
+        "the PDF changed when the paper named its template"
+    );
+    assert!(
+        html == std::fs::read(p.path().join("out/cype-risk-2019.html")).unwrap(),
+        "the HTML changed when the paper named its template"
+    );
+    // The template's rules apply to the county's own keys.
+    std::fs::write(&path, yaml.replace("past-pathway: None\n", "")).unwrap();
+    let o = p.run(&["check", "cype-risk-2019"]);
+    assert_eq!(code(&o), 1);
+    let e = stderr(&o);
+    assert!(
+        e.contains("error[Q0005]: the cover field `past-pathway` (Past Pathway of Paper) is required by the template kcc-committee@1")
+            && e.contains("content/cype-risk-2019/paper.yaml:1:11"),
+        "{e}"
+    );
+}
+
+/// A template for the county layout may name only the fields that layout prints.
+#[test]
+fn a_fixed_cover_template_names_only_the_layouts_fields() {
+    let p = Project::demo();
+    let t = std::fs::read_to_string(p.path().join("templates/kcc-committee-v1.yaml")).unwrap();
+    p.write(
+        "templates/kcc-committee-v1.yaml",
+        &format!("{t}  - {{ key: portfolio, label: Portfolio, type: text }}\ntables:\n  - {{ key: implications, label: Implications, rows: [Legal] }}\n"),
+    );
+    let o = p.run(&["check", "cype-risk-2019"]);
+    assert_eq!(code(&o), 1);
+    let e = stderr(&o);
+    for want in [
+        "error[Q0014]: the layout committee-report@2 has no cover field `portfolio`",
+        "error[Q0014]: the layout committee-report@2 prints no standard tables",
+    ] {
+        assert!(e.contains(want), "missing {want:?} in:\n{e}");
+    }
 }
 
 #[test]
