@@ -36,6 +36,9 @@ pub struct CoverField {
     pub ty: FieldType,
     pub required: bool,
     pub help: Option<String>,
+    /// Error or warning when the field is missing, the council's choice.
+    #[serde(skip)]
+    pub severity: Severity,
 }
 
 /// When every `when` field has its value, every `require` field (or section)
@@ -102,6 +105,9 @@ pub struct TableSpec {
     pub required: bool,
     /// The fewest rows the table must hold.
     pub min_rows: Option<usize>,
+    /// Error or warning for this table's checks, the council's choice.
+    #[serde(skip)]
+    pub severity: Severity,
 }
 
 /// A column of a standard table: a key the paper's rows use, the council's label, a type.

@@ -100,6 +100,7 @@ pub fn template(id: &str, node: &Node, diags: &mut Diagnostics) -> Option<Templa
         let choices = f.texts("choices", false);
         let required = f.opt_bool("required").unwrap_or(false);
         let help = f.opt_text("help").map(|t| t.value);
+        let severity = severity(&mut f);
         f.finish();
         let ty_name = ty_node.and_then(|t| {
             one_of(t, &["text", "person", "people", "date", "yes-no", "choice", "wards"], "cover field type", d)
@@ -123,7 +124,7 @@ pub fn template(id: &str, node: &Node, diags: &mut Diagnostics) -> Option<Templa
             }
             _ => FieldType::Text,
         };
-        Some(CoverField { key: key?.value, label: label?.value, ty, required, help })
+        Some(CoverField { key: key?.value, label: label?.value, ty, required, help, severity })
     });
     let rules = m.list("rules", false, |n, d| {
         let mut r = MapReader::new(n, "a rule", d)?;
@@ -227,6 +228,7 @@ pub fn template(id: &str, node: &Node, diags: &mut Diagnostics) -> Option<Templa
             .collect();
         let sign_off = t.opt_bool("sign-off").unwrap_or(false);
         let required = t.opt_bool("required").unwrap_or(true);
+        let severity = severity(&mut t);
         let min_rows = t
             .opt("min-rows")
             .and_then(|v| super::int(v, t.diags))
@@ -240,6 +242,7 @@ pub fn template(id: &str, node: &Node, diags: &mut Diagnostics) -> Option<Templa
             columns,
             required,
             min_rows,
+            severity,
         })
     });
     // A layout with a fixed cover (the county committee report) prints its own
@@ -452,7 +455,8 @@ pub fn check_paper(
         let Some(v) = v.filter(|v| !matches!(v.kind, NodeKind::Null)) else {
             if f.required {
                 diags.push(
-                    Diagnostic::error(
+                    diag(
+                        f.severity,
                         Code::MissingField,
                         format!(
                             "the cover field `{}` ({}) is required by the template {}",
@@ -825,7 +829,8 @@ pub fn check_paper(
             None if !spec.required => continue,
             None => {
                 diags.push(
-                    Diagnostic::error(
+                    diag(
+                        spec.severity,
                         Code::MissingField,
                         format!(
                             "the table `{}` ({}) is required by the template {}",
@@ -858,7 +863,8 @@ pub fn check_paper(
             && rows.len() < min
         {
             diags.push(
-                Diagnostic::error(
+                diag(
+                    spec.severity,
                     Code::MissingField,
                     format!(
                         "the table `{}` has {} row(s); the template {} asks for at least {min}",
@@ -883,7 +889,8 @@ pub fn check_paper(
             for (k, _) in entries {
                 if !spec.columns.iter().any(|c| c.key == k.name) {
                     let keys = spec.columns.iter().map(|c| c.key.as_str());
-                    let d = Diagnostic::error(
+                    let d = diag(
+                        spec.severity,
                         Code::UnknownKey,
                         format!("`{}` is not a column of the table `{}`", k.name, spec.key),
                     );
@@ -916,7 +923,8 @@ pub fn check_paper(
                     None => {
                         if c.required {
                             diags.push(
-                                Diagnostic::error(
+                                diag(
+                                    spec.severity,
                                     Code::MissingField,
                                     format!(
                                         "a row of the table `{}` has no `{}` ({})",
@@ -952,7 +960,8 @@ pub fn check_paper(
             };
             if spec.sign_off && signed.as_ref().is_none_or(|s| s.value.trim().is_empty()) {
                 diags.push(
-                    Diagnostic::error(
+                    diag(
+                        spec.severity,
                         Code::TemplateRule,
                         format!("the {} implication has no sign-off", row.value),
                     )
@@ -988,7 +997,8 @@ pub fn check_paper(
                 format!("rows for {}", missing.join(", "))
             };
             diags.push(
-                Diagnostic::error(
+                diag(
+                    spec.severity,
                     Code::MissingField,
                     format!("the table `{}` has no {what}", spec.key),
                 )
