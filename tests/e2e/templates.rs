@@ -174,6 +174,11 @@ fn a_scrutiny_report_that_breaks_every_rule_is_told_each_in_one_run() {
         "{e}"
     );
     assert!(e.contains("warning[Q0070]: when `late` is yes"), "{e}");
+    // The council made the report history's checks warnings.
+    assert!(
+        e.contains("warning[Q0005]: the table `history` has no rows for Key decision reason, Deadline for comments, Exempt paragraph"),
+        "{e}"
+    );
     snapshot(
         &p.fixture.join("expected/stderr.txt"),
         &redact(&e, p.path()),
