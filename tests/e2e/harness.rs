@@ -160,3 +160,53 @@ pub fn pdf_pages(pdf: &Path) -> Vec<String> {
 pub fn squash(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
+
+fn on_path_(cmd: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|d| d.join(cmd))
+            .find(|p| p.is_file())
+    })
+}
+
+/// Runs tests/browser/check.mjs (axe-core WCAG 2.2 A/AA, keyboard order, 320 px
+/// reflow, screenshots into `shots`) on `pages` in headless Chromium; returns its
+/// stdout, or `None` (after saying so) when node or chromium is not installed.
+pub fn browser_check(pages: &[PathBuf], shots: &Path) -> Option<String> {
+    let chromium = std::env::var_os("CHROMIUM")
+        .map(PathBuf::from)
+        .or_else(|| on_path_("chromium"));
+    let (Some(node), Some(chromium)) = (on_path_("node"), chromium) else {
+        eprintln!(
+            "SKIPPED browser checks: node or chromium is not installed (apt-get install chromium nodejs npm; .ci/run installs them)"
+        );
+        return None;
+    };
+    let dir = repo().join("tests/browser");
+    if !dir.join("node_modules/axe-core").is_dir()
+        || !dir.join("node_modules/playwright-core").is_dir()
+    {
+        let o = Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(&dir)
+            .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
+            .output()
+            .expect("npm is needed with node");
+        assert!(
+            o.status.success(),
+            "npm ci in tests/browser failed: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    let mut args: Vec<PathBuf> = vec![dir.join("check.mjs"), shots.to_path_buf()];
+    args.extend(pages.iter().cloned());
+    let o = Command::new(node)
+        .args(&args)
+        .env("CHROMIUM", &chromium)
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout).to_string();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "browser checks failed:\n{out}\n{err}");
+    Some(out)
+}

@@ -203,3 +203,31 @@ fn a_paper_naming_a_missing_template_is_told_where_templates_live() {
         stderr(&o)
     );
 }
+
+/// The council-report layout's HTML edition (a template's cover, its own
+/// standard tables, each numbering scheme) passes axe-core, keyboard and reflow.
+#[test]
+fn template_papers_html_passes_the_browser_checks() {
+    let mut pages = Vec::new();
+    let mut projects = Vec::new();
+    for (fixture, doc) in [
+        ("template-northmoor", "options-appraisal"),
+        ("template-eastvale", "library-review"),
+    ] {
+        let p = Project::fixture(fixture);
+        let o = p.run(&["build", doc, "--format", "html"]);
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+        pages.push(p.path().join(format!("out/{doc}.html")));
+        projects.push(p);
+    }
+    let shots = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("template-screenshots");
+    let Some(out) = browser_check(&pages, &shots) else {
+        return;
+    };
+    for doc in ["options-appraisal", "library-review"] {
+        assert!(
+            out.contains(&format!("checked {doc}: 0 axe violation(s)")),
+            "{out}"
+        );
+    }
+}
