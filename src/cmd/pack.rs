@@ -202,6 +202,21 @@ fn pack_one(
     let mut bodies = String::new();
     let mut items_json = Vec::new();
     let include_exempt = args.include_exempt;
+    let suffix = if include_exempt {
+        "-pack-full"
+    } else {
+        "-pack"
+    };
+    let date = meeting.published.unwrap_or(meeting.date);
+    // The HTML edition: the public pack only (exempt items are never
+    // published in HTML), when the project's formats include html.
+    let html_on = !include_exempt && project.settings.formats.iter().any(|f| f == "html");
+    let index_name = format!("{id}{suffix}.html");
+    let meeting_label = format!("{}, {}", meeting.committee, long_date(meeting.date));
+    // Each item page of the HTML edition: its file name and what renders it.
+    let mut html_pages: Vec<(String, Rendered)> = Vec::new();
+    let mut html_items = Vec::new();
+    let slugs = item_slugs(&meeting);
     // Each document is prepared once, however many items or parts use it.
     let mut prepared: std::collections::HashMap<String, crate::pipeline::Prepared> =
         Default::default();
@@ -212,6 +227,37 @@ fn pack_one(
         // as the Typst that sets it; all carry the item's key, so the agenda's
         // page range and the blank-page notes cover them as one item.
         let mut parts: Vec<String> = Vec::new();
+        // The item's HTML pages (href, title) in order.
+        let mut pages: Vec<serde_json::Value> = Vec::new();
+        let html_item = html_on && item.exempt.is_none();
+        let mut add_page = |part: usize, title: &str, r: Rendered| {
+            let name = if part == 0 {
+                format!("{id}{suffix}-item-{}.html", slugs[k])
+            } else {
+                format!("{id}{suffix}-item-{}-{part}.html", slugs[k])
+            };
+            // What the page is within its item, when the item has several.
+            let part = match part {
+                0 if item.attachments.is_empty() => None,
+                0 => Some("report".to_string()),
+                n => Some(format!("attachment {n}")),
+            };
+            let mut r = r;
+            let pack_html = json!({
+                "index": index_name,
+                "meeting": meeting_label,
+                "number": item.number,
+                "item": item.title,
+                "part": part,
+            });
+            let mut data: serde_json::Value = serde_json::from_str(&r.data).unwrap_or_default();
+            if let Some(m) = data.get_mut("meta").and_then(|m| m.as_object_mut()) {
+                m.insert("pack_html".into(), pack_html);
+            }
+            r.data = serde_json::to_string(&data).unwrap_or_default();
+            pages.push(json!({"href": name, "title": title, "part": part}));
+            html_pages.push((name, r));
+        };
         if !withheld {
             match &item.doc {
                 Some(ItemDoc::Document(d)) => {
@@ -231,6 +277,10 @@ fn pack_one(
                         (&key, &item.number, &item.title),
                         &r,
                     ));
+                    if html_item {
+                        let title = r.title.clone();
+                        add_page(0, &title, r);
+                    }
                 }
                 Some(ItemDoc::Markdown(md)) => {
                     let (f, md_path) = match load::read_ref(
@@ -259,10 +309,36 @@ fn pack_one(
                         diags: &mut diags,
                         pieces: 0,
                     };
-                    let typ = r.render(sources.text(f), &Origin::File(f), Mode::Plain, false);
+                    let (typ, fragment) =
+                        r.render2(sources.text(f), &Origin::File(f), Mode::Plain, false);
                     if diags.has_errors() {
                         report(&diags, &sources);
                         return Err(false);
+                    }
+                    if html_item {
+                        let (h1, narrative) = lift_title(&fragment);
+                        let data = json!({
+                            "meta": meta(&item.title, &project.settings, date),
+                            "meeting": meeting_json(&meeting),
+                            "item": {"number": item.number, "title": item.title},
+                        });
+                        let page = Rendered {
+                            main: String::new(),
+                            content: String::new(),
+                            data: serde_json::to_string(&data).unwrap_or_default(),
+                            layout: layout_path.clone(),
+                            call: String::new(),
+                            extra: Vec::new(),
+                            title: item.title.clone(),
+                            date,
+                            html: crate::render::HtmlParts {
+                                entry: "item".into(),
+                                md: h1.map(|h| ("title".to_string(), h)).into_iter().collect(),
+                                narrative,
+                                ..Default::default()
+                            },
+                        };
+                        add_page(0, &item.title, page);
                     }
                     // Markdown tables call `L.md-table(data.meta, ..)`: give them the pack's layout and data.
                     let content = format!(
@@ -301,6 +377,10 @@ fn pack_one(
                     (&key, &item.number, &r.title),
                     &r,
                 ));
+                if html_item {
+                    let title = r.title.clone();
+                    add_page(j + 1, &title, r);
+                }
             }
         }
         let has_doc = !parts.is_empty();
@@ -312,13 +392,13 @@ fn pack_one(
             ));
         }
         items_json.push(json!({"key": key, "number": item.number, "title": item.title, "has_doc": has_doc, "exempt": item.exempt, "withheld": withheld}));
+        html_items.push(json!({"number": item.number, "title": item.title, "exempt": item.exempt, "pages": pages}));
     }
     let title = format!(
         "{}: agenda pack, {}",
         meeting.committee,
         long_date(meeting.date)
     );
-    let date = meeting.published.unwrap_or(meeting.date);
     let data = json!({
         "meta": meta(&title, &project.settings, date),
         "meeting": meeting_json(&meeting),
@@ -341,14 +421,42 @@ fn pack_one(
         date,
         html: Default::default(),
     };
+    // The HTML edition's pages, made before anything is written.
+    let mut files: Vec<(std::path::PathBuf, Vec<u8>)> = Vec::new();
+    let mut html_read: Vec<String> = Vec::new();
+    if html_on {
+        let index_data = json!({
+            "meta": data["meta"],
+            "meeting": data["meeting"],
+            "items": html_items,
+        });
+        let index = Rendered {
+            data: serde_json::to_string(&index_data).unwrap_or_default(),
+            html: crate::render::HtmlParts {
+                entry: "index".into(),
+                ..Default::default()
+            },
+            ..rendered.clone()
+        };
+        let mut d2 = Diagnostics::default();
+        for (name, r) in std::iter::once((index_name.clone(), index)).chain(html_pages) {
+            match crate::typeset::html::page(&project.root, &r) {
+                Ok(page) => {
+                    html_read.extend(page.files_read);
+                    files.push((out.join(name), page.html));
+                }
+                Err(e) => {
+                    let missing = e.missing;
+                    d2.push(e.diagnostic);
+                    report(&d2, &sources);
+                    return Err(!missing);
+                }
+            }
+        }
+    }
     let chosen = crate::cmd::build::standards_for(&args.pdf_standard, &project.settings);
     let standards =
         crate::cmd::build::BuildConfig::new(out.to_path_buf(), &chosen, false, false).pdf;
-    let suffix = if include_exempt {
-        "-pack-full"
-    } else {
-        "-pack"
-    };
     match crate::typeset::typeset(
         &project.root,
         &rendered,
@@ -357,8 +465,9 @@ fn pack_one(
     ) {
         Ok(t) => {
             let name = format!("{id}{suffix}.pdf");
-            let path = out.join(&name);
-            if let Err(e) = crate::write::atomic(&path, &t.pdf) {
+            // The PDF and the HTML pages are replaced together or not at all.
+            files.insert(0, (out.join(&name), t.pdf));
+            if let Err((path, e)) = crate::write::all(&files) {
                 eprintln!(
                     "error[{}]: cannot write `{}`: {e}",
                     Code::Output.as_str(),
@@ -368,18 +477,30 @@ fn pack_one(
             }
             // Record the pack in the manifest, like a document, so `verify` covers it.
             inputs.extend(t.files_read);
+            inputs.extend(html_read);
+            inputs.sort();
+            inputs.dedup();
             let entry = manifest::Entry {
                 locked: false,
                 quire: env!("CARGO_PKG_VERSION").into(),
                 typst: manifest::TYPST_VERSION.into(),
                 layout: meeting.layout.value.label(),
-                options: standards_options(&chosen),
+                options: standards_options(&chosen)
+                    .into_iter()
+                    .chain(html_on.then(|| "html".to_string()))
+                    .collect(),
                 inputs: inputs
                     .iter()
                     .filter_map(|p| manifest::hash_file(&project.root, p).map(|h| (p.clone(), h)))
                     .collect(),
                 folder: manifest::folder_listing(&project.root, &dir),
-                outputs: [(name, manifest::sha256(&t.pdf))].into_iter().collect(),
+                outputs: files
+                    .iter()
+                    .filter_map(|(p, bytes)| {
+                        let n = p.file_name()?.to_string_lossy().into_owned();
+                        Some((n, manifest::sha256(bytes)))
+                    })
+                    .collect(),
             };
             let mut m = manifest::load(out);
             m.documents.insert(format!("{id}{suffix}"), entry);
@@ -551,4 +672,54 @@ pub fn rebuild_for_verify(
             .map(|_| ())
             .map_err(|_| ()),
     )
+}
+
+/// The part of an item's HTML file names that names the item: its number in
+/// lower-case letters and digits (`5`, `a1`), or its place on the agenda when
+/// the number has none of those or is shared with another item.
+fn item_slugs(meeting: &Meeting) -> Vec<String> {
+    let slug = |n: &str| -> String {
+        let s: String = n
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    '-'
+                }
+            })
+            .collect();
+        s.trim_matches('-').to_string()
+    };
+    let raw: Vec<String> = meeting.items.iter().map(|i| slug(&i.number)).collect();
+    raw.iter()
+        .enumerate()
+        .map(|(k, s)| {
+            if s.is_empty() || s.len() > 20 || raw.iter().filter(|t| *t == s).count() > 1 {
+                format!("{}", k + 1)
+            } else {
+                s.clone()
+            }
+        })
+        .collect()
+}
+
+/// A Markdown item's HTML: when it opens with a heading of its own (`#`, an
+/// `h2` in the fragment), that heading becomes the page's `h1` (one title per
+/// item, as in the PDF) and the headings under it move up one level.
+fn lift_title(fragment: &str) -> (Option<String>, String) {
+    let t = fragment.trim_start();
+    let Some(rest) = t.strip_prefix("<h2>") else {
+        return (None, fragment.to_string());
+    };
+    let Some(end) = rest.find("</h2>") else {
+        return (None, fragment.to_string());
+    };
+    let mut body = rest[end + 5..].to_string();
+    for n in 3..=6 {
+        body = body
+            .replace(&format!("<h{n}>"), &format!("<h{}>", n - 1))
+            .replace(&format!("</h{n}>"), &format!("</h{}>", n - 1));
+    }
+    (Some(rest[..end].to_string()), body)
 }

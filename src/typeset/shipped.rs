@@ -74,6 +74,10 @@ pub const FILES: &[(&str, &str)] = &[
 /// the Typst ones: a project file at the same path wins.
 pub const HTML_FILES: &[(&str, &str)] = &[
     (
+        "agenda-pack-v2.html",
+        include_str!("../../layouts/html/agenda-pack-v2.html"),
+    ),
+    (
         "app-report-v1.html",
         include_str!("../../layouts/html/app-report-v1.html"),
     ),

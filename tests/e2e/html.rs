@@ -11,9 +11,20 @@ use std::process::Command;
 /// The demo's documents and their HTML editions (beside each PDF).
 const DEMO: &[&str] = &[
     "cype-risk-2019",
+    "send-app-2023-cover",
     "kent-sv-2024-25-q1",
     "send-app-2023",
     "send-app-2023-scorecard",
+];
+
+/// The demo pack's HTML edition: the agenda, then each item's page in agenda order.
+const PACK: &[&str] = &[
+    "send-sub-2023-09-pack",
+    "send-sub-2023-09-pack-item-4",
+    "send-sub-2023-09-pack-item-5",
+    "send-sub-2023-09-pack-item-5-1",
+    "send-sub-2023-09-pack-item-5-2",
+    "send-sub-2023-09-pack-item-6",
 ];
 
 /// The visible text of an HTML page's body: tags removed, entities decoded.
@@ -467,7 +478,7 @@ fn every_demo_html_has_the_same_figures_and_ids_as_its_pdf() {
                 "{d}: only in the PDF {only_pdf:?}; only in the HTML {only_html:?}"
             ));
         }
-        assert!(pdf.len() > 20, "{d}: too few figures found ({})", pdf.len());
+        assert!(pdf.len() > 10, "{d}: too few figures found ({})", pdf.len());
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
@@ -510,9 +521,12 @@ fn every_demo_html_passes_axe_keyboard_and_reflow_in_chromium() {
     let p = Project::demo();
     let o = p.run(&["build"]);
     assert!(o.status.success(), "{}", stderr(&o));
+    let o = p.run(&["pack"]);
+    assert!(o.status.success(), "{}", stderr(&o));
     let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("html-screenshots");
     let mut args: Vec<PathBuf> = vec![dir.join("check.mjs"), shots.clone()];
-    args.extend(DEMO.iter().map(|d| p.path().join(format!("out/{d}.html"))));
+    let pages: Vec<&str> = DEMO.iter().chain(PACK).copied().collect();
+    args.extend(pages.iter().map(|d| p.path().join(format!("out/{d}.html"))));
     let o = Command::new(node)
         .args(&args)
         .env("CHROMIUM", &chromium)
@@ -521,7 +535,7 @@ fn every_demo_html_passes_axe_keyboard_and_reflow_in_chromium() {
     let out = String::from_utf8_lossy(&o.stdout);
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(o.status.success(), "browser checks failed:\n{out}\n{err}");
-    for d in DEMO {
+    for d in &pages {
         assert!(
             out.contains(&format!("checked {d}: 0 axe violation(s)")),
             "{out}"
@@ -534,4 +548,170 @@ fn every_demo_html_passes_axe_keyboard_and_reflow_in_chromium() {
         }
     }
     eprintln!("screenshots for review: {}", shots.display());
+}
+
+#[test]
+fn the_public_pack_has_an_html_edition_linking_its_items_in_agenda_order() {
+    let p = Project::demo();
+    // An exempt item, after the public ones: listed, never published in HTML.
+    let path = p.path().join("content/send-sub-2023-09/meeting.yaml");
+    let yaml = std::fs::read_to_string(&path).unwrap().replace(
+        "  - { number: \"7\", title: Future Meeting Dates }",
+        "  - { number: \"7\", title: Future Meeting Dates }\n  - { number: \"8\", title: Contract award for specialist placements, markdown: secret.md, exempt: 3 }",
+    );
+    std::fs::write(&path, yaml).unwrap();
+    p.write(
+        "content/send-sub-2023-09/secret.md",
+        "# Contract award\n\nThe preferred bidder is Zebedee Placements Ltd at £4,321,987.\n",
+    );
+    let o = p.run(&["pack"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let read = |name: &str| std::fs::read(p.path().join(format!("out/{name}.html"))).unwrap();
+    let index = String::from_utf8(read(PACK[0])).unwrap();
+    let text = squash(&html_text(&index));
+    // The meeting, its date and venue, the members, then the items in agenda order.
+    for want in [
+        "SEND Sub-Committee: agenda",
+        "Thursday, 28 September 2023, at 2.00 pm",
+        "Council Chamber, Sessions House, County Hall, Maidstone",
+        "Mr A Sandhu, MBE and Mr M Whiting",
+        "General Counsel",
+    ] {
+        assert!(text.contains(want), "index lacks {want:?}:\n{text}");
+    }
+    let titles = [
+        "1 Introduction/Webcasting Announcement",
+        "2 Apologies and Substitutes",
+        "3 Declarations of Interest",
+        "4 Minutes of the meeting held on 25 July 2023",
+        "5 Kent Local Area Accelerated Progress Plan",
+        "6 Report by the Local Government and Social Care Ombudsman",
+        "7 Future Meeting Dates",
+        "8 Contract award for specialist placements — exempt under paragraph 3 of Part 1 of Schedule 12A to the Local Government Act 1972; not for publication",
+    ];
+    let squashed = text.clone();
+    let mut at = 0;
+    for t in titles {
+        let found = squashed[at..].find(t);
+        assert!(
+            found.is_some(),
+            "{t:?} missing or out of order:\n{squashed}"
+        );
+        at += found.unwrap() + t.len();
+    }
+    // Each item with a document links to its page, in agenda order; nothing else.
+    let links: Vec<String> = hrefs(&index)
+        .into_iter()
+        .filter(|h| h.ends_with(".html"))
+        .map(|h| h.trim_end_matches(".html").to_string())
+        .collect();
+    assert_eq!(links, PACK[1..], "links of the agenda page");
+    // Every item page is written, links back to the agenda, and has one h1.
+    for name in &PACK[1..] {
+        let page = String::from_utf8(read(name)).unwrap();
+        assert!(
+            hrefs(&page).contains(&"send-sub-2023-09-pack.html".to_string()),
+            "{name} does not link back to the agenda"
+        );
+        assert_eq!(page.matches("<h1>").count(), 1, "{name}: one h1");
+    }
+    let minutes = html_text(&String::from_utf8(read(PACK[1])).unwrap());
+    assert!(minutes.contains("Mr R Lehmann"), "{minutes}");
+    // The exempt item: no page, no link, none of its text anywhere in out/.
+    let mut names: Vec<String> = std::fs::read_dir(p.path().join("out"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".html"))
+        .collect();
+    names.sort();
+    let mut want: Vec<String> = PACK.iter().map(|n| format!("{n}.html")).collect();
+    want.sort();
+    assert_eq!(names, want, "the HTML pages written by pack");
+    for n in &names {
+        let t = std::fs::read_to_string(p.path().join("out").join(n)).unwrap();
+        assert!(!t.contains("Zebedee"), "{n} publishes the exempt item");
+    }
+    // Recorded with the PDF, byte-identical when packed again, proved by verify.
+    let first: Vec<Vec<u8>> = PACK.iter().map(|n| read(n)).collect();
+    let manifest = std::fs::read_to_string(p.path().join("out/manifest.json")).unwrap();
+    for n in PACK {
+        assert!(
+            manifest.contains(&format!("\"{n}.html\"")),
+            "{n} not in the manifest"
+        );
+    }
+    let o = p.run(&["pack"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for (n, a) in PACK.iter().zip(&first) {
+        assert!(*a == read(n), "{n}.html differs between two packs");
+    }
+    let o = p.run(&["verify", "send-sub-2023-09-pack"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(&format!(
+            "verified send-sub-2023-09-pack ({} file(s) byte-identical)",
+            PACK.len() + 1
+        )),
+        "{}",
+        stderr(&o)
+    );
+    let page = p.path().join("out/send-sub-2023-09-pack-item-6.html");
+    let mut bytes = std::fs::read(&page).unwrap();
+    bytes.extend_from_slice(b"\n");
+    std::fs::write(&page, bytes).unwrap();
+    let o = p.run(&["verify", "send-sub-2023-09-pack"]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "verify missed an edited item page"
+    );
+    assert!(
+        stderr(&o).contains("send-sub-2023-09-pack-item-6.html"),
+        "{}",
+        stderr(&o)
+    );
+    // The members' pack (exempt items included) is never published in HTML.
+    let o = p.run(&["pack", "--include-exempt"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        !p.path()
+            .join("out/send-sub-2023-09-pack-full.html")
+            .exists()
+    );
+    assert!(
+        !p.path()
+            .join("out/send-sub-2023-09-pack-full-item-8.html")
+            .exists()
+    );
+}
+
+#[test]
+fn the_pack_html_has_the_same_figures_and_ids_as_the_pack_pdf() {
+    let p = Project::demo();
+    let o = p.run(&["pack"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // The PDF without what only paper has: page numbers, the agenda's page
+    // ranges and the bookmarks' item numbers (the HTML has links instead).
+    let pdf_text = pdf_body_text(&p.path().join("out/send-sub-2023-09-pack.pdf"));
+    let pdf_text: String = pdf_text
+        .lines()
+        .map(|l| match l.find("(Page") {
+            Some(i) => &l[..i],
+            None => l,
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let pdf = figures(&pdf_text);
+    let mut html = BTreeSet::new();
+    for n in PACK {
+        let t = std::fs::read_to_string(p.path().join(format!("out/{n}.html"))).unwrap();
+        html.extend(figures(&html_text(&t)));
+    }
+    let only_pdf: Vec<_> = pdf.difference(&html).collect();
+    let only_html: Vec<_> = html.difference(&pdf).collect();
+    assert!(
+        only_pdf.is_empty() && only_html.is_empty(),
+        "only in the PDF {only_pdf:?}; only in the HTML {only_html:?}"
+    );
+    assert!(pdf.len() > 100, "too few figures found ({})", pdf.len());
 }

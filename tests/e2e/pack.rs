@@ -168,7 +168,7 @@ fn packs_are_recorded_and_verified_like_documents() {
     let o = p.run(&["verify"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(
-        stderr(&o).contains("verified send-sub-2023-09-pack (1 file(s) byte-identical)"),
+        stderr(&o).contains("verified send-sub-2023-09-pack (7 file(s) byte-identical)"),
         "{}",
         stderr(&o)
     );
