@@ -193,7 +193,7 @@ fn page_inner(root: &Path, r: &Rendered) -> Result<Page, (Diagnostic, bool)> {
         narrative => Value::from_safe_string(narrative),
         ..base
     };
-    let html = tmpl.render(ctx).map_err(err)?;
+    let html = number_notes(&tmpl.render(ctx).map_err(err)?);
     let mut files_read = read.lock().map(|v| v.clone()).unwrap_or_default();
     files_read.sort();
     files_read.dedup();
@@ -201,6 +201,61 @@ fn page_inner(root: &Path, r: &Rendered) -> Result<Page, (Diagnostic, bool)> {
         html: html.into_bytes(),
         files_read,
     })
+}
+
+/// Footnotes numbered in one sequence over the page, as the PDF numbers them
+/// over the document. Each Markdown fragment numbers its own notes from 1 under
+/// its own id prefix ([`crate::render::html::to_html`]); here the references
+/// are renumbered in the order they appear on the page, each note list item
+/// takes its reference's number (`value`), and the ids stay as they were. Only
+/// markup the converter wrote is matched: author text has its `<` escaped.
+fn number_notes(html: &str) -> String {
+    const OPEN: &str = "<sup><a href=\"#";
+    // (prefix + "fn", n) in order of first reference.
+    let mut keys: Vec<(String, String)> = Vec::new();
+    let mut rest = html;
+    while let Some(i) = rest.find(OPEN) {
+        rest = &rest[i + OPEN.len()..];
+        let Some(end) = rest.find('"') else { break };
+        let target = &rest[..end];
+        let Some(at) = target.rfind("fn") else {
+            continue;
+        };
+        let (p, n) = (&target[..at], &target[at + 2..]);
+        if n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        let key = (p.to_string(), n.to_string());
+        if !keys.contains(&key) {
+            keys.push(key);
+        }
+    }
+    // Nothing to do when every note already has its page number.
+    if keys
+        .iter()
+        .enumerate()
+        .all(|(i, (_, n))| *n == (i + 1).to_string())
+    {
+        return html.to_string();
+    }
+    let mut out = html.to_string();
+    for (i, (p, n)) in keys.iter().enumerate() {
+        let g = i + 1;
+        out = out
+            .replace(
+                &format!("id=\"{p}fnref{n}\" aria-label=\"Note {n}\">[{n}]</a>"),
+                &format!("id=\"{p}fnref{n}\" aria-label=\"Note {g}\">[{g}]</a>"),
+            )
+            .replace(
+                &format!("<li id=\"{p}fn{n}\">"),
+                &format!("<li id=\"{p}fn{n}\" value=\"{g}\">"),
+            )
+            .replace(
+                &format!("<a href=\"#{p}fnref{n}\">Back to reference {n}</a>"),
+                &format!("<a href=\"#{p}fnref{n}\">Back to reference {g}</a>"),
+            );
+    }
+    out
 }
 
 /// A `style` value filling a cell with a band colour and choosing black or white
@@ -250,6 +305,50 @@ mod tests {
         assert!(!plain_name("/etc/passwd.html"));
         assert!(!plain_name("a/b.html"));
         assert!(!plain_name("x.typ"));
+    }
+
+    #[test]
+    fn footnotes_number_in_one_sequence_per_page() {
+        let a = crate::render::html::to_html(
+            "One[^x] and two[^y].\n\n[^x]: First.\n\n[^y]: Second.\n",
+            crate::render::markdown::Mode::Plain,
+            0,
+            "n1-",
+        );
+        let b = crate::render::html::to_html(
+            "Three[^z], and one again[^x].\n\n[^z]: Third.\n\n[^x]: Fourth.\n",
+            crate::render::markdown::Mode::Plain,
+            0,
+            "n2-",
+        );
+        let page = number_notes(&format!("{a}{b}"));
+        for (n, id) in [(1, "n1-fn1"), (2, "n1-fn2"), (3, "n2-fn1"), (4, "n2-fn2")] {
+            assert!(
+                page.contains(&format!(
+                    "href=\"#{id}\" id=\"{}\" aria-label=\"Note {n}\">[{n}]</a>",
+                    id.replace("fn", "fnref")
+                )),
+                "reference {n}: {page}"
+            );
+            assert!(
+                page.contains(&format!("<li id=\"{id}\" value=\"{n}\">")),
+                "note {n}: {page}"
+            );
+            assert!(
+                page.contains(&format!("Back to reference {n}</a>")),
+                "back link {n}: {page}"
+            );
+        }
+        // A page whose notes are already in one sequence is left as it is.
+        assert_eq!(number_notes(&a), a);
+        // Author text that looks like a reference is escaped, so never matched.
+        let t = crate::render::html::to_html(
+            "<sup><a href=\"#n9-fn7\">[7]</a></sup>",
+            crate::render::markdown::Mode::Plain,
+            0,
+            "n3-",
+        );
+        assert_eq!(number_notes(&t), t);
     }
 
     #[test]

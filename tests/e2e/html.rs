@@ -715,3 +715,49 @@ fn the_pack_html_has_the_same_figures_and_ids_as_the_pack_pdf() {
     );
     assert!(pdf.len() > 100, "too few figures found ({})", pdf.len());
 }
+
+#[test]
+fn footnotes_number_in_one_sequence_per_page_as_in_the_pdf() {
+    let p = Project::fixture("minimal");
+    let dir = "content/budget-2025";
+    let first = std::fs::read_to_string(p.path().join(format!("{dir}/01-position.md"))).unwrap();
+    p.write(
+        &format!("{dir}/01-position.md"),
+        &format!("{first}\nThe reserve was drawn on twice[^r].\n\n[^r]: In May and in June.\n"),
+    );
+    p.write(
+        &format!("{dir}/02-outlook.md"),
+        "# Outlook\n\nGrants fall next year[^g] and fees rise[^f].\n\n[^g]: By the settlement.\n\n[^f]: By inflation.\n",
+    );
+    let o = p.run(&["build", "--format", "all"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let html = std::fs::read_to_string(p.path().join("out/budget-2025.html")).unwrap();
+    let marks: Vec<&str> = html
+        .match_indices("aria-label=\"Note ")
+        .map(|(i, m)| {
+            let s = &html[i + m.len()..];
+            &s[..s.find('"').unwrap()]
+        })
+        .collect();
+    assert_eq!(marks, ["1", "2", "3"], "references on the page");
+    let text = squash(&html_text(&html));
+    for (n, note) in [
+        (1, "In May and in June."),
+        (2, "By the settlement."),
+        (3, "By inflation."),
+    ] {
+        assert!(
+            html.contains(&format!("value=\"{n}\">{note} ")),
+            "note {n} is not numbered {n}:\n{text}"
+        );
+    }
+    // The PDF numbers them the same way: 1 to 3 over the document.
+    let pdf = squash(&pdf_text(&p.path().join("out/budget-2025.pdf")));
+    for (n, note) in [
+        (1, "In May and in June."),
+        (2, "By the settlement."),
+        (3, "By inflation."),
+    ] {
+        assert!(pdf.contains(&format!("{n} {note}")), "PDF note {n}:\n{pdf}");
+    }
+}
