@@ -262,3 +262,119 @@ fn the_pack_prints_each_title_once_and_joins_names_as_the_agenda_does() {
         assert_eq!(page.matches(title).count(), 1, "{title} printed twice");
     }
 }
+
+/// Every bookmark title in a PDF (qpdf's outlines, walked to every depth).
+fn bookmarks(pdf: &Path) -> Vec<String> {
+    fn walk(v: &serde_json::Value, out: &mut Vec<String>) {
+        for o in v.as_array().into_iter().flatten() {
+            if let Some(t) = o["title"].as_str() {
+                out.push(t.to_string());
+            }
+            walk(&o["kids"], out);
+        }
+    }
+    let json: serde_json::Value = serde_json::from_str(&outline_titles(pdf)).unwrap();
+    let mut out = Vec::new();
+    walk(&json["outlines"], &mut out);
+    out
+}
+
+#[test]
+fn every_condition_risk_and_area_is_bookmarked() {
+    let p = Project::demo();
+    let o = p.run(&["build", "--keep-sources"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = p.path().join("out");
+    let data = |d: &str| -> serde_json::Value {
+        serde_json::from_str(
+            &std::fs::read_to_string(out.join(format!("{d}.src/data.json"))).unwrap(),
+        )
+        .unwrap()
+    };
+    let mut missing = Vec::new();
+    let mut want = |pdf: &str, titles: Vec<String>| {
+        let marks = bookmarks(&out.join(format!("{pdf}.pdf")));
+        assert!(titles.len() > 3, "{pdf}: too few titles to look for");
+        for t in titles {
+            if !marks.iter().any(|m| m.starts_with(&t)) {
+                missing.push(format!("{pdf}: {t:?} is not bookmarked"));
+            }
+        }
+    };
+    let sv = data("kent-sv-2024-25-q1");
+    let mut titles: Vec<String> = sv["sv"]["conditions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| format!("Agreement condition {}", c["number"].as_str().unwrap()))
+        .collect();
+    titles.extend(sv["sv"]["risks"].as_array().unwrap().iter().map(|r| {
+        format!(
+            "Risk {}: {}",
+            r["number"].as_str().unwrap(),
+            r["title"].as_str().unwrap()
+        )
+    }));
+    want("kent-sv-2024-25-q1", titles);
+    let paper = data("cype-risk-2019");
+    let mut titles = Vec::new();
+    for a in paper["paper"]["appendices"].as_array().unwrap() {
+        if a["kind"] == "register" {
+            let reg = &paper["registers"][a["register"].as_str().unwrap()];
+            titles.extend(reg["risks"].as_array().unwrap().iter().map(|r| {
+                format!(
+                    "{}: {}",
+                    r["id"].as_str().unwrap(),
+                    r["title"].as_str().unwrap()
+                )
+            }));
+        }
+    }
+    want("cype-risk-2019", titles);
+    let app = data("send-app-2023");
+    let titles = app["app"]["areas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| format!("Area {}: {}", a["number"], a["title"].as_str().unwrap()))
+        .collect();
+    want("send-app-2023", titles);
+    assert!(missing.is_empty(), "{}", missing.join("\n"));
+}
+
+#[test]
+fn a_row_split_across_pages_repeats_its_id_and_rating_words() {
+    // Action 1A7 of the stress plan has evidence longer than a page.
+    let p = Project::fixture("layout-stress");
+    let o = p.run(&["build", "stress-plan"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let pages = pdf_pages(&p.path().join("out/stress-plan.pdf"));
+    let label = "Action 1A7 (continued) — progress: Green, impact: Amber";
+    let first = pages
+        .iter()
+        .position(|t| t.contains("1A7 Action 7"))
+        .expect("the row starts");
+    let last = pages
+        .iter()
+        .rposition(|t| t.contains("Evidence 40"))
+        .expect("the row ends");
+    assert!(last > first + 1, "the row should run over several pages");
+    for (i, t) in pages.iter().enumerate() {
+        let continued = i > first && i <= last;
+        assert_eq!(
+            t.contains(label),
+            continued,
+            "page {}: continuation label {}expected:\n{t}",
+            i + 1,
+            if continued { "" } else { "not " }
+        );
+        // The label comes first on the page, before the repeated table header.
+        if continued {
+            assert!(
+                t.find(label) < t.find("Responsible"),
+                "page {}:\n{t}",
+                i + 1
+            );
+        }
+    }
+}
