@@ -217,6 +217,9 @@ pub fn view(plan: &Plan) -> Json {
                 "overdue": actions.iter().filter(|x| x.overdue).count(),
                 "progress_counts": count(&|x| x.progress.as_ref().map(|p| p.value.clone())),
                 "impact_counts": count(&|x| x.impact.as_ref().map(|p| p.value.clone())),
+                // Actions with no rating yet (TBC), so the counts add up to the actions.
+                "progress_unrated": actions.iter().filter(|x| x.progress.is_none()).count(),
+                "impact_unrated": actions.iter().filter(|x| x.impact.is_none()).count(),
                 "sub_themes": a.sub_themes.iter().map(|s| json!({
                     "id": s.id.value, "title": s.title,
                     "actions": s.actions.iter().map(|x| {

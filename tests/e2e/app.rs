@@ -76,3 +76,46 @@ fn invalid_plan_reports_every_problem() {
         &redact(&stderr(&o), p.path()),
     );
 }
+
+#[test]
+fn the_summarys_rating_counts_add_up_to_the_actions_not_rated_included() {
+    let p = Project::demo();
+    let o = p.run(&["build", "send-app-2023", "--format", "all"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let html = std::fs::read_to_string(p.path().join("out/send-app-2023.html")).unwrap();
+    // The summary's rows: area, title, actions, progress counts, impact counts, overdue.
+    let table = &html[html.find("<h2 id=\"summary\">").unwrap()..];
+    let table = &table[..table.find("</table>").unwrap()];
+    let sum = |cell: &str| -> usize {
+        cell.split("<span class=\"count\"")
+            .skip(1)
+            .map(|s| {
+                let t = &s[s.find('>').unwrap() + 1..s.find("</span>").unwrap()];
+                t.rsplit(' ').next().unwrap().parse::<usize>().unwrap()
+            })
+            .sum()
+    };
+    let mut rows = 0;
+    let mut unrated = 0;
+    for row in table.split("<tr><th scope=\"row\">").skip(1) {
+        let cells: Vec<&str> = row.split("<td").skip(1).collect();
+        let actions: usize = cells[1]
+            .trim_start_matches(" class=\"c\">")
+            .split('<')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert_eq!(sum(cells[2]), actions, "progress counts of row {row}");
+        assert_eq!(sum(cells[3]), actions, "impact counts of row {row}");
+        unrated += cells[3].matches("Not rated").count();
+        rows += 1;
+    }
+    assert_eq!(rows, 9, "one row per area");
+    assert!(unrated > 0, "the demo has actions whose impact is TBC");
+    let pdf = squash(&pdf_text(&p.path().join("out/send-app-2023.pdf")));
+    assert!(
+        pdf.contains("Not rated 1"),
+        "the PDF summary counts them too"
+    );
+}
