@@ -195,9 +195,14 @@ fn the_council_logo_and_house_style_come_from_quire_yaml() {
         .unwrap();
     assert!(st.success());
     let raw = String::from_utf8_lossy(&std::fs::read(&qdf).unwrap()).to_string();
+    // …on a Figure structure element of the tag tree, not merely somewhere in the file.
+    let at = raw
+        .find("/Alt (Testshire County Council crest)")
+        .expect("no alt text for the logo");
+    let object = &raw[raw[..at].rfind(" obj").unwrap()..at + raw[at..].find("endobj").unwrap()];
     assert!(
-        raw.contains("/Alt (Testshire County Council crest)"),
-        "no alt text for the logo"
+        object.contains("/S /Figure") && object.contains("/Type /StructElem"),
+        "the logo's alt text is not on a Figure in the tag tree:\n{object}"
     );
     // The logo is an input of the paper: changing it rebuilds the paper.
     let m = std::fs::read_to_string(p.path().join("out/manifest.json")).unwrap();
