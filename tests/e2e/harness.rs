@@ -161,7 +161,7 @@ pub fn squash(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-fn on_path_(cmd: &str) -> Option<PathBuf> {
+fn on_path(cmd: &str) -> Option<PathBuf> {
     std::env::var_os("PATH").and_then(|paths| {
         std::env::split_paths(&paths)
             .map(|d| d.join(cmd))
@@ -175,8 +175,8 @@ fn on_path_(cmd: &str) -> Option<PathBuf> {
 pub fn browser_check(pages: &[PathBuf], shots: &Path) -> Option<String> {
     let chromium = std::env::var_os("CHROMIUM")
         .map(PathBuf::from)
-        .or_else(|| on_path_("chromium"));
-    let (Some(node), Some(chromium)) = (on_path_("node"), chromium) else {
+        .or_else(|| on_path("chromium"));
+    let (Some(node), Some(chromium)) = (on_path("node"), chromium) else {
         eprintln!(
             "SKIPPED browser checks: node or chromium is not installed (apt-get install chromium nodejs npm; .ci/run installs them)"
         );

@@ -6,7 +6,6 @@
 use crate::harness::*;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 /// The demo's documents and their HTML editions (beside each PDF).
 const DEMO: &[&str] = &[
@@ -483,58 +482,22 @@ fn every_demo_html_has_the_same_figures_and_ids_as_its_pdf() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
-fn on_path(cmd: &str) -> Option<PathBuf> {
-    std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|d| d.join(cmd))
-            .find(|p| p.is_file())
-    })
-}
-
 #[test]
 fn every_demo_html_passes_axe_keyboard_and_reflow_in_chromium() {
-    let chromium = std::env::var_os("CHROMIUM")
-        .map(PathBuf::from)
-        .or_else(|| on_path("chromium"));
-    let (Some(node), Some(chromium)) = (on_path("node"), chromium) else {
-        eprintln!(
-            "SKIPPED every_demo_html_passes_axe_keyboard_and_reflow_in_chromium: node or chromium is not installed (apt-get install chromium nodejs npm; .ci/run installs them)"
-        );
-        return;
-    };
-    let dir = repo().join("tests/browser");
-    if !dir.join("node_modules/axe-core").is_dir()
-        || !dir.join("node_modules/playwright-core").is_dir()
-    {
-        let o = Command::new("npm")
-            .args(["ci", "--no-audit", "--no-fund"])
-            .current_dir(&dir)
-            .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
-            .output()
-            .expect("npm is needed with node");
-        assert!(
-            o.status.success(),
-            "npm ci in tests/browser failed: {}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-    }
     let p = Project::demo();
     let o = p.run(&["build"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let o = p.run(&["pack"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("html-screenshots");
-    let mut args: Vec<PathBuf> = vec![dir.join("check.mjs"), shots.clone()];
     let pages: Vec<&str> = DEMO.iter().chain(PACK).copied().collect();
-    args.extend(pages.iter().map(|d| p.path().join(format!("out/{d}.html"))));
-    let o = Command::new(node)
-        .args(&args)
-        .env("CHROMIUM", &chromium)
-        .output()
-        .unwrap();
-    let out = String::from_utf8_lossy(&o.stdout);
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert!(o.status.success(), "browser checks failed:\n{out}\n{err}");
+    let files: Vec<PathBuf> = pages
+        .iter()
+        .map(|d| p.path().join(format!("out/{d}.html")))
+        .collect();
+    let Some(out) = browser_check(&files, &shots) else {
+        return;
+    };
     for d in &pages {
         assert!(
             out.contains(&format!("checked {d}: 0 axe violation(s)")),
