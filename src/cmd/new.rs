@@ -28,7 +28,7 @@ pub fn run(global: &Global, args: &NewArgs) -> ExitCode {
     }
     let (kind, name) = match &args.what {
         NewKind::Project { .. } => unreachable!("handled above"),
-        NewKind::Paper { name } => ("paper", name),
+        NewKind::Paper { name, .. } => ("paper", name),
         NewKind::Register { name } => ("register", name),
         NewKind::Return { name, .. } => ("return", name),
         NewKind::Plan { name } => ("plan", name),

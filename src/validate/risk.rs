@@ -150,6 +150,10 @@ pub fn register(
     let as_at = as_at?.value;
 
     let mut risks = Vec::new();
+    #[cfg(test)]
+    if let Some(n) = risk_nodes {
+        crate::validate::record::read(n, crate::validate::record::Read::List);
+    }
     match risk_nodes.map(|n| &n.kind) {
         Some(crate::load::yaml::NodeKind::Seq(items)) => {
             for n in items {
