@@ -33,6 +33,8 @@ pub enum Read {
     Texts,
     /// A mapping read by the reader named (what, module).
     Map(&'static str, &'static str),
+    /// Text matching a pattern (a JSON Schema regular expression), described.
+    Pattern(&'static str, &'static str),
     /// A mapping from names the author chooses to values read on their own.
     MapOf,
 }

@@ -193,6 +193,9 @@ impl<'r> Gen<'r> {
                     Read::Text => text(),
                     Read::OneOf(words) => json!({"enum": words}),
                     Read::Date => date(),
+                    Read::Pattern(p, about) => {
+                        json!({"type": "string", "pattern": p, "description": about})
+                    }
                     Read::Integer => json!({"type": "integer"}),
                     Read::Number => json!({"type": "number"}),
                     Read::Bool => json!({"type": "boolean"}),

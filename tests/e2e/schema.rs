@@ -1,0 +1,306 @@
+//! `quire schema`: the JSON Schemas an editor uses agree with quire's validators.
+//! Every YAML file of a known kind in the demo and the fixtures is checked with
+//! Ajv (draft-07) after parsing with `yaml` (the parser yaml-language-server
+//! uses), both run by node from tests/browser (tests/browser/schema.mjs): a file
+//! quire accepts is accepted by its schema, and a file where quire reports an
+//! unknown key (Q0004) or a wrong type (Q0006) is rejected by it.
+
+use crate::harness::*;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+fn on_path(cmd: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|d| d.join(cmd))
+            .find(|p| p.is_file())
+    })
+}
+
+/// node, with tests/browser's packages installed; None (the test is skipped) without node.
+pub fn node() -> Option<PathBuf> {
+    let node = on_path("node")?;
+    let dir = repo().join("tests/browser");
+    if !dir.join("node_modules/ajv").is_dir() || !dir.join("node_modules/yaml").is_dir() {
+        let o = Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(&dir)
+            .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
+            .output()
+            .expect("npm is needed with node");
+        assert!(
+            o.status.success(),
+            "npm ci in tests/browser failed: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    Some(node)
+}
+
+/// Each file checked against its schema: (file, valid, errors).
+pub fn ajv(node: &Path, pairs: &[(PathBuf, PathBuf)]) -> Vec<(PathBuf, bool, String)> {
+    let input = serde_json::to_string(pairs).unwrap();
+    let mut child = Command::new(node)
+        .arg(repo().join("tests/browser/schema.mjs"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success(),
+        "schema.mjs failed:\n{out}\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    out.lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            let errors = v["errors"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e.as_str().unwrap_or_default().to_string())
+                .collect::<Vec<_>>()
+                .join("; ");
+            (
+                PathBuf::from(v["file"].as_str().unwrap()),
+                v["valid"].as_bool().unwrap(),
+                errors,
+            )
+        })
+        .collect()
+}
+
+/// The schema `quire schema` writes for a project file, as `quire new` points
+/// to it: by the file's name or folder; a paper on a report template has its own.
+pub fn schema_of(rel: &Path, text: &str) -> Option<String> {
+    let name = rel.file_name()?.to_str()?;
+    let kind = match name {
+        "quire.yaml" => "quire",
+        "paper.yaml" => "paper",
+        "return.yaml" => "return",
+        "plan.yaml" => "plan",
+        "appendix.yaml" => "appendix",
+        "meeting.yaml" => "meeting",
+        _ if name.ends_with(".yaml") => match rel.parent()?.file_name()?.to_str()? {
+            "registers" => "register",
+            "templates" => "template",
+            "tables" => "tables",
+            _ => return None,
+        },
+        _ => return None,
+    };
+    if kind == "paper"
+        && let Some(t) = text
+            .lines()
+            .find_map(|l| l.strip_prefix("template:"))
+            .and_then(|t| t.split('#').next())
+            .map(str::trim)
+        && let Some((name, version)) = t.split_once('@')
+    {
+        return Some(format!("paper.{name}-v{version}.schema.json"));
+    }
+    Some(format!("{kind}.schema.json"))
+}
+
+fn yaml_files(root: &Path, rel: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(rd) = std::fs::read_dir(root.join(rel)) else {
+        return;
+    };
+    let mut entries: Vec<_> = rd.filter_map(|e| e.ok()).collect();
+    entries.sort_by_key(|e| e.file_name());
+    for e in entries {
+        let name = e.file_name().to_string_lossy().to_string();
+        let r = rel.join(&name);
+        if e.path().is_dir() {
+            if !["out", "expected", "layouts", ".quire", "fonts"].contains(&name.as_str()) {
+                yaml_files(root, &r, out);
+            }
+        } else if name.ends_with(".yaml") {
+            out.push(r);
+        }
+    }
+}
+
+/// The error codes `quire check` reports, by file.
+fn errors_by_file(p: &Project) -> BTreeMap<String, BTreeSet<String>> {
+    let o = p.run(&["check", "--diagnostic-format", "json"]);
+    let mut by: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for l in stderr(&o).lines().filter(|l| l.starts_with('{')) {
+        let v: serde_json::Value = serde_json::from_str(l).unwrap();
+        if v["severity"] == "error" {
+            by.entry(v["file"].as_str().unwrap_or_default().to_string())
+                .or_default()
+                .insert(v["code"].as_str().unwrap().to_string());
+        }
+    }
+    by
+}
+
+/// Checks every YAML file of a known kind in `p` with `quire check` and with
+/// its schema; returns the disagreements and (accepted, rejected) counts.
+fn compare(node: &Path, p: &Project, label: &str) -> (Vec<String>, usize, usize) {
+    let o = p.run(&["schema"]);
+    assert!(o.status.success(), "{label}: {}", stderr(&o));
+    let errors = errors_by_file(p);
+    let mut files = Vec::new();
+    yaml_files(p.path(), Path::new(""), &mut files);
+    let schemas = p.path().join(".quire/schema");
+    let mut pairs = Vec::new();
+    let mut rels = BTreeMap::new();
+    for rel in files {
+        let text = std::fs::read_to_string(p.path().join(&rel)).unwrap();
+        let Some(schema) = schema_of(&rel, &text) else {
+            continue;
+        };
+        let full = p.path().join(&rel);
+        rels.insert(full.clone(), rel.to_string_lossy().replace('\\', "/"));
+        pairs.push((full, schemas.join(schema)));
+    }
+    let (mut bad, mut accepted, mut rejected) = (Vec::new(), 0, 0);
+    for (file, valid, why) in ajv(node, &pairs) {
+        let rel = &rels[&file];
+        let codes = errors.get(rel).cloned().unwrap_or_default();
+        let wrong = codes.contains("Q0004") || codes.contains("Q0006");
+        if codes.is_empty() && !valid {
+            bad.push(format!(
+                "{label}/{rel}: quire accepts it, its schema rejects it: {why}"
+            ));
+        } else if wrong && valid {
+            bad.push(format!(
+                "{label}/{rel}: quire reports {codes:?}, its schema accepts it"
+            ));
+        }
+        accepted += usize::from(valid && codes.is_empty());
+        rejected += usize::from(!valid && wrong);
+    }
+    (bad, accepted, rejected)
+}
+
+#[test]
+fn every_demo_and_fixture_file_is_judged_by_its_schema_as_by_quire() {
+    let Some(node) = node() else {
+        eprintln!(
+            "SKIPPED every_demo_and_fixture_file_is_judged_by_its_schema_as_by_quire: node is not installed"
+        );
+        return;
+    };
+    let mut projects = vec![("demo".to_string(), Project::demo())];
+    let mut fixtures: Vec<PathBuf> = std::fs::read_dir(repo().join("tests/fixtures"))
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.join("quire.yaml").is_file())
+        .collect();
+    fixtures.sort();
+    for f in fixtures {
+        let name = f.file_name().unwrap().to_string_lossy().to_string();
+        projects.push((name, Project::from_dir(&f)));
+    }
+    let (mut bad, mut accepted, mut rejected) = (Vec::new(), 0, 0);
+    for (label, p) in &projects {
+        let (b, a, r) = compare(&node, p, label);
+        bad.extend(b);
+        accepted += a;
+        rejected += r;
+    }
+    eprintln!(
+        "{accepted} file(s) accepted by quire and its schema; {rejected} rejected by both for an unknown key or a wrong type"
+    );
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+    // The demo, the valid fixtures and the deliberately invalid ones were all seen.
+    assert!(accepted >= 40, "only {accepted} files accepted");
+    assert!(rejected >= 2, "only {rejected} files rejected");
+}
+
+#[test]
+fn an_unknown_key_or_a_wrong_type_is_rejected_by_quire_and_the_schema_alike() {
+    let Some(node) = node() else {
+        eprintln!(
+            "SKIPPED an_unknown_key_or_a_wrong_type_is_rejected_by_quire_and_the_schema_alike: node is not installed"
+        );
+        return;
+    };
+    let p = Project::demo();
+    let edit = |rel: &str, from: &str, to: &str| {
+        let path = p.path().join(rel);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains(from), "{rel} has no `{from}`");
+        std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+    };
+    // An unknown key at the top of a paper; a wrong type inside a risk; an
+    // unknown key inside a return's agreement; a list where a meeting wants text.
+    edit(
+        "content/cype-risk-2019/paper.yaml",
+        "\nsubject:",
+        "\nreviewed-by: Someone\nsubject:",
+    );
+    edit(
+        "content/registers/cype-corporate-2019-03.yaml",
+        "    title: Safeguarding – protecting vulnerable children",
+        "    title: { text: Safeguarding }",
+    );
+    edit(
+        "content/kent-sv-2024-25-q1/return.yaml",
+        "\nagreement:\n",
+        "\nagreement:\n  signed-by: The DfE\n",
+    );
+    edit(
+        "content/send-sub-2023-09/meeting.yaml",
+        "\nkind: meeting",
+        "\nkind: [meeting]",
+    );
+    let errors = errors_by_file(&p);
+    for (rel, code) in [
+        ("content/cype-risk-2019/paper.yaml", "Q0004"),
+        ("content/registers/cype-corporate-2019-03.yaml", "Q0006"),
+        ("content/kent-sv-2024-25-q1/return.yaml", "Q0004"),
+    ] {
+        assert!(
+            errors.get(rel).is_some_and(|c| c.contains(code)),
+            "quire does not report {code} in {rel}: {errors:?}"
+        );
+    }
+    let o = p.run(&["schema"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let s = p.path().join(".quire/schema");
+    let pairs = vec![
+        (
+            p.path().join("content/cype-risk-2019/paper.yaml"),
+            s.join("paper.schema.json"),
+        ),
+        (
+            p.path()
+                .join("content/registers/cype-corporate-2019-03.yaml"),
+            s.join("register.schema.json"),
+        ),
+        (
+            p.path().join("content/kent-sv-2024-25-q1/return.yaml"),
+            s.join("return.schema.json"),
+        ),
+        (
+            p.path().join("content/send-sub-2023-09/meeting.yaml"),
+            s.join("meeting.schema.json"),
+        ),
+    ];
+    let results = ajv(&node, &pairs);
+    let expect = [
+        "must NOT have additional properties (reviewed-by)",
+        "/risks/0/title must be string,number,boolean",
+        "/agreement must NOT have additional properties (signed-by)",
+        "/kind must be equal to one of the allowed values",
+    ];
+    for ((file, valid, why), want) in results.iter().zip(expect) {
+        assert!(!valid, "{} passes its schema", file.display());
+        assert!(why.contains(want), "{}: {why}", file.display());
+    }
+}
