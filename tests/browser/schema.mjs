@@ -3,6 +3,7 @@
 // checked with Ajv (draft-07). Reads a JSON list of [yaml file, schema file]
 // pairs on stdin; prints one JSON line per file: {file, valid, errors}.
 import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import Ajv from "ajv";
 import { parse } from "yaml";
 
@@ -10,11 +11,15 @@ const pairs = JSON.parse(readFileSync(0, "utf8"));
 const ajv = new Ajv({ allErrors: true, strict: false });
 const compiled = new Map();
 let failed = false;
-for (const [file, schemaFile] of pairs) {
+for (let [file, schemaFile] of pairs) {
+  schemaFile = resolve(schemaFile);
   let validate = compiled.get(schemaFile);
   if (!validate) {
     try {
-      validate = ajv.compile(JSON.parse(readFileSync(schemaFile, "utf8")));
+      // Each file is its own schema: the same $id in two projects is no clash.
+      const schema = JSON.parse(readFileSync(schemaFile, "utf8"));
+      delete schema.$id;
+      validate = ajv.compile(schema);
     } catch (e) {
       console.log(JSON.stringify({ file, schema: schemaFile, valid: false, errors: [`schema does not compile: ${e.message}`] }));
       failed = true;

@@ -304,3 +304,216 @@ fn an_unknown_key_or_a_wrong_type_is_rejected_by_quire_and_the_schema_alike() {
         assert!(why.contains(want), "{}: {why}", file.display());
     }
 }
+
+/// Every YAML file under `rel` in `p`, with the schema its first line names.
+fn modelined(p: &Project, rels: &[&str]) -> Vec<(PathBuf, PathBuf)> {
+    rels.iter()
+        .map(|rel| {
+            let path = p.path().join(rel);
+            let text = std::fs::read_to_string(&path).unwrap();
+            let first = text.lines().next().unwrap_or_default();
+            let target = first
+                .strip_prefix("# yaml-language-server: $schema=")
+                .unwrap_or_else(|| panic!("{rel} starts with {first:?}"));
+            let schema = path.parent().unwrap().join(target);
+            assert!(
+                schema.is_file(),
+                "{rel} points at {target}, which is not there"
+            );
+            (path, schema)
+        })
+        .collect()
+}
+
+#[test]
+fn scaffolded_files_point_at_their_schemas_and_pass_them() {
+    let p = Project {
+        dir: tempfile::tempdir().unwrap(),
+        fixture: PathBuf::new(),
+    };
+    let o = p.run(&["new", "project", "--name", "Imaginary Borough Council"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("wrote .quire/schema/ (JSON Schemas for editors)"),
+        "{}",
+        stderr(&o)
+    );
+    for (kind, name) in [
+        ("paper", "budget"),
+        ("register", "strategic"),
+        ("return", "sv-2025-26"),
+        ("plan", "app"),
+        ("meeting", "committee-2025-06"),
+    ] {
+        let o = p.run(&["new", kind, name]);
+        assert!(o.status.success(), "new {kind}: {}", stderr(&o));
+    }
+    let o = p.run(&["new", "return", "sv-next", "--next", "sv-2025-26"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let next = std::fs::read_to_string(p.path().join("content/sv-next/return.yaml")).unwrap();
+    assert_eq!(next.matches("# yaml-language-server:").count(), 1, "{next}");
+    let files = [
+        "quire.yaml",
+        "content/budget/paper.yaml",
+        "content/registers/strategic.yaml",
+        "content/strategic/appendix.yaml",
+        "content/sv-2025-26/return.yaml",
+        "content/sv-next/return.yaml",
+        "content/app/plan.yaml",
+        "content/committee-2025-06/meeting.yaml",
+    ];
+    let pairs = modelined(&p, &files);
+    assert!(
+        pairs[0].1.ends_with(".quire/schema/quire.schema.json")
+            && pairs[1]
+                .1
+                .ends_with("content/budget/../../.quire/schema/paper.schema.json"),
+        "{pairs:?}"
+    );
+    // The schemas in the project are the ones quire carries.
+    let o = p.run(&["schema", "--out", "again"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for k in ["paper", "register", "return"] {
+        let f = format!("{k}.schema.json");
+        assert!(
+            std::fs::read(p.path().join(".quire/schema").join(&f)).unwrap()
+                == std::fs::read(p.path().join("again").join(&f)).unwrap(),
+            "{f} differs"
+        );
+    }
+    // Nothing under .quire/ is an input of a document.
+    let o = p.run(&["build", "budget"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let manifest = std::fs::read_to_string(p.path().join("out/manifest.json")).unwrap();
+    assert!(!manifest.contains(".quire"), "{manifest}");
+    let Some(node) = node() else {
+        eprintln!(
+            "SKIPPED the Ajv half of scaffolded_files_point_at_their_schemas_and_pass_them: node is not installed"
+        );
+        return;
+    };
+    for (file, valid, why) in ajv(&node, &pairs) {
+        assert!(valid, "{}: {why}", file.display());
+    }
+}
+
+#[test]
+fn a_paper_on_a_report_template_has_its_cover_fields_sections_and_schema() {
+    for (fixture, template, labels, sections) in [
+        (
+            "template-northmoor",
+            "cabinet-report",
+            &["Report of", "Final decision-maker", "Ward(s) affected"][..],
+            &[
+                "Context",
+                "Proposal and reasons",
+                "Available options",
+                "Risk management",
+            ][..],
+        ),
+        (
+            "template-eastvale",
+            "scrutiny-report@1",
+            &["Report authorised by", "Purpose of report"][..],
+            &["Context", "Consultation", "Equalities impact", "Next steps"][..],
+        ),
+    ] {
+        let p = Project::fixture(fixture);
+        std::fs::remove_dir_all(p.path().join("content/bad-paper")).unwrap();
+        let o = p.run(&["new", "paper", "scaffolded", "--template", template]);
+        assert!(o.status.success(), "{fixture}: {}", stderr(&o));
+        let yaml = std::fs::read_to_string(p.path().join("content/scaffolded/paper.yaml")).unwrap();
+        // Every cover field of the template, in its order, its label as a comment.
+        let mut at = 0;
+        for l in labels {
+            let i = yaml[at..]
+                .find(&format!("  # {l} ("))
+                .unwrap_or_else(|| panic!("{fixture}: no `{l}` after byte {at}:\n{yaml}"));
+            at += i;
+        }
+        // It checks and builds at once, with no warnings.
+        let o = p.run(&["check", "scaffolded"]);
+        let e = stderr(&o);
+        assert_eq!(o.status.code(), Some(0), "{fixture}:\n{e}\n{yaml}");
+        assert!(!e.contains("warning[") && !e.contains("error["), "{e}");
+        let o = p.run(&["build", "scaffolded"]);
+        assert_eq!(o.status.code(), Some(0), "{fixture}: {}", stderr(&o));
+        let text = squash(&pdf_text(&p.path().join("out/scaffolded.pdf")));
+        for s in sections.iter().chain(labels) {
+            assert!(text.contains(s), "{fixture}: no `{s}` in the PDF:\n{text}");
+        }
+        let pairs = modelined(&p, &["content/scaffolded/paper.yaml"]);
+        let stem = if fixture == "template-northmoor" {
+            "cabinet-report-v1"
+        } else {
+            "scrutiny-report-v1"
+        };
+        assert!(
+            pairs[0].1.ends_with(format!("paper.{stem}.schema.json")),
+            "{pairs:?}"
+        );
+        // The template's schema knows its cover: the scaffold passes, a
+        // misspelt cover field and a choice off the list do not.
+        let Some(node) = node() else {
+            eprintln!(
+                "SKIPPED the Ajv half of a_paper_on_a_report_template_has_its_cover_fields_sections_and_schema: node is not installed"
+            );
+            continue;
+        };
+        let broken = p.path().join("content/scaffolded/broken.yaml");
+        std::fs::write(
+            &broken,
+            yaml.replacen("  wards: All", "  wardz: All", 1).replacen(
+                "  purpose: \"Decision\"",
+                "  purpose: Deciding",
+                1,
+            ),
+        )
+        .unwrap();
+        let mut pairs = pairs;
+        pairs.push((broken, pairs[0].1.clone()));
+        let r = ajv(&node, &pairs);
+        assert!(r[0].1, "{fixture}: {}", r[0].2);
+        assert!(
+            !r[1].1
+                && r[1]
+                    .2
+                    .contains("/cover must NOT have additional properties (wardz)")
+                && r[1]
+                    .2
+                    .contains("/cover/purpose must be equal to one of the allowed values"),
+            "{fixture}: {}",
+            r[1].2
+        );
+    }
+}
+
+#[test]
+fn schema_without_a_project_needs_out() {
+    let p = Project {
+        dir: tempfile::tempdir().unwrap(),
+        fixture: PathBuf::new(),
+    };
+    let o = p.run(&["schema"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("help: run it in a project, or name a folder with `--out DIR`"),
+        "{}",
+        stderr(&o)
+    );
+    let o = p.run(&["schema", "--out", "s"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let mut names: Vec<String> = std::fs::read_dir(p.path().join("s"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "appendix", "meeting", "paper", "plan", "quire", "register", "return", "tables",
+            "template"
+        ]
+        .map(|k| format!("{k}.schema.json"))
+    );
+}
