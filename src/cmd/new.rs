@@ -303,11 +303,11 @@ fn next_return(root: &Path, existing: &str) -> Result<String, Diagnostic> {
     match std::fs::read_to_string(root.join(&rel)) {
         Ok(text) => Ok(format!(
             "# Started from {rel} for the next update: set `current-update`, add this update's\n# ratings and progress, and its submission once submitted.\n{}",
-            // The copy gets its own schema line.
-            text.lines()
-                .filter(|l| !l.starts_with("# yaml-language-server:"))
-                .map(|l| format!("{l}\n"))
-                .collect::<String>()
+            // The copy gets its own schema line, first.
+            match text.strip_prefix("# yaml-language-server:") {
+                Some(rest) => rest.split_once('\n').map_or("", |(_, r)| r),
+                None => text.as_str(),
+            }
         )),
         Err(_) => Err(Diagnostic::error(
             Code::MissingFile,
