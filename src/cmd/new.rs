@@ -542,27 +542,6 @@ items:                                # in order; an item may point to a documen
   # - { number: "5", title: Title, document: NAME, exempt: 3 }      # Part B: paragraph of Schedule 12A
 "##;
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn names_are_single_folder_names() {
-        for ok in ["budget-2025", "a", "q1.draft", "Risk_2025"] {
-            assert!(check_name(ok).is_ok(), "{ok}");
-        }
-        for bad in ["", "../x", "a/b", ".hidden", "-x", "a b", "é"] {
-            assert!(check_name(bad).is_err(), "{bad:?}");
-        }
-    }
-
-    #[test]
-    fn quoted_names_stay_one_yaml_scalar() {
-        let text = PROJECT.replace("{org}", &yaml_string("Kent: \"the\" # County"));
-        assert!(text.contains(r#"name: "Kent: \"the\" # County""#));
-    }
-}
-
 /// Finds the template `t` names (`NAME@N`, `NAME-vN`, or `NAME` for its latest
 /// version) in `templates/`: (file stem, template).
 fn find_template(
@@ -788,4 +767,25 @@ fn on_template(root: &Path, t: &str, vars: &Vars) -> Result<(String, String), Ex
         }
     }
     Ok((y, md.trim_end().to_string() + "\n"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_single_folder_names() {
+        for ok in ["budget-2025", "a", "q1.draft", "Risk_2025"] {
+            assert!(check_name(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "../x", "a/b", ".hidden", "-x", "a b", "é"] {
+            assert!(check_name(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn quoted_names_stay_one_yaml_scalar() {
+        let text = PROJECT.replace("{org}", &yaml_string("Kent: \"the\" # County"));
+        assert!(text.contains(r#"name: "Kent: \"the\" # County""#));
+    }
 }
