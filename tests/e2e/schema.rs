@@ -168,6 +168,7 @@ fn compare(node: &Path, p: &Project, label: &str) -> (Vec<String>, usize, usize)
         pairs.push((full, schemas.join(schema)));
     }
     let (mut bad, mut accepted, mut rejected) = (Vec::new(), 0, 0);
+    let mut clean = Vec::new();
     for (file, valid, why) in ajv(node, &pairs) {
         let rel = &rels[&file];
         let codes = errors.get(rel).cloned().unwrap_or_default();
@@ -183,6 +184,31 @@ fn compare(node: &Path, p: &Project, label: &str) -> (Vec<String>, usize, usize)
         }
         accepted += usize::from(valid && codes.is_empty());
         rejected += usize::from(!valid && wrong);
+        if valid && codes.is_empty() {
+            clean.push(file);
+        }
+    }
+    // Then each accepted file with an unknown key added at its top level:
+    // quire and the schema both reject every one.
+    for f in &clean {
+        let text = std::fs::read_to_string(f).unwrap();
+        std::fs::write(f, format!("{text}\nnot-a-key-of-quire: 1\n")).unwrap();
+    }
+    let errors = errors_by_file(p);
+    let mutated: Vec<(PathBuf, PathBuf)> = pairs
+        .iter()
+        .filter(|(f, _)| clean.contains(f))
+        .cloned()
+        .collect();
+    for (file, valid, _) in ajv(node, &mutated) {
+        let rel = &rels[&file];
+        let quire = errors.get(rel).is_some_and(|c| c.contains("Q0004"));
+        if !quire || valid {
+            bad.push(format!(
+                "{label}/{rel} with an unknown key: quire rejects it: {quire}, its schema: {}",
+                !valid
+            ));
+        }
     }
     (bad, accepted, rejected)
 }
