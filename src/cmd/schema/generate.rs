@@ -253,6 +253,46 @@ impl<'r> Gen<'r> {
         }
     }
 
+    /// What a value's schema accepts, in words.
+    fn about(&self, v: &Value) -> Option<String> {
+        if let Some(words) = v.get("enum").and_then(Value::as_array) {
+            let w: Vec<&str> = words.iter().filter_map(Value::as_str).collect();
+            return Some(format!("one of: {}", w.join(", ")));
+        }
+        if let Some(r) = v.get("$ref").and_then(Value::as_str) {
+            let name = r.rsplit('/').next()?;
+            let def = self.names.iter().find(|(_, n)| *n == name)?.0;
+            return Some(def.0.to_string());
+        }
+        if let Some(alts) = v.get("anyOf").and_then(Value::as_array) {
+            let w: Vec<String> = alts.iter().filter_map(|a| self.about(a)).collect();
+            return (!w.is_empty()).then(|| w.join("; or "));
+        }
+        if let Some(d) = v.get("description").and_then(Value::as_str) {
+            return Some(d.to_string());
+        }
+        let types: Vec<&str> = match v.get("type")? {
+            Value::String(t) => vec![t.as_str()],
+            Value::Array(ts) => ts.iter().filter_map(Value::as_str).collect(),
+            _ => return None,
+        };
+        let items = v.get("items").and_then(|i| self.about(i));
+        Some(match types.as_slice() {
+            ["string", "number", "boolean"] => "text".into(),
+            ["string", "number", "boolean", "array"] => "text, or a list of texts".into(),
+            ["array"] => match items {
+                Some(i) => format!("a list, each item {i}"),
+                None => "a list".into(),
+            },
+            ["integer"] => "a whole number".into(),
+            ["number"] => "a number".into(),
+            ["boolean"] => "true or false".into(),
+            ["object"] => "a mapping of names to values".into(),
+            ["null"] => return None,
+            _ => return None,
+        })
+    }
+
     fn def(&self, reader: Reader, refs: &mut BTreeSet<Reader>) -> Value {
         let def = &self.defs[&reader];
         let mut props = Map::new();
@@ -265,12 +305,22 @@ impl<'r> Gen<'r> {
                 .cloned()
                 .unwrap_or_default();
             let v = self.of_reads(&known, values, refs);
-            if *req_in == def.instances {
+            let need = *req_in == def.instances;
+            let about = self.about(&v);
+            let mut v = if need {
                 required.push(json!(key));
-                props.insert(key.to_string(), v);
+                v
             } else {
-                props.insert(key.to_string(), nullable(v));
+                nullable(v)
+            };
+            // What the key holds, shown on hover (a `$ref` shows its reader's).
+            if let (Some(about), Some(o)) = (about, v.as_object_mut())
+                && !o.contains_key("$ref")
+            {
+                let need = if need { "required" } else { "optional" };
+                o.insert("description".into(), json!(format!("{need}: {about}")));
             }
+            props.insert(key.to_string(), v);
         }
         let mut o = Map::new();
         o.insert("description".into(), json!(reader.0));
