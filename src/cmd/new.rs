@@ -627,7 +627,46 @@ fn on_template(root: &Path, t: &str, vars: &Vars) -> Result<(String, String), Ex
         t.id,
         vars.today.format("%Y-%m-%d")
     );
+    // A rule the required placeholders set off all the same (every choice of a
+    // field sets one off): what it requires is written too.
+    let chosen = |f: &crate::model::template::CoverField| -> Option<String> {
+        match &f.ty {
+            FieldType::YesNo => Some(
+                if triggers(&f.key, "no") && !triggers(&f.key, "yes") {
+                    "yes"
+                } else {
+                    "no"
+                }
+                .to_string(),
+            ),
+            FieldType::Choice { choices } => choices
+                .iter()
+                .find(|c| !triggers(&f.key, c))
+                .or(choices.first())
+                .cloned(),
+            _ => None,
+        }
+    };
+    let values: Vec<(String, String)> = t
+        .cover
+        .iter()
+        .filter(|f| f.required)
+        .filter_map(|f| chosen(f).map(|v| (f.key.clone(), v)))
+        .collect();
+    let forced: Vec<String> = t
+        .rules
+        .iter()
+        .filter(|r| {
+            r.when.iter().all(|(k, want)| {
+                values
+                    .iter()
+                    .any(|(vk, vv)| vk == k && vv.eq_ignore_ascii_case(want))
+            })
+        })
+        .flat_map(|r| r.require.iter().cloned())
+        .collect();
     for f in &t.cover {
+        let required = f.required || forced.contains(&f.key);
         let need = if f.required { "required" } else { "optional" };
         let (kind, value) = match &f.ty {
             FieldType::Text => (
@@ -643,25 +682,17 @@ fn on_template(root: &Path, t: &str, vars: &Vars) -> Result<(String, String), Ex
                 vars.today.format("%Y-%m-%d").to_string(),
             ),
             FieldType::YesNo => {
-                let v = if triggers(&f.key, "no") && !triggers(&f.key, "yes") {
+                let v = if chosen(f).as_deref() == Some("yes") {
                     "true"
                 } else {
                     "false"
                 };
                 ("true or false".to_string(), v.to_string())
             }
-            FieldType::Choice { choices } => {
-                let pick = choices
-                    .iter()
-                    .find(|c| !triggers(&f.key, c))
-                    .or(choices.first())
-                    .cloned()
-                    .unwrap_or_default();
-                (
-                    format!("one of: {}", choices.join(", ")),
-                    yaml_string(&pick),
-                )
-            }
+            FieldType::Choice { choices } => (
+                format!("one of: {}", choices.join(", ")),
+                yaml_string(&chosen(f).unwrap_or_default()),
+            ),
             FieldType::Wards => ("All, or a list of wards".to_string(), "All".to_string()),
         };
         y.push_str(&format!("  # {} ({need}; {kind})", f.label));
@@ -672,7 +703,7 @@ fn on_template(root: &Path, t: &str, vars: &Vars) -> Result<(String, String), Ex
             ));
         }
         y.push('\n');
-        if f.required {
+        if required {
             y.push_str(&format!("  {}: {value}\n", f.key));
         } else {
             y.push_str(&format!(
@@ -750,7 +781,11 @@ fn on_template(root: &Path, t: &str, vars: &Vars) -> Result<(String, String), Ex
         ));
     }
     let mut md = String::new();
-    for s in t.sections.iter().filter(|s| s.required) {
+    for s in t
+        .sections
+        .iter()
+        .filter(|s| s.required || forced.iter().any(|n| n.eq_ignore_ascii_case(&s.title)))
+    {
         md.push_str(&format!(
             "# {}\n\nReplace this with the section's text.\n\n",
             s.title

@@ -543,3 +543,38 @@ fn schema_without_a_project_needs_out() {
         .map(|k| format!("{k}.schema.json"))
     );
 }
+
+#[test]
+fn a_template_rule_the_placeholders_set_off_is_met_by_the_scaffold() {
+    let p = Project::fixture("template-northmoor");
+    std::fs::remove_dir_all(p.path().join("content/bad-paper")).unwrap();
+    // Every choice of `publication` sets off the rule: its field and section are written.
+    p.write(
+        "templates/forced-v1.yaml",
+        "name: Exempt report\ncover:\n  - { key: publication, label: Publication, type: choice, choices: [Not for publication], required: true }\n  - { key: exempt-paragraph, label: Exempt under paragraph, type: text }\n  - { key: urgent, label: Urgent, type: yes-no }\nrules:\n  - when: { publication: Not for publication }\n    require: [exempt-paragraph, Exempt information]\n  - when: { urgent: yes }\n    require: [urgency-reason]\nsections:\n  - { title: Context }\n  - { title: Exempt information, required: false }\n",
+    );
+    let o = p.run(&["new", "paper", "forced", "--template", "forced@1"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let yaml = std::fs::read_to_string(p.path().join("content/forced/paper.yaml")).unwrap();
+    let md = std::fs::read_to_string(p.path().join("content/forced/01-report.md")).unwrap();
+    assert!(
+        yaml.contains("  exempt-paragraph: \"Exempt under paragraph (replace)\"\n")
+            && yaml.contains("  urgent: ~ "),
+        "{yaml}"
+    );
+    assert!(
+        md.contains("# Context\n") && md.contains("# Exempt information\n"),
+        "{md}"
+    );
+    let o = p.run(&["check", "forced"]);
+    assert_eq!(o.status.code(), Some(0), "{}\n{yaml}\n{md}", stderr(&o));
+    // An unknown template is a usage error that says where templates live.
+    let o = p.run(&["new", "paper", "other", "--template", "nope"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("there is no report template `nope` in templates/"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!p.path().join("content/other").exists());
+}
