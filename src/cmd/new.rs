@@ -620,13 +620,40 @@ fn on_template(root: &Path, t: &str, vars: &Vars) -> Result<(String, String), Ex
                 .any(|(k, v)| k == key && v.eq_ignore_ascii_case(value))
         })
     };
+    // A layout with a fixed cover (the county's committee report) reads the
+    // cover fields from the paper's own keys; any other, from `cover:`.
+    let fixed = t
+        .layout
+        .as_ref()
+        .is_some_and(|l| l.name == "committee-report");
+    let declared = |k: &str| fixed && t.cover.iter().any(|f| f.key == k);
     let mut y = format!(
-        "# A paper on the report template \"{}\" (templates/{stem}.yaml). Replace each placeholder;\n# `quire check {}` reports every departure from the template (docs/report-templates.md).\n# The narrative is every .md file in this folder, in name order.\ntemplate: {}\ncommittee: Name of the committee      # the committee that considers the paper\nmeeting-date: {}              # the meeting's date (YYYY-MM-DD)\nsubject: Title of the report          # the paper's title\ncover:                                # the template's cover fields, in its order\n",
-        t.title,
-        vars.name,
-        t.id,
-        vars.today.format("%Y-%m-%d")
+        "# A paper on the report template \"{}\" (templates/{stem}.yaml). Replace each placeholder;\n# `quire check {}` reports every departure from the template (docs/report-templates.md).\n# The narrative is every .md file in this folder, in name order.\ntemplate: {}\n",
+        t.title, vars.name, t.id,
     );
+    if !declared("committee") {
+        y.push_str(
+            "committee: Name of the committee      # the committee that considers the paper\n",
+        );
+    }
+    if !declared("meeting-date") {
+        y.push_str(&format!(
+            "meeting-date: {}              # the meeting's date (YYYY-MM-DD)\n",
+            vars.today.format("%Y-%m-%d")
+        ));
+    }
+    if !declared("subject") {
+        y.push_str("subject: Title of the report          # the paper's title\n");
+    }
+    let indent = if fixed {
+        y.push_str("# The template's cover fields, in its order:\n");
+        ""
+    } else {
+        y.push_str(
+            "cover:                                # the template's cover fields, in its order\n",
+        );
+        "  "
+    };
     // A rule the required placeholders set off all the same (every choice of a
     // field sets one off): what it requires is written too.
     let chosen = |f: &crate::model::template::CoverField| -> Option<String> {
@@ -694,8 +721,12 @@ fn on_template(root: &Path, t: &str, vars: &Vars) -> Result<(String, String), Ex
                 yaml_string(&chosen(f).unwrap_or_default()),
             ),
             FieldType::Wards => ("All, or a list of wards".to_string(), "All".to_string()),
+            FieldType::People => (
+                "one or more people, each with a name and role".to_string(),
+                "[{ name: Name of the person, role: Their role }]".to_string(),
+            ),
         };
-        y.push_str(&format!("  # {} ({need}; {kind})", f.label));
+        y.push_str(&format!("{indent}# {} ({need}; {kind})", f.label));
         if let Some(h) = &f.help {
             y.push_str(&format!(
                 ": {}",
@@ -704,13 +735,17 @@ fn on_template(root: &Path, t: &str, vars: &Vars) -> Result<(String, String), Ex
         }
         y.push('\n');
         if required {
-            y.push_str(&format!("  {}: {value}\n", f.key));
+            y.push_str(&format!("{indent}{}: {value}\n", f.key));
         } else {
             y.push_str(&format!(
-                "  {}: ~                   # e.g. {value}\n",
+                "{indent}{}: ~                   # e.g. {value}\n",
                 f.key
             ));
         }
+    }
+    if fixed {
+        // The fixed cover's contacts, which that layout prints.
+        y.push_str("contacts:\n  author: { name: Name of the author, title: Job title }   # also telephone: and email:\n");
     }
     // The summary, long enough for the template's word limit.
     let sentence = "Replace this summary: say what the report asks the committee to do, and why.";
@@ -726,6 +761,7 @@ fn on_template(root: &Path, t: &str, vars: &Vars) -> Result<(String, String), Ex
             (None, None) => {}
         }
     }
+    y.push('\n');
     if times > 1 {
         y.push_str("  # the placeholder is repeated to the template's shortest summary\n");
     }
@@ -754,17 +790,41 @@ fn on_template(root: &Path, t: &str, vars: &Vars) -> Result<(String, String), Ex
                 "  {}:                    # {}\n",
                 spec.key, spec.label
             ));
-            for row in &spec.rows {
-                let signed = if spec.sign_off {
-                    ", signed-off-by: Name and role of the officer who agreed it"
-                } else {
-                    ""
-                };
-                y.push_str(&format!(
-                    "    - {{ row: {}, text: {}{signed} }}\n",
-                    yaml_string(row),
-                    yaml_string(&format!("Replace this with the {row} entry."))
-                ));
+            // The rows the template names, else as many as it asks for (one at least).
+            let named: Vec<Option<&str>> = if spec.rows.is_empty() {
+                vec![None; spec.min_rows.unwrap_or(1).max(1)]
+            } else {
+                spec.rows.iter().map(|r| Some(r.as_str())).collect()
+            };
+            for row in named {
+                if spec.columns.is_empty() {
+                    let row = row.unwrap_or("Name of the row");
+                    let signed = if spec.sign_off {
+                        ", signed-off-by: Name and role of the officer who agreed it"
+                    } else {
+                        ""
+                    };
+                    y.push_str(&format!(
+                        "    - {{ row: {}, text: {}{signed} }}\n",
+                        yaml_string(row),
+                        yaml_string(&format!("Replace this with the {row} entry."))
+                    ));
+                    continue;
+                }
+                let cells: Vec<String> = spec
+                    .columns
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| {
+                        let v = match (i, row) {
+                            (0, Some(r)) => yaml_string(r),
+                            _ if c.date => vars.today.format("%Y-%m-%d").to_string(),
+                            _ => yaml_string(&format!("{} (replace)", c.label)),
+                        };
+                        format!("{}: {v}", c.key)
+                    })
+                    .collect();
+                y.push_str(&format!("    - {{ {} }}\n", cells.join(", ")));
             }
         }
     }
@@ -790,12 +850,18 @@ fn on_template(root: &Path, t: &str, vars: &Vars) -> Result<(String, String), Ex
             "# {}\n\nReplace this with the section's text.\n\n",
             s.title
         ));
-        for i in 1..=s.min_items.unwrap_or(0) {
-            let what = if i == 1 {
-                "do nothing"
-            } else {
-                "the option's name"
-            };
+        // The options the section must include by name, then doing nothing,
+        // then as many more as it asks for.
+        let mut options: Vec<String> = s.must_include.clone();
+        let wanted = s.min_items.unwrap_or(0);
+        if options.len() < wanted && !options.iter().any(|o| o.to_lowercase().contains("nothing")) {
+            options.push("do nothing".into());
+        }
+        while options.len() < wanted {
+            options.push("the option's name".into());
+        }
+        for (i, what) in options.iter().enumerate() {
+            let i = i + 1;
             md.push_str(&format!(
                 "## Option {i}: {what}\n\nReplace this with what the option means.\n\n"
             ));

@@ -177,6 +177,7 @@ pub fn template_paper_schema(t: &Template, stem: &str) -> Value {
         let mut p = match &f.ty {
             FieldType::Text => text(),
             FieldType::Person => person.clone(),
+            FieldType::People => json!({"type": "array", "items": person.clone()}),
             FieldType::Date => date(),
             FieldType::YesNo => json!({"type": "boolean"}),
             FieldType::Choice { choices } => json!({"enum": choices}),
@@ -198,22 +199,57 @@ pub fn template_paper_schema(t: &Template, stem: &str) -> Value {
     }
     let mut tables = Map::new();
     for spec in &t.tables {
+        // The implications shape (row, text, signed off by), or the table's own columns.
+        let items = if spec.columns.is_empty() {
+            row.clone()
+        } else {
+            let mut cols = Map::new();
+            for c in &spec.columns {
+                let v = if c.date { date() } else { text() };
+                let need = if c.required { "required" } else { "optional" };
+                let mut v = if c.required { v } else { nullable(v) };
+                if let Some(o) = v.as_object_mut() {
+                    o.insert("description".into(), json!(format!("{need}: {}", c.label)));
+                }
+                cols.insert(c.key.clone(), v);
+            }
+            let required: Vec<&str> = spec
+                .columns
+                .iter()
+                .filter(|c| c.required)
+                .map(|c| c.key.as_str())
+                .collect();
+            json!({"type": "object", "properties": cols, "required": required, "additionalProperties": false})
+        };
+        let about = if spec.rows.is_empty() {
+            spec.label.clone()
+        } else {
+            format!("{}: a row for each of {}", spec.label, spec.rows.join(", "))
+        };
         tables.insert(
             spec.key.clone(),
-            json!({
-                "description": format!("{}: a row for each of {}", spec.label, spec.rows.join(", ")),
-                "type": "array",
-                "items": row.clone(),
-            }),
+            json!({"description": about, "type": "array", "items": items}),
         );
     }
-    let table_keys: Vec<&str> = t.tables.iter().map(|t| t.key.as_str()).collect();
+    let table_keys: Vec<&str> = t
+        .tables
+        .iter()
+        .filter(|t| t.required)
+        .map(|t| t.key.as_str())
+        .collect();
+    // A layout with a fixed cover (the county's committee report) reads the
+    // cover fields from the paper's own keys, which the paper's schema has.
+    let fixed_cover = t
+        .layout
+        .as_ref()
+        .is_some_and(|l| l.name == "committee-report");
     if let Some(props) = s.get_mut("properties").and_then(Value::as_object_mut) {
         props.insert(
             "template".into(),
             json!({"description": "the report template this paper is written on", "const": t.id}),
         );
-        props.insert(
+        if !fixed_cover {
+            props.insert(
             "cover".into(),
             json!({
                 "description": format!("the cover fields of the template {} ({})", t.id, t.title),
@@ -223,6 +259,7 @@ pub fn template_paper_schema(t: &Template, stem: &str) -> Value {
                 "additionalProperties": false,
             }),
         );
+        }
         props.insert(
             "standard-tables".into(),
             json!({
@@ -244,12 +281,18 @@ pub fn template_paper_schema(t: &Template, stem: &str) -> Value {
             .and_then(Value::as_array)
             .cloned()
             .unwrap_or_default();
-        for k in ["template", "cover"] {
+        let mut need = vec!["template".to_string()];
+        if fixed_cover {
+            need.extend(t.cover.iter().filter(|f| f.required).map(|f| f.key.clone()));
+        } else {
+            need.push("cover".into());
+        }
+        for k in need {
             if !req.contains(&json!(k)) {
                 req.push(json!(k));
             }
         }
-        if !t.tables.is_empty() && !req.contains(&json!("standard-tables")) {
+        if !table_keys.is_empty() && !req.contains(&json!("standard-tables")) {
             req.push(json!("standard-tables"));
         }
         o.insert("required".into(), Value::Array(req));

@@ -465,7 +465,9 @@ fn a_paper_on_a_report_template_has_its_cover_fields_sections_and_schema() {
         let o = p.run(&["build", "scaffolded"]);
         assert_eq!(o.status.code(), Some(0), "{fixture}: {}", stderr(&o));
         let text = squash(&pdf_text(&p.path().join("out/scaffolded.pdf")));
-        for s in sections.iter().chain(labels) {
+        let summary =
+            "Replace this summary: say what the report asks the committee to do, and why.";
+        for s in sections.iter().chain(labels).chain([&summary]) {
             assert!(text.contains(s), "{fixture}: no `{s}` in the PDF:\n{text}");
         }
         let pairs = modelined(&p, &["content/scaffolded/paper.yaml"]);
@@ -577,4 +579,63 @@ fn a_template_rule_the_placeholders_set_off_is_met_by_the_scaffold() {
         stderr(&o)
     );
     assert!(!p.path().join("content/other").exists());
+}
+
+#[test]
+fn a_paper_on_the_demo_county_template_keeps_its_cover_at_the_top() {
+    // kcc-committee@1 prints its cover with committee-report@2, from the paper's own keys.
+    let p = Project::demo();
+    let o = p.run(&["new", "paper", "scaffolded", "--template", "kcc-committee"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let yaml = std::fs::read_to_string(p.path().join("content/scaffolded/paper.yaml")).unwrap();
+    assert!(
+        yaml.contains("\nfrom: [{ name: Name of the person, role: Their role }]\n")
+            && yaml.contains("\nsubject: \"Subject (replace)\"\n")
+            && !yaml.contains("\ncover:"),
+        "{yaml}"
+    );
+    let o = p.run(&["check", "scaffolded"]);
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(0), "{e}\n{yaml}");
+    assert!(!e.contains("warning[") && !e.contains("error["), "{e}");
+    let o = p.run(&["build", "scaffolded"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = squash(&pdf_text(&p.path().join("out/scaffolded.pdf")));
+    for s in [
+        "Subject (replace)",
+        "Past Pathway of Paper (replace)",
+        "Replace this summary",
+    ] {
+        assert!(text.contains(s), "no `{s}` in the PDF:\n{text}");
+    }
+    let pairs = modelined(&p, &["content/scaffolded/paper.yaml"]);
+    assert!(
+        pairs[0].1.ends_with("paper.kcc-committee-v1.schema.json"),
+        "{pairs:?}"
+    );
+    let Some(node) = node() else {
+        eprintln!(
+            "SKIPPED the Ajv half of a_paper_on_the_demo_county_template_keeps_its_cover_at_the_top: node is not installed"
+        );
+        return;
+    };
+    // Without a required cover field, the template's schema objects as quire does.
+    let broken = p.path().join("content/scaffolded/broken.yaml");
+    std::fs::write(
+        &broken,
+        yaml.replacen("\nclassification: \"Classification (replace)\"", "", 1),
+    )
+    .unwrap();
+    let mut pairs = pairs;
+    pairs.push((broken, pairs[0].1.clone()));
+    let r = ajv(&node, &pairs);
+    assert!(r[0].1, "{}", r[0].2);
+    assert!(
+        !r[1].1
+            && r[1]
+                .2
+                .contains("must have required property 'classification'"),
+        "{}",
+        r[1].2
+    );
 }
