@@ -64,6 +64,15 @@ pub enum Command {
     Watch(WatchArgs),
     /// Watch, with a live preview of out/ in the browser (on 127.0.0.1 only)
     Serve(ServeArgs),
+    /// Write JSON Schemas of every kind of file, for completion and checks in an editor
+    Schema(SchemaArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct SchemaArgs {
+    /// The folder to write them to (default: .quire/schema/ in the project)
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -107,6 +116,11 @@ pub enum NewKind {
     Paper {
         /// Folder name under content/ (also the PDF's name)
         name: String,
+        /// Write it on the council's report template templates/NAME-vN.yaml
+        /// (NAME@N, or NAME for its latest version): every cover field and
+        /// mandatory section in place
+        #[arg(long, value_name = "NAME")]
+        template: Option<String>,
     },
     /// A risk register (content/registers/NAME.yaml) and an appendix showing it (content/NAME/)
     Register {

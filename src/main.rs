@@ -28,5 +28,6 @@ fn main() -> ExitCode {
         Command::Layouts(args) => cmd::layouts::run(&cli.global, args),
         Command::Watch(args) => cmd::watch::run(&cli.global, args, None),
         Command::Serve(args) => cmd::serve::run(&cli.global, args),
+        Command::Schema(args) => cmd::schema::run(&cli.global, args),
     }
 }

@@ -7,6 +7,7 @@ pub mod layouts;
 pub mod lock;
 pub mod new;
 pub mod pack;
+pub mod schema;
 pub mod serve;
 pub mod verify;
 pub mod watch;

@@ -9,7 +9,7 @@
 //! A name that cannot be a folder name, or no project to add to, is a usage error
 //! (status 2).
 
-use super::{INTERNAL, INVALID, OK, emit, exit};
+use super::{INTERNAL, INVALID, OK, emit, exit, schema};
 use crate::cli::{Global, NewArgs, NewKind};
 use crate::diag::{Code, Diagnostic};
 use crate::project::{self, PROJECT_FILE};
@@ -28,7 +28,7 @@ pub fn run(global: &Global, args: &NewArgs) -> ExitCode {
     }
     let (kind, name) = match &args.what {
         NewKind::Project { .. } => unreachable!("handled above"),
-        NewKind::Paper { name } => ("paper", name),
+        NewKind::Paper { name, .. } => ("paper", name),
         NewKind::Register { name } => ("register", name),
         NewKind::Return { name, .. } => ("return", name),
         NewKind::Plan { name } => ("plan", name),
@@ -52,6 +52,15 @@ pub fn run(global: &Global, args: &NewArgs) -> ExitCode {
     let vars = Vars::new(&root, name);
     let dir = format!("content/{name}");
     let files: Vec<(String, String)> = match &args.what {
+        NewKind::Paper {
+            template: Some(t), ..
+        } => match on_template(&root, t, &vars) {
+            Ok((yaml, md)) => vec![
+                (format!("{dir}/paper.yaml"), yaml),
+                (format!("{dir}/01-report.md"), md),
+            ],
+            Err(code) => return code,
+        },
         NewKind::Paper { .. } => vec![
             (format!("{dir}/paper.yaml"), vars.fill(PAPER)),
             (format!("{dir}/01-introduction.md"), vars.fill(PAPER_MD)),
@@ -93,13 +102,61 @@ pub fn run(global: &Global, args: &NewArgs) -> ExitCode {
     if !taken.is_empty() {
         return refuse(&root, &taken, global);
     }
+    let files = with_modelines(files);
     if let Err(code) = write_all(&root, &files, global) {
         return code;
     }
+    write_schemas(&root, global);
     if !global.quiet {
         eprintln!("{}", next_steps(kind, name, &args.what));
     }
     exit(OK)
+}
+
+/// Starts every YAML file with the `# yaml-language-server: $schema=…` line that
+/// points an editor at its schema in `.quire/schema/` (see `quire schema`); a
+/// paper on a report template points at that template's paper schema.
+fn with_modelines(files: Vec<(String, String)>) -> Vec<(String, String)> {
+    files
+        .into_iter()
+        .map(|(rel, text)| {
+            let Some(kind) = schema::kind_of(Path::new(&rel)) else {
+                return (rel, text);
+            };
+            let file = match template_of(&text) {
+                Some(stem) if kind == "paper" => schema::template_schema_file(&stem),
+                _ => format!("{kind}.schema.json"),
+            };
+            let line = schema::modeline(&rel, &file);
+            (rel, line + &text)
+        })
+        .collect()
+}
+
+/// The file stem (`NAME-vN`) of the template a scaffolded paper names.
+fn template_of(text: &str) -> Option<String> {
+    let t = text
+        .lines()
+        .find_map(|l| l.strip_prefix("template: "))?
+        .trim();
+    let (name, version) = t.split_once('@')?;
+    Some(format!("{name}-v{version}"))
+}
+
+/// Writes (or refreshes) the editor schemas in the project's `.quire/schema/`.
+fn write_schemas(root: &Path, global: &Global) {
+    match schema::write_all(Some(root), &root.join(schema::DIR)) {
+        Ok(_) => {
+            if !global.quiet {
+                eprintln!("{:>9} {}/ (JSON Schemas for editors)", "wrote", schema::DIR);
+            }
+        }
+        Err(e) => eprintln!(
+            "warning: cannot write the editor schemas into {}: {}\n  = help: run `quire schema` once the folder is writable",
+            schema::DIR,
+            e.to_string().to_lowercase()
+        ),
+    }
 }
 
 fn new_project(dir: &Path, name: Option<&str>, global: &Global) -> ExitCode {
@@ -112,9 +169,11 @@ fn new_project(dir: &Path, name: Option<&str>, global: &Global) -> ExitCode {
         "{org}",
         &yaml_string(org.unwrap_or("Name of the organisation")),
     );
-    if let Err(code) = write_all(dir, &[(PROJECT_FILE.to_string(), text)], global) {
+    let files = with_modelines(vec![(PROJECT_FILE.to_string(), text)]);
+    if let Err(code) = write_all(dir, &files, global) {
         return code;
     }
+    write_schemas(dir, global);
     let content = dir.join("content");
     let created = !content.exists();
     if let Err(e) = std::fs::create_dir_all(&content) {
@@ -243,7 +302,12 @@ fn next_return(root: &Path, existing: &str) -> Result<String, Diagnostic> {
     let rel = format!("content/{existing}/return.yaml");
     match std::fs::read_to_string(root.join(&rel)) {
         Ok(text) => Ok(format!(
-            "# Started from {rel} for the next update: set `current-update`, add this update's\n# ratings and progress, and its submission once submitted.\n{text}"
+            "# Started from {rel} for the next update: set `current-update`, add this update's\n# ratings and progress, and its submission once submitted.\n{}",
+            // The copy gets its own schema line, first.
+            match text.strip_prefix("# yaml-language-server:") {
+                Some(rest) => rest.split_once('\n').map_or("", |(_, r)| r),
+                None => text.as_str(),
+            }
         )),
         Err(_) => Err(Diagnostic::error(
             Code::MissingFile,
@@ -477,6 +541,334 @@ items:                                # in order; an item may point to a documen
   # - { number: "4", title: Title of a report, document: NAME }     # a paper, return or plan
   # - { number: "5", title: Title, document: NAME, exempt: 3 }      # Part B: paragraph of Schedule 12A
 "##;
+
+/// Finds the template `t` names (`NAME@N`, `NAME-vN`, or `NAME` for its latest
+/// version) in `templates/`: (file stem, template).
+fn find_template(
+    root: &Path,
+    t: &str,
+) -> Result<(String, crate::model::template::Template), Diagnostic> {
+    let t = t.trim();
+    let wanted = |stem: &str| -> Option<u32> {
+        let (name, v) = stem.rsplit_once("-v")?;
+        let v: u32 = v.parse().ok()?;
+        let matches = match t.split_once('@') {
+            Some((n, want)) => n == name && want.parse() == Ok(v),
+            None => t == stem || t == name,
+        };
+        matches.then_some(v)
+    };
+    let mut found: Vec<(u32, String)> = std::fs::read_dir(root.join("templates"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let n = e.file_name().to_string_lossy().to_string();
+            let stem = n.strip_suffix(".yaml")?.to_string();
+            wanted(&stem).map(|v| (v, stem))
+        })
+        .collect();
+    found.sort();
+    let Some((version, stem)) = found.pop() else {
+        return Err(Diagnostic::error(
+            Code::Usage,
+            format!("there is no report template `{t}` in templates/"),
+        )
+        .help("a council's report template is templates/NAME-vN.yaml (see docs/report-templates.md); name it as NAME, NAME@N or NAME-vN"));
+    };
+    let name = stem.rsplit_once("-v").map_or(stem.as_str(), |(n, _)| n);
+    let id = format!("{name}@{version}");
+    let rel = PathBuf::from(format!("templates/{stem}.yaml"));
+    let mut sources = SourceMap::new();
+    let mut diags = crate::diag::Diagnostics::default();
+    let template = crate::load::read(root, &rel, &mut sources)
+        .and_then(|file| crate::load::yaml::parse(&sources, file))
+        .map_err(|d| d.help("mend the template first: `quire check` reports its problems"))?;
+    match crate::validate::template::template(&id, &template, &mut diags) {
+        Some(t) if !diags.has_errors() => Ok((stem, t)),
+        _ => Err(Diagnostic::error(
+            Code::InvalidValue,
+            format!("the report template {} has errors", load_display(&rel)),
+        )
+        .help("mend the template first: `quire check` reports its problems")),
+    }
+}
+
+fn load_display(p: &Path) -> String {
+    crate::load::display(p)
+}
+
+/// A paper (paper.yaml, the narrative) on the report template `t`: every cover
+/// field in the template's order with its help as a comment, the standard
+/// tables with their rows, every mandatory section heading; placeholders that
+/// `quire check` accepts, so the author replaces them one by one.
+fn on_template(root: &Path, t: &str, vars: &Vars) -> Result<(String, String), ExitCode> {
+    use crate::model::template::FieldType;
+    let (stem, t) = match find_template(root, t) {
+        Ok(x) => x,
+        Err(d) => {
+            let usage = d.code == Code::Usage;
+            eprint!("{}", d.render(&SourceMap::new()));
+            return Err(exit(if usage { INTERNAL } else { INVALID }));
+        }
+    };
+    // A choice or yes/no placeholder that sets off no rule of the template.
+    let triggers = |key: &str, value: &str| {
+        t.rules.iter().any(|r| {
+            r.when
+                .iter()
+                .any(|(k, v)| k == key && v.eq_ignore_ascii_case(value))
+        })
+    };
+    // A layout with a fixed cover (the county's committee report) reads the
+    // cover fields from the paper's own keys; any other, from `cover:`.
+    let fixed = t
+        .layout
+        .as_ref()
+        .is_some_and(|l| l.name == "committee-report");
+    let declared = |k: &str| fixed && t.cover.iter().any(|f| f.key == k);
+    let mut y = format!(
+        "# A paper on the report template \"{}\" (templates/{stem}.yaml). Replace each placeholder;\n# `quire check {}` reports every departure from the template (docs/report-templates.md).\n# The narrative is every .md file in this folder, in name order.\ntemplate: {}\n",
+        t.title, vars.name, t.id,
+    );
+    if !declared("committee") {
+        y.push_str(
+            "committee: Name of the committee      # the committee that considers the paper\n",
+        );
+    }
+    if !declared("meeting-date") {
+        y.push_str(&format!(
+            "meeting-date: {}              # the meeting's date (YYYY-MM-DD)\n",
+            vars.today.format("%Y-%m-%d")
+        ));
+    }
+    if !declared("subject") {
+        y.push_str("subject: Title of the report          # the paper's title\n");
+    }
+    let indent = if fixed {
+        y.push_str("# The template's cover fields, in its order:\n");
+        ""
+    } else {
+        y.push_str(
+            "cover:                                # the template's cover fields, in its order\n",
+        );
+        "  "
+    };
+    // A rule the required placeholders set off all the same (every choice of a
+    // field sets one off): what it requires is written too.
+    let chosen = |f: &crate::model::template::CoverField| -> Option<String> {
+        match &f.ty {
+            FieldType::YesNo => Some(
+                if triggers(&f.key, "no") && !triggers(&f.key, "yes") {
+                    "yes"
+                } else {
+                    "no"
+                }
+                .to_string(),
+            ),
+            FieldType::Choice { choices } => choices
+                .iter()
+                .find(|c| !triggers(&f.key, c))
+                .or(choices.first())
+                .cloned(),
+            _ => None,
+        }
+    };
+    let values: Vec<(String, String)> = t
+        .cover
+        .iter()
+        .filter(|f| f.required)
+        .filter_map(|f| chosen(f).map(|v| (f.key.clone(), v)))
+        .collect();
+    let forced: Vec<String> = t
+        .rules
+        .iter()
+        .filter(|r| {
+            r.when.iter().all(|(k, want)| {
+                values
+                    .iter()
+                    .any(|(vk, vv)| vk == k && vv.eq_ignore_ascii_case(want))
+            })
+        })
+        .flat_map(|r| r.require.iter().cloned())
+        .collect();
+    for f in &t.cover {
+        let required = f.required || forced.contains(&f.key);
+        let need = if f.required { "required" } else { "optional" };
+        let (kind, value) = match &f.ty {
+            FieldType::Text => (
+                "text".to_string(),
+                yaml_string(&format!("{} (replace)", f.label)),
+            ),
+            FieldType::Person => (
+                "a person: name, role, and telephone and email if printed".to_string(),
+                "{ name: Name of the person, role: Their role }".to_string(),
+            ),
+            FieldType::Date => (
+                "a date, YYYY-MM-DD".to_string(),
+                vars.today.format("%Y-%m-%d").to_string(),
+            ),
+            FieldType::YesNo => {
+                let v = if chosen(f).as_deref() == Some("yes") {
+                    "true"
+                } else {
+                    "false"
+                };
+                ("true or false".to_string(), v.to_string())
+            }
+            FieldType::Choice { choices } => (
+                format!("one of: {}", choices.join(", ")),
+                yaml_string(&chosen(f).unwrap_or_default()),
+            ),
+            FieldType::Wards => ("All, or a list of wards".to_string(), "All".to_string()),
+            FieldType::People => (
+                "one or more people, each with a name and role".to_string(),
+                "[{ name: Name of the person, role: Their role }]".to_string(),
+            ),
+        };
+        y.push_str(&format!("{indent}# {} ({need}; {kind})", f.label));
+        if let Some(h) = &f.help {
+            y.push_str(&format!(
+                ": {}",
+                h.split_whitespace().collect::<Vec<_>>().join(" ")
+            ));
+        }
+        y.push('\n');
+        if required {
+            y.push_str(&format!("{indent}{}: {value}\n", f.key));
+        } else {
+            y.push_str(&format!(
+                "{indent}{}: ~                   # e.g. {value}\n",
+                f.key
+            ));
+        }
+    }
+    if fixed {
+        // The fixed cover's contacts, which that layout prints.
+        y.push_str("contacts:\n  author: { name: Name of the author, title: Job title }   # also telephone: and email:\n");
+    }
+    // The summary, long enough for the template's word limit.
+    let sentence = "Replace this summary: say what the report asks the committee to do, and why.";
+    let per = sentence.split_whitespace().count();
+    let min = t.summary_words.as_ref().and_then(|l| l.min).unwrap_or(0);
+    let times = min.div_ceil(per).max(1);
+    y.push_str("summary: |                            # Markdown: the summary on the cover");
+    if let Some(l) = &t.summary_words {
+        match (l.min, l.max) {
+            (Some(a), Some(b)) => y.push_str(&format!(" ({a} to {b} words)")),
+            (None, Some(b)) => y.push_str(&format!(" (at most {b} words)")),
+            (Some(a), None) => y.push_str(&format!(" (at least {a} words)")),
+            (None, None) => {}
+        }
+    }
+    y.push('\n');
+    if times > 1 {
+        y.push_str("  # the placeholder is repeated to the template's shortest summary\n");
+    }
+    for _ in 0..times {
+        y.push_str(&format!("  {sentence}\n"));
+    }
+    if let Some(l) = &t.social_summary_chars {
+        let max = l.max.unwrap_or(usize::MAX);
+        let text: String = "Replace with a summary for social media."
+            .chars()
+            .take(max)
+            .collect();
+        y.push_str(&format!(
+            "social-summary: {}   # {}\n",
+            yaml_string(&text),
+            l.max.map_or("for social media".into(), |m| format!(
+                "at most {m} characters"
+            )),
+        ));
+    }
+    y.push_str("recommendations:                      # Markdown, one or more\n  - The committee is asked to **NOTE** the report.\n");
+    if !t.tables.is_empty() {
+        y.push_str("standard-tables:                      # the template's standard tables\n");
+        for spec in &t.tables {
+            y.push_str(&format!(
+                "  {}:                    # {}\n",
+                spec.key, spec.label
+            ));
+            // The rows the template names, else as many as it asks for (one at least).
+            let named: Vec<Option<&str>> = if spec.rows.is_empty() {
+                vec![None; spec.min_rows.unwrap_or(1).max(1)]
+            } else {
+                spec.rows.iter().map(|r| Some(r.as_str())).collect()
+            };
+            for row in named {
+                if spec.columns.is_empty() {
+                    let row = row.unwrap_or("Name of the row");
+                    let signed = if spec.sign_off {
+                        ", signed-off-by: Name and role of the officer who agreed it"
+                    } else {
+                        ""
+                    };
+                    y.push_str(&format!(
+                        "    - {{ row: {}, text: {}{signed} }}\n",
+                        yaml_string(row),
+                        yaml_string(&format!("Replace this with the {row} entry."))
+                    ));
+                    continue;
+                }
+                let cells: Vec<String> = spec
+                    .columns
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| {
+                        let v = match (i, row) {
+                            (0, Some(r)) => yaml_string(r),
+                            _ if c.date => vars.today.format("%Y-%m-%d").to_string(),
+                            _ => yaml_string(&format!("{} (replace)", c.label)),
+                        };
+                        format!("{}: {v}", c.key)
+                    })
+                    .collect();
+                y.push_str(&format!("    - {{ {} }}\n", cells.join(", ")));
+            }
+        }
+    }
+    let optional: Vec<&str> = t
+        .sections
+        .iter()
+        .filter(|s| !s.required)
+        .map(|s| s.title.as_str())
+        .collect();
+    if !optional.is_empty() {
+        y.push_str(&format!(
+            "# Optional sections of the template, in its order if you add them: {}\n",
+            optional.join(", ")
+        ));
+    }
+    let mut md = String::new();
+    for s in t
+        .sections
+        .iter()
+        .filter(|s| s.required || forced.iter().any(|n| n.eq_ignore_ascii_case(&s.title)))
+    {
+        md.push_str(&format!(
+            "# {}\n\nReplace this with the section's text.\n\n",
+            s.title
+        ));
+        // The options the section must include by name, then doing nothing,
+        // then as many more as it asks for.
+        let mut options: Vec<String> = s.must_include.clone();
+        let wanted = s.min_items.unwrap_or(0);
+        if options.len() < wanted && !options.iter().any(|o| o.to_lowercase().contains("nothing")) {
+            options.push("do nothing".into());
+        }
+        while options.len() < wanted {
+            options.push("the option's name".into());
+        }
+        for (i, what) in options.iter().enumerate() {
+            let i = i + 1;
+            md.push_str(&format!(
+                "## Option {i}: {what}\n\nReplace this with what the option means.\n\n"
+            ));
+        }
+    }
+    Ok((y, md.trim_end().to_string() + "\n"))
+}
 
 #[cfg(test)]
 mod tests {

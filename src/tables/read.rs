@@ -33,6 +33,8 @@ pub struct Ctx<'a> {
 /// Reads a document's `tables:` list: each item is a table written inline, or
 /// the path (relative to `base`) of a YAML file holding one table.
 pub fn tables(node: &Node, base: &Path, cx: &mut Ctx) -> Vec<Table> {
+    #[cfg(test)]
+    crate::validate::record::read(node, crate::validate::record::Read::List);
     let NodeKind::Seq(items) = &node.kind else {
         cx.diags.push(
             wrong(node, "a list of tables (lines starting with `- `)")
@@ -44,6 +46,8 @@ pub fn tables(node: &Node, base: &Path, cx: &mut Ctx) -> Vec<Table> {
     for item in items {
         let t = match &item.kind {
             NodeKind::Str(path) => {
+                #[cfg(test)]
+                crate::validate::record::read(item, crate::validate::record::Read::Text);
                 match load::read_ref(cx.root, base, path, &item.span, cx.sources) {
                     Ok((file, rel)) => {
                         cx.inputs.push(rel.clone());
@@ -271,6 +275,8 @@ fn row(n: &Node, columns: &[Column], diags: &mut Diagnostics) -> Option<RowDecl>
     let label = m.text("label");
     let group = m.opt_text("group").map(|t| t.value);
     let values = m.opt("values").map(|v| {
+        #[cfg(test)]
+        crate::validate::record::read(v, crate::validate::record::Read::MapOf);
         let mut cells = Vec::new();
         match &v.kind {
             NodeKind::Map(entries) => {

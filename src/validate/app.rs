@@ -333,6 +333,11 @@ fn kpi(n: &Node, rag_names: &[String], d: &mut Diagnostics) -> Option<Kpi> {
             .and_then(|r| super::on_scale(r, rag_names.iter().map(String::as_str), "KPI RAG scale", "use a rating from `kpi-rag-scale`, as the source publishes it", t.diags));
         t.finish();
         let at = at?;
+        #[cfg(test)]
+        if let Some(v) = value_node {
+            crate::validate::record::read(v, crate::validate::record::Read::Number);
+            crate::validate::record::read(v, crate::validate::record::Read::Pattern("^\\s*[Tt][Bb][Cc]\\s*$", "TBC: the target is still to be confirmed"));
+        }
         let value = match value_node {
             Some(v) if matches!(&v.kind, NodeKind::Str(s) if s.trim().eq_ignore_ascii_case("tbc")) => None,
             Some(v) => Some(number(v, d)?.value),

@@ -9,6 +9,8 @@ pub mod app;
 pub mod meeting;
 pub mod paper;
 pub mod project;
+#[cfg(test)]
+pub mod record;
 pub mod risk;
 pub mod style;
 pub mod template;
@@ -28,23 +30,37 @@ pub struct MapReader<'n, 'd> {
     known: Vec<&'static str>,
     missing: Vec<&'static str>,
     what: &'static str,
+    /// The reader, for the schema records: (what, module of the call site).
+    #[cfg(test)]
+    reader: (&'static str, &'static str),
     pub diags: &'d mut Diagnostics,
 }
 
 impl<'n, 'd> MapReader<'n, 'd> {
     /// Starts reading `node` as a mapping describing `what` (e.g. "a risk").
     /// Returns `None` (after reporting) when the node is not a mapping.
+    #[track_caller]
     pub fn new(node: &'n Node, what: &'static str, diags: &'d mut Diagnostics) -> Option<Self> {
+        #[cfg(test)]
+        let reader = (what, record::module(std::panic::Location::caller().file()));
         match &node.kind {
-            NodeKind::Map(entries) => Some(MapReader {
-                node,
-                entries,
-                known: Vec::new(),
-                missing: Vec::new(),
-                what,
-                diags,
+            NodeKind::Map(entries) => Some({
+                #[cfg(test)]
+                record::map(reader, node);
+                MapReader {
+                    node,
+                    entries,
+                    known: Vec::new(),
+                    missing: Vec::new(),
+                    what,
+                    #[cfg(test)]
+                    reader,
+                    diags,
+                }
             }),
             _ => {
+                #[cfg(test)]
+                record::read(node, record::Read::Map(reader.0, reader.1));
                 diags.push(
                     Diagnostic::error(
                         Code::WrongType,
@@ -66,19 +82,22 @@ impl<'n, 'd> MapReader<'n, 'd> {
 
     /// The value of an optional key (a written `~`/null counts as absent).
     pub fn opt(&mut self, key: &'static str) -> Option<&'n Node> {
+        self.get(key, false)
+    }
+
+    fn get(&mut self, key: &'static str, _required: bool) -> Option<&'n Node> {
         self.known.push(key);
         let entries: &'n [(Key, Node)] = self.entries;
-        entries
-            .iter()
-            .find(|(k, _)| k.name == key)
-            .map(|(_, v)| v)
-            .filter(|v| !matches!(v.kind, NodeKind::Null))
+        let found = entries.iter().find(|(k, _)| k.name == key).map(|(_, v)| v);
+        #[cfg(test)]
+        record::key(self.reader, self.node, key, _required, found);
+        found.filter(|v| !matches!(v.kind, NodeKind::Null))
     }
 
     /// The value of a required key; reported missing at [`MapReader::finish`]
     /// (unless a misspelt key explains it: then only that is reported).
     pub fn req(&mut self, key: &'static str) -> Option<&'n Node> {
-        let v = self.opt(key);
+        let v = self.get(key, true);
         if v.is_none() {
             self.missing.push(key);
         }
@@ -86,17 +105,25 @@ impl<'n, 'd> MapReader<'n, 'd> {
     }
 
     pub fn text(&mut self, key: &'static str) -> Option<Sp<String>> {
+        #[cfg(test)]
+        record::key_read(self.reader, key, record::Read::Text);
         let n = self.req(key)?;
         text(n, self.diags)
     }
 
     pub fn opt_text(&mut self, key: &'static str) -> Option<Sp<String>> {
+        #[cfg(test)]
+        record::key_read(self.reader, key, record::Read::Text);
         let n = self.opt(key)?;
         text(n, self.diags)
     }
 
     pub fn opt_bool(&mut self, key: &'static str) -> Option<bool> {
+        #[cfg(test)]
+        record::key_read(self.reader, key, record::Read::Bool);
         let n = self.opt(key)?;
+        #[cfg(test)]
+        record::read(n, record::Read::Bool);
         match n.kind {
             NodeKind::Bool(b) => Some(b),
             _ => {
@@ -107,28 +134,38 @@ impl<'n, 'd> MapReader<'n, 'd> {
     }
 
     pub fn date(&mut self, key: &'static str) -> Option<Sp<NaiveDate>> {
+        #[cfg(test)]
+        record::key_read(self.reader, key, record::Read::Date);
         let n = self.req(key)?;
         date(n, self.diags)
     }
 
     pub fn opt_date(&mut self, key: &'static str) -> Option<Sp<NaiveDate>> {
+        #[cfg(test)]
+        record::key_read(self.reader, key, record::Read::Date);
         let n = self.opt(key)?;
         date(n, self.diags)
     }
 
     pub fn opt_as_written(&mut self, key: &'static str) -> Option<AsWritten> {
+        #[cfg(test)]
+        record::key_read(self.reader, key, record::Read::Text);
         let n = self.opt(key)?;
         text(n, self.diags).map(|t| AsWritten::parse(&t.value))
     }
 
     /// One or more strings: a single string or a list of strings.
     pub fn texts(&mut self, key: &'static str, required: bool) -> Vec<Sp<String>> {
+        #[cfg(test)]
+        record::key_read(self.reader, key, record::Read::Texts);
         let n = if required {
             self.req(key)
         } else {
             self.opt(key)
         };
         let Some(n) = n else { return Vec::new() };
+        #[cfg(test)]
+        record::read(n, record::Read::Texts);
         texts(n, self.diags)
     }
 
@@ -139,12 +176,16 @@ impl<'n, 'd> MapReader<'n, 'd> {
         required: bool,
         mut f: impl FnMut(&'n Node, &mut Diagnostics) -> Option<T>,
     ) -> Vec<T> {
+        #[cfg(test)]
+        record::key_read(self.reader, key, record::Read::List);
         let n = if required {
             self.req(key)
         } else {
             self.opt(key)
         };
         let Some(n) = n else { return Vec::new() };
+        #[cfg(test)]
+        record::read(n, record::Read::List);
         match &n.kind {
             NodeKind::Seq(items) => items.iter().filter_map(|i| f(i, self.diags)).collect(),
             _ => {
@@ -209,6 +250,8 @@ pub fn wrong(n: &Node, expected: &str) -> Diagnostic {
 
 /// Text; numbers and yes/no values are accepted as the text they were written as.
 pub fn text(n: &Node, diags: &mut Diagnostics) -> Option<Sp<String>> {
+    #[cfg(test)]
+    record::read(n, record::Read::Text);
     let s = match &n.kind {
         NodeKind::Str(s) => s.clone(),
         NodeKind::Int(_) | NodeKind::Float(_) | NodeKind::Bool(_) if n.raw.is_some() => {
@@ -229,6 +272,8 @@ pub fn text(n: &Node, diags: &mut Diagnostics) -> Option<Sp<String>> {
 }
 
 pub fn texts(n: &Node, diags: &mut Diagnostics) -> Vec<Sp<String>> {
+    #[cfg(test)]
+    record::read(n, record::Read::Texts);
     match &n.kind {
         NodeKind::Seq(items) => items.iter().filter_map(|i| text(i, diags)).collect(),
         _ => text(n, diags).into_iter().collect(),
@@ -249,6 +294,8 @@ fn too_large(n: &Node) -> Diagnostic {
 }
 
 pub fn int(n: &Node, diags: &mut Diagnostics) -> Option<Sp<i64>> {
+    #[cfg(test)]
+    record::read(n, record::Read::Integer);
     match n.kind {
         NodeKind::Int(i) if (i as f64).abs() <= MAX_FIGURE => Some(Sp::new(i, n.span.clone())),
         NodeKind::Float(f) if f.fract() == 0.0 && f.abs() <= MAX_FIGURE => {
@@ -272,6 +319,8 @@ pub fn int(n: &Node, diags: &mut Diagnostics) -> Option<Sp<i64>> {
 }
 
 pub fn number(n: &Node, diags: &mut Diagnostics) -> Option<Sp<f64>> {
+    #[cfg(test)]
+    record::read(n, record::Read::Number);
     match n.kind {
         NodeKind::Int(i) if (i as f64).abs() <= MAX_FIGURE => {
             Some(Sp::new(i as f64, n.span.clone()))
@@ -351,6 +400,8 @@ pub fn colour(t: Sp<String>, diags: &mut Diagnostics) -> Option<String> {
 
 /// An ISO date (`2019-03-28`), checked to exist.
 pub fn date(n: &Node, diags: &mut Diagnostics) -> Option<Sp<NaiveDate>> {
+    #[cfg(test)]
+    record::read(n, record::Read::Date);
     let t = text(n, diags)?;
     match NaiveDate::parse_from_str(t.value.trim(), "%Y-%m-%d") {
         Ok(d) if (1900..=2199).contains(&chrono::Datelike::year(&d)) => {
@@ -393,6 +444,11 @@ pub fn one_of(
     what: &str,
     diags: &mut Diagnostics,
 ) -> Option<Sp<String>> {
+    #[cfg(test)]
+    record::read(
+        n,
+        record::Read::OneOf(allowed.iter().map(|a| a.to_string()).collect()),
+    );
     let t = text(n, diags)?;
     if let Some(a) = allowed
         .iter()

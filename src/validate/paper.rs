@@ -220,6 +220,10 @@ pub fn paper(
     let narrative = m.texts("narrative", false);
     // Declared tables are read by the tables engine (crate::tables).
     m.opt("tables");
+    #[cfg(test)]
+    if let Some(d) = m.opt("data") {
+        crate::validate::record::read(d, crate::validate::record::Read::MapOf);
+    }
     if let Some(d) = m.opt("data")
         && !matches!(d.kind, NodeKind::Map(_))
     {
@@ -230,6 +234,8 @@ pub fn paper(
     }
     let mut registers = Vec::new();
     if let Some(r) = m.opt("registers") {
+        #[cfg(test)]
+        crate::validate::record::read(r, crate::validate::record::Read::MapOf);
         match &r.kind {
             NodeKind::Map(entries) => {
                 for (k, v) in entries {

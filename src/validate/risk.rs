@@ -150,6 +150,10 @@ pub fn register(
     let as_at = as_at?.value;
 
     let mut risks = Vec::new();
+    #[cfg(test)]
+    if let Some(n) = risk_nodes {
+        crate::validate::record::read(n, crate::validate::record::Read::List);
+    }
     match risk_nodes.map(|n| &n.kind) {
         Some(crate::load::yaml::NodeKind::Seq(items)) => {
             for n in items {
@@ -190,6 +194,17 @@ pub fn register(
 /// register publishes (`Possible (3)`, or `{ value: 3, label: Possible }`),
 /// which is printed instead of the scale's label.
 fn level(n: &Node, diags: &mut Diagnostics) -> Option<(Sp<i64>, Option<String>)> {
+    #[cfg(test)]
+    {
+        crate::validate::record::read(n, crate::validate::record::Read::Integer);
+        crate::validate::record::read(
+            n,
+            crate::validate::record::Read::Pattern(
+                "^.*\\(\\s*-?[0-9]+\\s*\\)\\s*$",
+                "a label with its number, e.g. Possible (3)",
+            ),
+        );
+    }
     match &n.kind {
         NodeKind::Map(_) => {
             let mut m = MapReader::new(n, "a rated level", diags)?;

@@ -128,6 +128,10 @@ pub fn template(id: &str, node: &Node, diags: &mut Diagnostics) -> Option<Templa
     });
     let rules = m.list("rules", false, |n, d| {
         let mut r = MapReader::new(n, "a rule", d)?;
+        #[cfg(test)]
+        if let Some(w) = r.opt("when") {
+            crate::validate::record::read(w, crate::validate::record::Read::MapOf);
+        }
         let when = match r.req("when") {
             Some(w) => match &w.kind {
                 NodeKind::Map(entries) => entries

@@ -51,6 +51,8 @@ impl Ctx<'_> {
         diags: &mut Diagnostics,
         mut f: impl FnMut(&Node, &mut Diagnostics) -> Option<Sp<T>>,
     ) -> Vec<PerUpdate<T>> {
+        #[cfg(test)]
+        crate::validate::record::read(n, crate::validate::record::Read::MapOf);
         let NodeKind::Map(entries) = &n.kind else {
             diags.push(super::wrong(
                 n,
@@ -238,6 +240,8 @@ pub fn valve(id: &str, file: FileId, node: &Node, diags: &mut Diagnostics) -> Op
     }
     let mut submissions = Vec::new();
     if let Some(s) = m.opt("submissions") {
+        #[cfg(test)]
+        crate::validate::record::read(s, crate::validate::record::Read::MapOf);
         match &s.kind {
             NodeKind::Map(entries) => {
                 for (k, v) in entries {

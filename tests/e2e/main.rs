@@ -14,6 +14,7 @@ mod pack;
 mod risk;
 mod safety;
 mod scaffold;
+mod schema;
 mod tables;
 mod templates;
 mod valve;

@@ -228,7 +228,19 @@ fn a_return_starts_from_the_previous_one() {
         read(&p, "content/sv-q1/return.yaml"),
         read(&p, "content/sv-q2/return.yaml"),
     );
-    assert!(q2.ends_with(&q1) && q2.starts_with("# Started from content/sv-q1/return.yaml"));
+    // The previous return as it was, below its own schema line and a note.
+    let (modeline, body) = q1.split_once('\n').unwrap();
+    assert_eq!(
+        modeline,
+        "# yaml-language-server: $schema=../../.quire/schema/return.schema.json"
+    );
+    assert!(
+        q2.ends_with(body)
+            && q2.starts_with(&format!(
+                "{modeline}\n# Started from content/sv-q1/return.yaml"
+            )),
+        "{q2}"
+    );
     assert_eq!(p.run(&["check"]).status.code(), Some(0));
     let o = p.run(&["new", "return", "sv-q3", "--next", "nope"]);
     assert_eq!(o.status.code(), Some(1));
