@@ -1,6 +1,6 @@
 //! `return.yaml` → [`Valve`]: scale, updates, sign-off, computed totals and variances.
 
-use super::{MapReader, colour, int, number, one_of};
+use super::{MapReader, int, number, one_of};
 use crate::diag::{Code, Diagnostic, Diagnostics, did_you_mean};
 use crate::load::yaml::{Node, NodeKind};
 use crate::model::Sp;
@@ -210,18 +210,7 @@ pub fn valve(id: &str, file: FileId, node: &Node, diags: &mut Diagnostics) -> Op
             );
         }
     }
-    let scale_item = |n: &Node, d: &mut Diagnostics| {
-        let mut s = MapReader::new(n, "a rating on a scale", d)?;
-        let name = s.text("name");
-        let colour = s.text("colour").and_then(|c| colour(c, s.diags));
-        let meaning = s.opt_text("meaning").map(|t| t.value);
-        s.finish();
-        Some(ScaleItem {
-            name: name?.value,
-            colour: colour?,
-            meaning,
-        })
-    };
+    let scale_item = super::scale_item;
     let scale = m.list("assurance-scale", true, scale_item);
     // A qualitative scale for the risks (e.g. High, Moderate, Low), if the
     // council rates its risks in words.

@@ -436,3 +436,145 @@ fn a_cover_field_the_paper_does_not_give_is_not_invented() {
     let html = std::fs::read_to_string(p.path().join("out/cype-risk-2019.html")).unwrap();
     assert!(!html.contains("Key decision"));
 }
+
+/// Text of an HTML page as a reader sees it: tags dropped, entities decoded, spaces squashed.
+fn html_text(path: &std::path::Path) -> String {
+    let s = std::fs::read_to_string(path).unwrap();
+    let s = &s[s.find("<body").expect("a body")..];
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in s.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                out.push(' ');
+            }
+            _ if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    let out = out
+        .replace("&nbsp;", " ")
+        .replace("&#x27;", "'")
+        .replace("&#39;", "'")
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&");
+    squash(&out)
+}
+
+/// A register may rate risks in words from its own scale (best to worst), beside
+/// likelihood × impact: words are counted by rating, never placed on the heat map,
+/// and move only against a declared previous rating.
+#[test]
+fn a_register_rates_risks_in_words_beside_numbers() {
+    let p = Project::fixture("second-council");
+    let o = p.run(&["build", "--format", "all"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let pdf = squash(&pdf_text(&p.path().join("out/wessex-risk-2025.pdf")));
+    let html = html_text(&p.path().join("out/wessex-risk-2025.html"));
+    for (what, text) in [("PDF", &pdf), ("HTML", &html)] {
+        for want in [
+            // Words and numbers in one summary profile; a missing rating in the project's words.
+            "CR-1a Budget gap 12 (High) 6 (Medium)",
+            "CR-10 Recruitment of social workers High Moderate ↑ increased from Moderate",
+            "CR-9 Data protection breach Low not rated",
+            "CR-11 Supplier failure not rated not rated",
+            // No snapshot and no declared previous rating: no direction is invented.
+            "– no previous rating",
+            "Rated in words, so not placed on the heat map: CR-10, CR-9.",
+            // The scale as declared, best to worst, with its meanings.
+            "Low Managed within the service Moderate Needs director attention High Reported to Cabinet monthly",
+            // The council's own fields.
+            "Risk group Workforce",
+            "Impact Caseloads above the agreed limit",
+            "Strategy Treat",
+            "Previous Moderate Current High Target residual Moderate",
+        ] {
+            // pdftotext puts the arrow in brackets: "↑ (increased from Moderate)".
+            let t = text.replace(['(', ')'], "");
+            let w = want.replace(['(', ')'], "");
+            assert!(t.contains(&w), "{what}: missing {want:?} in:\n{text}");
+        }
+    }
+    // Band counts: numbers by band, words by rating (open risks, current and target).
+    assert!(
+        pdf.contains("Low 1–4 1 0 Medium 5–8 0 1 High 9–16 1 0"),
+        "{pdf}"
+    );
+    assert!(
+        pdf.contains("Rating Current Target Low 1 0 Moderate 0 1 High 1 0"),
+        "{pdf}"
+    );
+    assert!(
+        html.contains("Low 1 0 Moderate 0 1 High 1 0"),
+        "HTML word counts: {html}"
+    );
+    // Only numeric risks are on the heat map.
+    let map = &pdf[pdf.find("Heat maps").unwrap()..pdf.find("Table 1").unwrap()];
+    assert!(map.contains("CR-1a") && map.contains("Capital"), "{map}");
+    assert!(!map.contains("CR-10") && !map.contains("CR-9"), "{map}");
+
+    // A register rated only in words has no scales, band key or heat map, and says so.
+    let pdf = squash(&pdf_text(
+        &p.path().join("out/wessex-service-risk-2025.pdf"),
+    ));
+    let html = html_text(&p.path().join("out/wessex-service-risk-2025.html"));
+    for (what, text) in [("PDF", &pdf), ("HTML", &html)] {
+        let t = text.replace(['(', ')'], "");
+        for want in [
+            "AS-2 Care market capacity Moderate Low ↔ unchanged",
+            "AS-10 Assessment backlog Moderate not rated ↓ reduced from High",
+            "from the previous rating",
+            "No open risk in this register is rated by likelihood and impact, so there is no heat map.",
+        ] {
+            assert!(t.contains(want), "{what}: missing {want:?} in:\n{text}");
+        }
+        for unwanted in [
+            "Likelihood and impact scales",
+            "Risk bands",
+            "Score (band)",
+            "Rare",
+        ] {
+            assert!(!text.contains(unwanted), "{what}: {unwanted:?} in:\n{text}");
+        }
+    }
+}
+
+#[test]
+fn a_rating_in_words_must_be_on_the_declared_scale() {
+    let p = Project::fixture("second-council");
+    let path = "content/registers/adults.yaml";
+    let yaml = std::fs::read_to_string(p.path().join(path)).unwrap();
+    p.write(
+        path,
+        &yaml.replacen(
+            "    current: Moderate\n    target: Low",
+            "    current: Severe\n    target: Low",
+            1,
+        ),
+    );
+    let corp = "content/registers/corporate.yaml";
+    let yaml = std::fs::read_to_string(p.path().join(corp)).unwrap();
+    let start = yaml.find("risk-scale:").unwrap();
+    let end = yaml.find("risks:").unwrap();
+    p.write(corp, &format!("{}{}", &yaml[..start], &yaml[end..]));
+    let o = p.run(&["check"]);
+    assert_eq!(code(&o), 1);
+    let e = stderr(&o);
+    assert!(e.contains("error[Q"), "{e}");
+    assert!(e.contains("`Severe` is not on the risk scale"), "{e}");
+    assert!(e.contains("expected one of: Low, Moderate, High"), "{e}");
+    assert!(
+        e.contains(
+            "the current rating is written in words, but this register declares no `risk-scale`"
+        ),
+        "{e}"
+    );
+    assert!(
+        e.contains("help: declare the words under `risk-scale:`"),
+        "{e}"
+    );
+}
