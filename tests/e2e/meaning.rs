@@ -362,7 +362,7 @@ fn a_second_council_builds_in_its_own_terms() {
         .expect("the RAG rules after the table")];
     assert!(w1.contains("400 / 412") && w1.contains("Amber"), "{w1}");
     assert!(
-        w2.contains("40 / 36") && w2.contains("Amber (as published)"),
+        w2.contains("40 / 36") && w2.contains("Amber (as") && w2.contains("published)"),
         "{w2}"
     );
     // Only the rule the council declared is printed, for the KPI it declared it for.
@@ -454,15 +454,46 @@ fn html_text(path: &std::path::Path) -> String {
             _ => {}
         }
     }
-    let out = out
-        .replace("&nbsp;", " ")
-        .replace("&#x27;", "'")
-        .replace("&#39;", "'")
-        .replace("&quot;", "\"")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&");
-    squash(&out)
+    squash(&decode_entities(&out))
+}
+
+/// Decodes the character references minijinja's HTML escaping writes.
+fn decode_entities(s: &str) -> String {
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(i) = rest.find('&') {
+        out.push_str(&rest[..i]);
+        rest = &rest[i..];
+        let end = rest.find(';').filter(|&e| e <= 10);
+        let decoded = end.and_then(|e| {
+            let name = &rest[1..e];
+            let c = match name {
+                "amp" => Some('&'),
+                "lt" => Some('<'),
+                "gt" => Some('>'),
+                "quot" => Some('"'),
+                "nbsp" => Some(' '),
+                _ => name
+                    .strip_prefix("#x")
+                    .and_then(|h| u32::from_str_radix(h, 16).ok())
+                    .or_else(|| name.strip_prefix('#').and_then(|d| d.parse().ok()))
+                    .and_then(char::from_u32),
+            };
+            c.map(|c| (c, e))
+        });
+        match decoded {
+            Some((c, e)) => {
+                out.push(c);
+                rest = &rest[e + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// A register may rate risks in words from its own scale (best to worst), beside
@@ -577,4 +608,117 @@ fn a_rating_in_words_must_be_on_the_declared_scale() {
         e.contains("help: declare the words under `risk-scale:`"),
         "{e}"
     );
+}
+
+/// A return of any council: its own title, subtitle, data date, appendices,
+/// background documents and contact, each printed only when given; update labels
+/// as published; KPIs with baseline, annual target, published RAG and comment in
+/// the PDF, the HTML, the CSV and the workbook.
+#[test]
+fn a_return_carries_its_own_front_matter_and_kpis_everywhere() {
+    use calamine::{Data, Reader, Xlsx};
+    let p = Project::fixture("second-council");
+    let o = p.run(&["build", "--format", "all", "wessex-sv-2025-26"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let pdf = squash(&pdf_text(&p.path().join("out/wessex-sv-2025-26.pdf")));
+    let html = html_text(&p.path().join("out/wessex-sv-2025-26.html"));
+    for (what, text) in [("PDF", &pdf), ("HTML", &html)] {
+        for want in [
+            "Safety Valve agreement monitoring report",
+            "Dedicated Schools Grant high needs block, report to the Department for",
+            "Update Update 1 (May/June)",
+            "Data as at 31st May 2025",
+            "Summary of progress as at Update 1 (May/June) 2025/26",
+            "Baseline: 455 (2024/25 outturn)",
+            "Annual target: 380",
+            "400 / 412",
+            "Amber (as",
+            "W1 Update 1 (May/June) Two more panels a month from July.",
+            "Appendices",
+            "Appendix 1: Deficit management plan",
+            "Background documents",
+            "Safety Valve agreement, March 2024",
+            "Cabinet report on high needs, 12 February 2025",
+            "Name Priya Shah",
+            "Role Head of SEND Finance",
+            "Email priya.shah@example.org",
+            "Telephone 01632 960 123",
+        ] {
+            assert!(text.contains(want), "{what}: missing {want:?} in:\n{text}");
+        }
+        // The template's heading gives way to the council's own title.
+        assert!(
+            !text.contains("Safety Valve monitoring template"),
+            "{what}: {text}"
+        );
+        // No invented RAG rule in either edition.
+        assert!(!text.contains("within 5%"), "{what}: {text}");
+    }
+    let html_src = std::fs::read_to_string(p.path().join("out/wessex-sv-2025-26.html")).unwrap();
+    assert!(
+        decode_entities(&html_src)
+            .contains("<a href=\"https://example.org/wessex/safety-valve-agreement\">"),
+        "the background document's link"
+    );
+
+    let csv = std::fs::read_to_string(p.path().join("out/wessex-sv-2025-26.kpis.csv")).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "kpi,measure,unit,polarity,baseline,baseline_label,annual_target,\
+         target Update 1 (May/June),actual Update 1 (May/June),rag Update 1 (May/June),\
+         rag_source Update 1 (May/June),comment Update 1 (May/June),\
+         target Update 2 (October),actual Update 2 (October),rag Update 2 (October),\
+         rag_source Update 2 (October),comment Update 2 (October)"
+    );
+    assert_eq!(
+        lines.next().unwrap(),
+        "W1,New EHCPs issued,count,lower,455,2024/25 outturn,380,400,412,Amber,declared rule,Two more panels a month from July.,,,,,"
+    );
+    assert_eq!(
+        lines.next().unwrap(),
+        "W2,Share of EHCPs in mainstream,%,higher,,,,40,36,Amber,published,,,,,,"
+    );
+
+    let mut wb: Xlsx<_> =
+        calamine::open_workbook(p.path().join("out/wessex-sv-2025-26.xlsx")).unwrap();
+    let ws = wb.worksheet_range("KPIs").expect("a KPIs sheet");
+    let cell = |r: u32, c: u32| ws.get_value((r, c)).cloned().unwrap_or(Data::Empty);
+    assert_eq!(cell(0, 0), Data::String("kpi".into()));
+    assert_eq!(cell(1, 0), Data::String("W1".into()));
+    assert_eq!(cell(1, 4), Data::Float(455.0));
+    assert_eq!(cell(1, 6), Data::Float(380.0));
+    assert_eq!(cell(1, 8), Data::Float(412.0));
+    assert_eq!(cell(1, 9), Data::String("Amber".into()));
+    assert_eq!(
+        cell(1, 11),
+        Data::String("Two more panels a month from July.".into())
+    );
+    assert_eq!(cell(2, 10), Data::String("published".into()));
+}
+
+/// Front matter not given is not printed: the demo-shaped return has none.
+#[test]
+fn a_return_prints_no_front_matter_it_does_not_give() {
+    let p = Project::fixture("valve-quarterly");
+    let o = p.run(&["build", "--format", "all"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let pdf = squash(&pdf_text(&p.path().join("out/northshire-sv-2025-26.pdf")));
+    let html = html_text(&p.path().join("out/northshire-sv-2025-26.html"));
+    for (what, text) in [("PDF", &pdf), ("HTML", &html)] {
+        assert!(text.contains("Safety Valve monitoring template"), "{what}");
+        for absent in [
+            "Data as at",
+            "Background documents",
+            "Appendices",
+            "Telephone",
+            "Baseline",
+            "Annual target",
+        ] {
+            assert!(
+                !text.contains(absent),
+                "{what}: {absent:?} printed but not given:\n{text}"
+            );
+        }
+    }
 }
