@@ -242,7 +242,9 @@ pub fn page_limit_diag(
     };
     let d = match l.severity {
         crate::diag::Severity::Error => Diagnostic::error(Code::TemplateLimit, msg),
-        crate::diag::Severity::Warning => Diagnostic::warning(Code::TemplateLimit, msg),
+        crate::diag::Severity::Warning | crate::diag::Severity::Note => {
+            Diagnostic::warning(Code::TemplateLimit, msg)
+        }
     };
     Some(
         d.at(span, "the template that sets the limit")

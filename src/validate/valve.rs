@@ -140,12 +140,26 @@ fn check_typed(
         }
         Typed::Published(v, written, ack) => {
             let p = written.max(places);
-            if round(v.value, p) != round(computed, p) && ack.is_none() {
-                diags.push(
-                    Diagnostic::warning(Code::PublishedFigure, format!("{what} is printed as published ({}), not as computed ({})", fmt(v.value, p), fmt(computed, p)))
-                        .at(&v.span, "published figure")
-                        .help("this keeps a historical return exactly as published; once the difference is accepted, add `acknowledged: \"why\"` beside `published` to stop this warning, or remove `published` to print the computed figure"),
+            if round(v.value, p) != round(computed, p) {
+                let message = format!(
+                    "{what} is printed as published ({}), not as computed ({})",
+                    fmt(v.value, p),
+                    fmt(computed, p)
                 );
+                match ack {
+                    None => diags.push(
+                        Diagnostic::warning(Code::PublishedFigure, message)
+                            .at(&v.span, "published figure")
+                            .help("this keeps a historical return exactly as published; once the difference is accepted, add `acknowledged: \"why\"` beside `published` to stop this warning, or remove `published` to print the computed figure"),
+                    ),
+                    // Accepted: listed by `quire check -v`, never a warning.
+                    Some(why) => diags.push(
+                        Diagnostic::info(Code::PublishedFigure, format!("acknowledged: {message}"))
+                            .at(&v.span, "published figure, acknowledged")
+                            .note(format!("reason: {why}"))
+                            .help("remove `acknowledged` to be warned again, or `published` to print the computed figure"),
+                    ),
+                }
             }
             Some(v.value)
         }

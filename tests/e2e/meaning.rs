@@ -144,6 +144,26 @@ fn typed_figures_are_compared_at_the_precision_written() {
     let o = p.run(&["check"]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert!(!stderr(&o).contains("Q0036"), "{}", stderr(&o));
+    let o = p.run(&["build"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(!stderr(&o).contains("Q0036"), "{}", stderr(&o));
+    // `check -v` lists what was acknowledged, with the reason, as a note (not counted).
+    let o = p.run(&["check", "-v"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(
+        e.contains(
+            "note[Q0036]: acknowledged: the 2023-24 variance is printed as published (-0.6), not as computed (-0.5)"
+        ),
+        "{e}"
+    );
+    assert!(e.contains("= reason: as submitted to the DfE"), "{e}");
+    assert!(e.contains("published figure, acknowledged"), "{e}");
+    // Not a warning, and not counted in the summary.
+    assert!(
+        !e.contains("warning[Q0036]") && !e.contains("(Q0036)"),
+        "{e}"
+    );
 }
 
 #[test]
