@@ -742,3 +742,67 @@ fn a_return_prints_no_front_matter_it_does_not_give() {
         }
     }
 }
+
+/// No line ends between a sign and its sum: 400 signed sums among words of
+/// varying length land at every point of a line (before the fix, 33 lines of this
+/// paper ended with a bare "−").
+#[test]
+fn a_sign_is_never_left_at_the_end_of_a_line() {
+    let p = Project::fixture("minimal");
+    let q = std::fs::read_to_string(p.path().join("quire.yaml")).unwrap();
+    p.write(
+        "quire.yaml",
+        &format!("{q}defaults:\n  negative-money: minus\n"),
+    );
+    let yaml = std::fs::read_to_string(p.path().join("content/budget-2025/paper.yaml")).unwrap();
+    p.write(
+        "content/budget-2025/paper.yaml",
+        &yaml.replace("data:\n", "data:\n  neg: -12.5\n"),
+    );
+    let words = [
+        "a", "an", "the", "sum", "forecast", "variance", "reported", "overall",
+    ];
+    let mut md = String::from("# Position\n\n");
+    let mut seed: u32 = 7;
+    for i in 0..400 {
+        for _ in 0..(1 + i % 4) {
+            seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            md.push_str(words[(seed >> 16) as usize % words.len()]);
+            md.push(' ');
+        }
+        md.push_str(if i % 3 == 0 {
+            "{{ data.neg | money(unit=\"m\") }} "
+        } else if i % 3 == 1 {
+            "{{ data.neg | money }} "
+        } else {
+            "+£0.9m "
+        });
+    }
+    p.write("content/budget-2025/01-position.md", &md);
+    let o = p.run(&["build", "--format", "all"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let text = pdf_text(&p.path().join("out/budget-2025.pdf"));
+    let figures = text.matches("−£12.5").count() + text.matches("+£0.9m").count();
+    assert!(
+        figures >= 390,
+        "the sums are not all in the text ({figures}):\n{text}"
+    );
+    let broken: Vec<&str> = text
+        .lines()
+        .filter(|l| l.trim_end().ends_with(['−', '+', '£']))
+        .collect();
+    assert!(broken.is_empty(), "lines ending in a sign: {broken:?}");
+    assert!(
+        !text.contains('\u{2060}'),
+        "no invisible characters in the text"
+    );
+    let html = std::fs::read_to_string(p.path().join("out/budget-2025.html")).unwrap();
+    assert!(
+        html.contains("<span class=\"nw\">−£12</span>"),
+        "no nowrap span"
+    );
+    assert!(
+        html.contains("<span class=\"nw\">+£0.9m</span>"),
+        "no nowrap span"
+    );
+}
