@@ -806,3 +806,154 @@ fn a_sign_is_never_left_at_the_end_of_a_line() {
         "no nowrap span"
     );
 }
+
+/// Whether `text` names the tool: the word "quire" on its own (any case), not
+/// inside another word ("require", "acquired").
+fn names_the_tool(text: &str) -> Option<String> {
+    let lower = text.to_lowercase();
+    let mut from = 0;
+    while let Some(i) = lower[from..].find("quire") {
+        let at = from + i;
+        let before = lower[..at].chars().next_back();
+        let after = lower[at + 5..].chars().next();
+        if !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric) {
+            let start = lower[..at]
+                .char_indices()
+                .rev()
+                .nth(40)
+                .map_or(0, |(i, _)| i);
+            let end = lower[at..]
+                .char_indices()
+                .nth(45)
+                .map_or(lower.len(), |(i, _)| at + i);
+            return Some(lower[start..end].to_string());
+        }
+        from = at + 5;
+    }
+    None
+}
+
+/// Every output of a built project except the manifest: PDF text, HTML, CSV and
+/// the strings of each workbook (every XML part, document properties included).
+fn scan_outputs(out: &std::path::Path, scanned: &mut Vec<String>, found: &mut Vec<String>) {
+    for entry in std::fs::read_dir(out).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let text = match path.extension().and_then(|e| e.to_str()) {
+            Some("pdf") => pdf_text(&path),
+            Some("html") | Some("csv") => std::fs::read_to_string(&path).unwrap(),
+            Some("xlsx") => {
+                let o = std::process::Command::new("python3")
+                    .args([
+                        "-c",
+                        "import sys,zipfile;z=zipfile.ZipFile(sys.argv[1]);print('\\n'.join(z.read(n).decode('utf-8','replace') for n in z.namelist()))",
+                    ])
+                    .arg(&path)
+                    .output()
+                    .unwrap();
+                assert!(o.status.success(), "cannot read {name}");
+                String::from_utf8_lossy(&o.stdout).to_string()
+            }
+            // manifest.json and the lock are the archive's records, not outputs.
+            _ => continue,
+        };
+        scanned.push(name.clone());
+        if let Some(ctx) = names_the_tool(&text) {
+            found.push(format!("{name}: …{ctx}…"));
+        }
+    }
+}
+
+#[test]
+fn the_word_for_the_tool_is_recognised_only_on_its_own() {
+    assert!(names_the_tool("computed by quire from").is_some());
+    assert!(names_the_tool("QUIRE").is_some());
+    assert!(names_the_tool("made with quire.").is_some());
+    assert!(names_the_tool("the act requires it; acquired; Quirey").is_none());
+}
+
+/// No demo or fixture output names the tool: every demo document (with the pack)
+/// and every fixture document that builds, in every format. (No fixture is pinned
+/// to the frozen v1 layouts, which print "computed by quire": the one that was,
+/// valve-quarterly, is not about archiving and uses v2. The archive test pins a
+/// copy of a fixture to v1 in its own temporary project.)
+#[test]
+fn no_demo_or_fixture_output_names_the_tool() {
+    let (mut scanned, mut found) = (Vec::new(), Vec::new());
+
+    let p = Project::demo();
+    let o = p.run(&["build", "--format", "all"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = p.run(&["pack"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    scan_outputs(&p.path().join("out"), &mut scanned, &mut found);
+
+    let fixtures = repo().join("tests/fixtures");
+    let mut names: Vec<_> = std::fs::read_dir(&fixtures)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    names.sort();
+    let mut built = Vec::new();
+    for name in names {
+        let p = Project::fixture(&name);
+        if name == "tables-valid" {
+            // Its workbook is written by the tests (a binary file is not kept in git).
+            crate::tables::write_ehcp(&p.path().join("content/dsg-2025/ehcp.xlsx"), 455.0, None);
+        }
+        let Ok(docs) = std::fs::read_dir(p.path().join("content")) else {
+            continue;
+        };
+        let mut docs: Vec<_> = docs
+            .map(|e| e.unwrap().path())
+            .filter(|d| {
+                ["paper.yaml", "return.yaml", "plan.yaml", "appendix.yaml"]
+                    .iter()
+                    .any(|f| d.join(f).exists())
+            })
+            .collect();
+        docs.sort();
+        for d in docs {
+            let doc = d.file_name().unwrap().to_string_lossy().to_string();
+            // A fixture's invalid documents are there to fail; every valid one is
+            // scanned, in every format it has (a report template has no HTML edition).
+            if code(&p.run(&["build", "--format", "all", &doc])) == 0
+                || code(&p.run(&["build", &doc])) == 0
+            {
+                built.push(format!("{name}/{doc}"));
+            }
+        }
+        if p.path().join("out").exists() {
+            scan_outputs(&p.path().join("out"), &mut scanned, &mut found);
+        }
+    }
+    // The scan covers what it must: the demo's four documents and its pack, and
+    // the fixtures' valid documents of every kind, in every format.
+    for must in [
+        "cype-risk-2019.pdf",
+        "cype-risk-2019.html",
+        "kent-sv-2024-25-q1.pdf",
+        "kent-sv-2024-25-q1.xlsx",
+        "kent-sv-2024-25-q1.deficit.csv",
+        "send-app-2023.pdf",
+        "send-app-2023-scorecard.pdf",
+        "send-sub-2023-09-pack.pdf",
+        "northshire-sv-2025-26.pdf",
+        "northshire-sv-2025-26.kpis.csv",
+        "wessex-sv-2025-26.xlsx",
+        "wessex-risk-2025.html",
+        "dsg-2025.xlsx",
+        "options-appraisal.pdf",
+        "library-review.pdf",
+    ] {
+        assert!(
+            scanned.iter().any(|s| s == must),
+            "{must} was not scanned; scanned: {scanned:?}; built: {built:?}"
+        );
+    }
+    assert!(
+        found.is_empty(),
+        "outputs name the tool:\n{}",
+        found.join("\n")
+    );
+}
