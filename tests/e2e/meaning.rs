@@ -957,3 +957,229 @@ fn no_demo_or_fixture_output_names_the_tool() {
         found.join("\n")
     );
 }
+
+const WESSEX: &str = "content/wessex-sv-2025-26/return.yaml";
+
+fn edit_wessex(p: &Project, from: &str, to: &str) {
+    let yaml = std::fs::read_to_string(p.path().join(WESSEX)).unwrap();
+    assert!(yaml.contains(from), "the fixture has no {from:?}");
+    p.write(WESSEX, &yaml.replacen(from, to, 1));
+}
+
+/// Every kind of field of a submitted update is locked: figures, texts, ratings
+/// (assurance, RAGs as published, risks' ratings in words), KPI targets, actuals,
+/// baselines and comments, risks' own fields, the sign-off and the data date;
+/// removing or adding one is caught as well as changing it.
+#[test]
+fn every_kind_of_field_is_locked() {
+    let cases: &[(&str, &str, &str, &str)] = &[
+        // figures
+        (
+            "agreement: 9.6",
+            "agreement: 9.7",
+            "deficit 2024-25 agreement",
+            "changed",
+        ),
+        (
+            "forecast: 6.3, rag: Amber",
+            "forecast: 6.3, rag: Red",
+            "deficit 2025-26 rag",
+            "changed",
+        ),
+        (
+            "targets: { u1: 400 }",
+            "targets: { u1: 390 }",
+            "kpi W1 target",
+            "changed",
+        ),
+        (
+            "actuals: { u1: 36.0 }",
+            "actuals: { u1: 37.0 }",
+            "kpi W2 actual",
+            "changed",
+        ),
+        (
+            "baseline: { value: 455,",
+            "baseline: { value: 456,",
+            "kpi W1 baseline",
+            "changed",
+        ),
+        (
+            "annual-target: 380",
+            "annual-target: 370",
+            "kpi W1 annual target",
+            "changed",
+        ),
+        // ratings
+        (
+            "rag: { u1: Amber }",
+            "rag: { u1: Red }",
+            "kpi W2 rag",
+            "changed",
+        ),
+        (
+            "rating: { u1: High }",
+            "rating: { u1: Moderate }",
+            "risk 1 rating",
+            "changed",
+        ),
+        (
+            "    assurance: { u1: Off track }",
+            "    assurance: { u1: At risk }",
+            "condition Capital assurance",
+            "changed",
+        ),
+        // texts
+        ("We remain within", "We are within", "summary", "changed"),
+        (
+            "The first provision opens in September",
+            "The first provision opens in October",
+            "condition 3.1 progress",
+            "changed",
+        ),
+        (
+            "comment: { u1: Two more panels a month from July. }",
+            "comment: { u1: Two more panels a month. }",
+            "kpi W1 comment",
+            "changed",
+        ),
+        (
+            "data-as-at: 31st May 2025",
+            "data-as-at: 1st June 2025",
+            "data as at",
+            "changed",
+        ),
+        // risks' own fields
+        (
+            "strategy: Accept",
+            "strategy: Tolerate",
+            "risk 2 strategy",
+            "changed",
+        ),
+        ("    group: Capital\n", "", "risk 1 group", "removed"),
+        (
+            "    rag: { u1: Amber }\n",
+            "    rag: { u1: Amber }\n    comment: { u1: Census date moved. }\n",
+            "kpi W2 comment",
+            "added",
+        ),
+        // the sign-off
+        (
+            "name: Ada Brook",
+            "name: Ada Brooke",
+            "submission",
+            "changed",
+        ),
+    ];
+    for (from, to, field, how) in cases {
+        let p = Project::fixture("second-council");
+        assert_eq!(code(&p.run(&["lock", "wessex-sv-2025-26"])), 0);
+        edit_wessex(&p, from, to);
+        let o = p.run(&["check", "wessex-sv-2025-26"]);
+        let e = stderr(&o);
+        assert_eq!(code(&o), 1, "{field}: {e}");
+        assert!(
+            e.contains(&format!(
+                "error[Q0037]: {field} of `Update 1 (May/June)` was {how} after the update was submitted and locked"
+            )) || e.contains(&format!(
+                "error[Q0037]: {field} of `Update 1 (May/June)` {how} after the update was submitted and locked"
+            )),
+            "{field}: {e}"
+        );
+        assert!(
+            e.contains(&format!("lock --amend \"{field}\"")),
+            "{field}: {e}"
+        );
+    }
+}
+
+/// The amend path for a rating and a KPI actual: recorded in the lock with the
+/// old and new values and the reason, printed in both editions, and the return
+/// builds again; a later unrecorded edit is still caught.
+#[test]
+fn a_rating_and_a_kpi_actual_are_amended_on_the_record() {
+    let p = Project::fixture("second-council");
+    assert_eq!(code(&p.run(&["lock", "wessex-sv-2025-26"])), 0);
+    edit_wessex(&p, "rating: { u1: High }", "rating: { u1: Moderate }");
+    edit_wessex(&p, "actuals: { u1: 412 }", "actuals: { u1: 415 }");
+    assert_eq!(code(&p.run(&["build", "wessex-sv-2025-26"])), 1);
+    for (field, reason) in [
+        ("risk 1 rating", "rated again by the risk board"),
+        ("kpi W1 actual", "late returns from one panel"),
+    ] {
+        let o = p.run(&[
+            "lock",
+            "--amend",
+            field,
+            "--reason",
+            reason,
+            "wessex-sv-2025-26",
+        ]);
+        assert_eq!(code(&o), 0, "{field}: {}", stderr(&o));
+    }
+    let lock =
+        std::fs::read_to_string(p.path().join("content/wessex-sv-2025-26/quire.lock")).unwrap();
+    for want in [
+        "\"field\": \"risk 1 rating\"",
+        "\"old\": \"High\"",
+        "\"new\": \"Moderate\"",
+        "\"field\": \"kpi W1 actual\"",
+        "\"old\": \"412\"",
+        "\"new\": \"415\"",
+        "\"reason\": \"late returns from one panel\"",
+    ] {
+        assert!(lock.contains(want), "{want} missing from {lock}");
+    }
+    let o = p.run(&["build", "--format", "all", "wessex-sv-2025-26"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let pdf = squash(&pdf_text(&p.path().join("out/wessex-sv-2025-26.pdf")));
+    let html = html_text(&p.path().join("out/wessex-sv-2025-26.html"));
+    for (what, text) in [("PDF", &pdf), ("HTML", &html)] {
+        for want in [
+            "Amendments since submission",
+            "risk 1 rating",
+            "High → Moderate",
+            "rated again by the risk board",
+            "412 → 415",
+        ] {
+            assert!(text.contains(want), "{what}: missing {want:?} in:\n{text}");
+        }
+    }
+    // The amended value is now the record; another edit is caught again.
+    edit_wessex(&p, "actuals: { u1: 415 }", "actuals: { u1: 416 }");
+    let o = p.run(&["check", "wessex-sv-2025-26"]);
+    assert_eq!(code(&o), 1);
+    assert!(stderr(&o).contains("= submitted: 415"), "{}", stderr(&o));
+}
+
+/// The scorecard lists KPIs by id in the order people read ids (APP44-3 after
+/// APP44 and before APP45 and APP64, though the plan writes it last), printed as
+/// written; a date written in words is kept as written.
+#[test]
+fn the_scorecard_orders_ids_naturally_and_keeps_them_as_written() {
+    let p = Project::demo();
+    let o = p.run(&["build", "--format", "all", "send-app-2023"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let pdf = squash(&pdf_text(&p.path().join("out/send-app-2023-scorecard.pdf")));
+    let html = html_text(&p.path().join("out/send-app-2023-scorecard.html"));
+    for (what, text) in [("PDF", &pdf), ("HTML", &html)] {
+        let at = |id: &str| {
+            text.find(&format!("{id} "))
+                .unwrap_or_else(|| panic!("{what}: {id} missing"))
+        };
+        let order = [
+            "APP09", "APP10", "APP44", "APP44-3", "APP45", "APP64", "APPSLT-2",
+        ];
+        for w in order.windows(2) {
+            assert!(
+                at(w[0]) < at(w[1]),
+                "{what}: {} is not before {}",
+                w[0],
+                w[1]
+            );
+        }
+        // The baseline date as the plan writes it.
+        let row: String = text[at("APP44-3")..].chars().take(200).collect();
+        assert!(row.contains("May 2023"), "{what}: {row}");
+    }
+}
