@@ -1183,3 +1183,24 @@ fn the_scorecard_orders_ids_naturally_and_keeps_them_as_written() {
         assert!(row.contains("May 2023"), "{what}: {row}");
     }
 }
+
+/// The frozen version 1 risk layouts print only likelihood × impact: a register
+/// rated in words under one is a located error, not a misleading page.
+#[test]
+fn ratings_in_words_need_the_current_risk_layout() {
+    let p = Project::fixture("second-council");
+    let path = "content/wessex-service-risk-2025/appendix.yaml";
+    let yaml = std::fs::read_to_string(p.path().join(path)).unwrap();
+    p.write(path, &format!("layout: risk-appendix@1\n{yaml}"));
+    let o = p.run(&["check", "wessex-service-risk-2025"]);
+    assert_eq!(code(&o), 1);
+    let e = stderr(&o);
+    assert!(
+        e.contains("error[Q0014]: the register `Adult services risk register` rates risks in words, which layout `risk-appendix@1` does not print"),
+        "{e}"
+    );
+    assert!(
+        e.contains("help: use `risk-appendix@2` (the current version)"),
+        "{e}"
+    );
+}
