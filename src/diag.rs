@@ -116,6 +116,9 @@ impl Code {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
+    /// Not a problem: something the author has accepted (e.g. an acknowledged
+    /// published figure), listed only with `-v` and never counted.
+    Note,
     Warning,
     Error,
 }
@@ -148,6 +151,14 @@ impl Diagnostic {
             secondary: Vec::new(),
             notes: Vec::new(),
             help: Vec::new(),
+        }
+    }
+
+    /// A note, shown only with `-v` (see [`Severity::Note`]).
+    pub fn info(code: Code, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Note,
+            ..Self::error(code, message)
         }
     }
 
@@ -191,6 +202,7 @@ impl Diagnostic {
         let sev = match self.severity {
             Severity::Error => cs::Severity::Error,
             Severity::Warning => cs::Severity::Warning,
+            Severity::Note => cs::Severity::Note,
         };
         let mut labels = Vec::new();
         if let Some(p) = &self.primary {
@@ -273,6 +285,7 @@ fn sev_word(s: Severity) -> &'static str {
     match s {
         Severity::Error => "error",
         Severity::Warning => "warning",
+        Severity::Note => "note",
     }
 }
 

@@ -71,6 +71,19 @@ pub fn fields(v: &Valve, update: &str) -> Vec<(String, String, Span)> {
                 m.span.clone(),
             ));
         }
+        for (what, x) in [
+            ("group", &r.group),
+            ("impact", &r.impact),
+            ("strategy", &r.strategy),
+        ] {
+            if let Some(x) = x {
+                out.push((
+                    format!("risk {} {what}", n.value),
+                    x.clone(),
+                    n.span.clone(),
+                ));
+            }
+        }
     }
     if let Some(sm) = &v.summary {
         out.push(("summary".into(), sm.value.clone(), sm.span.clone()));
@@ -125,6 +138,26 @@ pub fn fields(v: &Valve, update: &str) -> Vec<(String, String, Span)> {
                 ));
             }
         }
+        for (what, items) in [("rag", &k.published_rag), ("comment", &k.comments)] {
+            for a in items.iter().filter(|a| a.update == update) {
+                out.push((
+                    format!("kpi {} {what}", k.id),
+                    a.value.value.clone(),
+                    a.value.span.clone(),
+                ));
+            }
+        }
+        for (what, x) in [
+            ("baseline", &k.baseline),
+            ("annual target", &k.annual_target),
+        ] {
+            if let Some(x) = x {
+                out.push((format!("kpi {} {what}", k.id), num(x.value), x.span.clone()));
+            }
+        }
+    }
+    if let Some(d) = &v.data_as_at {
+        out.push(("data as at".into(), d.value.clone(), d.span.clone()));
     }
     for s in v.submissions.iter().filter(|s| s.update.value == update) {
         let sign: Vec<String> = s

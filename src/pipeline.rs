@@ -154,6 +154,39 @@ fn load_register(
     validate::risk::register(file, &node, scheme, &mut p.diags).map(|r| (r, path))
 }
 
+/// A register rated in words needs a layout that prints words: the frozen
+/// version 1 risk layouts know only likelihood × impact.
+fn words_need_v2(
+    reg: &Register,
+    at: &Span,
+    layout: &crate::model::Sp<crate::model::paper::LayoutRef>,
+    p: &mut Prepared,
+) {
+    let l = &layout.value;
+    if reg.word_scale.is_empty()
+        || l.version >= 2
+        || !matches!(l.name.as_str(), "committee-report" | "risk-appendix")
+    {
+        return;
+    }
+    p.diags.push(
+        Diagnostic::error(
+            Code::Layout,
+            format!(
+                "the register `{}` rates risks in words, which layout `{}` does not print",
+                reg.name,
+                l.label()
+            ),
+        )
+        .at(at, "a register with a `risk-scale`")
+        .also(&layout.span, "this layout")
+        .help(format!(
+            "use `{}@2` (the current version), or rate these risks by likelihood and impact",
+            l.name
+        )),
+    );
+}
+
 pub fn check_layout(
     project: &Project,
     layout: &crate::model::Sp<crate::model::paper::LayoutRef>,
@@ -242,7 +275,9 @@ pub fn page_limit_diag(
     };
     let d = match l.severity {
         crate::diag::Severity::Error => Diagnostic::error(Code::TemplateLimit, msg),
-        crate::diag::Severity::Warning => Diagnostic::warning(Code::TemplateLimit, msg),
+        crate::diag::Severity::Warning | crate::diag::Severity::Note => {
+            Diagnostic::warning(Code::TemplateLimit, msg)
+        }
     };
     Some(
         d.at(span, "the template that sets the limit")
@@ -316,6 +351,7 @@ fn prepare_paper(project: &Project, doc: &Document, p: &mut Prepared) {
         else {
             continue;
         };
+        words_need_v2(&reg, &path.span, &paper.layout, p);
         let previous = match &reg.previous {
             Some(prev) => {
                 let base = reg_path.parent().unwrap_or(Path::new("")).to_path_buf();
@@ -588,6 +624,7 @@ fn prepare_appendix(project: &Project, doc: &Document, p: &mut Prepared) {
     ) else {
         return;
     };
+    words_need_v2(&reg, &register.span, &layout, p);
     let previous = reg.previous.clone().and_then(|prev| {
         let base = reg_path.parent().unwrap_or(Path::new("")).to_path_buf();
         load_register(project, &base, &prev.value, &prev.span, &scheme, p).map(|(r, _)| r)

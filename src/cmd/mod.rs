@@ -38,6 +38,10 @@ pub fn render(diags: &Diagnostics, sources: &SourceMap, global: &Global) -> Stri
     let mut seen: std::collections::HashMap<crate::diag::Code, usize> =
         std::collections::HashMap::new();
     for d in &diags.items {
+        // Notes (what the author has accepted) are listed only with -v.
+        if d.severity == crate::diag::Severity::Note && (quiet || !global.verbose) {
+            continue;
+        }
         if d.severity == crate::diag::Severity::Warning {
             if quiet {
                 continue;
@@ -150,7 +154,11 @@ pub struct Tally {
 
 impl Tally {
     pub fn add(&mut self, diags: &Diagnostics) {
-        for d in &diags.items {
+        for d in diags
+            .items
+            .iter()
+            .filter(|d| d.severity != crate::diag::Severity::Note)
+        {
             *self.counts.entry((d.severity, d.code)).or_default() += 1;
         }
     }
@@ -246,6 +254,7 @@ fn counted(
         _ => match severity {
             Severity::Error => ("error", "errors"),
             Severity::Warning => ("warning", "warnings"),
+            Severity::Note => ("note", "notes"),
         },
     }
 }

@@ -13,6 +13,72 @@ pub mod valve;
 
 pub use dates::AsWritten;
 
+/// Orders ids as people read them: runs of digits by their value, the rest as
+/// text, so `APP9` < `APP44` < `APP44-3` < `APP64` and `3.2` < `3.10`. Ids are
+/// printed as written; this is only their order where quire sorts.
+pub fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    fn chunks(s: &str) -> Vec<(bool, &str)> {
+        let mut out = Vec::new();
+        let mut start = 0;
+        let mut digit = None;
+        for (i, c) in s.char_indices() {
+            let d = c.is_ascii_digit();
+            if digit.is_some_and(|x| x != d) {
+                out.push((digit.unwrap_or(false), &s[start..i]));
+                start = i;
+            }
+            digit = Some(d);
+        }
+        if start < s.len() {
+            out.push((digit.unwrap_or(false), &s[start..]));
+        }
+        out
+    }
+    let (ca, cb) = (chunks(a), chunks(b));
+    for (x, y) in ca.iter().zip(&cb) {
+        let o = match (x.0, y.0) {
+            (true, true) => {
+                let (tx, ty) = (x.1.trim_start_matches('0'), y.1.trim_start_matches('0'));
+                tx.len()
+                    .cmp(&ty.len())
+                    .then_with(|| tx.cmp(ty))
+                    .then_with(|| x.1.len().cmp(&y.1.len()))
+            }
+            // A number before text at the same place.
+            (true, false) => Ordering::Less,
+            (false, true) => Ordering::Greater,
+            (false, false) => x.1.cmp(y.1),
+        };
+        if o != Ordering::Equal {
+            return o;
+        }
+    }
+    ca.len().cmp(&cb.len()).then_with(|| a.cmp(b))
+}
+
+#[cfg(test)]
+mod natural_tests {
+    use super::natural_cmp;
+
+    #[test]
+    fn ids_sort_as_people_read_them() {
+        let mut ids = vec![
+            "APP64", "APP44-3", "APPSLT-2", "APP9", "APP44", "APP01", "APP45",
+        ];
+        ids.sort_by(|a, b| natural_cmp(a, b));
+        assert_eq!(
+            ids,
+            [
+                "APP01", "APP9", "APP44", "APP44-3", "APP45", "APP64", "APPSLT-2"
+            ]
+        );
+        let mut n = vec!["3.10", "Capital", "3.2", "2", "10"];
+        n.sort_by(|a, b| natural_cmp(a, b));
+        assert_eq!(n, ["2", "3.2", "3.10", "10", "Capital"]);
+    }
+}
+
 use crate::source::Span;
 use serde::{Serialize, Serializer};
 

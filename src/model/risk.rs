@@ -2,6 +2,9 @@
 //!
 //! Scores are never typed in: a [`Rating`]'s score is likelihood × impact (or, where
 //! only a score was published, that score), and its band comes from the scheme.
+//! A register (or a single risk) may instead be rated in words from a declared
+//! qualitative scale ([`Register::word_scale`], best to worst): such a rating has no
+//! score and is never placed on the heat map.
 
 use super::{AsWritten, Sp};
 use crate::source::FileId;
@@ -101,7 +104,9 @@ impl Scheme {
     }
 }
 
-/// A likelihood × impact position and its score and band.
+/// A likelihood × impact position and its score and band, or a rating in words
+/// from the register's qualitative scale (then `score` is `None`, `words` is true
+/// and `band` is the word, as declared).
 #[derive(Clone, Debug, Serialize)]
 pub struct Rating {
     pub likelihood: Option<u32>,
@@ -110,8 +115,9 @@ pub struct Rating {
     /// of the scale's label for the same value.
     pub likelihood_label: Option<String>,
     pub impact_label: Option<String>,
-    pub score: u32,
+    pub score: Option<u32>,
     pub band: String,
+    pub words: bool,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -151,6 +157,14 @@ pub struct Risk {
     pub inherent: Option<Rating>,
     pub current: Option<Rating>,
     pub target: Option<Rating>,
+    /// The rating at the previous review as the register declares it (words or
+    /// numbers); direction of travel is computed from it, else from the previous
+    /// snapshot, else not at all.
+    pub previous: Option<Rating>,
+    /// The council's own fields, printed where given.
+    pub group: Option<String>,
+    pub impact: Option<String>,
+    pub strategy: Option<String>,
     pub timescale_to_target: Option<String>,
     pub last_review: Option<NaiveDate>,
     pub next_review: Option<NaiveDate>,
@@ -171,10 +185,18 @@ pub struct Register {
     /// Path of the previous snapshot, relative to this file.
     pub previous: Option<Sp<String>>,
     pub scheme: Scheme,
+    /// A qualitative scale (`risk-scale`), best to worst, when the register rates
+    /// risks in words.
+    pub word_scale: Vec<super::valve::ScaleItem>,
     pub risks: Vec<Risk>,
 }
 
 impl Register {
+    /// Position of a word on the qualitative scale (0 = best).
+    pub fn word_rank(&self, word: &str) -> Option<usize> {
+        self.word_scale.iter().position(|s| s.name == word)
+    }
+
     pub fn risk(&self, id: &str) -> Option<&Risk> {
         self.risks.iter().find(|r| r.id.value == id)
     }

@@ -116,12 +116,35 @@ pub struct ValveRisk {
     pub rating: Vec<PerUpdate<String>>,
 }
 
+/// A document the return lists as background: its title and, where given, a link.
+#[derive(Clone, Debug, Serialize)]
+pub struct Background {
+    pub title: String,
+    pub link: Option<String>,
+}
+
+/// The return's key contact; every field but the name is optional.
+#[derive(Clone, Debug, Serialize)]
+pub struct Contact {
+    pub name: String,
+    pub role: Option<String>,
+    pub email: Option<String>,
+    pub telephone: Option<String>,
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct ValveKpi {
     pub id: String,
     pub name: String,
     pub unit: String,
     pub polarity: String,
+    /// The baseline as published, with its label as written ("March 2024").
+    pub baseline: Option<Sp<f64>>,
+    pub baseline_label: Option<String>,
+    /// A target for the whole year, where the return gives one.
+    pub annual_target: Option<Sp<f64>>,
+    /// The council's comment per update, as written.
+    pub comments: Vec<PerUpdate<String>>,
     pub targets: Vec<PerUpdate<f64>>,
     pub actuals: Vec<PerUpdate<f64>>,
     /// The declared RAG rule: Amber when the target is missed by at most this
@@ -150,6 +173,15 @@ pub struct Valve {
     pub file: FileId,
     pub layout: Sp<super::paper::LayoutRef>,
     pub authority: String,
+    /// The return's own title and subtitle, printed instead of the template's heading.
+    pub title: Option<String>,
+    pub subtitle: Option<String>,
+    /// The date the data is as at, as written ("31 May 2025").
+    pub data_as_at: Option<Sp<String>>,
+    pub background: Vec<Background>,
+    pub contact: Option<Contact>,
+    /// The appendices the return lists, as written.
+    pub appendices: Vec<String>,
     pub letter_date: Option<NaiveDate>,
     pub letter_label: Option<String>,
     pub first_year: Option<String>,

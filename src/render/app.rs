@@ -123,6 +123,13 @@ pub fn trend(k: &Kpi) -> (&'static str, &'static str) {
     }
 }
 
+/// The KPIs in the natural order of their ids, for the scorecard's catalogue.
+fn kpis_by_id(plan: &Plan) -> Vec<Json> {
+    let mut ks: Vec<&Kpi> = plan.kpis.iter().collect();
+    ks.sort_by(|a, b| crate::model::natural_cmp(&a.id.value, &b.id.value));
+    ks.into_iter().map(|k| kpi_view(k, plan)).collect()
+}
+
 fn kpi_view(k: &Kpi, plan: &Plan) -> Json {
     let (rag, basis) = kpi_rag(k, &plan.rag, plan.report_date);
     let (sym, words) = trend(k);
@@ -252,6 +259,8 @@ pub fn view(plan: &Plan) -> Json {
         "overdue": overdue,
         "tbc": tbc,
         "kpis": plan.kpis.iter().map(|k| kpi_view(k, plan)).collect::<Vec<_>>(),
+        // The scorecard's catalogue, in the natural order of the ids (APP44-3 before APP64).
+        "kpis_by_id": kpis_by_id(plan),
         "risks": plan.risks.iter().enumerate().map(|(i, r)| json!({
             "date_raised": r.date_raised.map(long_date), "risk": r.risk, "severity": r.severity,
             "mitigation": r.mitigation.as_ref().map(|_| format!("prisk/{i}/mitigation")),

@@ -37,7 +37,20 @@ pub fn text(s: &str) -> String {
     if s.is_empty() {
         return String::new();
     }
-    format!("#{};", str_lit(s))
+    // A sign stays on the line of the sum it belongs to: a signed sum is boxed.
+    let runs = super::format::signed_runs(s);
+    if runs.len() == 1 && !runs[0].1 {
+        return format!("#{};", str_lit(s));
+    }
+    runs.iter()
+        .map(|(t, signed)| {
+            if *signed {
+                format!("#box({});", str_lit(t))
+            } else {
+                format!("#{};", str_lit(t))
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -101,6 +101,35 @@ pub fn money(v: f64, unit: f64, places: usize, neg: NegativeStyle) -> String {
     }
 }
 
+/// Splits text into runs, marking each signed sum: a sign (+, −, -, ±) followed
+/// by £, up to the next space (`−£12.5`, `+£0.9m,`). A layout keeps a marked run on
+/// one line (a Typst `box`, an HTML `nowrap` span), so a line never breaks between
+/// the sign and the sum; between £ and its digits no line breaks anyway (Unicode
+/// line breaking, rule LB25). Nothing is added to the text itself.
+pub fn signed_runs(s: &str) -> Vec<(&str, bool)> {
+    let is_sign = |c: char| matches!(c, '+' | '−' | '-' | '±');
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut iter = s.char_indices().peekable();
+    while let Some((i, c)) = iter.next() {
+        if is_sign(c) && iter.peek().is_some_and(|(_, n)| *n == '£') {
+            let end = s[i..].find(char::is_whitespace).map_or(s.len(), |e| i + e);
+            if start < i {
+                out.push((&s[start..i], false));
+            }
+            out.push((&s[i..end], true));
+            start = end;
+            while iter.peek().is_some_and(|(j, _)| *j < end) {
+                iter.next();
+            }
+        }
+    }
+    if start < s.len() {
+        out.push((&s[start..], false));
+    }
+    out
+}
+
 /// "15.3%".
 pub fn percent(v: f64, places: usize) -> String {
     format!("{}%", fixed(v, places))
@@ -138,6 +167,27 @@ mod tests {
         assert_eq!(money(12.345, 1e6, 2, m), "£12.35 million");
         assert_eq!(money(-0.0001, 1e6, 1, b), "(£100)");
         assert_eq!(money(-0.0000001, 1e6, 1, b), "£0");
+    }
+
+    #[test]
+    fn a_sign_and_its_sum_are_one_run() {
+        assert_eq!(
+            signed_runs("a −£12 and +£0.9m, then -£5"),
+            vec![
+                ("a ", false),
+                ("−£12", true),
+                (" and ", false),
+                ("+£0.9m,", true),
+                (" then ", false),
+                ("-£5", true)
+            ]
+        );
+        assert_eq!(signed_runs("£12 − 3 (£4)"), vec![("£12 − 3 (£4)", false)]);
+        assert_eq!(
+            signed_runs("−£1.2 million"),
+            vec![("−£1.2", true), (" million", false)]
+        );
+        assert!(signed_runs("").is_empty());
     }
 
     #[test]

@@ -262,7 +262,17 @@ impl Renderer {
     }
 
     fn text(&mut self, t: &str) {
-        let e = escape(t);
+        // A sign stays on the line of the sum it belongs to (as in the PDF).
+        let e: String = super::format::signed_runs(t)
+            .iter()
+            .map(|(t, signed)| {
+                if *signed {
+                    format!("<span class=\"nw\">{}</span>", escape(t))
+                } else {
+                    escape(t)
+                }
+            })
+            .collect();
         self.out.push_str(&e);
     }
 

@@ -528,6 +528,7 @@ pub fn meta(title: &str, settings: &Settings, date: chrono::NaiveDate) -> Json {
         "region": "gb",
         "paper": settings.paper_size,
         "no_data": settings.no_data,
+        "not_rated": settings.not_rated,
         "date": {"year": date.year(), "month": date.month(), "day": date.day()},
         "org": {
             "name": settings.organisation,

@@ -134,7 +134,17 @@ pub fn view(v: &Valve, settings: &Settings) -> Json {
             })
             .collect()
     };
-    json!({
+    // The return's own front matter, each printed only when given.
+    let front = json!({
+        "title": v.title,
+        "subtitle": v.subtitle,
+        "data_as_at": v.data_as_at.as_ref().map(|d| d.value.clone()),
+        "background": v.background,
+        "contact": v.contact,
+        "appendices": v.appendices,
+    });
+    let kpis = kpi_view(v);
+    let mut out = json!({
         "authority": v.authority,
         "year": fy(&v.year),
         "letter_label": v.letter_label,
@@ -171,8 +181,21 @@ pub fn view(v: &Valve, settings: &Settings) -> Json {
             }).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
         "risk_scale": v.risk_scale,
-        "kpis": v.kpis.iter().map(|k| json!({
+        "kpis": kpis,
+    });
+    if let (Some(o), Json::Object(f)) = (out.as_object_mut(), front) {
+        o.extend(f);
+    }
+    out
+}
+
+fn kpi_view(v: &Valve) -> Json {
+    Json::Array(v.kpis.iter().map(|k| json!({
             "id": k.id, "name": k.name, "unit": k.unit,
+            "baseline": k.baseline.as_ref().map(|b| number(b.value)),
+            "baseline_label": k.baseline_label,
+            "annual_target": k.annual_target.as_ref().map(|t| number(t.value)),
+            "comments": v.updates.iter().filter_map(|u| k.comments.iter().find(|c| c.update == u.id.value).map(|c| json!({"update": u.label, "text": c.value.value}))).collect::<Vec<_>>(),
             "polarity": if k.polarity == "higher" { "higher is better" } else { "lower is better" },
             "rag_rule": k.amber_within.map(|w| format!("Green meets the target; Amber misses it by no more than {}% of it; Red otherwise.", number(w))),
             "cells": v.updates.iter().map(|u| {
@@ -183,8 +206,7 @@ pub fn view(v: &Valve, settings: &Settings) -> Json {
                 let rag = published.or(computed);
                 json!({"update": u.label, "target": t.map(number), "actual": a.map(number), "rag": rag, "colour": rag.map(|r| colour_of(v, r).unwrap_or_else(|| rag_colour(r).to_string())), "published": published.is_some()})
             }).collect::<Vec<_>>(),
-        })).collect::<Vec<_>>(),
-    })
+        })).collect::<Vec<_>>())
 }
 
 pub fn render(
@@ -423,7 +445,108 @@ pub fn csv_tables(v: &Valve) -> Vec<(&'static str, String)> {
     } else {
         out.push(("risks", risks));
     }
+    if !v.kpis.is_empty() {
+        let (head, rows) = kpi_table(v);
+        let mut s = head.iter().map(|h| q(h)).collect::<Vec<_>>().join(",");
+        s.push('\n');
+        for row in rows {
+            let cells: Vec<String> = row
+                .iter()
+                .map(|c| match c {
+                    KpiCell::Text(t) => q(t),
+                    KpiCell::Number(n) => format!("{n}"),
+                    KpiCell::Empty => String::new(),
+                })
+                .collect();
+            s.push_str(&cells.join(","));
+            s.push('\n');
+        }
+        out.push(("kpis", s));
+    }
     out
+}
+
+/// One cell of the KPI export.
+enum KpiCell {
+    Text(String),
+    Number(f64),
+    Empty,
+}
+
+/// The KPIs as one table for the CSV and the spreadsheet: id, measure, unit,
+/// polarity, baseline, annual target, then per update the target, actual, RAG
+/// (as published, else by the declared rule, else empty), where the RAG comes
+/// from, and the comment.
+fn kpi_table(v: &Valve) -> (Vec<String>, Vec<Vec<KpiCell>>) {
+    let mut head: Vec<String> = [
+        "kpi",
+        "measure",
+        "unit",
+        "polarity",
+        "baseline",
+        "baseline_label",
+        "annual_target",
+    ]
+    .map(String::from)
+    .to_vec();
+    for u in &v.updates {
+        for what in ["target", "actual", "rag", "rag_source", "comment"] {
+            head.push(format!("{what} {}", u.label));
+        }
+    }
+    let text = |s: Option<&str>| s.map_or(KpiCell::Empty, |s| KpiCell::Text(s.to_string()));
+    let num = |n: Option<f64>| n.map_or(KpiCell::Empty, KpiCell::Number);
+    let rows = v
+        .kpis
+        .iter()
+        .map(|k| {
+            let mut row = vec![
+                KpiCell::Text(k.id.clone()),
+                KpiCell::Text(k.name.clone()),
+                KpiCell::Text(k.unit.clone()),
+                KpiCell::Text(k.polarity.clone()),
+                num(k.baseline.as_ref().map(|b| b.value)),
+                text(k.baseline_label.as_deref()),
+                num(k.annual_target.as_ref().map(|t| t.value)),
+            ];
+            for u in &v.updates {
+                let at = |xs: &[PerUpdate<f64>]| {
+                    xs.iter()
+                        .find(|x| x.update == u.id.value)
+                        .map(|x| x.value.value)
+                };
+                let (t, a) = (at(&k.targets), at(&k.actuals));
+                let published = k
+                    .published_rag
+                    .iter()
+                    .find(|x| x.update == u.id.value)
+                    .map(|x| x.value.value.as_str());
+                let computed = t
+                    .zip(a)
+                    .zip(k.amber_within)
+                    .map(|((t, a), w)| kpi_rag(a, t, k.polarity == "higher", w));
+                let source = if published.is_some() {
+                    Some("published")
+                } else if computed.is_some() {
+                    Some("declared rule")
+                } else {
+                    None
+                };
+                row.push(num(t));
+                row.push(num(a));
+                row.push(text(published.or(computed)));
+                row.push(text(source));
+                row.push(text(
+                    k.comments
+                        .iter()
+                        .find(|c| c.update == u.id.value)
+                        .map(|c| c.value.value.as_str()),
+                ));
+            }
+            row
+        })
+        .collect();
+    (head, rows)
 }
 
 /// The return's tables as one spreadsheet, for finance officers and the DfE.
@@ -572,6 +695,27 @@ pub fn xlsx(v: &Valve, settings: &Settings) -> Result<Vec<u8>, String> {
             }
         }
         ws.set_column_width(1, 60).map_err(e)?;
+    }
+    if !v.kpis.is_empty() {
+        let ws = wb.add_worksheet().set_name("KPIs").map_err(e)?;
+        let (head, rows) = kpi_table(v);
+        let head: Vec<&str> = head.iter().map(String::as_str).collect();
+        header(ws, &head)?;
+        for (i, row) in rows.iter().enumerate() {
+            for (c, cell) in row.iter().enumerate() {
+                let (r, c) = (i as u32 + 1, c as u16);
+                match cell {
+                    KpiCell::Text(t) => {
+                        ws.write_string(r, c, t).map_err(e)?;
+                    }
+                    KpiCell::Number(n) => {
+                        ws.write_number(r, c, *n).map_err(e)?;
+                    }
+                    KpiCell::Empty => {}
+                }
+            }
+        }
+        ws.set_column_width(1, 40).map_err(e)?;
     }
     wb.save_to_buffer().map_err(e)
 }

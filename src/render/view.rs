@@ -5,13 +5,27 @@
 //! direction of travel, long-form dates, scale labels. Pure functions, no I/O.
 
 use crate::model::dates::long_date;
-use crate::model::risk::{Rating, Register, Risk, Scheme};
+use crate::model::risk::{Rating, Register, Risk};
 use serde_json::{Value as Json, json};
 
-fn rating_view(r: &Option<Rating>, scheme: &Scheme) -> Json {
+fn rating_view(r: &Option<Rating>, reg: &Register) -> Json {
     let Some(r) = r else { return Json::Null };
-    let colour = scheme
-        .band(r.score)
+    let scheme = &reg.scheme;
+    if r.words {
+        let colour = reg
+            .word_scale
+            .iter()
+            .find(|s| s.name == r.band)
+            .map(|s| s.colour.clone())
+            .unwrap_or_default();
+        return json!({
+            "likelihood": null, "impact": null, "likelihood_label": null, "impact_label": null,
+            "score": null, "band": r.band, "colour": colour, "words": true, "text": r.band,
+        });
+    }
+    let colour = r
+        .score
+        .and_then(|s| scheme.band(s))
         .map(|b| b.colour.clone())
         .unwrap_or_default();
     json!({
@@ -22,25 +36,60 @@ fn rating_view(r: &Option<Rating>, scheme: &Scheme) -> Json {
         "score": r.score,
         "band": r.band,
         "colour": colour,
+        "words": false,
+        "text": format!("{} ({})", r.score.unwrap_or(0), r.band),
     })
 }
 
-/// Direction of travel of a risk's current score against the previous snapshot.
-pub fn direction(risk: &Risk, previous: Option<&Register>) -> Json {
+/// How a current rating moved from an earlier one: by score for numbers, by the
+/// declared order of the scale for words; ratings of different kinds are not compared.
+fn moved(old: &Rating, new: &Rating, reg: &Register) -> Json {
+    let (o, n) = match (old.words, new.words, old.score, new.score) {
+        (false, false, Some(o), Some(n)) => (o as usize, n as usize),
+        (true, true, _, _) => match (reg.word_rank(&old.band), reg.word_rank(&new.band)) {
+            (Some(o), Some(n)) => (o, n),
+            _ => {
+                return json!({"code": "unknown", "symbol": "–", "words": "previous rating not comparable"});
+            }
+        },
+        _ => {
+            return json!({"code": "unknown", "symbol": "–", "words": "previous rating not comparable"});
+        }
+    };
+    let was = if old.words {
+        old.band.clone()
+    } else {
+        old.score.unwrap_or(0).to_string()
+    };
+    if n > o {
+        json!({"code": "up", "symbol": "↑", "words": format!("increased from {was}")})
+    } else if n < o {
+        json!({"code": "down", "symbol": "↓", "words": format!("reduced from {was}")})
+    } else {
+        json!({"code": "same", "symbol": "↔", "words": "unchanged"})
+    }
+}
+
+/// Direction of travel of a risk's current rating: against the previous rating the
+/// risk declares, else the previous snapshot; never guessed.
+pub fn direction(risk: &Risk, reg: &Register, previous: Option<&Register>) -> Json {
+    if let Some(old) = &risk.previous {
+        return match &risk.current {
+            Some(n) => moved(old, n, reg),
+            None => json!({"code": "unknown", "symbol": "–", "words": "no current rating"}),
+        };
+    }
     let Some(prev) = previous else {
+        if reg.risks.iter().any(|r| r.previous.is_some()) {
+            return json!({"code": "unknown", "symbol": "–", "words": "no previous rating"});
+        }
         return json!({"code": "unknown", "symbol": "–", "words": "no previous snapshot"});
     };
     let Some(old) = prev.risk(&risk.id.value) else {
         return json!({"code": "new", "symbol": "NEW", "words": "new risk"});
     };
     match (&old.current, &risk.current) {
-        (Some(o), Some(n)) if n.score > o.score => {
-            json!({"code": "up", "symbol": "↑", "words": format!("increased from {}", o.score)})
-        }
-        (Some(o), Some(n)) if n.score < o.score => {
-            json!({"code": "down", "symbol": "↓", "words": format!("reduced from {}", o.score)})
-        }
-        (Some(_), Some(_)) => json!({"code": "same", "symbol": "↔", "words": "unchanged"}),
+        (Some(o), Some(n)) => moved(o, n, reg),
         _ => json!({"code": "unknown", "symbol": "–", "words": "no previous score"}),
     }
 }
@@ -59,10 +108,14 @@ fn risk_view(r: &Risk, reg: &Register, previous: Option<&Register>, key: &str) -
         "summary": r.summary.as_ref().map(|_| format!("{key}/{}/summary", r.id.value)),
         "owners": r.owners,
         "cabinet_members": r.cabinet_members,
-        "inherent": rating_view(&r.inherent, &reg.scheme),
-        "current": rating_view(&r.current, &reg.scheme),
-        "target": rating_view(&r.target, &reg.scheme),
-        "direction": direction(r, previous),
+        "inherent": rating_view(&r.inherent, reg),
+        "current": rating_view(&r.current, reg),
+        "target": rating_view(&r.target, reg),
+        "previous": rating_view(&r.previous, reg),
+        "direction": direction(r, reg, previous),
+        "group": r.group,
+        "impact": r.impact,
+        "strategy": r.strategy,
         "timescale_to_target": r.timescale_to_target,
         "last_review": r.last_review.map(long_date),
         "next_review": r.next_review.map(long_date),
@@ -93,12 +146,47 @@ pub fn register_view(
         .map(|b| {
             let count = |f: fn(&Risk) -> &Option<Rating>| {
                 open.iter()
-                    .filter(|r| f(r).as_ref().is_some_and(|x| x.band == b.name))
+                    .filter(|r| f(r).as_ref().is_some_and(|x| !x.words && x.band == b.name))
                     .count()
             };
             json!({"band": b.name, "min": b.min, "max": b.max, "colour": b.colour,
                    "current": count(|r| &r.current), "target": count(|r| &r.target)})
         })
+        .collect();
+    let word_counts: Vec<Json> = reg
+        .word_scale
+        .iter()
+        .map(|w| {
+            let count = |f: fn(&Risk) -> &Option<Rating>| {
+                open.iter()
+                    .filter(|r| f(r).as_ref().is_some_and(|x| x.words && x.band == w.name))
+                    .count()
+            };
+            json!({"band": w.name, "colour": w.colour, "meaning": w.meaning,
+                   "current": count(|r| &r.current), "target": count(|r| &r.target)})
+        })
+        .collect();
+    let numeric = |x: &Option<Rating>| x.as_ref().is_some_and(|x| !x.words);
+    // Whether any risk is rated by likelihood × impact (else no scales, band key
+    // or heat map are printed: the scheme would be one nobody used).
+    let has_numeric = reg
+        .risks
+        .iter()
+        .any(|r| numeric(&r.inherent) || numeric(&r.current) || numeric(&r.target));
+    let on_map = open.iter().any(|r| {
+        [&r.current, &r.target]
+            .iter()
+            .any(|x| x.as_ref().is_some_and(|x| x.likelihood.is_some()))
+    });
+    let in_words: Vec<&str> = open
+        .iter()
+        .filter(|r| r.current.as_ref().is_some_and(|c| c.words))
+        .map(|r| r.id.value.as_str())
+        .collect();
+    let not_rated: Vec<&str> = open
+        .iter()
+        .filter(|r| r.current.is_none())
+        .map(|r| r.id.value.as_str())
         .collect();
     // Heat map: likelihood rows from highest to lowest, impact columns ascending.
     let mut lik: Vec<_> = reg.scheme.likelihood.iter().collect();
@@ -133,7 +221,11 @@ pub fn register_view(
         .collect();
     let unplaced: Vec<&str> = open
         .iter()
-        .filter(|r| r.current.as_ref().is_some_and(|c| c.likelihood.is_none()))
+        .filter(|r| {
+            r.current
+                .as_ref()
+                .is_some_and(|c| !c.words && c.likelihood.is_none())
+        })
         .map(|r| r.id.value.as_str())
         .collect();
     let removed: Vec<Json> = previous
@@ -156,6 +248,12 @@ pub fn register_view(
         "scheme": reg.scheme,
         "risks": reg.risks.iter().map(|r| risk_view(r, reg, previous, key)).collect::<Vec<_>>(),
         "band_counts": band_counts,
+        "word_scale": reg.word_scale,
+        "word_counts": word_counts,
+        "has_numeric": has_numeric,
+        "has_heatmap": on_map,
+        "in_words": in_words,
+        "not_rated": not_rated,
         "heatmap": {"rows": rows, "impact": imp.iter().map(|i| json!({"value": i.value, "label": i.label})).collect::<Vec<_>>()},
         "unplaced": unplaced,
         "removed": removed,

@@ -473,6 +473,20 @@ pub fn one_of(
 /// A rating that must be one of `names` (case-insensitive); returns the declared
 /// spelling. `scale` names the scale in the message; `otherwise` is the help
 /// when no near name can be suggested.
+/// One rating of a declared qualitative scale: `{ name, colour, meaning }`.
+pub fn scale_item(n: &Node, d: &mut Diagnostics) -> Option<crate::model::valve::ScaleItem> {
+    let mut s = MapReader::new(n, "a rating on a scale", d)?;
+    let name = s.text("name");
+    let colour = s.text("colour").and_then(|c| colour(c, s.diags));
+    let meaning = s.opt_text("meaning").map(|t| t.value);
+    s.finish();
+    Some(crate::model::valve::ScaleItem {
+        name: name?.value,
+        colour: colour?,
+        meaning,
+    })
+}
+
 pub fn on_scale<'a>(
     n: &Node,
     names: impl Iterator<Item = &'a str> + Clone,

@@ -138,8 +138,13 @@ pub fn register(
         .opt("scheme")
         .map(|n| scheme_or_broken(n, m.diags))
         .unwrap_or_else(|| default_scheme.clone());
+    let word_scale = m.list("risk-scale", false, super::scale_item);
     let risk_nodes = m.req("risks");
     m.finish();
+    let scales = Scales {
+        scheme: &scheme,
+        words: &word_scale,
+    };
 
     let mut h = MapReader::new(head?, "the register heading", diags)?;
     let name = h.text("name");
@@ -157,7 +162,7 @@ pub fn register(
     match risk_nodes.map(|n| &n.kind) {
         Some(crate::load::yaml::NodeKind::Seq(items)) => {
             for n in items {
-                if let Some(r) = risk(n, &scheme, as_at, diags) {
+                if let Some(r) = risk(n, &scales, as_at, diags) {
                     risks.push(r);
                 }
             }
@@ -186,8 +191,15 @@ pub fn register(
         as_at,
         previous,
         scheme,
+        word_scale,
         risks,
     })
+}
+
+/// The register's two ways of rating: the numeric scheme and the words.
+struct Scales<'a> {
+    scheme: &'a Scheme,
+    words: &'a [crate::model::valve::ScaleItem],
 }
 
 /// A likelihood or impact: a number (`3`), or a number with the label the
@@ -240,10 +252,41 @@ fn level(n: &Node, diags: &mut Diagnostics) -> Option<(Sp<i64>, Option<String>)>
 
 fn rating(
     n: &Node,
-    scheme: &Scheme,
+    scales: &Scales,
     what: &'static str,
     diags: &mut Diagnostics,
 ) -> Option<Rating> {
+    let scheme = scales.scheme;
+    if let NodeKind::Str(_) = &n.kind {
+        // A rating in words, from the register's `risk-scale`.
+        if scales.words.is_empty() {
+            diags.push(
+                Diagnostic::error(
+                    Code::NotOnScale,
+                    format!("{what} is written in words, but this register declares no `risk-scale`"),
+                )
+                .at(&n.span, "a rating in words")
+                .help("declare the words under `risk-scale:` (best to worst, each with `name`, `colour` and an optional `meaning`), or rate by `{ likelihood: 3, impact: 4 }`"),
+            );
+            return None;
+        }
+        let w = super::on_scale(
+            n,
+            scales.words.iter().map(|s| s.name.as_str()),
+            "risk scale",
+            "use a rating declared in `risk-scale`, or add this one there",
+            diags,
+        )?;
+        return Some(Rating {
+            likelihood: None,
+            impact: None,
+            likelihood_label: None,
+            impact_label: None,
+            score: None,
+            band: w.value,
+            words: true,
+        });
+    }
     let mut m = MapReader::new(n, what, diags)?;
     let l = m.opt("likelihood").and_then(|v| level(v, m.diags));
     let i = m.opt("impact").and_then(|v| level(v, m.diags));
@@ -350,14 +393,15 @@ fn rating(
         impact: i.map(|v| v.value as u32),
         likelihood_label: l_label,
         impact_label: i_label,
-        score: score_u,
+        score: Some(score_u),
         band,
+        words: false,
     })
 }
 
 fn risk(
     n: &Node,
-    scheme: &Scheme,
+    scheme: &Scales,
     as_at: chrono::NaiveDate,
     diags: &mut Diagnostics,
 ) -> Option<Risk> {
@@ -379,6 +423,12 @@ fn risk(
         .and_then(|n| rating(n, scheme, "the current rating", m.diags));
     let target_node = m.opt("target");
     let target = target_node.and_then(|n| rating(n, scheme, "the target rating", m.diags));
+    let previous = m
+        .opt("previous")
+        .and_then(|n| rating(n, scheme, "the previous rating", m.diags));
+    let group = m.opt_text("group").map(|t| t.value);
+    let impact = m.opt_text("impact").map(|t| t.value);
+    let strategy = m.opt_text("strategy").map(|t| t.value);
     let timescale_to_target = m.opt_text("timescale-to-target").map(|t| t.value);
     let last_review = m.opt_date("last-review").map(|d| d.value);
     let next_review = m.opt_date("next-review").map(|d| d.value);
@@ -452,15 +502,13 @@ fn risk(
         );
     }
     if let (Some(c), Some(t), Some(tn)) = (&current, &target, target_node)
-        && t.score > c.score
+        && let (Some(ts), Some(cs)) = (t.score, c.score)
+        && ts > cs
     {
         diags.push(
             Diagnostic::warning(
                 Code::TargetWorse,
-                format!(
-                    "target score {} is worse than the current score {}",
-                    t.score, c.score
-                ),
+                format!("target score {ts} is worse than the current score {cs}"),
             )
             .at(&tn.span, "target")
             .help("a target is normally at or below the current score; check the two ratings"),
@@ -482,6 +530,10 @@ fn risk(
         inherent,
         current,
         target,
+        previous,
+        group,
+        impact,
+        strategy,
         timescale_to_target,
         last_review,
         next_review,

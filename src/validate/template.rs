@@ -302,7 +302,7 @@ pub fn template(id: &str, node: &Node, diags: &mut Diagnostics) -> Option<Templa
 fn diag(sev: Severity, code: Code, message: String) -> Diagnostic {
     match sev {
         Severity::Error => Diagnostic::error(code, message),
-        Severity::Warning => Diagnostic::warning(code, message),
+        Severity::Warning | Severity::Note => Diagnostic::warning(code, message),
     }
 }
 

@@ -1,6 +1,6 @@
 //! `return.yaml` → [`Valve`]: scale, updates, sign-off, computed totals and variances.
 
-use super::{MapReader, colour, int, number, one_of};
+use super::{MapReader, int, number, one_of};
 use crate::diag::{Code, Diagnostic, Diagnostics, did_you_mean};
 use crate::load::yaml::{Node, NodeKind};
 use crate::model::Sp;
@@ -142,12 +142,26 @@ fn check_typed(
         }
         Typed::Published(v, written, ack) => {
             let p = written.max(places);
-            if round(v.value, p) != round(computed, p) && ack.is_none() {
-                diags.push(
-                    Diagnostic::warning(Code::PublishedFigure, format!("{what} is printed as published ({}), not as computed ({})", fmt(v.value, p), fmt(computed, p)))
-                        .at(&v.span, "published figure")
-                        .help("this keeps a historical return exactly as published; once the difference is accepted, add `acknowledged: \"why\"` beside `published` to stop this warning, or remove `published` to print the computed figure"),
+            if round(v.value, p) != round(computed, p) {
+                let message = format!(
+                    "{what} is printed as published ({}), not as computed ({})",
+                    fmt(v.value, p),
+                    fmt(computed, p)
                 );
+                match ack {
+                    None => diags.push(
+                        Diagnostic::warning(Code::PublishedFigure, message)
+                            .at(&v.span, "published figure")
+                            .help("this keeps a historical return exactly as published; once the difference is accepted, add `acknowledged: \"why\"` beside `published` to stop this warning, or remove `published` to print the computed figure"),
+                    ),
+                    // Accepted: listed by `quire check -v`, never a warning.
+                    Some(why) => diags.push(
+                        Diagnostic::info(Code::PublishedFigure, format!("acknowledged: {message}"))
+                            .at(&v.span, "published figure, acknowledged")
+                            .note(format!("reason: {why}"))
+                            .help("remove `acknowledged` to be warned again, or `published` to print the computed figure"),
+                    ),
+                }
             }
             Some(v.value)
         }
@@ -177,6 +191,38 @@ pub fn valve(id: &str, file: FileId, node: &Node, diags: &mut Diagnostics) -> Op
     }
     let layout = super::paper::layout(&mut m, "safety-valve");
     let authority = m.text("authority").map(|t| t.value).unwrap_or_default();
+    let title = m.opt_text("title").map(|t| t.value);
+    let subtitle = m.opt_text("subtitle").map(|t| t.value);
+    let data_as_at = m.opt_text("data-as-at");
+    let background = m.list("background-documents", false, |n, d| {
+        let mut b = MapReader::new(n, "a background document", d)?;
+        let title = b.text("title");
+        let link = b.opt_text("link").and_then(|t| super::url(t, b.diags));
+        b.finish();
+        Some(Background {
+            title: title?.value,
+            link,
+        })
+    });
+    let contact = m.opt("contact").and_then(|n| {
+        let mut c = MapReader::new(n, "the key contact", m.diags)?;
+        let name = c.text("name");
+        let role = c.opt_text("role").map(|t| t.value);
+        let email = c.opt_text("email").and_then(|t| super::email(t, c.diags));
+        let telephone = c.opt_text("telephone").map(|t| t.value);
+        c.finish();
+        Some(Contact {
+            name: name?.value,
+            role,
+            email,
+            telephone,
+        })
+    });
+    let appendices = m
+        .texts("appendices", false)
+        .into_iter()
+        .map(|t| t.value)
+        .collect();
     let (mut letter_date, mut letter_label, mut first_year, mut last_year) =
         (None, None, None, None);
     if let Some(a) = m.opt("agreement")
@@ -212,18 +258,7 @@ pub fn valve(id: &str, file: FileId, node: &Node, diags: &mut Diagnostics) -> Op
             );
         }
     }
-    let scale_item = |n: &Node, d: &mut Diagnostics| {
-        let mut s = MapReader::new(n, "a rating on a scale", d)?;
-        let name = s.text("name");
-        let colour = s.text("colour").and_then(|c| colour(c, s.diags));
-        let meaning = s.opt_text("meaning").map(|t| t.value);
-        s.finish();
-        Some(ScaleItem {
-            name: name?.value,
-            colour: colour?,
-            meaning,
-        })
-    };
+    let scale_item = super::scale_item;
     let scale = m.list("assurance-scale", true, scale_item);
     // A qualitative scale for the risks (e.g. High, Moderate, Low), if the
     // council rates its risks in words.
@@ -374,6 +409,30 @@ pub fn valve(id: &str, file: FileId, node: &Node, diags: &mut Diagnostics) -> Op
         let polarity = k
             .req("polarity")
             .and_then(|u| one_of(u, &["higher", "lower"], "KPI polarity", k.diags));
+        // A baseline: a number, or `{ value: 412, label: March 2024 }` as published.
+        let (baseline, baseline_label) = match k.opt("baseline") {
+            Some(
+                b @ Node {
+                    kind: NodeKind::Map(_),
+                    ..
+                },
+            ) => match MapReader::new(b, "a KPI baseline", k.diags) {
+                Some(mut bm) => {
+                    let v = bm.req("value").and_then(|v| number(v, bm.diags));
+                    let l = bm.opt_text("label").map(|t| t.value);
+                    bm.finish();
+                    (v, l)
+                }
+                None => (None, None),
+            },
+            Some(b) => (number(b, k.diags), None),
+            None => (None, None),
+        };
+        let annual_target = k.opt("annual-target").and_then(|v| number(v, k.diags));
+        let comments = k
+            .opt("comment")
+            .map(|a| ctx.per_update(a, k.diags, super::text))
+            .unwrap_or_default();
         let targets = k
             .opt("targets")
             .map(|a| ctx.per_update(a, k.diags, number))
@@ -404,6 +463,10 @@ pub fn valve(id: &str, file: FileId, node: &Node, diags: &mut Diagnostics) -> Op
             name: name?.value,
             unit: unit?.value,
             polarity: polarity?.value,
+            baseline,
+            baseline_label,
+            annual_target,
+            comments,
             targets,
             actuals,
             amber_within,
@@ -438,6 +501,12 @@ pub fn valve(id: &str, file: FileId, node: &Node, diags: &mut Diagnostics) -> Op
         file,
         layout,
         authority,
+        title,
+        subtitle,
+        data_as_at,
+        background,
+        contact,
+        appendices,
         letter_date,
         letter_label,
         first_year,

@@ -144,6 +144,26 @@ fn typed_figures_are_compared_at_the_precision_written() {
     let o = p.run(&["check"]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert!(!stderr(&o).contains("Q0036"), "{}", stderr(&o));
+    let o = p.run(&["build"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(!stderr(&o).contains("Q0036"), "{}", stderr(&o));
+    // `check -v` lists what was acknowledged, with the reason, as a note (not counted).
+    let o = p.run(&["check", "-v"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(
+        e.contains(
+            "note[Q0036]: acknowledged: the 2023-24 variance is printed as published (-0.6), not as computed (-0.5)"
+        ),
+        "{e}"
+    );
+    assert!(e.contains("= reason: as submitted to the DfE"), "{e}");
+    assert!(e.contains("published figure, acknowledged"), "{e}");
+    // Not a warning, and not counted in the summary.
+    assert!(
+        !e.contains("warning[Q0036]") && !e.contains("(Q0036)"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -362,7 +382,7 @@ fn a_second_council_builds_in_its_own_terms() {
         .expect("the RAG rules after the table")];
     assert!(w1.contains("400 / 412") && w1.contains("Amber"), "{w1}");
     assert!(
-        w2.contains("40 / 36") && w2.contains("Amber (as published)"),
+        w2.contains("40 / 36") && w2.contains("Amber (as") && w2.contains("published)"),
         "{w2}"
     );
     // Only the rule the council declared is printed, for the KPI it declared it for.
@@ -435,4 +455,752 @@ fn a_cover_field_the_paper_does_not_give_is_not_invented() {
     assert!(!text.contains("Key decision"), "{text}");
     let html = std::fs::read_to_string(p.path().join("out/cype-risk-2019.html")).unwrap();
     assert!(!html.contains("Key decision"));
+}
+
+/// Text of an HTML page as a reader sees it: tags dropped, entities decoded, spaces squashed.
+fn html_text(path: &std::path::Path) -> String {
+    let s = std::fs::read_to_string(path).unwrap();
+    let s = &s[s.find("<body").expect("a body")..];
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in s.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                out.push(' ');
+            }
+            _ if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    squash(&decode_entities(&out))
+}
+
+/// Decodes the character references minijinja's HTML escaping writes.
+fn decode_entities(s: &str) -> String {
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(i) = rest.find('&') {
+        out.push_str(&rest[..i]);
+        rest = &rest[i..];
+        let end = rest.find(';').filter(|&e| e <= 10);
+        let decoded = end.and_then(|e| {
+            let name = &rest[1..e];
+            let c = match name {
+                "amp" => Some('&'),
+                "lt" => Some('<'),
+                "gt" => Some('>'),
+                "quot" => Some('"'),
+                "nbsp" => Some(' '),
+                _ => name
+                    .strip_prefix("#x")
+                    .and_then(|h| u32::from_str_radix(h, 16).ok())
+                    .or_else(|| name.strip_prefix('#').and_then(|d| d.parse().ok()))
+                    .and_then(char::from_u32),
+            };
+            c.map(|c| (c, e))
+        });
+        match decoded {
+            Some((c, e)) => {
+                out.push(c);
+                rest = &rest[e + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// A register may rate risks in words from its own scale (best to worst), beside
+/// likelihood × impact: words are counted by rating, never placed on the heat map,
+/// and move only against a declared previous rating.
+#[test]
+fn a_register_rates_risks_in_words_beside_numbers() {
+    let p = Project::fixture("second-council");
+    let o = p.run(&["build", "--format", "all"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let pdf = squash(&pdf_text(&p.path().join("out/wessex-risk-2025.pdf")));
+    let html = html_text(&p.path().join("out/wessex-risk-2025.html"));
+    for (what, text) in [("PDF", &pdf), ("HTML", &html)] {
+        for want in [
+            // Words and numbers in one summary profile; a missing rating in the project's words.
+            "CR-1a Budget gap 12 (High) 6 (Medium)",
+            "CR-10 Recruitment of social workers High Moderate ↑ increased from Moderate",
+            "CR-9 Data protection breach Low not rated",
+            "CR-11 Supplier failure not rated not rated",
+            // No snapshot and no declared previous rating: no direction is invented.
+            "– no previous rating",
+            "Rated in words, so not placed on the heat map: CR-10, CR-9.",
+            // The scale as declared, best to worst, with its meanings.
+            "Low Managed within the service Moderate Needs director attention High Reported to Cabinet monthly",
+            // The council's own fields.
+            "Risk group Workforce",
+            "Impact Caseloads above the agreed limit",
+            "Strategy Treat",
+            "Previous Moderate Current High Target residual Moderate",
+        ] {
+            // pdftotext puts the arrow in brackets: "↑ (increased from Moderate)".
+            let t = text.replace(['(', ')'], "");
+            let w = want.replace(['(', ')'], "");
+            assert!(t.contains(&w), "{what}: missing {want:?} in:\n{text}");
+        }
+    }
+    // Band counts: numbers by band, words by rating (open risks, current and target).
+    assert!(
+        pdf.contains("Low 1–4 1 0 Medium 5–8 0 1 High 9–16 1 0"),
+        "{pdf}"
+    );
+    assert!(
+        pdf.contains("Rating Current Target Low 1 0 Moderate 0 1 High 1 0"),
+        "{pdf}"
+    );
+    assert!(
+        html.contains("Low 1 0 Moderate 0 1 High 1 0"),
+        "HTML word counts: {html}"
+    );
+    // Only numeric risks are on the heat map.
+    let map = &pdf[pdf.find("Heat maps").unwrap()..pdf.find("Table 1").unwrap()];
+    assert!(map.contains("CR-1a") && map.contains("Capital"), "{map}");
+    assert!(!map.contains("CR-10") && !map.contains("CR-9"), "{map}");
+
+    // A register rated only in words has no scales, band key or heat map, and says so.
+    let pdf = squash(&pdf_text(
+        &p.path().join("out/wessex-service-risk-2025.pdf"),
+    ));
+    let html = html_text(&p.path().join("out/wessex-service-risk-2025.html"));
+    for (what, text) in [("PDF", &pdf), ("HTML", &html)] {
+        let t = text.replace(['(', ')'], "");
+        for want in [
+            "AS-2 Care market capacity Moderate Low ↔ unchanged",
+            "AS-10 Assessment backlog Moderate not rated ↓ reduced from High",
+            "from the previous rating",
+            "No open risk in this register is rated by likelihood and impact, so there is no heat map.",
+        ] {
+            assert!(t.contains(want), "{what}: missing {want:?} in:\n{text}");
+        }
+        for unwanted in [
+            "Likelihood and impact scales",
+            "Risk bands",
+            "Score (band)",
+            "Rare",
+        ] {
+            assert!(!text.contains(unwanted), "{what}: {unwanted:?} in:\n{text}");
+        }
+    }
+}
+
+#[test]
+fn a_rating_in_words_must_be_on_the_declared_scale() {
+    let p = Project::fixture("second-council");
+    let path = "content/registers/adults.yaml";
+    let yaml = std::fs::read_to_string(p.path().join(path)).unwrap();
+    p.write(
+        path,
+        &yaml.replacen(
+            "    current: Moderate\n    target: Low",
+            "    current: Severe\n    target: Low",
+            1,
+        ),
+    );
+    let corp = "content/registers/corporate.yaml";
+    let yaml = std::fs::read_to_string(p.path().join(corp)).unwrap();
+    let start = yaml.find("risk-scale:").unwrap();
+    let end = yaml.find("risks:").unwrap();
+    p.write(corp, &format!("{}{}", &yaml[..start], &yaml[end..]));
+    let o = p.run(&["check"]);
+    assert_eq!(code(&o), 1);
+    let e = stderr(&o);
+    assert!(e.contains("error[Q"), "{e}");
+    assert!(e.contains("`Severe` is not on the risk scale"), "{e}");
+    assert!(e.contains("expected one of: Low, Moderate, High"), "{e}");
+    assert!(
+        e.contains(
+            "the current rating is written in words, but this register declares no `risk-scale`"
+        ),
+        "{e}"
+    );
+    assert!(
+        e.contains("help: declare the words under `risk-scale:`"),
+        "{e}"
+    );
+}
+
+/// A return of any council: its own title, subtitle, data date, appendices,
+/// background documents and contact, each printed only when given; update labels
+/// as published; KPIs with baseline, annual target, published RAG and comment in
+/// the PDF, the HTML, the CSV and the workbook.
+#[test]
+fn a_return_carries_its_own_front_matter_and_kpis_everywhere() {
+    use calamine::{Data, Reader, Xlsx};
+    let p = Project::fixture("second-council");
+    let o = p.run(&["build", "--format", "all", "wessex-sv-2025-26"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let pdf = squash(&pdf_text(&p.path().join("out/wessex-sv-2025-26.pdf")));
+    let html = html_text(&p.path().join("out/wessex-sv-2025-26.html"));
+    for (what, text) in [("PDF", &pdf), ("HTML", &html)] {
+        for want in [
+            "Safety Valve agreement monitoring report",
+            "Dedicated Schools Grant high needs block, report to the Department for",
+            "Update Update 1 (May/June)",
+            "Data as at 31st May 2025",
+            "Summary of progress as at Update 1 (May/June) 2025/26",
+            "Baseline: 455 (2024/25 outturn)",
+            "Annual target: 380",
+            "400 / 412",
+            "Amber (as",
+            "W1 Update 1 (May/June) Two more panels a month from July.",
+            "Appendices",
+            "Appendix 1: Deficit management plan",
+            "Background documents",
+            "Safety Valve agreement, March 2024",
+            "Cabinet report on high needs, 12 February 2025",
+            "Name Priya Shah",
+            "Role Head of SEND Finance",
+            "Email priya.shah@example.org",
+            "Telephone 01632 960 123",
+        ] {
+            assert!(text.contains(want), "{what}: missing {want:?} in:\n{text}");
+        }
+        // The template's heading gives way to the council's own title.
+        assert!(
+            !text.contains("Safety Valve monitoring template"),
+            "{what}: {text}"
+        );
+        // No invented RAG rule in either edition.
+        assert!(!text.contains("within 5%"), "{what}: {text}");
+    }
+    let html_src = std::fs::read_to_string(p.path().join("out/wessex-sv-2025-26.html")).unwrap();
+    assert!(
+        decode_entities(&html_src)
+            .contains("<a href=\"https://example.org/wessex/safety-valve-agreement\">"),
+        "the background document's link"
+    );
+
+    let csv = std::fs::read_to_string(p.path().join("out/wessex-sv-2025-26.kpis.csv")).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "kpi,measure,unit,polarity,baseline,baseline_label,annual_target,\
+         target Update 1 (May/June),actual Update 1 (May/June),rag Update 1 (May/June),\
+         rag_source Update 1 (May/June),comment Update 1 (May/June),\
+         target Update 2 (October),actual Update 2 (October),rag Update 2 (October),\
+         rag_source Update 2 (October),comment Update 2 (October)"
+    );
+    assert_eq!(
+        lines.next().unwrap(),
+        "W1,New EHCPs issued,count,lower,455,2024/25 outturn,380,400,412,Amber,declared rule,Two more panels a month from July.,,,,,"
+    );
+    assert_eq!(
+        lines.next().unwrap(),
+        "W2,Share of EHCPs in mainstream,%,higher,,,,40,36,Amber,published,,,,,,"
+    );
+
+    let mut wb: Xlsx<_> =
+        calamine::open_workbook(p.path().join("out/wessex-sv-2025-26.xlsx")).unwrap();
+    let ws = wb.worksheet_range("KPIs").expect("a KPIs sheet");
+    let cell = |r: u32, c: u32| ws.get_value((r, c)).cloned().unwrap_or(Data::Empty);
+    assert_eq!(cell(0, 0), Data::String("kpi".into()));
+    assert_eq!(cell(1, 0), Data::String("W1".into()));
+    assert_eq!(cell(1, 4), Data::Float(455.0));
+    assert_eq!(cell(1, 6), Data::Float(380.0));
+    assert_eq!(cell(1, 8), Data::Float(412.0));
+    assert_eq!(cell(1, 9), Data::String("Amber".into()));
+    assert_eq!(
+        cell(1, 11),
+        Data::String("Two more panels a month from July.".into())
+    );
+    assert_eq!(cell(2, 10), Data::String("published".into()));
+}
+
+/// Front matter not given is not printed: the demo-shaped return has none.
+#[test]
+fn a_return_prints_no_front_matter_it_does_not_give() {
+    let p = Project::fixture("valve-quarterly");
+    let o = p.run(&["build", "--format", "all"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let pdf = squash(&pdf_text(&p.path().join("out/northshire-sv-2025-26.pdf")));
+    let html = html_text(&p.path().join("out/northshire-sv-2025-26.html"));
+    for (what, text) in [("PDF", &pdf), ("HTML", &html)] {
+        assert!(text.contains("Safety Valve monitoring template"), "{what}");
+        for absent in [
+            "Data as at",
+            "Background documents",
+            "Appendices",
+            "Telephone",
+            "Baseline",
+            "Annual target",
+        ] {
+            assert!(
+                !text.contains(absent),
+                "{what}: {absent:?} printed but not given:\n{text}"
+            );
+        }
+    }
+}
+
+/// No line ends between a sign and its sum: 400 signed sums among words of
+/// varying length land at every point of a line (before the fix, 33 lines of this
+/// paper ended with a bare "−").
+#[test]
+fn a_sign_is_never_left_at_the_end_of_a_line() {
+    let p = Project::fixture("minimal");
+    let q = std::fs::read_to_string(p.path().join("quire.yaml")).unwrap();
+    p.write(
+        "quire.yaml",
+        &format!("{q}defaults:\n  negative-money: minus\n"),
+    );
+    let yaml = std::fs::read_to_string(p.path().join("content/budget-2025/paper.yaml")).unwrap();
+    p.write(
+        "content/budget-2025/paper.yaml",
+        &yaml.replace("data:\n", "data:\n  neg: -12.5\n"),
+    );
+    let words = [
+        "a", "an", "the", "sum", "forecast", "variance", "reported", "overall",
+    ];
+    let mut md = String::from("# Position\n\n");
+    let mut seed: u32 = 7;
+    for i in 0..400 {
+        for _ in 0..(1 + i % 4) {
+            seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            md.push_str(words[(seed >> 16) as usize % words.len()]);
+            md.push(' ');
+        }
+        md.push_str(if i % 3 == 0 {
+            "{{ data.neg | money(unit=\"m\") }} "
+        } else if i % 3 == 1 {
+            "{{ data.neg | money }} "
+        } else {
+            "+£0.9m "
+        });
+    }
+    p.write("content/budget-2025/01-position.md", &md);
+    let o = p.run(&["build", "--format", "all"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let text = pdf_text(&p.path().join("out/budget-2025.pdf"));
+    let figures = text.matches("−£12.5").count() + text.matches("+£0.9m").count();
+    assert!(
+        figures >= 390,
+        "the sums are not all in the text ({figures}):\n{text}"
+    );
+    let broken: Vec<&str> = text
+        .lines()
+        .filter(|l| l.trim_end().ends_with(['−', '+', '£']))
+        .collect();
+    assert!(broken.is_empty(), "lines ending in a sign: {broken:?}");
+    assert!(
+        !text.contains('\u{2060}'),
+        "no invisible characters in the text"
+    );
+    let html = std::fs::read_to_string(p.path().join("out/budget-2025.html")).unwrap();
+    assert!(
+        html.contains("<span class=\"nw\">−£12</span>"),
+        "no nowrap span"
+    );
+    assert!(
+        html.contains("<span class=\"nw\">+£0.9m</span>"),
+        "no nowrap span"
+    );
+}
+
+/// Whether `text` names the tool: the word "quire" on its own (any case), not
+/// inside another word ("require", "acquired").
+fn names_the_tool(text: &str) -> Option<String> {
+    let lower = text.to_lowercase();
+    let mut from = 0;
+    while let Some(i) = lower[from..].find("quire") {
+        let at = from + i;
+        let before = lower[..at].chars().next_back();
+        let after = lower[at + 5..].chars().next();
+        if !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric) {
+            let start = lower[..at]
+                .char_indices()
+                .rev()
+                .nth(40)
+                .map_or(0, |(i, _)| i);
+            let end = lower[at..]
+                .char_indices()
+                .nth(45)
+                .map_or(lower.len(), |(i, _)| at + i);
+            return Some(lower[start..end].to_string());
+        }
+        from = at + 5;
+    }
+    None
+}
+
+/// Every output of a built project except the manifest: PDF text, HTML, CSV and
+/// the strings of each workbook (every XML part, document properties included).
+fn scan_outputs(out: &std::path::Path, scanned: &mut Vec<String>, found: &mut Vec<String>) {
+    for entry in std::fs::read_dir(out).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let text = match path.extension().and_then(|e| e.to_str()) {
+            Some("pdf") => pdf_text(&path),
+            Some("html") | Some("csv") => std::fs::read_to_string(&path).unwrap(),
+            Some("xlsx") => {
+                let o = std::process::Command::new("python3")
+                    .args([
+                        "-c",
+                        "import sys,zipfile;z=zipfile.ZipFile(sys.argv[1]);print('\\n'.join(z.read(n).decode('utf-8','replace') for n in z.namelist()))",
+                    ])
+                    .arg(&path)
+                    .output()
+                    .unwrap();
+                assert!(o.status.success(), "cannot read {name}");
+                String::from_utf8_lossy(&o.stdout).to_string()
+            }
+            // manifest.json and the lock are the archive's records, not outputs.
+            _ => continue,
+        };
+        scanned.push(name.clone());
+        if let Some(ctx) = names_the_tool(&text) {
+            found.push(format!("{name}: …{ctx}…"));
+        }
+    }
+}
+
+#[test]
+fn the_word_for_the_tool_is_recognised_only_on_its_own() {
+    assert!(names_the_tool("computed by quire from").is_some());
+    assert!(names_the_tool("QUIRE").is_some());
+    assert!(names_the_tool("made with quire.").is_some());
+    assert!(names_the_tool("the act requires it; acquired; Quirey").is_none());
+}
+
+/// No demo or fixture output names the tool: every demo document (with the pack)
+/// and every fixture document that builds, in every format. (No fixture is pinned
+/// to the frozen v1 layouts, which print "computed by quire": the one that was,
+/// valve-quarterly, is not about archiving and uses v2. The archive test pins a
+/// copy of a fixture to v1 in its own temporary project.)
+#[test]
+fn no_demo_or_fixture_output_names_the_tool() {
+    let (mut scanned, mut found) = (Vec::new(), Vec::new());
+
+    let p = Project::demo();
+    let o = p.run(&["build", "--format", "all"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = p.run(&["pack"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    scan_outputs(&p.path().join("out"), &mut scanned, &mut found);
+
+    let fixtures = repo().join("tests/fixtures");
+    let mut names: Vec<_> = std::fs::read_dir(&fixtures)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    names.sort();
+    let mut built = Vec::new();
+    for name in names {
+        let p = Project::fixture(&name);
+        if name == "tables-valid" {
+            // Its workbook is written by the tests (a binary file is not kept in git).
+            crate::tables::write_ehcp(&p.path().join("content/dsg-2025/ehcp.xlsx"), 455.0, None);
+        }
+        let Ok(docs) = std::fs::read_dir(p.path().join("content")) else {
+            continue;
+        };
+        let mut docs: Vec<_> = docs
+            .map(|e| e.unwrap().path())
+            .filter(|d| {
+                ["paper.yaml", "return.yaml", "plan.yaml", "appendix.yaml"]
+                    .iter()
+                    .any(|f| d.join(f).exists())
+            })
+            .collect();
+        docs.sort();
+        for d in docs {
+            let doc = d.file_name().unwrap().to_string_lossy().to_string();
+            // A fixture's invalid documents are there to fail; every valid one is
+            // scanned, in every format it has (a report template has no HTML edition).
+            if code(&p.run(&["build", "--format", "all", &doc])) == 0
+                || code(&p.run(&["build", &doc])) == 0
+            {
+                built.push(format!("{name}/{doc}"));
+            }
+        }
+        if p.path().join("out").exists() {
+            scan_outputs(&p.path().join("out"), &mut scanned, &mut found);
+        }
+    }
+    // The scan covers what it must: the demo's four documents and its pack, and
+    // the fixtures' valid documents of every kind, in every format.
+    for must in [
+        "cype-risk-2019.pdf",
+        "cype-risk-2019.html",
+        "kent-sv-2024-25-q1.pdf",
+        "kent-sv-2024-25-q1.xlsx",
+        "kent-sv-2024-25-q1.deficit.csv",
+        "send-app-2023.pdf",
+        "send-app-2023-scorecard.pdf",
+        "send-sub-2023-09-pack.pdf",
+        "northshire-sv-2025-26.pdf",
+        "northshire-sv-2025-26.kpis.csv",
+        "wessex-sv-2025-26.xlsx",
+        "wessex-risk-2025.html",
+        "dsg-2025.xlsx",
+        "options-appraisal.pdf",
+        "library-review.pdf",
+    ] {
+        assert!(
+            scanned.iter().any(|s| s == must),
+            "{must} was not scanned; scanned: {scanned:?}; built: {built:?}"
+        );
+    }
+    assert!(
+        found.is_empty(),
+        "outputs name the tool:\n{}",
+        found.join("\n")
+    );
+}
+
+const WESSEX: &str = "content/wessex-sv-2025-26/return.yaml";
+
+fn edit_wessex(p: &Project, from: &str, to: &str) {
+    let yaml = std::fs::read_to_string(p.path().join(WESSEX)).unwrap();
+    assert!(yaml.contains(from), "the fixture has no {from:?}");
+    p.write(WESSEX, &yaml.replacen(from, to, 1));
+}
+
+/// Every kind of field of a submitted update is locked: figures, texts, ratings
+/// (assurance, RAGs as published, risks' ratings in words), KPI targets, actuals,
+/// baselines and comments, risks' own fields, the sign-off and the data date;
+/// removing or adding one is caught as well as changing it.
+#[test]
+fn every_kind_of_field_is_locked() {
+    let cases: &[(&str, &str, &str, &str)] = &[
+        // figures
+        (
+            "agreement: 9.6",
+            "agreement: 9.7",
+            "deficit 2024-25 agreement",
+            "changed",
+        ),
+        (
+            "forecast: 6.3, rag: Amber",
+            "forecast: 6.3, rag: Red",
+            "deficit 2025-26 rag",
+            "changed",
+        ),
+        (
+            "targets: { u1: 400 }",
+            "targets: { u1: 390 }",
+            "kpi W1 target",
+            "changed",
+        ),
+        (
+            "actuals: { u1: 36.0 }",
+            "actuals: { u1: 37.0 }",
+            "kpi W2 actual",
+            "changed",
+        ),
+        (
+            "baseline: { value: 455,",
+            "baseline: { value: 456,",
+            "kpi W1 baseline",
+            "changed",
+        ),
+        (
+            "annual-target: 380",
+            "annual-target: 370",
+            "kpi W1 annual target",
+            "changed",
+        ),
+        // ratings
+        (
+            "rag: { u1: Amber }",
+            "rag: { u1: Red }",
+            "kpi W2 rag",
+            "changed",
+        ),
+        (
+            "rating: { u1: High }",
+            "rating: { u1: Moderate }",
+            "risk 1 rating",
+            "changed",
+        ),
+        (
+            "    assurance: { u1: Off track }",
+            "    assurance: { u1: At risk }",
+            "condition Capital assurance",
+            "changed",
+        ),
+        // texts
+        ("We remain within", "We are within", "summary", "changed"),
+        (
+            "The first provision opens in September",
+            "The first provision opens in October",
+            "condition 3.1 progress",
+            "changed",
+        ),
+        (
+            "comment: { u1: Two more panels a month from July. }",
+            "comment: { u1: Two more panels a month. }",
+            "kpi W1 comment",
+            "changed",
+        ),
+        (
+            "data-as-at: 31st May 2025",
+            "data-as-at: 1st June 2025",
+            "data as at",
+            "changed",
+        ),
+        // risks' own fields
+        (
+            "strategy: Accept",
+            "strategy: Tolerate",
+            "risk 2 strategy",
+            "changed",
+        ),
+        ("    group: Capital\n", "", "risk 1 group", "removed"),
+        (
+            "    rag: { u1: Amber }\n",
+            "    rag: { u1: Amber }\n    comment: { u1: Census date moved. }\n",
+            "kpi W2 comment",
+            "added",
+        ),
+        // the sign-off
+        (
+            "name: Ada Brook",
+            "name: Ada Brooke",
+            "submission",
+            "changed",
+        ),
+    ];
+    for (from, to, field, how) in cases {
+        let p = Project::fixture("second-council");
+        assert_eq!(code(&p.run(&["lock", "wessex-sv-2025-26"])), 0);
+        edit_wessex(&p, from, to);
+        let o = p.run(&["check", "wessex-sv-2025-26"]);
+        let e = stderr(&o);
+        assert_eq!(code(&o), 1, "{field}: {e}");
+        assert!(
+            e.contains(&format!(
+                "error[Q0037]: {field} of `Update 1 (May/June)` was {how} after the update was submitted and locked"
+            )) || e.contains(&format!(
+                "error[Q0037]: {field} of `Update 1 (May/June)` {how} after the update was submitted and locked"
+            )),
+            "{field}: {e}"
+        );
+        assert!(
+            e.contains(&format!("lock --amend \"{field}\"")),
+            "{field}: {e}"
+        );
+    }
+}
+
+/// The amend path for a rating and a KPI actual: recorded in the lock with the
+/// old and new values and the reason, printed in both editions, and the return
+/// builds again; a later unrecorded edit is still caught.
+#[test]
+fn a_rating_and_a_kpi_actual_are_amended_on_the_record() {
+    let p = Project::fixture("second-council");
+    assert_eq!(code(&p.run(&["lock", "wessex-sv-2025-26"])), 0);
+    edit_wessex(&p, "rating: { u1: High }", "rating: { u1: Moderate }");
+    edit_wessex(&p, "actuals: { u1: 412 }", "actuals: { u1: 415 }");
+    assert_eq!(code(&p.run(&["build", "wessex-sv-2025-26"])), 1);
+    for (field, reason) in [
+        ("risk 1 rating", "rated again by the risk board"),
+        ("kpi W1 actual", "late returns from one panel"),
+    ] {
+        let o = p.run(&[
+            "lock",
+            "--amend",
+            field,
+            "--reason",
+            reason,
+            "wessex-sv-2025-26",
+        ]);
+        assert_eq!(code(&o), 0, "{field}: {}", stderr(&o));
+    }
+    let lock =
+        std::fs::read_to_string(p.path().join("content/wessex-sv-2025-26/quire.lock")).unwrap();
+    for want in [
+        "\"field\": \"risk 1 rating\"",
+        "\"old\": \"High\"",
+        "\"new\": \"Moderate\"",
+        "\"field\": \"kpi W1 actual\"",
+        "\"old\": \"412\"",
+        "\"new\": \"415\"",
+        "\"reason\": \"late returns from one panel\"",
+    ] {
+        assert!(lock.contains(want), "{want} missing from {lock}");
+    }
+    let o = p.run(&["build", "--format", "all", "wessex-sv-2025-26"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let pdf = squash(&pdf_text(&p.path().join("out/wessex-sv-2025-26.pdf")));
+    let html = html_text(&p.path().join("out/wessex-sv-2025-26.html"));
+    for (what, text) in [("PDF", &pdf), ("HTML", &html)] {
+        for want in [
+            "Amendments since submission",
+            "risk 1 rating",
+            "High → Moderate",
+            "rated again by the risk board",
+            "412 → 415",
+        ] {
+            assert!(text.contains(want), "{what}: missing {want:?} in:\n{text}");
+        }
+    }
+    // The amended value is now the record; another edit is caught again.
+    edit_wessex(&p, "actuals: { u1: 415 }", "actuals: { u1: 416 }");
+    let o = p.run(&["check", "wessex-sv-2025-26"]);
+    assert_eq!(code(&o), 1);
+    assert!(stderr(&o).contains("= submitted: 415"), "{}", stderr(&o));
+}
+
+/// The scorecard lists KPIs by id in the order people read ids (APP44-3 after
+/// APP44 and before APP45 and APP64, though the plan writes it last), printed as
+/// written; a date written in words is kept as written.
+#[test]
+fn the_scorecard_orders_ids_naturally_and_keeps_them_as_written() {
+    let p = Project::demo();
+    let o = p.run(&["build", "--format", "all", "send-app-2023"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let pdf = squash(&pdf_text(&p.path().join("out/send-app-2023-scorecard.pdf")));
+    let html = html_text(&p.path().join("out/send-app-2023-scorecard.html"));
+    for (what, text) in [("PDF", &pdf), ("HTML", &html)] {
+        let at = |id: &str| {
+            text.find(&format!("{id} "))
+                .unwrap_or_else(|| panic!("{what}: {id} missing"))
+        };
+        let order = [
+            "APP09", "APP10", "APP44", "APP44-3", "APP45", "APP64", "APPSLT-2",
+        ];
+        for w in order.windows(2) {
+            assert!(
+                at(w[0]) < at(w[1]),
+                "{what}: {} is not before {}",
+                w[0],
+                w[1]
+            );
+        }
+        // The baseline date as the plan writes it.
+        let row: String = text[at("APP44-3")..].chars().take(200).collect();
+        assert!(row.contains("May 2023"), "{what}: {row}");
+    }
+}
+
+/// The frozen version 1 risk layouts print only likelihood × impact: a register
+/// rated in words under one is a located error, not a misleading page.
+#[test]
+fn ratings_in_words_need_the_current_risk_layout() {
+    let p = Project::fixture("second-council");
+    let path = "content/wessex-service-risk-2025/appendix.yaml";
+    let yaml = std::fs::read_to_string(p.path().join(path)).unwrap();
+    p.write(path, &format!("layout: risk-appendix@1\n{yaml}"));
+    let o = p.run(&["check", "wessex-service-risk-2025"]);
+    assert_eq!(code(&o), 1);
+    let e = stderr(&o);
+    assert!(
+        e.contains("error[Q0014]: the register `Adult services risk register` rates risks in words, which layout `risk-appendix@1` does not print"),
+        "{e}"
+    );
+    assert!(
+        e.contains("help: use `risk-appendix@2` (the current version)"),
+        "{e}"
+    );
 }

@@ -8,7 +8,7 @@ use std::path::Path;
 /// The EHCP workbook of the `tables-valid` fixture: figures in Summary!B3:D6,
 /// the change column left empty (computed). `under5` is the January 2025
 /// figure for under-fives, so a test can change one cell.
-fn write_ehcp(path: &Path, under5: f64, label: Option<&str>) {
+pub fn write_ehcp(path: &Path, under5: f64, label: Option<&str>) {
     let mut wb = rust_xlsxwriter::Workbook::new();
     let ws = wb.add_worksheet();
     ws.set_name("Summary").unwrap();

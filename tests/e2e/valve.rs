@@ -80,7 +80,7 @@ fn quarterly_council_with_its_own_scale_and_kpis() {
         "Condition 1 Q1 Q2 Q3 Assurance level Good Good not yet due",
         "Condition 2 Q1 Q2 Q3 Assurance level Low Medium not yet due",
         "Total number of EHCPs 3,760 3,768 3,740",
-        "K1 Children with an 44 / 43.2 45 / 45.4 46 / no data",
+        "K1 Children with an EHCP taught in mainstream settings (% 44 / 43.2 45 / 45.4 46 / no",
         "(days lower is better)",
         "Amber Green",
         "Red Amber",
