@@ -338,6 +338,7 @@ fn prepare_paper(project: &Project, doc: &Document, p: &mut Prepared) {
     validate::paper::check_references(&paper, &mut p.diags);
     check_layout(project, &paper.layout, p);
     p.layout = Some(paper.layout.value.label());
+    let _text = render::format::layout_text(paper.layout.value.version);
     let scheme = project
         .settings
         .risk_scheme
@@ -542,6 +543,7 @@ fn prepare_valve(project: &Project, doc: &Document, p: &mut Prepared) {
     }
     check_layout(project, &valve.layout, p);
     p.layout = Some(valve.layout.value.label());
+    let _text = render::format::layout_text(valve.layout.value.version);
     crate::lock::check(project, doc, &valve, &p.sources, &mut p.diags);
     if p.diags.has_errors() {
         return;
@@ -574,6 +576,7 @@ fn prepare_app(project: &Project, doc: &Document, p: &mut Prepared) {
     };
     check_layout(project, &plan.layout, p);
     p.layout = Some(plan.layout.value.label());
+    let _text = render::format::layout_text(plan.layout.value.version);
     if p.diags.has_errors() {
         return;
     }
@@ -606,6 +609,7 @@ fn prepare_appendix(project: &Project, doc: &Document, p: &mut Prepared) {
     m.finish();
     check_layout(project, &layout, p);
     p.layout = Some(layout.value.label());
+    let _text = render::format::layout_text(layout.value.version);
     let (Some(title), Some(register)) = (title, register) else {
         return;
     };

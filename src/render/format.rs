@@ -1,6 +1,7 @@
 //! Numbers, money, percentages and years written as councils write them.
 
 use crate::model::{NegativeStyle, YearStyle};
+use std::cell::Cell;
 
 /// "11,900"; keeps up to two decimals only when the value has them.
 pub fn number(v: f64) -> String {
@@ -101,12 +102,40 @@ pub fn money(v: f64, unit: f64, places: usize, neg: NegativeStyle) -> String {
     }
 }
 
+thread_local! {
+    /// Whether signed sums are kept in one run (layouts from version 2); a
+    /// document on a version 1 layout renders its text exactly as version 1 did.
+    static SIGNED_RUNS: Cell<bool> = const { Cell::new(true) };
+}
+
+/// Renders text for a layout of `version` until dropped: a version 1 layout (frozen,
+/// for archived papers) gets its text exactly as it did before signed sums were kept
+/// whole, so an archived paper rebuilds byte for byte.
+pub struct LayoutText(bool);
+
+pub fn layout_text(version: u32) -> LayoutText {
+    LayoutText(SIGNED_RUNS.with(|c| c.replace(version >= 2)))
+}
+
+impl Drop for LayoutText {
+    fn drop(&mut self) {
+        SIGNED_RUNS.with(|c| c.set(self.0));
+    }
+}
+
 /// Splits text into runs, marking each signed sum: a sign (+, −, -, ±) followed
 /// by £, up to the next space (`−£12.5`, `+£0.9m,`). A layout keeps a marked run on
 /// one line (a Typst `box`, an HTML `nowrap` span), so a line never breaks between
 /// the sign and the sum; between £ and its digits no line breaks anyway (Unicode
 /// line breaking, rule LB25). Nothing is added to the text itself.
 pub fn signed_runs(s: &str) -> Vec<(&str, bool)> {
+    if !SIGNED_RUNS.with(Cell::get) {
+        return if s.is_empty() {
+            Vec::new()
+        } else {
+            vec![(s, false)]
+        };
+    }
     let is_sign = |c: char| matches!(c, '+' | '−' | '-' | '±');
     let mut out = Vec::new();
     let mut start = 0;

@@ -168,3 +168,34 @@ fn shards_split_the_documents_without_overlap() {
     );
     assert_eq!(p.run(&["build", "--shard", "4/3"]).status.code(), Some(2));
 }
+
+/// Text in a paper on a frozen version 1 layout is rendered as version 1 did:
+/// later text rules (a signed sum kept whole on its line) apply from version 2,
+/// so an archived paper's sources, and so its PDF, do not change.
+#[test]
+fn a_version_1_paper_keeps_version_1_text_rules() {
+    let p = Project::fixture("minimal");
+    let md = "content/budget-2025/01-position.md";
+    let text = std::fs::read_to_string(p.path().join(md)).unwrap();
+    p.write(
+        md,
+        &format!("{text}\nThe forecast moved by −£12.5 million.\n"),
+    );
+    let yaml = std::fs::read_to_string(p.path().join("content/budget-2025/paper.yaml")).unwrap();
+    let content = |p: &Project| {
+        std::fs::read_to_string(p.path().join("out/budget-2025.src/content.typ")).unwrap()
+    };
+    p.write(
+        "content/budget-2025/paper.yaml",
+        &format!("layout: committee-report@1\n{yaml}"),
+    );
+    let o = p.run(&["build", "--keep-sources"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v1 = content(&p);
+    assert!(v1.contains("The forecast moved by −£12.5 million."), "{v1}");
+    assert!(!v1.contains("#box(\"−£12.5\")"), "{v1}");
+    p.write("content/budget-2025/paper.yaml", &yaml);
+    let o = p.run(&["build", "--keep-sources", "--force"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(content(&p).contains("#box(\"−£12.5\")"), "{}", content(&p));
+}
