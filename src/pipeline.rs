@@ -438,12 +438,7 @@ fn prepare_paper(project: &Project, doc: &Document, p: &mut Prepared) {
     let rendered = render::paper(input, &settings, &p.sources, &mut p.diags);
     if !p.diags.has_errors() {
         p.rendered = vec![(String::new(), rendered)];
-        for t in &tables {
-            p.extras.push((
-                format!("{}.csv", t.table.id.value),
-                crate::tables::csv(t).into_bytes(),
-            ));
-        }
+        table_csvs(&tables, p);
         if !tables.is_empty() {
             match crate::tables::xlsx(&tables, &paper.subject, paper.meeting_date, &settings) {
                 Ok(bytes) => p.extras.push(("xlsx".into(), bytes)),
@@ -492,6 +487,42 @@ fn read_tables(
     tables
 }
 
+/// Each declared table as `<document>.<id>.csv` beside the PDF.
+fn table_csvs(tables: &[crate::tables::check::Checked], p: &mut Prepared) {
+    for t in tables {
+        p.extras.push((
+            format!("{}.csv", t.table.id.value),
+            crate::tables::csv(t).into_bytes(),
+        ));
+    }
+}
+
+/// A table id that is the name of one of the document's own exports would
+/// overwrite it: an error at the id.
+fn reserved_table_ids(
+    tables: &[crate::tables::check::Checked],
+    reserved: &[&str],
+    p: &mut Prepared,
+) {
+    for t in tables {
+        let id = &t.table.id;
+        if reserved.contains(&id.value.as_str()) {
+            p.diags.push(
+                Diagnostic::error(
+                    Code::DuplicateId,
+                    format!("a table cannot have the id `{}`", id.value),
+                )
+                .at(&id.span, "the name of one of this document's own exports")
+                .help(format!(
+                    "this document already writes {}.csv; give the table another id (these are taken: {})",
+                    id.value,
+                    reserved.join(", ")
+                )),
+            );
+        }
+    }
+}
+
 fn prepare_valve(project: &Project, doc: &Document, p: &mut Prepared) {
     let rel = doc.dir.join(DocKind::Valve.file_name());
     let Some((file, node)) = parse_file(&project.root, &rel, p) else {
@@ -501,6 +532,8 @@ fn prepare_valve(project: &Project, doc: &Document, p: &mut Prepared) {
     let Some(mut valve) = validate::valve::valve(&doc.id, file, &node, &mut p.diags) else {
         return;
     };
+    let tables = read_tables(project, doc, &node, p);
+    reserved_table_ids(&tables, &render::valve::EXPORTS, p);
     if let Ok(Some(lock)) = crate::lock::read(project, doc) {
         valve.amendments = lock.amendments;
     }
@@ -510,14 +543,21 @@ fn prepare_valve(project: &Project, doc: &Document, p: &mut Prepared) {
     if p.diags.has_errors() {
         return;
     }
-    let rendered =
-        render::valve::render(&valve, node.to_json(), &settings, &p.sources, &mut p.diags);
+    let rendered = render::valve::render(
+        &valve,
+        node.to_json(),
+        &tables,
+        &settings,
+        &p.sources,
+        &mut p.diags,
+    );
     if !p.diags.has_errors() {
         p.rendered = vec![(String::new(), rendered)];
         for (name, csv) in render::valve::csv_tables(&valve) {
             p.extras.push((format!("{name}.csv"), csv.into_bytes()));
         }
-        match render::valve::xlsx(&valve, &settings) {
+        table_csvs(&tables, p);
+        match render::valve::xlsx(&valve, &tables, &settings) {
             Ok(bytes) => p.extras.push(("xlsx".into(), bytes)),
             Err(e) => p.diags.push(Diagnostic::error(
                 Code::Output,
@@ -536,14 +576,32 @@ fn prepare_app(project: &Project, doc: &Document, p: &mut Prepared) {
     let Some(plan) = validate::app::plan(&doc.id, file, &node, &mut p.diags) else {
         return;
     };
+    let tables = read_tables(project, doc, &node, p);
     check_layout(project, &plan.layout, p);
     p.layout = Some(plan.layout.value.label());
     if p.diags.has_errors() {
         return;
     }
-    let rendered = render::app::render(&plan, node.to_json(), &settings, &p.sources, &mut p.diags);
+    let rendered = render::app::render(
+        &plan,
+        node.to_json(),
+        &tables,
+        &settings,
+        &p.sources,
+        &mut p.diags,
+    );
     if !p.diags.has_errors() {
         p.rendered = rendered;
+        table_csvs(&tables, p);
+        if !tables.is_empty() {
+            match crate::tables::xlsx(&tables, &plan.title, plan.report_date, &settings) {
+                Ok(bytes) => p.extras.push(("xlsx".into(), bytes)),
+                Err(e) => p.diags.push(Diagnostic::error(
+                    Code::Output,
+                    format!("cannot make the spreadsheet: {e}"),
+                )),
+            }
+        }
     }
 }
 

@@ -518,6 +518,28 @@ pub fn paper(
     }
 }
 
+/// Declared tables in a document other than a committee paper (a return, a
+/// plan): the layout's view and the generated blocks go into `data`, and
+/// content.typ imports the tables layout as `T`. Nothing changes for a
+/// document without tables.
+pub fn add_tables(
+    tables: &[crate::tables::check::Checked],
+    generated: &Arc<Mutex<Vec<Json>>>,
+    settings: &Settings,
+    data: &mut Json,
+    content: &mut String,
+) {
+    if tables.is_empty() {
+        return;
+    }
+    data["tables"] = crate::tables::view(tables, settings);
+    data["generated"] = Json::Array(generated.lock().map(|g| g.clone()).unwrap_or_default());
+    *content = format!(
+        "#import {} as T\n{content}",
+        str_lit(&format!("/{TABLES_LAYOUT}"))
+    );
+}
+
 /// Document metadata every layout sets: title, author, language, date.
 pub fn meta(title: &str, settings: &Settings, date: chrono::NaiveDate) -> Json {
     use chrono::Datelike;

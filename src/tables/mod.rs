@@ -220,11 +220,9 @@ pub fn xlsx(
     date: chrono::NaiveDate,
     settings: &Settings,
 ) -> Result<Vec<u8>, String> {
-    use check::Formula;
     use chrono::Datelike;
-    use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Formula as XFormula, Workbook};
+    use rust_xlsxwriter::{DocProperties, ExcelDateTime, Workbook};
     let e = |e: rust_xlsxwriter::XlsxError| e.to_string();
-    let bold = Format::new().set_bold();
     let mut wb = Workbook::new();
     let created = ExcelDateTime::from_ymd(
         date.year().clamp(1900, 9999) as u16,
@@ -238,15 +236,32 @@ pub fn xlsx(
             .set_author(&settings.organisation)
             .set_creation_datetime(&created),
     );
+    add_sheets(&mut wb, checked, &[])?;
+    wb.save_to_buffer().map_err(e)
+}
+
+/// Adds one sheet per table to a workbook (see [`xlsx`]). A sheet is named by
+/// the table's id; a name that is too long, or that one of `taken` (the
+/// workbook's other sheets) already has in any case, gets a `~N` suffix.
+pub fn add_sheets(
+    wb: &mut rust_xlsxwriter::Workbook,
+    checked: &[Checked],
+    taken: &[&str],
+) -> Result<(), String> {
+    use check::Formula;
+    use rust_xlsxwriter::{Format, Formula as XFormula};
+    let e = |e: rust_xlsxwriter::XlsxError| e.to_string();
+    let bold = Format::new().set_bold();
     let names: Vec<String> = checked
         .iter()
         .enumerate()
         .map(|(i, c)| {
             let id = &c.table.id.value;
-            if id.len() <= 31 {
+            let clash = taken.iter().any(|t| t.eq_ignore_ascii_case(id));
+            if id.len() <= 31 && !clash {
                 id.clone()
             } else {
-                format!("{}~{i}", &id[..25])
+                format!("{}~{i}", &id[..id.len().min(25)])
             }
         })
         .collect();
@@ -339,5 +354,5 @@ pub fn xlsx(
             ws.set_column_width(k as u16 + 1, 14).map_err(e)?;
         }
     }
-    wb.save_to_buffer().map_err(e)
+    Ok(())
 }

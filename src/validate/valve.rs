@@ -288,6 +288,8 @@ pub fn valve(id: &str, file: FileId, node: &Node, diags: &mut Diagnostics) -> Op
                 .push(super::wrong(s, "a mapping from update ids to submissions")),
         }
     }
+    // Declared tables are read by the tables engine (crate::tables).
+    m.opt("tables");
     let summary = m.opt_text("summary");
     let deficit = m.opt("deficit").and_then(|n| deficit(n, m.diags));
     let ehcp = m.opt("ehcp").and_then(|n| ehcp(n, m.diags));

@@ -305,3 +305,97 @@ fn declared_tables_are_in_the_html_edition_too() {
     }
     assert!(html.contains("<th scope=\"row\">"), "no row headers");
 }
+
+#[test]
+fn returns_and_plans_place_quote_and_export_declared_tables() {
+    use calamine::{DataType, Reader, Xlsx};
+    let p = Project::fixture("tables-return");
+    let o = p.run(&["build", "--format", "all"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = squash(&pdf_text(&p.path().join("out/northshire-sv.pdf")));
+    for want in [
+        // Quoted from the cells in the return's summary, then placed.
+        "High needs spending is forecast at £83.3m against a budget of £82.0m.",
+        "Table 1: High needs budget against forecast, 2025-26 (Q2)",
+        "Line Budget (£m) Forecast (£m) Variance (£m)",
+        "Maintained special schools 41.2 41.0 −0.2",
+        "Total 82.0 83.3 1.3",
+        // Quoted and placed in a risk's progress, from a table in a file of its own.
+        "the line is £0.9m over budget.",
+        "Plans maintained, January census",
+        "Total 3,720 3,768 1.3",
+    ] {
+        assert!(text.contains(want), "missing {want:?} in:\n{text}");
+    }
+    let plan = squash(&pdf_text(&p.path().join("out/app-plan.pdf")));
+    for want in [
+        "Plans issued within 20 weeks rose by 13.5 points over the year.",
+        "Final plans issued within 20 weeks",
+        "All plans 42.0 55.5 13.5",
+    ] {
+        assert!(plan.contains(want), "missing {want:?} in:\n{plan}");
+    }
+    // The HTML editions carry the same tables, with no marker left over.
+    let html = std::fs::read_to_string(p.path().join("out/northshire-sv.html")).unwrap();
+    assert!(html.contains("<caption>High needs budget against forecast, 2025-26 (Q2)</caption>"));
+    assert!(
+        html.contains("<th scope=\"row\">Total</th><td class=\"num\">82.0</td>"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("quire:block"),
+        "a marker was left in the page"
+    );
+    let html = std::fs::read_to_string(p.path().join("out/app-plan.html")).unwrap();
+    assert!(html.contains("<caption>Final plans issued within 20 weeks</caption>"));
+    // Exported as CSV beside the return's own exports, and as sheets of its workbook.
+    let csv = std::fs::read_to_string(p.path().join("out/northshire-sv.hn-budget.csv")).unwrap();
+    assert!(csv.contains("\nTotal,82.0,83.3,1.3\n"), "{csv}");
+    assert!(p.path().join("out/northshire-sv.deficit.csv").exists());
+    assert!(p.path().join("out/app-plan.timeliness.csv").exists());
+    let mut wb: Xlsx<_> = calamine::open_workbook(p.path().join("out/northshire-sv.xlsx")).unwrap();
+    assert_eq!(
+        wb.sheet_names(),
+        [
+            "Deficit",
+            "EHCPs",
+            "Conditions",
+            "Risks",
+            "hn-budget",
+            "ehcp-growth"
+        ]
+    );
+    let f = wb.worksheet_formula("hn-budget").unwrap();
+    assert_eq!(
+        f.get_value((4, 1)).map(String::as_str),
+        Some("SUM(B2,B3,B4)")
+    );
+    let v = wb.worksheet_range("hn-budget").unwrap();
+    assert_eq!(v.get_value((4, 1)).and_then(|d| d.as_f64()), Some(82.0));
+    let mut wb: Xlsx<_> = calamine::open_workbook(p.path().join("out/app-plan.xlsx")).unwrap();
+    assert_eq!(wb.sheet_names(), ["timeliness"]);
+    let f = wb.worksheet_formula("timeliness").unwrap();
+    assert_eq!(f.get_value((1, 3)).map(String::as_str), Some("C2-B2"));
+    // The table file is an input of the return.
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(p.path().join("out/manifest.json")).unwrap())
+            .unwrap();
+    assert!(m["documents"]["northshire-sv"]["inputs"]["content/shared-ehcp.yaml"].is_string());
+    // A table may not take the name of one of the return's own exports.
+    let f = p.path().join("content/northshire-sv/return.yaml");
+    let y = std::fs::read_to_string(&f).unwrap();
+    std::fs::write(
+        &f,
+        y.replace("id: hn-budget", "id: deficit")
+            .replace("hn_budget", "deficit")
+            .replace("\"hn-budget\"", "\"deficit\""),
+    )
+    .unwrap();
+    let o = p.run(&["check"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("error[Q0020]: a table cannot have the id `deficit`"),
+        "{}",
+        stderr(&o)
+    );
+}
