@@ -476,7 +476,14 @@ fn read_tables(
         diags: &mut p.diags,
         inputs: &mut p.inputs,
     };
-    let tables = crate::tables::load(t, &doc.dir, &mut cx);
+    let find = |id: &str| {
+        project
+            .documents
+            .iter()
+            .find(|d| d.id == id)
+            .map(|d| (d.dir.join(d.kind.file_name()), d.dir.clone()))
+    };
+    let tables = crate::tables::load_with(t, &doc.dir, &doc.id, &find, &mut cx);
     if !tables.is_empty() {
         // Shipped in the binary (a project may override it in layouts/).
         p.inputs.push(PathBuf::from(shipped::record(

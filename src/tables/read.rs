@@ -113,20 +113,25 @@ fn ids(n: &Node, what: &str, diags: &mut Diagnostics) -> Vec<Sp<String>> {
     }
 }
 
-/// `row/column` or `table.row/column`.
+/// `row/column`, `table.row/column`, or in another document of the project
+/// `document:table.row/column` (then `table` is kept as `document:table`).
 pub fn cell_ref(n: &Node, diags: &mut Diagnostics) -> Option<CellRef> {
     let t = text(n, diags)?;
+    let ok = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    };
     let parsed = t.value.trim().split_once('/').and_then(|(left, column)| {
         let (table, row) = match left.split_once('.') {
             Some((tb, r)) => (Some(tb.to_string()), r),
             None => (None, left),
         };
-        let ok = |s: &str| {
-            !s.is_empty()
-                && s.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        let table_ok = |tb: &str| match tb.split_once(':') {
+            Some((doc, tb)) => ok(doc) && ok(tb),
+            None => ok(tb),
         };
-        (ok(row) && ok(column) && table.as_deref().is_none_or(ok)).then(|| CellRef {
+        (ok(row) && ok(column) && table.as_deref().is_none_or(table_ok)).then(|| CellRef {
             table,
             row: row.to_string(),
             column: column.to_string(),
@@ -136,11 +141,18 @@ pub fn cell_ref(n: &Node, diags: &mut Diagnostics) -> Option<CellRef> {
     if parsed.is_none() {
         diags.push(
             Diagnostic::error(Code::InvalidValue, format!("`{}` is not a cell reference", t.value))
-                .at(&t.span, "expected ROW/COLUMN or TABLE.ROW/COLUMN")
-                .help("name a cell by its row id and column id, e.g. `closing/y2024`, or in another table `deficit-profile.closing/y2024`"),
+                .at(&t.span, "expected ROW/COLUMN, TABLE.ROW/COLUMN or DOCUMENT:TABLE.ROW/COLUMN")
+                .help("name a cell by its row id and column id, e.g. `closing/y2024`, in another table `deficit-profile.closing/y2024`, or in another document `sv-2025-26:deficit-profile.closing/y2024`"),
         );
     }
     parsed
+}
+
+impl CellRef {
+    /// The other document a reference names (`document:table.row/column`).
+    pub fn document(&self) -> Option<(&str, &str)> {
+        self.table.as_deref()?.split_once(':')
+    }
 }
 
 fn default_places(ty: ColType) -> u32 {
@@ -833,6 +845,9 @@ pub fn table(n: &Node, base: &Path, cx: &mut Ctx) -> Option<Table> {
         published,
         notes,
         source: source_name,
+        written_places: Default::default(),
+        published_help: None,
+        cell_name: None,
     })
 }
 
