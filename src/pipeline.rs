@@ -547,9 +547,9 @@ fn prepare_valve(project: &Project, doc: &Document, p: &mut Prepared) {
     check_layout(project, &valve.layout, p);
     p.layout = Some(valve.layout.value.label());
     crate::lock::check(project, doc, &valve, &p.sources, &mut p.diags);
-    if p.diags.has_errors() {
-        return;
-    }
+    // Templates run even when the figures have errors, so that prose figures
+    // that disagree with their cells show in the same run; nothing is kept.
+    let had_errors = p.diags.has_errors();
     let rendered = render::valve::render(
         &valve,
         node.to_json(),
@@ -558,7 +558,7 @@ fn prepare_valve(project: &Project, doc: &Document, p: &mut Prepared) {
         &p.sources,
         &mut p.diags,
     );
-    if !p.diags.has_errors() {
+    if !had_errors && !p.diags.has_errors() {
         p.rendered = vec![(String::new(), rendered)];
         for (name, csv) in render::valve::csv_tables(&valve) {
             p.extras.push((format!("{name}.csv"), csv.into_bytes()));

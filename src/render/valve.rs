@@ -198,9 +198,7 @@ pub fn render(
 ) -> Rendered {
     let sv = view(v, settings);
     let mut context = json!({"doc": raw, "sv": sv, "org": {"name": settings.organisation, "short_name": settings.short_name}});
-    if !tables.is_empty() {
-        context["tables"] = crate::tables::context(tables);
-    }
+    crate::tables::into_context(tables, settings, &mut context);
     let mut r = MdRenderer::new(context, settings, sources, diags);
     let generated = r.scope.generated.clone();
     // `{{ table("id") }}` may place a declared table in any Markdown field.

@@ -288,6 +288,37 @@ pub fn context(checked: &[Checked]) -> Json {
     Json::Object(out)
 }
 
+/// Every figure by `table.row/column` (ids as written), for the template
+/// function `figure()`: as printed, at full precision, and the column's places.
+pub fn figures(checked: &[Checked], settings: &Settings) -> Json {
+    let mut out = serde_json::Map::new();
+    for c in checked {
+        let t = &c.table;
+        for (r, row) in t.rows.iter().enumerate() {
+            for (k, col) in t.columns.iter().enumerate() {
+                let Some(v) = c.value[r][k].filter(|_| col.ty.numeric()) else {
+                    continue;
+                };
+                out.insert(
+                    format!("{}.{}/{}", t.id.value, row.id.value, col.id.value),
+                    json!({"printed": format(v, col, settings.negative_money), "full": v.full(), "places": col.places}),
+                );
+            }
+        }
+    }
+    Json::Object(out)
+}
+
+/// What templates see of a document's tables: `tables` (see [`context`]) and
+/// the figures `figure()` quotes.
+pub fn into_context(checked: &[Checked], settings: &Settings, context: &mut Json) {
+    if checked.is_empty() {
+        return;
+    }
+    context["tables"] = self::context(checked);
+    context[crate::render::template::FIGURES] = figures(checked, settings);
+}
+
 /// A table as CSV: a header line of labels with units, then one line per row;
 /// figures as printed but without separators, text neutralised against formula
 /// injection by [`crate::render::valve::csv_cell`].

@@ -399,3 +399,90 @@ fn returns_and_plans_place_quote_and_export_declared_tables() {
         stderr(&o)
     );
 }
+
+#[test]
+fn a_return_reports_every_kind_of_mismatch_in_one_run() {
+    let p = Project::fixture("tables-return-mismatch");
+    let o = p.run(&["check"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let e = redact(&stderr(&o), p.path());
+    snapshot(&p.fixture.join("expected/stderr.txt"), &e);
+    // One of each kind, every one with both figures; the paper is valid.
+    for want in [
+        // The deficit profile, at the places each figure was written with.
+        "the 2023-24 variance is typed as -0.224 but the figures give -0.244",
+        "the 2024-25 variance is typed as -0.25 but the figures give -0.244",
+        "which is -0.24 at the published 2 decimal places",
+        // The EHCP table's column total.
+        "the total of `Actual January 2025` is typed as 3786 but the figures give 3768",
+        // Row total, subtotal (of a group), difference and share.
+        "`total/forecast` of `hn-budget` is typed as 83.5 but the figures give 83.3",
+        "`placements/forecast` of `hn-budget` is typed as 64.5 but the figures give 64.4",
+        "`independent/variance` of `hn-budget` is typed as 0.8 but the figures give 0.9",
+        "`top-up/share` of `hn-budget` is typed as 23 but the figures give 22.689075630252",
+        // Column total.
+        "`staff/year` of `hn-quarters` is typed as 4.7 but the figures give 4.6",
+        // % change from rounded figures.
+        "`cost/change` of `unit-cost` is typed as 5 but the figures give 4.83664317745",
+        // Running balance (the opening is the previous closing).
+        "`opening/y2025` of `deficit-balance` is typed as 12.9 but the figures give 13.1",
+        // Equality across tables, located at both ends.
+        "`spend/year` of `hn-quarters` is typed as 83.6 but the figures give 83.3",
+        "`total/forecast` of `hn-budget` is 83.3",
+        // Equality across documents, located at both ends.
+        "`closing/y2025` of `deficit-balance` is typed as 14.4 but the figures give 14.5",
+        "┌─ content/dsg-paper/paper.yaml:23:81",
+        "`deficit/y2025` of `dsg-paper:dsg-outturn` is 14.5",
+        // Figures in the prose that disagree with the cells they quote.
+        "the prose says 83.4 but `hn-budget.total/forecast` is 83.3",
+        "the prose says 0.8 but `hn-budget.independent/variance` is 0.9",
+    ] {
+        assert!(e.contains(want), "missing {want:?} in:\n{e}");
+    }
+    assert_eq!(e.matches("error[Q0035]").count(), 14, "{e}");
+    assert!(
+        e.contains("checked 2 document(s): 14 errors, 1 warning"),
+        "{e}"
+    );
+    // A figure the prose agrees with passes: the budget says 82.0.
+    assert!(!e.contains("the prose says 82.0"), "{e}");
+}
+
+#[test]
+fn a_changed_figure_in_another_document_is_caught_by_verify_and_check() {
+    let p = Project::fixture("tables-return");
+    let o = p.run(&["build"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(p.run(&["verify"]).status.success());
+    // The paper a return's equality names is an input of the return.
+    let f = p.path().join("content/dsg-paper/paper.yaml");
+    let y = std::fs::read_to_string(&f).unwrap();
+    std::fs::write(&f, y.replace("y2025: 8.3 }", "y2025: 8.4 }")).unwrap();
+    let o = p.run(&["verify", "northshire-sv"]);
+    assert_ne!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("content/dsg-paper/paper.yaml"),
+        "{}",
+        stderr(&o)
+    );
+    let o = p.run(&["check", "northshire-sv"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(
+        e.contains("`closing/y2025` of `deficit-check` is typed as 8.3 but the figures give 8.4"),
+        "{e}"
+    );
+    assert!(
+        e.contains("`deficit/y2025` of `dsg-paper:dsg-outturn` is 8.4"),
+        "{e}"
+    );
+    // The table file of the return is its input too.
+    let p = Project::fixture("tables-return");
+    assert!(p.run(&["build"]).status.success());
+    let f = p.path().join("content/shared-ehcp.yaml");
+    let y = std::fs::read_to_string(&f).unwrap();
+    std::fs::write(&f, y.replace("y2025: 1740", "y2025: 1741")).unwrap();
+    let o = p.run(&["verify", "northshire-sv"]);
+    assert_ne!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).contains("shared-ehcp.yaml"), "{}", stderr(&o));
+}
