@@ -362,7 +362,8 @@ fn returns_and_plans_place_quote_and_export_declared_tables() {
             "Conditions",
             "Risks",
             "hn-budget",
-            "ehcp-growth"
+            "ehcp-growth",
+            "deficit-check"
         ]
     );
     let f = wb.worksheet_formula("hn-budget").unwrap();
