@@ -487,3 +487,37 @@ fn a_changed_figure_in_another_document_is_caught_by_verify_and_check() {
     assert_ne!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(stderr(&o).contains("shared-ehcp.yaml"), "{}", stderr(&o));
 }
+
+/// A zip whose one part unpacks to `mib` MiB of zeros (a few KiB packed).
+fn zip_bomb(path: &Path, mib: usize, declared_small: bool) {
+    use std::io::Write;
+    let mut z = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
+    let o = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .large_file(!declared_small);
+    z.start_file("xl/worksheets/sheet1.xml", o).unwrap();
+    let zeros = vec![0u8; 1 << 20];
+    for _ in 0..mib {
+        z.write_all(&zeros).unwrap();
+    }
+    z.finish().unwrap();
+}
+
+#[test]
+fn a_workbook_that_unpacks_too_far_is_refused_with_a_located_error() {
+    let p = valid();
+    let wb = p.path().join("content/dsg-2025/ehcp.xlsx");
+    zip_bomb(&wb, 80, true);
+    assert!(
+        std::fs::metadata(&wb).unwrap().len() < 1 << 20,
+        "not packed small"
+    );
+    let o = p.run(&["check"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(
+        e.contains("error[Q0040]: `content/dsg-2025/ehcp.xlsx` cannot be read as a workbook: its part `xl/worksheets/sheet1.xml` unpacks to more than 64 MiB"),
+        "{e}"
+    );
+    assert!(e.contains("paper.yaml:"), "not located: {e}");
+}
