@@ -16,6 +16,7 @@ use super::model::*;
 use crate::diag::{Code, Diagnostic, Diagnostics, did_you_mean};
 use crate::model::Sp;
 use crate::source::Span;
+use std::collections::HashMap;
 
 /// A cell in the flat list of every cell of every table.
 type Idx = usize;
@@ -73,9 +74,20 @@ pub enum Formula {
 struct Cells<'a> {
     tables: &'a [Table],
     offset: Vec<usize>,
+    /// Row and column ids → index, per table (relations name many).
+    rows: Vec<HashMap<&'a str, usize>>,
+    cols: Vec<HashMap<&'a str, usize>>,
 }
 
 impl Cells<'_> {
+    fn row(&self, t: usize, id: &str) -> Option<usize> {
+        self.rows[t].get(id).copied()
+    }
+
+    fn col(&self, t: usize, id: &str) -> Option<usize> {
+        self.cols[t].get(id).copied()
+    }
+
     fn idx(&self, t: usize, r: usize, c: usize) -> Idx {
         self.offset[t] + r * self.tables[t].columns.len() + c
     }
@@ -158,7 +170,7 @@ impl Expander<'_, '_> {
     }
 
     fn row(&mut self, id: &Sp<String>) -> Option<usize> {
-        let r = self.table().row(&id.value);
+        let r = self.cells.row(self.t, &id.value);
         if r.is_none() {
             let tb = self.table();
             let d = unknown(
@@ -176,7 +188,7 @@ impl Expander<'_, '_> {
 
     /// A row id, or a group name standing for its rows.
     fn rows_or_group(&mut self, id: &Sp<String>) -> Vec<usize> {
-        if let Some(r) = self.table().row(&id.value) {
+        if let Some(r) = self.cells.row(self.t, &id.value) {
             return vec![r];
         }
         let g: Vec<usize> = (0..self.table().rows.len())
@@ -189,7 +201,7 @@ impl Expander<'_, '_> {
     }
 
     fn col(&mut self, id: &Sp<String>) -> Option<usize> {
-        let c = self.table().column(&id.value);
+        let c = self.cells.col(self.t, &id.value);
         match c {
             None => {
                 let tb = self.table();
@@ -267,9 +279,11 @@ impl Expander<'_, '_> {
                 target: Target::Row(tr),
                 ..
             } => {
-                let terms: Vec<(i8, Sp<String>)> = match &rel.kind {
-                    RelKind::Total { of, .. } => of.iter().map(|o| (1, o.clone())).collect(),
-                    RelKind::Difference { terms, .. } => terms.clone(),
+                let terms: Vec<(i8, &Sp<String>)> = match &rel.kind {
+                    RelKind::Total { of, .. } => of.iter().map(|o| (1, o)).collect(),
+                    RelKind::Difference { terms, .. } => {
+                        terms.iter().map(|(s, t)| (*s, t)).collect()
+                    }
                     _ => Vec::new(),
                 };
                 let target = self.row(tr);
@@ -502,8 +516,8 @@ impl Expander<'_, '_> {
             },
         };
         let tb = &self.cells.tables[t];
-        let r = tb.row(&c.row);
-        let col = tb.column(&c.column);
+        let r = self.cells.row(t, &c.row);
+        let col = self.cells.col(t, &c.column);
         if r.is_none() {
             self.diags.push(unknown(
                 "row",
@@ -615,7 +629,23 @@ pub fn check(tables: Vec<Table>, diags: &mut Diagnostics) -> Vec<Checked> {
         offset.push(n);
         n += t.rows.len() * t.columns.len();
     }
+    // The first of two equal ids wins, as in `Table::row` (duplicates are reported by read).
+    fn index(ids: Vec<&str>) -> HashMap<&str, usize> {
+        let mut m = HashMap::with_capacity(ids.len());
+        for (i, id) in ids.into_iter().enumerate() {
+            m.entry(id).or_insert(i);
+        }
+        m
+    }
     let cells = Cells {
+        rows: tables
+            .iter()
+            .map(|t| index(t.rows.iter().map(|r| r.id.value.as_str()).collect()))
+            .collect(),
+        cols: tables
+            .iter()
+            .map(|t| index(t.columns.iter().map(|c| c.id.value.as_str()).collect()))
+            .collect(),
         tables: &tables,
         offset,
     };
@@ -794,7 +824,7 @@ pub fn check(tables: Vec<Table>, diags: &mut Diagnostics) -> Vec<Checked> {
             .map(|(s, i)| (*s, cells.pos(*i)))
             .collect::<Vec<_>>()
     };
-    let formulas: Vec<Option<Formula>> = (0..n)
+    let mut formulas: Vec<Option<Formula>> = (0..n)
         .map(|i| {
             let r = &rules[defining[i]?];
             (computed_v[i].is_some() && marked[i].is_none()).then(|| match &r.expr {
@@ -827,7 +857,7 @@ pub fn check(tables: Vec<Table>, diags: &mut Diagnostics) -> Vec<Checked> {
                 })
                 .collect();
             let formula = (0..tb.rows.len())
-                .map(|r| (0..w).map(|c| formulas[at(r, c)].clone()).collect())
+                .map(|r| (0..w).map(|c| formulas[at(r, c)].take()).collect())
                 .collect();
             Checked {
                 formula,

@@ -250,7 +250,7 @@ fn yaml_cell(n: &Node, col: &Column, diags: &mut Diagnostics) -> Option<Cell> {
         return text(n, diags).map(Cell::Text);
     }
     let written = match &n.kind {
-        NodeKind::Int(_) | NodeKind::Float(_) => n.raw.clone().unwrap_or_default(),
+        NodeKind::Int(_) | NodeKind::Float(_) => n.raw.as_deref().unwrap_or_default(),
         _ => {
             diags.push(
                 wrong(n, &format!("a number for `{}`", col.id.value))
@@ -259,12 +259,12 @@ fn yaml_cell(n: &Node, col: &Column, diags: &mut Diagnostics) -> Option<Cell> {
             return None;
         }
     };
-    let v = Dec::parse(&written).or_else(|| match n.kind {
+    let v = Dec::parse(written).or_else(|| match n.kind {
         NodeKind::Int(i) => Some(Dec::int(i)),
         NodeKind::Float(f) => Dec::from_f64(f),
         _ => None,
     });
-    figure(v, &written, n.span.clone(), col, diags)
+    figure(v, written, n.span.clone(), col, diags)
 }
 
 /// Checks a figure read from anywhere against its column.
