@@ -461,6 +461,34 @@ fn read_tables(
     node: &yaml::Node,
     p: &mut Prepared,
 ) -> Vec<crate::tables::check::Checked> {
+    let tables = document_tables(
+        project,
+        doc,
+        node,
+        &mut p.sources,
+        &mut p.diags,
+        &mut p.inputs,
+    );
+    if !tables.is_empty() {
+        // Shipped in the binary (a project may override it in layouts/).
+        p.inputs.push(PathBuf::from(shipped::record(
+            &project.root,
+            render::TABLES_LAYOUT,
+        )));
+    }
+    tables
+}
+
+/// A document's declared tables (its `tables:` key), read and checked, with
+/// the figures of other documents' tables its equalities name.
+pub fn document_tables(
+    project: &Project,
+    doc: &Document,
+    node: &yaml::Node,
+    sources: &mut SourceMap,
+    diags: &mut Diagnostics,
+    inputs: &mut Vec<PathBuf>,
+) -> Vec<crate::tables::check::Checked> {
     let yaml::NodeKind::Map(entries) = &node.kind else {
         return Vec::new();
     };
@@ -472,9 +500,9 @@ fn read_tables(
     }
     let mut cx = crate::tables::read::Ctx {
         root: &project.root,
-        sources: &mut p.sources,
-        diags: &mut p.diags,
-        inputs: &mut p.inputs,
+        sources,
+        diags,
+        inputs,
     };
     let find = |id: &str| {
         project
@@ -483,15 +511,7 @@ fn read_tables(
             .find(|d| d.id == id)
             .map(|d| (d.dir.join(d.kind.file_name()), d.dir.clone()))
     };
-    let tables = crate::tables::load_with(t, &doc.dir, &doc.id, &find, &mut cx);
-    if !tables.is_empty() {
-        // Shipped in the binary (a project may override it in layouts/).
-        p.inputs.push(PathBuf::from(shipped::record(
-            &project.root,
-            render::TABLES_LAYOUT,
-        )));
-    }
-    tables
+    crate::tables::load_with(t, &doc.dir, &doc.id, &find, &mut cx)
 }
 
 /// Each declared table as `<document>.<id>.csv` beside the PDF.
@@ -541,6 +561,7 @@ fn prepare_valve(project: &Project, doc: &Document, p: &mut Prepared) {
     };
     let tables = read_tables(project, doc, &node, p);
     reserved_table_ids(&tables, &render::valve::EXPORTS, p);
+    valve.table_figures = crate::tables::lock_fields(&tables);
     if let Ok(Some(lock)) = crate::lock::read(project, doc) {
         valve.amendments = lock.amendments;
     }

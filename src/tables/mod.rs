@@ -288,6 +288,32 @@ pub fn context(checked: &[Checked]) -> Json {
     Json::Object(out)
 }
 
+/// The figures typed into a document's tables (written in YAML, read from a
+/// CSV file or a workbook), for a return's lock: (`table ID ROW/COLUMN`, the
+/// figure at full precision, where it is written). Computed figures follow
+/// from these and are not recorded.
+pub fn lock_fields(checked: &[Checked]) -> Vec<(String, String, crate::source::Span)> {
+    let mut out = Vec::new();
+    for c in checked {
+        let t = &c.table;
+        for (r, row) in t.rows.iter().enumerate() {
+            for (k, col) in t.columns.iter().enumerate() {
+                let value = match &t.cells[r][k] {
+                    model::Cell::Num(v) => (v.value.full(), v.span.clone()),
+                    model::Cell::Text(v) => (v.value.clone(), v.span.clone()),
+                    model::Cell::Empty(_) => continue,
+                };
+                out.push((
+                    format!("table {} {}/{}", t.id.value, row.id.value, col.id.value),
+                    value.0,
+                    value.1,
+                ));
+            }
+        }
+    }
+    out
+}
+
 /// Every figure by `table.row/column` (ids as written), for the template
 /// function `figure()`: as printed, at full precision, and the column's places.
 pub fn figures(checked: &[Checked], settings: &Settings) -> Json {

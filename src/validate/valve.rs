@@ -407,6 +407,7 @@ pub fn valve(id: &str, file: FileId, node: &Node, diags: &mut Diagnostics) -> Op
         kpis,
         risk_scale,
         amendments: Vec::new(),
+        table_figures: Vec::new(),
     })
 }
 

@@ -521,3 +521,81 @@ fn a_workbook_that_unpacks_too_far_is_refused_with_a_located_error() {
     );
     assert!(e.contains("paper.yaml:"), "not located: {e}");
 }
+
+#[test]
+fn a_changed_workbook_cell_in_a_locked_return_is_caught_by_lock_and_verify() {
+    let p = Project::fixture("tables-return");
+    let f = p.path().join("content/northshire-sv/return.yaml");
+    let y = std::fs::read_to_string(&f).unwrap();
+    let table = "  - id: ehcp-wb
+    title: Education, health and care plans by age
+    row-heading: Age
+    columns:
+      - { id: y2024, label: January 2024, type: count }
+      - { id: y2025, label: January 2025, type: count }
+      - { id: change, label: Change, type: percent, places: 1 }
+    rows:
+      - { id: under-5, label: Under 5 }
+      - { id: age-5-10, label: 5 to 10 }
+      - { id: age-11-15, label: 11 to 15 }
+      - { id: total, label: Total }
+    source: { workbook: ehcp.xlsx, sheet: Summary, range: B3:D6 }
+    relations:
+      - total: { row: total, of: [under-5, age-5-10, age-11-15] }
+      - change: { column: change, from: y2024, to: y2025 }
+  - ../shared-ehcp.yaml
+";
+    std::fs::write(&f, y.replacen("  - ../shared-ehcp.yaml\n", table, 1)).unwrap();
+    let wb = p.path().join("content/northshire-sv/ehcp.xlsx");
+    write_ehcp(&wb, 455.0, None);
+    let o = p.run(&["build", "northshire-sv"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = p.run(&["lock", "northshire-sv"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let lock = std::fs::read_to_string(p.path().join("content/northshire-sv/quire.lock")).unwrap();
+    assert!(
+        lock.contains("\"table ehcp-wb under-5/y2025\": \"455\""),
+        "{lock}"
+    );
+    assert!(
+        lock.contains("\"table hn-budget maintained/budget\": \"41.2\""),
+        "{lock}"
+    );
+    assert!(p.run(&["build", "northshire-sv"]).status.success());
+    // One cell of the workbook changes (its total changes with it).
+    write_ehcp(&wb, 456.0, None);
+    let o = p.run(&["verify", "northshire-sv"]);
+    assert_ne!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).contains("ehcp.xlsx"), "{}", stderr(&o));
+    let o = p.run(&["check", "northshire-sv"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(
+        e.contains("error[Q0037]: table ehcp-wb under-5/y2025 of `Q1` changed after the update was submitted and locked"),
+        "{e}"
+    );
+    assert!(
+        e.contains("┌─ content/northshire-sv/ehcp.xlsx › Summary!C3:1:1"),
+        "{e}"
+    );
+    assert!(
+        e.contains("= submitted: 455") && e.contains("= now: 456"),
+        "{e}"
+    );
+    // A typed figure of a YAML table is locked too.
+    write_ehcp(&wb, 455.0, None);
+    let y = std::fs::read_to_string(&f).unwrap();
+    std::fs::write(
+        &f,
+        y.replace(
+            "budget: 41.2, forecast: 41.0",
+            "budget: 41.3, forecast: 41.0",
+        ),
+    )
+    .unwrap();
+    let e = stderr(&p.run(&["check", "northshire-sv"]));
+    assert!(
+        e.contains("table hn-budget maintained/budget of `Q2` changed after the update was submitted and locked"),
+        "{e}"
+    );
+}
