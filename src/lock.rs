@@ -4,7 +4,8 @@
 //! `quire lock DOC` records, for every submitted update, the value of every
 //! field of the return as submitted (ratings, narrative, condition texts, risk
 //! titles and mitigations, the deficit profile, EHCP numbers, KPI targets and
-//! actuals, the summary and the sign-off) in `content/DOC/quire.lock` (JSON,
+//! actuals, the summary, the sign-off, and every typed figure of its declared
+//! tables, from YAML, CSV or a workbook) in `content/DOC/quire.lock` (JSON,
 //! committed beside the data). Every later build or check compares and reports
 //! a changed field at its place, with the locked and the new value. Running
 //! `quire lock` again records newly submitted updates only; a deliberate change
@@ -159,6 +160,8 @@ pub fn fields(v: &Valve, update: &str) -> Vec<(String, String, Span)> {
     if let Some(d) = &v.data_as_at {
         out.push(("data as at".into(), d.value.clone(), d.span.clone()));
     }
+    // The typed figures of the declared tables, wherever they are read from.
+    out.extend(v.table_figures.iter().cloned());
     for s in v.submissions.iter().filter(|s| s.update.value == update) {
         let sign: Vec<String> = s
             .sign_off

@@ -475,12 +475,7 @@ fn prepare_paper(project: &Project, doc: &Document, p: &mut Prepared) {
     let rendered = render::paper(input, &settings, &p.sources, &mut p.diags);
     if !p.diags.has_errors() {
         p.rendered = vec![(String::new(), rendered)];
-        for t in &tables {
-            p.extras.push((
-                format!("{}.csv", t.table.id.value),
-                crate::tables::csv(t).into_bytes(),
-            ));
-        }
+        table_csvs(&tables, p);
         if !tables.is_empty() {
             match crate::tables::xlsx(&tables, &paper.subject, paper.meeting_date, &settings) {
                 Ok(bytes) => p.extras.push(("xlsx".into(), bytes)),
@@ -503,6 +498,34 @@ fn read_tables(
     node: &yaml::Node,
     p: &mut Prepared,
 ) -> Vec<crate::tables::check::Checked> {
+    let tables = document_tables(
+        project,
+        doc,
+        node,
+        &mut p.sources,
+        &mut p.diags,
+        &mut p.inputs,
+    );
+    if !tables.is_empty() {
+        // Shipped in the binary (a project may override it in layouts/).
+        p.inputs.push(PathBuf::from(shipped::record(
+            &project.root,
+            render::TABLES_LAYOUT,
+        )));
+    }
+    tables
+}
+
+/// A document's declared tables (its `tables:` key), read and checked, with
+/// the figures of other documents' tables its equalities name.
+pub fn document_tables(
+    project: &Project,
+    doc: &Document,
+    node: &yaml::Node,
+    sources: &mut SourceMap,
+    diags: &mut Diagnostics,
+    inputs: &mut Vec<PathBuf>,
+) -> Vec<crate::tables::check::Checked> {
     let yaml::NodeKind::Map(entries) = &node.kind else {
         return Vec::new();
     };
@@ -514,19 +537,54 @@ fn read_tables(
     }
     let mut cx = crate::tables::read::Ctx {
         root: &project.root,
-        sources: &mut p.sources,
-        diags: &mut p.diags,
-        inputs: &mut p.inputs,
+        sources,
+        diags,
+        inputs,
     };
-    let tables = crate::tables::load(t, &doc.dir, &mut cx);
-    if !tables.is_empty() {
-        // Shipped in the binary (a project may override it in layouts/).
-        p.inputs.push(PathBuf::from(shipped::record(
-            &project.root,
-            render::TABLES_LAYOUT,
-        )));
+    let find = |id: &str| {
+        project
+            .documents
+            .iter()
+            .find(|d| d.id == id)
+            .map(|d| (d.dir.join(d.kind.file_name()), d.dir.clone()))
+    };
+    crate::tables::load_with(t, &doc.dir, &doc.id, &find, &mut cx)
+}
+
+/// Each declared table as `<document>.<id>.csv` beside the PDF.
+fn table_csvs(tables: &[crate::tables::check::Checked], p: &mut Prepared) {
+    for t in tables {
+        p.extras.push((
+            format!("{}.csv", t.table.id.value),
+            crate::tables::csv(t).into_bytes(),
+        ));
     }
-    tables
+}
+
+/// A table id that is the name of one of the document's own exports would
+/// overwrite it: an error at the id.
+fn reserved_table_ids(
+    tables: &[crate::tables::check::Checked],
+    reserved: &[&str],
+    p: &mut Prepared,
+) {
+    for t in tables {
+        let id = &t.table.id;
+        if reserved.contains(&id.value.as_str()) {
+            p.diags.push(
+                Diagnostic::error(
+                    Code::DuplicateId,
+                    format!("a table cannot have the id `{}`", id.value),
+                )
+                .at(&id.span, "the name of one of this document's own exports")
+                .help(format!(
+                    "this document already writes {}.csv; give the table another id (these are taken: {})",
+                    id.value,
+                    reserved.join(", ")
+                )),
+            );
+        }
+    }
 }
 
 fn prepare_valve(project: &Project, doc: &Document, p: &mut Prepared) {
@@ -538,6 +596,9 @@ fn prepare_valve(project: &Project, doc: &Document, p: &mut Prepared) {
     let Some(mut valve) = validate::valve::valve(&doc.id, file, &node, &mut p.diags) else {
         return;
     };
+    let tables = read_tables(project, doc, &node, p);
+    reserved_table_ids(&tables, &render::valve::EXPORTS, p);
+    valve.table_figures = crate::tables::lock_fields(&tables);
     if let Ok(Some(lock)) = crate::lock::read(project, doc) {
         valve.amendments = lock.amendments;
     }
@@ -545,17 +606,24 @@ fn prepare_valve(project: &Project, doc: &Document, p: &mut Prepared) {
     p.layout = Some(valve.layout.value.label());
     let _text = render::format::layout_text(valve.layout.value.version);
     crate::lock::check(project, doc, &valve, &p.sources, &mut p.diags);
-    if p.diags.has_errors() {
-        return;
-    }
-    let rendered =
-        render::valve::render(&valve, node.to_json(), &settings, &p.sources, &mut p.diags);
-    if !p.diags.has_errors() {
+    // Templates run even when the figures have errors, so that prose figures
+    // that disagree with their cells show in the same run; nothing is kept.
+    let had_errors = p.diags.has_errors();
+    let rendered = render::valve::render(
+        &valve,
+        node.to_json(),
+        &tables,
+        &settings,
+        &p.sources,
+        &mut p.diags,
+    );
+    if !had_errors && !p.diags.has_errors() {
         p.rendered = vec![(String::new(), rendered)];
         for (name, csv) in render::valve::csv_tables(&valve) {
             p.extras.push((format!("{name}.csv"), csv.into_bytes()));
         }
-        match render::valve::xlsx(&valve, &settings) {
+        table_csvs(&tables, p);
+        match render::valve::xlsx(&valve, &tables, &settings) {
             Ok(bytes) => p.extras.push(("xlsx".into(), bytes)),
             Err(e) => p.diags.push(Diagnostic::error(
                 Code::Output,
@@ -574,15 +642,33 @@ fn prepare_app(project: &Project, doc: &Document, p: &mut Prepared) {
     let Some(plan) = validate::app::plan(&doc.id, file, &node, &mut p.diags) else {
         return;
     };
+    let tables = read_tables(project, doc, &node, p);
     check_layout(project, &plan.layout, p);
     p.layout = Some(plan.layout.value.label());
     let _text = render::format::layout_text(plan.layout.value.version);
     if p.diags.has_errors() {
         return;
     }
-    let rendered = render::app::render(&plan, node.to_json(), &settings, &p.sources, &mut p.diags);
+    let rendered = render::app::render(
+        &plan,
+        node.to_json(),
+        &tables,
+        &settings,
+        &p.sources,
+        &mut p.diags,
+    );
     if !p.diags.has_errors() {
         p.rendered = rendered;
+        table_csvs(&tables, p);
+        if !tables.is_empty() {
+            match crate::tables::xlsx(&tables, &plan.title, plan.report_date, &settings) {
+                Ok(bytes) => p.extras.push(("xlsx".into(), bytes)),
+                Err(e) => p.diags.push(Diagnostic::error(
+                    Code::Output,
+                    format!("cannot make the spreadsheet: {e}"),
+                )),
+            }
+        }
     }
 }
 

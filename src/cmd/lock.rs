@@ -45,9 +45,20 @@ pub fn run(global: &Global, args: &LockArgs) -> ExitCode {
             }
         };
         let mut local = Diagnostics::default();
-        let Some(valve) = crate::validate::valve::valve(&doc.id, file, &node, &mut local) else {
+        let Some(mut valve) = crate::validate::valve::valve(&doc.id, file, &node, &mut local)
+        else {
             continue;
         };
+        let mut inputs = Vec::new();
+        let tables = crate::pipeline::document_tables(
+            &project,
+            doc,
+            &node,
+            &mut sources,
+            &mut local,
+            &mut inputs,
+        );
+        valve.table_figures = crate::tables::lock_fields(&tables);
         let errors = local.has_errors();
         diags.extend(local);
         if errors {

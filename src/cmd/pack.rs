@@ -167,6 +167,7 @@ fn pack_one(
                         context: json!({"meeting": node.to_json()}),
                         settings: project.settings.clone(),
                         generated: Arc::new(Mutex::new(Vec::new())),
+                        says: Default::default(),
                     };
                     let mut r = MdRenderer {
                         scope,
@@ -302,6 +303,7 @@ fn pack_one(
                         context: json!({"meeting": node.to_json()}),
                         settings: project.settings.clone(),
                         generated: Arc::new(Mutex::new(Vec::new())),
+                        says: Default::default(),
                     };
                     let mut r = MdRenderer {
                         scope,

@@ -202,6 +202,10 @@ pub struct Valve {
     pub risk_scale: Vec<ScaleItem>,
     /// Amendments since submission (from the lock), oldest first.
     pub amendments: Vec<Amendment>,
+    /// The typed figures of the return's declared tables (from YAML, a CSV
+    /// file or a workbook), for the lock: (field, value, where it is written).
+    #[serde(skip)]
+    pub table_figures: Vec<(String, String, crate::source::Span)>,
 }
 
 impl Valve {

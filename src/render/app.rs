@@ -274,17 +274,22 @@ pub fn view(plan: &Plan) -> Json {
 pub fn render(
     plan: &Plan,
     raw: Json,
+    tables: &[crate::tables::check::Checked],
     settings: &Settings,
     sources: &SourceMap,
     diags: &mut Diagnostics,
 ) -> Vec<(String, Rendered)> {
     let app = view(plan);
-    let context = json!({"doc": raw, "app": app, "org": {"name": settings.organisation, "short_name": settings.short_name}});
+    let mut context = json!({"doc": raw, "app": app, "org": {"name": settings.organisation, "short_name": settings.short_name}});
+    crate::tables::into_context(tables, settings, &mut context);
     let mut r = MdRenderer::new(context, settings, sources, diags);
+    let generated = r.scope.generated.clone();
+    // `{{ table("id") }}` may place a declared table in any Markdown field.
+    let blocks = !tables.is_empty();
     let mut md: Vec<(String, String)> = Vec::new();
     let mut hmd: Vec<(String, String)> = Vec::new();
     let mut add = |key: String, s: &crate::model::Sp<String>, mode: Mode, r: &mut MdRenderer| {
-        let (typ, h) = r.render2(&s.value, &Origin::Value(s.span.clone()), mode, false);
+        let (typ, h) = r.render2(&s.value, &Origin::Value(s.span.clone()), mode, blocks);
         md.push((key.clone(), typ));
         hmd.push((key, h));
     };
@@ -325,7 +330,9 @@ pub fn render(
         }
     }
     let layout = plan.layout.value.path();
-    let content = content_typ(&layout, &md, "", &[]);
+    let mut content = content_typ(&layout, &md, "", &[]);
+    let mut with_tables = json!({});
+    super::add_tables(tables, &generated, settings, &mut with_tables, &mut content);
     let mut out = Vec::new();
     for (suffix, function, title) in [
         ("", "report", plan.title.clone()),
@@ -335,7 +342,12 @@ pub fn render(
             format!("{}: KPI scorecard", plan.title),
         ),
     ] {
-        let data = json!({"meta": meta(&title, settings, plan.report_date), "settings": settings, "app": app});
+        let mut data = json!({"meta": meta(&title, settings, plan.report_date), "settings": settings, "app": app});
+        if let Some(extra) = with_tables.as_object() {
+            for (k, v) in extra {
+                data[k] = v.clone();
+            }
+        }
         let call = format!("{function}(C.data, C.md)");
         out.push((
             suffix.to_string(),

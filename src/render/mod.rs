@@ -92,6 +92,7 @@ impl<'a> MdRenderer<'a> {
             context,
             settings: settings.clone(),
             generated: Arc::new(Mutex::new(Vec::new())),
+            says: Default::default(),
         };
         MdRenderer {
             scope,
@@ -193,6 +194,51 @@ impl<'a> MdRenderer<'a> {
                 return (String::new(), String::new());
             }
         };
+        let says: Vec<template::SaysMismatch> = self
+            .scope
+            .says
+            .lock()
+            .map(|mut l| std::mem::take(&mut *l))
+            .unwrap_or_default();
+        let mut from = 0;
+        for m in says {
+            // The call in the text: the next one naming this cell.
+            let at = src[from..]
+                .find(&format!("\"{}\"", m.cell))
+                .or_else(|| src[from..].find(&format!("'{}'", m.cell)))
+                .map(|i| from + i);
+            if let Some(i) = at {
+                from = i + 1;
+            }
+            let range = at.map(|i| {
+                let start = src[..i].rfind("{{").unwrap_or(i);
+                let end = src[i..]
+                    .find("}}")
+                    .map_or(i + m.cell.len() + 2, |e| i + e + 2);
+                start..end
+            });
+            let span = match (origin, range) {
+                (Origin::File(f), Some(r)) => Some(Span::new(*f, r)),
+                (Origin::Value(s), Some(r)) => {
+                    map_value_range(self.sources, s, src, r).or(Some(s.clone()))
+                }
+                (Origin::File(f), None) => Some(Span::new(*f, 0..0)),
+                (Origin::Value(s), None) => Some(s.clone()),
+            };
+            let mut d = Diagnostic::error(
+                Code::FigureMismatch,
+                format!(
+                    "the prose says {} but `{}` is {}",
+                    m.says, m.cell, m.full
+                ),
+            )
+            .note(format!("the sentence prints the table's figure, {}", m.printed))
+            .help("a figure quoted from a cell is always the cell's: correct the figure after `says=`, or the table, whichever is wrong");
+            if let Some(span) = span {
+                d = d.at(&span, format!("says {}; the table has {}", m.says, m.full));
+            }
+            self.diags.push(d);
+        }
         let blocks = if allow_blocks {
             self.scope.generated.lock().map(|g| g.len()).unwrap_or(0)
         } else {
@@ -382,9 +428,7 @@ pub fn paper(
     let reg_views = Json::Object(reg_views);
     let mut context =
         json!({"paper": paper_json, "data": data, "org": org, "registers": &reg_views});
-    if !tables.is_empty() {
-        context["tables"] = crate::tables::context(tables);
-    }
+    crate::tables::into_context(tables, settings, &mut context);
     let mut r = MdRenderer::new(context, settings, sources, diags);
     let generated = r.scope.generated.clone();
 
@@ -516,6 +560,28 @@ pub fn paper(
             }
         },
     }
+}
+
+/// Declared tables in a document other than a committee paper (a return, a
+/// plan): the layout's view and the generated blocks go into `data`, and
+/// content.typ imports the tables layout as `T`. Nothing changes for a
+/// document without tables.
+pub fn add_tables(
+    tables: &[crate::tables::check::Checked],
+    generated: &Arc<Mutex<Vec<Json>>>,
+    settings: &Settings,
+    data: &mut Json,
+    content: &mut String,
+) {
+    if tables.is_empty() {
+        return;
+    }
+    data["tables"] = crate::tables::view(tables, settings);
+    data["generated"] = Json::Array(generated.lock().map(|g| g.clone()).unwrap_or_default());
+    *content = format!(
+        "#import {} as T\n{content}",
+        str_lit(&format!("/{TABLES_LAYOUT}"))
+    );
 }
 
 /// Document metadata every layout sets: title, author, language, date.

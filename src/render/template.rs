@@ -81,6 +81,7 @@ const FUNCTIONS: &[&str] = &[
     "band_counts",
     "heat_map",
     "table",
+    "figure",
 ];
 /// Methods a template may call on values.
 const METHODS: &[&str] = &["items", "keys", "values", "cycle", "changed"];
@@ -101,7 +102,26 @@ pub struct Scope {
     pub settings: Settings,
     /// Blocks placed by functions like `risk_table`, in order of placement.
     pub generated: Arc<Mutex<Vec<Json>>>,
+    /// Figures the prose says that disagree with the cell they quote
+    /// (`figure("t.row/col", says=83.4)`), in order: reported after rendering.
+    pub says: Arc<Mutex<Vec<SaysMismatch>>>,
 }
+
+/// A prose figure that disagrees with its cell.
+#[derive(Debug, Clone)]
+pub struct SaysMismatch {
+    /// The cell as written in the call: `hn-budget.total/forecast`.
+    pub cell: String,
+    /// The figure the prose says, as given.
+    pub says: String,
+    /// The cell's figure, as printed and at full precision.
+    pub printed: String,
+    pub full: String,
+}
+
+/// The key of the context entry holding every cell's figure for `figure()`
+/// (not a name a template can write).
+pub const FIGURES: &str = "tables:figures";
 
 /// A failed template: where (byte range within the template text) and why.
 #[derive(Debug)]
@@ -360,6 +380,45 @@ fn build_env(scope: &Scope) -> Environment<'static> {
             ),
         ))
     });
+    let (c6, s6) = (ctx.clone(), scope.says.clone());
+    env.add_function(
+        "figure",
+        move |cell: String, kwargs: Kwargs| -> Result<Value, Error> {
+            let says: Option<Value> = kwargs.get("says")?;
+            kwargs.assert_all_used()?;
+            let f = c6.get(FIGURES).and_then(|f| f.get(&cell)).ok_or_else(|| {
+                Error::new(
+                    ErrorKind::InvalidOperation,
+                    format!("no cell `{cell}` in this document's tables (write TABLE.ROW/COLUMN)"),
+                )
+            })?;
+            let printed = f.get("printed").and_then(Json::as_str).unwrap_or_default();
+            if let Some(says) = says {
+                let said = says.to_string();
+                let places = f.get("places").and_then(Json::as_u64).unwrap_or(0) as u32;
+                let value = f
+                    .get("full")
+                    .and_then(Json::as_str)
+                    .and_then(crate::tables::decimal::Dec::parse);
+                let same = crate::tables::decimal::Dec::parse(&said)
+                    .zip(value)
+                    .is_some_and(|(a, b)| a.round(places) == b.round(places));
+                if !same && let Ok(mut l) = s6.lock() {
+                    l.push(SaysMismatch {
+                        cell: cell.clone(),
+                        says: said,
+                        printed: printed.to_string(),
+                        full: f
+                            .get("full")
+                            .and_then(Json::as_str)
+                            .unwrap_or_default()
+                            .to_string(),
+                    });
+                }
+            }
+            Ok(Value::from(printed))
+        },
+    );
     env
 }
 
@@ -693,7 +752,7 @@ fn expr(e: &minijinja::machinery::ast::Expr, p: &mut Problem) {
                     p,
                     c.span(),
                     "only quire's functions can be called in narrative templates".into(),
-                    "the functions are risk(), risk_table(), band_counts(), heat_map(), table() and range()",
+                    "the functions are risk(), risk_table(), band_counts(), heat_map(), table(), figure() and range()",
                 );
             }
             if let Expr::GetAttr(g) = &c.expr {
@@ -726,6 +785,7 @@ mod tests {
             context: ctx,
             settings: Settings::default(),
             generated: Arc::new(Mutex::new(Vec::new())),
+            says: Default::default(),
         }
     }
 

@@ -8,6 +8,7 @@ use crate::model::dates::long_date;
 use crate::model::valve::{PerUpdate, Valve};
 use crate::model::{NegativeStyle, Settings};
 use crate::source::SourceMap;
+use crate::tables::check::Checked;
 use serde_json::{Value as Json, json};
 
 fn signed(v: f64, places: usize, neg: NegativeStyle) -> String {
@@ -212,17 +213,27 @@ fn kpi_view(v: &Valve) -> Json {
 pub fn render(
     v: &Valve,
     raw: Json,
+    tables: &[Checked],
     settings: &Settings,
     sources: &SourceMap,
     diags: &mut Diagnostics,
 ) -> Rendered {
     let sv = view(v, settings);
-    let context = json!({"doc": raw, "sv": sv, "org": {"name": settings.organisation, "short_name": settings.short_name}});
+    let mut context = json!({"doc": raw, "sv": sv, "org": {"name": settings.organisation, "short_name": settings.short_name}});
+    crate::tables::into_context(tables, settings, &mut context);
     let mut r = MdRenderer::new(context, settings, sources, diags);
+    let generated = r.scope.generated.clone();
+    // `{{ table("id") }}` may place a declared table in any Markdown field.
+    let blocks = !tables.is_empty();
     let mut md: Vec<(String, String)> = Vec::new();
     let mut hmd: Vec<(String, String)> = Vec::new();
     let mut add = |key: String, s: &crate::model::Sp<String>, r: &mut MdRenderer| {
-        let (typ, h) = r.render2(&s.value, &Origin::Value(s.span.clone()), Mode::Plain, false);
+        let (typ, h) = r.render2(
+            &s.value,
+            &Origin::Value(s.span.clone()),
+            Mode::Plain,
+            blocks,
+        );
         md.push((key.clone(), typ));
         hmd.push((key, h));
     };
@@ -265,14 +276,17 @@ pub fn render(
         financial_year(&v.year, settings.financial_year_style),
         v.update_label(&v.current_update.value)
     );
-    let data = json!({"meta": meta(&title, settings, v.date()), "settings": settings, "sv": sv});
+    let mut data =
+        json!({"meta": meta(&title, settings, v.date()), "settings": settings, "sv": sv});
     let layout = v.layout.value.path();
     let call = "report(C.data, C.md, C.narrative, C.appendices)".to_string();
+    let mut content = content_typ(&layout, &md, "", &[]);
+    super::add_tables(tables, &generated, settings, &mut data, &mut content);
     Rendered {
         main: main_typ(&layout, &call),
         call,
         extra: Vec::new(),
-        content: content_typ(&layout, &md, "", &[]),
+        content,
         data: serde_json::to_string(&data).unwrap_or_default(),
         title,
         date: v.date(),
@@ -301,6 +315,17 @@ pub fn csv_cell(s: &str) -> String {
         s
     }
 }
+
+/// The names of the CSV files a return always may write (its declared tables
+/// cannot take them).
+pub const EXPORTS: [&str; 6] = [
+    "deficit",
+    "ehcp",
+    "conditions",
+    "risks",
+    "risk-ratings",
+    "kpis",
+];
 
 /// The return's tables as CSV files: (file suffix, contents).
 pub fn csv_tables(v: &Valve) -> Vec<(&'static str, String)> {
@@ -551,7 +576,7 @@ fn kpi_table(v: &Valve) -> (Vec<String>, Vec<Vec<KpiCell>>) {
 
 /// The return's tables as one spreadsheet, for finance officers and the DfE.
 /// Deterministic: the document properties carry the submission date, not the clock.
-pub fn xlsx(v: &Valve, settings: &Settings) -> Result<Vec<u8>, String> {
+pub fn xlsx(v: &Valve, tables: &[Checked], settings: &Settings) -> Result<Vec<u8>, String> {
     use chrono::Datelike;
     use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, Worksheet};
     let e = |e: rust_xlsxwriter::XlsxError| e.to_string();
@@ -717,6 +742,12 @@ pub fn xlsx(v: &Valve, settings: &Settings) -> Result<Vec<u8>, String> {
         }
         ws.set_column_width(1, 40).map_err(e)?;
     }
+    // The return's declared tables, one sheet each, after its own.
+    crate::tables::add_sheets(
+        &mut wb,
+        tables,
+        &["Deficit", "EHCPs", "Conditions", "Risks", "KPIs"],
+    )?;
     wb.save_to_buffer().map_err(e)
 }
 

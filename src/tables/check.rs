@@ -16,6 +16,7 @@ use super::model::*;
 use crate::diag::{Code, Diagnostic, Diagnostics, did_you_mean};
 use crate::model::Sp;
 use crate::source::Span;
+use std::collections::HashMap;
 
 /// A cell in the flat list of every cell of every table.
 type Idx = usize;
@@ -73,9 +74,20 @@ pub enum Formula {
 struct Cells<'a> {
     tables: &'a [Table],
     offset: Vec<usize>,
+    /// Row and column ids → index, per table (relations name many).
+    rows: Vec<HashMap<&'a str, usize>>,
+    cols: Vec<HashMap<&'a str, usize>>,
 }
 
 impl Cells<'_> {
+    fn row(&self, t: usize, id: &str) -> Option<usize> {
+        self.rows[t].get(id).copied()
+    }
+
+    fn col(&self, t: usize, id: &str) -> Option<usize> {
+        self.cols[t].get(id).copied()
+    }
+
     fn idx(&self, t: usize, r: usize, c: usize) -> Idx {
         self.offset[t] + r * self.tables[t].columns.len() + c
     }
@@ -89,6 +101,13 @@ impl Cells<'_> {
 
     /// `` `total/outturn` of `dsg-outturn` ``, or without the table when alone.
     fn name(&self, i: Idx) -> String {
+        let (ti, r, c) = self.pos(i);
+        let tb = &self.tables[ti];
+        if let Some(n) = &tb.cell_name {
+            return n
+                .replace("{row}", &tb.rows[r].label)
+                .replace("{column}", &tb.columns[c].label);
+        }
         let (t, cell) = self.ids(i);
         if self.tables.len() > 1 {
             format!("`{cell}` of `{t}`")
@@ -105,6 +124,14 @@ impl Cells<'_> {
             tb.id.value.clone(),
             format!("{}/{}", tb.rows[r].id.value, tb.columns[c].id.value),
         )
+    }
+
+    /// The places a typed figure in cell `i` is compared at.
+    fn places(&self, i: Idx) -> u32 {
+        let (t, r, c) = self.pos(i);
+        let tb = &self.tables[t];
+        let p = tb.columns[c].places;
+        tb.written_places.get(&(r, c)).map_or(p, |w| p.max(*w))
     }
 
     fn column(&self, i: Idx) -> &Column {
@@ -143,7 +170,7 @@ impl Expander<'_, '_> {
     }
 
     fn row(&mut self, id: &Sp<String>) -> Option<usize> {
-        let r = self.table().row(&id.value);
+        let r = self.cells.row(self.t, &id.value);
         if r.is_none() {
             let tb = self.table();
             let d = unknown(
@@ -161,7 +188,7 @@ impl Expander<'_, '_> {
 
     /// A row id, or a group name standing for its rows.
     fn rows_or_group(&mut self, id: &Sp<String>) -> Vec<usize> {
-        if let Some(r) = self.table().row(&id.value) {
+        if let Some(r) = self.cells.row(self.t, &id.value) {
             return vec![r];
         }
         let g: Vec<usize> = (0..self.table().rows.len())
@@ -174,7 +201,7 @@ impl Expander<'_, '_> {
     }
 
     fn col(&mut self, id: &Sp<String>) -> Option<usize> {
-        let c = self.table().column(&id.value);
+        let c = self.cells.col(self.t, &id.value);
         match c {
             None => {
                 let tb = self.table();
@@ -252,9 +279,11 @@ impl Expander<'_, '_> {
                 target: Target::Row(tr),
                 ..
             } => {
-                let terms: Vec<(i8, Sp<String>)> = match &rel.kind {
-                    RelKind::Total { of, .. } => of.iter().map(|o| (1, o.clone())).collect(),
-                    RelKind::Difference { terms, .. } => terms.clone(),
+                let terms: Vec<(i8, &Sp<String>)> = match &rel.kind {
+                    RelKind::Total { of, .. } => of.iter().map(|o| (1, o)).collect(),
+                    RelKind::Difference { terms, .. } => {
+                        terms.iter().map(|(s, t)| (*s, t)).collect()
+                    }
                     _ => Vec::new(),
                 };
                 let target = self.row(tr);
@@ -457,6 +486,17 @@ impl Expander<'_, '_> {
                         .iter()
                         .map(|t| t.id.value.as_str())
                         .collect();
+                    if let Some((doc, t)) = name.split_once(':') {
+                        self.diags.push(
+                            Diagnostic::error(
+                                Code::RelationInvalid,
+                                format!("`{doc}` has no table `{t}`, or is not a document of this project"),
+                            )
+                            .at(&c.span, "no such table in another document")
+                            .help("name a document (its folder under content/) and one of its table ids, e.g. `sv-2025-26:deficit.closing/y2025`"),
+                        );
+                        return None;
+                    }
                     let d = Diagnostic::error(
                         Code::RelationInvalid,
                         format!("this document has no table `{name}`"),
@@ -476,8 +516,8 @@ impl Expander<'_, '_> {
             },
         };
         let tb = &self.cells.tables[t];
-        let r = tb.row(&c.row);
-        let col = tb.column(&c.column);
+        let r = self.cells.row(t, &c.row);
+        let col = self.cells.col(t, &c.column);
         if r.is_none() {
             self.diags.push(unknown(
                 "row",
@@ -589,7 +629,23 @@ pub fn check(tables: Vec<Table>, diags: &mut Diagnostics) -> Vec<Checked> {
         offset.push(n);
         n += t.rows.len() * t.columns.len();
     }
+    // The first of two equal ids wins, as in `Table::row` (duplicates are reported by read).
+    fn index(ids: Vec<&str>) -> HashMap<&str, usize> {
+        let mut m = HashMap::with_capacity(ids.len());
+        for (i, id) in ids.into_iter().enumerate() {
+            m.entry(id).or_insert(i);
+        }
+        m
+    }
     let cells = Cells {
+        rows: tables
+            .iter()
+            .map(|t| index(t.rows.iter().map(|r| r.id.value.as_str()).collect()))
+            .collect(),
+        cols: tables
+            .iter()
+            .map(|t| index(t.columns.iter().map(|c| c.id.value.as_str()).collect()))
+            .collect(),
         tables: &tables,
         offset,
     };
@@ -717,7 +773,7 @@ pub fn check(tables: Vec<Table>, diags: &mut Diagnostics) -> Vec<Checked> {
             continue;
         };
         let r = &rules[ri];
-        if let Some(d) = compare(cell, t, c, rel(r), &cells, published[cell]) {
+        if let Some(d) = compare(cell, t, c, r, rel(r), &cells, published[cell]) {
             if published[cell] {
                 marked[cell] = Some(c);
                 printed[cell] = Some(t.value);
@@ -734,7 +790,7 @@ pub fn check(tables: Vec<Table>, diags: &mut Diagnostics) -> Vec<Checked> {
         let cell = r.target;
         match typed[cell] {
             Some(t) => {
-                if let Some(d) = compare(cell, t, v, rel(r), &cells, published[cell]) {
+                if let Some(d) = compare(cell, t, v, r, rel(r), &cells, published[cell]) {
                     if published[cell] {
                         marked[cell] = marked[cell].or(Some(v));
                         printed[cell] = Some(t.value);
@@ -768,7 +824,7 @@ pub fn check(tables: Vec<Table>, diags: &mut Diagnostics) -> Vec<Checked> {
             .map(|(s, i)| (*s, cells.pos(*i)))
             .collect::<Vec<_>>()
     };
-    let formulas: Vec<Option<Formula>> = (0..n)
+    let mut formulas: Vec<Option<Formula>> = (0..n)
         .map(|i| {
             let r = &rules[defining[i]?];
             (computed_v[i].is_some() && marked[i].is_none()).then(|| match &r.expr {
@@ -801,7 +857,7 @@ pub fn check(tables: Vec<Table>, diags: &mut Diagnostics) -> Vec<Checked> {
                 })
                 .collect();
             let formula = (0..tb.rows.len())
-                .map(|r| (0..w).map(|c| formulas[at(r, c)].clone()).collect())
+                .map(|r| (0..w).map(|c| formulas[at(r, c)].take()).collect())
                 .collect();
             Checked {
                 formula,
@@ -826,12 +882,12 @@ fn compare(
     cell: Idx,
     t: &Sp<Dec>,
     c: Dec,
+    rule: &Rule,
     rel: &Relation,
     cells: &Cells,
     published: bool,
 ) -> Option<Diagnostic> {
-    let col = cells.column(cell);
-    let p = col.places;
+    let p = cells.places(cell);
     if !differs(t.value, c, p, rel.tolerance) {
         return None;
     }
@@ -850,24 +906,63 @@ fn compare(
     } else {
         format!(" (tolerance {})", rel.tolerance.full())
     };
-    Some(if published {
-        Diagnostic::warning(Code::PublishedFigure, format!("{name} is printed as published ({}), but the figures give {}", t.value.full(), c.full()))
-            .at(&t.span, format!("published {}; the figures give {}{at_places}", t.value.full(), c.full()))
+    let (ti, r, k) = cells.pos(cell);
+    let fixed = cells.tables[ti].published_help.is_some();
+    // A figure of a fixed table is shown as it was written (`-12.0`).
+    let typed = match cells.tables[ti].written_places.get(&(r, k)) {
+        Some(w) if fixed => t.value.fixed(*w),
+        _ => t.value.full(),
+    };
+    let d = if published {
+        Diagnostic::warning(Code::PublishedFigure, format!("{name} is printed as published ({typed}), but the figures give {}", c.full()))
+            .at(&t.span, format!("published {typed}; the figures give {}{at_places}", c.full()))
             .also(&rel.span, "the relation that determines it")
             .note(format!("relation: {}{tol}", rel.text))
-            .help("the table prints the published figure marked † with a note giving the computed one; correct it when the source is corrected")
+            .help(if fixed {
+                "this keeps a historical return exactly as published; once the difference is accepted, add `acknowledged: \"why\"` beside `published` to stop this warning, or remove `published` to print the computed figure"
+            } else {
+                "the table prints the published figure marked † with a note giving the computed one; correct it when the source is corrected"
+            })
     } else {
         let (t_id, cell_id) = cells.ids(cell);
-        let _ = t_id;
-        Diagnostic::error(Code::FigureMismatch, format!("{name} is typed as {} but the figures give {}", t.value.full(), c.full()))
-            .at(&t.span, format!("typed {}; the figures give {}{at_places}", t.value.full(), c.full()))
-            .also(&rel.span, "the relation that determines it")
-            .note(format!("relation: {}{tol}", rel.text))
-            .help(format!(
+        let tb = &cells.tables[cells.pos(cell).0];
+        let help = match &tb.published_help {
+            Some(h) => format!(
+                "correct the figure to {}, or remove it and let it be computed; {}",
+                c.fixed(p),
+                h.replace("{typed}", &typed)
+            ),
+            None => format!(
                 "correct the figure to {}; if the source published it this way, list `{cell_id}` under the table's `published:`; if the source computed it from rounded figures, give the relation a `tolerance:`",
                 c.fixed(p)
-            ))
-    })
+            ),
+        };
+        let _ = t_id;
+        Diagnostic::error(
+            Code::FigureMismatch,
+            format!(
+                "{name} is typed as {typed} but the figures give {}",
+                c.full()
+            ),
+        )
+        .at(
+            &t.span,
+            format!("typed {typed}; the figures give {}{at_places}", c.full()),
+        )
+        .also(&rel.span, "the relation that determines it")
+        .note(format!("relation: {}{tol}", rel.text))
+        .help(help)
+    };
+    // An equality points at both ends: the figure it must equal, wherever it is.
+    let d = match (&rel.kind, &rule.expr) {
+        (RelKind::Equals { .. }, Expr::Lin(e)) if e.len() == 1 => {
+            let (ot, or, oc) = cells.pos(e[0].1);
+            let span = cells.tables[ot].cells[or][oc].span();
+            d.also(span, format!("{} is {}", cells.name(e[0].1), c.full()))
+        }
+        _ => d,
+    };
+    Some(d)
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -36,6 +36,123 @@ pub fn load(node: &Node, base: &Path, cx: &mut read::Ctx) -> Vec<Checked> {
     check::check(tables, cx.diags)
 }
 
+/// Where another document of the project is: its YAML file and folder
+/// (project-relative), by document id.
+pub type FindDocument<'a> = &'a dyn Fn(&str) -> Option<(std::path::PathBuf, std::path::PathBuf)>;
+
+/// Reads and checks a document's tables together with the figures of the
+/// other documents' tables its equalities name (`document:table.row/column`).
+/// Those tables are read and checked on their own — their problems are theirs
+/// to report, in their own run — and take part here as figures only, named
+/// `document:table`, each cell located in its own file (so a mismatch points
+/// at both ends). Their files are inputs of this document.
+pub fn load_with(
+    node: &Node,
+    base: &Path,
+    this: &str,
+    find: FindDocument,
+    cx: &mut read::Ctx,
+) -> Vec<Checked> {
+    let mut tables = read::tables(node, base, cx);
+    // This document named by its own id is this document.
+    for r in tables.iter_mut().flat_map(|t| &mut t.relations) {
+        if let model::RelKind::Equals { cell, other } = &mut r.kind {
+            for c in [cell, other] {
+                if let Some((d, t)) = c.document()
+                    && d == this
+                {
+                    c.table = Some(t.to_string());
+                }
+            }
+        }
+    }
+    let mut docs: Vec<&str> = tables
+        .iter()
+        .flat_map(|t| &t.relations)
+        .filter_map(|r| match &r.kind {
+            model::RelKind::Equals { cell, other } => Some([cell, other]),
+            _ => None,
+        })
+        .flatten()
+        .filter_map(|c| c.document().map(|(d, _)| d))
+        .filter(|d| *d != this)
+        .collect();
+    docs.sort_unstable();
+    docs.dedup();
+    let docs: Vec<String> = docs.into_iter().map(String::from).collect();
+    let own = tables.len();
+    for doc in &docs {
+        let Some((file, dir)) = find(doc) else {
+            continue; // the equality reports the missing table
+        };
+        let mut scratch = crate::diag::Diagnostics::default();
+        let Ok(f) = crate::load::read(cx.root, &file, cx.sources) else {
+            continue;
+        };
+        cx.inputs.push(file.clone());
+        let Ok(n) = crate::load::yaml::parse(cx.sources, f) else {
+            continue;
+        };
+        let crate::load::yaml::NodeKind::Map(entries) = &n.kind else {
+            continue;
+        };
+        let Some((_, t)) = entries.iter().find(|(k, _)| k.name == "tables") else {
+            continue;
+        };
+        let mut sub = read::Ctx {
+            root: cx.root,
+            sources: &mut *cx.sources,
+            diags: &mut scratch,
+            inputs: &mut *cx.inputs,
+        };
+        let theirs = read::tables(t, &dir, &mut sub);
+        for c in check::check(theirs, &mut scratch) {
+            tables.push(figures_only(doc, c));
+        }
+    }
+    let mut checked = check::check(tables, cx.diags);
+    checked.truncate(own);
+    // A formula cannot refer to another document's table: such a cell is
+    // exported as its figure.
+    for c in &mut checked {
+        for line in &mut c.formula {
+            for f in line.iter_mut() {
+                let foreign = match f {
+                    Some(check::Formula::Sum(e)) => e.iter().any(|(_, p)| p.0 >= own),
+                    Some(check::Formula::Ratio { num, den, .. }) => {
+                        num.iter().chain(den.iter()).any(|(_, p)| p.0 >= own)
+                    }
+                    None => false,
+                };
+                if foreign {
+                    *f = None;
+                }
+            }
+        }
+    }
+    checked
+}
+
+/// Another document's checked table as figures only, named `document:table`.
+fn figures_only(doc: &str, c: Checked) -> model::Table {
+    let mut t = c.table;
+    for (r, line) in t.cells.iter_mut().enumerate() {
+        for (k, cell) in line.iter_mut().enumerate() {
+            let span = cell.span().clone();
+            *cell = match c.value[r][k] {
+                Some(v) if t.columns[k].ty.numeric() => {
+                    model::Cell::Num(crate::model::Sp::new(v, span))
+                }
+                _ => model::Cell::Empty(span),
+            };
+        }
+    }
+    t.id.value = format!("{doc}:{}", t.id.value);
+    t.relations.clear();
+    t.published.clear();
+    t
+}
+
 /// Thousands separators in the whole part: `1234567.5` → `1,234,567.5`.
 fn grouped(s: &str) -> String {
     let (int, frac) = s.split_once('.').map_or((s, None), |(i, f)| (i, Some(f)));
@@ -171,6 +288,63 @@ pub fn context(checked: &[Checked]) -> Json {
     Json::Object(out)
 }
 
+/// The figures typed into a document's tables (written in YAML, read from a
+/// CSV file or a workbook), for a return's lock: (`table ID ROW/COLUMN`, the
+/// figure at full precision, where it is written). Computed figures follow
+/// from these and are not recorded.
+pub fn lock_fields(checked: &[Checked]) -> Vec<(String, String, crate::source::Span)> {
+    let mut out = Vec::new();
+    for c in checked {
+        let t = &c.table;
+        for (r, row) in t.rows.iter().enumerate() {
+            for (k, col) in t.columns.iter().enumerate() {
+                let value = match &t.cells[r][k] {
+                    model::Cell::Num(v) => (v.value.full(), v.span.clone()),
+                    model::Cell::Text(v) => (v.value.clone(), v.span.clone()),
+                    model::Cell::Empty(_) => continue,
+                };
+                out.push((
+                    format!("table {} {}/{}", t.id.value, row.id.value, col.id.value),
+                    value.0,
+                    value.1,
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// Every figure by `table.row/column` (ids as written), for the template
+/// function `figure()`: as printed, at full precision, and the column's places.
+pub fn figures(checked: &[Checked], settings: &Settings) -> Json {
+    let mut out = serde_json::Map::new();
+    for c in checked {
+        let t = &c.table;
+        for (r, row) in t.rows.iter().enumerate() {
+            for (k, col) in t.columns.iter().enumerate() {
+                let Some(v) = c.value[r][k].filter(|_| col.ty.numeric()) else {
+                    continue;
+                };
+                out.insert(
+                    format!("{}.{}/{}", t.id.value, row.id.value, col.id.value),
+                    json!({"printed": format(v, col, settings.negative_money), "full": v.full(), "places": col.places}),
+                );
+            }
+        }
+    }
+    Json::Object(out)
+}
+
+/// What templates see of a document's tables: `tables` (see [`context`]) and
+/// the figures `figure()` quotes.
+pub fn into_context(checked: &[Checked], settings: &Settings, context: &mut Json) {
+    if checked.is_empty() {
+        return;
+    }
+    context["tables"] = self::context(checked);
+    context[crate::render::template::FIGURES] = figures(checked, settings);
+}
+
 /// A table as CSV: a header line of labels with units, then one line per row;
 /// figures as printed but without separators, text neutralised against formula
 /// injection by [`crate::render::valve::csv_cell`].
@@ -220,11 +394,9 @@ pub fn xlsx(
     date: chrono::NaiveDate,
     settings: &Settings,
 ) -> Result<Vec<u8>, String> {
-    use check::Formula;
     use chrono::Datelike;
-    use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Formula as XFormula, Workbook};
+    use rust_xlsxwriter::{DocProperties, ExcelDateTime, Workbook};
     let e = |e: rust_xlsxwriter::XlsxError| e.to_string();
-    let bold = Format::new().set_bold();
     let mut wb = Workbook::new();
     let created = ExcelDateTime::from_ymd(
         date.year().clamp(1900, 9999) as u16,
@@ -238,15 +410,32 @@ pub fn xlsx(
             .set_author(&settings.organisation)
             .set_creation_datetime(&created),
     );
+    add_sheets(&mut wb, checked, &[])?;
+    wb.save_to_buffer().map_err(e)
+}
+
+/// Adds one sheet per table to a workbook (see [`xlsx`]). A sheet is named by
+/// the table's id; a name that is too long, or that one of `taken` (the
+/// workbook's other sheets) already has in any case, gets a `~N` suffix.
+pub fn add_sheets(
+    wb: &mut rust_xlsxwriter::Workbook,
+    checked: &[Checked],
+    taken: &[&str],
+) -> Result<(), String> {
+    use check::Formula;
+    use rust_xlsxwriter::{Format, Formula as XFormula};
+    let e = |e: rust_xlsxwriter::XlsxError| e.to_string();
+    let bold = Format::new().set_bold();
     let names: Vec<String> = checked
         .iter()
         .enumerate()
         .map(|(i, c)| {
             let id = &c.table.id.value;
-            if id.len() <= 31 {
+            let clash = taken.iter().any(|t| t.eq_ignore_ascii_case(id));
+            if id.len() <= 31 && !clash {
                 id.clone()
             } else {
-                format!("{}~{i}", &id[..25])
+                format!("{}~{i}", &id[..id.len().min(25)])
             }
         })
         .collect();
@@ -339,5 +528,5 @@ pub fn xlsx(
             ws.set_column_width(k as u16 + 1, 14).map_err(e)?;
         }
     }
-    wb.save_to_buffer().map_err(e)
+    Ok(())
 }

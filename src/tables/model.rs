@@ -180,6 +180,17 @@ pub struct Table {
     pub notes: Vec<String>,
     /// Where the figures came from, in words (`inline`, a CSV or workbook name).
     pub source: String,
+    /// Typed figures compared at the places they were written with, where
+    /// more than their column's: (row, column) → places. Empty for declared
+    /// tables (they compare at the column's published places); the return's
+    /// fixed tables keep the precision each figure was written with.
+    pub written_places: std::collections::HashMap<(usize, usize), u32>,
+    /// For a fixed table, how to keep a figure as published (the mismatch's
+    /// help), with `{typed}` for the typed figure; `None` for declared tables.
+    pub published_help: Option<String>,
+    /// For a fixed table, a cell's name in messages, with `{row}` and
+    /// `{column}` (the row's and the column's labels): "the {row} variance".
+    pub cell_name: Option<String>,
 }
 
 impl Table {

@@ -22,6 +22,51 @@ use std::path::{Path, PathBuf};
 /// Most cells one workbook range may hold.
 pub const MAX_RANGE_CELLS: usize = 20_000;
 
+/// Largest one part of a workbook (a sheet, the shared strings) may be once
+/// unpacked, and all its parts together; and the most parts it may have. A
+/// workbook is a zip file: these bound the memory and time it can take.
+pub const MAX_PART: u64 = 64 << 20;
+pub const MAX_UNPACKED: u64 = 256 << 20;
+pub const MAX_PARTS: usize = 10_000;
+
+/// Measures every part of a workbook by unpacking it into nothing, each part
+/// cut off just past [`MAX_PART`] (the sizes a zip declares can lie), before
+/// calamine reads it. `Ok` for a file that is not a zip (calamine says why).
+pub fn check_unpacked(bytes: &[u8]) -> Result<(), String> {
+    use std::io::Read;
+    let Ok(mut z) = zip::ZipArchive::new(std::io::Cursor::new(bytes)) else {
+        return Ok(());
+    };
+    if z.len() > MAX_PARTS {
+        return Err(format!("it has {} parts (at most {MAX_PARTS})", z.len()));
+    }
+    let mib = |n: u64| n >> 20;
+    let mut total = 0u64;
+    for i in 0..z.len() {
+        let mut part = z.by_index(i).map_err(|e| e.to_string().to_lowercase())?;
+        let name = part.name().chars().take(80).collect::<String>();
+        let too_big = || {
+            format!(
+                "its part `{name}` unpacks to more than {} MiB",
+                mib(MAX_PART)
+            )
+        };
+        if part.size() > MAX_PART {
+            return Err(too_big());
+        }
+        let n = std::io::copy(&mut (&mut part).take(MAX_PART + 1), &mut std::io::sink())
+            .map_err(|e| e.to_string().to_lowercase())?;
+        if n > MAX_PART {
+            return Err(too_big());
+        }
+        total += n;
+        if total > MAX_UNPACKED {
+            return Err(format!("it unpacks to more than {} MiB", mib(MAX_UNPACKED)));
+        }
+    }
+    Ok(())
+}
+
 /// The file system and the run's records, for reading tables.
 pub struct Ctx<'a> {
     pub root: &'a Path,
@@ -117,20 +162,25 @@ fn ids(n: &Node, what: &str, diags: &mut Diagnostics) -> Vec<Sp<String>> {
     }
 }
 
-/// `row/column` or `table.row/column`.
+/// `row/column`, `table.row/column`, or in another document of the project
+/// `document:table.row/column` (then `table` is kept as `document:table`).
 pub fn cell_ref(n: &Node, diags: &mut Diagnostics) -> Option<CellRef> {
     let t = text(n, diags)?;
+    let ok = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    };
     let parsed = t.value.trim().split_once('/').and_then(|(left, column)| {
         let (table, row) = match left.split_once('.') {
             Some((tb, r)) => (Some(tb.to_string()), r),
             None => (None, left),
         };
-        let ok = |s: &str| {
-            !s.is_empty()
-                && s.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        let table_ok = |tb: &str| match tb.split_once(':') {
+            Some((doc, tb)) => ok(doc) && ok(tb),
+            None => ok(tb),
         };
-        (ok(row) && ok(column) && table.as_deref().is_none_or(ok)).then(|| CellRef {
+        (ok(row) && ok(column) && table.as_deref().is_none_or(table_ok)).then(|| CellRef {
             table,
             row: row.to_string(),
             column: column.to_string(),
@@ -140,11 +190,18 @@ pub fn cell_ref(n: &Node, diags: &mut Diagnostics) -> Option<CellRef> {
     if parsed.is_none() {
         diags.push(
             Diagnostic::error(Code::InvalidValue, format!("`{}` is not a cell reference", t.value))
-                .at(&t.span, "expected ROW/COLUMN or TABLE.ROW/COLUMN")
-                .help("name a cell by its row id and column id, e.g. `closing/y2024`, or in another table `deficit-profile.closing/y2024`"),
+                .at(&t.span, "expected ROW/COLUMN, TABLE.ROW/COLUMN or DOCUMENT:TABLE.ROW/COLUMN")
+                .help("name a cell by its row id and column id, e.g. `closing/y2024`, in another table `deficit-profile.closing/y2024`, or in another document `sv-2025-26:deficit-profile.closing/y2024`"),
         );
     }
     parsed
+}
+
+impl CellRef {
+    /// The other document a reference names (`document:table.row/column`).
+    pub fn document(&self) -> Option<(&str, &str)> {
+        self.table.as_deref()?.split_once(':')
+    }
 }
 
 fn default_places(ty: ColType) -> u32 {
@@ -197,7 +254,7 @@ fn yaml_cell(n: &Node, col: &Column, diags: &mut Diagnostics) -> Option<Cell> {
         return text(n, diags).map(Cell::Text);
     }
     let written = match &n.kind {
-        NodeKind::Int(_) | NodeKind::Float(_) => n.raw.clone().unwrap_or_default(),
+        NodeKind::Int(_) | NodeKind::Float(_) => n.raw.as_deref().unwrap_or_default(),
         _ => {
             diags.push(
                 wrong(n, &format!("a number for `{}`", col.id.value))
@@ -206,12 +263,12 @@ fn yaml_cell(n: &Node, col: &Column, diags: &mut Diagnostics) -> Option<Cell> {
             return None;
         }
     };
-    let v = Dec::parse(&written).or_else(|| match n.kind {
+    let v = Dec::parse(written).or_else(|| match n.kind {
         NodeKind::Int(i) => Some(Dec::int(i)),
         NodeKind::Float(f) => Dec::from_f64(f),
         _ => None,
     });
-    figure(v, &written, n.span.clone(), col, diags)
+    figure(v, written, n.span.clone(), col, diags)
 }
 
 /// Checks a figure read from anywhere against its column.
@@ -839,6 +896,9 @@ pub fn table(n: &Node, base: &Path, cx: &mut Ctx) -> Option<Table> {
         published,
         notes,
         source: source_name,
+        written_places: Default::default(),
+        published_help: None,
+        cell_name: None,
     })
 }
 
@@ -1192,6 +1252,17 @@ fn read_workbook(
         .at(&path.span, "named here")
         .help("save the workbook as .xlsx or .xlsm from Excel or LibreOffice")
     };
+    if let Err(why) = check_unpacked(&bytes) {
+        cx.diags.push(
+            Diagnostic::error(
+                Code::TableSource,
+                format!("`{name}` cannot be read as a workbook: {why}"),
+            )
+            .at(&path.span, "named here")
+            .help("a workbook of figures is small: save the sheets the tables read in a workbook of their own"),
+        );
+        return None;
+    }
     let mut wb = match calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes)) {
         Ok(w) => w,
         Err(e) => {
@@ -1299,6 +1370,42 @@ fn read_workbook(
 
 #[cfg(test)]
 mod tests {
+    /// 80 MiB of zeros in one deflated part, its sizes declared as `declared`.
+    fn bomb(declared: Option<u32>) -> Vec<u8> {
+        use std::io::Write;
+        let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let o = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        z.start_file("xl/worksheets/sheet1.xml", o).unwrap();
+        let zeros = vec![0u8; 1 << 20];
+        for _ in 0..80 {
+            z.write_all(&zeros).unwrap();
+        }
+        let mut b = z.finish().unwrap().into_inner();
+        if let Some(d) = declared {
+            // The uncompressed size in the local header (offset 22) and in the
+            // central directory entry (offset 24 from its signature).
+            b[22..26].copy_from_slice(&d.to_le_bytes());
+            let cd = b
+                .windows(4)
+                .rposition(|w| w == [0x50, 0x4b, 0x01, 0x02])
+                .unwrap();
+            b[cd + 24..cd + 28].copy_from_slice(&d.to_le_bytes());
+        }
+        b
+    }
+
+    #[test]
+    fn a_workbook_is_measured_before_it_is_unpacked() {
+        let e = check_unpacked(&bomb(None)).unwrap_err();
+        assert!(e.contains("unpacks to more than 64 MiB"), "{e}");
+        // Sizes that lie are no help: the part is cut off as it unpacks.
+        let e = check_unpacked(&bomb(Some(1000))).unwrap_err();
+        assert!(e.contains("unpacks to more than 64 MiB"), "{e}");
+        // Not a zip at all: left to calamine to explain.
+        assert!(check_unpacked(b"not a workbook").is_ok());
+    }
+
     use super::*;
 
     #[test]

@@ -156,6 +156,7 @@ fn page_inner(root: &Path, r: &Rendered) -> Result<Page, (Diagnostic, bool)> {
             minijinja::context! { id => id.clone(), title => Value::from_safe_string(title.clone()) }
         })
         .collect();
+    let md = tables_in_fragments(&env, &data, md).map_err(err)?;
     let base = minijinja::context! {
         data => Value::from_serialize(&data),
         md => md,
@@ -256,6 +257,57 @@ fn number_notes(html: &str) -> String {
             );
     }
     out
+}
+
+/// Declared tables placed from a Markdown field (a return's or a plan's, which
+/// have no narrative): each marker is replaced by the shipped
+/// `tables-v1.html` macro's table, so no document layout changes.
+fn tables_in_fragments(
+    env: &Environment,
+    data: &serde_json::Value,
+    md: Value,
+) -> Result<Value, minijinja::Error> {
+    let blocks = data
+        .get("generated")
+        .and_then(|g| g.as_array())
+        .cloned()
+        .unwrap_or_default();
+    let Some(map) = md.as_object() else {
+        return Ok(md);
+    };
+    let entries: Vec<(Value, Value)> = map.try_iter_pairs().into_iter().flatten().collect();
+    if !entries
+        .iter()
+        .any(|(_, v)| v.as_str().is_some_and(|s| s.contains(BLOCK_MARKER)))
+    {
+        return Ok(md);
+    }
+    let tmpl = env.get_template("tables-v1.html")?;
+    let captured = tmpl.render_captured(minijinja::context! {})?;
+    let state = captured.state();
+    let meta = Value::from_serialize(data.get("meta"));
+    let mut out = Vec::with_capacity(entries.len());
+    for (k, v) in entries {
+        let mut s = v.as_str().unwrap_or_default().to_string();
+        for (i, b) in blocks.iter().enumerate() {
+            let marker = format!("<!--{BLOCK_MARKER}{i}-->");
+            if !s.contains(&marker) {
+                continue;
+            }
+            let table = b
+                .get("table")
+                .and_then(|t| t.as_str())
+                .and_then(|t| data.get("tables")?.get(t))
+                .filter(|_| b.get("kind").and_then(|k| k.as_str()) == Some("declared-table"));
+            if let Some(t) = table {
+                let html = state
+                    .call_macro("declared_table", &[Value::from_serialize(t), meta.clone()])?;
+                s = s.replace(&marker, &html);
+            }
+        }
+        out.push((k, Value::from_safe_string(s)));
+    }
+    Ok(Value::from_iter(out))
 }
 
 /// A `style` value filling a cell with a band colour and choosing black or white

@@ -133,6 +133,10 @@ pub const HTML_FILES: &[(&str, &str)] = &[
         "safety-valve-v2.html",
         include_str!("../../layouts/html/safety-valve-v2.html"),
     ),
+    (
+        "tables-v1.html",
+        include_str!("../../layouts/html/tables-v1.html"),
+    ),
 ];
 
 /// The shipped text of an HTML layout file, by file name (`committee-report-v1.html`).

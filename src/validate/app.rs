@@ -99,6 +99,8 @@ pub fn plan(id: &str, file: FileId, node: &Node, diags: &mut Diagnostics) -> Opt
                     .help("list them worst first: standard not achieved, standard achieved but target not met, target achieved"),
             );
     }
+    // Declared tables are read by the tables engine (crate::tables).
+    m.opt("tables");
     let areas = m.list("areas", true, |n, d| area(n, &brag, report_date, d));
     let rag_names: Vec<String> = rag.iter().map(|r| r.name.clone()).collect();
     let kpis = m.list("kpis", false, |n, d| kpi(n, &rag_names, d));

@@ -5,7 +5,9 @@ use crate::diag::{Code, Diagnostic, Diagnostics, did_you_mean};
 use crate::load::yaml::{Node, NodeKind};
 use crate::model::Sp;
 use crate::model::valve::*;
-use crate::source::FileId;
+use crate::source::{FileId, Span};
+use crate::tables::decimal::Dec;
+use crate::tables::model::{Cell, CellRef, ColType, Column, RelKind, Relation, Row, Table, Target};
 use std::collections::HashMap;
 
 /// Context shared by the readers of per-update values.
@@ -112,67 +114,36 @@ fn typed(n: &Node, diags: &mut Diagnostics) -> Option<Typed> {
     }
 }
 
-/// Compares a typed figure with the computed one at the precision it was
-/// written with (at least `places`); messages show both to that precision.
-fn check_typed(
-    t: Option<Typed>,
+/// A published figure the council has acknowledged: when it differs from the
+/// computed one at the places it was written with, a note (shown by
+/// `quire check -v`, never a warning, never counted) says so, with the reason.
+fn acknowledged(
+    v: &Sp<f64>,
+    written: usize,
     computed: f64,
-    places: usize,
     what: &str,
+    why: &str,
     diags: &mut Diagnostics,
-) -> Option<f64> {
-    let round = |v: f64, p: usize| {
-        let scale = 10f64.powi(p as i32);
-        (v * scale).round() / scale
-    };
-    let fmt = |v: f64, p: usize| crate::render::format::fixed(v, p).replace('−', "-");
-    match t? {
-        Typed::Must(v, written) => {
-            let p = written.max(places);
-            if round(v.value, p) == round(computed, p) {
-                return None;
-            }
-            let shown = p.max(written_digits(computed, v.value, p));
-            diags.push(
-                Diagnostic::error(Code::FigureMismatch, format!("{what} is typed as {} but the figures give {}", fmt(v.value, shown), fmt(computed, shown)))
-                    .at(&v.span, format!("computed: {}", fmt(computed, shown)))
-                    .help(format!("remove it and let the figure be computed, or, to reproduce a published return exactly, write `{{ published: {:.written$} }}` in its place", v.value)),
-            );
-            None
-        }
-        Typed::Published(v, written, ack) => {
-            let p = written.max(places);
-            if round(v.value, p) != round(computed, p) {
-                let message = format!(
-                    "{what} is printed as published ({}), not as computed ({})",
-                    fmt(v.value, p),
-                    fmt(computed, p)
-                );
-                match ack {
-                    None => diags.push(
-                        Diagnostic::warning(Code::PublishedFigure, message)
-                            .at(&v.span, "published figure")
-                            .help("this keeps a historical return exactly as published; once the difference is accepted, add `acknowledged: \"why\"` beside `published` to stop this warning, or remove `published` to print the computed figure"),
-                    ),
-                    // Accepted: listed by `quire check -v`, never a warning.
-                    Some(why) => diags.push(
-                        Diagnostic::info(Code::PublishedFigure, format!("acknowledged: {message}"))
-                            .at(&v.span, "published figure, acknowledged")
-                            .note(format!("reason: {why}"))
-                            .help("remove `acknowledged` to be warned again, or `published` to print the computed figure"),
-                    ),
-                }
-            }
-            Some(v.value)
-        }
+) {
+    let fmt = |x: f64| crate::render::format::fixed(x, written).replace('−', "-");
+    if fmt(v.value) == fmt(computed) {
+        return;
     }
-}
-
-/// Enough decimal places to show that `a` and `b` differ (at most 6).
-fn written_digits(a: f64, b: f64, from: usize) -> usize {
-    (from..=6)
-        .find(|p| format!("{a:.p$}") != format!("{b:.p$}"))
-        .unwrap_or(from)
+    diags.push(
+        Diagnostic::info(
+            Code::PublishedFigure,
+            format!(
+                "acknowledged: {what} is printed as published ({}), not as computed ({})",
+                fmt(v.value),
+                fmt(computed)
+            ),
+        )
+        .at(&v.span, "published figure, acknowledged")
+        .note(format!("reason: {why}"))
+        .help(
+            "remove `acknowledged` to be warned again, or `published` to print the computed figure",
+        ),
+    );
 }
 
 fn year_key(y: &str) -> Option<i32> {
@@ -327,6 +298,8 @@ pub fn valve(id: &str, file: FileId, node: &Node, diags: &mut Diagnostics) -> Op
                 .push(super::wrong(s, "a mapping from update ids to submissions")),
         }
     }
+    // Declared tables are read by the tables engine (crate::tables).
+    m.opt("tables");
     let summary = m.opt_text("summary");
     let deficit = m.opt("deficit").and_then(|n| deficit(n, m.diags));
     let ehcp = m.opt("ehcp").and_then(|n| ehcp(n, m.diags));
@@ -525,6 +498,7 @@ pub fn valve(id: &str, file: FileId, node: &Node, diags: &mut Diagnostics) -> Op
         kpis,
         risk_scale,
         amendments: Vec::new(),
+        table_figures: Vec::new(),
     })
 }
 
@@ -550,6 +524,49 @@ fn item_id(n: &Node, diags: &mut Diagnostics) -> Option<Sp<String>> {
         return None;
     }
     Some(Sp::new(v.to_string(), t.span))
+}
+
+/// A typed figure as a cell of a fixed table.
+fn cell(v: &Sp<f64>) -> Cell {
+    match Dec::from_f64(v.value) {
+        Some(d) => Cell::Num(Sp::new(d, v.span.clone())),
+        None => Cell::Empty(v.span.clone()),
+    }
+}
+
+/// One of the return's fixed tables (deficit profile, EHCPs by age band) as
+/// a table for the engine: its columns and one relation; rows and cells are
+/// added by the caller.
+fn fixed_table(
+    id: &str,
+    columns: Vec<Column>,
+    kind: RelKind,
+    span: &Span,
+    text: &str,
+    published_help: &str,
+    cell_name: &str,
+) -> Table {
+    Table {
+        id: Sp::new(id.to_string(), span.clone()),
+        title: String::new(),
+        row_heading: String::new(),
+        columns,
+        rows: Vec::new(),
+        cells: Vec::new(),
+        relations: vec![Relation {
+            kind,
+            only: Vec::new(),
+            tolerance: Dec::ZERO,
+            span: span.clone(),
+            text: text.to_string(),
+        }],
+        published: Vec::new(),
+        notes: Vec::new(),
+        source: "inline".into(),
+        written_places: Default::default(),
+        published_help: Some(published_help.to_string()),
+        cell_name: Some(cell_name.to_string()),
+    }
 }
 
 fn deficit(n: &Node, diags: &mut Diagnostics) -> Option<Deficit> {
@@ -581,64 +598,156 @@ fn deficit(n: &Node, diags: &mut Diagnostics) -> Option<Deficit> {
             rule = Some((a.value, r.value));
         }
     }
-    let years = m.list("years", true, |n, d| {
+    let years_key = match &n.kind {
+        NodeKind::Map(entries) => entries
+            .iter()
+            .find(|(k, _)| k.name == "years")
+            .map(|(k, _)| k.span.clone()),
+        _ => None,
+    }
+    .unwrap_or_else(|| n.span.clone());
+    let read = m.list("years", true, |n, d| {
         let mut y = MapReader::new(n, "a deficit year", d)?;
         let year = y.text("year");
         let agreement = y.req("agreement").and_then(|v| number(v, y.diags));
         let forecast = y.req("forecast").and_then(|v| number(v, y.diags));
-        let variance_typed = y.opt("variance").and_then(|v| typed(v, y.diags));
+        let variance = y.opt("variance").and_then(|v| typed(v, y.diags));
         let published_rag = y.opt_text("rag");
         y.finish();
-        let (agreement, forecast, year) = (agreement?.value, forecast?.value, year?);
-        let variance = forecast - agreement;
-        let published_variance = check_typed(
-            variance_typed,
-            variance,
-            1,
-            &format!("the {} variance", year.value),
-            d,
-        );
-        let v = published_variance.unwrap_or(variance);
-        let computed_rag = rule.map(|(amber, red)| {
-            if v <= amber {
-                "Green"
-            } else if v <= red {
-                "Amber"
-            } else {
-                "Red"
-            }
-            .to_string()
-        });
-        // A published RAG is printed as published; a declared rule that
-        // disagrees with it is worth a warning, never a silent change.
-        if let (Some(p), Some(c)) = (&published_rag, &computed_rag)
-            && !p.value.eq_ignore_ascii_case(c)
-        {
-            d.push(
-                Diagnostic::warning(
-                    Code::PublishedFigure,
-                    format!(
-                        "the {} RAG is published as {} but the declared tolerance gives {c}",
-                        year.value, p.value
-                    ),
-                )
-                .at(&p.span, "printed as published")
-                .help("check the rating or the tolerance; the published rating is printed"),
-            );
-        }
-        Some(DeficitYear {
-            year,
-            agreement,
-            forecast,
-            variance,
-            published_variance,
-            rag: published_rag
-                .as_ref()
-                .map(|p| p.value.clone())
-                .or(computed_rag),
-            rag_published: published_rag.is_some(),
-        })
+        Some((year?, agreement?, forecast?, variance, published_rag))
     });
+    // The variance is computed and checked by the tables engine: forecast −
+    // agreement on exact decimals, a typed variance compared at the places it
+    // was written with (at least one).
+    let col = |id: &str, label: &str| Column {
+        id: Sp::new(id.to_string(), years_key.clone()),
+        label: label.to_string(),
+        ty: ColType::Money,
+        unit: Some("£m".into()),
+        places: 1,
+    };
+    let mut table = fixed_table(
+        "deficit",
+        vec![
+            col("agreement", "Agreement"),
+            col("forecast", "Forecast"),
+            col("variance", "Variance"),
+        ],
+        RelKind::Difference {
+            target: Target::Column(Sp::new("variance".into(), years_key.clone())),
+            terms: vec![
+                (1, Sp::new("forecast".into(), years_key.clone())),
+                (-1, Sp::new("agreement".into(), years_key.clone())),
+            ],
+        },
+        &years_key,
+        "column `variance` = forecast − agreement",
+        "to reproduce a published return exactly, write `{ published: {typed} }` in its place",
+        "the {row} variance",
+    );
+    for (r, (year, agreement, forecast, variance, _)) in read.iter().enumerate() {
+        table.rows.push(Row {
+            id: Sp::new(year.value.clone(), year.span.clone()),
+            label: year.value.clone(),
+            group: None,
+        });
+        let typed_cell = match variance {
+            Some(Typed::Must(v, written)) => {
+                table.written_places.insert((r, 2), *written as u32);
+                cell(v)
+            }
+            Some(Typed::Published(v, written, None)) => {
+                table.written_places.insert((r, 2), *written as u32);
+                table.published.push(CellRef {
+                    table: None,
+                    row: year.value.clone(),
+                    column: "variance".into(),
+                    span: v.span.clone(),
+                });
+                cell(v)
+            }
+            // Acknowledged: printed as published, no longer compared.
+            Some(Typed::Published(v, _, Some(_))) => Cell::Empty(v.span.clone()),
+            None => Cell::Empty(year.span.clone()),
+        };
+        table
+            .cells
+            .push(vec![cell(agreement), cell(forecast), typed_cell]);
+    }
+    let checked = crate::tables::check::check(vec![table], m.diags);
+    let years = read
+        .into_iter()
+        .enumerate()
+        .map(
+            |(r, (year, agreement, forecast, variance, published_rag))| {
+                let (a, f) = (agreement.value, forecast.value);
+                let exact = Dec::from_f64(f)
+                    .zip(Dec::from_f64(a))
+                    .and_then(|(f, a)| f.checked_sub(a));
+                let computed = checked
+                    .first()
+                    .and_then(|c| c.computed[r][2].then_some(c.value[r][2]).flatten())
+                    .or(exact)
+                    .map_or(f - a, Dec::to_f64);
+                let published_variance = match variance {
+                    Some(Typed::Published(v, written, ack)) => {
+                        if let Some(why) = &ack {
+                            acknowledged(
+                                &v,
+                                written,
+                                computed,
+                                &format!("the {} variance", year.value),
+                                why,
+                                m.diags,
+                            );
+                        }
+                        Some(v.value)
+                    }
+                    _ => None,
+                };
+                let v = published_variance.unwrap_or(computed);
+                let computed_rag = rule.map(|(amber, red)| {
+                    if v <= amber {
+                        "Green"
+                    } else if v <= red {
+                        "Amber"
+                    } else {
+                        "Red"
+                    }
+                    .to_string()
+                });
+                // A published RAG is printed as published; a declared rule that
+                // disagrees with it is worth a warning, never a silent change.
+                if let (Some(p), Some(c)) = (&published_rag, &computed_rag)
+                    && !p.value.eq_ignore_ascii_case(c)
+                {
+                    m.diags.push(
+                    Diagnostic::warning(
+                        Code::PublishedFigure,
+                        format!(
+                            "the {} RAG is published as {} but the declared tolerance gives {c}",
+                            year.value, p.value
+                        ),
+                    )
+                    .at(&p.span, "printed as published")
+                    .help("check the rating or the tolerance; the published rating is printed"),
+                );
+                }
+                DeficitYear {
+                    year,
+                    agreement: a,
+                    forecast: f,
+                    variance: computed,
+                    published_variance,
+                    rag: published_rag
+                        .as_ref()
+                        .map(|p| p.value.clone())
+                        .or(computed_rag),
+                    rag_published: published_rag.is_some(),
+                }
+            },
+        )
+        .collect::<Vec<_>>();
     let notes = m.opt_text("notes");
     m.finish();
     let mut prev: Option<(i32, &Sp<String>)> = None;
@@ -690,7 +799,7 @@ fn ehcp(n: &Node, diags: &mut Diagnostics) -> Option<Ehcp> {
         .map(|t| t.value)
         .collect();
     let nb = bands.len();
-    let columns = m.list("columns", true, |n, d| {
+    let read = m.list("columns", true, |n, d| {
         let mut c = MapReader::new(n, "an EHCP column", d)?;
         let label = c.text("label");
         let kind = c
@@ -739,24 +848,117 @@ fn ehcp(n: &Node, diags: &mut Diagnostics) -> Option<Ehcp> {
                 .help("give one count per age band, in the order of `bands`"),
             );
         }
-        let label = label?.value;
-        let total: i64 = values.iter().map(|v| v.value).sum();
-        let published_total = check_typed(
-            total_typed,
-            total as f64,
-            0,
-            &format!("the total of `{label}`"),
-            d,
-        )
-        .map(|v| v as i64);
-        Some(EhcpColumn {
-            label,
-            kind,
-            values: values.into_iter().map(|v| v.value).collect(),
-            total,
-            published_total,
-        })
+        Some((label?.value, kind, values, total_typed))
     });
+    // Totals are computed and checked by the tables engine: each column's
+    // total is the sum of its age bands.
+    let key = match &n.kind {
+        NodeKind::Map(entries) => entries
+            .iter()
+            .find(|(k, _)| k.name == "columns")
+            .map(|(k, _)| k.span.clone()),
+        _ => None,
+    }
+    .unwrap_or_else(|| n.span.clone());
+    let here = |s: &str| Sp::new(s.to_string(), key.clone());
+    let mut table = fixed_table(
+        "ehcp",
+        read.iter()
+            .enumerate()
+            .map(|(i, (label, ..))| Column {
+                id: here(&format!("c{i}")),
+                label: label.clone(),
+                ty: ColType::Count,
+                unit: None,
+                places: 0,
+            })
+            .collect(),
+        RelKind::Total {
+            target: Target::Row(here("total")),
+            of: (0..nb).map(|b| here(&format!("band-{b}"))).collect(),
+        },
+        &key,
+        "row `total` = the sum of the age bands",
+        "to reproduce a published return exactly, write `{ published: {typed} }` in its place",
+        "the total of `{column}`",
+    );
+    for (b, band) in bands.iter().enumerate() {
+        table.rows.push(Row {
+            id: here(&format!("band-{b}")),
+            label: band.clone(),
+            group: None,
+        });
+        table.cells.push(
+            read.iter()
+                .map(|(_, _, values, _)| match values.get(b) {
+                    Some(v) => Cell::Num(Sp::new(Dec::int(v.value), v.span.clone())),
+                    None => Cell::Empty(key.clone()),
+                })
+                .collect(),
+        );
+    }
+    table.rows.push(Row {
+        id: here("total"),
+        label: "Total".into(),
+        group: None,
+    });
+    let mut totals = Vec::new();
+    for (c, (_, _, _, typed_total)) in read.iter().enumerate() {
+        totals.push(match typed_total {
+            Some(Typed::Must(v, written)) => {
+                table.written_places.insert((nb, c), *written as u32);
+                cell(v)
+            }
+            Some(Typed::Published(v, written, None)) => {
+                table.written_places.insert((nb, c), *written as u32);
+                table.published.push(CellRef {
+                    table: None,
+                    row: "total".into(),
+                    column: format!("c{c}"),
+                    span: v.span.clone(),
+                });
+                cell(v)
+            }
+            Some(Typed::Published(v, _, Some(_))) => Cell::Empty(v.span.clone()),
+            None => Cell::Empty(key.clone()),
+        });
+    }
+    table.cells.push(totals);
+    let checked = crate::tables::check::check(vec![table], m.diags);
+    let columns = read
+        .into_iter()
+        .enumerate()
+        .map(|(c, (label, kind, values, typed_total))| {
+            let sum: i64 = values.iter().map(|v| v.value).sum();
+            let total = checked
+                .first()
+                .and_then(|t| t.computed[nb][c].then_some(t.value[nb][c]).flatten())
+                .map_or(sum, |v| v.to_f64() as i64);
+            let published_total = match typed_total {
+                Some(Typed::Published(v, written, ack)) => {
+                    if let Some(why) = &ack {
+                        acknowledged(
+                            &v,
+                            written,
+                            total as f64,
+                            &format!("the total of `{label}`"),
+                            why,
+                            m.diags,
+                        );
+                    }
+                    Some(v.value as i64)
+                }
+                _ => None,
+            };
+            EhcpColumn {
+                label,
+                kind,
+                values: values.into_iter().map(|v| v.value).collect(),
+                total,
+                published_total,
+            }
+        })
+        .collect();
     let footnote = m.opt_text("footnote").map(|t| t.value);
     let narrative = m.opt_text("narrative");
     m.finish();

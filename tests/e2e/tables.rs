@@ -305,3 +305,297 @@ fn declared_tables_are_in_the_html_edition_too() {
     }
     assert!(html.contains("<th scope=\"row\">"), "no row headers");
 }
+
+#[test]
+fn returns_and_plans_place_quote_and_export_declared_tables() {
+    use calamine::{DataType, Reader, Xlsx};
+    let p = Project::fixture("tables-return");
+    let o = p.run(&["build", "--format", "all"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = squash(&pdf_text(&p.path().join("out/northshire-sv.pdf")));
+    for want in [
+        // Quoted from the cells in the return's summary, then placed.
+        "High needs spending is forecast at £83.3m against a budget of £82.0m.",
+        "Table 1: High needs budget against forecast, 2025-26 (Q2)",
+        "Line Budget (£m) Forecast (£m) Variance (£m)",
+        "Maintained special schools 41.2 41.0 −0.2",
+        "Total 82.0 83.3 1.3",
+        // Quoted and placed in a risk's progress, from a table in a file of its own.
+        "the line is £0.9m over budget.",
+        "Plans maintained, January census",
+        "Total 3,720 3,768 1.3",
+    ] {
+        assert!(text.contains(want), "missing {want:?} in:\n{text}");
+    }
+    let plan = squash(&pdf_text(&p.path().join("out/app-plan.pdf")));
+    for want in [
+        "Plans issued within 20 weeks rose by 13.5 points over the year.",
+        "Final plans issued within 20 weeks",
+        "All plans 42.0 55.5 13.5",
+    ] {
+        assert!(plan.contains(want), "missing {want:?} in:\n{plan}");
+    }
+    // The HTML editions carry the same tables, with no marker left over.
+    let html = std::fs::read_to_string(p.path().join("out/northshire-sv.html")).unwrap();
+    assert!(html.contains("<caption>High needs budget against forecast, 2025-26 (Q2)</caption>"));
+    assert!(
+        html.contains("<th scope=\"row\">Total</th><td class=\"num\">82.0</td>"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("quire:block"),
+        "a marker was left in the page"
+    );
+    let html = std::fs::read_to_string(p.path().join("out/app-plan.html")).unwrap();
+    assert!(html.contains("<caption>Final plans issued within 20 weeks</caption>"));
+    // Exported as CSV beside the return's own exports, and as sheets of its workbook.
+    let csv = std::fs::read_to_string(p.path().join("out/northshire-sv.hn-budget.csv")).unwrap();
+    assert!(csv.contains("\nTotal,82.0,83.3,1.3\n"), "{csv}");
+    assert!(p.path().join("out/northshire-sv.deficit.csv").exists());
+    assert!(p.path().join("out/app-plan.timeliness.csv").exists());
+    let mut wb: Xlsx<_> = calamine::open_workbook(p.path().join("out/northshire-sv.xlsx")).unwrap();
+    assert_eq!(
+        wb.sheet_names(),
+        [
+            "Deficit",
+            "EHCPs",
+            "Conditions",
+            "Risks",
+            "hn-budget",
+            "ehcp-growth",
+            "deficit-check"
+        ]
+    );
+    let f = wb.worksheet_formula("hn-budget").unwrap();
+    assert_eq!(
+        f.get_value((4, 1)).map(String::as_str),
+        Some("SUM(B2,B3,B4)")
+    );
+    let v = wb.worksheet_range("hn-budget").unwrap();
+    assert_eq!(v.get_value((4, 1)).and_then(|d| d.as_f64()), Some(82.0));
+    let mut wb: Xlsx<_> = calamine::open_workbook(p.path().join("out/app-plan.xlsx")).unwrap();
+    assert_eq!(wb.sheet_names(), ["timeliness"]);
+    let f = wb.worksheet_formula("timeliness").unwrap();
+    assert_eq!(f.get_value((1, 3)).map(String::as_str), Some("C2-B2"));
+    // The table file is an input of the return.
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(p.path().join("out/manifest.json")).unwrap())
+            .unwrap();
+    assert!(m["documents"]["northshire-sv"]["inputs"]["content/shared-ehcp.yaml"].is_string());
+    // A table may not take the name of one of the return's own exports.
+    let f = p.path().join("content/northshire-sv/return.yaml");
+    let y = std::fs::read_to_string(&f).unwrap();
+    std::fs::write(
+        &f,
+        y.replace("id: hn-budget", "id: deficit")
+            .replace("hn_budget", "deficit")
+            .replace("\"hn-budget\"", "\"deficit\""),
+    )
+    .unwrap();
+    let o = p.run(&["check"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("error[Q0020]: a table cannot have the id `deficit`"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn a_return_reports_every_kind_of_mismatch_in_one_run() {
+    let p = Project::fixture("tables-return-mismatch");
+    let o = p.run(&["check"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let e = redact(&stderr(&o), p.path());
+    snapshot(&p.fixture.join("expected/stderr.txt"), &e);
+    // One of each kind, every one with both figures; the paper is valid.
+    for want in [
+        // The deficit profile, at the places each figure was written with.
+        "the 2023-24 variance is typed as -0.224 but the figures give -0.244",
+        "the 2024-25 variance is typed as -0.25 but the figures give -0.244",
+        "which is -0.24 at the published 2 decimal places",
+        // The EHCP table's column total.
+        "the total of `Actual January 2025` is typed as 3786 but the figures give 3768",
+        // Row total, subtotal (of a group), difference and share.
+        "`total/forecast` of `hn-budget` is typed as 83.5 but the figures give 83.3",
+        "`placements/forecast` of `hn-budget` is typed as 64.5 but the figures give 64.4",
+        "`independent/variance` of `hn-budget` is typed as 0.8 but the figures give 0.9",
+        "`top-up/share` of `hn-budget` is typed as 23 but the figures give 22.689075630252",
+        // Column total.
+        "`staff/year` of `hn-quarters` is typed as 4.7 but the figures give 4.6",
+        // % change from rounded figures.
+        "`cost/change` of `unit-cost` is typed as 5 but the figures give 4.83664317745",
+        // Running balance (the opening is the previous closing).
+        "`opening/y2025` of `deficit-balance` is typed as 12.9 but the figures give 13.1",
+        // Equality across tables, located at both ends.
+        "`spend/year` of `hn-quarters` is typed as 83.6 but the figures give 83.3",
+        "`total/forecast` of `hn-budget` is 83.3",
+        // Equality across documents, located at both ends.
+        "`closing/y2025` of `deficit-balance` is typed as 14.4 but the figures give 14.5",
+        "┌─ content/dsg-paper/paper.yaml:23:81",
+        "`deficit/y2025` of `dsg-paper:dsg-outturn` is 14.5",
+        // Figures in the prose that disagree with the cells they quote.
+        "the prose says 83.4 but `hn-budget.total/forecast` is 83.3",
+        "the prose says 0.8 but `hn-budget.independent/variance` is 0.9",
+    ] {
+        assert!(e.contains(want), "missing {want:?} in:\n{e}");
+    }
+    assert_eq!(e.matches("error[Q0035]").count(), 14, "{e}");
+    assert!(
+        e.contains("checked 2 document(s): 14 errors, 1 warning"),
+        "{e}"
+    );
+    // A figure the prose agrees with passes: the budget says 82.0.
+    assert!(!e.contains("the prose says 82.0"), "{e}");
+}
+
+#[test]
+fn a_changed_figure_in_another_document_is_caught_by_verify_and_check() {
+    let p = Project::fixture("tables-return");
+    let o = p.run(&["build"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(p.run(&["verify"]).status.success());
+    // The paper a return's equality names is an input of the return.
+    let f = p.path().join("content/dsg-paper/paper.yaml");
+    let y = std::fs::read_to_string(&f).unwrap();
+    std::fs::write(&f, y.replace("y2025: 8.3 }", "y2025: 8.4 }")).unwrap();
+    let o = p.run(&["verify", "northshire-sv"]);
+    assert_ne!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("content/dsg-paper/paper.yaml"),
+        "{}",
+        stderr(&o)
+    );
+    let o = p.run(&["check", "northshire-sv"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(
+        e.contains("`closing/y2025` of `deficit-check` is typed as 8.3 but the figures give 8.4"),
+        "{e}"
+    );
+    assert!(
+        e.contains("`deficit/y2025` of `dsg-paper:dsg-outturn` is 8.4"),
+        "{e}"
+    );
+    // The table file of the return is its input too.
+    let p = Project::fixture("tables-return");
+    assert!(p.run(&["build"]).status.success());
+    let f = p.path().join("content/shared-ehcp.yaml");
+    let y = std::fs::read_to_string(&f).unwrap();
+    std::fs::write(&f, y.replace("y2025: 1740", "y2025: 1741")).unwrap();
+    let o = p.run(&["verify", "northshire-sv"]);
+    assert_ne!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).contains("shared-ehcp.yaml"), "{}", stderr(&o));
+}
+
+/// A zip whose one part unpacks to `mib` MiB of zeros (a few KiB packed).
+fn zip_bomb(path: &Path, mib: usize, declared_small: bool) {
+    use std::io::Write;
+    let mut z = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
+    let o = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .large_file(!declared_small);
+    z.start_file("xl/worksheets/sheet1.xml", o).unwrap();
+    let zeros = vec![0u8; 1 << 20];
+    for _ in 0..mib {
+        z.write_all(&zeros).unwrap();
+    }
+    z.finish().unwrap();
+}
+
+#[test]
+fn a_workbook_that_unpacks_too_far_is_refused_with_a_located_error() {
+    let p = valid();
+    let wb = p.path().join("content/dsg-2025/ehcp.xlsx");
+    zip_bomb(&wb, 80, true);
+    assert!(
+        std::fs::metadata(&wb).unwrap().len() < 1 << 20,
+        "not packed small"
+    );
+    let o = p.run(&["check"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(
+        e.contains("error[Q0040]: `content/dsg-2025/ehcp.xlsx` cannot be read as a workbook: its part `xl/worksheets/sheet1.xml` unpacks to more than 64 MiB"),
+        "{e}"
+    );
+    assert!(e.contains("paper.yaml:"), "not located: {e}");
+}
+
+#[test]
+fn a_changed_workbook_cell_in_a_locked_return_is_caught_by_lock_and_verify() {
+    let p = Project::fixture("tables-return");
+    let f = p.path().join("content/northshire-sv/return.yaml");
+    let y = std::fs::read_to_string(&f).unwrap();
+    let table = "  - id: ehcp-wb
+    title: Education, health and care plans by age
+    row-heading: Age
+    columns:
+      - { id: y2024, label: January 2024, type: count }
+      - { id: y2025, label: January 2025, type: count }
+      - { id: change, label: Change, type: percent, places: 1 }
+    rows:
+      - { id: under-5, label: Under 5 }
+      - { id: age-5-10, label: 5 to 10 }
+      - { id: age-11-15, label: 11 to 15 }
+      - { id: total, label: Total }
+    source: { workbook: ehcp.xlsx, sheet: Summary, range: B3:D6 }
+    relations:
+      - total: { row: total, of: [under-5, age-5-10, age-11-15] }
+      - change: { column: change, from: y2024, to: y2025 }
+  - ../shared-ehcp.yaml
+";
+    std::fs::write(&f, y.replacen("  - ../shared-ehcp.yaml\n", table, 1)).unwrap();
+    let wb = p.path().join("content/northshire-sv/ehcp.xlsx");
+    write_ehcp(&wb, 455.0, None);
+    let o = p.run(&["build", "northshire-sv"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = p.run(&["lock", "northshire-sv"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let lock = std::fs::read_to_string(p.path().join("content/northshire-sv/quire.lock")).unwrap();
+    assert!(
+        lock.contains("\"table ehcp-wb under-5/y2025\": \"455\""),
+        "{lock}"
+    );
+    assert!(
+        lock.contains("\"table hn-budget maintained/budget\": \"41.2\""),
+        "{lock}"
+    );
+    assert!(p.run(&["build", "northshire-sv"]).status.success());
+    // One cell of the workbook changes (its total changes with it).
+    write_ehcp(&wb, 456.0, None);
+    let o = p.run(&["verify", "northshire-sv"]);
+    assert_ne!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).contains("ehcp.xlsx"), "{}", stderr(&o));
+    let o = p.run(&["check", "northshire-sv"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(
+        e.contains("error[Q0037]: table ehcp-wb under-5/y2025 of `Q1` changed after the update was submitted and locked"),
+        "{e}"
+    );
+    assert!(
+        e.contains("┌─ content/northshire-sv/ehcp.xlsx › Summary!C3:1:1"),
+        "{e}"
+    );
+    assert!(
+        e.contains("= submitted: 455") && e.contains("= now: 456"),
+        "{e}"
+    );
+    // A typed figure of a YAML table is locked too.
+    write_ehcp(&wb, 455.0, None);
+    let y = std::fs::read_to_string(&f).unwrap();
+    std::fs::write(
+        &f,
+        y.replace(
+            "budget: 41.2, forecast: 41.0",
+            "budget: 41.3, forecast: 41.0",
+        ),
+    )
+    .unwrap();
+    let e = stderr(&p.run(&["check", "northshire-sv"]));
+    assert!(
+        e.contains("table hn-budget maintained/budget of `Q2` changed after the update was submitted and locked"),
+        "{e}"
+    );
+}
