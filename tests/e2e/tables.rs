@@ -361,6 +361,7 @@ fn returns_and_plans_place_quote_and_export_declared_tables() {
             "EHCPs",
             "Conditions",
             "Risks",
+            "KPIs",
             "hn-budget",
             "ehcp-growth",
             "deficit-check"
