@@ -293,7 +293,7 @@ else
     NW+=("$M_WALL") NC+=("$M_CPU") NRSS=$M_RSS
     echo "   run $((i + 1)): quire ${QW[-1]} s wall, ${QC[-1]} s CPU; native ${NW[-1]} s wall, ${NC[-1]} s CPU"
   done
-  med() { python3 -c 'import statistics, sys; print(statistics.median(float(x) for x in sys.argv[1:]))' "$@"; }
+  med() { python3 -c 'import statistics, sys; print(round(statistics.median(float(x) for x in sys.argv[1:]), 3))' "$@"; }
   if [ "$ok" = 1 ]; then
     qw=$(med "${QW[@]}") qc=$(med "${QC[@]}") nw=$(med "${NW[@]}") nc=$(med "${NC[@]}")
     RATIO=$(calc "round($qw / $nw, 2)")
