@@ -9,7 +9,9 @@
 # Other knobs: BENCH_RUNS (timed runs per demo document, default 10),
 # BENCH_REGISTER (risks, 1000), BENCH_APP ("areas actions kpis", "50 20 500"),
 # BENCH_PAPERS (500), BENCH_PAPERS_SMALL (100), BENCH_KEEP=1 (keep the work dir),
-# BENCH_NO_BUILD=1 (no `cargo build`; use the release binary if present, else debug).
+# BENCH_NO_BUILD=1 (no `cargo build`; use the release binary if present, else debug),
+# BENCH_NATIVE_RUNS (side-by-side runs of quire and native Typst, 3),
+# NATIVE=path/to/typst_native (default: examples/typst_native beside the quire binary).
 set -uo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -25,6 +27,7 @@ read -r APP_AREAS APP_ACTIONS APP_KPIS <<<"${BENCH_APP:-50 20 500}"
 PAPERS_N=${BENCH_PAPERS:-500}
 PAPERS_SMALL_N=${BENCH_PAPERS_SMALL:-100}
 RUNS=${BENCH_RUNS:-10}
+NATIVE_RUNS=${BENCH_NATIVE_RUNS:-3}
 
 say() { printf '\n== %s\n' "$*"; }
 die() { echo "run.sh: $*" >&2; exit 2; }
@@ -39,10 +42,13 @@ elif [ "${BENCH_NO_BUILD:-0}" = 1 ]; then
 else
   say "cargo build --release (target dir $CARGO_TARGET_DIR)"
   (cd "$ROOT" && cargo build --release --locked) || die "cargo build --release failed"
+  # The native Typst compiler of the side-by-side figure (same Typst crates).
+  (cd "$ROOT" && cargo build --release --locked --example typst_native) || echo "run.sh: no typst_native: the native figure is skipped" >&2
   BIN=$CARGO_TARGET_DIR/release/quire
 fi
 [ -x "$BIN" ] || die "no quire binary at $BIN"
 BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
+NATIVE=${NATIVE:-$(dirname "$BIN")/examples/typst_native}
 command -v python3 >/dev/null || die "python3 is needed (generate.py and the arithmetic)"
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/quire-bench.XXXXXX") || die "mktemp failed"
@@ -56,6 +62,7 @@ trap 'exit 130' INT TERM
 # Measure a private copy: a concurrent `cargo build` must not swap the binary mid-run.
 cp "$BIN" "$WORK/quire" || die "cannot copy $BIN"
 BIN_SRC=$BIN BIN=$WORK/quire
+if [ -x "$NATIVE" ] && cp "$NATIVE" "$WORK/typst_native"; then NATIVE=$WORK/typst_native; else NATIVE=""; fi
 
 HYPERFINE=$(command -v hyperfine || true)
 TIMEV=""
@@ -86,14 +93,16 @@ all_built() {
   [ $((n + k)) -eq "$m" ]
 }
 
-# measure NAME CMD... : runs CMD once; sets M_RC, M_WALL (s), M_RSS (KiB, peak of
-# the process), M_LINE (quire's summary line). The command's stderr goes to $WORK/NAME.log.
+# measure NAME CMD... : runs CMD once; sets M_RC, M_WALL (s), M_CPU (user + system
+# s), M_RSS (KiB, peak of the process), M_LINE (quire's summary line). The command's stderr goes to $WORK/NAME.log.
 MAXRSS_PY=$WORK/maxrss.py
 cat >"$MAXRSS_PY" <<'EOF'
 import resource, subprocess, sys
 rc = subprocess.call(sys.argv[2:], stdout=subprocess.DEVNULL)
 with open(sys.argv[1], "w") as f:
-    f.write(f"Maximum resident set size (kbytes): {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}\n")
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    f.write(f"User time (seconds): {r.ru_utime:.2f}\nSystem time (seconds): {r.ru_stime:.2f}\n")
+    f.write(f"Maximum resident set size (kbytes): {r.ru_maxrss}\n")
 sys.exit(rc)
 EOF
 measure() {
@@ -109,6 +118,13 @@ measure() {
   t1=$(date +%s%N)
   M_WALL=$(calc "round(($t1 - $t0) / 1e9, 3)")
   M_RSS=$(sed -n 's/.*Maximum resident set size (kbytes): *\([0-9]*\).*/\1/p' "$tv" 2>/dev/null | tail -n 1)
+  M_CPU=$(python3 -c '
+import re, sys
+t = open(sys.argv[1]).read()
+u = re.search(r"User time \(seconds\): *([0-9.]+)", t)
+s = re.search(r"System time \(seconds\): *([0-9.]+)", t)
+print(round(float(u.group(1)) + float(s.group(1)), 2) if u and s else "")' "$tv" 2>/dev/null)
+  [ -n "${MEASURE_RAW:-}" ] && return
   M_LINE=$(built_line "$log")
   if [ "$M_RC" -ne 0 ] || ! all_built "$log"; then
     echo "   FAILED (exit $M_RC): $*" >&2
@@ -240,12 +256,54 @@ python3 "$GEN" register "$REG_N" "$WORK/register" || die "generate.py register f
 measure register "$BIN" -v --project "$WORK/register" build -j 1 --out "$WORK/out-register"
 grep -i timing "$WORK/register.log" || true
 echo "   ${M_LINE:-no summary line}"
-echo "   wall ${M_WALL} s, peak RSS $(mib "$M_RSS") MiB"
+echo "   wall ${M_WALL} s, CPU ${M_CPU} s, peak RSS $(mib "$M_RSS") MiB"
 if [ "$M_RC" = 0 ]; then
-  row "register $REG_N risks: build" "${M_WALL} s" "≤ 5 s" "$(verdict "$M_WALL" "<=" 5)"
+  row "register $REG_N risks: build" "${M_WALL} s (CPU ${M_CPU} s)" "≤ 5 s" "$(verdict "$M_WALL" "<=" 5)"
   row "register $REG_N risks: peak memory" "$(mib "$M_RSS") MiB" "" ""
 else
   row "register $REG_N risks: build" "FAILED" "≤ 5 s" "MISS"
+fi
+
+# ------------------------------------------------------------------ c2. native Typst
+say "c2. register of $REG_N risks: quire vs the same Typst source compiled natively"
+# The Typst source quire generates (--keep-sources) and the project's layouts,
+# as a plain folder; typst_native compiles it as typst-cli would (same Typst
+# crates, rayon's global pool). Both in turn, NATIVE_RUNS times; medians.
+NAT=$WORK/native
+if [ -z "$NATIVE" ]; then
+  echo "   no typst_native binary (cargo build --release --example typst_native): skipped"
+  row "register $REG_N risks: quire / native Typst" "n/a (no typst_native)" "≤ 1.1×" "n/a"
+elif ! "$BIN" -q --project "$WORK/register" build --force --keep-sources --out "$WORK/out-register-src" 2>"$WORK/keep.log" \
+  || [ ! -d "$WORK/register/layouts" ]; then
+  echo "   FAILED: quire build --keep-sources (or no layouts/ in the generated project)" >&2
+  tail -n 15 "$WORK/keep.log" | sed 's/^/   | /' >&2
+  row "register $REG_N risks: quire / native Typst" "FAILED" "≤ 1.1×" "MISS"
+else
+  rm -rf "$NAT" && mkdir -p "$NAT"
+  cp -r "$WORK/register/layouts" "$NAT/layouts"
+  cp -r "$WORK/out-register-src/risk-register.src" "$NAT/_quire"
+  [ -d "$WORK/register/fonts" ] && cp -r "$WORK/register/fonts" "$NAT/fonts"
+  QW=() QC=() NW=() NC=() NRSS="" QRSS="" ok=1
+  for ((i = 0; i < NATIVE_RUNS; i++)); do
+    measure register-q "$BIN" --project "$WORK/register" build --force --out "$WORK/out-register-q"
+    [ "$M_RC" = 0 ] || ok=0
+    QW+=("$M_WALL") QC+=("$M_CPU") QRSS=$M_RSS
+    MEASURE_RAW=1 measure register-native "$NATIVE" "$NAT" /_quire/main.typ "$WORK/native.pdf"
+    [ "$M_RC" = 0 ] || { ok=0; tail -n 15 "$WORK/register-native.log" | sed 's/^/   | /' >&2; }
+    NW+=("$M_WALL") NC+=("$M_CPU") NRSS=$M_RSS
+    echo "   run $((i + 1)): quire ${QW[-1]} s wall, ${QC[-1]} s CPU; native ${NW[-1]} s wall, ${NC[-1]} s CPU"
+  done
+  med() { python3 -c 'import statistics, sys; print(round(statistics.median(float(x) for x in sys.argv[1:]), 3))' "$@"; }
+  if [ "$ok" = 1 ]; then
+    qw=$(med "${QW[@]}") qc=$(med "${QC[@]}") nw=$(med "${NW[@]}") nc=$(med "${NC[@]}")
+    RATIO=$(calc "round($qw / $nw, 2)")
+    echo "   median: quire ${qw} s wall / ${qc} s CPU ($(mib "$QRSS") MiB); native ${nw} s wall / ${nc} s CPU ($(mib "$NRSS") MiB); ratio ${RATIO}×"
+    row "register $REG_N risks: quire (wall / CPU)" "${qw} s / ${qc} s" "" ""
+    row "register $REG_N risks: native Typst (wall / CPU)" "${nw} s / ${nc} s" "" ""
+    row "register $REG_N risks: quire / native wall" "${RATIO}×" "≤ 1.1×" "$(verdict "$RATIO" "<=" 1.1)"
+  else
+    row "register $REG_N risks: quire / native Typst" "FAILED" "≤ 1.1×" "MISS"
+  fi
 fi
 
 # ------------------------------------------------------------------ d. big APP

@@ -267,19 +267,16 @@ pub fn run(global: &Global, args: &BuildArgs) -> ExitCode {
         }
         o
     };
-    // Typst's own parallel work (layout, PDF export) runs on rayon's global
-    // pool, sized to --jobs. Documents run on plain worker threads: if they ran
-    // as rayon tasks, a document waiting inside Typst would pick up other
-    // documents' whole builds on its own stack (hundreds deep in bulk builds).
-    let _ = rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs)
-        .build_global();
-    let workers = if jobs == 0 {
-        rayon::current_num_threads()
-    } else {
-        jobs
-    }
-    .clamp(1, docs.len().max(1));
+    // Typst's own parallel work (page runs laid out side by side, PDF export)
+    // runs on rayon's global pool, one thread per core whatever --jobs says:
+    // `-j` is how many documents are built at once, and a single big document
+    // still uses every core (as typst-cli does). Typst's parallel work keeps
+    // its order, so the bytes do not depend on the pool. Documents run on plain
+    // worker threads: if they ran as rayon tasks, a document waiting inside
+    // Typst would pick up other documents' whole builds on its own stack
+    // (hundreds deep in bulk builds).
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let workers = if jobs == 0 { cores } else { jobs }.clamp(1, docs.len().max(1));
     let outcomes = run_workers(&docs, workers, work);
     if let Some(b) = bar {
         b.finish_and_clear();

@@ -446,8 +446,9 @@ fn nested_footnotes_build_identically_and_keep_every_note() {
     }
 }
 
-/// Every fixture that builds, built three times under different `-j`, gives
-/// byte-identical outputs.
+/// Every fixture that builds, built three times under different `-j` and
+/// different sizes of Typst's thread pool (one thread per core unless
+/// RAYON_NUM_THREADS says otherwise), gives byte-identical outputs.
 #[test]
 fn every_fixture_builds_byte_identically_under_any_jobs() {
     let fixtures = std::fs::read_dir(repo().join("tests/fixtures")).unwrap();
@@ -460,15 +461,21 @@ fn every_fixture_builds_byte_identically_under_any_jobs() {
     for name in names {
         let p = Project::fixture(&name);
         let mut outputs: Option<Vec<(String, Vec<u8>)>> = None;
-        for j in ["1", "3", "2"] {
-            let o = p.run(&["build", "--force", "-j", j, "-q"]);
+        for (j, threads) in [("1", "1"), ("3", "4"), ("2", "2")] {
+            let o = p.run_env(
+                &["build", "--force", "-j", j, "-q"],
+                &[("RAYON_NUM_THREADS", threads)],
+            );
             if code(&o) != 0 {
                 break;
             }
             let now = read_outputs(&p.path().join("out"));
             match &outputs {
                 None => outputs = Some(now),
-                Some(first) => assert!(first == &now, "{name}: outputs differ with -j {j}"),
+                Some(first) => assert!(
+                    first == &now,
+                    "{name}: outputs differ with -j {j} and {threads} Typst threads"
+                ),
             }
         }
         built += usize::from(outputs.is_some());

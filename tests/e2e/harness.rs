@@ -75,10 +75,16 @@ impl Project {
     }
 
     pub fn run(&self, args: &[&str]) -> Output {
+        self.run_env(args, &[])
+    }
+
+    /// `run` with extra environment variables.
+    pub fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
         Command::new(bin())
             .current_dir(self.path())
             .args(args)
             .env("NO_COLOR", "1")
+            .envs(env.iter().copied())
             .output()
             .unwrap()
     }
