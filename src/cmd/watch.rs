@@ -139,6 +139,18 @@ pub fn run(global: &Global, args: &WatchArgs, version: Option<Arc<AtomicU64>>) -
     exit(OK)
 }
 
+/// User + system CPU time of this process so far, in milliseconds (Linux:
+/// /proc/self/stat, in clock ticks of 10 ms); `None` elsewhere.
+fn process_cpu_ms() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which may hold spaces) in parentheses.
+    let rest = stat.rsplit_once(')')?.1;
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let utime: u64 = f.get(11)?.parse().ok()?;
+    let stime: u64 = f.get(12)?.parse().ok()?;
+    Some((utime + stime) * 10)
+}
+
 fn bump(version: &Option<Arc<AtomicU64>>) {
     if let Some(v) = version {
         v.fetch_add(1, Ordering::SeqCst);
@@ -296,6 +308,7 @@ impl<'a> State<'a> {
                 continue;
             }
             let started = Instant::now();
+            let cpu_before = process_cpu_ms();
             let o = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 build_one(&self.project, d, &self.config, self.global)
             }));
@@ -321,6 +334,13 @@ impl<'a> State<'a> {
                 }
                 self.inputs
                     .insert(d.id.clone(), o.inputs.iter().cloned().collect());
+            }
+            if self.global.verbose
+                && let (Some(a), Some(b)) = (cpu_before, process_cpu_ms())
+            {
+                // CPU time of the whole process (all threads) during the rebuild: on a
+                // busy machine a fairer figure than the wall time.
+                eprintln!("   cpu {}: {} ms", d.id, b.saturating_sub(a));
             }
             if !self.global.quiet {
                 match o.pages {
