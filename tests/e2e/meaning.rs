@@ -607,17 +607,26 @@ fn a_rating_in_words_must_be_on_the_declared_scale() {
             1,
         ),
     );
-    let corp = "content/registers/corporate.yaml";
-    let yaml = std::fs::read_to_string(p.path().join(corp)).unwrap();
-    let start = yaml.find("risk-scale:").unwrap();
-    let end = yaml.find("risks:").unwrap();
-    p.write(corp, &format!("{}{}", &yaml[..start], &yaml[end..]));
+    // The adult services register rates in the project's words.
     let o = p.run(&["check"]);
     assert_eq!(code(&o), 1);
     let e = stderr(&o);
     assert!(e.contains("error[Q"), "{e}");
     assert!(e.contains("`Severe` is not on the risk scale"), "{e}");
     assert!(e.contains("expected one of: Low, Moderate, High"), "{e}");
+    // Neither the corporate register nor the project declares words.
+    for (file, end) in [
+        ("content/registers/corporate.yaml", "risks:"),
+        ("quire.yaml", "brag-scale:"),
+    ] {
+        let yaml = std::fs::read_to_string(p.path().join(file)).unwrap();
+        let start = yaml.find("risk-scale:").unwrap();
+        let end = yaml.find(end).unwrap();
+        p.write(file, &format!("{}{}", &yaml[..start], &yaml[end..]));
+    }
+    let o = p.run(&["check"]);
+    assert_eq!(code(&o), 1);
+    let e = stderr(&o);
     assert!(
         e.contains(
             "the current rating is written in words, but this register declares no `risk-scale`"
@@ -628,6 +637,96 @@ fn a_rating_in_words_must_be_on_the_declared_scale() {
         e.contains("help: declare the words under `risk-scale:`"),
         "{e}"
     );
+}
+
+/// Scales declared once in `quire.yaml` (words for risks, BRAG with what counts as
+/// complete, KPI RAG) serve every register and plan that declares none; a document's
+/// own declaration wins, whole; a word twice in one scale is a located error.
+#[test]
+fn scales_declared_once_serve_every_document_that_declares_none() {
+    let p = Project::fixture("second-council");
+    let o = p.run(&["build", "--format", "all"]);
+    let e = stderr(&o);
+    assert_eq!(code(&o), 0, "{e}");
+    // The plan declares no BRAG scale: the project's says Green is complete, so 1A1
+    // (Green, past its date) is not overdue and 1A2 (Amber) is.
+    assert_eq!(e.matches("warning[Q0027]").count(), 1, "{e}");
+    assert!(e.contains("action 1A2 "), "{e}");
+    assert!(!e.contains("action 1A1 "), "{e}");
+    let app = squash(&pdf_text(&p.path().join("out/wessex-app-2025.pdf")));
+    for want in [
+        "Action completed.",
+        "Embedded and sustained.",
+        "Target met.",
+    ] {
+        assert!(
+            app.contains(want),
+            "the project's key: missing {want:?} in:\n{app}"
+        );
+    }
+    // The adult services register rates in the project's words (which give no
+    // meanings); the corporate register's own scale, with its meanings, wins there.
+    let adults = squash(&pdf_text(
+        &p.path().join("out/wessex-service-risk-2025.pdf"),
+    ));
+    assert!(
+        adults.contains("AS-2 Care market capacity Moderate Low"),
+        "{adults}"
+    );
+    assert!(!adults.contains("Managed within the service"), "{adults}");
+    let corp = squash(&pdf_text(&p.path().join("out/wessex-risk-2025.pdf")));
+    assert!(corp.contains("Low Managed within the service"), "{corp}");
+
+    // A plan's own scale wins, whole: here Green is not complete, so 1A1 is overdue too.
+    let plan = "content/wessex-app-2025/plan.yaml";
+    let yaml = std::fs::read_to_string(p.path().join(plan)).unwrap();
+    p.write(
+        plan,
+        &yaml.replacen(
+            "areas:",
+            "brag-scale:\n  - { name: Red, colour: \"#f4a3a3\", progress: Off track., impact: None. }\n  - { name: Amber, colour: \"#ffd966\", progress: On track., impact: Some. }\n  - { name: Green, colour: \"#8fd19e\", progress: Nearly done., impact: Early. }\n  - { name: Blue, colour: \"#9dc3e6\", progress: Completed., impact: Sustained., complete: true }\nareas:",
+            1,
+        ),
+    );
+    let o = p.run(&["check", "wessex-app-2025", "-v"]);
+    let e = stderr(&o);
+    assert_eq!(code(&o), 0, "{e}");
+    assert_eq!(e.matches("warning[Q0027]").count(), 2, "{e}");
+    assert!(
+        e.contains("action 1A1 was due by 18th November 2024"),
+        "{e}"
+    );
+
+    // The same word twice in one scale, in quire.yaml or in a document: located errors.
+    let q = std::fs::read_to_string(p.path().join("quire.yaml")).unwrap();
+    p.write(
+        "quire.yaml",
+        &q.replacen(
+            "  - { name: High, colour: \"#e8a6b8\" }",
+            "  - { name: High, colour: \"#e8a6b8\" }\n  - { name: high, colour: \"#e8a6b8\" }",
+            1,
+        ),
+    );
+    p.write(plan, &yaml);
+    let corp_file = "content/registers/corporate.yaml";
+    let c = std::fs::read_to_string(p.path().join(corp_file)).unwrap();
+    p.write(
+        corp_file,
+        &c.replacen("{ name: Moderate, colour", "{ name: Low, colour", 1),
+    );
+    let o = p.run(&["check"]);
+    let e = stderr(&o);
+    assert_eq!(code(&o), 1, "{e}");
+    for want in [
+        "`high` is declared twice in the risk scale",
+        "quire.yaml:",
+        "`Low` is declared twice in the risk scale",
+        "content/registers/corporate.yaml:",
+        "first declared here",
+        "help: give each rating of `risk-scale` its own word",
+    ] {
+        assert!(e.contains(want), "missing {want:?} in:\n{e}");
+    }
 }
 
 /// A return of any council: its own title, subtitle, data date, appendices,
