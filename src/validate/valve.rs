@@ -674,6 +674,7 @@ fn deficit(n: &Node, diags: &mut Diagnostics) -> Option<Deficit> {
                     row: year.value.clone(),
                     column: "variance".into(),
                     span: v.span.clone(),
+                    acknowledged: None,
                 });
                 cell(v)
             }
@@ -927,6 +928,7 @@ fn ehcp(n: &Node, diags: &mut Diagnostics) -> Option<Ehcp> {
                     row: "total".into(),
                     column: format!("c{c}"),
                     span: v.span.clone(),
+                    acknowledged: None,
                 });
                 cell(v)
             }
