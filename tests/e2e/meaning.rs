@@ -729,6 +729,41 @@ fn scales_declared_once_serve_every_document_that_declares_none() {
     }
 }
 
+/// A KPI's annual target is printed as written and never rated: the declared
+/// `rag-rule` compares each update's actual with that update's target, and no rule
+/// the author can declare covers the annual target, so no rating is invented for it.
+#[test]
+fn an_annual_target_is_not_rated_without_a_rule_that_covers_it() {
+    let p = Project::fixture("second-council");
+    // 412 against an annual target of 300 would be Red by W1's rule (over by more
+    // than 10%); against the update's target of 400 it is Amber.
+    edit_wessex(&p, "    annual-target: 380", "    annual-target: 300");
+    let o = p.run(&["build", "--format", "all", "wessex-sv-2025-26"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let pdf = squash(&pdf_text(&p.path().join("out/wessex-sv-2025-26.pdf")));
+    let html = html_text(&p.path().join("out/wessex-sv-2025-26.html"));
+    for (what, text) in [("PDF", &pdf), ("HTML", &html)] {
+        let w1 = &text[text.find("W1 New EHCPs").expect("W1 row")..];
+        let w1 = &w1[..w1.find("W2 Share of EHCPs").expect("W2 row")];
+        assert!(w1.contains("Annual target: 300"), "{what}: {w1}");
+        assert!(
+            w1.contains("400 / 412") && w1.contains("Amber"),
+            "{what}: {w1}"
+        );
+        assert!(
+            !w1.contains("Red"),
+            "{what}: an annual rating was invented: {w1}"
+        );
+    }
+    let csv = std::fs::read_to_string(p.path().join("out/wessex-sv-2025-26.kpis.csv")).unwrap();
+    let row = csv
+        .lines()
+        .find(|l| l.starts_with("W1,"))
+        .expect("W1 in the CSV");
+    assert!(row.contains(",300,"), "{row}");
+    assert!(!row.contains("Red"), "{row}");
+}
+
 /// A return of any council: its own title, subtitle, data date, appendices,
 /// background documents and contact, each printed only when given; update labels
 /// as published; KPIs with baseline, annual target, published RAG and comment in
