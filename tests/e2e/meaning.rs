@@ -764,6 +764,44 @@ fn an_annual_target_is_not_rated_without_a_rule_that_covers_it() {
     assert!(!row.contains("Red"), "{row}");
 }
 
+/// Where a rating is missing, the PDF and the HTML print the project's `not-rated`
+/// words (an action's progress in the area counts and its cells, a condition's
+/// assurance for a past update), never a fixed English phrase.
+#[test]
+fn a_missing_rating_prints_the_projects_words_everywhere() {
+    let p = Project::fixture("second-council");
+    let q = std::fs::read_to_string(p.path().join("quire.yaml")).unwrap();
+    p.write(
+        "quire.yaml",
+        &q.replacen(
+            "  negative-money: minus\n",
+            "  negative-money: minus\n  not-rated: awaiting rating\n",
+            1,
+        ),
+    );
+    let plan = "content/wessex-app-2025/plan.yaml";
+    let yaml = std::fs::read_to_string(p.path().join(plan)).unwrap();
+    assert!(yaml.contains("            progress: Amber\n"));
+    p.write(plan, &yaml.replacen("            progress: Amber\n", "", 1));
+    edit_wessex(&p, "    assurance: { u1: On track }\n", "");
+    let o = p.run(&["build", "--format", "all"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    for doc in ["wessex-app-2025", "wessex-sv-2025-26"] {
+        let pdf = squash(&pdf_text(&p.path().join(format!("out/{doc}.pdf"))));
+        let html = html_text(&p.path().join(format!("out/{doc}.html")));
+        for (what, text) in [("PDF", &pdf), ("HTML", &html)] {
+            assert!(
+                !text.to_lowercase().contains("not rated"),
+                "{doc} {what}: a fixed phrase for a missing rating:\n{text}"
+            );
+            assert!(text.contains("awaiting rating"), "{doc} {what}:\n{text}");
+            if doc == "wessex-app-2025" {
+                assert!(text.contains("Awaiting rating 1"), "{doc} {what}:\n{text}");
+            }
+        }
+    }
+}
+
 /// A return of any council: its own title, subtitle, data date, appendices,
 /// background documents and contact, each printed only when given; update labels
 /// as published; KPIs with baseline, annual target, published RAG and comment in
