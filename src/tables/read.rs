@@ -201,6 +201,15 @@ pub fn cell_ref(n: &Node, diags: &mut Diagnostics) -> Option<CellRef> {
 /// An entry of `published:`: a cell reference, or `{ cell: ROW/COLUMN,
 /// acknowledged: "why" }` once the council has accepted the difference.
 fn published_ref(n: &Node, diags: &mut Diagnostics) -> Option<CellRef> {
+    // Either form is accepted wherever one is: the schema offers both.
+    #[cfg(test)]
+    crate::validate::record::read(
+        n,
+        crate::validate::record::Read::Pattern(
+            "^[A-Za-z0-9_.:-]+/[A-Za-z0-9_-]+$",
+            "a cell reference, ROW/COLUMN",
+        ),
+    );
     if !matches!(n.kind, NodeKind::Map(_)) {
         return cell_ref(n, diags);
     }
