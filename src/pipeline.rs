@@ -151,7 +151,14 @@ fn load_register(
             return None;
         }
     };
-    validate::risk::register(file, &node, scheme, &mut p.diags).map(|r| (r, path))
+    validate::risk::register(
+        file,
+        &node,
+        scheme,
+        &project.settings.risk_scale,
+        &mut p.diags,
+    )
+    .map(|r| (r, path))
 }
 
 /// A register rated in words needs a layout that prints words: the frozen
@@ -593,7 +600,9 @@ fn prepare_valve(project: &Project, doc: &Document, p: &mut Prepared) {
         return;
     };
     let settings = validate::project::document_settings(&node, &project.settings, &mut p.diags);
-    let Some(mut valve) = validate::valve::valve(&doc.id, file, &node, &mut p.diags) else {
+    let Some(mut valve) =
+        validate::valve::valve(&doc.id, file, &node, &project.settings, &mut p.diags)
+    else {
         return;
     };
     let tables = read_tables(project, doc, &node, p);
@@ -639,7 +648,8 @@ fn prepare_app(project: &Project, doc: &Document, p: &mut Prepared) {
         return;
     };
     let settings = validate::project::document_settings(&node, &project.settings, &mut p.diags);
-    let Some(plan) = validate::app::plan(&doc.id, file, &node, &mut p.diags) else {
+    let Some(plan) = validate::app::plan(&doc.id, file, &node, &project.settings, &mut p.diags)
+    else {
         return;
     };
     let tables = read_tables(project, doc, &node, p);

@@ -45,7 +45,8 @@ pub fn run(global: &Global, args: &LockArgs) -> ExitCode {
             }
         };
         let mut local = Diagnostics::default();
-        let Some(mut valve) = crate::validate::valve::valve(&doc.id, file, &node, &mut local)
+        let Some(mut valve) =
+            crate::validate::valve::valve(&doc.id, file, &node, &project.settings, &mut local)
         else {
             continue;
         };

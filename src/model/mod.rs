@@ -118,6 +118,15 @@ pub struct Settings {
     /// (e.g. `[a-2b, ua-1]` for archival, accessible PDFs).
     pub pdf_standards: Vec<String>,
     pub risk_scheme: Option<risk::Scheme>,
+    /// Scales declared once for the project (`risk-scale`, `brag-scale`,
+    /// `kpi-rag-scale` in `quire.yaml`), used by every register, plan and return
+    /// that does not declare its own (a document's own declaration wins, whole).
+    #[serde(skip)]
+    pub risk_scale: Vec<valve::ScaleItem>,
+    #[serde(skip)]
+    pub brag_scale: Vec<app::Brag>,
+    #[serde(skip)]
+    pub kpi_rag_scale: Vec<app::RagLevel>,
     /// Output formats every build writes unless `--format` is given (`pdf`,
     /// `html`). Not part of the data layouts see.
     #[serde(skip)]
@@ -191,6 +200,9 @@ impl Default for Settings {
             not_rated: "not rated".into(),
             pdf_standards: Vec::new(),
             risk_scheme: None,
+            risk_scale: Vec::new(),
+            brag_scale: Vec::new(),
+            kpi_rag_scale: Vec::new(),
             formats: vec!["pdf".into()],
             logo: None,
             style: Style::default(),

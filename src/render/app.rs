@@ -196,7 +196,9 @@ fn kpi_view(k: &Kpi, plan: &Plan) -> Json {
     })
 }
 
-pub fn view(plan: &Plan) -> Json {
+/// The plan as the layouts see it; a rating not given prints the project's
+/// `not-rated` words unless the plan gives its own note (`progress-note: TBC …`).
+pub fn view(plan: &Plan, settings: &Settings) -> Json {
     let colour = |name: &str| {
         plan.brag
             .iter()
@@ -205,7 +207,9 @@ pub fn view(plan: &Plan) -> Json {
     };
     let rating = |r: &Option<crate::model::Sp<String>>, note: &Option<String>| match r {
         Some(r) => json!({"name": r.value, "colour": colour(&r.value)}),
-        None => json!({"name": null, "note": note.clone().unwrap_or_else(|| "not rated".into())}),
+        None => {
+            json!({"name": null, "note": note.clone().unwrap_or_else(|| settings.not_rated.clone())})
+        }
     };
     let mut overdue = Vec::new();
     let areas: Vec<Json> = plan
@@ -279,7 +283,7 @@ pub fn render(
     sources: &SourceMap,
     diags: &mut Diagnostics,
 ) -> Vec<(String, Rendered)> {
-    let app = view(plan);
+    let app = view(plan, settings);
     let mut context = json!({"doc": raw, "app": app, "org": {"name": settings.organisation, "short_name": settings.short_name}});
     crate::tables::into_context(tables, settings, &mut context);
     let mut r = MdRenderer::new(context, settings, sources, diags);

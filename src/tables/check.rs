@@ -667,6 +667,8 @@ pub fn check(tables: Vec<Table>, diags: &mut Diagnostics) -> Vec<Checked> {
     // Typed figures, and which are listed as published.
     let mut typed: Vec<Option<&Sp<Dec>>> = vec![None; n];
     let mut published = vec![false; n];
+    // Why the council accepts a published figure's difference, where it has said.
+    let mut acknowledged: Vec<Option<&str>> = vec![None; n];
     for (t, tb) in tables.iter().enumerate() {
         for (r, line) in tb.cells.iter().enumerate() {
             for (c, cell) in line.iter().enumerate() {
@@ -682,7 +684,10 @@ pub fn check(tables: Vec<Table>, diags: &mut Diagnostics) -> Vec<Checked> {
                 tb.row(&p.row).zip(tb.column(&p.column))
             };
             match found {
-                Some((r, c)) if typed[cells.idx(t, r, c)].is_some() => published[cells.idx(t, r, c)] = true,
+                Some((r, c)) if typed[cells.idx(t, r, c)].is_some() => {
+                    published[cells.idx(t, r, c)] = true;
+                    acknowledged[cells.idx(t, r, c)] = p.acknowledged.as_deref();
+                }
                 Some(_) => diags.push(
                     Diagnostic::error(Code::InvalidValue, format!("`{}/{}` is listed as published but has no figure written", p.row, p.column))
                         .at(&p.span, "no typed figure in this cell")
@@ -773,7 +778,15 @@ pub fn check(tables: Vec<Table>, diags: &mut Diagnostics) -> Vec<Checked> {
             continue;
         };
         let r = &rules[ri];
-        if let Some(d) = compare(cell, t, c, r, rel(r), &cells, published[cell]) {
+        if let Some(d) = compare(
+            cell,
+            t,
+            c,
+            r,
+            rel(r),
+            &cells,
+            (published[cell], acknowledged[cell]),
+        ) {
             if published[cell] {
                 marked[cell] = Some(c);
                 printed[cell] = Some(t.value);
@@ -790,7 +803,15 @@ pub fn check(tables: Vec<Table>, diags: &mut Diagnostics) -> Vec<Checked> {
         let cell = r.target;
         match typed[cell] {
             Some(t) => {
-                if let Some(d) = compare(cell, t, v, r, rel(r), &cells, published[cell]) {
+                if let Some(d) = compare(
+                    cell,
+                    t,
+                    v,
+                    r,
+                    rel(r),
+                    &cells,
+                    (published[cell], acknowledged[cell]),
+                ) {
                     if published[cell] {
                         marked[cell] = marked[cell].or(Some(v));
                         printed[cell] = Some(t.value);
@@ -885,7 +906,7 @@ fn compare(
     rule: &Rule,
     rel: &Relation,
     cells: &Cells,
-    published: bool,
+    (published, acknowledged): (bool, Option<&str>),
 ) -> Option<Diagnostic> {
     let p = cells.places(cell);
     if !differs(t.value, c, p, rel.tolerance) {
@@ -913,7 +934,14 @@ fn compare(
         Some(w) if fixed => t.value.fixed(*w),
         _ => t.value.full(),
     };
-    let d = if published {
+    let d = if let (true, Some(why)) = (published, acknowledged) {
+        // Accepted by the council: a note listed by `check -v`, never a warning.
+        Diagnostic::info(Code::PublishedFigure, format!("acknowledged: {name} is printed as published ({typed}), not as the figures give it ({})", c.full()))
+            .at(&t.span, format!("published {typed}, acknowledged; the figures give {}{at_places}", c.full()))
+            .also(&rel.span, "the relation that determines it")
+            .note(format!("reason: {why}"))
+            .help("remove `acknowledged` (list the cell alone) to be warned again, or remove it from `published:` to print the computed figure")
+    } else if published {
         Diagnostic::warning(Code::PublishedFigure, format!("{name} is printed as published ({typed}), but the figures give {}", c.full()))
             .at(&t.span, format!("published {typed}; the figures give {}{at_places}", c.full()))
             .also(&rel.span, "the relation that determines it")
@@ -921,7 +949,7 @@ fn compare(
             .help(if fixed {
                 "this keeps a historical return exactly as published; once the difference is accepted, add `acknowledged: \"why\"` beside `published` to stop this warning, or remove `published` to print the computed figure"
             } else {
-                "the table prints the published figure marked † with a note giving the computed one; correct it when the source is corrected"
+                "the table prints the published figure marked † with a note giving the computed one; correct it when the source is corrected, or once the difference is accepted list it as `{ cell: ROW/COLUMN, acknowledged: \"why\" }` to stop this warning"
             })
     } else {
         let (t_id, cell_id) = cells.ids(cell);

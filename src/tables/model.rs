@@ -100,6 +100,9 @@ pub struct CellRef {
     pub row: String,
     pub column: String,
     pub span: Span,
+    /// Under `published:`, why the council accepts the difference
+    /// (`{ cell: ROW/COLUMN, acknowledged: "why" }`): a note, not a warning.
+    pub acknowledged: Option<String>,
 }
 
 /// Which way a relation runs: it determines a row (per column) or a column (per row).

@@ -185,6 +185,7 @@ pub fn cell_ref(n: &Node, diags: &mut Diagnostics) -> Option<CellRef> {
             row: row.to_string(),
             column: column.to_string(),
             span: t.span.clone(),
+            acknowledged: None,
         })
     });
     if parsed.is_none() {
@@ -195,6 +196,39 @@ pub fn cell_ref(n: &Node, diags: &mut Diagnostics) -> Option<CellRef> {
         );
     }
     parsed
+}
+
+/// An entry of `published:`: a cell reference, or `{ cell: ROW/COLUMN,
+/// acknowledged: "why" }` once the council has accepted the difference.
+fn published_ref(n: &Node, diags: &mut Diagnostics) -> Option<CellRef> {
+    // Either form is accepted wherever one is: the schema offers both.
+    #[cfg(test)]
+    crate::validate::record::read(
+        n,
+        crate::validate::record::Read::Pattern(
+            "^[A-Za-z0-9_.:-]+/[A-Za-z0-9_-]+$",
+            "a cell reference, ROW/COLUMN",
+        ),
+    );
+    if !matches!(n.kind, NodeKind::Map(_)) {
+        return cell_ref(n, diags);
+    }
+    let mut m = MapReader::new(n, "a published cell", diags)?;
+    let cell = m.req("cell").and_then(|c| cell_ref(c, m.diags));
+    let why = m.text("acknowledged");
+    m.finish();
+    let mut cell = cell?;
+    let why = why?;
+    if why.value.trim().is_empty() {
+        diags.push(
+            Diagnostic::error(Code::MissingField, "the acknowledgement gives no reason")
+                .at(&why.span, "empty")
+                .help("say why the figure is kept as published, e.g. \"as published in the Q1 2024-25 return\""),
+        );
+        return None;
+    }
+    cell.acknowledged = Some(why.value);
+    Some(cell)
 }
 
 impl CellRef {
@@ -822,7 +856,7 @@ pub fn table(n: &Node, base: &Path, cx: &mut Ctx) -> Option<Table> {
     let rows_span = m.opt("rows").map(|r| r.span.clone());
     let src = m.opt("source").and_then(|s| source(s, m.diags));
     let relations = m.list("relations", false, relation);
-    let published = m.list("published", false, cell_ref);
+    let published = m.list("published", false, published_ref);
     let notes = m
         .texts("notes", false)
         .into_iter()

@@ -42,7 +42,59 @@ fn is_milestone(at: &str) -> bool {
     milestone(at, Some(NaiveDate::MIN)).is_some()
 }
 
-pub fn plan(id: &str, file: FileId, node: &Node, diags: &mut Diagnostics) -> Option<Plan> {
+/// A BRAG rating of `brag-scale` (in a plan or in `quire.yaml`).
+pub fn brag_item(n: &Node, d: &mut Diagnostics) -> Option<Brag> {
+    let mut b = MapReader::new(n, "a BRAG rating", d)?;
+    let name = b.text("name");
+    let colour = b.text("colour").and_then(|c| super::colour(c, b.diags));
+    let progress = b.text("progress");
+    let impact = b.text("impact");
+    let complete = b.opt_bool("complete");
+    b.finish();
+    let name = name?.value;
+    // Which ratings mean "complete" is the council's to declare: no default.
+    let complete = complete.unwrap_or(false);
+    Some(Brag {
+        name,
+        colour: colour?,
+        progress: progress?.value,
+        impact: impact?.value,
+        complete,
+    })
+}
+
+/// A KPI RAG rating of `kpi-rag-scale` (in a plan or in `quire.yaml`).
+pub fn rag_item(n: &Node, d: &mut Diagnostics) -> Option<RagLevel> {
+    let mut r = MapReader::new(n, "a KPI RAG rating", d)?;
+    let name = r.text("name");
+    let colour = r.text("colour").and_then(|c| super::colour(c, r.diags));
+    let meaning = r.text("meaning");
+    r.finish();
+    Some(RagLevel {
+        name: name?.value,
+        colour: colour?,
+        meaning: meaning?.value,
+    })
+}
+
+/// The KPI RAG scale has exactly three ratings.
+pub fn rag_count(n: &Node, count: usize, diags: &mut Diagnostics) {
+    if count != 3 && matches!(n.kind, NodeKind::Seq(_)) {
+        diags.push(
+            Diagnostic::error(Code::InvalidValue, format!("the KPI RAG scale needs exactly 3 ratings, found {count}"))
+                .at(&n.span, "expected 3 ratings")
+                .help("list them worst first: standard not achieved, standard achieved but target not met, target achieved"),
+        );
+    }
+}
+
+pub fn plan(
+    id: &str,
+    file: FileId,
+    node: &Node,
+    project: &crate::model::Settings,
+    diags: &mut Diagnostics,
+) -> Option<Plan> {
     let mut m = MapReader::new(node, "the Accelerated Progress Plan", diags)?;
     if let Some(k) = m.opt("kind") {
         one_of(k, &["app-report"], "document kind for plan.yaml", m.diags);
@@ -57,47 +109,24 @@ pub fn plan(id: &str, file: FileId, node: &Node, diags: &mut Diagnostics) -> Opt
     });
     let plan_period = m.opt_text("plan-period").map(|t| t.value);
     let report_date = m.date("report-date").map_or(NaiveDate::MIN, |d| d.value);
-    let brag = m.list("brag-scale", true, |n, d| {
-        let mut b = MapReader::new(n, "a BRAG rating", d)?;
-        let name = b.text("name");
-        let colour = b.text("colour").and_then(|c| super::colour(c, b.diags));
-        let progress = b.text("progress");
-        let impact = b.text("impact");
-        let complete = b.opt_bool("complete");
-        b.finish();
-        let name = name?.value;
-        // Which ratings mean "complete" is the council's to declare: no default.
-        let complete = complete.unwrap_or(false);
-        Some(Brag {
-            name,
-            colour: colour?,
-            progress: progress?.value,
-            impact: impact?.value,
-            complete,
-        })
-    });
-    let rag_node = m.req("kpi-rag-scale");
-    let rag = m.list("kpi-rag-scale", false, |n, d| {
-        let mut r = MapReader::new(n, "a KPI RAG rating", d)?;
-        let name = r.text("name");
-        let colour = r.text("colour").and_then(|c| super::colour(c, r.diags));
-        let meaning = r.text("meaning");
-        r.finish();
-        Some(RagLevel {
-            name: name?.value,
-            colour: colour?,
-            meaning: meaning?.value,
-        })
-    });
-    if let Some(n) = rag_node
-        && rag.len() != 3
-        && matches!(n.kind, NodeKind::Seq(_))
-    {
-        m.diags.push(
-                Diagnostic::error(Code::InvalidValue, format!("the KPI RAG scale needs exactly 3 ratings, found {}", rag.len()))
-                    .at(&n.span, "expected 3 ratings")
-                    .help("list them worst first: standard not achieved, standard achieved but target not met, target achieved"),
-            );
+    // A plan's own scales win; without them, the project's (`quire.yaml`).
+    super::unique_names(node, "brag-scale", "BRAG scale", m.diags);
+    super::unique_names(node, "kpi-rag-scale", "KPI RAG scale", m.diags);
+    let mut brag = m.list("brag-scale", project.brag_scale.is_empty(), brag_item);
+    if brag.is_empty() {
+        brag = project.brag_scale.clone();
+    }
+    let rag_node = if project.kpi_rag_scale.is_empty() {
+        m.req("kpi-rag-scale")
+    } else {
+        None
+    };
+    let mut rag = m.list("kpi-rag-scale", false, rag_item);
+    if let Some(n) = rag_node {
+        rag_count(n, rag.len(), m.diags);
+    }
+    if rag.is_empty() {
+        rag = project.kpi_rag_scale.clone();
     }
     // Declared tables are read by the tables engine (crate::tables).
     m.opt("tables");

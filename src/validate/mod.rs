@@ -487,6 +487,49 @@ pub fn scale_item(n: &Node, d: &mut Diagnostics) -> Option<crate::model::valve::
     })
 }
 
+/// Duplicate words within one scale (`key` of the mapping `parent`): a located error.
+/// Ratings are matched by name with case aside, so `High` and `high` are one word.
+pub fn unique_names(parent: &Node, key: &str, scale: &str, diags: &mut Diagnostics) {
+    let NodeKind::Map(entries) = &parent.kind else {
+        return;
+    };
+    let Some(NodeKind::Seq(items)) = entries
+        .iter()
+        .find(|(k, _)| k.name == key)
+        .map(|(_, v)| &v.kind)
+    else {
+        return;
+    };
+    let mut seen: Vec<(String, &Node)> = Vec::new();
+    for item in items {
+        let NodeKind::Map(fields) = &item.kind else {
+            continue;
+        };
+        let Some((_, name)) = fields.iter().find(|(k, _)| k.name == "name") else {
+            continue;
+        };
+        let NodeKind::Str(word) = &name.kind else {
+            continue;
+        };
+        let folded = word.trim().to_lowercase();
+        if let Some((_, first)) = seen.iter().find(|(w, _)| *w == folded) {
+            diags.push(
+                Diagnostic::error(
+                    Code::DuplicateId,
+                    format!("`{}` is declared twice in the {scale}", word.trim()),
+                )
+                .at(&name.span, "second declaration")
+                .also(&first.span, "first declared here")
+                .help(format!(
+                    "give each rating of `{key}` its own word (ratings are matched with case aside)"
+                )),
+            );
+        } else {
+            seen.push((folded, name));
+        }
+    }
+}
+
 pub fn on_scale<'a>(
     n: &Node,
     names: impl Iterator<Item = &'a str> + Clone,

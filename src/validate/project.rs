@@ -209,6 +209,17 @@ pub fn settings(node: &Node, diags: &mut Diagnostics) -> Settings {
     if let Some(n) = m.opt("risk-scheme") {
         s.risk_scheme = Some(super::risk::scheme_or_broken(n, m.diags));
     }
+    // Scales declared once for every register, plan and return that does not
+    // declare its own.
+    super::unique_names(node, "risk-scale", "risk scale", m.diags);
+    super::unique_names(node, "brag-scale", "BRAG scale", m.diags);
+    super::unique_names(node, "kpi-rag-scale", "KPI RAG scale", m.diags);
+    s.risk_scale = m.list("risk-scale", false, super::scale_item);
+    s.brag_scale = m.list("brag-scale", false, super::app::brag_item);
+    s.kpi_rag_scale = m.list("kpi-rag-scale", false, super::app::rag_item);
+    if let Some(n) = m.opt("kpi-rag-scale") {
+        super::app::rag_count(n, s.kpi_rag_scale.len(), m.diags);
+    }
     m.finish();
     s
 }

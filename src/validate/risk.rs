@@ -125,11 +125,13 @@ fn scheme(node: &Node, diags: &mut Diagnostics) -> Option<Scheme> {
     })
 }
 
-/// Reads a register file. `default_scheme` applies when the file declares none.
+/// Reads a register file. `default_scheme` applies when the file declares none,
+/// and `default_words` (the project's `risk-scale`) when it declares no `risk-scale`.
 pub fn register(
     file: FileId,
     node: &Node,
     default_scheme: &Scheme,
+    default_words: &[crate::model::valve::ScaleItem],
     diags: &mut Diagnostics,
 ) -> Option<Register> {
     let mut m = MapReader::new(node, "the risk register file", diags)?;
@@ -138,7 +140,11 @@ pub fn register(
         .opt("scheme")
         .map(|n| scheme_or_broken(n, m.diags))
         .unwrap_or_else(|| default_scheme.clone());
-    let word_scale = m.list("risk-scale", false, super::scale_item);
+    super::unique_names(node, "risk-scale", "risk scale", m.diags);
+    let mut word_scale = m.list("risk-scale", false, super::scale_item);
+    if word_scale.is_empty() {
+        word_scale = default_words.to_vec();
+    }
     let risk_nodes = m.req("risks");
     m.finish();
     let scales = Scales {

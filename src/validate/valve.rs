@@ -150,7 +150,13 @@ fn year_key(y: &str) -> Option<i32> {
     y.split(['-', '/']).next()?.trim().parse().ok()
 }
 
-pub fn valve(id: &str, file: FileId, node: &Node, diags: &mut Diagnostics) -> Option<Valve> {
+pub fn valve(
+    id: &str,
+    file: FileId,
+    node: &Node,
+    project: &crate::model::Settings,
+    diags: &mut Diagnostics,
+) -> Option<Valve> {
     let mut m = MapReader::new(node, "the Safety Valve return", diags)?;
     if let Some(k) = m.opt("kind") {
         one_of(
@@ -230,10 +236,15 @@ pub fn valve(id: &str, file: FileId, node: &Node, diags: &mut Diagnostics) -> Op
         }
     }
     let scale_item = super::scale_item;
+    super::unique_names(node, "assurance-scale", "assurance scale", m.diags);
+    super::unique_names(node, "risk-scale", "risk scale", m.diags);
     let scale = m.list("assurance-scale", true, scale_item);
     // A qualitative scale for the risks (e.g. High, Moderate, Low), if the
-    // council rates its risks in words.
-    let risk_scale = m.list("risk-scale", false, scale_item);
+    // council rates its risks in words: the return's own, else the project's.
+    let mut risk_scale = m.list("risk-scale", false, scale_item);
+    if risk_scale.is_empty() {
+        risk_scale = project.risk_scale.clone();
+    }
     let ctx = Ctx {
         updates: &updates,
         scale: &scale,
@@ -663,6 +674,7 @@ fn deficit(n: &Node, diags: &mut Diagnostics) -> Option<Deficit> {
                     row: year.value.clone(),
                     column: "variance".into(),
                     span: v.span.clone(),
+                    acknowledged: None,
                 });
                 cell(v)
             }
@@ -916,6 +928,7 @@ fn ehcp(n: &Node, diags: &mut Diagnostics) -> Option<Ehcp> {
                     row: "total".into(),
                     column: format!("c{c}"),
                     span: v.span.clone(),
+                    acknowledged: None,
                 });
                 cell(v)
             }

@@ -607,17 +607,26 @@ fn a_rating_in_words_must_be_on_the_declared_scale() {
             1,
         ),
     );
-    let corp = "content/registers/corporate.yaml";
-    let yaml = std::fs::read_to_string(p.path().join(corp)).unwrap();
-    let start = yaml.find("risk-scale:").unwrap();
-    let end = yaml.find("risks:").unwrap();
-    p.write(corp, &format!("{}{}", &yaml[..start], &yaml[end..]));
+    // The adult services register rates in the project's words.
     let o = p.run(&["check"]);
     assert_eq!(code(&o), 1);
     let e = stderr(&o);
     assert!(e.contains("error[Q"), "{e}");
     assert!(e.contains("`Severe` is not on the risk scale"), "{e}");
     assert!(e.contains("expected one of: Low, Moderate, High"), "{e}");
+    // Neither the corporate register nor the project declares words.
+    for (file, end) in [
+        ("content/registers/corporate.yaml", "risks:"),
+        ("quire.yaml", "brag-scale:"),
+    ] {
+        let yaml = std::fs::read_to_string(p.path().join(file)).unwrap();
+        let start = yaml.find("risk-scale:").unwrap();
+        let end = yaml.find(end).unwrap();
+        p.write(file, &format!("{}{}", &yaml[..start], &yaml[end..]));
+    }
+    let o = p.run(&["check"]);
+    assert_eq!(code(&o), 1);
+    let e = stderr(&o);
     assert!(
         e.contains(
             "the current rating is written in words, but this register declares no `risk-scale`"
@@ -628,6 +637,169 @@ fn a_rating_in_words_must_be_on_the_declared_scale() {
         e.contains("help: declare the words under `risk-scale:`"),
         "{e}"
     );
+}
+
+/// Scales declared once in `quire.yaml` (words for risks, BRAG with what counts as
+/// complete, KPI RAG) serve every register and plan that declares none; a document's
+/// own declaration wins, whole; a word twice in one scale is a located error.
+#[test]
+fn scales_declared_once_serve_every_document_that_declares_none() {
+    let p = Project::fixture("second-council");
+    let o = p.run(&["build", "--format", "all"]);
+    let e = stderr(&o);
+    assert_eq!(code(&o), 0, "{e}");
+    // The plan declares no BRAG scale: the project's says Green is complete, so 1A1
+    // (Green, past its date) is not overdue and 1A2 (Amber) is.
+    assert_eq!(e.matches("warning[Q0027]").count(), 1, "{e}");
+    assert!(e.contains("action 1A2 "), "{e}");
+    assert!(!e.contains("action 1A1 "), "{e}");
+    let app = squash(&pdf_text(&p.path().join("out/wessex-app-2025.pdf")));
+    for want in [
+        "Action completed.",
+        "Embedded and sustained.",
+        "Target met.",
+    ] {
+        assert!(
+            app.contains(want),
+            "the project's key: missing {want:?} in:\n{app}"
+        );
+    }
+    // The adult services register rates in the project's words (which give no
+    // meanings); the corporate register's own scale, with its meanings, wins there.
+    let adults = squash(&pdf_text(
+        &p.path().join("out/wessex-service-risk-2025.pdf"),
+    ));
+    assert!(
+        adults.contains("AS-2 Care market capacity Moderate Low"),
+        "{adults}"
+    );
+    assert!(!adults.contains("Managed within the service"), "{adults}");
+    let corp = squash(&pdf_text(&p.path().join("out/wessex-risk-2025.pdf")));
+    assert!(corp.contains("Low Managed within the service"), "{corp}");
+
+    // A plan's own scale wins, whole: here Green is not complete, so 1A1 is overdue too.
+    let plan = "content/wessex-app-2025/plan.yaml";
+    let yaml = std::fs::read_to_string(p.path().join(plan)).unwrap();
+    p.write(
+        plan,
+        &yaml.replacen(
+            "areas:",
+            "brag-scale:\n  - { name: Red, colour: \"#f4a3a3\", progress: Off track., impact: None. }\n  - { name: Amber, colour: \"#ffd966\", progress: On track., impact: Some. }\n  - { name: Green, colour: \"#8fd19e\", progress: Nearly done., impact: Early. }\n  - { name: Blue, colour: \"#9dc3e6\", progress: Completed., impact: Sustained., complete: true }\nareas:",
+            1,
+        ),
+    );
+    let o = p.run(&["check", "wessex-app-2025", "-v"]);
+    let e = stderr(&o);
+    assert_eq!(code(&o), 0, "{e}");
+    assert_eq!(e.matches("warning[Q0027]").count(), 2, "{e}");
+    assert!(
+        e.contains("action 1A1 was due by 18th November 2024"),
+        "{e}"
+    );
+
+    // The same word twice in one scale, in quire.yaml or in a document: located errors.
+    let q = std::fs::read_to_string(p.path().join("quire.yaml")).unwrap();
+    p.write(
+        "quire.yaml",
+        &q.replacen(
+            "  - { name: High, colour: \"#e8a6b8\" }",
+            "  - { name: High, colour: \"#e8a6b8\" }\n  - { name: high, colour: \"#e8a6b8\" }",
+            1,
+        ),
+    );
+    p.write(plan, &yaml);
+    let corp_file = "content/registers/corporate.yaml";
+    let c = std::fs::read_to_string(p.path().join(corp_file)).unwrap();
+    p.write(
+        corp_file,
+        &c.replacen("{ name: Moderate, colour", "{ name: Low, colour", 1),
+    );
+    let o = p.run(&["check"]);
+    let e = stderr(&o);
+    assert_eq!(code(&o), 1, "{e}");
+    for want in [
+        "`high` is declared twice in the risk scale",
+        "quire.yaml:",
+        "`Low` is declared twice in the risk scale",
+        "content/registers/corporate.yaml:",
+        "first declared here",
+        "help: give each rating of `risk-scale` its own word",
+    ] {
+        assert!(e.contains(want), "missing {want:?} in:\n{e}");
+    }
+}
+
+/// A KPI's annual target is printed as written and never rated: the declared
+/// `rag-rule` compares each update's actual with that update's target, and no rule
+/// the author can declare covers the annual target, so no rating is invented for it.
+#[test]
+fn an_annual_target_is_not_rated_without_a_rule_that_covers_it() {
+    let p = Project::fixture("second-council");
+    // 412 against an annual target of 300 would be Red by W1's rule (over by more
+    // than 10%); against the update's target of 400 it is Amber.
+    edit_wessex(&p, "    annual-target: 380", "    annual-target: 300");
+    let o = p.run(&["build", "--format", "all", "wessex-sv-2025-26"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let pdf = squash(&pdf_text(&p.path().join("out/wessex-sv-2025-26.pdf")));
+    let html = html_text(&p.path().join("out/wessex-sv-2025-26.html"));
+    for (what, text) in [("PDF", &pdf), ("HTML", &html)] {
+        let w1 = &text[text.find("W1 New EHCPs").expect("W1 row")..];
+        let w1 = &w1[..w1.find("W2 Share of EHCPs").expect("W2 row")];
+        assert!(w1.contains("Annual target: 300"), "{what}: {w1}");
+        assert!(
+            w1.contains("400 / 412") && w1.contains("Amber"),
+            "{what}: {w1}"
+        );
+        assert!(
+            !w1.contains("Red"),
+            "{what}: an annual rating was invented: {w1}"
+        );
+    }
+    let csv = std::fs::read_to_string(p.path().join("out/wessex-sv-2025-26.kpis.csv")).unwrap();
+    let row = csv
+        .lines()
+        .find(|l| l.starts_with("W1,"))
+        .expect("W1 in the CSV");
+    assert!(row.contains(",300,"), "{row}");
+    assert!(!row.contains("Red"), "{row}");
+}
+
+/// Where a rating is missing, the PDF and the HTML print the project's `not-rated`
+/// words (an action's progress in the area counts and its cells, a condition's
+/// assurance for a past update), never a fixed English phrase.
+#[test]
+fn a_missing_rating_prints_the_projects_words_everywhere() {
+    let p = Project::fixture("second-council");
+    let q = std::fs::read_to_string(p.path().join("quire.yaml")).unwrap();
+    p.write(
+        "quire.yaml",
+        &q.replacen(
+            "  negative-money: minus\n",
+            "  negative-money: minus\n  not-rated: awaiting rating\n",
+            1,
+        ),
+    );
+    let plan = "content/wessex-app-2025/plan.yaml";
+    let yaml = std::fs::read_to_string(p.path().join(plan)).unwrap();
+    assert!(yaml.contains("            progress: Amber\n"));
+    p.write(plan, &yaml.replacen("            progress: Amber\n", "", 1));
+    edit_wessex(&p, "    assurance: { u1: On track }\n", "");
+    let o = p.run(&["build", "--format", "all"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    for doc in ["wessex-app-2025", "wessex-sv-2025-26"] {
+        let pdf = squash(&pdf_text(&p.path().join(format!("out/{doc}.pdf"))));
+        let html = html_text(&p.path().join(format!("out/{doc}.html")));
+        for (what, text) in [("PDF", &pdf), ("HTML", &html)] {
+            assert!(
+                !text.to_lowercase().contains("not rated"),
+                "{doc} {what}: a fixed phrase for a missing rating:\n{text}"
+            );
+            assert!(text.contains("awaiting rating"), "{doc} {what}:\n{text}");
+            if doc == "wessex-app-2025" {
+                assert!(text.contains("Awaiting rating 1"), "{doc} {what}:\n{text}");
+            }
+        }
+    }
 }
 
 /// A return of any council: its own title, subtitle, data date, appendices,

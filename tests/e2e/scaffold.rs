@@ -476,7 +476,7 @@ fn build_and_check_end_with_a_summary_by_code() {
             .find(|l| l.starts_with("summary: "))
             .unwrap_or_else(|| panic!("{cmd}: {e}"));
         assert!(
-            last.contains("overdue actions (Q0027)") && last.contains("published figure"),
+            last.contains("overdue actions (Q0027)") && last.contains("unused KPIs (Q0041)"),
             "{last}"
         );
         assert!(last.ends_with("; run with -v for details"), "{last}");

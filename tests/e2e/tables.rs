@@ -69,17 +69,79 @@ fn every_mismatch_is_reported_with_both_figures_in_one_run() {
     assert!(!e.contains("`d/pct`"), "{e}");
 }
 
+/// A published figure the council has accepted (`{ cell: ROW/COLUMN, acknowledged:
+/// "why" }`) no longer warns on every build: `check -v` lists it as a note with the
+/// reason, and the table still prints it as published, marked, with the computed figure.
+#[test]
+fn an_acknowledged_published_cell_is_a_note_with_its_reason() {
+    let p = valid();
+    let file = "content/tables/deficit.yaml";
+    let yaml = std::fs::read_to_string(p.path().join(file)).unwrap();
+    let acknowledged = "published:\n  - { cell: closing/y2025, acknowledged: \"as published in the 2024-25 outturn\" }";
+    assert!(yaml.contains(acknowledged));
+    let o = p.run(&["build"]);
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(0), "{e}");
+    assert!(!e.contains("Q0036"), "no warning once acknowledged: {e}");
+    let text = squash(&pdf_text(&p.path().join("out/dsg-2025.pdf")));
+    assert!(text.contains("Closing deficit 22.5 36.7 48.2 †"), "{text}");
+    let o = p.run(&["check", "-v"]);
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(0), "{e}");
+    for want in [
+        "acknowledged: `closing/y2025` of `deficit` is printed as published (48.2), not as the figures give it (48.25)",
+        "content/tables/deficit.yaml:11:61",
+        "reason: as published in the 2024-25 outturn",
+        "help: remove `acknowledged`",
+    ] {
+        assert!(e.contains(want), "missing {want:?} in:\n{e}");
+    }
+    assert!(!e.contains("warning[Q0036]"), "{e}");
+
+    // Listed alone, the difference warns on every build, and the help says how to accept it.
+    p.write(
+        file,
+        &yaml.replace(acknowledged, "published: [closing/y2025]"),
+    );
+    let o = p.run(&["build"]);
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(0), "{e}");
+    assert!(
+        e.contains("warning[Q0036]: `closing/y2025` of `deficit` is printed as published (48.2), but the figures give 48.25"),
+        "{e}"
+    );
+    assert!(
+        e.contains("list it as `{ cell: ROW/COLUMN, acknowledged: \"why\" }` to stop this warning"),
+        "{e}"
+    );
+
+    // An acknowledgement needs a reason, and the cell must be a published figure.
+    p.write(
+        file,
+        &yaml.replace(
+            acknowledged,
+            "published:\n  - { cell: closing/y2025, acknowledged: \" \" }\n  - { cell: nope/y2025, acknowledged: why }",
+        ),
+    );
+    let o = p.run(&["check"]);
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{e}");
+    assert!(e.contains("the acknowledgement gives no reason"), "{e}");
+    assert!(
+        e.contains("table `deficit` has no cell `nope/y2025`"),
+        "{e}"
+    );
+}
+
 #[test]
 fn declared_tables_are_computed_placed_quoted_and_exported() {
     let p = valid();
     let o = p.run(&["build"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let e = stderr(&o);
-    // The published closing deficit is printed as published, with a warning.
-    assert!(
-        e.contains("warning[Q0036]: `closing/y2025` of `deficit` is printed as published (48.2), but the figures give 48.25"),
-        "{e}"
-    );
+    // The published closing deficit is printed as published; its difference is
+    // acknowledged, so the build does not warn (see the test above).
+    assert!(!e.contains("Q0036"), "{e}");
     let text = squash(&pdf_text(&p.path().join("out/dsg-2025.pdf")));
     for want in [
         // Quoted in prose from the cells.
