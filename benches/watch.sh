@@ -85,6 +85,6 @@ echo "median edit-to-pdf: $(printf '%s\n' "${LAT[@]}" | median) ms"
 # Typst compile is the figure comparable with Typst's own warm recompile; the PDF
 # export (tagged PDF/A-2b + UA-1) and the HTML edition come on top.
 echo "median CPU per rebuild (all threads; 10 ms ticks): $(grep "^   cpu $DOC:" "$LOG" | tail -n +2 | sed -E 's/.*: ([0-9]+) ms/\1/' | median) ms"
-for stage in prepare compile pdf; do
-  printf 'median %-8s %s ms\n' "$stage" "$(grep "timing $DOC:" "$LOG" | tail -n +2 | sed -E "s/.*$stage ([0-9.]+) ms.*/\1/" | median)"
+for stage in prepare html compile pdf write "inputs hashed"; do
+  printf 'median %-14s %s ms\n' "$stage" "$(grep "timing $DOC:.*$stage [0-9]" "$LOG" | tail -n +2 | sed -E "s/.*$stage ([0-9.]+) ms.*/\1/" | median)"
 done

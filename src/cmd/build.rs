@@ -420,6 +420,7 @@ pub fn build_one(
                 let _ = crate::write::atomic(&dir.join(name), text.as_bytes());
             }
         }
+        let html_started = Instant::now();
         if config.write_html {
             match crate::typeset::html::page(&project.root, rendered) {
                 Ok(page) => {
@@ -435,6 +436,7 @@ pub fn build_one(
                 }
             }
         }
+        let html_time = html_started.elapsed();
         if !config.write_pdf {
             continue;
         }
@@ -446,8 +448,9 @@ pub fn build_one(
                 }
                 if config.verbose {
                     o.messages.push_str(&format!(
-                        "   timing {stem}: prepare {:.1} ms, compile {:.1} ms, pdf {:.1} ms\n",
+                        "   timing {stem}: prepare {:.1} ms, html {:.1} ms, compile {:.1} ms, pdf {:.1} ms\n",
                         prepare_time.as_secs_f64() * 1000.0,
+                        html_time.as_secs_f64() * 1000.0,
                         t.compile.as_secs_f64() * 1000.0,
                         t.export.as_secs_f64() * 1000.0
                     ));
@@ -484,7 +487,10 @@ pub fn build_one(
                 .into_iter()
                 .map(|(suffix, bytes)| (config.out.join(format!("{}.{suffix}", doc.id)), bytes)),
         );
-        match crate::write::all(&files) {
+        let write_started = Instant::now();
+        let written = crate::write::all(&files);
+        let write_time = write_started.elapsed();
+        match written {
             Ok(()) => {
                 o.pages = Some(pages);
                 let mut inputs: BTreeMap<String, String> = BTreeMap::new();
@@ -505,6 +511,14 @@ pub fn build_one(
                     if let Some(h) = manifest::hash_file(&project.root, &p) {
                         inputs.insert(p, h);
                     }
+                }
+                if config.verbose {
+                    o.messages.push_str(&format!(
+                        "   timing {}: write {:.1} ms, inputs hashed {:.1} ms\n",
+                        doc.id,
+                        write_time.as_secs_f64() * 1000.0,
+                        (write_started.elapsed() - write_time).as_secs_f64() * 1000.0
+                    ));
                 }
                 o.entry = Some(Entry {
                     locked: project
