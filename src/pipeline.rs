@@ -628,7 +628,7 @@ fn prepare_valve(project: &Project, doc: &Document, p: &mut Prepared) {
     );
     if !had_errors && !p.diags.has_errors() {
         p.rendered = vec![(String::new(), rendered)];
-        for (name, csv) in render::valve::csv_tables(&valve) {
+        for (name, csv) in render::valve::csv_tables(&valve, &settings) {
             p.extras.push((format!("{name}.csv"), csv.into_bytes()));
         }
         table_csvs(&tables, p);
