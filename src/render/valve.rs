@@ -144,6 +144,27 @@ pub fn view(v: &Valve, settings: &Settings) -> Json {
         "contact": v.contact,
         "appendices": v.appendices,
     });
+    // Version 2 layouts print the figures of both tables from the engine's
+    // view (cell texts, "no data", † marks and notes as for every declared
+    // table); the other keys are what version 1 layouts read, unchanged.
+    let (dt, et) = fixed_tables(v, settings);
+    let engine = |t: Option<Checked>| -> Json {
+        t.map_or(Json::Null, |t| {
+            let key = crate::tables::template_name(&t.table.id.value);
+            crate::tables::view(std::slice::from_ref(&t), settings)
+                .get(&key)
+                .cloned()
+                .unwrap_or(Json::Null)
+        })
+    };
+    let mut deficit = deficit;
+    if let Some(d) = deficit.as_mut() {
+        d["table"] = engine(dt);
+    }
+    let mut ehcp = ehcp;
+    if let Some(e) = ehcp.as_mut() {
+        e["table"] = engine(et);
+    }
     let kpis = kpi_view(v);
     let mut out = json!({
         "authority": v.authority,
