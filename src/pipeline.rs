@@ -484,7 +484,7 @@ fn prepare_paper(project: &Project, doc: &Document, p: &mut Prepared) {
         p.rendered = vec![(String::new(), rendered)];
         table_csvs(&tables, p);
         if !tables.is_empty() {
-            match crate::tables::xlsx(&tables, &paper.subject, paper.meeting_date, &settings) {
+            match crate::tables::xlsx(&[], &tables, &paper.subject, paper.meeting_date, &settings) {
                 Ok(bytes) => p.extras.push(("xlsx".into(), bytes)),
                 Err(e) => p.diags.push(Diagnostic::error(
                     Code::Output,
@@ -670,8 +670,9 @@ fn prepare_app(project: &Project, doc: &Document, p: &mut Prepared) {
     if !p.diags.has_errors() {
         p.rendered = rendered;
         table_csvs(&tables, p);
-        if !tables.is_empty() {
-            match crate::tables::xlsx(&tables, &plan.title, plan.report_date, &settings) {
+        let own = render::app::rating_tables(&plan, &mut p.diags);
+        if !tables.is_empty() || !own.is_empty() {
+            match crate::tables::xlsx(&own, &tables, &plan.title, plan.report_date, &settings) {
                 Ok(bytes) => p.extras.push(("xlsx".into(), bytes)),
                 Err(e) => p.diags.push(Diagnostic::error(
                     Code::Output,

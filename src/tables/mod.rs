@@ -382,7 +382,8 @@ pub fn csv(c: &Checked) -> String {
     s
 }
 
-/// The tables as a workbook, one sheet per table (named by its id): a header
+/// The tables as a workbook, one sheet per table (named by its id; `own`, the
+/// document's own tables such as a plan's rating counts, first): a header
 /// row, then one row per table row. A computed cell is a formula (`SUM(…)` for
 /// totals, `B2-C2` for differences, ratios and changes, a reference for an
 /// equality) with the computed figure as its cached result, so the workbook
@@ -390,6 +391,7 @@ pub fn csv(c: &Checked) -> String {
 /// figure that differs from the computed one carries a note giving it, as the
 /// printed table's † note does); text is written as text, never a formula.
 pub fn xlsx(
+    own: &[Checked],
     checked: &[Checked],
     title: &str,
     date: chrono::NaiveDate,
@@ -411,7 +413,14 @@ pub fn xlsx(
             .set_author(&settings.organisation)
             .set_creation_datetime(&created),
     );
-    add_sheets(&mut wb, checked, &[])?;
+    // The document's own tables (each checked on its own) first, then its
+    // declared tables.
+    let mut taken: Vec<&str> = Vec::new();
+    for t in own {
+        add_sheets(&mut wb, std::slice::from_ref(t), &taken)?;
+        taken.push(&t.table.id.value);
+    }
+    add_sheets(&mut wb, checked, &taken)?;
     wb.save_to_buffer().map_err(e)
 }
 
