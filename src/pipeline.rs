@@ -483,8 +483,14 @@ fn prepare_paper(project: &Project, doc: &Document, p: &mut Prepared) {
     if !p.diags.has_errors() {
         p.rendered = vec![(String::new(), rendered)];
         table_csvs(&tables, p);
-        if !tables.is_empty() {
-            match crate::tables::xlsx(&[], &tables, &paper.subject, paper.meeting_date, &settings) {
+        // Each register's band counts, then the declared tables.
+        let own: Vec<_> = registers
+            .iter()
+            .filter_map(|r| render::view::band_table(&r.register, &r.name, &mut p.diags))
+            .collect();
+        if !tables.is_empty() || !own.is_empty() {
+            match crate::tables::xlsx(&own, &tables, &paper.subject, paper.meeting_date, &settings)
+            {
                 Ok(bytes) => p.extras.push(("xlsx".into(), bytes)),
                 Err(e) => p.diags.push(Diagnostic::error(
                     Code::Output,
