@@ -483,8 +483,14 @@ fn prepare_paper(project: &Project, doc: &Document, p: &mut Prepared) {
     if !p.diags.has_errors() {
         p.rendered = vec![(String::new(), rendered)];
         table_csvs(&tables, p);
-        if !tables.is_empty() {
-            match crate::tables::xlsx(&tables, &paper.subject, paper.meeting_date, &settings) {
+        // Each register's band counts, then the declared tables.
+        let own: Vec<_> = registers
+            .iter()
+            .filter_map(|r| render::view::band_table(&r.register, &r.name, &mut p.diags))
+            .collect();
+        if !tables.is_empty() || !own.is_empty() {
+            match crate::tables::xlsx(&own, &tables, &paper.subject, paper.meeting_date, &settings)
+            {
                 Ok(bytes) => p.extras.push(("xlsx".into(), bytes)),
                 Err(e) => p.diags.push(Diagnostic::error(
                     Code::Output,
@@ -628,7 +634,7 @@ fn prepare_valve(project: &Project, doc: &Document, p: &mut Prepared) {
     );
     if !had_errors && !p.diags.has_errors() {
         p.rendered = vec![(String::new(), rendered)];
-        for (name, csv) in render::valve::csv_tables(&valve) {
+        for (name, csv) in render::valve::csv_tables(&valve, &settings) {
             p.extras.push((format!("{name}.csv"), csv.into_bytes()));
         }
         table_csvs(&tables, p);
@@ -670,8 +676,9 @@ fn prepare_app(project: &Project, doc: &Document, p: &mut Prepared) {
     if !p.diags.has_errors() {
         p.rendered = rendered;
         table_csvs(&tables, p);
-        if !tables.is_empty() {
-            match crate::tables::xlsx(&tables, &plan.title, plan.report_date, &settings) {
+        let own = render::app::rating_tables(&plan, &mut p.diags);
+        if !tables.is_empty() || !own.is_empty() {
+            match crate::tables::xlsx(&own, &tables, &plan.title, plan.report_date, &settings) {
                 Ok(bytes) => p.extras.push(("xlsx".into(), bytes)),
                 Err(e) => p.diags.push(Diagnostic::error(
                     Code::Output,

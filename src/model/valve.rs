@@ -62,6 +62,10 @@ pub struct Deficit {
     pub rule: Option<(f64, f64)>,
     pub years: Vec<DeficitYear>,
     pub notes: Option<Sp<String>>,
+    /// The profile as the tables engine checked it (year, agreement,
+    /// forecast, variance, RAG): what is printed and exported.
+    #[serde(skip)]
+    pub table: Option<crate::tables::check::Checked>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -79,6 +83,10 @@ pub struct Ehcp {
     pub columns: Vec<EhcpColumn>,
     pub footnote: Option<String>,
     pub narrative: Option<Sp<String>>,
+    /// The counts as the tables engine checked them (age bands, then the
+    /// total row): what is printed and exported.
+    #[serde(skip)]
+    pub table: Option<crate::tables::check::Checked>,
 }
 
 /// A rating or narrative given for one update.

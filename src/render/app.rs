@@ -196,6 +196,104 @@ fn kpi_view(k: &Kpi, plan: &Plan) -> Json {
     })
 }
 
+/// The plan's rating counts as tables of the tables engine, one for progress
+/// and one for impact (`progress-ratings`, `impact-ratings`): a row per area,
+/// a column per rating on the plan's scale, `Not rated`, and `Actions`, the
+/// area's number of actions, which the engine checks is the total of the
+/// counts (and exports as their `SUM`). Each is checked on its own; the
+/// plan's workbook carries them as sheets.
+pub fn rating_tables(plan: &Plan, diags: &mut Diagnostics) -> Vec<crate::tables::check::Checked> {
+    use crate::model::Sp;
+    use crate::tables::decimal::Dec;
+    use crate::tables::model::{Cell, ColType, Column, RelKind, Relation, Row, Table, Target};
+    let Some(first) = plan.areas.first() else {
+        return Vec::new();
+    };
+    let span = first.number.span.clone();
+    let sp = |s: String| Sp::new(s, span.clone());
+    let count_col = |id: String, label: String| Column {
+        id: sp(id),
+        label,
+        ty: ColType::Count,
+        unit: None,
+        places: 0,
+    };
+    let mut out = Vec::new();
+    for (what, rated) in [
+        (
+            "progress",
+            &(|x: &crate::model::app::Action| x.progress.as_ref().map(|p| p.value.clone()))
+                as &dyn Fn(&crate::model::app::Action) -> Option<String>,
+        ),
+        ("impact", &|x: &crate::model::app::Action| {
+            x.impact.as_ref().map(|p| p.value.clone())
+        }),
+    ] {
+        let mut columns: Vec<Column> = plan
+            .brag
+            .iter()
+            .enumerate()
+            .map(|(i, b)| count_col(format!("r{i}"), b.name.clone()))
+            .collect();
+        columns.push(count_col("unrated".into(), "Not rated".into()));
+        columns.push(count_col("actions".into(), "Actions".into()));
+        let of: Vec<Sp<String>> = columns[..columns.len() - 1]
+            .iter()
+            .map(|c| c.id.clone())
+            .collect();
+        let mut rows = Vec::new();
+        let mut cells = Vec::new();
+        for a in &plan.areas {
+            let actions: Vec<_> = a.sub_themes.iter().flat_map(|s| &s.actions).collect();
+            let n = |k: usize| Cell::Num(Sp::new(Dec::int(k as i64), a.number.span.clone()));
+            let mut line: Vec<Cell> = plan
+                .brag
+                .iter()
+                .map(|b| {
+                    n(actions
+                        .iter()
+                        .filter(|x| rated(x).as_deref() == Some(b.name.as_str()))
+                        .count())
+                })
+                .collect();
+            line.push(n(actions.iter().filter(|x| rated(x).is_none()).count()));
+            line.push(n(actions.len()));
+            rows.push(Row {
+                id: sp(format!("area-{}", a.number.value)),
+                label: format!("Area {}: {}", a.number.value, a.title),
+                group: None,
+            });
+            cells.push(line);
+        }
+        let table = Table {
+            id: sp(format!("{what}-ratings")),
+            title: format!("Actions by {what} rating"),
+            row_heading: "Area".into(),
+            columns,
+            rows,
+            cells,
+            relations: vec![Relation {
+                kind: RelKind::Total {
+                    target: Target::Column(sp("actions".into())),
+                    of,
+                },
+                only: Vec::new(),
+                tolerance: Dec::ZERO,
+                span: span.clone(),
+                text: format!("column `actions` = the sum of the {what} ratings and `not rated`"),
+            }],
+            published: Vec::new(),
+            notes: Vec::new(),
+            source: "inline".into(),
+            written_places: Default::default(),
+            published_help: None,
+            cell_name: None,
+        };
+        out.extend(crate::tables::check::check(vec![table], diags));
+    }
+    out
+}
+
 /// The plan as the layouts see it; a rating not given prints the project's
 /// `not-rated` words unless the plan gives its own note (`progress-note: TBC …`).
 pub fn view(plan: &Plan, settings: &Settings) -> Json {

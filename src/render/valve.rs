@@ -144,6 +144,27 @@ pub fn view(v: &Valve, settings: &Settings) -> Json {
         "contact": v.contact,
         "appendices": v.appendices,
     });
+    // Version 2 layouts print the figures of both tables from the engine's
+    // view (cell texts, "no data", † marks and notes as for every declared
+    // table); the other keys are what version 1 layouts read, unchanged.
+    let (dt, et) = fixed_tables(v, settings);
+    let engine = |t: Option<Checked>| -> Json {
+        t.map_or(Json::Null, |t| {
+            let key = crate::tables::template_name(&t.table.id.value);
+            crate::tables::view(std::slice::from_ref(&t), settings)
+                .get(&key)
+                .cloned()
+                .unwrap_or(Json::Null)
+        })
+    };
+    let mut deficit = deficit;
+    if let Some(d) = deficit.as_mut() {
+        d["table"] = engine(dt);
+    }
+    let mut ehcp = ehcp;
+    if let Some(e) = ehcp.as_mut() {
+        e["table"] = engine(et);
+    }
     let kpis = kpi_view(v);
     let mut out = json!({
         "authority": v.authority,
@@ -299,6 +320,33 @@ pub fn render(
     }
 }
 
+/// The deficit profile and the EHCP counts as the tables engine checked
+/// them, labelled as printed: years in the project's style, an estimate
+/// column marked, the tables named as their sheets (`Deficit`, `EHCPs`).
+/// The one source of their figures for the PDF, the HTML, the CSV files and
+/// the workbook.
+pub fn fixed_tables(v: &Valve, settings: &Settings) -> (Option<Checked>, Option<Checked>) {
+    let deficit = v.deficit.as_ref().and_then(|d| {
+        let mut t = d.table.clone()?;
+        t.table.id.value = "Deficit".into();
+        for row in &mut t.table.rows {
+            row.label = financial_year(&row.label, settings.financial_year_style);
+        }
+        Some(t)
+    });
+    let ehcp = v.ehcp.as_ref().and_then(|e| {
+        let mut t = e.table.clone()?;
+        t.table.id.value = "EHCPs".into();
+        for (col, c) in t.table.columns.iter_mut().zip(&e.columns) {
+            if c.kind == "estimate" {
+                col.label = format!("{} (estimate)", c.label);
+            }
+        }
+        Some(t)
+    });
+    (deficit, ehcp)
+}
+
 /// Author text as one CSV cell that a spreadsheet shows as text (OWASP's
 /// advice on CSV injection): a cell that starts like a formula (`=`, `+`, `-`,
 /// `@`, tab or carriage return) gets a leading `'`, and any cell holding a
@@ -328,60 +376,14 @@ pub const EXPORTS: [&str; 6] = [
 ];
 
 /// The return's tables as CSV files: (file suffix, contents).
-pub fn csv_tables(v: &Valve) -> Vec<(&'static str, String)> {
+pub fn csv_tables(v: &Valve, settings: &Settings) -> Vec<(&'static str, String)> {
     let mut out = Vec::new();
     let q = csv_cell;
-    if let Some(d) = &v.deficit {
-        let mut s = format!(
-            "year,{},{},variance_computed,variance_published,rag\n",
-            q(&d.agreement_label),
-            q(&d.forecast_label)
-        );
-        for y in &d.years {
-            s.push_str(&format!(
-                "{},{:.1},{:.1},{:.1},{},{}\n",
-                q(&y.year.value),
-                y.agreement,
-                y.forecast,
-                y.variance,
-                y.published_variance
-                    .map(|p| format!("{p:.1}"))
-                    .unwrap_or_default(),
-                q(y.rag.as_deref().unwrap_or_default())
-            ));
+    let (deficit, ehcp) = fixed_tables(v, settings);
+    for (name, t) in [("deficit", deficit), ("ehcp", ehcp)] {
+        if let Some(t) = t {
+            out.push((name, crate::tables::csv(&t)));
         }
-        out.push(("deficit", s));
-    }
-    if let Some(e) = &v.ehcp {
-        let mut s = String::from("age_band");
-        for c in &e.columns {
-            s.push(',');
-            s.push_str(&q(&c.label));
-        }
-        s.push('\n');
-        for (i, b) in e.bands.iter().enumerate() {
-            s.push_str(&q(b));
-            for c in &e.columns {
-                s.push_str(&format!(
-                    ",{}",
-                    c.values.get(i).copied().unwrap_or_default()
-                ));
-            }
-            s.push('\n');
-        }
-        s.push_str("total_computed");
-        for c in &e.columns {
-            s.push_str(&format!(",{}", c.total));
-        }
-        s.push_str("\ntotal_published");
-        for c in &e.columns {
-            s.push_str(&format!(
-                ",{}",
-                c.published_total.map(|t| t.to_string()).unwrap_or_default()
-            ));
-        }
-        s.push('\n');
-        out.push(("ehcp", s));
     }
     let ratings_csv = |what: &str, rows: Vec<(&str, &str, &[PerUpdate<String>])>| {
         let mut s = format!("{what},title");
@@ -581,8 +583,6 @@ pub fn xlsx(v: &Valve, tables: &[Checked], settings: &Settings) -> Result<Vec<u8
     use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, Worksheet};
     let e = |e: rust_xlsxwriter::XlsxError| e.to_string();
     let bold = Format::new().set_bold();
-    let one_dp = Format::new().set_num_format("0.0;(0.0);0.0");
-    let count = Format::new().set_num_format("#,##0");
     let mut wb = Workbook::new();
     let date = v.date();
     let created = ExcelDateTime::from_ymd(
@@ -609,70 +609,13 @@ pub fn xlsx(v: &Valve, tables: &[Checked], settings: &Settings) -> Result<Vec<u8
         }
         Ok(())
     };
-    if let Some(d) = &v.deficit {
-        let ws = wb.add_worksheet().set_name("Deficit").map_err(e)?;
-        header(
-            ws,
-            &[
-                "Year",
-                &d.agreement_label,
-                &d.forecast_label,
-                "Variance (computed)",
-                "Variance (published)",
-                "RAG",
-            ],
-        )?;
-        for (i, y) in d.years.iter().enumerate() {
-            let r = i as u32 + 1;
-            ws.write_string(
-                r,
-                0,
-                financial_year(&y.year.value, settings.financial_year_style),
-            )
-            .map_err(e)?;
-            ws.write_number_with_format(r, 1, y.agreement, &one_dp)
-                .map_err(e)?;
-            ws.write_number_with_format(r, 2, y.forecast, &one_dp)
-                .map_err(e)?;
-            ws.write_number_with_format(r, 3, y.variance, &one_dp)
-                .map_err(e)?;
-            if let Some(p) = y.published_variance {
-                ws.write_number_with_format(r, 4, p, &one_dp).map_err(e)?;
-            }
-            ws.write_string(r, 5, y.rag.as_deref().unwrap_or_default())
-                .map_err(e)?;
-        }
-        ws.set_column_width(1, 30).map_err(e)?;
-        ws.set_column_width(2, 30).map_err(e)?;
-    }
-    if let Some(x) = &v.ehcp {
-        let ws = wb.add_worksheet().set_name("EHCPs").map_err(e)?;
-        let mut cols: Vec<&str> = vec!["Age band"];
-        cols.extend(x.columns.iter().map(|c| c.label.as_str()));
-        header(ws, &cols)?;
-        for (i, b) in x.bands.iter().enumerate() {
-            ws.write_string(i as u32 + 1, 0, b).map_err(e)?;
-            for (c, col) in x.columns.iter().enumerate() {
-                if let Some(n) = col.values.get(i) {
-                    ws.write_number_with_format(i as u32 + 1, c as u16 + 1, *n as f64, &count)
-                        .map_err(e)?;
-                }
-            }
-        }
-        let (tr, pr) = (x.bands.len() as u32 + 1, x.bands.len() as u32 + 2);
-        ws.write_string_with_format(tr, 0, "Total (computed)", &bold)
-            .map_err(e)?;
-        ws.write_string_with_format(pr, 0, "Total (published)", &bold)
-            .map_err(e)?;
-        for (c, col) in x.columns.iter().enumerate() {
-            ws.write_number_with_format(tr, c as u16 + 1, col.total as f64, &count)
-                .map_err(e)?;
-            if let Some(p) = col.published_total {
-                ws.write_number_with_format(pr, c as u16 + 1, p as f64, &count)
-                    .map_err(e)?;
-            }
-        }
-        ws.set_column_width(0, 22).map_err(e)?;
+    // The deficit profile and the EHCP counts, as the engine exports every
+    // table: the variance and the totals are formulas.
+    // Each was checked on its own (its formulas name table 0), so each is
+    // added on its own.
+    let (deficit, ehcp) = fixed_tables(v, settings);
+    for t in deficit.iter().chain(&ehcp) {
+        crate::tables::add_sheets(&mut wb, std::slice::from_ref(t), &[])?;
     }
     for (sheet, what, rows) in [
         (

@@ -130,6 +130,100 @@ fn risk_view(r: &Risk, reg: &Register, previous: Option<&Register>, key: &str) -
     })
 }
 
+/// A register's band counts as a table of the tables engine, `<name>-bands`:
+/// a row per band (numeric bands, then the words of its scale), `Not rated`,
+/// and `Open risks`, the number of open risks, which the engine checks is the
+/// total of the rows above it (and exports as their `SUM`); columns `Current`
+/// and `Target`. Checked on its own; the paper's workbook carries it.
+pub fn band_table(
+    reg: &Register,
+    name: &str,
+    diags: &mut crate::diag::Diagnostics,
+) -> Option<crate::tables::check::Checked> {
+    use crate::model::Sp;
+    use crate::tables::decimal::Dec;
+    use crate::tables::model::{Cell, ColType, Column, RelKind, Relation, Row, Table, Target};
+    let open: Vec<&Risk> = reg.risks.iter().filter(|r| r.status == "open").collect();
+    let span = reg.risks.first()?.id.span.clone();
+    let sp = |s: &str| Sp::new(s.to_string(), span.clone());
+    let n = |k: usize| Cell::Num(Sp::new(Dec::int(k as i64), span.clone()));
+    let count = |words: bool, band: &str, f: fn(&Risk) -> &Option<Rating>| {
+        open.iter()
+            .filter(|r| {
+                f(r).as_ref()
+                    .is_some_and(|x| x.words == words && x.band == band)
+            })
+            .count()
+    };
+    let mut rows = Vec::new();
+    let mut cells = Vec::new();
+    let bands = reg
+        .scheme
+        .bands
+        .iter()
+        .map(|b| (false, b.name.as_str()))
+        .chain(reg.word_scale.iter().map(|w| (true, w.name.as_str())));
+    for (i, (words, band)) in bands.enumerate() {
+        rows.push(Row {
+            id: sp(&format!("b{i}")),
+            label: band.to_string(),
+            group: None,
+        });
+        cells.push(vec![
+            n(count(words, band, |r| &r.current)),
+            n(count(words, band, |r| &r.target)),
+        ]);
+    }
+    rows.push(Row {
+        id: sp("unrated"),
+        label: "Not rated".into(),
+        group: None,
+    });
+    cells.push(vec![
+        n(open.iter().filter(|r| r.current.is_none()).count()),
+        n(open.iter().filter(|r| r.target.is_none()).count()),
+    ]);
+    let of: Vec<Sp<String>> = rows.iter().map(|r| r.id.clone()).collect();
+    rows.push(Row {
+        id: sp("open"),
+        label: "Open risks".into(),
+        group: None,
+    });
+    cells.push(vec![n(open.len()), n(open.len())]);
+    let col = |id: &str, label: &str| Column {
+        id: sp(id),
+        label: label.to_string(),
+        ty: ColType::Count,
+        unit: None,
+        places: 0,
+    };
+    let table = Table {
+        id: sp(&format!("{name}-bands")),
+        title: format!("{}: open risks by band", reg.name),
+        row_heading: "Band".into(),
+        columns: vec![col("current", "Current"), col("target", "Target")],
+        rows,
+        cells,
+        relations: vec![Relation {
+            kind: RelKind::Total {
+                target: Target::Row(sp("open")),
+                of,
+            },
+            only: Vec::new(),
+            tolerance: Dec::ZERO,
+            span: span.clone(),
+            text: "row `open` = the sum of the bands and `not rated`".into(),
+        }],
+        published: Vec::new(),
+        notes: Vec::new(),
+        source: "inline".into(),
+        written_places: Default::default(),
+        published_help: None,
+        cell_name: None,
+    };
+    crate::tables::check::check(vec![table], diags).pop()
+}
+
 /// The whole register as the appendix layout and templates see it. `key` is the
 /// register's name in the paper; Markdown fields are referenced as `key/ID/field`.
 pub fn register_view(

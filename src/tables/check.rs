@@ -42,7 +42,7 @@ struct Rule {
 }
 
 /// A table with every cell's figure decided.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Checked {
     pub table: Table,
     /// The figure printed and quoted, at full precision (round with the column's places).

@@ -382,13 +382,16 @@ pub fn csv(c: &Checked) -> String {
     s
 }
 
-/// The tables as a workbook, one sheet per table (named by its id): a header
+/// The tables as a workbook, one sheet per table (named by its id; `own`, the
+/// document's own tables such as a plan's rating counts, first): a header
 /// row, then one row per table row. A computed cell is a formula (`SUM(…)` for
 /// totals, `B2-C2` for differences, ratios and changes, a reference for an
 /// equality) with the computed figure as its cached result, so the workbook
-/// recomputes in Excel; typed and published figures are numbers; text is
-/// written as text, never a formula.
+/// recomputes in Excel; typed and published figures are numbers (a published
+/// figure that differs from the computed one carries a note giving it, as the
+/// printed table's † note does); text is written as text, never a formula.
 pub fn xlsx(
+    own: &[Checked],
     checked: &[Checked],
     title: &str,
     date: chrono::NaiveDate,
@@ -410,7 +413,14 @@ pub fn xlsx(
             .set_author(&settings.organisation)
             .set_creation_datetime(&created),
     );
-    add_sheets(&mut wb, checked, &[])?;
+    // The document's own tables (each checked on its own) first, then its
+    // declared tables.
+    let mut taken: Vec<&str> = Vec::new();
+    for t in own {
+        add_sheets(&mut wb, std::slice::from_ref(t), &taken)?;
+        taken.push(&t.table.id.value);
+    }
+    add_sheets(&mut wb, checked, &taken)?;
     wb.save_to_buffer().map_err(e)
 }
 
@@ -423,7 +433,7 @@ pub fn add_sheets(
     taken: &[&str],
 ) -> Result<(), String> {
     use check::Formula;
-    use rust_xlsxwriter::{Format, Formula as XFormula};
+    use rust_xlsxwriter::{Format, Formula as XFormula, Note};
     let e = |e: rust_xlsxwriter::XlsxError| e.to_string();
     let bold = Format::new().set_bold();
     let names: Vec<String> = checked
@@ -515,6 +525,16 @@ pub fn add_sheets(
                     None => {
                         ws.write_number_with_format(xr, xc, v.to_f64(), &formats[k])
                             .map_err(e)?;
+                        // A figure printed as published is marked as in print:
+                        // a note gives the figure the table's figures give.
+                        if let Some(m) = c.marked[r][k] {
+                            let note = Note::new(format!(
+                                "As published. The figures in this table give {}.",
+                                format(m, col, NegativeStyle::Minus)
+                            ))
+                            .add_author_prefix(false);
+                            ws.insert_note(xr, xc, &note).map_err(e)?;
+                        }
                         continue;
                     }
                 };

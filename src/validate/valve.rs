@@ -6,6 +6,7 @@ use crate::load::yaml::{Node, NodeKind};
 use crate::model::Sp;
 use crate::model::valve::*;
 use crate::source::{FileId, Span};
+use crate::tables::check::Checked;
 use crate::tables::decimal::Dec;
 use crate::tables::model::{Cell, CellRef, ColType, Column, RelKind, Relation, Row, Table, Target};
 use std::collections::HashMap;
@@ -537,6 +538,28 @@ fn item_id(n: &Node, diags: &mut Diagnostics) -> Option<Sp<String>> {
     Some(Sp::new(v.to_string(), t.span))
 }
 
+/// Adds a text column (written, never computed) to a checked fixed table.
+fn add_text_column(t: &mut Checked, id: &str, label: &str, texts: Vec<Option<String>>) {
+    let span = t.table.id.span.clone();
+    t.table.columns.push(Column {
+        id: Sp::new(id.to_string(), span.clone()),
+        label: label.to_string(),
+        ty: ColType::Text,
+        unit: None,
+        places: 0,
+    });
+    for (r, line) in t.table.cells.iter_mut().enumerate() {
+        line.push(match texts.get(r).cloned().flatten() {
+            Some(x) => Cell::Text(Sp::new(x, span.clone())),
+            None => Cell::Empty(span.clone()),
+        });
+        t.value[r].push(None);
+        t.computed[r].push(false);
+        t.marked[r].push(None);
+        t.formula[r].push(None);
+    }
+}
+
 /// A typed figure as a cell of a fixed table.
 fn cell(v: &Sp<f64>) -> Cell {
     match Dec::from_f64(v.value) {
@@ -634,14 +657,14 @@ fn deficit(n: &Node, diags: &mut Diagnostics) -> Option<Deficit> {
         id: Sp::new(id.to_string(), years_key.clone()),
         label: label.to_string(),
         ty: ColType::Money,
-        unit: Some("£m".into()),
+        unit: Some(unit.clone()),
         places: 1,
     };
     let mut table = fixed_table(
         "deficit",
         vec![
-            col("agreement", "Agreement"),
-            col("forecast", "Forecast"),
+            col("agreement", &agreement_label),
+            col("forecast", &forecast_label),
             col("variance", "Variance"),
         ],
         RelKind::Difference {
@@ -686,7 +709,8 @@ fn deficit(n: &Node, diags: &mut Diagnostics) -> Option<Deficit> {
             .cells
             .push(vec![cell(agreement), cell(forecast), typed_cell]);
     }
-    let checked = crate::tables::check::check(vec![table], m.diags);
+    table.row_heading = "Year".into();
+    let mut checked = crate::tables::check::check(vec![table], m.diags);
     let years = read
         .into_iter()
         .enumerate()
@@ -760,6 +784,30 @@ fn deficit(n: &Node, diags: &mut Diagnostics) -> Option<Deficit> {
             },
         )
         .collect::<Vec<_>>();
+    // What is printed and exported: an acknowledged variance as published
+    // (marked when it differs from the figures), and the RAG beside it.
+    let mut table = checked.pop();
+    if let Some(t) = &mut table {
+        for (r, y) in years.iter().enumerate() {
+            if let Some(p) = y.published_variance.and_then(Dec::from_f64)
+                && t.value[r][2] != Some(p)
+            {
+                let computed = Dec::from_f64(y.variance);
+                if t.marked[r][2].is_none() && computed.map(|c| c.round(1)) != Some(p.round(1)) {
+                    t.marked[r][2] = computed;
+                }
+                t.value[r][2] = Some(p);
+                t.computed[r][2] = false;
+                t.formula[r][2] = None;
+            }
+        }
+        add_text_column(
+            t,
+            "rag",
+            "RAG",
+            years.iter().map(|y| y.rag.clone()).collect(),
+        );
+    }
     let notes = m.opt_text("notes");
     m.finish();
     let mut prev: Option<(i32, &Sp<String>)> = None;
@@ -800,6 +848,7 @@ fn deficit(n: &Node, diags: &mut Diagnostics) -> Option<Deficit> {
         rule,
         years,
         notes,
+        table,
     })
 }
 
@@ -937,7 +986,8 @@ fn ehcp(n: &Node, diags: &mut Diagnostics) -> Option<Ehcp> {
         });
     }
     table.cells.push(totals);
-    let checked = crate::tables::check::check(vec![table], m.diags);
+    table.row_heading = "Age band".into();
+    let mut checked = crate::tables::check::check(vec![table], m.diags);
     let columns = read
         .into_iter()
         .enumerate()
@@ -971,7 +1021,23 @@ fn ehcp(n: &Node, diags: &mut Diagnostics) -> Option<Ehcp> {
                 published_total,
             }
         })
-        .collect();
+        .collect::<Vec<EhcpColumn>>();
+    // What is printed and exported: an acknowledged total as published.
+    let mut table = checked.pop();
+    if let Some(t) = &mut table {
+        for (c, col) in columns.iter().enumerate() {
+            if let Some(p) = col.published_total
+                && t.value[nb][c] != Some(Dec::int(p))
+            {
+                if t.marked[nb][c].is_none() && p != col.total {
+                    t.marked[nb][c] = Some(Dec::int(col.total));
+                }
+                t.value[nb][c] = Some(Dec::int(p));
+                t.computed[nb][c] = false;
+                t.formula[nb][c] = None;
+            }
+        }
+    }
     let footnote = m.opt_text("footnote").map(|t| t.value);
     let narrative = m.opt_text("narrative");
     m.finish();
@@ -980,5 +1046,6 @@ fn ehcp(n: &Node, diags: &mut Diagnostics) -> Option<Ehcp> {
         columns,
         footnote,
         narrative,
+        table,
     })
 }

@@ -119,3 +119,54 @@ fn the_summarys_rating_counts_add_up_to_the_actions_not_rated_included() {
         "the PDF summary counts them too"
     );
 }
+
+#[test]
+fn the_plans_rating_counts_are_engine_tables_in_its_workbook() {
+    use calamine::{DataType, Reader, Xlsx};
+    let p = Project::demo();
+    let o = p.run(&["build", "send-app-2023"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = squash(&pdf_text(&p.path().join("out/send-app-2023.pdf")));
+    let mut wb: Xlsx<_> = calamine::open_workbook(p.path().join("out/send-app-2023.xlsx")).unwrap();
+    assert_eq!(wb.sheet_names(), ["progress-ratings", "impact-ratings"]);
+    for sheet in ["progress-ratings", "impact-ratings"] {
+        let f = wb.worksheet_formula(sheet).unwrap();
+        let v = wb.worksheet_range(sheet).unwrap();
+        let s = |r: u32, c: u32| {
+            v.get_value((r, c))
+                .and_then(|d| d.get_string())
+                .unwrap_or("")
+                .to_string()
+        };
+        let n = |r: u32, c: u32| v.get_value((r, c)).and_then(|d| d.as_f64()).unwrap();
+        assert_eq!(
+            (1..=6).map(|c| s(0, c)).collect::<Vec<_>>(),
+            ["Red", "Amber", "Green", "Blue", "Not rated", "Actions"]
+        );
+        let mut areas = 0;
+        for r in 1..v.height() as u32 {
+            assert!(s(r, 0).starts_with(&format!("Area {r}: ")), "{}", s(r, 0));
+            // The number of actions is the SUM of the counts, recomputing to
+            // the number printed in the summary.
+            assert_eq!(
+                f.get_value((r, 6)).map(String::as_str),
+                Some(format!("SUM(B{0},C{0},D{0},E{0},F{0})", r + 1).as_str())
+            );
+            let sum: f64 = (1..=5).map(|c| n(r, c)).sum();
+            assert_eq!(sum, n(r, 6), "{sheet} row {r}");
+            areas += 1;
+        }
+        assert_eq!(areas, 9, "{sheet}");
+    }
+    // Area 1: 19 actions; progress Red 1, Amber 10, Green 8; impact Red 9, Amber 7, Green 3.
+    let v = wb.worksheet_range("progress-ratings").unwrap();
+    let row = |v: &calamine::Range<calamine::Data>| -> Vec<f64> {
+        (1..=6)
+            .map(|c| v.get_value((1, c)).and_then(|d| d.as_f64()).unwrap())
+            .collect()
+    };
+    assert_eq!(row(&v), [1.0, 10.0, 8.0, 0.0, 0.0, 19.0]);
+    let v = wb.worksheet_range("impact-ratings").unwrap();
+    assert_eq!(row(&v), [9.0, 7.0, 3.0, 0.0, 0.0, 19.0]);
+    assert!(text.contains("19 Red 1 Red 9 5"), "{text}");
+}

@@ -199,3 +199,74 @@ fn a_version_1_paper_keeps_version_1_text_rules() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(content(&p).contains("#box(\"−£12.5\")"), "{}", content(&p));
 }
+
+/// A return published on version 1 of the Safety Valve layout keeps building
+/// as it was published, now that version 2 prints its deficit and EHCP tables
+/// from the tables engine. The v1 layout files are the ones published (their
+/// hashes), and the data they read (`sv.deficit`, `sv.ehcp`, apart from the
+/// `table` key only v2 reads) is what the build before the change gave:
+/// `expected/safety-valve-v1-data.json` was written by that build of the demo
+/// return pinned to v1. Never rewrite it without a new layout version.
+#[test]
+fn a_return_pinned_to_version_1_reads_the_data_it_was_published_with() {
+    for (file, published) in [
+        (
+            "layouts/safety-valve-v1.typ",
+            "e35a0cf8bdc7f0aaf5e62c3266cc1e1272937042395d0a3c0e12f5b90fc2441b",
+        ),
+        (
+            "layouts/html/safety-valve-v1.html",
+            "8a130c33a6ff459aa9c576f0d3bc59e4a58e8f90ca74f60e8ccc1baa514b89ec",
+        ),
+    ] {
+        let bytes = std::fs::read(repo().join(file)).unwrap();
+        let hash = quire::manifest::sha256(&bytes);
+        assert_eq!(
+            hash, published,
+            "{file} changed: a published layout is frozen"
+        );
+    }
+    let p = Project::demo();
+    let path = "content/kent-sv-2024-25-q1/return.yaml";
+    let yaml = std::fs::read_to_string(p.path().join(path)).unwrap();
+    assert!(yaml.contains("layout: safety-valve@2\n"));
+    p.write(
+        path,
+        &yaml.replace("layout: safety-valve@2\n", "layout: safety-valve@1\n"),
+    );
+    let o = p.run(&[
+        "build",
+        "kent-sv-2024-25-q1",
+        "--keep-sources",
+        "--format",
+        "all",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let data: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(p.path().join("out/kent-sv-2024-25-q1.src/data.json")).unwrap(),
+    )
+    .unwrap();
+    let mut read = serde_json::json!({
+        "deficit": data["sv"]["deficit"],
+        "ehcp": data["sv"]["ehcp"],
+    });
+    for t in ["deficit", "ehcp"] {
+        // Only version 2 reads the engine's view.
+        assert!(read[t]["table"].is_object(), "{t} has no engine view");
+        read[t].as_object_mut().unwrap().remove("table");
+    }
+    let before: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(repo().join("tests/e2e/expected/safety-valve-v1-data.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(
+        read == before,
+        "the data a v1 return reads changed:\n{}",
+        serde_json::to_string_pretty(&read).unwrap()
+    );
+    // And v1 still prints its own words, not v2's.
+    let text = squash(&pdf_text(&p.path().join("out/kent-sv-2024-25-q1.pdf")));
+    assert!(text.contains("the bands add to 20,028, 20,144"), "{text}");
+    assert!(!text.contains("The figures in this table give"), "{text}");
+}

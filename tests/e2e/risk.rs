@@ -77,6 +77,48 @@ fn narrative_places_generated_tables_from_the_register() {
         text.contains("The highest is Financial sustainability at 16."),
         "{text}"
     );
+    // The band counts are a table of the tables engine in the paper's
+    // workbook: the open risks are the SUM of the bands and `Not rated`,
+    // recomputing to the counts printed above (3 risks; 0+2+1, 1+1+1).
+    {
+        use calamine::{DataType, Reader, Xlsx};
+        let mut wb: Xlsx<_> =
+            calamine::open_workbook(p.path().join("out/strategic-2025.xlsx")).unwrap();
+        assert_eq!(wb.sheet_names(), ["main-bands"]);
+        let f = wb.worksheet_formula("main-bands").unwrap();
+        let v = wb.worksheet_range("main-bands").unwrap();
+        let cell = |r: u32, c: u32| -> String {
+            v.get_value((r, c))
+                .map(|d| {
+                    d.as_string()
+                        .unwrap_or_else(|| d.as_f64().unwrap().to_string())
+                })
+                .unwrap_or_default()
+        };
+        let rows: Vec<[String; 3]> = (0..6)
+            .map(|r| [cell(r, 0), cell(r, 1), cell(r, 2)])
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ["Band", "Current", "Target"],
+                ["Green", "0", "1"],
+                ["Amber", "2", "1"],
+                ["Red", "1", "1"],
+                ["Not rated", "0", "0"],
+                ["Open risks", "3", "3"],
+            ]
+            .map(|r| r.map(String::from))
+        );
+        assert_eq!(
+            f.get_value((5, 1)).map(String::as_str),
+            Some("SUM(B2,B3,B4,B5)")
+        );
+        assert_eq!(
+            f.get_value((5, 2)).map(String::as_str),
+            Some("SUM(C2,C3,C4,C5)")
+        );
+    }
     // A risk that does not exist is an error naming the expression.
     p.write(
         "content/strategic-2025/02-bad.md",

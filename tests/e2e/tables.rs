@@ -437,7 +437,10 @@ fn returns_and_plans_place_quote_and_export_declared_tables() {
     let v = wb.worksheet_range("hn-budget").unwrap();
     assert_eq!(v.get_value((4, 1)).and_then(|d| d.as_f64()), Some(82.0));
     let mut wb: Xlsx<_> = calamine::open_workbook(p.path().join("out/app-plan.xlsx")).unwrap();
-    assert_eq!(wb.sheet_names(), ["timeliness"]);
+    assert_eq!(
+        wb.sheet_names(),
+        ["progress-ratings", "impact-ratings", "timeliness"]
+    );
     let f = wb.worksheet_formula("timeliness").unwrap();
     assert_eq!(f.get_value((1, 3)).map(String::as_str), Some("C2-B2"));
     // The table file is an input of the return.

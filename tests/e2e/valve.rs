@@ -39,7 +39,10 @@ fn kent_return_builds_with_computed_figures_and_acknowledged_published_ones() {
         "2022-23 129.7 117.9 (12.0)†",
         "2023-24 156.1 142.3 (13.8)",
         "19,406 19,858 20,143†",
-        "the bands add to 20,028, 20,144",
+        // The notes are the tables engine's, as under every declared table.
+        "† 2022-23, Variance: as published. The figures in this table give (11.8).",
+        "as published. The figures in this table give 20,028.",
+        "as published. The figures in this table give 20,144.",
         "Assurance level Green not yet due not yet due",
     ] {
         assert!(text.contains(want), "missing {want:?} in:\n{text}");
@@ -53,22 +56,29 @@ fn kent_return_builds_with_computed_figures_and_acknowledged_published_ones() {
     for n in 1..=7 {
         assert!(text.contains(&format!("Risk {n}:")), "risk {n} missing");
     }
-    // The tables are exported for spreadsheets too.
+    // The tables are exported for spreadsheets too, by the tables engine:
+    // figures as printed (the published variance as published), units in headers.
     let csv = std::fs::read_to_string(p.path().join("out/kent-sv-2024-25-q1.deficit.csv")).unwrap();
-    assert!(csv.starts_with("year,Per SV Agreement Letter October 22,Per Update 3,variance_computed,variance_published,rag\n"), "{csv}");
-    assert!(csv.contains("2022-23,129.7,117.9,-11.8,-12.0,\n"), "{csv}");
+    assert!(
+        csv.starts_with(
+            "Year,Per SV Agreement Letter October 22 (£m),Per Update 3 (£m),Variance (£m),RAG\n"
+        ),
+        "{csv}"
+    );
+    assert!(csv.contains("2022-23,129.7,117.9,-12.0,\n"), "{csv}");
+    assert!(csv.contains("2023-24,156.1,142.3,-13.8,\n"), "{csv}");
     // No RAG rule is declared: only the published RAGs are printed.
     assert!(
-        csv.contains("2026-27,163.1,163.1,0.0,,Amber\n")
-            && csv.contains("2027-28,140.0,140.0,0.0,,Amber\n"),
+        csv.contains("2026-27,163.1,163.1,0.0,Amber\n")
+            && csv.contains("2027-28,140.0,140.0,0.0,Amber\n"),
         "{csv}"
     );
     let ehcp = std::fs::read_to_string(p.path().join("out/kent-sv-2024-25-q1.ehcp.csv")).unwrap();
     assert!(
-        ehcp.contains("total_computed,20028,19406,19858,20144\n"),
+        ehcp.starts_with("Age band,Safety Valve Jan 24 estimated number of EHCPs (estimate),Actual Jan 24 number of EHCPs,"),
         "{ehcp}"
     );
-    assert!(ehcp.contains("total_published,20027,,,20143\n"), "{ehcp}");
+    assert!(ehcp.contains("\nTotal,20027,19406,19858,20143\n"), "{ehcp}");
     // And as one spreadsheet, byte-identical when rebuilt (dated by the submission, not the clock).
     let xlsx = std::fs::read(p.path().join("out/kent-sv-2024-25-q1.xlsx")).unwrap();
     assert!(xlsx.starts_with(b"PK"), "not an xlsx (zip) file");
@@ -81,6 +91,83 @@ fn kent_return_builds_with_computed_figures_and_acknowledged_published_ones() {
         xlsx == std::fs::read(p.path().join("again/kent-sv-2024-25-q1.xlsx")).unwrap(),
         "the spreadsheet differs between builds"
     );
+}
+
+#[test]
+fn the_returns_deficit_and_ehcp_sheets_recompute_to_the_printed_figures() {
+    use calamine::{DataType, Reader, Xlsx};
+    use std::io::Read;
+    let p = Project::demo();
+    let o = p.run(&["build", "kent-sv-2024-25-q1"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let path = p.path().join("out/kent-sv-2024-25-q1.xlsx");
+    let mut wb: Xlsx<_> = calamine::open_workbook(&path).unwrap();
+    assert_eq!(
+        wb.sheet_names(),
+        ["Deficit", "EHCPs", "Conditions", "Risks"]
+    );
+    let text = squash(&pdf_text(&p.path().join("out/kent-sv-2024-25-q1.pdf")));
+    // Deficit: the variance is forecast − agreement as a formula, cached at
+    // the figure printed; the published 2022-23 variance is a number.
+    let f = wb.worksheet_formula("Deficit").unwrap();
+    let v = wb.worksheet_range("Deficit").unwrap();
+    let num = |r: u32, c: u32| v.get_value((r, c)).and_then(|d| d.as_f64()).unwrap();
+    let formula = |r: u32, c: u32| f.get_value((r, c)).cloned().unwrap_or_default();
+    assert_eq!(formula(1, 3), "", "the published variance became a formula");
+    assert_eq!(num(1, 3), -12.0);
+    let mut variances = 0;
+    for r in 2..=6 {
+        assert_eq!(formula(r, 3), format!("C{0}-B{0}", r + 1));
+        let recomputed = num(r, 2) - num(r, 1);
+        assert!(
+            (recomputed - num(r, 3)).abs() < 1e-9,
+            "row {r}: {recomputed}"
+        );
+        variances += 1;
+    }
+    assert_eq!(variances, 5);
+    assert_eq!(num(2, 3), -13.8);
+    assert!(text.contains("2023-24 156.1 142.3 (13.8)"), "{text}");
+    assert_eq!(
+        v.get_value((6, 4)).and_then(|d| d.get_string()),
+        Some("Amber")
+    );
+    // EHCPs: each total is a SUM of its bands, except the published ones.
+    let f = wb.worksheet_formula("EHCPs").unwrap();
+    let v = wb.worksheet_range("EHCPs").unwrap();
+    let num = |r: u32, c: u32| v.get_value((r, c)).and_then(|d| d.as_f64()).unwrap();
+    for c in 1..=4u32 {
+        let formula = f.get_value((6, c)).cloned().unwrap_or_default();
+        let col = (b'A' + c as u8) as char;
+        if c == 1 || c == 4 {
+            assert_eq!(formula, "", "a published total became a formula");
+        } else {
+            assert_eq!(formula, format!("SUM({col}2,{col}3,{col}4,{col}5,{col}6)"));
+            let sum: f64 = (1..=5).map(|r| num(r, c)).sum();
+            assert_eq!(sum, num(6, c));
+        }
+    }
+    assert_eq!(
+        [num(6, 1), num(6, 2), num(6, 3), num(6, 4)],
+        [20027.0, 19406.0, 19858.0, 20143.0]
+    );
+    assert!(text.contains("19,406 19,858 20,143†"), "{text}");
+    // A published figure is marked with a note giving the computed one.
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&path).unwrap()).unwrap();
+    let mut notes = String::new();
+    for i in 0..zip.len() {
+        let mut f = zip.by_index(i).unwrap();
+        if f.name().starts_with("xl/comments") {
+            f.read_to_string(&mut notes).unwrap();
+        }
+    }
+    for want in [
+        "As published. The figures in this table give −11.8.",
+        "As published. The figures in this table give 20,028.",
+        "As published. The figures in this table give 20,144.",
+    ] {
+        assert!(notes.contains(want), "missing {want:?} in {notes}");
+    }
 }
 
 #[test]
