@@ -70,7 +70,7 @@ pub struct SectionSpec {
 }
 
 /// How a layout numbers the narrative's paragraphs.
-#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Serialize, serde::Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "kebab-case")]
 pub enum Numbering {
     /// 1.1, 1.2 … within numbered sections 1, 2 ….

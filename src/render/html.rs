@@ -15,6 +15,7 @@
 //! as the PDF numbers them.
 
 use super::markdown::{BLOCK_MARKER, LINE_BREAK, Mode, TABLE_MARKER, check_url, options};
+use crate::model::template::Numbering;
 use pulldown_cmark::{Alignment, Event, HeadingLevel, Parser, Tag, TagEnd};
 use std::collections::BTreeMap;
 
@@ -40,6 +41,9 @@ pub fn escape(s: &str) -> String {
 const H_NUM: &str = "\u{0}H\u{0}";
 /// Placeholder for a numbered paragraph's number (filled by [`number`]).
 const P_NUM: &str = "\u{0}P\u{0}";
+/// What a numbered paragraph's number stands between.
+const P_OPEN: &str = "<p class=\"num\"><span class=\"pn\">";
+const P_CLOSE: &str = "</span> ";
 
 /// A numbered narrative: its HTML, its sections (id, heading HTML) for the
 /// contents, and how many sections it has (the layout numbers on from there).
@@ -54,56 +58,13 @@ pub struct Numbered {
 /// id, `sec-1`, for the contents), `1.1`, `1.2` … for its top-level paragraphs
 /// (paragraphs before any section are numbered 1, 2 …).
 pub fn number(html: &str) -> Numbered {
-    number_as(html, "sections")
+    number_as(html, Numbering::Sections)
 }
 
-/// [`number`] by a report template's scheme: `sections` (1., 1.1 …),
-/// `paragraphs` (1, 2, 3 … through the report; headings unnumbered) or `none`.
-pub fn number_as(html: &str, scheme: &str) -> Numbered {
-    if scheme != "sections" {
-        let plain_p = "<p class=\"num\"><span class=\"pn\">".to_string() + P_NUM + "</span> ";
-        let mut section = 0usize;
-        let mut para = 0usize;
-        let mut out = String::with_capacity(html.len());
-        let mut toc = Vec::new();
-        let mut rest = html;
-        loop {
-            let h = rest.find(H_NUM);
-            let p = rest.find(P_NUM);
-            let (at, is_h) = match (h, p) {
-                (Some(h), Some(p)) if h < p => (h, true),
-                (Some(h), None) => (h, true),
-                (_, Some(p)) => (p, false),
-                (None, None) => break,
-            };
-            if is_h {
-                out.push_str(&rest[..at]);
-                section += 1;
-                out.push_str(&format!(" id=\"sec-{section}\">"));
-                rest = &rest[at + H_NUM.len()..];
-                let title = rest.find("</h2>").map_or("", |e| &rest[..e]).trim();
-                toc.push((format!("sec-{section}"), title.to_string()));
-            } else if scheme == "paragraphs" {
-                out.push_str(&rest[..at]);
-                para += 1;
-                out.push_str(&format!("{para}."));
-                rest = &rest[at + P_NUM.len()..];
-            } else {
-                // Unnumbered: the paragraph opens plainly.
-                let start = at + P_NUM.len() + "</span> ".len();
-                let open = at.saturating_sub(plain_p.len() - P_NUM.len() - "</span> ".len());
-                out.push_str(&rest[..open]);
-                out.push_str("<p>");
-                rest = &rest[start..];
-            }
-        }
-        out.push_str(rest);
-        return Numbered {
-            html: out,
-            toc,
-            sections: section,
-        };
-    }
+/// [`number`] by a report template's scheme: `Sections` (1., 1.1 …),
+/// `Paragraphs` (1, 2, 3 … through the report; headings unnumbered, still in the
+/// contents) or `None` (paragraphs open plainly).
+pub fn number_as(html: &str, scheme: Numbering) -> Numbered {
     let (mut section, mut para) = (0usize, 0usize);
     let mut out = String::with_capacity(html.len() + 64);
     let mut toc = Vec::new();
@@ -117,25 +78,45 @@ pub fn number_as(html: &str, scheme: &str) -> Numbered {
             (_, Some(p)) => (p, false),
             (None, None) => break,
         };
-        out.push_str(&rest[..at]);
+        let (before, after) = (&rest[..at], &rest[at..]);
         if is_h {
+            out.push_str(before);
             section += 1;
-            para = 0;
-            out.push_str(&format!(
-                " id=\"sec-{section}\"><span class=\"hn\">{section}.</span>"
-            ));
-            rest = &rest[at + H_NUM.len()..];
+            rest = &after[H_NUM.len()..];
             let title = rest.find("</h2>").map_or("", |e| &rest[..e]).trim();
-            toc.push((format!("sec-{section}"), format!("{section}. {title}")));
-        } else {
-            para += 1;
-            let n = if section == 0 {
-                format!("{para}")
+            if scheme == Numbering::Sections {
+                para = 0;
+                out.push_str(&format!(
+                    " id=\"sec-{section}\"><span class=\"hn\">{section}.</span>"
+                ));
+                toc.push((format!("sec-{section}"), format!("{section}. {title}")));
             } else {
-                format!("{section}.{para}")
-            };
-            out.push_str(&n);
-            rest = &rest[at + P_NUM.len()..];
+                out.push_str(&format!(" id=\"sec-{section}\">"));
+                toc.push((format!("sec-{section}"), title.to_string()));
+            }
+            continue;
+        }
+        para += 1;
+        rest = &after[P_NUM.len()..];
+        match scheme {
+            Numbering::Sections if section > 0 => {
+                out.push_str(before);
+                out.push_str(&format!("{section}.{para}"));
+            }
+            Numbering::Sections => {
+                out.push_str(before);
+                out.push_str(&para.to_string());
+            }
+            Numbering::Paragraphs => {
+                out.push_str(before);
+                out.push_str(&format!("{para}."));
+            }
+            // Unnumbered: the paragraph the converter opened for a number opens plainly.
+            Numbering::None => {
+                out.push_str(before.strip_suffix(P_OPEN).unwrap_or(before));
+                out.push_str("<p>");
+                rest = rest.strip_prefix(P_CLOSE).unwrap_or(rest);
+            }
         }
     }
     out.push_str(rest);
@@ -341,9 +322,9 @@ impl Renderer {
             Tag::Paragraph => {
                 let numbered = self.stack.is_empty() && self.mode == Mode::Numbered;
                 if numbered {
-                    self.out.push_str("<p class=\"num\"><span class=\"pn\">");
+                    self.out.push_str(P_OPEN);
                     self.out.push_str(P_NUM);
-                    self.out.push_str("</span> ");
+                    self.out.push_str(P_CLOSE);
                 } else {
                     self.out.push_str("<p>");
                 }
@@ -703,6 +684,32 @@ mod tests {
         assert!(out.contains("<span class=\"hn\">2.</span> Two"), "{out}");
         assert!(out.contains("<span class=\"pn\">2.1</span> third"), "{out}");
         assert!(out.contains("<li>not numbered</li>"), "{out}");
+    }
+
+    #[test]
+    fn numbering_follows_a_templates_scheme() {
+        let md = to_html(
+            "# One\n\nfirst\n\n# Two\n\nsecond\n",
+            Mode::Numbered,
+            0,
+            "a-",
+        );
+        let n = number_as(&md, Numbering::Paragraphs);
+        assert_eq!(n.toc[1], ("sec-2".to_string(), "Two".to_string()));
+        assert!(n.html.contains("<h2 id=\"sec-1\"> One</h2>"), "{}", n.html);
+        assert!(
+            n.html.contains("<span class=\"pn\">2.</span> second"),
+            "{}",
+            n.html
+        );
+        let n = number_as(&md, Numbering::None);
+        assert!(n.html.contains("<p>first</p>"), "{}", n.html);
+        assert!(n.html.contains("<p>second</p>"), "{}", n.html);
+        assert!(
+            !n.html.contains("pn") && !n.html.contains('\u{0}'),
+            "{}",
+            n.html
+        );
     }
 
     #[test]

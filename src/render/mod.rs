@@ -546,9 +546,8 @@ pub fn paper(
         html: {
             let scheme = template
                 .as_ref()
-                .and_then(|t| t.get("numbering"))
-                .and_then(|v| v.as_str())
-                .unwrap_or("sections");
+                .and_then(|t| serde_json::from_value(t.get("numbering")?.clone()).ok())
+                .unwrap_or(crate::model::template::Numbering::Sections);
             let n = html::number_as(&narrative_html, scheme);
             HtmlParts {
                 entry: "report".into(),
