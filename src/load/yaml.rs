@@ -42,6 +42,14 @@ pub struct Key {
 }
 
 impl Node {
+    /// The value under `key` when this node is a mapping that holds it.
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        match &self.kind {
+            NodeKind::Map(e) => e.iter().find(|(k, _)| k.name == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
     /// What the value is, in words, for "expected …, found …" messages.
     pub fn describe(&self) -> &'static str {
         match self.kind {

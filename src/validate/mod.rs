@@ -490,14 +490,7 @@ pub fn scale_item(n: &Node, d: &mut Diagnostics) -> Option<crate::model::valve::
 /// Duplicate words within one scale (`key` of the mapping `parent`): a located error.
 /// Ratings are matched by name with case aside, so `High` and `high` are one word.
 pub fn unique_names(parent: &Node, key: &str, scale: &str, diags: &mut Diagnostics) {
-    let NodeKind::Map(entries) = &parent.kind else {
-        return;
-    };
-    let Some(NodeKind::Seq(items)) = entries
-        .iter()
-        .find(|(k, _)| k.name == key)
-        .map(|(_, v)| &v.kind)
-    else {
+    let Some(NodeKind::Seq(items)) = parent.get(key).map(|v| &v.kind) else {
         return;
     };
     let mut seen: Vec<(String, &Node)> = Vec::new();

@@ -20,17 +20,10 @@ pub const LAYOUTS: &[(&str, u32)] = &[
     ("agenda-pack", 2),
 ];
 
-fn node_key<'a>(node: &'a Node, key: &str) -> Option<&'a Node> {
-    match &node.kind {
-        NodeKind::Map(e) => e.iter().find(|(k, _)| k.name == key).map(|(_, v)| v),
-        _ => None,
-    }
-}
-
 /// The template a paper names, read before the paper itself (its layout and
 /// house style shape how the paper is read); problems are reported later, by [`paper`].
 pub fn peek_template(node: &Node) -> Option<Sp<LayoutRef>> {
-    let t = node_key(node, "template")?;
+    let t = node.get("template")?;
     let NodeKind::Str(s) = &t.kind else {
         return None;
     };
@@ -164,7 +157,7 @@ pub fn paper(
         },
     );
     // The template's own layout, unless the paper names one.
-    if let (Some(t), None) = (template_layout, node_key(node, "layout")) {
+    if let (Some(t), None) = (template_layout, node.get("layout")) {
         layout.value = t.clone();
     }
     // The county cover's layout reads its fields from the paper's top-level

@@ -229,10 +229,7 @@ pub fn settings(node: &Node, diags: &mut Diagnostics) -> Settings {
 /// in a return that prints 2022-23 in a project that writes 2022/23).
 pub fn document_settings(node: &Node, project: &Settings, diags: &mut Diagnostics) -> Settings {
     let mut s = project.clone();
-    if let crate::load::yaml::NodeKind::Map(entries) = &node.kind
-        && let Some((_, n)) = entries
-            .iter()
-            .find(|(k, _)| k.name == "financial-year-style")
+    if let Some(n) = node.get("financial-year-style")
         && let Some(t) = one_of(n, &["dash", "slash"], "financial year style", diags)
     {
         s.financial_year_style = if t.value == "dash" {

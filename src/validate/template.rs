@@ -402,11 +402,7 @@ pub fn check_paper(
     fixed_cover: bool,
     diags: &mut Diagnostics,
 ) -> Json {
-    let entries: &[(crate::load::yaml::Key, Node)] = match &node.kind {
-        NodeKind::Map(e) => e,
-        _ => &[],
-    };
-    let get = |key: &str| entries.iter().find(|(k, _)| k.name == key).map(|(_, v)| v);
+    let get = |key: &str| node.get(key);
     let where_ = |n: Option<&Node>| n.map_or_else(|| paper_span.clone(), |n| n.span.clone());
 
     // Cover fields: under `cover:`, or, for a layout with a fixed cover (the
