@@ -142,6 +142,14 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
+    /// A problem of the given severity (a council's template chooses error or warning).
+    pub fn new(severity: Severity, code: Code, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity,
+            ..Self::error(code, message)
+        }
+    }
+
     pub fn error(code: Code, message: impl Into<String>) -> Self {
         Diagnostic {
             code,

@@ -280,14 +280,8 @@ pub fn page_limit_diag(
         }
         _ => return None,
     };
-    let d = match l.severity {
-        crate::diag::Severity::Error => Diagnostic::error(Code::TemplateLimit, msg),
-        crate::diag::Severity::Warning | crate::diag::Severity::Note => {
-            Diagnostic::warning(Code::TemplateLimit, msg)
-        }
-    };
     Some(
-        d.at(span, "the template that sets the limit")
+        Diagnostic::new(l.severity, Code::TemplateLimit, msg).at(span, "the template that sets the limit")
             .help("shorten the narrative, or move detail into an appendix (the limit counts every side as typeset)"),
     )
 }

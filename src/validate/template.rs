@@ -299,13 +299,6 @@ pub fn template(id: &str, node: &Node, diags: &mut Diagnostics) -> Option<Templa
     })
 }
 
-fn diag(sev: Severity, code: Code, message: String) -> Diagnostic {
-    match sev {
-        Severity::Error => Diagnostic::error(code, message),
-        Severity::Warning | Severity::Note => Diagnostic::warning(code, message),
-    }
-}
-
 /// A level-1 heading of the narrative: its title and where it is.
 pub struct Heading {
     pub title: String,
@@ -455,7 +448,7 @@ pub fn check_paper(
         let Some(v) = v.filter(|v| !matches!(v.kind, NodeKind::Null)) else {
             if f.required {
                 diags.push(
-                    diag(
+                    Diagnostic::new(
                         f.severity,
                         Code::MissingField,
                         format!(
@@ -618,7 +611,7 @@ pub fn check_paper(
                 .find(|f| &f.key == need)
                 .map_or(need.clone(), |f| format!("{need} ({})", f.label));
             diags.push(
-                diag(
+                Diagnostic::new(
                     r.severity,
                     Code::TemplateRule,
                     format!("when {when}, the template {} requires {label}", t.id),
@@ -652,7 +645,7 @@ pub fn check_paper(
                     && pos < lp
                 {
                     diags.push(
-                        diag(
+                        Diagnostic::new(
                             s.severity,
                             Code::TemplateSection,
                             format!("the section `{}` comes before `{lt}`", s.title),
@@ -673,14 +666,14 @@ pub fn check_paper(
                 if let Some(min) = s.min_items
                     && h.items < min
                 {
-                    diags.push(diag(s.severity, Code::TemplateSection, format!("the section `{}` sets out {} option(s); the template asks for at least {min}", s.title, h.items))
+                    diags.push(Diagnostic::new(s.severity, Code::TemplateSection, format!("the section `{}` sets out {} option(s); the template asks for at least {min}", s.title, h.items))
                         .at(&h.span, format!("{} option(s)", h.items))
                         .help("give each option a `##` sub-heading or a list item (doing nothing counts as an option)"));
                 }
                 for need in &s.must_include {
                     let low = need.to_lowercase();
                     if !h.item_text.iter().any(|i| i.to_lowercase().contains(&low)) {
-                        diags.push(diag(s.severity,
+                        diags.push(Diagnostic::new(s.severity,
                             Code::TemplateSection,
                             format!("the section `{}` has no option `{need}`", s.title),
                         )
@@ -703,7 +696,7 @@ pub fn check_paper(
                 match near {
                     Some(h) => {
                         diags.push(
-                            diag(
+                            Diagnostic::new(
                                 s.severity,
                                 Code::TemplateSection,
                                 format!(
@@ -720,7 +713,7 @@ pub fn check_paper(
                     }
                     None => {
                         diags.push(
-                            diag(
+                            Diagnostic::new(
                                 s.severity,
                                 Code::TemplateSection,
                                 format!("the mandatory section `{}` is missing", s.title),
@@ -759,7 +752,7 @@ pub fn check_paper(
             };
             if let Some(msg) = msg {
                 diags.push(
-                    diag(l.severity, Code::TemplateLimit, msg)
+                    Diagnostic::new(l.severity, Code::TemplateLimit, msg)
                         .at(&n.span, format!("{c} {unit}"))
                         .help(format!("the template {} sets this limit", t.id)),
                 );
@@ -829,7 +822,7 @@ pub fn check_paper(
             None if !spec.required => continue,
             None => {
                 diags.push(
-                    diag(
+                    Diagnostic::new(
                         spec.severity,
                         Code::MissingField,
                         format!(
@@ -863,7 +856,7 @@ pub fn check_paper(
             && rows.len() < min
         {
             diags.push(
-                diag(
+                Diagnostic::new(
                     spec.severity,
                     Code::MissingField,
                     format!(
@@ -889,7 +882,7 @@ pub fn check_paper(
             for (k, _) in entries {
                 if !spec.columns.iter().any(|c| c.key == k.name) {
                     let keys = spec.columns.iter().map(|c| c.key.as_str());
-                    let d = diag(
+                    let d = Diagnostic::new(
                         spec.severity,
                         Code::UnknownKey,
                         format!("`{}` is not a column of the table `{}`", k.name, spec.key),
@@ -923,7 +916,7 @@ pub fn check_paper(
                     None => {
                         if c.required {
                             diags.push(
-                                diag(
+                                Diagnostic::new(
                                     spec.severity,
                                     Code::MissingField,
                                     format!(
@@ -960,7 +953,7 @@ pub fn check_paper(
             };
             if spec.sign_off && signed.as_ref().is_none_or(|s| s.value.trim().is_empty()) {
                 diags.push(
-                    diag(
+                    Diagnostic::new(
                         spec.severity,
                         Code::TemplateRule,
                         format!("the {} implication has no sign-off", row.value),
@@ -997,7 +990,7 @@ pub fn check_paper(
                 format!("rows for {}", missing.join(", "))
             };
             diags.push(
-                diag(
+                Diagnostic::new(
                     spec.severity,
                     Code::MissingField,
                     format!("the table `{}` has no {what}", spec.key),
