@@ -121,6 +121,9 @@ fn pack_one(
         return Err(false);
     };
     let layout_path = meeting.layout.value.path();
+    // The pack's own Markdown items follow its layout version's text rules, as
+    // every document's do (see `render::format::layout_text`).
+    let _text = crate::render::format::layout_text(meeting.layout.value.version);
     if let Some(d) = crate::pipeline::missing_layout(project, &meeting.layout) {
         diags.push(d);
     }
