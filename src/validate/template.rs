@@ -446,7 +446,14 @@ pub fn check_paper(
     for f in &t.cover {
         let v = cover.iter().find(|(k, _)| k.name == f.key).map(|(_, v)| v);
         let Some(v) = v.filter(|v| !matches!(v.kind, NodeKind::Null)) else {
-            if f.required {
+            // A misspelt key already reported as unknown (with "did you mean")
+            // explains the missing field: one problem, one diagnostic.
+            let misspelt = cover.iter().any(|(k, _)| {
+                !t.cover.iter().any(|g| g.key == k.name)
+                    && !FIXED_COVER.contains(&k.name.as_str())
+                    && did_you_mean(&k.name, [f.key.as_str()]).is_some()
+            });
+            if f.required && !misspelt {
                 diags.push(
                     Diagnostic::new(
                         f.severity,

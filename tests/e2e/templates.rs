@@ -143,6 +143,31 @@ fn the_county_cover_is_a_template_and_its_paper_builds_byte_identically() {
     );
 }
 
+/// A misspelt key is one problem: the paper reports it as unknown (with "did you
+/// mean"), and the template does not report the field as missing as well.
+#[test]
+fn a_misspelt_cover_key_is_one_diagnostic() {
+    let p = Project::demo();
+    let path = p.path().join("content/cype-risk-2019/paper.yaml");
+    let yaml = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, yaml.replace("\nsubject:", "\nsubjct:")).unwrap();
+    let o = p.run(&["check", "cype-risk-2019"]);
+    assert_eq!(code(&o), 1);
+    let e = stderr(&o);
+    assert!(e.contains("unknown key `subjct`"), "{e}");
+    assert!(e.contains("1 error"), "{e}");
+    // The same under a template's own `cover:`.
+    let p = Project::fixture("template-eastvale");
+    let path = p.path().join("content/library-review/paper.yaml");
+    let yaml = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, yaml.replace("  portfolio:", "  portfolo:")).unwrap();
+    let o = p.run(&["check", "library-review"]);
+    assert_eq!(code(&o), 1);
+    let e = stderr(&o);
+    assert!(e.contains("`portfolo` is not a cover field"), "{e}");
+    assert!(e.contains("1 error"), "{e}");
+}
+
 /// A template for the county layout may name only the fields that layout prints.
 #[test]
 fn a_fixed_cover_template_names_only_the_layouts_fields() {
