@@ -181,6 +181,9 @@ impl<'a> MdRenderer<'a> {
                         line.map(|l| format!("the problem is on line {l} of this text")),
                     ),
                 };
+                if consequence_of_reported(self.diags, &e.message) {
+                    return (String::new(), String::new());
+                }
                 let mut d =
                     Diagnostic::error(Code::Template, format!("template error: {}", e.message))
                         .at(&span, "in this template expression");
@@ -681,6 +684,24 @@ pub fn appendix(
 
 /// A small deterministic generator (xorshift64) for the converters' and the
 /// template engine's fuzz tests: the same cases on every run.
+/// Whether a template error only repeats a problem already reported: the `date`
+/// filter given a date that validation has already called invalid (Q0008). A
+/// malformed value is one error, not also one wherever the narrative prints it.
+fn consequence_of_reported(diags: &Diagnostics, message: &str) -> bool {
+    let Some(value) = message
+        .strip_suffix(" is not a YYYY-MM-DD date")
+        .and_then(|v| v.strip_prefix('`'))
+        .and_then(|v| v.strip_suffix('`'))
+    else {
+        return false;
+    };
+    let quoted = format!("`{value}`");
+    diags
+        .items
+        .iter()
+        .any(|d| d.code == Code::InvalidDate && d.message.starts_with(&quoted))
+}
+
 #[cfg(test)]
 pub(crate) fn xorshift(mut state: u64) -> impl FnMut() -> u64 {
     move || {

@@ -158,6 +158,14 @@ fn suggest_path(expr: &str, ctx: &Json) -> Option<String> {
                 };
                 return Some(match near {
                     Some(n) => format!("did you mean `{prefix}{n}`?"),
+                    None if obj.is_empty() && done == ["data"] => {
+                        "this document declares no figures under `data:`; add them there \
+                         (`data: { name: 1234 }`) to use them as `data.name`"
+                            .to_string()
+                    }
+                    None if obj.is_empty() => {
+                        format!("`{}` holds nothing here", done.join("."))
+                    }
                     None => format!(
                         "`{prefix}` has: {}",
                         obj.keys().cloned().collect::<Vec<_>>().join(", ")

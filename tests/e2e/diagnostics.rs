@@ -157,4 +157,31 @@ fn no_cascades_and_no_implausible_suggestions() {
         assert_eq!(e.matches("error[").count(), 1, "{from}: {e}");
         assert!(!e.contains("did you mean `to`"), "{e}");
     }
+    // A date that does not exist is one error, not also a template error where
+    // the narrative prints it (`{{ paper.meeting_date | date }}`).
+    let bad = good.replacen("meeting-date: 20", "meeting-date: 2026-13-02 #", 1);
+    std::fs::write(&path, bad).unwrap();
+    let o = p.run(&["check"]);
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{e}");
+    assert!(
+        e.contains("error[Q0008]: `2026-13-02` is not a date that exists"),
+        "{e}"
+    );
+    assert_eq!(e.matches("error[").count(), 1, "{e}");
+    // A name under an empty `data` says where figures are declared, not
+    // "`data.` has: " with nothing after it.
+    std::fs::write(&path, &good).unwrap();
+    let md = p.path().join("content/x/01-introduction.md");
+    let text = std::fs::read_to_string(&md).unwrap();
+    std::fs::write(
+        &md,
+        format!("{text}\nThe forecast is {{{{ data.forecast }}}}.\n"),
+    )
+    .unwrap();
+    let e = stderr(&p.run(&["check"]));
+    assert!(
+        e.contains("= help: this document declares no figures under `data:`; add them there (`data: { name: 1234 }`) to use them as `data.name`"),
+        "{e}"
+    );
 }
