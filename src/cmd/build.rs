@@ -299,7 +299,9 @@ pub fn run(global: &Global, args: &BuildArgs) -> ExitCode {
                         eprintln!("{:>9} {} (up to date)", "skipped", o.id)
                     }
                 }
-                (false, Some(n)) => eprintln!("{:>9} {} ({n} pages)", "built", o.id),
+                (false, Some(n)) => {
+                    eprintln!("{:>9} {} ({})", "built", o.id, super::plural(n, "page"))
+                }
                 (false, None) => eprintln!("{:>9} {}", "failed", o.id),
             }
         }

@@ -124,14 +124,16 @@ pub fn busy(message: &str) -> ExitCode {
     exit(INTERNAL)
 }
 
+/// "1 page", "2 pages": a count with its noun.
+pub fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
 pub fn summary_line(errors: usize, warnings: usize) -> String {
-    let plural = |n: usize, w: &str| {
-        if n == 1 {
-            format!("{n} {w}")
-        } else {
-            format!("{n} {w}s")
-        }
-    };
     format!(
         "{}, {}",
         plural(errors, "error"),

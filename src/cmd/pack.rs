@@ -57,7 +57,11 @@ pub fn run(global: &Global, args: &PackArgs) -> ExitCode {
         match pack_one(&project, id, &out, args, global, false) {
             Ok(pages) => {
                 if !global.quiet {
-                    eprintln!("{:>9} {id}-pack.pdf ({pages} pages)", "packed");
+                    eprintln!(
+                        "{:>9} {id}-pack.pdf ({})",
+                        "packed",
+                        super::plural(pages, "page")
+                    );
                 }
             }
             Err(true) => internal = true,

@@ -54,6 +54,8 @@ fn from_an_empty_folder_to_a_built_paper() {
     let o = p.run(&["build"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(!stderr(&o).contains("warning["), "{}", stderr(&o));
+    // One page is "1 page".
+    assert!(stderr(&o).contains("built x (1 page)\n"), "{}", stderr(&o));
     let text = squash(&pdf_text(&p.path().join("out/x.pdf")));
     assert!(text.contains("Title of the report"), "{text}");
     assert!(text.contains("Name of the committee"), "{text}");
