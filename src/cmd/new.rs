@@ -7,7 +7,8 @@
 //! `quire check` and `quire build` as written. Nothing is ever overwritten: if any
 //! file (or the document's folder) exists, nothing is written and the status is 1.
 //! A name that cannot be a folder name, or no project to add to, is a usage error
-//! (status 2).
+//! (status 2). `quire new return NAME --next OLD` copies the return OLD (its lock and
+//! every file beside it) and opens the update after its current one.
 
 use super::{INTERNAL, INVALID, OK, emit, exit, schema};
 use crate::cli::{Global, NewArgs, NewKind};
@@ -51,6 +52,10 @@ pub fn run(global: &Global, args: &NewArgs) -> ExitCode {
     };
     let vars = Vars::new(&root, name);
     let dir = format!("content/{name}");
+    // Files copied as they are (a return's next update: its lock, tables, workbooks).
+    let mut copies: Vec<(String, Vec<u8>)> = Vec::new();
+    // For `--next`: what was opened, said after the files are written.
+    let mut opened: Option<String> = None;
     let files: Vec<(String, String)> = match &args.what {
         NewKind::Paper {
             template: Some(t), ..
@@ -76,7 +81,15 @@ pub fn run(global: &Global, args: &NewArgs) -> ExitCode {
             next: Some(existing),
             ..
         } => match next_return(&root, existing) {
-            Ok(text) => vec![(format!("{dir}/return.yaml"), text)],
+            Ok(n) => {
+                copies = n
+                    .copies
+                    .into_iter()
+                    .map(|(rel, bytes)| (format!("{dir}/{rel}"), bytes))
+                    .collect();
+                opened = Some(n.opened);
+                vec![(format!("{dir}/return.yaml"), n.text)]
+            }
             Err(d) => {
                 emit(d, global);
                 return exit(INVALID);
@@ -102,12 +115,19 @@ pub fn run(global: &Global, args: &NewArgs) -> ExitCode {
     if !taken.is_empty() {
         return refuse(&root, &taken, global);
     }
-    let files = with_modelines(files);
+    let files: Vec<(String, Vec<u8>)> = with_modelines(files)
+        .into_iter()
+        .map(|(rel, text)| (rel, text.into_bytes()))
+        .chain(copies)
+        .collect();
     if let Err(code) = write_all(&root, &files, global) {
         return code;
     }
     write_schemas(&root, global);
     if !global.quiet {
+        if let Some(o) = opened {
+            eprintln!("{o}");
+        }
         eprintln!("{}", next_steps(kind, name, &args.what));
     }
     exit(OK)
@@ -169,7 +189,10 @@ fn new_project(dir: &Path, name: Option<&str>, global: &Global) -> ExitCode {
         "{org}",
         &yaml_string(org.unwrap_or("Name of the organisation")),
     );
-    let files = with_modelines(vec![(PROJECT_FILE.to_string(), text)]);
+    let files: Vec<(String, Vec<u8>)> = with_modelines(vec![(PROJECT_FILE.to_string(), text)])
+        .into_iter()
+        .map(|(rel, text)| (rel, text.into_bytes()))
+        .collect();
     if let Err(code) = write_all(dir, &files, global) {
         return code;
     }
@@ -251,7 +274,7 @@ fn io_error(path: &Path, e: &std::io::Error, global: &Global) -> ExitCode {
 }
 
 /// Writes each file, never replacing one that appeared meanwhile.
-fn write_all(root: &Path, files: &[(String, String)], global: &Global) -> Result<(), ExitCode> {
+fn write_all(root: &Path, files: &[(String, Vec<u8>)], global: &Global) -> Result<(), ExitCode> {
     use std::io::Write;
     for (rel, text) in files {
         let path = root.join(rel);
@@ -264,7 +287,7 @@ fn write_all(root: &Path, files: &[(String, String)], global: &Global) -> Result
             .write(true)
             .create_new(true)
             .open(&path);
-        match file.and_then(|mut f| f.write_all(text.as_bytes())) {
+        match file.and_then(|mut f| f.write_all(text)) {
             Ok(()) => {
                 if !global.quiet {
                     eprintln!("{:>9} {rel}", "created");
@@ -282,7 +305,7 @@ fn write_all(root: &Path, files: &[(String, String)], global: &Global) -> Result
 fn next_steps(kind: &str, name: &str, what: &NewKind) -> String {
     match what {
         NewKind::Return { next: Some(e), .. } => format!(
-            "copied content/{e}/return.yaml as the next update. Edit content/{name}/return.yaml:\n  - set `current-update` to the update you are preparing;\n  - add its ratings and progress under each condition and risk (keep the earlier updates' words: submitted updates are locked);\n  - when it is submitted, add it under `submissions` and run `quire lock {name}`\nthen `quire check {name}` and `quire build {name}`"
+            "copied content/{e}/ as the next update. Edit content/{name}/return.yaml:\n  - add this update's ratings and progress under each condition and risk (keep the earlier updates' words: submitted updates are locked);\n  - when it is submitted, add it under `submissions` and run `quire lock {name}`\nthen `quire check {name}` and `quire build {name}`"
         ),
         NewKind::Register { .. } => format!(
             "next: replace the placeholders in content/registers/{name}.yaml, then `quire build {name}` (the register as an appendix on its own).\nTo put it in a paper instead, name it under `registers:` in that paper.yaml (`{name}: ../registers/{name}.yaml`), add an appendix `{{ title: ..., register: {name} }}`, and delete content/{name}/"
@@ -296,25 +319,169 @@ fn next_steps(kind: &str, name: &str, what: &NewKind) -> String {
     }
 }
 
-/// The existing return's `return.yaml`, with a comment saying where it came from.
-fn next_return(root: &Path, existing: &str) -> Result<String, Diagnostic> {
+/// The next update of a return, started from an existing one.
+struct NextReturn {
+    /// The existing `return.yaml` with `current-update` moved on and a comment
+    /// saying where it came from.
+    text: String,
+    /// Every other file of the existing return's folder (its lock, tables,
+    /// workbooks, Markdown), relative to that folder, as they are.
+    copies: Vec<(String, Vec<u8>)>,
+    /// What was opened, in words.
+    opened: String,
+}
+
+/// At most this many files, of at most this many bytes in all, are copied
+/// from the existing return's folder.
+const NEXT_MAX_FILES: usize = 500;
+const NEXT_MAX_BYTES: u64 = 256 << 20;
+
+/// Reads the existing return, opens its next update (the one after its
+/// `current-update` in `updates:`) and lists its other files to copy, the lock
+/// among them, so the submitted updates stay locked in the copy.
+fn next_return(root: &Path, existing: &str) -> Result<NextReturn, Diagnostic> {
+    use crate::load::yaml::NodeKind;
     check_name(existing)?;
     let rel = format!("content/{existing}/return.yaml");
-    match std::fs::read_to_string(root.join(&rel)) {
-        Ok(text) => Ok(format!(
-            "# Started from {rel} for the next update: set `current-update`, add this update's\n# ratings and progress, and its submission once submitted.\n{}",
-            // The copy gets its own schema line, first.
-            match text.strip_prefix("# yaml-language-server:") {
-                Some(rest) => rest.split_once('\n').map_or("", |(_, r)| r),
-                None => text.as_str(),
-            }
-        )),
-        Err(_) => Err(Diagnostic::error(
+    let Ok(text) = std::fs::read_to_string(root.join(&rel)) else {
+        return Err(Diagnostic::error(
             Code::MissingFile,
             format!("there is no return `{existing}` to start from (no `{rel}`)"),
         )
-        .help("`--next` names an existing return's folder under content/")),
+        .help("`--next` names an existing return's folder under content/"));
+    };
+    let unreadable = |why: &str| {
+        Diagnostic::error(
+            Code::InvalidValue,
+            format!("cannot start the next update from `{rel}`: {why}"),
+        )
+        .help(format!(
+            "run `quire check {existing}` and correct what it reports, then try again"
+        ))
+    };
+    let mut sources = SourceMap::new();
+    let file = sources.add(rel.clone(), text.clone());
+    let node =
+        crate::load::yaml::parse(&sources, file).map_err(|_| unreadable("it is not valid YAML"))?;
+    let current = match node.get("current-update").map(|n| (&n.kind, &n.span)) {
+        Some((NodeKind::Str(s), span)) => (s.clone(), span.range.clone()),
+        _ => return Err(unreadable("it names no `current-update`")),
+    };
+    let updates: Vec<(String, String)> = match node.get("updates").map(|n| &n.kind) {
+        Some(NodeKind::Seq(items)) => items
+            .iter()
+            .filter_map(|u| {
+                let text_of = |k: &str| match u.get(k).map(|n| &n.kind) {
+                    Some(NodeKind::Str(s)) => Some(s.clone()),
+                    _ => None,
+                };
+                Some((text_of("id")?, text_of("label").unwrap_or_default()))
+            })
+            .collect(),
+        _ => return Err(unreadable("it lists no `updates`")),
+    };
+    let Some(at) = updates.iter().position(|(id, _)| *id == current.0) else {
+        return Err(unreadable(&format!(
+            "its `current-update: {}` is not one of its `updates`",
+            current.0
+        )));
+    };
+    let Some((next, label)) = updates.get(at + 1) else {
+        return Err(Diagnostic::error(
+            Code::InvalidValue,
+            format!(
+                "`{}` is the last update of the year in `{rel}`: there is no next update to open",
+                current.0
+            ),
+        )
+        .help("start the next year's return with `quire new return NAME` (without `--next`)"));
+    };
+    // The id as YAML: plain when it is a plain word, else double-quoted.
+    let plain = !next.is_empty()
+        && next
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        && !matches!(
+            next.to_ascii_lowercase().as_str(),
+            "null" | "true" | "false" | "yes" | "no" | "on" | "off" | "y" | "n"
+        )
+        && !next.chars().all(|c| c.is_ascii_digit());
+    let written = if plain {
+        next.clone()
+    } else {
+        serde_json::to_string(next).unwrap_or_default()
+    };
+    let mut body = text.clone();
+    body.replace_range(current.1.clone(), &written);
+    let body = match body.strip_prefix("# yaml-language-server:") {
+        // The copy gets its own schema line, first.
+        Some(rest) => rest.split_once('\n').map_or("", |(_, r)| r).to_string(),
+        None => body,
+    };
+    let text = format!(
+        "# Started from {rel} for the next update, `{next}`: add this update's ratings and\n# progress, and its submission once submitted.\n{body}"
+    );
+    let submitted = matches!(
+        node.get("submissions").map(|n| &n.kind),
+        Some(NodeKind::Map(_)) if node.get("submissions").and_then(|s| s.get(&current.0)).is_some()
+    );
+    let mut opened = format!(
+        "   opened {} (`current-update: {next}`); the earlier updates, the lock and the other files of content/{existing}/ are carried forward",
+        if label.is_empty() { next } else { label }
+    );
+    if !submitted {
+        opened.push_str(&format!(
+            "\nwarning: `{}` has no submission in content/{existing}/return.yaml: it is carried forward unlocked",
+            current.0
+        ));
     }
+    let copies = folder_files(&root.join("content").join(existing))
+        .map_err(|why| unreadable(&why))?
+        .into_iter()
+        .filter(|(r, _)| r != "return.yaml")
+        .collect();
+    Ok(NextReturn {
+        text,
+        copies,
+        opened,
+    })
+}
+
+/// Every regular file under `dir` (relative paths with `/`, in name order),
+/// bounded in number and size; symbolic links are refused, never followed.
+fn folder_files(dir: &Path) -> Result<Vec<(String, Vec<u8>)>, String> {
+    let mut out = Vec::new();
+    let mut total = 0u64;
+    let mut stack = vec![(dir.to_path_buf(), String::new())];
+    while let Some((path, prefix)) = stack.pop() {
+        let mut entries: Vec<_> = std::fs::read_dir(&path)
+            .map_err(|e| e.to_string().to_lowercase())?
+            .filter_map(Result::ok)
+            .collect();
+        entries.sort_by_key(|e| e.file_name());
+        for e in entries {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let rel = format!("{prefix}{name}");
+            let meta = std::fs::symlink_metadata(e.path()).map_err(|e| e.to_string())?;
+            if meta.is_symlink() {
+                return Err(format!(
+                    "`{rel}` is a symbolic link; copy the folder by hand"
+                ));
+            } else if meta.is_dir() {
+                stack.push((e.path(), format!("{rel}/")));
+            } else if meta.is_file() {
+                total += meta.len();
+                if out.len() >= NEXT_MAX_FILES || total > NEXT_MAX_BYTES {
+                    return Err(format!(
+                        "its folder holds more than {NEXT_MAX_FILES} files or 256 MiB"
+                    ));
+                }
+                out.push((rel, std::fs::read(e.path()).map_err(|e| e.to_string())?));
+            }
+        }
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(out)
 }
 
 /// Values filled into the templates.

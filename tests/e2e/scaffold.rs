@@ -219,35 +219,95 @@ fn new_never_overwrites_and_checks_its_arguments() {
 fn a_return_starts_from_the_previous_one() {
     let p = new_project();
     assert!(p.run(&["new", "return", "sv-q1"]).status.success());
+    // Update 1 is rated, submitted and locked; a table of the return reads a CSV
+    // file beside it.
+    let path = p.path().join("content/sv-q1/return.yaml");
+    let q1 = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("    # assurance: { may: Green }", "    assurance: { may: Green }")
+        .replace(
+            "# submissions:                        # each submitted update; then run `quire lock`\n#   may:\n#     date-submitted: YYYY-MM-DD\n#     sign-off:\n#       - { role: s151, name: Name, title: S151 Officer, date: YYYY-MM-DD }\n#       - { role: dcs, name: Name, title: Director of Children's Services, date: YYYY-MM-DD }",
+            "submissions:\n  may:\n    date-submitted: 2026-05-30\n    sign-off:\n      - { role: s151, name: A Person, title: S151 Officer, date: 2026-05-29 }\n      - { role: dcs, name: B Person, title: Director, date: 2026-05-29 }",
+        );
+    assert!(q1.contains("submissions:\n  may:"), "{q1}");
+    std::fs::write(&path, &q1).unwrap();
+    std::fs::write(
+        p.path().join("content/sv-q1/notes.csv"),
+        "id,label,n\na,A,1\n",
+    )
+    .unwrap();
+    let o = p.run(&["lock", "sv-q1"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+
     let o = p.run(&["new", "return", "sv-q2", "--next", "sv-q1"]);
     assert!(o.status.success(), "{}", stderr(&o));
+    let e = stderr(&o);
     assert!(
-        stderr(&o).contains("set `current-update`"),
-        "{}",
-        stderr(&o)
+        e.contains("opened Update 2 (September) (`current-update: sep`)"),
+        "{e}"
     );
-    let (q1, q2) = (
-        read(&p, "content/sv-q1/return.yaml"),
-        read(&p, "content/sv-q2/return.yaml"),
-    );
-    // The previous return as it was, below its own schema line and a note.
+    assert!(!e.contains("warning"), "{e}");
+    let q2 = read(&p, "content/sv-q2/return.yaml");
+    // The previous return below its own schema line and a note, with the next
+    // update opened and nothing else changed (comments and layout kept).
     let (modeline, body) = q1.split_once('\n').unwrap();
     assert_eq!(
         modeline,
         "# yaml-language-server: $schema=../../.quire/schema/return.schema.json"
     );
+    let expected = body.replacen(
+        "current-update: may                   #",
+        "current-update: sep                   #",
+        1,
+    );
+    assert_ne!(expected, body);
     assert!(
-        q2.ends_with(body)
+        q2.ends_with(&expected)
             && q2.starts_with(&format!(
-                "{modeline}\n# Started from content/sv-q1/return.yaml"
+                "{modeline}\n# Started from content/sv-q1/return.yaml for the next update, `sep`"
             )),
         "{q2}"
     );
+    // The lock and the other files come too, as they are.
+    for f in ["quire.lock", "notes.csv"] {
+        assert_eq!(
+            read(&p, &format!("content/sv-q1/{f}")),
+            read(&p, &format!("content/sv-q2/{f}")),
+            "{f}"
+        );
+    }
     assert_eq!(p.run(&["check"]).status.code(), Some(0));
-    let o = p.run(&["new", "return", "sv-q3", "--next", "nope"]);
+    // Update 1 stays locked in the copy.
+    let changed = q2.replace("Progress this update.", "Rewritten later.");
+    assert_ne!(changed, q2);
+    std::fs::write(p.path().join("content/sv-q2/return.yaml"), changed).unwrap();
+    let o = p.run(&["check", "sv-q2"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("error[Q0037]"), "{}", stderr(&o));
+    std::fs::write(p.path().join("content/sv-q2/return.yaml"), &q2).unwrap();
+
+    // Update 2 is not submitted: its next update is opened with a warning.
+    let o = p.run(&["new", "return", "sv-q3", "--next", "sv-q2"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("warning: `sep` has no submission in content/sv-q2/return.yaml"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(read(&p, "content/sv-q3/return.yaml").contains("current-update: dec "));
+    // After the last update of the year there is no next one: nothing is written.
+    let o = p.run(&["new", "return", "sv-q4", "--next", "sv-q3"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("`dec` is the last update of the year"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!p.path().join("content/sv-q4").exists());
+    let o = p.run(&["new", "return", "sv-q5", "--next", "nope"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("no return `nope`"), "{}", stderr(&o));
-    assert!(!p.path().join("content/sv-q3").exists());
+    assert!(!p.path().join("content/sv-q5").exists());
 }
 
 #[test]
