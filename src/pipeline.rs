@@ -119,13 +119,9 @@ fn parse_file(root: &Path, rel: &Path, p: &mut Prepared) -> Option<(usize, yaml:
         }
     };
     p.inputs.push(rel.to_path_buf());
-    match yaml::parse(&p.sources, file) {
-        Ok(n) => Some((file, n)),
-        Err(d) => {
-            p.diags.push(d);
-            None
-        }
-    }
+    let (node, diags) = yaml::parse_all(&p.sources, file);
+    diags.into_iter().for_each(|d| p.diags.push(d));
+    node.map(|n| (file, n))
 }
 
 fn load_register(
@@ -144,13 +140,9 @@ fn load_register(
         }
     };
     p.inputs.push(path.clone());
-    let node = match yaml::parse(&p.sources, file) {
-        Ok(n) => n,
-        Err(d) => {
-            p.diags.push(d);
-            return None;
-        }
-    };
+    let (node, diags) = yaml::parse_all(&p.sources, file);
+    diags.into_iter().for_each(|d| p.diags.push(d));
+    let node = node?;
     validate::risk::register(
         file,
         &node,

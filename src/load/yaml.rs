@@ -84,6 +84,119 @@ impl Node {
 
 /// Parses `file`'s text into a tree, or a diagnostic pointing at the syntax error.
 pub fn parse(sources: &SourceMap, file: FileId) -> Result<Node, Diagnostic> {
+    parse_inner(sources, file).map_err(|(d, _)| d)
+}
+
+/// How to re-indent one key for the parse to go on: the key's line starts at
+/// byte `line_start`, its key is indented by `at` spaces and is re-read as if
+/// indented by `to` (the nearest mapping above).
+#[derive(Clone, Copy, Debug)]
+struct Repair {
+    line_start: usize,
+    at: usize,
+    to: usize,
+}
+
+impl Repair {
+    /// A byte offset in the repaired text, as an offset in the text before it.
+    fn back(&self, pos: usize) -> usize {
+        if pos >= self.line_start + self.to {
+            pos + self.at - self.to
+        } else if pos > self.line_start {
+            self.line_start + (pos - self.line_start).min(self.at)
+        } else {
+            pos
+        }
+    }
+}
+
+/// At most this many mis-indented keys are re-read in one file.
+const MAX_REPAIRS: usize = 8;
+
+/// Like [`parse`], but every problem at once where it can: when the YAML is
+/// broken only by a key indented to line up with no mapping above it, that is
+/// reported and the file is read on as if the key lined up with the nearest
+/// mapping above, so the rest of the file is still checked in the same run
+/// (the diagnostic says so). Returns the tree when one could be read, and
+/// every syntax problem found, with spans in the file as written.
+pub fn parse_all(sources: &SourceMap, file: FileId) -> (Option<Node>, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    let mut repairs: Vec<Repair> = Vec::new();
+    let mut repaired: Option<SourceMap> = None;
+    loop {
+        let (src, f) = match &repaired {
+            Some(r) => (r, 0),
+            None => (sources, file),
+        };
+        match parse_inner(src, f) {
+            Ok(mut node) => {
+                remap_node(&mut node, file, &repairs);
+                return (Some(node), diags);
+            }
+            Err((mut d, repair)) => {
+                remap_diag(&mut d, file, &repairs);
+                let go_on = repair.filter(|_| repairs.len() < MAX_REPAIRS);
+                let Some(r) = go_on else {
+                    diags.push(d);
+                    // The tree read so far is not the author's: nothing is checked
+                    // past an unrepairable error.
+                    for d in &mut diags {
+                        d.notes.retain(|n| !n.starts_with("the rest of this file"));
+                    }
+                    return (None, diags);
+                };
+                d.notes.push(
+                    "the rest of this file was checked as if it were indented like the nearest key above"
+                        .to_string(),
+                );
+                diags.push(d);
+                let mut text = src.text(f).to_string();
+                text.replace_range(r.line_start..r.line_start + r.at, &" ".repeat(r.to));
+                let mut m = SourceMap::new();
+                m.add(sources.name(file).to_string(), text);
+                repaired = Some(m);
+                repairs.push(r);
+            }
+        }
+    }
+}
+
+fn back(pos: usize, repairs: &[Repair]) -> usize {
+    repairs.iter().rev().fold(pos, |p, r| r.back(p))
+}
+
+fn remap_span(span: &mut Span, file: FileId, repairs: &[Repair]) {
+    span.file = file;
+    span.range = back(span.range.start, repairs)..back(span.range.end, repairs);
+}
+
+fn remap_node(node: &mut Node, file: FileId, repairs: &[Repair]) {
+    if repairs.is_empty() {
+        return;
+    }
+    remap_span(&mut node.span, file, repairs);
+    match &mut node.kind {
+        NodeKind::Seq(items) => items.iter_mut().for_each(|n| remap_node(n, file, repairs)),
+        NodeKind::Map(entries) => {
+            for (k, v) in entries {
+                remap_span(&mut k.span, file, repairs);
+                remap_node(v, file, repairs);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn remap_diag(d: &mut Diagnostic, file: FileId, repairs: &[Repair]) {
+    if repairs.is_empty() {
+        return;
+    }
+    for l in d.primary.iter_mut().chain(d.secondary.iter_mut()) {
+        remap_span(&mut l.span, file, repairs);
+    }
+}
+
+fn parse_inner(sources: &SourceMap, file: FileId) -> Result<Node, (Diagnostic, Option<Repair>)> {
     let text = sources.text(file);
     if text.trim().is_empty() {
         return Ok(Node {
@@ -123,11 +236,14 @@ pub fn parse(sources: &SourceMap, file: FileId) -> Result<Node, Diagnostic> {
             };
             if code == Code::YamlSyntax {
                 let (line, _) = sources.line_col(file, span.range.start);
-                if let Some(d) = misindented(sources, file, line, &message) {
-                    return Err(d);
+                if let Some((d, r)) = misindented(sources, file, line, &message) {
+                    return Err((d, r));
                 }
             }
-            Err(Diagnostic::error(code, message).at(&span, label).help(help))
+            Err((
+                Diagnostic::error(code, message).at(&span, label).help(help),
+                None,
+            ))
         }
     }
 }
@@ -162,7 +278,12 @@ fn line_key(line: &str) -> Option<(usize, &str)> {
 /// A YAML syntax error at a key whose indentation matches none of the mappings
 /// open above it: says which key, how it is indented, and how the keys around
 /// it are (showing those lines), instead of the parser's "did not find expected key".
-fn misindented(sources: &SourceMap, file: FileId, line: usize, parser: &str) -> Option<Diagnostic> {
+fn misindented(
+    sources: &SourceMap,
+    file: FileId,
+    line: usize,
+    parser: &str,
+) -> Option<(Diagnostic, Option<Repair>)> {
     let text = sources.text(file);
     let lines: Vec<&str> = text.split('\n').collect();
     // The parser may point at the key's line or at its value on that line.
@@ -212,13 +333,21 @@ fn misindented(sources: &SourceMap, file: FileId, line: usize, parser: &str) -> 
         .take(3)
         .map(|(_, a, k)| format!("{} (like `{k}`)", spaces(*a)))
         .collect();
-    Some(
+    // Only a plain key line (spaces, then the key) is re-read; a list item's
+    // dash is left alone.
+    let repair = lines[idx][..at].bytes().all(|b| b == b' ').then(|| Repair {
+        line_start: line_start(idx),
+        at,
+        to: open[0].1,
+    });
+    Some((
         d.note(format!("the YAML reader said: {parser}"))
             .help(format!(
                 "indent `{key}:` like the other keys of the mapping it belongs to: {}",
                 choices.join(" or ")
             )),
-    )
+        repair,
+    ))
 }
 
 /// Strips serde-saphyr's own position prefix and its advice about its options.

@@ -185,3 +185,46 @@ fn no_cascades_and_no_implausible_suggestions() {
         "{e}"
     );
 }
+
+/// A key indented to line up with no mapping is reported, and the rest of the
+/// file is still checked in the same run: the problems after it and before it,
+/// each at its own line in the file as written.
+#[test]
+fn a_misindented_key_does_not_hide_the_other_problems() {
+    let p = Project {
+        dir: tempfile::tempdir().unwrap(),
+        fixture: std::path::PathBuf::new(),
+    };
+    assert!(p.run(&["new", "project", "--name", "X"]).status.success());
+    assert!(p.run(&["new", "paper", "x"]).status.success());
+    let path = p.path().join("content/x/paper.yaml");
+    let good = std::fs::read_to_string(&path).unwrap();
+    let bad = good
+        .replacen("meeting-date: 20", "meeting-date: 2026-13-02 #", 1)
+        .replacen(
+            "    role: Director of the service",
+            "   role: Director of the service",
+            1,
+        )
+        .replacen("electoral-divisions:", "electoral-divison:", 1);
+    assert_ne!(bad, good);
+    std::fs::write(&path, bad).unwrap();
+    let o = p.run(&["check"]);
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{e}");
+    for expect in [
+        "error[Q0008]: `2026-13-02` is not a date that exists\n  ┌─ content/x/paper.yaml:6:15",
+        "error[Q0002]: the key `role` is indented by 3 spaces, which lines up with no mapping above it\n   ┌─ content/x/paper.yaml:14:4",
+        "   = the rest of this file was checked as if it were indented like the nearest key above\n",
+        "error[Q0004]: unknown key `electoral-divison` in the paper\n   ┌─ content/x/paper.yaml:15:1",
+    ] {
+        assert!(e.contains(expect), "{expect}\n---\n{e}");
+    }
+    assert_eq!(e.matches("error[").count(), 3, "{e}");
+    // A syntax error that re-indenting cannot mend stops there, as before.
+    let broken = good.replacen("summary: |", "summary: [unclosed", 1);
+    std::fs::write(&path, broken).unwrap();
+    let e = stderr(&p.run(&["check"]));
+    assert_eq!(e.matches("error[").count(), 1, "{e}");
+    assert!(!e.contains("the rest of this file"), "{e}");
+}
