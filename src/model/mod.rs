@@ -118,9 +118,12 @@ pub struct Settings {
     /// (e.g. `[a-2b, ua-1]` for archival, accessible PDFs).
     pub pdf_standards: Vec<String>,
     pub risk_scheme: Option<risk::Scheme>,
-    /// Scales declared once for the project (`risk-scale`, `brag-scale`,
-    /// `kpi-rag-scale` in `quire.yaml`), used by every register, plan and return
-    /// that does not declare its own (a document's own declaration wins, whole).
+    /// Scales declared once for the project (`assurance-scale`, `risk-scale`,
+    /// `brag-scale`, `kpi-rag-scale` in `quire.yaml`), used by every register,
+    /// plan and return that does not declare its own (a document's own
+    /// declaration wins, whole).
+    #[serde(skip)]
+    pub assurance_scale: Vec<valve::ScaleItem>,
     #[serde(skip)]
     pub risk_scale: Vec<valve::ScaleItem>,
     #[serde(skip)]
@@ -200,6 +203,7 @@ impl Default for Settings {
             not_rated: "not rated".into(),
             pdf_standards: Vec::new(),
             risk_scheme: None,
+            assurance_scale: Vec::new(),
             risk_scale: Vec::new(),
             brag_scale: Vec::new(),
             kpi_rag_scale: Vec::new(),

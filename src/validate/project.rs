@@ -211,9 +211,11 @@ pub fn settings(node: &Node, diags: &mut Diagnostics) -> Settings {
     }
     // Scales declared once for every register, plan and return that does not
     // declare its own.
+    super::unique_names(node, "assurance-scale", "assurance scale", m.diags);
     super::unique_names(node, "risk-scale", "risk scale", m.diags);
     super::unique_names(node, "brag-scale", "BRAG scale", m.diags);
     super::unique_names(node, "kpi-rag-scale", "KPI RAG scale", m.diags);
+    s.assurance_scale = m.list("assurance-scale", false, super::scale_item);
     s.risk_scale = m.list("risk-scale", false, super::scale_item);
     s.brag_scale = m.list("brag-scale", false, super::app::brag_item);
     s.kpi_rag_scale = m.list("kpi-rag-scale", false, super::app::rag_item);

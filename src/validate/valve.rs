@@ -239,7 +239,15 @@ pub fn valve(
     let scale_item = super::scale_item;
     super::unique_names(node, "assurance-scale", "assurance scale", m.diags);
     super::unique_names(node, "risk-scale", "risk scale", m.diags);
-    let scale = m.list("assurance-scale", true, scale_item);
+    // The return's own assurance scale, else the project's.
+    let mut scale = m.list(
+        "assurance-scale",
+        project.assurance_scale.is_empty(),
+        scale_item,
+    );
+    if scale.is_empty() && m.opt("assurance-scale").is_none() {
+        scale = project.assurance_scale.clone();
+    }
     // A qualitative scale for the risks (e.g. High, Moderate, Low), if the
     // council rates its risks in words: the return's own, else the project's.
     let mut risk_scale = m.list("risk-scale", false, scale_item);

@@ -697,8 +697,41 @@ fn scales_declared_once_serve_every_document_that_declares_none() {
         "{e}"
     );
 
-    // The same word twice in one scale, in quire.yaml or in a document: located errors.
+    // A return's assurance scale may be declared once too: moved from the return to
+    // quire.yaml (with meanings only there), the return still builds and its key
+    // prints the project's words and meanings.
+    let sv = "content/wessex-sv-2025-26/return.yaml";
+    let sv_yaml = std::fs::read_to_string(p.path().join(sv)).unwrap();
+    let own = "assurance-scale:\n  - { name: On track, colour: \"#a9dcc0\" }\n  - { name: At risk, colour: \"#f9d9a6\" }\n  - { name: Off track, colour: \"#e8a6b8\" }\n";
+    assert!(sv_yaml.contains(own), "{sv_yaml}");
+    p.write(sv, &sv_yaml.replacen(own, "", 1));
     let q = std::fs::read_to_string(p.path().join("quire.yaml")).unwrap();
+    p.write(
+        "quire.yaml",
+        &format!(
+            "{q}{}",
+            own.replace("\" }", "\", meaning: Declared for the project }")
+        ),
+    );
+    let o = p.run(&["build", "wessex-sv-2025-26"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let text = squash(&pdf_text(&p.path().join("out/wessex-sv-2025-26.pdf")));
+    assert!(
+        text.contains("On track (Declared for the project)"),
+        "{text}"
+    );
+    // Declared in neither place, it is missing.
+    p.write("quire.yaml", &q);
+    let o = p.run(&["check", "wessex-sv-2025-26"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("missing field `assurance-scale`"),
+        "{}",
+        stderr(&o)
+    );
+    p.write(sv, &sv_yaml);
+
+    // The same word twice in one scale, in quire.yaml or in a document: located errors.
     p.write(
         "quire.yaml",
         &q.replacen(
