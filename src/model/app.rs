@@ -75,6 +75,9 @@ pub struct Actual {
     pub value: Option<f64>,
     /// A RAG published without a value (kept as published).
     pub published_rag: Option<String>,
+    /// Where the value is written, and the decimal places it is written with.
+    #[serde(skip)]
+    pub written: Option<(crate::source::Span, u32)>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -98,6 +101,13 @@ pub struct Kpi {
     pub baseline_label: Option<String>,
     pub targets: Vec<Target>,
     pub actuals: Vec<Actual>,
+    /// Where the baseline value is written, and its decimal places as written.
+    #[serde(skip)]
+    pub baseline_written_at: Option<(crate::source::Span, u32)>,
+    /// Computed by the tables engine from other KPIs or a base period.
+    pub derived: Option<super::kpi::Derived>,
+    /// Decimal places its figures are printed at, where declared.
+    pub places: Option<u32>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -127,5 +137,9 @@ pub struct Plan {
     pub rag: Vec<RagLevel>,
     pub areas: Vec<Area>,
     pub kpis: Vec<Kpi>,
+    /// The KPI values as the tables engine computed and checked them (a row
+    /// per period: `baseline`, then each date with an actual value; a column per KPI).
+    #[serde(skip)]
+    pub kpi_table: Option<crate::tables::check::Checked>,
     pub risks: Vec<PartnershipRisk>,
 }

@@ -6,6 +6,7 @@
 
 pub mod app;
 pub mod dates;
+pub mod kpi;
 pub mod paper;
 pub mod risk;
 pub mod template;

@@ -143,6 +143,8 @@ pub struct Contact {
 #[derive(Clone, Debug, Serialize)]
 pub struct ValveKpi {
     pub id: String,
+    #[serde(skip)]
+    pub id_span: crate::source::Span,
     pub name: String,
     pub unit: String,
     pub polarity: String,
@@ -160,6 +162,10 @@ pub struct ValveKpi {
     pub amber_within: Option<f64>,
     /// RAGs as published, per update (printed as published).
     pub published_rag: Vec<PerUpdate<String>>,
+    /// Computed by the tables engine from other KPIs or a base period.
+    pub derived: Option<super::kpi::Derived>,
+    /// Decimal places its figures are printed at, where declared.
+    pub places: Option<u32>,
 }
 
 /// A deliberate change to a field of a submitted update, recorded by
@@ -214,6 +220,10 @@ pub struct Valve {
     /// file or a workbook), for the lock: (field, value, where it is written).
     #[serde(skip)]
     pub table_figures: Vec<(String, String, crate::source::Span)>,
+    /// The KPI values as the tables engine computed and checked them (a row
+    /// per period, `baseline` first; a column per KPI).
+    #[serde(skip)]
+    pub kpi_table: Option<crate::tables::check::Checked>,
 }
 
 impl Valve {

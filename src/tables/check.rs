@@ -379,6 +379,48 @@ impl Expander<'_, '_> {
                     }
                 }
             }
+            RelKind::ChangeFrom { target, of, base } => {
+                // In each row (column), (of − of at the base) / of at the base.
+                let make = |x: Idx, b: Idx, pct: bool| Expr::Ratio {
+                    num: vec![(1, x), (-1, b)],
+                    den: vec![(1, b)],
+                    pct,
+                };
+                match target {
+                    Target::Column(tc) => {
+                        let (tc, oc, br) = (self.col(tc), self.col(of), self.row(base));
+                        let rows = self.rows(&rel.only);
+                        let (Some(tc), Some(oc), Some(br)) = (tc, oc, br) else {
+                            return;
+                        };
+                        if !self.ok {
+                            return;
+                        }
+                        if tc == oc {
+                            return self.circular(rel);
+                        }
+                        for r in rows.into_iter().filter(|r| *r != br) {
+                            self.push(at(r, tc), make(at(r, oc), at(br, oc), pct(tc)));
+                        }
+                    }
+                    Target::Row(tr) => {
+                        let (tr, or, bc) = (self.row(tr), self.row(of), self.col(base));
+                        let cols = self.columns(&rel.only, ColType::numeric);
+                        let (Some(tr), Some(or), Some(bc)) = (tr, or, bc) else {
+                            return;
+                        };
+                        if !self.ok {
+                            return;
+                        }
+                        if tr == or {
+                            return self.circular(rel);
+                        }
+                        for c in cols.into_iter().filter(|c| *c != bc) {
+                            self.push(at(tr, c), make(at(or, c), at(or, bc), pct(c)));
+                        }
+                    }
+                }
+            }
             RelKind::Share { target, of, total } => {
                 let (tc, oc, tr) = (self.col(target), self.col(of), self.row(total));
                 let rows = self.rows(&rel.only);
@@ -456,8 +498,17 @@ impl Expander<'_, '_> {
             .filter_map(|(s, id)| self.col(id).map(|c| (*s, c)))
             .collect();
         let rows = self.rows(&rel.only);
+        // A difference of percentages is in percentage points: allowed when
+        // every column it names is a percent column (a total of them is not).
+        let points = matches!(rel.kind, RelKind::Difference { .. })
+            && target
+                .iter()
+                .chain(src.iter().map(|(_, c)| c))
+                .all(|c| self.table().columns[*c].ty == ColType::Percent);
         for c in target.iter().chain(src.iter().map(|(_, c)| c)) {
-            self.summable(*c, &rel.span);
+            if !points {
+                self.summable(*c, &rel.span);
+            }
         }
         let Some(target) = target.filter(|_| self.ok) else {
             return;

@@ -133,6 +133,15 @@ pub enum RelKind {
         from: Sp<String>,
         to: Sp<String>,
     },
+    /// The target is the change of `of` from the base row (for a column
+    /// target) or the base column (for a row target): in each row,
+    /// `(of − of at base) / of at base` (×100 in a percent column). The base
+    /// itself is left out (it has no change from itself).
+    ChangeFrom {
+        target: Target,
+        of: Sp<String>,
+        base: Sp<String>,
+    },
     /// Column `target` is column `of` as a share of row `total`'s `of`.
     Share {
         target: Sp<String>,

@@ -463,7 +463,7 @@ fn target(m: &mut MapReader) -> Option<Target> {
 }
 
 /// `forecast - budget`, `a + b - c`.
-fn terms(n: &Node, diags: &mut Diagnostics) -> Option<Terms> {
+pub(crate) fn terms(n: &Node, diags: &mut Diagnostics) -> Option<Terms> {
     let t = text(n, diags)?;
     let mut out = Vec::new();
     let mut sign = 1i8;
@@ -502,7 +502,7 @@ fn terms(n: &Node, diags: &mut Diagnostics) -> Option<Terms> {
 }
 
 /// `a / b`.
-fn quotient(n: &Node, diags: &mut Diagnostics) -> Option<(Sp<String>, Sp<String>)> {
+pub(crate) fn quotient(n: &Node, diags: &mut Diagnostics) -> Option<(Sp<String>, Sp<String>)> {
     let t = text(n, diags)?;
     let parts: Vec<&str> = t.value.split_whitespace().collect();
     let ok = |s: &str| {
@@ -681,6 +681,35 @@ fn relation(n: &Node, diags: &mut Diagnostics) -> Option<Relation> {
                 },
                 text,
             )
+        }
+        // `change: { column: pct, of: y, from-row: baseline }`: the change of
+        // a column since one row (or of a row since one column).
+        "change" if m.opt("of").is_some() => {
+            let tg = target(&mut m);
+            let of = m.req("of").and_then(|v| id(v, "row or column", m.diags));
+            let (base_key, base_what, only_key) = if matches!(tg, Some(Target::Row(_))) {
+                ("from-column", "column", "columns")
+            } else {
+                ("from-row", "row", "rows")
+            };
+            let base = m.req(base_key).and_then(|v| id(v, base_what, m.diags));
+            only = m
+                .opt(only_key)
+                .map(|v| ids(v, "row or column", m.diags))
+                .unwrap_or_default();
+            let (tg, of, base) = (tg?, of?, base?);
+            let text = format!(
+                "{} = change of {} since {base_what} `{}` ({} - {} at `{}`) / {} at `{}`",
+                tname(&tg),
+                of.value,
+                base.value,
+                of.value,
+                of.value,
+                base.value,
+                of.value,
+                base.value
+            );
+            (RelKind::ChangeFrom { target: tg, of, base }, text)
         }
         "change" => {
             let tg = target(&mut m);

@@ -6,7 +6,8 @@ use crate::diag::{Code, Diagnostic, Diagnostics, did_you_mean};
 use crate::load::yaml::{Node, NodeKind};
 use crate::model::app::*;
 use crate::model::{AsWritten, Sp};
-use crate::source::FileId;
+use crate::source::{FileId, Span};
+use crate::tables::check::Checked;
 use chrono::{Months, NaiveDate};
 use std::collections::HashMap;
 
@@ -133,6 +134,14 @@ pub fn plan(
     let areas = m.list("areas", true, |n, d| area(n, &brag, report_date, d));
     let rag_names: Vec<String> = rag.iter().map(|r| r.name.clone()).collect();
     let kpis = m.list("kpis", false, |n, d| kpi(n, &rag_names, d));
+    let kpis_key = match &node.kind {
+        NodeKind::Map(entries) => entries
+            .iter()
+            .find(|(k, _)| k.name == "kpis")
+            .map(|(k, _)| k.span.clone()),
+        _ => None,
+    };
+    let kpi_table = kpi_table(&kpis, kpis_key.as_ref(), m.diags);
     let risks = m.list("partnership-risks", false, |n, d| {
         let mut r = MapReader::new(n, "a partnership risk", d)?;
         let date_raised = r.opt_date("date-raised").map(|d| d.value);
@@ -165,6 +174,7 @@ pub fn plan(
         rag,
         areas,
         kpis,
+        kpi_table,
         risks,
     };
     cross_check(&plan, diags);
@@ -324,13 +334,15 @@ fn kpi(n: &Node, rag_names: &[String], d: &mut Diagnostics) -> Option<Kpi> {
     let high_impact = k.opt_bool("high-impact").unwrap_or(false);
     let (mut baseline, mut baseline_date, mut baseline_span) = (None, None, None);
     let (mut baseline_written, mut baseline_label) = (None, None);
+    let mut baseline_written_at = None;
     if let Some(b) = k.opt("baseline")
         && let Some(mut bm) = MapReader::new(b, "a baseline", k.diags)
     {
-        baseline = bm
-            .req("value")
-            .and_then(|v| number(v, bm.diags))
-            .map(|v| v.value);
+        baseline = bm.req("value").and_then(|n| {
+            let v = number(n, bm.diags)?;
+            baseline_written_at = Some((v.span.clone(), super::valve::written_places(n) as u32));
+            Some(v.value)
+        });
         // As the source writes it: "June 2023" stays "June 2023" (never a
         // day the source does not give); an ISO date is printed in full.
         if let Some(t) = bm.opt_text("date") {
@@ -391,18 +403,24 @@ fn kpi(n: &Node, rag_names: &[String], d: &mut Diagnostics) -> Option<Kpi> {
     let actuals = k.list("actuals", false, |n, d| {
         let mut a = MapReader::new(n, "an actual value", d)?;
         let date = a.date("date");
-        let value = a
-            .opt("value")
-            .and_then(|v| number(v, a.diags))
-            .map(|v| v.value);
+        let node = a.opt("value");
+        let value = node.and_then(|v| number(v, a.diags));
+        let written = node.zip(value.as_ref()).map(|(n, v)| (v.span.clone(), super::valve::written_places(n) as u32));
         let published_rag = a.opt_text("published-rag").map(|t| t.value);
         a.finish();
         Some(Actual {
             date: date?.value,
-            value,
+            value: value.map(|v| v.value),
             published_rag,
+            written,
         })
     });
+    let derived = k
+        .opt("derived")
+        .and_then(|v| super::kpis::derived(v, k.diags));
+    let places = k
+        .opt("places")
+        .and_then(|v| super::kpis::places(v, k.diags));
     k.finish();
     let mut actuals = actuals;
     actuals.sort_by_key(|a| a.date);
@@ -422,7 +440,55 @@ fn kpi(n: &Node, rag_names: &[String], d: &mut Diagnostics) -> Option<Kpi> {
         baseline_label,
         targets,
         actuals,
+        baseline_written_at,
+        derived,
+        places,
     })
+}
+
+/// The plan's KPI values as a table of the engine: the baseline, then each
+/// date on which any KPI has an actual value, in order (see [`super::kpis`]).
+fn kpi_table(kpis: &[Kpi], key: Option<&Span>, diags: &mut Diagnostics) -> Option<Checked> {
+    let key = key?;
+    let mut dates: Vec<NaiveDate> = kpis
+        .iter()
+        .flat_map(|k| &k.actuals)
+        .filter(|a| a.value.is_some())
+        .map(|a| a.date)
+        .collect();
+    dates.sort_unstable();
+    dates.dedup();
+    let periods: Vec<super::kpis::Period> = dates
+        .iter()
+        .map(|d| super::kpis::Period {
+            id: d.to_string(),
+            label: crate::model::dates::long_date(*d),
+        })
+        .collect();
+    let inputs: Vec<super::kpis::Input> = kpis
+        .iter()
+        .map(|k| {
+            let mut figures = Vec::new();
+            if let (Some(b), Some((span, w))) = (k.baseline, &k.baseline_written_at) {
+                figures.push((0, Sp::new(b, span.clone()), *w));
+            }
+            for a in &k.actuals {
+                if let (Some(v), Some((span, w))) = (a.value, &a.written)
+                    && let Ok(i) = dates.binary_search(&a.date)
+                {
+                    figures.push((i + 1, Sp::new(v, span.clone()), *w));
+                }
+            }
+            super::kpis::Input {
+                id: k.id.clone(),
+                unit: k.unit.as_deref().unwrap_or("number"),
+                places: k.places,
+                derived: k.derived.as_ref(),
+                figures,
+            }
+        })
+        .collect();
+    super::kpis::table("plan", &periods, &inputs, key, diags)
 }
 
 fn cross_check(plan: &Plan, diags: &mut Diagnostics) {

@@ -6,6 +6,7 @@
 //! (in [`crate::model`]) can only be built through these functions. No I/O here.
 
 pub mod app;
+pub mod kpis;
 pub mod meeting;
 pub mod paper;
 pub mod project;

@@ -91,7 +91,7 @@ enum Typed {
 }
 
 /// Decimal places as written (`-0.224` has 3), from the YAML source.
-fn written_places(n: &Node) -> usize {
+pub(super) fn written_places(n: &Node) -> usize {
     n.raw
         .as_deref()
         .and_then(|r| r.split_once('.'))
@@ -387,6 +387,18 @@ pub fn valve(
             rating,
         })
     });
+    // The places each typed figure was written with.
+    let mut written: HashMap<(usize, usize), u32> = HashMap::new();
+    let mut note_places = |n: &Node, v: &Sp<f64>| {
+        written.insert((v.span.range.start, v.span.range.end), written_places(n) as u32);
+    };
+    let kpis_key = match &node.kind {
+        NodeKind::Map(entries) => entries
+            .iter()
+            .find(|(k, _)| k.name == "kpis")
+            .map(|(k, _)| k.span.clone()),
+        _ => None,
+    };
     let kpis = m.list("kpis", false, |n, d| {
         let mut k = MapReader::new(n, "a KPI", d)?;
         let id = k.text("id");
@@ -411,14 +423,21 @@ pub fn valve(
                 },
             ) => match MapReader::new(b, "a KPI baseline", k.diags) {
                 Some(mut bm) => {
-                    let v = bm.req("value").and_then(|v| number(v, bm.diags));
+                    let v = bm.req("value").and_then(|n| {
+                        let v = number(n, bm.diags)?;
+                        note_places(n, &v);
+                        Some(v)
+                    });
                     let l = bm.opt_text("label").map(|t| t.value);
                     bm.finish();
                     (v, l)
                 }
                 None => (None, None),
             },
-            Some(b) => (number(b, k.diags), None),
+            Some(b) => (
+                number(b, k.diags).inspect(|v| note_places(b, v)),
+                None,
+            ),
             None => (None, None),
         };
         let annual_target = k.opt("annual-target").and_then(|v| number(v, k.diags));
@@ -432,7 +451,13 @@ pub fn valve(
             .unwrap_or_default();
         let actuals = k
             .opt("actuals")
-            .map(|a| ctx.per_update(a, k.diags, number))
+            .map(|a| {
+                ctx.per_update(a, k.diags, |n, d| {
+                    let v = number(n, d)?;
+                    note_places(n, &v);
+                    Some(v)
+                })
+            })
             .unwrap_or_default();
         // A RAG only by the council's declared rule, or as published.
         let amber_within = k.opt("rag-rule").and_then(|r| {
@@ -450,9 +475,17 @@ pub fn valve(
             .opt("rag")
             .map(|a| ctx.per_update(a, k.diags, super::text))
             .unwrap_or_default();
+        let derived = k
+            .opt("derived")
+            .and_then(|v| super::kpis::derived(v, k.diags));
+        let places = k
+            .opt("places")
+            .and_then(|v| super::kpis::places(v, k.diags));
         k.finish();
+        let id = id?;
         Some(ValveKpi {
-            id: id?.value,
+            id_span: id.span,
+            id: id.value,
             name: name?.value,
             unit: unit?.value,
             polarity: polarity?.value,
@@ -464,8 +497,11 @@ pub fn valve(
             actuals,
             amber_within,
             published_rag,
+            derived,
+            places,
         })
     });
+    let kpi_table = kpi_table(&kpis, &updates, &written, kpis_key.as_ref(), m.diags);
     m.finish();
     for (what, nums) in [
         (
@@ -519,7 +555,55 @@ pub fn valve(
         risk_scale,
         amendments: Vec::new(),
         table_figures: Vec::new(),
+        kpi_table,
     })
+}
+
+/// The return's KPI values as a table of the engine: the baseline, then
+/// each update's actual, per KPI (see [`super::kpis`]).
+fn kpi_table(
+    kpis: &[ValveKpi],
+    updates: &[Update],
+    written: &HashMap<(usize, usize), u32>,
+    key: Option<&Span>,
+    diags: &mut Diagnostics,
+) -> Option<Checked> {
+    let key = key?;
+    let periods: Vec<super::kpis::Period> = updates
+        .iter()
+        .map(|u| super::kpis::Period {
+            id: u.id.value.clone(),
+            label: u.label.clone(),
+        })
+        .collect();
+    let places = |v: &Sp<f64>| {
+        written
+            .get(&(v.span.range.start, v.span.range.end))
+            .copied()
+            .unwrap_or(0)
+    };
+    let inputs: Vec<super::kpis::Input> = kpis
+        .iter()
+        .map(|k| {
+            let mut figures = Vec::new();
+            if let Some(b) = &k.baseline {
+                figures.push((0, b.clone(), places(b)));
+            }
+            for a in &k.actuals {
+                if let Some(i) = updates.iter().position(|u| u.id.value == a.update) {
+                    figures.push((i + 1, a.value.clone(), places(&a.value)));
+                }
+            }
+            super::kpis::Input {
+                id: Sp::new(k.id.clone(), k.id_span.clone()),
+                unit: &k.unit,
+                places: k.places,
+                derived: k.derived.as_ref(),
+                figures,
+            }
+        })
+        .collect();
+    super::kpis::table("return", &periods, &inputs, key, diags)
 }
 
 fn rm_range(w: &Sp<f64>, diags: &mut Diagnostics) {

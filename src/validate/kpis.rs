@@ -1,0 +1,270 @@
+//! KPI values as a fixed table of the tables engine, for the Safety Valve
+//! return's KPIs and the APP's: one row per period (`baseline`, then the
+//! return's updates or the plan's actual dates, in order), one column per KPI
+//! (its type from its unit, its places as declared or as written). A derived
+//! KPI (`derived:`) is a relation of the table: `ratio: K1 / K2`,
+//! `difference: K1 - K2`, `change: K1, from: K0` (two KPIs) or `change: K1,
+//! from: baseline` (the change since a period, the engine's `change … from-row`).
+//! The engine computes derived figures from the unrounded inputs and checks
+//! any a source typed as well, at the places they were written with.
+
+use super::MapReader;
+use crate::diag::{Code, Diagnostic, Diagnostics, did_you_mean};
+use crate::load::yaml::Node;
+use crate::model::Sp;
+use crate::model::kpi::{Derivation, Derived};
+use crate::source::Span;
+use crate::tables::check::Checked;
+use crate::tables::decimal::Dec;
+use crate::tables::model::{Cell, ColType, Column, RelKind, Relation, Row, Table, Target};
+
+/// The id of the KPI values table (and of its sheet in the workbook).
+pub const TABLE_ID: &str = "KPI values";
+/// The id of the baseline row.
+pub const BASELINE: &str = "baseline";
+
+/// Reads a KPI's `derived:` mapping.
+pub fn derived(n: &Node, diags: &mut Diagnostics) -> Option<Derived> {
+    let mut m = MapReader::new(n, "a KPI derivation", diags)?;
+    let ratio = m.opt("ratio");
+    let difference = m.opt("difference");
+    let change = m.opt("change");
+    let from = m.opt("from");
+    let given = [ratio, difference, change].iter().flatten().count();
+    let help = "write one of `derived: { ratio: K1 / K2 }`, `derived: { difference: K1 - K2 }`, `derived: { change: K1, from: baseline }` or `derived: { change: K1, from: K0 }`";
+    if given != 1 {
+        let span = m.span().clone();
+        m.diags.push(
+            Diagnostic::error(Code::InvalidValue, "a derived KPI is one ratio, difference or change")
+                .at(&span, if given == 0 { "no `ratio`, `difference` or `change`" } else { "more than one of `ratio`, `difference` and `change`" })
+                .help(help),
+        );
+        m.finish();
+        return None;
+    }
+    if let (Some(f), None) = (from, change) {
+        m.diags.push(
+            Diagnostic::error(Code::InvalidValue, "`from` belongs to a change")
+                .at(&f.span, "not used by a ratio or a difference")
+                .help(help),
+        );
+    }
+    let how = if let Some(v) = ratio {
+        crate::tables::read::quotient(v, m.diags).map(|(num, den)| Derivation::Ratio { num, den })
+    } else if let Some(v) = difference {
+        crate::tables::read::terms(v, m.diags).map(|terms| Derivation::Difference { terms })
+    } else {
+        let of = change.and_then(|v| crate::tables::read::id(v, "KPI", m.diags));
+        let from = m
+            .req("from")
+            .and_then(|v| crate::tables::read::id(v, "KPI or period", m.diags));
+        of.zip(from).map(|(of, from)| Derivation::Change { of, from })
+    };
+    let span = m.span().clone();
+    m.finish();
+    Some(Derived { how: how?, span })
+}
+
+/// Reads a KPI's `places:` (0 to 6).
+pub fn places(n: &Node, diags: &mut Diagnostics) -> Option<u32> {
+    let v = super::int(n, diags)?;
+    if (0..=6).contains(&v.value) {
+        return Some(v.value as u32);
+    }
+    diags.push(
+        Diagnostic::error(Code::InvalidValue, "`places` is a number of decimal places from 0 to 6")
+            .at(&v.span, "expected 0 to 6")
+            .help("write the decimal places the source publishes, e.g. `places: 1`"),
+    );
+    None
+}
+
+/// One period (a row of the table).
+pub struct Period {
+    pub id: String,
+    pub label: String,
+}
+
+/// One KPI (a column of the table).
+pub struct Input<'a> {
+    pub id: Sp<String>,
+    pub unit: &'a str,
+    pub places: Option<u32>,
+    pub derived: Option<&'a Derived>,
+    /// Typed figures: (period index, figure, decimal places as written).
+    pub figures: Vec<(usize, Sp<f64>, u32)>,
+}
+
+/// A column's type and printed unit from a KPI's unit.
+fn column_type(unit: &str) -> (ColType, Option<String>) {
+    match unit {
+        "%" => (ColType::Percent, Some("%".into())),
+        "count" => (ColType::Count, None),
+        "£m" => (ColType::Money, Some("£m".into())),
+        "rate" => (ColType::Number, None),
+        u => (ColType::Number, Some(u.to_string())),
+    }
+}
+
+/// The KPI values table, computed and checked by the engine; `None` when no
+/// KPI has a figure or a derivation. `doc` names the document in messages
+/// ("return", "plan"); `periods` exclude the baseline row, which comes first.
+pub fn table(
+    doc: &str,
+    periods: &[Period],
+    kpis: &[Input],
+    span: &Span,
+    diags: &mut Diagnostics,
+) -> Option<Checked> {
+    if kpis.iter().all(|k| k.figures.is_empty() && k.derived.is_none()) {
+        return None;
+    }
+    let sp = |s: &str| Sp::new(s.to_string(), span.clone());
+    let mut rows = vec![Row {
+        id: sp(BASELINE),
+        label: "Baseline".into(),
+        group: None,
+    }];
+    rows.extend(periods.iter().map(|p| Row {
+        id: sp(&p.id),
+        label: p.label.clone(),
+        group: None,
+    }));
+    let ids: Vec<&str> = kpis.iter().map(|k| k.id.value.as_str()).collect();
+    let mut columns = Vec::new();
+    let mut cells: Vec<Vec<Cell>> = rows.iter().map(|_| Vec::new()).collect();
+    let mut written = std::collections::HashMap::new();
+    let mut relations = Vec::new();
+    for (c, k) in kpis.iter().enumerate() {
+        let (ty, unit) = column_type(k.unit);
+        let most = k.figures.iter().map(|f| f.2).max();
+        let places = k.places.or(most).unwrap_or(match (k.derived, ty) {
+            (Some(_), ColType::Count) | (None, _) => 0,
+            (Some(_), _) => 1,
+        });
+        columns.push(Column {
+            id: k.id.clone(),
+            label: k.id.value.clone(),
+            ty,
+            unit,
+            places,
+        });
+        for line in cells.iter_mut() {
+            line.push(Cell::Empty(k.id.span.clone()));
+        }
+        for (r, v, w) in &k.figures {
+            if let (Some(d), Some(line)) = (Dec::from_f64(v.value), cells.get_mut(*r)) {
+                line[c] = Cell::Num(Sp::new(d, v.span.clone()));
+                written.insert((*r, c), *w);
+            }
+        }
+        let Some(d) = k.derived else { continue };
+        // Every KPI a derivation names must be in the catalogue.
+        let mut ok = true;
+        for x in d.inputs() {
+            if ids.contains(&x.value.as_str()) {
+                continue;
+            }
+            ok = false;
+            let e = Diagnostic::error(
+                Code::UnknownReference,
+                format!("KPI `{}` is derived from `{}`, which is not a KPI of this {doc}", k.id.value, x.value),
+            );
+            diags.push(match did_you_mean(&x.value, ids.iter().copied()) {
+                Some(s) => e.at(&x.span, format!("did you mean `{s}`?")).help(format!("rename it to `{s}`")),
+                None => e
+                    .at(&x.span, "not in `kpis`")
+                    .help(format!("the KPIs of this {doc} are: {}", ids.join(", "))),
+            });
+        }
+        let target = Target::Column(k.id.clone());
+        let pct = ty == ColType::Percent;
+        let kind = match &d.how {
+            Derivation::Ratio { num, den } => RelKind::Ratio {
+                target,
+                num: num.clone(),
+                den: den.clone(),
+            },
+            Derivation::Difference { terms } => RelKind::Difference {
+                target,
+                terms: terms.clone(),
+            },
+            Derivation::Change { of, from } => {
+                let kpi = ids.contains(&from.value.as_str());
+                let period = rows.iter().any(|r| r.id.value == from.value);
+                match (kpi, period) {
+                    (true, false) => RelKind::Change {
+                        target,
+                        from: from.clone(),
+                        to: of.clone(),
+                    },
+                    (false, true) => RelKind::ChangeFrom {
+                        target,
+                        of: of.clone(),
+                        base: from.clone(),
+                    },
+                    (true, true) => {
+                        diags.push(
+                            Diagnostic::error(Code::InvalidValue, format!("`{}` is both a KPI and a period of this {doc}", from.value))
+                                .at(&from.span, "a change from a KPI or since a period?")
+                                .help("give the KPI or the period another id, so that `from` names one of them"),
+                        );
+                        continue;
+                    }
+                    (false, false) => {
+                        let mut have: Vec<&str> = rows.iter().map(|r| r.id.value.as_str()).collect();
+                        have.extend(ids.iter().copied());
+                        let e = Diagnostic::error(
+                            Code::UnknownReference,
+                            format!("KPI `{}` is a change from `{}`, which is neither a period nor a KPI of this {doc}", k.id.value, from.value),
+                        );
+                        diags.push(match did_you_mean(&from.value, have.iter().copied()) {
+                            Some(s) => e.at(&from.span, format!("did you mean `{s}`?")).help(format!("rename it to `{s}`")),
+                            None => e.at(&from.span, "no such period or KPI").help(format!(
+                                "`from` names `baseline`, a period ({}) or a KPI ({})",
+                                periods.iter().map(|p| p.id.as_str()).collect::<Vec<_>>().join(", "),
+                                ids.join(", ")
+                            )),
+                        });
+                        continue;
+                    }
+                }
+            }
+        };
+        if !ok {
+            continue;
+        }
+        let since = match &kind {
+            RelKind::ChangeFrom { base, .. } => rows
+                .iter()
+                .find(|r| r.id.value == base.value)
+                .map(|r| if r.id.value == BASELINE { "the baseline".to_string() } else { r.label.clone() }),
+            _ => None,
+        };
+        relations.push(Relation {
+            kind,
+            only: Vec::new(),
+            tolerance: Dec::ZERO,
+            span: d.span.clone(),
+            text: format!("KPI {} = {}", k.id.value, d.words(pct, since.as_deref())),
+        });
+    }
+    let table = Table {
+        id: sp(TABLE_ID),
+        title: "KPI values".into(),
+        row_heading: "Period".into(),
+        columns,
+        rows,
+        cells,
+        relations,
+        published: Vec::new(),
+        notes: Vec::new(),
+        source: "inline".into(),
+        written_places: written,
+        published_help: Some(
+            "a derived KPI's figures are computed from the KPIs it names, so check those figures too".into(),
+        ),
+        cell_name: Some("KPI {column} at {row}".into()),
+    };
+    crate::tables::check::check(vec![table], diags).pop()
+}
