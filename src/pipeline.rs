@@ -662,7 +662,9 @@ fn prepare_app(project: &Project, doc: &Document, p: &mut Prepared) {
     if !p.diags.has_errors() {
         p.rendered = rendered;
         table_csvs(&tables, p);
-        let own = render::app::rating_tables(&plan, &mut p.diags);
+        let mut own = render::app::rating_tables(&plan, &mut p.diags);
+        // The KPI values, after the rating counts: derived KPIs as formulas.
+        own.extend(plan.kpi_table.clone());
         if !tables.is_empty() || !own.is_empty() {
             match crate::tables::xlsx(&own, &tables, &plan.title, plan.report_date, &settings) {
                 Ok(bytes) => p.extras.push(("xlsx".into(), bytes)),

@@ -124,26 +124,95 @@ pub fn trend(k: &Kpi) -> (&'static str, &'static str) {
 }
 
 /// The KPIs in the natural order of their ids, for the scorecard's catalogue.
-fn kpis_by_id(plan: &Plan) -> Vec<Json> {
+fn kpis_by_id(plan: &Plan, settings: &Settings) -> Vec<Json> {
     let mut ks: Vec<&Kpi> = plan.kpis.iter().collect();
     ks.sort_by(|a, b| crate::model::natural_cmp(&a.id.value, &b.id.value));
-    ks.into_iter().map(|k| kpi_view(k, plan)).collect()
+    ks.into_iter().map(|k| kpi_view(k, plan, settings)).collect()
 }
 
-fn kpi_view(k: &Kpi, plan: &Plan) -> Json {
+/// The plan with each derived KPI's baseline and actuals filled in from the
+/// tables engine (at full precision), so that the RAG by the plan's declared
+/// scale, the trend and the chart see them as they see typed figures. A
+/// derived KPI without a baseline date takes the date of the first KPI it
+/// is derived from.
+pub fn with_engine_kpis(plan: &Plan) -> std::borrow::Cow<'_, Plan> {
+    let Some(t) = &plan.kpi_table else {
+        return std::borrow::Cow::Borrowed(plan);
+    };
+    if plan.kpis.iter().all(|k| k.derived.is_none()) {
+        return std::borrow::Cow::Borrowed(plan);
+    }
+    let mut out = plan.clone();
+    for k in out.kpis.iter_mut() {
+        let Some(d) = &k.derived else { continue };
+        let Some(c) = t.table.column(&k.id.value) else {
+            continue;
+        };
+        if k.baseline_date.is_none()
+            && let Some(first) = d.inputs().first()
+            && let Some(src) = plan.kpis.iter().find(|x| x.id.value == first.value)
+        {
+            k.baseline_date = src.baseline_date;
+            k.baseline_written.clone_from(&src.baseline_written);
+        }
+        k.baseline = t.value[0][c].map(|x| x.to_f64()).or(k.baseline);
+        let mut actuals = Vec::new();
+        for (r, row) in t.table.rows.iter().enumerate().skip(1) {
+            let Ok(date) = chrono::NaiveDate::parse_from_str(&row.id.value, "%Y-%m-%d") else {
+                continue;
+            };
+            if let Some(x) = t.value[r][c] {
+                actuals.push(crate::model::app::Actual {
+                    date,
+                    value: Some(x.to_f64()),
+                    published_rag: None,
+                    written: None,
+                });
+            }
+        }
+        // A rating published without a value stays.
+        for a in &k.actuals {
+            if a.value.is_none() && !actuals.iter().any(|x| x.date == a.date) {
+                actuals.push(a.clone());
+            }
+        }
+        actuals.sort_by_key(|a| a.date);
+        k.actuals = actuals;
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// A KPI figure as the tables engine prints it (at the KPI's places) for a
+/// version 2 layout; as version 1 printed it otherwise.
+fn kpi_fmt(plan: &Plan, k: &Kpi, row: &str, v: f64, settings: &Settings) -> String {
+    let unit = k.unit.as_deref();
+    if plan.layout.value.version >= 2
+        && let Some(t) = &plan.kpi_table
+        && let (Some(r), Some(c)) = (t.table.row(row), t.table.column(&k.id.value))
+        && let Some(x) = t.value[r][c]
+    {
+        let s = crate::tables::format(x, &t.table.columns[c], settings.negative_money);
+        return if unit == Some("%") { format!("{s}%") } else { s };
+    }
+    fmt(v, unit)
+}
+
+fn kpi_view(k: &Kpi, plan: &Plan, settings: &Settings) -> Json {
     let (rag, basis) = kpi_rag(k, &plan.rag, plan.report_date);
     let (sym, words) = trend(k);
     let unit = k.unit.as_deref();
     let latest = k.actuals.iter().rev().find(|a| a.value.is_some());
+    let base_row = crate::validate::kpis::BASELINE;
     // Chart points: baseline then actuals, with targets as a second series.
     let mut points: Vec<Json> = Vec::new();
     if let (Some(b), Some(d)) = (k.baseline, k.baseline_date) {
         points.push(
-            json!({"date": d.to_string(), "label": long_date(d), "value": b, "kind": "baseline"}),
+            json!({"date": d.to_string(), "label": long_date(d), "value": b, "text": kpi_fmt(plan, k, base_row, b, settings), "kind": "baseline"}),
         );
     }
     for a in k.actuals.iter().filter(|a| a.value.is_some()) {
-        points.push(json!({"date": a.date.to_string(), "label": long_date(a.date), "value": a.value, "kind": "actual"}));
+        let text = kpi_fmt(plan, k, &a.date.to_string(), a.value.unwrap_or_default(), settings);
+        points.push(json!({"date": a.date.to_string(), "label": long_date(a.date), "value": a.value, "text": text, "kind": "actual"}));
     }
     let targets: Vec<Json> = k.targets.iter().filter_map(|t| Some(json!({"date": t.date?.to_string(), "label": long_date(t.date?), "value": t.value?}))).collect();
     let alt = format!(
@@ -156,7 +225,7 @@ fn kpi_view(k: &Kpi, plan: &Plan) -> Json {
                 "{} {} {}",
                 p["kind"].as_str().unwrap_or(""),
                 p["label"].as_str().unwrap_or(""),
-                fmt(p["value"].as_f64().unwrap_or_default(), unit)
+                p["text"].as_str().unwrap_or("")
             ))
             .collect::<Vec<_>>()
             .join("; "),
@@ -183,12 +252,13 @@ fn kpi_view(k: &Kpi, plan: &Plan) -> Json {
         "polarity": match k.higher_is_better { Some(true) => "higher is better", Some(false) => "lower is better", None => "not declared" },
         "standard": k.standard.map(|s| fmt(s, unit)),
         "high_impact": k.high_impact,
-        "baseline": k.baseline.map(|b| fmt(b, unit)),
+        "baseline": k.baseline.map(|b| kpi_fmt(plan, k, base_row, b, settings)),
+        "derived": k.derived.as_ref().map(|d| d.words(unit == Some("%"), matches!(&d.how, crate::model::kpi::Derivation::Change { from, .. } if from.value == base_row).then_some("the baseline"))),
         "baseline_date": k.baseline_written.clone().or(k.baseline_date.map(long_date)),
         "baseline_label": k.baseline_label,
         "targets": k.targets.iter().map(|t| json!({"at": t.at, "value": t.value.map(|v| fmt(v, unit)), "date": t.date.map(long_date),
             "rag": t.published_rag.as_ref().map(|r| json!({"name": r, "colour": plan.rag.iter().find(|l| &l.name == r).map(|l| l.colour.clone())}))})).collect::<Vec<_>>(),
-        "latest": latest.map(|a| json!({"value": fmt(a.value.unwrap_or_default(), unit), "date": long_date(a.date)})),
+        "latest": latest.map(|a| json!({"value": kpi_fmt(plan, k, &a.date.to_string(), a.value.unwrap_or_default(), settings), "date": long_date(a.date)})),
         "rag": rag.map(|r| json!({"name": r.name, "colour": r.colour})),
         "rag_basis": basis,
         "trend": {"symbol": sym, "words": words},
@@ -297,6 +367,7 @@ pub fn rating_tables(plan: &Plan, diags: &mut Diagnostics) -> Vec<crate::tables:
 /// The plan as the layouts see it; a rating not given prints the project's
 /// `not-rated` words unless the plan gives its own note (`progress-note: TBC …`).
 pub fn view(plan: &Plan, settings: &Settings) -> Json {
+    let plan = &*with_engine_kpis(plan);
     let colour = |name: &str| {
         plan.brag
             .iter()
@@ -360,9 +431,9 @@ pub fn view(plan: &Plan, settings: &Settings) -> Json {
         "areas": areas,
         "overdue": overdue,
         "tbc": tbc,
-        "kpis": plan.kpis.iter().map(|k| kpi_view(k, plan)).collect::<Vec<_>>(),
+        "kpis": plan.kpis.iter().map(|k| kpi_view(k, plan, settings)).collect::<Vec<_>>(),
         // The scorecard's catalogue, in the natural order of the ids (APP44-3 before APP64).
-        "kpis_by_id": kpis_by_id(plan),
+        "kpis_by_id": kpis_by_id(plan, settings),
         "risks": plan.risks.iter().enumerate().map(|(i, r)| json!({
             "date_raised": r.date_raised.map(long_date), "risk": r.risk, "severity": r.severity,
             "mitigation": r.mitigation.as_ref().map(|_| format!("prisk/{i}/mitigation")),

@@ -165,7 +165,8 @@ pub fn view(v: &Valve, settings: &Settings) -> Json {
     if let Some(e) = ehcp.as_mut() {
         e["table"] = engine(et);
     }
-    let kpis = kpi_view(v);
+    let engine_kpis = with_engine_kpis(v);
+    let kpis = kpi_view(&engine_kpis, settings);
     let mut out = json!({
         "authority": v.authority,
         "year": fy(&v.year),
@@ -211,10 +212,86 @@ pub fn view(v: &Valve, settings: &Settings) -> Json {
     out
 }
 
-fn kpi_view(v: &Valve) -> Json {
+/// The return with each derived KPI's baseline and actuals filled in from
+/// the tables engine (at full precision), so that the declared RAG rule, the
+/// layouts and the exports see them as they see typed figures. Only for
+/// printing and exporting: the lock records what was typed.
+pub fn with_engine_kpis(v: &Valve) -> std::borrow::Cow<'_, Valve> {
+    let Some(t) = &v.kpi_table else {
+        return std::borrow::Cow::Borrowed(v);
+    };
+    if v.kpis.iter().all(|k| k.derived.is_none()) {
+        return std::borrow::Cow::Borrowed(v);
+    }
+    let mut out = v.clone();
+    for k in out.kpis.iter_mut().filter(|k| k.derived.is_some()) {
+        let Some(c) = t.table.column(&k.id) else {
+            continue;
+        };
+        let span = k.derived.as_ref().map_or(k.id_span.clone(), |d| d.span.clone());
+        let figure = |r: usize| t.value.get(r).and_then(|line| line[c]).map(|d| d.to_f64());
+        if let Some(b) = figure(0) {
+            let span = k.baseline.as_ref().map_or(span.clone(), |b| b.span.clone());
+            k.baseline = Some(crate::model::Sp::new(b, span));
+        }
+        let mut actuals = Vec::new();
+        for (i, u) in v.updates.iter().enumerate() {
+            let Some(x) = figure(i + 1) else { continue };
+            let typed = k.actuals.iter().find(|a| a.update == u.id.value);
+            actuals.push(PerUpdate {
+                update: u.id.value.clone(),
+                value: crate::model::Sp::new(x, typed.map_or(span.clone(), |a| a.value.span.clone())),
+                key_span: typed.map_or(span.clone(), |a| a.key_span.clone()),
+            });
+        }
+        k.actuals = actuals;
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// A KPI figure as the tables engine prints it (at the KPI's places), with
+/// whether it was computed and whether it is printed as published (marked).
+fn kpi_figure(v: &Valve, kpi: &str, row: &str, settings: &Settings) -> Option<(String, bool)> {
+    let t = v.kpi_table.as_ref()?;
+    let (r, c) = (t.table.row(row)?, t.table.column(kpi)?);
+    let x = t.value[r][c]?;
+    Some((
+        crate::tables::format(x, &t.table.columns[c], settings.negative_money),
+        t.computed[r][c],
+    ))
+}
+
+/// How a derived KPI is computed, in words ("E1 ÷ E2 × 100").
+fn kpi_derived_words(v: &Valve, k: &crate::model::valve::ValveKpi) -> Option<String> {
+    let d = k.derived.as_ref()?;
+    let since = match &d.how {
+        crate::model::kpi::Derivation::Change { from, .. } if from.value == crate::validate::kpis::BASELINE => {
+            Some("the baseline".to_string())
+        }
+        crate::model::kpi::Derivation::Change { from, .. } => v
+            .updates
+            .iter()
+            .find(|u| u.id.value == from.value)
+            .map(|u| u.label.clone()),
+        _ => None,
+    };
+    Some(d.words(k.unit == "%", since.as_deref()))
+}
+
+fn kpi_view(v: &Valve, settings: &Settings) -> Json {
+    // Version 2 layouts print KPI figures as the tables engine prints them;
+    // version 1 layouts as they always did.
+    let engine = v.layout.value.version >= 2;
+    let fig = |k: &crate::model::valve::ValveKpi, row: &str, x: Option<f64>| -> Option<String> {
+        if engine && let Some((text, _)) = kpi_figure(v, &k.id, row, settings) {
+            return Some(text);
+        }
+        x.map(number)
+    };
     Json::Array(v.kpis.iter().map(|k| json!({
             "id": k.id, "name": k.name, "unit": k.unit,
-            "baseline": k.baseline.as_ref().map(|b| number(b.value)),
+            "derived": kpi_derived_words(v, k),
+            "baseline": fig(k, crate::validate::kpis::BASELINE, k.baseline.as_ref().map(|b| b.value)),
             "baseline_label": k.baseline_label,
             "annual_target": k.annual_target.as_ref().map(|t| number(t.value)),
             "comments": v.updates.iter().filter_map(|u| k.comments.iter().find(|c| c.update == u.id.value).map(|c| json!({"update": u.label, "text": c.value.value}))).collect::<Vec<_>>(),
@@ -226,7 +303,8 @@ fn kpi_view(v: &Valve) -> Json {
                 let published = k.published_rag.iter().find(|x| x.update == u.id.value).map(|x| x.value.value.as_str());
                 let computed = t.zip(a).zip(k.amber_within).map(|((t, a), w)| kpi_rag(a, t, k.polarity == "higher", w));
                 let rag = published.or(computed);
-                json!({"update": u.label, "target": t.map(number), "actual": a.map(number), "rag": rag, "colour": rag.map(|r| colour_of(v, r).unwrap_or_else(|| rag_colour(r).to_string())), "published": published.is_some()})
+                let computed = engine && kpi_figure(v, &k.id, &u.id.value, settings).is_some_and(|f| f.1);
+                json!({"update": u.label, "target": t.map(number), "actual": fig(k, &u.id.value, a), "computed": computed, "rag": rag, "colour": rag.map(|r| colour_of(v, r).unwrap_or_else(|| rag_colour(r).to_string())), "published": published.is_some()})
             }).collect::<Vec<_>>(),
         })).collect::<Vec<_>>())
 }
@@ -366,13 +444,14 @@ pub fn csv_cell(s: &str) -> String {
 
 /// The names of the CSV files a return always may write (its declared tables
 /// cannot take them).
-pub const EXPORTS: [&str; 6] = [
+pub const EXPORTS: [&str; 7] = [
     "deficit",
     "ehcp",
     "conditions",
     "risks",
     "risk-ratings",
     "kpis",
+    "kpi-values",
 ];
 
 /// The return's tables as CSV files: (file suffix, contents).
@@ -473,7 +552,7 @@ pub fn csv_tables(v: &Valve, settings: &Settings) -> Vec<(&'static str, String)>
         out.push(("risks", risks));
     }
     if !v.kpis.is_empty() {
-        let (head, rows) = kpi_table(v);
+        let (head, rows) = kpi_table(&with_engine_kpis(v));
         let mut s = head.iter().map(|h| q(h)).collect::<Vec<_>>().join(",");
         s.push('\n');
         for row in rows {
@@ -490,7 +569,16 @@ pub fn csv_tables(v: &Valve, settings: &Settings) -> Vec<(&'static str, String)>
         }
         out.push(("kpis", s));
     }
+    if let Some(t) = kpi_values(v) {
+        out.push(("kpi-values", crate::tables::csv(&t)));
+    }
     out
+}
+
+/// The KPI values table as the engine checked it, labelled as printed (a
+/// column per KPI, headed by its id and unit; a row per period).
+pub fn kpi_values(v: &Valve) -> Option<Checked> {
+    v.kpi_table.clone()
 }
 
 /// One cell of the KPI export.
@@ -527,6 +615,15 @@ fn kpi_table(v: &Valve) -> (Vec<String>, Vec<Vec<KpiCell>>) {
         .kpis
         .iter()
         .map(|k| {
+            // A derived KPI's figures as printed, at its places.
+            let places = k.derived.as_ref().and(v.kpi_table.as_ref()).and_then(|t| {
+                t.table.column(&k.id).map(|c| t.table.columns[c].places)
+            });
+            let num = |n: Option<f64>| match (n, places) {
+                (Some(x), Some(p)) => crate::tables::decimal::Dec::from_f64(x)
+                    .map_or(KpiCell::Number(x), |d| KpiCell::Number(d.round(p).to_f64())),
+                _ => num(n),
+            };
             let mut row = vec![
                 KpiCell::Text(k.id.clone()),
                 KpiCell::Text(k.name.clone()),
@@ -666,7 +763,7 @@ pub fn xlsx(v: &Valve, tables: &[Checked], settings: &Settings) -> Result<Vec<u8
     }
     if !v.kpis.is_empty() {
         let ws = wb.add_worksheet().set_name("KPIs").map_err(e)?;
-        let (head, rows) = kpi_table(v);
+        let (head, rows) = kpi_table(&with_engine_kpis(v));
         let head: Vec<&str> = head.iter().map(String::as_str).collect();
         header(ws, &head)?;
         for (i, row) in rows.iter().enumerate() {
@@ -685,11 +782,17 @@ pub fn xlsx(v: &Valve, tables: &[Checked], settings: &Settings) -> Result<Vec<u8
         }
         ws.set_column_width(1, 40).map_err(e)?;
     }
+    // The KPI values as the engine computed them: a derived KPI's figures
+    // are formulas of the KPIs they come from.
+    let values = kpi_values(v);
+    if let Some(t) = &values {
+        crate::tables::add_sheets(&mut wb, std::slice::from_ref(t), &[])?;
+    }
     // The return's declared tables, one sheet each, after its own.
     crate::tables::add_sheets(
         &mut wb,
         tables,
-        &["Deficit", "EHCPs", "Conditions", "Risks", "KPIs"],
+        &["Deficit", "EHCPs", "Conditions", "Risks", "KPIs", "KPI values"],
     )?;
     wb.save_to_buffer().map_err(e)
 }

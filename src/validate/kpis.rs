@@ -138,10 +138,13 @@ pub fn table(
     for (c, k) in kpis.iter().enumerate() {
         let (ty, unit) = column_type(k.unit);
         let most = k.figures.iter().map(|f| f.2).max();
-        let places = k.places.or(most).unwrap_or(match (k.derived, ty) {
+        // As declared; else as written (the most places of any typed
+        // figure); a derived KPI at least 1 (a count 0).
+        let least = match (k.derived, ty) {
             (Some(_), ColType::Count) | (None, _) => 0,
             (Some(_), _) => 1,
-        });
+        };
+        let places = k.places.unwrap_or(most.unwrap_or(0).max(least));
         columns.push(Column {
             id: k.id.clone(),
             label: k.id.value.clone(),
