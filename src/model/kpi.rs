@@ -43,7 +43,12 @@ impl Derived {
     pub fn words(&self, percent: bool, period: Option<&str>) -> String {
         match &self.how {
             Derivation::Ratio { num, den } => {
-                format!("{} ÷ {}{}", num.value, den.value, if percent { " × 100" } else { "" })
+                format!(
+                    "{} ÷ {}{}",
+                    num.value,
+                    den.value,
+                    if percent { " × 100" } else { "" }
+                )
             }
             Derivation::Difference { terms } => {
                 let mut s = String::new();

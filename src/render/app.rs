@@ -127,7 +127,9 @@ pub fn trend(k: &Kpi) -> (&'static str, &'static str) {
 fn kpis_by_id(plan: &Plan, settings: &Settings) -> Vec<Json> {
     let mut ks: Vec<&Kpi> = plan.kpis.iter().collect();
     ks.sort_by(|a, b| crate::model::natural_cmp(&a.id.value, &b.id.value));
-    ks.into_iter().map(|k| kpi_view(k, plan, settings)).collect()
+    ks.into_iter()
+        .map(|k| kpi_view(k, plan, settings))
+        .collect()
 }
 
 /// The plan with each derived KPI's baseline and actuals filled in from the
@@ -192,7 +194,11 @@ fn kpi_fmt(plan: &Plan, k: &Kpi, row: &str, v: f64, settings: &Settings) -> Stri
         && let Some(x) = t.value[r][c]
     {
         let s = crate::tables::format(x, &t.table.columns[c], settings.negative_money);
-        return if unit == Some("%") { format!("{s}%") } else { s };
+        return if unit == Some("%") {
+            format!("{s}%")
+        } else {
+            s
+        };
     }
     fmt(v, unit)
 }
@@ -211,7 +217,13 @@ fn kpi_view(k: &Kpi, plan: &Plan, settings: &Settings) -> Json {
         );
     }
     for a in k.actuals.iter().filter(|a| a.value.is_some()) {
-        let text = kpi_fmt(plan, k, &a.date.to_string(), a.value.unwrap_or_default(), settings);
+        let text = kpi_fmt(
+            plan,
+            k,
+            &a.date.to_string(),
+            a.value.unwrap_or_default(),
+            settings,
+        );
         points.push(json!({"date": a.date.to_string(), "label": long_date(a.date), "value": a.value, "text": text, "kind": "actual"}));
     }
     let targets: Vec<Json> = k.targets.iter().filter_map(|t| Some(json!({"date": t.date?.to_string(), "label": long_date(t.date?), "value": t.value?}))).collect();

@@ -228,7 +228,10 @@ pub fn with_engine_kpis(v: &Valve) -> std::borrow::Cow<'_, Valve> {
         let Some(c) = t.table.column(&k.id) else {
             continue;
         };
-        let span = k.derived.as_ref().map_or(k.id_span.clone(), |d| d.span.clone());
+        let span = k
+            .derived
+            .as_ref()
+            .map_or(k.id_span.clone(), |d| d.span.clone());
         let figure = |r: usize| t.value.get(r).and_then(|line| line[c]).map(|d| d.to_f64());
         if let Some(b) = figure(0) {
             let span = k.baseline.as_ref().map_or(span.clone(), |b| b.span.clone());
@@ -240,7 +243,10 @@ pub fn with_engine_kpis(v: &Valve) -> std::borrow::Cow<'_, Valve> {
             let typed = k.actuals.iter().find(|a| a.update == u.id.value);
             actuals.push(PerUpdate {
                 update: u.id.value.clone(),
-                value: crate::model::Sp::new(x, typed.map_or(span.clone(), |a| a.value.span.clone())),
+                value: crate::model::Sp::new(
+                    x,
+                    typed.map_or(span.clone(), |a| a.value.span.clone()),
+                ),
                 key_span: typed.map_or(span.clone(), |a| a.key_span.clone()),
             });
         }
@@ -265,7 +271,9 @@ fn kpi_figure(v: &Valve, kpi: &str, row: &str, settings: &Settings) -> Option<(S
 fn kpi_derived_words(v: &Valve, k: &crate::model::valve::ValveKpi) -> Option<String> {
     let d = k.derived.as_ref()?;
     let since = match &d.how {
-        crate::model::kpi::Derivation::Change { from, .. } if from.value == crate::validate::kpis::BASELINE => {
+        crate::model::kpi::Derivation::Change { from, .. }
+            if from.value == crate::validate::kpis::BASELINE =>
+        {
             Some("the baseline".to_string())
         }
         crate::model::kpi::Derivation::Change { from, .. } => v
@@ -616,9 +624,11 @@ fn kpi_table(v: &Valve) -> (Vec<String>, Vec<Vec<KpiCell>>) {
         .iter()
         .map(|k| {
             // A derived KPI's figures as printed, at its places.
-            let places = k.derived.as_ref().and(v.kpi_table.as_ref()).and_then(|t| {
-                t.table.column(&k.id).map(|c| t.table.columns[c].places)
-            });
+            let places = k
+                .derived
+                .as_ref()
+                .and(v.kpi_table.as_ref())
+                .and_then(|t| t.table.column(&k.id).map(|c| t.table.columns[c].places));
             let num = |n: Option<f64>| match (n, places) {
                 (Some(x), Some(p)) => crate::tables::decimal::Dec::from_f64(x)
                     .map_or(KpiCell::Number(x), |d| KpiCell::Number(d.round(p).to_f64())),
@@ -792,7 +802,14 @@ pub fn xlsx(v: &Valve, tables: &[Checked], settings: &Settings) -> Result<Vec<u8
     crate::tables::add_sheets(
         &mut wb,
         tables,
-        &["Deficit", "EHCPs", "Conditions", "Risks", "KPIs", "KPI values"],
+        &[
+            "Deficit",
+            "EHCPs",
+            "Conditions",
+            "Risks",
+            "KPIs",
+            "KPI values",
+        ],
     )?;
     wb.save_to_buffer().map_err(e)
 }

@@ -709,7 +709,14 @@ fn relation(n: &Node, diags: &mut Diagnostics) -> Option<Relation> {
                 of.value,
                 base.value
             );
-            (RelKind::ChangeFrom { target: tg, of, base }, text)
+            (
+                RelKind::ChangeFrom {
+                    target: tg,
+                    of,
+                    base,
+                },
+                text,
+            )
         }
         "change" => {
             let tg = target(&mut m);

@@ -405,7 +405,9 @@ fn kpi(n: &Node, rag_names: &[String], d: &mut Diagnostics) -> Option<Kpi> {
         let date = a.date("date");
         let node = a.opt("value");
         let value = node.and_then(|v| number(v, a.diags));
-        let written = node.zip(value.as_ref()).map(|(n, v)| (v.span.clone(), super::valve::written_places(n) as u32));
+        let written = node
+            .zip(value.as_ref())
+            .map(|(n, v)| (v.span.clone(), super::valve::written_places(n) as u32));
         let published_rag = a.opt_text("published-rag").map(|t| t.value);
         a.finish();
         Some(Actual {

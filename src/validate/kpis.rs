@@ -35,9 +35,19 @@ pub fn derived(n: &Node, diags: &mut Diagnostics) -> Option<Derived> {
     if given != 1 {
         let span = m.span().clone();
         m.diags.push(
-            Diagnostic::error(Code::InvalidValue, "a derived KPI is one ratio, difference or change")
-                .at(&span, if given == 0 { "no `ratio`, `difference` or `change`" } else { "more than one of `ratio`, `difference` and `change`" })
-                .help(help),
+            Diagnostic::error(
+                Code::InvalidValue,
+                "a derived KPI is one ratio, difference or change",
+            )
+            .at(
+                &span,
+                if given == 0 {
+                    "no `ratio`, `difference` or `change`"
+                } else {
+                    "more than one of `ratio`, `difference` and `change`"
+                },
+            )
+            .help(help),
         );
         m.finish();
         return None;
@@ -58,9 +68,19 @@ pub fn derived(n: &Node, diags: &mut Diagnostics) -> Option<Derived> {
         let from = m
             .req("from")
             .and_then(|v| crate::tables::read::id(v, "KPI or period", m.diags));
-        of.zip(from).map(|(of, from)| Derivation::Change { of, from })
+        of.zip(from)
+            .map(|(of, from)| Derivation::Change { of, from })
     };
-    let span = m.span().clone();
+    // Pointed at by messages about the derivation: the expression as written
+    // (`E1 / E2`, or from the changed KPI to its `from`).
+    let span = match (ratio.or(difference).or(change), from) {
+        (Some(e), Some(f)) if change.is_some() && f.span.file == e.span.file => Span::new(
+            e.span.file,
+            e.span.range.start.min(f.span.range.start)..e.span.range.end.max(f.span.range.end),
+        ),
+        (Some(e), _) => e.span.clone(),
+        _ => m.span().clone(),
+    };
     m.finish();
     Some(Derived { how: how?, span })
 }
@@ -72,9 +92,12 @@ pub fn places(n: &Node, diags: &mut Diagnostics) -> Option<u32> {
         return Some(v.value as u32);
     }
     diags.push(
-        Diagnostic::error(Code::InvalidValue, "`places` is a number of decimal places from 0 to 6")
-            .at(&v.span, "expected 0 to 6")
-            .help("write the decimal places the source publishes, e.g. `places: 1`"),
+        Diagnostic::error(
+            Code::InvalidValue,
+            "`places` is a number of decimal places from 0 to 6",
+        )
+        .at(&v.span, "expected 0 to 6")
+        .help("write the decimal places the source publishes, e.g. `places: 1`"),
     );
     None
 }
@@ -116,7 +139,10 @@ pub fn table(
     span: &Span,
     diags: &mut Diagnostics,
 ) -> Option<Checked> {
-    if kpis.iter().all(|k| k.figures.is_empty() && k.derived.is_none()) {
+    if kpis
+        .iter()
+        .all(|k| k.figures.is_empty() && k.derived.is_none())
+    {
         return None;
     }
     let sp = |s: &str| Sp::new(s.to_string(), span.clone());
@@ -131,6 +157,7 @@ pub fn table(
         group: None,
     }));
     let ids: Vec<&str> = kpis.iter().map(|k| k.id.value.as_str()).collect();
+    let cyclic = circles(kpis, diags);
     let mut columns = Vec::new();
     let mut cells: Vec<Vec<Cell>> = rows.iter().map(|_| Vec::new()).collect();
     let mut written = std::collections::HashMap::new();
@@ -161,7 +188,9 @@ pub fn table(
                 written.insert((*r, c), *w);
             }
         }
-        let Some(d) = k.derived else { continue };
+        let Some(d) = k.derived.filter(|_| !cyclic.contains(&c)) else {
+            continue;
+        };
         // Every KPI a derivation names must be in the catalogue.
         let mut ok = true;
         for x in d.inputs() {
@@ -171,10 +200,15 @@ pub fn table(
             ok = false;
             let e = Diagnostic::error(
                 Code::UnknownReference,
-                format!("KPI `{}` is derived from `{}`, which is not a KPI of this {doc}", k.id.value, x.value),
+                format!(
+                    "KPI `{}` is derived from `{}`, which is not a KPI of this {doc}",
+                    k.id.value, x.value
+                ),
             );
             diags.push(match did_you_mean(&x.value, ids.iter().copied()) {
-                Some(s) => e.at(&x.span, format!("did you mean `{s}`?")).help(format!("rename it to `{s}`")),
+                Some(s) => e
+                    .at(&x.span, format!("did you mean `{s}`?"))
+                    .help(format!("rename it to `{s}`")),
                 None => e
                     .at(&x.span, "not in `kpis`")
                     .help(format!("the KPIs of this {doc} are: {}", ids.join(", "))),
@@ -215,17 +249,27 @@ pub fn table(
                         continue;
                     }
                     (false, false) => {
-                        let mut have: Vec<&str> = rows.iter().map(|r| r.id.value.as_str()).collect();
+                        let mut have: Vec<&str> =
+                            rows.iter().map(|r| r.id.value.as_str()).collect();
                         have.extend(ids.iter().copied());
                         let e = Diagnostic::error(
                             Code::UnknownReference,
-                            format!("KPI `{}` is a change from `{}`, which is neither a period nor a KPI of this {doc}", k.id.value, from.value),
+                            format!(
+                                "KPI `{}` is a change from `{}`, which is neither a period nor a KPI of this {doc}",
+                                k.id.value, from.value
+                            ),
                         );
                         diags.push(match did_you_mean(&from.value, have.iter().copied()) {
-                            Some(s) => e.at(&from.span, format!("did you mean `{s}`?")).help(format!("rename it to `{s}`")),
+                            Some(s) => e
+                                .at(&from.span, format!("did you mean `{s}`?"))
+                                .help(format!("rename it to `{s}`")),
                             None => e.at(&from.span, "no such period or KPI").help(format!(
                                 "`from` names `baseline`, a period ({}) or a KPI ({})",
-                                periods.iter().map(|p| p.id.as_str()).collect::<Vec<_>>().join(", "),
+                                periods
+                                    .iter()
+                                    .map(|p| p.id.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join(", "),
                                 ids.join(", ")
                             )),
                         });
@@ -238,10 +282,15 @@ pub fn table(
             continue;
         }
         let since = match &kind {
-            RelKind::ChangeFrom { base, .. } => rows
-                .iter()
-                .find(|r| r.id.value == base.value)
-                .map(|r| if r.id.value == BASELINE { "the baseline".to_string() } else { r.label.clone() }),
+            RelKind::ChangeFrom { base, .. } => {
+                rows.iter().find(|r| r.id.value == base.value).map(|r| {
+                    if r.id.value == BASELINE {
+                        "the baseline".to_string()
+                    } else {
+                        r.label.clone()
+                    }
+                })
+            }
             _ => None,
         };
         relations.push(Relation {
@@ -270,4 +319,91 @@ pub fn table(
         cell_name: Some("KPI {column} at {row}".into()),
     };
     crate::tables::check::check(vec![table], diags).pop()
+}
+
+/// The KPIs a derived KPI comes from, by index: its inputs and, for a
+/// change from another KPI, that KPI.
+fn sources(k: &Input, kpis: &[Input]) -> Vec<usize> {
+    let Some(d) = k.derived else {
+        return Vec::new();
+    };
+    let mut names: Vec<&str> = d.inputs().iter().map(|x| x.value.as_str()).collect();
+    if let Derivation::Change { from, .. } = &d.how {
+        names.push(&from.value);
+    }
+    names
+        .into_iter()
+        .filter_map(|n| kpis.iter().position(|x| x.id.value == n))
+        .collect()
+}
+
+/// KPIs derived, through other KPIs, from themselves: each circle is an
+/// error at its first KPI's derivation, naming the way round; their
+/// derivations are left out so that every other figure is still computed
+/// and checked. Returns the indices of the KPIs on a circle.
+fn circles(kpis: &[Input], diags: &mut Diagnostics) -> Vec<usize> {
+    let edges: Vec<Vec<usize>> = kpis.iter().map(|k| sources(k, kpis)).collect();
+    let mut on_circle: Vec<usize> = Vec::new();
+    for start in 0..kpis.len() {
+        if on_circle.contains(&start) {
+            continue;
+        }
+        // The shortest way from `start` back to itself, breadth first.
+        let mut prev: Vec<Option<usize>> = vec![None; kpis.len()];
+        let mut queue = std::collections::VecDeque::from([start]);
+        let mut seen = vec![false; kpis.len()];
+        let mut back = None;
+        while let Some(x) = queue.pop_front() {
+            for &y in &edges[x] {
+                if y == start {
+                    back = Some(x);
+                    break;
+                }
+                if !seen[y] {
+                    seen[y] = true;
+                    prev[y] = Some(x);
+                    queue.push_back(y);
+                }
+            }
+            if back.is_some() {
+                break;
+            }
+        }
+        let Some(mut x) = back else { continue };
+        let mut way = vec![x];
+        while x != start {
+            let Some(p) = prev[x] else { break };
+            way.push(p);
+            x = p;
+        }
+        way.reverse();
+        if way.iter().any(|i| on_circle.contains(i)) {
+            continue;
+        }
+        on_circle.extend(&way);
+        let names: Vec<&str> = way
+            .iter()
+            .chain(std::iter::once(&start))
+            .map(|i| kpis[*i].id.value.as_str())
+            .collect();
+        let Some(d) = kpis[start].derived else {
+            continue;
+        };
+        let mut e = Diagnostic::error(
+            Code::RelationInvalid,
+            format!(
+                "KPI `{}` is derived from itself: {}",
+                kpis[start].id.value,
+                names.join(" ← ")
+            ),
+        )
+        .at(&d.span, "comes back to this KPI");
+        for i in way.iter().skip(1) {
+            if let Some(o) = kpis[*i].derived {
+                e = e.also(&o.span, format!("KPI `{}`", kpis[*i].id.value));
+            }
+        }
+        diags.push(e.help("a derived KPI comes from typed KPIs, or from KPIs derived from typed ones; derive one of these from typed KPIs instead"));
+    }
+    on_circle
 }

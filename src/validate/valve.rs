@@ -390,7 +390,10 @@ pub fn valve(
     // The places each typed figure was written with.
     let mut written: HashMap<(usize, usize), u32> = HashMap::new();
     let mut note_places = |n: &Node, v: &Sp<f64>| {
-        written.insert((v.span.range.start, v.span.range.end), written_places(n) as u32);
+        written.insert(
+            (v.span.range.start, v.span.range.end),
+            written_places(n) as u32,
+        );
     };
     let kpis_key = match &node.kind {
         NodeKind::Map(entries) => entries
@@ -434,10 +437,7 @@ pub fn valve(
                 }
                 None => (None, None),
             },
-            Some(b) => (
-                number(b, k.diags).inspect(|v| note_places(b, v)),
-                None,
-            ),
+            Some(b) => (number(b, k.diags).inspect(|v| note_places(b, v)), None),
             None => (None, None),
         };
         let annual_target = k.opt("annual-target").and_then(|v| number(v, k.diags));
