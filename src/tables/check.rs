@@ -1219,6 +1219,52 @@ mod tests {
     }
 
     #[test]
+    fn a_change_since_a_row_and_a_difference_in_points() {
+        let cols = "    - { id: y, label: Y, type: number }\n    - { id: pct, label: Change, type: percent, places: 1 }\n    - { id: p2, label: P2, type: percent }\n    - { id: gap, label: Gap, type: percent }\n";
+        let rows = "    - { id: base, label: Base, values: { y: 455, p2: 40.5 } }\n    - { id: a, label: A, values: { y: 412, pct: -9.5, p2: 41.3 } }\n    - { id: b, label: B, values: { y: 398, p2: 40.0 } }\n";
+        let (c, d) = one(
+            cols,
+            rows,
+            "    - change: { column: pct, of: y, from-row: base }\n    - difference: { column: gap, is: p2 - pct, rows: [a, b] }\n",
+        );
+        assert!(d.is_empty(), "{d:?}");
+        // The base row has no change from itself; the others from the unrounded figures.
+        assert_eq!(c[0].value[0][1], None);
+        assert_eq!(c[0].value[1][1].unwrap().full(), "-9.450549450549");
+        assert_eq!(c[0].value[2][1].unwrap().fixed(1), "-12.5");
+        // Percentage points: a difference of percent columns is allowed.
+        assert_eq!(c[0].value[2][3].unwrap().fixed(1), "52.5");
+        // A typed change that disagrees at its places is an error.
+        let rows = rows.replace("pct: -9.5", "pct: -9.4");
+        let (_, d) = one(
+            cols,
+            &rows,
+            "    - change: { column: pct, of: y, from-row: base }\n",
+        );
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(
+            d[0].message,
+            "`a/pct` is typed as -9.4 but the figures give -9.450549450549"
+        );
+        // The same across: a row's change since one column.
+        let (c, d) = one(
+            AB,
+            "    - { id: x, label: X, values: { a: 4, b: 5, d: 6 } }\n    - { id: ch, label: Change }\n",
+            "    - change: { row: ch, of: x, from-column: a }\n",
+        );
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(c[0].value[1][0], None);
+        assert_eq!(c[0].value[1][1].unwrap().full(), "0.25");
+        assert_eq!(c[0].value[1][2].unwrap().full(), "0.5");
+        // A total of percentages is still refused.
+        let (_, d) = one(cols, &rows, "    - total: { column: gap, of: [p2, pct] }\n");
+        assert!(
+            d.iter().any(|d| d.message.contains("cannot be added up")),
+            "{d:?}"
+        );
+    }
+
+    #[test]
     fn a_corner_cell_computed_twice_must_agree() {
         let rows = "    - { id: x, label: X, values: { a: 1, b: 2 } }\n    - { id: y, label: Y, values: { a: 3, b: 4 } }\n    - { id: t, label: T }\n";
         let (c, d) = one(

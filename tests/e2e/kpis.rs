@@ -129,9 +129,21 @@ fn derived_kpis_are_computed_printed_and_exported_from_the_engine() {
         let wb: calamine::Xlsx<_> = calamine::open_workbook(&path).unwrap();
         assert_eq!(
             wb.sheet_names(),
-            ["Conditions", "Risks", "KPIs", "KPI values"]
+            ["Conditions", "Risks", "KPIs", "KPI values", "new-plans"]
         );
     }
+    // A declared table's change since a row: computed, checked, a formula.
+    assert!(
+        sv.contains(
+            "Year New EHCPs Change since 2022 (%) 2022 455 no data 2023 430 −5.5 2024 412 −9.5"
+        ),
+        "{sv}"
+    );
+    let f = formulas(&path, "new-plans");
+    assert_eq!(
+        f.iter().map(|x| x.1.as_str()).collect::<Vec<_>>(),
+        ["(B3-B2)/(B2)*100", "(B4-B2)/(B2)*100"]
+    );
     let f = formulas(&path, "KPI values");
     let find = |cell: &str| f.iter().find(|x| x.0 == cell).cloned();
     assert_eq!(

@@ -424,6 +424,7 @@ fn returns_and_plans_place_quote_and_export_declared_tables() {
             "Conditions",
             "Risks",
             "KPIs",
+            "KPI values",
             "hn-budget",
             "ehcp-growth",
             "deficit-check"
@@ -439,7 +440,12 @@ fn returns_and_plans_place_quote_and_export_declared_tables() {
     let mut wb: Xlsx<_> = calamine::open_workbook(p.path().join("out/app-plan.xlsx")).unwrap();
     assert_eq!(
         wb.sheet_names(),
-        ["progress-ratings", "impact-ratings", "timeliness"]
+        [
+            "progress-ratings",
+            "impact-ratings",
+            "KPI values",
+            "timeliness"
+        ]
     );
     let f = wb.worksheet_formula("timeliness").unwrap();
     assert_eq!(f.get_value((1, 3)).map(String::as_str), Some("C2-B2"));
