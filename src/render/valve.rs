@@ -205,6 +205,7 @@ pub fn view(v: &Valve, settings: &Settings) -> Json {
         })).collect::<Vec<_>>(),
         "risk_scale": v.risk_scale,
         "kpis": kpis,
+        "kpi_notes": if v.layout.value.version >= 2 { kpi_notes(v, settings) } else { Vec::new() },
     });
     if let (Some(o), Json::Object(f)) = (out.as_object_mut(), front) {
         o.extend(f);
@@ -261,10 +262,32 @@ fn kpi_figure(v: &Valve, kpi: &str, row: &str, settings: &Settings) -> Option<(S
     let t = v.kpi_table.as_ref()?;
     let (r, c) = (t.table.row(row)?, t.table.column(kpi)?);
     let x = t.value[r][c]?;
-    Some((
-        crate::tables::format(x, &t.table.columns[c], settings.negative_money),
-        t.computed[r][c],
-    ))
+    let text = crate::tables::format(x, &t.table.columns[c], settings.negative_money);
+    // A figure kept as published that differs from the computed one is marked.
+    let mark = if t.marked[r][c].is_some() { "†" } else { "" };
+    Some((format!("{text}{mark}"), t.computed[r][c]))
+}
+
+/// The notes under the KPI table for figures printed as published that
+/// differ from the computed ones, as every engine table's † notes.
+fn kpi_notes(v: &Valve, settings: &Settings) -> Vec<String> {
+    let Some(t) = &v.kpi_table else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (r, row) in t.table.rows.iter().enumerate() {
+        for (c, col) in t.table.columns.iter().enumerate() {
+            if let Some(m) = t.marked[r][c] {
+                out.push(format!(
+                    "† KPI {}, {}: as published. The figures give {}.",
+                    col.id.value,
+                    row.label,
+                    crate::tables::format(m, col, settings.negative_money)
+                ));
+            }
+        }
+    }
+    out
 }
 
 /// How a derived KPI is computed, in words ("E1 ÷ E2 × 100").

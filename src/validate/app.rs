@@ -487,6 +487,7 @@ fn kpi_table(kpis: &[Kpi], key: Option<&Span>, diags: &mut Diagnostics) -> Optio
                 places: k.places,
                 derived: k.derived.as_ref(),
                 figures,
+                published: Vec::new(),
             }
         })
         .collect();

@@ -116,6 +116,11 @@ pub struct Input<'a> {
     pub derived: Option<&'a Derived>,
     /// Typed figures: (period index, figure, decimal places as written).
     pub figures: Vec<(usize, Sp<f64>, u32)>,
+    /// Typed figures kept as the source published them (period index, where,
+    /// the council's reason once acknowledged): a derived KPI's figure that
+    /// differs from the computed one is then a warning, or a note, and is
+    /// printed marked †.
+    pub published: Vec<(usize, Span, Option<String>)>,
 }
 
 /// A column's type and printed unit from a KPI's unit.
@@ -162,7 +167,17 @@ pub fn table(
     let mut cells: Vec<Vec<Cell>> = rows.iter().map(|_| Vec::new()).collect();
     let mut written = std::collections::HashMap::new();
     let mut relations = Vec::new();
+    let mut published = Vec::new();
     for (c, k) in kpis.iter().enumerate() {
+        for (r, span, ack) in &k.published {
+            published.push(crate::tables::model::CellRef {
+                table: None,
+                row: rows.get(*r).map_or(String::new(), |x| x.id.value.clone()),
+                column: k.id.value.clone(),
+                span: span.clone(),
+                acknowledged: ack.clone(),
+            });
+        }
         let (ty, unit) = column_type(k.unit);
         let most = k.figures.iter().map(|f| f.2).max();
         // As declared; else as written (the most places of any typed
@@ -309,7 +324,7 @@ pub fn table(
         rows,
         cells,
         relations,
-        published: Vec::new(),
+        published,
         notes: Vec::new(),
         source: "inline".into(),
         written_places: written,

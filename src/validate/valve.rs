@@ -387,12 +387,13 @@ pub fn valve(
             rating,
         })
     });
-    // The places each typed figure was written with.
-    let mut written: HashMap<(usize, usize), u32> = HashMap::new();
+    // The places each typed KPI figure was written with, and whether it is
+    // kept as published (with the council's reason once acknowledged).
+    let mut written: HashMap<(usize, usize), (u32, Option<Option<String>>)> = HashMap::new();
     let mut note_places = |n: &Node, v: &Sp<f64>| {
         written.insert(
             (v.span.range.start, v.span.range.end),
-            written_places(n) as u32,
+            (written_places(n) as u32, None),
         );
     };
     let kpis_key = match &node.kind {
@@ -402,6 +403,7 @@ pub fn valve(
             .map(|(k, _)| k.span.clone()),
         _ => None,
     };
+    let mut published: Vec<(Span, u32, Option<String>)> = Vec::new();
     let kpis = m.list("kpis", false, |n, d| {
         let mut k = MapReader::new(n, "a KPI", d)?;
         let id = k.text("id");
@@ -452,10 +454,17 @@ pub fn valve(
         let actuals = k
             .opt("actuals")
             .map(|a| {
-                ctx.per_update(a, k.diags, |n, d| {
-                    let v = number(n, d)?;
-                    note_places(n, &v);
-                    Some(v)
+                // A derived KPI's figure as the source published it may be
+                // kept: `{ published: 12.7 }` (and `acknowledged: "why"`).
+                ctx.per_update(a, k.diags, |n, d| match typed(n, d)? {
+                    Typed::Must(v, _) => {
+                        note_places(n, &v);
+                        Some(v)
+                    }
+                    Typed::Published(v, places, ack) => {
+                        published.push((v.span.clone(), places as u32, ack));
+                        Some(v)
+                    }
                 })
             })
             .unwrap_or_default();
@@ -501,6 +510,9 @@ pub fn valve(
             places,
         })
     });
+    for (span, places, ack) in published {
+        written.insert((span.range.start, span.range.end), (places, Some(ack)));
+    }
     let kpi_table = kpi_table(&kpis, &updates, &written, kpis_key.as_ref(), m.diags);
     m.finish();
     for (what, nums) in [
@@ -564,7 +576,7 @@ pub fn valve(
 fn kpi_table(
     kpis: &[ValveKpi],
     updates: &[Update],
-    written: &HashMap<(usize, usize), u32>,
+    written: &HashMap<(usize, usize), (u32, Option<Option<String>>)>,
     key: Option<&Span>,
     diags: &mut Diagnostics,
 ) -> Option<Checked> {
@@ -579,8 +591,7 @@ fn kpi_table(
     let places = |v: &Sp<f64>| {
         written
             .get(&(v.span.range.start, v.span.range.end))
-            .copied()
-            .unwrap_or(0)
+            .map_or(0, |w| w.0)
     };
     let inputs: Vec<super::kpis::Input> = kpis
         .iter()
@@ -589,12 +600,19 @@ fn kpi_table(
             if let Some(b) = &k.baseline {
                 figures.push((0, b.clone(), places(b)));
             }
+            let mut published = Vec::new();
             for a in &k.actuals {
                 if let Some(i) = updates.iter().position(|u| u.id.value == a.update) {
                     figures.push((i + 1, a.value.clone(), places(&a.value)));
+                    if let Some((_, Some(ack))) =
+                        written.get(&(a.value.span.range.start, a.value.span.range.end))
+                    {
+                        published.push((i + 1, a.value.span.clone(), ack.clone()));
+                    }
                 }
             }
             super::kpis::Input {
+                published,
                 id: Sp::new(k.id.clone(), k.id_span.clone()),
                 unit: &k.unit,
                 places: k.places,
