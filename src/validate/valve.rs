@@ -389,7 +389,7 @@ pub fn valve(
     });
     // The places each typed KPI figure was written with, and whether it is
     // kept as published (with the council's reason once acknowledged).
-    let mut written: HashMap<(usize, usize), (u32, Option<Option<String>>)> = HashMap::new();
+    let mut written: KpiWritten = HashMap::new();
     let mut note_places = |n: &Node, v: &Sp<f64>| {
         written.insert(
             (v.span.range.start, v.span.range.end),
@@ -571,12 +571,16 @@ pub fn valve(
     })
 }
 
+/// A typed KPI figure's places as written and, when kept as published, the
+/// council's reason once acknowledged; by its span's byte range.
+type KpiWritten = HashMap<(usize, usize), (u32, Option<Option<String>>)>;
+
 /// The return's KPI values as a table of the engine: the baseline, then
 /// each update's actual, per KPI (see [`super::kpis`]).
 fn kpi_table(
     kpis: &[ValveKpi],
     updates: &[Update],
-    written: &HashMap<(usize, usize), (u32, Option<Option<String>>)>,
+    written: &KpiWritten,
     key: Option<&Span>,
     diags: &mut Diagnostics,
 ) -> Option<Checked> {
