@@ -592,6 +592,7 @@ pub fn csv_tables(v: &Valve, settings: &Settings) -> Vec<(&'static str, String)>
                 .map(|c| match c {
                     KpiCell::Text(t) => q(t),
                     KpiCell::Number(n) => format!("{n}"),
+                    KpiCell::Fixed(_, t) => t.clone(),
                     KpiCell::Empty => String::new(),
                 })
                 .collect();
@@ -616,6 +617,8 @@ pub fn kpi_values(v: &Valve) -> Option<Checked> {
 enum KpiCell {
     Text(String),
     Number(f64),
+    /// A derived KPI's figure: its number, and as printed at its places.
+    Fixed(f64, String),
     Empty,
 }
 
@@ -652,9 +655,11 @@ fn kpi_table(v: &Valve) -> (Vec<String>, Vec<Vec<KpiCell>>) {
                 .as_ref()
                 .and(v.kpi_table.as_ref())
                 .and_then(|t| t.table.column(&k.id).map(|c| t.table.columns[c].places));
-            let num = |n: Option<f64>| match (n, places) {
+            let fig = |n: Option<f64>| match (n, places) {
                 (Some(x), Some(p)) => crate::tables::decimal::Dec::from_f64(x)
-                    .map_or(KpiCell::Number(x), |d| KpiCell::Number(d.round(p).to_f64())),
+                    .map_or(KpiCell::Number(x), |d| {
+                        KpiCell::Fixed(d.round(p).to_f64(), d.fixed(p))
+                    }),
                 _ => num(n),
             };
             let mut row = vec![
@@ -662,7 +667,7 @@ fn kpi_table(v: &Valve) -> (Vec<String>, Vec<Vec<KpiCell>>) {
                 KpiCell::Text(k.name.clone()),
                 KpiCell::Text(k.unit.clone()),
                 KpiCell::Text(k.polarity.clone()),
-                num(k.baseline.as_ref().map(|b| b.value)),
+                fig(k.baseline.as_ref().map(|b| b.value)),
                 text(k.baseline_label.as_deref()),
                 num(k.annual_target.as_ref().map(|t| t.value)),
             ];
@@ -690,7 +695,7 @@ fn kpi_table(v: &Valve) -> (Vec<String>, Vec<Vec<KpiCell>>) {
                     None
                 };
                 row.push(num(t));
-                row.push(num(a));
+                row.push(fig(a));
                 row.push(text(published.or(computed)));
                 row.push(text(source));
                 row.push(text(
@@ -806,7 +811,7 @@ pub fn xlsx(v: &Valve, tables: &[Checked], settings: &Settings) -> Result<Vec<u8
                     KpiCell::Text(t) => {
                         ws.write_string(r, c, t).map_err(e)?;
                     }
-                    KpiCell::Number(n) => {
+                    KpiCell::Number(n) | KpiCell::Fixed(n, _) => {
                         ws.write_number(r, c, *n).map_err(e)?;
                     }
                     KpiCell::Empty => {}
