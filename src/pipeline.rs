@@ -662,7 +662,7 @@ fn prepare_app(project: &Project, doc: &Document, p: &mut Prepared) {
     if !p.diags.has_errors() {
         p.rendered = rendered;
         table_csvs(&tables, p);
-        let own = render::app::rating_tables(&plan, &mut p.diags);
+        let own = render::app::rating_tables(&plan, &settings, &mut p.diags);
         if !tables.is_empty() || !own.is_empty() {
             match crate::tables::xlsx(&own, &tables, &plan.title, plan.report_date, &settings) {
                 Ok(bytes) => p.extras.push(("xlsx".into(), bytes)),
