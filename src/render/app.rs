@@ -303,7 +303,7 @@ pub fn rating_tables(
 }
 
 /// `s` with a capital to begin a heading or a count ("Not rated").
-fn capital(s: &str) -> String {
+pub fn capital(s: &str) -> String {
     let mut c = s.chars();
     c.next()
         .map(|f| f.to_uppercase().chain(c).collect())

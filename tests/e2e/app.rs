@@ -203,7 +203,8 @@ fn the_printed_rating_counts_are_the_exported_engine_tables() {
             })
             .collect()
     };
-    let printed: Vec<(String, Vec<(String, String)>, Vec<(String, String)>)> = table
+    type Badges = Vec<(String, String)>;
+    let printed: Vec<(String, Badges, Badges)> = table
         .split("<tr><th scope=\"row\">")
         .skip(1)
         .map(|row| {
