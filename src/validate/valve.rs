@@ -546,18 +546,21 @@ fn item_id(n: &Node, diags: &mut Diagnostics) -> Option<Sp<String>> {
     Some(Sp::new(v.to_string(), t.span))
 }
 
-/// Adds a text column (written, never computed) to a checked fixed table.
-fn add_text_column(t: &mut Checked, id: &str, label: &str, texts: Vec<Option<String>>) {
+/// Adds a rating column to a checked fixed table: each row's rating as
+/// published, else as the author's declared rule gives it, else none (the
+/// engine never computes a rating itself). Printed and exported as the
+/// table's other cells are (a rating in words, "not rated" where none).
+fn add_rating_column(t: &mut Checked, id: &str, label: &str, ratings: Vec<Option<String>>) {
     let span = t.table.id.span.clone();
     t.table.columns.push(Column {
         id: Sp::new(id.to_string(), span.clone()),
         label: label.to_string(),
-        ty: ColType::Text,
+        ty: ColType::Rating,
         unit: None,
         places: 0,
     });
     for (r, line) in t.table.cells.iter_mut().enumerate() {
-        line.push(match texts.get(r).cloned().flatten() {
+        line.push(match ratings.get(r).cloned().flatten() {
             Some(x) => Cell::Text(Sp::new(x, span.clone())),
             None => Cell::Empty(span.clone()),
         });
@@ -793,7 +796,8 @@ fn deficit(n: &Node, diags: &mut Diagnostics) -> Option<Deficit> {
         )
         .collect::<Vec<_>>();
     // What is printed and exported: an acknowledged variance as published
-    // (marked when it differs from the figures), and the RAG beside it.
+    // (marked when it differs from the figures), and the RAG beside it as a
+    // rating column (as published, else by the declared tolerance, else none).
     let mut table = checked.pop();
     if let Some(t) = &mut table {
         for (r, y) in years.iter().enumerate() {
@@ -809,7 +813,7 @@ fn deficit(n: &Node, diags: &mut Diagnostics) -> Option<Deficit> {
                 t.formula[r][2] = None;
             }
         }
-        add_text_column(
+        add_rating_column(
             t,
             "rag",
             "RAG",
