@@ -940,7 +940,11 @@ fn compare(
             .at(&t.span, format!("published {typed}, acknowledged; the figures give {}{at_places}", c.full()))
             .also(&rel.span, "the relation that determines it")
             .note(format!("reason: {why}"))
-            .help("remove `acknowledged` (list the cell alone) to be warned again, or remove it from `published:` to print the computed figure")
+            .help(if fixed {
+                "remove `acknowledged` to be warned again, or `published` to print the computed figure"
+            } else {
+                "remove `acknowledged` (list the cell alone) to be warned again, or remove it from `published:` to print the computed figure"
+            })
     } else if published {
         Diagnostic::warning(Code::PublishedFigure, format!("{name} is printed as published ({typed}), but the figures give {}", c.full()))
             .at(&t.span, format!("published {typed}; the figures give {}{at_places}", c.full()))

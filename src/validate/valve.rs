@@ -115,38 +115,6 @@ fn typed(n: &Node, diags: &mut Diagnostics) -> Option<Typed> {
     }
 }
 
-/// A published figure the council has acknowledged: when it differs from the
-/// computed one at the places it was written with, a note (shown by
-/// `quire check -v`, never a warning, never counted) says so, with the reason.
-fn acknowledged(
-    v: &Sp<f64>,
-    written: usize,
-    computed: f64,
-    what: &str,
-    why: &str,
-    diags: &mut Diagnostics,
-) {
-    let fmt = |x: f64| crate::render::format::fixed(x, written).replace('−', "-");
-    if fmt(v.value) == fmt(computed) {
-        return;
-    }
-    diags.push(
-        Diagnostic::info(
-            Code::PublishedFigure,
-            format!(
-                "acknowledged: {what} is printed as published ({}), not as computed ({})",
-                fmt(v.value),
-                fmt(computed)
-            ),
-        )
-        .at(&v.span, "published figure, acknowledged")
-        .note(format!("reason: {why}"))
-        .help(
-            "remove `acknowledged` to be warned again, or `published` to print the computed figure",
-        ),
-    );
-}
-
 fn year_key(y: &str) -> Option<i32> {
     y.split(['-', '/']).next()?.trim().parse().ok()
 }
@@ -701,19 +669,19 @@ fn deficit(n: &Node, diags: &mut Diagnostics) -> Option<Deficit> {
                 table.written_places.insert((r, 2), *written as u32);
                 cell(v)
             }
-            Some(Typed::Published(v, written, None)) => {
+            // Printed as published; where the figures differ, the engine
+            // warns, or notes the difference with its reason once acknowledged.
+            Some(Typed::Published(v, written, ack)) => {
                 table.written_places.insert((r, 2), *written as u32);
                 table.published.push(CellRef {
                     table: None,
                     row: year.value.clone(),
                     column: "variance".into(),
                     span: v.span.clone(),
-                    acknowledged: None,
+                    acknowledged: ack.clone(),
                 });
                 cell(v)
             }
-            // Acknowledged: printed as published, no longer compared.
-            Some(Typed::Published(v, _, Some(_))) => Cell::Empty(v.span.clone()),
             None => Cell::Empty(year.span.clone()),
         };
         table
@@ -737,19 +705,7 @@ fn deficit(n: &Node, diags: &mut Diagnostics) -> Option<Deficit> {
                     .or(exact)
                     .map_or(f - a, Dec::to_f64);
                 let published_variance = match variance {
-                    Some(Typed::Published(v, written, ack)) => {
-                        if let Some(why) = &ack {
-                            acknowledged(
-                                &v,
-                                written,
-                                computed,
-                                &format!("the {} variance", year.value),
-                                why,
-                                m.diags,
-                            );
-                        }
-                        Some(v.value)
-                    }
+                    Some(Typed::Published(v, ..)) => Some(v.value),
                     _ => None,
                 };
                 let v = published_variance.unwrap_or(computed);
@@ -795,8 +751,9 @@ fn deficit(n: &Node, diags: &mut Diagnostics) -> Option<Deficit> {
             },
         )
         .collect::<Vec<_>>();
-    // What is printed and exported: an acknowledged variance as published
-    // (marked when it differs from the figures), and the RAG beside it as a
+    // What is printed and exported: a published variance exactly as published
+    // (the engine marks it where it differs from the figures at the places
+    // written; here also where it differs as printed), and the RAG beside it as a
     // rating column (as published, else by the declared tolerance, else none).
     let mut table = checked.pop();
     if let Some(t) = &mut table {
@@ -982,18 +939,17 @@ fn ehcp(n: &Node, diags: &mut Diagnostics) -> Option<Ehcp> {
                 table.written_places.insert((nb, c), *written as u32);
                 cell(v)
             }
-            Some(Typed::Published(v, written, None)) => {
+            Some(Typed::Published(v, written, ack)) => {
                 table.written_places.insert((nb, c), *written as u32);
                 table.published.push(CellRef {
                     table: None,
                     row: "total".into(),
                     column: format!("c{c}"),
                     span: v.span.clone(),
-                    acknowledged: None,
+                    acknowledged: ack.clone(),
                 });
                 cell(v)
             }
-            Some(Typed::Published(v, _, Some(_))) => Cell::Empty(v.span.clone()),
             None => Cell::Empty(key.clone()),
         });
     }
@@ -1010,19 +966,7 @@ fn ehcp(n: &Node, diags: &mut Diagnostics) -> Option<Ehcp> {
                 .and_then(|t| t.computed[nb][c].then_some(t.value[nb][c]).flatten())
                 .map_or(sum, |v| v.to_f64() as i64);
             let published_total = match typed_total {
-                Some(Typed::Published(v, written, ack)) => {
-                    if let Some(why) = &ack {
-                        acknowledged(
-                            &v,
-                            written,
-                            total as f64,
-                            &format!("the total of `{label}`"),
-                            why,
-                            m.diags,
-                        );
-                    }
-                    Some(v.value as i64)
-                }
+                Some(Typed::Published(v, ..)) => Some(v.value as i64),
                 _ => None,
             };
             EhcpColumn {
@@ -1034,7 +978,7 @@ fn ehcp(n: &Node, diags: &mut Diagnostics) -> Option<Ehcp> {
             }
         })
         .collect::<Vec<EhcpColumn>>();
-    // What is printed and exported: an acknowledged total as published.
+    // What is printed and exported: a published total exactly as published.
     let mut table = checked.pop();
     if let Some(t) = &mut table {
         for (c, col) in columns.iter().enumerate() {

@@ -153,12 +153,15 @@ fn typed_figures_are_compared_at_the_precision_written() {
     let e = stderr(&o);
     assert!(
         e.contains(
-            "note[Q0036]: acknowledged: the 2023-24 variance is printed as published (-0.6), not as computed (-0.5)"
+            "note[Q0036]: acknowledged: the 2023-24 variance is printed as published (-0.6), not as the figures give it (-0.5)"
         ),
         "{e}"
     );
     assert!(e.contains("= reason: as submitted to the DfE"), "{e}");
-    assert!(e.contains("published figure, acknowledged"), "{e}");
+    assert!(
+        e.contains("published -0.6, acknowledged; the figures give -0.5"),
+        "{e}"
+    );
     // Not a warning, and not counted in the summary.
     assert!(
         !e.contains("warning[Q0036]") && !e.contains("(Q0036)"),

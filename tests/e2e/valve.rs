@@ -17,12 +17,26 @@ fn kent_return_builds_with_computed_figures_and_acknowledged_published_ones() {
     let ve = stderr(&v);
     assert!(v.status.success(), "{ve}");
     for want in [
-        "note[Q0036]: acknowledged: the 2022-23 variance is printed as published (-12.0), not as computed (-11.8)",
-        "note[Q0036]: acknowledged: the total of `Safety Valve Jan 24 estimated number of EHCPs` is printed as published (20,027), not as computed (20,028)",
-        "note[Q0036]: acknowledged: the total of `Safety Valve Jan 25 estimated number of EHCPs` is printed as published (20,143), not as computed (20,144)",
+        // The tables engine's acknowledged note, as for any declared table:
+        // the figure as written, the figures' at full precision, the relation.
+        "note[Q0036]: acknowledged: the 2022-23 variance is printed as published (-12.0), not as the figures give it (-11.8)",
+        "published -12.0, acknowledged; the figures give -11.8",
+        "note[Q0036]: acknowledged: the total of `Safety Valve Jan 24 estimated number of EHCPs` is printed as published (20027), not as the figures give it (20028)",
+        "published 20027, acknowledged; the figures give 20028",
+        "note[Q0036]: acknowledged: the total of `Safety Valve Jan 25 estimated number of EHCPs` is printed as published (20143), not as the figures give it (20144)",
     ] {
         assert!(ve.contains(want), "missing {want:?} in:\n{ve}");
     }
+    assert_eq!(
+        ve.matches("the relation that determines it").count(),
+        3,
+        "{ve}"
+    );
+    assert_eq!(
+        ve.matches("help: remove `acknowledged` to be warned again, or `published` to print the computed figure").count(),
+        3,
+        "{ve}"
+    );
     assert_eq!(
         ve.matches("reason: as published in the Q1 2024-25 return")
             .count(),
