@@ -472,7 +472,7 @@ fn prepare_paper(project: &Project, doc: &Document, p: &mut Prepared) {
         // Each register's band counts, then the declared tables.
         let own: Vec<_> = registers
             .iter()
-            .filter_map(|r| render::view::band_table(&r.register, &r.name, &mut p.diags))
+            .filter_map(|r| render::view::band_table(&r.register, &r.name, &settings, &mut p.diags))
             .collect();
         if !tables.is_empty() || !own.is_empty() {
             match crate::tables::xlsx(&own, &tables, &paper.subject, paper.meeting_date, &settings)
@@ -662,7 +662,7 @@ fn prepare_app(project: &Project, doc: &Document, p: &mut Prepared) {
     if !p.diags.has_errors() {
         p.rendered = rendered;
         table_csvs(&tables, p);
-        let mut own = render::app::rating_tables(&plan, &mut p.diags);
+        let mut own = render::app::rating_tables(&plan, &settings, &mut p.diags);
         // The KPI values, after the rating counts: derived KPIs as formulas.
         own.extend(plan.kpi_table.clone());
         if !tables.is_empty() || !own.is_empty() {

@@ -283,8 +283,16 @@ fn kpi_view(k: &Kpi, plan: &Plan, settings: &Settings) -> Json {
 /// a column per rating on the plan's scale, `Not rated`, and `Actions`, the
 /// area's number of actions, which the engine checks is the total of the
 /// counts (and exports as their `SUM`). Each is checked on its own; the
-/// plan's workbook carries them as sheets.
-pub fn rating_tables(plan: &Plan, diags: &mut Diagnostics) -> Vec<crate::tables::check::Checked> {
+/// plan's workbook carries them as sheets, and version 2 layouts print their
+/// summary's counts from the engine's view of them (`app.ratings`), so the
+/// printed and exported figures and labels are one. The `Not rated` column
+/// is headed by the project's words for a rating not given (`not-rated:`),
+/// with a capital, as printed.
+pub fn rating_tables(
+    plan: &Plan,
+    settings: &Settings,
+    diags: &mut Diagnostics,
+) -> Vec<crate::tables::check::Checked> {
     use crate::model::Sp;
     use crate::tables::decimal::Dec;
     use crate::tables::model::{Cell, ColType, Column, RelKind, Relation, Row, Table, Target};
@@ -317,7 +325,7 @@ pub fn rating_tables(plan: &Plan, diags: &mut Diagnostics) -> Vec<crate::tables:
             .enumerate()
             .map(|(i, b)| count_col(format!("r{i}"), b.name.clone()))
             .collect();
-        columns.push(count_col("unrated".into(), "Not rated".into()));
+        columns.push(count_col("unrated".into(), capital(&settings.not_rated)));
         columns.push(count_col("actions".into(), "Actions".into()));
         let of: Vec<Sp<String>> = columns[..columns.len() - 1]
             .iter()
@@ -374,6 +382,27 @@ pub fn rating_tables(plan: &Plan, diags: &mut Diagnostics) -> Vec<crate::tables:
         out.extend(crate::tables::check::check(vec![table], diags));
     }
     out
+}
+
+/// `s` with a capital to begin a heading or a count ("Not rated").
+pub fn capital(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+/// The engine's view of the plan's rating counts, as version 2 layouts print
+/// them: `{progress, impact}`, each a table as [`crate::tables::view`] gives it
+/// (a row per area in the plan's order; a column per rating in the plan's
+/// scale order, then `Not rated` and `Actions`).
+fn ratings_view(plan: &Plan, settings: &Settings) -> Json {
+    // The tables add up by construction; the pipeline reports their checks
+    // when it exports them.
+    let mut scratch = Diagnostics::default();
+    let tables = rating_tables(plan, settings, &mut scratch);
+    let all = crate::tables::view(&tables, settings);
+    json!({"progress": all["progress_ratings"], "impact": all["impact_ratings"]})
 }
 
 /// The plan as the layouts see it; a rating not given prints the project's
@@ -464,7 +493,8 @@ pub fn render(
     sources: &SourceMap,
     diags: &mut Diagnostics,
 ) -> Vec<(String, Rendered)> {
-    let app = view(plan, settings);
+    let mut app = view(plan, settings);
+    app["ratings"] = ratings_view(plan, settings);
     let mut context = json!({"doc": raw, "app": app, "org": {"name": settings.organisation, "short_name": settings.short_name}});
     crate::tables::into_context(tables, settings, &mut context);
     let mut r = MdRenderer::new(context, settings, sources, diags);

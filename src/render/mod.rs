@@ -420,7 +420,13 @@ pub fn paper(
         });
         reg_views.insert(
             r.name.clone(),
-            view::register_view(&r.register, r.previous.as_ref(), &r.name, since.as_deref()),
+            view::register_view(
+                &r.register,
+                r.previous.as_ref(),
+                &r.name,
+                since.as_deref(),
+                settings,
+            ),
         );
     }
     let org = json!({"name": settings.organisation, "short_name": settings.short_name});
@@ -657,7 +663,13 @@ pub fn appendix(
     sources: &SourceMap,
     diags: &mut Diagnostics,
 ) -> Rendered {
-    let view = view::register_view(&reg.register, reg.previous.as_ref(), &reg.name, since);
+    let view = view::register_view(
+        &reg.register,
+        reg.previous.as_ref(),
+        &reg.name,
+        since,
+        settings,
+    );
     let context = json!({"register": &view, "org": {"name": settings.organisation}});
     let mut r = MdRenderer::new(context, settings, sources, diags);
     let mut md: Vec<(String, String)> = Vec::new();

@@ -130,14 +130,57 @@ fn risk_view(r: &Risk, reg: &Register, previous: Option<&Register>, key: &str) -
     })
 }
 
+/// The rows of a register's band counts, in the scale's order: the numeric
+/// bands (when any risk is rated by likelihood × impact) as (label, band,
+/// rated in words, colour), then the ratings in words of its scale (marked
+/// `(in words)` beside numeric bands, whose names they may share).
+fn band_rows(reg: &Register) -> Vec<(String, &str, bool, &str)> {
+    let mut rows: Vec<(String, &str, bool, &str)> = Vec::new();
+    let numeric = has_numeric(reg);
+    if numeric {
+        rows.extend(reg.scheme.bands.iter().map(|b| {
+            (
+                format!("{} (scores {}–{})", b.name, b.min, b.max),
+                b.name.as_str(),
+                false,
+                b.colour.as_str(),
+            )
+        }));
+    }
+    rows.extend(reg.word_scale.iter().map(|w| {
+        // Beside numeric bands a rating in words says so ("Low (in words)").
+        let label = if numeric {
+            format!("{} (in words)", w.name)
+        } else {
+            w.name.clone()
+        };
+        (label, w.name.as_str(), true, w.colour.as_str())
+    }));
+    rows
+}
+
+/// Whether any risk is rated by likelihood × impact (else no scales, band key,
+/// band rows or heat map are printed: the scheme would be one nobody used).
+fn has_numeric(reg: &Register) -> bool {
+    let numeric = |x: &Option<Rating>| x.as_ref().is_some_and(|x| !x.words);
+    reg.risks
+        .iter()
+        .any(|r| numeric(&r.inherent) || numeric(&r.current) || numeric(&r.target))
+}
+
 /// A register's band counts as a table of the tables engine, `<name>-bands`:
-/// a row per band (numeric bands, then the words of its scale), `Not rated`,
-/// and `Open risks`, the number of open risks, which the engine checks is the
-/// total of the rows above it (and exports as their `SUM`); columns `Current`
-/// and `Target`. Checked on its own; the paper's workbook carries it.
+/// a row per band (with its scores; only when a risk is rated by numbers) and
+/// per rating in words of its scale, in the scale's order; the open risks not
+/// rated (headed by the project's `not-rated` words); and `Open risks`, their
+/// number, which the engine checks is the total of the rows above it (and
+/// exports as their `SUM`); columns `Current` and `Target`. Checked on its
+/// own. The one source of the band counts printed by version 2 layouts
+/// ([`register_view`]'s `bands`) and of the paper's workbook sheet. One pass
+/// over the open risks per row: linear in the register.
 pub fn band_table(
     reg: &Register,
     name: &str,
+    settings: &crate::model::Settings,
     diags: &mut crate::diag::Diagnostics,
 ) -> Option<crate::tables::check::Checked> {
     use crate::model::Sp;
@@ -157,16 +200,13 @@ pub fn band_table(
     };
     let mut rows = Vec::new();
     let mut cells = Vec::new();
-    let bands = reg
-        .scheme
-        .bands
-        .iter()
-        .map(|b| (false, b.name.as_str()))
-        .chain(reg.word_scale.iter().map(|w| (true, w.name.as_str())));
-    for (i, (words, band)) in bands.enumerate() {
+    let bands = band_rows(reg);
+    let numeric = bands.iter().any(|b| !b.2);
+    let words = bands.iter().any(|b| b.2);
+    for (i, (label, band, words, _)) in bands.into_iter().enumerate() {
         rows.push(Row {
             id: sp(&format!("b{i}")),
-            label: band.to_string(),
+            label,
             group: None,
         });
         cells.push(vec![
@@ -176,7 +216,7 @@ pub fn band_table(
     }
     rows.push(Row {
         id: sp("unrated"),
-        label: "Not rated".into(),
+        label: crate::render::app::capital(&settings.not_rated),
         group: None,
     });
     cells.push(vec![
@@ -197,10 +237,15 @@ pub fn band_table(
         unit: None,
         places: 0,
     };
+    let by = match (numeric, words) {
+        (true, true) => "band and rating",
+        (false, true) => "rating",
+        _ => "band",
+    };
     let table = Table {
         id: sp(&format!("{name}-bands")),
-        title: format!("{}: open risks by band", reg.name),
-        row_heading: "Band".into(),
+        title: format!("Open risks by {by}: {}", reg.name),
+        row_heading: if numeric { "Band" } else { "Rating" }.into(),
         columns: vec![col("current", "Current"), col("target", "Target")],
         rows,
         cells,
@@ -224,6 +269,24 @@ pub fn band_table(
     crate::tables::check::check(vec![table], diags).pop()
 }
 
+/// The band counts as version 2 layouts print them: the engine's view of
+/// [`band_table`] (`table`) and each row's colour (`colours`: a band's or a
+/// rating's, none for `Not rated` and `Open risks`); none for a register
+/// with no risks.
+fn bands_view(reg: &Register, key: &str, settings: &crate::model::Settings) -> Json {
+    // The table adds up by construction; the paper reports its check when it
+    // exports it.
+    let mut scratch = crate::diag::Diagnostics::default();
+    let Some(t) = band_table(reg, key, settings, &mut scratch) else {
+        return Json::Null;
+    };
+    let name = crate::tables::template_name(&t.table.id.value);
+    let table = crate::tables::view(std::slice::from_ref(&t), settings)[&name].clone();
+    let mut colours: Vec<Json> = band_rows(reg).iter().map(|b| json!(b.3)).collect();
+    colours.extend([Json::Null, Json::Null]);
+    json!({"table": table, "colours": colours})
+}
+
 /// The whole register as the appendix layout and templates see it. `key` is the
 /// register's name in the paper; Markdown fields are referenced as `key/ID/field`.
 pub fn register_view(
@@ -231,6 +294,7 @@ pub fn register_view(
     previous: Option<&Register>,
     key: &str,
     since: Option<&str>,
+    settings: &crate::model::Settings,
 ) -> Json {
     let open: Vec<&Risk> = reg.risks.iter().filter(|r| r.status == "open").collect();
     let band_counts: Vec<Json> = reg
@@ -260,13 +324,7 @@ pub fn register_view(
                    "current": count(|r| &r.current), "target": count(|r| &r.target)})
         })
         .collect();
-    let numeric = |x: &Option<Rating>| x.as_ref().is_some_and(|x| !x.words);
-    // Whether any risk is rated by likelihood × impact (else no scales, band key
-    // or heat map are printed: the scheme would be one nobody used).
-    let has_numeric = reg
-        .risks
-        .iter()
-        .any(|r| numeric(&r.inherent) || numeric(&r.current) || numeric(&r.target));
+    let has_numeric = has_numeric(reg);
     let on_map = open.iter().any(|r| {
         [&r.current, &r.target]
             .iter()
@@ -342,6 +400,8 @@ pub fn register_view(
         "scheme": reg.scheme,
         "risks": reg.risks.iter().map(|r| risk_view(r, reg, previous, key)).collect::<Vec<_>>(),
         "band_counts": band_counts,
+        // Version 2 prints the band counts from the tables engine.
+        "bands": bands_view(reg, key, settings),
         "word_scale": reg.word_scale,
         "word_counts": word_counts,
         "has_numeric": has_numeric,

@@ -191,8 +191,10 @@ pub fn header(col: &Column) -> String {
     }
 }
 
-/// The layout's view of the tables, keyed by [`template_name`]: caption, headers, rows (and
-/// group headings) with every cell as printed (`null` for no data), marks and notes.
+/// The layout's view of the tables, keyed by [`template_name`]: caption, headers (each
+/// column's label with its unit, whether it holds figures, and its type: `money`,
+/// `rating` …), rows (and group headings) with every cell as printed (`null` for no
+/// data), marks and notes.
 pub fn view(checked: &[Checked], settings: &Settings) -> Json {
     let mut out = serde_json::Map::new();
     for c in checked {
@@ -241,7 +243,7 @@ pub fn view(checked: &[Checked], settings: &Settings) -> Json {
                 "id": t.id.value,
                 "title": t.title,
                 "row_heading": t.row_heading,
-                "columns": t.columns.iter().map(|col| json!({"label": header(col), "numeric": col.ty.numeric()})).collect::<Vec<_>>(),
+                "columns": t.columns.iter().map(|col| json!({"label": header(col), "numeric": col.ty.numeric(), "type": col.ty.name()})).collect::<Vec<_>>(),
                 "rows": rows,
                 "notes": notes,
             }),

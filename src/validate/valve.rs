@@ -115,38 +115,6 @@ fn typed(n: &Node, diags: &mut Diagnostics) -> Option<Typed> {
     }
 }
 
-/// A published figure the council has acknowledged: when it differs from the
-/// computed one at the places it was written with, a note (shown by
-/// `quire check -v`, never a warning, never counted) says so, with the reason.
-fn acknowledged(
-    v: &Sp<f64>,
-    written: usize,
-    computed: f64,
-    what: &str,
-    why: &str,
-    diags: &mut Diagnostics,
-) {
-    let fmt = |x: f64| crate::render::format::fixed(x, written).replace('−', "-");
-    if fmt(v.value) == fmt(computed) {
-        return;
-    }
-    diags.push(
-        Diagnostic::info(
-            Code::PublishedFigure,
-            format!(
-                "acknowledged: {what} is printed as published ({}), not as computed ({})",
-                fmt(v.value),
-                fmt(computed)
-            ),
-        )
-        .at(&v.span, "published figure, acknowledged")
-        .note(format!("reason: {why}"))
-        .help(
-            "remove `acknowledged` to be warned again, or `published` to print the computed figure",
-        ),
-    );
-}
-
 fn year_key(y: &str) -> Option<i32> {
     y.split(['-', '/']).next()?.trim().parse().ok()
 }
@@ -652,18 +620,21 @@ fn item_id(n: &Node, diags: &mut Diagnostics) -> Option<Sp<String>> {
     Some(Sp::new(v.to_string(), t.span))
 }
 
-/// Adds a text column (written, never computed) to a checked fixed table.
-fn add_text_column(t: &mut Checked, id: &str, label: &str, texts: Vec<Option<String>>) {
+/// Adds a rating column to a checked fixed table: each row's rating as
+/// published, else as the author's declared rule gives it, else none (the
+/// engine never computes a rating itself). Printed and exported as the
+/// table's other cells are (a rating in words, "not rated" where none).
+fn add_rating_column(t: &mut Checked, id: &str, label: &str, ratings: Vec<Option<String>>) {
     let span = t.table.id.span.clone();
     t.table.columns.push(Column {
         id: Sp::new(id.to_string(), span.clone()),
         label: label.to_string(),
-        ty: ColType::Text,
+        ty: ColType::Rating,
         unit: None,
         places: 0,
     });
     for (r, line) in t.table.cells.iter_mut().enumerate() {
-        line.push(match texts.get(r).cloned().flatten() {
+        line.push(match ratings.get(r).cloned().flatten() {
             Some(x) => Cell::Text(Sp::new(x, span.clone())),
             None => Cell::Empty(span.clone()),
         });
@@ -804,19 +775,19 @@ fn deficit(n: &Node, diags: &mut Diagnostics) -> Option<Deficit> {
                 table.written_places.insert((r, 2), *written as u32);
                 cell(v)
             }
-            Some(Typed::Published(v, written, None)) => {
+            // Printed as published; where the figures differ, the engine
+            // warns, or notes the difference with its reason once acknowledged.
+            Some(Typed::Published(v, written, ack)) => {
                 table.written_places.insert((r, 2), *written as u32);
                 table.published.push(CellRef {
                     table: None,
                     row: year.value.clone(),
                     column: "variance".into(),
                     span: v.span.clone(),
-                    acknowledged: None,
+                    acknowledged: ack.clone(),
                 });
                 cell(v)
             }
-            // Acknowledged: printed as published, no longer compared.
-            Some(Typed::Published(v, _, Some(_))) => Cell::Empty(v.span.clone()),
             None => Cell::Empty(year.span.clone()),
         };
         table
@@ -840,19 +811,7 @@ fn deficit(n: &Node, diags: &mut Diagnostics) -> Option<Deficit> {
                     .or(exact)
                     .map_or(f - a, Dec::to_f64);
                 let published_variance = match variance {
-                    Some(Typed::Published(v, written, ack)) => {
-                        if let Some(why) = &ack {
-                            acknowledged(
-                                &v,
-                                written,
-                                computed,
-                                &format!("the {} variance", year.value),
-                                why,
-                                m.diags,
-                            );
-                        }
-                        Some(v.value)
-                    }
+                    Some(Typed::Published(v, ..)) => Some(v.value),
                     _ => None,
                 };
                 let v = published_variance.unwrap_or(computed);
@@ -898,8 +857,10 @@ fn deficit(n: &Node, diags: &mut Diagnostics) -> Option<Deficit> {
             },
         )
         .collect::<Vec<_>>();
-    // What is printed and exported: an acknowledged variance as published
-    // (marked when it differs from the figures), and the RAG beside it.
+    // What is printed and exported: a published variance exactly as published
+    // (the engine marks it where it differs from the figures at the places
+    // written; here also where it differs as printed), and the RAG beside it as a
+    // rating column (as published, else by the declared tolerance, else none).
     let mut table = checked.pop();
     if let Some(t) = &mut table {
         for (r, y) in years.iter().enumerate() {
@@ -915,7 +876,7 @@ fn deficit(n: &Node, diags: &mut Diagnostics) -> Option<Deficit> {
                 t.formula[r][2] = None;
             }
         }
-        add_text_column(
+        add_rating_column(
             t,
             "rag",
             "RAG",
@@ -1084,18 +1045,17 @@ fn ehcp(n: &Node, diags: &mut Diagnostics) -> Option<Ehcp> {
                 table.written_places.insert((nb, c), *written as u32);
                 cell(v)
             }
-            Some(Typed::Published(v, written, None)) => {
+            Some(Typed::Published(v, written, ack)) => {
                 table.written_places.insert((nb, c), *written as u32);
                 table.published.push(CellRef {
                     table: None,
                     row: "total".into(),
                     column: format!("c{c}"),
                     span: v.span.clone(),
-                    acknowledged: None,
+                    acknowledged: ack.clone(),
                 });
                 cell(v)
             }
-            Some(Typed::Published(v, _, Some(_))) => Cell::Empty(v.span.clone()),
             None => Cell::Empty(key.clone()),
         });
     }
@@ -1112,19 +1072,7 @@ fn ehcp(n: &Node, diags: &mut Diagnostics) -> Option<Ehcp> {
                 .and_then(|t| t.computed[nb][c].then_some(t.value[nb][c]).flatten())
                 .map_or(sum, |v| v.to_f64() as i64);
             let published_total = match typed_total {
-                Some(Typed::Published(v, written, ack)) => {
-                    if let Some(why) = &ack {
-                        acknowledged(
-                            &v,
-                            written,
-                            total as f64,
-                            &format!("the total of `{label}`"),
-                            why,
-                            m.diags,
-                        );
-                    }
-                    Some(v.value as i64)
-                }
+                Some(Typed::Published(v, ..)) => Some(v.value as i64),
                 _ => None,
             };
             EhcpColumn {
@@ -1136,7 +1084,7 @@ fn ehcp(n: &Node, diags: &mut Diagnostics) -> Option<Ehcp> {
             }
         })
         .collect::<Vec<EhcpColumn>>();
-    // What is printed and exported: an acknowledged total as published.
+    // What is printed and exported: a published total exactly as published.
     let mut table = checked.pop();
     if let Some(t) = &mut table {
         for (c, col) in columns.iter().enumerate() {

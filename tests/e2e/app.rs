@@ -174,3 +174,158 @@ fn the_plans_rating_counts_are_engine_tables_in_its_workbook() {
     assert_eq!(row(&v), [9.0, 7.0, 3.0, 0.0, 0.0, 19.0]);
     assert!(text.contains("19 Red 1 Red 9 5"), "{text}");
 }
+
+/// Version 2 prints the summary's rating counts from the same engine tables
+/// the workbook exports (`app.ratings`): every area's printed counts, their
+/// rating words and its number of actions are the sheet's, in the PDF and in
+/// the HTML — including the project's own words for a rating not given.
+#[test]
+fn the_printed_rating_counts_are_the_exported_engine_tables() {
+    use calamine::{DataType, Reader, Xlsx};
+    let p = Project::demo();
+    let q = std::fs::read_to_string(p.path().join("quire.yaml")).unwrap();
+    p.write(
+        "quire.yaml",
+        &q.replace(
+            "  no-data: no data\n",
+            "  no-data: no data\n  not-rated: to be confirmed\n",
+        ),
+    );
+    let o = p.run(&["build", "send-app-2023", "--format", "all"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let html = std::fs::read_to_string(p.path().join("out/send-app-2023.html")).unwrap();
+    let table = &html[html.find("<h2 id=\"summary\">").unwrap()..];
+    let table = &table[..table.find("</table>").unwrap()];
+    // The badges of one cell: (rating words, count).
+    let badges = |cell: &str| -> Vec<(String, String)> {
+        cell.split("<span class=\"count\"")
+            .skip(1)
+            .map(|s| {
+                let t = &s[s.find('>').unwrap() + 1..s.find("</span>").unwrap()];
+                let (w, n) = t.rsplit_once(' ').unwrap();
+                (w.to_string(), n.to_string())
+            })
+            .collect()
+    };
+    type Badges = Vec<(String, String)>;
+    let printed: Vec<(String, Badges, Badges)> = table
+        .split("<tr><th scope=\"row\">")
+        .skip(1)
+        .map(|row| {
+            let cells: Vec<&str> = row.split("<td").skip(1).collect();
+            let actions = cells[1]
+                .trim_start_matches(" class=\"c\">")
+                .split('<')
+                .next()
+                .unwrap()
+                .to_string();
+            (actions, badges(cells[2]), badges(cells[3]))
+        })
+        .collect();
+    assert_eq!(printed.len(), 9, "one row per area");
+    let mut wb: Xlsx<_> = calamine::open_workbook(p.path().join("out/send-app-2023.xlsx")).unwrap();
+    let mut pdf_badges = Vec::new();
+    for (k, sheet) in ["progress-ratings", "impact-ratings"].iter().enumerate() {
+        let v = wb.worksheet_range(sheet).unwrap();
+        let s = |r: u32, c: u32| -> String {
+            v.get_value((r, c))
+                .map(|d| {
+                    d.get_string()
+                        .map(String::from)
+                        .unwrap_or_else(|| d.as_f64().unwrap().to_string())
+                })
+                .unwrap_or_default()
+        };
+        assert_eq!(s(0, 5), "To be confirmed", "{sheet}: the project's words");
+        for (r, row) in printed.iter().enumerate() {
+            let x = r as u32 + 1;
+            let exported: Vec<(String, String)> = (1..=5)
+                .filter(|&c| s(x, c) != "0")
+                .map(|c| (s(0, c), s(x, c)))
+                .collect();
+            let shown = if k == 0 { &row.1 } else { &row.2 };
+            assert_eq!(shown, &exported, "{sheet}, area {x}");
+            assert_eq!(row.0, s(x, 6), "{sheet}, area {x}: actions");
+            pdf_badges.extend(shown.iter().map(|(w, n)| format!("{w} {n}")));
+        }
+    }
+    assert!(
+        pdf_badges.iter().any(|b| b.starts_with("To be confirmed ")),
+        "the demo has actions whose impact is TBC"
+    );
+    let pdf = squash(&pdf_text(&p.path().join("out/send-app-2023.pdf")));
+    for b in &pdf_badges {
+        assert!(pdf.contains(b.as_str()), "{b:?} not printed in:\n{pdf}");
+    }
+    assert!(!pdf.contains("Not rated"), "{pdf}");
+}
+
+/// A plan published on version 1 of the APP layout keeps building as it was
+/// published, now that version 2 prints its rating counts from the tables
+/// engine: the v1 layout files are the published ones (their hashes), and the
+/// counts they read (`app.areas`) are what the build before the change gave:
+/// `expected/app-report-v1-data.json` was written by that build of the demo
+/// plan pinned to v1. Never rewrite it without a new layout version.
+#[test]
+fn a_plan_pinned_to_version_1_reads_the_counts_it_was_published_with() {
+    for (file, published) in [
+        (
+            "layouts/app-report-v1.typ",
+            "3f55d3bb22b5e71cdcdb7d135e46ea52c93ce191aec5bfce9cfda1810457b445",
+        ),
+        (
+            "layouts/html/app-report-v1.html",
+            "50234f6e4fb79c13b4e300891938760e82f483d3c83f7c391c0993e002537fec",
+        ),
+    ] {
+        let bytes = std::fs::read(repo().join(file)).unwrap();
+        assert_eq!(
+            quire::manifest::sha256(&bytes),
+            published,
+            "{file} changed: a published layout is frozen"
+        );
+    }
+    let p = Project::demo();
+    let path = "content/send-app-2023/plan.yaml";
+    let yaml = std::fs::read_to_string(p.path().join(path)).unwrap();
+    assert!(yaml.contains("layout: app-report@2\n"));
+    p.write(
+        path,
+        &yaml.replace("layout: app-report@2\n", "layout: app-report@1\n"),
+    );
+    let o = p.run(&["build", "send-app-2023", "--keep-sources"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let data: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(p.path().join("out/send-app-2023.src/data.json")).unwrap(),
+    )
+    .unwrap();
+    let keys = [
+        "number",
+        "actions",
+        "progress_counts",
+        "impact_counts",
+        "progress_unrated",
+        "impact_unrated",
+    ];
+    let read: Vec<serde_json::Value> = data["app"]["areas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            serde_json::json!(
+                keys.iter()
+                    .map(|k| (k.to_string(), a[*k].clone()))
+                    .collect::<serde_json::Map<_, _>>()
+            )
+        })
+        .collect();
+    let before: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(repo().join("tests/e2e/expected/app-report-v1-data.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(
+        serde_json::Value::Array(read) == before,
+        "the counts a v1 plan reads changed"
+    );
+}

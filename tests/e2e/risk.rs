@@ -19,7 +19,8 @@ fn a_four_by_four_scheme_with_its_own_bands_builds_as_a_standalone_appendix() {
         "no longer open: SR09 (Waste contract transition)",
         "Likelihood Rare (1) Unlikely (2) Likely (3) Almost certain (4)",
         "Impact Low (1) Medium (2) High (3) Critical (4)",
-        "Band Scores Current Target Green 1–3 0 1 Amber 4–8 2 1 Red 9–16 1 1",
+        // The band counts as the tables engine counts them, with the total.
+        "Open risks by band: Strategic risk register Band Current Target Green (scores 1–3) 0 1 Amber (scores 4–8) 2 1 Red (scores 9–16) 1 1 Not rated 0 0 Open risks 3 3",
         "31/01/2025 Overdue",
     ] {
         assert!(text.contains(want), "missing {want:?} in:\n{text}");
@@ -57,7 +58,7 @@ fn narrative_places_generated_tables_from_the_register() {
         "content/strategic-2025/01-risks.md",
         "# Risks\n\nRisks scoring 9 or more:\n\n{{ risk_table(\"main\", min_score=9) }}\n\nBy band:\n\n{{ band_counts(\"main\") }}\n\nThe highest is {{ risk(\"SR01\").title }} at {{ risk(\"SR01\").current.score }}.\n",
     );
-    let o = p.run(&["build", "strategic-2025"]);
+    let o = p.run(&["build", "strategic-2025", "--format", "all"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let text = squash(&pdf_text(&p.path().join("out/strategic-2025.pdf")));
     assert!(text.contains("The register has 3 risks."), "{text}");
@@ -69,17 +70,15 @@ fn narrative_places_generated_tables_from_the_register() {
         !text.contains("SR02 Cyber attack"),
         "risks below the threshold must not be listed: {text}"
     );
-    assert!(
-        text.contains("Band Scores Current Target Green 1–3 0 1 Amber 4–8 2 1 Red 9–16 1 1"),
-        "{text}"
-    );
+    let html = crate::meaning::html_text(&p.path().join("out/strategic-2025.html"));
     assert!(
         text.contains("The highest is Financial sustainability at 16."),
         "{text}"
     );
     // The band counts are a table of the tables engine in the paper's
     // workbook: the open risks are the SUM of the bands and `Not rated`,
-    // recomputing to the counts printed above (3 risks; 0+2+1, 1+1+1).
+    // recomputing to the counts printed (3 risks; 0+2+1, 1+1+1). The PDF and
+    // the HTML print that same table, row for row, from the engine's view.
     {
         use calamine::{DataType, Reader, Xlsx};
         let mut wb: Xlsx<_> =
@@ -102,13 +101,28 @@ fn narrative_places_generated_tables_from_the_register() {
             rows,
             [
                 ["Band", "Current", "Target"],
-                ["Green", "0", "1"],
-                ["Amber", "2", "1"],
-                ["Red", "1", "1"],
+                ["Green (scores 1–3)", "0", "1"],
+                ["Amber (scores 4–8)", "2", "1"],
+                ["Red (scores 9–16)", "1", "1"],
                 ["Not rated", "0", "0"],
                 ["Open risks", "3", "3"],
             ]
             .map(|r| r.map(String::from))
+        );
+        let printed = format!(
+            "Open risks by band: Strategic risk register {}",
+            rows.iter()
+                .map(|r| r.join(" "))
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
+        assert!(
+            text.contains(&printed),
+            "{printed:?} not in the PDF:\n{text}"
+        );
+        assert!(
+            html.contains(&printed),
+            "{printed:?} not in the HTML:\n{html}"
         );
         assert_eq!(
             f.get_value((5, 1)).map(String::as_str),
@@ -164,4 +178,69 @@ fn a_bad_scale_level_is_one_error_not_one_per_risk() {
         assert!(e.contains(code), "{e}");
         assert_eq!(e.matches("error[").count(), 1, "{to}: {e}");
     }
+}
+
+/// A register published on version 1 of the risk layouts keeps building as
+/// it was published, now that version 2 prints the band counts from the
+/// tables engine: the v1 layout files are the published ones (their hashes),
+/// and the counts they read (`band_counts`, `word_counts`) are what the build
+/// before the change gave: `expected/risk-appendix-v1-data.json` was written
+/// by that build of this fixture's appendix pinned to v1. Never rewrite it
+/// without a new layout version.
+#[test]
+fn an_appendix_pinned_to_version_1_reads_the_band_counts_it_was_published_with() {
+    for (file, published) in [
+        (
+            "layouts/risk-appendix-v1.typ",
+            "dc670620232ab73bf00075ef512a4563901b70a9045bda83adacb2b99bcc8337",
+        ),
+        (
+            "layouts/html/risk-appendix-v1.html",
+            "5bfa7a96720e9ded8ff99329da4736c3a93a3e4abffc941f5c718abd0e88cf21",
+        ),
+        (
+            "layouts/html/risk-parts-v1.html",
+            "f704597d9ac6587b0d6111463201b731575851f2d886f843e7f23e9e9b6f0fcf",
+        ),
+        (
+            "layouts/committee-report-v1.typ",
+            "87729999fa26b2576d732ccf0aa9d2a84110a91325f8045ad66c035560d60f33",
+        ),
+        (
+            "layouts/html/committee-report-v1.html",
+            "83a885b8dbe06d0fd5abf8d38f738849c3543890eb443fc8d334b73149e65004",
+        ),
+    ] {
+        let bytes = std::fs::read(repo().join(file)).unwrap();
+        assert_eq!(
+            quire::manifest::sha256(&bytes),
+            published,
+            "{file} changed: a published layout is frozen"
+        );
+    }
+    let p = Project::fixture("risk-4x4");
+    let path = "content/appendix-2025/appendix.yaml";
+    let yaml = std::fs::read_to_string(p.path().join(path)).unwrap();
+    p.write(path, &format!("layout: risk-appendix@1\n{yaml}"));
+    let o = p.run(&["build", "--keep-sources"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let data: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(p.path().join("out/appendix-2025.src/data.json")).unwrap(),
+    )
+    .unwrap();
+    let read = serde_json::json!({
+        "band_counts": data["register"]["band_counts"],
+        "word_counts": data["register"]["word_counts"],
+    });
+    let before: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(repo().join("tests/e2e/expected/risk-appendix-v1-data.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(read == before, "the counts a v1 appendix reads changed");
+    let text = squash(&pdf_text(&p.path().join("out/appendix-2025.pdf")));
+    assert!(
+        text.contains("Band Scores Current Target Green 1–3 0 1 Amber 4–8 2 1 Red 9–16 1 1"),
+        "{text}"
+    );
 }

@@ -17,12 +17,26 @@ fn kent_return_builds_with_computed_figures_and_acknowledged_published_ones() {
     let ve = stderr(&v);
     assert!(v.status.success(), "{ve}");
     for want in [
-        "note[Q0036]: acknowledged: the 2022-23 variance is printed as published (-12.0), not as computed (-11.8)",
-        "note[Q0036]: acknowledged: the total of `Safety Valve Jan 24 estimated number of EHCPs` is printed as published (20,027), not as computed (20,028)",
-        "note[Q0036]: acknowledged: the total of `Safety Valve Jan 25 estimated number of EHCPs` is printed as published (20,143), not as computed (20,144)",
+        // The tables engine's acknowledged note, as for any declared table:
+        // the figure as written, the figures' at full precision, the relation.
+        "note[Q0036]: acknowledged: the 2022-23 variance is printed as published (-12.0), not as the figures give it (-11.8)",
+        "published -12.0, acknowledged; the figures give -11.8",
+        "note[Q0036]: acknowledged: the total of `Safety Valve Jan 24 estimated number of EHCPs` is printed as published (20027), not as the figures give it (20028)",
+        "published 20027, acknowledged; the figures give 20028",
+        "note[Q0036]: acknowledged: the total of `Safety Valve Jan 25 estimated number of EHCPs` is printed as published (20143), not as the figures give it (20144)",
     ] {
         assert!(ve.contains(want), "missing {want:?} in:\n{ve}");
     }
+    assert_eq!(
+        ve.matches("the relation that determines it").count(),
+        3,
+        "{ve}"
+    );
+    assert_eq!(
+        ve.matches("help: remove `acknowledged` to be warned again, or `published` to print the computed figure").count(),
+        3,
+        "{ve}"
+    );
     assert_eq!(
         ve.matches("reason: as published in the Q1 2024-25 return")
             .count(),
@@ -236,4 +250,79 @@ fn a_locked_update_cannot_change_by_accident() {
         std::fs::read_to_string(p.path().join("out/kent-sv-2024-25-q1.pdf")).unwrap(),
         "submitted copy"
     );
+}
+
+/// The deficit profile's RAG is a rating column of the engine's table: each
+/// year's rating as published (or by a declared tolerance), none where the
+/// return publishes none and declares no rule. The PDF, the HTML, the CSV
+/// and the workbook's `Deficit` sheet all take it from that one column.
+#[test]
+fn the_deficit_rag_is_a_rating_column_of_the_engine_table() {
+    use calamine::{DataType, Reader, Xlsx};
+    let p = Project::demo();
+    let o = p.run(&[
+        "build",
+        "kent-sv-2024-25-q1",
+        "--keep-sources",
+        "--format",
+        "all",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = p.path().join("out");
+    let data: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out.join("kent-sv-2024-25-q1.src/data.json")).unwrap(),
+    )
+    .unwrap();
+    let t = &data["sv"]["deficit"]["table"];
+    assert_eq!(
+        t["columns"][3],
+        serde_json::json!({"label": "RAG", "numeric": false, "type": "rating"})
+    );
+    let engine: Vec<Option<&str>> = t["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["cells"][3]["text"].as_str())
+        .collect();
+    // The return publishes Amber for the last two years, no rating before, and
+    // declares no tolerance: nothing is computed.
+    assert_eq!(
+        engine,
+        [None, None, None, None, Some("Amber"), Some("Amber")]
+    );
+    let csv = std::fs::read_to_string(out.join("kent-sv-2024-25-q1.deficit.csv")).unwrap();
+    let from_csv: Vec<&str> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.rsplit(',').next().unwrap())
+        .collect();
+    let mut wb: Xlsx<_> = calamine::open_workbook(out.join("kent-sv-2024-25-q1.xlsx")).unwrap();
+    let v = wb.worksheet_range("Deficit").unwrap();
+    assert_eq!(
+        v.get_value((0, 4)).and_then(|d| d.get_string()),
+        Some("RAG")
+    );
+    for (r, e) in engine.iter().enumerate() {
+        assert_eq!(from_csv[r], e.unwrap_or(""), "CSV row {r}");
+        let cell = v
+            .get_value((r as u32 + 1, 4))
+            .and_then(|d| d.get_string().map(String::from));
+        assert_eq!(cell.as_deref(), *e, "sheet row {r}");
+    }
+    // Printed: the rating in words; none in the project's words.
+    let pdf = squash(&pdf_text(&out.join("kent-sv-2024-25-q1.pdf")));
+    for want in [
+        "2023-24 156.1 142.3 (13.8) not rated",
+        "2026-27 163.1 163.1 0.0 Amber 2027-28 140.0 140.0 0.0 Amber",
+    ] {
+        assert!(pdf.contains(want), "{want:?} not in the PDF");
+    }
+    let html = crate::meaning::html_text(&out.join("kent-sv-2024-25-q1.html"));
+    for want in [
+        "2022-23 129.7 117.9 (12.0)† not rated",
+        "2026-27 163.1 163.1 0.0 Amber",
+        "2027-28 140.0 140.0 0.0 Amber",
+    ] {
+        assert!(html.contains(want), "{want:?} not in the HTML");
+    }
 }
