@@ -545,6 +545,8 @@ defaults:
   financial-year-style: dash        # dash ("2024-25") | slash ("2024/25")
   negative-money: brackets          # brackets ("(£1,234)") | minus ("−£1,234")
   no-data: no data                  # words printed in place of an empty cell
+  not-rated: not rated              # words printed where no rating was published
+  not-yet-due: not yet due          # a return's rating cell for an update still to come
   pdf-standards: [a-2b, ua-1]       # archival (PDF/A-2b) and accessible (PDF/UA-1), checked at export
 "##;
 

@@ -115,6 +115,9 @@ pub struct Settings {
     pub no_data: String,
     /// The words printed where no rating was published and no declared rule gives one.
     pub not_rated: String,
+    /// The words printed in a return's rating cell for an update after the
+    /// current one.
+    pub not_yet_due: String,
     /// PDF standards every build conforms to unless `--pdf-standard` is given
     /// (e.g. `[a-2b, ua-1]` for archival, accessible PDFs).
     pub pdf_standards: Vec<String>,
@@ -202,6 +205,7 @@ impl Default for Settings {
             negative_money: NegativeStyle::Brackets,
             no_data: "no data".into(),
             not_rated: "not rated".into(),
+            not_yet_due: "not yet due".into(),
             pdf_standards: Vec::new(),
             risk_scheme: None,
             assurance_scale: Vec::new(),

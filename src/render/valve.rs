@@ -35,7 +35,8 @@ fn colour_of(v: &Valve, rating: &str) -> Option<String> {
 }
 
 /// One cell per update: the rating, or words saying why there is none.
-fn ratings(v: &Valve, given: &[PerUpdate<String>], not_rated: &str) -> Vec<Json> {
+fn ratings(v: &Valve, given: &[PerUpdate<String>], settings: &Settings) -> Vec<Json> {
+    let (not_rated, not_yet_due) = (&settings.not_rated, &settings.not_yet_due);
     let current = v
         .updates
         .iter()
@@ -46,7 +47,7 @@ fn ratings(v: &Valve, given: &[PerUpdate<String>], not_rated: &str) -> Vec<Json>
         .enumerate()
         .map(|(i, u)| match given.iter().find(|g| g.update == u.id.value) {
             Some(g) => json!({"update": u.label, "rating": g.value.value, "colour": colour_of(v, &g.value.value)}),
-            None if i > current => json!({"update": u.label, "rating": null, "note": "not yet due"}),
+            None if i > current => json!({"update": u.label, "rating": null, "note": not_yet_due}),
             None => json!({"update": u.label, "rating": null, "note": not_rated}),
         })
         .collect()
@@ -189,11 +190,11 @@ pub fn view(v: &Valve, settings: &Settings) -> Json {
             "update": v.update_label(&a.update), "field": a.field, "old": a.old, "new": a.new, "reason": a.reason,
         })).collect::<Vec<_>>(),
         "conditions": v.conditions.iter().map(|c| json!({
-            "number": c.number.value, "text": c.text, "ratings": ratings(v, &c.assurance, &settings.not_rated), "progress": per("condition", &c.number.value, &c.progress)
+            "number": c.number.value, "text": c.text, "ratings": ratings(v, &c.assurance, settings), "progress": per("condition", &c.number.value, &c.progress)
         })).collect::<Vec<_>>(),
         "questions": (0..v.questions.len()).map(|i| format!("question/{i}")).collect::<Vec<_>>(),
         "risks": v.risks.iter().map(|r| json!({
-            "number": r.number.value, "title": r.title, "ratings": ratings(v, &r.assurance, &settings.not_rated),
+            "number": r.number.value, "title": r.title, "ratings": ratings(v, &r.assurance, settings),
             "mitigation": r.mitigation.as_ref().map(|_| format!("risk/{}/mitigation", r.number.value)),
             "progress": per("risk", &r.number.value, &r.progress),
             "group": r.group, "impact": r.impact, "strategy": r.strategy,

@@ -201,6 +201,9 @@ pub fn settings(node: &Node, diags: &mut Diagnostics) -> Settings {
         if let Some(t) = dm.opt_text("not-rated") {
             s.not_rated = t.value;
         }
+        if let Some(t) = dm.opt_text("not-yet-due") {
+            s.not_yet_due = t.value;
+        }
         dm.finish();
     }
     if let Some(n) = m.opt("house-style") {

@@ -56,7 +56,10 @@ fn kpi_rag_trend_and_overdue_are_computed() {
     let report = squash(&pdf_text(&p.path().join("out/plan.pdf")));
     assert!(report.contains("Annex A: overdue actions Action By when Responsible officer Progress 1A1 30 September 2024 Head of SEN Amber"), "{report}");
     // Counted in words: "1 action is", not "1 action(s) are".
-    assert!(report.contains("1 action is overdue at 31 January 2025."), "{report}");
+    assert!(
+        report.contains("1 action is overdue at 31 January 2025."),
+        "{report}"
+    );
     let card = squash(&pdf_text(&p.path().join("out/plan-scorecard.pdf")));
     // T01 (higher is better): 55.5% meets the standard (50) but not the 6-month target (60): Amber, improving.
     assert!(card.contains("55.5% Amber ↑ improving"), "{card}");

@@ -1415,3 +1415,36 @@ fn ratings_in_words_need_the_current_risk_layout() {
         "{e}"
     );
 }
+
+/// The words for a rating that is not yet due are the council's, as the words for
+/// no data and no rating are: declared once in quire.yaml.
+#[test]
+fn a_return_says_not_yet_due_in_the_councils_words() {
+    let p = Project {
+        dir: tempfile::tempdir().unwrap(),
+        fixture: std::path::PathBuf::new(),
+    };
+    assert!(p.run(&["new", "project", "--name", "X"]).status.success());
+    assert!(p.run(&["new", "return", "sv"]).status.success());
+    let o = p.run(&["build", "--format", "all"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let pdf = squash(&pdf_text(&p.path().join("out/sv.pdf")));
+    assert!(pdf.contains("not rated not yet due not yet due"), "{pdf}");
+    let q = std::fs::read_to_string(p.path().join("quire.yaml")).unwrap();
+    let ours = q
+        .replacen("not-yet-due: not yet due", "not-yet-due: Due later", 1)
+        .replacen("not-rated: not rated", "not-rated: Awaiting rating", 1);
+    assert_ne!(ours, q);
+    p.write("quire.yaml", &ours);
+    let o = p.run(&["build", "--format", "all"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let pdf = squash(&pdf_text(&p.path().join("out/sv.pdf")));
+    let html = html_text(&p.path().join("out/sv.html"));
+    for (what, text) in [("PDF", &pdf), ("HTML", &html)] {
+        assert!(
+            text.contains("Awaiting rating Due later Due later"),
+            "{what}: {text}"
+        );
+        assert!(!text.contains("not yet due"), "{what}: {text}");
+    }
+}
