@@ -320,6 +320,12 @@ fn kpi_view(v: &Valve, settings: &Settings) -> Json {
         }
         x.map(number)
     };
+    // An update after the current one is not yet due: its empty figures say so.
+    let current = v
+        .updates
+        .iter()
+        .position(|u| u.id.value == v.current_update.value)
+        .unwrap_or(usize::MAX);
     Json::Array(v.kpis.iter().map(|k| json!({
             "id": k.id, "name": k.name, "unit": k.unit,
             "derived": kpi_derived_words(v, k),
@@ -329,14 +335,14 @@ fn kpi_view(v: &Valve, settings: &Settings) -> Json {
             "comments": v.updates.iter().filter_map(|u| k.comments.iter().find(|c| c.update == u.id.value).map(|c| json!({"update": u.label, "text": c.value.value}))).collect::<Vec<_>>(),
             "polarity": if k.polarity == "higher" { "higher is better" } else { "lower is better" },
             "rag_rule": k.amber_within.map(|w| format!("Green meets the target; Amber misses it by no more than {}% of it; Red otherwise.", number(w))),
-            "cells": v.updates.iter().map(|u| {
+            "cells": v.updates.iter().enumerate().map(|(i, u)| {
                 let t = k.targets.iter().find(|x| x.update == u.id.value).map(|x| x.value.value);
                 let a = k.actuals.iter().find(|x| x.update == u.id.value).map(|x| x.value.value);
                 let published = k.published_rag.iter().find(|x| x.update == u.id.value).map(|x| x.value.value.as_str());
                 let computed = t.zip(a).zip(k.amber_within).map(|((t, a), w)| kpi_rag(a, t, k.polarity == "higher", w));
                 let rag = published.or(computed);
                 let computed = engine && kpi_figure(v, &k.id, &u.id.value, settings).is_some_and(|f| f.1);
-                json!({"update": u.label, "target": t.map(number), "actual": fig(k, &u.id.value, a), "computed": computed, "rag": rag, "colour": rag.map(|r| colour_of(v, r).unwrap_or_else(|| rag_colour(r).to_string())), "published": published.is_some()})
+                json!({"update": u.label, "target": t.map(number), "actual": fig(k, &u.id.value, a), "computed": computed, "rag": rag, "colour": rag.map(|r| colour_of(v, r).unwrap_or_else(|| rag_colour(r).to_string())), "published": published.is_some(), "due": i <= current})
             }).collect::<Vec<_>>(),
         })).collect::<Vec<_>>())
 }

@@ -80,7 +80,7 @@ fn derived_kpis_are_computed_printed_and_exported_from_the_engine() {
     // "no data" where an input has none, and how it is computed in words.
     let sv = squash(&pdf_text(&out.join("eastmoor-sv.pdf")));
     for want in [
-        "E3 New EHCPs as a share of all EHCPs (% lower is better) 13 / 12.6 12.5 / 12.0 Computed: E1 ÷ E2 × 100 Green Green Baseline: 14.2",
+        "E3 New EHCPs as a share of all EHCPs (%; lower is better) 13 / 12.6 12.5 / 12.0 Computed: E1 ÷ E2 × 100 Green Green Baseline: 14.2",
         // E3 at update 1 is typed 12.6 as published and checked; the RAGs by
         // the declared rule from the computed 12.638… and 12.024…
         "no data / −9.5 −10 / −12.5 Computed: % change in E1 since the baseline Green (as Annual target: −15 published)",

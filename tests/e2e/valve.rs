@@ -195,8 +195,8 @@ fn quarterly_council_with_its_own_scale_and_kpis() {
         "Condition 1 Q1 Q2 Q3 Assurance level Good Good not yet due",
         "Condition 2 Q1 Q2 Q3 Assurance level Low Medium not yet due",
         "Total number of EHCPs 3,760 3,768 3,740",
-        "K1 Children with an EHCP taught in mainstream settings (% 44 / 43.2 45 / 45.4 46 / no",
-        "(days lower is better)",
+        "K1 Children with an EHCP taught in mainstream settings (%; 44 / 43.2 45 / 45.4 46 / not",
+        "(days; lower is better)",
         "Amber Green",
         "Red Amber",
     ] {
@@ -324,5 +324,36 @@ fn the_deficit_rag_is_a_rating_column_of_the_engine_table() {
         "2027-28 140.0 140.0 0.0 Amber",
     ] {
         assert!(html.contains(want), "{want:?} not in the HTML");
+    }
+}
+
+/// A KPI's figures for an update not yet due say so, as the assurance tables
+/// beside them do, not "no data"; the measure reads "(unit; polarity)" in the
+/// PDF as in the HTML (safety-valve@2).
+#[test]
+fn kpi_figures_of_an_update_not_yet_due_say_so_in_pdf_and_html() {
+    let p = Project::fixture("valve-quarterly");
+    let o = p.run(&["build", "--format", "all"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let pdf = squash(&pdf_text(&p.path().join("out/northshire-sv-2025-26.pdf")));
+    let kpis = &pdf[pdf
+        .find("Key performance indicators")
+        .expect("a KPI section")..];
+    let kpis = &kpis[..kpis.find("RAG rules").expect("the RAG rules under it")];
+    assert!(!kpis.contains("no data"), "{kpis}");
+    for want in ["46 / not", "130 / not", "290 / not"] {
+        assert!(kpis.contains(want), "missing {want:?} in:\n{kpis}");
+    }
+    assert_eq!(kpis.matches("yet due").count(), 3, "{kpis}");
+    assert!(kpis.contains("(days; lower is better)"), "{kpis}");
+    assert!(kpis.contains("(%;"), "{kpis}");
+    let html = crate::meaning::html_text(&p.path().join("out/northshire-sv-2025-26.html"));
+    for want in [
+        "(days; lower is better)",
+        "46 / not yet due",
+        "130 / not yet due",
+        "290 / not yet due",
+    ] {
+        assert!(html.contains(want), "missing {want:?} in:\n{html}");
     }
 }
