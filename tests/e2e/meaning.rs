@@ -566,8 +566,8 @@ fn a_register_rates_risks_in_words_beside_numbers() {
             "{what}: {text}"
         );
     }
-    // Only numeric risks are on the heat map.
-    let map = &pdf[pdf.find("Heat maps").unwrap()..pdf.find("Table 1").unwrap()];
+    // Only numeric risks are on the heat map (between its caption and the next's).
+    let map = &pdf[pdf.find("Table 1").unwrap()..pdf.find("Table 2").unwrap()];
     assert!(map.contains("CR-1a") && map.contains("Capital"), "{map}");
     assert!(!map.contains("CR-10") && !map.contains("CR-9"), "{map}");
 

@@ -244,3 +244,32 @@ fn an_appendix_pinned_to_version_1_reads_the_band_counts_it_was_published_with()
         "{text}"
     );
 }
+
+/// Every table caption of a version 2 layout sits above its table, the heat
+/// maps' as the band counts' and the declared tables': "Table 1: Current risk
+/// positions …" comes before the heat map's header row, not after its last row.
+#[test]
+fn heat_map_captions_sit_above_their_tables_as_every_table_caption_does() {
+    let p = Project::fixture("risk-4x4");
+    let o = p.run(&["build", "--format", "all"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = squash(&pdf_text(&p.path().join("out/appendix-2025.pdf")));
+    let at = |s: &str| {
+        text.find(s)
+            .unwrap_or_else(|| panic!("no {s:?} in:\n{text}"))
+    };
+    let header = "Likelihood ↓ / Impact →";
+    let first = at(header);
+    let second = first
+        + header.len()
+        + text[first + header.len()..]
+            .find(header)
+            .expect("two heat maps");
+    let current = at("Table 1: Current risk positions");
+    let target = at("Table 2: Target risk positions");
+    assert!(
+        current < first && first < target && target < second,
+        "{text}"
+    );
+    assert!(second < at("Open risks by band:"), "{text}");
+}
