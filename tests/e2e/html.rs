@@ -482,18 +482,36 @@ fn every_demo_html_has_the_same_figures_and_ids_as_its_pdf() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
+/// Every demo page, and the kpi-derived fixture's (derived KPIs computed and
+/// marked in the return, the plan and its scorecard), in one browser run.
+const KPI_DERIVED: [&str; 3] = ["eastmoor-sv", "eastmoor-app", "eastmoor-app-scorecard"];
+
 #[test]
-fn every_demo_html_passes_axe_keyboard_and_reflow_in_chromium() {
+fn every_demo_and_kpi_derived_html_passes_axe_keyboard_and_reflow_in_chromium() {
     let p = Project::demo();
     let o = p.run(&["build"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let o = p.run(&["pack"]);
     assert!(o.status.success(), "{}", stderr(&o));
+    let k = Project::fixture("kpi-derived");
+    let o = k.run(&["build", "--format", "html"]);
+    assert!(o.status.success(), "{}", stderr(&o));
     let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("html-screenshots");
-    let pages: Vec<&str> = DEMO.iter().chain(PACK).copied().collect();
-    let files: Vec<PathBuf> = pages
+    let pages: Vec<&str> = DEMO
         .iter()
+        .chain(PACK)
+        .chain(&KPI_DERIVED)
+        .copied()
+        .collect();
+    let files: Vec<PathBuf> = DEMO
+        .iter()
+        .chain(PACK)
         .map(|d| p.path().join(format!("out/{d}.html")))
+        .chain(
+            KPI_DERIVED
+                .iter()
+                .map(|d| k.path().join(format!("out/{d}.html"))),
+        )
         .collect();
     let Some(out) = browser_check(&files, &shots) else {
         return;
