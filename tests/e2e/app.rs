@@ -334,3 +334,24 @@ fn a_plan_pinned_to_version_1_reads_the_counts_it_was_published_with() {
         "the counts a v1 plan reads changed"
     );
 }
+
+/// The summary's counts say what they count in the PDF as in the HTML:
+/// "Actions (number)", "Progress ratings (number of actions)", … (app-report@2).
+#[test]
+fn the_summary_by_area_says_its_figures_are_numbers_of_actions_in_pdf_and_html() {
+    let p = Project::fixture("app-small");
+    let o = p.run(&["build", "plan", "--format", "all"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let pdf = squash(&pdf_text(&p.path().join("out/plan.pdf")));
+    let at = pdf
+        .find("Summary by area of weakness")
+        .expect("the summary");
+    let head = &pdf[at..at + pdf[at..].find("Plans are issued late").expect("area 1")];
+    assert_eq!(head.matches("(number of").count(), 2, "{head}");
+    assert_eq!(head.matches("(number)").count(), 2, "{head}");
+    let html = crate::meaning::html_text(&p.path().join("out/plan.html"));
+    assert!(
+        html.contains("Area Area of weakness Actions (number) Progress ratings (number of actions) Impact ratings (number of actions) Overdue (number)"),
+        "{html}"
+    );
+}
