@@ -273,6 +273,9 @@ fn kpi_view(k: &Kpi, plan: &Plan, settings: &Settings) -> Json {
         "latest": latest.map(|a| json!({"value": kpi_fmt(plan, k, &a.date.to_string(), a.value.unwrap_or_default(), settings), "date": long_date(a.date)})),
         "rag": rag.map(|r| json!({"name": r.name, "colour": r.colour})),
         "rag_basis": basis,
+        // With no value published, a rating can only be the one the council
+        // published: the layouts say so, as the return's KPI table does.
+        "rag_published": rag.is_some() && latest.is_none(),
         "trend": {"symbol": sym, "words": words},
         "chart": if points.len() >= 2 { json!({"points": points, "targets": targets, "alt": alt}) } else { Json::Null },
     })
