@@ -320,7 +320,8 @@ fn kpi_view(v: &Valve, settings: &Settings) -> Json {
         }
         x.map(number)
     };
-    // An update after the current one is not yet due: its empty figures say so.
+    // An update after the current one is not yet due: its empty figures say so,
+    // in the council's words.
     let current = v
         .updates
         .iter()
@@ -342,7 +343,7 @@ fn kpi_view(v: &Valve, settings: &Settings) -> Json {
                 let computed = t.zip(a).zip(k.amber_within).map(|((t, a), w)| kpi_rag(a, t, k.polarity == "higher", w));
                 let rag = published.or(computed);
                 let computed = engine && kpi_figure(v, &k.id, &u.id.value, settings).is_some_and(|f| f.1);
-                json!({"update": u.label, "target": t.map(number), "actual": fig(k, &u.id.value, a), "computed": computed, "rag": rag, "colour": rag.map(|r| colour_of(v, r).unwrap_or_else(|| rag_colour(r).to_string())), "published": published.is_some(), "due": i <= current})
+                json!({"update": u.label, "target": t.map(number), "actual": fig(k, &u.id.value, a), "computed": computed, "rag": rag, "colour": rag.map(|r| colour_of(v, r).unwrap_or_else(|| rag_colour(r).to_string())), "published": published.is_some(), "not_due": (i > current).then(|| settings.not_yet_due.clone())})
             }).collect::<Vec<_>>(),
         })).collect::<Vec<_>>())
 }

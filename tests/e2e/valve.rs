@@ -356,4 +356,18 @@ fn kpi_figures_of_an_update_not_yet_due_say_so_in_pdf_and_html() {
     ] {
         assert!(html.contains(want), "missing {want:?} in:\n{html}");
     }
+    // In the council's words, as its assurance tables.
+    let q = std::fs::read_to_string(p.path().join("quire.yaml")).unwrap();
+    let ours = q.replacen("defaults:\n", "defaults:\n  not-yet-due: Due later\n", 1);
+    assert_ne!(ours, q);
+    p.write("quire.yaml", &ours);
+    let o = p.run(&["build", "--format", "all"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let pdf = squash(&pdf_text(&p.path().join("out/northshire-sv-2025-26.pdf")));
+    let html = crate::meaning::html_text(&p.path().join("out/northshire-sv-2025-26.html"));
+    for (what, text) in [("PDF", &pdf), ("HTML", &html)] {
+        assert!(!text.contains("not yet due"), "{what}: {text}");
+    }
+    assert!(pdf.contains("46 / Due"), "{pdf}");
+    assert!(html.contains("46 / Due later"), "{html}");
 }
