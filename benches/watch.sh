@@ -84,7 +84,8 @@ echo "median edit-to-pdf: $(printf '%s\n' "${LAT[@]}" | median) ms"
 # Where a rebuild's time goes (from -v's timing lines, first build excluded): the
 # Typst compile is the figure comparable with Typst's own warm recompile; the PDF
 # export (tagged PDF/A-2b + UA-1) and the HTML edition come on top.
-echo "median CPU per rebuild (all threads; 10 ms ticks): $(grep "^   cpu $DOC:" "$LOG" | tail -n +2 | sed -E 's/.*: ([0-9]+) ms/\1/' | median) ms"
+echo "median CPU per rebuild (all threads): $(grep "^   cpu $DOC:" "$LOG" | tail -n +2 | sed -E 's/.*: ([0-9.]+) ms,.*/\1/' | median) ms"
+echo "median wait for a CPU per rebuild (other work on the machine): $(grep "^   cpu $DOC:" "$LOG" | tail -n +2 | sed -E 's/.*waiting for a cpu ([0-9.]+) ms/\1/' | median) ms"
 for stage in prepare html compile pdf write "inputs hashed"; do
   printf 'median %-14s %s ms\n' "$stage" "$(grep "timing $DOC:.*$stage [0-9]" "$LOG" | tail -n +2 | sed -E "s/.*$stage ([0-9.]+) ms.*/\1/" | median)"
 done

@@ -85,6 +85,9 @@ pub struct WatchArgs {
     /// PDF standard to conform to (repeatable), e.g. a-2b, ua-1
     #[arg(long = "pdf-standard", value_name = "STANDARD")]
     pub pdf_standard: Vec<PdfStandardArg>,
+    /// Output format: the PDF, the HTML edition, or both (default: `formats` in quire.yaml, else pdf)
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<FormatArg>,
 }
 
 #[derive(Args, Debug)]

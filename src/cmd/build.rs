@@ -385,6 +385,22 @@ pub fn build_one(
     config: &BuildConfig,
     global: &Global,
 ) -> Outcome {
+    build_one_warm(project, doc, config, global, &mut Warm::new())
+}
+
+/// Each output's parsed Typst sources from a document's previous build, by the
+/// output's stem (`quire watch` keeps them from one rebuild to the next).
+pub type Warm = BTreeMap<String, typeset::world::Sources>;
+
+/// [`build_one`], typesetting from (and leaving in) `warm` the document's
+/// sources of its previous build; the outputs are the same bytes.
+pub fn build_one_warm(
+    project: &Project,
+    doc: &Document,
+    config: &BuildConfig,
+    global: &Global,
+    warm: &mut Warm,
+) -> Outcome {
     let started = Instant::now();
     let prepared = pipeline::prepare(project, doc);
     let prepare_time = started.elapsed();
@@ -443,7 +459,8 @@ pub fn build_one(
             continue;
         }
         let ident = format!("{stem}/{}", prepared.layout.clone().unwrap_or_default());
-        match typeset::typeset(&project.root, rendered, &ident, &config.pdf) {
+        let sources = warm.entry(stem.clone()).or_default();
+        match typeset::typeset_warm(&project.root, rendered, &ident, &config.pdf, sources) {
             Ok(t) => {
                 if !global.quiet {
                     t.warnings.iter().for_each(|w| o.messages.push_str(w));
@@ -467,6 +484,13 @@ pub fn build_one(
             }
         }
     }
+    // Only this build's outputs stay warm (an output that is gone is forgotten).
+    warm.retain(|stem, _| {
+        prepared
+            .rendered
+            .iter()
+            .any(|(suffix, _)| *stem == format!("{}{suffix}", doc.id))
+    });
     // Keep memory flat over long runs: drop memoized results no longer used.
     comemo::evict(10);
     o.inputs.extend(read.iter().cloned());

@@ -10,7 +10,7 @@
 //! inputs, or anything in its own folder); `quire.yaml`, `layouts/` and `fonts/`
 //! rebuild everything. Each rebuild prints its diagnostics and its time.
 
-use super::build::{BuildConfig, build_one, standards_for};
+use super::build::{BuildConfig, Warm, build_one_warm, formats_for, standards_for};
 use super::{INTERNAL, OK, exit, open, summary_line};
 use crate::cli::{Global, WatchArgs};
 use crate::diag::Diagnostics;
@@ -139,16 +139,23 @@ pub fn run(global: &Global, args: &WatchArgs, version: Option<Arc<AtomicU64>>) -
     exit(OK)
 }
 
-/// User + system CPU time of this process so far, in milliseconds (Linux:
-/// /proc/self/stat, in clock ticks of 10 ms); `None` elsewhere.
-fn process_cpu_ms() -> Option<u64> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-    // Fields after the command name (which may hold spaces) in parentheses.
-    let rest = stat.rsplit_once(')')?.1;
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    let utime: u64 = f.get(11)?.parse().ok()?;
-    let stime: u64 = f.get(12)?.parse().ok()?;
-    Some((utime + stime) * 10)
+/// CPU time of this process's threads so far, and their time spent ready but
+/// waiting for a CPU (other work on the machine), in milliseconds (Linux:
+/// /proc/self/task/*/schedstat, in nanoseconds); `None` elsewhere.
+fn process_cpu() -> Option<(f64, f64)> {
+    let (mut run, mut wait) = (0u64, 0u64);
+    for task in std::fs::read_dir("/proc/self/task").ok()?.flatten() {
+        // A thread may end between the listing and the read: skip it.
+        let Ok(stat) = std::fs::read_to_string(task.path().join("schedstat")) else {
+            continue;
+        };
+        let mut f = stat
+            .split_whitespace()
+            .map(|n| n.parse::<u64>().unwrap_or(0));
+        run += f.next().unwrap_or(0);
+        wait += f.next().unwrap_or(0);
+    }
+    Some((run as f64 / 1e6, wait as f64 / 1e6))
 }
 
 fn bump(version: &Option<Arc<AtomicU64>>) {
@@ -186,6 +193,9 @@ struct State<'a> {
     /// that change nothing.
     hashes: HashMap<String, Option<String>>,
     manifest: manifest::Manifest,
+    /// Each document's parsed Typst sources from its last build, so that a
+    /// rebuild reparses only what changed (only documents still selected).
+    warm: HashMap<String, Warm>,
 }
 
 impl<'a> State<'a> {
@@ -200,17 +210,20 @@ impl<'a> State<'a> {
             inputs: HashMap::new(),
             hashes: HashMap::new(),
             manifest,
+            warm: HashMap::new(),
         }
     }
 
     fn config(project: &Project, args: &WatchArgs, global: &Global) -> BuildConfig {
         let standards = standards_for(&args.pdf_standard, &project.settings);
+        let (pdf, html) = formats_for(args.format, &project.settings);
         BuildConfig::new(
             args.out.clone().unwrap_or_else(|| project.root.join("out")),
             &standards,
             false,
             global.verbose,
         )
+        .with_formats(pdf, html)
     }
 
     /// Whether `rel` differs from when it was last seen (a folder always counts).
@@ -250,6 +263,7 @@ impl<'a> State<'a> {
     /// up to date, when `changed` is `None`).
     fn rebuild(&mut self, changed: Option<&[String]>) {
         let docs = self.selected();
+        self.warm.retain(|id, _| docs.iter().any(|d| d.id == *id));
         let everything = changed.is_none_or(|c| {
             c.iter()
                 .any(|p| p == PROJECT_FILE || p.starts_with("layouts/") || p.starts_with("fonts/"))
@@ -308,9 +322,10 @@ impl<'a> State<'a> {
                 continue;
             }
             let started = Instant::now();
-            let cpu_before = process_cpu_ms();
+            let cpu_before = self.global.verbose.then(process_cpu).flatten();
             let o = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                build_one(&self.project, d, &self.config, self.global)
+                let warm = self.warm.entry(d.id.clone()).or_default();
+                build_one_warm(&self.project, d, &self.config, self.global, warm)
             }));
             let ms = started.elapsed().as_secs_f64() * 1000.0;
             let Ok(o) = o else {
@@ -335,12 +350,16 @@ impl<'a> State<'a> {
                 self.inputs
                     .insert(d.id.clone(), o.inputs.iter().cloned().collect());
             }
-            if self.global.verbose
-                && let (Some(a), Some(b)) = (cpu_before, process_cpu_ms())
-            {
+            if let (Some(a), Some(b)) = (cpu_before, process_cpu()) {
                 // CPU time of the whole process (all threads) during the rebuild: on a
-                // busy machine a fairer figure than the wall time.
-                eprintln!("   cpu {}: {} ms", d.id, b.saturating_sub(a));
+                // busy machine a fairer figure than the wall time, which also
+                // includes the time spent waiting for a CPU.
+                eprintln!(
+                    "   cpu {}: {:.1} ms, waiting for a cpu {:.1} ms",
+                    d.id,
+                    b.0 - a.0,
+                    b.1 - a.1
+                );
             }
             if !self.global.quiet {
                 match o.pages {

@@ -48,18 +48,37 @@ pub fn typeset(
     ident: &str,
     pdf: &PdfSettings,
 ) -> Result<Typeset, Vec<Diagnostic>> {
-    let world = world::QuireWorld::new(root, r);
+    typeset_warm(root, r, ident, pdf, &mut world::Sources::default())
+}
+
+/// [`typeset`], starting from the document's `sources` of its previous compile
+/// and leaving this compile's in their place (`quire watch`).
+pub fn typeset_warm(
+    root: &Path,
+    r: &Rendered,
+    ident: &str,
+    pdf: &PdfSettings,
+    sources: &mut world::Sources,
+) -> Result<Typeset, Vec<Diagnostic>> {
+    let world = world::QuireWorld::new(root, r).with_previous(std::mem::take(sources));
+    let result = compile_export(&world, r, ident, pdf);
+    *sources = world.into_sources();
+    result
+}
+
+fn compile_export(
+    world: &world::QuireWorld,
+    r: &Rendered,
+    ident: &str,
+    pdf: &PdfSettings,
+) -> Result<Typeset, Vec<Diagnostic>> {
     let started = std::time::Instant::now();
-    let result = typst::compile::<PagedDocument>(&world);
+    let result = typst::compile::<PagedDocument>(world);
     let compile = started.elapsed();
-    let warnings: Vec<String> = result
-        .warnings
-        .iter()
-        .map(|w| describe(&world, w))
-        .collect();
+    let warnings: Vec<String> = result.warnings.iter().map(|w| describe(world, w)).collect();
     let doc = match result.output {
         Ok(doc) => doc,
-        Err(errors) => return Err(errors.iter().map(|e| to_diag(&world, e)).collect()),
+        Err(errors) => return Err(errors.iter().map(|e| to_diag(world, e)).collect()),
     };
     let date = Datetime::from_ymd(
         r.date.format("%Y").to_string().parse().unwrap_or(1970),
@@ -99,7 +118,7 @@ pub fn typeset(
             compile,
             export,
         }),
-        Err(errors) => Err(errors.iter().map(|e| to_diag(&world, e)).collect()),
+        Err(errors) => Err(errors.iter().map(|e| to_diag(world, e)).collect()),
     }
 }
 

@@ -7,6 +7,12 @@
 //!   symlinks resolved, it stays inside the root;
 //! - packages (`@preview/…`): refused with a clear error; nothing is downloaded;
 //! - `today()`: the document's date, never the clock.
+//!
+//! A world lives for one compile. `quire watch` keeps each document's parsed
+//! [`Sources`] from one compile to the next: a file whose text changed is
+//! reparsed incrementally ([`Source::replace`]), so the syntax nodes of what did
+//! not change keep their spans and Typst's memoized evaluation and layout of
+//! them still apply; a file whose text did not change is the same `Source`.
 
 use super::fonts::{self, FontSet};
 use super::shipped;
@@ -31,7 +37,33 @@ pub struct QuireWorld {
     /// Files served from the layouts shipped in the binary.
     shipped: Mutex<HashSet<FileId>>,
     sources: Mutex<HashMap<FileId, Source>>,
+    /// The sources of the document's previous compile (`quire watch`).
+    previous: Sources,
     today: Option<Datetime>,
+}
+
+/// The parsed sources of one compile of a document, to start the next compile
+/// of the same document from (see the module docs). Only the files that compile
+/// read are kept, so it holds at most one document's layouts and generated files.
+#[derive(Default)]
+pub struct Sources(HashMap<FileId, Source>);
+
+impl Sources {
+    /// The source for `id` with `text`: the previous one when its text is the
+    /// same, else the previous one edited to `text` (an incremental reparse),
+    /// else a fresh parse. The syntax tree is the same either way; only the
+    /// spans' numbers may differ from a fresh parse.
+    fn source(&self, id: FileId, text: &str) -> Source {
+        match self.0.get(&id) {
+            Some(s) if s.text() == text => s.clone(),
+            Some(s) => {
+                let mut s = s.clone();
+                s.replace(text);
+                s
+            }
+            None => Source::new(id, text.into()),
+        }
+    }
 }
 
 /// The standard library, built once per process. The accessibility extras
@@ -80,8 +112,20 @@ impl QuireWorld {
             cache: Mutex::new(HashMap::new()),
             shipped: Mutex::new(HashSet::new()),
             sources: Mutex::new(HashMap::new()),
+            previous: Sources::default(),
             today: Datetime::from_ymd(r.date.year(), r.date.month() as u8, r.date.day() as u8),
         }
+    }
+
+    /// Starts from the sources of the document's previous compile.
+    pub fn with_previous(mut self, previous: Sources) -> Self {
+        self.previous = previous;
+        self
+    }
+
+    /// The sources this compile used, for the next compile of the same document.
+    pub fn into_sources(self) -> Sources {
+        Sources(self.sources.into_inner().unwrap_or_else(|e| e.into_inner()))
     }
 
     /// The project files read so far (not the generated ones), sorted; a layout
@@ -175,7 +219,7 @@ impl World for QuireWorld {
         }
         let bytes = self.read(id)?;
         let text = std::str::from_utf8(&bytes).map_err(|_| FileError::InvalidUtf8)?;
-        let source = Source::new(id, text.into());
+        let source = self.previous.source(id, text);
         if let Ok(mut m) = self.sources.lock() {
             m.insert(id, source.clone());
         }

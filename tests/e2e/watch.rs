@@ -152,6 +152,65 @@ fn watch_rebuilds_only_what_changed_and_stops_on_ctrl_c() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
 
+/// Edits `rel` in `p` with `f` and waits for the watcher to rebuild `doc`.
+fn edit_and_wait(p: &Project, w: &mut Running, rel: &str, doc: &str, f: impl Fn(&str) -> String) {
+    let before = w.seen.len();
+    let path = p.path().join(rel);
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, f(&text)).unwrap();
+    let l = w.wait_for(|l| l.contains(&format!("built {doc} (")) || l.contains("failed"));
+    assert!(l.contains("built"), "{}", w.seen[before..].join("\n"));
+}
+
+/// A rebuild in `quire watch` reuses the previous compile's parsed Typst files
+/// (edited, not parsed afresh) and Typst's memoized layout: its outputs must
+/// still be the bytes a cold `quire build` writes for the same inputs, after
+/// edits at the end and in the middle of the narrative and in the paper's data.
+/// The demo writes the HTML edition too (`formats: [pdf, html]`), and so must watch.
+#[test]
+fn watch_rebuilds_are_byte_identical_to_a_cold_build() {
+    let p = Project::demo();
+    let doc = "cype-risk-2019";
+    let mut w = Running::start(&p, &["watch", doc]);
+    w.wait_for(|l| l.starts_with("watching "));
+    let md = format!("content/{doc}/01-introduction.md");
+    edit_and_wait(&p, &mut w, &md, doc, |t| {
+        format!("{t}\nA sentence added at the end while watching.\n")
+    });
+    edit_and_wait(&p, &mut w, &md, doc, |t| {
+        t.replacen(
+            "Keeping risk registers",
+            "A sentence added in the middle. Keeping risk registers",
+            1,
+        )
+    });
+    edit_and_wait(&p, &mut w, &format!("content/{doc}/paper.yaml"), doc, |t| {
+        t.replacen("past-pathway: None", "past-pathway: Corporate Board", 1)
+    });
+    assert_eq!(w.interrupt(), Some(0), "{:?}", w.seen);
+    let pdf = squash(&pdf_text(&p.path().join(format!("out/{doc}.pdf"))));
+    for s in [
+        "A sentence added at the end while watching.",
+        "A sentence added in the middle. Keeping risk registers",
+        "Corporate Board",
+    ] {
+        assert!(pdf.contains(s), "{s} is not in the PDF: {pdf}");
+    }
+
+    let o = p.run(&["build", "--force", "--out", "cold", doc]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    for ext in ["pdf", "html", "xlsx"] {
+        let name = format!("{doc}.{ext}");
+        let cold = std::fs::read(p.path().join("cold").join(&name)).unwrap();
+        let warm = std::fs::read(p.path().join("out").join(&name))
+            .unwrap_or_else(|e| panic!("watch did not write {name}: {e}"));
+        assert!(
+            warm == cold,
+            "{name} from watch differs from a cold build's"
+        );
+    }
+}
+
 /// One raw HTTP/1.0 GET; (status, body).
 fn get(port: u16, path: &str) -> (u16, Vec<u8>) {
     let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
