@@ -25,6 +25,7 @@ WORK=$(mktemp -d)
 WATCH_PID=
 cleanup() {
   [ -n "$WATCH_PID" ] && kill -INT "$WATCH_PID" 2>/dev/null && wait "$WATCH_PID" 2>/dev/null
+  [ -n "${BENCH_KEEP_LOG:-}" ] && cp "$WORK/watch.log" "$BENCH_KEEP_LOG"
   rm -rf "$WORK"
 }
 trap cleanup EXIT

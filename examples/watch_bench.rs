@@ -1,17 +1,19 @@
 //! In-process companion to `benches/watch.sh`: the stages of a warm rebuild of
-//! one document after a one-line narrative edit, without the watcher, the
-//! debounce or the file writes, so that a change to one stage can be measured
-//! on a busy machine (the minimum of many runs is close to the time on an idle
-//! one).
+//! one document after a one-line narrative edit (`build_one_warm`, as `quire
+//! watch` runs it, into `PROJECT/out-bench`), without the watcher and its
+//! debounce, so that a change to one stage can be measured on a busy machine
+//! (the minimum of many runs is close to the time on an idle one).
 //!
 //! Run: `cargo run --release --example watch_bench -- PROJECT [DOC] [EDITS] [kept|fresh]`
 //! (default DOC `cype-risk-2019`, EDITS 30). The project is edited: use a copy.
+//! With `WATCH_TRACE=FILE`, the last rebuild's Typst timing scopes are written
+//! to FILE (Chrome trace JSON).
 //! Prints, per stage, the minimum and the median in milliseconds, once with the
 //! parsed sources kept from one compile to the next (as `quire watch` does) and
 //! once with every file parsed afresh (as a cold build does, Typst's memo warm).
 
+use quire::cmd::build;
 use quire::project::Project;
-use quire::typeset::{self, PdfSettings, world::Sources};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -44,15 +46,30 @@ fn main() {
         .min()
         .expect("a .md file");
     let original = std::fs::read_to_string(&md).unwrap();
-    let pdf = PdfSettings {
-        standards: vec![typst_pdf::PdfStandard::A_2b, typst_pdf::PdfStandard::Ua_1],
+    let global = quire::cli::Global {
+        project: Some(root.clone()),
+        quiet: false,
+        verbose: true,
+        diagnostic_format: quire::cli::DiagFormat::Human,
     };
+    let (pdf, html) = build::formats_for(None, &project.settings);
+    let standards = build::standards_for(&[], &project.settings);
+    let config = build::BuildConfig::new(root.join("out-bench"), &standards, false, true)
+        .with_formats(pdf, html);
+    let stages = [
+        "prepare",
+        "html",
+        "compile",
+        "pdf",
+        "write",
+        "inputs hashed",
+    ];
     for keep in [true, false] {
         if only.as_deref().is_some_and(|o| (o == "kept") != keep) {
             continue;
         }
-        let mut warm = Sources::default();
-        let (mut prep, mut html, mut compile, mut export) = (vec![], vec![], vec![], vec![]);
+        let mut warm = build::Warm::new();
+        let mut times: Vec<Vec<f64>> = vec![Vec::new(); stages.len() + 2];
         for i in 0..=edits {
             std::fs::write(
                 &md,
@@ -62,32 +79,34 @@ fn main() {
             if i == edits && std::env::var_os("WATCH_TRACE").is_some() {
                 typst_timing::enable();
             }
-            let t = Instant::now();
-            let p = quire::pipeline::prepare(&project, &doc);
-            let t_prep = t.elapsed().as_secs_f64() * 1000.0;
-            assert!(!p.diags.has_errors(), "the document has errors");
-            let r = &p.rendered[0].1;
-            let t = Instant::now();
-            assert!(typeset::html::page(&project.root, r).is_ok(), "html");
-            let t_html = t.elapsed().as_secs_f64() * 1000.0;
             if !keep {
-                warm = Sources::default();
+                warm = build::Warm::new();
             }
-            let Ok(out) = typeset::typeset_warm(&project.root, r, &doc.id, &pdf, &mut warm) else {
-                panic!("the document did not typeset");
-            };
-            comemo::evict(10);
+            let t = Instant::now();
+            let o = build::build_one_warm(&project, &doc, &config, &global, &mut warm);
+            let total = t.elapsed().as_secs_f64() * 1000.0;
+            assert!(o.errors == 0 && o.pages.is_some(), "{}", o.messages);
             if typst_timing::is_enabled() {
                 typst_timing::disable();
                 let f = std::fs::File::create(std::env::var_os("WATCH_TRACE").unwrap()).unwrap();
                 typst_timing::export_json(f, |_| (String::new(), 0)).unwrap();
             }
-            if i > 0 {
-                prep.push(t_prep);
-                html.push(t_html);
-                compile.push(out.compile.as_secs_f64() * 1000.0);
-                export.push(out.export.as_secs_f64() * 1000.0);
+            if i == 0 {
+                continue;
             }
+            let mut sum = 0.0;
+            for (k, stage) in stages.iter().enumerate() {
+                let at = o.messages.find(&format!(" {stage} ")).expect(stage) + stage.len() + 2;
+                let ms: f64 = o.messages[at..]
+                    .split(' ')
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .expect(stage);
+                times[k].push(ms);
+                sum += ms;
+            }
+            times[stages.len()].push(total - sum);
+            times[stages.len() + 1].push(total);
         }
         println!(
             "{}:",
@@ -97,10 +116,9 @@ fn main() {
                 "sources parsed afresh"
             }
         );
-        println!("  prepare  {}", stats(prep));
-        println!("  html     {}", stats(html));
-        println!("  compile  {}", stats(compile));
-        println!("  export   {}", stats(export));
+        for (name, t) in stages.iter().chain(&["other", "total"]).zip(times) {
+            println!("  {name:<14} {}", stats(t));
+        }
     }
     std::fs::write(&md, original).unwrap();
 }

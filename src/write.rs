@@ -17,6 +17,9 @@ pub fn atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 /// destination; only when all succeeded are they renamed into place (a rename
 /// within a folder does not fail for want of space). If anything fails, the
 /// temporaries are removed and every previous file is left as it was.
+/// A file that already holds exactly these bytes is left alone (a rebuild in
+/// `quire watch` after a narrative edit does not rewrite an unchanged
+/// spreadsheet).
 pub fn all(
     files: &[(std::path::PathBuf, Vec<u8>)],
 ) -> Result<(), (std::path::PathBuf, std::io::Error)> {
@@ -25,6 +28,9 @@ pub fn all(
         if path.is_dir() {
             let e = std::io::Error::other("a folder is in the way");
             return Err((path.clone(), e));
+        }
+        if unchanged(path, bytes) {
+            continue;
         }
         let tmp = stage(path, bytes).map_err(|e| (path.clone(), e))?;
         staged.push((tmp, path));
@@ -68,6 +74,12 @@ pub fn all(
         let _ = std::fs::remove_file(b);
     }
     Ok(())
+}
+
+/// Whether `path` is a file holding exactly `bytes`.
+fn unchanged(path: &Path, bytes: &[u8]) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64)
+        && std::fs::read(path).is_ok_and(|old| old == bytes)
 }
 
 /// Where the previous version of `path` is kept while a set of outputs is
@@ -209,5 +221,25 @@ mod tests {
         all(&[(a.clone(), b"new a".to_vec()), (b.clone(), b"b".to_vec())]).unwrap();
         assert_eq!(std::fs::read(&a).unwrap(), b"new a");
         assert_eq!(std::fs::read(&b).unwrap(), b"b");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_file_already_holding_the_bytes_is_not_rewritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a.pdf"), dir.path().join("b.xlsx"));
+        all(&[(a.clone(), b"a1".to_vec()), (b.clone(), b"b".to_vec())]).unwrap();
+        // A hard link sees a rewrite (rename over `b`) as a different file.
+        let link = dir.path().join("link");
+        std::fs::hard_link(&b, &link).unwrap();
+        all(&[(a.clone(), b"a2".to_vec()), (b.clone(), b"b".to_vec())]).unwrap();
+        assert_eq!(std::fs::read(&a).unwrap(), b"a2");
+        use std::os::unix::fs::MetadataExt;
+        let ino = |p: &Path| std::fs::metadata(p).unwrap().ino();
+        assert_eq!(ino(&b), ino(&link), "b.xlsx was rewritten");
+        // Same length, other bytes: rewritten.
+        all(&[(b.clone(), b"c".to_vec())]).unwrap();
+        assert_eq!(std::fs::read(&b).unwrap(), b"c");
+        assert_ne!(ino(&b), ino(&link));
     }
 }

@@ -438,9 +438,27 @@ pub fn build_one_warm(
                 let _ = crate::write::atomic(&dir.join(name), text.as_bytes());
             }
         }
-        let html_started = Instant::now();
-        if config.write_html {
-            match crate::typeset::html::page(&project.root, rendered) {
+        // The HTML edition is made on a thread of its own while Typst compiles.
+        let ident = format!("{stem}/{}", prepared.layout.clone().unwrap_or_default());
+        let sources = warm.entry(stem.clone()).or_default();
+        let (html, typeset) = std::thread::scope(|s| {
+            let html = config.write_html.then(|| {
+                s.spawn(|| {
+                    let started = Instant::now();
+                    let page = crate::typeset::html::page(&project.root, rendered);
+                    (page, started.elapsed())
+                })
+            });
+            let typeset = config.write_pdf.then(|| {
+                typeset::typeset_warm(&project.root, rendered, &ident, &config.pdf, sources)
+            });
+            let html = html.map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+            (html, typeset)
+        });
+        let mut html_time = std::time::Duration::ZERO;
+        if let Some((page, time)) = html {
+            html_time = time;
+            match page {
                 Ok(page) => {
                     read.extend(page.files_read);
                     files.push((config.out.join(format!("{stem}.html")), page.html));
@@ -454,20 +472,17 @@ pub fn build_one_warm(
                 }
             }
         }
-        let html_time = html_started.elapsed();
-        if !config.write_pdf {
+        let Some(typeset) = typeset else {
             continue;
-        }
-        let ident = format!("{stem}/{}", prepared.layout.clone().unwrap_or_default());
-        let sources = warm.entry(stem.clone()).or_default();
-        match typeset::typeset_warm(&project.root, rendered, &ident, &config.pdf, sources) {
+        };
+        match typeset {
             Ok(t) => {
                 if !global.quiet {
                     t.warnings.iter().for_each(|w| o.messages.push_str(w));
                 }
                 if config.verbose {
                     o.messages.push_str(&format!(
-                        "   timing {stem}: prepare {:.1} ms, html {:.1} ms, compile {:.1} ms, pdf {:.1} ms\n",
+                        "   timing {stem}: prepare {:.1} ms, html {:.1} ms (beside the compile), compile {:.1} ms, pdf {:.1} ms\n",
                         prepare_time.as_secs_f64() * 1000.0,
                         html_time.as_secs_f64() * 1000.0,
                         t.compile.as_secs_f64() * 1000.0,
