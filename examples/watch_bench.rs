@@ -71,11 +71,11 @@ fn main() {
         let mut warm = build::Warm::new();
         let mut times: Vec<Vec<f64>> = vec![Vec::new(); stages.len() + 2];
         for i in 0..=edits {
-            std::fs::write(
-                &md,
-                format!("{original}\nThis sentence was added by the benchmark, edit {i}.\n"),
-            )
-            .unwrap();
+            // As benches/watch.sh: every edit adds a paragraph at the end.
+            let added: String = (1..=i)
+                .map(|k| format!("\nThis sentence was added by the benchmark, edit {k}.\n"))
+                .collect();
+            std::fs::write(&md, format!("{original}{added}")).unwrap();
             if i == edits && std::env::var_os("WATCH_TRACE").is_some() {
                 typst_timing::enable();
             }

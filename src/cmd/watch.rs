@@ -3,7 +3,12 @@
 //!
 //! Typst stays warm: every compile runs in this process, so comemo's caches (parsed
 //! layouts, laid-out pages that did not change) carry over from one rebuild to the
-//! next. Changes under `content/`, `layouts/`, `fonts/` and to `quire.yaml` are
+//! next, and each document keeps its parsed Typst files ([`Warm`]): a rebuild edits
+//! them (Typst's incremental reparse) instead of parsing them afresh, so what did
+//! not change keeps its spans and its memoized layout (the outputs are the bytes a
+//! cold build writes: a test checks it). The memo is trimmed after every build
+//! (`comemo::evict`), and only the selected documents stay warm, so memory stays
+//! flat over a long session. Changes under `content/`, `layouts/`, `fonts/` and to `quire.yaml` are
 //! collected for [`DEBOUNCE`] (an editor's save is often several events); files
 //! whose content did not change (reads, touches) are ignored; then:
 //! a document is rebuilt when a file it was made from changed (its manifest
