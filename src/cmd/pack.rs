@@ -175,6 +175,7 @@ fn pack_one(
                         settings: project.settings.clone(),
                         generated: Arc::new(Mutex::new(Vec::new())),
                         says: Default::default(),
+                        env: Default::default(),
                     };
                     let mut r = MdRenderer {
                         scope,
@@ -311,6 +312,7 @@ fn pack_one(
                         settings: project.settings.clone(),
                         generated: Arc::new(Mutex::new(Vec::new())),
                         says: Default::default(),
+                        env: Default::default(),
                     };
                     let mut r = MdRenderer {
                         scope,

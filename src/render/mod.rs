@@ -93,6 +93,7 @@ impl<'a> MdRenderer<'a> {
             settings: settings.clone(),
             generated: Arc::new(Mutex::new(Vec::new())),
             says: Default::default(),
+            env: Default::default(),
         };
         MdRenderer {
             scope,

@@ -105,7 +105,14 @@ pub struct Scope {
     /// Figures the prose says that disagree with the cell they quote
     /// (`figure("t.row/col", says=83.4)`), in order: reported after rendering.
     pub says: Arc<Mutex<Vec<SaysMismatch>>>,
+    /// The environment and the context as a template value, made at the first
+    /// template and reused by the others (a paper has dozens of Markdown fields).
+    pub env: Prepared,
 }
+
+/// A [`Scope`]'s environment, made once (`Prepared::default()` to start).
+#[derive(Default)]
+pub struct Prepared(std::sync::OnceLock<(Environment<'static>, Value)>);
 
 /// A prose figure that disagrees with its cell.
 #[derive(Debug, Clone)]
@@ -436,11 +443,14 @@ pub fn render(name: &str, src: &str, scope: &Scope) -> Result<String, TemplateEr
         return Ok(src.to_string());
     }
     check_template(name, src)?;
-    let env = build_env(scope);
+    let (env, ctx) = scope
+        .env
+        .0
+        .get_or_init(|| (build_env(scope), Value::from_serialize(&scope.context)));
     let mut out = Capped(String::new());
     let result = env
         .template_from_named_str(name, src)
-        .and_then(|t| t.render_captured_to(&scope.context, &mut out).map(|_| ()));
+        .and_then(|t| t.render_captured_to(ctx, &mut out).map(|_| ()));
     result
         .map(|_| out.0)
         .map_err(|e| from_minijinja(&e, src, &scope.context))
@@ -794,6 +804,7 @@ mod tests {
             settings: Settings::default(),
             generated: Arc::new(Mutex::new(Vec::new())),
             says: Default::default(),
+            env: Default::default(),
         }
     }
 
