@@ -5,7 +5,7 @@
 #   QUIRE=path/to/quire bash benches/watch.sh      (default: target/release/quire, else target/debug/quire)
 #   BENCH_EDITS=20 (edits timed; default 15)
 #
-# `quire watch` prints "built <doc> (N pages) in X ms" for every rebuild: the time from
+# `quire watch` prints "built <doc> (N pages) in X ms" ("1 page" for one) for every rebuild: the time from
 # the start of the document's build (read, validate, render, typeset, write) to its
 # outputs being on disk. The script edits one sentence of
 # content/cype-risk-2019/01-introduction.md (or the first .md file of the paper) N times,

@@ -368,7 +368,12 @@ impl<'a> State<'a> {
             }
             if !self.global.quiet {
                 match o.pages {
-                    Some(n) => eprintln!("{:>9} {} ({n} pages) in {ms:.1} ms", "built", d.id),
+                    Some(n) => eprintln!(
+                        "{:>9} {} ({}) in {ms:.1} ms",
+                        "built",
+                        d.id,
+                        super::plural(n, "page")
+                    ),
                     None => eprintln!("{:>9} {} in {ms:.1} ms", "failed", d.id),
                 }
             }
