@@ -88,12 +88,7 @@ impl<'a> MdRenderer<'a> {
         sources: &'a SourceMap,
         diags: &'a mut Diagnostics,
     ) -> Self {
-        let scope = template::Scope {
-            context,
-            settings: settings.clone(),
-            generated: Arc::new(Mutex::new(Vec::new())),
-            says: Default::default(),
-        };
+        let scope = template::Scope::new(context, settings.clone());
         MdRenderer {
             scope,
             sources,
