@@ -123,6 +123,14 @@ impl Scope {
             env: OnceLock::new(),
         }
     }
+
+    /// The context back, once every template has run (copied only if
+    /// something still shares it).
+    pub fn into_context(self) -> Json {
+        // The environment's functions hold the context too.
+        drop(self.env);
+        Arc::try_unwrap(self.context).unwrap_or_else(|c| (*c).clone())
+    }
 }
 
 /// A prose figure that disagrees with its cell.
