@@ -18,7 +18,6 @@ use crate::validate::meeting::{ItemDoc, Meeting};
 use serde_json::json;
 use std::path::Path;
 use std::process::ExitCode;
-use std::sync::{Arc, Mutex};
 
 pub const MARKER: &str = "meeting.yaml";
 
@@ -170,13 +169,10 @@ fn pack_one(
             };
             match load::read_ref(&project.root, &dir, &md.value, &md.span, &mut sources) {
                 Ok((f, _)) => {
-                    let scope = template::Scope {
-                        context: json!({"meeting": node.to_json()}),
-                        settings: project.settings.clone(),
-                        generated: Arc::new(Mutex::new(Vec::new())),
-                        says: Default::default(),
-                        env: Default::default(),
-                    };
+                    let scope = template::Scope::new(
+                        json!({"meeting": node.to_json()}),
+                        project.settings.clone(),
+                    );
                     let mut r = MdRenderer {
                         scope,
                         sources: &sources,
@@ -307,13 +303,10 @@ fn pack_one(
                         }
                     };
                     inputs.push(load::display(&md_path));
-                    let scope = template::Scope {
-                        context: json!({"meeting": node.to_json()}),
-                        settings: project.settings.clone(),
-                        generated: Arc::new(Mutex::new(Vec::new())),
-                        says: Default::default(),
-                        env: Default::default(),
-                    };
+                    let scope = template::Scope::new(
+                        json!({"meeting": node.to_json()}),
+                        project.settings.clone(),
+                    );
                     let mut r = MdRenderer {
                         scope,
                         sources: &sources,

@@ -88,13 +88,7 @@ impl<'a> MdRenderer<'a> {
         sources: &'a SourceMap,
         diags: &'a mut Diagnostics,
     ) -> Self {
-        let scope = template::Scope {
-            context,
-            settings: settings.clone(),
-            generated: Arc::new(Mutex::new(Vec::new())),
-            says: Default::default(),
-            env: Default::default(),
-        };
+        let scope = template::Scope::new(context, settings.clone());
         MdRenderer {
             scope,
             sources,
@@ -435,9 +429,10 @@ pub fn paper(
         .get("data")
         .cloned()
         .unwrap_or(Json::Object(Default::default()));
-    let reg_views = Json::Object(reg_views);
-    let mut context =
-        json!({"paper": paper_json, "data": data, "org": org, "registers": &reg_views});
+    // `json!` copies what it is given: the register views (1,000 risks are
+    // big) are moved into their place instead.
+    let mut context = json!({"paper": paper_json, "data": data, "org": org, "registers": null});
+    context["registers"] = Json::Object(reg_views);
     crate::tables::into_context(tables, settings, &mut context);
     let mut r = MdRenderer::new(context, settings, sources, diags);
     let generated = r.scope.generated.clone();
@@ -505,6 +500,14 @@ pub fn paper(
         })
         .collect();
     let generated = generated.lock().map(|g| g.clone()).unwrap_or_default();
+    // The register views go to the layout as the templates saw them: taken
+    // back from the context rather than copied (1,000 risks are big).
+    let reg_views = r
+        .scope
+        .into_context()
+        .get_mut("registers")
+        .map(Json::take)
+        .unwrap_or_default();
     let title = p.subject.clone();
     let data = json!({
         "meta": meta(&title, settings, p.meeting_date),
@@ -530,10 +533,11 @@ pub fn paper(
             "layout": p.layout.value.label(),
             "template": template,
         },
-        "registers": reg_views,
+        "registers": null,
         "generated": generated,
     });
     let mut data = data;
+    data["registers"] = reg_views;
     let layout = p.layout.value.path();
     let mut content = content_typ(&layout, &md, &narrative_typ, &appendix_typ);
     if !tables.is_empty() {

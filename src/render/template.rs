@@ -22,7 +22,7 @@ use crate::model::Settings;
 use minijinja::value::{Kwargs, Value};
 use minijinja::{Environment, Error, ErrorKind, UndefinedBehavior};
 use serde_json::Value as Json;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// Steps a template may take (loop iterations, lookups, filter calls …).
 pub const FUEL: u64 = 200_000;
@@ -98,21 +98,40 @@ impl minijinja::value::Object for Marker {}
 /// What templates can see and the generated blocks they asked for.
 pub struct Scope {
     /// The context (top-level names such as `paper`, `org`, `registers`).
-    pub context: Json,
+    pub context: Arc<Json>,
     pub settings: Settings,
     /// Blocks placed by functions like `risk_table`, in order of placement.
     pub generated: Arc<Mutex<Vec<Json>>>,
     /// Figures the prose says that disagree with the cell they quote
     /// (`figure("t.row/col", says=83.4)`), in order: reported after rendering.
     pub says: Arc<Mutex<Vec<SaysMismatch>>>,
-    /// The environment and the context as a template value, made at the first
-    /// template and reused by the others (a paper has dozens of Markdown fields).
-    pub env: Prepared,
+    /// The environment and the context as a template value, made on the first
+    /// template and reused by the others: a 1,000-risk register is converted
+    /// once per document, not once per templated text. The context never
+    /// changes after the scope is made, and fuel is counted per render.
+    env: OnceLock<(Environment<'static>, Value)>,
 }
 
-/// A [`Scope`]'s environment, made once (`Prepared::default()` to start).
-#[derive(Default)]
-pub struct Prepared(std::sync::OnceLock<(Environment<'static>, Value)>);
+impl Scope {
+    /// A scope over `context`, with no generated blocks yet.
+    pub fn new(context: Json, settings: Settings) -> Self {
+        Scope {
+            context: Arc::new(context),
+            settings,
+            generated: Arc::new(Mutex::new(Vec::new())),
+            says: Default::default(),
+            env: OnceLock::new(),
+        }
+    }
+
+    /// The context back, once every template has run (copied only if
+    /// something still shares it).
+    pub fn into_context(self) -> Json {
+        // The environment's functions hold the context too.
+        drop(self.env);
+        Arc::try_unwrap(self.context).unwrap_or_else(|c| (*c).clone())
+    }
+}
 
 /// A prose figure that disagrees with its cell.
 #[derive(Debug, Clone)]
@@ -327,7 +346,7 @@ fn build_env(scope: &Scope) -> Environment<'static> {
         format::financial_year(&v, s3.financial_year_style)
     });
 
-    let ctx = Arc::new(scope.context.clone());
+    let ctx = scope.context.clone();
     let c1 = ctx.clone();
     env.add_function("risk", move |id: String| -> Result<Value, Error> {
         let regs = c1.get("registers").and_then(Json::as_object);
@@ -445,8 +464,7 @@ pub fn render(name: &str, src: &str, scope: &Scope) -> Result<String, TemplateEr
     check_template(name, src)?;
     let (env, ctx) = scope
         .env
-        .0
-        .get_or_init(|| (build_env(scope), Value::from_serialize(&scope.context)));
+        .get_or_init(|| (build_env(scope), Value::from_serialize(&*scope.context)));
     let mut out = Capped(String::new());
     let result = env
         .template_from_named_str(name, src)
@@ -799,13 +817,7 @@ mod tests {
     use super::*;
 
     fn scope(ctx: Json) -> Scope {
-        Scope {
-            context: ctx,
-            settings: Settings::default(),
-            generated: Arc::new(Mutex::new(Vec::new())),
-            says: Default::default(),
-            env: Default::default(),
-        }
+        Scope::new(ctx, Settings::default())
     }
 
     #[test]
