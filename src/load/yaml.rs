@@ -236,6 +236,11 @@ fn parse_inner(sources: &SourceMap, file: FileId) -> Result<Node, (Diagnostic, O
             };
             if code == Code::YamlSyntax {
                 let (line, _) = sources.line_col(file, span.range.start);
+                if message.contains("found a tab")
+                    && let Some(d) = tab_indented(sources, file, line, &message)
+                {
+                    return Err((d, None));
+                }
                 if let Some((d, r)) = misindented(sources, file, line, &message) {
                     return Err((d, r));
                 }
@@ -275,6 +280,38 @@ fn line_key(line: &str) -> Option<(usize, &str)> {
     .then_some((at, key))
 }
 
+/// The reader's "found a tab" is reported where the scalar or token it was
+/// reading starts, often the line above: points instead at the first line
+/// indented with a tab, from the line reported on.
+fn tab_indented(
+    sources: &SourceMap,
+    file: FileId,
+    line: usize,
+    parser: &str,
+) -> Option<Diagnostic> {
+    let text = sources.text(file);
+    let mut start = 0;
+    for (i, l) in text.split('\n').enumerate() {
+        let indent = &l[..l.len() - l.trim_start_matches([' ', '\t']).len()];
+        if i + 1 >= line
+            && let Some(t) = indent.find('\t')
+        {
+            let at = start + t;
+            return Some(
+                Diagnostic::error(
+                    Code::YamlSyntax,
+                    "a tab indents this line, and YAML indents with spaces only",
+                )
+                .at(&Span::new(file, at..at + 1), "a tab indents this line")
+                .note(format!("the YAML reader said: {parser}"))
+                .help("indent with spaces: YAML does not allow tabs for indentation"),
+            );
+        }
+        start += l.len() + 1;
+    }
+    None
+}
+
 /// A YAML syntax error at a key whose indentation matches none of the mappings
 /// open above it: says which key, how it is indented, and how the keys around
 /// it are (showing those lines), instead of the parser's "did not find expected key".
@@ -289,6 +326,11 @@ fn misindented(
     // The parser may point at the key's line or at its value on that line.
     let idx = line.checked_sub(1)?;
     let (at, key) = line_key(lines.get(idx)?)?;
+    // A list item's key (`- name:`) opens a mapping where it stands: it lines
+    // up with itself, so the fault is elsewhere.
+    if lines[idx][..at].contains('-') {
+        return None;
+    }
     let line_start = |i: usize| -> usize { lines[..i].iter().map(|l| l.len() + 1).sum() };
     // The mappings open above: from the nearest key line up, each key less indented.
     let mut open: Vec<(usize, usize, &str)> = Vec::new();
@@ -530,6 +572,25 @@ mod tests {
                 && out.contains("4 spaces (like `name`)"),
             "{out}"
         );
+    }
+
+    #[test]
+    fn a_key_after_a_dash_is_not_blamed_for_a_tab_below_it() {
+        // The reader reports the tab at the start of the scalar above it; the
+        // list item's key lines up with the mapping it opens, so it is not
+        // misindented, and moving it would break the file.
+        let text = "from:\n  - name: A. Member\n\t role: R\n";
+        let (sm, r) = load(text);
+        let d = r.unwrap_err();
+        let out = d.render(&sm);
+        assert!(!out.contains("the key `name`"), "{out}");
+        assert!(
+            out.contains("a tab indents this line")
+                && out
+                    .contains("help: indent with spaces: YAML does not allow tabs for indentation"),
+            "{out}"
+        );
+        assert_eq!(sm.line_col(0, d.primary.unwrap().span.range.start), (3, 1));
     }
 
     #[test]
