@@ -264,3 +264,31 @@ fn problems_are_located_by_line_whatever_the_line_ends() {
         }
     }
 }
+
+#[test]
+fn a_key_behind_a_no_break_space_is_named_for_what_it_is() {
+    let p = Project::fixture("minimal");
+    let rel = "content/budget-2025/paper.yaml";
+    let good = std::fs::read_to_string(p.path().join(rel)).unwrap();
+    let bad = good.replacen("    role: Cabinet", "\u{a0}   role: Cabinet", 1);
+    assert_ne!(bad, good);
+    p.write(rel, &bad);
+    let o = p.run(&["check"]);
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{e}");
+    assert!(
+        e.contains("error[Q0004]: unknown key `\u{a0}   role` in the paper\n  ┌─ content/budget-2025/paper.yaml:6:1")
+            && e.contains("holds U+00A0, which looks like a space but is not one")
+            && e.contains("help: retype the key as `role`, indented with ordinary spaces"),
+        "{e}"
+    );
+    // The list of allowed keys names each key once.
+    let p = Project::fixture("minimal");
+    p.write(rel, &good.replacen("subject:", "zzqqxx:", 1));
+    let e = stderr(&p.run(&["check"]));
+    let help = e
+        .lines()
+        .find(|l| l.contains("the keys allowed here are"))
+        .unwrap_or_else(|| panic!("{e}"));
+    assert_eq!(help.matches(" from,").count(), 1, "{help}");
+}
