@@ -352,6 +352,39 @@ fn misindented(
         }
     };
     let start = line_start(idx) + at;
+    // Every key above is more indented than this one: what is indented is
+    // the file's first mapping (its keys start their lines), so that is named
+    // and read as if it started its line.
+    if let Some(&(ti, ta, tk)) = open.last()
+        && ta > 0
+        && at < ta
+        && lines[ti][..ta].bytes().all(|b| b == b' ')
+    {
+        let s = line_start(ti) + ta;
+        let d = Diagnostic::error(
+            Code::YamlSyntax,
+            format!(
+                "the key `{tk}` is indented by {}, but the file's top-level keys start their lines",
+                spaces(ta)
+            ),
+        )
+        .at(
+            &Span::new(file, s..s + tk.len()),
+            format!("indented by {}", spaces(ta)),
+        )
+        .also(
+            &Span::new(file, start..start + key.len()),
+            format!("`{key}` is indented by {}", spaces(at)),
+        )
+        .note(format!("the YAML reader said: {parser}"))
+        .help(format!("remove the spaces before `{tk}:`"));
+        let repair = Repair {
+            line_start: line_start(ti),
+            at: ta,
+            to: 0,
+        };
+        return Some((d, Some(repair)));
+    }
     let mut d = Diagnostic::error(
         Code::YamlSyntax,
         format!(
@@ -591,6 +624,35 @@ mod tests {
             "{out}"
         );
         assert_eq!(sm.line_col(0, d.primary.unwrap().span.range.start), (3, 1));
+    }
+
+    #[test]
+    fn an_indented_first_key_is_named_not_every_key_below_it() {
+        let text = "  kind: risk-appendix\ntitle: T\nregister: r.yaml\nbad: [\n";
+        let mut sm = SourceMap::new();
+        let id = sm.add("t.yaml", text);
+        let (node, diags) = parse_all(&sm, id);
+        assert!(node.is_none());
+        let out: Vec<String> = diags.iter().map(|d| d.render(&sm)).collect();
+        assert_eq!(diags.len(), 2, "{out:?}");
+        assert!(
+            out[0].contains("error[Q0002]: the key `kind` is indented by 2 spaces, but the file's top-level keys start their lines")
+                && out[0].contains("help: remove the spaces before `kind:`"),
+            "{}", out[0]
+        );
+        assert_eq!(
+            sm.line_col(id, diags[0].primary.as_ref().unwrap().span.range.start),
+            (1, 3)
+        );
+        // Read on as if it started its line: the next problem is the
+        // unclosed list, on line 4 as written.
+        assert_eq!(
+            sm.line_col(id, diags[1].primary.as_ref().unwrap().span.range.start)
+                .0,
+            4,
+            "{}",
+            out[1]
+        );
     }
 
     #[test]
