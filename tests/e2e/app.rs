@@ -397,7 +397,7 @@ fn a_published_kpi_rating_in_lower_case_is_printed() {
     assert!(o.status.success(), "{}", stderr(&o));
     let card = squash(&pdf_text(&p.path().join("out/plan-scorecard.pdf")));
     assert!(
-        card.contains("12 no data 8 no data no data Green – no previous"),
+        card.contains("12 no data 8 no data no data Green (as – no previous"),
         "{card}"
     );
 }
