@@ -343,13 +343,31 @@ fn next_return(root: &Path, existing: &str) -> Result<NextReturn, Diagnostic> {
     use crate::load::yaml::NodeKind;
     check_name(existing)?;
     let rel = format!("content/{existing}/return.yaml");
-    let Ok(text) = std::fs::read_to_string(root.join(&rel)) else {
+    if !root.join(&rel).is_file() {
         return Err(Diagnostic::error(
             Code::MissingFile,
             format!("there is no return `{existing}` to start from (no `{rel}`)"),
         )
         .help("`--next` names an existing return's folder under content/"));
-    };
+    }
+    // Read as every input is: inside the project (a linked folder or file
+    // that resolves outside it is refused, not copied in), bounded, UTF-8.
+    let mut sources = SourceMap::new();
+    let file = crate::load::read(root, Path::new(&rel), &mut sources)?;
+    let folder = root.join("content").join(existing);
+    let inside = folder
+        .canonicalize()
+        .ok()
+        .zip(root.canonicalize().ok())
+        .is_some_and(|(f, r)| f.starts_with(r));
+    if !inside {
+        return Err(Diagnostic::error(
+            Code::MissingFile,
+            format!("`content/{existing}/` resolves outside the project"),
+        )
+        .help("keep every input file inside the project folder"));
+    }
+    let text = sources.text(file).to_string();
     let unreadable = |why: &str| {
         Diagnostic::error(
             Code::InvalidValue,
@@ -359,22 +377,22 @@ fn next_return(root: &Path, existing: &str) -> Result<NextReturn, Diagnostic> {
             "run `quire check {existing}` and correct what it reports, then try again"
         ))
     };
-    let mut sources = SourceMap::new();
-    let file = sources.add(rel.clone(), text.clone());
     let node =
         crate::load::yaml::parse(&sources, file).map_err(|_| unreadable("it is not valid YAML"))?;
-    let current = match node.get("current-update").map(|n| (&n.kind, &n.span)) {
-        Some((NodeKind::Str(s), span)) => (s.clone(), span.range.clone()),
+    // Ids as the checks read them: a number or yes/no as the text written.
+    let scalar = |n: &crate::load::yaml::Node| match &n.kind {
+        NodeKind::Seq(_) | NodeKind::Map(_) | NodeKind::Null => None,
+        _ => crate::validate::text(n, &mut crate::diag::Diagnostics::default()).map(|t| t.value),
+    };
+    let current = match node.get("current-update") {
+        Some(n) if scalar(n).is_some() => (scalar(n).unwrap_or_default(), n.span.range.clone()),
         _ => return Err(unreadable("it names no `current-update`")),
     };
     let updates: Vec<(String, String)> = match node.get("updates").map(|n| &n.kind) {
         Some(NodeKind::Seq(items)) => items
             .iter()
             .filter_map(|u| {
-                let text_of = |k: &str| match u.get(k).map(|n| &n.kind) {
-                    Some(NodeKind::Str(s)) => Some(s.clone()),
-                    _ => None,
-                };
+                let text_of = |k: &str| u.get(k).and_then(scalar);
                 Some((text_of("id")?, text_of("label").unwrap_or_default()))
             })
             .collect(),
@@ -436,7 +454,13 @@ fn next_return(root: &Path, existing: &str) -> Result<NextReturn, Diagnostic> {
         ));
     }
     let copies = folder_files(&root.join("content").join(existing))
-        .map_err(|why| unreadable(&why))?
+        .map_err(|why| {
+            Diagnostic::error(
+                Code::InvalidValue,
+                format!("cannot copy content/{existing}/ for the next update: {why}"),
+            )
+            .help("nothing was written; copy the folder by hand, then set its `current-update`")
+        })?
         .into_iter()
         .filter(|(r, _)| r != "return.yaml")
         .collect();
@@ -464,9 +488,7 @@ fn folder_files(dir: &Path) -> Result<Vec<(String, Vec<u8>)>, String> {
             let rel = format!("{prefix}{name}");
             let meta = std::fs::symlink_metadata(e.path()).map_err(|e| e.to_string())?;
             if meta.is_symlink() {
-                return Err(format!(
-                    "`{rel}` is a symbolic link; copy the folder by hand"
-                ));
+                return Err(format!("`{rel}` is a symbolic link"));
             } else if meta.is_dir() {
                 stack.push((e.path(), format!("{rel}/")));
             } else if meta.is_file() {

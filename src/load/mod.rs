@@ -74,12 +74,34 @@ pub fn read(root: &Path, rel: &Path, sources: &mut SourceMap) -> Result<FileId, 
         .strip_prefix('\u{feff}')
         .map(str::to_string)
         .unwrap_or(text);
+    // A lone CR (old Mac line ends) is a line break to the YAML and Markdown
+    // readers; as a LF (the same length, so no offset moves) it is one to the
+    // locations in diagnostics too, which count lines by LF.
+    let text = if text.contains('\r') {
+        lone_cr_as_lf(&text)
+    } else {
+        text
+    };
     let bad = first_control(&text);
     let id = sources.add(name, text);
     if let Some((at, c)) = bad {
         return Err(control_diag(c, &Span::new(id, at..at + c.len_utf8())));
     }
     Ok(id)
+}
+
+/// `s` with every CR not followed by a LF made a LF.
+fn lone_cr_as_lf(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        out.push(if c == '\r' && chars.peek() != Some(&'\n') {
+            '\n'
+        } else {
+            c
+        });
+    }
+    out
 }
 
 /// The first control character in `s` other than tab and line breaks.
@@ -206,5 +228,10 @@ mod tests {
             None
         );
         assert_eq!(join_confined(Path::new("content/p"), "/etc/passwd"), None);
+    }
+
+    #[test]
+    fn a_lone_cr_is_a_line_break_of_the_same_length() {
+        assert_eq!(lone_cr_as_lf("a\rb\r\nc\r"), "a\nb\r\nc\n");
     }
 }

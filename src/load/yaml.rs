@@ -236,6 +236,11 @@ fn parse_inner(sources: &SourceMap, file: FileId) -> Result<Node, (Diagnostic, O
             };
             if code == Code::YamlSyntax {
                 let (line, _) = sources.line_col(file, span.range.start);
+                if message.contains("found a tab")
+                    && let Some(d) = tab_indented(sources, file, line, &message)
+                {
+                    return Err((d, None));
+                }
                 if let Some((d, r)) = misindented(sources, file, line, &message) {
                     return Err((d, r));
                 }
@@ -275,6 +280,38 @@ fn line_key(line: &str) -> Option<(usize, &str)> {
     .then_some((at, key))
 }
 
+/// The reader's "found a tab" is reported where the scalar or token it was
+/// reading starts, often the line above: points instead at the first line
+/// indented with a tab, from the line reported on.
+fn tab_indented(
+    sources: &SourceMap,
+    file: FileId,
+    line: usize,
+    parser: &str,
+) -> Option<Diagnostic> {
+    let text = sources.text(file);
+    let mut start = 0;
+    for (i, l) in text.split('\n').enumerate() {
+        let indent = &l[..l.len() - l.trim_start_matches([' ', '\t']).len()];
+        if i + 1 >= line
+            && let Some(t) = indent.find('\t')
+        {
+            let at = start + t;
+            return Some(
+                Diagnostic::error(
+                    Code::YamlSyntax,
+                    "a tab indents this line, and YAML indents with spaces only",
+                )
+                .at(&Span::new(file, at..at + 1), "a tab indents this line")
+                .note(format!("the YAML reader said: {parser}"))
+                .help("indent with spaces: YAML does not allow tabs for indentation"),
+            );
+        }
+        start += l.len() + 1;
+    }
+    None
+}
+
 /// A YAML syntax error at a key whose indentation matches none of the mappings
 /// open above it: says which key, how it is indented, and how the keys around
 /// it are (showing those lines), instead of the parser's "did not find expected key".
@@ -289,6 +326,11 @@ fn misindented(
     // The parser may point at the key's line or at its value on that line.
     let idx = line.checked_sub(1)?;
     let (at, key) = line_key(lines.get(idx)?)?;
+    // A list item's key (`- name:`) opens a mapping where it stands: it lines
+    // up with itself, so the fault is elsewhere.
+    if lines[idx][..at].contains('-') {
+        return None;
+    }
     let line_start = |i: usize| -> usize { lines[..i].iter().map(|l| l.len() + 1).sum() };
     // The mappings open above: from the nearest key line up, each key less indented.
     let mut open: Vec<(usize, usize, &str)> = Vec::new();
@@ -310,6 +352,39 @@ fn misindented(
         }
     };
     let start = line_start(idx) + at;
+    // Every key above is more indented than this one: what is indented is
+    // the file's first mapping (its keys start their lines), so that is named
+    // and read as if it started its line.
+    if let Some(&(ti, ta, tk)) = open.last()
+        && ta > 0
+        && at < ta
+        && lines[ti][..ta].bytes().all(|b| b == b' ')
+    {
+        let s = line_start(ti) + ta;
+        let d = Diagnostic::error(
+            Code::YamlSyntax,
+            format!(
+                "the key `{tk}` is indented by {}, but the file's top-level keys start their lines",
+                spaces(ta)
+            ),
+        )
+        .at(
+            &Span::new(file, s..s + tk.len()),
+            format!("indented by {}", spaces(ta)),
+        )
+        .also(
+            &Span::new(file, start..start + key.len()),
+            format!("`{key}` is indented by {}", spaces(at)),
+        )
+        .note(format!("the YAML reader said: {parser}"))
+        .help(format!("remove the spaces before `{tk}:`"));
+        let repair = Repair {
+            line_start: line_start(ti),
+            at: ta,
+            to: 0,
+        };
+        return Some((d, Some(repair)));
+    }
     let mut d = Diagnostic::error(
         Code::YamlSyntax,
         format!(
@@ -529,6 +604,54 @@ mod tests {
             out.contains("the key `role` is indented by 5 spaces")
                 && out.contains("4 spaces (like `name`)"),
             "{out}"
+        );
+    }
+
+    #[test]
+    fn a_key_after_a_dash_is_not_blamed_for_a_tab_below_it() {
+        // The reader reports the tab at the start of the scalar above it; the
+        // list item's key lines up with the mapping it opens, so it is not
+        // misindented, and moving it would break the file.
+        let text = "from:\n  - name: A. Member\n\t role: R\n";
+        let (sm, r) = load(text);
+        let d = r.unwrap_err();
+        let out = d.render(&sm);
+        assert!(!out.contains("the key `name`"), "{out}");
+        assert!(
+            out.contains("a tab indents this line")
+                && out
+                    .contains("help: indent with spaces: YAML does not allow tabs for indentation"),
+            "{out}"
+        );
+        assert_eq!(sm.line_col(0, d.primary.unwrap().span.range.start), (3, 1));
+    }
+
+    #[test]
+    fn an_indented_first_key_is_named_not_every_key_below_it() {
+        let text = "  kind: risk-appendix\ntitle: T\nregister: r.yaml\nbad: [\n";
+        let mut sm = SourceMap::new();
+        let id = sm.add("t.yaml", text);
+        let (node, diags) = parse_all(&sm, id);
+        assert!(node.is_none());
+        let out: Vec<String> = diags.iter().map(|d| d.render(&sm)).collect();
+        assert_eq!(diags.len(), 2, "{out:?}");
+        assert!(
+            out[0].contains("error[Q0002]: the key `kind` is indented by 2 spaces, but the file's top-level keys start their lines")
+                && out[0].contains("help: remove the spaces before `kind:`"),
+            "{}", out[0]
+        );
+        assert_eq!(
+            sm.line_col(id, diags[0].primary.as_ref().unwrap().span.range.start),
+            (1, 3)
+        );
+        // Read on as if it started its line: the next problem is the
+        // unclosed list, on line 4 as written.
+        assert_eq!(
+            sm.line_col(id, diags[1].primary.as_ref().unwrap().span.range.start)
+                .0,
+            4,
+            "{}",
+            out[1]
         );
     }
 

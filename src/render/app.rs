@@ -29,7 +29,9 @@ pub fn kpi_rag<'a>(
     let Some(latest) = latest else {
         if let Some(p) = k.actuals.last().and_then(|a| a.published_rag.as_ref()) {
             return (
-                levels.iter().find(|l| &l.name == p),
+                levels
+                    .iter()
+                    .find(|l| l.name.to_lowercase() == p.to_lowercase()),
                 "published rating; no value given".into(),
             );
         }
@@ -42,7 +44,9 @@ pub fn kpi_rag<'a>(
         {
             let p = t.published_rag.as_deref().unwrap_or_default();
             return (
-                levels.iter().find(|l| l.name == p),
+                levels
+                    .iter()
+                    .find(|l| l.name.to_lowercase() == p.to_lowercase()),
                 format!("published rating at {}; no value published", t.at),
             );
         }
@@ -269,7 +273,7 @@ fn kpi_view(k: &Kpi, plan: &Plan, settings: &Settings) -> Json {
         "baseline_date": k.baseline_written.clone().or(k.baseline_date.map(long_date)),
         "baseline_label": k.baseline_label,
         "targets": k.targets.iter().map(|t| json!({"at": t.at, "value": t.value.map(|v| fmt(v, unit)), "date": t.date.map(long_date),
-            "rag": t.published_rag.as_ref().map(|r| json!({"name": r, "colour": plan.rag.iter().find(|l| &l.name == r).map(|l| l.colour.clone())}))})).collect::<Vec<_>>(),
+            "rag": t.published_rag.as_ref().map(|r| json!({"name": r, "colour": plan.rag.iter().find(|l| l.name.to_lowercase() == r.to_lowercase()).map(|l| l.colour.clone())}))})).collect::<Vec<_>>(),
         "latest": latest.map(|a| json!({"value": kpi_fmt(plan, k, &a.date.to_string(), a.value.unwrap_or_default(), settings), "date": long_date(a.date)})),
         "rag": rag.map(|r| json!({"name": r.name, "colour": r.colour})),
         "rag_basis": basis,

@@ -30,7 +30,7 @@ fn signed(v: f64, places: usize, neg: NegativeStyle) -> String {
 fn colour_of(v: &Valve, rating: &str) -> Option<String> {
     v.scale
         .iter()
-        .find(|s| s.name == rating)
+        .find(|s| s.name.to_lowercase() == rating.to_lowercase())
         .map(|s| s.colour.clone())
 }
 
@@ -59,9 +59,11 @@ pub const RAG: [(&str, &str); 3] = [
     ("Red", "#f4a3a3"),
 ];
 
+/// A RAG word's colour, its letters in any case (ratings are matched with
+/// case aside, so a published `green` is Green); grey for another word.
 fn rag_colour(name: &str) -> &'static str {
     RAG.iter()
-        .find(|(n, _)| *n == name)
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
         .map_or("#dddddd", |(_, c)| c)
 }
 

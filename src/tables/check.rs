@@ -1060,6 +1060,9 @@ fn failed(
     diags: &mut Diagnostics,
 ) {
     let name = cells.name(cell);
+    // A fixed table's relations (KPI values, a return's deficit) are not
+    // written as relations, so they cannot be restricted with `rows:`.
+    let fixed = cells.tables[cells.pos(cell).0].published_help.is_some();
     match f {
         Fail::Missing(i) => {
             if let Some(t) = typed[cell] {
@@ -1068,7 +1071,11 @@ fn failed(
                         .at(&t.span, "not checked")
                         .also(&rel.span, "the relation that determines it")
                         .note(format!("relation: {}", rel.text))
-                        .help("fill in the missing figure, or restrict the relation with `rows:` or `columns:`"),
+                        .help(if fixed {
+                            "fill in the missing figure, or remove the typed one and let it be computed"
+                        } else {
+                            "fill in the missing figure, or restrict the relation with `rows:` or `columns:`"
+                        }),
                 );
             }
         }
@@ -1080,7 +1087,11 @@ fn failed(
                         .at(span, "printed as no data")
                         .also(&rel.span, "the relation that determines it")
                         .note(format!("relation: {}", rel.text))
-                        .help("a ratio, change or share of zero has no value; restrict the relation with `rows:` or `columns:` to leave this cell out"),
+                        .help(if fixed {
+                            "a ratio, change or share of zero has no value, so none is printed; check the figure it divides by"
+                        } else {
+                            "a ratio, change or share of zero has no value; restrict the relation with `rows:` or `columns:` to leave this cell out"
+                        }),
                 );
             }
         }

@@ -123,13 +123,22 @@ impl Dec {
         if o.0 == 0 {
             return None;
         }
-        let (n, d) = (self.0.checked_mul(SCALE)?, o.0);
-        let (n, d) = if d < 0 {
-            (n.checked_neg()?, -d)
-        } else {
-            (n, d)
-        };
-        Some(Dec(div_round(n, d)))
+        // Long division, so that only the quotient must fit (the dividend
+        // times the scale may not: -200% of two figures near a trillion).
+        let (n, d) = (self.0.unsigned_abs(), o.0.unsigned_abs());
+        let whole = (n / d).checked_mul(SCALE as u128)?;
+        let (mut r, mut frac) = (n % d, 0u128);
+        for _ in 0..PLACES {
+            r = r.checked_mul(10)?;
+            frac = frac * 10 + r / d;
+            r %= d;
+        }
+        // r < d <= 2^127, so 2r fits; half away from zero.
+        if r * 2 >= d {
+            frac += 1;
+        }
+        let q = i128::try_from(whole.checked_add(frac)?).ok()?;
+        Some(Dec(if (self.0 < 0) != (o.0 < 0) { -q } else { q }))
     }
 
     pub fn abs(self) -> Dec {
@@ -225,5 +234,25 @@ mod tests {
         let big = d("1e24");
         assert!(big.checked_mul_int(i128::MAX / 1000).is_none());
         assert!(big.checked_div(d("0.000000000001")).is_none());
+    }
+
+    #[test]
+    fn divides_figures_near_a_trillion_exactly() {
+        // A change of -200% between two figures below a trillion: the
+        // dividend times the scale exceeds an i128, the quotient does not.
+        let n = d("-1999999999999.999").checked_mul_int(100).unwrap();
+        let q = n.checked_div(d("999999999999.999")).unwrap();
+        assert_eq!(q.full(), "-200");
+        let q = d("999999999999").checked_div(d("0.000000000001")).unwrap();
+        assert_eq!(q.full(), "999999999999000000000000");
+        assert_eq!(
+            d("-2").checked_div(d("3")).unwrap().full(),
+            "-0.666666666667"
+        );
+        assert_eq!(
+            d("2").checked_div(d("-3")).unwrap().full(),
+            "-0.666666666667"
+        );
+        assert_eq!(d("-1").checked_div(d("-8")).unwrap().full(), "0.125");
     }
 }

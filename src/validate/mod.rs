@@ -209,6 +209,25 @@ impl<'n, 'd> MapReader<'n, 'd> {
                 Code::UnknownKey,
                 format!("unknown key `{}` in {}", k.name, self.what),
             );
+            // A no-break or other unusual space looks like indentation but
+            // is part of the key to YAML.
+            if let Some(c) = k.name.chars().find(|c| looks_blank(*c)) {
+                let clean: String = k.name.chars().filter(|c| !looks_blank(*c)).collect();
+                self.diags.push(
+                    d.at(
+                        &k.span,
+                        format!(
+                            "holds U+{:04X}, which looks like a space but is not one",
+                            c as u32
+                        ),
+                    )
+                    .help(format!(
+                        "retype the key as `{}`, indented with ordinary spaces",
+                        clean.trim()
+                    )),
+                );
+                continue;
+            }
             match did_you_mean(&k.name, self.known.iter().copied()) {
                 Some(s) => {
                     explained.push(s);
@@ -217,10 +236,15 @@ impl<'n, 'd> MapReader<'n, 'd> {
                         .help(format!("rename it to `{s}`"))
                 }
                 None => {
-                    d = d.at(&k.span, "not a known key").help(format!(
-                        "the keys allowed here are: {}",
-                        self.known.join(", ")
-                    ))
+                    let mut known: Vec<&str> = Vec::new();
+                    for k in &self.known {
+                        if !known.contains(k) {
+                            known.push(k);
+                        }
+                    }
+                    d = d
+                        .at(&k.span, "not a known key")
+                        .help(format!("the keys allowed here are: {}", known.join(", ")))
                 }
             }
             self.diags.push(d);
@@ -247,6 +271,14 @@ pub fn wrong(n: &Node, expected: &str) -> Diagnostic {
         format!("expected {expected}, found {}", n.describe()),
     )
     .at(&n.span, format!("expected {expected}"))
+}
+
+/// A character that looks like a space (or like nothing) but is not an
+/// ASCII space, tab or line break: a no-break space, an ideographic space,
+/// a zero-width space or joiner, a byte order mark.
+fn looks_blank(c: char) -> bool {
+    (c.is_whitespace() && !matches!(c, ' ' | '\t' | '\n' | '\r'))
+        || matches!(c, '\u{200b}'..='\u{200d}' | '\u{2060}' | '\u{feff}')
 }
 
 /// Text; numbers and yes/no values are accepted as the text they were written as.

@@ -379,3 +379,25 @@ fn a_scorecard_rating_published_without_a_value_says_as_published_in_pdf_and_htm
         "{pdf}"
     );
 }
+
+/// A KPI rating published with no value, in other letters (`green`), is the
+/// scale's Green (ratings are matched with case aside): printed, not lost.
+#[test]
+fn a_published_kpi_rating_in_lower_case_is_printed() {
+    let p = Project::fixture("app-small");
+    let rel = "content/plan/plan.yaml";
+    let text = std::fs::read_to_string(p.path().join(rel)).unwrap();
+    let changed = text.replace(
+        "      - { date: 2024-10-01, value: 6 }",
+        "      - { date: 2024-10-01, published-rag: green }",
+    );
+    assert_ne!(changed, text);
+    p.write(rel, &changed);
+    let o = p.run(&["build"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let card = squash(&pdf_text(&p.path().join("out/plan-scorecard.pdf")));
+    assert!(
+        card.contains("12 no data 8 no data no data Green (as – no previous"),
+        "{card}"
+    );
+}

@@ -228,3 +228,67 @@ fn a_misindented_key_does_not_hide_the_other_problems() {
     assert_eq!(e.matches("error[").count(), 1, "{e}");
     assert!(!e.contains("the rest of this file"), "{e}");
 }
+
+#[test]
+fn problems_are_located_by_line_whatever_the_line_ends() {
+    // Old Mac line ends (a lone CR) are line breaks to the YAML reader, so
+    // they are to the locations too: not line 1 at column 500.
+    let p = Project {
+        dir: tempfile::tempdir().unwrap(),
+        fixture: std::path::PathBuf::new(),
+    };
+    assert!(p.run(&["new", "project", "--name", "X"]).status.success());
+    assert!(p.run(&["new", "paper", "x"]).status.success());
+    let path = p.path().join("content/x/paper.yaml");
+    let good = std::fs::read_to_string(&path).unwrap();
+    let bad = good
+        .replacen("meeting-date: 20", "meeting-date: 2026-13-02 #", 1)
+        .replacen(
+            "    role: Director of the service",
+            "   role: Director of the service",
+            1,
+        )
+        .replacen("electoral-divisions:", "electoral-divison:", 1);
+    assert_ne!(bad, good);
+    for end in ["\r", "\r\n"] {
+        std::fs::write(&path, bad.replace('\n', end)).unwrap();
+        let o = p.run(&["check"]);
+        let e = stderr(&o);
+        assert_eq!(o.status.code(), Some(1), "{e}");
+        for expect in [
+            "error[Q0008]: `2026-13-02` is not a date that exists\n  ┌─ content/x/paper.yaml:6:15",
+            "error[Q0002]: the key `role` is indented by 3 spaces, which lines up with no mapping above it\n   ┌─ content/x/paper.yaml:14:4",
+            "error[Q0004]: unknown key `electoral-divison` in the paper\n   ┌─ content/x/paper.yaml:15:1",
+        ] {
+            assert!(e.contains(expect), "{end:?}: {expect}\n---\n{e}");
+        }
+    }
+}
+
+#[test]
+fn a_key_behind_a_no_break_space_is_named_for_what_it_is() {
+    let p = Project::fixture("minimal");
+    let rel = "content/budget-2025/paper.yaml";
+    let good = std::fs::read_to_string(p.path().join(rel)).unwrap();
+    let bad = good.replacen("    role: Cabinet", "\u{a0}   role: Cabinet", 1);
+    assert_ne!(bad, good);
+    p.write(rel, &bad);
+    let o = p.run(&["check"]);
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{e}");
+    assert!(
+        e.contains("error[Q0004]: unknown key `\u{a0}   role` in the paper\n  ┌─ content/budget-2025/paper.yaml:6:1")
+            && e.contains("holds U+00A0, which looks like a space but is not one")
+            && e.contains("help: retype the key as `role`, indented with ordinary spaces"),
+        "{e}"
+    );
+    // The list of allowed keys names each key once.
+    let p = Project::fixture("minimal");
+    p.write(rel, &good.replacen("subject:", "zzqqxx:", 1));
+    let e = stderr(&p.run(&["check"]));
+    let help = e
+        .lines()
+        .find(|l| l.contains("the keys allowed here are"))
+        .unwrap_or_else(|| panic!("{e}"));
+    assert_eq!(help.matches(" from,").count(), 1, "{help}");
+}

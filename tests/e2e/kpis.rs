@@ -250,3 +250,37 @@ fn derived_kpi_mistakes_are_located_errors_reported_together() {
         assert!(e.contains(want), "missing {want:?} in:\n{e}");
     }
 }
+
+#[test]
+fn a_derived_kpi_that_cannot_be_computed_says_what_the_author_can_do() {
+    // KPI values are a fixed table: a derived KPI has no `rows:` or `columns:`
+    // to restrict, so the help points at the figures instead.
+    let p = Project::fixture("kpi-derived");
+    let rel = "content/eastmoor-sv/return.yaml";
+    let text = std::fs::read_to_string(p.path().join(rel)).unwrap();
+    let changed = text
+        .replace(
+            "    baseline: 3200\n    actuals: { u1: 3260, u2: 3310 }",
+            "    baseline: 3200\n    actuals: { u1: 0, u2: 3310 }",
+        )
+        .replace(
+            "    derived: { difference: E6 - E7 }\n",
+            "    derived: { difference: E6 - E7 }\n    actuals: { u2: 0.5 }\n",
+        );
+    assert!(changed.contains("u1: 0, u2: 3310") && changed.contains("u2: 0.5 }"));
+    p.write(rel, &changed);
+    let o = p.run(&["check", "eastmoor-sv"]);
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(0), "{e}");
+    assert!(
+        e.contains("warning[Q0039]: KPI E3 at Update 1 (June) cannot be computed: it divides by zero")
+            && e.contains("help: a ratio, change or share of zero has no value, so none is printed; check the figure it divides by"),
+        "{e}"
+    );
+    assert!(
+        e.contains("warning[Q0039]: KPI E5 at Update 2 (October) cannot be checked: KPI E7 at Update 2 (October) has no figure")
+            && e.contains("help: fill in the missing figure, or remove the typed one and let it be computed"),
+        "{e}"
+    );
+    assert!(!e.contains("restrict the relation"), "{e}");
+}

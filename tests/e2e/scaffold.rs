@@ -564,3 +564,55 @@ fn build_and_check_end_with_a_summary_by_code() {
         assert!(!ve.contains("run with -v for details"), "{ve}");
     }
 }
+
+#[test]
+fn a_next_return_reads_ids_as_check_does_and_stays_inside_the_project() {
+    let p = new_project();
+    assert!(p.run(&["new", "return", "sv-a"]).status.success());
+    // Update ids written as numbers are ids to `quire check`, and so to `--next`.
+    let path = p.path().join("content/sv-a/return.yaml");
+    let numeric = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("{ id: may,", "{ id: 1,")
+        .replace("{ id: sep,", "{ id: 2,")
+        .replace("{ id: dec,", "{ id: 3,")
+        .replace("current-update: may ", "current-update: 1   ")
+        .replace("      may: |", "      1: |");
+    assert!(numeric.contains("current-update: 1 "), "{numeric}");
+    std::fs::write(&path, numeric).unwrap();
+    let o = p.run(&["check", "sv-a"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = p.run(&["new", "return", "sv-b", "--next", "sv-a"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        read(&p, "content/sv-b/return.yaml").contains("current-update: \"2\" "),
+        "{}",
+        read(&p, "content/sv-b/return.yaml")
+    );
+    assert_eq!(p.run(&["check", "sv-b"]).status.code(), Some(0));
+
+    // A return folder linked from outside the project is refused, as `quire
+    // check` refuses it, and nothing of it is copied in.
+    let outside = tempfile::tempdir().unwrap();
+    let there = outside.path().join("sv-out");
+    std::fs::create_dir(&there).unwrap();
+    std::fs::copy(
+        p.path().join("content/sv-a/return.yaml"),
+        there.join("return.yaml"),
+    )
+    .unwrap();
+    std::fs::write(there.join("secret.txt"), "not the council's").unwrap();
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(&there, p.path().join("content/sv-linked")).unwrap();
+        let o = p.run(&["new", "return", "sv-c", "--next", "sv-linked"]);
+        assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+        assert!(
+            stderr(&o).contains("resolves outside the project")
+                && stderr(&o).contains("help: keep every input file inside the project folder"),
+            "{}",
+            stderr(&o)
+        );
+        assert!(!p.path().join("content/sv-c").exists());
+    }
+}

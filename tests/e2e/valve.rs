@@ -371,3 +371,29 @@ fn kpi_figures_of_an_update_not_yet_due_say_so_in_pdf_and_html() {
     assert!(pdf.contains("46 / Due"), "{pdf}");
     assert!(html.contains("46 / Due later"), "{html}");
 }
+
+/// A RAG published in other letters (`green`) is the same rating as the
+/// engine's words (no warning), so it is printed in that rating's colour, as
+/// published, never in the grey of an unknown word.
+#[test]
+fn a_rag_published_in_lower_case_keeps_its_colour() {
+    let p = Project::fixture("valve-quarterly");
+    let rel = "content/northshire-sv-2025-26/return.yaml";
+    let text = std::fs::read_to_string(p.path().join(rel)).unwrap();
+    let changed = text.replace(
+        "{ year: 2024-25, agreement: 14.2, forecast: 13.1 }",
+        "{ year: 2024-25, agreement: 14.2, forecast: 13.1, rag: green }",
+    );
+    assert_ne!(changed, text);
+    p.write(rel, &changed);
+    let o = p.run(&["build", "--format", "all"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("Q0036"), "{}", stderr(&o));
+    let html = std::fs::read_to_string(p.path().join("out/northshire-sv-2025-26.html")).unwrap();
+    assert!(
+        html.contains(
+            r#"<td class="c rating" style="background-color:#8fd19e;color:#000000">green</td>"#
+        ),
+        "the published `green` is not in Green's colour"
+    );
+}
