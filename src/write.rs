@@ -17,23 +17,53 @@ pub fn atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 /// destination; only when all succeeded are they renamed into place (a rename
 /// within a folder does not fail for want of space). If anything fails, the
 /// temporaries are removed and every previous file is left as it was.
-/// A file that already holds exactly these bytes is left alone (a rebuild in
+/// The new files are staged (written and synced under temporary names) on a
+/// thread each, then renamed into place. A file that already holds exactly
+/// these bytes is left alone (a rebuild in
 /// `quire watch` after a narrative edit does not rewrite an unchanged
 /// spreadsheet).
 pub fn all(
     files: &[(std::path::PathBuf, Vec<u8>)],
 ) -> Result<(), (std::path::PathBuf, std::io::Error)> {
-    let mut staged = Vec::with_capacity(files.len());
-    for (path, bytes) in files {
+    for (path, _) in files {
         if path.is_dir() {
             let e = std::io::Error::other("a folder is in the way");
             return Err((path.clone(), e));
         }
-        if unchanged(path, bytes) {
-            continue;
+    }
+    // Each new file is written and synced to its temporary name on a thread of
+    // its own (the syncs overlap); nothing is renamed until all are staged.
+    // At most eight at once (a pack may write a page per item).
+    let mut results: Vec<Option<std::io::Result<tempfile::NamedTempFile>>> = Vec::new();
+    for chunk in files.chunks(8) {
+        std::thread::scope(|s| {
+            let handles: Vec<_> = chunk
+                .iter()
+                .map(|(path, bytes)| {
+                    s.spawn(move || (!unchanged(path, bytes)).then(|| stage(path, bytes)))
+                })
+                .collect();
+            results.extend(handles.into_iter().map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Some(Err(std::io::Error::other("staging failed"))))
+            }));
+        });
+    }
+    let mut staged = Vec::with_capacity(files.len());
+    let mut first_error = None;
+    for ((path, _), r) in files.iter().zip(results) {
+        match r {
+            None => {}
+            Some(Ok(tmp)) => staged.push((tmp, path)),
+            Some(Err(e)) => {
+                first_error.get_or_insert((path.clone(), e));
+            }
         }
-        let tmp = stage(path, bytes).map_err(|e| (path.clone(), e))?;
-        staged.push((tmp, path));
+    }
+    // A file that could not be staged: the staged ones are dropped (their
+    // temporary files removed) and nothing is replaced.
+    if let Some(e) = first_error {
+        return Err(e);
     }
     // Keep each previous file under a second name (a hard link: no copy)
     // until every new one is in place, so a failed rename can be undone.
