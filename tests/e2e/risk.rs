@@ -273,3 +273,49 @@ fn heat_map_captions_sit_above_their_tables_as_every_table_caption_does() {
     );
     assert!(second < at("Open risks by band:"), "{text}");
 }
+
+/// A register with no open risk says so in words, in the PDF and the HTML,
+/// instead of printing an empty table and an empty "Risk details".
+#[test]
+fn a_register_with_no_open_risk_says_so() {
+    let p = Project {
+        dir: tempfile::tempdir().unwrap(),
+        fixture: std::path::PathBuf::new(),
+    };
+    assert!(p.run(&["new", "project", "--name", "X"]).status.success());
+    assert!(p.run(&["new", "register", "reg"]).status.success());
+    let path = p.path().join("content/registers/reg.yaml");
+    let yaml = std::fs::read_to_string(&path).unwrap();
+    let start = yaml.find("risks:\n").unwrap();
+    let rest = &yaml[start + "risks:\n".len()..];
+    let end = rest
+        .lines()
+        .scan(0, |at, l| {
+            let here = *at;
+            *at += l.len() + 1;
+            Some((here, l))
+        })
+        .find(|(_, l)| !l.is_empty() && !l.starts_with([' ', '#']))
+        .map_or(rest.len(), |(at, _)| at);
+    std::fs::write(
+        &path,
+        format!("{}risks: []\n{}", &yaml[..start], &rest[end..]),
+    )
+    .unwrap();
+    let o = p.run(&["build", "--format", "all"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let pdf = squash(&pdf_text(&p.path().join("out/reg.pdf")));
+    let html = crate::meaning::html_text(&p.path().join("out/reg.html"));
+    for (what, text) in [("PDF", &pdf), ("HTML", &html)] {
+        assert_eq!(
+            text.matches("No open risk is recorded in this register.")
+                .count(),
+            2,
+            "{what}: {text}"
+        );
+        assert!(
+            !text.contains("Risk no."),
+            "{what}: an empty table in {text}"
+        );
+    }
+}
