@@ -111,12 +111,14 @@ pub fn plan(
     let plan_period = m.opt_text("plan-period").map(|t| t.value);
     let report_date = m.date("report-date").map_or(NaiveDate::MIN, |d| d.value);
     // A plan's own scales win; without them, the project's (`quire.yaml`).
-    super::unique_names(node, "brag-scale", "BRAG scale", m.diags);
+    let brag = m.scale(
+        "brag-scale",
+        "BRAG scale",
+        &project.brag_scale,
+        true,
+        brag_item,
+    );
     super::unique_names(node, "kpi-rag-scale", "KPI RAG scale", m.diags);
-    let mut brag = m.list("brag-scale", project.brag_scale.is_empty(), brag_item);
-    if brag.is_empty() {
-        brag = project.brag_scale.clone();
-    }
     let rag_node = if project.kpi_rag_scale.is_empty() {
         m.req("kpi-rag-scale")
     } else {

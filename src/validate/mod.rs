@@ -171,6 +171,28 @@ impl<'n, 'd> MapReader<'n, 'd> {
     }
 
     /// A list of items, each read by `f`.
+    /// A scale the document may declare (`risk-scale`, `brag-scale`,
+    /// `assurance-scale`), else the project's (`quire.yaml`): the document's
+    /// own list wins, whole. Each word may appear once. When `needed`, one of
+    /// the two places must declare it (missing here only if the project
+    /// declares none).
+    pub fn scale<T: Clone>(
+        &mut self,
+        key: &'static str,
+        what: &str,
+        project: &[T],
+        needed: bool,
+        f: impl FnMut(&'n Node, &mut Diagnostics) -> Option<T>,
+    ) -> Vec<T> {
+        unique_names(self.node, key, what, self.diags);
+        let own = self.list(key, needed && project.is_empty(), f);
+        if own.is_empty() {
+            project.to_vec()
+        } else {
+            own
+        }
+    }
+
     pub fn list<T>(
         &mut self,
         key: &'static str,

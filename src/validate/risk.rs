@@ -140,11 +140,13 @@ pub fn register(
         .opt("scheme")
         .map(|n| scheme_or_broken(n, m.diags))
         .unwrap_or_else(|| default_scheme.clone());
-    super::unique_names(node, "risk-scale", "risk scale", m.diags);
-    let mut word_scale = m.list("risk-scale", false, super::scale_item);
-    if word_scale.is_empty() {
-        word_scale = default_words.to_vec();
-    }
+    let word_scale = m.scale(
+        "risk-scale",
+        "risk scale",
+        default_words,
+        false,
+        super::scale_item,
+    );
     let risk_nodes = m.req("risks");
     m.finish();
     let scales = Scales {

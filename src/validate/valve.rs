@@ -205,23 +205,22 @@ pub fn valve(
         }
     }
     let scale_item = super::scale_item;
-    super::unique_names(node, "assurance-scale", "assurance scale", m.diags);
-    super::unique_names(node, "risk-scale", "risk scale", m.diags);
-    // The return's own assurance scale, else the project's.
-    let mut scale = m.list(
+    let scale = m.scale(
         "assurance-scale",
-        project.assurance_scale.is_empty(),
+        "assurance scale",
+        &project.assurance_scale,
+        true,
         scale_item,
     );
-    if scale.is_empty() && m.opt("assurance-scale").is_none() {
-        scale = project.assurance_scale.clone();
-    }
     // A qualitative scale for the risks (e.g. High, Moderate, Low), if the
-    // council rates its risks in words: the return's own, else the project's.
-    let mut risk_scale = m.list("risk-scale", false, scale_item);
-    if risk_scale.is_empty() {
-        risk_scale = project.risk_scale.clone();
-    }
+    // council rates its risks in words.
+    let risk_scale = m.scale(
+        "risk-scale",
+        "risk scale",
+        &project.risk_scale,
+        false,
+        scale_item,
+    );
     let ctx = Ctx {
         updates: &updates,
         scale: &scale,
