@@ -262,10 +262,7 @@ const MAX_LOGO_BYTES: u64 = 4 * 1024 * 1024;
 /// (through a link), or too large; `None` when it is a file inside the project.
 fn logo_problem(root: &Path, logo: &crate::model::Logo) -> Option<Diagnostic> {
     let path = root.join(&logo.file.value);
-    let inside = match (path.canonicalize(), root.canonicalize()) {
-        (Ok(p), Ok(r)) => p.starts_with(r),
-        _ => false,
-    };
+    let inside = crate::load::inside(root, &path);
     let meta = std::fs::metadata(&path).ok().filter(|m| m.is_file());
     let why = match meta {
         None => "no such file in the project",

@@ -355,12 +355,7 @@ fn next_return(root: &Path, existing: &str) -> Result<NextReturn, Diagnostic> {
     let mut sources = SourceMap::new();
     let file = crate::load::read(root, Path::new(&rel), &mut sources)?;
     let folder = root.join("content").join(existing);
-    let inside = folder
-        .canonicalize()
-        .ok()
-        .zip(root.canonicalize().ok())
-        .is_some_and(|(f, r)| f.starts_with(r));
-    if !inside {
+    if !crate::load::inside(root, &folder) {
         return Err(Diagnostic::error(
             Code::MissingFile,
             format!("`content/{existing}/` resolves outside the project"),

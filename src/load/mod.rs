@@ -42,16 +42,20 @@ pub fn display(rel: &Path) -> String {
         .join("/")
 }
 
+/// Whether `path`, with links resolved, lies inside `root` (false when either
+/// cannot be resolved, e.g. does not exist).
+pub fn inside(root: &Path, path: &Path) -> bool {
+    path.canonicalize()
+        .ok()
+        .zip(root.canonicalize().ok())
+        .is_some_and(|(f, r)| f.starts_with(r))
+}
+
 /// Reads a project-relative file into `sources`.
 pub fn read(root: &Path, rel: &Path, sources: &mut SourceMap) -> Result<FileId, Diagnostic> {
     let full = root.join(rel);
     let name = display(rel);
-    let inside = full
-        .canonicalize()
-        .ok()
-        .zip(root.canonicalize().ok())
-        .is_some_and(|(f, r)| f.starts_with(r));
-    if !inside && full.exists() {
+    if !inside(root, &full) && full.exists() {
         return Err(Diagnostic::error(
             Code::MissingFile,
             format!("`{name}` resolves outside the project"),
@@ -188,12 +192,7 @@ pub fn read_bytes_ref(
             "check the file name; paths are relative to the folder of the file that names them",
         ));
     }
-    let inside = full
-        .canonicalize()
-        .ok()
-        .zip(root.canonicalize().ok())
-        .is_some_and(|(f, r)| f.starts_with(r));
-    if !inside {
+    if !inside(root, &full) {
         return Err(Diagnostic::error(
             Code::MissingFile,
             format!("`{name}` resolves outside the project"),
