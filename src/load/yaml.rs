@@ -120,7 +120,7 @@ const MAX_REPAIRS: usize = 8;
 /// (the diagnostic says so). Returns the tree when one could be read, and
 /// every syntax problem found, with spans in the file as written.
 pub fn parse_all(sources: &SourceMap, file: FileId) -> (Option<Node>, Vec<Diagnostic>) {
-    let mut diags = Vec::new();
+    let mut diags: Vec<Diagnostic> = Vec::new();
     let mut repairs: Vec<Repair> = Vec::new();
     let mut repaired: Option<SourceMap> = None;
     loop {
@@ -131,24 +131,24 @@ pub fn parse_all(sources: &SourceMap, file: FileId) -> (Option<Node>, Vec<Diagno
         match parse_inner(src, f) {
             Ok(mut node) => {
                 remap_node(&mut node, file, &repairs);
+                // Every error so far was a repaired indentation, and the file
+                // was read on past each.
+                for d in &mut diags {
+                    d.notes.push(
+                        "the rest of this file was checked as if it were indented like the nearest key above"
+                            .to_string(),
+                    );
+                }
                 return (Some(node), diags);
             }
             Err((mut d, repair)) => {
                 remap_diag(&mut d, file, &repairs);
                 let go_on = repair.filter(|_| repairs.len() < MAX_REPAIRS);
                 let Some(r) = go_on else {
+                    // Nothing is checked past an unrepairable error.
                     diags.push(d);
-                    // The tree read so far is not the author's: nothing is checked
-                    // past an unrepairable error.
-                    for d in &mut diags {
-                        d.notes.retain(|n| !n.starts_with("the rest of this file"));
-                    }
                     return (None, diags);
                 };
-                d.notes.push(
-                    "the rest of this file was checked as if it were indented like the nearest key above"
-                        .to_string(),
-                );
                 diags.push(d);
                 let mut text = src.text(f).to_string();
                 text.replace_range(r.line_start..r.line_start + r.at, &" ".repeat(r.to));
