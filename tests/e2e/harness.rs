@@ -175,22 +175,16 @@ fn on_path(cmd: &str) -> Option<PathBuf> {
     })
 }
 
-/// Runs tests/browser/check.mjs (axe-core WCAG 2.2 A/AA, keyboard order, 320 px
-/// reflow, screenshots into `shots`) on `pages` in headless Chromium; returns its
-/// stdout, or `None` (after saying so) when node or chromium is not installed.
-pub fn browser_check(pages: &[PathBuf], shots: &Path) -> Option<String> {
-    let chromium = std::env::var_os("CHROMIUM")
-        .map(PathBuf::from)
-        .or_else(|| on_path("chromium"));
-    let (Some(node), Some(chromium)) = (on_path("node"), chromium) else {
-        eprintln!(
-            "SKIPPED browser checks: node or chromium is not installed (apt-get install chromium nodejs npm; .ci/run installs them)"
-        );
-        return None;
-    };
+/// node, with tests/browser's packages (axe-core, playwright-core, ajv, yaml)
+/// installed by `npm ci` when any is missing; None (the test is skipped)
+/// without node.
+pub fn node() -> Option<PathBuf> {
+    let node = on_path("node")?;
     let dir = repo().join("tests/browser");
-    if !dir.join("node_modules/axe-core").is_dir()
-        || !dir.join("node_modules/playwright-core").is_dir()
+    let packages = ["axe-core", "playwright-core", "ajv", "yaml"];
+    if !packages
+        .iter()
+        .all(|p| dir.join("node_modules").join(p).is_dir())
     {
         let o = Command::new("npm")
             .args(["ci", "--no-audit", "--no-fund"])
@@ -204,6 +198,25 @@ pub fn browser_check(pages: &[PathBuf], shots: &Path) -> Option<String> {
             String::from_utf8_lossy(&o.stderr)
         );
     }
+    Some(node)
+}
+
+/// Runs tests/browser/check.mjs (axe-core WCAG 2.2 A/AA, keyboard order, 320 px
+/// reflow, screenshots into `shots`) on `pages` in headless Chromium; returns its
+/// stdout, or `None` (after saying so) when node or chromium is not installed.
+pub fn browser_check(pages: &[PathBuf], shots: &Path) -> Option<String> {
+    let chromium = std::env::var_os("CHROMIUM")
+        .map(PathBuf::from)
+        .or_else(|| on_path("chromium"));
+    // Packages are installed only when there is a browser to run them in.
+    let node = chromium.as_ref().and_then(|_| node());
+    let (Some(node), Some(chromium)) = (node, chromium) else {
+        eprintln!(
+            "SKIPPED browser checks: node or chromium is not installed (apt-get install chromium nodejs npm; .ci/run installs them)"
+        );
+        return None;
+    };
+    let dir = repo().join("tests/browser");
     let mut args: Vec<PathBuf> = vec![dir.join("check.mjs"), shots.to_path_buf()];
     args.extend(pages.iter().cloned());
     let o = Command::new(node)

@@ -10,34 +10,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-fn on_path(cmd: &str) -> Option<PathBuf> {
-    std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|d| d.join(cmd))
-            .find(|p| p.is_file())
-    })
-}
-
-/// node, with tests/browser's packages installed; None (the test is skipped) without node.
-pub fn node() -> Option<PathBuf> {
-    let node = on_path("node")?;
-    let dir = repo().join("tests/browser");
-    if !dir.join("node_modules/ajv").is_dir() || !dir.join("node_modules/yaml").is_dir() {
-        let o = Command::new("npm")
-            .args(["ci", "--no-audit", "--no-fund"])
-            .current_dir(&dir)
-            .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
-            .output()
-            .expect("npm is needed with node");
-        assert!(
-            o.status.success(),
-            "npm ci in tests/browser failed: {}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-    }
-    Some(node)
-}
-
 /// Each file checked against its schema: (file, valid, errors).
 pub fn ajv(node: &Path, pairs: &[(PathBuf, PathBuf)]) -> Vec<(PathBuf, bool, String)> {
     let input = serde_json::to_string(pairs).unwrap();
