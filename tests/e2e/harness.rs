@@ -162,6 +162,26 @@ pub fn pdf_pages(pdf: &Path) -> Vec<String> {
         .collect()
 }
 
+/// A spreadsheet formula of cell references joined by `+` and `-` (`C2-B2`),
+/// evaluated with `value` giving each cell's figure.
+pub fn signed_sum(formula: &str, value: &dyn Fn(&str) -> f64) -> f64 {
+    let mut total = 0.0;
+    let mut sign = 1.0;
+    let mut cur = String::new();
+    for ch in formula.chars().chain(['+']) {
+        if ch == '+' || ch == '-' {
+            if !cur.is_empty() {
+                total += sign * value(&cur);
+            }
+            cur.clear();
+            sign = if ch == '-' { -1.0 } else { 1.0 };
+        } else {
+            cur.push(ch);
+        }
+    }
+    total
+}
+
 /// The text with runs of whitespace collapsed, for phrase assertions across line breaks.
 pub fn squash(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")

@@ -7,23 +7,7 @@ use crate::harness::*;
 /// Recomputes a formula of the KPI values sheet from the sheet's own
 /// figures: `B3-B2`, `(B3)/(C3)*100`, `(B3-B2)/(B2)*100`.
 fn recompute(formula: &str, value: &dyn Fn(&str) -> f64) -> f64 {
-    let terms = |s: &str| -> f64 {
-        let mut total = 0.0;
-        let mut sign = 1.0;
-        let mut cur = String::new();
-        for ch in s.chars().chain(['+']) {
-            if ch == '+' || ch == '-' {
-                if !cur.is_empty() {
-                    total += sign * value(&cur);
-                }
-                cur.clear();
-                sign = if ch == '-' { -1.0 } else { 1.0 };
-            } else {
-                cur.push(ch);
-            }
-        }
-        total
-    };
+    let terms = |s: &str| signed_sum(s, value);
     let (f, times) = match formula.strip_suffix("*100") {
         Some(f) => (f, 100.0),
         None => (formula, 1.0),

@@ -306,21 +306,7 @@ fn the_workbook_recomputes_to_the_printed_figures() {
                 sums += 1;
                 args.split(',').map(value).sum::<f64>()
             } else if !formula.contains(['(', '!', '/']) {
-                let mut total = 0.0;
-                let mut sign = 1.0;
-                let mut cur = String::new();
-                for ch in formula.chars().chain(['+']) {
-                    if ch == '+' || ch == '-' {
-                        if !cur.is_empty() {
-                            total += sign * value(&cur);
-                        }
-                        cur.clear();
-                        sign = if ch == '-' { -1.0 } else { 1.0 };
-                    } else {
-                        cur.push(ch);
-                    }
-                }
-                total
+                signed_sum(formula, &value)
             } else {
                 continue;
             };
