@@ -30,7 +30,11 @@ pub struct Prepared {
     pub extras: Vec<(String, Vec<u8>)>,
     /// A page limit from the paper's report template, checked once typeset:
     /// (limit, where the paper names its template).
-    pub page_limit: Option<(crate::model::template::Limit, Span)>,
+    pub page_limit: Option<(
+        crate::model::template::Limit,
+        Span,
+        crate::model::template::PageCount,
+    )>,
     /// With a page limit, the paper as rendered even when it has other
     /// errors, so that `check` can report its length in the same run.
     pub page_probe: Option<Rendered>,
@@ -258,23 +262,42 @@ pub fn missing_layout(
 
 /// The diagnostic for a paper over its template's page limit, if it is.
 pub fn page_limit_diag(
-    limit: &Option<(crate::model::template::Limit, Span)>,
+    limit: &Option<(
+        crate::model::template::Limit,
+        Span,
+        crate::model::template::PageCount,
+    )>,
     pages: usize,
+    body_pages: usize,
 ) -> Option<Diagnostic> {
-    let (l, span) = limit.as_ref()?;
+    use crate::model::template::PageCount;
+    let (l, span, counts) = limit.as_ref()?;
+    let (n, what) = match counts {
+        PageCount::All => (pages, "the paper runs to"),
+        PageCount::Body => (body_pages, "the report (before its appendices) runs to"),
+    };
     let msg = match (l.min, l.max) {
-        (_, Some(max)) if pages > max => format!(
-            "the paper runs to {pages} sides, {} over its template's limit of {max}",
-            pages - max
+        (_, Some(max)) if n > max => format!(
+            "{what} {n} sides, {} over its template's limit of {max}",
+            n - max
         ),
-        (Some(min), _) if pages < min => {
-            format!("the paper runs to {pages} sides, under its template's minimum of {min}")
+        (Some(min), _) if n < min => {
+            format!("{what} {n} sides, under its template's minimum of {min}")
         }
         _ => return None,
     };
+    let help = match counts {
+        PageCount::All => {
+            "shorten the paper: this limit counts every side as typeset, appendices included"
+        }
+        PageCount::Body => {
+            "shorten the report, or move detail into an appendix (this limit counts the sides before the first appendix)"
+        }
+    };
     Some(
-        Diagnostic::new(l.severity, Code::TemplateLimit, msg).at(span, "the template that sets the limit")
-            .help("shorten the narrative, or move detail into an appendix (the limit counts every side as typeset)"),
+        Diagnostic::new(l.severity, Code::TemplateLimit, msg)
+            .at(span, "the template that sets the limit")
+            .help(help),
     )
 }
 
@@ -449,7 +472,7 @@ fn prepare_paper(project: &Project, doc: &Document, p: &mut Prepared) {
             .as_ref()
             .map_or(Span::new(file, 0..0), |r| r.span.clone());
         if let Some(l) = &t.pages {
-            p.page_limit = Some((l.clone(), span.clone()));
+            p.page_limit = Some((l.clone(), span.clone(), t.page_count));
         }
         let fixed_cover = paper.layout.value.name == "committee-report";
         validate::template::check_paper(t, &node, &heads, &span, fixed_cover, &mut p.diags)

@@ -476,7 +476,7 @@ pub fn build_one_warm(
     // Typeset every output of the document first; write only if all succeeded.
     let mut files: Vec<(PathBuf, Vec<u8>)> = Vec::new();
     let mut read: Vec<String> = Vec::new();
-    let mut pages = 0;
+    let (mut pages, mut body_pages) = (0, 0);
     let mut html_failed = false;
     for (suffix, rendered) in &prepared.rendered {
         let stem = format!("{}{suffix}", doc.id);
@@ -542,6 +542,7 @@ pub fn build_one_warm(
                     ));
                 }
                 pages += t.pages;
+                body_pages += t.body_pages;
                 read.extend(t.files_read);
                 files.push((config.out.join(format!("{stem}.pdf")), t.pdf));
             }
@@ -563,7 +564,7 @@ pub fn build_one_warm(
         comemo::evict(10);
     }
     o.inputs.extend(read.iter().cloned());
-    if let Some(d) = pipeline::page_limit_diag(&prepared.page_limit, pages) {
+    if let Some(d) = pipeline::page_limit_diag(&prepared.page_limit, pages, body_pages) {
         // Over the limit as an error: nothing of the paper is written.
         let refuse = d.severity == crate::diag::Severity::Error;
         diags.push(d);

@@ -27,7 +27,7 @@ pub fn run(global: &Global, args: &CheckArgs) -> ExitCode {
         let mut prepared = pipeline::prepare(&project, doc);
         // A template's page limit can only be checked on the typeset paper.
         if prepared.page_limit.is_some() {
-            let pages: usize = prepared
+            let (pages, body_pages) = prepared
                 .rendered
                 .iter()
                 .map(|(_, r)| r)
@@ -35,10 +35,10 @@ pub fn run(global: &Global, args: &CheckArgs) -> ExitCode {
                 .filter_map(|r| {
                     crate::typeset::typeset(&project.root, r, &doc.id, &Default::default())
                         .ok()
-                        .map(|t| t.pages)
+                        .map(|t| (t.pages, t.body_pages))
                 })
-                .sum();
-            if let Some(d) = pipeline::page_limit_diag(&prepared.page_limit, pages) {
+                .fold((0, 0), |(a, b), (p, q)| (a + p, b + q));
+            if let Some(d) = pipeline::page_limit_diag(&prepared.page_limit, pages, body_pages) {
                 prepared.diags.push(d);
             }
         }

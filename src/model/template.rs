@@ -39,14 +39,18 @@ pub struct CoverField {
     /// Error or warning when the field is missing, the council's choice.
     #[serde(skip)]
     pub severity: Severity,
+    /// Limits on the field's text (words, characters, sentences…).
+    #[serde(skip)]
+    pub limits: Limits,
 }
 
 /// When every `when` field has its value, every `require` field (or section)
-/// must be present.
+/// must be present and every `forbid` field absent.
 #[derive(Clone, Debug)]
 pub struct Rule {
     pub when: Vec<(String, String)>,
     pub require: Vec<String>,
+    pub forbid: Vec<String>,
     pub message: Option<String>,
     pub severity: Severity,
     pub span: Span,
@@ -67,6 +71,9 @@ pub struct SectionSpec {
     pub severity: Severity,
     #[serde(skip)]
     pub span: Span,
+    /// Limits on the section's text ("Context: 1–2 paragraphs").
+    #[serde(skip)]
+    pub limits: Limits,
 }
 
 /// How a layout numbers the narrative's paragraphs.
@@ -87,6 +94,57 @@ pub struct Limit {
     pub max: Option<usize>,
     pub severity: Severity,
     pub span: Span,
+}
+
+/// What a limit on a piece of text counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Measure {
+    Words,
+    Characters,
+    Sentences,
+    Paragraphs,
+    /// The words of the longest sentence ("no sentence over 35 words").
+    SentenceWords,
+}
+
+impl Measure {
+    /// Every measure with the template key that sets it.
+    pub const ALL: &'static [(&'static str, Measure)] = &[
+        ("words", Measure::Words),
+        ("characters", Measure::Characters),
+        ("sentences", Measure::Sentences),
+        ("paragraphs", Measure::Paragraphs),
+        ("sentence-words", Measure::SentenceWords),
+    ];
+
+    /// The unit as a count is printed ("3 paragraphs").
+    pub fn unit(self, n: usize) -> &'static str {
+        match (self, n == 1) {
+            (Measure::Words | Measure::SentenceWords, true) => "word",
+            (Measure::Words | Measure::SentenceWords, false) => "words",
+            (Measure::Characters, true) => "character",
+            (Measure::Characters, false) => "characters",
+            (Measure::Sentences, true) => "sentence",
+            (Measure::Sentences, false) => "sentences",
+            (Measure::Paragraphs, true) => "paragraph",
+            (Measure::Paragraphs, false) => "paragraphs",
+        }
+    }
+}
+
+/// Limits on one part of a paper (a cover field, a section, a table column, the
+/// summary): any measures, each with a minimum and a maximum.
+#[derive(Clone, Debug, Default)]
+pub struct Limits(pub Vec<(Measure, Limit)>);
+
+/// What a page limit counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum PageCount {
+    /// Every side as typeset, appendices included.
+    #[default]
+    All,
+    /// The report itself: the sides before the first appendix.
+    Body,
 }
 
 /// A standard table the template expects, with the rows it requires; with
@@ -118,6 +176,9 @@ pub struct ColumnSpec {
     /// `text` or `date` (written as a GOV.UK long date).
     pub date: bool,
     pub required: bool,
+    /// Limits on each cell's text.
+    #[serde(skip)]
+    pub limits: Limits,
 }
 
 #[derive(Clone, Debug)]
@@ -143,5 +204,10 @@ pub struct Template {
     pub summary_words: Option<Limit>,
     pub social_summary_chars: Option<Limit>,
     pub pages: Option<Limit>,
+    /// What the page limit counts (`pages: { max: 5, counts: body }`).
+    pub page_count: PageCount,
+    /// Limits on the paper's own text fields (`limits: { summary: { paragraphs: … } }`),
+    /// by key: `summary`, `social-summary`, or `narrative` (every section).
+    pub parts: Vec<(String, Limits)>,
     pub tables: Vec<TableSpec>,
 }

@@ -26,6 +26,9 @@ use typst_pdf::{PdfOptions, PdfStandard, PdfStandards, Timestamp};
 pub struct Typeset {
     pub pdf: Vec<u8>,
     pub pages: usize,
+    /// The sides before the first appendix (a level-1 heading "Appendix N: …"),
+    /// for a template's page limit that counts the report's body only.
+    pub body_pages: usize,
     /// Typst warnings, already rendered.
     pub warnings: Vec<String>,
     /// Project files Typst read (layouts), project-relative, sorted.
@@ -106,6 +109,7 @@ fn compile_export(
         ..PdfOptions::default()
     };
     let pages = doc.pages().len();
+    let body_pages = body_pages(&doc).unwrap_or(pages);
     let started = std::time::Instant::now();
     let result = typst_pdf::pdf(&doc, &options);
     let export = started.elapsed();
@@ -113,6 +117,7 @@ fn compile_export(
         Ok(bytes) => Ok(Typeset {
             pdf: bytes,
             pages,
+            body_pages,
             warnings,
             files_read: world.files_read(),
             compile,
@@ -120,6 +125,28 @@ fn compile_export(
         }),
         Err(errors) => Err(errors.iter().map(|e| to_diag(world, e)).collect()),
     }
+}
+
+/// The sides before the page where the first appendix heading stands.
+fn body_pages(doc: &PagedDocument) -> Option<usize> {
+    use typst::foundations::{NativeElement, Selector};
+    use typst::introspection::Introspector;
+    let intro = doc.introspector();
+    intro
+        .query(&Selector::Elem(typst::model::HeadingElem::ELEM, None))
+        .iter()
+        .filter(|h| {
+            let Some(h) = h.to_packed::<typst::model::HeadingElem>() else {
+                return false;
+            };
+            let t = h.body.plain_text();
+            t.strip_prefix("Appendix ")
+                .is_some_and(|rest| rest.split_once(':').is_some_and(|(n, _)| !n.contains(' ')))
+        })
+        .filter_map(|h| h.location())
+        .filter_map(|l| intro.page(l))
+        .map(|p| p.get() - 1)
+        .min()
 }
 
 pub fn hex(bytes: &[u8]) -> String {

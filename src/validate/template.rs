@@ -20,25 +20,86 @@ fn severity(m: &mut MapReader) -> Severity {
     }
 }
 
-fn limit(n: &Node, what: &'static str, diags: &mut Diagnostics) -> Option<Limit> {
+/// The most a template may ask of each count. A larger number is a typo (a
+/// minimum of a million words), and `quire new paper --template` writes a
+/// scaffold that meets the template's minimums, so it must stay small.
+const MAX_WORDS: usize = 20_000;
+const MAX_CHARACTERS: usize = 100_000;
+const MAX_PAGES: usize = 1_000;
+const MAX_ITEMS: usize = 100;
+const MAX_ROWS: usize = 1_000;
+
+fn measure_max(m: Measure) -> usize {
+    match m {
+        Measure::Words => MAX_WORDS,
+        Measure::Characters => MAX_CHARACTERS,
+        Measure::Sentences | Measure::Paragraphs | Measure::SentenceWords => MAX_ITEMS * 10,
+    }
+}
+
+/// A count a template declares: a whole number from 0 to `max`.
+fn count(n: &Node, max: usize, what: &str, diags: &mut Diagnostics) -> Option<usize> {
+    let v = super::int(n, diags)?;
+    if v.value < 0 || v.value as u64 > max as u64 {
+        diags.push(
+            Diagnostic::error(
+                Code::TemplateNumber,
+                format!(
+                    "{what} of {} is outside what a template may ask (0 to {max})",
+                    v.value
+                ),
+            )
+            .at(&n.span, format!("0 to {max}"))
+            .help("check the number: a template's limits are counts a paper can meet"),
+        );
+        return None;
+    }
+    Some(v.value as usize)
+}
+
+fn limit(n: &Node, what: &'static str, max: usize, diags: &mut Diagnostics) -> Option<Limit> {
     let mut m = MapReader::new(n, what, diags)?;
     let min = m
         .opt("min")
-        .and_then(|v| super::int(v, m.diags))
-        .map(|v| v.value.max(0) as usize);
-    let max = m
-        .opt("max")
-        .and_then(|v| super::int(v, m.diags))
-        .map(|v| v.value.max(0) as usize);
+        .and_then(|v| count(v, max, "a minimum", m.diags));
+    let max_node = m.opt("max");
+    let max = max_node.and_then(|v| count(v, max, "a maximum", m.diags));
     let severity = severity(&mut m);
     let span = m.span().clone();
     m.finish();
+    if let (Some(lo), Some(hi), Some(at)) = (min, max, max_node)
+        && lo > hi
+    {
+        diags.push(
+            Diagnostic::error(
+                Code::TemplateNumber,
+                format!("this limit's minimum ({lo}) is more than its maximum ({hi})"),
+            )
+            .at(&at.span, "no paper can meet both")
+            .help("swap the two numbers, or correct the one that is wrong"),
+        );
+        return None;
+    }
     Some(Limit {
         min,
         max,
         severity,
         span,
     })
+}
+
+/// The limits a part of a paper may have: `words`, `characters`, `sentences`,
+/// `paragraphs`, `sentence-words`, each `{ min: …, max: … }`.
+fn limits(m: &mut MapReader) -> Limits {
+    let mut out = Vec::new();
+    for &(key, measure) in Measure::ALL {
+        if let Some(n) = m.opt(key)
+            && let Some(l) = limit(n, "a limit", measure_max(measure), m.diags)
+        {
+            out.push((measure, l));
+        }
+    }
+    Limits(out)
 }
 
 /// The cover fields of the county committee report (`committee-report@N`),
@@ -101,6 +162,7 @@ pub fn template(id: &str, node: &Node, diags: &mut Diagnostics) -> Option<Templa
         let required = f.opt_bool("required").unwrap_or(false);
         let help = f.opt_text("help").map(|t| t.value);
         let severity = severity(&mut f);
+        let limits = limits(&mut f);
         f.finish();
         let ty_name = ty_node.and_then(|t| {
             one_of(t, &["text", "person", "people", "date", "yes-no", "choice", "wards"], "cover field type", d)
@@ -124,7 +186,7 @@ pub fn template(id: &str, node: &Node, diags: &mut Diagnostics) -> Option<Templa
             }
             _ => FieldType::Text,
         };
-        Some(CoverField { key: key?.value, label: label?.value, ty, required, help, severity })
+        Some(CoverField { key: key?.value, label: label?.value, ty, required, help, severity, limits })
     });
     let rules = m.list("rules", false, |n, d| {
         let mut r = MapReader::new(n, "a rule", d)?;
@@ -146,8 +208,13 @@ pub fn template(id: &str, node: &Node, diags: &mut Diagnostics) -> Option<Templa
             },
             None => Vec::new(),
         };
-        let require = r
-            .texts("require", true)
+        let require: Vec<String> = r
+            .texts("require", false)
+            .into_iter()
+            .map(|t| t.value)
+            .collect();
+        let forbid: Vec<String> = r
+            .texts("forbid", false)
             .into_iter()
             .map(|t| t.value)
             .collect();
@@ -155,9 +222,18 @@ pub fn template(id: &str, node: &Node, diags: &mut Diagnostics) -> Option<Templa
         let severity = severity(&mut r);
         let span = r.span().clone();
         r.finish();
+        if require.is_empty() && forbid.is_empty() {
+            d.push(
+                Diagnostic::error(Code::MissingField, "this rule requires and forbids nothing")
+                    .at(&span, "a rule")
+                    .help("add `require: [field, …]` (fields or sections that must be there) or `forbid: [field, …]` (fields that must not)"),
+            );
+            return None;
+        }
         Some(Rule {
             when,
             require,
+            forbid,
             message,
             severity,
             span,
@@ -169,14 +245,14 @@ pub fn template(id: &str, node: &Node, diags: &mut Diagnostics) -> Option<Templa
         let required = s.opt_bool("required").unwrap_or(true);
         let min_items = s
             .opt("min-items")
-            .and_then(|v| super::int(v, s.diags))
-            .map(|v| v.value.max(0) as usize);
+            .and_then(|v| count(v, MAX_ITEMS, "a number of options", s.diags));
         let must_include = s
             .texts("must-include", false)
             .into_iter()
             .map(|t| t.value)
             .collect();
         let severity = severity(&mut s);
+        let limits = limits(&mut s);
         let span = s.span().clone();
         s.finish();
         Some(SectionSpec {
@@ -186,21 +262,57 @@ pub fn template(id: &str, node: &Node, diags: &mut Diagnostics) -> Option<Templa
             must_include,
             severity,
             span,
+            limits,
         })
     });
     let (mut summary_words, mut social_summary_chars, mut pages) = (None, None, None);
+    let mut page_count = PageCount::All;
+    let mut parts = Vec::new();
     if let Some(l) = m.opt("limits")
         && let Some(mut lm) = MapReader::new(l, "the limits", m.diags)
     {
         summary_words = lm
             .opt("summary-words")
-            .and_then(|n| limit(n, "a word limit", lm.diags));
+            .and_then(|n| limit(n, "a word limit", MAX_WORDS, lm.diags));
         social_summary_chars = lm
             .opt("social-summary-characters")
-            .and_then(|n| limit(n, "a character limit", lm.diags));
-        pages = lm
-            .opt("pages")
-            .and_then(|n| limit(n, "a page limit", lm.diags));
+            .and_then(|n| limit(n, "a character limit", MAX_CHARACTERS, lm.diags));
+        if let Some(n) = lm.opt("pages") {
+            // `counts:` says what the council counts; the rest is a limit.
+            if let Some(mut pm) = MapReader::new(n, "a page limit", lm.diags) {
+                let min = pm
+                    .opt("min")
+                    .and_then(|v| count(v, MAX_PAGES, "a minimum", pm.diags));
+                let max = pm
+                    .opt("max")
+                    .and_then(|v| count(v, MAX_PAGES, "a maximum", pm.diags));
+                if let Some(c) = pm.opt("counts") {
+                    page_count =
+                        match one_of(c, &["all", "body"], "what the page limit counts", pm.diags) {
+                            Some(t) if t.value == "body" => PageCount::Body,
+                            _ => PageCount::All,
+                        };
+                }
+                let severity = severity(&mut pm);
+                let span = pm.span().clone();
+                pm.finish();
+                pages = Some(Limit {
+                    min,
+                    max,
+                    severity,
+                    span,
+                });
+            }
+        }
+        for key in ["summary", "social-summary", "narrative"] {
+            if let Some(n) = lm.opt(key)
+                && let Some(mut pm) = MapReader::new(n, "limits on a part of the paper", lm.diags)
+            {
+                let l = limits(&mut pm);
+                pm.finish();
+                parts.push((key.to_string(), l));
+            }
+        }
         lm.finish();
     }
     let tables = m.list("tables", false, |n, d| {
@@ -216,12 +328,14 @@ pub fn template(id: &str, node: &Node, diags: &mut Diagnostics) -> Option<Templa
                 .and_then(|n| one_of(n, &["text", "date"], "column type", c.diags))
                 .is_some_and(|t| t.value == "date");
             let required = c.opt_bool("required").unwrap_or(true);
+            let limits = limits(&mut c);
             c.finish();
             Some(ColumnSpec {
                 key: key?.value,
                 label: label?.value,
                 date,
                 required,
+                limits,
             })
         });
         // The implications shape names its rows; a table with columns may.
@@ -235,8 +349,7 @@ pub fn template(id: &str, node: &Node, diags: &mut Diagnostics) -> Option<Templa
         let severity = severity(&mut t);
         let min_rows = t
             .opt("min-rows")
-            .and_then(|v| super::int(v, t.diags))
-            .map(|v| v.value.max(0) as usize);
+            .and_then(|v| count(v, MAX_ROWS, "a number of rows", t.diags));
         t.finish();
         Some(TableSpec {
             key: key?.value,
@@ -295,6 +408,8 @@ pub fn template(id: &str, node: &Node, diags: &mut Diagnostics) -> Option<Templa
         summary_words,
         social_summary_chars,
         pages,
+        page_count,
+        parts,
         tables,
     })
 }
@@ -307,6 +422,9 @@ pub struct Heading {
     pub items: usize,
     /// Their text, for options the template requires by name ("Do nothing").
     pub item_text: Vec<String>,
+    /// The section's Markdown below its heading, up to the next level-1
+    /// heading (it may run on into the next narrative file).
+    pub body: Vec<(Span, String)>,
 }
 
 /// The level-1 headings of narrative files, in order.
@@ -341,6 +459,7 @@ pub fn headings(sources: &SourceMap, files: &[FileId]) -> Vec<Heading> {
                                 span: Span::new(f, start..range.end),
                                 items: 0,
                                 item_text: Vec::new(),
+                                body: Vec::new(),
                             });
                         } else if level == HeadingLevel::H2
                             && let Some(h) = out.last_mut()
@@ -367,6 +486,188 @@ pub fn headings(sources: &SourceMap, files: &[FileId]) -> Vec<Heading> {
             }
         }
     }
+    // Each section's body: from its heading to the next level-1 heading, over
+    // file boundaries.
+    let starts: Vec<(usize, FileId, usize, usize)> = out
+        .iter()
+        .enumerate()
+        .map(|(i, h)| (i, h.span.file, h.span.range.start, h.span.range.end))
+        .collect();
+    for (k, &(i, file, _, end)) in starts.iter().enumerate() {
+        let next = starts.get(k + 1).map(|&(_, f, s, _)| (f, s));
+        let first = files.iter().position(|&f| f == file).unwrap_or(0);
+        for &f in &files[first..] {
+            let from = if f == file { end } else { 0 };
+            let len = sources.text(f).len();
+            match next {
+                Some((nf, ns)) if nf == f => {
+                    let text = sources.text(f)[from..ns].to_string();
+                    out[i].body.push((Span::new(f, from..ns), text));
+                    break;
+                }
+                _ => {
+                    let text = sources.text(f)[from..len].to_string();
+                    out[i].body.push((Span::new(f, from..len), text));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A piece of text measured as a reader counts it: words, characters,
+/// sentences and top-level paragraphs, and where each sentence is.
+#[derive(Debug, Default, PartialEq)]
+pub struct Measured {
+    pub words: usize,
+    pub characters: usize,
+    pub paragraphs: usize,
+    /// Each sentence: its words and its byte range in the measured text.
+    pub sentences: Vec<(usize, std::ops::Range<usize>)>,
+}
+
+impl Measured {
+    fn get(&self, m: Measure) -> usize {
+        match m {
+            Measure::Words => self.words,
+            Measure::Characters => self.characters,
+            Measure::Paragraphs => self.paragraphs,
+            Measure::Sentences => self.sentences.len(),
+            Measure::SentenceWords => self.sentences.iter().map(|s| s.0).max().unwrap_or(0),
+        }
+    }
+}
+
+/// Words that end in a full stop without ending a sentence.
+const ABBREVIATIONS: &[&str] = &[
+    "e.g.", "i.e.", "etc.", "mr.", "mrs.", "ms.", "dr.", "no.", "nos.", "st.", "para.", "cf.",
+    "vs.", "approx.", "incl.", "cllr.", "prof.",
+];
+
+/// Measures Markdown (a section, a summary) or plain text (a cover field).
+/// Headings are not counted; a template expression (`{{ … }}`) is one word,
+/// as the figure it prints. Sentences end at `.`, `!` or `?` before a space,
+/// and at the end of every paragraph, list item or table cell.
+pub fn measure(md: &str) -> Measured {
+    use pulldown_cmark::{Event, Parser, Tag, TagEnd};
+    // A template expression becomes one word of the same length, so offsets hold.
+    let mut src = String::with_capacity(md.len());
+    let mut rest = md;
+    while let Some(i) = rest.find("{{") {
+        src.push_str(&rest[..i]);
+        match rest[i..].find("}}") {
+            Some(j) => {
+                src.push('0');
+                src.extend(std::iter::repeat_n(' ', j + 1));
+                rest = &rest[i + j + 2..];
+            }
+            None => {
+                src.push_str(&rest[i..]);
+                rest = "";
+            }
+        }
+    }
+    src.push_str(rest);
+    let mut out = Measured::default();
+    // Blocks of text, each a list of (text, offset in `src`) runs.
+    let mut blocks: Vec<Vec<(String, usize)>> = Vec::new();
+    let mut current: Option<Vec<(String, usize)>> = None;
+    let (mut containers, mut in_heading) = (0usize, false);
+    for (ev, range) in Parser::new_ext(&src, crate::render::markdown::options()).into_offset_iter()
+    {
+        match ev {
+            Event::Start(Tag::Heading { .. }) => in_heading = true,
+            Event::End(TagEnd::Heading(_)) => in_heading = false,
+            Event::Start(Tag::Paragraph) => {
+                if containers == 0 {
+                    out.paragraphs += 1;
+                }
+                blocks.extend(current.replace(Vec::new()));
+            }
+            Event::Start(Tag::Item | Tag::TableCell) => {
+                blocks.extend(current.replace(Vec::new()));
+            }
+            Event::Start(
+                Tag::List(_) | Tag::BlockQuote(_) | Tag::Table(_) | Tag::FootnoteDefinition(_),
+            ) => containers += 1,
+            Event::End(
+                TagEnd::List(_)
+                | TagEnd::BlockQuote(_)
+                | TagEnd::Table
+                | TagEnd::FootnoteDefinition,
+            ) => containers = containers.saturating_sub(1),
+            Event::End(TagEnd::Paragraph | TagEnd::Item | TagEnd::TableCell) => {
+                blocks.extend(current.take());
+            }
+            Event::Text(t) | Event::Code(t) if !in_heading => {
+                current
+                    .get_or_insert_with(Vec::new)
+                    .push((t.to_string(), range.start));
+            }
+            Event::SoftBreak | Event::HardBreak if !in_heading => {
+                current
+                    .get_or_insert_with(Vec::new)
+                    .push((" ".into(), range.start));
+            }
+            _ => {}
+        }
+    }
+    blocks.extend(current.take());
+    for runs in blocks {
+        // Words with their offsets in `src`.
+        let mut words: Vec<(String, usize, usize)> = Vec::new();
+        let mut text_len = 0;
+        // Whether the last run ended inside a word (`council` before `’s`).
+        let mut joined = false;
+        for (text, at) in &runs {
+            text_len += text.chars().count();
+            let mut start: Option<usize> = None;
+            for (i, c) in text
+                .char_indices()
+                .chain(std::iter::once((text.len(), ' ')))
+            {
+                match (c.is_whitespace(), start) {
+                    (false, None) => start = Some(i),
+                    (true, Some(st)) => {
+                        let w = &text[st..i];
+                        // A word split across runs (`**bold**ly`, a curly
+                        // apostrophe) stays one word.
+                        if st == 0
+                            && joined
+                            && let Some(last) = words.last_mut()
+                        {
+                            last.0.push_str(w);
+                            last.2 = (at + i).max(last.2);
+                        } else {
+                            words.push((w.to_string(), at + st, at + i));
+                        }
+                        start = None;
+                    }
+                    _ => {}
+                }
+            }
+            joined = text.chars().last().is_some_and(|c| !c.is_whitespace());
+        }
+        out.characters += text_len;
+        let words: Vec<_> = words
+            .into_iter()
+            .filter(|w| w.0.chars().any(char::is_alphanumeric))
+            .collect();
+        out.words += words.len();
+        let mut first = 0;
+        for (i, (w, _, _)) in words.iter().enumerate() {
+            let bare = w.trim_end_matches(['"', '\'', '’', '”', ')', ']']);
+            let ends = bare.ends_with(['.', '!', '?'])
+                && !ABBREVIATIONS.contains(&bare.to_lowercase().as_str())
+                // An initial ("J. Smith") ends nothing.
+                && !(bare.len() == 2 && bare.starts_with(|c: char| c.is_uppercase()));
+            if ends || i + 1 == words.len() {
+                out.sentences
+                    .push((i + 1 - first, words[first].1..words[i].2));
+                first = i + 1;
+            }
+        }
+    }
     out
 }
 
@@ -383,6 +684,114 @@ fn value_text(n: &Node) -> Option<String> {
         NodeKind::Int(_) | NodeKind::Float(_) => n.raw.clone(),
         _ => None,
     }
+}
+
+/// One part's text against its limits. `what` names the part in messages
+/// ("`summary`", "the section `Context`"); each piece is a text with where it
+/// is, and `offsets` says whether a sentence can be pointed at inside it (true
+/// for Markdown files, false for YAML values, pointed at whole).
+fn check_limits(
+    limits: &Limits,
+    what: &str,
+    at: &Span,
+    pieces: &[(Span, &str)],
+    offsets: bool,
+    template: &str,
+    diags: &mut Diagnostics,
+) {
+    if limits.0.is_empty() || pieces.is_empty() {
+        return;
+    }
+    let measured: Vec<(&Span, Measured)> = pieces.iter().map(|(sp, t)| (sp, measure(t))).collect();
+    for (m, l) in &limits.0 {
+        if *m == Measure::SentenceWords {
+            let Some(max) = l.max else { continue };
+            for (span, ms) in &measured {
+                for (n, r) in ms.sentences.iter().filter(|(n, _)| *n > max) {
+                    let where_ = if offsets {
+                        Span::new(
+                            span.file,
+                            span.range.start + r.start..span.range.start + r.end,
+                        )
+                    } else {
+                        (*span).clone()
+                    };
+                    diags.push(
+                        Diagnostic::new(
+                            l.severity,
+                            Code::TemplateLimit,
+                            format!(
+                                "a sentence in {what} has {n} words, {} over the template's limit of {max}",
+                                n - max
+                            ),
+                        )
+                        .at(&where_, format!("{n} words"))
+                        .help(format!("split it into shorter sentences: the template {template} asks for sentences of at most {max} words")),
+                    );
+                }
+            }
+            continue;
+        }
+        let c: usize = measured.iter().map(|(_, ms)| ms.get(*m)).sum();
+        let msg = match (l.min, l.max) {
+            (_, Some(max)) if c > max => format!(
+                "{what} has {c} {}, {} over the template's limit of {max}",
+                m.unit(c),
+                c - max
+            ),
+            (Some(min), _) if c < min => format!(
+                "{what} has {c} {}, {} under the template's minimum of {min}",
+                m.unit(c),
+                min - c
+            ),
+            _ => continue,
+        };
+        let range = match (l.min, l.max) {
+            (Some(a), Some(b)) if a == b => format!("exactly {a} {}", m.unit(a)),
+            (Some(a), Some(b)) => format!("{a} to {b} {}", m.unit(b)),
+            (None, Some(b)) => format!("at most {b} {}", m.unit(b)),
+            (Some(a), None) => format!("at least {a} {}", m.unit(a)),
+            (None, None) => String::new(),
+        };
+        diags.push(
+            Diagnostic::new(l.severity, Code::TemplateLimit, msg)
+                .at(at, format!("{c} {}", m.unit(c)))
+                .help(format!("the template {template} asks for {range}")),
+        );
+    }
+}
+
+/// The name of an option as a template names it: a `##` heading or list item
+/// without its numbering ("Option 2: ", "2.", "(b)") and without what follows
+/// a colon or dash ("Do nothing – the centre closes").
+fn option_name(text: &str) -> String {
+    let mut t = text.trim();
+    let lower = t.to_lowercase();
+    if let Some(rest) = lower.strip_prefix("option") {
+        let rest_t = rest.trim_start_matches(|c: char| c.is_whitespace() || c.is_alphanumeric());
+        if rest_t.starts_with([':', '.', '-', '–', '—']) || rest_t.is_empty() {
+            // "Option 2: Do nothing" → "Do nothing"; a bare "Option 2" stays.
+            let cut = t.len() - rest_t.len();
+            let after = t[cut..]
+                .trim_start_matches([':', '.', '-', '–', '—'])
+                .trim();
+            if !after.is_empty() {
+                t = after;
+            }
+        }
+    }
+    let t = t
+        .trim_start_matches(|c: char| c.is_ascii_digit() || matches!(c, '.' | ')' | '('))
+        .trim();
+    let end = [":", " – ", " — ", " - ", ". "]
+        .iter()
+        .filter_map(|sep| t.find(sep))
+        .min()
+        .unwrap_or(t.len());
+    t[..end]
+        .trim()
+        .trim_end_matches(['.', ';', ','])
+        .to_string()
 }
 
 /// Checks a paper (`node` is its paper.yaml) against its template; returns
@@ -583,6 +992,15 @@ pub fn check_paper(
             }
             FieldType::Text => {
                 let Some(s) = text(v, diags) else { continue };
+                check_limits(
+                    &f.limits,
+                    &format!("the cover field `{}`", f.key),
+                    &v.span,
+                    &[(v.span.clone(), s.value.as_str())],
+                    false,
+                    &t.id,
+                    diags,
+                );
                 values.push((f.key.clone(), s.value.clone()));
                 json!({"label": f.label, "lines": [s.value]})
             }
@@ -596,6 +1014,18 @@ pub fn check_paper(
             || get(key).is_some()
             || headings.iter().any(|h| h.title.eq_ignore_ascii_case(key))
     };
+    // A rule's departures are pointed at the field that makes the rule apply
+    // (`publication: Not for publication`), or at a forbidden field itself.
+    let cover_value =
+        |key: &str| -> Option<&Node> { cover.iter().find(|(k, _)| k.name == key).map(|(_, v)| v) };
+    let cover_key = |key: &str| -> Option<Span> {
+        cover.iter().find(|(k, _)| k.name == key).map(|(k, v)| {
+            Span::new(
+                k.span.file,
+                k.span.range.start..v.span.range.end.max(k.span.range.end),
+            )
+        })
+    };
     for r in &t.rules {
         let applies = r.when.iter().all(|(k, want)| {
             values
@@ -605,18 +1035,25 @@ pub fn check_paper(
         if !applies {
             continue;
         }
-        for need in r.require.iter().filter(|n| !present(n)) {
-            let when = r
-                .when
-                .iter()
-                .map(|(k, v)| format!("`{k}` is {v}"))
-                .collect::<Vec<_>>()
-                .join(" and ");
-            let label = t
-                .cover
+        let when = r
+            .when
+            .iter()
+            .map(|(k, v)| format!("`{k}` is {v}"))
+            .collect::<Vec<_>>()
+            .join(" and ");
+        let trigger = r
+            .when
+            .first()
+            .and_then(|(k, _)| if fixed_cover { get(k) } else { cover_value(k) })
+            .map(|n| n.span.clone());
+        let label_of = |need: &String| {
+            t.cover
                 .iter()
                 .find(|f| &f.key == need)
-                .map_or(need.clone(), |f| format!("{need} ({})", f.label));
+                .map_or(need.clone(), |f| format!("{need} ({})", f.label))
+        };
+        for need in r.require.iter().filter(|n| !present(n)) {
+            let label = label_of(need);
             diags.push(
                 Diagnostic::new(
                     r.severity,
@@ -624,21 +1061,49 @@ pub fn check_paper(
                     format!("when {when}, the template {} requires {label}", t.id),
                 )
                 .at(
-                    &if fixed_cover {
-                        paper_span.clone()
-                    } else {
-                        where_(cover_node)
-                    },
-                    if fixed_cover {
-                        "this paper's template"
-                    } else {
-                        "cover"
-                    },
+                    &trigger.clone().unwrap_or_else(|| {
+                        if fixed_cover {
+                            paper_span.clone()
+                        } else {
+                            where_(cover_node)
+                        }
+                    }),
+                    "the rule applies because of this",
                 )
                 .help(r.message.clone().unwrap_or_else(|| {
                     format!("add `{need}` (a cover field or a section of that title)")
                 })),
             );
+        }
+        for bad in r.forbid.iter().filter(|n| present(n)) {
+            let label = label_of(bad);
+            let at = if fixed_cover {
+                get(bad).map(|n| n.span.clone())
+            } else {
+                cover_key(bad)
+            }
+            .or_else(|| {
+                headings
+                    .iter()
+                    .find(|h| h.title.eq_ignore_ascii_case(bad))
+                    .map(|h| h.span.clone())
+            })
+            .unwrap_or_else(|| paper_span.clone());
+            let mut d = Diagnostic::new(
+                r.severity,
+                Code::TemplateRule,
+                format!("when {when}, the template {} forbids {label}", t.id),
+            )
+            .at(&at, "not allowed here")
+            .help(
+                r.message
+                    .clone()
+                    .unwrap_or_else(|| format!("remove `{bad}`")),
+            );
+            if let Some(tr) = &trigger {
+                d = d.also(tr, "the rule applies because of this");
+            }
+            diags.push(d);
         }
     }
 
@@ -677,9 +1142,41 @@ pub fn check_paper(
                         .at(&h.span, format!("{} option(s)", h.items))
                         .help("give each option a `##` sub-heading or a list item (doing nothing counts as an option)"));
                 }
+                // A mandatory section holds something under its heading.
+                let body: Vec<(Span, &str)> = h
+                    .body
+                    .iter()
+                    .map(|(sp, t)| (sp.clone(), t.as_str()))
+                    .collect();
+                let said = body.iter().any(|(_, t)| measure(t).words > 0) || h.items > 0;
+                if s.required && !said {
+                    diags.push(
+                        Diagnostic::new(
+                            s.severity,
+                            Code::TemplateSection,
+                            format!("the mandatory section `{}` is empty", s.title),
+                        )
+                        .at(&h.span, "nothing under this heading")
+                        .help("write the section's text under its heading (if it does not apply to this report, say so in a sentence)"),
+                    );
+                }
+                check_limits(
+                    &s.limits,
+                    &format!("the section `{}`", s.title),
+                    &h.span,
+                    &body,
+                    true,
+                    &t.id,
+                    diags,
+                );
                 for need in &s.must_include {
-                    let low = need.to_lowercase();
-                    if !h.item_text.iter().any(|i| i.to_lowercase().contains(&low)) {
+                    // The option's own name, exactly (case aside): "Health and
+                    // safety" is not the option "Health".
+                    if !h
+                        .item_text
+                        .iter()
+                        .any(|i| option_name(i).eq_ignore_ascii_case(need.trim()))
+                    {
                         diags.push(Diagnostic::new(s.severity,
                             Code::TemplateSection,
                             format!("the section `{}` has no option `{need}`", s.title),
@@ -738,7 +1235,29 @@ pub fn check_paper(
         }
     }
 
-    // Limits on the summaries.
+    // Limits on the paper's own text: the summary, the narrative as a whole.
+    for (key, limits) in &t.parts {
+        if key == "narrative" {
+            let body: Vec<(Span, &str)> = headings
+                .iter()
+                .flat_map(|h| h.body.iter().map(|(sp, t)| (sp.clone(), t.as_str())))
+                .collect();
+            check_limits(limits, "the report", paper_span, &body, true, &t.id, diags);
+        } else if let Some(n) = get(key)
+            && let Some(text) = value_text(n)
+        {
+            check_limits(
+                limits,
+                &format!("`{key}`"),
+                &n.span,
+                &[(n.span.clone(), &text)],
+                false,
+                &t.id,
+                diags,
+            );
+        }
+    }
+    // Limits on the summaries (the short forms).
     let mut check_limit =
         |l: &Option<Limit>, key: &str, unit: &str, count: &dyn Fn(&str) -> usize| {
             let (Some(l), Some(n)) = (l, get(key)) else {
@@ -916,10 +1435,22 @@ pub fn check_paper(
                     Some(n) if c.date => {
                         super::date(n, diags).map(|d| crate::model::dates::long_date(d.value))
                     }
-                    Some(n) => value_text(n).or_else(|| {
-                        diags.push(super::wrong(n, "text"));
-                        None
-                    }),
+                    Some(n) => value_text(n)
+                        .inspect(|text| {
+                            check_limits(
+                                &c.limits,
+                                &format!("a `{}` cell of the table `{}`", c.key, spec.key),
+                                &n.span,
+                                &[(n.span.clone(), text)],
+                                false,
+                                &t.id,
+                                diags,
+                            )
+                        })
+                        .or_else(|| {
+                            diags.push(super::wrong(n, "text"));
+                            None
+                        }),
                     None => {
                         if c.required {
                             diags.push(
@@ -992,9 +1523,16 @@ pub fn check_paper(
             .collect();
         if n.is_some() && !missing.is_empty() {
             let what = if missing.len() == 1 {
-                format!("a {} row", missing[0])
+                format!("`{}` row", missing[0])
             } else {
-                format!("rows for {}", missing.join(", "))
+                format!(
+                    "rows for {}",
+                    missing
+                        .iter()
+                        .map(|m| format!("`{m}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
             };
             diags.push(
                 Diagnostic::new(
@@ -1039,4 +1577,56 @@ pub fn check_paper(
         "tables": tables,
         "social_summary": social,
     })
+}
+
+#[cfg(test)]
+mod measure_tests {
+    use super::*;
+
+    #[test]
+    fn words_sentences_and_paragraphs_are_counted_as_a_reader_counts_them() {
+        let m = measure(
+            "The council's centres, e.g. Moorside, open at 7am. Mr. J. Smith agreed!\n\nA second paragraph of {{ figure(\"t.a/b\") }} words.\n\n- a list item\n",
+        );
+        assert_eq!(m.words, 21, "{m:?}");
+        assert_eq!(m.paragraphs, 2);
+        assert_eq!(
+            m.sentences.iter().map(|s| s.0).collect::<Vec<_>>(),
+            vec![8, 4, 6, 3]
+        );
+    }
+
+    #[test]
+    fn a_sentence_is_located_in_the_text() {
+        let src = "# Heading\n\nOne two three. Four five six seven.\n";
+        let m = measure(src);
+        let (n, r) = &m.sentences[1];
+        assert_eq!(*n, 4);
+        assert_eq!(&src[r.clone()], "Four five six seven.");
+    }
+
+    #[test]
+    fn smart_quotes_do_not_split_a_word() {
+        let m = measure(
+            "Concessions stay at their present level, and the council's leisure centres would change.",
+        );
+        assert_eq!(m.words, 13, "{m:?}");
+    }
+
+    #[test]
+    fn an_option_is_named_without_its_number() {
+        for (text, name) in [
+            ("Option 1: do nothing", "do nothing"),
+            ("Option A – Do nothing", "Do nothing"),
+            ("2. Do nothing: the centre closes", "Do nothing"),
+            ("Health and safety", "Health and safety"),
+            (
+                "Do nothing more than patch the roof",
+                "Do nothing more than patch the roof",
+            ),
+            ("Options appraisal", "Options appraisal"),
+        ] {
+            assert_eq!(option_name(text), name, "{text}");
+        }
+    }
 }

@@ -201,7 +201,7 @@ fn a_scrutiny_report_that_breaks_every_rule_is_told_each_in_one_run() {
     assert!(e.contains("warning[Q0070]: when `late` is yes"), "{e}");
     // The council made the report history's checks warnings.
     assert!(
-        e.contains("warning[Q0005]: the table `history` has no rows for Key decision reason, Deadline for comments, Exempt paragraph"),
+        e.contains("warning[Q0005]: the table `history` has no rows for `Key decision reason`, `Deadline for comments`, `Exempt paragraph`"),
         "{e}"
     );
     snapshot(
@@ -255,4 +255,113 @@ fn template_papers_html_passes_the_browser_checks() {
             "{out}"
         );
     }
+}
+
+// Issue 24: a third council's rules as it states them.
+
+#[test]
+fn a_body_only_page_limit_passes_a_short_report_with_long_appendices() {
+    let p = Project::fixture("template-harbourside");
+    let o = p.run(&["check", "leisure-charges"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("checked 1 document(s): 0 errors, 0 warnings"),
+        "{}",
+        stderr(&o)
+    );
+    let o = p.run(&["build", "leisure-charges"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    // The appendix alone takes more sides than the limit allows the report.
+    let pages = pdf_pages(&p.path().join("out/leisure-charges.pdf"));
+    assert!(
+        pages.len() > 3,
+        "the fixture's appendix should be long: {} pages",
+        pages.len()
+    );
+    let text = squash(&pdf_text(&p.path().join("out/leisure-charges.pdf")));
+    for want in [
+        "Harbourside Council",
+        "Purpose of the report To agree the charges",
+        "Option 1: Do nothing",
+    ] {
+        assert!(text.contains(want), "missing {want:?} in:\n{text}");
+    }
+}
+
+#[test]
+fn a_paper_that_breaks_each_of_harbourside_rules_is_told_each_once_where_it_is() {
+    let p = Project::fixture("template-harbourside");
+    let o = p.run(&["check", "bad-paper"]);
+    assert_eq!(code(&o), 1);
+    let e = stderr(&o);
+    for want in [
+        "error[Q0070]: when `publication` is Open, the template cabinet-paper@1 forbids exempt-paragraph (Schedule 12A paragraph)",
+        "error[Q0072]: the cover field `purpose` has 3 sentences, 1 over the template's limit of 2",
+        "error[Q0072]: the section `Context` has 3 paragraphs, 1 over the template's limit of 2",
+        "error[Q0071]: the section `Options` has no option `Do nothing`",
+        "error[Q0072]: a sentence in the report has 39 words, 4 over the template's limit of 35",
+        "error[Q0072]: the section `Financial summary` has 5 words, 15 under the template's minimum of 20",
+        "error[Q0071]: the mandatory section `Legal` is empty",
+        "error[Q0072]: `summary` has 2 paragraphs, 1 over the template's limit of 1",
+        "error[Q0072]: a `comment` cell of the table `consultation` has 26 words, 1 over the template's limit of 25",
+    ] {
+        assert_eq!(e.matches(want).count(), 1, "want {want:?} once in:\n{e}");
+    }
+    snapshot(
+        &p.fixture.join("expected/stderr.txt"),
+        &redact(&e, p.path()),
+    );
+}
+
+#[test]
+fn an_option_is_matched_by_its_name_not_a_word_inside_another() {
+    let p = Project::fixture("template-northmoor");
+    let md = p.path().join("content/options-appraisal/01-report.md");
+    let text = std::fs::read_to_string(&md).unwrap();
+    // "do nothing more" is another option, not the "Do nothing" the template asks for.
+    std::fs::write(
+        &md,
+        text.replace(
+            "## Option 1: do nothing",
+            "## Option 1: do nothing more than patch the roof",
+        ),
+    )
+    .unwrap();
+    let o = p.run(&["check", "options-appraisal"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("the section `Available options` has no option `Do nothing`"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn a_template_asking_for_impossible_counts_is_told_where_and_scaffolds_nothing() {
+    let p = Project::fixture("template-northmoor");
+    let t = p.path().join("templates/cabinet-report-v1.yaml");
+    let text = std::fs::read_to_string(&t).unwrap();
+    let text = text
+        .replace("min-items: 3", "min-items: 50000000")
+        .replace("    min-rows: 1", "    min-rows: -2")
+        .replace(
+            "pages: { max: 4 }",
+            "pages: { max: 4 }\n  summary-words: { min: 90000000, max: 100 }",
+        );
+    std::fs::write(&t, text).unwrap();
+    let o = p.run(&["check", "options-appraisal"]);
+    assert_eq!(code(&o), 1);
+    let e = stderr(&o);
+    for want in [
+        "error[Q0200]: a number of options of 50000000 is outside what a template may ask (0 to 100)",
+        "error[Q0200]: a number of rows of -2 is outside what a template may ask (0 to 1000)",
+        "error[Q0200]: a minimum of 90000000 is outside what a template may ask (0 to 20000)",
+    ] {
+        assert!(e.contains(want), "missing {want:?} in:\n{e}");
+    }
+    assert!(e.contains("templates/cabinet-report-v1.yaml:"), "{e}");
+    // The scaffold refuses the broken template instead of writing (or allocating) its minimums.
+    let o = p.run(&["new", "paper", "fresh", "--template", "cabinet-report"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(!p.path().join("content/fresh").exists());
 }
