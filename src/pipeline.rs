@@ -15,6 +15,8 @@ use crate::typeset::shipped;
 use crate::validate;
 use std::path::{Path, PathBuf};
 
+pub mod pack;
+
 /// A document ready to typeset (or the reasons it is not).
 pub struct Prepared {
     pub sources: SourceMap,
@@ -606,7 +608,8 @@ fn prepare_valve(project: &Project, doc: &Document, p: &mut Prepared) {
     check_layout(project, &valve.layout, p);
     p.layout = Some(valve.layout.value.label());
     let _text = render::format::layout_text(valve.layout.value.version);
-    crate::lock::check(project, doc, &valve, &p.sources, &mut p.diags);
+    let built_locked = || crate::manifest::was_locked(project, doc);
+    crate::lock::check(project, doc, &valve, &built_locked, &mut p.diags);
     // Templates run even when the figures have errors, so that prose figures
     // that disagree with their cells show in the same run; nothing is kept.
     let had_errors = p.diags.has_errors();
