@@ -498,7 +498,7 @@ fn read_tables(
     doc: &Document,
     node: &yaml::Node,
     p: &mut Prepared,
-) -> Vec<crate::tables::check::Checked> {
+) -> Vec<crate::model::table::Checked> {
     let tables = document_tables(
         project,
         doc,
@@ -526,7 +526,7 @@ pub fn document_tables(
     sources: &mut SourceMap,
     diags: &mut Diagnostics,
     inputs: &mut Vec<PathBuf>,
-) -> Vec<crate::tables::check::Checked> {
+) -> Vec<crate::model::table::Checked> {
     let yaml::NodeKind::Map(entries) = &node.kind else {
         return Vec::new();
     };
@@ -536,7 +536,7 @@ pub fn document_tables(
     if matches!(t.kind, yaml::NodeKind::Null) {
         return Vec::new();
     }
-    let mut cx = crate::tables::read::Ctx {
+    let mut cx = crate::validate::tables::read::Ctx {
         root: &project.root,
         sources,
         diags,
@@ -549,11 +549,11 @@ pub fn document_tables(
             .find(|d| d.id == id)
             .map(|d| (d.dir.join(d.kind.file_name()), d.dir.clone()))
     };
-    crate::tables::load_with(t, &doc.dir, &doc.id, &find, &mut cx)
+    crate::validate::tables::load_with(t, &doc.dir, &doc.id, &find, &mut cx)
 }
 
 /// Each declared table as `<document>.<id>.csv` beside the PDF.
-fn table_csvs(tables: &[crate::tables::check::Checked], p: &mut Prepared) {
+fn table_csvs(tables: &[crate::model::table::Checked], p: &mut Prepared) {
     for t in tables {
         p.extras.push((
             format!("{}.csv", t.table.id.value),
@@ -565,7 +565,7 @@ fn table_csvs(tables: &[crate::tables::check::Checked], p: &mut Prepared) {
 /// A table id that is the name of one of the document's own exports would
 /// overwrite it: an error at the id.
 fn reserved_table_ids(
-    tables: &[crate::tables::check::Checked],
+    tables: &[crate::model::table::Checked],
     reserved: &[&str],
     p: &mut Prepared,
 ) {

@@ -10,6 +10,7 @@ mod diagnostics;
 mod goldens;
 mod html;
 mod kpis;
+mod layers;
 mod layout;
 mod meaning;
 mod pack;
