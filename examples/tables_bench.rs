@@ -130,13 +130,13 @@ fn main() {
         let c1 = cpu_ms();
         let mut diags = Diagnostics::default();
         let mut inputs = Vec::new();
-        let mut cx = quire::tables::read::Ctx {
+        let mut cx = quire::validate::tables::read::Ctx {
             root: Path::new("."),
             sources: &mut sources,
             diags: &mut diags,
             inputs: &mut inputs,
         };
-        let tables = quire::tables::read::tables(list, Path::new(""), &mut cx);
+        let tables = quire::validate::tables::read::tables(list, Path::new(""), &mut cx);
         let tr = Instant::now();
         let checked = quire::tables::check::check(tables, &mut diags);
         let t2 = Instant::now();

@@ -15,7 +15,7 @@
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::model::valve::{PerUpdate, Valve};
 use crate::project::{Document, Project};
-use crate::source::{SourceMap, Span};
+use crate::source::Span;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -256,15 +256,6 @@ pub fn read(project: &Project, doc: &Document) -> Result<Option<Lock>, String> {
         .map_err(|e| e.to_string())
 }
 
-/// Whether the manifest in the project's `out/` says this document was built
-/// with a lock.
-pub fn was_locked(project: &Project, doc: &Document) -> bool {
-    crate::manifest::load(&project.root.join("out"))
-        .documents
-        .get(&doc.id)
-        .is_some_and(|e| e.locked)
-}
-
 pub fn to_json(lock: &Lock) -> String {
     let mut s = serde_json::to_string_pretty(&serde_json::json!({
         "note": "each submitted update's fields as submitted; change them only with `quire lock --amend`",
@@ -286,19 +277,21 @@ fn shown(v: &str) -> String {
     }
 }
 
-/// Reports any field of a locked update that differs from its lock.
+/// Reports any field of a locked update that differs from its lock;
+/// `built_locked` says whether the manifest records the return's last build
+/// as locked (then a missing lock is an error); asked only when there is none.
 pub fn check(
     project: &Project,
     doc: &Document,
     v: &Valve,
-    _sources: &SourceMap,
+    built_locked: &dyn Fn() -> bool,
     diags: &mut Diagnostics,
 ) {
     let where_ = format!("{}/{LOCK_FILE}", crate::load::display(&doc.dir));
     let lock = match read(project, doc) {
         Ok(Some(l)) => l,
         Ok(None) => {
-            if was_locked(project, doc) {
+            if built_locked() {
                 diags.push(
                     Diagnostic::error(
                         Code::LockedChanged,

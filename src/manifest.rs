@@ -51,6 +51,47 @@ pub fn hash_file(root: &Path, rel: &str) -> Option<String> {
     std::fs::read(root.join(rel)).ok().map(|b| sha256(&b))
 }
 
+/// The entry of one build of a document or a pack in `dir`: every input
+/// hashed (the files given, the project's fonts, `quire.yaml`, and the lock in
+/// `dir` when there is one, which decides whether a return may build at all).
+pub fn entry(
+    project: &crate::project::Project,
+    dir: &Path,
+    layout: String,
+    options: Vec<String>,
+    inputs: impl IntoIterator<Item = String>,
+    outputs: BTreeMap<String, String>,
+) -> Entry {
+    let lock = dir.join(crate::lock::LOCK_FILE);
+    let locked = project.root.join(&lock).exists();
+    let inputs = inputs
+        .into_iter()
+        .chain(project.fonts.files.iter().cloned())
+        .chain(locked.then(|| crate::load::display(&lock)))
+        .chain([crate::project::PROJECT_FILE.to_string()])
+        .filter_map(|p| hash_file(&project.root, &p).map(|h| (p, h)))
+        .collect();
+    Entry {
+        locked,
+        quire: env!("CARGO_PKG_VERSION").into(),
+        typst: TYPST_VERSION.into(),
+        layout,
+        options,
+        inputs,
+        folder: folder_listing(&project.root, dir),
+        outputs,
+    }
+}
+
+/// Whether the manifest in the project's `out/` says this document was built
+/// with a lock.
+pub fn was_locked(project: &crate::project::Project, doc: &crate::project::Document) -> bool {
+    load(&project.root.join("out"))
+        .documents
+        .get(&doc.id)
+        .is_some_and(|e| e.locked)
+}
+
 pub fn folder_listing(root: &Path, dir: &Path) -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir(root.join(dir))
         .into_iter()

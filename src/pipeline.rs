@@ -15,6 +15,8 @@ use crate::typeset::shipped;
 use crate::validate;
 use std::path::{Path, PathBuf};
 
+pub mod pack;
+
 /// A document ready to typeset (or the reasons it is not).
 pub struct Prepared {
     pub sources: SourceMap,
@@ -519,7 +521,7 @@ fn read_tables(
     doc: &Document,
     node: &yaml::Node,
     p: &mut Prepared,
-) -> Vec<crate::tables::check::Checked> {
+) -> Vec<crate::model::table::Checked> {
     let tables = document_tables(
         project,
         doc,
@@ -547,7 +549,7 @@ pub fn document_tables(
     sources: &mut SourceMap,
     diags: &mut Diagnostics,
     inputs: &mut Vec<PathBuf>,
-) -> Vec<crate::tables::check::Checked> {
+) -> Vec<crate::model::table::Checked> {
     let yaml::NodeKind::Map(entries) = &node.kind else {
         return Vec::new();
     };
@@ -557,7 +559,7 @@ pub fn document_tables(
     if matches!(t.kind, yaml::NodeKind::Null) {
         return Vec::new();
     }
-    let mut cx = crate::tables::read::Ctx {
+    let mut cx = crate::validate::tables::read::Ctx {
         root: &project.root,
         sources,
         diags,
@@ -570,11 +572,11 @@ pub fn document_tables(
             .find(|d| d.id == id)
             .map(|d| (d.dir.join(d.kind.file_name()), d.dir.clone()))
     };
-    crate::tables::load_with(t, &doc.dir, &doc.id, &find, &mut cx)
+    crate::validate::tables::load_with(t, &doc.dir, &doc.id, &find, &mut cx)
 }
 
 /// Each declared table as `<document>.<id>.csv` beside the PDF.
-fn table_csvs(tables: &[crate::tables::check::Checked], p: &mut Prepared) {
+fn table_csvs(tables: &[crate::model::table::Checked], p: &mut Prepared) {
     for t in tables {
         p.extras.push((
             format!("{}.csv", t.table.id.value),
@@ -586,7 +588,7 @@ fn table_csvs(tables: &[crate::tables::check::Checked], p: &mut Prepared) {
 /// A table id that is the name of one of the document's own exports would
 /// overwrite it: an error at the id.
 fn reserved_table_ids(
-    tables: &[crate::tables::check::Checked],
+    tables: &[crate::model::table::Checked],
     reserved: &[&str],
     p: &mut Prepared,
 ) {
@@ -629,7 +631,8 @@ fn prepare_valve(project: &Project, doc: &Document, p: &mut Prepared) {
     check_layout(project, &valve.layout, p);
     p.layout = Some(valve.layout.value.label());
     let _text = render::format::layout_text(valve.layout.value.version);
-    crate::lock::check(project, doc, &valve, &p.sources, &mut p.diags);
+    let built_locked = || crate::manifest::was_locked(project, doc);
+    crate::lock::check(project, doc, &valve, &built_locked, &mut p.diags);
     // Templates run even when the figures have errors, so that prose figures
     // that disagree with their cells show in the same run; nothing is kept.
     let had_errors = p.diags.has_errors();

@@ -13,6 +13,9 @@ use std::path::{Path, PathBuf};
 
 pub const PROJECT_FILE: &str = "quire.yaml";
 
+/// The file that makes a folder under `content/` a meeting (`quire pack`).
+pub const MEETING_FILE: &str = "meeting.yaml";
+
 /// The kinds of document quire builds, by the file that marks their folder.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DocKind {
@@ -208,7 +211,7 @@ impl Project {
             .into_iter()
             .flatten()
             .flatten()
-            .filter(|e| e.path().join(crate::cmd::pack::MARKER).is_file())
+            .filter(|e| e.path().join(MEETING_FILE).is_file())
             .map(|e| e.file_name().to_string_lossy().to_string())
             .collect();
         v.sort();

@@ -597,25 +597,19 @@ pub fn build_one_warm(
         match written {
             Ok(()) => {
                 o.pages = Some(pages);
-                let mut inputs: BTreeMap<String, String> = BTreeMap::new();
-                let paths = prepared
+                let inputs = prepared
                     .inputs
                     .iter()
                     .map(|p| crate::load::display(p))
-                    .chain(read)
-                    .chain(project.fonts.files.iter().cloned())
-                    // A return's lock decides whether it may build at all.
-                    .chain(
-                        Some(doc.dir.join(crate::lock::LOCK_FILE))
-                            .filter(|l| project.root.join(l).exists())
-                            .map(|l| crate::load::display(&l)),
-                    )
-                    .chain([crate::project::PROJECT_FILE.to_string()]);
-                for p in paths {
-                    if let Some(h) = manifest::hash_file(&project.root, &p) {
-                        inputs.insert(p, h);
-                    }
-                }
+                    .chain(read);
+                let entry = manifest::entry(
+                    project,
+                    &doc.dir,
+                    prepared.layout.clone().unwrap_or_default(),
+                    config.options.clone(),
+                    inputs,
+                    outputs,
+                );
                 if config.verbose {
                     o.messages.push_str(&format!(
                         "   timing {}: write {:.1} ms, inputs hashed {:.1} ms\n",
@@ -624,20 +618,7 @@ pub fn build_one_warm(
                         (write_started.elapsed() - write_time).as_secs_f64() * 1000.0
                     ));
                 }
-                o.entry = Some(Entry {
-                    locked: project
-                        .root
-                        .join(&doc.dir)
-                        .join(crate::lock::LOCK_FILE)
-                        .exists(),
-                    quire: env!("CARGO_PKG_VERSION").into(),
-                    typst: manifest::TYPST_VERSION.into(),
-                    layout: prepared.layout.clone().unwrap_or_default(),
-                    options: config.options.clone(),
-                    inputs,
-                    folder: manifest::folder_listing(&project.root, &doc.dir),
-                    outputs,
-                });
+                o.entry = Some(entry);
             }
             Err((path, e)) => {
                 diags.push(

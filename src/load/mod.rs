@@ -4,6 +4,7 @@
 //! the file system for inputs. Paths are project-relative; anything that would
 //! resolve outside the project root (absolute paths, `..`, symlinks out) is refused.
 
+pub mod markdown;
 pub mod yaml;
 
 use crate::diag::{Code, Diagnostic};

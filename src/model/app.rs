@@ -140,6 +140,6 @@ pub struct Plan {
     /// The KPI values as the tables engine computed and checked them (a row
     /// per period: `baseline`, then each date with an actual value; a column per KPI).
     #[serde(skip)]
-    pub kpi_table: Option<crate::tables::check::Checked>,
+    pub kpi_table: Option<crate::model::table::Checked>,
     pub risks: Vec<PartnershipRisk>,
 }

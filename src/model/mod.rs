@@ -6,9 +6,11 @@
 
 pub mod app;
 pub mod dates;
+pub mod decimal;
 pub mod kpi;
 pub mod paper;
 pub mod risk;
+pub mod table;
 pub mod template;
 pub mod valve;
 

@@ -65,7 +65,7 @@ pub struct Deficit {
     /// The profile as the tables engine checked it (year, agreement,
     /// forecast, variance, RAG): what is printed and exported.
     #[serde(skip)]
-    pub table: Option<crate::tables::check::Checked>,
+    pub table: Option<crate::model::table::Checked>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -86,7 +86,7 @@ pub struct Ehcp {
     /// The counts as the tables engine checked them (age bands, then the
     /// total row): what is printed and exported.
     #[serde(skip)]
-    pub table: Option<crate::tables::check::Checked>,
+    pub table: Option<crate::model::table::Checked>,
 }
 
 /// A rating or narrative given for one update.
@@ -223,7 +223,7 @@ pub struct Valve {
     /// The KPI values as the tables engine computed and checked them (a row
     /// per period, `baseline` first; a column per KPI).
     #[serde(skip)]
-    pub kpi_table: Option<crate::tables::check::Checked>,
+    pub kpi_table: Option<crate::model::table::Checked>,
 }
 
 impl Valve {

@@ -299,10 +299,10 @@ pub fn rating_tables(
     plan: &Plan,
     settings: &Settings,
     diags: &mut Diagnostics,
-) -> Vec<crate::tables::check::Checked> {
+) -> Vec<crate::model::table::Checked> {
     use crate::model::Sp;
-    use crate::tables::decimal::Dec;
-    use crate::tables::model::{Cell, ColType, Column, RelKind, Relation, Row, Table, Target};
+    use crate::model::decimal::Dec;
+    use crate::model::table::{Cell, ColType, Column, RelKind, Relation, Row, Table, Target};
     let Some(first) = plan.areas.first() else {
         return Vec::new();
     };
@@ -495,7 +495,7 @@ pub fn view(plan: &Plan, settings: &Settings) -> Json {
 pub fn render(
     plan: &Plan,
     raw: Json,
-    tables: &[crate::tables::check::Checked],
+    tables: &[crate::model::table::Checked],
     settings: &Settings,
     sources: &SourceMap,
     diags: &mut Diagnostics,

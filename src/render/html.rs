@@ -14,7 +14,8 @@
 //! placeholders that [`number`] fills in over the whole narrative (1., 1.1 …),
 //! as the PDF numbers them.
 
-use super::markdown::{BLOCK_MARKER, LINE_BREAK, Mode, TABLE_MARKER, check_url, options};
+use super::markdown::{BLOCK_MARKER, LINE_BREAK, Mode, TABLE_MARKER};
+use crate::load::markdown::{check_url, options};
 use crate::model::template::Numbering;
 use pulldown_cmark::{Alignment, Event, HeadingLevel, Parser, Tag, TagEnd};
 use std::collections::BTreeMap;

@@ -8,8 +8,9 @@
 //! [`template`](super::template) functions emit, and those are checked here.
 
 use super::escape::{str_lit, text};
+use crate::load::markdown::{check_url, options};
 use pulldown_cmark::{
-    Alignment, CodeBlockKind, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd,
+    Alignment, CodeBlockKind, Event, HeadingLevel, LinkType, Parser, Tag, TagEnd,
 };
 use std::collections::BTreeMap;
 
@@ -35,57 +36,12 @@ pub const LINE_BREAK: &str = "<!--quire:br-->";
 
 /// Deepest nesting of lists, quotes and other blocks a document may use.
 pub const MAX_DEPTH: usize = 12;
-/// Longest link address: browsers and PDF readers handle about 2,000 characters.
-pub const MAX_URL: usize = 2000;
-/// Link schemes a document may use.
-pub const LINK_SCHEMES: &[&str] = &["https://", "http://", "mailto:", "tel:"];
-
 /// A problem found while converting (a bad marker, link or nesting).
 #[derive(Debug, PartialEq)]
 pub struct MdError {
     pub offset: usize,
     pub message: String,
     pub help: String,
-}
-
-/// Why a link address cannot be used, if it cannot.
-pub fn check_url(url: &str) -> Option<(String, String)> {
-    let url = url.trim();
-    if url.is_empty() {
-        return Some(("this link has no address".into(), "write the address between the brackets, e.g. [the report](https://example.gov.uk/report.pdf)".into()));
-    }
-    if url.chars().count() > MAX_URL {
-        return Some((
-            format!("this link address is longer than {MAX_URL} characters"),
-            "link to a shorter address (a page that leads to the document)".into(),
-        ));
-    }
-    if url.chars().any(|c| c.is_control() || c.is_whitespace()) {
-        return Some((
-            "this link address contains spaces or control characters".into(),
-            "write spaces in addresses as %20".into(),
-        ));
-    }
-    let lower = url.to_ascii_lowercase();
-    if !LINK_SCHEMES
-        .iter()
-        .any(|s| lower.starts_with(s) && lower.len() > s.len())
-    {
-        let shown: String = url.chars().take(60).collect();
-        return Some((
-            format!("the link address `{shown}` is not a web, email or telephone address"),
-            "links may start with https://, http://, mailto: or tel:".into(),
-        ));
-    }
-    None
-}
-
-pub fn options() -> Options {
-    Options::ENABLE_TABLES
-        | Options::ENABLE_FOOTNOTES
-        | Options::ENABLE_STRIKETHROUGH
-        | Options::ENABLE_SMART_PUNCTUATION
-        | Options::ENABLE_TASKLISTS
 }
 
 /// Converts Markdown to Typst markup. `blocks` is the number of generated blocks

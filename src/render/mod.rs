@@ -323,7 +323,7 @@ fn check_headings(
     use pulldown_cmark::{Event, HeadingLevel, Parser, Tag, TagEnd};
     let text = sources.text(file);
     let mut open: Option<(usize, bool)> = None; // heading start, has text
-    for (ev, range) in Parser::new_ext(text, markdown::options()).into_offset_iter() {
+    for (ev, range) in Parser::new_ext(text, crate::load::markdown::options()).into_offset_iter() {
         match &ev {
             Event::Text(t) | Event::Code(t) if !t.trim().is_empty() => {
                 if let Some((_, has)) = open.as_mut() {
@@ -385,7 +385,7 @@ pub struct PaperInputs<'a> {
     /// (appendix index, Markdown file) for Markdown appendices.
     pub appendix_files: &'a [(usize, FileId)],
     /// The paper's declared tables, checked.
-    pub tables: &'a [crate::tables::check::Checked],
+    pub tables: &'a [crate::model::table::Checked],
 }
 
 /// The layout file that typesets declared tables (imported as `T`).
@@ -580,7 +580,7 @@ pub fn paper(
 /// content.typ imports the tables layout as `T`. Nothing changes for a
 /// document without tables.
 pub fn add_tables(
-    tables: &[crate::tables::check::Checked],
+    tables: &[crate::model::table::Checked],
     generated: &Arc<Mutex<Vec<Json>>>,
     settings: &Settings,
     data: &mut Json,

@@ -145,10 +145,6 @@ pub struct SaysMismatch {
     pub full: String,
 }
 
-/// The key of the context entry holding every cell's figure for `figure()`
-/// (not a name a template can write).
-pub const FIGURES: &str = "tables:figures";
-
 /// A failed template: where (byte range within the template text) and why.
 #[derive(Debug)]
 pub struct TemplateError {
@@ -420,12 +416,17 @@ fn build_env(scope: &Scope) -> Environment<'static> {
         move |cell: String, kwargs: Kwargs| -> Result<Value, Error> {
             let says: Option<Value> = kwargs.get("says")?;
             kwargs.assert_all_used()?;
-            let f = c6.get(FIGURES).and_then(|f| f.get(&cell)).ok_or_else(|| {
-                Error::new(
-                    ErrorKind::InvalidOperation,
-                    format!("no cell `{cell}` in this document's tables (write TABLE.ROW/COLUMN)"),
-                )
-            })?;
+            let f = c6
+                .get(crate::tables::FIGURES)
+                .and_then(|f| f.get(&cell))
+                .ok_or_else(|| {
+                    Error::new(
+                        ErrorKind::InvalidOperation,
+                        format!(
+                            "no cell `{cell}` in this document's tables (write TABLE.ROW/COLUMN)"
+                        ),
+                    )
+                })?;
             let printed = f.get("printed").and_then(Json::as_str).unwrap_or_default();
             if let Some(says) = says {
                 let said = says.to_string();
@@ -433,8 +434,8 @@ fn build_env(scope: &Scope) -> Environment<'static> {
                 let value = f
                     .get("full")
                     .and_then(Json::as_str)
-                    .and_then(crate::tables::decimal::Dec::parse);
-                let same = crate::tables::decimal::Dec::parse(&said)
+                    .and_then(crate::model::decimal::Dec::parse);
+                let same = crate::model::decimal::Dec::parse(&said)
                     .zip(value)
                     .is_some_and(|(a, b)| a.round(places) == b.round(places));
                 if !same && let Ok(mut l) = s6.lock() {

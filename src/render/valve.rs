@@ -5,10 +5,10 @@ use super::markdown::Mode;
 use super::{MdRenderer, Origin, Rendered, content_typ, main_typ, meta};
 use crate::diag::Diagnostics;
 use crate::model::dates::long_date;
+use crate::model::table::Checked;
 use crate::model::valve::{PerUpdate, Valve};
 use crate::model::{NegativeStyle, Settings};
 use crate::source::SourceMap;
-use crate::tables::check::Checked;
 use serde_json::{Value as Json, json};
 
 fn signed(v: f64, places: usize, neg: NegativeStyle) -> String {
@@ -466,23 +466,6 @@ pub fn fixed_tables(v: &Valve, settings: &Settings) -> (Option<Checked>, Option<
     (deficit, ehcp)
 }
 
-/// Author text as one CSV cell that a spreadsheet shows as text (OWASP's
-/// advice on CSV injection): a cell that starts like a formula (`=`, `+`, `-`,
-/// `@`, tab or carriage return) gets a leading `'`, and any cell holding a
-/// comma, quote or line break is quoted.
-pub fn csv_cell(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{s}")
-    } else {
-        s.to_string()
-    };
-    if s.contains([',', '"', '\n', '\r']) || s.starts_with('\'') {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s
-    }
-}
-
 /// The names of the CSV files a return always may write (its declared tables
 /// cannot take them).
 pub const EXPORTS: [&str; 7] = [
@@ -498,7 +481,7 @@ pub const EXPORTS: [&str; 7] = [
 /// The return's tables as CSV files: (file suffix, contents).
 pub fn csv_tables(v: &Valve, settings: &Settings) -> Vec<(&'static str, String)> {
     let mut out = Vec::new();
-    let q = csv_cell;
+    let q = crate::tables::csv_cell;
     let (deficit, ehcp) = fixed_tables(v, settings);
     for (name, t) in [("deficit", deficit), ("ehcp", ehcp)] {
         if let Some(t) = t {
@@ -666,7 +649,7 @@ fn kpi_table(v: &Valve) -> (Vec<String>, Vec<Vec<KpiCell>>) {
                 .and(v.kpi_table.as_ref())
                 .and_then(|t| t.table.column(&k.id).map(|c| t.table.columns[c].places));
             let fig = |n: Option<f64>| match (n, places) {
-                (Some(x), Some(p)) => crate::tables::decimal::Dec::from_f64(x)
+                (Some(x), Some(p)) => crate::model::decimal::Dec::from_f64(x)
                     .map_or(KpiCell::Number(x), |d| {
                         KpiCell::Fixed(d.round(p).to_f64(), d.fixed(p))
                     }),
@@ -871,22 +854,5 @@ mod tests {
         assert_eq!(signed(-11.8, 1, NegativeStyle::Brackets), "(11.8)");
         assert_eq!(signed(-11.8, 1, NegativeStyle::Minus), "−11.8");
         assert_eq!(signed(-0.01, 1, NegativeStyle::Brackets), "0.0");
-    }
-}
-
-#[cfg(test)]
-mod csv_tests {
-    use super::csv_cell;
-
-    #[test]
-    fn cells_that_start_a_formula_are_neutralised_and_quoted() {
-        assert_eq!(csv_cell("=1+2"), "\"'=1+2\"");
-        assert_eq!(csv_cell("+44 1234"), "\"'+44 1234\"");
-        assert_eq!(csv_cell("-1"), "\"'-1\"");
-        assert_eq!(csv_cell("@SUM(A1)"), "\"'@SUM(A1)\"");
-        assert_eq!(csv_cell("\tx"), "\"'\tx\"");
-        assert_eq!(csv_cell("a\rb"), "\"a\rb\"");
-        assert_eq!(csv_cell("plain"), "plain");
-        assert_eq!(csv_cell("a, \"b\""), "\"a, \"\"b\"\"\"");
     }
 }

@@ -182,10 +182,10 @@ pub fn band_table(
     name: &str,
     settings: &crate::model::Settings,
     diags: &mut crate::diag::Diagnostics,
-) -> Option<crate::tables::check::Checked> {
+) -> Option<crate::model::table::Checked> {
     use crate::model::Sp;
-    use crate::tables::decimal::Dec;
-    use crate::tables::model::{Cell, ColType, Column, RelKind, Relation, Row, Table, Target};
+    use crate::model::decimal::Dec;
+    use crate::model::table::{Cell, ColType, Column, RelKind, Relation, Row, Table, Target};
     let open: Vec<&Risk> = reg.risks.iter().filter(|r| r.status == "open").collect();
     let span = reg.risks.first()?.id.span.clone();
     let sp = |s: &str| Sp::new(s.to_string(), span.clone());

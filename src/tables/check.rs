@@ -11,10 +11,10 @@
 //! full precision, unless the cell is listed under `published:` (then a
 //! warning, and the published figure is printed with a mark and a note).
 
-use super::decimal::Dec;
-use super::model::*;
 use crate::diag::{Code, Diagnostic, Diagnostics, did_you_mean};
 use crate::model::Sp;
+use crate::model::decimal::Dec;
+use crate::model::table::*;
 use crate::source::Span;
 use std::collections::HashMap;
 
@@ -39,36 +39,6 @@ struct Rule {
     expr: Expr,
     /// (table, relation) that made the rule.
     rel: (usize, usize),
-}
-
-/// A table with every cell's figure decided.
-#[derive(Clone, Debug)]
-pub struct Checked {
-    pub table: Table,
-    /// The figure printed and quoted, at full precision (round with the column's places).
-    pub value: Vec<Vec<Option<Dec>>>,
-    /// Whether the cell's figure was computed by a relation.
-    pub computed: Vec<Vec<bool>>,
-    /// Published figures that differ from the computed ones: the computed figure.
-    pub marked: Vec<Vec<Option<Dec>>>,
-    /// How each computed cell was computed, for spreadsheet formulas.
-    pub formula: Vec<Vec<Option<Formula>>>,
-}
-
-/// A cell anywhere: (table, row, column).
-pub type Pos = (usize, usize, usize);
-
-/// How a computed cell is computed, in cells.
-#[derive(Debug, Clone)]
-pub enum Formula {
-    /// Σ sign × cell.
-    Sum(Vec<(i8, Pos)>),
-    /// (Σ num) / (Σ den), ×100 when `pct`.
-    Ratio {
-        num: Vec<(i8, Pos)>,
-        den: Vec<(i8, Pos)>,
-        pct: bool,
-    },
 }
 
 struct Cells<'a> {
@@ -1122,13 +1092,13 @@ mod tests {
         let mut diags = Diagnostics::default();
         let mut inputs = Vec::new();
         let root = std::path::Path::new("/nonexistent");
-        let mut cx = super::super::read::Ctx {
+        let mut cx = crate::validate::tables::read::Ctx {
             root,
             sources: &mut sources,
             diags: &mut diags,
             inputs: &mut inputs,
         };
-        let checked = super::super::load(&node, std::path::Path::new(""), &mut cx);
+        let checked = crate::validate::tables::load(&node, std::path::Path::new(""), &mut cx);
         (checked, diags.items)
     }
 

@@ -18,139 +18,39 @@
 //! with a minus sign.
 
 pub mod check;
-pub mod decimal;
-pub mod model;
-pub mod read;
 
-use crate::load::yaml::Node;
+use crate::model::decimal::Dec;
+use crate::model::table::{self as model, Checked, ColType, Column};
 use crate::model::{NegativeStyle, Settings};
-use check::Checked;
-use decimal::Dec;
-use model::{ColType, Column};
 use serde_json::{Value as Json, json};
-use std::path::Path;
 
-/// Reads and checks a document's `tables:` list (`base` is the document's folder).
-pub fn load(node: &Node, base: &Path, cx: &mut read::Ctx) -> Vec<Checked> {
-    let tables = read::tables(node, base, cx);
-    check::check(tables, cx.diags)
+/// `D7` → (row 6, column 3), zero-based.
+pub fn a1(s: &str) -> Option<(u32, u32)> {
+    let s = s.trim();
+    let split = s.find(|c: char| c.is_ascii_digit())?;
+    let (letters, digits) = s.split_at(split);
+    if letters.is_empty() || letters.len() > 3 || !letters.bytes().all(|b| b.is_ascii_alphabetic())
+    {
+        return None;
+    }
+    let mut col = 0u32;
+    for b in letters.bytes() {
+        col = col * 26 + (b.to_ascii_uppercase() - b'A' + 1) as u32;
+    }
+    let row: u32 = digits.parse().ok()?;
+    ((1..=1_048_576).contains(&row) && col <= 16_384).then(|| (row - 1, col - 1))
 }
 
-/// Where another document of the project is: its YAML file and folder
-/// (project-relative), by document id.
-pub type FindDocument<'a> = &'a dyn Fn(&str) -> Option<(std::path::PathBuf, std::path::PathBuf)>;
-
-/// Reads and checks a document's tables together with the figures of the
-/// other documents' tables its equalities name (`document:table.row/column`).
-/// Those tables are read and checked on their own — their problems are theirs
-/// to report, in their own run — and take part here as figures only, named
-/// `document:table`, each cell located in its own file (so a mismatch points
-/// at both ends). Their files are inputs of this document.
-pub fn load_with(
-    node: &Node,
-    base: &Path,
-    this: &str,
-    find: FindDocument,
-    cx: &mut read::Ctx,
-) -> Vec<Checked> {
-    let mut tables = read::tables(node, base, cx);
-    // This document named by its own id is this document.
-    for r in tables.iter_mut().flat_map(|t| &mut t.relations) {
-        if let model::RelKind::Equals { cell, other } = &mut r.kind {
-            for c in [cell, other] {
-                if let Some((d, t)) = c.document()
-                    && d == this
-                {
-                    c.table = Some(t.to_string());
-                }
-            }
-        }
+/// (row, column) zero-based → `D7`.
+pub fn a1_name(row: u32, col: u32) -> String {
+    let mut c = col + 1;
+    let mut letters = Vec::new();
+    while c > 0 {
+        letters.push(b'A' + ((c - 1) % 26) as u8);
+        c = (c - 1) / 26;
     }
-    let mut docs: Vec<&str> = tables
-        .iter()
-        .flat_map(|t| &t.relations)
-        .filter_map(|r| match &r.kind {
-            model::RelKind::Equals { cell, other } => Some([cell, other]),
-            _ => None,
-        })
-        .flatten()
-        .filter_map(|c| c.document().map(|(d, _)| d))
-        .filter(|d| *d != this)
-        .collect();
-    docs.sort_unstable();
-    docs.dedup();
-    let docs: Vec<String> = docs.into_iter().map(String::from).collect();
-    let own = tables.len();
-    for doc in &docs {
-        let Some((file, dir)) = find(doc) else {
-            continue; // the equality reports the missing table
-        };
-        let mut scratch = crate::diag::Diagnostics::default();
-        let Ok(f) = crate::load::read(cx.root, &file, cx.sources) else {
-            continue;
-        };
-        cx.inputs.push(file.clone());
-        let Ok(n) = crate::load::yaml::parse(cx.sources, f) else {
-            continue;
-        };
-        let crate::load::yaml::NodeKind::Map(entries) = &n.kind else {
-            continue;
-        };
-        let Some((_, t)) = entries.iter().find(|(k, _)| k.name == "tables") else {
-            continue;
-        };
-        let mut sub = read::Ctx {
-            root: cx.root,
-            sources: &mut *cx.sources,
-            diags: &mut scratch,
-            inputs: &mut *cx.inputs,
-        };
-        let theirs = read::tables(t, &dir, &mut sub);
-        for c in check::check(theirs, &mut scratch) {
-            tables.push(figures_only(doc, c));
-        }
-    }
-    let mut checked = check::check(tables, cx.diags);
-    checked.truncate(own);
-    // A formula cannot refer to another document's table: such a cell is
-    // exported as its figure.
-    for c in &mut checked {
-        for line in &mut c.formula {
-            for f in line.iter_mut() {
-                let foreign = match f {
-                    Some(check::Formula::Sum(e)) => e.iter().any(|(_, p)| p.0 >= own),
-                    Some(check::Formula::Ratio { num, den, .. }) => {
-                        num.iter().chain(den.iter()).any(|(_, p)| p.0 >= own)
-                    }
-                    None => false,
-                };
-                if foreign {
-                    *f = None;
-                }
-            }
-        }
-    }
-    checked
-}
-
-/// Another document's checked table as figures only, named `document:table`.
-fn figures_only(doc: &str, c: Checked) -> model::Table {
-    let mut t = c.table;
-    for (r, line) in t.cells.iter_mut().enumerate() {
-        for (k, cell) in line.iter_mut().enumerate() {
-            let span = cell.span().clone();
-            *cell = match c.value[r][k] {
-                Some(v) if t.columns[k].ty.numeric() => {
-                    model::Cell::Num(crate::model::Sp::new(v, span))
-                }
-                _ => model::Cell::Empty(span),
-            };
-        }
-    }
-    t.id.value = format!("{doc}:{}", t.id.value);
-    t.relations.clear();
-    t.published.clear();
-    t
+    letters.reverse();
+    format!("{}{}", String::from_utf8_lossy(&letters), row + 1)
 }
 
 /// Thousands separators in the whole part: `1234567.5` → `1,234,567.5`.
@@ -337,6 +237,10 @@ pub fn figures(checked: &[Checked], settings: &Settings) -> Json {
     Json::Object(out)
 }
 
+/// The key of the template context entry holding every cell's figure for
+/// `figure()` (not a name a template can write).
+pub const FIGURES: &str = "tables:figures";
+
 /// What templates see of a document's tables: `tables` (see [`context`]) and
 /// the figures `figure()` quotes.
 pub fn into_context(checked: &[Checked], settings: &Settings, context: &mut Json) {
@@ -344,14 +248,31 @@ pub fn into_context(checked: &[Checked], settings: &Settings, context: &mut Json
         return;
     }
     context["tables"] = self::context(checked);
-    context[crate::render::template::FIGURES] = figures(checked, settings);
+    context[FIGURES] = figures(checked, settings);
+}
+
+/// Author text as one CSV cell that a spreadsheet shows as text (OWASP's
+/// advice on CSV injection): a cell that starts like a formula (`=`, `+`, `-`,
+/// `@`, tab or carriage return) gets a leading `'`, and any cell holding a
+/// comma, quote or line break is quoted.
+pub fn csv_cell(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    };
+    if s.contains([',', '"', '\n', '\r']) || s.starts_with('\'') {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
+    }
 }
 
 /// A table as CSV: a header line of labels with units, then one line per row;
 /// figures as printed but without separators, text neutralised against formula
-/// injection by [`crate::render::valve::csv_cell`].
+/// injection by [`csv_cell`].
 pub fn csv(c: &Checked) -> String {
-    let q = crate::render::valve::csv_cell;
+    let q = csv_cell;
     let t = &c.table;
     let grouped = t.rows.iter().any(|r| r.group.is_some());
     let mut s = q(&t.row_heading);
@@ -434,7 +355,7 @@ pub fn add_sheets(
     checked: &[Checked],
     taken: &[&str],
 ) -> Result<(), String> {
-    use check::Formula;
+    use crate::model::table::Formula;
     use rust_xlsxwriter::{Format, Formula as XFormula, Note};
     let e = |e: rust_xlsxwriter::XlsxError| e.to_string();
     let bold = Format::new().set_bold();
@@ -451,15 +372,15 @@ pub fn add_sheets(
             }
         })
         .collect();
-    let cell = |(t, r, c): check::Pos, here: usize| {
-        let a1 = read::a1_name(r as u32 + 1, c as u32 + 1);
+    let cell = |(t, r, c): model::Pos, here: usize| {
+        let a1 = a1_name(r as u32 + 1, c as u32 + 1);
         if t == here {
             a1
         } else {
             format!("'{}'!{a1}", names[t])
         }
     };
-    let terms = |e: &[(i8, check::Pos)], here: usize| -> String {
+    let terms = |e: &[(i8, model::Pos)], here: usize| -> String {
         if e.len() > 1 && e.iter().all(|(s, _)| *s > 0) {
             return format!(
                 "SUM({})",
@@ -551,4 +472,21 @@ pub fn add_sheets(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod csv_tests {
+    use super::csv_cell;
+
+    #[test]
+    fn cells_that_start_a_formula_are_neutralised_and_quoted() {
+        assert_eq!(csv_cell("=1+2"), "\"'=1+2\"");
+        assert_eq!(csv_cell("+44 1234"), "\"'+44 1234\"");
+        assert_eq!(csv_cell("-1"), "\"'-1\"");
+        assert_eq!(csv_cell("@SUM(A1)"), "\"'@SUM(A1)\"");
+        assert_eq!(csv_cell("\tx"), "\"'\tx\"");
+        assert_eq!(csv_cell("a\rb"), "\"a\rb\"");
+        assert_eq!(csv_cell("plain"), "plain");
+        assert_eq!(csv_cell("a, \"b\""), "\"a, \"\"b\"\"\"");
+    }
 }

@@ -220,9 +220,178 @@ pub fn imports(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// The layout files a layout uses, by file name: Typst's `#import "…"` and
+/// `#include "…"`, and minijinja's `{% extends/import/include/from "…" %}`
+/// (package imports and paths into other folders are left out).
+pub fn uses(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for line in text.lines() {
+        let l = line.trim();
+        for open in ["#import \"", "#include \""] {
+            if let Some(rest) = l.strip_prefix(open) {
+                found.extend(rest.split_once('"').map(|(f, _)| f.to_string()));
+            }
+        }
+        let mut rest = l;
+        while let Some(at) = rest.find("{%") {
+            rest = &rest[at + 2..];
+            let tag = rest.trim_start_matches(['-', '+']).trim_start();
+            let Some(arg) = ["extends", "import", "include", "from"]
+                .iter()
+                .find_map(|k| tag.strip_prefix(k))
+                .filter(|a| a.starts_with(char::is_whitespace))
+            else {
+                continue;
+            };
+            let arg = arg.trim_start();
+            if let Some(q) = arg.chars().next().filter(|c| matches!(c, '"' | '\'')) {
+                found.extend(arg[1..].split_once(q).map(|(f, _)| f.to_string()));
+            }
+        }
+    }
+    found.retain(|f| !f.starts_with('@') && !f.contains('/'));
+    found
+}
+
+/// What is wrong with the released layouts listed in `frozen` (the text of
+/// `layouts/FROZEN`: `SHA-256  path` lines, `#` comments), each file read by
+/// `read` (a repository-relative path): a listed file missing or changed, a
+/// line that is not a hash and a path, a file listed twice, or a released file
+/// using one that is not released. Empty when the archive is intact.
+pub fn frozen_problems(frozen: &str, read: &dyn Fn(&str) -> Option<Vec<u8>>) -> Vec<String> {
+    use sha2::Digest;
+    let mut problems = Vec::new();
+    let mut released: Vec<(&str, &str)> = Vec::new();
+    for (n, line) in frozen.lines().enumerate() {
+        if line.trim().is_empty() || line.starts_with('#') {
+            continue;
+        }
+        match line.split_once("  ") {
+            Some((hash, path))
+                if hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit()) =>
+            {
+                if released.iter().any(|(_, p)| *p == path) {
+                    problems.push(format!("layouts/FROZEN:{}: {path} is listed twice", n + 1));
+                }
+                released.push((hash, path));
+            }
+            _ => problems.push(format!(
+                "layouts/FROZEN:{}: `{line}` is not `SHA-256  path`",
+                n + 1
+            )),
+        }
+    }
+    for (hash, path) in &released {
+        let Some(bytes) = read(path) else {
+            problems.push(format!("{path} is released (layouts/FROZEN) but missing"));
+            continue;
+        };
+        let now = super::hex(&sha2::Sha256::digest(&bytes));
+        if now != *hash {
+            problems.push(format!(
+                "{path} changed (SHA-256 {now}, released as {hash}): a released layout is frozen for the papers archived on it; put the change in a new version file (-vN+1)"
+            ));
+        }
+        let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
+        for used in uses(&String::from_utf8_lossy(&bytes)) {
+            let target = format!("{dir}/{used}");
+            if !released.iter().any(|(_, p)| *p == target) {
+                problems.push(format!(
+                    "{path} is released but uses {target}, which is not: release it too (add its line to layouts/FROZEN), or use a released version"
+                ));
+            }
+        }
+    }
+    problems
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every released layout (`layouts/FROZEN`) is byte for byte as released,
+    /// and uses only released layouts: an archived paper's layout cannot change
+    /// under it, directly or through a file it imports.
+    #[test]
+    fn released_layouts_are_frozen() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let frozen = std::fs::read_to_string(root.join(DIR).join("FROZEN")).unwrap();
+        let problems = frozen_problems(&frozen, &|p| std::fs::read(root.join(p)).ok());
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+        // Every file a released layout is compiled from is shipped in the binary.
+        for line in frozen.lines().filter(|l| !l.starts_with('#')) {
+            let path = line.split_once("  ").map_or("", |(_, p)| p);
+            assert!(
+                super::path(path).is_some(),
+                "{path} is released but not shipped"
+            );
+        }
+    }
+
+    /// The check above fails on a changed file, on a released file that uses an
+    /// unreleased one (Typst or minijinja), and on a malformed or missing line.
+    #[test]
+    fn the_frozen_check_finds_changes_and_unreleased_parts() {
+        use sha2::Digest;
+        let hash = |t: &str| super::super::hex(&sha2::Sha256::digest(t.as_bytes()));
+        let files = [
+            ("layouts/a-v1.typ", "#import \"common-v9.typ\": *\n"),
+            ("layouts/common-v9.typ", "#let x = 1\n"),
+            (
+                "layouts/html/a-v1.html",
+                "{% extends \"common-v3.html\" %}\n{%- import 'parts-v1.html' as p -%}",
+            ),
+        ];
+        let read = |p: &str| {
+            files
+                .iter()
+                .find(|(n, _)| *n == p)
+                .map(|(_, t)| t.as_bytes().to_vec())
+        };
+        let list = |names: &[&str]| -> String {
+            names
+                .iter()
+                .map(|n| {
+                    format!(
+                        "{}  {n}\n",
+                        hash(read(n).map(String::from_utf8).unwrap().unwrap().as_str())
+                    )
+                })
+                .collect()
+        };
+        let ok = list(&["layouts/a-v1.typ", "layouts/common-v9.typ"]);
+        assert_eq!(frozen_problems(&ok, &read), Vec::<String>::new());
+        // The imported file is not released.
+        let p = frozen_problems(&list(&["layouts/a-v1.typ"]), &read);
+        assert_eq!(p.len(), 1);
+        assert!(
+            p[0].contains("uses layouts/common-v9.typ, which is not"),
+            "{p:?}"
+        );
+        // Both minijinja forms are read.
+        let p = frozen_problems(&list(&["layouts/html/a-v1.html"]), &read);
+        assert_eq!(p.len(), 2, "{p:?}");
+        assert!(p[0].contains("layouts/html/common-v3.html") && p[1].contains("parts-v1.html"));
+        // A changed file, a missing one, and a line that is not a hash and a path.
+        let changed = ok.replace(&hash("#let x = 1\n"), &hash("#let x = 2\n"));
+        let p = frozen_problems(
+            &format!(
+                "{changed}{}  layouts/gone-v1.typ\nnot a line\n",
+                "0".repeat(64)
+            ),
+            &read,
+        );
+        assert_eq!(p.len(), 3, "{p:?}");
+        assert!(p[0].contains("is not `SHA-256  path`"));
+        assert!(p[1].contains("layouts/common-v9.typ changed"));
+        assert!(p[2].contains("layouts/gone-v1.typ is released (layouts/FROZEN) but missing"));
+        assert_eq!(
+            uses(
+                "#include \"x-v1.typ\"\n#import \"@preview/y:1.0\"\n{% from \"m-v1.html\" import a %}"
+            ),
+            ["x-v1.typ", "m-v1.html"]
+        );
+    }
 
     /// Every file in the repository's `layouts/` is shipped, byte for byte, and
     /// nothing else: adding a layout version without listing it here fails.

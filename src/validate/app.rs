@@ -5,9 +5,9 @@ use super::{MapReader, int, number, one_of, text};
 use crate::diag::{Code, Diagnostic, Diagnostics, did_you_mean};
 use crate::load::yaml::{Node, NodeKind};
 use crate::model::app::*;
+use crate::model::table::Checked;
 use crate::model::{AsWritten, Sp};
 use crate::source::{FileId, Span};
-use crate::tables::check::Checked;
 use chrono::{Months, NaiveDate};
 use std::collections::HashMap;
 

@@ -12,11 +12,11 @@ use super::MapReader;
 use crate::diag::{Code, Diagnostic, Diagnostics, did_you_mean};
 use crate::load::yaml::Node;
 use crate::model::Sp;
+use crate::model::decimal::Dec;
 use crate::model::kpi::{Derivation, Derived};
+use crate::model::table::Checked;
+use crate::model::table::{Cell, ColType, Column, RelKind, Relation, Row, Table, Target};
 use crate::source::Span;
-use crate::tables::check::Checked;
-use crate::tables::decimal::Dec;
-use crate::tables::model::{Cell, ColType, Column, RelKind, Relation, Row, Table, Target};
 
 /// The id of the KPI values table (and of its sheet in the workbook).
 pub const TABLE_ID: &str = "KPI values";
@@ -60,14 +60,14 @@ pub fn derived(n: &Node, diags: &mut Diagnostics) -> Option<Derived> {
         );
     }
     let how = if let Some(v) = ratio {
-        crate::tables::read::quotient(v, m.diags).map(|(num, den)| Derivation::Ratio { num, den })
+        super::tables::read::quotient(v, m.diags).map(|(num, den)| Derivation::Ratio { num, den })
     } else if let Some(v) = difference {
-        crate::tables::read::terms(v, m.diags).map(|terms| Derivation::Difference { terms })
+        super::tables::read::terms(v, m.diags).map(|terms| Derivation::Difference { terms })
     } else {
-        let of = change.and_then(|v| crate::tables::read::id(v, "KPI", m.diags));
+        let of = change.and_then(|v| super::tables::read::id(v, "KPI", m.diags));
         let from = m
             .req("from")
-            .and_then(|v| crate::tables::read::id(v, "KPI or period", m.diags));
+            .and_then(|v| super::tables::read::id(v, "KPI or period", m.diags));
         of.zip(from)
             .map(|(of, from)| Derivation::Change { of, from })
     };
@@ -170,7 +170,7 @@ pub fn table(
     let mut published = Vec::new();
     for (c, k) in kpis.iter().enumerate() {
         for (r, span, ack) in &k.published {
-            published.push(crate::tables::model::CellRef {
+            published.push(crate::model::table::CellRef {
                 table: None,
                 row: rows.get(*r).map_or(String::new(), |x| x.id.value.clone()),
                 column: k.id.value.clone(),

@@ -14,6 +14,7 @@ pub mod project;
 pub mod record;
 pub mod risk;
 pub mod style;
+pub mod tables;
 pub mod template;
 pub mod valve;
 
@@ -398,9 +399,9 @@ pub fn number(n: &Node, diags: &mut Diagnostics) -> Option<Sp<f64>> {
 }
 
 /// A web, email or telephone address for a link (see
-/// [`crate::render::markdown::check_url`]).
+/// [`crate::load::markdown::check_url`]).
 pub fn url(t: Sp<String>, diags: &mut Diagnostics) -> Option<String> {
-    match crate::render::markdown::check_url(&t.value) {
+    match crate::load::markdown::check_url(&t.value) {
         None => Some(t.value.trim().to_string()),
         Some((message, help)) => {
             diags.push(

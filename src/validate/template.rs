@@ -437,7 +437,7 @@ pub fn headings(sources: &SourceMap, files: &[FileId]) -> Vec<Heading> {
         let mut depth = 0usize;
         let mut item: Option<String> = None;
         for (ev, range) in
-            Parser::new_ext(text, crate::render::markdown::options()).into_offset_iter()
+            Parser::new_ext(text, crate::load::markdown::options()).into_offset_iter()
         {
             match ev {
                 Event::Start(Tag::Heading { level, .. }) => {

@@ -4,11 +4,11 @@ use super::{MapReader, int, number, one_of};
 use crate::diag::{Code, Diagnostic, Diagnostics, did_you_mean};
 use crate::load::yaml::{Node, NodeKind};
 use crate::model::Sp;
+use crate::model::decimal::Dec;
+use crate::model::table::Checked;
+use crate::model::table::{Cell, CellRef, ColType, Column, RelKind, Relation, Row, Table, Target};
 use crate::model::valve::*;
 use crate::source::{FileId, Span};
-use crate::tables::check::Checked;
-use crate::tables::decimal::Dec;
-use crate::tables::model::{Cell, CellRef, ColType, Column, RelKind, Relation, Row, Table, Target};
 use std::collections::HashMap;
 
 /// Context shared by the readers of per-update values.

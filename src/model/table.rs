@@ -1,6 +1,7 @@
 //! The declared table: columns, rows, cells as read, and relations as declared.
 //!
-//! Stage: model (built only by [`super::read`]). Cells keep the span they were
+//! Stage: model (built only by [`crate::validate::tables::read`]; checked into
+//! [`Checked`] by [`crate::tables::check`]). Cells keep the span they were
 //! read from (a YAML value, a CSV field, a workbook cell) so that every check
 //! can point at the figure an author must correct.
 
@@ -213,4 +214,34 @@ impl Table {
     pub fn row(&self, id: &str) -> Option<usize> {
         self.rows.iter().position(|r| r.id.value == id)
     }
+}
+
+/// A table with every cell's figure decided.
+#[derive(Clone, Debug)]
+pub struct Checked {
+    pub table: Table,
+    /// The figure printed and quoted, at full precision (round with the column's places).
+    pub value: Vec<Vec<Option<Dec>>>,
+    /// Whether the cell's figure was computed by a relation.
+    pub computed: Vec<Vec<bool>>,
+    /// Published figures that differ from the computed ones: the computed figure.
+    pub marked: Vec<Vec<Option<Dec>>>,
+    /// How each computed cell was computed, for spreadsheet formulas.
+    pub formula: Vec<Vec<Option<Formula>>>,
+}
+
+/// A cell anywhere: (table, row, column).
+pub type Pos = (usize, usize, usize);
+
+/// How a computed cell is computed, in cells.
+#[derive(Debug, Clone)]
+pub enum Formula {
+    /// Σ sign × cell.
+    Sum(Vec<(i8, Pos)>),
+    /// (Σ num) / (Σ den), ×100 when `pct`.
+    Ratio {
+        num: Vec<(i8, Pos)>,
+        den: Vec<(i8, Pos)>,
+        pct: bool,
+    },
 }
