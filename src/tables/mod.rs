@@ -21,6 +21,7 @@ pub mod check;
 pub mod decimal;
 pub mod model;
 pub mod read;
+pub mod xlsx;
 
 use crate::load::yaml::Node;
 use crate::model::{NegativeStyle, Settings};

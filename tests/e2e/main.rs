@@ -20,3 +20,4 @@ mod tables;
 mod templates;
 mod valve;
 mod watch;
+mod workbooks;
