@@ -84,6 +84,9 @@ codes! {
     TemplateRule = "Q0070", "a paper breaks a rule of its report template (a condition, a sign-off)";
     TemplateSection = "Q0071", "a mandatory section of the report template is missing, renamed, out of order or too thin";
     TemplateLimit = "Q0072", "a paper exceeds a limit of its report template (words, characters, pages)";
+    WorkbookFormula = "Q0100", "a workbook figure is the value saved with a formula (a note), or a formula saved no value (a warning): quire never recomputes a workbook's formulas";
+    EmptyRange = "Q0101", "a workbook range holds no figure (it may miss the data, e.g. `B3003` for `B3`)";
+    ToleranceScale = "Q0102", "a relation's tolerance is as large as the figures it checks, so it would accept any figure";
     TemplateNumber = "Q0200", "a report template declares a count no paper can meet (negative, too large, or a minimum over its maximum)";
 }
 

@@ -261,6 +261,26 @@ impl Project {
 /// Largest logo file quire reads (a logo is a small file; this bounds memory).
 const MAX_LOGO_BYTES: u64 = 4 * 1024 * 1024;
 
+/// Most pixels a PNG logo may declare: a PNG's pixels are unpacked in full
+/// when the PDF is written, and a few kilobytes can declare billions.
+const MAX_LOGO_PIXELS: u64 = 25_000_000;
+
+/// Why a PNG declares more pixels than a logo needs (`None` for a file that
+/// is not a PNG, or a PNG within bounds).
+fn png_too_large(path: &Path) -> Option<String> {
+    use std::io::Read;
+    let mut head = [0u8; 24];
+    std::fs::File::open(path).ok()?.read_exact(&mut head).ok()?;
+    if head[..8] != *b"\x89PNG\r\n\x1a\n" || head[12..16] != *b"IHDR" {
+        return None;
+    }
+    let w = u32::from_be_bytes([head[16], head[17], head[18], head[19]]) as u64;
+    let h = u32::from_be_bytes([head[20], head[21], head[22], head[23]]) as u64;
+    (w * h > MAX_LOGO_PIXELS).then(|| {
+        format!("a PNG of {w} × {h} pixels (a logo needs at most {MAX_LOGO_PIXELS} pixels)")
+    })
+}
+
 /// Why the logo named in `quire.yaml` cannot be used: missing, outside the project
 /// (through a link), or too large; `None` when it is a file inside the project.
 fn logo_problem(root: &Path, logo: &crate::model::Logo) -> Option<Diagnostic> {
@@ -268,10 +288,10 @@ fn logo_problem(root: &Path, logo: &crate::model::Logo) -> Option<Diagnostic> {
     let inside = crate::load::inside(root, &path);
     let meta = std::fs::metadata(&path).ok().filter(|m| m.is_file());
     let why = match meta {
-        None => "no such file in the project",
-        Some(_) if !inside => "outside the project",
-        Some(m) if m.len() > MAX_LOGO_BYTES => "larger than 4 MB",
-        Some(_) => return None,
+        None => "no such file in the project".to_string(),
+        Some(_) if !inside => "outside the project".to_string(),
+        Some(m) if m.len() > MAX_LOGO_BYTES => "larger than 4 MB".to_string(),
+        Some(_) => png_too_large(&path)?,
     };
     Some(
         Diagnostic::error(
@@ -279,6 +299,6 @@ fn logo_problem(root: &Path, logo: &crate::model::Logo) -> Option<Diagnostic> {
             format!("the logo `{}` cannot be used: {why}", logo.file.value),
         )
         .at(&logo.file.span, "logo named here")
-        .help("put the SVG or PNG file inside the project and name it relative to quire.yaml"),
+        .help("put the SVG or PNG file (at most 4 MB and 25 million pixels) inside the project and name it relative to quire.yaml"),
     )
 }

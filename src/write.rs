@@ -163,42 +163,41 @@ pub struct OutputLock {
 /// The lock file's name in an output folder.
 pub const LOCK_NAME: &str = ".quire-lock";
 
+/// Why an output folder could not be held: another quire holds it (`busy`),
+/// or the folder or its lock file cannot be made or opened (`message` says
+/// which path and why: permission denied, a read-only file system …).
+#[derive(Debug)]
+pub struct LockError {
+    pub busy: bool,
+    pub message: String,
+}
+
 impl OutputLock {
-    pub fn acquire(out: &Path) -> Result<OutputLock, String> {
-        std::fs::create_dir_all(out).map_err(|e| {
-            format!(
-                "cannot create `{}`: {}",
-                out.display(),
+    pub fn acquire(out: &Path) -> Result<OutputLock, LockError> {
+        let failed = |what: &str, p: &Path, e: std::io::Error| LockError {
+            busy: false,
+            message: format!(
+                "cannot {what} `{}`: {}",
+                p.display(),
                 e.to_string().to_lowercase()
-            )
-        })?;
+            ),
+        };
+        std::fs::create_dir_all(out).map_err(|e| failed("create", out, e))?;
         let file = std::fs::OpenOptions::new()
             .create(true)
             .truncate(false)
             .write(true)
             .open(out.join(LOCK_NAME))
-            .map_err(|e| {
-                format!(
-                    "cannot open `{}`: {}",
-                    out.join(LOCK_NAME).display(),
-                    e.to_string().to_lowercase()
-                )
-            })?;
+            .map_err(|e| failed("write in", out, e))?;
         match file.try_lock() {
             Ok(()) => {}
             Err(std::fs::TryLockError::WouldBlock) => {
-                return Err(format!(
-                    "another quire is building into `{}`",
-                    out.display()
-                ));
+                return Err(LockError {
+                    busy: true,
+                    message: format!("another quire is building into `{}`", out.display()),
+                });
             }
-            Err(std::fs::TryLockError::Error(e)) => {
-                return Err(format!(
-                    "cannot lock `{}`: {}",
-                    out.display(),
-                    e.to_string().to_lowercase()
-                ));
-            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(failed("lock", out, e)),
         }
         // No other quire writes here now: whatever temporaries exist are stale.
         for e in std::fs::read_dir(out).into_iter().flatten().flatten() {
@@ -224,7 +223,8 @@ mod tests {
         assert!(!dir.path().join(".quire-abc.tmp").exists());
         assert!(dir.path().join("keep.pdf").exists());
         let second = OutputLock::acquire(dir.path()).err().unwrap();
-        assert!(second.contains("another quire"), "{second}");
+        assert!(second.busy, "{second:?}");
+        assert!(second.message.contains("another quire"), "{second:?}");
         drop(first);
         OutputLock::acquire(dir.path()).unwrap();
     }

@@ -114,13 +114,23 @@ pub fn jobs(requested: Option<usize>) -> Result<usize, ExitCode> {
     }
 }
 
-/// Reports that another quire holds the output folder (exit 2: nothing was
-/// wrong with the input, and nothing was written).
-pub fn busy(message: &str) -> ExitCode {
-    eprintln!(
-        "error[{}]: {message}\n  = help: wait for the other build to finish, or build into another folder with --out",
-        crate::diag::Code::OutputBusy.as_str()
-    );
+/// Reports that the output folder cannot be held: another quire holds it, or
+/// it cannot be written (exit 2: nothing was wrong with the input, and
+/// nothing was written).
+pub fn busy(e: &crate::write::LockError) -> ExitCode {
+    if e.busy {
+        eprintln!(
+            "error[{}]: {}\n  = help: wait for the other build to finish, or build into another folder with --out",
+            crate::diag::Code::OutputBusy.as_str(),
+            e.message
+        );
+    } else {
+        eprintln!(
+            "error[{}]: {}\n  = help: make the folder writable, or build into another folder with --out",
+            crate::diag::Code::Output.as_str(),
+            e.message
+        );
+    }
     exit(INTERNAL)
 }
 

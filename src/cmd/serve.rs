@@ -8,19 +8,45 @@
 //! into a published file). Files are served only from the output folder, by a
 //! plain file name: anything with a path separator, `..`, a leading dot or a
 //! character outside `A-Z a-z 0-9 . _ -` is refused, as is a symlink.
+//!
+//! The server is bounded whatever a client does: one thread reads every
+//! request head without blocking (at most [`MAX_OPEN`] connections at once,
+//! the oldest dropped beyond; a head must arrive within [`HEAD_TIME`] and
+//! fit in [`MAX_HEAD`] bytes), long polls wait on that thread too (at most
+//! [`MAX_POLLS`], the rest told to retry), and a fixed pool of [`WORKERS`]
+//! threads answers the rest, each write bounded by [`WRITE_TIME`]. Nothing is
+//! spawned per connection, and nothing here panics: a failure closes one
+//! connection. A request whose `Host` is not this server's loopback address
+//! (`127.0.0.1`, `localhost` or `[::1]`, with the port) gets 421: a page of
+//! another site cannot read the previews by DNS rebinding. Every response says
+//! `X-Content-Type-Options: nosniff` and `Connection: close`.
 
 use super::{INTERNAL, exit, open};
 use crate::cli::{Global, ServeArgs};
+use std::io::{ErrorKind, Read, Write};
+use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 /// The longest a `/version` poll waits for a rebuild before answering anyway.
 const POLL: Duration = Duration::from_secs(20);
-/// At most this many requests are answered at once (the rest get 503).
-const MAX_REQUESTS: usize = 32;
+/// Threads answering requests (reading files, writing responses).
+pub const WORKERS: usize = 4;
+/// Requests waiting for a worker; beyond, a request is answered 503 at once.
+const QUEUE: usize = 32;
+/// Connections whose request is still arriving; beyond, the oldest is closed.
+pub const MAX_OPEN: usize = 128;
+/// Long polls waiting at once; beyond, a poll is answered 503 (retry later).
+pub const MAX_POLLS: usize = 64;
+/// The time a client has to send its request line and headers.
+pub const HEAD_TIME: Duration = Duration::from_secs(5);
+/// The largest request head read.
+pub const MAX_HEAD: usize = 8 * 1024;
+/// The longest one response may take to write.
+pub const WRITE_TIME: Duration = Duration::from_secs(10);
 
 pub fn run(global: &Global, args: &ServeArgs) -> ExitCode {
     let (project, _) = match open(global) {
@@ -32,62 +58,343 @@ pub fn run(global: &Global, args: &ServeArgs) -> ExitCode {
         .out
         .clone()
         .unwrap_or_else(|| project.root.join("out"));
-    let server = match tiny_http::Server::http(("127.0.0.1", args.port)) {
+    let listener = match TcpListener::bind(("127.0.0.1", args.port))
+        .and_then(|l| l.set_nonblocking(true).map(|()| l))
+    {
         Ok(s) => s,
         Err(e) => {
             eprintln!(
-                "error[{}]: cannot listen on 127.0.0.1:{}: {e}\n  = help: choose another port with --port N (0 picks a free one)",
+                "error[{}]: cannot listen on 127.0.0.1:{}: {}\n  = help: choose another port with --port N (0 picks a free one)",
                 crate::diag::Code::Usage.as_str(),
-                args.port
+                args.port,
+                e.to_string().to_lowercase()
             );
             return exit(INTERNAL);
         }
     };
-    let port = server
-        .server_addr()
-        .to_ip()
-        .map(|a| a.port())
-        .unwrap_or(args.port);
+    let port = listener.local_addr().map(|a| a.port()).unwrap_or(args.port);
+    let version = Arc::new(AtomicU64::new(0));
+    let server = Server {
+        out: out.clone(),
+        port,
+        version: version.clone(),
+    };
+    if let Err(e) = server.start(listener) {
+        eprintln!(
+            "error[{}]: cannot start the preview server: {}\n  = help: the system is short of threads or memory; close other programs and try again",
+            crate::diag::Code::Usage.as_str(),
+            e.to_string().to_lowercase()
+        );
+        return exit(INTERNAL);
+    }
     eprintln!(
         "serving a preview of {} at http://127.0.0.1:{port}/",
         out.display()
     );
-    let version = Arc::new(AtomicU64::new(0));
-    let v = version.clone();
-    std::thread::spawn(move || serve(server, out, v));
     super::watch::run(global, &args.watch, Some(version))
 }
 
-fn serve(server: tiny_http::Server, out: PathBuf, version: Arc<AtomicU64>) {
-    let busy = Arc::new(AtomicUsize::new(0));
-    for request in server.incoming_requests() {
-        if busy.fetch_add(1, Ordering::SeqCst) >= MAX_REQUESTS {
-            busy.fetch_sub(1, Ordering::SeqCst);
-            let _ = request.respond(text(503, "busy"));
-            continue;
+/// What the server needs to answer.
+#[derive(Clone)]
+struct Server {
+    out: PathBuf,
+    port: u16,
+    version: Arc<AtomicU64>,
+}
+
+/// A parsed request head.
+#[derive(Debug, PartialEq)]
+pub struct Head {
+    pub method: String,
+    pub target: String,
+    pub host: Option<String>,
+}
+
+/// A connection whose request head is still arriving.
+struct Pending {
+    stream: TcpStream,
+    head: Vec<u8>,
+    since: Instant,
+}
+
+/// A long poll waiting for the version to move on.
+struct Poll {
+    stream: TcpStream,
+    since: u64,
+    head_only: bool,
+    started: Instant,
+}
+
+impl Server {
+    /// Starts the workers and the thread that accepts and reads requests.
+    fn start(self, listener: TcpListener) -> std::io::Result<()> {
+        let (tx, rx) = mpsc::sync_channel::<(TcpStream, Head)>(QUEUE);
+        let rx = Arc::new(Mutex::new(rx));
+        for i in 0..WORKERS {
+            let (rx, me) = (rx.clone(), self.clone());
+            std::thread::Builder::new()
+                .name(format!("serve-{i}"))
+                .spawn(move || me.work(&rx))?;
         }
-        let (out, version, busy) = (out.clone(), version.clone(), busy.clone());
-        std::thread::spawn(move || {
-            let response = answer(request.method(), request.url(), &out, &version);
-            let _ = request.respond(response);
-            busy.fetch_sub(1, Ordering::SeqCst);
-        });
+        std::thread::Builder::new()
+            .name("serve-accept".into())
+            .spawn(move || self.front(listener, tx))?;
+        Ok(())
+    }
+
+    /// A worker: answers one request at a time, for as long as quire runs.
+    fn work(&self, rx: &Mutex<mpsc::Receiver<(TcpStream, Head)>>) {
+        loop {
+            let next = rx.lock().unwrap_or_else(|e| e.into_inner()).recv();
+            let Ok((stream, head)) = next else { return };
+            let v = self.version.load(Ordering::SeqCst);
+            let r = answer(&head.method, &head.target, &self.out, v);
+            send(stream, &r, head.method == "HEAD", WRITE_TIME);
+        }
+    }
+
+    /// Accepts connections and reads their heads without blocking; answers
+    /// what needs no file at once, parks long polls, queues the rest.
+    fn front(self, listener: TcpListener, tx: mpsc::SyncSender<(TcpStream, Head)>) {
+        let mut open: std::collections::VecDeque<Pending> = Default::default();
+        let mut polls: Vec<Poll> = Vec::new();
+        let mut buf = [0u8; 2048];
+        loop {
+            let mut busy = false;
+            // New connections.
+            loop {
+                match listener.accept() {
+                    Ok((stream, _)) => {
+                        busy = true;
+                        if stream.set_nonblocking(true).is_err() {
+                            continue;
+                        }
+                        if open.len() >= MAX_OPEN {
+                            open.pop_front();
+                        }
+                        open.push_back(Pending {
+                            stream,
+                            head: Vec::new(),
+                            since: Instant::now(),
+                        });
+                    }
+                    Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+                    Err(_) => {
+                        // Out of file descriptors or similar: try again shortly.
+                        std::thread::sleep(Duration::from_millis(50));
+                        break;
+                    }
+                }
+            }
+            // Heads arriving.
+            let mut i = 0;
+            while i < open.len() {
+                let c = &mut open[i];
+                let done = match c.stream.read(&mut buf) {
+                    Ok(0) => Some(None),
+                    Ok(n) => {
+                        busy = true;
+                        c.head.extend_from_slice(&buf[..n]);
+                        if let Some(end) = c.head.windows(4).position(|w| w == b"\r\n\r\n") {
+                            Some(Some(parse_head(&c.head[..end])))
+                        } else if c.head.len() >= MAX_HEAD {
+                            Some(Some(Err(431)))
+                        } else {
+                            None
+                        }
+                    }
+                    Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                        (c.since.elapsed() > HEAD_TIME).then_some(Some(Err(408)))
+                    }
+                    Err(e) if e.kind() == ErrorKind::Interrupted => None,
+                    Err(_) => Some(None),
+                };
+                let Some(done) = done else {
+                    i += 1;
+                    continue;
+                };
+                let Some(c) = open.remove(i) else { break };
+                let head = match done {
+                    None => continue,
+                    Some(Err(status)) => {
+                        send(c.stream, &text(status, reason(status)), false, SHORT);
+                        continue;
+                    }
+                    Some(Ok(h)) => h,
+                };
+                if !self.host_allowed(head.host.as_deref()) {
+                    let r = text(
+                        421,
+                        &format!(
+                            "this preview answers only at http://127.0.0.1:{}/",
+                            self.port
+                        ),
+                    );
+                    send(c.stream, &r, head.method == "HEAD", SHORT);
+                    continue;
+                }
+                let v = self.version.load(Ordering::SeqCst);
+                if let Some(since) = poll_since(&head) {
+                    if since == v && polls.len() < MAX_POLLS {
+                        polls.push(Poll {
+                            stream: c.stream,
+                            since,
+                            head_only: head.method == "HEAD",
+                            started: Instant::now(),
+                        });
+                    } else if since == v {
+                        send(c.stream, &retry(), false, SHORT);
+                    } else {
+                        send(
+                            c.stream,
+                            &text(200, &v.to_string()),
+                            head.method == "HEAD",
+                            SHORT,
+                        );
+                    }
+                    continue;
+                }
+                if let Err(mpsc::TrySendError::Full((stream, _))) = tx.try_send((c.stream, head)) {
+                    send(stream, &retry(), false, SHORT);
+                }
+            }
+            // Long polls whose answer is due.
+            let v = self.version.load(Ordering::SeqCst);
+            let mut k = 0;
+            while k < polls.len() {
+                if polls[k].since != v || polls[k].started.elapsed() >= POLL {
+                    let p = polls.swap_remove(k);
+                    send(p.stream, &text(200, &v.to_string()), p.head_only, SHORT);
+                    busy = true;
+                } else {
+                    k += 1;
+                }
+            }
+            if !busy {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        }
+    }
+
+    /// `Host` is this server's loopback address with its port (or without
+    /// it on port 80, where browsers leave it out).
+    fn host_allowed(&self, host: Option<&str>) -> bool {
+        let Some(host) = host else { return false };
+        let host = host.to_ascii_lowercase();
+        let (name, port) = match host.rsplit_once(':') {
+            Some((n, p)) if !n.is_empty() && !p.contains(']') => (n, p.parse::<u16>().ok()),
+            _ => (host.as_str(), Some(80)),
+        };
+        matches!(name, "127.0.0.1" | "localhost" | "[::1]") && port == Some(self.port)
     }
 }
 
-type Response = tiny_http::Response<std::io::Cursor<Vec<u8>>>;
+/// How long an answer given by the reading thread may take to write.
+const SHORT: Duration = Duration::from_millis(500);
 
-fn header(name: &str, value: &str) -> tiny_http::Header {
-    tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes())
-        .expect("static header is valid")
+/// The `since` of a `/version?since=N` poll.
+fn poll_since(head: &Head) -> Option<u64> {
+    let (path, query) = head.target.split_once('?')?;
+    if path != "/version" {
+        return None;
+    }
+    query
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("since="))
+        .and_then(|s| s.parse::<u64>().ok())
 }
 
-fn bytes(status: u16, content_type: &str, body: Vec<u8>) -> Response {
-    tiny_http::Response::from_data(body)
-        .with_status_code(status)
-        .with_header(header("Content-Type", content_type))
-        .with_header(header("Cache-Control", "no-store"))
-        .with_header(header("X-Content-Type-Options", "nosniff"))
+/// The request line and `Host` of a head; an HTTP status when it is not one.
+pub fn parse_head(raw: &[u8]) -> Result<Head, u16> {
+    let text = std::str::from_utf8(raw).map_err(|_| 400u16)?;
+    let mut lines = text.split("\r\n");
+    let mut first = lines.next().unwrap_or_default().split(' ');
+    let (Some(method), Some(target), Some(version), None) =
+        (first.next(), first.next(), first.next(), first.next())
+    else {
+        return Err(400);
+    };
+    if !version.starts_with("HTTP/1.") || !target.starts_with('/') {
+        return Err(400);
+    }
+    let mut host = None;
+    for l in lines {
+        let Some((k, v)) = l.split_once(':') else {
+            return Err(400);
+        };
+        if k.eq_ignore_ascii_case("host") {
+            if host.is_some() {
+                return Err(400);
+            }
+            host = Some(v.trim().to_string());
+        }
+    }
+    Ok(Head {
+        method: method.to_string(),
+        target: target.to_string(),
+        host,
+    })
+}
+
+/// A response: status, content type, body.
+pub struct Response {
+    pub status: u16,
+    pub content_type: &'static str,
+    pub body: Vec<u8>,
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        400 => "Bad Request",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        408 => "Request Timeout",
+        421 => "Misdirected Request",
+        431 => "Request Header Fields Too Large",
+        503 => "Service Unavailable",
+        _ => "Error",
+    }
+}
+
+/// Writes a response and closes the connection; a client that does not read
+/// within `time` loses it.
+fn send(mut stream: TcpStream, r: &Response, head_only: bool, time: Duration) {
+    if stream.set_nonblocking(false).is_err() || stream.set_write_timeout(Some(time)).is_err() {
+        return;
+    }
+    let retry = if r.status == 503 {
+        "Retry-After: 1\r\n"
+    } else {
+        ""
+    };
+    let head = format!(
+        "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nCross-Origin-Resource-Policy: same-origin\r\n{retry}Connection: close\r\n\r\n",
+        r.status,
+        reason(r.status),
+        r.content_type,
+        r.body.len()
+    );
+    let start = Instant::now();
+    let _ = stream.write_all(head.as_bytes());
+    if !head_only {
+        // A client reading slowly gets at most `time` in all.
+        for chunk in r.body.chunks(64 * 1024) {
+            if start.elapsed() > time || stream.write_all(chunk).is_err() {
+                break;
+            }
+        }
+    }
+    let _ = stream.flush();
+    let _ = stream.shutdown(std::net::Shutdown::Write);
+}
+
+fn bytes(status: u16, content_type: &'static str, body: Vec<u8>) -> Response {
+    Response {
+        status,
+        content_type,
+        body,
+    }
 }
 
 fn text(status: u16, body: &str) -> Response {
@@ -98,28 +405,23 @@ fn text(status: u16, body: &str) -> Response {
     )
 }
 
+fn retry() -> Response {
+    text(503, "busy: try again in a second")
+}
+
 /// The response to one request (pure apart from reading `out`; tested below).
-pub fn answer(method: &tiny_http::Method, url: &str, out: &Path, version: &AtomicU64) -> Response {
-    if !matches!(method, tiny_http::Method::Get | tiny_http::Method::Head) {
+/// A `/version` poll is answered at once here: the reading thread holds
+/// those that wait.
+pub fn answer(method: &str, url: &str, out: &Path, v: u64) -> Response {
+    if !matches!(method, "GET" | "HEAD") {
         return text(405, "only GET");
     }
-    let (path, query) = url.split_once('?').unwrap_or((url, ""));
-    let v = version.load(Ordering::SeqCst);
+    let path = url.split_once('?').map_or(url, |(p, _)| p);
     if path == "/" {
         return bytes(200, "text/html; charset=utf-8", index(out, v).into_bytes());
     }
     if path == "/version" {
-        let since = query
-            .split('&')
-            .find_map(|kv| kv.strip_prefix("since="))
-            .and_then(|s| s.parse::<u64>().ok());
-        if let Some(since) = since {
-            let start = Instant::now();
-            while version.load(Ordering::SeqCst) == since && start.elapsed() < POLL {
-                std::thread::sleep(Duration::from_millis(50));
-            }
-        }
-        return text(200, &version.load(Ordering::SeqCst).to_string());
+        return text(200, &v.to_string());
     }
     if let Some(name) = path.strip_prefix("/view/") {
         return match file(out, name) {
@@ -174,7 +476,7 @@ fn escape(s: &str) -> String {
 /// Reloads the page when `/version` says a rebuild happened.
 fn reload_script(v: u64) -> String {
     format!(
-        "<script>\nlet v = {v};\n(async function poll() {{\n  for (;;) {{\n    try {{\n      const t = await (await fetch('/version?since=' + v)).text();\n      if (t !== String(v)) {{ location.reload(); return; }}\n    }} catch (e) {{ await new Promise(r => setTimeout(r, 1000)); }}\n  }}\n}})();\n</script>\n"
+        "<script>\nlet v = {v};\n(async function poll() {{\n  for (;;) {{\n    try {{\n      const res = await fetch('/version?since=' + v);\n      if (!res.ok) {{ await new Promise(r => setTimeout(r, 1000)); continue; }}\n      const t = await res.text();\n      if (t !== String(v)) {{ location.reload(); return; }}\n    }} catch (e) {{ await new Promise(r => setTimeout(r, 1000)); }}\n  }}\n}})();\n</script>\n"
     )
 }
 
@@ -226,6 +528,56 @@ fn view(name: &str, v: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn heads_are_parsed_and_only_this_servers_loopback_host_is_answered() {
+        let h = parse_head(b"GET /files/a.pdf HTTP/1.1\r\nHost: 127.0.0.1:8400\r\nAccept: */*")
+            .unwrap();
+        assert_eq!(h.method, "GET");
+        assert_eq!(h.target, "/files/a.pdf");
+        assert_eq!(h.host.as_deref(), Some("127.0.0.1:8400"));
+        for bad in [
+            &b"GET /\r\nHost: x"[..],
+            b"GET / HTTP/1.1 extra\r\nHost: x",
+            b"GET a HTTP/1.1",
+            b"GET / SPDY/3",
+            b"GET / HTTP/1.1\r\nno colon",
+            b"GET / HTTP/1.1\r\nHost: 127.0.0.1:8400\r\nHost: evil.example",
+            b"GET / HTTP/1.1\r\nHost: \xff",
+        ] {
+            assert!(parse_head(bad).is_err(), "{}", String::from_utf8_lossy(bad));
+        }
+        let s = Server {
+            out: PathBuf::new(),
+            port: 8400,
+            version: Default::default(),
+        };
+        for ok in [
+            "127.0.0.1:8400",
+            "localhost:8400",
+            "LOCALHOST:8400",
+            "[::1]:8400",
+        ] {
+            assert!(s.host_allowed(Some(ok)), "{ok}");
+        }
+        for bad in [
+            None,
+            Some(""),
+            Some("127.0.0.1"),
+            Some("127.0.0.1:8401"),
+            Some("evil.example:8400"),
+            Some("localhost.evil.example:8400"),
+            Some("127.0.0.1.nip.io:8400"),
+            Some("[::1]"),
+            Some("0.0.0.0:8400"),
+            Some(":8400"),
+        ] {
+            assert!(!s.host_allowed(bad), "{bad:?}");
+        }
+        let s80 = Server { port: 80, ..s };
+        assert!(s80.host_allowed(Some("localhost")));
+        assert!(s80.host_allowed(Some("[::1]")));
+    }
 
     #[test]
     fn serves_only_plain_files_from_the_output_folder() {

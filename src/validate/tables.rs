@@ -5,6 +5,7 @@
 //! exports; reading files and reporting what is written wrong is validation.
 
 pub mod read;
+pub mod xlsx;
 
 use crate::load::yaml::Node;
 use crate::model::table::{Cell, RelKind, Table};

@@ -239,6 +239,20 @@ fn the_council_logo_and_house_style_come_from_quire_yaml() {
         ),
         "{e}"
     );
+    // A few bytes of PNG declaring 60000 × 60000 pixels (unpacked in full
+    // when the PDF is written) are refused before Typst reads them.
+    let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR".to_vec();
+    png.extend(60_000u32.to_be_bytes());
+    png.extend(60_000u32.to_be_bytes());
+    png.extend([8, 6, 0, 0, 0, 0, 0, 0, 0]);
+    std::fs::write(p.path().join("missing.png"), png).unwrap();
+    let o = p.run(&["build"]);
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{e}");
+    assert!(
+        e.contains("error[Q0011]: the logo `missing.png` cannot be used: a PNG of 60000 × 60000 pixels (a logo needs at most 25000000 pixels)"),
+        "{e}"
+    );
 }
 
 #[test]

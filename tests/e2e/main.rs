@@ -22,3 +22,4 @@ mod tables;
 mod templates;
 mod valve;
 mod watch;
+mod workbooks;

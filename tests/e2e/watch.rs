@@ -213,15 +213,139 @@ fn watch_rebuilds_are_byte_identical_to_a_cold_build() {
 
 /// One raw HTTP/1.0 GET; (status, body).
 fn get(port: u16, path: &str) -> (u16, Vec<u8>) {
+    let (status, _, body) = request(
+        port,
+        &format!("GET {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\n\r\n"),
+    );
+    (status, body)
+}
+
+/// One raw request; (status, head, body).
+fn request(port: u16, raw_request: &str) -> (u16, String, Vec<u8>) {
     let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-    write!(s, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").unwrap();
+    s.write_all(raw_request.as_bytes()).unwrap();
     let mut raw = Vec::new();
     s.read_to_end(&mut raw).unwrap();
     let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
     let head = String::from_utf8_lossy(&raw[..split]).to_string();
     let status = head.split(' ').nth(1).unwrap().parse().unwrap();
-    (status, raw[split + 4..].to_vec())
+    (status, head, raw[split + 4..].to_vec())
+}
+
+/// The port `quire serve --port 0` printed.
+fn serving(s: &mut Running) -> u16 {
+    let l = s.wait_for(|l| l.contains("http://127.0.0.1:"));
+    l.rsplit(':')
+        .next()
+        .unwrap()
+        .trim_end_matches('/')
+        .parse()
+        .unwrap()
+}
+
+#[test]
+fn serve_keeps_answering_under_idle_slow_and_polling_clients_and_checks_the_host() {
+    use std::net::TcpStream;
+    use std::time::Instant;
+    let p = new_paper_project();
+    let mut s = Running::start(&p, &["serve", "--port", "0"]);
+    let port = serving(&mut s);
+    s.wait_for(|l| l.starts_with("watching "));
+
+    // DNS rebinding: a page of another site reaching this port names its own host.
+    for host in [
+        format!("Host: evil.example:{port}\r\n"),
+        format!("Host: 127.0.0.1.evil.example:{port}\r\n"),
+        format!("Host: 127.0.0.1:{}\r\n", port.wrapping_add(1)),
+        String::new(),
+    ] {
+        let (status, head, body) =
+            request(port, &format!("GET /files/a.pdf HTTP/1.1\r\n{host}\r\n"));
+        assert_eq!(status, 421, "{host:?}");
+        assert!(head.contains("X-Content-Type-Options: nosniff"), "{head}");
+        assert!(!body.starts_with(b"%PDF"), "{host:?}");
+    }
+    for host in ["127.0.0.1", "localhost", "[::1]"] {
+        let (status, head, body) = request(
+            port,
+            &format!("GET /files/a.pdf HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n"),
+        );
+        assert_eq!(status, 200, "{host}");
+        assert!(head.contains("X-Content-Type-Options: nosniff"), "{head}");
+        assert!(body.starts_with(b"%PDF"), "{host}");
+    }
+
+    // Clients that hold connections: idle ones (more than the server keeps),
+    // slow ones sending a byte at a time, and more long polls than it parks.
+    let connect = || {
+        let c = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        c.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+        c
+    };
+    let idle: Vec<TcpStream> = (0..300).map(|_| connect()).collect();
+    let mut slow: Vec<TcpStream> = (0..20).map(|_| connect()).collect();
+    let (_, v) = get(port, "/version");
+    let v = String::from_utf8(v).unwrap();
+    let polls: Vec<TcpStream> = (0..100)
+        .map(|_| {
+            let mut c = connect();
+            write!(
+                c,
+                "GET /version?since={v} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n"
+            )
+            .unwrap();
+            c
+        })
+        .collect();
+    for (i, c) in slow.iter_mut().enumerate() {
+        let _ = c.write_all(&b"GET / HTTP/1.1\r\n"[..1 + i % 10]);
+    }
+    // Every other request is still answered, at once.
+    for path in ["/", "/files/a.pdf", "/view/b.pdf", "/version"] {
+        let start = Instant::now();
+        let (status, _) = get(port, path);
+        assert_eq!(status, 200, "{path}");
+        assert!(
+            start.elapsed() < Duration::from_secs(3),
+            "{path} took {:?}",
+            start.elapsed()
+        );
+    }
+    // Polls beyond those parked are told to retry; the parked ones wait.
+    let mut told_to_retry = 0;
+    for mut c in polls.into_iter().rev().take(30) {
+        c.set_read_timeout(Some(Duration::from_millis(300)))
+            .unwrap();
+        let mut raw = Vec::new();
+        let _ = c.read_to_end(&mut raw);
+        if raw.starts_with(b"HTTP/1.1 503") {
+            told_to_retry += 1;
+            assert!(String::from_utf8_lossy(&raw).contains("Retry-After: 1"));
+        }
+    }
+    assert!(
+        told_to_retry >= 30,
+        "{told_to_retry} of the last 30 polls told to retry"
+    );
+    // An idle client is let go once its time to send a request is up.
+    let mut last = idle.into_iter().last().unwrap();
+    let start = Instant::now();
+    let mut raw = Vec::new();
+    let _ = last.read_to_end(&mut raw);
+    assert!(
+        start.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        start.elapsed()
+    );
+    assert!(
+        raw.is_empty() || raw.starts_with(b"HTTP/1.1 408"),
+        "{}",
+        String::from_utf8_lossy(&raw)
+    );
+    drop(slow);
+
+    assert_eq!(s.interrupt(), Some(0), "{:?}", s.seen);
 }
 
 #[test]
@@ -229,14 +353,7 @@ fn serve_previews_the_output_folder_on_loopback_only() {
     let p = new_paper_project();
     std::fs::write(p.path().join("secret.txt"), "not for the browser").unwrap();
     let mut s = Running::start(&p, &["serve", "--port", "0"]);
-    let l = s.wait_for(|l| l.contains("http://127.0.0.1:"));
-    let port: u16 = l
-        .rsplit(':')
-        .next()
-        .unwrap()
-        .trim_end_matches('/')
-        .parse()
-        .unwrap();
+    let port = serving(&mut s);
     s.wait_for(|l| l.starts_with("watching "));
 
     let (status, body) = get(port, "/");

@@ -5,7 +5,7 @@
 //! is reported and reading carries on. CSV files are read as text into the
 //! [`SourceMap`] (diagnostics point at `file.csv:LINE:COL`); each workbook cell
 //! read becomes a one-line source named `file.xlsx › Sheet!D7`, so a diagnostic
-//! names the cell. Every file is read through the project's confinement
+//! names the cell (the workbook itself is read, bounded, by [`super::xlsx`]). Every file is read through the project's confinement
 //! ([`crate::load::read_ref`], [`crate::load::read_bytes_ref`]) and recorded in
 //! `inputs` so the manifest hashes it.
 
@@ -32,7 +32,8 @@ pub const MAX_PARTS: usize = 10_000;
 
 /// Measures every part of a workbook by unpacking it into nothing, each part
 /// cut off just past [`MAX_PART`] (the sizes a zip declares can lie), before
-/// calamine reads it. `Ok` for a file that is not a zip (calamine says why).
+/// its cells are read ([`super::xlsx`]). `Ok` for a file that is not a zip
+/// (the reader says why).
 pub fn check_unpacked(bytes: &[u8]) -> Result<(), String> {
     use std::io::Read;
     let Ok(mut z) = zip::ZipArchive::new(std::io::Cursor::new(bytes)) else {
@@ -594,10 +595,11 @@ fn relation(n: &Node, diags: &mut Diagnostics) -> Option<Relation> {
     let mut m = MapReader::new(body, what, diags)?;
     let tolerance = m.opt("tolerance").and_then(|t| {
         let written = t.raw.clone().unwrap_or_default();
-        match Dec::parse(&written).filter(|d| !d.is_negative()) {
+        let most = Dec::from_f64(MAX_FIGURE).unwrap_or(Dec::ZERO);
+        match Dec::parse(&written).filter(|d| !d.is_negative() && *d <= most) {
             Some(d) if matches!(t.kind, NodeKind::Int(_) | NodeKind::Float(_)) => Some(d),
             _ => {
-                m.diags.push(wrong(t, "a tolerance (a number of at least 0, in the column's unit)").help("e.g. `tolerance: 0.1` accepts a typed figure up to 0.1 from the computed one"));
+                m.diags.push(wrong(t, "a tolerance (a number from 0 to 10¹², in the column's unit)").help("e.g. `tolerance: 0.1` accepts a typed figure up to 0.1 from the computed one"));
                 None
             }
         }
@@ -903,16 +905,8 @@ pub fn table(n: &Node, base: &Path, cx: &mut Ctx) -> Option<Table> {
     m.finish();
     let diags = &mut *cx.diags;
     // Unique column and row ids.
-    for (i, c) in columns.iter().enumerate() {
-        if let Some(first) = columns[..i].iter().find(|o| o.id.value == c.id.value) {
-            diags.push(dup("column", &c.id, &first.id));
-        }
-    }
-    for (i, r) in rows.iter().enumerate() {
-        if let Some(first) = rows[..i].iter().find(|o| o.row.id.value == r.row.id.value) {
-            diags.push(dup("row", &r.row.id, &first.row.id));
-        }
-    }
+    dups("column", columns.iter().map(|c| &c.id), diags);
+    dups("row", rows.iter().map(|r| &r.row.id), diags);
     let (tid, title) = (tid?, title?);
     let mut source_name = "inline".to_string();
     let mut cells: Vec<Vec<Cell>> = Vec::new();
@@ -941,6 +935,8 @@ pub fn table(n: &Node, base: &Path, cx: &mut Ctx) -> Option<Table> {
             }
             source_name = path.value.clone();
             let (r, c) = read_csv(&path, base, &columns, cx)?;
+            // The CSV's ids are row ids as much as those written in YAML.
+            dups("row", r.iter().map(|r| &r.row.id), cx.diags);
             rows = r;
             cells = c;
         }
@@ -956,6 +952,7 @@ pub fn table(n: &Node, base: &Path, cx: &mut Ctx) -> Option<Table> {
             cells = read_workbook(&path, &sheet, &range, base, &rows, &columns, cx)?;
         }
     }
+    tolerances(n, &relations, &cells, cx.diags);
     Some(Table {
         id: tid,
         title: title.value,
@@ -971,6 +968,69 @@ pub fn table(n: &Node, base: &Path, cx: &mut Ctx) -> Option<Table> {
         published_help: None,
         cell_name: None,
     })
+}
+
+/// Reports every id that repeats an earlier one (in one pass: a CSV may have
+/// many rows).
+fn dups<'a>(what: &str, ids: impl Iterator<Item = &'a Sp<String>>, diags: &mut Diagnostics) {
+    let mut seen: std::collections::HashMap<&str, &Sp<String>> = Default::default();
+    for id in ids {
+        match seen.get(id.value.as_str()) {
+            Some(first) => diags.push(dup(what, id, first)),
+            None => {
+                seen.insert(&id.value, id);
+            }
+        }
+    }
+}
+
+/// A tolerance absorbs rounding: one as large as every figure of the table
+/// would accept any figure, switching its check off.
+fn tolerances(table: &Node, relations: &[Relation], cells: &[Vec<Cell>], diags: &mut Diagnostics) {
+    let largest = cells
+        .iter()
+        .flatten()
+        .filter_map(|c| match c {
+            Cell::Num(n) => Some(n.value.abs()),
+            _ => None,
+        })
+        .max();
+    let Some(largest) = largest.filter(|l| *l > Dec::ZERO) else {
+        return;
+    };
+    // The `tolerance:` value of the relation written at `span`.
+    let written = |span: &Span| -> Option<Span> {
+        fn entry<'n>(n: &'n Node, key: &str) -> Option<&'n Node> {
+            match &n.kind {
+                NodeKind::Map(es) => es.iter().find(|(k, _)| k.name == key).map(|(_, v)| v),
+                _ => None,
+            }
+        }
+        let NodeKind::Seq(items) = &entry(table, "relations")?.kind else {
+            return None;
+        };
+        let item = items.iter().find(|i| i.span == *span)?;
+        let NodeKind::Map(es) = &item.kind else {
+            return None;
+        };
+        let (_, body) = es.first()?;
+        entry(body, "tolerance").map(|t| t.span.clone())
+    };
+    for r in relations.iter().filter(|r| r.tolerance >= largest) {
+        let at = written(&r.span).unwrap_or_else(|| r.span.clone());
+        diags.push(
+            Diagnostic::error(
+                Code::ToleranceScale,
+                format!(
+                    "a tolerance of {} is as large as every figure of this table (the largest is {})",
+                    r.tolerance.full(),
+                    largest.full()
+                ),
+            )
+            .at(&at, "this relation would accept any figure")
+            .help("a tolerance absorbs rounding in the source: a few units of the last place published, e.g. `tolerance: 0.1` for figures published to one decimal place"),
+        );
+    }
 }
 
 fn dup(what: &str, second: &Sp<String>, first: &Sp<String>) -> Diagnostic {
@@ -1135,6 +1195,22 @@ fn read_csv(
             );
         }
     }
+    if body.len().saturating_mul(columns.len().max(1)) > MAX_RANGE_CELLS {
+        cx.diags.push(
+            Diagnostic::error(
+                Code::TableSource,
+                format!(
+                    "`{}` has {} lines of figures: more than {MAX_RANGE_CELLS} cells for {} columns",
+                    path.value,
+                    body.len(),
+                    columns.len()
+                ),
+            )
+            .at(&path.span, "too long a table")
+            .help("a declared table is printed: keep in the CSV just the rows the paper shows"),
+        );
+        return None;
+    }
     let mut rows = Vec::new();
     let mut cells = Vec::new();
     for rec in body {
@@ -1237,7 +1313,6 @@ fn read_workbook(
     columns: &[Column],
     cx: &mut Ctx,
 ) -> Option<Vec<Vec<Cell>>> {
-    use calamine::{Data, Reader};
     let bounds = range
         .value
         .split_once(':')
@@ -1305,109 +1380,240 @@ fn read_workbook(
         );
         return None;
     }
-    let mut wb = match calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes)) {
-        Ok(w) => w,
-        Err(e) => {
-            cx.diags.push(unreadable(e.to_string().to_lowercase()));
+    let read = match super::xlsx::read(&bytes, &sheet.value, (r0, c0), (r1, c1)) {
+        Ok(r) => r,
+        Err(super::xlsx::Error::NotXlsx(why)) => {
+            cx.diags.push(unreadable(why));
             return None;
         }
-    };
-    let names = wb.sheet_names();
-    if !names.contains(&sheet.value) {
-        let d = Diagnostic::error(
-            Code::TableSource,
-            format!("`{name}` has no sheet `{}`", sheet.value),
-        );
-        let d = match did_you_mean(&sheet.value, names.iter().map(String::as_str)) {
-            Some(s) => d
-                .at(&sheet.span, format!("did you mean `{s}`?"))
-                .help(format!("rename it to `{s}`")),
-            None => d
-                .at(&sheet.span, "no such sheet")
-                .help(format!("the sheets are: {}", names.join(", "))),
-        };
-        cx.diags.push(d);
-        return None;
-    }
-    let data = match wb.worksheet_range(&sheet.value) {
-        Ok(r) => r,
-        Err(e) => {
-            cx.diags.push(unreadable(e.to_string().to_lowercase()));
+        Err(super::xlsx::Error::Bad(why)) => {
+            cx.diags.push(
+                Diagnostic::error(
+                    Code::TableSource,
+                    format!("`{name}` cannot be read as a workbook: {why}"),
+                )
+                .at(&path.span, "named here")
+                .help("open the workbook in Excel or LibreOffice and save it again as .xlsx; a workbook of figures is small"),
+            );
+            return None;
+        }
+        Err(super::xlsx::Error::NoSheet(names)) => {
+            let d = Diagnostic::error(
+                Code::TableSource,
+                format!("`{name}` has no sheet `{}`", sheet.value),
+            );
+            let d = match did_you_mean(&sheet.value, names.iter().map(String::as_str)) {
+                Some(s) => d
+                    .at(&sheet.span, format!("did you mean `{s}`?"))
+                    .help(format!("rename it to `{s}`")),
+                None => d
+                    .at(&sheet.span, "no such sheet")
+                    .help(format!("the sheets are: {}", names.join(", "))),
+            };
+            cx.diags.push(d);
             return None;
         }
     };
     let mut cells = Vec::with_capacity(height);
+    let mut figures = 0usize;
     for i in 0..height {
         let mut line = Vec::with_capacity(width);
         for (j, col) in columns.iter().enumerate() {
             let (r, c) = (r0 + i as u32, c0 + j as u32);
-            let v = data.get_value((r, c)).cloned().unwrap_or(Data::Empty);
-            let written = match &v {
-                Data::Empty => String::new(),
-                Data::Float(f) => Dec::from_f64(*f).map_or(f.to_string(), |d| d.full()),
-                Data::Int(i) => i.to_string(),
-                Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
-                Data::Bool(b) => b.to_string(),
-                Data::DateTime(d) => d.as_f64().to_string(),
-                Data::Error(e) => format!("#{e:?}"),
-            };
-            let written = match load::first_control(&written) {
-                Some(_) => written
-                    .chars()
-                    .map(|c| if c.is_control() { '\u{fffd}' } else { c })
-                    .collect(),
-                None => written,
-            };
-            let file = cx.sources.add(
-                format!("{name} › {}!{}", sheet.value, a1_name(r, c)),
-                written.clone(),
-            );
-            let span = Span::new(file, 0..written.len());
-            let cell = match &v {
-                Data::Empty => Some(Cell::Empty(span)),
-                _ if written.contains('\u{fffd}') => {
-                    cx.diags.push(
-                        Diagnostic::error(
-                            Code::ControlCharacter,
-                            "this workbook cell holds a control character",
-                        )
-                        .at(&span, "an invisible control character")
-                        .help("delete it in the workbook; PDFs and spreadsheets cannot carry it"),
-                    );
-                    None
-                }
-                Data::String(s) if s.trim().is_empty() => Some(Cell::Empty(span)),
-                Data::Error(_) => {
-                    cx.diags.push(
-                        Diagnostic::error(Code::TableSource, format!("this workbook cell holds the error {written}"))
-                            .at(&span, "an error, not a figure")
-                            .help("correct the formula in the workbook, or name a range that holds figures"),
-                    );
-                    None
-                }
-                _ if !col.ty.numeric() => Some(Cell::Text(Sp::new(written.clone(), span))),
-                Data::Float(_) | Data::Int(_) => parse_figure(&written, span, col, cx.diags),
-                Data::String(s) => parse_figure(s.trim(), span, col, cx.diags),
-                _ => {
-                    cx.diags.push(
-                        Diagnostic::error(
-                            Code::WrongType,
-                            format!(
-                                "this workbook cell is not a number, but `{}` holds figures",
-                                col.id.value
-                            ),
-                        )
-                        .at(&span, "expected a number")
-                        .help("name a range whose cells hold the figures"),
-                    );
-                    None
-                }
-            };
-            line.push(cell.unwrap_or(Cell::Empty(Span::new(file, 0..0))));
+            let raw = read.cells[i * width + j].clone();
+            let cell = workbook_cell(raw, (r, c), read.date1904, &name, &sheet.value, col, cx);
+            if matches!(cell, Cell::Num(_)) {
+                figures += 1;
+            }
+            line.push(cell);
         }
         cells.push(line);
     }
+    if figures == 0 && columns.iter().any(|c| c.ty.numeric()) {
+        let help = match read.data {
+            Some((a, b, c, d)) => format!(
+                "the cells of `{}` that hold values are in {}:{}: name the range of the figures there (figures only, no labels)",
+                sheet.value,
+                a1_name(a, b),
+                a1_name(c, d)
+            ),
+            None => format!(
+                "the sheet `{}` holds no values at all: check the file and the sheet's name",
+                sheet.value
+            ),
+        };
+        cx.diags.push(
+            Diagnostic::warning(
+                Code::EmptyRange,
+                format!("`{}` of `{}` holds no figure", range.value, sheet.value),
+            )
+            .at(&range.span, "every figure of the table would be `no data`")
+            .help(help),
+        );
+    }
     Some(cells)
+}
+
+/// One workbook cell of a declared table: its one-line source (named
+/// `file.xlsx › Sheet!D7`, holding what the cell shows), and the table's cell.
+fn workbook_cell(
+    raw: Option<super::xlsx::RawCell>,
+    (r, c): (u32, u32),
+    date1904: bool,
+    name: &str,
+    sheet: &str,
+    col: &Column,
+    cx: &mut Ctx,
+) -> Cell {
+    use super::xlsx::{Shown, Value};
+    let (value, formula, shown) = match raw {
+        Some(x) => (x.value, x.formula, x.shown),
+        None => (Value::Empty, None, Shown::Number),
+    };
+    // A date as the cell shows it: in its format when quire can follow it.
+    let date = |serial: &str| {
+        let n: f64 = serial.parse().ok()?;
+        let d = super::xlsx::serial_date(n, date1904)?;
+        Some(match &shown {
+            Shown::Date(Some(code)) => {
+                super::xlsx::write_date(d, code).unwrap_or_else(|| d.to_string())
+            }
+            _ => d.to_string(),
+        })
+    };
+    let is_date = matches!(shown, Shown::Date(_));
+    let written = match &value {
+        Value::Empty => formula.as_ref().map_or(String::new(), |f| format!("={f}")),
+        Value::Number(n) if is_date => date(n).unwrap_or_else(|| n.clone()),
+        Value::Number(n) => match n.parse::<f64>() {
+            Ok(f) => Dec::from_f64(f).map_or(f.to_string(), |d| d.full()),
+            Err(_) => n.clone(),
+        },
+        Value::Text(s) | Value::IsoDate(s) => s.clone(),
+        Value::Bool(b) => b.to_string(),
+        Value::Error(e) => e.clone(),
+    };
+    let written: String = if load::first_control(&written).is_some() {
+        written
+            .chars()
+            .map(|c| if c.is_control() { '\u{fffd}' } else { c })
+            .collect()
+    } else {
+        written
+    };
+    let cell_name = a1_name(r, c);
+    let file = cx
+        .sources
+        .add(format!("{name} › {sheet}!{cell_name}"), written.clone());
+    let span = Span::new(file, 0..written.len());
+    let none = || Cell::Empty(Span::new(file, 0..0));
+    let not_empty =
+        !matches!(&value, Value::Empty) && !matches!(&value, Value::Text(s) if s.trim().is_empty());
+    match (&formula, not_empty) {
+        (Some(f), false) => {
+            cx.diags.push(
+                Diagnostic::warning(
+                    Code::WorkbookFormula,
+                    format!("`{cell_name}` holds a formula with no saved value"),
+                )
+                .at(&span, "no value was saved with this formula")
+                .note("quire reads the values a workbook saved and never recomputes a formula: this cell is read as empty")
+                .help(if f.is_empty() {
+                    "open the workbook in Excel or LibreOffice and save it, so that every formula's value is saved with it".to_string()
+                } else {
+                    format!("open the workbook in Excel or LibreOffice and save it, so that the value of `={f}` is saved with it")
+                }),
+            );
+            return none();
+        }
+        (Some(f), true) => cx.diags.push(
+            Diagnostic::info(
+                Code::WorkbookFormula,
+                format!("`{cell_name}` is the value saved with its formula"),
+            )
+            .at(&span, if f.is_empty() { "saved by a formula shared with cells above".to_string() } else { format!("saved by `={f}`") })
+            .help("quire reads the value the workbook saved and does not recompute it: save the workbook after changing the figures the formula uses"),
+        ),
+        _ => {}
+    }
+    if written.contains('\u{fffd}') {
+        cx.diags.push(
+            Diagnostic::error(
+                Code::ControlCharacter,
+                "this workbook cell holds a control character",
+            )
+            .at(&span, "an invisible control character")
+            .help("delete it in the workbook; PDFs and spreadsheets cannot carry it"),
+        );
+        return none();
+    }
+    let wrong = |what: &str| {
+        Diagnostic::error(
+            Code::WrongType,
+            format!(
+                "this workbook cell is {what}, but `{}` holds figures",
+                col.id.value
+            ),
+        )
+        .at(&span, "expected a number")
+        .help("name a range whose cells hold the figures")
+    };
+    match &value {
+        _ if !not_empty => Cell::Empty(span),
+        Value::Error(_) => {
+            cx.diags.push(
+                Diagnostic::error(
+                    Code::TableSource,
+                    format!("this workbook cell holds the error {written}"),
+                )
+                .at(&span, "an error, not a figure")
+                .help("correct the formula in the workbook, or name a range that holds figures"),
+            );
+            none()
+        }
+        Value::Number(n) if col.ty == ColType::Date && !is_date => {
+            cx.diags.push(
+                Diagnostic::error(
+                    Code::InvalidDate,
+                    format!("this workbook cell holds the number {n}, but `{}` holds dates", col.id.value),
+                )
+                .at(&span, "a number, not formatted as a date")
+                .help("format the cell as a date in the workbook (Format Cells › Date), or write the date as text"),
+            );
+            none()
+        }
+        Value::Number(n) if is_date && date(n).is_none() => {
+            cx.diags.push(
+                Diagnostic::error(
+                    Code::InvalidDate,
+                    format!("this workbook cell is formatted as a date, but {n} is not a day Excel can show"),
+                )
+                .at(&span, "not a date")
+                .help("correct the date in the workbook"),
+            );
+            none()
+        }
+        Value::IsoDate(s) if col.ty == ColType::Date => {
+            let day = s.get(..10).unwrap_or(s);
+            Cell::Text(Sp::new(day.to_string(), span))
+        }
+        _ if !col.ty.numeric() => Cell::Text(Sp::new(written.clone(), span)),
+        Value::Number(_) if matches!(shown, Shown::Date(_) | Shown::Time) => {
+            cx.diags
+                .push(wrong(if is_date { "a date" } else { "a time" }));
+            none()
+        }
+        Value::Number(_) => parse_figure(&written, span, col, cx.diags).unwrap_or_else(none),
+        Value::Text(s) => parse_figure(s.trim(), span, col, cx.diags).unwrap_or_else(none),
+        Value::Bool(_) => {
+            cx.diags.push(wrong("true or false"));
+            none()
+        }
+        _ => {
+            cx.diags.push(wrong("a date"));
+            none()
+        }
+    }
 }
 
 #[cfg(test)]
