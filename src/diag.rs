@@ -87,6 +87,7 @@ codes! {
     WorkbookFormula = "Q0100", "a workbook figure is the value saved with a formula (a note), or a formula saved no value (a warning): quire never recomputes a workbook's formulas";
     EmptyRange = "Q0101", "a workbook range holds no figure (it may miss the data, e.g. `B3003` for `B3`)";
     ToleranceScale = "Q0102", "a relation's tolerance is as large as the figures it checks, so it would accept any figure";
+    LongTable = "Q0140", "a declared table longer than a page, in a document whose layout version prints tables that do not break across pages";
     TemplateNumber = "Q0200", "a report template declares a count no paper can meet (negative, too large, or a minimum over its maximum)";
 }
 

@@ -479,7 +479,7 @@ fn prepare_paper(project: &Project, doc: &Document, p: &mut Prepared) {
         let fixed_cover = paper.layout.value.name == "committee-report";
         validate::template::check_paper(t, &node, &heads, &span, fixed_cover, &mut p.diags)
     });
-    let tables = read_tables(project, doc, &node, p);
+    let tables = read_tables(project, doc, &node, &paper.layout, p);
     let paper_json = node.to_json();
     let input = render::PaperInputs {
         template: template_view,
@@ -515,11 +515,12 @@ fn prepare_paper(project: &Project, doc: &Document, p: &mut Prepared) {
 }
 
 /// Reads and checks the declared tables under the document's `tables:` key;
-/// the tables layout is then an input.
+/// the tables layout for the document's layout version is then an input.
 fn read_tables(
     project: &Project,
     doc: &Document,
     node: &yaml::Node,
+    layout: &crate::model::Sp<crate::model::paper::LayoutRef>,
     p: &mut Prepared,
 ) -> Vec<crate::model::table::Checked> {
     let tables = document_tables(
@@ -534,10 +535,58 @@ fn read_tables(
         // Shipped in the binary (a project may override it in layouts/).
         p.inputs.push(PathBuf::from(shipped::record(
             &project.root,
-            render::TABLES_LAYOUT,
+            render::tables_layout(layout.value.version),
         )));
+        long_tables(&tables, layout, &mut p.diags);
     }
     tables
+}
+
+/// Rows of a declared table (group headings included) that one page of the
+/// version 1 tables layout holds at the least: a longer table does not break
+/// across pages there (it sits in a figure) and is printed over itself at the
+/// foot of the page.
+pub const ONE_PAGE_ROWS: usize = 40;
+
+/// Warns (Q0140) of each declared table too long for one page in a document
+/// whose layout version still typesets tables with `tables-v1.typ`, and says
+/// how to move up.
+fn long_tables(
+    tables: &[crate::model::table::Checked],
+    layout: &crate::model::Sp<crate::model::paper::LayoutRef>,
+    diags: &mut Diagnostics,
+) {
+    if layout.value.version >= render::TABLES_V2_FROM {
+        return;
+    }
+    for c in tables {
+        let t = &c.table;
+        let mut groups: Vec<&str> = t.rows.iter().filter_map(|r| r.group.as_deref()).collect();
+        groups.dedup();
+        let rows = t.rows.len() + groups.len();
+        if rows <= ONE_PAGE_ROWS {
+            continue;
+        }
+        let newer = validate::paper::LAYOUTS
+            .iter()
+            .find(|(n, v)| *n == layout.value.name && *v >= render::TABLES_V2_FROM)
+            .map(|(n, v)| format!("`layout: {n}@{v}`"))
+            .unwrap_or_else(|| format!("a layout of version {} or later", render::TABLES_V2_FROM));
+        diags.push(
+            Diagnostic::warning(
+                Code::LongTable,
+                format!(
+                    "table `{}` has {rows} rows: on {} its rows after about the {ONE_PAGE_ROWS}th are printed over each other at the foot of a page",
+                    t.id.value,
+                    layout.value.label()
+                ),
+            )
+            .at(&t.id.span, format!("{rows} rows, more than one page holds"))
+            .help(format!(
+                "move the document to {newer}: its tables break across pages between rows, with the header row repeated; or split the table"
+            )),
+        );
+    }
 }
 
 /// A document's declared tables (its `tables:` key), read and checked, with
@@ -622,7 +671,42 @@ fn prepare_valve(project: &Project, doc: &Document, p: &mut Prepared) {
     else {
         return;
     };
-    let tables = read_tables(project, doc, &node, p);
+    let tables = read_tables(project, doc, &node, &valve.layout, p);
+    // The return's fixed tables print each typed figure as typed (the deficit
+    // profile's places are not the council's declaration; a KPI's are when
+    // it declares `places`).
+    if let Some(t) = valve.deficit.as_mut().and_then(|d| d.table.as_mut()) {
+        crate::tables::keep_typed_places(&mut t.table, &p.sources, &[]);
+    }
+    for k in &mut valve.kpis {
+        let spans = k
+            .targets
+            .iter()
+            .map(|t| &t.value.span)
+            .chain(k.annual_target.as_ref().map(|t| &t.span));
+        let mut written = std::collections::HashMap::new();
+        for s in spans {
+            let text = p.sources.text(s.file).get(s.range.clone());
+            if let Some(w) = text.and_then(crate::tables::written_places) {
+                written.insert(s.range.start, w);
+            }
+        }
+        k.written = written;
+    }
+    if let Some(t) = valve.kpi_table.as_mut() {
+        let fixed: Vec<bool> = t
+            .table
+            .columns
+            .iter()
+            .map(|c| {
+                valve
+                    .kpis
+                    .iter()
+                    .any(|k| k.id == c.id.value && k.places.is_some())
+            })
+            .collect();
+        crate::tables::keep_typed_places(&mut t.table, &p.sources, &fixed);
+    }
     reserved_table_ids(&tables, &render::valve::EXPORTS, p);
     valve.table_figures = crate::tables::lock_fields(&tables);
     if let Ok(Some(lock)) = crate::lock::read(project, doc) {
@@ -666,11 +750,24 @@ fn prepare_app(project: &Project, doc: &Document, p: &mut Prepared) {
         return;
     };
     let settings = validate::project::document_settings(&node, &project.settings, &mut p.diags);
-    let Some(plan) = validate::app::plan(&doc.id, file, &node, &project.settings, &mut p.diags)
+    let Some(mut plan) = validate::app::plan(&doc.id, file, &node, &project.settings, &mut p.diags)
     else {
         return;
     };
-    let tables = read_tables(project, doc, &node, p);
+    if let Some(t) = plan.kpi_table.as_mut() {
+        let fixed: Vec<bool> = t
+            .table
+            .columns
+            .iter()
+            .map(|c| {
+                plan.kpis
+                    .iter()
+                    .any(|k| k.id.value == c.id.value && k.places.is_some())
+            })
+            .collect();
+        crate::tables::keep_typed_places(&mut t.table, &p.sources, &fixed);
+    }
+    let tables = read_tables(project, doc, &node, &plan.layout, p);
     check_layout(project, &plan.layout, p);
     p.layout = Some(plan.layout.value.label());
     let _text = render::format::layout_text(plan.layout.value.version);

@@ -569,7 +569,7 @@ defaults:
 
 const PAPER: &str = r##"# A committee paper. Replace each placeholder; docs/data-format.md ("Committee paper")
 # describes every field. The narrative is every .md file in this folder, in name order.
-layout: committee-report@2            # the layout version this paper is published with
+layout: committee-report@3            # the layout version this paper is published with
 committee: Name of the committee      # the committee that considers the paper
 meeting-date: {today}              # the meeting's date (YYYY-MM-DD)
 subject: Title of the report          # the paper's title
@@ -632,7 +632,7 @@ register: ../registers/{name}.yaml    # the register, relative to this file
 const RETURN: &str = r##"# A DfE Safety Valve monitoring return. Replace each placeholder; docs/data-format.md
 # ("DfE Safety Valve return") describes every field, including the deficit and EHCP tables.
 kind: safety-valve
-layout: safety-valve@2
+layout: safety-valve@3
 # The local authority.
 authority: {org}
 # agreement:                          # optional: the agreement this return reports on
@@ -679,7 +679,7 @@ risks:                                # risks to delivering the agreement
 const PLAN: &str = r##"# An Accelerated Progress Plan report. Replace each placeholder; docs/data-format.md
 # ("Accelerated Progress Plan") describes every field, including KPIs and partnership risks.
 kind: app-report
-layout: app-report@2
+layout: app-report@3
 title: Accelerated Progress Plan – progress report
 local-area: Name of the local area
 # inspection-date: YYYY-MM-DD        # optional: the inspection the plan responds to

@@ -117,6 +117,17 @@ impl Dec {
         self.0.checked_mul(k).map(Dec)
     }
 
+    /// `self × o` to twelve places, half away from zero; `None` when the
+    /// result (or a partial product) overflows.
+    pub fn checked_mul(self, o: Dec) -> Option<Dec> {
+        // o = whole + frac / SCALE: self × whole is exact; self × frac is
+        // divided back by the scale once.
+        let (whole, frac) = (o.0 / SCALE, o.0 % SCALE);
+        let a = self.0.checked_mul(whole)?;
+        let b = div_round(self.0.checked_mul(frac)?, SCALE);
+        a.checked_add(b).map(Dec)
+    }
+
     /// `self ÷ o` to twelve places, half away from zero; `None` when `o` is
     /// zero or the result overflows.
     pub fn checked_div(self, o: Dec) -> Option<Dec> {
@@ -156,6 +167,34 @@ impl Dec {
         }
         let unit = pow10(PLACES - places);
         Dec(div_round(self.0, unit) * unit)
+    }
+
+    /// `self ÷ 10^shift` rounded to `places`, half away from zero, in one
+    /// step (so a figure in pounds is rounded in millions exactly, never
+    /// through a twelve-place quotient first).
+    pub fn round_shifted(self, shift: u32, places: u32) -> Dec {
+        let places = places.min(PLACES);
+        let unit = pow10(PLACES - places);
+        Dec(div_round(self.0, pow10(shift) * unit) * unit)
+    }
+
+    pub fn is_zero(self) -> bool {
+        self.0 == 0
+    }
+
+    /// The decimal places the value has, trailing zeros aside: 2 for 28.61,
+    /// 0 for 1500.
+    pub fn places(self) -> u32 {
+        let mut frac = (self.0 % SCALE).unsigned_abs();
+        if frac == 0 {
+            return 0;
+        }
+        let mut p = PLACES;
+        while frac % 10 == 0 {
+            frac /= 10;
+            p -= 1;
+        }
+        p
     }
 
     /// The value at full precision, without trailing zeros: `-0.244`, `412.65`.
@@ -227,6 +266,16 @@ mod tests {
     }
 
     #[test]
+    fn rounds_after_a_shift_in_one_step() {
+        assert_eq!(d("2250000").round_shifted(6, 1).full(), "2.3");
+        assert_eq!(d("-2500000").round_shifted(6, 0).full(), "-3");
+        assert_eq!(d("1234567890").round_shifted(9, 2).full(), "1.23");
+        assert_eq!(d("28.607").places(), 3);
+        assert_eq!(d("-7.10").places(), 1);
+        assert_eq!(d("1500").places(), 0);
+    }
+
+    #[test]
     fn divides_and_never_overflows_silently() {
         assert_eq!(d("1").checked_div(d("3")).unwrap().full(), "0.333333333333");
         assert_eq!(d("2").checked_div(d("3")).unwrap().full(), "0.666666666667");
@@ -234,6 +283,10 @@ mod tests {
         let big = d("1e24");
         assert!(big.checked_mul_int(i128::MAX / 1000).is_none());
         assert!(big.checked_div(d("0.000000000001")).is_none());
+        assert_eq!(d("0.1").checked_mul(d("0.2")).unwrap(), d("0.02"));
+        assert_eq!(d("-2.5").checked_mul(d("40")).unwrap(), d("-100"));
+        assert_eq!(d("1e12").checked_mul(d("-1.5")).unwrap(), d("-1.5e12"));
+        assert!(d("1e24").checked_mul(d("1e24")).is_none());
     }
 
     #[test]

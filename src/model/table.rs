@@ -66,6 +66,8 @@ pub struct Column {
     pub unit: Option<String>,
     /// Decimal places the source publishes: figures print and compare at this precision.
     pub places: u32,
+    /// Positive figures are printed with a `+` (a change, as the council prints it).
+    pub plus: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -73,6 +75,9 @@ pub struct Row {
     pub id: Sp<String>,
     pub label: String,
     pub group: Option<String>,
+    /// The row's own unit, where it is not its columns' (a £ row in a table
+    /// of counts): printed with its label, and the unit of its figures.
+    pub unit: Option<String>,
 }
 
 /// One cell as read.
@@ -198,9 +203,18 @@ pub struct Table {
     /// tables (they compare at the column's published places); the return's
     /// fixed tables keep the precision each figure was written with.
     pub written_places: std::collections::HashMap<(usize, usize), u32>,
+    /// Places a typed figure is printed with, where its column does not fix
+    /// them: the places it was written with (28.607 prints as 28.607, 7.00 as
+    /// 7.00), (row, column) → places. Computed figures, and typed figures in
+    /// a column whose places are declared, print at the column's places.
+    pub print_places: std::collections::HashMap<(usize, usize), u32>,
     /// For a fixed table, how to keep a figure as published (the mismatch's
     /// help), with `{typed}` for the typed figure; `None` for declared tables.
     pub published_help: Option<String>,
+    /// How this table prints negatives, where it declares it (`negative:
+    /// brackets` or `minus`, for every figure of the table); else money
+    /// follows the project's `negative-money` and other figures take a minus.
+    pub negative: Option<crate::model::NegativeStyle>,
     /// For a fixed table, a cell's name in messages, with `{row}` and
     /// `{column}` (the row's and the column's labels): "the {row} variance".
     pub cell_name: Option<String>,

@@ -147,7 +147,9 @@ pub struct ValveKpi {
     pub id_span: crate::source::Span,
     pub name: String,
     pub unit: String,
-    pub polarity: String,
+    /// `higher` or `lower` (is better), where the council gives it: a RAG is
+    /// computed only with it, and nothing is printed without it.
+    pub polarity: Option<String>,
     /// The baseline as published, with its label as written ("March 2024").
     pub baseline: Option<Sp<f64>>,
     pub baseline_label: Option<String>,
@@ -166,6 +168,19 @@ pub struct ValveKpi {
     pub derived: Option<super::kpi::Derived>,
     /// Decimal places its figures are printed at, where declared.
     pub places: Option<u32>,
+    /// The places each typed figure (target, annual target) was written with,
+    /// by where it starts in its file: printed so where `places` is not declared.
+    #[serde(skip)]
+    pub written: std::collections::HashMap<usize, u32>,
+}
+
+impl ValveKpi {
+    /// The places a typed figure at `span` prints with: the KPI's declared
+    /// places, else as it was written.
+    pub fn places_of(&self, span: &crate::source::Span) -> Option<u32> {
+        self.places
+            .or_else(|| self.written.get(&span.range.start).copied())
+    }
 }
 
 /// A deliberate change to a field of a submitted update, recorded by

@@ -2,7 +2,7 @@
 //! KPI RAG and trend, overdue actions, rating counts and TBC annexes are all
 //! computed here from the data.
 
-use super::format::number;
+use super::format::{dec, number};
 use super::markdown::Mode;
 use super::{MdRenderer, Origin, Rendered, content_typ, meta};
 use crate::diag::Diagnostics;
@@ -14,8 +14,8 @@ use serde_json::{Value as Json, json};
 
 fn fmt(v: f64, unit: Option<&str>) -> String {
     match unit {
-        Some("%") => format!("{}%", number(v)),
-        _ => number(v),
+        Some("%") => format!("{}%", number(dec(v))),
+        _ => number(dec(v)),
     }
 }
 
@@ -197,11 +197,16 @@ fn kpi_fmt(plan: &Plan, k: &Kpi, row: &str, v: f64, settings: &Settings) -> Stri
         && let (Some(r), Some(c)) = (t.table.row(row), t.table.column(&k.id.value))
         && let Some(x) = t.value[r][c]
     {
-        let s = crate::tables::format(x, &t.table.columns[c], settings.negative_money);
-        return if unit == Some("%") {
-            format!("{s}%")
-        } else {
-            s
+        let s = crate::tables::format_at(&t.table, r, c, x, settings.negative_money);
+        // A difference of percentages is in percentage points.
+        let points = matches!(
+            k.derived.as_ref().map(|d| &d.how),
+            Some(crate::model::kpi::Derivation::Difference { .. })
+        );
+        return match unit {
+            Some("%") if points => format!("{s} {}", crate::tables::POINTS),
+            Some("%") => format!("{s}%"),
+            _ => s,
         };
     }
     fmt(v, unit)
@@ -265,7 +270,7 @@ fn kpi_view(k: &Kpi, plan: &Plan, settings: &Settings) -> Json {
     json!({
         "id": k.id.value, "name": k.name, "definition": k.definition, "source": k.source, "frequency": k.frequency,
         "unit": unit,
-        "polarity": match k.higher_is_better { Some(true) => "higher is better", Some(false) => "lower is better", None => "not declared" },
+        "polarity": match k.higher_is_better { Some(true) => Some("higher is better"), Some(false) => Some("lower is better"), None if plan.layout.value.version < 3 => Some("not declared"), None => None },
         "standard": k.standard.map(|s| fmt(s, unit)),
         "high_impact": k.high_impact,
         "baseline": k.baseline.map(|b| kpi_fmt(plan, k, base_row, b, settings)),
@@ -314,6 +319,7 @@ pub fn rating_tables(
         ty: ColType::Count,
         unit: None,
         places: 0,
+        plus: false,
     };
     let mut out = Vec::new();
     for (what, rated) in [
@@ -359,6 +365,7 @@ pub fn rating_tables(
                 id: sp(format!("area-{}", a.number.value)),
                 label: format!("Area {}: {}", a.number.value, a.title),
                 group: None,
+                unit: None,
             });
             cells.push(line);
         }
@@ -383,8 +390,10 @@ pub fn rating_tables(
             notes: Vec::new(),
             source: "inline".into(),
             written_places: Default::default(),
+            print_places: Default::default(),
             published_help: None,
             cell_name: None,
+            negative: None,
         };
         out.extend(crate::tables::check::check(vec![table], diags));
     }
@@ -552,7 +561,14 @@ pub fn render(
     let layout = plan.layout.value.path();
     let mut content = content_typ(&layout, &md, "", &[]);
     let mut with_tables = json!({});
-    super::add_tables(tables, &generated, settings, &mut with_tables, &mut content);
+    super::add_tables(
+        tables,
+        &generated,
+        settings,
+        plan.layout.value.version,
+        &mut with_tables,
+        &mut content,
+    );
     let mut out = Vec::new();
     for (suffix, function, title) in [
         ("", "report", plan.title.clone()),

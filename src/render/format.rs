@@ -1,19 +1,28 @@
 //! Numbers, money, percentages and years written as councils write them.
 
 use crate::model::{NegativeStyle, YearStyle};
+use crate::model::decimal::Dec;
 use std::cell::Cell;
 
+/// Every figure below is formatted from an exact decimal ([`Dec`]) and rounded
+/// as Excel's ROUND does, half away from zero: 2.25 → 2.3, 2.675 → 2.68,
+/// 1.005 → 1.01, −2.5 → −3. A figure that rounds to zero is never negative
+/// ("0", never "−0").
+///
 /// "11,900"; keeps up to two decimals only when the value has them.
-pub fn number(v: f64) -> String {
-    let neg = v < 0.0;
-    let a = v.abs();
-    let s = if (a.fract()).abs() < 1e-9 {
-        format!("{:.0}", a)
+pub fn number(v: Dec) -> String {
+    let r = v.round(2);
+    signed(&grouped(&r.abs().full()), r)
+}
+
+/// `body` with a minus sign when `r` (the figure as rounded for print) is
+/// below zero.
+fn signed(body: &str, r: Dec) -> String {
+    if r.is_negative() {
+        format!("−{body}")
     } else {
-        trim_zeros(&format!("{:.2}", a))
-    };
-    let out = grouped(&s);
-    if neg { format!("−{out}") } else { out }
+        body.to_string()
+    }
 }
 
 /// "1234567.5" → "1,234,567.5": thousands separators in the whole part only.
@@ -47,25 +56,27 @@ fn group(int: &str) -> String {
     out
 }
 
+/// The decimal a figure held as a float was written as (its shortest
+/// round-trip form: a YAML `2.675` is 2.675, not the float just below it);
+/// zero for a value that is not finite (the readers refuse those).
+pub fn dec(v: f64) -> Dec {
+    Dec::from_f64(v).unwrap_or(Dec::ZERO)
+}
+
 /// Fixed decimals with thousands separators: `fixed(1234.5, 1)` = "1,234.5".
-pub fn fixed(v: f64, places: usize) -> String {
-    let out = grouped(&format!("{:.*}", places, v.abs()));
-    let zero = v.abs() < 0.5 * 10f64.powi(-(places as i32));
-    if v < 0.0 && !zero {
-        format!("−{out}")
-    } else {
-        out
-    }
+pub fn fixed(v: Dec, places: u32) -> String {
+    let r = v.round(places);
+    signed(&grouped(&r.abs().fixed(places)), r)
 }
 
 /// The unit a sum of money is given in (the `unit` argument of the `money`
-/// filter): how many pounds one of it is.
-pub fn money_unit(name: &str) -> Option<f64> {
+/// filter, or a table column's unit): how many pounds one of it is.
+pub fn money_unit(name: &str) -> Option<i128> {
     match name {
-        "pounds" | "£" => Some(1.0),
-        "thousands" | "thousand" | "k" | "£k" => Some(1e3),
-        "millions" | "million" | "m" | "£m" => Some(1e6),
-        "billions" | "billion" | "bn" | "£bn" => Some(1e9),
+        "pounds" | "£" => Some(1),
+        "thousands" | "thousand" | "k" | "£k" | "£000" | "£000s" | "£'000" => Some(1_000),
+        "millions" | "million" | "m" | "£m" => Some(1_000_000),
+        "billions" | "billion" | "bn" | "£bn" => Some(1_000_000_000),
         _ => None,
     }
 }
@@ -75,31 +86,36 @@ pub const MONEY_UNITS: &str =
     "pounds (the default), thousands (k, £k), millions (m, £m), billions (bn, £bn)";
 
 /// Money as GOV.UK writes it. `v` is in `unit` pounds (1 = pounds,
-/// 1e6 = millions). In pounds, the sum is written in full ("£1,234",
-/// "£1,234.50" keeps pence). In a larger unit, the sum is written in words
-/// once it reaches a million: "£12.3 million", "£1.2 billion" (with `places`
-/// decimals, a trailing ".0" dropped); below a million it is written in full,
-/// rounded to the pound ("£800,000"), never "£0.8 million".
-pub fn money(v: f64, unit: f64, places: usize, neg: NegativeStyle) -> String {
-    let pounds = v.abs() * unit;
-    let words = |x: f64, word: &str| format!("£{} {word}", trim_zeros(&fixed(x, places)));
-    let body = if unit > 1.0 && pounds >= 1e9 {
-        words(pounds / 1e9, "billion")
-    } else if unit > 1.0 && pounds >= 1e6 {
-        words(pounds / 1e6, "million")
-    } else if unit > 1.0 {
-        format!("£{}", number(pounds.round()))
-    } else {
-        format!("£{}", number(pounds))
+/// 1,000,000 = millions). In pounds, the sum is written in full ("£1,234";
+/// pence are kept as two places: "£1,234.50", "£0.40"). In a larger unit, the
+/// sum is written in words once it reaches a million: "£12.3 million", "£1.2
+/// billion" (with `places` decimals, a trailing ".0" dropped); below a
+/// million it is written in full, rounded to the pound ("£800,000"), never
+/// "£0.8 million". `None` when the sum in pounds is too large to hold.
+pub fn money(v: Dec, unit: i128, places: u32, neg: NegativeStyle) -> Option<String> {
+    let pounds = v.abs().checked_mul_int(unit)?;
+    let words = |shift: u32, word: &str| {
+        let x = pounds.round_shifted(shift, places);
+        format!("£{} {word}", trim_zeros(&grouped(&x.fixed(places))))
     };
-    if v < 0.0 && body.chars().any(|c| c.is_ascii_digit() && c != '0') {
+    let body = if unit > 1 && pounds >= Dec::int(1_000_000_000) {
+        words(9, "billion")
+    } else if unit > 1 && pounds >= Dec::int(1_000_000) {
+        words(6, "million")
+    } else if unit > 1 || pounds.round(2).places() == 0 {
+        format!("£{}", grouped(&pounds.fixed(0)))
+    } else {
+        format!("£{}", grouped(&pounds.fixed(2)))
+    };
+    let shown = body.chars().any(|c| c.is_ascii_digit() && c != '0');
+    Some(if v.is_negative() && shown {
         match neg {
             NegativeStyle::Brackets => format!("({body})"),
             NegativeStyle::Minus => format!("−{body}"),
         }
     } else {
         body
-    }
+    })
 }
 
 thread_local! {
@@ -171,8 +187,16 @@ pub fn runs(s: &str, signed: bool) -> Vec<(&str, bool)> {
 }
 
 /// "15.3%".
-pub fn percent(v: f64, places: usize) -> String {
+pub fn percent(v: Dec, places: u32) -> String {
     format!("{}%", fixed(v, places))
+}
+
+/// A difference of two percentages, in percentage points: "1.5 percentage
+/// points" (12.0% − 10.5%), "1 percentage point".
+pub fn points(v: Dec, places: u32) -> String {
+    let s = fixed(v, places);
+    let one = v.round(places).abs() == Dec::int(1);
+    format!("{s} percentage point{}", if one { "" } else { "s" })
 }
 
 /// "2024-25" or "2024/25" per the project's setting; accepts either as input.
@@ -191,22 +215,69 @@ pub fn financial_year(v: &str, style: YearStyle) -> String {
 mod tests {
     use super::*;
 
+    fn d(s: &str) -> Dec {
+        Dec::parse(s).unwrap()
+    }
+
+    fn m(v: &str, unit: i128, places: u32, neg: NegativeStyle) -> String {
+        money(d(v), unit, places, neg).unwrap()
+    }
+
     #[test]
     fn money_in_prose() {
         let b = NegativeStyle::Brackets;
-        let m = NegativeStyle::Minus;
-        assert_eq!(money(1234.0, 1.0, 1, b), "£1,234");
-        assert_eq!(money(-1234567.0, 1.0, 1, b), "(£1,234,567)");
-        assert_eq!(money(-12.0, 1.0, 1, m), "−£12");
-        assert_eq!(money(1.2, 1e6, 1, m), "£1.2 million");
-        assert_eq!(money(125.0, 1e6, 1, m), "£125 million");
-        assert_eq!(money(0.5, 1e6, 1, m), "£500,000");
-        assert_eq!(money(800.0, 1e3, 1, m), "£800,000");
-        assert_eq!(money(12_345.678, 1e3, 1, m), "£12.3 million");
-        assert_eq!(money(1234.5, 1e6, 1, m), "£1.2 billion");
-        assert_eq!(money(12.345, 1e6, 2, m), "£12.35 million");
-        assert_eq!(money(-0.0001, 1e6, 1, b), "(£100)");
-        assert_eq!(money(-0.0000001, 1e6, 1, b), "£0");
+        let n = NegativeStyle::Minus;
+        assert_eq!(m("1234", 1, 1, b), "£1,234");
+        assert_eq!(m("-1234567", 1, 1, b), "(£1,234,567)");
+        assert_eq!(m("-12", 1, 1, n), "−£12");
+        assert_eq!(m("1.2", 1_000_000, 1, n), "£1.2 million");
+        assert_eq!(m("125", 1_000_000, 1, n), "£125 million");
+        assert_eq!(m("0.5", 1_000_000, 1, n), "£500,000");
+        assert_eq!(m("800", 1_000, 1, n), "£800,000");
+        assert_eq!(m("12345.678", 1_000, 1, n), "£12.3 million");
+        assert_eq!(m("1234.5", 1_000_000, 1, n), "£1.2 billion");
+        assert_eq!(m("12.345", 1_000_000, 2, n), "£12.35 million");
+        assert_eq!(m("-0.0001", 1_000_000, 1, b), "(£100)");
+        assert_eq!(m("-0.0000001", 1_000_000, 1, b), "£0");
+        // A £m figure of 0.05 is £50,000, converted once.
+        assert_eq!(m("0.05", 1_000_000, 1, n), "£50,000");
+        // Pence are two places, whatever the sign style.
+        assert_eq!(m("-0.4", 1, 1, b), "(£0.40)");
+        assert_eq!(m("-0.4", 1, 1, n), "−£0.40");
+        assert_eq!(m("1234.5", 1, 1, n), "£1,234.50");
+        assert_eq!(m("1234.004", 1, 1, n), "£1,234");
+        assert_eq!(m("-0.004", 1, 1, n), "£0");
+        assert!(money(d("1e24"), 1_000_000_000, 1, n).is_none());
+    }
+
+    /// Excel's ROUND: half away from zero on the decimal figure, in every
+    /// formatter (binary floats give 2.2, 2.67, 12.2% and 1 for these).
+    #[test]
+    fn one_rounding_rule() {
+        let n = NegativeStyle::Minus;
+        assert_eq!(m("2.25", 1_000_000, 1, n), "£2.3 million");
+        assert_eq!(m("-2.25", 1_000_000, 1, n), "−£2.3 million");
+        assert_eq!(m("2.675", 1_000_000, 2, n), "£2.68 million");
+        assert_eq!(m("2.5", 1, 0, n), "£2.50");
+        assert_eq!(m("2250", 1_000, 1, n), "£2.3 million");
+        assert_eq!(number(d("2.675")), "2.68");
+        assert_eq!(number(d("1.005")), "1.01");
+        assert_eq!(number(d("-1.005")), "−1.01");
+        assert_eq!(fixed(d("-2.5"), 0), "−3");
+        assert_eq!(fixed(d("2.25"), 1), "2.3");
+        assert_eq!(percent(d("12.25"), 1), "12.3%");
+        assert_eq!(percent(d("-2.5"), 0), "−3%");
+        assert_eq!(points(d("1.5"), 1), "1.5 percentage points");
+        assert_eq!(points(d("1"), 0), "1 percentage point");
+        assert_eq!(points(d("-2.25"), 1), "−2.3 percentage points");
+    }
+
+    #[test]
+    fn never_a_negative_zero() {
+        assert_eq!(number(d("-0.004")), "0");
+        assert_eq!(number(d("-0.005")), "−0.01");
+        assert_eq!(fixed(d("-0.04"), 1), "0.0");
+        assert_eq!(percent(d("-0.04"), 1), "0.0%");
     }
 
     #[test]
@@ -232,11 +303,13 @@ mod tests {
 
     #[test]
     fn numbers_and_percentages() {
-        assert_eq!(number(11900.0), "11,900");
-        assert_eq!(number(1234.5), "1,234.5");
-        assert_eq!(percent(15.349, 1), "15.3%");
-        assert_eq!(fixed(-11.8, 1), "−11.8");
-        assert_eq!(fixed(-0.01, 1), "0.0");
+        assert_eq!(number(d("11900")), "11,900");
+        assert_eq!(number(d("1234.5")), "1,234.5");
+        assert_eq!(number(d("28.607")), "28.61");
+        assert_eq!(percent(d("15.349"), 1), "15.3%");
+        assert_eq!(fixed(d("-11.8"), 1), "−11.8");
+        assert_eq!(fixed(d("-0.01"), 1), "0.0");
+        assert_eq!(fixed(d("1234567.25"), 1), "1,234,567.3");
         assert_eq!(financial_year("2024-25", YearStyle::Slash), "2024/25");
     }
 }

@@ -373,8 +373,20 @@ pub struct PaperInputs<'a> {
     pub tables: &'a [crate::model::table::Checked],
 }
 
-/// The layout file that typesets declared tables (imported as `T`).
-pub const TABLES_LAYOUT: &str = "layouts/tables-v1.typ";
+/// The layout file that typesets declared tables (imported as `T`) in a
+/// document on layout `version`: `tables-v2.typ` from version 3 (a long table
+/// breaks across pages), `tables-v1.typ` before (frozen: a table longer than
+/// a page is printed over itself at its foot, and `check` warns of it, Q0140).
+pub fn tables_layout(version: u32) -> &'static str {
+    if version >= TABLES_V2_FROM {
+        "layouts/tables-v2.typ"
+    } else {
+        "layouts/tables-v1.typ"
+    }
+}
+
+/// The first document layout version whose tables break across pages.
+pub const TABLES_V2_FROM: u32 = 3;
 
 /// Renders a committee paper (and its risk-register appendices).
 pub fn paper(
@@ -529,7 +541,7 @@ pub fn paper(
         data["tables"] = crate::tables::view(tables, settings);
         content = format!(
             "#import {} as T\n{content}",
-            str_lit(&format!("/{TABLES_LAYOUT}"))
+            str_lit(&format!("/{}", tables_layout(p.layout.value.version)))
         );
     }
     let call = "report(C.data, C.md, C.narrative, C.appendices)".to_string();
@@ -565,6 +577,7 @@ pub fn add_tables(
     tables: &[crate::model::table::Checked],
     generated: &Arc<Mutex<Vec<Json>>>,
     settings: &Settings,
+    version: u32,
     data: &mut Json,
     content: &mut String,
 ) {
@@ -575,7 +588,7 @@ pub fn add_tables(
     data["generated"] = Json::Array(generated.lock().map(|g| g.clone()).unwrap_or_default());
     *content = format!(
         "#import {} as T\n{content}",
-        str_lit(&format!("/{TABLES_LAYOUT}"))
+        str_lit(&format!("/{}", tables_layout(version)))
     );
 }
 

@@ -294,13 +294,14 @@ fn build_env(scope: &Scope) -> Environment<'static> {
     let s2 = settings.clone();
     env.add_filter(
         "money",
-        move |v: f64, kwargs: Kwargs| -> Result<String, Error> {
+        move |v: Value, kwargs: Kwargs| -> Result<String, Error> {
             let unit: Option<String> = kwargs.get("unit")?;
             let places: Option<usize> = kwargs.get("places")?;
             kwargs.assert_all_used()?;
-            let factor = match unit.as_deref() {
-                None => 1.0,
-                Some(u) => format::money_unit(u).ok_or_else(|| {
+            let f = figure_arg(&v, "money")?;
+            let given = match unit.as_deref() {
+                None => None,
+                Some(u) => Some(format::money_unit(u).ok_or_else(|| {
                     Error::new(
                         ErrorKind::InvalidOperation,
                         format!(
@@ -308,7 +309,32 @@ fn build_env(scope: &Scope) -> Environment<'static> {
                             format::MONEY_UNITS
                         ),
                     )
-                })?,
+                })?),
+            };
+            // A figure quoted from a table is in its column's unit: it is
+            // converted once, from that unit.
+            let own = f.unit.as_deref().and_then(format::money_unit);
+            if f.unit.is_some() && own.is_none() {
+                return Err(Error::new(
+                    ErrorKind::InvalidOperation,
+                    format!(
+                        "this figure is in {}, not a sum of money",
+                        f.unit.as_deref().unwrap_or_default()
+                    ),
+                ));
+            }
+            let factor = match (own, given) {
+                (Some(a), Some(b)) if a != b => {
+                    return Err(Error::new(
+                        ErrorKind::InvalidOperation,
+                        format!(
+                            "this figure is in {} already, but `unit` says {}",
+                            f.unit.as_deref().unwrap_or_default(),
+                            unit.as_deref().unwrap_or_default()
+                        ),
+                    ));
+                }
+                (a, b) => a.or(b).unwrap_or(1),
             };
             let places = places.unwrap_or(1);
             if places > 3 {
@@ -317,26 +343,54 @@ fn build_env(scope: &Scope) -> Environment<'static> {
                     "money is written with at most 3 decimal places in millions or billions",
                 ));
             }
-            if !v.is_finite() {
-                return Err(Error::new(
+            format::money(f.value, factor, places as u32, s2.negative_money).ok_or_else(|| {
+                Error::new(
                     ErrorKind::InvalidOperation,
-                    "money needs a finite number",
-                ));
-            }
-            Ok(format::money(v, factor, places, s2.negative_money))
+                    "this sum is too large to print",
+                )
+            })
         },
     );
     env.add_filter(
         "percent",
-        |v: f64, kwargs: Kwargs| -> Result<String, Error> {
+        |v: Value, kwargs: Kwargs| -> Result<String, Error> {
             let places: Option<usize> = kwargs.get("places")?;
             let ratio: Option<bool> = kwargs.get("ratio")?;
             kwargs.assert_all_used()?;
-            let v = if ratio.unwrap_or(false) { v * 100.0 } else { v };
-            Ok(format::percent(v, places.unwrap_or(1)))
+            let f = figure_arg(&v, "percent")?;
+            let places = match places {
+                Some(p) if p > 6 => {
+                    return Err(Error::new(
+                        ErrorKind::InvalidOperation,
+                        "percent is written with at most 6 decimal places",
+                    ));
+                }
+                Some(p) => p as u32,
+                None => f.places.unwrap_or(1),
+            };
+            if ratio.unwrap_or(false) {
+                let x = f.value.checked_mul_int(100).ok_or_else(|| {
+                    Error::new(
+                        ErrorKind::InvalidOperation,
+                        "this ratio is too large to print",
+                    )
+                })?;
+                return Ok(format::percent(x, places));
+            }
+            // A difference of two percentages is in percentage points.
+            Ok(match f.unit.as_deref() {
+                Some(u) if is_points(u) => format::points(f.value, places),
+                _ => format::percent(f.value, places),
+            })
         },
     );
-    env.add_filter("number", |v: f64| format::number(v));
+    env.add_filter("number", |v: Value| -> Result<String, Error> {
+        let f = figure_arg(&v, "number")?;
+        Ok(match f.places {
+            Some(p) => format::fixed(f.value, p),
+            None => format::number(f.value),
+        })
+    });
     let s3 = settings.clone();
     env.add_filter("fy", move |v: String| {
         format::financial_year(&v, s3.financial_year_style)
@@ -451,10 +505,120 @@ fn build_env(scope: &Scope) -> Environment<'static> {
                     });
                 }
             }
-            Ok(Value::from(printed))
+            let value = f
+                .get("full")
+                .and_then(Json::as_str)
+                .and_then(crate::model::decimal::Dec::parse);
+            let Some(value) = value else {
+                return Ok(Value::from(printed));
+            };
+            Ok(Value::from_object(Figure {
+                value,
+                places: f.get("places").and_then(Json::as_u64).unwrap_or(0) as u32,
+                unit: f
+                    .get("unit")
+                    .and_then(Json::as_str)
+                    .filter(|u| !u.is_empty())
+                    .map(str::to_string),
+                printed: printed.to_string(),
+            }))
         },
     );
     env
+}
+
+/// A figure `figure()` quotes: the cell's exact value, its unit and the
+/// places it is printed with. It prints as the table prints it; the filters
+/// format it from its exact value (`money` from its unit: a £m cell is
+/// converted once).
+#[derive(Debug)]
+pub struct Figure {
+    pub value: crate::model::decimal::Dec,
+    pub places: u32,
+    pub unit: Option<String>,
+    pub printed: String,
+}
+
+impl minijinja::value::Object for Figure {
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        match key.as_str()? {
+            "value" => Some(Value::from(self.value.to_f64())),
+            "places" => Some(Value::from(self.places)),
+            "unit" => Some(Value::from(self.unit.clone())),
+            "printed" => Some(Value::from(self.printed.clone())),
+            _ => None,
+        }
+    }
+
+    fn render(self: &Arc<Self>, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.printed)
+    }
+}
+
+/// Whether a unit is percentage points (`pp`, `points`, `percentage points`).
+pub fn is_points(unit: &str) -> bool {
+    matches!(
+        unit.trim().to_ascii_lowercase().as_str(),
+        "pp" | "points" | "percentage points" | "% points" | "ppt" | "ppts"
+    )
+}
+
+/// What a filter formats: an exact value, with the places and unit of a
+/// quoted figure.
+struct FigureArg {
+    value: crate::model::decimal::Dec,
+    places: Option<u32>,
+    unit: Option<String>,
+}
+
+/// The exact decimal a filter formats. A figure from `figure()` is its cell's
+/// exact value; a number from the data is read as the decimal it was written
+/// as (a YAML `2.675` is 2.675, not the binary float just below it: the
+/// shortest decimal that reads back as the same float, which for figures of
+/// up to 15 significant digits is the figure as written).
+fn figure_arg(v: &Value, filter: &str) -> Result<FigureArg, Error> {
+    use crate::model::decimal::Dec;
+    use minijinja::value::ValueKind;
+    if v.is_undefined() {
+        // Reported as every undefined name is, with "did you mean".
+        return Err(Error::from(ErrorKind::UndefinedError));
+    }
+    if let Some(f) = v.downcast_object_ref::<Figure>() {
+        return Ok(FigureArg {
+            value: f.value,
+            places: Some(f.places),
+            unit: f.unit.clone(),
+        });
+    }
+    let value = match v.kind() {
+        ValueKind::Number if v.is_integer() => Dec::parse(&v.to_string()),
+        ValueKind::Number => f64::try_from(v.clone()).ok().and_then(Dec::from_f64),
+        _ => None,
+    };
+    let limit = Dec::int(crate::validate::MAX_FIGURE as i64);
+    match value {
+        Some(value) if value.abs() <= limit => Ok(FigureArg {
+            value,
+            places: None,
+            unit: None,
+        }),
+        Some(_) => Err(Error::new(
+            ErrorKind::InvalidOperation,
+            format!("`{filter}` prints figures up to 10^12; this one is larger"),
+        )),
+        None => Err(Error::new(
+            ErrorKind::InvalidOperation,
+            format!(
+                "`{filter}` needs a figure (a number from the data or `figure(…)`), not {}",
+                match v.kind() {
+                    ValueKind::None => "nothing (none)".to_string(),
+                    ValueKind::String => format!("the text `{v}`"),
+                    ValueKind::Number => "a number that is not finite".to_string(),
+                    k => format!("a {k}"),
+                }
+            ),
+        )),
+    }
 }
 
 /// Renders one Markdown template. `name` appears in minijinja's own messages.
@@ -842,6 +1006,57 @@ mod tests {
             render("t", "{{ d | date }}, {{ m | money }}", &s).unwrap(),
             r"28 March 2019, \(£1\,234\,567\)"
         );
+    }
+
+    /// Every filter rounds the decimal as written, half away from zero, as
+    /// Excel's ROUND (binary floats give £2.2 million, 2.67, 12.2% and 1).
+    #[test]
+    fn filters_round_the_decimal_as_written() {
+        let s = scope(
+            serde_json::json!({"a": 2.25, "b": 2.675, "c": 12.25, "d": 1.005, "e": -2.5, "z": -0.004, "p": -0.4}),
+        );
+        let out = |t: &str| render("t", t, &s).unwrap();
+        assert_eq!(out(r#"{{ a | money(unit="m") }}"#), r"£2\.3 million");
+        assert_eq!(out("{{ b | number }}"), r"2\.68");
+        assert_eq!(out("{{ c | percent }}"), r"12\.3\%");
+        assert_eq!(out("{{ d | number }}"), r"1\.01");
+        assert_eq!(out("{{ e | percent(places=0) }}"), r"−3\%");
+        assert_eq!(
+            out(r#"{{ e | money(unit="m", places=0) }}"#),
+            r"\(£3 million\)"
+        );
+        assert_eq!(out("{{ z | number }}"), "0");
+        assert_eq!(out("{{ p | money }}"), r"\(£0\.40\)");
+        let e = render("t", r#"{{ "12" | number }}"#, &s).unwrap_err();
+        assert!(e.message.contains("needs a figure"), "{}", e.message);
+    }
+
+    /// `figure()` carries the cell's exact value and unit: a £m cell is
+    /// converted once, from the figure, and points are not per cent.
+    #[test]
+    fn a_quoted_figure_keeps_its_value_and_unit() {
+        let s = scope(serde_json::json!({FIGURES: {
+            "t.a/m": {"printed": "0.1", "full": "0.05", "places": 1, "unit": "£m"},
+            "t.b/pp": {"printed": "4.0", "full": "4", "places": 1, "unit": "pp"},
+            "t.c/pct": {"printed": "7.00", "full": "7", "places": 2, "unit": "%"},
+        }}));
+        let out = |t: &str| render("t", t, &s).unwrap();
+        assert_eq!(out(r#"{{ figure("t.a/m") }}"#), r"0\.1");
+        assert_eq!(out(r#"{{ figure("t.a/m") | money }}"#), r"£50\,000");
+        assert_eq!(
+            out(r#"{{ figure("t.a/m") | money(unit="m") }}"#),
+            r"£50\,000"
+        );
+        assert_eq!(
+            out(r#"{{ figure("t.b/pp") | percent }}"#),
+            r"4\.0 percentage points"
+        );
+        assert_eq!(out(r#"{{ figure("t.c/pct") | percent }}"#), r"7\.00\%");
+        assert_eq!(out(r#"{{ figure("t.c/pct") | number }}"#), r"7\.00");
+        let e = render("t", r#"{{ figure("t.a/m") | money(unit="k") }}"#, &s).unwrap_err();
+        assert!(e.message.contains("in £m already"), "{}", e.message);
+        let e = render("t", r#"{{ figure("t.c/pct") | money }}"#, &s).unwrap_err();
+        assert!(e.message.contains("not a sum of money"), "{}", e.message);
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The Safety Valve return's view model, Markdown fields and CSV tables.
 
-use super::format::{financial_year, fixed, number};
+use super::format::{dec, financial_year, fixed, number};
 use super::markdown::Mode;
 use super::{MdRenderer, Origin, Rendered, content_typ, main_typ, meta};
 use crate::diag::Diagnostics;
@@ -11,13 +11,10 @@ use crate::model::{NegativeStyle, Settings};
 use crate::source::SourceMap;
 use serde_json::{Value as Json, json};
 
-fn signed(v: f64, places: usize, neg: NegativeStyle) -> String {
+fn signed(v: f64, places: u32, neg: NegativeStyle) -> String {
+    let v = dec(v);
     let s = fixed(v.abs(), places);
-    let zero = fixed(v, places)
-        .trim_start_matches('−')
-        .chars()
-        .all(|c| c == '0' || c == '.' || c == ',');
-    if v < 0.0 && !zero {
+    if v.round(places).is_negative() {
         match neg {
             NegativeStyle::Brackets => format!("({s})"),
             NegativeStyle::Minus => format!("−{s}"),
@@ -68,24 +65,30 @@ fn rag_colour(name: &str) -> &'static str {
 }
 
 /// KPI RAG for one period by the declared rule: Green meets the target; Amber
-/// misses it by at most `amber_within` per cent of it; else Red.
+/// misses it by at most `amber_within` per cent of it; else Red. Worked out on
+/// exact decimals (a miss of exactly 5% of the target is Amber under a 5% rule).
 pub fn kpi_rag(
     actual: f64,
     target: f64,
     higher_is_better: bool,
     amber_within: f64,
 ) -> &'static str {
+    let (a, t, w) = (dec(actual), dec(target), dec(amber_within));
     let gap = if higher_is_better {
-        target - actual
+        t.checked_sub(a)
     } else {
-        actual - target
+        a.checked_sub(t)
     };
-    if gap <= 0.0 {
-        "Green"
-    } else if gap <= target.abs() * amber_within / 100.0 {
-        "Amber"
+    let Some(gap) = gap else { return "Red" };
+    if !gap.is_negative() && !gap.is_zero() {
+        // gap ≤ |target| × w / 100, as gap × 100 ≤ |target| × w.
+        let allowed = t.abs().checked_mul(w);
+        match (gap.checked_mul_int(100), allowed) {
+            (Some(g), Some(x)) if g <= x => "Amber",
+            _ => "Red",
+        }
     } else {
-        "Red"
+        "Green"
     }
 }
 
@@ -120,10 +123,10 @@ pub fn view(v: &Valve, settings: &Settings) -> Json {
             "footnote": e.footnote,
             "columns": e.columns.iter().map(|c| json!({
                 "label": c.label, "kind": c.kind,
-                "values": c.values.iter().map(|x| number(*x as f64)).collect::<Vec<_>>(),
-                "total": number(c.published_total.unwrap_or(c.total) as f64),
+                "values": c.values.iter().map(|x| number(dec(*x as f64))).collect::<Vec<_>>(),
+                "total": number(dec(c.published_total.unwrap_or(c.total) as f64)),
                 "total_value": c.published_total.unwrap_or(c.total),
-                "computed_total": number(c.total as f64),
+                "computed_total": number(dec(c.total as f64)),
                 "published": c.published_total.is_some(),
             })).collect::<Vec<_>>(),
         })
@@ -265,7 +268,7 @@ fn kpi_figure(v: &Valve, kpi: &str, row: &str, settings: &Settings) -> Option<(S
     let t = v.kpi_table.as_ref()?;
     let (r, c) = (t.table.row(row)?, t.table.column(kpi)?);
     let x = t.value[r][c]?;
-    let text = crate::tables::format(x, &t.table.columns[c], settings.negative_money);
+    let text = crate::tables::format_at(&t.table, r, c, x, settings.negative_money);
     // A figure kept as published that differs from the computed one is marked.
     let mark = if t.marked[r][c].is_some() { "†" } else { "" };
     Some((format!("{text}{mark}"), t.computed[r][c]))
@@ -312,6 +315,36 @@ fn kpi_derived_words(v: &Valve, k: &crate::model::valve::ValveKpi) -> Option<Str
     Some(d.words(k.unit == "%", since.as_deref()))
 }
 
+/// A KPI's typed target as the council wrote it: at the KPI's declared
+/// places, else with the places it was written with (£16,483 stays 16,483;
+/// 7.00 stays 7.00). Version 1 layouts (frozen) get the figure as they
+/// always did.
+fn typed(
+    k: &crate::model::valve::ValveKpi,
+    v: f64,
+    span: &crate::source::Span,
+    version: u32,
+) -> String {
+    match k.places_of(span).filter(|_| version >= 2) {
+        Some(p) => fixed(dec(v), p),
+        None => number(dec(v)),
+    }
+}
+
+/// A KPI's unit as printed: a difference of percentages is in percentage
+/// points (version 2 layouts on; version 1 prints the unit as declared).
+fn kpi_unit(k: &crate::model::valve::ValveKpi, engine: bool) -> &str {
+    let points = matches!(
+        k.derived.as_ref().map(|d| &d.how),
+        Some(crate::model::kpi::Derivation::Difference { .. })
+    );
+    if engine && points && k.unit == "%" {
+        crate::tables::POINTS
+    } else {
+        &k.unit
+    }
+}
+
 fn kpi_view(v: &Valve, settings: &Settings) -> Json {
     // Version 2 layouts print KPI figures as the tables engine prints them;
     // version 1 layouts as they always did.
@@ -320,7 +353,7 @@ fn kpi_view(v: &Valve, settings: &Settings) -> Json {
         if engine && let Some((text, _)) = kpi_figure(v, &k.id, row, settings) {
             return Some(text);
         }
-        x.map(number)
+        x.map(|x| number(dec(x)))
     };
     // An update after the current one is not yet due: its empty figures say so,
     // in the council's words.
@@ -330,22 +363,23 @@ fn kpi_view(v: &Valve, settings: &Settings) -> Json {
         .position(|u| u.id.value == v.current_update.value)
         .unwrap_or(usize::MAX);
     Json::Array(v.kpis.iter().map(|k| json!({
-            "id": k.id, "name": k.name, "unit": k.unit,
+            "id": k.id, "name": k.name, "unit": kpi_unit(k, engine),
             "derived": kpi_derived_words(v, k),
             "baseline": fig(k, crate::validate::kpis::BASELINE, k.baseline.as_ref().map(|b| b.value)),
             "baseline_label": k.baseline_label,
-            "annual_target": k.annual_target.as_ref().map(|t| number(t.value)),
+            "annual_target": k.annual_target.as_ref().map(|t| typed(k, t.value, &t.span, v.layout.value.version)),
             "comments": v.updates.iter().filter_map(|u| k.comments.iter().find(|c| c.update == u.id.value).map(|c| json!({"update": u.label, "text": c.value.value}))).collect::<Vec<_>>(),
-            "polarity": if k.polarity == "higher" { "higher is better" } else { "lower is better" },
-            "rag_rule": k.amber_within.map(|w| format!("Green meets the target; Amber misses it by no more than {}% of it; Red otherwise.", number(w))),
+            "polarity": k.polarity.as_deref().map(|p| if p == "higher" { "higher is better" } else { "lower is better" }),
+            "rag_rule": k.amber_within.map(|w| format!("Green meets the target; Amber misses it by no more than {}% of it; Red otherwise.", number(dec(w)))),
             "cells": v.updates.iter().enumerate().map(|(i, u)| {
-                let t = k.targets.iter().find(|x| x.update == u.id.value).map(|x| x.value.value);
+                let target = k.targets.iter().find(|x| x.update == u.id.value);
+                let t = target.map(|x| x.value.value);
                 let a = k.actuals.iter().find(|x| x.update == u.id.value).map(|x| x.value.value);
                 let published = k.published_rag.iter().find(|x| x.update == u.id.value).map(|x| x.value.value.as_str());
-                let computed = t.zip(a).zip(k.amber_within).map(|((t, a), w)| kpi_rag(a, t, k.polarity == "higher", w));
+                let computed = t.zip(a).zip(k.amber_within).zip(k.polarity.as_deref()).map(|(((t, a), w), p)| kpi_rag(a, t, p == "higher", w));
                 let rag = published.or(computed);
                 let computed = engine && kpi_figure(v, &k.id, &u.id.value, settings).is_some_and(|f| f.1);
-                json!({"update": u.label, "target": t.map(number), "actual": fig(k, &u.id.value, a), "computed": computed, "rag": rag, "colour": rag.map(|r| colour_of(v, r).unwrap_or_else(|| rag_colour(r).to_string())), "published": published.is_some(), "not_due": (i > current).then(|| settings.not_yet_due.clone())})
+                json!({"update": u.label, "target": target.map(|x| typed(k, x.value.value, &x.value.span, v.layout.value.version)), "actual": fig(k, &u.id.value, a), "computed": computed, "rag": rag, "colour": rag.map(|r| colour_of(v, r).unwrap_or_else(|| rag_colour(r).to_string())), "published": published.is_some(), "not_due": (i > current).then(|| settings.not_yet_due.clone())})
             }).collect::<Vec<_>>(),
         })).collect::<Vec<_>>())
 }
@@ -419,7 +453,14 @@ pub fn render(
     let layout = v.layout.value.path();
     let call = "report(C.data, C.md, C.narrative, C.appendices)".to_string();
     let mut content = content_typ(&layout, &md, "", &[]);
-    super::add_tables(tables, &generated, settings, &mut data, &mut content);
+    super::add_tables(
+        tables,
+        &generated,
+        settings,
+        v.layout.value.version,
+        &mut data,
+        &mut content,
+    );
     Rendered {
         main: main_typ(&layout, &call),
         call,
@@ -657,7 +698,7 @@ fn kpi_table(v: &Valve) -> (Vec<String>, Vec<Vec<KpiCell>>) {
                 KpiCell::Text(k.id.clone()),
                 KpiCell::Text(k.name.clone()),
                 KpiCell::Text(k.unit.clone()),
-                KpiCell::Text(k.polarity.clone()),
+                KpiCell::Text(k.polarity.clone().unwrap_or_default()),
                 fig(k.baseline.as_ref().map(|b| b.value)),
                 text(k.baseline_label.as_deref()),
                 num(k.annual_target.as_ref().map(|t| t.value)),
@@ -677,7 +718,8 @@ fn kpi_table(v: &Valve) -> (Vec<String>, Vec<Vec<KpiCell>>) {
                 let computed = t
                     .zip(a)
                     .zip(k.amber_within)
-                    .map(|((t, a), w)| kpi_rag(a, t, k.polarity == "higher", w));
+                    .zip(k.polarity.as_deref())
+                    .map(|(((t, a), w), p)| kpi_rag(a, t, p == "higher", w));
                 let source = if published.is_some() {
                     Some("published")
                 } else if computed.is_some() {
@@ -845,6 +887,10 @@ mod tests {
         assert_eq!(kpi_rag(138.0, 135.0, false, 5.0), "Amber");
         assert_eq!(kpi_rag(130.0, 135.0, false, 5.0), "Green");
         assert_eq!(kpi_rag(152.0, 140.0, false, 5.0), "Red");
+        // Exactly at the limit, on the decimals as written: 0.3 − 0.285 is
+        // 5% of 0.3 (in binary floats, 0.015000000000000013 is more).
+        assert_eq!(kpi_rag(0.285, 0.3, true, 5.0), "Amber");
+        assert_eq!(kpi_rag(0.2849, 0.3, true, 5.0), "Red");
     }
 
     #[test]

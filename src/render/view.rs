@@ -208,6 +208,7 @@ pub fn band_table(
             id: sp(&format!("b{i}")),
             label,
             group: None,
+            unit: None,
         });
         cells.push(vec![
             n(count(words, band, |r| &r.current)),
@@ -218,6 +219,7 @@ pub fn band_table(
         id: sp("unrated"),
         label: crate::render::app::capital(&settings.not_rated),
         group: None,
+        unit: None,
     });
     cells.push(vec![
         n(open.iter().filter(|r| r.current.is_none()).count()),
@@ -228,6 +230,7 @@ pub fn band_table(
         id: sp("open"),
         label: "Open risks".into(),
         group: None,
+        unit: None,
     });
     cells.push(vec![n(open.len()), n(open.len())]);
     let col = |id: &str, label: &str| Column {
@@ -236,6 +239,7 @@ pub fn band_table(
         ty: ColType::Count,
         unit: None,
         places: 0,
+        plus: false,
     };
     let by = match (numeric, words) {
         (true, true) => "band and rating",
@@ -263,8 +267,10 @@ pub fn band_table(
         notes: Vec::new(),
         source: "inline".into(),
         written_places: Default::default(),
+        print_places: Default::default(),
         published_help: None,
         cell_name: None,
+        negative: None,
     };
     crate::tables::check::check(vec![table], diags).pop()
 }

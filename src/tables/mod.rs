@@ -71,10 +71,73 @@ fn grouped(s: &str) -> String {
     out
 }
 
+/// The decimal places a figure was written with, from its text as written
+/// (`7.00` has 2, `1.5e3` none, `28.607` 3); `None` when the text is not a
+/// figure.
+pub fn written_places(text: &str) -> Option<u32> {
+    let text = text.trim();
+    Dec::parse(text)?;
+    let (mant, exp) = match text.find(['e', 'E']) {
+        Some(i) => (&text[..i], text[i + 1..].parse::<i32>().ok()?),
+        None => (text, 0),
+    };
+    let frac = mant.split_once('.').map_or(0, |(_, f)| f.len() as i32);
+    Some((frac - exp).clamp(0, crate::model::decimal::PLACES as i32) as u32)
+}
+
+/// Records the places each typed figure of `t` was written with (its text at
+/// its span), so that it prints as typed: every numeric column but those
+/// `fixed` (whose places the author declared) and those whose figures come
+/// from a workbook's binary cells (their text is the cell's value, not a
+/// printed form: they print at the column's places).
+pub fn keep_typed_places(t: &mut model::Table, sources: &crate::source::SourceMap, fixed: &[bool]) {
+    for (r, line) in t.cells.iter().enumerate() {
+        for (k, cell) in line.iter().enumerate() {
+            let model::Cell::Num(v) = cell else { continue };
+            if fixed.get(k).copied().unwrap_or(false) || !t.columns[k].ty.numeric() {
+                continue;
+            }
+            let text = sources.text(v.span.file).get(v.span.range.clone());
+            if let Some(p) = text.and_then(written_places) {
+                t.print_places.insert((r, k), p);
+            }
+        }
+    }
+}
+
+/// The places a figure prints with: as typed (see [`keep_typed_places`]),
+/// else its column's.
+pub fn places_at(t: &model::Table, r: usize, k: usize) -> u32 {
+    t.print_places
+        .get(&(r, k))
+        .copied()
+        .unwrap_or(t.columns[k].places)
+}
+
+/// A cell's figure as printed: at the places it was typed with where its
+/// column does not fix them (see [`format`]).
+pub fn format_at(t: &model::Table, r: usize, k: usize, v: Dec, neg: NegativeStyle) -> String {
+    let col = &t.columns[k];
+    let s = format_places(v, col, places_at(t, r, k), t.negative.unwrap_or(neg));
+    // A table that declares brackets puts every negative figure in them.
+    match s.strip_prefix('−') {
+        Some(a) if t.negative == Some(NegativeStyle::Brackets) => format!("({a})"),
+        _ => s,
+    }
+}
+
 /// A figure as printed in its column (see the module's printing rule).
 pub fn format(v: Dec, col: &Column, neg: NegativeStyle) -> String {
-    let s = v.fixed(col.places);
+    format_places(v, col, col.places, neg)
+}
+
+fn format_places(v: Dec, col: &Column, places: u32, neg: NegativeStyle) -> String {
+    let s = v.fixed(places);
     match s.strip_prefix('-') {
+        // A declared `+` on a change that is not nil once rounded.
+        None if col.plus && s.bytes().any(|b| (b'1'..=b'9').contains(&b)) => {
+            format!("+{}", grouped(&s))
+        }
         None => grouped(&s),
         Some(a) if col.ty == ColType::Money && neg == NegativeStyle::Brackets => {
             format!("({})", grouped(a))
@@ -91,6 +154,94 @@ pub fn header(col: &Column) -> String {
     }
 }
 
+/// The unit printed for a difference of percentages.
+pub const POINTS: &str = "pp";
+
+/// Which columns and which rows of a table hold percentage points: a
+/// difference of percent columns (`change = this_year - last_year`) is in
+/// points, not %, and so is a row that is a difference of rows, in the percent
+/// columns it covers, when those are all percent columns. (columns, rows).
+pub fn points(t: &model::Table) -> (Vec<bool>, Vec<bool>) {
+    let mut cols = vec![false; t.columns.len()];
+    let mut rows = vec![false; t.rows.len()];
+    let percent = |id: &str| {
+        t.column(id)
+            .is_some_and(|c| t.columns[c].ty == ColType::Percent)
+    };
+    for r in &t.relations {
+        let model::RelKind::Difference { target, terms } = &r.kind else {
+            continue;
+        };
+        match target {
+            model::Target::Column(tc)
+                if percent(&tc.value) && terms.iter().all(|(_, c)| percent(&c.value)) =>
+            {
+                if let Some(c) = t.column(&tc.value) {
+                    cols[c] = true;
+                }
+            }
+            // A row of points only where every figure it holds is one: each
+            // column it covers is a percent column.
+            model::Target::Row(tr)
+                if {
+                    let mut covered = t.columns.iter().filter(|c| {
+                        c.ty.numeric()
+                            && (r.only.is_empty() || r.only.iter().any(|o| o.value == c.id.value))
+                    });
+                    covered.clone().next().is_some() && covered.all(|c| c.ty == ColType::Percent)
+                } =>
+            {
+                if let Some(r) = t.row(&tr.value) {
+                    rows[r] = true;
+                }
+            }
+            _ => {}
+        }
+    }
+    (cols, rows)
+}
+
+/// The unit of one figure: its column's, but percentage points in a
+/// column or a row of points (see [`points`]).
+fn unit_at(t: &model::Table, pts: &(Vec<bool>, Vec<bool>), r: usize, k: usize) -> Option<String> {
+    if let Some(u) = t.rows.get(r).and_then(|row| row.unit.clone()) {
+        return Some(u);
+    }
+    let col = &t.columns[k];
+    let pp = pts.0[k] || (pts.1.get(r).copied().unwrap_or(false) && col.ty == ColType::Percent);
+    match &col.unit {
+        Some(u) if pp && (u == "%" || u.is_empty()) => Some(POINTS.to_string()),
+        None if pp => Some(POINTS.to_string()),
+        u => u.clone(),
+    }
+}
+
+/// Columns as the outputs head them: a column of percentage points is headed
+/// `(pp)`, not `(%)`.
+fn headed(t: &model::Table, pts: &(Vec<bool>, Vec<bool>)) -> Vec<Column> {
+    t.columns
+        .iter()
+        .enumerate()
+        .map(|(k, col)| {
+            let mut col = col.clone();
+            if pts.0[k] {
+                col.unit = unit_at(t, pts, usize::MAX, k);
+            }
+            col
+        })
+        .collect()
+}
+
+/// A row's label as the outputs print it: with the row's own unit
+/// (`Spend (£)`), or, for a row of percentage points, `Change (pp)`.
+fn row_label(row: &model::Row, pp: bool) -> String {
+    match &row.unit {
+        Some(u) if !u.is_empty() => format!("{} ({u})", row.label),
+        _ if pp => format!("{} ({POINTS})", row.label),
+        _ => row.label.clone(),
+    }
+}
+
 /// The layout's view of the tables, keyed by [`template_name`]: caption, headers (each
 /// column's label with its unit, whether it holds figures, and its type: `money`,
 /// `rating` …), rows (and group headings) with every cell as printed (`null` for no
@@ -99,6 +250,7 @@ pub fn view(checked: &[Checked], settings: &Settings) -> Json {
     let mut out = serde_json::Map::new();
     for c in checked {
         let t = &c.table;
+        let pts = points(t);
         let mut rows = Vec::new();
         let mut group: Option<&str> = None;
         let mut notes: Vec<String> = Vec::new();
@@ -115,7 +267,7 @@ pub fn view(checked: &[Checked], settings: &Settings) -> Json {
                 .enumerate()
                 .map(|(k, col)| {
                     let text = if col.ty.numeric() {
-                        c.value[r][k].map(|v| format(v, col, settings.negative_money))
+                        c.value[r][k].map(|v| format_at(t, r, k, v, settings.negative_money))
                     } else {
                         match &t.cells[r][k] {
                             model::Cell::Text(s) => Some(s.value.clone()),
@@ -134,7 +286,7 @@ pub fn view(checked: &[Checked], settings: &Settings) -> Json {
                     json!({"text": text, "mark": mark, "numeric": col.ty.numeric()})
                 })
                 .collect();
-            rows.push(json!({"label": row.label, "cells": cells}));
+            rows.push(json!({"label": row_label(row, pts.1[r]), "cells": cells}));
         }
         notes.extend(t.notes.iter().cloned());
         out.insert(
@@ -143,7 +295,7 @@ pub fn view(checked: &[Checked], settings: &Settings) -> Json {
                 "id": t.id.value,
                 "title": t.title,
                 "row_heading": t.row_heading,
-                "columns": t.columns.iter().map(|col| json!({"label": header(col), "numeric": col.ty.numeric(), "type": col.ty.name()})).collect::<Vec<_>>(),
+                "columns": headed(t, &pts).iter().map(|col| json!({"label": header(col), "numeric": col.ty.numeric(), "type": col.ty.name()})).collect::<Vec<_>>(),
                 "rows": rows,
                 "notes": notes,
             }),
@@ -169,7 +321,8 @@ pub fn context(checked: &[Checked]) -> Json {
             let mut cols = serde_json::Map::new();
             for (k, col) in t.columns.iter().enumerate() {
                 let v = if col.ty.numeric() {
-                    c.value[r][k].map_or(Json::Null, |v| json!(v.round(col.places).to_f64()))
+                    c.value[r][k]
+                        .map_or(Json::Null, |v| json!(v.round(places_at(t, r, k)).to_f64()))
                 } else {
                     match &t.cells[r][k] {
                         model::Cell::Text(s) => json!(s.value),
@@ -222,6 +375,7 @@ pub fn figures(checked: &[Checked], settings: &Settings) -> Json {
     let mut out = serde_json::Map::new();
     for c in checked {
         let t = &c.table;
+        let pts = points(t);
         for (r, row) in t.rows.iter().enumerate() {
             for (k, col) in t.columns.iter().enumerate() {
                 let Some(v) = c.value[r][k].filter(|_| col.ty.numeric()) else {
@@ -229,7 +383,7 @@ pub fn figures(checked: &[Checked], settings: &Settings) -> Json {
                 };
                 out.insert(
                     format!("{}.{}/{}", t.id.value, row.id.value, col.id.value),
-                    json!({"printed": format(v, col, settings.negative_money), "full": v.full(), "places": col.places}),
+                    json!({"printed": format_at(t, r, k, v, settings.negative_money), "full": v.full(), "places": places_at(t, r, k), "unit": unit_at(t, &pts, r, k)}),
                 );
             }
         }
@@ -274,18 +428,19 @@ pub fn csv_cell(s: &str) -> String {
 pub fn csv(c: &Checked) -> String {
     let q = csv_cell;
     let t = &c.table;
+    let pts = points(t);
     let grouped = t.rows.iter().any(|r| r.group.is_some());
     let mut s = q(&t.row_heading);
     if grouped {
         s.push_str(",Group");
     }
-    for col in &t.columns {
+    for col in &headed(t, &pts) {
         s.push(',');
         s.push_str(&q(&header(col)));
     }
     s.push('\n');
     for (r, row) in t.rows.iter().enumerate() {
-        s.push_str(&q(&row.label));
+        s.push_str(&q(&row_label(row, pts.1[r])));
         if grouped {
             s.push(',');
             s.push_str(&q(row.group.as_deref().unwrap_or("")));
@@ -294,7 +449,7 @@ pub fn csv(c: &Checked) -> String {
             s.push(',');
             if col.ty.numeric() {
                 if let Some(v) = c.value[r][k] {
-                    s.push_str(&v.fixed(col.places));
+                    s.push_str(&v.fixed(places_at(t, r, k)));
                 }
             } else if let model::Cell::Text(x) = &t.cells[r][k] {
                 s.push_str(&q(&x.value));
@@ -345,6 +500,26 @@ pub fn xlsx(
     }
     add_sheets(&mut wb, checked, &taken)?;
     wb.save_to_buffer().map_err(e)
+}
+
+/// A workbook number format with thousands separators and `places` decimals,
+/// the table's declared brackets and the column's declared `+`, so the
+/// workbook shows a figure as the PDF prints it.
+fn number_format(places: u32, col: &Column, t: &model::Table) -> rust_xlsxwriter::Format {
+    let frac = if places > 0 {
+        format!(".{}", "0".repeat(places as usize))
+    } else {
+        String::new()
+    };
+    let n = format!("#,##0{frac}");
+    let brackets = t.negative == Some(NegativeStyle::Brackets);
+    let f = match (col.plus, brackets) {
+        (false, false) => n,
+        (true, false) => format!("+{n};-{n};{n}"),
+        (false, true) => format!("{n};({n})"),
+        (true, true) => format!("+{n};({n});{n}"),
+    };
+    rust_xlsxwriter::Format::new().set_num_format(f)
 }
 
 /// Adds one sheet per table to a workbook (see [`xlsx`]). A sheet is named by
@@ -409,22 +584,16 @@ pub fn add_sheets(
         let formats: Vec<Format> = tb
             .columns
             .iter()
-            .map(|col| {
-                let frac = if col.places > 0 {
-                    format!(".{}", "0".repeat(col.places as usize))
-                } else {
-                    String::new()
-                };
-                Format::new().set_num_format(format!("#,##0{frac}"))
-            })
+            .map(|col| number_format(col.places, col, tb))
             .collect();
-        for (k, col) in tb.columns.iter().enumerate() {
+        let pts = points(tb);
+        for (k, col) in headed(tb, &pts).iter().enumerate() {
             ws.write_string_with_format(0, k as u16 + 1, header(col), &bold)
                 .map_err(e)?;
         }
         for (r, row) in tb.rows.iter().enumerate() {
             let xr = r as u32 + 1;
-            ws.write_string_with_format(xr, 0, &row.label, &bold)
+            ws.write_string_with_format(xr, 0, row_label(row, pts.1[r]), &bold)
                 .map_err(e)?;
             for (k, col) in tb.columns.iter().enumerate() {
                 let xc = k as u16 + 1;
@@ -446,7 +615,16 @@ pub fn add_sheets(
                         )
                     }
                     None => {
-                        ws.write_number_with_format(xr, xc, v.to_f64(), &formats[k])
+                        // A typed figure shows the places it was typed with.
+                        let typed;
+                        let shown = match places_at(tb, r, k) {
+                            p if p == col.places => &formats[k],
+                            p => {
+                                typed = number_format(p, col, tb);
+                                &typed
+                            }
+                        };
+                        ws.write_number_with_format(xr, xc, v.to_f64(), shown)
                             .map_err(e)?;
                         // A figure printed as published is marked as in print:
                         // a note gives the figure the table's figures give.

@@ -34,12 +34,20 @@ pub const FILES: &[(&str, &str)] = &[
         include_str!("../../layouts/app-report-v2.typ"),
     ),
     (
+        "app-report-v3.typ",
+        include_str!("../../layouts/app-report-v3.typ"),
+    ),
+    (
         "committee-report-v1.typ",
         include_str!("../../layouts/committee-report-v1.typ"),
     ),
     (
         "committee-report-v2.typ",
         include_str!("../../layouts/committee-report-v2.typ"),
+    ),
+    (
+        "committee-report-v3.typ",
+        include_str!("../../layouts/committee-report-v3.typ"),
     ),
     ("common-v1.typ", include_str!("../../layouts/common-v1.typ")),
     ("common-v2.typ", include_str!("../../layouts/common-v2.typ")),
@@ -50,6 +58,10 @@ pub const FILES: &[(&str, &str)] = &[
     (
         "council-report-v2.typ",
         include_str!("../../layouts/council-report-v2.typ"),
+    ),
+    (
+        "council-report-v3.typ",
+        include_str!("../../layouts/council-report-v3.typ"),
     ),
     (
         "risk-appendix-v1.typ",
@@ -67,7 +79,12 @@ pub const FILES: &[(&str, &str)] = &[
         "safety-valve-v2.typ",
         include_str!("../../layouts/safety-valve-v2.typ"),
     ),
+    (
+        "safety-valve-v3.typ",
+        include_str!("../../layouts/safety-valve-v3.typ"),
+    ),
     ("tables-v1.typ", include_str!("../../layouts/tables-v1.typ")),
+    ("tables-v2.typ", include_str!("../../layouts/tables-v2.typ")),
 ];
 
 /// The shipped HTML layouts (`layouts/html/<file>.html`), served and recorded like
@@ -86,12 +103,20 @@ pub const HTML_FILES: &[(&str, &str)] = &[
         include_str!("../../layouts/html/app-report-v2.html"),
     ),
     (
+        "app-report-v3.html",
+        include_str!("../../layouts/html/app-report-v3.html"),
+    ),
+    (
         "committee-report-v1.html",
         include_str!("../../layouts/html/committee-report-v1.html"),
     ),
     (
         "committee-report-v2.html",
         include_str!("../../layouts/html/committee-report-v2.html"),
+    ),
+    (
+        "committee-report-v3.html",
+        include_str!("../../layouts/html/committee-report-v3.html"),
     ),
     (
         "common-v1.html",
@@ -108,6 +133,10 @@ pub const HTML_FILES: &[(&str, &str)] = &[
     (
         "council-report-v2.html",
         include_str!("../../layouts/html/council-report-v2.html"),
+    ),
+    (
+        "council-report-v3.html",
+        include_str!("../../layouts/html/council-report-v3.html"),
     ),
     (
         "risk-appendix-v1.html",
@@ -132,6 +161,10 @@ pub const HTML_FILES: &[(&str, &str)] = &[
     (
         "safety-valve-v2.html",
         include_str!("../../layouts/html/safety-valve-v2.html"),
+    ),
+    (
+        "safety-valve-v3.html",
+        include_str!("../../layouts/html/safety-valve-v3.html"),
     ),
     (
         "tables-v1.html",

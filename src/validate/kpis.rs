@@ -155,11 +155,13 @@ pub fn table(
         id: sp(BASELINE),
         label: "Baseline".into(),
         group: None,
+        unit: None,
     }];
     rows.extend(periods.iter().map(|p| Row {
         id: sp(&p.id),
         label: p.label.clone(),
         group: None,
+        unit: None,
     }));
     let ids: Vec<&str> = kpis.iter().map(|k| k.id.value.as_str()).collect();
     let cyclic = circles(kpis, diags);
@@ -193,6 +195,7 @@ pub fn table(
             ty,
             unit,
             places,
+            plus: false,
         });
         for line in cells.iter_mut() {
             line.push(Cell::Empty(k.id.span.clone()));
@@ -328,10 +331,12 @@ pub fn table(
         notes: Vec::new(),
         source: "inline".into(),
         written_places: written,
+        print_places: Default::default(),
         published_help: Some(
             "a derived KPI's figures are computed from the KPIs it names, so check those figures too".into(),
         ),
         cell_name: Some("KPI {column} at {row}".into()),
+        negative: None,
     };
     crate::tables::check::check(vec![table], diags).pop()
 }

@@ -12,11 +12,11 @@ use crate::source::FileId;
 
 /// Layouts this build of quire ships, with their current (default) version.
 pub const LAYOUTS: &[(&str, u32)] = &[
-    ("committee-report", 2),
-    ("council-report", 2),
+    ("committee-report", 3),
+    ("council-report", 3),
     ("risk-appendix", 2),
-    ("safety-valve", 2),
-    ("app-report", 2),
+    ("safety-valve", 3),
+    ("app-report", 3),
     ("agenda-pack", 2),
 ];
 

@@ -384,8 +384,9 @@ pub fn valve(
             )
         });
         let polarity = k
-            .req("polarity")
-            .and_then(|u| one_of(u, &["higher", "lower"], "KPI polarity", k.diags));
+            .opt("polarity")
+            .and_then(|u| one_of(u, &["higher", "lower"], "KPI polarity", k.diags))
+            .map(|p| p.value);
         // A baseline: a number, or `{ value: 412, label: March 2024 }` as published.
         let (baseline, baseline_label) = match k.opt("baseline") {
             Some(
@@ -437,6 +438,13 @@ pub fn valve(
             .unwrap_or_default();
         // A RAG only by the council's declared rule, or as published.
         let amber_within = k.opt("rag-rule").and_then(|r| {
+            if polarity.is_none() {
+                k.diags.push(
+                    Diagnostic::error(Code::MissingField, "a RAG rule needs the KPI's polarity")
+                        .at(&r.span, "which way is a miss?")
+                        .help("add `polarity: higher` (or `lower`) as the council states it; quire never assumes one"),
+                );
+            }
             let mut rm = MapReader::new(r, "a KPI RAG rule", k.diags)?;
             let w = rm.req("amber-within").and_then(|v| number(v, rm.diags));
             rm.finish();
@@ -464,7 +472,7 @@ pub fn valve(
             id: id.value,
             name: name?.value,
             unit: unit?.value,
-            polarity: polarity?.value,
+            polarity,
             baseline,
             baseline_label,
             annual_target,
@@ -475,6 +483,7 @@ pub fn valve(
             published_rag,
             derived,
             places,
+            written: Default::default(),
         })
     });
     for (span, places, ack) in published {
@@ -631,6 +640,7 @@ fn add_rating_column(t: &mut Checked, id: &str, label: &str, ratings: Vec<Option
         ty: ColType::Rating,
         unit: None,
         places: 0,
+        plus: false,
     });
     for (r, line) in t.table.cells.iter_mut().enumerate() {
         line.push(match ratings.get(r).cloned().flatten() {
@@ -682,8 +692,10 @@ fn fixed_table(
         notes: Vec::new(),
         source: "inline".into(),
         written_places: Default::default(),
+        print_places: Default::default(),
         published_help: Some(published_help.to_string()),
         cell_name: Some(cell_name.to_string()),
+        negative: None,
     }
 }
 
@@ -743,6 +755,7 @@ fn deficit(n: &Node, diags: &mut Diagnostics) -> Option<Deficit> {
         ty: ColType::Money,
         unit: Some(unit.clone()),
         places: 1,
+        plus: false,
     };
     let mut table = fixed_table(
         "deficit",
@@ -768,6 +781,7 @@ fn deficit(n: &Node, diags: &mut Diagnostics) -> Option<Deficit> {
             id: Sp::new(year.value.clone(), year.span.clone()),
             label: year.value.clone(),
             group: None,
+            unit: None,
         });
         let typed_cell = match variance {
             Some(Typed::Must(v, written)) => {
@@ -1006,6 +1020,7 @@ fn ehcp(n: &Node, diags: &mut Diagnostics) -> Option<Ehcp> {
                 ty: ColType::Count,
                 unit: None,
                 places: 0,
+                plus: false,
             })
             .collect(),
         RelKind::Total {
@@ -1022,6 +1037,7 @@ fn ehcp(n: &Node, diags: &mut Diagnostics) -> Option<Ehcp> {
             id: here(&format!("band-{b}")),
             label: band.clone(),
             group: None,
+            unit: None,
         });
         table.cells.push(
             read.iter()
@@ -1036,6 +1052,7 @@ fn ehcp(n: &Node, diags: &mut Diagnostics) -> Option<Ehcp> {
         id: here("total"),
         label: "Total".into(),
         group: None,
+        unit: None,
     });
     let mut totals = Vec::new();
     for (c, (_, _, _, typed_total)) in read.iter().enumerate() {

@@ -276,10 +276,10 @@ fn a_plan_pinned_to_version_1_reads_the_counts_it_was_published_with() {
     let p = Project::demo();
     let path = "content/send-app-2023/plan.yaml";
     let yaml = std::fs::read_to_string(p.path().join(path)).unwrap();
-    assert!(yaml.contains("layout: app-report@2\n"));
+    assert!(yaml.contains("layout: app-report@3\n"));
     p.write(
         path,
-        &yaml.replace("layout: app-report@2\n", "layout: app-report@1\n"),
+        &yaml.replace("layout: app-report@3\n", "layout: app-report@1\n"),
     );
     let o = p.run(&["build", "send-app-2023", "--keep-sources"]);
     assert!(o.status.success(), "{}", stderr(&o));

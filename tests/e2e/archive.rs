@@ -10,13 +10,13 @@ fn manifest_records_inputs_and_unchanged_papers_are_skipped() {
         serde_json::from_str(&std::fs::read_to_string(p.path().join("out/manifest.json")).unwrap())
             .unwrap();
     let e = &m["documents"]["budget-2025"];
-    assert_eq!(e["layout"], "committee-report@2");
+    assert_eq!(e["layout"], "committee-report@3");
     assert_eq!(e["typst"], "0.15.1");
     for input in [
         "quire.yaml",
         "content/budget-2025/paper.yaml",
         "content/budget-2025/01-position.md",
-        "layouts/committee-report-v2.typ",
+        "layouts/committee-report-v3.typ",
         "layouts/common-v2.typ",
     ] {
         assert!(
@@ -94,23 +94,30 @@ fn a_project_adds_a_layout_version_beside_the_shipped_ones() {
         &format!("layout: committee-report@1\n{yaml}"),
     );
     assert!(p.run(&["build"]).status.success());
-    let v1 = std::fs::read(p.path().join("out/budget-2025.pdf")).unwrap();
-    let v2 = std::fs::read_to_string(p.path().join("layouts/committee-report-v2.typ")).unwrap();
-    let v3 = v2.replace(
+    let before = std::fs::read(p.path().join("out/budget-2025.pdf")).unwrap();
+    // The council restyles its reports: a v4 layout appears beside the
+    // shipped versions.
+    let v3 = std::fs::read_to_string(repo().join("layouts/committee-report-v3.typ")).unwrap();
+    let v4 = v3.replace(
         "#let para(body) = {",
         "#let para(body) = {\n  set text(fill: rgb(\"#003366\"))",
     );
-    assert_ne!(v2, v3);
-    p.write("layouts/committee-report-v3.typ", &v3);
+    assert_ne!(v3, v4);
+    p.write("layouts/committee-report-v4.typ", &v4);
+    assert!(p.run(&["build", "--force"]).status.success());
+    assert!(
+        before == std::fs::read(p.path().join("out/budget-2025.pdf")).unwrap(),
+        "a paper pinned to v1 changed"
+    );
     // The current version (no `layout:` line) is not v1's output.
     p.write("content/budget-2025/paper.yaml", &yaml);
     assert!(p.run(&["build"]).status.success());
     let current = std::fs::read(p.path().join("out/budget-2025.pdf")).unwrap();
-    assert!(v1 != current, "the current layout printed what v1 did");
-    // A new paper can use v3, which really differs.
+    assert!(before != current, "the current layout printed what v1 did");
+    // A new paper can use v4, which really differs.
     p.write(
         "content/budget-2025/paper.yaml",
-        &format!("layout: committee-report@3\n{yaml}"),
+        &format!("layout: committee-report@4\n{yaml}"),
     );
     assert!(p.run(&["build"]).status.success());
     assert!(current != std::fs::read(p.path().join("out/budget-2025.pdf")).unwrap());
@@ -210,10 +217,10 @@ fn a_return_pinned_to_version_1_reads_the_data_it_was_published_with() {
     let p = Project::demo();
     let path = "content/kent-sv-2024-25-q1/return.yaml";
     let yaml = std::fs::read_to_string(p.path().join(path)).unwrap();
-    assert!(yaml.contains("layout: safety-valve@2\n"));
+    assert!(yaml.contains("layout: safety-valve@3\n"));
     p.write(
         path,
-        &yaml.replace("layout: safety-valve@2\n", "layout: safety-valve@1\n"),
+        &yaml.replace("layout: safety-valve@3\n", "layout: safety-valve@1\n"),
     );
     let o = p.run(&[
         "build",

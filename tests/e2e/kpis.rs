@@ -62,13 +62,15 @@ fn derived_kpis_are_computed_printed_and_exported_from_the_engine() {
     let out = p.path().join("out");
     // The return: each derived KPI at its places, from the unrounded inputs,
     // "no data" where an input has none, and how it is computed in words.
+    // Targets print as the council typed them (13.0, −10.0).
     let sv = squash(&pdf_text(&out.join("eastmoor-sv.pdf")));
     for want in [
-        "E3 New EHCPs as a share of all EHCPs (%; lower is better) 13 / 12.6 12.5 / 12.0 Computed: E1 ÷ E2 × 100 Green Green Baseline: 14.2",
+        "E3 New EHCPs as a share of all EHCPs (%; lower is better) 13.0 / 12.6 12.5 / 12.0 Computed: E1 ÷ E2 × 100 Green Green Baseline: 14.2",
         // E3 at update 1 is typed 12.6 as published and checked; the RAGs by
         // the declared rule from the computed 12.638… and 12.024…
-        "no data / −9.5 −10 / −12.5 Computed: % change in E1 since the baseline Green (as Annual target: −15 published)",
-        "no data / −0.8 no data / no better) data Computed: E6 − E7 Baseline: −3.0",
+        "no data / −9.5 −10.0 / −12.5 Computed: % change in E1 since the baseline Green (as Annual target: −15 published)",
+        // A difference of two percentages is in percentage points.
+        "E5 Gap to England in the share taught in mainstream (pp; higher is no data / −0.8 no data / no better) data Computed: E6 − E7 Baseline: −3.0",
         // E8 at update 1 kept as published (acknowledged), marked, with the computed figure.
         "−2.00† data Computed: % change from E7 to E6 Baseline: −7.32",
         "† KPI E8, Update 1 (June): as published. The figures give −1.94.",
@@ -93,7 +95,7 @@ fn derived_kpis_are_computed_printed_and_exported_from_the_engine() {
     let csv = std::fs::read_to_string(out.join("eastmoor-sv.kpi-values.csv")).unwrap();
     assert_eq!(
         csv,
-        "Period,E1,E2,E3 (%),E4 (%),E5 (%),E6 (%),E7 (%),E8 (%)\n\
+        "Period,E1,E2,E3 (%),E4 (%),E5 (pp),E6 (%),E7 (%),E8 (%)\n\
          Baseline,455,3200,14.2,,-3.0,38.0,41.0,-7.32\n\
          Update 1 (June),412,3260,12.6,-9.5,-0.8,40.5,41.3,-2.00\n\
          Update 2 (October),398,3310,12.0,-12.5,,41.2,,\n"
@@ -157,11 +159,13 @@ fn derived_kpis_are_computed_printed_and_exported_from_the_engine() {
     // The plan's scorecard: engine figures, the RAG by the plan's declared scale.
     let sc = squash(&pdf_text(&out.join("eastmoor-app-scorecard.pdf")));
     for want in [
-        "— high impact 0.0% 25% 32.1% Green ↑ improving Computed: % change in A1 since the baseline",
+        // The baseline as the council typed it (0, not 0.0).
+        "— high impact 0% 25% 32.1% Green ↑ improving Computed: % change in A1 since the baseline",
         // No figure for October: England's is missing, so the latest is July's.
-        "−8.0% no data −2.5% target – no previous Computed: A1 − A6 1 April 2024 1 July 2024",
+        // A difference of two percentages is in percentage points.
+        "−8.0 pp no data −2.5 pp target – no previous Computed: A1 − A6 1 April 2024 1 July 2024",
         "0.10 0.05 0.04 Green – no previous Computed: A8 ÷ A2",
-        "baseline 1 April 2024 0.0%; actual 1 July 2024 14.3%; actual 1 October 2024 32.1%",
+        "baseline 1 April 2024 0%; actual 1 July 2024 14.3%; actual 1 October 2024 32.1%",
     ] {
         assert!(sc.contains(want), "missing {want:?} in:\n{sc}");
     }

@@ -10,6 +10,7 @@ use std::process::Command;
 /// Fixtures that build; the invalid ones are tested for their diagnostics.
 const FIXTURES: &[&str] = &[
     "app-small",
+    "figures-printed",
     "hostile",
     "layout-stress",
     "minimal",
@@ -76,7 +77,7 @@ fn the_checker_catches_text_printed_over_text_and_stray_pages() {
     // A layout that sets a table column too narrow for its words, and one that
     // spills a few words onto a page of their own: both must be caught.
     let p = Project::fixture("minimal");
-    let layout = p.path().join("layouts/committee-report-v2.typ");
+    let layout = p.path().join("layouts/committee-report-v3.typ");
     let original = std::fs::read_to_string(&layout).unwrap();
     let bad = original.replace(
         "  cover(data, md)\n",

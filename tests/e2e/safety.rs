@@ -81,7 +81,7 @@ fn forged_block_markers_are_rejected() {
 #[test]
 fn layouts_cannot_read_outside_the_project_or_fetch_packages() {
     let p = Project::fixture("minimal");
-    let layout = p.path().join("layouts/committee-report-v2.typ");
+    let layout = p.path().join("layouts/committee-report-v3.typ");
     let original = std::fs::read_to_string(&layout).unwrap();
     for (evil, expect) in [
         ("#read(\"/etc/passwd\")\n", "typst: file not found"),

@@ -66,7 +66,7 @@ fn from_an_empty_folder_to_a_built_paper() {
     // The layouts came from the binary, and the manifest says so with their hashes.
     let m = manifest(&p);
     let inputs = &m["documents"]["x"]["inputs"];
-    for file in ["committee-report-v2.typ", "common-v2.typ"] {
+    for file in ["committee-report-v3.typ", "common-v2.typ"] {
         let shipped = std::fs::read(repo().join("layouts").join(file)).unwrap();
         assert_eq!(
             inputs[format!("(shipped) layouts/{file}")].as_str(),
@@ -320,13 +320,13 @@ fn layouts_export_copies_and_never_overwrites() {
     let o = p.run(&["layouts", "export", "committee-report"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let e = stderr(&o);
-    assert!(e.contains("wrote layouts/committee-report-v2.typ"), "{e}");
+    assert!(e.contains("wrote layouts/committee-report-v3.typ"), "{e}");
     assert!(
         e.contains("imports common-v2.typ, still the shipped copy"),
         "{e}"
     );
-    let path = p.path().join("layouts/committee-report-v2.typ");
-    let shipped = std::fs::read_to_string(repo().join("layouts/committee-report-v2.typ")).unwrap();
+    let path = p.path().join("layouts/committee-report-v3.typ");
+    let shipped = std::fs::read_to_string(repo().join("layouts/committee-report-v3.typ")).unwrap();
     assert_eq!(std::fs::read_to_string(&path).unwrap(), shipped);
     assert!(!p.path().join("layouts/common-v2.typ").exists());
     // The build now reads the project's copy: the manifest sees the switch.
@@ -334,7 +334,7 @@ fn layouts_export_copies_and_never_overwrites() {
     assert_eq!(o.status.code(), Some(1));
     assert!(
         stderr(&o)
-            .contains("layout now overridden by the project's layouts/committee-report-v2.typ"),
+            .contains("layout now overridden by the project's layouts/committee-report-v3.typ"),
         "{}",
         stderr(&o)
     );
@@ -342,7 +342,7 @@ fn layouts_export_copies_and_never_overwrites() {
     let m = manifest(&p);
     let inputs = &m["documents"]["x"]["inputs"];
     assert!(
-        inputs["layouts/committee-report-v2.typ"].is_string(),
+        inputs["layouts/committee-report-v3.typ"].is_string(),
         "{inputs}"
     );
     assert!(
@@ -352,9 +352,9 @@ fn layouts_export_copies_and_never_overwrites() {
     assert_eq!(std::fs::read(p.path().join("out/x.pdf")).unwrap(), before);
 
     // Exporting the same bytes again is harmless.
-    let o = p.run(&["layouts", "export", "committee-report@2"]);
+    let o = p.run(&["layouts", "export", "committee-report@3"]);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stderr(&o).contains("unchanged layouts/committee-report-v2.typ"));
+    assert!(stderr(&o).contains("unchanged layouts/committee-report-v3.typ"));
 
     // The council restyles its copy: the build uses it, and export never overwrites it.
     let mine = shipped.replace(
@@ -373,7 +373,7 @@ fn layouts_export_copies_and_never_overwrites() {
         assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
         assert!(
             stderr(&o).contains(
-                "error[Q0053]: `layouts/committee-report-v2.typ` already exists and differs"
+                "error[Q0053]: `layouts/committee-report-v3.typ` already exists and differs"
             ),
             "{}",
             stderr(&o)
@@ -387,12 +387,12 @@ fn layouts_export_copies_and_never_overwrites() {
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(
         out.lines()
-            .any(|l| l.contains("committee-report-v2.typ") && l.contains("overridden")),
+            .any(|l| l.contains("committee-report-v3.typ") && l.contains("overridden")),
         "{out}"
     );
     assert!(
         out.lines()
-            .any(|l| l.contains("safety-valve-v2.typ") && l.ends_with("shipped")),
+            .any(|l| l.contains("safety-valve-v3.typ") && l.ends_with("shipped")),
         "{out}"
     );
     // The council's copy goes away: the shipped one would be used, and verify says so.
@@ -402,7 +402,7 @@ fn layouts_export_copies_and_never_overwrites() {
     assert_eq!(o.status.code(), Some(1));
     assert!(
         stderr(&o).contains(
-            "layout removed from the project: layouts/committee-report-v2.typ (the shipped copy would be used now)"
+            "layout removed from the project: layouts/committee-report-v3.typ (the shipped copy would be used now)"
         ),
         "{}",
         stderr(&o)
@@ -422,7 +422,7 @@ fn an_unknown_layout_lists_what_exists_and_how_to_get_one() {
     assert!(p.run(&["new", "paper", "x"]).status.success());
     p.write("layouts/fancy-report-v1.typ", "// mine\n");
     let yaml = read(&p, "content/x/paper.yaml")
-        .replace("layout: committee-report@2", "layout: glossy-report@1");
+        .replace("layout: committee-report@3", "layout: glossy-report@1");
     p.write("content/x/paper.yaml", &yaml);
     let o = p.run(&["check"]);
     assert_eq!(o.status.code(), Some(1));
@@ -432,7 +432,7 @@ fn an_unknown_layout_lists_what_exists_and_how_to_get_one() {
         "{e}"
     );
     assert!(
-        e.contains("shipped with quire: agenda-pack@1, agenda-pack@2, app-report@1, app-report@2, committee-report@1, committee-report@2, council-report@1, council-report@2, risk-appendix@1, risk-appendix@2, safety-valve@1, safety-valve@2; in this project's layouts/: fancy-report@1"),
+        e.contains("shipped with quire: agenda-pack@1, agenda-pack@2, app-report@1, app-report@2, app-report@3, committee-report@1, committee-report@2, committee-report@3, council-report@1, council-report@2, council-report@3, risk-appendix@1, risk-appendix@2, safety-valve@1, safety-valve@2, safety-valve@3; in this project's layouts/: fancy-report@1"),
         "{e}"
     );
     assert!(e.contains("quire layouts export"), "{e}");

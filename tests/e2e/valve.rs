@@ -195,7 +195,7 @@ fn quarterly_council_with_its_own_scale_and_kpis() {
         "Condition 1 Q1 Q2 Q3 Assurance level Good Good not yet due",
         "Condition 2 Q1 Q2 Q3 Assurance level Low Medium not yet due",
         "Total number of EHCPs 3,760 3,768 3,740",
-        "K1 Children with an EHCP taught in mainstream settings (%; 44 / 43.2 45 / 45.4 46 / not",
+        "K1 Children with an EHCP taught in mainstream settings (%; 44.0 / 43.2 45.0 / 45.4 46.0 / not",
         "(days; lower is better)",
         "Amber Green",
         "Red Amber",
@@ -341,7 +341,8 @@ fn kpi_figures_of_an_update_not_yet_due_say_so_in_pdf_and_html() {
         .expect("a KPI section")..];
     let kpis = &kpis[..kpis.find("RAG rules").expect("the RAG rules under it")];
     assert!(!kpis.contains("no data"), "{kpis}");
-    for want in ["46 / not", "130 / not", "290 / not"] {
+    // Targets as the council typed them (46.0, not 46).
+    for want in ["46.0 / not", "130 / not", "290 / not"] {
         assert!(kpis.contains(want), "missing {want:?} in:\n{kpis}");
     }
     assert_eq!(kpis.matches("yet due").count(), 3, "{kpis}");
@@ -350,7 +351,7 @@ fn kpi_figures_of_an_update_not_yet_due_say_so_in_pdf_and_html() {
     let html = crate::meaning::html_text(&p.path().join("out/northshire-sv-2025-26.html"));
     for want in [
         "(days; lower is better)",
-        "46 / not yet due",
+        "46.0 / not yet due",
         "130 / not yet due",
         "290 / not yet due",
     ] {
@@ -368,8 +369,8 @@ fn kpi_figures_of_an_update_not_yet_due_say_so_in_pdf_and_html() {
     for (what, text) in [("PDF", &pdf), ("HTML", &html)] {
         assert!(!text.contains("not yet due"), "{what}: {text}");
     }
-    assert!(pdf.contains("46 / Due"), "{pdf}");
-    assert!(html.contains("46 / Due later"), "{html}");
+    assert!(pdf.contains("46.0 / Due"), "{pdf}");
+    assert!(html.contains("46.0 / Due later"), "{html}");
 }
 
 /// A RAG published in other letters (`green`) is the same rating as the

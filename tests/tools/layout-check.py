@@ -4,6 +4,9 @@
 Fails on what a clerk would not publish:
 - overlap: two words whose boxes intersect by more than 30% of the smaller box
   (text printed over text, as when a table column collapses);
+- overprinted rows: three or more different words drawn over one another (a table
+  that cannot break across pages, its rows piled at the foot of the page),
+  reported once per pile;
 - outside: a word whose box leaves the page;
 - stray page: a page whose body (between running header and footer) holds 1 to 20
   words, the tail of a table row or paragraph spilled onto a page of its own;
@@ -69,6 +72,7 @@ def defects(pdf):
         if 0 < len(b) <= 20 and "blank" not in " ".join(b).lower():
             yield n, f"stray page: {' '.join(b)!r}"
         ws = sorted(words)
+        pairs = []
         for i, (ax0, ay0, ax1, ay1, at) in enumerate(ws):
             for bx0, by0, bx1, by1, bt in ws[i + 1:]:
                 if bx0 >= ax1:
@@ -79,7 +83,19 @@ def defects(pdf):
                     continue
                 small = min((ax1 - ax0) * (ay1 - ay0), (bx1 - bx0) * (by1 - by0))
                 if small > 0 and ix * iy > 0.3 * small:
-                    yield n, f"overlap: {at!r} / {bt!r}"
+                    pairs.append(((ax0, ay0, ax1, ay1, at), (bx0, by0, bx1, by1, bt)))
+        # Rows printed over each other (a table that cannot break, overflowing
+        # at the foot of a page): many lines of text stacked on one place.
+        # One defect for the pile, naming the lines it holds; other overlaps
+        # are reported pair by pair.
+        piles = overprinted_rows(pairs)
+        in_pile = set()
+        for lines, y, members in piles:
+            in_pile |= members
+            yield n, f"overprinted rows: {lines} words drawn over each other near y={y:.0f} ({', '.join(sorted({w[4] for w in members})[:6])}, …)"
+        for a, b in pairs:
+            if a not in in_pile or b not in in_pile:
+                yield n, f"overlap: {a[4]!r} / {b[4]!r}"
     for n, y, title in bookmarks(pdf):
         if n >= len(ps) or not title.strip():
             continue  # a heading on the last page has nothing to be kept with
@@ -94,6 +110,30 @@ def defects(pdf):
             got += norm(rest.pop(0)[4])
         if not rest and after:
             yield n, f"heading at the foot of the page: {title!r}"
+
+
+def overprinted_rows(pairs):
+    """Groups of words that overlap one another, directly or through each
+    other, holding three or more different words: rows drawn on one place
+    (words, top y, the words)."""
+    parent = {}
+
+    def find(w):
+        while parent.setdefault(w, w) != w:
+            parent[w] = parent[parent[w]]
+            w = parent[w]
+        return w
+
+    for a, b in pairs:
+        parent[find(a)] = find(b)
+    groups = {}
+    for w in parent:
+        groups.setdefault(find(w), set()).add(w)
+    out = []
+    for members in groups.values():
+        if len({w[4] for w in members}) >= 3:
+            out.append((len(members), min(w[1] for w in members), members))
+    return out
 
 
 def norm(s):

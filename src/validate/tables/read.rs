@@ -257,6 +257,8 @@ fn column(n: &Node, diags: &mut Diagnostics) -> Option<Column> {
         ColType::parse(&t.value)
     });
     let unit = m.opt_text("unit").map(|t| t.value);
+    // A change the council prints with its sign: `+1.5`, `−0.3`.
+    let plus = m.opt_bool("plus-sign");
     let places = m.opt("places").and_then(|v| {
         let i = crate::validate::int(v, m.diags)?;
         if (0..=6).contains(&i.value) {
@@ -277,6 +279,7 @@ fn column(n: &Node, diags: &mut Diagnostics) -> Option<Column> {
         label: label?.value,
         unit: unit.or_else(|| (ty == ColType::Percent).then(|| "%".to_string())),
         places: places.unwrap_or(default_places(ty)),
+        plus: plus.unwrap_or(false),
         ty,
     })
 }
@@ -367,6 +370,8 @@ fn row(n: &Node, columns: &[Column], diags: &mut Diagnostics) -> Option<RowDecl>
     let rid = m.req("id").and_then(|v| id(v, "row", m.diags));
     let label = m.text("label");
     let group = m.opt_text("group").map(|t| t.value);
+    // A row in its own unit (a £ row in a table of counts), printed with its label.
+    let unit = m.opt_text("unit").map(|t| t.value);
     let values = m.opt("values").map(|v| {
         #[cfg(test)]
         crate::validate::record::read(v, crate::validate::record::Read::MapOf);
@@ -419,6 +424,7 @@ fn row(n: &Node, columns: &[Column], diags: &mut Diagnostics) -> Option<RowDecl>
             id: rid?,
             label: label?.value,
             group,
+            unit,
         },
         values,
     })
@@ -891,11 +897,40 @@ pub fn table(n: &Node, base: &Path, cx: &mut Ctx) -> Option<Table> {
     let title = m.text("title");
     let row_heading = m.opt_text("row-heading").map(|t| t.value);
     let columns = m.list("columns", true, column);
+    // Columns whose places the author declared print every figure at them;
+    // the others print a typed figure as it was typed.
+    let declared: Vec<String> = match m.opt("columns").map(|c| &c.kind) {
+        Some(NodeKind::Seq(items)) => items
+            .iter()
+            .filter(|c| c.get("places").is_some())
+            .filter_map(|c| match c.get("id").map(|i| &i.kind) {
+                Some(NodeKind::Str(s)) => Some(s.clone()),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    let fixed: Vec<bool> = columns
+        .iter()
+        .map(|c| declared.contains(&c.id.value))
+        .collect();
     let mut rows = m.list("rows", false, |r, d| row(r, &columns, d));
     let rows_span = m.opt("rows").map(|r| r.span.clone());
     let src = m.opt("source").and_then(|s| source(s, m.diags));
     let relations = m.list("relations", false, relation);
     let published = m.list("published", false, published_ref);
+    // This table's negatives as the council prints them, whatever the
+    // project's `negative-money`: in brackets or with a minus sign.
+    let negative = m
+        .opt("negative")
+        .and_then(|v| crate::validate::one_of(v, &["brackets", "minus"], "negative style", m.diags))
+        .map(|v| {
+            if v.value == "brackets" {
+                crate::model::NegativeStyle::Brackets
+            } else {
+                crate::model::NegativeStyle::Minus
+            }
+        });
     let notes = m
         .texts("notes", false)
         .into_iter()
@@ -953,7 +988,8 @@ pub fn table(n: &Node, base: &Path, cx: &mut Ctx) -> Option<Table> {
         }
     }
     tolerances(n, &relations, &cells, cx.diags);
-    Some(Table {
+    let from_workbook = source_name.contains(" › ");
+    let mut table = Table {
         id: tid,
         title: title.value,
         row_heading: row_heading.unwrap_or_else(|| "Item".into()),
@@ -965,9 +1001,17 @@ pub fn table(n: &Node, base: &Path, cx: &mut Ctx) -> Option<Table> {
         notes,
         source: source_name,
         written_places: Default::default(),
+        print_places: Default::default(),
         published_help: None,
         cell_name: None,
-    })
+        negative,
+    };
+    // A workbook cell holds a value, not a printed form: its figures print at
+    // their column's places.
+    if !from_workbook {
+        crate::tables::keep_typed_places(&mut table, cx.sources, &fixed);
+    }
+    Some(table)
 }
 
 /// Reports every id that repeats an earlier one (in one pass: a CSV may have
@@ -1256,6 +1300,7 @@ fn read_csv(
                 id: rid,
                 label,
                 group,
+                unit: None,
             },
             values: None,
         });
