@@ -34,6 +34,10 @@ pub const FILES: &[(&str, &str)] = &[
         include_str!("../../layouts/app-report-v2.typ"),
     ),
     (
+        "app-report-v3.typ",
+        include_str!("../../layouts/app-report-v3.typ"),
+    ),
+    (
         "committee-report-v1.typ",
         include_str!("../../layouts/committee-report-v1.typ"),
     ),
@@ -67,6 +71,10 @@ pub const FILES: &[(&str, &str)] = &[
         "safety-valve-v2.typ",
         include_str!("../../layouts/safety-valve-v2.typ"),
     ),
+    (
+        "safety-valve-v3.typ",
+        include_str!("../../layouts/safety-valve-v3.typ"),
+    ),
     ("tables-v1.typ", include_str!("../../layouts/tables-v1.typ")),
 ];
 
@@ -84,6 +92,10 @@ pub const HTML_FILES: &[(&str, &str)] = &[
     (
         "app-report-v2.html",
         include_str!("../../layouts/html/app-report-v2.html"),
+    ),
+    (
+        "app-report-v3.html",
+        include_str!("../../layouts/html/app-report-v3.html"),
     ),
     (
         "committee-report-v1.html",
@@ -132,6 +144,10 @@ pub const HTML_FILES: &[(&str, &str)] = &[
     (
         "safety-valve-v2.html",
         include_str!("../../layouts/html/safety-valve-v2.html"),
+    ),
+    (
+        "safety-valve-v3.html",
+        include_str!("../../layouts/html/safety-valve-v3.html"),
     ),
     (
         "tables-v1.html",

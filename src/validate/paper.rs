@@ -15,8 +15,8 @@ pub const LAYOUTS: &[(&str, u32)] = &[
     ("committee-report", 2),
     ("council-report", 2),
     ("risk-appendix", 2),
-    ("safety-valve", 2),
-    ("app-report", 2),
+    ("safety-valve", 3),
+    ("app-report", 3),
     ("agenda-pack", 2),
 ];
 

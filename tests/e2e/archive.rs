@@ -229,10 +229,10 @@ fn a_return_pinned_to_version_1_reads_the_data_it_was_published_with() {
     let p = Project::demo();
     let path = "content/kent-sv-2024-25-q1/return.yaml";
     let yaml = std::fs::read_to_string(p.path().join(path)).unwrap();
-    assert!(yaml.contains("layout: safety-valve@2\n"));
+    assert!(yaml.contains("layout: safety-valve@3\n"));
     p.write(
         path,
-        &yaml.replace("layout: safety-valve@2\n", "layout: safety-valve@1\n"),
+        &yaml.replace("layout: safety-valve@3\n", "layout: safety-valve@1\n"),
     );
     let o = p.run(&[
         "build",

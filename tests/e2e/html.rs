@@ -347,14 +347,14 @@ fn a_missing_html_layout_is_an_input_error_and_writes_nothing() {
     let p = Project::demo();
     std::fs::copy(
         p.path().join("layouts/safety-valve-v2.typ"),
-        p.path().join("layouts/safety-valve-v3.typ"),
+        p.path().join("layouts/safety-valve-v4.typ"),
     )
     .unwrap();
     let ret = p.path().join("content/kent-sv-2024-25-q1/return.yaml");
     let y = std::fs::read_to_string(&ret).unwrap();
     std::fs::write(
         &ret,
-        y.replace("layout: safety-valve@2", "layout: safety-valve@3"),
+        y.replace("layout: safety-valve@3", "layout: safety-valve@4"),
     )
     .unwrap();
     let o = p.run(&["build", "kent-sv-2024-25-q1"]);
@@ -362,12 +362,12 @@ fn a_missing_html_layout_is_an_input_error_and_writes_nothing() {
     let err = stderr(&o);
     assert!(
         err.contains(
-            "error[Q0014]: html layout `layouts/html/safety-valve-v3.html` is not in this project"
+            "error[Q0014]: html layout `layouts/html/safety-valve-v4.html` is not in this project"
         ),
         "{err}"
     );
     assert!(
-        err.contains("help: this quire ships no `safety-valve-v3.html`"),
+        err.contains("help: this quire ships no `safety-valve-v4.html`"),
         "{err}"
     );
     // All or nothing: not even the PDF or the tables were written.
