@@ -332,7 +332,7 @@ fn action(
         bw.date.is_some_and(|d| d < r.as_at)
             && !progress
                 .as_ref()
-                .is_some_and(|p| r.unless_rated.iter().any(|u| *u == p.value))
+                .is_some_and(|p| r.unless_rated.contains(&p.value))
     });
     let id = id?;
     if overdue {
