@@ -683,9 +683,13 @@ layout: app-report@3
 title: Accelerated Progress Plan – progress report
 local-area: Name of the local area
 # inspection-date: YYYY-MM-DD        # optional: the inspection the plan responds to
+# inspection-label: Inspection       # optional: what it was, as the plan names it
 # plan-period: Month YYYY to Month YYYY   # optional, as written
-report-date: {today}               # the "as at" date (YYYY-MM-DD)
-brag-scale:                           # ratings for progress and impact; `complete` marks done
+report-date: {today}               # the date of the report (YYYY-MM-DD)
+# statuses:                           # only if the plan states its own rule for a status
+#   overdue: { when: date-passed, unless-rated: [Green, Blue] }
+#   target-tbc: { when: milestone-passed }
+brag-scale:                           # ratings for progress and impact
   - { name: Blue,  colour: "#9dc3e6", progress: Embedded and sustained., impact: Sustained impact., complete: true }
   - { name: Red,   colour: "#f4a3a3", progress: Off track., impact: No impact yet. }
   - { name: Amber, colour: "#ffd966", progress: On track., impact: Emerging impact. }

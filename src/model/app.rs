@@ -17,6 +17,38 @@ pub struct Brag {
     pub complete: bool,
 }
 
+/// A status the plan computes only because it declares the rule
+/// (`statuses:`): quire adds no judgement the council did not state.
+#[derive(Clone, Debug, Serialize)]
+pub struct StatusRule {
+    /// The date the rule is applied at (`as-at:`, else the report date).
+    pub as_at: NaiveDate,
+    /// Progress ratings that keep an action from being overdue (overdue only).
+    pub unless_rated: Vec<String>,
+    /// The rule in words, as the version 3 layouts print it where the status is.
+    pub words: String,
+    /// Not declared: the rule version 1 and 2 layouts applied by themselves
+    /// (kept so their papers print as they did; never printed with words).
+    pub implied: bool,
+}
+
+/// The statuses a plan declares a rule for; with no rule, none is computed.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Statuses {
+    /// `overdue: { when: date-passed, unless-rated: [...] }`.
+    pub overdue: Option<StatusRule>,
+    /// `target-tbc: { when: milestone-passed }`: a TBC target whose milestone has passed.
+    pub target_tbc: Option<StatusRule>,
+}
+
+/// A severity of the plan's partnership risk register, with the council's
+/// definition of it (`partnership-risk-scale:`).
+#[derive(Clone, Debug, Serialize)]
+pub struct RiskLevel {
+    pub name: String,
+    pub meaning: String,
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct RagLevel {
     pub name: String,
@@ -37,6 +69,7 @@ pub struct Action {
     pub evidence: Vec<Sp<String>>,
     pub kpis: Vec<Sp<String>>,
     pub measures: Vec<Sp<String>>,
+    /// By the plan's declared rule (`statuses: overdue`); false with no rule.
     pub overdue: bool,
 }
 
@@ -130,8 +163,13 @@ pub struct Plan {
     pub local_area: String,
     /// As written ("September 2022"), or an ISO date printed in full.
     pub inspection_date: Option<String>,
+    /// What the inspection was, as the plan names it ("Ofsted/CQC revisit");
+    /// version 3 layouts print it as the label of `inspection_date`.
+    pub inspection_label: Option<String>,
     pub plan_period: Option<String>,
     pub report_date: NaiveDate,
+    /// The computed statuses the plan declares a rule for.
+    pub statuses: Statuses,
     pub brag: Vec<Brag>,
     /// Worst to best: standard not met, standard met but not target, target met.
     pub rag: Vec<RagLevel>,
@@ -142,4 +180,6 @@ pub struct Plan {
     #[serde(skip)]
     pub kpi_table: Option<crate::model::table::Checked>,
     pub risks: Vec<PartnershipRisk>,
+    /// The severities of the partnership risks with their definitions, when declared.
+    pub risk_scale: Vec<RiskLevel>,
 }

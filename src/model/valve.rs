@@ -225,6 +225,8 @@ pub struct Valve {
     pub ehcp: Option<Ehcp>,
     pub conditions: Vec<Condition>,
     pub questions: Vec<Sp<String>>,
+    /// The DfE template's own prompts, printed before the answers (version 3).
+    pub prompts: Prompts,
     pub risks: Vec<ValveRisk>,
     pub kpis: Vec<ValveKpi>,
     /// The council's qualitative scale for its risks, if it rates them in words.
@@ -266,4 +268,12 @@ impl Valve {
             .find(|u| u.id.value == id)
             .map_or(id.to_string(), |u| u.label.clone())
     }
+}
+
+/// The template's prompts a return prints before its answers (`prompts:`), as
+/// the DfE template does: the summary's "To include: …", the advisers' question.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Prompts {
+    pub summary: Option<String>,
+    pub questions: Option<String>,
 }

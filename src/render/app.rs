@@ -271,6 +271,10 @@ fn kpi_view(k: &Kpi, plan: &Plan, settings: &Settings) -> Json {
         "id": k.id.value, "name": k.name, "definition": k.definition, "source": k.source, "frequency": k.frequency,
         "unit": unit,
         "polarity": match k.higher_is_better { Some(true) => Some("higher is better"), Some(false) => Some("lower is better"), None if plan.layout.value.version < 3 => Some("not declared"), None => None },
+        // Any figure or rating to print: version 3 lists the KPIs without one by name only.
+        "has_figures": k.baseline.is_some() || latest.is_some() || rag.is_some() || k.targets.iter().any(|t| t.value.is_some()) || k.derived.is_some(),
+        // Only what the plan declares (version 3 prints nothing for the rest).
+        "polarity_declared": k.higher_is_better.map(|h| if h { "higher is better" } else { "lower is better" }),
         "standard": k.standard.map(|s| fmt(s, unit)),
         "high_impact": k.high_impact,
         "baseline": k.baseline.map(|b| kpi_fmt(plan, k, base_row, b, settings)),
@@ -321,24 +325,61 @@ pub fn rating_tables(
         places: 0,
         plus: false,
     };
+    type Of = dyn Fn(&crate::model::app::Action) -> (Option<String>, Option<String>);
     let mut out = Vec::new();
+    let all: Vec<&crate::model::app::Action> = plan
+        .areas
+        .iter()
+        .flat_map(|a| &a.sub_themes)
+        .flat_map(|s| &s.actions)
+        .collect();
+    // From version 3 an action not rated is counted under the words the plan
+    // writes for it (`impact-note: TBC in September 23 reporting`), a column
+    // for each, as published; only those with no words at all under the
+    // project's `not-rated`. Versions 1 and 2 count them all as `Not rated`.
+    let v3 = plan.layout.value.version >= 3;
     for (what, rated) in [
         (
             "progress",
-            &(|x: &crate::model::app::Action| x.progress.as_ref().map(|p| p.value.clone()))
-                as &dyn Fn(&crate::model::app::Action) -> Option<String>,
+            &(|x: &crate::model::app::Action| {
+                (
+                    x.progress.as_ref().map(|p| p.value.clone()),
+                    x.progress_note.clone(),
+                )
+            }) as &Of,
         ),
         ("impact", &|x: &crate::model::app::Action| {
-            x.impact.as_ref().map(|p| p.value.clone())
+            (
+                x.impact.as_ref().map(|p| p.value.clone()),
+                x.impact_note.clone(),
+            )
         }),
     ] {
+        let mut notes: Vec<String> = Vec::new();
+        let mut bare = !v3;
+        for x in &all {
+            match rated(x) {
+                (Some(_), _) => {}
+                (None, Some(n)) if v3 => {
+                    if !notes.contains(&n) {
+                        notes.push(n);
+                    }
+                }
+                (None, _) => bare = true,
+            }
+        }
         let mut columns: Vec<Column> = plan
             .brag
             .iter()
             .enumerate()
             .map(|(i, b)| count_col(format!("r{i}"), b.name.clone()))
             .collect();
-        columns.push(count_col("unrated".into(), capital(&settings.not_rated)));
+        for (i, n) in notes.iter().enumerate() {
+            columns.push(count_col(format!("note{i}"), n.clone()));
+        }
+        if bare {
+            columns.push(count_col("unrated".into(), capital(&settings.not_rated)));
+        }
         columns.push(count_col("actions".into(), "Actions".into()));
         let of: Vec<Sp<String>> = columns[..columns.len() - 1]
             .iter()
@@ -355,11 +396,25 @@ pub fn rating_tables(
                 .map(|b| {
                     n(actions
                         .iter()
-                        .filter(|x| rated(x).as_deref() == Some(b.name.as_str()))
+                        .filter(|x| rated(x).0.as_deref() == Some(b.name.as_str()))
                         .count())
                 })
                 .collect();
-            line.push(n(actions.iter().filter(|x| rated(x).is_none()).count()));
+            for note in &notes {
+                line.push(n(actions
+                    .iter()
+                    .filter(|x| matches!(rated(x), (None, Some(w)) if w == *note))
+                    .count()));
+            }
+            if bare {
+                line.push(n(actions
+                    .iter()
+                    .filter(|x| match rated(x) {
+                        (Some(_), _) => false,
+                        (None, note) => !v3 || note.is_none(),
+                    })
+                    .count()));
+            }
             line.push(n(actions.len()));
             rows.push(Row {
                 id: sp(format!("area-{}", a.number.value)),
@@ -431,8 +486,12 @@ pub fn view(plan: &Plan, settings: &Settings) -> Json {
             .find(|b| b.name == name)
             .map(|b| b.colour.clone())
     };
+    // From version 3, a rating the plan does not give stays blank: only its
+    // own note (`impact-note: TBC …`) is printed, never the project's words.
+    let v3 = plan.layout.value.version >= 3;
     let rating = |r: &Option<crate::model::Sp<String>>, note: &Option<String>| match r {
         Some(r) => json!({"name": r.value, "colour": colour(&r.value)}),
+        None if v3 => json!({"name": null, "note": note}),
         None => {
             json!({"name": null, "note": note.clone().unwrap_or_else(|| settings.not_rated.clone())})
         }
@@ -475,14 +534,28 @@ pub fn view(plan: &Plan, settings: &Settings) -> Json {
             })
         })
         .collect();
-    let tbc: Vec<Json> = plan
-        .kpis
-        .iter()
-        .flat_map(|k| k.targets.iter().filter(|t| t.value.is_none() && t.date.is_some_and(|d| d < plan.report_date)).map(move |t| json!({"id": k.id.value, "name": k.name, "at": t.at, "date": t.date.map(long_date)})))
-        .collect();
+    // Only by the plan's rule (`statuses: target-tbc`), at the rule's date.
+    let tbc: Vec<Json> = match &plan.statuses.target_tbc {
+        Some(rule) => plan
+            .kpis
+            .iter()
+            .flat_map(|k| k.targets.iter().filter(|t| t.value.is_none() && t.date.is_some_and(|d| d < rule.as_at)).map(move |t| json!({"id": k.id.value, "name": k.name, "at": t.at, "date": t.date.map(long_date)})))
+            .collect(),
+        None => Vec::new(),
+    };
+    // The rules in the plan's words, for the layouts that print them (version 3):
+    // null where the plan declares none, and so nothing is computed.
+    let rule = |r: &Option<crate::model::app::StatusRule>| {
+        r.as_ref()
+            .filter(|r| !r.implied)
+            .map(|r| json!({"words": r.words, "as_at": long_date(r.as_at)}))
+    };
     json!({
         "title": plan.title, "local_area": plan.local_area,
-        "inspection_date": plan.inspection_date, "plan_period": plan.plan_period,
+        "inspection_date": plan.inspection_date, "inspection_label": plan.inspection_label,
+        "plan_period": plan.plan_period,
+        "statuses": {"overdue": rule(&plan.statuses.overdue), "target_tbc": rule(&plan.statuses.target_tbc)},
+        "risk_scale": plan.risk_scale,
         "report_date": long_date(plan.report_date),
         "brag": plan.brag, "rag": plan.rag,
         "areas": areas,

@@ -198,6 +198,7 @@ pub fn view(v: &Valve, settings: &Settings) -> Json {
             "number": c.number.value, "text": c.text, "ratings": ratings(v, &c.assurance, settings), "progress": per("condition", &c.number.value, &c.progress)
         })).collect::<Vec<_>>(),
         "questions": (0..v.questions.len()).map(|i| format!("question/{i}")).collect::<Vec<_>>(),
+        "prompts": v.prompts,
         "risks": v.risks.iter().map(|r| json!({
             "number": r.number.value, "title": r.title, "ratings": ratings(v, &r.assurance, settings),
             "mitigation": r.mitigation.as_ref().map(|_| format!("risk/{}/mitigation", r.number.value)),

@@ -108,6 +108,7 @@ pub fn plan(
         NaiveDate::parse_from_str(t.value.trim(), "%Y-%m-%d")
             .map_or(t.value.clone(), crate::model::dates::long_date)
     });
+    let inspection_label = m.opt_text("inspection-label").map(|t| t.value);
     let plan_period = m.opt_text("plan-period").map(|t| t.value);
     let report_date = m.date("report-date").map_or(NaiveDate::MIN, |d| d.value);
     // A plan's own scales win; without them, the project's (`quire.yaml`).
@@ -133,7 +134,35 @@ pub fn plan(
     }
     // Declared tables are read by the tables engine (crate::tables).
     m.opt("tables");
-    let areas = m.list("areas", true, |n, d| area(n, &brag, report_date, d));
+    let statuses = match m.opt("statuses") {
+        Some(n) => statuses(n, &brag, report_date, m.diags),
+        // Layouts before version 3 computed overdue actions and passed TBC
+        // targets without a declared rule (a `complete` rating, the report
+        // date). Their papers keep that, so their outputs do not change; from
+        // version 3 nothing is computed that the plan does not declare.
+        None if layout.value.version < 3 => Statuses {
+            overdue: Some(StatusRule {
+                as_at: report_date,
+                unless_rated: brag
+                    .iter()
+                    .filter(|b| b.complete)
+                    .map(|b| b.name.clone())
+                    .collect(),
+                words: String::new(),
+                implied: true,
+            }),
+            target_tbc: Some(StatusRule {
+                as_at: report_date,
+                unless_rated: Vec::new(),
+                words: String::new(),
+                implied: true,
+            }),
+        },
+        None => Statuses::default(),
+    };
+    let areas = m.list("areas", true, |n, d| {
+        area(n, &brag, statuses.overdue.as_ref(), d)
+    });
     let rag_names: Vec<String> = rag.iter().map(|r| r.name.clone()).collect();
     let kpis = m.list("kpis", false, |n, d| kpi(n, &rag_names, d));
     let kpis_key = match &node.kind {
@@ -144,19 +173,35 @@ pub fn plan(
         _ => None,
     };
     let kpi_table = kpi_table(&kpis, kpis_key.as_ref(), m.diags);
+    super::unique_names(
+        node,
+        "partnership-risk-scale",
+        "partnership risk scale",
+        m.diags,
+    );
+    let risk_scale = m.list("partnership-risk-scale", false, |n, d| {
+        let mut r = MapReader::new(n, "a partnership risk severity", d)?;
+        let name = r.text("name");
+        let meaning = r.text("meaning");
+        r.finish();
+        Some(RiskLevel {
+            name: name?.value,
+            meaning: meaning?.value,
+        })
+    });
     let risks = m.list("partnership-risks", false, |n, d| {
         let mut r = MapReader::new(n, "a partnership risk", d)?;
         let date_raised = r.opt_date("date-raised").map(|d| d.value);
         let risk = r.text("risk");
-        let severity = r.text("severity");
+        let severity = severity_of(&mut r, "severity", true, &risk_scale);
         let mitigation = r.opt_text("mitigation");
-        let post = r.opt_text("post-mitigation-severity").map(|t| t.value);
+        let post = severity_of(&mut r, "post-mitigation-severity", false, &risk_scale);
         let progress = r.opt_text("progress");
         r.finish();
         Some(PartnershipRisk {
             date_raised,
             risk: risk?.value,
-            severity: severity?.value,
+            severity: severity?,
             mitigation,
             post_mitigation_severity: post,
             progress,
@@ -170,20 +215,28 @@ pub fn plan(
         title,
         local_area,
         inspection_date,
+        inspection_label,
         plan_period,
         report_date,
+        statuses,
         brag,
         rag,
         areas,
         kpis,
         kpi_table,
         risks,
+        risk_scale,
     };
     cross_check(&plan, diags);
     Some(plan)
 }
 
-fn area(n: &Node, brag: &[Brag], report_date: NaiveDate, diags: &mut Diagnostics) -> Option<Area> {
+fn area(
+    n: &Node,
+    brag: &[Brag],
+    overdue: Option<&StatusRule>,
+    diags: &mut Diagnostics,
+) -> Option<Area> {
     let mut a = MapReader::new(n, "an area of weakness", diags)?;
     let number = a.req("number").and_then(|v| int(v, a.diags));
     let title = a.text("title");
@@ -192,7 +245,7 @@ fn area(n: &Node, brag: &[Brag], report_date: NaiveDate, diags: &mut Diagnostics
         let mut s = MapReader::new(n, "a sub-theme", d)?;
         let id = s.text("id");
         let title = s.text("title");
-        let actions = s.list("actions", false, |n, d| action(n, brag, report_date, d));
+        let actions = s.list("actions", false, |n, d| action(n, brag, overdue, d));
         s.finish();
         Some(SubTheme {
             id: id?,
@@ -255,7 +308,7 @@ fn area(n: &Node, brag: &[Brag], report_date: NaiveDate, diags: &mut Diagnostics
 fn action(
     n: &Node,
     brag: &[Brag],
-    report_date: NaiveDate,
+    rule: Option<&StatusRule>,
     diags: &mut Diagnostics,
 ) -> Option<Action> {
     let mut a = MapReader::new(n, "an action", diags)?;
@@ -273,22 +326,35 @@ fn action(
     a.finish();
     let by_when_sp = by_when?;
     let bw = AsWritten::parse(&by_when_sp.value);
-    let complete = progress
-        .as_ref()
-        .is_some_and(|p| brag.iter().any(|b| b.name == p.value && b.complete));
-    let overdue = bw.date.is_some_and(|d| d < report_date) && !complete;
+    // Overdue only by the plan's rule: its date has passed at the rule's date
+    // and its progress is not one of the ratings the rule names.
+    let overdue = rule.is_some_and(|r| {
+        bw.date.is_some_and(|d| d < r.as_at)
+            && !progress
+                .as_ref()
+                .is_some_and(|p| r.unless_rated.contains(&p.value))
+    });
     let id = id?;
     if overdue {
+        let message = match rule {
+            Some(r) if !r.implied => format!(
+                "action {} is overdue by the plan's rule: due by {}, {}",
+                id.value,
+                by_when_sp.value,
+                match &progress {
+                    Some(p) => format!("rated {}", p.value),
+                    None => "not rated".into(),
+                }
+            ),
+            _ => format!(
+                "action {} was due by {} and is not complete",
+                id.value, by_when_sp.value
+            ),
+        };
         diags.push(
-            Diagnostic::warning(
-                Code::Overdue,
-                format!(
-                    "action {} was due by {} and is not complete",
-                    id.value, by_when_sp.value
-                ),
-            )
-            .at(&by_when_sp.span, "by-when has passed")
-            .help("update the action's progress rating, or agree a new date"),
+            Diagnostic::warning(Code::Overdue, message)
+                .at(&by_when_sp.span, "by-when has passed")
+                .help("update the action's progress rating, or agree a new date"),
         );
     }
     Some(Action {
@@ -305,6 +371,99 @@ fn action(
         measures,
         overdue,
     })
+}
+
+/// `statuses:`: the rules by which the plan computes a status. Each rule is
+/// stated in full (`when:` says what it looks at), so what is printed is the
+/// council's rule, never quire's.
+fn statuses(n: &Node, brag: &[Brag], report_date: NaiveDate, diags: &mut Diagnostics) -> Statuses {
+    let Some(mut m) = MapReader::new(n, "the plan's status rules", diags) else {
+        return Statuses::default();
+    };
+    let overdue = m.opt("overdue").and_then(|n| {
+        let mut r = MapReader::new(n, "the overdue rule", m.diags)?;
+        let when = r
+            .req("when")
+            .and_then(|w| one_of(w, &["date-passed"], "rule for overdue actions", r.diags));
+        let as_at = r.opt_date("as-at").map_or(report_date, |d| d.value);
+        let mut unless = Vec::new();
+        for t in r.texts("unless-rated", false) {
+            match brag.iter().find(|b| b.name.eq_ignore_ascii_case(t.value.trim())) {
+                Some(b) => unless.push(b.name.clone()),
+                None => {
+                    let names: Vec<&str> = brag.iter().map(|b| b.name.as_str()).collect();
+                    let d = Diagnostic::error(Code::NotOnScale, format!("`{}` is not on the BRAG scale", t.value))
+                        .at(&t.span, format!("expected one of: {}", names.join(", ")));
+                    r.diags.push(match did_you_mean(&t.value, names.iter().copied()) {
+                        Some(s) => d.help(format!("did you mean `{s}`?")),
+                        None => d.help("name the progress ratings of `brag-scale` that keep an action from being overdue"),
+                    });
+                }
+            }
+        }
+        r.finish();
+        when?;
+        let dated = crate::model::dates::long_date(as_at);
+        let words = if unless.is_empty() {
+            format!("An action is overdue when its date (by when) had passed by {dated}, whatever its progress rating.")
+        } else {
+            format!(
+                "An action is overdue when its date (by when) had passed by {dated} and its progress was not rated {}.",
+                or_list(&unless)
+            )
+        };
+        Some(StatusRule { as_at, unless_rated: unless, words, implied: false })
+    });
+    let target_tbc = m.opt("target-tbc").and_then(|n| {
+        let mut r = MapReader::new(n, "the rule for targets still to be confirmed", m.diags)?;
+        let when = r.req("when").and_then(|w| {
+            one_of(w, &["milestone-passed"], "rule for targets still to be confirmed", r.diags)
+        });
+        let as_at = r.opt_date("as-at").map_or(report_date, |d| d.value);
+        r.finish();
+        when?;
+        let words = format!(
+            "A target is listed when it was still to be confirmed (TBC) after its milestone had passed, by {}.",
+            crate::model::dates::long_date(as_at)
+        );
+        Some(StatusRule { as_at, unless_rated: Vec::new(), words, implied: false })
+    });
+    m.finish();
+    Statuses {
+        overdue,
+        target_tbc,
+    }
+}
+
+/// A partnership risk's severity: with a declared `partnership-risk-scale`,
+/// one of its words (as declared); else the text as written.
+fn severity_of(
+    r: &mut MapReader,
+    key: &'static str,
+    required: bool,
+    scale: &[RiskLevel],
+) -> Option<String> {
+    let n = if required { r.req(key) } else { r.opt(key) }?;
+    if scale.is_empty() {
+        return text(n, r.diags).map(|t| t.value);
+    }
+    super::on_scale(
+        n,
+        scale.iter().map(|l| l.name.as_str()),
+        "partnership risk scale",
+        "use a severity from `partnership-risk-scale`",
+        r.diags,
+    )
+    .map(|t| t.value)
+}
+
+/// "A", "A or B", "A, B or C".
+fn or_list(words: &[String]) -> String {
+    match words {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
+    }
 }
 
 fn kpi(n: &Node, rag_names: &[String], d: &mut Diagnostics) -> Option<Kpi> {
@@ -564,8 +723,11 @@ fn cross_check(plan: &Plan, diags: &mut Diagnostics) {
                 .help("refer to it from the actions it measures, or remove it from the catalogue"),
             );
         }
+        let Some(rule) = &plan.statuses.target_tbc else {
+            continue;
+        };
         for t in &k.targets {
-            if t.value.is_none() && t.date.is_some_and(|d| d < plan.report_date) {
+            if t.value.is_none() && t.date.is_some_and(|d| d < rule.as_at) {
                 diags.push(
                     Diagnostic::warning(Code::TbcTarget, format!("KPI `{}` still has a TBC target for its {} milestone, which has passed", k.id.value, t.at))
                         .at(&t.span, "milestone passed")

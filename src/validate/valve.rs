@@ -311,6 +311,16 @@ pub fn valve(
         })
     });
     let questions = m.texts("questions", false);
+    let prompts = m
+        .opt("prompts")
+        .and_then(|n| {
+            let mut p = MapReader::new(n, "the template's prompts", m.diags)?;
+            let summary = p.opt_text("summary").map(|t| t.value);
+            let questions = p.opt_text("questions").map(|t| t.value);
+            p.finish();
+            Some(crate::model::valve::Prompts { summary, questions })
+        })
+        .unwrap_or_default();
     let risks = m.list("risks", false, |n, d| {
         let mut r = MapReader::new(n, "a risk", d)?;
         let number = r.req("number").and_then(|v| item_id(v, r.diags));
@@ -538,6 +548,7 @@ pub fn valve(
         ehcp,
         conditions,
         questions,
+        prompts,
         risks,
         kpis,
         risk_scale,

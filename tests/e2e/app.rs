@@ -11,7 +11,6 @@ fn demo_plan_builds_report_and_scorecard_with_ratings_in_words() {
     for want in [
         "How progress and impact are rated",
         "Summary by area of weakness",
-        "Annex A: overdue actions",
         "Partnership risk register",
         "1A1",
         "9B1",
@@ -35,9 +34,17 @@ fn demo_plan_builds_report_and_scorecard_with_ratings_in_words() {
     );
 }
 
+/// A plan on `app-report@2` that declares no status rule keeps the rule that
+/// layout applied by itself (a `complete` rating, the report date), so its
+/// outputs do not change now that version 3 computes only declared rules.
 #[test]
 fn kpi_rag_trend_and_overdue_are_computed() {
     let p = Project::fixture("app-small");
+    let path = "content/plan/plan.yaml";
+    let yaml = std::fs::read_to_string(p.path().join(path)).unwrap();
+    let rule = "statuses:\n  overdue: { when: date-passed, unless-rated: [Blue] }\n  target-tbc: { when: milestone-passed }\n";
+    assert!(yaml.contains(rule));
+    p.write(path, &yaml.replace(rule, "layout: app-report@2\n"));
     let o = p.run(&["build"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let e = stderr(&o);
@@ -70,6 +77,211 @@ fn kpi_rag_trend_and_overdue_are_computed() {
     // A chart for the high-impact KPI, with a text alternative.
     // Figures as the tables engine prints them: at the places they are written with (42.0).
     assert!(card.contains("T01 trend. T01: EHCPs issued within 20 weeks. baseline 1 April 2024 42.0%; actual 1 July 2024 48.0%; actual 1 October 2024 55.5%"), "{card}");
+}
+
+/// A status is the council's judgement: with `statuses:` the plan declares
+/// its rule, and version 3 computes the status by that rule alone and prints
+/// the rule where the status is (issue 25).
+#[test]
+fn a_status_is_computed_by_the_plans_rule_and_printed_with_it() {
+    let p = Project::fixture("app-small");
+    let o = p.run(&["build", "--format", "all"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(
+        e.contains("warning[Q0027]: action 1A1 is overdue by the plan's rule: due by 30 September 2024, rated Amber"),
+        "{e}"
+    );
+    assert!(!e.contains("action 1A2"), "{e}");
+    assert!(
+        e.contains("warning[Q0044]: KPI `T02` still has a TBC target for its 6 months milestone"),
+        "{e}"
+    );
+    let report = squash(&pdf_text(&p.path().join("out/plan.pdf")));
+    let words = "An action is overdue when its date (by when) had passed by 31 January 2025 and its progress was not rated Blue.";
+    assert!(
+        report.contains(&format!(
+            "{words} By this rule 1 action is overdue (Annex A)."
+        )),
+        "{report}"
+    );
+    assert!(
+        report.contains(
+            "30 September 2024 Head of SEN Amber Red • Vacancy T01 Overdue (see Annex A)"
+        ),
+        "{report}"
+    );
+    assert!(
+        report.contains(&format!("Annex A: overdue actions {words} Action By when Responsible officer Progress 1A1 30 September 2024 Head of SEN Amber")),
+        "{report}"
+    );
+    // The milestone as written: no day quire would infer.
+    assert!(
+        report.contains("Annex B: targets still to be confirmed after their milestone A target is listed when it was still to be confirmed (TBC) after its milestone had passed, by 31 January 2025. KPI Name Milestone T02 Days to hold a panel 6 months"),
+        "{report}"
+    );
+    assert!(
+        !report.contains("As at") && !report.contains("Milestone date"),
+        "{report}"
+    );
+    let html = std::fs::read_to_string(p.path().join("out/plan.html")).unwrap();
+    assert!(
+        html.contains(&format!(
+            "<p>{words} By this rule 1 action is overdue (Annex A).</p>"
+        )),
+        "{html}"
+    );
+    assert!(
+        html.contains(
+            "<h2 id=\"annex-overdue\">Annex A: overdue actions</h2>\n<p>{words}</p>"
+                .replace("{words}", words)
+                .as_str()
+        ),
+        "{html}"
+    );
+    assert!(!html.contains("as at"), "{html}");
+
+    // Another rule: Amber counts as on track, so nothing is overdue.
+    let path = "content/plan/plan.yaml";
+    let yaml = std::fs::read_to_string(p.path().join(path)).unwrap();
+    p.write(
+        path,
+        &yaml.replace("unless-rated: [Blue]", "unless-rated: [Blue, Green, Amber]"),
+    );
+    let o = p.run(&["build"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("Q0027"), "{}", stderr(&o));
+    let report = squash(&pdf_text(&p.path().join("out/plan.pdf")));
+    assert!(
+        report.contains(
+            "its progress was not rated Blue, Green or Amber. By this rule no action is overdue."
+        ),
+        "{report}"
+    );
+
+    // No rule: nothing computed, reported or printed.
+    let bare = yaml
+        .replace("statuses:\n  overdue: { when: date-passed, unless-rated: [Blue] }\n  target-tbc: { when: milestone-passed }\n", "");
+    assert_ne!(bare, yaml);
+    p.write(path, &bare);
+    let o = p.run(&["build", "--format", "all"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        !stderr(&o).contains("Q0027") && !stderr(&o).contains("Q0044"),
+        "{}",
+        stderr(&o)
+    );
+    let report = squash(&pdf_text(&p.path().join("out/plan.pdf")));
+    let html = std::fs::read_to_string(p.path().join("out/plan.html")).unwrap();
+    for text in [&report, &html] {
+        for never in [
+            "Overdue (",
+            "overdue actions",
+            "is overdue",
+            "are overdue",
+            "Annex A",
+            "Annex B",
+        ] {
+            assert!(
+                !text.contains(never),
+                "{never:?} printed without a rule:\n{text}"
+            );
+        }
+    }
+}
+
+/// The demo plan states no overdue rule, no "as at" date, no polarity and no
+/// minimum standard: quire adds none of them, keeps the words the plan writes
+/// for a rating not given, and prints the council's definitions (issue 25).
+#[test]
+fn the_demo_plan_prints_nothing_the_council_did_not_say() {
+    use calamine::{DataType, Reader, Xlsx};
+    let p = Project::demo();
+    let o = p.run(&["build", "send-app-2023", "--format", "all"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(!e.contains("Q0027") && !e.contains("Q0044"), "{e}");
+    let report = squash(&pdf_text(&p.path().join("out/send-app-2023.pdf")));
+    let card = squash(&pdf_text(&p.path().join("out/send-app-2023-scorecard.pdf")));
+    let html = std::fs::read_to_string(p.path().join("out/send-app-2023.html")).unwrap();
+    let hcard = std::fs::read_to_string(p.path().join("out/send-app-2023-scorecard.html")).unwrap();
+    for (what, text) in [
+        ("report", &report),
+        ("scorecard", &card),
+        ("report HTML", &html),
+        ("scorecard HTML", &hcard),
+    ] {
+        for never in [
+            "Overdue (",
+            "overdue actions",
+            "Annex A",
+            "Annex B",
+            "Milestone date",
+            "As at",
+            "as at 28",
+            "Position as at",
+            "higher is better",
+            "lower is better",
+            "polarity",
+            "minimum standard",
+            "Not rated",
+            "not rated",
+            "no actual value published",
+            "no previous value",
+        ] {
+            assert!(!text.contains(never), "the {what} prints {never:?}");
+        }
+    }
+    // The inspection as the plan names it, not "Inspection: September 2022".
+    assert!(
+        report.contains("Ofsted/CQC inspection revisit September 2022"),
+        "{report}"
+    );
+    assert!(
+        html.contains(
+            "<th scope=\"row\">Ofsted&#x2f;CQC inspection revisit</th><td>September 2022</td>"
+        ),
+        "{html}"
+    );
+    // A rating not given is counted under the plan's words.
+    assert!(
+        report.contains("TBC in September 23 reporting 1"),
+        "{report}"
+    );
+    assert!(
+        html.contains(">TBC in September 23 reporting 1</span>"),
+        "{html}"
+    );
+    // The council's definitions: the KPI key and the partnership risk severities.
+    for text in [&report, &card] {
+        assert!(
+            text.contains("Amber Standard achieved but target has not been met"),
+            "{text}"
+        );
+    }
+    assert!(report.contains("Severity Meaning High Serious to major impact, likely to very likely likelihood Medium Moderate to significant impact, possible to likely likelihood Low Minor to moderate impact, very unlikely to unlikely likelihood"), "{report}");
+    // The workbook says the same words.
+    let mut wb: Xlsx<_> = calamine::open_workbook(p.path().join("out/send-app-2023.xlsx")).unwrap();
+    let v = wb.worksheet_range("impact-ratings").unwrap();
+    let heads: Vec<String> = (1..v.width() as u32)
+        .map(|c| {
+            v.get_value((0, c))
+                .and_then(|d| d.get_string())
+                .unwrap_or("")
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        heads,
+        [
+            "Red",
+            "Amber",
+            "Green",
+            "Blue",
+            "TBC in September 23 reporting",
+            "Actions"
+        ]
+    );
 }
 
 #[test]
@@ -114,15 +326,15 @@ fn the_summarys_rating_counts_add_up_to_the_actions_not_rated_included() {
             .unwrap();
         assert_eq!(sum(cells[2]), actions, "progress counts of row {row}");
         assert_eq!(sum(cells[3]), actions, "impact counts of row {row}");
-        unrated += cells[3].matches("Not rated").count();
+        unrated += cells[3].matches("TBC in September 23 reporting").count();
         rows += 1;
     }
     assert_eq!(rows, 9, "one row per area");
     assert!(unrated > 0, "the demo has actions whose impact is TBC");
     let pdf = squash(&pdf_text(&p.path().join("out/send-app-2023.pdf")));
     assert!(
-        pdf.contains("Not rated 1"),
-        "the PDF summary counts them too"
+        pdf.contains("TBC in September 23 reporting 1"),
+        "the PDF summary counts them too, under the plan's words"
     );
 }
 
@@ -138,7 +350,25 @@ fn the_plans_rating_counts_are_engine_tables_in_its_workbook() {
         wb.sheet_names(),
         ["progress-ratings", "impact-ratings", "KPI values"]
     );
-    for sheet in ["progress-ratings", "impact-ratings"] {
+    // Every action has a progress rating; those with no impact rating are
+    // counted under the words the plan writes for them (version 3).
+    for (sheet, heads) in [
+        (
+            "progress-ratings",
+            &["Red", "Amber", "Green", "Blue", "Actions"][..],
+        ),
+        (
+            "impact-ratings",
+            &[
+                "Red",
+                "Amber",
+                "Green",
+                "Blue",
+                "TBC in September 23 reporting",
+                "Actions",
+            ][..],
+        ),
+    ] {
         let f = wb.worksheet_formula(sheet).unwrap();
         let v = wb.worksheet_range(sheet).unwrap();
         let s = |r: u32, c: u32| {
@@ -148,21 +378,22 @@ fn the_plans_rating_counts_are_engine_tables_in_its_workbook() {
                 .to_string()
         };
         let n = |r: u32, c: u32| v.get_value((r, c)).and_then(|d| d.as_f64()).unwrap();
-        assert_eq!(
-            (1..=6).map(|c| s(0, c)).collect::<Vec<_>>(),
-            ["Red", "Amber", "Green", "Blue", "Not rated", "Actions"]
-        );
+        let last = heads.len() as u32;
+        assert_eq!((1..=last).map(|c| s(0, c)).collect::<Vec<_>>(), heads);
         let mut areas = 0;
         for r in 1..v.height() as u32 {
             assert!(s(r, 0).starts_with(&format!("Area {r}: ")), "{}", s(r, 0));
             // The number of actions is the SUM of the counts, recomputing to
             // the number printed in the summary.
+            let cols: Vec<String> = (1..last)
+                .map(|c| format!("{}{}", (b'A' + c as u8) as char, r + 1))
+                .collect();
             assert_eq!(
-                f.get_value((r, 6)).map(String::as_str),
-                Some(format!("SUM(B{0},C{0},D{0},E{0},F{0})", r + 1).as_str())
+                f.get_value((r, last)).map(String::as_str),
+                Some(format!("SUM({})", cols.join(",")).as_str())
             );
-            let sum: f64 = (1..=5).map(|c| n(r, c)).sum();
-            assert_eq!(sum, n(r, 6), "{sheet} row {r}");
+            let sum: f64 = (1..last).map(|c| n(r, c)).sum();
+            assert_eq!(sum, n(r, last), "{sheet} row {r}");
             areas += 1;
         }
         assert_eq!(areas, 9, "{sheet}");
@@ -170,14 +401,14 @@ fn the_plans_rating_counts_are_engine_tables_in_its_workbook() {
     // Area 1: 19 actions; progress Red 1, Amber 10, Green 8; impact Red 9, Amber 7, Green 3.
     let v = wb.worksheet_range("progress-ratings").unwrap();
     let row = |v: &calamine::Range<calamine::Data>| -> Vec<f64> {
-        (1..=6)
+        (1..v.width() as u32)
             .map(|c| v.get_value((1, c)).and_then(|d| d.as_f64()).unwrap())
             .collect()
     };
-    assert_eq!(row(&v), [1.0, 10.0, 8.0, 0.0, 0.0, 19.0]);
+    assert_eq!(row(&v), [1.0, 10.0, 8.0, 0.0, 19.0]);
     let v = wb.worksheet_range("impact-ratings").unwrap();
     assert_eq!(row(&v), [9.0, 7.0, 3.0, 0.0, 0.0, 19.0]);
-    assert!(text.contains("19 Red 1 Red 9 5"), "{text}");
+    assert!(text.contains("19 Red 1 Red 9 Amber 7 in some cases will, meet their children's needs Amber 10 Green 3 Green 8 2"), "{text}");
 }
 
 /// Version 2 prints the summary's rating counts from the same engine tables
@@ -241,21 +472,26 @@ fn the_printed_rating_counts_are_the_exported_engine_tables() {
                 })
                 .unwrap_or_default()
         };
-        assert_eq!(s(0, 5), "To be confirmed", "{sheet}: the project's words");
+        let last = v.width() as u32 - 1;
+        // Every action not rated has the plan's own words (version 3): the
+        // project's are not needed.
+        assert!((1..=last).all(|c| s(0, c) != "To be confirmed"), "{sheet}");
         for (r, row) in printed.iter().enumerate() {
             let x = r as u32 + 1;
-            let exported: Vec<(String, String)> = (1..=5)
+            let exported: Vec<(String, String)> = (1..last)
                 .filter(|&c| s(x, c) != "0")
                 .map(|c| (s(0, c), s(x, c)))
                 .collect();
             let shown = if k == 0 { &row.1 } else { &row.2 };
             assert_eq!(shown, &exported, "{sheet}, area {x}");
-            assert_eq!(row.0, s(x, 6), "{sheet}, area {x}: actions");
+            assert_eq!(row.0, s(x, last), "{sheet}, area {x}: actions");
             pdf_badges.extend(shown.iter().map(|(w, n)| format!("{w} {n}")));
         }
     }
     assert!(
-        pdf_badges.iter().any(|b| b.starts_with("To be confirmed ")),
+        pdf_badges
+            .iter()
+            .any(|b| b.starts_with("TBC in September 23 reporting ")),
         "the demo has actions whose impact is TBC"
     );
     let pdf = squash(&pdf_text(&p.path().join("out/send-app-2023.pdf")));
@@ -379,8 +615,12 @@ fn a_published_kpi_rating_in_lower_case_is_printed() {
     let o = p.run(&["build"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let card = squash(&pdf_text(&p.path().join("out/plan-scorecard.pdf")));
+    // Version 3: a cell with nothing published is left empty, and no trend is
+    // said where there is none.
     assert!(
-        card.contains("12 no data 8 no data no data Green (as – no previous"),
+        card.contains(
+            "T03 Complaints upheld (lower is better) 12 8 Green (as 1 April 2024 published) Page"
+        ),
         "{card}"
     );
 }

@@ -1,7 +1,9 @@
 //! Pages fit to publish: every demo and fixture PDF passes the layout check
 //! (tests/tools/layout-check.py): no text printed over text, nothing outside the
 //! page, no stray page holding only a repeated header and a few spilled words, no
-//! heading left at the foot of a page.
+//! heading left at the foot of a page, no short page that does not end its section,
+//! no row split across pages without its label, no columns moving between tables
+//! of one kind.
 
 use crate::harness::*;
 use std::path::{Path, PathBuf};
@@ -92,6 +94,58 @@ fn the_checker_catches_text_printed_over_text_and_stray_pages() {
         report.contains("stray page: 'A few spilled words.'"),
         "{report}"
     );
+}
+
+/// What a reader of issue 25 found and the check missed: a row split across
+/// pages with no label on the page it runs onto, a page under a quarter full
+/// that does not end its section, and tables of one kind whose columns move.
+#[test]
+fn the_checker_catches_unlabelled_split_rows_short_pages_and_moving_columns() {
+    let p = Project::fixture("minimal");
+    let layout = p.path().join("layouts/committee-report-v2.typ");
+    let original = std::fs::read_to_string(&layout).unwrap();
+    // Words that differ, so that no line of the row repeats a line of the page before.
+    let long: Vec<String> = (0..2500).map(|i| format!("word{i}")).collect();
+    let long = long.join(" ");
+    let bad = original.replace(
+        "  cover(data, md)\n",
+        &format!(
+            "  cover(data, md)\n  pagebreak()\n  [A short page of a few lines: {}]\n  pagebreak()\n  table(columns: (3cm, 1fr), table.header([Label column], [Text column here]), [Row one], [{long}])\n",
+            "a sentence that says little. ".repeat(6)
+        ),
+    );
+    assert_ne!(original, bad);
+    std::fs::write(&layout, bad).unwrap();
+    let o = p.run(&["build"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let report = check(&pdfs(&p.path().join("out"))).expect("defects found");
+    assert!(
+        report.contains("short page: under a quarter full"),
+        "{report}"
+    );
+    assert!(
+        report.contains("split row without its label: 'word"),
+        "{report}"
+    );
+
+    // The APP report on version 2 sized each action table's columns from its
+    // own cells; version 3 sizes them once for all, and passes.
+    let demo = Project::demo();
+    let path = "content/send-app-2023/plan.yaml";
+    let yaml = std::fs::read_to_string(demo.path().join(path)).unwrap();
+    demo.write(
+        path,
+        &yaml.replace("layout: app-report@3\n", "layout: app-report@2\n"),
+    );
+    assert!(demo.run(&["build", "send-app-2023"]).status.success());
+    let report = check(&[demo.path().join("out/send-app-2023.pdf")]).expect("defects found");
+    assert!(
+        report.contains("moving columns: 'By' of 'Action By"),
+        "{report}"
+    );
+    demo.write(path, &yaml);
+    assert!(demo.run(&["build", "send-app-2023"]).status.success());
+    assert_eq!(check(&[demo.path().join("out/send-app-2023.pdf")]), None);
 }
 
 #[test]

@@ -271,9 +271,22 @@ fn a_deliberate_change_is_recorded_as_an_amendment() {
     assert!(stderr(&o).contains("nothing to amend"), "{}", stderr(&o));
 }
 
+/// The demo plan declares no overdue rule (its key has no such status), so
+/// none is computed; pinned to `app-report@2`, which applied a rule of its own,
+/// it keeps that layout's rule: actions not rated complete are overdue.
 #[test]
 fn only_actions_not_rated_complete_are_overdue() {
     let p = Project::demo();
+    let o = p.run(&["check", "send-app-2023", "-v"]);
+    let e = stderr(&o);
+    assert_eq!(code(&o), 0, "{e}");
+    assert_eq!(e.matches("warning[Q0027]").count(), 0, "{e}");
+    let path = "content/send-app-2023/plan.yaml";
+    let yaml = std::fs::read_to_string(p.path().join(path)).unwrap();
+    p.write(
+        path,
+        &yaml.replace("layout: app-report@3\n", "layout: app-report@2\n"),
+    );
     let o = p.run(&["check", "send-app-2023", "-v"]);
     let e = stderr(&o);
     assert_eq!(code(&o), 0, "{e}");

@@ -50,16 +50,44 @@ fn kent_return_builds_with_computed_figures_and_acknowledged_published_ones() {
         "Date submitted 29 May 2024",
         "Signed off by Acting S151 Officer John Betts",
         "Signed off by Director of Children's Services Sarah Hammond",
-        "2022-23 129.7 117.9 (12.0)†",
-        "2023-24 156.1 142.3 (13.8)",
-        "19,406 19,858 20,143†",
-        // The notes are the tables engine's, as under every declared table.
-        "† 2022-23, Variance: as published. The figures in this table give (11.8).",
-        "as published. The figures in this table give 20,028.",
-        "as published. The figures in this table give 20,144.",
+        // A signed return reads as the council's statement (version 3): the
+        // figures as published, no mark or note of quire's check (that stays
+        // in `check -v`, above), and a RAG the return leaves blank, blank.
+        "2022-23 129.7 117.9 (12.0) 2023-24 156.1 142.3 (13.8) 2024-25",
+        "19,406 19,858 20,143",
         "Assurance level Green not yet due not yet due",
+        // The template's prompts before the answers.
+        "To include: (a) whether the local authority is on course for a £0 DSG deficit",
+        "say which area you want support in and, briefly, how it would help. 1. Reducing demand for EHCPs",
     ] {
         assert!(text.contains(want), "missing {want:?} in:\n{text}");
+    }
+    for never in [
+        "†",
+        "The figures in this table give",
+        "not rated",
+        "Variance is the forecast",
+        "sum of the age bands",
+    ] {
+        assert!(!text.contains(never), "{never:?} printed in:\n{text}");
+    }
+    let summary = text.find("Summary of progress").unwrap();
+    assert!(
+        text[summary..].find("To include:")
+            < text[summary..].find("Kent County Council remains committed"),
+        "the prompt comes before the answer"
+    );
+    let html = {
+        let o = p.run(&["build", "kent-sv-2024-25-q1", "--format", "html", "--force"]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        std::fs::read_to_string(p.path().join("out/kent-sv-2024-25-q1.html")).unwrap()
+    };
+    assert!(
+        html.contains("<p class=\"prompt\"><em>To include: (a) whether"),
+        "{html}"
+    );
+    for never in ["†", "The figures in this table give", "not rated"] {
+        assert!(!html.contains(never), "{never:?} in the HTML");
     }
     for n in 1..=9 {
         assert!(
@@ -165,7 +193,7 @@ fn the_returns_deficit_and_ehcp_sheets_recompute_to_the_printed_figures() {
         [num(6, 1), num(6, 2), num(6, 3), num(6, 4)],
         [20027.0, 19406.0, 19858.0, 20143.0]
     );
-    assert!(text.contains("19,406 19,858 20,143†"), "{text}");
+    assert!(text.contains("19,406 19,858 20,143"), "{text}");
     // A published figure is marked with a note giving the computed one.
     let mut zip = zip::ZipArchive::new(std::fs::File::open(&path).unwrap()).unwrap();
     let mut notes = String::new();
@@ -309,17 +337,19 @@ fn the_deficit_rag_is_a_rating_column_of_the_engine_table() {
             .and_then(|d| d.get_string().map(String::from));
         assert_eq!(cell.as_deref(), *e, "sheet row {r}");
     }
-    // Printed: the rating in words; none in the project's words.
+    // Printed: the rating in words; none left blank, as the return leaves it
+    // (safety-valve@3; @2 printed the project's `not-rated` words).
     let pdf = squash(&pdf_text(&out.join("kent-sv-2024-25-q1.pdf")));
+    assert!(!pdf.contains("not rated"), "{pdf}");
     for want in [
-        "2023-24 156.1 142.3 (13.8) not rated",
+        "2023-24 156.1 142.3 (13.8) 2024-25",
         "2026-27 163.1 163.1 0.0 Amber 2027-28 140.0 140.0 0.0 Amber",
     ] {
         assert!(pdf.contains(want), "{want:?} not in the PDF");
     }
     let html = crate::meaning::html_text(&out.join("kent-sv-2024-25-q1.html"));
     for want in [
-        "2022-23 129.7 117.9 (12.0)† not rated",
+        "2022-23 129.7 117.9 (12.0) 2023-24",
         "2026-27 163.1 163.1 0.0 Amber",
         "2027-28 140.0 140.0 0.0 Amber",
     ] {
