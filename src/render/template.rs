@@ -980,6 +980,7 @@ fn lowercase_first(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tables::FIGURES;
 
     fn scope(ctx: Json) -> Scope {
         Scope::new(ctx, Settings::default())
