@@ -6,8 +6,11 @@
 
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::load::{self, yaml};
+use crate::model::Settings;
 use crate::model::paper::AppendixKind;
 use crate::model::risk::{Register, Scheme};
+use crate::model::table::Checked;
+use crate::model::valve::Valve;
 use crate::project::{DocKind, Document, Project};
 use crate::render::{self, PaperRegister, Rendered};
 use crate::source::{SourceMap, Span};
@@ -42,17 +45,23 @@ pub struct Prepared {
     pub page_probe: Option<Rendered>,
 }
 
+impl Prepared {
+    fn empty() -> Prepared {
+        Prepared {
+            sources: SourceMap::new(),
+            diags: Diagnostics::default(),
+            rendered: Vec::new(),
+            inputs: Vec::new(),
+            layout: None,
+            extras: Vec::new(),
+            page_limit: None,
+            page_probe: None,
+        }
+    }
+}
+
 pub fn prepare(project: &Project, doc: &Document) -> Prepared {
-    let mut p = Prepared {
-        sources: SourceMap::new(),
-        diags: Diagnostics::default(),
-        rendered: Vec::new(),
-        inputs: Vec::new(),
-        layout: None,
-        extras: Vec::new(),
-        page_limit: None,
-        page_probe: None,
-    };
+    let mut p = Prepared::empty();
     match doc.kind {
         DocKind::Paper => prepare_paper(project, doc, &mut p),
         DocKind::Valve => prepare_valve(project, doc, &mut p),
@@ -660,17 +669,30 @@ fn reserved_table_ids(
     }
 }
 
-fn prepare_valve(project: &Project, doc: &Document, p: &mut Prepared) {
+/// A return as written, with its declared tables' figures: the first half of
+/// [`prepare`] for a return, before its lock is checked and anything is
+/// rendered. `quire lock` records what it gives.
+pub fn valve_as_written(
+    project: &Project,
+    doc: &Document,
+) -> (Option<Valve>, SourceMap, Diagnostics) {
+    let mut p = Prepared::empty();
+    let valve = read_valve(project, doc, &mut p).map(|(valve, ..)| valve);
+    p.diags.sort();
+    (valve, p.sources, p.diags)
+}
+
+/// Reads and validates a return and its declared tables: (the return, its
+/// YAML, its checked tables, its settings).
+fn read_valve(
+    project: &Project,
+    doc: &Document,
+    p: &mut Prepared,
+) -> Option<(Valve, yaml::Node, Vec<Checked>, Settings)> {
     let rel = doc.dir.join(DocKind::Valve.file_name());
-    let Some((file, node)) = parse_file(&project.root, &rel, p) else {
-        return;
-    };
+    let (file, node) = parse_file(&project.root, &rel, p)?;
     let settings = validate::project::document_settings(&node, &project.settings, &mut p.diags);
-    let Some(mut valve) =
-        validate::valve::valve(&doc.id, file, &node, &project.settings, &mut p.diags)
-    else {
-        return;
-    };
+    let mut valve = validate::valve::valve(&doc.id, file, &node, &project.settings, &mut p.diags)?;
     let tables = read_tables(project, doc, &node, &valve.layout, p);
     // The return's fixed tables print each typed figure as typed (the deficit
     // profile's places are not the council's declaration; a KPI's are when
@@ -709,6 +731,13 @@ fn prepare_valve(project: &Project, doc: &Document, p: &mut Prepared) {
     }
     reserved_table_ids(&tables, &render::valve::EXPORTS, p);
     valve.table_figures = crate::tables::lock_fields(&tables);
+    Some((valve, node, tables, settings))
+}
+
+fn prepare_valve(project: &Project, doc: &Document, p: &mut Prepared) {
+    let Some((mut valve, node, tables, settings)) = read_valve(project, doc, p) else {
+        return;
+    };
     if let Ok(Some(lock)) = crate::lock::read(project, doc) {
         valve.amendments = lock.amendments;
     }

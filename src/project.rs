@@ -118,12 +118,12 @@ pub fn open(root: &Path, sources: &mut SourceMap, diags: &mut Diagnostics) -> Op
             return None;
         }
     };
-    let settings = match crate::load::yaml::parse(sources, file) {
-        Ok(node) => crate::validate::project::settings(&node, diags),
-        Err(d) => {
-            diags.push(d);
-            Settings::default()
-        }
+    // Read on past a misindented key, so that every problem shows in one run.
+    let (node, problems) = crate::load::yaml::parse_all(sources, file);
+    problems.into_iter().for_each(|d| diags.push(d));
+    let settings = match node {
+        Some(node) => crate::validate::project::settings(&node, diags),
+        None => Settings::default(),
     };
     let mut settings = settings;
     if let Some(d) = settings.logo.as_ref().and_then(|l| logo_problem(root, l)) {

@@ -2,8 +2,7 @@
 
 use super::{INTERNAL, INVALID, OK, exit, open, render};
 use crate::cli::{Global, LockArgs};
-use crate::diag::{Diagnostics, Severity};
-use crate::load::yaml;
+use crate::diag::Diagnostics;
 use crate::project::DocKind;
 use crate::source::SourceMap;
 use std::process::ExitCode;
@@ -26,45 +25,21 @@ pub fn run(global: &Global, args: &LockArgs) -> ExitCode {
     if args.reset {
         return reset(&project, &docs, global);
     }
-    let mut sources = SourceMap::new();
     let mut failed = project_errors > 0;
+    // Each return's problems, printed after the locking, as they were.
+    let mut problems = String::new();
     for doc in &docs {
-        let rel = doc.dir.join(DocKind::Valve.file_name());
-        let file = match crate::load::read(&project.root, &rel, &mut sources) {
-            Ok(f) => f,
-            Err(d) => {
-                diags.push(d);
-                continue;
-            }
-        };
-        let node = match yaml::parse(&sources, file) {
-            Ok(n) => n,
-            Err(d) => {
-                diags.push(d);
-                continue;
-            }
-        };
-        let mut local = Diagnostics::default();
-        let Some(mut valve) =
-            crate::validate::valve::valve(&doc.id, file, &node, &project.settings, &mut local)
-        else {
-            continue;
-        };
-        let mut inputs = Vec::new();
-        let tables = crate::pipeline::document_tables(
-            &project,
-            doc,
-            &node,
-            &mut sources,
-            &mut local,
-            &mut inputs,
-        );
-        valve.table_figures = crate::tables::lock_fields(&tables);
-        let errors = local.has_errors();
-        diags.extend(local);
-        if errors {
+        // The return as the pipeline reads it for a build (all its problems
+        // at once), before its lock is checked.
+        let (valve, sources, local) = crate::pipeline::valve_as_written(&project, doc);
+        problems.push_str(&render(&local, &sources, global));
+        if local.has_errors() {
+            failed = true;
             continue;
         }
+        let Some(valve) = valve else {
+            continue;
+        };
         let path = project.root.join(&doc.dir).join(crate::lock::LOCK_FILE);
         let mut lock = match crate::lock::read(&project, doc) {
             Ok(l) => l.unwrap_or_default(),
@@ -176,8 +151,7 @@ pub fn run(global: &Global, args: &LockArgs) -> ExitCode {
             return exit(INTERNAL);
         }
     }
-    eprint!("{}", render(&diags, &sources, global));
-    failed |= diags.items.iter().any(|d| d.severity == Severity::Error);
+    eprint!("{problems}");
     if docs.is_empty() && !global.quiet {
         eprintln!("no Safety Valve returns to lock");
     }

@@ -95,13 +95,9 @@ fn read_meeting(
             return None;
         }
     };
-    let node = match yaml::parse(sources, file) {
-        Ok(n) => n,
-        Err(d) => {
-            diags.push(d);
-            return None;
-        }
-    };
+    let (node, problems) = yaml::parse_all(sources, file);
+    problems.into_iter().for_each(|d| diags.push(d));
+    let node = node?;
     let meeting = crate::validate::meeting::meeting(&node, diags)?;
     if let Some(d) = super::missing_layout(project, &meeting.layout) {
         diags.push(d);

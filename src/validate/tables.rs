@@ -72,7 +72,8 @@ pub fn load_with(
             continue;
         };
         cx.inputs.push(file.clone());
-        let Ok(n) = crate::load::yaml::parse(cx.sources, f) else {
+        // Its problems are its own, reported when it is checked.
+        let Some(n) = crate::load::yaml::parse_all(cx.sources, f).0 else {
             continue;
         };
         let crate::load::yaml::NodeKind::Map(entries) = &n.kind else {

@@ -292,3 +292,66 @@ fn a_key_behind_a_no_break_space_is_named_for_what_it_is() {
         .unwrap_or_else(|| panic!("{e}"));
     assert_eq!(help.matches(" from,").count(), 1, "{help}");
 }
+
+/// Every YAML file is read on past a key indented to line up with no mapping
+/// (`load::yaml::parse_all`), so the problems after it show in the same run:
+/// `quire.yaml`, a meeting, a declared table's own file, and a return as
+/// `quire lock` reads it (through the pipeline, as a build does).
+#[test]
+fn every_yaml_file_reads_on_past_a_misindented_key() {
+    let misindented = "error[Q0002]: the key `";
+    let cases: [(&str, &str, &str, &str, &[&str]); 4] = [
+        (
+            "minimal",
+            "quire.yaml",
+            "  name: Testshire County Council\n",
+            "  name: Testshire County Council\n   short: T\nbrand: x\n",
+            &["check"],
+        ),
+        (
+            "demo",
+            "content/send-sub-2023-09/meeting.yaml",
+            "  telephone: 03000 416624\n",
+            "   telephone: 03000 416624\nvenu: x\n",
+            &["check"],
+        ),
+        (
+            "tables-valid",
+            "content/tables/deficit.yaml",
+            "title: Cumulative DSG deficit\n",
+            "title: Cumulative DSG deficit\n   subtitle: x\ncolour: red\n",
+            &["check"],
+        ),
+        (
+            "valve-quarterly",
+            "content/northshire-sv-2025-26/return.yaml",
+            "authority: Northshire Council\n",
+            "authority: Northshire Council\n   authorit: x\nsubmited: yes\n",
+            &["lock"],
+        ),
+    ];
+    for (fixture, file, from, to, args) in cases {
+        let p = if fixture == "demo" {
+            Project::demo()
+        } else {
+            Project::fixture(fixture)
+        };
+        let text = std::fs::read_to_string(p.path().join(file)).unwrap();
+        assert!(text.contains(from), "{file}");
+        p.write(file, &text.replacen(from, to, 1));
+        let o = p.run(args);
+        let e = stderr(&o);
+        assert_eq!(o.status.code(), Some(1), "{file}: {e}");
+        assert!(e.contains(misindented), "{file}: {e}");
+        assert!(
+            e.contains("the rest of this file was checked as if it were indented like the nearest key above"),
+            "{file}: {e}"
+        );
+        // The unknown key after it is reported in the same run.
+        let after = to.lines().last().unwrap().split(':').next().unwrap();
+        assert!(
+            e.contains(&format!("unknown key `{after}`")),
+            "{file}: `{after}` not reported\n{e}"
+        );
+    }
+}

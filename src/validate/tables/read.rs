@@ -98,16 +98,12 @@ pub fn tables(node: &Node, base: &Path, cx: &mut Ctx) -> Vec<Table> {
                 match load::read_ref(cx.root, base, path, &item.span, cx.sources) {
                     Ok((file, rel)) => {
                         cx.inputs.push(rel.clone());
-                        match yaml::parse(cx.sources, file) {
-                            Ok(n) => {
-                                let dir = rel.parent().unwrap_or(Path::new("")).to_path_buf();
-                                table(&n, &dir, cx)
-                            }
-                            Err(d) => {
-                                cx.diags.push(d);
-                                None
-                            }
-                        }
+                        let (node, problems) = yaml::parse_all(cx.sources, file);
+                        problems.into_iter().for_each(|d| cx.diags.push(d));
+                        node.and_then(|n| {
+                            let dir = rel.parent().unwrap_or(Path::new("")).to_path_buf();
+                            table(&n, &dir, cx)
+                        })
                     }
                     Err(d) => {
                         cx.diags.push(d);
