@@ -190,7 +190,7 @@ impl Dec {
             return 0;
         }
         let mut p = PLACES;
-        while frac % 10 == 0 {
+        while frac.is_multiple_of(10) {
             frac /= 10;
             p -= 1;
         }
