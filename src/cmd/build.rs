@@ -36,6 +36,8 @@ pub struct BuildConfig {
     pub write_pdf: bool,
     /// Write the HTML edition (`<id>.html`).
     pub write_html: bool,
+    /// Write the Word edition (`<id>.docx`).
+    pub write_docx: bool,
     /// Drop Typst's stale memoized results after each document (keeps memory
     /// flat over a long `watch` or `verify`). `build` evicts before each
     /// document instead, so the last one does not pay for it: on a
@@ -78,48 +80,67 @@ impl BuildConfig {
             validate_only: false,
             write_pdf: true,
             write_html: false,
+            write_docx: false,
             evict: true,
         }
     }
 
     /// Chooses the output formats; the manifest records a change from the
     /// default (PDF only) so a document is rebuilt when its formats change.
-    pub fn with_formats(mut self, pdf: bool, html: bool) -> Self {
-        self.write_pdf = pdf;
-        self.write_html = html;
-        if html {
+    pub fn with_formats(mut self, f: Formats) -> Self {
+        self.write_pdf = f.pdf;
+        self.write_html = f.html;
+        self.write_docx = f.docx;
+        if f.html {
             self.options.push("html".into());
         }
-        if !pdf {
+        if f.docx {
+            self.options.push("docx".into());
+        }
+        if !f.pdf {
             self.options.push("no-pdf".into());
         }
         self.options.sort();
         self
     }
 
-    /// The formats recorded in a manifest entry's options: (pdf, html).
-    pub fn formats_from_options(options: &[String]) -> (bool, bool) {
-        (
-            !options.iter().any(|o| o == "no-pdf"),
-            options.iter().any(|o| o == "html"),
-        )
+    /// The formats recorded in a manifest entry's options.
+    pub fn formats_from_options(options: &[String]) -> Formats {
+        Formats {
+            pdf: !options.iter().any(|o| o == "no-pdf"),
+            html: options.iter().any(|o| o == "html"),
+            docx: options.iter().any(|o| o == "docx"),
+        }
     }
 }
 
-/// The formats to write: `--format` if given, else `formats` in quire.yaml: (pdf, html).
+/// The editions a build writes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Formats {
+    /// The typeset PDF (`<id>.pdf`).
+    pub pdf: bool,
+    /// The HTML edition (`<id>.html`).
+    pub html: bool,
+    /// The Word edition (`<id>.docx`).
+    pub docx: bool,
+}
+
+/// The formats to write: `--format` if given, else `formats` in quire.yaml.
 pub fn formats_for(
     cli: Option<crate::cli::FormatArg>,
     settings: &crate::model::Settings,
-) -> (bool, bool) {
+) -> Formats {
     use crate::cli::FormatArg;
+    let only = |pdf, html, docx| Formats { pdf, html, docx };
     match cli {
-        Some(FormatArg::Pdf) => (true, false),
-        Some(FormatArg::Html) => (false, true),
-        Some(FormatArg::All) => (true, true),
-        None => (
-            settings.formats.iter().any(|f| f == "pdf"),
-            settings.formats.iter().any(|f| f == "html"),
-        ),
+        Some(FormatArg::Pdf) => only(true, false, false),
+        Some(FormatArg::Html) => only(false, true, false),
+        Some(FormatArg::Docx) => only(false, false, true),
+        Some(FormatArg::All) => only(true, true, true),
+        None => {
+            let has = |f: &str| settings.formats.iter().any(|x| x == f);
+            only(has("pdf"), has("html"), has("docx"))
+        }
     }
 }
 
@@ -194,14 +215,14 @@ pub fn run(global: &Global, args: &BuildArgs) -> ExitCode {
         Err(code) => return code,
     };
     let standards = standards_for(&args.pdf_standard, &project.settings);
-    let (pdf, html) = formats_for(args.format, &project.settings);
+    let formats = formats_for(args.format, &project.settings);
     let mut config = BuildConfig::new(
         args.out.clone().unwrap_or_else(|| project.root.join("out")),
         &standards,
         args.keep_sources,
         global.verbose,
     )
-    .with_formats(pdf, html);
+    .with_formats(formats);
     config.validate_only = project_errors > 0;
     config.evict = false;
     let mut select = Diagnostics::default();
@@ -494,11 +515,26 @@ pub fn build_one_warm(
         let ident = format!("{stem}/{}", prepared.layout.clone().unwrap_or_default());
         let sources = warm.entry(stem.clone()).or_default();
         let (html, typeset) = std::thread::scope(|s| {
-            let html = config.write_html.then(|| {
+            let html = (config.write_html || config.write_docx).then(|| {
                 s.spawn(|| {
                     let started = Instant::now();
                     let page = crate::typeset::html::page(&project.root, rendered);
-                    (page, started.elapsed())
+                    // The Word edition is read from the HTML page.
+                    let docx = match (&page, config.write_docx) {
+                        (Ok(p), true) => Some(
+                            crate::typeset::docx::from_page(&project.root, rendered, &p.html)
+                                .map_err(|diagnostic| crate::typeset::html::PageError {
+                                    diagnostic,
+                                    missing: true,
+                                }),
+                        ),
+                        _ => None,
+                    };
+                    let page = match page {
+                        Err(e) if config.write_docx => Err(crate::typeset::docx::missing_html(e)),
+                        other => other,
+                    };
+                    (page, docx, started.elapsed())
                 })
             });
             let typeset = config.write_pdf.then(|| {
@@ -508,12 +544,25 @@ pub fn build_one_warm(
             (html, typeset)
         });
         let mut html_time = std::time::Duration::ZERO;
-        if let Some((page, time)) = html {
+        if let Some((page, docx, time)) = html {
             html_time = time;
+            match docx {
+                Some(Ok(d)) => {
+                    read.extend(d.files_read);
+                    files.push((config.out.join(format!("{stem}.docx")), d.bytes));
+                }
+                Some(Err(e)) => {
+                    html_failed = true;
+                    diags.push(e.diagnostic);
+                }
+                None => {}
+            }
             match page {
                 Ok(page) => {
                     read.extend(page.files_read);
-                    files.push((config.out.join(format!("{stem}.html")), page.html));
+                    if config.write_html {
+                        files.push((config.out.join(format!("{stem}.html")), page.html));
+                    }
                 }
                 Err(e) => {
                     // A missing layout is the project's to fix (like a missing
@@ -534,8 +583,9 @@ pub fn build_one_warm(
                 }
                 if config.verbose {
                     o.messages.push_str(&format!(
-                        "   timing {stem}: prepare {:.1} ms, html {:.1} ms (beside the compile), compile {:.1} ms, pdf {:.1} ms\n",
+                        "   timing {stem}: prepare {:.1} ms, {} {:.1} ms (beside the compile), compile {:.1} ms, pdf {:.1} ms\n",
                         prepare_time.as_secs_f64() * 1000.0,
+                        if config.write_docx { "html and docx" } else { "html" },
                         html_time.as_secs_f64() * 1000.0,
                         t.compile.as_secs_f64() * 1000.0,
                         t.export.as_secs_f64() * 1000.0

@@ -108,9 +108,9 @@ pub fn run(global: &Global, args: &VerifyArgs) -> ExitCode {
             differ += report(id, entry.outputs.len(), &reasons, global);
             continue;
         };
-        let (pdf, html) = BuildConfig::formats_from_options(&entry.options);
+        let formats = BuildConfig::formats_from_options(&entry.options);
         let config =
-            BuildConfig::new(tmp.path().join(id), &standards, false, false).with_formats(pdf, html);
+            BuildConfig::new(tmp.path().join(id), &standards, false, false).with_formats(formats);
         let quiet = Global {
             quiet: true,
             ..global.clone()

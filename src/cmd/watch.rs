@@ -235,14 +235,14 @@ impl<'a> State<'a> {
 
     fn config(project: &Project, args: &WatchArgs, global: &Global) -> BuildConfig {
         let standards = standards_for(&args.pdf_standard, &project.settings);
-        let (pdf, html) = formats_for(args.format, &project.settings);
+        let formats = formats_for(args.format, &project.settings);
         BuildConfig::new(
             args.out.clone().unwrap_or_else(|| project.root.join("out")),
             &standards,
             false,
             global.verbose,
         )
-        .with_formats(pdf, html)
+        .with_formats(formats)
     }
 
     /// Whether `rel` differs from when it was last seen (a folder always counts).

@@ -135,7 +135,7 @@ pub struct Settings {
     #[serde(skip)]
     pub kpi_rag_scale: Vec<app::RagLevel>,
     /// Output formats every build writes unless `--format` is given (`pdf`,
-    /// `html`). Not part of the data layouts see.
+    /// `html`, `docx`). Not part of the data layouts see.
     #[serde(skip)]
     pub formats: Vec<String>,
     /// The council's logo, printed on cover and front sheets (`organisation.logo`).
