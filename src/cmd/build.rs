@@ -13,7 +13,8 @@ use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::manifest::{self, Entry};
 use crate::pipeline;
 use crate::project::{Document, Project};
-use crate::typeset::{self, PdfSettings};
+use crate::typeset::PdfSettings;
+use crate::typeset::backend::{self, BACKENDS, Backend, Edition, Failure, RenderContext};
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -32,12 +33,8 @@ pub struct BuildConfig {
     /// Validate only, write nothing (set when quire.yaml itself has errors:
     /// building with fallback settings would overwrite good PDFs with wrong ones).
     pub validate_only: bool,
-    /// Write the typeset PDF (`<id>.pdf`).
-    pub write_pdf: bool,
-    /// Write the HTML edition (`<id>.html`).
-    pub write_html: bool,
-    /// Write the Word edition (`<id>.docx`).
-    pub write_docx: bool,
+    /// The editions to write (`<id>.pdf`, `<id>.html` …), in the registry's order.
+    pub backends: Vec<&'static dyn Backend>,
     /// Drop Typst's stale memoized results after each document (keeps memory
     /// flat over a long `watch` or `verify`). `build` evicts before each
     /// document instead, so the last one does not pay for it: on a
@@ -78,26 +75,26 @@ impl BuildConfig {
             keep_sources,
             verbose,
             validate_only: false,
-            write_pdf: true,
-            write_html: false,
-            write_docx: false,
+            backends: vec![&backend::Pdf],
             evict: true,
         }
     }
 
-    /// Chooses the output formats; the manifest records a change from the
-    /// default (PDF only) so a document is rebuilt when its formats change.
-    pub fn with_formats(mut self, f: Formats) -> Self {
-        self.write_pdf = f.pdf;
-        self.write_html = f.html;
-        self.write_docx = f.docx;
-        if f.html {
-            self.options.push("html".into());
+    /// Chooses the output formats (names of back ends); the manifest records a
+    /// change from the default (PDF only) so a document is rebuilt when its
+    /// formats change: each other format by name, and `no-pdf`.
+    pub fn with_formats(mut self, formats: &[&str]) -> Self {
+        self.backends = BACKENDS
+            .iter()
+            .copied()
+            .filter(|b| formats.contains(&b.name()))
+            .collect();
+        for b in &self.backends {
+            if b.name() != "pdf" {
+                self.options.push(b.name().into());
+            }
         }
-        if f.docx {
-            self.options.push("docx".into());
-        }
-        if !f.pdf {
+        if !formats.contains(&"pdf") {
             self.options.push("no-pdf".into());
         }
         self.options.sort();
@@ -105,43 +102,35 @@ impl BuildConfig {
     }
 
     /// The formats recorded in a manifest entry's options.
-    pub fn formats_from_options(options: &[String]) -> Formats {
-        Formats {
-            pdf: !options.iter().any(|o| o == "no-pdf"),
-            html: options.iter().any(|o| o == "html"),
-            docx: options.iter().any(|o| o == "docx"),
-        }
+    pub fn formats_from_options(options: &[String]) -> Vec<&'static str> {
+        BACKENDS
+            .iter()
+            .map(|b| b.name())
+            .filter(|&n| match n {
+                "pdf" => !options.iter().any(|o| o == "no-pdf"),
+                n => options.iter().any(|o| o == n),
+            })
+            .collect()
     }
-}
-
-/// The editions a build writes.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Formats {
-    /// The typeset PDF (`<id>.pdf`).
-    pub pdf: bool,
-    /// The HTML edition (`<id>.html`).
-    pub html: bool,
-    /// The Word edition (`<id>.docx`).
-    pub docx: bool,
 }
 
 /// The formats to write: `--format` if given, else `formats` in quire.yaml.
 pub fn formats_for(
     cli: Option<crate::cli::FormatArg>,
     settings: &crate::model::Settings,
-) -> Formats {
+) -> Vec<&'static str> {
     use crate::cli::FormatArg;
-    let only = |pdf, html, docx| Formats { pdf, html, docx };
-    match cli {
-        Some(FormatArg::Pdf) => only(true, false, false),
-        Some(FormatArg::Html) => only(false, true, false),
-        Some(FormatArg::Docx) => only(false, false, true),
-        Some(FormatArg::All) => only(true, true, true),
-        None => {
-            let has = |f: &str| settings.formats.iter().any(|x| x == f);
-            only(has("pdf"), has("html"), has("docx"))
-        }
-    }
+    BACKENDS
+        .iter()
+        .map(|b| b.name())
+        .filter(|&n| match cli {
+            Some(FormatArg::Pdf) => n == "pdf",
+            Some(FormatArg::Html) => n == "html",
+            Some(FormatArg::Docx) => n == "docx",
+            Some(FormatArg::All) => true,
+            None => settings.formats.iter().any(|f| f == n),
+        })
+        .collect()
 }
 
 /// What happened to one document.
@@ -222,7 +211,7 @@ pub fn run(global: &Global, args: &BuildArgs) -> ExitCode {
         args.keep_sources,
         global.verbose,
     )
-    .with_formats(formats);
+    .with_formats(&formats);
     config.validate_only = project_errors > 0;
     config.evict = false;
     let mut select = Diagnostics::default();
@@ -451,6 +440,39 @@ fn output_hashes(files: &[(PathBuf, Vec<u8>)]) -> BTreeMap<String, String> {
         .collect()
 }
 
+/// Makes the editions of one output, each back end with what it kept from
+/// the output's last build: the first on this thread (where Typst's parallel
+/// work has this worker's pool), the others beside it. Results in the back
+/// ends' order.
+fn editions(
+    backends: &[&'static dyn Backend],
+    cx: &RenderContext,
+    stem: &str,
+    warm: &mut Warm,
+) -> Vec<Result<Edition, Failure>> {
+    let mut kept: Vec<backend::Warm> = backends
+        .iter()
+        .map(|b| {
+            warm.remove(&(stem.to_string(), b.name()))
+                .unwrap_or_default()
+        })
+        .collect();
+    let made = std::thread::scope(|s| {
+        let mut jobs = backends.iter().zip(kept.iter_mut());
+        let first = jobs.next();
+        let others: Vec<_> = jobs.map(|(b, w)| s.spawn(|| b.render(cx, w))).collect();
+        let mut made: Vec<_> = first.map(|(b, w)| b.render(cx, w)).into_iter().collect();
+        for h in others {
+            made.push(h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+        }
+        made
+    });
+    for (b, w) in backends.iter().zip(kept) {
+        warm.insert((stem.to_string(), b.name()), w);
+    }
+    made
+}
+
 /// Builds one document; never panics the whole run.
 pub fn build_one(
     project: &Project,
@@ -461,9 +483,9 @@ pub fn build_one(
     build_one_warm(project, doc, config, global, &mut Warm::new())
 }
 
-/// Each output's parsed Typst sources from a document's previous build, by the
-/// output's stem (`quire watch` keeps them from one rebuild to the next).
-pub type Warm = BTreeMap<String, typeset::world::Sources>;
+/// What each back end kept from a document's previous build, by the output's
+/// stem and the back end (`quire watch` keeps them from one rebuild to the next).
+pub type Warm = BTreeMap<(String, &'static str), backend::Warm>;
 
 /// [`build_one`], typesetting from (and leaving in) `warm` the document's
 /// sources of its previous build; the outputs are the same bytes.
@@ -494,11 +516,11 @@ pub fn build_one_warm(
         o.messages = render(&diags, &prepared.sources, global);
         return o;
     }
-    // Typeset every output of the document first; write only if all succeeded.
+    // Make every edition of every output first; write only if all succeeded.
     let mut files: Vec<(PathBuf, Vec<u8>)> = Vec::new();
     let mut read: Vec<String> = Vec::new();
     let mut pages = 0;
-    let mut html_failed = false;
+    let mut failed = false;
     for (suffix, rendered) in &prepared.rendered {
         let stem = format!("{}{suffix}", doc.id);
         if config.keep_sources {
@@ -511,98 +533,44 @@ pub fn build_one_warm(
                 let _ = crate::write::atomic(&dir.join(name), text.as_bytes());
             }
         }
-        // The HTML edition is made on a thread of its own while Typst compiles.
         let ident = format!("{stem}/{}", prepared.layout.clone().unwrap_or_default());
-        let sources = warm.entry(stem.clone()).or_default();
-        let (html, typeset) = std::thread::scope(|s| {
-            let html = (config.write_html || config.write_docx).then(|| {
-                s.spawn(|| {
-                    let started = Instant::now();
-                    let page = crate::typeset::html::page(&project.root, rendered);
-                    // The Word edition is read from the HTML page.
-                    let docx = match (&page, config.write_docx) {
-                        (Ok(p), true) => Some(
-                            crate::typeset::docx::from_page(&project.root, rendered, &p.html)
-                                .map_err(|diagnostic| crate::typeset::html::PageError {
-                                    diagnostic,
-                                    missing: true,
-                                }),
-                        ),
-                        _ => None,
-                    };
-                    let page = match page {
-                        Err(e) if config.write_docx => Err(crate::typeset::docx::missing_html(e)),
-                        other => other,
-                    };
-                    (page, docx, started.elapsed())
-                })
-            });
-            let typeset = config.write_pdf.then(|| {
-                typeset::typeset_warm(&project.root, rendered, &ident, &config.pdf, sources)
-            });
-            let html = html.map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
-            (html, typeset)
-        });
-        let mut html_time = std::time::Duration::ZERO;
-        if let Some((page, docx, time)) = html {
-            html_time = time;
-            match docx {
-                Some(Ok(d)) => {
-                    read.extend(d.files_read);
-                    files.push((config.out.join(format!("{stem}.docx")), d.bytes));
-                }
-                Some(Err(e)) => {
-                    html_failed = true;
-                    diags.push(e.diagnostic);
-                }
-                None => {}
-            }
-            match page {
-                Ok(page) => {
-                    read.extend(page.files_read);
-                    if config.write_html {
-                        files.push((config.out.join(format!("{stem}.html")), page.html));
+        let cx = RenderContext {
+            root: &project.root,
+            rendered,
+            ident: &ident,
+            pdf: &config.pdf,
+        };
+        let made = editions(&config.backends, &cx, &stem, warm);
+        let mut times = vec![("prepare", prepare_time)];
+        for (b, made) in config.backends.iter().zip(made) {
+            match made {
+                Ok(e) => {
+                    if !global.quiet {
+                        e.warnings.iter().for_each(|w| o.messages.push_str(w));
                     }
+                    times.extend(e.times);
+                    pages += e.pages.unwrap_or(0);
+                    read.extend(e.files_read);
+                    files.push((config.out.join(format!("{stem}.{}", b.name())), e.bytes));
                 }
-                Err(e) => {
-                    // A missing layout is the project's to fix (like a missing
-                    // Typst layout); a layout that fails is a layout error.
-                    o.internal |= !e.missing;
-                    html_failed = true;
-                    diags.push(e.diagnostic);
+                Err(f) => {
+                    o.internal |= f.internal;
+                    failed = true;
+                    f.diagnostics.into_iter().for_each(|d| diags.push(d));
                 }
             }
         }
-        let Some(typeset) = typeset else {
-            continue;
-        };
-        match typeset {
-            Ok(t) => {
-                if !global.quiet {
-                    t.warnings.iter().for_each(|w| o.messages.push_str(w));
-                }
-                if config.verbose {
-                    o.messages.push_str(&format!(
-                        "   timing {stem}: prepare {:.1} ms, {} {:.1} ms (beside the compile), compile {:.1} ms, pdf {:.1} ms\n",
-                        prepare_time.as_secs_f64() * 1000.0,
-                        if config.write_docx { "html and docx" } else { "html" },
-                        html_time.as_secs_f64() * 1000.0,
-                        t.compile.as_secs_f64() * 1000.0,
-                        t.export.as_secs_f64() * 1000.0
-                    ));
-                }
-                pages += t.pages;
-                read.extend(t.files_read);
-                files.push((config.out.join(format!("{stem}.pdf")), t.pdf));
-            }
-            Err(ds) => {
-                ds.into_iter().for_each(|d| diags.push(d));
-                o.internal = true;
-            }
+        if config.verbose && times.len() > 1 {
+            let times: Vec<String> = times
+                .iter()
+                .map(|(stage, t)| format!("{stage} {:.1} ms", t.as_secs_f64() * 1000.0))
+                .collect();
+            o.messages
+                .push_str(&format!("   timing {stem}: {}\n", times.join(", ")));
         }
     }
     // Only this build's outputs stay warm (an output that is gone is forgotten).
-    warm.retain(|stem, _| {
+    warm.retain(|(stem, _), _| {
         prepared
             .rendered
             .iter()
@@ -625,7 +593,7 @@ pub fn build_one_warm(
             return o;
         }
     }
-    if !o.internal && !html_failed && !prepared.rendered.is_empty() {
+    if !o.internal && !failed && !prepared.rendered.is_empty() {
         files.extend(
             prepared
                 .extras

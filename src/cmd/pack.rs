@@ -10,6 +10,7 @@ use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::load::{self, yaml};
 use crate::manifest;
 use crate::model::dates::long_date;
+use crate::render::doc::Doc;
 use crate::render::escape::str_lit;
 use crate::render::markdown::Mode;
 use crate::render::{DATA_JSON, MdRenderer, Origin, Rendered, meta, template};
@@ -313,14 +314,14 @@ fn pack_one(
                         diags: &mut diags,
                         pieces: 0,
                     };
-                    let (typ, fragment) =
-                        r.render2(sources.text(f), &Origin::File(f), Mode::Plain, false);
+                    let piece = r.piece(sources.text(f), &Origin::File(f), Mode::Plain, false);
+                    let typ = crate::render::typ::doc(&piece);
                     if diags.has_errors() {
                         report(&diags, &sources);
                         return Err(false);
                     }
                     if html_item {
-                        let (h1, narrative) = lift_title(&fragment);
+                        let (h1, narrative) = lift_title(piece);
                         let data = json!({
                             "meta": meta(&item.title, &project.settings, date),
                             "meeting": meeting_json(&meeting),
@@ -335,10 +336,10 @@ fn pack_one(
                             extra: Vec::new(),
                             title: item.title.clone(),
                             date,
-                            html: crate::render::HtmlParts {
+                            view: crate::render::doc::View {
                                 entry: "item".into(),
                                 md: h1.map(|h| ("title".to_string(), h)).into_iter().collect(),
-                                narrative,
+                                narrative: vec![narrative],
                                 ..Default::default()
                             },
                         };
@@ -423,7 +424,7 @@ fn pack_one(
         extra,
         title,
         date,
-        html: Default::default(),
+        view: Default::default(),
     };
     // The HTML edition's pages, made before anything is written.
     let mut files: Vec<(std::path::PathBuf, Vec<u8>)> = Vec::new();
@@ -436,7 +437,7 @@ fn pack_one(
         });
         let index = Rendered {
             data: serde_json::to_string(&index_data).unwrap_or_default(),
-            html: crate::render::HtmlParts {
+            view: crate::render::doc::View {
                 entry: "index".into(),
                 ..Default::default()
             },
@@ -711,19 +712,36 @@ fn item_slugs(meeting: &Meeting) -> Vec<String> {
 /// A Markdown item's HTML: when it opens with a heading of its own (`#`, an
 /// `h2` in the fragment), that heading becomes the page's `h1` (one title per
 /// item, as in the PDF) and the headings under it move up one level.
-fn lift_title(fragment: &str) -> (Option<String>, String) {
-    let t = fragment.trim_start();
-    let Some(rest) = t.strip_prefix("<h2>") else {
-        return (None, fragment.to_string());
+fn lift_title(mut piece: Doc) -> (Option<Doc>, Doc) {
+    use crate::render::doc::{Block, Inline};
+    // An author's comments before it print nothing.
+    let at = piece
+        .blocks
+        .iter()
+        .position(|b| !matches!(b, Block::Html(i) if i.is_empty()));
+    let Some(Block::Heading { level: 1, body, .. }) = at.and_then(|i| piece.blocks.get(i)) else {
+        return (None, piece);
     };
-    let Some(end) = rest.find("</h2>") else {
-        return (None, fragment.to_string());
+    let title = Doc {
+        blocks: vec![Block::Para(body.clone())],
+        inline: true,
+        ..piece.clone()
     };
-    let mut body = rest[end + 5..].to_string();
-    for n in 3..=6 {
-        body = body
-            .replace(&format!("<h{n}>"), &format!("<h{}>", n - 1))
-            .replace(&format!("</h{n}>"), &format!("</h{}>", n - 1));
+    // The body starts on the line after the title, as printed.
+    if let Some(i) = at {
+        piece.blocks[i] = Block::Plain(vec![Inline::SoftBreak]);
     }
-    (Some(rest[..end].to_string()), body)
+    // Every heading under the title goes up one level (`##` is then an `h2`).
+    let mut up = |b: &mut Block| {
+        if let Block::Heading { level, .. } = b
+            && *level >= 2
+        {
+            *level = (*level).min(5) - 1;
+        }
+    };
+    crate::render::doc::visit_blocks_mut(&mut piece.blocks, &mut up);
+    for n in &mut piece.notes {
+        crate::render::doc::visit_blocks_mut(&mut n.blocks, &mut up);
+    }
+    (Some(title), piece)
 }

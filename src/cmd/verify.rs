@@ -110,7 +110,7 @@ pub fn run(global: &Global, args: &VerifyArgs) -> ExitCode {
         };
         let formats = BuildConfig::formats_from_options(&entry.options);
         let config =
-            BuildConfig::new(tmp.path().join(id), &standards, false, false).with_formats(formats);
+            BuildConfig::new(tmp.path().join(id), &standards, false, false).with_formats(&formats);
         let quiet = Global {
             quiet: true,
             ..global.clone()

@@ -242,7 +242,7 @@ impl<'a> State<'a> {
             false,
             global.verbose,
         )
-        .with_formats(formats)
+        .with_formats(&formats)
     }
 
     /// Whether `rel` differs from when it was last seen (a folder always counts).

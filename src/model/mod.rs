@@ -14,6 +14,10 @@ pub mod valve;
 
 pub use dates::AsWritten;
 
+/// The output formats a project may choose (`formats:`, `--format`): one per
+/// edition back end (`typeset::backend::BACKENDS`, kept in step by its test).
+pub const FORMATS: &[&str] = &["pdf", "html", "docx"];
+
 /// Orders ids as people read them: runs of digits by their value, the rest as
 /// text, so `APP9` < `APP44` < `APP44-3` < `APP64` and `3.2` < `3.10`. Ids are
 /// printed as written; this is only their order where quire sorts.

@@ -508,12 +508,10 @@ pub fn render(
     let generated = r.scope.generated.clone();
     // `{{ table("id") }}` may place a declared table in any Markdown field.
     let blocks = !tables.is_empty();
-    let mut md: Vec<(String, String)> = Vec::new();
-    let mut hmd: Vec<(String, String)> = Vec::new();
+    let mut md: Vec<(String, super::doc::Doc)> = Vec::new();
     let mut add = |key: String, s: &crate::model::Sp<String>, mode: Mode, r: &mut MdRenderer| {
-        let (typ, h) = r.render2(&s.value, &Origin::Value(s.span.clone()), mode, blocks);
-        md.push((key.clone(), typ));
-        hmd.push((key, h));
+        let d = r.piece(&s.value, &Origin::Value(s.span.clone()), mode, blocks);
+        md.push((key, d));
     };
     for a in &plan.areas {
         if let Some(s) = &a.summary {
@@ -582,9 +580,9 @@ pub fn render(
                 data: serde_json::to_string(&data).unwrap_or_default(),
                 title,
                 date: plan.report_date,
-                html: super::HtmlParts {
+                view: super::doc::View {
                     entry: function.into(),
-                    md: hmd.clone(),
+                    md: md.clone(),
                     ..Default::default()
                 },
             },

@@ -34,11 +34,17 @@ pub fn str_lit(s: &str) -> String {
 
 /// Author text placed in markup: shown literally, never interpreted.
 pub fn text(s: &str) -> String {
+    markup(s, super::format::signed_sums())
+}
+
+/// [`text`] for a layout whose rule for signed sums is known (`signed`: a
+/// signed sum is kept on one line).
+pub fn markup(s: &str, signed: bool) -> String {
     if s.is_empty() {
         return String::new();
     }
     // A sign stays on the line of the sum it belongs to: a signed sum is boxed.
-    let runs = super::format::signed_runs(s);
+    let runs = super::format::runs(s, signed);
     if runs.len() == 1 && !runs[0].1 {
         return format!("#{};", str_lit(s));
     }

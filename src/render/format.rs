@@ -129,7 +129,18 @@ impl Drop for LayoutText {
 /// the sign and the sum; between £ and its digits no line breaks anyway (Unicode
 /// line breaking, rule LB25). Nothing is added to the text itself.
 pub fn signed_runs(s: &str) -> Vec<(&str, bool)> {
-    if !SIGNED_RUNS.with(Cell::get) {
+    runs(s, signed_sums())
+}
+
+/// Whether text rendered now keeps signed sums whole (see [`layout_text`]).
+pub fn signed_sums() -> bool {
+    SIGNED_RUNS.with(Cell::get)
+}
+
+/// [`signed_runs`] for text whose layout's rule is known: `signed` false
+/// gives the whole text as one unmarked run.
+pub fn runs(s: &str, signed: bool) -> Vec<(&str, bool)> {
+    if !signed {
         return if s.is_empty() {
             Vec::new()
         } else {

@@ -1,23 +1,20 @@
-//! Markdown (after templating) → HTML fragments, with every text run escaped.
+//! The HTML edition of the document view: [`Doc`] → HTML fragments.
 //!
-//! Stage: render. The HTML edition's twin of [`markdown`](super::markdown): the
-//! same pulldown-cmark events, the same markers from [`template`](super::template)
-//! (`<!--quire:br-->` becomes `<br>`, `<!--quire:block:N-->` stays as a marker
-//! that the HTML layout step replaces by the generated table), the same link
-//! rule (`https`, `http`, `mailto`, `tel` only). Raw HTML an author writes is
-//! shown as text; an author's comment is dropped. Nothing here emits an
-//! attribute value or element that author text chose, except a checked link
-//! address, escaped.
+//! Stage: render. Prints a [`Doc`] as HTML, every text run escaped by
+//! [`escape`] (the one HTML escaper); raw HTML an author wrote arrives as text
+//! and is shown as text, and the only attribute value author text reaches is a
+//! link address the walker checked (https, http, mailto, tel), escaped. A
+//! generated block is printed by the caller's `place` (the layout's macro), or
+//! left as its marker comment where the caller places none.
 //!
 //! Headings go one level down (`#` → `h2`: the document title is the only
-//! `h1`). In numbered mode, level-1 headings and top-level paragraphs carry
-//! placeholders that [`number`] fills in over the whole narrative (1., 1.1 …),
-//! as the PDF numbers them.
+//! `h1`); a section heading carries its id (`sec-N`) and number, a numbered
+//! paragraph its number, as [`number`](super::doc::number) gave them.
+//! Footnotes are numbered per piece in order of first reference and listed
+//! after the piece, ids prefixed `n<piece>-`.
 
-use super::markdown::{BLOCK_MARKER, LINE_BREAK, Mode, TABLE_MARKER, check_url, options};
-use crate::model::template::Numbering;
-use pulldown_cmark::{Alignment, Event, HeadingLevel, Parser, Tag, TagEnd};
-use std::collections::BTreeMap;
+use super::doc::{Align, Block, Doc, Generated, Inline, NOTES_LISTED};
+use super::markdown::BLOCK_MARKER;
 
 /// Escapes text for HTML element content and double-quoted attribute values.
 /// NUL (refused in inputs anyway) becomes U+FFFD so it can never meet a placeholder.
@@ -37,133 +34,99 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-/// Placeholder for a numbered section heading's number (filled by [`number`]).
-const H_NUM: &str = "\u{0}H\u{0}";
-/// Placeholder for a numbered paragraph's number (filled by [`number`]).
-const P_NUM: &str = "\u{0}P\u{0}";
-/// What a numbered paragraph's number stands between.
-const P_OPEN: &str = "<p class=\"num\"><span class=\"pn\">";
-const P_CLOSE: &str = "</span> ";
-
-/// A numbered narrative: its HTML, its sections (id, heading HTML) for the
-/// contents, and how many sections it has (the layout numbers on from there).
-#[derive(Debug, Clone, Default)]
-pub struct Numbered {
-    pub html: String,
-    pub toc: Vec<(String, String)>,
-    pub sections: usize,
+/// A piece as an HTML fragment, generated blocks placed by `place` (`None`
+/// leaves the block's marker comment).
+pub fn piece<E>(
+    d: &Doc,
+    place: &mut dyn FnMut(Generated) -> Result<Option<String>, E>,
+) -> Result<String, E> {
+    print(d, place, &mut Vec::new())
 }
 
-/// Fills the numbers of a numbered narrative: `1.` for each section (with an
-/// id, `sec-1`, for the contents), `1.1`, `1.2` … for its top-level paragraphs
-/// (paragraphs before any section are numbered 1, 2 …).
-pub fn number(html: &str) -> Numbered {
-    number_as(html, Numbering::Sections)
+/// A narrative (its pieces in order) as one fragment.
+pub fn narrative<E>(
+    docs: &[Doc],
+    place: &mut dyn FnMut(Generated) -> Result<Option<String>, E>,
+) -> Result<String, E> {
+    let mut html = String::new();
+    for d in docs {
+        html.push_str(&print(d, place, &mut Vec::new())?);
+    }
+    Ok(html)
 }
 
-/// [`number`] by a report template's scheme: `Sections` (1., 1.1 …),
-/// `Paragraphs` (1, 2, 3 … through the report; headings unnumbered, still in the
-/// contents) or `None` (paragraphs open plainly).
-pub fn number_as(html: &str, scheme: Numbering) -> Numbered {
-    let (mut section, mut para) = (0usize, 0usize);
-    let mut out = String::with_capacity(html.len() + 64);
+/// The sections of a narrative for its contents: each section heading's id
+/// (`sec-N`) and title as printed, in order.
+pub fn contents(docs: &[Doc]) -> Vec<(String, String)> {
     let mut toc = Vec::new();
-    let mut rest = html;
-    loop {
-        let h = rest.find(H_NUM);
-        let p = rest.find(P_NUM);
-        let (at, is_h) = match (h, p) {
-            (Some(h), Some(p)) if h < p => (h, true),
-            (Some(h), None) => (h, true),
-            (_, Some(p)) => (p, false),
-            (None, None) => break,
+    for d in docs {
+        let order = d.note_order(NOTES_LISTED);
+        let mut p = Printer::<std::convert::Infallible> {
+            d,
+            order: &order,
+            prefix: format!("n{}-", d.id),
+            place: &mut |_| Ok(None),
+            toc: &mut toc,
+            out: String::new(),
         };
-        let (before, after) = (&rest[..at], &rest[at..]);
-        if is_h {
-            out.push_str(before);
-            section += 1;
-            rest = &after[H_NUM.len()..];
-            let title = rest.find("</h2>").map_or("", |e| &rest[..e]).trim();
-            if scheme == Numbering::Sections {
-                para = 0;
-                out.push_str(&format!(
-                    " id=\"sec-{section}\"><span class=\"hn\">{section}.</span>"
-                ));
-                toc.push((format!("sec-{section}"), format!("{section}. {title}")));
-            } else {
-                out.push_str(&format!(" id=\"sec-{section}\">"));
-                toc.push((format!("sec-{section}"), title.to_string()));
+        let mut headings = Vec::new();
+        super::doc::visit_blocks(&d.blocks, &mut |b| headings.push(b));
+        for label in &order {
+            if let Some(n) = d.note(label) {
+                super::doc::visit_blocks(&n.blocks, &mut |b| headings.push(b));
             }
-            continue;
         }
-        para += 1;
-        rest = &after[P_NUM.len()..];
-        match scheme {
-            Numbering::Sections if section > 0 => {
-                out.push_str(before);
-                out.push_str(&format!("{section}.{para}"));
-            }
-            Numbering::Sections => {
-                out.push_str(before);
-                out.push_str(&para.to_string());
-            }
-            Numbering::Paragraphs => {
-                out.push_str(before);
-                out.push_str(&format!("{para}."));
-            }
-            // Unnumbered: the paragraph the converter opened for a number opens plainly.
-            Numbering::None => {
-                out.push_str(before.strip_suffix(P_OPEN).unwrap_or(before));
-                out.push_str("<p>");
-                rest = rest.strip_prefix(P_CLOSE).unwrap_or(rest);
+        for b in headings {
+            if let Block::Heading {
+                section: Some(_), ..
+            } = b
+            {
+                let _ = p.block(b);
             }
         }
     }
-    out.push_str(rest);
-    Numbered {
-        html: out,
-        toc,
-        sections: section,
-    }
+    toc
 }
 
-/// Converts Markdown to an HTML fragment. `blocks` is the number of generated
-/// blocks markers may name; `prefix` makes footnote ids unique in the page.
-pub fn to_html(src: &str, mode: Mode, blocks: usize, prefix: &str) -> String {
-    let mut r = Renderer {
+fn print<E>(
+    d: &Doc,
+    place: &mut dyn FnMut(Generated) -> Result<Option<String>, E>,
+    toc: &mut Vec<(String, String)>,
+) -> Result<String, E> {
+    let order = d.note_order(NOTES_LISTED);
+    let mut p = Printer {
+        d,
+        order: &order,
+        prefix: format!("n{}-", d.id),
+        place,
+        toc,
         out: String::new(),
-        stack: Vec::new(),
-        mode,
-        blocks,
-        prefix: prefix.to_string(),
-        footnotes: BTreeMap::new(),
-        fn_target: None,
-        in_head: false,
-        aligns: Vec::new(),
-        col: 0,
-        tables: 0,
-        top_blocks: 0,
-        first_top_para: false,
     };
-    for ev in Parser::new_ext(src, options()) {
-        r.event(ev);
+    if let (true, [Block::Para(body)]) = (d.inline, d.blocks.as_slice()) {
+        p.inlines(body)?;
+        return Ok(p.out);
     }
-    let body = std::mem::take(&mut r.out);
-    // Footnotes: numbered in order of first reference, listed after the text.
-    let mut order: Vec<String> = Vec::new();
-    let body = r.resolve(&body, &mut order);
+    p.blocks(&d.blocks)?;
+    let body = std::mem::take(&mut p.out);
     let mut notes = String::new();
-    let mut i = 0;
-    while i < order.len() && i < 1000 {
-        let label = order[i].clone();
-        let text = r.footnotes.get(&label).cloned().unwrap_or_default();
-        let text = r.resolve(text.trim(), &mut order);
+    for (i, label) in order.iter().enumerate().take(NOTES_LISTED) {
+        let Some(note) = d.note(label) else { continue };
+        p.blocks(&note.blocks)?;
+        let text = std::mem::take(&mut p.out);
+        // A note's single paragraph is shown inline in its list item.
+        let text = text
+            .trim()
+            .strip_prefix("<p>")
+            .and_then(|s| s.strip_suffix("</p>"))
+            .filter(|s| !s.contains("<p>"))
+            .map(str::to_string)
+            .unwrap_or(text);
         notes.push_str(&format!(
-            "<li id=\"{p}fn{n}\">{text} <a href=\"#{p}fnref{n}\">Back to reference {n}</a></li>\n",
-            p = r.prefix,
+            "<li id=\"{pre}fn{n}\">{text} <a href=\"#{pre}fnref{n}\">Back to reference {n}</a></li>\n",
+            pre = p.prefix,
+            text = text.trim(),
             n = i + 1
         ));
-        i += 1;
     }
     let mut out = body;
     if !notes.is_empty() {
@@ -171,344 +134,244 @@ pub fn to_html(src: &str, mode: Mode, blocks: usize, prefix: &str) -> String {
         out.push_str(&notes);
         out.push_str("</ol></section>\n");
     }
-    if mode == Mode::Inline
-        && r.top_blocks == 1
-        && r.first_top_para
-        && let Some(inner) = out
-            .trim()
-            .strip_prefix("<p>")
-            .and_then(|s| s.strip_suffix("</p>"))
-        && !inner.contains("<p>")
-    {
-        return inner.to_string();
-    }
-    out
+    Ok(out)
 }
 
-#[derive(PartialEq)]
-enum Frame {
-    Para { numbered: bool },
-    Item,
-    Footnote,
-    Link { live: bool },
-    Other,
-}
-
-struct Renderer {
-    out: String,
-    stack: Vec<Frame>,
-    mode: Mode,
-    blocks: usize,
+struct Printer<'a, 'p, E> {
+    d: &'a Doc,
+    order: &'a [String],
     prefix: String,
-    footnotes: BTreeMap<String, String>,
-    fn_target: Option<(String, String)>,
-    in_head: bool,
-    aligns: Vec<Alignment>,
-    col: usize,
-    tables: usize,
-    top_blocks: usize,
-    first_top_para: bool,
+    place: &'p mut dyn FnMut(Generated) -> Result<Option<String>, E>,
+    toc: &'p mut Vec<(String, String)>,
+    out: String,
 }
 
-impl Renderer {
-    /// Replaces footnote reference placeholders by numbered links, in order.
-    fn resolve(&self, text: &str, order: &mut Vec<String>) -> String {
-        let mut out = String::with_capacity(text.len());
-        let mut rest = text;
-        while let Some(start) = rest.find("\u{0}FN:") {
-            out.push_str(&rest[..start]);
-            let after = &rest[start + 4..];
-            let (label, tail) = match after.find('\u{0}') {
-                Some(e) => (&after[..e], &after[e + 1..]),
-                None => (after, ""),
-            };
-            rest = tail;
-            if !self.footnotes.contains_key(label) {
-                continue;
-            }
-            let n = match order.iter().position(|l| l == label) {
-                Some(i) => i + 1,
-                None => {
-                    order.push(label.to_string());
-                    order.len()
-                }
-            };
-            out.push_str(&format!(
-                "<sup><a href=\"#{p}fn{n}\" id=\"{p}fnref{n}\" aria-label=\"Note {n}\">[{n}]</a></sup>",
-                p = self.prefix
-            ));
-        }
-        out.push_str(rest);
-        out
-    }
-
+impl<E> Printer<'_, '_, E> {
     fn text(&mut self, t: &str) {
         // A sign stays on the line of the sum it belongs to (as in the PDF).
-        let e: String = super::format::signed_runs(t)
-            .iter()
-            .map(|(t, signed)| {
-                if *signed {
-                    format!("<span class=\"nw\">{}</span>", escape(t))
-                } else {
-                    escape(t)
-                }
-            })
-            .collect();
-        self.out.push_str(&e);
-    }
-
-    fn event(&mut self, ev: Event) {
-        match ev {
-            // Nesting deeper than MAX_DEPTH is reported by the Typst pass.
-            Event::Start(tag) => self.start(tag),
-            Event::End(tag) => self.end(tag),
-            Event::Text(t) => self.text(&t),
-            Event::Code(c) => {
-                let s = format!("<code>{}</code>", escape(&c));
-                self.out.push_str(&s);
+        for (t, signed) in super::format::runs(t, self.d.signed) {
+            if signed {
+                self.out.push_str("<span class=\"nw\">");
+                self.out.push_str(&escape(t));
+                self.out.push_str("</span>");
+            } else {
+                self.out.push_str(&escape(t));
             }
-            Event::Html(h) | Event::InlineHtml(h) => self.html(&h),
-            Event::FootnoteReference(label) => {
-                let s = super::markdown::placeholder(&label);
-                self.out.push_str(&s);
-            }
-            Event::SoftBreak => self.out.push('\n'),
-            Event::HardBreak => self.out.push_str("<br>\n"),
-            Event::Rule => self.out.push_str("<hr>\n"),
-            Event::TaskListMarker(done) => self.text(if done { "☑ " } else { "☐ " }),
-            Event::InlineMath(m) | Event::DisplayMath(m) => self.text(&m),
         }
     }
 
-    fn html(&mut self, h: &str) {
-        let trimmed = h.trim();
-        if trimmed == LINE_BREAK {
-            self.out.push_str("<br>");
-            return;
-        }
-        if let Some(n) = trimmed
-            .strip_prefix("<!--")
-            .and_then(|s| s.strip_suffix("-->"))
-            .map(str::trim)
-            .and_then(|s| {
-                s.strip_prefix(BLOCK_MARKER)
-                    .or_else(|| s.strip_prefix(TABLE_MARKER))
-            })
-        {
-            // The Typst pass reports a bad marker; here a valid one stays a
-            // marker (a declared table is a generated block of its own kind).
-            if let Ok(i) = n.parse::<usize>()
-                && i < self.blocks
-            {
-                let s = format!("\n<!--{BLOCK_MARKER}{i}-->\n");
-                self.out.push_str(&s);
-            }
-            return;
-        }
-        if trimmed.starts_with("<!--") {
-            return; // an author's comment: not printed
-        }
-        self.text(h);
+    fn blocks(&mut self, blocks: &[Block]) -> Result<(), E> {
+        blocks.iter().try_for_each(|b| self.block(b))
     }
 
-    fn start(&mut self, tag: Tag) {
-        if self.stack.is_empty() && self.fn_target.is_none() {
-            self.top_blocks += 1;
-            if self.top_blocks == 1 {
-                self.first_top_para = matches!(tag, Tag::Paragraph);
+    fn block(&mut self, b: &Block) -> Result<(), E> {
+        match b {
+            Block::Para(body) => {
+                self.out.push_str("<p>");
+                self.inlines(body)?;
+                self.out.push_str("</p>\n");
             }
-        }
-        match tag {
-            Tag::Paragraph => {
-                let numbered = self.stack.is_empty() && self.mode == Mode::Numbered;
-                if numbered {
-                    self.out.push_str(P_OPEN);
-                    self.out.push_str(P_NUM);
-                    self.out.push_str(P_CLOSE);
-                } else {
-                    self.out.push_str("<p>");
+            Block::Numbered { number, body } => {
+                match number {
+                    Some(n) => self
+                        .out
+                        .push_str(&format!("<p class=\"num\"><span class=\"pn\">{n}</span> ")),
+                    None => self.out.push_str("<p>"),
                 }
-                self.stack.push(Frame::Para { numbered });
+                self.inlines(body)?;
+                self.out.push_str("</p>\n");
             }
-            Tag::Heading { level, .. } => {
-                let n = heading_level(level);
-                if n == 1 && self.mode == Mode::Numbered {
-                    let s = format!("\n<h2{H_NUM} ");
-                    self.out.push_str(&s);
-                } else {
-                    let s = format!("\n<h{}>", (n + 1).min(6));
-                    self.out.push_str(&s);
+            Block::Plain(body) | Block::Html(body) => self.inlines(body)?,
+            Block::Heading {
+                level,
+                section: Some(s),
+                body,
+            } if *level == 1 => {
+                let id = format!("sec-{}", s.n);
+                self.out.push_str(&format!("\n<h2 id=\"{id}\">"));
+                if let Some(n) = &s.number {
+                    self.out.push_str(&format!("<span class=\"hn\">{n}</span>"));
                 }
-                self.stack.push(Frame::Other);
+                self.out.push(' ');
+                let at = self.out.len();
+                self.inlines(body)?;
+                let title = self.out[at..].trim();
+                let title = match &s.number {
+                    Some(n) => format!("{n} {title}"),
+                    None => title.to_string(),
+                };
+                self.toc.push((id, title));
+                self.out.push_str("</h2>\n");
             }
-            Tag::BlockQuote(_) => {
+            Block::Heading { level, body, .. } => {
+                let h = (level + 1).min(6);
+                self.out.push_str(&format!("\n<h{h}>"));
+                self.inlines(body)?;
+                self.out.push_str(&format!("</h{h}>\n"));
+            }
+            Block::Quote(inner) => {
                 self.out.push_str("\n<blockquote>");
-                self.stack.push(Frame::Other);
+                self.blocks(inner)?;
+                self.out.push_str("</blockquote>\n");
             }
-            Tag::CodeBlock(_) => {
+            Block::Code { text, .. } => {
                 self.out.push_str("\n<pre><code>");
-                self.stack.push(Frame::Other);
+                self.text(text);
+                self.out.push_str("</code></pre>\n");
             }
-            Tag::List(start) => {
-                let s = match start {
+            Block::List { start, items } => {
+                self.out.push_str(&match start {
                     Some(1) => "\n<ol>".to_string(),
                     Some(n) => format!("\n<ol start=\"{n}\">"),
                     None => "\n<ul>".to_string(),
-                };
-                self.out.push_str(&s);
-                self.stack.push(Frame::Other);
-            }
-            Tag::Item => {
-                self.out.push_str("<li>");
-                self.stack.push(Frame::Item);
-            }
-            Tag::FootnoteDefinition(label) => {
-                let saved = std::mem::take(&mut self.out);
-                self.fn_target = Some((label.to_string(), saved));
-                self.stack.push(Frame::Footnote);
-            }
-            Tag::Table(aligns) => {
-                self.tables += 1;
-                self.aligns = aligns;
-                let s = format!(
-                    "\n<div class=\"table-wrap\" role=\"region\" aria-label=\"Table {n}\" tabindex=\"0\"><table>",
-                    n = self.tables
-                );
-                self.out.push_str(&s);
-                self.stack.push(Frame::Other);
-            }
-            Tag::TableHead => {
-                self.in_head = true;
-                self.col = 0;
-                self.out.push_str("<thead><tr>");
-                self.stack.push(Frame::Other);
-            }
-            Tag::TableRow => {
-                self.col = 0;
-                self.out.push_str("<tr>");
-                self.stack.push(Frame::Other);
-            }
-            Tag::TableCell => {
-                let align = match self.aligns.get(self.col) {
-                    Some(Alignment::Right) => " class=\"r\"",
-                    Some(Alignment::Center) => " class=\"c\"",
-                    _ => "",
-                };
-                let s = if self.in_head {
-                    format!("<th scope=\"col\"{align}>")
+                });
+                for item in items {
+                    self.out.push_str("<li>");
+                    self.blocks(item)?;
+                    self.out.push_str("</li>\n");
+                }
+                self.out.push_str(if start.is_some() {
+                    "</ol>\n"
                 } else {
-                    format!("<td{align}>")
-                };
-                self.out.push_str(&s);
-                self.stack.push(Frame::Other);
+                    "</ul>\n"
+                });
             }
-            Tag::Emphasis => {
-                self.out.push_str("<em>");
-                self.stack.push(Frame::Other);
-            }
-            Tag::Strong => {
-                self.out.push_str("<strong>");
-                self.stack.push(Frame::Other);
-            }
-            Tag::Strikethrough => {
-                self.out.push_str("<s>");
-                self.stack.push(Frame::Other);
-            }
-            Tag::Link {
-                dest_url,
-                link_type,
-                ..
+            Block::Table {
+                number,
+                align,
+                head,
+                rows,
             } => {
-                let addr = super::markdown::link_address(link_type, &dest_url);
-                let live = check_url(&addr).is_none();
-                if live {
-                    let s = format!("<a href=\"{}\">", escape(addr.trim()));
-                    self.out.push_str(&s);
-                }
-                self.stack.push(Frame::Link { live });
-            }
-            Tag::Image { dest_url, .. } => {
-                // Images are not fetched: show the alt text and the address.
-                let s = format!("<em>{}", escape(&format!("[image: {dest_url}] ")));
-                self.out.push_str(&s);
-                self.stack.push(Frame::Other);
-            }
-            _ => self.stack.push(Frame::Other),
-        }
-    }
-
-    fn end(&mut self, tag: TagEnd) {
-        let frame = self.stack.pop();
-        match tag {
-            TagEnd::Paragraph => self.out.push_str("</p>\n"),
-            TagEnd::Heading(level) => {
-                let n = heading_level(level);
-                let s = if n == 1 && self.mode == Mode::Numbered {
-                    "</h2>\n".to_string()
-                } else {
-                    format!("</h{}>\n", (n + 1).min(6))
-                };
-                self.out.push_str(&s);
-            }
-            TagEnd::BlockQuote(_) => self.out.push_str("</blockquote>\n"),
-            TagEnd::CodeBlock => self.out.push_str("</code></pre>\n"),
-            TagEnd::List(ordered) => self
-                .out
-                .push_str(if ordered { "</ol>\n" } else { "</ul>\n" }),
-            TagEnd::Item => self.out.push_str("</li>\n"),
-            TagEnd::FootnoteDefinition => {
-                if let Some((label, saved)) = self.fn_target.take() {
-                    let body = std::mem::replace(&mut self.out, saved);
-                    // A note's single paragraph is shown inline in its list item.
-                    let body = body
-                        .trim()
-                        .strip_prefix("<p>")
-                        .and_then(|s| s.strip_suffix("</p>"))
-                        .filter(|s| !s.contains("<p>"))
-                        .map(str::to_string)
-                        .unwrap_or(body);
-                    self.footnotes.insert(label, body);
-                }
-            }
-            TagEnd::Table => self.out.push_str("</tbody></table></div>\n"),
-            TagEnd::TableHead => {
-                self.in_head = false;
+                self.out.push_str(&format!(
+                    "\n<div class=\"table-wrap\" role=\"region\" aria-label=\"Table {number}\" tabindex=\"0\"><table><thead><tr>"
+                ));
+                self.cells(head, align, "th scope=\"col\"", "th")?;
                 self.out.push_str("</tr></thead><tbody>");
+                for row in rows {
+                    self.out.push_str("<tr>");
+                    self.cells(row, align, "td", "td")?;
+                    self.out.push_str("</tr>\n");
+                }
+                self.out.push_str("</tbody></table></div>\n");
             }
-            TagEnd::TableRow => self.out.push_str("</tr>\n"),
-            TagEnd::TableCell => {
-                self.col += 1;
+            Block::Rule => self.out.push_str("<hr>\n"),
+        }
+        Ok(())
+    }
+
+    fn cells(
+        &mut self,
+        cells: &[Vec<Inline>],
+        align: &[Align],
+        open: &str,
+        close: &str,
+    ) -> Result<(), E> {
+        for (col, c) in cells.iter().enumerate() {
+            let class = match align.get(col) {
+                Some(Align::Right) => " class=\"r\"",
+                Some(Align::Center) => " class=\"c\"",
+                _ => "",
+            };
+            self.out.push_str(&format!("<{open}{class}>"));
+            self.inlines(c)?;
+            self.out.push_str(&format!("</{close}>"));
+        }
+        Ok(())
+    }
+
+    fn inlines(&mut self, inl: &[Inline]) -> Result<(), E> {
+        inl.iter().try_for_each(|i| self.inline(i))
+    }
+
+    fn wrap(&mut self, tag: &str, body: &[Inline]) -> Result<(), E> {
+        self.out.push_str(&format!("<{tag}>"));
+        self.inlines(body)?;
+        self.out.push_str(&format!("</{tag}>"));
+        Ok(())
+    }
+
+    fn inline(&mut self, i: &Inline) -> Result<(), E> {
+        match i {
+            Inline::Text(t) => self.text(t),
+            Inline::SoftBreak => self.out.push('\n'),
+            Inline::LineBreak => self.out.push_str("<br>\n"),
+            Inline::ValueBreak => self.out.push_str("<br>"),
+            Inline::Code(c) => {
+                self.out.push_str("<code>");
+                self.out.push_str(&escape(c));
+                self.out.push_str("</code>");
+            }
+            Inline::Emph(b) => self.wrap("em", b)?,
+            Inline::Strong(b) => self.wrap("strong", b)?,
+            Inline::Strike(b) => self.wrap("s", b)?,
+            Inline::Link {
+                url,
+                ok: true,
+                body,
+            } => {
                 self.out
-                    .push_str(if self.in_head { "</th>" } else { "</td>" });
+                    .push_str(&format!("<a href=\"{}\">", escape(url.trim())));
+                self.inlines(body)?;
+                self.out.push_str("</a>");
             }
-            TagEnd::Emphasis | TagEnd::Image => self.out.push_str("</em>"),
-            TagEnd::Strong => self.out.push_str("</strong>"),
-            TagEnd::Strikethrough => self.out.push_str("</s>"),
-            TagEnd::Link => {
-                if matches!(frame, Some(Frame::Link { live: true })) {
-                    self.out.push_str("</a>");
+            Inline::Link { body, .. } => self.inlines(body)?,
+            Inline::Image { url, alt } => {
+                // Images are not fetched: show the alt text and the address.
+                self.out.push_str("<em>");
+                self.out.push_str(&escape(&format!("[image: {url}] ")));
+                self.inlines(alt)?;
+                self.out.push_str("</em>");
+            }
+            Inline::NoteRef(label) => {
+                if let Some(i) = self.order.iter().position(|l| l == label) {
+                    self.out.push_str(&format!(
+                        "<sup><a href=\"#{p}fn{n}\" id=\"{p}fnref{n}\" aria-label=\"Note {n}\">[{n}]</a></sup>",
+                        p = self.prefix,
+                        n = i + 1
+                    ));
                 }
             }
-            _ => {}
+            Inline::Task(done) => self.text(if *done { "☑ " } else { "☐ " }),
+            Inline::Html(h) => self.text(h),
+            Inline::Generated(g) => {
+                let html = (self.place)(*g)?
+                    .unwrap_or_else(|| format!("<!--{BLOCK_MARKER}{}-->", g.index));
+                self.out.push('\n');
+                self.out.push_str(&html);
+                self.out.push('\n');
+            }
         }
-        let _ = frame;
-    }
-}
-
-fn heading_level(level: HeadingLevel) -> usize {
-    match level {
-        HeadingLevel::H1 => 1,
-        HeadingLevel::H2 => 2,
-        HeadingLevel::H3 => 3,
-        HeadingLevel::H4 => 4,
-        HeadingLevel::H5 => 5,
-        HeadingLevel::H6 => 6,
+        Ok(())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::template::Numbering;
+    use crate::render::doc::number;
+    use crate::render::markdown::{Mode, parse};
+
+    /// One piece as HTML, its generated blocks left as markers.
+    fn to_html(src: &str, mode: Mode, blocks: usize, id: usize) -> String {
+        piece(&parse(src, mode, blocks, id).0, &mut |_| {
+            Ok::<_, std::convert::Infallible>(None)
+        })
+        .unwrap_or_default()
+    }
+
+    /// A numbered narrative of `pieces`: its HTML and contents.
+    fn numbered(pieces: &[&str], scheme: Numbering) -> (String, Vec<(String, String)>) {
+        let mut docs: Vec<Doc> = pieces
+            .iter()
+            .enumerate()
+            .map(|(i, s)| parse(s, Mode::Numbered, 0, i + 1).0)
+            .collect();
+        number(&mut docs, scheme);
+        let html =
+            narrative(&docs, &mut |_| Ok::<_, std::convert::Infallible>(None)).unwrap_or_default();
+        (html, contents(&docs))
+    }
 
     #[test]
     fn author_html_is_text() {
@@ -516,7 +379,7 @@ mod tests {
             "Hi <script>alert(1)</script> <b onclick=\"x\">b</b> &amp; </style> <!-- c --> [x](javascript:alert(1))\n\n<div>block</div>\n",
             Mode::Plain,
             0,
-            "a-",
+            1,
         );
         assert!(!out.contains("<script"), "{out}");
         assert!(!out.contains("<b "), "{out}");
@@ -622,7 +485,10 @@ mod tests {
                 .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
                 .collect();
             for mode in [Mode::Numbered, Mode::Plain, Mode::Inline] {
-                let out = number(&to_html(&src, mode, 1, "t-")).html;
+                let mut d = vec![parse(&src, mode, 1, 1).0];
+                number(&mut d, Numbering::Sections);
+                let out = narrative(&d, &mut |_| Ok::<_, std::convert::Infallible>(None))
+                    .unwrap_or_default();
                 assert!(
                     !out.contains('\u{0}'),
                     "placeholder left from {src:?}: {out}"
@@ -662,17 +528,15 @@ mod tests {
 
     #[test]
     fn numbering_follows_sections() {
-        let a = to_html("# One\n\nfirst\n\nsecond\n", Mode::Numbered, 0, "a-");
-        let b = to_html(
-            "# Two\n\nthird\n\n- not numbered\n",
-            Mode::Numbered,
-            0,
-            "b-",
+        let (out, toc) = numbered(
+            &[
+                "# One\n\nfirst\n\nsecond\n",
+                "# Two\n\nthird\n\n- not numbered\n",
+            ],
+            Numbering::Sections,
         );
-        let n = number(&(a + &b));
-        let out = n.html;
-        assert_eq!(n.sections, 2);
-        assert_eq!(n.toc[1], ("sec-2".to_string(), "2. Two".to_string()));
+        assert_eq!(toc.len(), 2);
+        assert_eq!(toc[1], ("sec-2".to_string(), "2. Two".to_string()));
         assert!(
             out.contains("<h2 id=\"sec-1\"><span class=\"hn\">1.</span> One</h2>"),
             "{out}"
@@ -688,44 +552,34 @@ mod tests {
 
     #[test]
     fn numbering_follows_a_templates_scheme() {
-        let md = to_html(
-            "# One\n\nfirst\n\n# Two\n\nsecond\n",
-            Mode::Numbered,
-            0,
-            "a-",
-        );
-        let n = number_as(&md, Numbering::Paragraphs);
-        assert_eq!(n.toc[1], ("sec-2".to_string(), "Two".to_string()));
-        assert!(n.html.contains("<h2 id=\"sec-1\"> One</h2>"), "{}", n.html);
+        let md = ["# One\n\nfirst\n\n# Two\n\nsecond\n"];
+        let (html, toc) = numbered(&md, Numbering::Paragraphs);
+        assert_eq!(toc[1], ("sec-2".to_string(), "Two".to_string()));
+        assert!(html.contains("<h2 id=\"sec-1\"> One</h2>"), "{html}");
         assert!(
-            n.html.contains("<span class=\"pn\">2.</span> second"),
-            "{}",
-            n.html
+            html.contains("<span class=\"pn\">2.</span> second"),
+            "{html}"
         );
-        let n = number_as(&md, Numbering::None);
-        assert!(n.html.contains("<p>first</p>"), "{}", n.html);
-        assert!(n.html.contains("<p>second</p>"), "{}", n.html);
-        assert!(
-            !n.html.contains("pn") && !n.html.contains('\u{0}'),
-            "{}",
-            n.html
-        );
+        let (html, _) = numbered(&md, Numbering::None);
+        assert!(html.contains("<p>first</p>"), "{html}");
+        assert!(html.contains("<p>second</p>"), "{html}");
+        assert!(!html.contains("pn") && !html.contains('\u{0}'), "{html}");
     }
 
     #[test]
     fn markers_line_breaks_and_inline() {
-        let out = to_html("a<!--quire:br-->b", Mode::Inline, 0, "a-");
+        let out = to_html("a<!--quire:br-->b", Mode::Inline, 0, 1);
         assert_eq!(out, "a<br>b");
-        let out = to_html("x\n\n<!--quire:block:0-->\n\ny", Mode::Plain, 1, "a-");
+        let out = to_html("x\n\n<!--quire:block:0-->\n\ny", Mode::Plain, 1, 1);
         assert!(out.contains("<!--quire:block:0-->"), "{out}");
-        let out = to_html("<!--quire:block:3-->", Mode::Plain, 1, "a-");
+        let out = to_html("<!--quire:block:3-->", Mode::Plain, 1, 1);
         assert!(!out.contains("quire"), "{out}");
     }
 
     #[test]
     fn footnotes_are_numbered_links() {
-        let out = to_html("Text[^a].\n\n[^a]: The note.\n", Mode::Plain, 0, "p1-");
-        assert!(out.contains("href=\"#p1-fn1\""), "{out}");
-        assert!(out.contains("<li id=\"p1-fn1\">The note."), "{out}");
+        let out = to_html("Text[^a].\n\n[^a]: The note.\n", Mode::Plain, 0, 1);
+        assert!(out.contains("href=\"#n1-fn1\""), "{out}");
+        assert!(out.contains("<li id=\"n1-fn1\">The note."), "{out}");
     }
 }

@@ -1,17 +1,18 @@
-//! Markdown (after templating) → Typst markup, with every text run escaped.
+//! The one Markdown walker: Markdown (after templating) → the document view.
 //!
-//! Stage: render. pulldown-cmark gives events; this module turns them into calls
-//! of Typst's own functions (`heading`, `emph`, `list`, `table`, …) and of the
-//! layout's helpers (`L.para` numbers body paragraphs). Text, link targets and
-//! code all go through [`escape`](super::escape); raw HTML is shown as text. The
-//! only thing an author can cause is a generated block, via a marker that
-//! [`template`](super::template) functions emit, and those are checked here.
+//! Stage: render. pulldown-cmark gives events; [`parse`] turns them into a
+//! [`Doc`], and every rule of the text lives here once: the nesting limit,
+//! link addresses ([`check_url`]), the markers that [`template`](super::template)
+//! functions emit (`<!--quire:block:N-->` and `<!--quire:table:N-->` become
+//! typed [`Generated`] nodes, `<!--quire:br-->` a line break; any other use of
+//! the reserved words is reported), footnotes (collected by label), raw HTML
+//! (kept as text to show) and an author's comments (dropped). The editions
+//! print the result ([`super::typ`], [`super::html`]).
 
-use super::escape::{str_lit, text};
+use super::doc::{Align, Block, Doc, Generated, Inline, Note};
 use pulldown_cmark::{
-    Alignment, CodeBlockKind, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd,
+    Alignment, CodeBlockKind, Event, HeadingLevel, LinkType, Options, Parser, Tag,
 };
-use std::collections::BTreeMap;
 
 /// How top-level paragraphs are set.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -88,85 +89,48 @@ pub fn options() -> Options {
         | Options::ENABLE_TASKLISTS
 }
 
-/// Converts Markdown to Typst markup. `blocks` is the number of generated blocks
-/// available to markers (`<!--quire:block:N-->`).
-pub fn to_typst(src: &str, mode: Mode, blocks: usize) -> (String, Vec<MdError>) {
-    let mut r = Renderer {
-        out: String::new(),
-        stack: Vec::new(),
+/// Converts Markdown to the document view. `blocks` is the number of generated
+/// blocks available to markers (`<!--quire:block:N-->`); `id` numbers the piece
+/// in its document (see [`Doc::id`]). Problems are returned with their offset
+/// in `src`.
+pub fn parse(src: &str, mode: Mode, blocks: usize, id: usize) -> (Doc, Vec<MdError>) {
+    let mut w = Walker {
         mode,
         blocks,
+        depth: 0,
         errors: Vec::new(),
-        footnotes: BTreeMap::new(),
-        fn_target: None,
-        table_head: false,
-        cell_count: 0,
-        code: None,
-        pending: String::new(),
-        top_blocks: 0,
-        first_top_para: false,
+        stack: Vec::new(),
+        root: Vec::new(),
+        notes: Vec::new(),
+        tables: 0,
     };
     for (ev, range) in Parser::new_ext(src, options()).into_offset_iter() {
-        r.event(ev, range.start);
+        w.event(ev, range.start);
     }
-    r.flush();
-    let out = std::mem::take(&mut r.out);
-    // Footnote references were emitted as placeholders; definitions usually
-    // follow them, and may hold references of their own.
-    let mut budget = 10_000usize;
-    let out = resolve_footnotes(&out, &r.footnotes, &mut Vec::new(), &mut budget);
-    // A lone paragraph in inline mode is unwrapped; anything else stays blocks.
-    if mode == Mode::Inline
-        && r.top_blocks == 1
-        && r.first_top_para
-        && let Some(inner) = out
-            .trim()
-            .strip_prefix("#par[")
-            .and_then(|s| s.strip_suffix(']'))
-    {
-        return (inner.to_string(), r.errors);
+    // Anything left open (never, from pulldown-cmark) is closed in order.
+    while !w.stack.is_empty() {
+        w.close();
     }
-    (out, r.errors)
+    let inline =
+        mode == Mode::Inline && w.notes.is_empty() && matches!(w.root.as_slice(), [Block::Para(_)]);
+    let doc = Doc {
+        id,
+        blocks: w.root,
+        notes: w.notes,
+        inline,
+        signed: super::format::signed_sums(),
+    };
+    (doc, w.errors)
 }
 
-/// Replaces each footnote placeholder in `text` by its footnote, resolving
-/// footnotes inside footnotes in document order. A footnote that refers back to
-/// itself (directly or not) or an undefined one is dropped; `budget` bounds the
-/// total work however the footnotes refer to each other.
-fn resolve_footnotes(
-    text: &str,
-    notes: &BTreeMap<String, String>,
-    open: &mut Vec<String>,
-    budget: &mut usize,
-) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(start) = rest.find("\u{0}FN:") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 4..];
-        let (label, tail) = match after.find('\u{0}') {
-            Some(e) => (&after[..e], &after[e + 1..]),
-            None => (after, ""),
-        };
-        rest = tail;
-        if *budget == 0 || open.iter().any(|l| l == label) {
-            continue;
-        }
-        *budget -= 1;
-        if let Some(body) = notes.get(label) {
-            open.push(label.to_string());
-            let inner = resolve_footnotes(body.trim(), notes, open, budget);
-            open.pop();
-            out.push_str(&format!("#footnote[{inner}];"));
-        }
-    }
-    out.push_str(rest);
-    out
+/// Markdown → Typst markup in one call (the walker, then the Typst edition).
+pub fn to_typst(src: &str, mode: Mode, blocks: usize) -> (String, Vec<MdError>) {
+    let (doc, errors) = parse(src, mode, blocks, 0);
+    (super::typ::doc(&doc), errors)
 }
 
-/// A link's address as written, with `mailto:` added to `<name@example.org>`
-/// (the HTML converter uses it too).
-pub(crate) fn link_address(kind: LinkType, dest: &str) -> String {
+/// A link's address as written, with `mailto:` added to `<name@example.org>`.
+fn link_address(kind: LinkType, dest: &str) -> String {
     match kind {
         LinkType::Email if !dest.to_ascii_lowercase().starts_with("mailto:") => {
             format!("mailto:{dest}")
@@ -175,71 +139,46 @@ pub(crate) fn link_address(kind: LinkType, dest: &str) -> String {
     }
 }
 
-/// A footnote reference's placeholder until definitions are known (both
-/// converters use it).
-pub(crate) fn placeholder(label: &str) -> String {
-    // NUL cannot reach the output otherwise: escape.rs writes it as \u{0}.
-    format!("\u{0}FN:{}\u{0}", label.replace('\u{0}', ""))
-}
-
-#[derive(PartialEq)]
-enum Frame {
-    Para { top: bool },
-    Heading,
-    List,
-    Item,
-    Quote,
-    Emph,
-    Strong,
-    Strike,
-    Link,
-    Table,
+/// An element being read: what its content goes into.
+enum Open {
+    Para(Vec<Inline>),
+    Heading(u8, Vec<Inline>),
+    Quote(Vec<Block>),
+    List(Option<u64>, Vec<Vec<Block>>),
+    Item(Vec<Block>),
+    Note(String, Vec<Block>),
+    Code(Option<String>, String),
+    Html(Vec<Inline>),
+    Table(Vec<Align>, Vec<Vec<Inline>>, Vec<Vec<Vec<Inline>>>),
     Head,
-    Row,
-    Cell,
-    Footnote,
+    Row(Vec<Vec<Inline>>),
+    Cell(Vec<Inline>),
+    Emph(Vec<Inline>),
+    Strong(Vec<Inline>),
+    Strike(Vec<Inline>),
+    Link(String, bool, Vec<Inline>),
+    Image(String, Vec<Inline>),
+    /// A tag the options do not enable: its content goes where it would without it.
     Other,
 }
 
-struct Renderer {
-    out: String,
-    stack: Vec<Frame>,
+struct Walker {
     mode: Mode,
     blocks: usize,
+    /// Elements open (pulldown-cmark's own nesting, every kind counted).
+    depth: usize,
     errors: Vec<MdError>,
-    footnotes: BTreeMap<String, String>,
-    fn_target: Option<(String, String)>,
-    table_head: bool,
-    cell_count: usize,
-    code: Option<String>,
-    /// Adjacent text events merged into one literal.
-    pending: String,
-    /// Blocks started at the top level, and whether the first was a paragraph.
-    top_blocks: usize,
-    first_top_para: bool,
+    stack: Vec<Open>,
+    root: Vec<Block>,
+    notes: Vec<Note>,
+    tables: usize,
 }
 
-impl Renderer {
-    fn at_top(&self) -> bool {
-        self.stack.is_empty()
-    }
-
-    fn flush(&mut self) {
-        if !self.pending.is_empty() {
-            let t = text(&std::mem::take(&mut self.pending));
-            self.out.push_str(&t);
-        }
-    }
-
-    fn push(&mut self, s: &str) {
-        self.flush();
-        self.out.push_str(s);
-    }
-
+impl Walker {
     fn event(&mut self, ev: Event, offset: usize) {
         match ev {
             Event::Start(tag) => {
-                if self.stack.len() >= MAX_DEPTH
+                if self.depth >= MAX_DEPTH
                     && self.errors.iter().all(|e| !e.message.contains("nested"))
                 {
                     self.errors.push(MdError {
@@ -248,44 +187,29 @@ impl Renderer {
                         help: "flatten the structure: a committee paper rarely needs more than three levels".into(),
                     });
                 }
-                if let Tag::Link {
-                    dest_url,
-                    link_type,
-                    ..
-                } = &tag
-                    && let Some((message, help)) = check_url(&link_address(*link_type, dest_url))
-                {
-                    self.errors.push(MdError {
-                        offset,
-                        message,
-                        help,
-                    });
-                }
-                self.start(tag)
+                self.depth += 1;
+                self.start(tag, offset);
             }
-            Event::End(tag) => self.end(tag),
-            Event::Text(t) if self.code.is_some() => {
-                if let Some(c) = self.code.as_mut() {
-                    c.push_str(&t);
+            Event::End(_) => {
+                self.depth = self.depth.saturating_sub(1);
+                self.close();
+            }
+            Event::Text(t) => {
+                if let Some(Open::Code(_, code)) = self.stack.last_mut() {
+                    code.push_str(&t);
+                } else {
+                    self.inline(Inline::Text(t.to_string()));
                 }
             }
-            Event::Text(t) => self.pending.push_str(&t),
-            Event::Code(c) => {
-                let s = format!("#raw({});", str_lit(&c));
-                self.push(&s);
-            }
+            Event::Code(c) => self.inline(Inline::Code(c.to_string())),
             Event::Html(h) | Event::InlineHtml(h) => self.html(&h, offset),
-            Event::FootnoteReference(label) => {
-                let p = placeholder(&label);
-                self.push(&p);
-            }
-            Event::SoftBreak => self.pending.push(' '),
-            Event::HardBreak => self.push("#linebreak();"),
-            Event::Rule => self.push("\n#line(length: 100%)\n"),
-            Event::TaskListMarker(done) => self.push(if done { "☑ " } else { "☐ " }),
+            Event::FootnoteReference(label) => self.inline(Inline::NoteRef(label.to_string())),
+            Event::SoftBreak => self.inline(Inline::SoftBreak),
+            Event::HardBreak => self.inline(Inline::LineBreak),
+            Event::Rule => self.block(Block::Rule),
+            Event::TaskListMarker(done) => self.inline(Inline::Task(done)),
             Event::InlineMath(m) | Event::DisplayMath(m) => {
-                let s = text(&m);
-                self.push(&s);
+                self.inline(Inline::Text(m.to_string()))
             }
         }
     }
@@ -293,27 +217,22 @@ impl Renderer {
     fn html(&mut self, h: &str, offset: usize) {
         let trimmed = h.trim();
         if trimmed == LINE_BREAK {
-            self.push("#linebreak();");
+            self.inline(Inline::ValueBreak);
             return;
         }
         let inner = trimmed
             .strip_prefix("<!--")
             .and_then(|s| s.strip_suffix("-->"))
             .map(str::trim);
-        let block = inner.and_then(|s| {
+        let marker = inner.and_then(|s| {
             s.strip_prefix(BLOCK_MARKER)
                 .map(|n| (n, false))
                 .or_else(|| s.strip_prefix(TABLE_MARKER).map(|n| (n, true)))
         });
-        if let Some((n, is_table)) = block {
+        if let Some((n, table)) = marker {
             match n.parse::<usize>() {
-                Ok(i) if i < self.blocks => {
-                    let s = if is_table {
-                        format!("\n#T.declared-table(data.meta, data.tables.at(data.generated.at({i}).table))\n")
-                    } else {
-                        format!("\n#L.generated(data, md, data.generated.at({i}))\n")
-                    };
-                    self.push(&s);
+                Ok(index) if index < self.blocks => {
+                    self.inline(Inline::Generated(Generated { index, table }))
                 }
                 _ => self.errors.push(MdError {
                     offset,
@@ -326,176 +245,190 @@ impl Renderer {
         if trimmed.starts_with("<!--") {
             return; // an author's comment: not printed
         }
-        let s = text(h);
-        self.push(&s);
+        self.inline(Inline::Html(h.to_string()));
     }
 
-    fn start(&mut self, tag: Tag) {
-        if self.stack.is_empty() && self.fn_target.is_none() {
-            self.top_blocks += 1;
-            if self.top_blocks == 1 {
-                self.first_top_para = matches!(tag, Tag::Paragraph);
-            }
-        }
-        match tag {
-            Tag::Paragraph => {
-                let top = self.at_top();
-                if top && self.mode == Mode::Numbered {
-                    self.push("#L.para[");
-                } else if self.stack.last() == Some(&Frame::Item)
-                    || self.stack.last() == Some(&Frame::Footnote)
-                {
-                    self.push("#block(spacing: 0.65em)[");
-                } else {
-                    self.push("#par[");
-                }
-                self.stack.push(Frame::Para { top });
-            }
-            Tag::Heading { level, .. } => {
-                let n = match level {
+    fn start(&mut self, tag: Tag, offset: usize) {
+        let open = match tag {
+            Tag::Paragraph => Open::Para(Vec::new()),
+            Tag::Heading { level, .. } => Open::Heading(
+                match level {
                     HeadingLevel::H1 => 1,
                     HeadingLevel::H2 => 2,
                     HeadingLevel::H3 => 3,
-                    _ => 4,
-                };
-                let s = format!("\n#heading(level: {n})[");
-                self.push(&s);
-                self.stack.push(Frame::Heading);
-            }
-            Tag::BlockQuote(_) => {
-                self.push("\n#quote(block: true)[");
-                self.stack.push(Frame::Quote);
-            }
-            Tag::CodeBlock(kind) => {
-                let lang = match kind {
-                    CodeBlockKind::Fenced(l) if !l.is_empty() => format!("lang: {}, ", str_lit(&l)),
-                    _ => String::new(),
-                };
-                let s = format!("\n#raw(block: true, {lang}");
-                self.push(&s);
-                self.stack.push(Frame::Other);
-                self.code = Some(String::new());
-            }
-            Tag::List(start) => {
-                let s = match start {
-                    Some(n) => format!("\n#enum(start: {n}, "),
-                    None => "\n#list(".to_string(),
-                };
-                self.push(&s);
-                self.stack.push(Frame::List);
-            }
-            Tag::Item => {
-                self.push("[");
-                self.stack.push(Frame::Item);
-            }
-            Tag::FootnoteDefinition(label) => {
-                let saved = std::mem::take(&mut self.out);
-                self.fn_target = Some((label.to_string(), saved));
-                self.stack.push(Frame::Footnote);
-            }
-            Tag::Table(aligns) => {
-                let a: Vec<&str> = aligns
+                    HeadingLevel::H4 => 4,
+                    HeadingLevel::H5 => 5,
+                    HeadingLevel::H6 => 6,
+                },
+                Vec::new(),
+            ),
+            Tag::BlockQuote(_) => Open::Quote(Vec::new()),
+            Tag::CodeBlock(kind) => Open::Code(
+                match kind {
+                    CodeBlockKind::Fenced(l) if !l.is_empty() => Some(l.to_string()),
+                    _ => None,
+                },
+                String::new(),
+            ),
+            Tag::HtmlBlock => Open::Html(Vec::new()),
+            Tag::List(start) => Open::List(start, Vec::new()),
+            Tag::Item => Open::Item(Vec::new()),
+            Tag::FootnoteDefinition(label) => Open::Note(label.to_string(), Vec::new()),
+            Tag::Table(aligns) => Open::Table(
+                aligns
                     .iter()
                     .map(|a| match a {
-                        Alignment::Right => "right",
-                        Alignment::Center => "center",
-                        _ => "left",
+                        Alignment::None => Align::None,
+                        Alignment::Left => Align::Left,
+                        Alignment::Center => Align::Center,
+                        Alignment::Right => Align::Right,
                     })
-                    .collect();
-                let s = format!(
-                    "\n#L.md-table(data.meta, columns: {}, align: ({},), ",
-                    aligns.len(),
-                    a.join(", ")
-                );
-                self.push(&s);
-                self.stack.push(Frame::Table);
-            }
-            Tag::TableHead => {
-                self.table_head = true;
-                self.cell_count = 0;
-                self.push("header: (");
-                self.stack.push(Frame::Head);
-            }
-            Tag::TableRow => {
-                self.push("(");
-                self.stack.push(Frame::Row);
-            }
-            Tag::TableCell => {
-                self.push("[");
-                self.cell_count += 1;
-                self.stack.push(Frame::Cell);
-            }
-            Tag::Emphasis => {
-                self.push("#emph[");
-                self.stack.push(Frame::Emph);
-            }
-            Tag::Strong => {
-                self.push("#strong[");
-                self.stack.push(Frame::Strong);
-            }
-            Tag::Strikethrough => {
-                self.push("#strike[");
-                self.stack.push(Frame::Strike);
-            }
+                    .collect(),
+                Vec::new(),
+                Vec::new(),
+            ),
+            Tag::TableHead => Open::Head,
+            Tag::TableRow => Open::Row(Vec::new()),
+            Tag::TableCell => Open::Cell(Vec::new()),
+            Tag::Emphasis => Open::Emph(Vec::new()),
+            Tag::Strong => Open::Strong(Vec::new()),
+            Tag::Strikethrough => Open::Strike(Vec::new()),
             Tag::Link {
                 dest_url,
                 link_type,
                 ..
             } => {
-                let s = format!(
-                    "#link({})[",
-                    str_lit(link_address(link_type, &dest_url).trim())
-                );
-                self.push(&s);
-                self.stack.push(Frame::Link);
+                let url = link_address(link_type, &dest_url);
+                let problem = check_url(&url);
+                let ok = problem.is_none();
+                if let Some((message, help)) = problem {
+                    self.errors.push(MdError {
+                        offset,
+                        message,
+                        help,
+                    });
+                }
+                Open::Link(url, ok, Vec::new())
             }
-            Tag::Image { dest_url, .. } => {
-                // Images are not fetched: show the alt text and the address.
-                let s = format!("#emph[{}", text(&format!("[image: {dest_url}] ")));
-                self.push(&s);
-                self.stack.push(Frame::Emph);
+            Tag::Image { dest_url, .. } => Open::Image(dest_url.to_string(), Vec::new()),
+            _ => Open::Other,
+        };
+        self.stack.push(open);
+    }
+
+    /// Ends the innermost element and puts it where it belongs.
+    fn close(&mut self) {
+        let Some(open) = self.stack.pop() else {
+            return;
+        };
+        match open {
+            Open::Para(body) => {
+                let numbered = self.mode == Mode::Numbered && self.stack.is_empty();
+                self.block(if numbered {
+                    Block::Numbered { number: None, body }
+                } else {
+                    Block::Para(body)
+                })
             }
-            _ => self.stack.push(Frame::Other),
+            Open::Heading(level, body) => {
+                let section =
+                    (level == 1 && self.mode == Mode::Numbered).then(super::doc::Section::default);
+                self.block(Block::Heading {
+                    level,
+                    section,
+                    body,
+                })
+            }
+            Open::Quote(b) => self.block(Block::Quote(b)),
+            Open::List(start, items) => self.block(Block::List { start, items }),
+            Open::Item(b) => {
+                if let Some(Open::List(_, items)) = self.stack.last_mut() {
+                    items.push(b);
+                }
+            }
+            Open::Note(label, blocks) => match self.notes.iter_mut().find(|n| n.label == label) {
+                Some(n) => n.blocks = blocks,
+                None => self.notes.push(Note { label, blocks }),
+            },
+            Open::Code(lang, text) => self.block(Block::Code { lang, text }),
+            Open::Html(i) => self.block(Block::Html(i)),
+            Open::Table(align, head, rows) => {
+                self.tables += 1;
+                let number = self.tables;
+                self.block(Block::Table {
+                    number,
+                    align,
+                    head,
+                    rows,
+                })
+            }
+            Open::Head | Open::Other => {}
+            Open::Row(cells) => {
+                if let Some(Open::Table(_, _, rows)) = self.stack.last_mut() {
+                    rows.push(cells);
+                }
+            }
+            Open::Cell(c) => {
+                let below = self.stack.len().saturating_sub(2);
+                if matches!(self.stack.last(), Some(Open::Head)) {
+                    if let Some(Open::Table(_, head, _)) = self.stack.get_mut(below) {
+                        head.push(c);
+                    }
+                } else if let Some(Open::Row(cells)) = self.stack.last_mut() {
+                    cells.push(c);
+                }
+            }
+            Open::Emph(i) => self.inline(Inline::Emph(i)),
+            Open::Strong(i) => self.inline(Inline::Strong(i)),
+            Open::Strike(i) => self.inline(Inline::Strike(i)),
+            Open::Link(url, ok, body) => self.inline(Inline::Link { url, ok, body }),
+            Open::Image(url, alt) => self.inline(Inline::Image { url, alt }),
         }
     }
 
-    fn end(&mut self, tag: TagEnd) {
-        let frame = self.stack.pop();
-        match tag {
-            TagEnd::Paragraph => {
-                self.push("]");
-                if matches!(frame, Some(Frame::Para { .. })) {
-                    self.push("\n\n");
+    /// The blocks the next block goes into.
+    fn blocks_here(&mut self) -> &mut Vec<Block> {
+        for open in self.stack.iter_mut().rev() {
+            match open {
+                Open::Quote(b) | Open::Item(b) | Open::Note(_, b) => return b,
+                Open::Other => continue,
+                _ => break,
+            }
+        }
+        &mut self.root
+    }
+
+    fn block(&mut self, b: Block) {
+        self.blocks_here().push(b);
+    }
+
+    fn inline(&mut self, i: Inline) {
+        let idx = self.stack.iter().rposition(|o| !matches!(o, Open::Other));
+        match idx.map(|k| &mut self.stack[k]) {
+            Some(
+                Open::Para(v)
+                | Open::Heading(_, v)
+                | Open::Html(v)
+                | Open::Cell(v)
+                | Open::Emph(v)
+                | Open::Strong(v)
+                | Open::Strike(v)
+                | Open::Link(_, _, v)
+                | Open::Image(_, v),
+            ) => v.push(i),
+            Some(Open::Code(_, code)) => {
+                if let Inline::Text(t) = i {
+                    code.push_str(&t);
                 }
             }
-            TagEnd::Heading(_) => self.push("]\n"),
-            TagEnd::BlockQuote(_) => self.push("]\n"),
-            TagEnd::CodeBlock => {
-                let code = self.code.take().unwrap_or_default();
-                let s = format!("{})\n", str_lit(&code));
-                self.push(&s);
-            }
-            TagEnd::List(_) => self.push(")\n"),
-            TagEnd::Item => self.push("], "),
-            TagEnd::FootnoteDefinition => {
-                if let Some((label, saved)) = self.fn_target.take() {
-                    let body = std::mem::replace(&mut self.out, saved);
-                    self.footnotes.insert(label, body);
+            _ => {
+                // Text outside a paragraph (a tight list item's): a plain run.
+                let blocks = self.blocks_here();
+                match blocks.last_mut() {
+                    Some(Block::Plain(v)) => v.push(i),
+                    _ => blocks.push(Block::Plain(vec![i])),
                 }
             }
-            TagEnd::Table => self.push("))\n"),
-            TagEnd::TableHead => {
-                self.table_head = false;
-                self.push("), rows: (");
-            }
-            TagEnd::TableRow => self.push("), "),
-            TagEnd::TableCell => self.push("], "),
-            TagEnd::Emphasis
-            | TagEnd::Strong
-            | TagEnd::Strikethrough
-            | TagEnd::Link
-            | TagEnd::Image => self.push("]"),
-            _ => {}
         }
     }
 }

@@ -1,17 +1,21 @@
 //! Render: validated models → what the embedded Typst compiles.
 //!
-//! Stage: render. Produces three virtual files per document: `data.json` (the
-//! view model; layouts read every figure from it), `content.typ` (narrative and
-//! other Markdown turned into Typst markup by [`markdown`], text escaped by
-//! [`escape`]) and `main.typ` (three lines that call the layout). Templates
-//! ([`template`]) run first, with the data in scope. No I/O here.
+//! Stage: render. Produces a document's view ([`Rendered`]): `data.json` (the
+//! view model; layouts read every figure from it), every Markdown field,
+//! narrative file and appendix as a format-neutral [`doc::Doc`] (templates
+//! ([`template`]) run first, with the data in scope, then the one Markdown
+//! walker, [`markdown`]), and the Typst edition's virtual files made from them:
+//! `content.typ` (by [`typ`], text escaped by [`escape`]) and `main.typ` (three
+//! lines that call the layout). No I/O here.
 
 pub mod app;
+pub mod doc;
 pub mod escape;
 pub mod format;
 pub mod html;
 pub mod markdown;
 pub mod template;
+pub mod typ;
 pub mod valve;
 pub mod view;
 
@@ -42,24 +46,9 @@ pub struct Rendered {
     /// PDF metadata, also used for the deterministic PDF id and timestamp.
     pub title: String,
     pub date: chrono::NaiveDate,
-    /// The same content as HTML fragments, for the HTML edition.
-    pub html: HtmlParts,
-}
-
-/// The Markdown-derived content of a document as HTML fragments (author text
-/// escaped by [`html`]), keyed as in `content.typ`, for the HTML layouts.
-#[derive(Debug, Clone, Default)]
-pub struct HtmlParts {
-    /// Which part of the layout to render (`report`, or `scorecard` for an APP plan).
-    pub entry: String,
-    pub md: Vec<(String, String)>,
-    /// The numbered narrative, with `<!--quire:block:N-->` markers for generated blocks.
-    pub narrative: String,
-    /// The narrative's sections (id, heading HTML) and their count.
-    pub toc: Vec<(String, String)>,
-    pub sections: usize,
-    /// Markdown appendices by appendix index (empty for a register appendix).
-    pub appendices: Vec<String>,
+    /// The Markdown-derived content as the document view, keyed as in
+    /// `content.typ`: what the other editions print.
+    pub view: doc::View,
 }
 
 /// Where a piece of Markdown came from, so errors point at it.
@@ -76,7 +65,7 @@ pub struct MdRenderer<'a> {
     pub scope: template::Scope,
     pub sources: &'a SourceMap,
     pub diags: &'a mut Diagnostics,
-    /// Pieces rendered so far (makes footnote ids unique in an HTML page).
+    /// Pieces rendered so far (each piece's [`doc::Doc::id`]).
     pub pieces: usize,
 }
 
@@ -98,12 +87,7 @@ impl<'a> MdRenderer<'a> {
     }
 
     /// The cause, event and consequence of every risk in `reg`, keyed `name/ID/field`.
-    pub fn risk_fields(
-        &mut self,
-        reg: &PaperRegister,
-        md: &mut Vec<(String, String)>,
-        html: &mut Vec<(String, String)>,
-    ) {
+    pub fn risk_fields(&mut self, reg: &PaperRegister, md: &mut Vec<(String, doc::Doc)>) {
         for risk in &reg.register.risks {
             for (field, value) in [
                 ("cause", &risk.cause),
@@ -111,11 +95,8 @@ impl<'a> MdRenderer<'a> {
                 ("consequence", &risk.consequence),
             ] {
                 if let Some(v) = value {
-                    let (typ, h) =
-                        self.render2(v, &Origin::Value(risk.id.span.clone()), Mode::Plain, false);
-                    let key = format!("{}/{}/{field}", reg.name, risk.id.value);
-                    md.push((key.clone(), typ));
-                    html.push((key, h));
+                    let d = self.piece(v, &Origin::Value(risk.id.span.clone()), Mode::Plain, false);
+                    md.push((format!("{}/{}/{field}", reg.name, risk.id.value), d));
                 }
             }
         }
@@ -123,19 +104,24 @@ impl<'a> MdRenderer<'a> {
 
     /// Templates then Markdown → Typst markup.
     pub fn render(&mut self, src: &str, origin: &Origin, mode: Mode, allow_blocks: bool) -> String {
-        self.render2(src, origin, mode, allow_blocks).0
+        typ::doc(&self.piece(src, origin, mode, allow_blocks))
     }
 
-    /// Templates then Markdown → (Typst markup, HTML fragment), from the same
-    /// templated Markdown. Problems are reported once, by the Typst pass.
-    pub fn render2(
+    /// Templates then the Markdown walker: the piece's view, which every
+    /// edition prints. Problems are reported here, once.
+    pub fn piece(
         &mut self,
         src: &str,
         origin: &Origin,
         mode: Mode,
         allow_blocks: bool,
-    ) -> (String, String) {
+    ) -> doc::Doc {
         self.pieces += 1;
+        let empty = doc::Doc {
+            id: self.pieces,
+            signed: format::signed_sums(),
+            ..doc::Doc::default()
+        };
         let name = match origin {
             Origin::File(f) => self.sources.name(*f).to_string(),
             Origin::Value(s) => self.sources.name(s.file).to_string(),
@@ -177,7 +163,7 @@ impl<'a> MdRenderer<'a> {
                     ),
                 };
                 if consequence_of_reported(self.diags, &e.message) {
-                    return (String::new(), String::new());
+                    return empty;
                 }
                 let mut d =
                     Diagnostic::error(Code::Template, format!("template error: {}", e.message))
@@ -189,7 +175,7 @@ impl<'a> MdRenderer<'a> {
                     d = d.note(n);
                 }
                 self.diags.push(d);
-                return (String::new(), String::new());
+                return empty;
             }
         };
         let says: Vec<template::SaysMismatch> = self
@@ -242,8 +228,7 @@ impl<'a> MdRenderer<'a> {
         } else {
             0
         };
-        let (typ, errors) = markdown::to_typst(&md, mode, blocks);
-        let html = html::to_html(&md, mode, blocks, &format!("n{}-", self.pieces));
+        let (piece, errors) = markdown::parse(&md, mode, blocks, self.pieces);
         for e in errors {
             let span = match origin {
                 Origin::File(f) if md == src => Span::new(*f, e.offset..e.offset + 1),
@@ -267,7 +252,7 @@ impl<'a> MdRenderer<'a> {
                     .help(e.help),
             );
         }
-        (typ, html)
+        piece
     }
 }
 
@@ -403,7 +388,7 @@ pub fn paper(
         template,
         paper_json,
         registers,
-        narrative,
+        narrative: narrative_files,
         appendix_files,
         tables,
     } = input;
@@ -438,56 +423,44 @@ pub fn paper(
     let generated = r.scope.generated.clone();
 
     // Markdown that cannot hold generated blocks: summary, recommendations, risk fields.
-    let mut md: Vec<(String, String)> = Vec::new();
-    let mut hmd: Vec<(String, String)> = Vec::new();
-    let (t, h) = r.render2(
+    let mut md: Vec<(String, doc::Doc)> = Vec::new();
+    let d = r.piece(
         &p.summary.value,
         &Origin::Value(p.summary.span.clone()),
         Mode::Plain,
         false,
     );
-    md.push(("summary".into(), t));
-    hmd.push(("summary".into(), h));
+    md.push(("summary".into(), d));
     for (i, rec) in p.recommendations.iter().enumerate() {
-        let (t, h) = r.render2(
+        let d = r.piece(
             &rec.value,
             &Origin::Value(rec.span.clone()),
             Mode::Inline,
             false,
         );
-        md.push((format!("recommendation/{i}"), t));
-        hmd.push((format!("recommendation/{i}"), h));
+        md.push((format!("recommendation/{i}"), d));
     }
     for reg in registers {
-        r.risk_fields(reg, &mut md, &mut hmd);
+        r.risk_fields(reg, &mut md);
         for risk in &reg.register.risks {
             if let Some(s) = &risk.summary {
                 let key = format!("{}/{}/summary", reg.name, risk.id.value);
-                let (t, h) =
-                    r.render2(&s.value, &Origin::Value(s.span.clone()), Mode::Plain, false);
-                md.push((key.clone(), t));
-                hmd.push((key, h));
+                let d = r.piece(&s.value, &Origin::Value(s.span.clone()), Mode::Plain, false);
+                md.push((key, d));
             }
         }
     }
-    let mut narrative_typ = String::new();
-    let mut narrative_html = String::new();
+    let mut narrative = Vec::new();
     let mut last_level = 0;
-    for f in narrative {
+    for f in narrative_files {
         last_level = check_headings(sources, *f, last_level, r.diags);
-        let (t, h) = r.render2(sources.text(*f), &Origin::File(*f), Mode::Numbered, true);
-        narrative_typ.push_str(&t);
-        narrative_typ.push('\n');
-        narrative_html.push_str(&h);
+        narrative.push(r.piece(sources.text(*f), &Origin::File(*f), Mode::Numbered, true));
     }
-    let mut appendix_typ: Vec<String> = vec!["none".into(); p.appendices.len()];
-    let mut appendix_html: Vec<String> = vec![String::new(); p.appendices.len()];
+    let mut appendix_docs: Vec<Option<doc::Doc>> = vec![None; p.appendices.len()];
     for (i, f) in appendix_files {
         // An appendix's own title is a level-1 heading: its Markdown continues below it.
         check_headings(sources, *f, 1, r.diags);
-        let (t, h) = r.render2(sources.text(*f), &Origin::File(*f), Mode::Plain, true);
-        appendix_typ[*i] = format!("[{t}]");
-        appendix_html[*i] = h;
+        appendix_docs[*i] = Some(r.piece(sources.text(*f), &Origin::File(*f), Mode::Plain, true));
     }
 
     let appendices: Vec<Json> = p
@@ -539,6 +512,18 @@ pub fn paper(
     let mut data = data;
     data["registers"] = reg_views;
     let layout = p.layout.value.path();
+    let mut narrative_typ = String::new();
+    for d in &narrative {
+        narrative_typ.push_str(&typ::doc(d));
+        narrative_typ.push('\n');
+    }
+    let appendix_typ: Vec<String> = appendix_docs
+        .iter()
+        .map(|d| {
+            d.as_ref()
+                .map_or("none".into(), |d| format!("[{}]", typ::doc(d)))
+        })
+        .collect();
     let mut content = content_typ(&layout, &md, &narrative_typ, &appendix_typ);
     if !tables.is_empty() {
         data["tables"] = crate::tables::view(tables, settings);
@@ -548,6 +533,11 @@ pub fn paper(
         );
     }
     let call = "report(C.data, C.md, C.narrative, C.appendices)".to_string();
+    let scheme = template
+        .as_ref()
+        .and_then(|t| serde_json::from_value(t.get("numbering")?.clone()).ok())
+        .unwrap_or(crate::model::template::Numbering::Sections);
+    let toc = doc::number(&mut narrative, scheme);
     Rendered {
         main: main_typ(&layout, &call),
         call,
@@ -557,20 +547,12 @@ pub fn paper(
         data: serde_json::to_string(&data).unwrap_or_default(),
         title,
         date: p.meeting_date,
-        html: {
-            let scheme = template
-                .as_ref()
-                .and_then(|t| serde_json::from_value(t.get("numbering")?.clone()).ok())
-                .unwrap_or(crate::model::template::Numbering::Sections);
-            let n = html::number_as(&narrative_html, scheme);
-            HtmlParts {
-                entry: "report".into(),
-                md: hmd,
-                narrative: n.html,
-                toc: n.toc,
-                sections: n.sections,
-                appendices: appendix_html,
-            }
+        view: doc::View {
+            entry: "report".into(),
+            md,
+            narrative,
+            toc,
+            appendices: appendix_docs,
         },
     }
 }
@@ -631,7 +613,7 @@ pub fn main_typ(layout: &str, call: &str) -> String {
 /// `content.typ`: the Markdown-derived content, keyed for the layout.
 pub fn content_typ(
     layout: &str,
-    md: &[(String, String)],
+    md: &[(String, doc::Doc)],
     narrative: &str,
     appendices: &[String],
 ) -> String {
@@ -645,7 +627,7 @@ pub fn content_typ(
         str_lit(DATA_JSON)
     ));
     for (k, v) in md {
-        s.push_str(&format!("  {}: [{}],\n", str_lit(k), v.trim()));
+        s.push_str(&format!("  {}: [{}],\n", str_lit(k), typ::doc(v).trim()));
     }
     s.push_str(")\n#let narrative = [\n");
     s.push_str(narrative);
@@ -677,9 +659,8 @@ pub fn appendix(
     );
     let context = json!({"register": &view, "org": {"name": settings.organisation}});
     let mut r = MdRenderer::new(context, settings, sources, diags);
-    let mut md: Vec<(String, String)> = Vec::new();
-    let mut hmd: Vec<(String, String)> = Vec::new();
-    r.risk_fields(reg, &mut md, &mut hmd);
+    let mut md: Vec<(String, doc::Doc)> = Vec::new();
+    r.risk_fields(reg, &mut md);
     let data = json!({"meta": meta(title, settings, reg.register.as_at), "settings": settings, "title": title, "register": view});
     let call = "report(C.data, C.md, C.narrative, C.appendices)".to_string();
     Rendered {
@@ -691,10 +672,10 @@ pub fn appendix(
         extra: Vec::new(),
         title: title.to_string(),
         date: reg.register.as_at,
-        html: HtmlParts {
+        view: doc::View {
             entry: "report".into(),
-            md: hmd,
-            ..HtmlParts::default()
+            md,
+            ..doc::View::default()
         },
     }
 }

@@ -365,17 +365,15 @@ pub fn render(
     let generated = r.scope.generated.clone();
     // `{{ table("id") }}` may place a declared table in any Markdown field.
     let blocks = !tables.is_empty();
-    let mut md: Vec<(String, String)> = Vec::new();
-    let mut hmd: Vec<(String, String)> = Vec::new();
+    let mut md: Vec<(String, super::doc::Doc)> = Vec::new();
     let mut add = |key: String, s: &crate::model::Sp<String>, r: &mut MdRenderer| {
-        let (typ, h) = r.render2(
+        let d = r.piece(
             &s.value,
             &Origin::Value(s.span.clone()),
             Mode::Plain,
             blocks,
         );
-        md.push((key.clone(), typ));
-        hmd.push((key, h));
+        md.push((key, d));
     };
     if let Some(s) = &v.summary {
         add("summary".into(), s, &mut r);
@@ -431,9 +429,9 @@ pub fn render(
         title,
         date: v.date(),
         layout,
-        html: super::HtmlParts {
+        view: super::doc::View {
             entry: "report".into(),
-            md: hmd,
+            md,
             ..Default::default()
         },
     }

@@ -3,17 +3,18 @@
 //! Stage: typeset, beside the PDF. The document's HTML layout
 //! (`layouts/html/<name>-vN.html`, the same name and version as its Typst
 //! layout) is a minijinja template run with HTML auto-escaping on, over the
-//! same `data.json` the Typst layout reads. Markdown-derived content arrives as
-//! fragments already escaped by [`crate::render::html`] and is the only thing
-//! marked safe. A generated block (risk table, heat map, band counts) placed
-//! from the narrative is rendered by the layout's `generated` macro and put
-//! where its marker is. Layouts are read by plain names from `layouts/html/`
+//! same `data.json` the Typst layout reads. The document view's pieces are
+//! printed by [`crate::render::html`] (every text run escaped) and are the only
+//! thing marked safe. A generated block (risk table, heat map, band counts)
+//! placed in the narrative is printed by the layout's `generated` macro where
+//! its node is. Layouts are read by plain names from `layouts/html/`
 //! inside the project, else from the copies shipped in the binary
 //! ([`super::shipped`]); nothing is fetched.
 
 use crate::diag::{Code, Diagnostic};
 use crate::render::Rendered;
-use crate::render::markdown::BLOCK_MARKER;
+use crate::render::doc::Generated;
+use crate::render::html;
 use minijinja::value::Value;
 use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 use std::path::Path;
@@ -135,61 +136,91 @@ fn page_inner(root: &Path, r: &Rendered) -> Result<Page, (Diagnostic, bool)> {
         }
     })?;
     let data: serde_json::Value = serde_json::from_str(&r.data).unwrap_or_default();
-    let md: Vec<(String, Value)> = r
-        .html
-        .md
-        .iter()
-        .map(|(k, v)| (k.clone(), Value::from_safe_string(v.clone())))
-        .collect();
+    let view = &r.view;
+    let blocks = data
+        .get("generated")
+        .and_then(|g| g.as_array())
+        .cloned()
+        .unwrap_or_default();
+    // A declared table placed from a Markdown field (a return's or a plan's,
+    // which have no narrative) is the shipped `tables-v1.html` macro's table,
+    // so no document layout changes; other blocks keep their marker there.
+    let tables_layout = std::cell::OnceCell::new();
+    let meta = Value::from_serialize(data.get("meta"));
+    let mut in_field = |g: Generated| -> Result<Option<String>, minijinja::Error> {
+        let captured = match tables_layout.get() {
+            Some(c) => c,
+            None => {
+                let t = env.get_template("tables-v1.html")?;
+                let _ = tables_layout.set(t.render_captured(minijinja::context! {})?);
+                tables_layout.get().expect("just set")
+            }
+        };
+        let table = blocks
+            .get(g.index)
+            .filter(|b| b.get("kind").and_then(|k| k.as_str()) == Some("declared-table"))
+            .and_then(|b| b.get("table")?.as_str())
+            .and_then(|t| data.get("tables")?.get(t));
+        match table {
+            Some(t) => captured
+                .state()
+                .call_macro("declared_table", &[Value::from_serialize(t), meta.clone()])
+                .map(Some),
+            None => Ok(None),
+        }
+    };
+    let mut md = Vec::with_capacity(view.md.len());
+    for (k, d) in &view.md {
+        let html = html::piece(d, &mut in_field).map_err(err)?;
+        md.push((k.clone(), Value::from_safe_string(html)));
+    }
     let md = Value::from_iter(md);
-    let appendices: Vec<Value> = r
-        .html
-        .appendices
-        .iter()
-        .map(|a| Value::from_safe_string(a.clone()))
+    let mut appendices: Vec<Value> = Vec::with_capacity(view.appendices.len());
+    for a in &view.appendices {
+        let html = match a {
+            Some(d) => html::piece(d, &mut |_| Ok::<_, minijinja::Error>(None)).map_err(err)?,
+            None => String::new(),
+        };
+        appendices.push(Value::from_safe_string(html));
+    }
+    let contents = html::contents(&view.narrative);
+    let sections = contents.len();
+    let toc: Vec<Value> = contents
+        .into_iter()
+        .map(
+            |(id, title)| minijinja::context! { id => id, title => Value::from_safe_string(title) },
+        )
         .collect();
-    let toc: Vec<Value> = r
-        .html
-        .toc
-        .iter()
-        .map(|(id, title)| {
-            minijinja::context! { id => id.clone(), title => Value::from_safe_string(title.clone()) }
-        })
-        .collect();
-    let md = tables_in_fragments(&env, &data, md).map_err(err)?;
     let base = minijinja::context! {
         data => Value::from_serialize(&data),
         md => md,
-        entry => r.html.entry.clone(),
+        entry => view.entry.clone(),
         appendices => appendices,
         toc => toc,
-        sections => r.html.sections,
+        sections => sections,
     };
-    // Generated blocks in the narrative: rendered by the layout's macro.
-    let mut narrative = r.html.narrative.clone();
-    if narrative.contains(BLOCK_MARKER) {
-        // A first run (without the narrative) defines the layout's macros.
-        let first = minijinja::context! {
-            narrative => Value::from_safe_string(String::new()),
-            ..base.clone()
-        };
-        let captured = tmpl.render_captured(first).map_err(err)?;
-        let state = captured.state();
-        let blocks = data
-            .get("generated")
-            .and_then(|g| g.as_array())
-            .cloned()
-            .unwrap_or_default();
-        for (i, b) in blocks.iter().enumerate() {
-            let marker = format!("<!--{BLOCK_MARKER}{i}-->");
-            if narrative.contains(&marker) {
-                let html = state
-                    .call_macro("generated", &[Value::from_serialize(b)])
-                    .map_err(err)?;
-                narrative = narrative.replace(&marker, &html);
+    // Generated blocks in the narrative: rendered by the layout's `generated`
+    // macro, defined by a first run of the layout (without the narrative).
+    let first = std::cell::OnceCell::new();
+    let mut in_narrative = |g: Generated| -> Result<Option<String>, minijinja::Error> {
+        let captured = match first.get() {
+            Some(c) => c,
+            None => {
+                let run = minijinja::context! {
+                    narrative => Value::from_safe_string(String::new()),
+                    ..base.clone()
+                };
+                let _ = first.set(tmpl.render_captured(run)?);
+                first.get().expect("just set")
             }
-        }
-    }
+        };
+        let b = blocks.get(g.index).cloned().unwrap_or_default();
+        captured
+            .state()
+            .call_macro("generated", &[Value::from_serialize(&b)])
+            .map(Some)
+    };
+    let narrative = html::narrative(&view.narrative, &mut in_narrative).map_err(err)?;
     let ctx = minijinja::context! {
         narrative => Value::from_safe_string(narrative),
         ..base
@@ -205,8 +236,9 @@ fn page_inner(root: &Path, r: &Rendered) -> Result<Page, (Diagnostic, bool)> {
 }
 
 /// Footnotes numbered in one sequence over the page, as the PDF numbers them
-/// over the document. Each Markdown fragment numbers its own notes from 1 under
-/// its own id prefix ([`crate::render::html::to_html`]); here the references
+/// over the document. Each piece numbers its own notes from 1 under its own id
+/// prefix ([`crate::render::html::piece`]); the layout decides where the pieces
+/// go on the page, so here, once the page is made, the references
 /// are renumbered in the order they appear on the page, each note list item
 /// takes its reference's number (`value`), and the ids stay as they were. Only
 /// markup the converter wrote is matched: author text has its `<` escaped.
@@ -257,57 +289,6 @@ fn number_notes(html: &str) -> String {
             );
     }
     out
-}
-
-/// Declared tables placed from a Markdown field (a return's or a plan's, which
-/// have no narrative): each marker is replaced by the shipped
-/// `tables-v1.html` macro's table, so no document layout changes.
-fn tables_in_fragments(
-    env: &Environment,
-    data: &serde_json::Value,
-    md: Value,
-) -> Result<Value, minijinja::Error> {
-    let blocks = data
-        .get("generated")
-        .and_then(|g| g.as_array())
-        .cloned()
-        .unwrap_or_default();
-    let Some(map) = md.as_object() else {
-        return Ok(md);
-    };
-    let entries: Vec<(Value, Value)> = map.try_iter_pairs().into_iter().flatten().collect();
-    if !entries
-        .iter()
-        .any(|(_, v)| v.as_str().is_some_and(|s| s.contains(BLOCK_MARKER)))
-    {
-        return Ok(md);
-    }
-    let tmpl = env.get_template("tables-v1.html")?;
-    let captured = tmpl.render_captured(minijinja::context! {})?;
-    let state = captured.state();
-    let meta = Value::from_serialize(data.get("meta"));
-    let mut out = Vec::with_capacity(entries.len());
-    for (k, v) in entries {
-        let mut s = v.as_str().unwrap_or_default().to_string();
-        for (i, b) in blocks.iter().enumerate() {
-            let marker = format!("<!--{BLOCK_MARKER}{i}-->");
-            if !s.contains(&marker) {
-                continue;
-            }
-            let table = b
-                .get("table")
-                .and_then(|t| t.as_str())
-                .and_then(|t| data.get("tables")?.get(t))
-                .filter(|_| b.get("kind").and_then(|k| k.as_str()) == Some("declared-table"));
-            if let Some(t) = table {
-                let html = state
-                    .call_macro("declared_table", &[Value::from_serialize(t), meta.clone()])?;
-                s = s.replace(&marker, &html);
-            }
-        }
-        out.push((k, Value::from_safe_string(s)));
-    }
-    Ok(Value::from_iter(out))
 }
 
 /// A `style` value filling a cell with a band colour and choosing black or white
@@ -361,17 +342,17 @@ mod tests {
 
     #[test]
     fn footnotes_number_in_one_sequence_per_page() {
-        let a = crate::render::html::to_html(
-            "One[^x] and two[^y].\n\n[^x]: First.\n\n[^y]: Second.\n",
-            crate::render::markdown::Mode::Plain,
-            0,
-            "n1-",
-        );
-        let b = crate::render::html::to_html(
+        use crate::render::markdown::{Mode, parse};
+        let piece = |src: &str, id: usize| {
+            html::piece(&parse(src, Mode::Plain, 0, id).0, &mut |_| {
+                Ok::<_, std::convert::Infallible>(None)
+            })
+            .unwrap_or_default()
+        };
+        let a = piece("One[^x] and two[^y].\n\n[^x]: First.\n\n[^y]: Second.\n", 1);
+        let b = piece(
             "Three[^z], and one again[^x].\n\n[^z]: Third.\n\n[^x]: Fourth.\n",
-            crate::render::markdown::Mode::Plain,
-            0,
-            "n2-",
+            2,
         );
         let page = number_notes(&format!("{a}{b}"));
         for (n, id) in [(1, "n1-fn1"), (2, "n1-fn2"), (3, "n2-fn1"), (4, "n2-fn2")] {
@@ -394,12 +375,7 @@ mod tests {
         // A page whose notes are already in one sequence is left as it is.
         assert_eq!(number_notes(&a), a);
         // Author text that looks like a reference is escaped, so never matched.
-        let t = crate::render::html::to_html(
-            "<sup><a href=\"#n9-fn7\">[7]</a></sup>",
-            crate::render::markdown::Mode::Plain,
-            0,
-            "n3-",
-        );
+        let t = piece("<sup><a href=\"#n9-fn7\">[7]</a></sup>", 3);
         assert_eq!(number_notes(&t), t);
     }
 

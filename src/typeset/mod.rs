@@ -7,6 +7,7 @@
 //! are downloaded and no system font is ever searched. PDF export fixes the
 //! document id and timestamp so identical inputs give identical bytes.
 
+pub mod backend;
 pub mod docx;
 pub mod fonts;
 pub mod html;

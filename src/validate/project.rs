@@ -186,7 +186,7 @@ pub fn settings(node: &Node, diags: &mut Diagnostics) -> Settings {
             };
             let mut formats: Vec<String> = items
                 .into_iter()
-                .filter_map(|i| one_of(i, &["pdf", "html", "docx"], "output format", dm.diags))
+                .filter_map(|i| one_of(i, crate::model::FORMATS, "output format", dm.diags))
                 .map(|t| t.value)
                 .collect();
             formats.sort();
