@@ -52,10 +52,10 @@ fn main() {
         verbose: true,
         diagnostic_format: quire::cli::DiagFormat::Human,
     };
-    let (pdf, html) = build::formats_for(None, &project.settings);
+    let formats = build::formats_for(None, &project.settings);
     let standards = build::standards_for(&[], &project.settings);
     let config = build::BuildConfig::new(root.join("out-bench"), &standards, false, true)
-        .with_formats(pdf, html);
+        .with_formats(&formats);
     let stages = [
         "prepare",
         "html",

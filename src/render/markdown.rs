@@ -587,4 +587,78 @@ mod tests {
             "\n#heading(level: 1)[#\"Title\";]\n#L.para[#\"Some \";#emph[#\"emphasis\";]#\" and \";#raw(\"#code\");#\".\";]\n\n\n#list([#\"one\";], [#\"two\";], )\n"
         );
     }
+    /// What the walker decides, once, for every edition: a numbered paragraph,
+    /// a section heading, a checked link, a footnote by label, a marker as a
+    /// typed block, a bad marker and a bad link reported where they are.
+    #[test]
+    fn the_view_holds_every_decision() {
+        use crate::render::doc::Section;
+        let src = "# Title\n\nSee [the plan](https://x.gov.uk/p) and [this](javascript:x)[^n].\n\n<!--quire:table:0-->\n\n<!--quire:block:7-->\n\n[^n]: A *note*.\n";
+        let (doc, errors) = parse(src, Mode::Numbered, 1, 3);
+        let text = |s: &str| Inline::Text(s.into());
+        assert_eq!(
+            doc,
+            Doc {
+                id: 3,
+                blocks: vec![
+                    Block::Heading {
+                        level: 1,
+                        section: Some(Section::default()),
+                        body: vec![text("Title")],
+                    },
+                    Block::Numbered {
+                        number: None,
+                        body: vec![
+                            text("See "),
+                            Inline::Link {
+                                url: "https://x.gov.uk/p".into(),
+                                ok: true,
+                                body: vec![text("the plan")],
+                            },
+                            text(" and "),
+                            Inline::Link {
+                                url: "javascript:x".into(),
+                                ok: false,
+                                body: vec![text("this")],
+                            },
+                            Inline::NoteRef("n".into()),
+                            text("."),
+                        ],
+                    },
+                    Block::Html(vec![Inline::Generated(Generated {
+                        index: 0,
+                        table: true,
+                    })]),
+                    Block::Html(vec![]),
+                ],
+                notes: vec![Note {
+                    label: "n".into(),
+                    blocks: vec![Block::Para(vec![
+                        text("A "),
+                        Inline::Emph(vec![text("note")]),
+                        text("."),
+                    ])],
+                }],
+                inline: false,
+                signed: true,
+            }
+        );
+        let found: Vec<(usize, &str)> = errors
+            .iter()
+            .map(|e| (e.offset, e.message.as_str()))
+            .collect();
+        assert_eq!(
+            found,
+            vec![
+                (
+                    src.find("[this]").unwrap_or(0),
+                    "the link address `javascript:x` is not a web, email or telephone address"
+                ),
+                (
+                    src.find("<!--quire:block:7").unwrap_or(0),
+                    "`<!--quire:block:7-->` is reserved for generated blocks"
+                ),
+            ]
+        );
+    }
 }
