@@ -85,7 +85,7 @@ pub struct WatchArgs {
     /// PDF standard to conform to (repeatable), e.g. a-2b, ua-1
     #[arg(long = "pdf-standard", value_name = "STANDARD")]
     pub pdf_standard: Vec<PdfStandardArg>,
-    /// Output format: the PDF, the HTML edition, or both (default: `formats` in quire.yaml, else pdf)
+    /// Output format: the PDF, the HTML edition, the Word edition, or all three (default: `formats` in quire.yaml, else pdf)
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub format: Option<FormatArg>,
 }
@@ -232,7 +232,7 @@ pub struct BuildArgs {
     /// Build only shard K of N (e.g. 2/8): a stable subset, for spreading work over machines
     #[arg(long, value_name = "K/N")]
     pub shard: Option<String>,
-    /// Output format: the PDF, the HTML edition, or both (default: `formats` in quire.yaml, else pdf)
+    /// Output format: the PDF, the HTML edition, the Word edition, or all three (default: `formats` in quire.yaml, else pdf)
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub format: Option<FormatArg>,
 }
@@ -243,7 +243,9 @@ pub enum FormatArg {
     Pdf,
     /// The accessible HTML edition
     Html,
-    /// Both
+    /// The Word edition, for clearance
+    Docx,
+    /// Every edition: the PDF, the HTML and the Word edition
     All,
 }
 

@@ -126,6 +126,7 @@ pub fn formats_for(
         .filter(|&n| match cli {
             Some(FormatArg::Pdf) => n == "pdf",
             Some(FormatArg::Html) => n == "html",
+            Some(FormatArg::Docx) => n == "docx",
             Some(FormatArg::All) => true,
             None => settings.formats.iter().any(|f| f == n),
         })

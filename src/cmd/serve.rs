@@ -462,6 +462,7 @@ fn content_type(name: &str) -> &'static str {
         Some("csv") => "text/csv; charset=utf-8",
         Some("json") => "application/json",
         Some("xlsx") => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        Some("docx") => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         _ => "application/octet-stream",
     }
 }

@@ -18,7 +18,7 @@ pub use dates::AsWritten;
 
 /// The output formats a project may choose (`formats:`, `--format`): one per
 /// edition back end (`typeset::backend::BACKENDS`, kept in step by its test).
-pub const FORMATS: &[&str] = &["pdf", "html"];
+pub const FORMATS: &[&str] = &["pdf", "html", "docx"];
 
 /// Orders ids as people read them: runs of digits by their value, the rest as
 /// text, so `APP9` < `APP44` < `APP44-3` < `APP64` and `3.2` < `3.10`. Ids are
@@ -141,7 +141,7 @@ pub struct Settings {
     #[serde(skip)]
     pub kpi_rag_scale: Vec<app::RagLevel>,
     /// Output formats every build writes unless `--format` is given (`pdf`,
-    /// `html`). Not part of the data layouts see.
+    /// `html`, `docx`). Not part of the data layouts see.
     #[serde(skip)]
     pub formats: Vec<String>,
     /// The council's logo, printed on cover and front sheets (`organisation.logo`).

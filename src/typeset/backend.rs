@@ -122,10 +122,35 @@ impl Backend for Html {
     }
 }
 
+/// The Word edition ([`super::docx::document`]), read from the HTML page.
+pub struct Docx;
+
+impl Backend for Docx {
+    fn name(&self) -> &'static str {
+        "docx"
+    }
+
+    fn render(&self, cx: &RenderContext, _: &mut Warm) -> Result<Edition, Failure> {
+        let started = std::time::Instant::now();
+        match super::docx::document(cx.root, cx.rendered) {
+            Ok(d) => Ok(Edition {
+                bytes: d.bytes,
+                files_read: d.files_read,
+                times: vec![("docx", started.elapsed())],
+                ..Edition::default()
+            }),
+            Err(e) => Err(Failure {
+                diagnostics: vec![e.diagnostic],
+                internal: !e.missing,
+            }),
+        }
+    }
+}
+
 /// Every back end, in the order their work starts (the first runs on the
 /// document's own thread, where Typst's parallel work has its pool; the
 /// others beside it).
-pub static BACKENDS: &[&dyn Backend] = &[&Pdf, &Html];
+pub static BACKENDS: &[&dyn Backend] = &[&Pdf, &Html, &Docx];
 
 /// The back end of a format name.
 pub fn by_name(name: &str) -> Option<&'static dyn Backend> {

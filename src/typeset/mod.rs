@@ -8,6 +8,7 @@
 //! document id and timestamp so identical inputs give identical bytes.
 
 pub mod backend;
+pub mod docx;
 pub mod fonts;
 pub mod html;
 pub mod shipped;

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 /// The demo's documents and their HTML editions (beside each PDF).
-const DEMO: &[&str] = &[
+pub const DEMO: &[&str] = &[
     "cype-risk-2019",
     "send-app-2023-cover",
     "kent-sv-2024-25-q1",
@@ -416,7 +416,7 @@ fn html_layouts_are_shipped_and_recorded_like_the_typst_ones() {
 
 /// The figures and ids in a text: numbers (thousands separators removed,
 /// `£`, `m`, `%` kept) and codes mixing letters and digits (CRR0001, APP04, 1A1).
-fn figures(text: &str) -> BTreeSet<String> {
+pub fn figures(text: &str) -> BTreeSet<String> {
     let mut set = BTreeSet::new();
     let keep = |c: char| c.is_ascii_alphanumeric() || matches!(c, '£' | '%' | '.' | ',');
     for raw in text.split(|c: char| !keep(c)) {
@@ -449,7 +449,7 @@ fn figures(text: &str) -> BTreeSet<String> {
 }
 
 /// The PDF's text without what only paper has: page numbers.
-fn pdf_body_text(pdf: &Path) -> String {
+pub fn pdf_body_text(pdf: &Path) -> String {
     pdf_text(pdf)
         .lines()
         .filter(|l| {

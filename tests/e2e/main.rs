@@ -7,6 +7,7 @@ mod archive;
 mod attack;
 mod build;
 mod diagnostics;
+mod docx;
 mod figures;
 mod goldens;
 mod html;
