@@ -235,7 +235,20 @@ fn kpi_view(k: &Kpi, plan: &Plan, settings: &Settings) -> Json {
         );
         points.push(json!({"date": a.date.to_string(), "label": long_date(a.date), "value": a.value, "text": text, "kind": "actual"}));
     }
-    let targets: Vec<Json> = k.targets.iter().filter_map(|t| Some(json!({"date": t.date?.to_string(), "label": long_date(t.date?), "value": t.value?}))).collect();
+    // Version 3 names a milestone written as a month ("June 2023") as
+    // written, never with the day quire takes for it.
+    let v3 = plan.layout.value.version >= 3;
+    let milestone = |t: &crate::model::app::Target, d: chrono::NaiveDate| {
+        if v3
+            && !t.at.contains("month")
+            && chrono::NaiveDate::parse_from_str(t.at.trim(), "%Y-%m-%d").is_err()
+        {
+            t.at.clone()
+        } else {
+            long_date(d)
+        }
+    };
+    let targets: Vec<Json> = k.targets.iter().filter_map(|t| Some(json!({"date": t.date?.to_string(), "label": milestone(t, t.date?), "value": t.value?, "text": fmt(t.value?, unit)}))).collect();
     let alt = format!(
         "{}: {}. {}{}",
         k.id.value,

@@ -232,6 +232,14 @@ fn the_demo_plan_prints_nothing_the_council_did_not_say() {
             assert!(!text.contains(never), "the {what} prints {never:?}");
         }
     }
+    // No column with nothing in it: the plan publishes no actual value, so no
+    // latest value and no trend.
+    for text in [&card, &hcard] {
+        assert!(
+            !text.contains("Latest") && !text.contains("Trend"),
+            "{text}"
+        );
+    }
     // The inspection as the plan names it, not "Inspection: September 2022".
     assert!(
         report.contains("Ofsted/CQC inspection revisit September 2022"),
@@ -282,6 +290,37 @@ fn the_demo_plan_prints_nothing_the_council_did_not_say() {
             "Actions"
         ]
     );
+}
+
+/// A milestone written as a month stays a month wherever it is printed (the
+/// chart's text and table): never the day quire takes it to mean (issue 25).
+#[test]
+fn a_milestone_written_as_a_month_stays_a_month() {
+    let p = Project::fixture("app-small");
+    let rel = "content/plan/plan.yaml";
+    let text = std::fs::read_to_string(p.path().join(rel)).unwrap();
+    let changed = text.replace(
+        "      - { at: 12 months, value: 70 }",
+        "      - { at: April 2025, value: 70 }",
+    );
+    assert_ne!(changed, text);
+    p.write(rel, &changed);
+    let o = p.run(&["build", "--format", "all"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let card = squash(&pdf_text(&p.path().join("out/plan-scorecard.pdf")));
+    assert!(
+        card.contains("60% by 1 October 2024, 70% by April 2025"),
+        "{card}"
+    );
+    assert!(!card.contains("30 April 2025"), "{card}");
+    let html = std::fs::read_to_string(p.path().join("out/plan-scorecard.html")).unwrap();
+    assert!(
+        html.contains(
+            "<tr><th scope=\"row\">April 2025</th><td class=\"num\">70%</td><td>target</td></tr>"
+        ),
+        "{html}"
+    );
+    assert!(!html.contains("2025-04-30"), "{html}");
 }
 
 #[test]
