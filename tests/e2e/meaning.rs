@@ -398,7 +398,8 @@ fn a_second_council_builds_in_its_own_terms() {
         .expect("the RAG rules after the table")];
     assert!(w1.contains("400 / 412") && w1.contains("Amber"), "{w1}");
     assert!(
-        w2.contains("40 / 36") && w2.contains("Amber (as") && w2.contains("published)"),
+        // The target as the council typed it (40.0).
+        w2.contains("40.0 / 36") && w2.contains("Amber (as") && w2.contains("published)"),
         "{w2}"
     );
     // Only the rule the council declared is printed, for the KPI it declared it for.

@@ -183,7 +183,8 @@ fn declared_tables_are_computed_placed_quoted_and_exported() {
     );
     let ehcp = std::fs::read_to_string(p.path().join("out/dsg-2025.ehcp.csv")).unwrap();
     assert!(ehcp.contains("\nTotal,4310,4860,12.8\n"), "{ehcp}");
-    // The CSV, the workbook, the table file and the tables layout are inputs.
+    // The CSV, the workbook, the table file and the tables layout (version 2
+    // for a paper on version 3) are inputs.
     let m: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(p.path().join("out/manifest.json")).unwrap())
             .unwrap();
@@ -191,7 +192,7 @@ fn declared_tables_are_computed_placed_quoted_and_exported() {
         "content/dsg-2025/hn-places.csv",
         "content/dsg-2025/ehcp.xlsx",
         "content/tables/deficit.yaml",
-        "layouts/tables-v1.typ",
+        "layouts/tables-v2.typ",
     ] {
         let inputs = &m["documents"]["dsg-2025"]["inputs"];
         assert!(
