@@ -1123,6 +1123,12 @@ fn no_demo_or_fixture_output_names_the_tool() {
     names.sort();
     let mut built = Vec::new();
     for name in names {
+        if name == "version-1" {
+            // Its documents are on the released version 1 layouts, which say
+            // "computed by quire": they are frozen for the papers archived on
+            // them (version 2 no longer names the tool).
+            continue;
+        }
         let p = Project::fixture(&name);
         if name == "tables-valid" {
             // Its workbook is written by the tests (a binary file is not kept in git).
