@@ -320,7 +320,15 @@ fn libreoffice_converts_every_demo_docx_with_the_same_figures_and_ids_as_the_pdf
         let lo_text = pdf_body_text(&lo);
         let pdf_text = pdf_body_text(&p.path().join(format!("out/{d}.pdf")));
         let (word, pdf) = (figures(&lo_text), figures(&pdf_text));
-        let (lo_joined, pdf_joined) = (joined(&lo_text), joined(&pdf_text));
+        // In reading order too: -layout interleaves the lines of a cell's
+        // wrapped id (`2B` / `3`) with its neighbours'.
+        let raw = Command::new("pdftotext")
+            .arg(&lo)
+            .arg("-")
+            .output()
+            .unwrap();
+        let lo_joined = joined(&lo_text) + &joined(&String::from_utf8_lossy(&raw.stdout));
+        let pdf_joined = joined(&pdf_text);
         let only_pdf: Vec<_> = pdf
             .difference(&word)
             .filter(|f| !lo_joined.contains(f.as_str()))

@@ -330,38 +330,47 @@ impl Writer<'_> {
                 literal = Some(n.clone());
             }
         }
-        match p.list {
-            Some((list, depth, true)) => {
-                let num = match list {
-                    Some(l) => {
-                        let at = match self.lists.iter().position(|x| *x == l) {
-                            Some(at) => at,
-                            None => {
-                                self.lists.push(l);
-                                self.lists.len() - 1
-                            }
-                        };
-                        NUM_LISTS + at
-                    }
-                    None => NUM_BULLET,
-                };
-                let _ = write!(
-                    self.body,
-                    "<w:numPr><w:ilvl w:val=\"{}\"/><w:numId w:val=\"{num}\"/></w:numPr>",
-                    depth.min(8)
-                );
-            }
-            Some((_, depth, false)) => {
-                let _ = write!(
-                    self.body,
-                    "<w:ind w:left=\"{}\"/>",
-                    720 + 360 * depth.min(8) as i64
-                );
-            }
-            None => {}
+        if let Some((list, depth, true)) = p.list {
+            let num = match list {
+                Some(l) => {
+                    let at = match self.lists.iter().position(|x| *x == l) {
+                        Some(at) => at,
+                        None => {
+                            self.lists.push(l);
+                            self.lists.len() - 1
+                        }
+                    };
+                    NUM_LISTS + at
+                }
+                None => NUM_BULLET,
+            };
+            let _ = write!(
+                self.body,
+                "<w:numPr><w:ilvl w:val=\"{}\"/><w:numId w:val=\"{num}\"/></w:numPr>",
+                depth.min(8)
+            );
         }
         if p.boxed {
             self.body.push_str("<w:pBdr><w:top w:val=\"single\" w:sz=\"8\" w:space=\"4\" w:color=\"505A5F\"/><w:left w:val=\"single\" w:sz=\"8\" w:space=\"4\" w:color=\"505A5F\"/><w:bottom w:val=\"single\" w:sz=\"8\" w:space=\"4\" w:color=\"505A5F\"/><w:right w:val=\"single\" w:sz=\"8\" w:space=\"4\" w:color=\"505A5F\"/></w:pBdr>");
+        }
+        // A list item's indent: under the numbered paragraphs' text, or
+        // narrow in a table cell.
+        if let Some((_, depth, first)) = p.list {
+            let depth = depth.min(8) as i64;
+            let left = if in_cell {
+                227 + 227 * depth
+            } else {
+                720 + 360 * depth
+            };
+            let hanging = if in_cell { 227 } else { 360 };
+            if first {
+                let _ = write!(
+                    self.body,
+                    "<w:ind w:left=\"{left}\" w:hanging=\"{hanging}\"/>"
+                );
+            } else {
+                let _ = write!(self.body, "<w:ind w:left=\"{left}\"/>");
+            }
         }
         if let Some((c, _)) = cell {
             match c.align {
@@ -474,7 +483,7 @@ impl Writer<'_> {
         let widths: Vec<i64> = if t.labels && cols == 2 {
             vec![self.text_width / 3, self.text_width - self.text_width / 3]
         } else {
-            vec![self.text_width / cols as i64; cols]
+            column_widths(t, cols, self.text_width, self.style.table_size)
         };
         for w in &widths {
             let _ = write!(self.body, "<w:gridCol w:w=\"{w}\"/>");
@@ -487,7 +496,9 @@ impl Writer<'_> {
                 self.body
                     .push_str("<w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>");
             } else {
-                self.body.push_str("<w:trPr><w:cantSplit/></w:trPr>");
+                // A body row may break across pages: one taller than a page
+                // would otherwise be cut off (LibreOffice clips it).
+                self.body.push_str("<w:trPr/>");
             }
             let mut used = 0;
             for (j, c) in row.iter().enumerate() {
@@ -559,6 +570,67 @@ impl Writer<'_> {
         }
         self.body.push_str("</w:tc>");
     }
+}
+
+/// Column widths that share the text width by what the columns hold: each
+/// column at least as wide as its longest word (so no word is broken inside
+/// a cell, where the width allows), the rest shared by the columns' average
+/// text length. Cells spanning columns are not counted.
+fn column_widths(t: &Table, cols: usize, text_width: i64, size: f64) -> Vec<i64> {
+    // An average character of the table's size, and a cell's side margins, in twips.
+    let char_w = (size * 20.0 * 0.55).round() as i64;
+    let margins = 200;
+    let mut longest = vec![0usize; cols];
+    let mut total = vec![0usize; cols];
+    let mut count = vec![0usize; cols];
+    for row in &t.rows {
+        if row.len() != cols {
+            continue;
+        }
+        for (j, c) in row.iter().enumerate() {
+            let text: String = c
+                .blocks
+                .iter()
+                .map(Block::text)
+                .collect::<Vec<_>>()
+                .join(" ");
+            let word = text
+                .split_whitespace()
+                .map(|w| w.chars().count())
+                .max()
+                .unwrap_or(0);
+            longest[j] = longest[j].max(word);
+            total[j] += text.chars().count();
+            count[j] += 1;
+        }
+    }
+    if count.iter().all(|&n| n == 0) {
+        return vec![text_width / cols as i64; cols];
+    }
+    let weight: Vec<i64> = (0..cols)
+        .map(|j| (total[j] / count[j].max(1)).clamp(4, 80) as i64)
+        .collect();
+    let weights: i64 = weight.iter().sum();
+    // The longest words that fit side by side (a longer word may break).
+    let Some(min) = [24, 14, 10, 7, 5].iter().find_map(|&cap| {
+        let min: Vec<i64> = longest
+            .iter()
+            .map(|&w| w.min(cap) as i64 * char_w + margins)
+            .collect();
+        (min.iter().sum::<i64>() < text_width).then_some(min)
+    }) else {
+        return vec![text_width / cols as i64; cols];
+    };
+    let spare = text_width - min.iter().sum::<i64>();
+    let mut widths: Vec<i64> = (0..cols)
+        .map(|j| min[j] + spare * weight[j] / weights.max(1))
+        .collect();
+    // What rounding left goes to the last column.
+    let used: i64 = widths.iter().sum();
+    if let Some(last) = widths.last_mut() {
+        *last += text_width - used;
+    }
+    widths
 }
 
 fn content_types() -> String {
@@ -838,6 +910,34 @@ mod tests {
         for (id, def) in defs {
             assert!(def.contains(&format!("w:styleId=\"{id}\"")), "{id}");
         }
+    }
+
+    #[test]
+    fn columns_share_the_width_by_what_they_hold() {
+        let cell = |t: &str| Cell {
+            span: 1,
+            blocks: vec![Block::Para(Para {
+                runs: vec![Run {
+                    text: t.into(),
+                    ..Run::default()
+                }],
+                ..Para::default()
+            })],
+            ..Cell::default()
+        };
+        let long = "Create and deliver a communications plan that helps parents and carers through phase transfer";
+        let t = Table {
+            rows: vec![
+                vec![cell("1A2"), cell(long), cell("Amber")],
+                vec![cell("1A3"), cell(long), cell("Communications")],
+            ],
+            ..Table::default()
+        };
+        let w = column_widths(&t, 3, 9000, 10.0);
+        assert_eq!(w.iter().sum::<i64>(), 9000);
+        assert!(w[1] > 2 * w[0] && w[1] > w[2], "{w:?}");
+        // The longest word fits its column: 14 characters at 10 pt.
+        assert!(w[2] >= 14 * 110 + 200, "{w:?}");
     }
 
     #[test]
