@@ -248,7 +248,20 @@ fn kpi_view(k: &Kpi, plan: &Plan, settings: &Settings) -> Json {
             long_date(d)
         }
     };
-    let targets: Vec<Json> = k.targets.iter().filter_map(|t| Some(json!({"date": t.date?.to_string(), "label": milestone(t, t.date?), "value": t.value?, "text": fmt(t.value?, unit)}))).collect();
+    // A target's printed text is for version 3 and later: the frozen layouts'
+    // data stays as it was released.
+    let texts = plan.layout.value.version >= 3;
+    let targets: Vec<Json> = k
+        .targets
+        .iter()
+        .filter_map(|t| {
+            let mut j = json!({"date": t.date?.to_string(), "label": milestone(t, t.date?), "value": t.value?});
+            if texts {
+                j["text"] = json!(fmt(t.value?, unit));
+            }
+            Some(j)
+        })
+        .collect();
     let alt = format!(
         "{}: {}. {}{}",
         k.id.value,
