@@ -84,6 +84,7 @@ codes! {
     TemplateRule = "Q0070", "a paper breaks a rule of its report template (a condition, a sign-off)";
     TemplateSection = "Q0071", "a mandatory section of the report template is missing, renamed, out of order or too thin";
     TemplateLimit = "Q0072", "a paper exceeds a limit of its report template (words, characters, pages)";
+    ExprSyntax = "Q0150", "a relation written as an equation (`net = issued - ceased`) cannot be read";
 }
 
 impl Code {

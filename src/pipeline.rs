@@ -454,7 +454,7 @@ fn prepare_paper(project: &Project, doc: &Document, p: &mut Prepared) {
         let fixed_cover = paper.layout.value.name == "committee-report";
         validate::template::check_paper(t, &node, &heads, &span, fixed_cover, &mut p.diags)
     });
-    let tables = read_tables(project, doc, &node, p);
+    let tables = read_tables(project, doc, &node, Vec::new(), p);
     let paper_json = node.to_json();
     let input = render::PaperInputs {
         template: template_view,
@@ -495,12 +495,14 @@ fn read_tables(
     project: &Project,
     doc: &Document,
     node: &yaml::Node,
+    fixed: Vec<crate::tables::model::Table>,
     p: &mut Prepared,
 ) -> Vec<crate::tables::check::Checked> {
     let tables = document_tables(
         project,
         doc,
         node,
+        fixed,
         &mut p.sources,
         &mut p.diags,
         &mut p.inputs,
@@ -516,11 +518,13 @@ fn read_tables(
 }
 
 /// A document's declared tables (its `tables:` key), read and checked, with
-/// the figures of other documents' tables its equalities name.
+/// the figures of other documents' tables its relations name and its own
+/// fixed tables (`fixed`: a return's `kpi`, `deficit` and `ehcp`).
 pub fn document_tables(
     project: &Project,
     doc: &Document,
     node: &yaml::Node,
+    fixed: Vec<crate::tables::model::Table>,
     sources: &mut SourceMap,
     diags: &mut Diagnostics,
     inputs: &mut Vec<PathBuf>,
@@ -547,7 +551,36 @@ pub fn document_tables(
             .find(|d| d.id == id)
             .map(|d| (d.dir.join(d.kind.file_name()), d.dir.clone()))
     };
-    crate::tables::load_with(t, &doc.dir, &doc.id, &find, &mut cx)
+    crate::tables::load_with(t, &doc.dir, &doc.id, &find, fixed, &mut cx)
+}
+
+/// A return's own figures that its relations may name: `kpi`, `target`,
+/// `deficit` and `ehcp`.
+pub fn valve_figures(
+    valve: &crate::model::valve::Valve,
+    sources: &SourceMap,
+) -> Vec<crate::tables::model::Table> {
+    let mut fixed = crate::tables::fixed_of(
+        valve.kpi_table.as_ref(),
+        valve.deficit.as_ref().and_then(|d| d.table.as_ref()),
+        valve.ehcp.as_ref().and_then(|e| e.table.as_ref()),
+    );
+    let targets: Vec<crate::tables::KpiTargets> = valve
+        .kpis
+        .iter()
+        .map(|k| crate::tables::KpiTargets {
+            id: crate::model::Sp::new(k.id.clone(), k.id_span.clone()),
+            targets: k
+                .targets
+                .iter()
+                .map(|t| (t.update.as_str(), &t.value))
+                .collect(),
+            annual: k.annual_target.as_ref(),
+        })
+        .collect();
+    let updates: Vec<&str> = valve.updates.iter().map(|u| u.id.value.as_str()).collect();
+    fixed.extend(crate::tables::kpi_targets(&targets, &updates, sources));
+    fixed
 }
 
 /// Each declared table as `<document>.<id>.csv` beside the PDF.
@@ -597,7 +630,8 @@ fn prepare_valve(project: &Project, doc: &Document, p: &mut Prepared) {
     else {
         return;
     };
-    let tables = read_tables(project, doc, &node, p);
+    let fixed = valve_figures(&valve, &p.sources);
+    let tables = read_tables(project, doc, &node, fixed, p);
     reserved_table_ids(&tables, &render::valve::EXPORTS, p);
     valve.table_figures = crate::tables::lock_fields(&tables);
     if let Ok(Some(lock)) = crate::lock::read(project, doc) {
@@ -644,7 +678,8 @@ fn prepare_app(project: &Project, doc: &Document, p: &mut Prepared) {
     else {
         return;
     };
-    let tables = read_tables(project, doc, &node, p);
+    let fixed = crate::tables::fixed_of(plan.kpi_table.as_ref(), None, None);
+    let tables = read_tables(project, doc, &node, fixed, p);
     check_layout(project, &plan.layout, p);
     p.layout = Some(plan.layout.value.label());
     let _text = render::format::layout_text(plan.layout.value.version);

@@ -51,10 +51,12 @@ pub fn run(global: &Global, args: &LockArgs) -> ExitCode {
             continue;
         };
         let mut inputs = Vec::new();
+        let fixed = crate::pipeline::valve_figures(&valve, &sources);
         let tables = crate::pipeline::document_tables(
             &project,
             doc,
             &node,
+            fixed,
             &mut sources,
             &mut local,
             &mut inputs,

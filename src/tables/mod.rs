@@ -19,6 +19,7 @@
 
 pub mod check;
 pub mod decimal;
+pub mod expr;
 pub mod model;
 pub mod read;
 
@@ -40,10 +41,54 @@ pub fn load(node: &Node, base: &Path, cx: &mut read::Ctx) -> Vec<Checked> {
 /// (project-relative), by document id.
 pub type FindDocument<'a> = &'a dyn Fn(&str) -> Option<(std::path::PathBuf, std::path::PathBuf)>;
 
+/// How many documents a chain of cross-document references may pass through.
+pub const MAX_HOPS: usize = 8;
+
+/// The documents other than `this` that the relations of `tables` name
+/// (`document:table.row/column`), sorted; references to `this` by its own id
+/// are made local.
+fn other_documents(tables: &mut [model::Table], this: &str) -> Vec<String> {
+    let mut docs: Vec<String> = Vec::new();
+    for r in tables.iter_mut().flat_map(|t| &mut t.relations) {
+        match &mut r.kind {
+            model::RelKind::Equals { cell, other } => {
+                for c in [cell, other] {
+                    if let Some((d, t)) = c.document() {
+                        if d == this {
+                            c.table = Some(t.to_string());
+                        } else {
+                            docs.push(d.to_string());
+                        }
+                    }
+                }
+            }
+            model::RelKind::Expr(x) => {
+                for side in [&mut x.eq.lhs, &mut x.eq.rhs] {
+                    side.leaves_mut(&mut |r: &mut expr::Ref| {
+                        if r.doc.as_deref() == Some(this) {
+                            r.doc = None;
+                        } else if let Some(d) = &r.doc {
+                            docs.push(d.clone());
+                        }
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    docs.sort_unstable();
+    docs.dedup();
+    docs
+}
+
 /// Reads and checks a document's tables together with the figures of the
-/// other documents' tables its equalities name (`document:table.row/column`).
-/// Those tables are read and checked on their own — their problems are theirs
-/// to report, in their own run — and take part here as figures only, named
+/// other documents' tables its relations name (`document:table.row/column`),
+/// and `fixed`: the document's own fixed tables (a return's `kpi`, `deficit`
+/// and `ehcp`) as figures only. Another document's tables are read and
+/// checked on their own — their problems are theirs to report, in their own
+/// run — with the documents *they* name, through up to [`MAX_HOPS`]
+/// documents (a document already on the way is not read again, so a circle
+/// of documents ends); they take part here as figures only, named
 /// `document:table`, each cell located in its own file (so a mismatch points
 /// at both ends). Their files are inputs of this document.
 pub fn load_with(
@@ -51,65 +96,18 @@ pub fn load_with(
     base: &Path,
     this: &str,
     find: FindDocument,
+    fixed: Vec<model::Table>,
     cx: &mut read::Ctx,
 ) -> Vec<Checked> {
     let mut tables = read::tables(node, base, cx);
-    // This document named by its own id is this document.
-    for r in tables.iter_mut().flat_map(|t| &mut t.relations) {
-        if let model::RelKind::Equals { cell, other } = &mut r.kind {
-            for c in [cell, other] {
-                if let Some((d, t)) = c.document()
-                    && d == this
-                {
-                    c.table = Some(t.to_string());
-                }
-            }
-        }
-    }
-    let mut docs: Vec<&str> = tables
-        .iter()
-        .flat_map(|t| &t.relations)
-        .filter_map(|r| match &r.kind {
-            model::RelKind::Equals { cell, other } => Some([cell, other]),
-            _ => None,
-        })
-        .flatten()
-        .filter_map(|c| c.document().map(|(d, _)| d))
-        .filter(|d| *d != this)
-        .collect();
-    docs.sort_unstable();
-    docs.dedup();
-    let docs: Vec<String> = docs.into_iter().map(String::from).collect();
+    let docs = other_documents(&mut tables, this);
     let own = tables.len();
+    let mut done: std::collections::HashMap<String, Vec<model::Table>> = Default::default();
+    let mut way = vec![this.to_string()];
     for doc in &docs {
-        let Some((file, dir)) = find(doc) else {
-            continue; // the equality reports the missing table
-        };
-        let mut scratch = crate::diag::Diagnostics::default();
-        let Ok(f) = crate::load::read(cx.root, &file, cx.sources) else {
-            continue;
-        };
-        cx.inputs.push(file.clone());
-        let Ok(n) = crate::load::yaml::parse(cx.sources, f) else {
-            continue;
-        };
-        let crate::load::yaml::NodeKind::Map(entries) = &n.kind else {
-            continue;
-        };
-        let Some((_, t)) = entries.iter().find(|(k, _)| k.name == "tables") else {
-            continue;
-        };
-        let mut sub = read::Ctx {
-            root: cx.root,
-            sources: &mut *cx.sources,
-            diags: &mut scratch,
-            inputs: &mut *cx.inputs,
-        };
-        let theirs = read::tables(t, &dir, &mut sub);
-        for c in check::check(theirs, &mut scratch) {
-            tables.push(figures_only(doc, c));
-        }
+        tables.extend(foreign(doc, find, cx, &mut way, &mut done));
     }
+    tables.extend(fixed);
     let mut checked = check::check(tables, cx.diags);
     checked.truncate(own);
     // A formula cannot refer to another document's table: such a cell is
@@ -117,13 +115,9 @@ pub fn load_with(
     for c in &mut checked {
         for line in &mut c.formula {
             for f in line.iter_mut() {
-                let foreign = match f {
-                    Some(check::Formula::Sum(e)) => e.iter().any(|(_, p)| p.0 >= own),
-                    Some(check::Formula::Ratio { num, den, .. }) => {
-                        num.iter().chain(den.iter()).any(|(_, p)| p.0 >= own)
-                    }
-                    None => false,
-                };
+                let foreign = f
+                    .as_ref()
+                    .is_some_and(|f| f.cells().iter().any(|p| p.0 >= own));
                 if foreign {
                     *f = None;
                 }
@@ -131,6 +125,219 @@ pub fn load_with(
         }
     }
     checked
+}
+
+/// Another document's tables, checked with the documents they name, as
+/// figures only (empty when it cannot be read: the reference reports it).
+fn foreign(
+    doc: &str,
+    find: FindDocument,
+    cx: &mut read::Ctx,
+    way: &mut Vec<String>,
+    done: &mut std::collections::HashMap<String, Vec<model::Table>>,
+) -> Vec<model::Table> {
+    if let Some(t) = done.get(doc) {
+        return t.clone();
+    }
+    if way.iter().any(|d| d == doc) || way.len() > MAX_HOPS {
+        return Vec::new();
+    }
+    let Some((file, dir)) = find(doc) else {
+        return Vec::new();
+    };
+    let mut scratch = crate::diag::Diagnostics::default();
+    let Ok(f) = crate::load::read(cx.root, &file, cx.sources) else {
+        return Vec::new();
+    };
+    if !cx.inputs.contains(&file) {
+        cx.inputs.push(file.clone());
+    }
+    let Ok(n) = crate::load::yaml::parse(cx.sources, f) else {
+        return Vec::new();
+    };
+    let crate::load::yaml::NodeKind::Map(entries) = &n.kind else {
+        return Vec::new();
+    };
+    let Some((_, t)) = entries.iter().find(|(k, _)| k.name == "tables") else {
+        return Vec::new();
+    };
+    let mut sub = read::Ctx {
+        root: cx.root,
+        sources: &mut *cx.sources,
+        diags: &mut scratch,
+        inputs: &mut *cx.inputs,
+    };
+    let mut theirs = read::tables(t, &dir, &mut sub);
+    let own = theirs.len();
+    let next = other_documents(&mut theirs, doc);
+    way.push(doc.to_string());
+    for d in &next {
+        theirs.extend(foreign(d, find, &mut sub, way, done));
+    }
+    way.pop();
+    let out: Vec<model::Table> = check::check(theirs, &mut scratch)
+        .into_iter()
+        .take(own)
+        .map(|c| figures_only(doc, c))
+        .collect();
+    done.insert(doc.to_string(), out.clone());
+    out
+}
+
+/// A fixed table (a return's KPI values, deficit profile, EHCP counts) as
+/// figures only under the name relations use (`kpi`, `deficit`, `ehcp`);
+/// `transpose` turns the KPI table's periods × KPIs into KPIs × periods, so
+/// that `kpi.K5/q2` is KPI K5 at update q2.
+pub fn fixed_figures(name: &str, c: &Checked, transpose: bool) -> model::Table {
+    let mut t = figures_only("", c.clone());
+    t.id.value = name.to_string();
+    if transpose {
+        let rows = t
+            .columns
+            .iter()
+            .map(|c| model::Row {
+                id: c.id.clone(),
+                label: c.label.clone(),
+                group: None,
+            })
+            .collect();
+        let columns = t
+            .rows
+            .iter()
+            .map(|r| model::Column {
+                id: r.id.clone(),
+                label: r.label.clone(),
+                ty: model::ColType::Number,
+                unit: None,
+                places: 0,
+            })
+            .collect();
+        let cells = (0..t.columns.len())
+            .map(|k| (0..t.rows.len()).map(|r| t.cells[r][k].clone()).collect())
+            .collect();
+        // Each figure keeps the places its KPI is compared at.
+        let mut written: std::collections::HashMap<(usize, usize), u32> = Default::default();
+        for (r, line) in c.table.cells.iter().enumerate() {
+            for k in 0..line.len() {
+                let p = c.table.columns[k].places;
+                let w = c.table.written_places.get(&(r, k)).map_or(p, |w| p.max(*w));
+                written.insert((k, r), w);
+            }
+        }
+        t.rows = rows;
+        t.columns = columns;
+        t.cells = cells;
+        t.written_places = written;
+        t.cell_name = Some("KPI {row} at {column}".into());
+    }
+    t
+}
+
+/// A document's fixed tables as relations name them: `kpi` (KPIs × periods),
+/// `deficit` and `ehcp`.
+pub fn fixed_of(
+    kpi: Option<&Checked>,
+    deficit: Option<&Checked>,
+    ehcp: Option<&Checked>,
+) -> Vec<model::Table> {
+    let mut out = Vec::new();
+    if let Some(k) = kpi {
+        out.push(fixed_figures("kpi", k, true));
+    }
+    if let Some(d) = deficit {
+        out.push(fixed_figures("deficit", d, false));
+    }
+    if let Some(e) = ehcp {
+        out.push(fixed_figures("ehcp", e, false));
+    }
+    out
+}
+
+/// One KPI's targets as typed: its id, each update's target and the annual one.
+pub struct KpiTargets<'a> {
+    pub id: crate::model::Sp<String>,
+    pub targets: Vec<(&'a str, &'a crate::model::Sp<f64>)>,
+    pub annual: Option<&'a crate::model::Sp<f64>>,
+}
+
+/// The KPIs' targets as figures relations name, `target.K3/q2` (KPI K3's
+/// target for update q2) and `target.K3/annual`; each compared at the
+/// places it was written with (read from `sources`).
+pub fn kpi_targets(
+    kpis: &[KpiTargets],
+    updates: &[&str],
+    sources: &crate::source::SourceMap,
+) -> Option<model::Table> {
+    let first = kpis.first()?;
+    let span = first.id.span.clone();
+    let sp = |s: &str| crate::model::Sp::new(s.to_string(), span.clone());
+    let mut columns: Vec<model::Column> = updates
+        .iter()
+        .map(|u| model::Column {
+            id: sp(u),
+            label: u.to_string(),
+            ty: model::ColType::Number,
+            unit: None,
+            places: 0,
+        })
+        .collect();
+    columns.push(model::Column {
+        id: sp("annual"),
+        label: "annual".into(),
+        ty: model::ColType::Number,
+        unit: None,
+        places: 0,
+    });
+    let mut written = std::collections::HashMap::new();
+    let mut cells = Vec::new();
+    for (r, k) in kpis.iter().enumerate() {
+        let mut line: Vec<model::Cell> = columns
+            .iter()
+            .map(|_| model::Cell::Empty(k.id.span.clone()))
+            .collect();
+        let figures = k
+            .targets
+            .iter()
+            .filter_map(|(u, v)| updates.iter().position(|x| x == u).map(|c| (c, *v)))
+            .chain(k.annual.map(|a| (updates.len(), a)));
+        for (c, v) in figures {
+            let Some(d) = Dec::from_f64(v.value) else {
+                continue;
+            };
+            let text = sources
+                .text(v.span.file)
+                .get(v.span.range.clone())
+                .unwrap_or("");
+            let places = text.trim().split_once('.').map_or(0, |(_, f)| {
+                f.chars().take_while(char::is_ascii_digit).count()
+            });
+            written.insert((r, c), places as u32);
+            line[c] = model::Cell::Num(crate::model::Sp::new(d, v.span.clone()));
+        }
+        cells.push(line);
+    }
+    Some(model::Table {
+        id: sp("target"),
+        title: "KPI targets".into(),
+        row_heading: "KPI".into(),
+        columns,
+        rows: kpis
+            .iter()
+            .map(|k| model::Row {
+                id: k.id.clone(),
+                label: k.id.value.clone(),
+                group: None,
+            })
+            .collect(),
+        cells,
+        relations: Vec::new(),
+        published: Vec::new(),
+        notes: Vec::new(),
+        source: "inline".into(),
+        written_places: written,
+        published_help: Some("a target is typed in the KPI's `targets`".into()),
+        cell_name: Some("KPI {row}'s target for {column}".into()),
+    })
 }
 
 /// Another document's checked table as figures only, named `document:table`.
@@ -524,6 +731,7 @@ pub fn add_sheets(
                             if *pct { "*100" } else { "" }
                         )
                     }
+                    Some(Formula::Expr(x)) => x.show(&|p| cell(*p, t)),
                     None => {
                         ws.write_number_with_format(xr, xc, v.to_f64(), &formats[k])
                             .map_err(e)?;
