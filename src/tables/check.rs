@@ -1840,4 +1840,60 @@ mod tests {
         assert_eq!(c[0].value[0][1].unwrap().full(), "15");
         assert_eq!(c[0].value[2][1].unwrap().full(), "22");
     }
+
+    #[test]
+    fn a_mistake_is_reported_once_where_it_was_made() {
+        // The subtotal is typed wrong; the total is typed as the true figures
+        // give it, and a grand total adds the subtotal as typed: only the
+        // subtotal is reported.
+        let rows = "    - { id: x, label: X, values: { a: 1, b: 2 } }\n    - { id: sub, label: Sub, values: { a: 4 } }\n    - { id: y, label: Y, values: { a: 5 } }\n    - { id: all, label: All, values: { a: 6 } }\n    - { id: grand, label: Grand, values: { a: 9 } }\n";
+        let (_, d) = one(
+            AB,
+            rows,
+            "    - \"sub = x\"\n    - { equation: \"all = sub + y\", columns: [a] }\n    - \"grand/a = sub/a + y/a\"\n",
+        );
+        let m: Vec<&str> = d.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(m, ["`sub/a` is typed as 4 but the figures give 1"], "{d:?}");
+    }
+
+    #[test]
+    fn a_circle_is_named_and_everything_outside_it_is_still_checked() {
+        let rows = "    - { id: x, label: X }\n    - { id: y, label: Y }\n    - { id: p, label: P, values: { a: 1, b: 2, d: 4 } }\n";
+        let (c, d) = one(
+            AB,
+            rows,
+            "    - \"x = y + 1\"\n    - \"y = x - 1\"\n    - \"for each row: d = a + b\"\n",
+        );
+        let m: Vec<&str> = d.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            m,
+            [
+                "relations go round in a circle: `x/a` → `y/a` → `x/a`",
+                "`p/d` is typed as 4 but the figures give 3",
+            ],
+            "{d:?}"
+        );
+        assert_eq!(c[0].value[0][0], None);
+    }
+
+    #[test]
+    fn an_unknown_name_in_an_equation_is_located_in_the_string() {
+        let (_, d) = one(
+            AB,
+            "    - { id: issued, label: I }\n    - { id: ceased, label: C }\n    - { id: net, label: N }\n",
+            "    - \"net = issued - ceasd\"\n",
+        );
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(d[0].message, "table `t` has no row or column `ceasd`");
+        let p = d[0].primary.as_ref().unwrap();
+        assert_eq!(p.message, "did you mean `ceased`?");
+        // The label sits on `ceasd` in the YAML line.
+        assert_eq!(p.span.range.len(), "ceasd".len());
+        let (_, d) = one(AB, "    - { id: n, label: N }\n", "    - \"n = a +\"\n");
+        assert_eq!(d[0].code, Code::ExprSyntax);
+        assert_eq!(
+            d[0].message,
+            "this relation ends where a figure is expected"
+        );
+    }
 }

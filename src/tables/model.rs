@@ -161,7 +161,7 @@ pub enum RelKind {
     Equals { cell: CellRef, other: CellRef },
     /// An equation as written: `net = issued - ceased`,
     /// `for each row: variance = actual - budget`, `ehcp.total/c1 = kpi.K5/q2 + kpi.K6/q2`.
-    Expr(ExprRel),
+    Expr(Box<ExprRel>),
 }
 
 /// An equation over figures, as read from its YAML string.

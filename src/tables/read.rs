@@ -598,11 +598,11 @@ fn equation(n: &Node, sources: &SourceMap, diags: &mut Diagnostics) -> Option<Re
     };
     match super::expr::parse(&text.value) {
         Ok(eq) => Some(Relation {
-            kind: RelKind::Expr(ExprRel {
+            kind: RelKind::Expr(Box::new(ExprRel {
                 eq,
                 at: text.span.clone(),
                 start,
-            }),
+            })),
             only,
             tolerance: tol.unwrap_or(Dec::ZERO),
             span: text.span.clone(),
