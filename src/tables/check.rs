@@ -1119,11 +1119,17 @@ pub fn check(tables: Vec<Table>, diags: &mut Diagnostics) -> Vec<Checked> {
                             .collect();
                         rels.dedup();
                         if fresh && circles_seen.insert(rels.clone()) {
-                            let names: Vec<String> = way
-                                .iter()
-                                .chain(std::iter::once(&d))
-                                .map(|c| cells.name(*c))
-                                .collect();
+                            // A long way round is named by its ends.
+                            let all: Vec<Idx> =
+                                way.iter().copied().chain(std::iter::once(d)).collect();
+                            let mut names: Vec<String> = Vec::new();
+                            for (k, c) in all.iter().enumerate() {
+                                if all.len() > 9 && k == 4 {
+                                    names.push(format!("… ({} figures) …", all.len() - 7));
+                                } else if all.len() <= 9 || k < 4 || k >= all.len() - 3 {
+                                    names.push(cells.name(*c));
+                                }
+                            }
                             let r = &rules[defining[d].unwrap_or(0)];
                             let mut e = Diagnostic::error(
                                 Code::RelationInvalid,
@@ -1134,7 +1140,7 @@ pub fn check(tables: Vec<Table>, diags: &mut Diagnostics) -> Vec<Checked> {
                             let mut seen = vec![r.rel];
                             for c in &way {
                                 let o = &rules[defining[*c].unwrap_or(0)];
-                                if !seen.contains(&o.rel) {
+                                if seen.len() < 6 && !seen.contains(&o.rel) {
                                     seen.push(o.rel);
                                     e = e.also(&rel(o).span, "and this one");
                                 }
@@ -1895,5 +1901,22 @@ mod tests {
             d[0].message,
             "this relation ends where a figure is expected"
         );
+    }
+
+    #[test]
+    fn a_long_circle_is_named_by_its_ends() {
+        let mut rows = String::new();
+        let mut rels = String::new();
+        for i in 0..50 {
+            rows.push_str(&format!("    - {{ id: r{i}, label: R{i} }}\n"));
+            rels.push_str(&format!("    - \"r{i}/a = r{}/a\"\n", (i + 1) % 50));
+        }
+        let (_, d) = one(AB, &rows, &rels);
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(
+            d[0].message,
+            "relations go round in a circle: `r0/a` → `r1/a` → `r2/a` → `r3/a` → … (44 figures) … → `r48/a` → `r49/a` → `r0/a`"
+        );
+        assert_eq!(d[0].secondary.len(), 5);
     }
 }
