@@ -573,8 +573,7 @@ pub fn measure(md: &str) -> Measured {
     let mut blocks: Vec<Vec<(String, usize)>> = Vec::new();
     let mut current: Option<Vec<(String, usize)>> = None;
     let (mut containers, mut in_heading) = (0usize, false);
-    for (ev, range) in Parser::new_ext(&src, crate::load::markdown::options()).into_offset_iter()
-    {
+    for (ev, range) in Parser::new_ext(&src, crate::load::markdown::options()).into_offset_iter() {
         match ev {
             Event::Start(Tag::Heading { .. }) => in_heading = true,
             Event::End(TagEnd::Heading(_)) => in_heading = false,
