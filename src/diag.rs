@@ -88,6 +88,7 @@ codes! {
     EmptyRange = "Q0101", "a workbook range holds no figure (it may miss the data, e.g. `B3003` for `B3`)";
     ToleranceScale = "Q0102", "a relation's tolerance is as large as the figures it checks, so it would accept any figure";
     LongTable = "Q0140", "a declared table longer than a page, in a document whose layout version prints tables that do not break across pages";
+    ExprSyntax = "Q0150", "a relation written as an equation (`net = issued - ceased`) cannot be read";
     WordReference = "Q0185", "the project's Word reference document (`layouts/word/reference.docx`) cannot be used for the Word edition's styles";
     TemplateNumber = "Q0200", "a report template declares a count no paper can meet (negative, too large, or a minimum over its maximum)";
 }

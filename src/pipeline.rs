@@ -488,7 +488,7 @@ fn prepare_paper(project: &Project, doc: &Document, p: &mut Prepared) {
         let fixed_cover = paper.layout.value.name == "committee-report";
         validate::template::check_paper(t, &node, &heads, &span, fixed_cover, &mut p.diags)
     });
-    let tables = read_tables(project, doc, &node, &paper.layout, p);
+    let tables = read_tables(project, doc, &node, &paper.layout, Vec::new(), p);
     let paper_json = node.to_json();
     let input = render::PaperInputs {
         template: template_view,
@@ -530,12 +530,14 @@ fn read_tables(
     doc: &Document,
     node: &yaml::Node,
     layout: &crate::model::Sp<crate::model::paper::LayoutRef>,
+    fixed: Vec<crate::model::table::Table>,
     p: &mut Prepared,
 ) -> Vec<crate::model::table::Checked> {
     let tables = document_tables(
         project,
         doc,
         node,
+        fixed,
         &mut p.sources,
         &mut p.diags,
         &mut p.inputs,
@@ -599,11 +601,13 @@ fn long_tables(
 }
 
 /// A document's declared tables (its `tables:` key), read and checked, with
-/// the figures of other documents' tables its equalities name.
+/// the figures of other documents' tables its relations name and its own
+/// fixed tables (`fixed`: a return's `kpi`, `deficit` and `ehcp`).
 pub fn document_tables(
     project: &Project,
     doc: &Document,
     node: &yaml::Node,
+    fixed: Vec<crate::model::table::Table>,
     sources: &mut SourceMap,
     diags: &mut Diagnostics,
     inputs: &mut Vec<PathBuf>,
@@ -630,7 +634,36 @@ pub fn document_tables(
             .find(|d| d.id == id)
             .map(|d| (d.dir.join(d.kind.file_name()), d.dir.clone()))
     };
-    crate::validate::tables::load_with(t, &doc.dir, &doc.id, &find, &mut cx)
+    crate::validate::tables::load_with(t, &doc.dir, &doc.id, &find, fixed, &mut cx)
+}
+
+/// A return's own figures that its relations may name: `kpi`, `target`,
+/// `deficit` and `ehcp`.
+pub fn valve_figures(
+    valve: &crate::model::valve::Valve,
+    sources: &SourceMap,
+) -> Vec<crate::model::table::Table> {
+    let mut fixed = crate::tables::fixed_of(
+        valve.kpi_table.as_ref(),
+        valve.deficit.as_ref().and_then(|d| d.table.as_ref()),
+        valve.ehcp.as_ref().and_then(|e| e.table.as_ref()),
+    );
+    let targets: Vec<crate::tables::KpiTargets> = valve
+        .kpis
+        .iter()
+        .map(|k| crate::tables::KpiTargets {
+            id: crate::model::Sp::new(k.id.clone(), k.id_span.clone()),
+            targets: k
+                .targets
+                .iter()
+                .map(|t| (t.update.as_str(), &t.value))
+                .collect(),
+            annual: k.annual_target.as_ref(),
+        })
+        .collect();
+    let updates: Vec<&str> = valve.updates.iter().map(|u| u.id.value.as_str()).collect();
+    fixed.extend(crate::tables::kpi_targets(&targets, &updates, sources));
+    fixed
 }
 
 /// Each declared table as `<document>.<id>.csv` beside the PDF.
@@ -693,7 +726,8 @@ fn read_valve(
     let (file, node) = parse_file(&project.root, &rel, p)?;
     let settings = validate::project::document_settings(&node, &project.settings, &mut p.diags);
     let mut valve = validate::valve::valve(&doc.id, file, &node, &project.settings, &mut p.diags)?;
-    let tables = read_tables(project, doc, &node, &valve.layout, p);
+    let fixed = valve_figures(&valve, &p.sources);
+    let tables = read_tables(project, doc, &node, &valve.layout, fixed, p);
     // The return's fixed tables print each typed figure as typed (the deficit
     // profile's places are not the council's declaration; a KPI's are when
     // it declares `places`).
@@ -796,7 +830,8 @@ fn prepare_app(project: &Project, doc: &Document, p: &mut Prepared) {
             .collect();
         crate::tables::keep_typed_places(&mut t.table, &p.sources, &fixed);
     }
-    let tables = read_tables(project, doc, &node, &plan.layout, p);
+    let fixed = crate::tables::fixed_of(plan.kpi_table.as_ref(), None, None);
+    let tables = read_tables(project, doc, &node, &plan.layout, fixed, p);
     check_layout(project, &plan.layout, p);
     p.layout = Some(plan.layout.value.label());
     let _text = render::format::layout_text(plan.layout.value.version);

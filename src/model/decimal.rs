@@ -117,15 +117,37 @@ impl Dec {
         self.0.checked_mul(k).map(Dec)
     }
 
-    /// `self × o` to twelve places, half away from zero; `None` when the
-    /// result (or a partial product) overflows.
+    /// `self × o` to twelve places, half away from zero; `None` on overflow.
+    /// Each factor is split into its whole and fractional parts so that no
+    /// partial product exceeds what the result needs.
     pub fn checked_mul(self, o: Dec) -> Option<Dec> {
-        // o = whole + frac / SCALE: self × whole is exact; self × frac is
-        // divided back by the scale once.
-        let (whole, frac) = (o.0 / SCALE, o.0 % SCALE);
-        let a = self.0.checked_mul(whole)?;
-        let b = div_round(self.0.checked_mul(frac)?, SCALE);
-        a.checked_add(b).map(Dec)
+        let neg = (self.0 < 0) != (o.0 < 0);
+        let (a, b) = (self.0.unsigned_abs(), o.0.unsigned_abs());
+        let s = SCALE as u128;
+        let (ah, al) = (a / s, a % s);
+        let (bh, bl) = (b / s, b % s);
+        // a×b/S = ah×b + al×bh + al×bl/S
+        let low = al * bl; // < 10^24
+        let mut frac = low / s;
+        if (low % s) * 2 >= s {
+            frac += 1;
+        }
+        let v = ah
+            .checked_mul(b)?
+            .checked_add(al.checked_mul(bh)?)?
+            .checked_add(frac)?;
+        let v = i128::try_from(v).ok()?;
+        Some(Dec(if neg { -v } else { v }))
+    }
+
+    /// Rounded to `places` (negative: to tens, hundreds …), half away from
+    /// zero, as Excel's ROUND; `None` when the result overflows.
+    pub fn round_to(self, places: i32) -> Option<Dec> {
+        if places >= 0 {
+            return Some(self.round(places as u32));
+        }
+        let unit = 10i128.checked_pow(PLACES + places.unsigned_abs())?;
+        div_round(self.0, unit).checked_mul(unit).map(Dec)
     }
 
     /// `self ÷ o` to twelve places, half away from zero; `None` when `o` is
@@ -307,5 +329,46 @@ mod tests {
             "-0.666666666667"
         );
         assert_eq!(d("-1").checked_div(d("-8")).unwrap().full(), "0.125");
+    }
+}
+
+#[cfg(test)]
+mod mul_tests {
+    use super::*;
+
+    fn d(s: &str) -> Dec {
+        Dec::parse(s).unwrap()
+    }
+
+    #[test]
+    fn multiplies_exactly_and_checked() {
+        assert_eq!(d("1.5").checked_mul(d("-2")).unwrap(), d("-3"));
+        assert_eq!(
+            d("0.000001").checked_mul(d("0.000001")).unwrap(),
+            d("0.000000000001")
+        );
+        assert_eq!(
+            d("0.0000005").checked_mul(d("0.000001")).unwrap(),
+            d("0.000000000001")
+        );
+        assert_eq!(
+            d("-0.0000005").checked_mul(d("0.000001")).unwrap(),
+            d("-0.000000000001")
+        );
+        assert_eq!(
+            d("28.607").checked_mul(d("1000000")).unwrap(),
+            d("28607000")
+        );
+        assert_eq!(
+            d("999999999999")
+                .checked_mul(d("999999999999"))
+                .unwrap()
+                .full(),
+            "999999999998000000000001"
+        );
+        assert!(d("1e24").checked_mul(d("1e24")).is_none());
+        assert_eq!(d("1234.5").round_to(-2).unwrap(), d("1200"));
+        assert_eq!(d("-1250").round_to(-2).unwrap(), d("-1300"));
+        assert_eq!(d("2.675").round_to(2).unwrap(), d("2.68"));
     }
 }

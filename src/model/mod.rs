@@ -7,6 +7,7 @@
 pub mod app;
 pub mod dates;
 pub mod decimal;
+pub mod expr;
 pub mod kpi;
 pub mod paper;
 pub mod risk;

@@ -165,6 +165,31 @@ pub enum RelKind {
     },
     /// One cell equals another, in this table or another.
     Equals { cell: CellRef, other: CellRef },
+    /// An equation as written: `net = issued - ceased`,
+    /// `for each row: variance = actual - budget`, `ehcp.total/c1 = kpi.K5/q2 + kpi.K6/q2`.
+    Expr(Box<ExprRel>),
+}
+
+/// An equation over figures, as read from its YAML string.
+#[derive(Clone, Debug)]
+pub struct ExprRel {
+    pub eq: super::expr::Equation,
+    /// The YAML string it was read from.
+    pub at: Span,
+    /// Where the equation's text starts in the file, when the string is
+    /// written as is (then each reference is located exactly).
+    pub start: Option<usize>,
+}
+
+impl ExprRel {
+    /// The file's span of a byte range of the equation (the whole string
+    /// when the text was written with escapes).
+    pub fn span(&self, r: &std::ops::Range<usize>) -> Span {
+        match self.start {
+            Some(s) => Span::new(self.at.file, s + r.start..s + r.end),
+            None => self.at.clone(),
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -258,4 +283,21 @@ pub enum Formula {
         den: Vec<(i8, Pos)>,
         pct: bool,
     },
+    /// An equation's side, over cells.
+    Expr(super::expr::Expr<Pos>),
+}
+
+impl Formula {
+    /// Every cell it names.
+    pub fn cells(&self) -> Vec<Pos> {
+        match self {
+            Formula::Sum(e) => e.iter().map(|(_, p)| *p).collect(),
+            Formula::Ratio { num, den, .. } => num.iter().chain(den).map(|(_, p)| *p).collect(),
+            Formula::Expr(e) => {
+                let mut v = Vec::new();
+                e.leaves(&mut v);
+                v.into_iter().copied().collect()
+            }
+        }
+    }
 }

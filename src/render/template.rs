@@ -19,6 +19,7 @@
 use super::format;
 use super::markdown::{BLOCK_MARKER, LINE_BREAK, TABLE_MARKER};
 use crate::model::Settings;
+use crate::model::decimal::Dec;
 use minijinja::value::{Kwargs, Value};
 use minijinja::{Environment, Error, ErrorKind, UndefinedBehavior};
 use serde_json::Value as Json;
@@ -470,57 +471,42 @@ fn build_env(scope: &Scope) -> Environment<'static> {
         move |cell: String, kwargs: Kwargs| -> Result<Value, Error> {
             let says: Option<Value> = kwargs.get("says")?;
             kwargs.assert_all_used()?;
-            let f = c6
-                .get(crate::tables::FIGURES)
-                .and_then(|f| f.get(&cell))
-                .ok_or_else(|| {
-                    Error::new(
-                        ErrorKind::InvalidOperation,
-                        format!(
-                            "no cell `{cell}` in this document's tables (write TABLE.ROW/COLUMN)"
-                        ),
-                    )
-                })?;
-            let printed = f.get("printed").and_then(Json::as_str).unwrap_or_default();
+            let figures = c6.get(crate::tables::FIGURES);
+            let f = prose_figure(figures, &cell)?;
             if let Some(says) = says {
+                // A figure the prose writes ("5.1", "£5.1m", "1,537") is
+                // compared at the places it is written with; an expression
+                // over cells (`t.a/x + t.b/x`) at the quoted cell's places.
                 let said = says.to_string();
-                let places = f.get("places").and_then(Json::as_u64).unwrap_or(0) as u32;
-                let value = f
-                    .get("full")
-                    .and_then(Json::as_str)
-                    .and_then(crate::model::decimal::Dec::parse);
-                let same = crate::model::decimal::Dec::parse(&said)
-                    .zip(value)
+                let (other, places) = match said_figure(&said) {
+                    Some((d, p)) => (Some(d), p),
+                    None => (prose_figure(figures, &said)?.value, f.places),
+                };
+                let same = other
+                    .zip(f.value)
                     .is_some_and(|(a, b)| a.round(places) == b.round(places));
                 if !same && let Ok(mut l) = s6.lock() {
                     l.push(SaysMismatch {
                         cell: cell.clone(),
-                        says: said,
-                        printed: printed.to_string(),
-                        full: f
-                            .get("full")
-                            .and_then(Json::as_str)
-                            .unwrap_or_default()
-                            .to_string(),
+                        says: match other {
+                            Some(o) if said_figure(&said).is_none() => {
+                                format!("{said} ({})", o.full())
+                            }
+                            _ => said,
+                        },
+                        printed: f.printed.clone(),
+                        full: f.value.map(|v| v.full()).unwrap_or_default(),
                     });
                 }
             }
-            let value = f
-                .get("full")
-                .and_then(Json::as_str)
-                .and_then(crate::model::decimal::Dec::parse);
-            let Some(value) = value else {
-                return Ok(Value::from(printed));
+            let Some(value) = f.value else {
+                return Ok(Value::from(f.printed));
             };
             Ok(Value::from_object(Figure {
                 value,
-                places: f.get("places").and_then(Json::as_u64).unwrap_or(0) as u32,
-                unit: f
-                    .get("unit")
-                    .and_then(Json::as_str)
-                    .filter(|u| !u.is_empty())
-                    .map(str::to_string),
-                printed: printed.to_string(),
+                places: f.places,
+                unit: f.unit,
+                printed: f.printed,
             }))
         },
     );
@@ -619,6 +605,119 @@ fn figure_arg(v: &Value, filter: &str) -> Result<FigureArg, Error> {
             ),
         )),
     }
+}
+
+/// A figure quoted in prose: one cell (`t.row/col`) or an expression over
+/// cells (`t.a/x + t.b/x`).
+struct ProseFigure {
+    value: Option<Dec>,
+    printed: String,
+    places: u32,
+    /// The cell's unit; an expression's when every cell it names has it.
+    unit: Option<String>,
+}
+
+fn prose_figure(figures: Option<&Json>, text: &str) -> Result<ProseFigure, Error> {
+    let cell = |k: &str| figures.and_then(|f| f.get(k));
+    if let Some(f) = cell(text) {
+        return Ok(ProseFigure {
+            value: f.get("full").and_then(Json::as_str).and_then(Dec::parse),
+            printed: f
+                .get("printed")
+                .and_then(Json::as_str)
+                .unwrap_or_default()
+                .to_string(),
+            places: f.get("places").and_then(Json::as_u64).unwrap_or(0) as u32,
+            unit: unit_of(f),
+        });
+    }
+    let unknown = || {
+        Error::new(
+            ErrorKind::InvalidOperation,
+            format!(
+                "no cell `{text}` in this document's tables (write TABLE.ROW/COLUMN, or cells joined by + - * /)"
+            ),
+        )
+    };
+    let e = crate::model::expr::parse_expr(text).map_err(|_| unknown())?;
+    let mut leaves = Vec::new();
+    e.leaves(&mut leaves);
+    if leaves.is_empty() {
+        return Err(unknown());
+    }
+    let mut places = 0;
+    let mut units = Vec::new();
+    for r in &leaves {
+        let k = r.text();
+        let Some(f) = cell(&k) else {
+            return Err(Error::new(
+                ErrorKind::InvalidOperation,
+                format!("no cell `{k}` in this document's tables (write TABLE.ROW/COLUMN)"),
+            ));
+        };
+        places = places.max(f.get("places").and_then(Json::as_u64).unwrap_or(0) as u32);
+        units.push(unit_of(f));
+    }
+    units.dedup();
+    let unit = match units.as_slice() {
+        [u] => u.clone(),
+        _ => None,
+    };
+    let value = e
+        .eval(&|r: &crate::model::expr::Ref| {
+            cell(&r.text())
+                .and_then(|f| f.get("full"))
+                .and_then(Json::as_str)
+                .and_then(Dec::parse)
+        })
+        .ok();
+    let col = crate::model::table::Column {
+        id: crate::model::Sp::new(String::new(), crate::source::Span::new(0, 0..0)),
+        label: String::new(),
+        ty: crate::model::table::ColType::Number,
+        unit: None,
+        places,
+        plus: false,
+    };
+    Ok(ProseFigure {
+        printed: value.map_or("no data".into(), |v| {
+            crate::tables::format(v, &col, crate::model::NegativeStyle::Minus)
+        }),
+        value,
+        places,
+        unit,
+    })
+}
+
+/// A quoted cell's unit, when it has one.
+fn unit_of(f: &Json) -> Option<String> {
+    f.get("unit")
+        .and_then(Json::as_str)
+        .filter(|u| !u.is_empty())
+        .map(str::to_string)
+}
+
+/// A figure as prose writes it, with its places: `5.1`, `£5.1m`, `-0.25`,
+/// `1,537`, `7.00%`; `None` for anything else.
+fn said_figure(s: &str) -> Option<(Dec, u32)> {
+    let t = s.trim();
+    let (neg, t) = match t.strip_prefix(['-', '−']) {
+        Some(r) => (true, r),
+        None => (false, t),
+    };
+    let t = t.strip_prefix('£').unwrap_or(t);
+    let t = ["bn", "m", "k", "%"]
+        .iter()
+        .find_map(|u| t.strip_suffix(u))
+        .unwrap_or(t)
+        .trim();
+    let digits: String = t.chars().filter(|c| *c != ',').collect();
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        return None;
+    }
+    let places = digits.split_once('.').map_or(0, |(_, f)| f.len() as u32);
+    let d = Dec::parse(&digits)?;
+    Some((if neg { Dec::ZERO.checked_sub(d)? } else { d }, places))
 }
 
 /// Renders one Markdown template. `name` appears in minijinja's own messages.

@@ -14,6 +14,7 @@
 use crate::diag::{Code, Diagnostic, Diagnostics, did_you_mean};
 use crate::model::Sp;
 use crate::model::decimal::Dec;
+use crate::model::expr::{self, Each, Ref};
 use crate::model::table::*;
 use crate::source::Span;
 use std::collections::HashMap;
@@ -32,6 +33,25 @@ enum Expr {
         den: Vec<(i8, Idx)>,
         pct: bool,
     },
+    /// An equation's side, as written.
+    Tree(expr::Expr<Idx>),
+}
+
+/// An equation whose sides are both expressions (`a + b = c + d`): it
+/// determines no cell, both sides are compared.
+struct Both {
+    lhs: expr::Expr<Idx>,
+    rhs: expr::Expr<Idx>,
+    rel: (usize, usize),
+}
+
+/// A name of an equation once resolved: one cell, or a row or a column of
+/// the relation's table taken where the relation is at (`for each`).
+#[derive(Clone, Copy, Debug)]
+enum Name {
+    Cell(Idx),
+    Row(usize),
+    Col(usize),
 }
 
 struct Rule {
@@ -131,6 +151,7 @@ struct Expander<'a, 'd> {
     k: usize,
     diags: &'d mut Diagnostics,
     rules: &'a mut Vec<Rule>,
+    boths: &'a mut Vec<Both>,
     ok: bool,
 }
 
@@ -448,6 +469,7 @@ impl Expander<'_, '_> {
                     }
                 }
             }
+            RelKind::Expr(x) => self.equation(rel, x),
             RelKind::Equals { cell, other } => {
                 let a = self.cell(cell);
                 let b = self.cell(other);
@@ -569,6 +591,272 @@ impl Expander<'_, '_> {
         Some(self.cells.idx(t, r, col))
     }
 
+    /// Expands an equation: resolves its names once (reporting each unknown
+    /// one with "did you mean"), then makes one rule per row or column it
+    /// repeats over. A side that is one figure (`x`, `-x`) is the figure the
+    /// other side determines; two expressions are compared.
+    fn equation(&mut self, rel: &Relation, x: &ExprRel) {
+        let eq = &x.eq;
+        let (cells, t) = (self.cells, self.t);
+        let tb = &cells.tables[t];
+        let mut leaves = Vec::new();
+        eq.lhs.leaves(&mut leaves);
+        eq.rhs.leaves(&mut leaves);
+        let bare: Vec<&Ref> = leaves
+            .iter()
+            .copied()
+            .filter(|r| r.table.is_none() && r.second.is_none())
+            .collect();
+        let is_row = |n: &str| {
+            cells.row(t, n).is_some() || tb.rows.iter().any(|r| r.group.as_deref() == Some(n))
+        };
+        let is_col = |n: &str| cells.col(t, n).is_some();
+        let each = match eq.each {
+            Some(e) => Some(e),
+            None if bare.is_empty() => None,
+            None if bare.iter().all(|r| is_row(&r.first)) => Some(Each::Column),
+            None if bare.iter().all(|r| is_col(&r.first)) => Some(Each::Row),
+            None => {
+                // A name that is neither, or rows mixed with columns.
+                let sp = |r: &Ref| x.span(&r.at);
+                if let Some(r) = bare.iter().find(|r| !is_row(&r.first) && !is_col(&r.first)) {
+                    let mut have: Vec<&str> = tb.rows.iter().map(|r| r.id.value.as_str()).collect();
+                    have.extend(tb.columns.iter().map(|c| c.id.value.as_str()));
+                    let d = Diagnostic::error(
+                        Code::RelationInvalid,
+                        format!("table `{}` has no row or column `{}`", tb.id.value, r.first),
+                    );
+                    let d = match did_you_mean(&r.first, have.iter().copied()) {
+                        Some(s) => d
+                            .at(&sp(r), format!("did you mean `{s}`?"))
+                            .help(format!("rename it to `{s}`")),
+                        None if r.first.contains('-') => d
+                            .at(&sp(r), "not a row or column of this table")
+                            .help("a `-` between two names is part of one name: write a subtraction with spaces, `a - b`"),
+                        None => d.at(&sp(r), "not a row or column of this table").help(format!(
+                            "a name alone is a row or a column of this table ({}); name a cell as ROW/COLUMN or TABLE.ROW/COLUMN",
+                            have.join(", ")
+                        )),
+                    };
+                    self.diags.push(d);
+                } else {
+                    let r = bare.iter().find(|r| !is_row(&r.first)).unwrap_or(&bare[0]);
+                    let c = bare.iter().find(|r| !is_col(&r.first)).unwrap_or(&bare[0]);
+                    self.diags.push(
+                        Diagnostic::error(Code::RelationInvalid, "this equation names rows and columns alone")
+                            .at(&sp(r), "a column")
+                            .also(&sp(c), "a row")
+                            .help("start it `for each row:` (names alone are columns) or `for each column:` (names alone are rows), or name single cells as ROW/COLUMN"),
+                    );
+                }
+                return;
+            }
+        };
+        // Resolve every name once.
+        let lhs = self.resolve(&eq.lhs, x, each);
+        let rhs = self.resolve(&eq.rhs, x, each);
+        let (Some(lhs), Some(rhs)) = (lhs, rhs) else {
+            self.ok = false;
+            return;
+        };
+        // Where it repeats.
+        let linear = eq.lhs.linear() && eq.rhs.linear();
+        let at: Vec<Option<usize>> = match each {
+            None => vec![None],
+            Some(Each::Row) => self.rows(&rel.only).into_iter().map(Some).collect(),
+            Some(Each::Column) => self
+                .columns(
+                    &rel.only,
+                    if linear {
+                        ColType::summable as fn(ColType) -> bool
+                    } else {
+                        ColType::numeric
+                    },
+                )
+                .into_iter()
+                .map(Some)
+                .collect(),
+        };
+        if !self.ok {
+            return;
+        }
+        let place = |e: &expr::Expr<Name>, i: Option<usize>| -> expr::Expr<Idx> {
+            let mut leaf = |n: &Name| -> Result<Vec<Idx>, ()> {
+                Ok(vec![match (*n, each, i) {
+                    (Name::Cell(c), ..) => c,
+                    (Name::Row(r), _, Some(c)) => cells.idx(t, r, c),
+                    (Name::Col(c), _, Some(r)) => cells.idx(t, r, c),
+                    // Resolution makes no row or column without `each`.
+                    _ => 0,
+                }])
+            };
+            let mut range = |_: &Name, _: &Name| Ok(Vec::new());
+            e.map(&mut leaf, &mut range).unwrap_or(expr::Expr {
+                ast: expr::Ast::Num(Dec::ZERO, 0),
+                at: 0..0,
+            })
+        };
+        for i in at {
+            let (l, r) = (place(&lhs, i), place(&rhs, i));
+            let target = match (l.single(), r.single()) {
+                (Some((s, c)), _) => Some((s, *c, r.clone())),
+                (None, Some((s, c))) => Some((s, *c, l.clone())),
+                _ => None,
+            };
+            match target {
+                Some((sign, c, other)) => {
+                    let mut deps = Vec::new();
+                    other.leaves(&mut deps);
+                    if deps.contains(&&c) {
+                        return self.circular(rel);
+                    }
+                    let at = other.at.clone();
+                    let e = if sign < 0 {
+                        expr::Expr {
+                            ast: expr::Ast::Neg(Box::new(other)),
+                            at,
+                        }
+                    } else {
+                        other
+                    };
+                    self.push(c, Expr::Tree(e));
+                }
+                None => self.boths.push(Both {
+                    lhs: l,
+                    rhs: r,
+                    rel: (self.t, self.k),
+                }),
+            }
+        }
+    }
+
+    /// An equation's side with its names resolved; `None` when one is not
+    /// known (each reported).
+    fn resolve(
+        &mut self,
+        e: &expr::Expr<Ref>,
+        x: &ExprRel,
+        each: Option<Each>,
+    ) -> Option<expr::Expr<Name>> {
+        // Both callbacks need the expander: a cell so they can share it.
+        let me = std::cell::RefCell::new(&mut *self);
+        let leaf = |r: &Ref| me.borrow_mut().name(r, x, each);
+        let mut range = |a: &Ref, b: &Ref| me.borrow_mut().range(a, b, x, each);
+        // Report every unknown name, not only the first.
+        let mut bad = false;
+        let mut leaf2 = |r: &Ref| match leaf(r) {
+            Ok(v) => Ok(v),
+            Err(()) => {
+                bad = true;
+                Ok(vec![Name::Cell(0)])
+            }
+        };
+        let out = e.map(&mut leaf2, &mut range).ok();
+        out.filter(|_| !bad)
+    }
+
+    /// One name of an equation.
+    fn name(&mut self, r: &Ref, x: &ExprRel, each: Option<Each>) -> Result<Vec<Name>, ()> {
+        let span = x.span(&r.at);
+        let sp = |s: &str| Sp::new(s.to_string(), span.clone());
+        if r.table.is_some() || r.second.is_some() {
+            let Some(column) = &r.second else {
+                self.diags.push(
+                    Diagnostic::error(Code::RelationInvalid, format!("`{}` names a table and a row but no column", r.text()))
+                        .at(&span, "which column?")
+                        .help("name a cell of another table as TABLE.ROW/COLUMN, e.g. `deficit.2025-26/variance`"),
+                );
+                return Err(());
+            };
+            let table = match (&r.doc, &r.table) {
+                (Some(d), Some(t)) => Some(format!("{d}:{t}")),
+                (_, t) => t.clone(),
+            };
+            let c = CellRef {
+                table,
+                row: r.first.clone(),
+                column: column.clone(),
+                span: span.clone(),
+                acknowledged: None,
+            };
+            return self.cell(&c).map(|i| vec![Name::Cell(i)]).ok_or(());
+        }
+        match each {
+            Some(Each::Row) => self
+                .col(&sp(&r.first))
+                .map(|c| vec![Name::Col(c)])
+                .ok_or(()),
+            Some(Each::Column) => {
+                let v = self.rows_or_group(&sp(&r.first));
+                if v.is_empty() {
+                    Err(())
+                } else {
+                    Ok(v.into_iter().map(Name::Row).collect())
+                }
+            }
+            // Only cells are named when the equation does not repeat.
+            None => Err(()),
+        }
+    }
+
+    /// `first:last`: the figures between them, along one row or one column.
+    fn range(
+        &mut self,
+        a: &Ref,
+        b: &Ref,
+        x: &ExprRel,
+        each: Option<Each>,
+    ) -> Result<Vec<Name>, ()> {
+        let (na, nb) = (self.name(a, x, each)?, self.name(b, x, each)?);
+        let cells = self.cells;
+        let span = x.span(&(a.at.start..b.at.end));
+        let between = |i: usize, j: usize| {
+            if i <= j {
+                (i..=j).collect::<Vec<_>>()
+            } else {
+                (j..=i).rev().collect()
+            }
+        };
+        let out = match (na.as_slice(), nb.as_slice()) {
+            ([Name::Row(i)], [Name::Row(j)]) => {
+                Some(between(*i, *j).into_iter().map(Name::Row).collect())
+            }
+            ([Name::Col(i)], [Name::Col(j)]) => {
+                Some(between(*i, *j).into_iter().map(Name::Col).collect())
+            }
+            ([Name::Cell(p)], [Name::Cell(q)]) => {
+                let ((ta, ra, ca), (tb, rb, cb)) = (cells.pos(*p), cells.pos(*q));
+                if ta != tb {
+                    None
+                } else if ca == cb {
+                    Some(
+                        between(ra, rb)
+                            .into_iter()
+                            .map(|r| Name::Cell(cells.idx(ta, r, ca)))
+                            .collect(),
+                    )
+                } else if ra == rb {
+                    Some(
+                        between(ca, cb)
+                            .into_iter()
+                            .map(|c| Name::Cell(cells.idx(ta, ra, c)))
+                            .collect(),
+                    )
+                } else {
+                    None
+                }
+            }
+            _ => None,
+        };
+        out.ok_or_else(|| {
+            self.diags.push(
+                Diagnostic::error(Code::RelationInvalid, "a range runs along one row or one column of one table")
+                    .at(&span, "its two ends are not in one row or one column")
+                    .help("write `SUM(first:last)` with two rows of one column, or two columns of one row"),
+            );
+        })
+    }
+
     fn circular(&mut self, rel: &Relation) {
         self.diags.push(
             Diagnostic::error(Code::RelationInvalid, "this relation determines a figure from itself")
@@ -623,15 +911,28 @@ fn eval(expr: &Expr, value: &[Option<Dec>]) -> Result<Dec, Fail> {
             };
             n.checked_div(d).ok_or(Fail::Overflow)
         }
+        Expr::Tree(e) => tree(e, value),
     }
 }
 
-fn deps(expr: &Expr) -> impl Iterator<Item = Idx> + '_ {
-    let (a, b): (&Signed, &Signed) = match expr {
-        Expr::Lin(e) => (e, &[]),
-        Expr::Ratio { num, den, .. } => (num, den),
-    };
-    a.iter().chain(b.iter()).map(|(_, i)| *i)
+fn tree(e: &expr::Expr<Idx>, value: &[Option<Dec>]) -> Result<Dec, Fail> {
+    e.eval(&|i: &Idx| value[*i]).map_err(|f| match f {
+        expr::Fail::Missing(i) => Fail::Missing(i),
+        expr::Fail::Zero => Fail::Zero,
+        expr::Fail::Overflow => Fail::Overflow,
+    })
+}
+
+fn deps(expr: &Expr) -> Vec<Idx> {
+    match expr {
+        Expr::Lin(e) => e.iter().map(|(_, i)| *i).collect(),
+        Expr::Ratio { num, den, .. } => num.iter().chain(den).map(|(_, i)| *i).collect(),
+        Expr::Tree(e) => {
+            let mut v = Vec::new();
+            e.leaves(&mut v);
+            v.into_iter().copied().collect()
+        }
+    }
 }
 
 fn places_word(p: u32) -> String {
@@ -671,6 +972,7 @@ pub fn check(tables: Vec<Table>, diags: &mut Diagnostics) -> Vec<Checked> {
         offset,
     };
     let mut rules = Vec::new();
+    let mut boths = Vec::new();
     for (t, tb) in tables.iter().enumerate() {
         for (k, rel) in tb.relations.iter().enumerate() {
             let mut x = Expander {
@@ -679,6 +981,7 @@ pub fn check(tables: Vec<Table>, diags: &mut Diagnostics) -> Vec<Checked> {
                 k,
                 diags,
                 rules: &mut rules,
+                boths: &mut boths,
                 ok: true,
             };
             x.expand(rel);
@@ -732,35 +1035,71 @@ pub fn check(tables: Vec<Table>, diags: &mut Diagnostics) -> Vec<Checked> {
             second.push(i);
         }
     }
-    // Dependency order (iterative depth-first); a cycle is reported once.
+    // Dependency order (iterative depth-first). Each circle is reported once,
+    // naming the way round; its figures are left out and everything else is
+    // still computed and checked.
     let mut order = Vec::new();
     let mut state = vec![0u8; n]; // 0 new, 1 on stack, 2 done
-    let mut cyclic = false;
+    let mut on_circle = vec![false; n];
+    let mut circles_seen = std::collections::HashSet::new();
     for start in 0..n {
         if state[start] != 0 || defining[start].is_none() {
             continue;
         }
         let mut stack: Vec<(Idx, Vec<Idx>)> = Vec::new();
         state[start] = 1;
-        let ds = deps(&rules[defining[start].unwrap_or(0)].expr).collect();
+        let ds = deps(&rules[defining[start].unwrap_or(0)].expr);
         stack.push((start, ds));
         while let Some((cell, pending)) = stack.last_mut() {
             match pending.pop() {
                 Some(d) if defining[d].is_some() => match state[d] {
                     0 => {
                         state[d] = 1;
-                        let ds = deps(&rules[defining[d].unwrap_or(0)].expr).collect();
+                        let ds = deps(&rules[defining[d].unwrap_or(0)].expr);
                         stack.push((d, ds));
                     }
-                    1 if !cyclic => {
-                        cyclic = true;
-                        let r = &rules[defining[d].unwrap_or(0)];
-                        diags.push(
-                            Diagnostic::error(Code::RelationInvalid, format!("relations go round in a circle through {}", cells.name(d)))
-                                .at(&rel(r).span, "this relation needs its own result")
-                                .note(format!("relation: {}", rel(r).text))
-                                .help("each figure must come from figures that do not come back to it; remove or restrict one of the relations"),
-                        );
+                    1 => {
+                        // The way round: from `d` up the stack and back to `d`.
+                        let from = stack.iter().position(|(c, _)| *c == d).unwrap_or(0);
+                        let way: Vec<Idx> = stack[from..].iter().map(|(c, _)| *c).collect();
+                        let fresh = way.iter().any(|c| !on_circle[*c]);
+                        for c in &way {
+                            on_circle[*c] = true;
+                        }
+                        let mut rels: Vec<(usize, usize)> = way
+                            .iter()
+                            .map(|c| rules[defining[*c].unwrap_or(0)].rel)
+                            .collect();
+                        rels.dedup();
+                        if fresh && circles_seen.insert(rels.clone()) {
+                            // A long way round is named by its ends.
+                            let all: Vec<Idx> =
+                                way.iter().copied().chain(std::iter::once(d)).collect();
+                            let mut names: Vec<String> = Vec::new();
+                            for (k, c) in all.iter().enumerate() {
+                                if all.len() > 9 && k == 4 {
+                                    names.push(format!("… ({} figures) …", all.len() - 7));
+                                } else if all.len() <= 9 || k < 4 || k >= all.len() - 3 {
+                                    names.push(cells.name(*c));
+                                }
+                            }
+                            let r = &rules[defining[d].unwrap_or(0)];
+                            let mut e = Diagnostic::error(
+                                Code::RelationInvalid,
+                                format!("relations go round in a circle: {}", names.join(" → ")),
+                            )
+                            .at(&rel(r).span, "this relation needs its own result")
+                            .note(format!("relation: {}", rel(r).text));
+                            let mut seen = vec![r.rel];
+                            for c in &way {
+                                let o = &rules[defining[*c].unwrap_or(0)];
+                                if seen.len() < 6 && !seen.contains(&o.rel) {
+                                    seen.push(o.rel);
+                                    e = e.also(&rel(o).span, "and this one");
+                                }
+                            }
+                            diags.push(e.help("each figure must come from figures that do not come back to it; remove or restrict one of these relations (every figure outside the circle is still checked)"));
+                        }
                     }
                     _ => {}
                 },
@@ -775,22 +1114,39 @@ pub fn check(tables: Vec<Table>, diags: &mut Diagnostics) -> Vec<Checked> {
     }
     let mut value: Vec<Option<Dec>> = typed.iter().map(|t| t.map(|s| s.value)).collect();
     let mut computed_v: Vec<Option<Dec>> = vec![None; n];
+    // Figures not computed because of a circle: what needs them is not reported again.
+    let mut blocked = on_circle.clone();
     let mut reported = std::collections::HashSet::new();
-    if !cyclic {
-        for &cell in &order {
-            let r = &rules[defining[cell].unwrap_or(0)];
-            match eval(&r.expr, &value) {
-                Ok(v) => {
-                    computed_v[cell] = Some(v);
-                    value[cell] = Some(v);
-                }
-                Err(f) => {
-                    value[cell] = None;
-                    failed(f, cell, r, &cells, &typed, rel(r), &mut reported, diags);
-                }
+    for &cell in &order {
+        if on_circle[cell] {
+            if typed[cell].is_none() {
+                value[cell] = None;
+            }
+            continue;
+        }
+        let r = &rules[defining[cell].unwrap_or(0)];
+        match eval(&r.expr, &value) {
+            Ok(v) => {
+                computed_v[cell] = Some(v);
+                value[cell] = Some(v);
+            }
+            Err(Fail::Missing(i)) if blocked[i] => {
+                blocked[cell] = true;
+                value[cell] = None;
+            }
+            Err(f) => {
+                value[cell] = None;
+                failed(f, cell, r, &cells, &typed, rel(r), &mut reported, diags);
             }
         }
     }
+    // Each relation is checked locally, against the figures as printed: a
+    // typed figure is checked against its parts as typed, so a mistake is
+    // reported once, where it was made, not again in every figure that adds
+    // it up. Figures nobody typed are as computed.
+    let local: Vec<Option<Dec>> = (0..n)
+        .map(|i| typed[i].map(|t| t.value).or(value[i]))
+        .collect();
     let mut marked: Vec<Option<Dec>> = vec![None; n];
     let mut printed = value.clone();
     // Typed figures that a relation also determines.
@@ -799,10 +1155,19 @@ pub fn check(tables: Vec<Table>, diags: &mut Diagnostics) -> Vec<Checked> {
             continue;
         };
         let r = &rules[ri];
+        // A figure that agrees with the figures as computed is right: any
+        // difference with its parts as typed is the parts' mistake, reported
+        // where they are.
+        if !differs(t.value, c, cells.places(cell), rel(r).tolerance) {
+            continue;
+        }
+        let Ok(here) = eval(&r.expr, &local) else {
+            continue;
+        };
         if let Some(d) = compare(
             cell,
             t,
-            c,
+            here,
             r,
             rel(r),
             &cells,
@@ -818,12 +1183,27 @@ pub fn check(tables: Vec<Table>, diags: &mut Diagnostics) -> Vec<Checked> {
     // Second opinions.
     for &i in &second {
         let r = &rules[i];
-        let Ok(v) = eval(&r.expr, &value) else {
+        let cell = r.target;
+        if blocked[cell] || deps(&r.expr).iter().any(|d| blocked[*d]) {
+            continue;
+        }
+        // A typed figure is checked locally; two relations computing one
+        // untyped figure (a corner total) are compared on the figures as
+        // computed, so a mistake in a part is not reported again there.
+        let given = if typed[cell].is_some() {
+            &local
+        } else {
+            &value
+        };
+        let Ok(v) = eval(&r.expr, given) else {
             continue;
         };
-        let cell = r.target;
         match typed[cell] {
             Some(t) => {
+                let computed = eval(&r.expr, &value).unwrap_or(v);
+                if !differs(t.value, computed, cells.places(cell), rel(r).tolerance) {
+                    continue;
+                }
                 if let Some(d) = compare(
                     cell,
                     t,
@@ -861,6 +1241,19 @@ pub fn check(tables: Vec<Table>, diags: &mut Diagnostics) -> Vec<Checked> {
             }
         }
     }
+    // Equations with an expression on both sides.
+    for b in &boths {
+        both(
+            b,
+            &local,
+            &value,
+            &typed,
+            &blocked,
+            &cells,
+            &tables[b.rel.0].relations[b.rel.1],
+            diags,
+        );
+    }
     let signed = |e: &Signed| {
         e.iter()
             .map(|(s, i)| (*s, cells.pos(*i)))
@@ -876,6 +1269,14 @@ pub fn check(tables: Vec<Table>, diags: &mut Diagnostics) -> Vec<Checked> {
                     den: signed(den),
                     pct: *pct,
                 },
+                Expr::Tree(e) => {
+                    let mut leaf = |i: &Idx| Ok::<_, ()>(vec![cells.pos(*i)]);
+                    let mut range = |_: &Idx, _: &Idx| Ok::<_, ()>(Vec::new());
+                    match e.map(&mut leaf, &mut range) {
+                        Ok(e) => Formula::Expr(e),
+                        Err(()) => Formula::Sum(Vec::new()),
+                    }
+                }
             })
         })
         .collect();
@@ -1007,15 +1408,138 @@ fn compare(
         .help(help)
     };
     // An equality points at both ends: the figure it must equal, wherever it is.
-    let d = match (&rel.kind, &rule.expr) {
-        (RelKind::Equals { .. }, Expr::Lin(e)) if e.len() == 1 => {
-            let (ot, or, oc) = cells.pos(e[0].1);
+    let other = match (&rel.kind, &rule.expr) {
+        (RelKind::Equals { .. }, Expr::Lin(e)) if e.len() == 1 => Some(e[0].1),
+        (RelKind::Expr(_), Expr::Tree(e)) => e.single().map(|(_, i)| *i),
+        _ => None,
+    };
+    let d = match other {
+        Some(o) => {
+            let (ot, or, oc) = cells.pos(o);
             let span = cells.tables[ot].cells[or][oc].span();
-            d.also(span, format!("{} is {}", cells.name(e[0].1), c.full()))
+            let v = match &rule.expr {
+                Expr::Tree(e) if e.single().is_some_and(|(s, _)| s < 0) => {
+                    Dec::ZERO.checked_sub(c).unwrap_or(c)
+                }
+                _ => c,
+            };
+            d.also(span, format!("{} is {}", cells.name(o), v.full()))
         }
-        _ => d,
+        None => d,
     };
     Some(d)
+}
+
+/// An equation with an expression on both sides, compared at the most places
+/// of the figures it names (or of the numbers written in it).
+#[allow(clippy::too_many_arguments)]
+fn both(
+    b: &Both,
+    local: &[Option<Dec>],
+    computed: &[Option<Dec>],
+    typed: &[Option<&Sp<Dec>>],
+    blocked: &[bool],
+    cells: &Cells,
+    rel: &Relation,
+    diags: &mut Diagnostics,
+) {
+    let mut names = Vec::new();
+    b.lhs.leaves(&mut names);
+    b.rhs.leaves(&mut names);
+    if names.iter().any(|i| blocked[**i]) {
+        return;
+    }
+    let (l, r) = (tree(&b.lhs, local), tree(&b.rhs, local));
+    let (l, r) = match (l, r) {
+        (Ok(l), Ok(r)) => (l, r),
+        (Err(Fail::Missing(i)), _) | (_, Err(Fail::Missing(i))) => {
+            diags.push(
+                Diagnostic::warning(Code::RelationUncomputable, format!("this equation cannot be checked: {} has no figure", cells.name(i)))
+                    .at(&rel.span, "not checked")
+                    .note(format!("relation: {}", rel.text))
+                    .help("fill in the missing figure, or restrict the relation with `rows:` or `columns:`"),
+            );
+            return;
+        }
+        (Err(Fail::Zero), _) | (_, Err(Fail::Zero)) => {
+            diags.push(
+                Diagnostic::warning(
+                    Code::RelationUncomputable,
+                    "this equation cannot be checked: it divides by zero",
+                )
+                .at(&rel.span, "not checked")
+                .note(format!("relation: {}", rel.text))
+                .help("check the figure it divides by"),
+            );
+            return;
+        }
+        _ => {
+            diags.push(
+                Diagnostic::error(Code::RelationUncomputable, "this equation is too large to compute")
+                    .at(&rel.span, "the result overflows")
+                    .note(format!("relation: {}", rel.text))
+                    .help("check the figures: they are written in the column's unit, and no figure exceeds a trillion"),
+            );
+            return;
+        }
+    };
+    let p = names
+        .iter()
+        .map(|i| cells.places(**i))
+        .chain([b.lhs.written_places(), b.rhs.written_places()])
+        .max()
+        .unwrap_or(0);
+    if !differs(l, r, p, rel.tolerance) {
+        return;
+    }
+    // Sides that agree on the figures as computed: a part's mistake, reported where it is.
+    if let (Ok(cl), Ok(cr)) = (tree(&b.lhs, computed), tree(&b.rhs, computed))
+        && !differs(cl, cr, p, rel.tolerance)
+    {
+        return;
+    }
+    let name = |e: &expr::Expr<Idx>| {
+        e.show(&|i: &Idx| {
+            let (t, cell) = cells.ids(*i);
+            let (ti, ..) = cells.pos(*i);
+            if ti == b.rel.0 {
+                cell
+            } else {
+                format!("{t}.{cell}")
+            }
+        })
+    };
+    let tol = if rel.tolerance == Dec::ZERO {
+        String::new()
+    } else {
+        format!(" (tolerance {})", rel.tolerance.full())
+    };
+    let (ls, rs) = (name(&b.lhs), name(&b.rhs));
+    let at = match &rel.kind {
+        RelKind::Expr(x) => x.span(&b.lhs.at),
+        _ => rel.span.clone(),
+    };
+    let mut d = Diagnostic::error(
+        Code::FigureMismatch,
+        format!("{ls} is {} but {rs} is {}", l.full(), r.full()),
+    )
+    .at(
+        &at,
+        format!("{} here; the other side gives {}", l.full(), r.full()),
+    )
+    .note(format!("relation: {}{tol}", rel.text));
+    for i in names.iter().take(6) {
+        if let Some(t) = typed[**i] {
+            d = d.also(
+                &t.span,
+                format!("{} is {}", cells.name(**i), t.value.full()),
+            );
+        }
+    }
+    diags.push(d.help(format!(
+        "correct the figure that is wrong, compared at {}; if the source computed it from rounded figures, give the relation a `tolerance:`",
+        places_word(p)
+    )));
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -1274,5 +1798,78 @@ mod tests {
         assert!(d.is_empty(), "{d:?}");
         assert_eq!(c[0].value[0][1].unwrap().full(), "15");
         assert_eq!(c[0].value[2][1].unwrap().full(), "22");
+    }
+
+    #[test]
+    fn a_mistake_is_reported_once_where_it_was_made() {
+        // The subtotal is typed wrong; the total is typed as the true figures
+        // give it, and a grand total adds the subtotal as typed: only the
+        // subtotal is reported.
+        let rows = "    - { id: x, label: X, values: { a: 1, b: 2 } }\n    - { id: sub, label: Sub, values: { a: 4 } }\n    - { id: y, label: Y, values: { a: 5 } }\n    - { id: all, label: All, values: { a: 6 } }\n    - { id: grand, label: Grand, values: { a: 9 } }\n";
+        let (_, d) = one(
+            AB,
+            rows,
+            "    - \"sub = x\"\n    - { equation: \"all = sub + y\", columns: [a] }\n    - \"grand/a = sub/a + y/a\"\n",
+        );
+        let m: Vec<&str> = d.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(m, ["`sub/a` is typed as 4 but the figures give 1"], "{d:?}");
+    }
+
+    #[test]
+    fn a_circle_is_named_and_everything_outside_it_is_still_checked() {
+        let rows = "    - { id: x, label: X }\n    - { id: y, label: Y }\n    - { id: p, label: P, values: { a: 1, b: 2, d: 4 } }\n";
+        let (c, d) = one(
+            AB,
+            rows,
+            "    - \"x = y + 1\"\n    - \"y = x - 1\"\n    - \"for each row: d = a + b\"\n",
+        );
+        let m: Vec<&str> = d.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            m,
+            [
+                "relations go round in a circle: `x/a` → `y/a` → `x/a`",
+                "`p/d` is typed as 4 but the figures give 3",
+            ],
+            "{d:?}"
+        );
+        assert_eq!(c[0].value[0][0], None);
+    }
+
+    #[test]
+    fn an_unknown_name_in_an_equation_is_located_in_the_string() {
+        let (_, d) = one(
+            AB,
+            "    - { id: issued, label: I }\n    - { id: ceased, label: C }\n    - { id: net, label: N }\n",
+            "    - \"net = issued - ceasd\"\n",
+        );
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(d[0].message, "table `t` has no row or column `ceasd`");
+        let p = d[0].primary.as_ref().unwrap();
+        assert_eq!(p.message, "did you mean `ceased`?");
+        // The label sits on `ceasd` in the YAML line.
+        assert_eq!(p.span.range.len(), "ceasd".len());
+        let (_, d) = one(AB, "    - { id: n, label: N }\n", "    - \"n = a +\"\n");
+        assert_eq!(d[0].code, Code::ExprSyntax);
+        assert_eq!(
+            d[0].message,
+            "this relation ends where a figure is expected"
+        );
+    }
+
+    #[test]
+    fn a_long_circle_is_named_by_its_ends() {
+        let mut rows = String::new();
+        let mut rels = String::new();
+        for i in 0..50 {
+            rows.push_str(&format!("    - {{ id: r{i}, label: R{i} }}\n"));
+            rels.push_str(&format!("    - \"r{i}/a = r{}/a\"\n", (i + 1) % 50));
+        }
+        let (_, d) = one(AB, &rows, &rels);
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(
+            d[0].message,
+            "relations go round in a circle: `r0/a` → `r1/a` → `r2/a` → `r3/a` → … (44 figures) … → `r48/a` → `r49/a` → `r0/a`"
+        );
+        assert_eq!(d[0].secondary.len(), 5);
     }
 }

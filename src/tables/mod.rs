@@ -53,6 +53,194 @@ pub fn a1_name(row: u32, col: u32) -> String {
     format!("{}{}", String::from_utf8_lossy(&letters), row + 1)
 }
 
+/// A fixed table (a return's KPI values, deficit profile, EHCP counts) as
+/// figures only under the name relations use (`kpi`, `deficit`, `ehcp`);
+/// `transpose` turns the KPI table's periods × KPIs into KPIs × periods, so
+/// that `kpi.K5/q2` is KPI K5 at update q2.
+pub fn fixed_figures(name: &str, c: &Checked, transpose: bool) -> model::Table {
+    let mut t = figures_only("", c.clone());
+    t.id.value = name.to_string();
+    if transpose {
+        let rows = t
+            .columns
+            .iter()
+            .map(|c| model::Row {
+                id: c.id.clone(),
+                label: c.label.clone(),
+                group: None,
+                unit: c.unit.clone(),
+            })
+            .collect();
+        let columns = t
+            .rows
+            .iter()
+            .map(|r| model::Column {
+                id: r.id.clone(),
+                label: r.label.clone(),
+                ty: model::ColType::Number,
+                unit: None,
+                places: 0,
+                plus: false,
+            })
+            .collect();
+        let cells = (0..t.columns.len())
+            .map(|k| (0..t.rows.len()).map(|r| t.cells[r][k].clone()).collect())
+            .collect();
+        // Each figure keeps the places its KPI is compared at.
+        let mut written: std::collections::HashMap<(usize, usize), u32> = Default::default();
+        for (r, line) in c.table.cells.iter().enumerate() {
+            for k in 0..line.len() {
+                let p = c.table.columns[k].places;
+                let w = c.table.written_places.get(&(r, k)).map_or(p, |w| p.max(*w));
+                written.insert((k, r), w);
+            }
+        }
+        t.rows = rows;
+        t.columns = columns;
+        t.cells = cells;
+        t.written_places = written;
+        t.print_places = t
+            .print_places
+            .iter()
+            .map(|(&(r, k), &p)| ((k, r), p))
+            .collect();
+        t.cell_name = Some("KPI {row} at {column}".into());
+    }
+    t
+}
+
+/// A document's fixed tables as relations name them: `kpi` (KPIs × periods),
+/// `deficit` and `ehcp`.
+pub fn fixed_of(
+    kpi: Option<&Checked>,
+    deficit: Option<&Checked>,
+    ehcp: Option<&Checked>,
+) -> Vec<model::Table> {
+    let mut out = Vec::new();
+    if let Some(k) = kpi {
+        out.push(fixed_figures("kpi", k, true));
+    }
+    if let Some(d) = deficit {
+        out.push(fixed_figures("deficit", d, false));
+    }
+    if let Some(e) = ehcp {
+        out.push(fixed_figures("ehcp", e, false));
+    }
+    out
+}
+
+/// One KPI's targets as typed: its id, each update's target and the annual one.
+pub struct KpiTargets<'a> {
+    pub id: crate::model::Sp<String>,
+    pub targets: Vec<(&'a str, &'a crate::model::Sp<f64>)>,
+    pub annual: Option<&'a crate::model::Sp<f64>>,
+}
+
+/// The KPIs' targets as figures relations name, `target.K3/q2` (KPI K3's
+/// target for update q2) and `target.K3/annual`; each compared at the
+/// places it was written with (read from `sources`).
+pub fn kpi_targets(
+    kpis: &[KpiTargets],
+    updates: &[&str],
+    sources: &crate::source::SourceMap,
+) -> Option<model::Table> {
+    let first = kpis.first()?;
+    let span = first.id.span.clone();
+    let sp = |s: &str| crate::model::Sp::new(s.to_string(), span.clone());
+    let mut columns: Vec<model::Column> = updates
+        .iter()
+        .map(|u| model::Column {
+            id: sp(u),
+            label: u.to_string(),
+            ty: model::ColType::Number,
+            unit: None,
+            places: 0,
+            plus: false,
+        })
+        .collect();
+    columns.push(model::Column {
+        id: sp("annual"),
+        label: "annual".into(),
+        ty: model::ColType::Number,
+        unit: None,
+        places: 0,
+        plus: false,
+    });
+    let mut written = std::collections::HashMap::new();
+    let mut cells = Vec::new();
+    for (r, k) in kpis.iter().enumerate() {
+        let mut line: Vec<model::Cell> = columns
+            .iter()
+            .map(|_| model::Cell::Empty(k.id.span.clone()))
+            .collect();
+        let figures = k
+            .targets
+            .iter()
+            .filter_map(|(u, v)| updates.iter().position(|x| x == u).map(|c| (c, *v)))
+            .chain(k.annual.map(|a| (updates.len(), a)));
+        for (c, v) in figures {
+            let Some(d) = Dec::from_f64(v.value) else {
+                continue;
+            };
+            let text = sources
+                .text(v.span.file)
+                .get(v.span.range.clone())
+                .unwrap_or("");
+            let places = text.trim().split_once('.').map_or(0, |(_, f)| {
+                f.chars().take_while(char::is_ascii_digit).count()
+            });
+            written.insert((r, c), places as u32);
+            line[c] = model::Cell::Num(crate::model::Sp::new(d, v.span.clone()));
+        }
+        cells.push(line);
+    }
+    Some(model::Table {
+        id: sp("target"),
+        title: "KPI targets".into(),
+        row_heading: "KPI".into(),
+        columns,
+        rows: kpis
+            .iter()
+            .map(|k| model::Row {
+                id: k.id.clone(),
+                label: k.id.value.clone(),
+                group: None,
+                unit: None,
+            })
+            .collect(),
+        cells,
+        relations: Vec::new(),
+        published: Vec::new(),
+        notes: Vec::new(),
+        source: "inline".into(),
+        written_places: written,
+        print_places: Default::default(),
+        negative: None,
+        published_help: Some("a target is typed in the KPI's `targets`".into()),
+        cell_name: Some("KPI {row}'s target for {column}".into()),
+    })
+}
+
+/// Another document's checked table as figures only, named `document:table`.
+pub fn figures_only(doc: &str, c: Checked) -> model::Table {
+    let mut t = c.table;
+    for (r, line) in t.cells.iter_mut().enumerate() {
+        for (k, cell) in line.iter_mut().enumerate() {
+            let span = cell.span().clone();
+            *cell = match c.value[r][k] {
+                Some(v) if t.columns[k].ty.numeric() => {
+                    model::Cell::Num(crate::model::Sp::new(v, span))
+                }
+                _ => model::Cell::Empty(span),
+            };
+        }
+    }
+    t.id.value = format!("{doc}:{}", t.id.value);
+    t.relations.clear();
+    t.published.clear();
+    t
+}
+
 /// Thousands separators in the whole part: `1234567.5` → `1,234,567.5`.
 fn grouped(s: &str) -> String {
     let (int, frac) = s.split_once('.').map_or((s, None), |(i, f)| (i, Some(f)));
@@ -614,6 +802,7 @@ pub fn add_sheets(
                             if *pct { "*100" } else { "" }
                         )
                     }
+                    Some(Formula::Expr(x)) => x.show(&|p| cell(*p, t)),
                     None => {
                         // A typed figure shows the places it was typed with.
                         let typed;

@@ -37,6 +37,10 @@ pub enum Read {
     Pattern(&'static str, &'static str),
     /// A mapping from names the author chooses to values read on their own.
     MapOf,
+    /// A value of several forms that its reader tells apart itself (a
+    /// relation: an equation, an equation with options, or a short form):
+    /// left untyped in the schema, whatever else it was read as.
+    Any,
 }
 
 #[derive(Clone, Debug)]

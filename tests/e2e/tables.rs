@@ -476,10 +476,12 @@ fn a_return_reports_every_kind_of_mismatch_in_one_run() {
         // The EHCP table's column total.
         "the total of `Actual January 2025` is typed as 3786 but the figures give 3768",
         // Row total, subtotal (of a group), difference and share.
-        "`total/forecast` of `hn-budget` is typed as 83.5 but the figures give 83.3",
+        // Each checked against its parts as typed (the placements subtotal
+        // is typed as 64.5).
+        "`total/forecast` of `hn-budget` is typed as 83.5 but the figures give 83.4",
         "`placements/forecast` of `hn-budget` is typed as 64.5 but the figures give 64.4",
         "`independent/variance` of `hn-budget` is typed as 0.8 but the figures give 0.9",
-        "`top-up/share` of `hn-budget` is typed as 23 but the figures give 22.689075630252",
+        "`top-up/share` of `hn-budget` is typed as 23 but the figures give 22.634730538922",
         // Column total.
         "`staff/year` of `hn-quarters` is typed as 4.7 but the figures give 4.6",
         // % change from rounded figures.
@@ -487,8 +489,8 @@ fn a_return_reports_every_kind_of_mismatch_in_one_run() {
         // Running balance (the opening is the previous closing).
         "`opening/y2025` of `deficit-balance` is typed as 12.9 but the figures give 13.1",
         // Equality across tables, located at both ends.
-        "`spend/year` of `hn-quarters` is typed as 83.6 but the figures give 83.3",
-        "`total/forecast` of `hn-budget` is 83.3",
+        "`spend/year` of `hn-quarters` is typed as 83.6 but the figures give 83.5",
+        "`total/forecast` of `hn-budget` is 83.5",
         // Equality across documents, located at both ends.
         "`closing/y2025` of `deficit-balance` is typed as 14.4 but the figures give 14.5",
         "┌─ content/dsg-paper/paper.yaml:23:81",
@@ -657,4 +659,66 @@ fn a_changed_workbook_cell_in_a_locked_return_is_caught_by_lock_and_verify() {
         e.contains("table hn-budget maintained/budget of `Q2` changed after the update was submitted and locked"),
         "{e}"
     );
+}
+
+#[test]
+fn a_return_s_published_mistakes_are_each_reported_once_where_they_were_made() {
+    // 41 planted mistakes of 24 kinds (each marked `# ✗` in the return):
+    // each reported once, at the typed figure, with both figures and the
+    // relation; nothing else (no knock-on reports, no warnings).
+    let p = Project::fixture("kestrelford-return");
+    let o = p.run(&["check"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let e = redact(&stderr(&o), p.path());
+    snapshot(&p.fixture.join("expected/stderr.txt"), &e);
+    let planted = std::fs::read_to_string(p.fixture.join("content/kestrelford-sv/return.yaml"))
+        .unwrap()
+        .matches("✗")
+        .count();
+    assert_eq!(planted, 41, "the mistakes marked in the return");
+    assert_eq!(e.matches("error[Q0035]").count(), 41, "{e}");
+    assert!(
+        e.contains("checked 3 document(s): 41 errors, 0 warnings"),
+        "{e}"
+    );
+    assert!(!e.contains("warning["), "{e}");
+    for want in [
+        // Short forms.
+        "`independent/variance` of `hn-budget` is typed as 0.8 but the figures give 0.9",
+        "`total/budget` of `hn-budget` is typed as 82.1 but the figures give 82",
+        "`spend/year` of `quarters` is typed as 83.4 but the figures give 83.3",
+        "`south/rate` of `occupancy` is typed as 93.4 but the figures give 93.75",
+        "`special/change` of `unit-cost` is typed as 4 but the figures give 5",
+        "`y2024/since` of `plans` is typed as 10.5 but the figures give 10",
+        "`schools/share` of `blocks` is typed as 66.5",
+        // Only the running balance's own mistakes: the 2025-26 opening agrees
+        // with the closing as typed.
+        "`closing/y2024` of `balance` is typed as 12 but the figures give 12.5",
+        "`closing/y2025` of `balance` is typed as 13.6 but the figures give 13.5",
+        // Equalities, one through two documents.
+        "`deficit/y2025` of `reserve` is typed as 14.6 but the figures give 14.5",
+        // Equations.
+        "`y2025/added` of `plans` is typed as 405 but the figures give 450",
+        "`net/y2025` of `movements` is typed as 450 but the figures give 440",
+        "`cs/variance` of `outturn` is typed as 0.2 but the figures give -0.2",
+        "`dsg/variance` of `appendix-b` is typed as 0.8 but the figures give -0.8",
+        "`closing/y2025` of `carried` is typed as 21.21 but the figures give 21.201",
+        "`opening/y2025` of `carried` is typed as 24.41 but the figures give 24.401",
+        "`mainstream/q2` of `plan-types` is typed as 1540 but the figures give 1537",
+        "KPI K3's target for q1 is typed as 40.0 but the figures give 41.6666666667",
+        "grant/y2025 + council/y2025 is 15.5 but places/y2025 + support/y2025 is 15.6",
+        "SUM(capital/y2025, loan/y2025) is 5 but SUM(build/y2025, fit/y2025) is 5.1",
+        "`cost-b/pounds` of `unit-costs` is typed as 5074000 but the figures give 5047000",
+        // The return's own tables.
+        "the 2023-24 variance is typed as -0.224 but the figures give -0.244",
+        "the total of `Actual January 2025` is typed as 3786 but the figures give 3768",
+        "KPI K3 at Q2 is typed as 42.9 but the figures give 42.694444444444",
+        // Prose.
+        "the prose says 64.5 but `hn-budget.special/forecast + hn-budget.independent/forecast` is 64.4",
+        "the prose says 331 but `occupancy.north/pupils + occupancy.south/pupils` is 330",
+    ] {
+        assert!(e.contains(want), "missing {want:?} in:\n{e}");
+    }
+    // Prose written at its own precision holds: £83.3m, £5.0m for 5.047.
+    assert!(!e.contains("the prose says £"), "{e}");
 }

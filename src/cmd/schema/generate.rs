@@ -182,6 +182,9 @@ impl<'r> Gen<'r> {
             reads.extend(known.iter().cloned());
             groups.push((Some(*p), reads));
         }
+        if groups.iter().any(|(_, reads)| reads.contains(&Read::Any)) {
+            return json!({});
+        }
         for (p, reads) in &groups {
             // Date, a fixed word and texts read their values as text too.
             let specific = reads
@@ -205,6 +208,7 @@ impl<'r> Gen<'r> {
                         lists.extend(*p);
                         continue;
                     }
+                    Read::Any => continue,
                     Read::MapOf => {
                         any_map_of = true;
                         maps_of.extend(*p);

@@ -547,7 +547,96 @@ fn join(ids: &[Sp<String>], sep: &str) -> String {
         .join(sep)
 }
 
-fn relation(n: &Node, diags: &mut Diagnostics) -> Option<Relation> {
+/// A relation's `tolerance:` (a number from 0 to 10¹²).
+fn tolerance(m: &mut MapReader) -> Option<Dec> {
+    m.opt("tolerance").and_then(|t| {
+        let written = t.raw.clone().unwrap_or_default();
+        let most = Dec::from_f64(MAX_FIGURE).unwrap_or(Dec::ZERO);
+        match Dec::parse(&written).filter(|d| !d.is_negative() && *d <= most) {
+            Some(d) if matches!(t.kind, NodeKind::Int(_) | NodeKind::Float(_)) => Some(d),
+            _ => {
+                m.diags.push(wrong(t, "a tolerance (a number from 0 to 10¹², in the column's unit)").help("e.g. `tolerance: 0.1` accepts a typed figure up to 0.1 from the computed one"));
+                None
+            }
+        }
+    })
+}
+
+/// Where the text of a string scalar starts in its file, when it is written
+/// as is (plain, or quoted without escapes): then a byte of the text is a
+/// byte of the file.
+fn text_start(sources: &SourceMap, span: &Span, text: &str) -> Option<usize> {
+    let raw = sources.text(span.file).get(span.range.clone())?;
+    if raw.starts_with(text) {
+        return Some(span.range.start);
+    }
+    let q = raw.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+    (raw[1..].starts_with(text) && !raw[1..1 + text.len()].contains(['\\', q]))
+        .then_some(span.range.start + 1)
+}
+
+/// An equation, `net = issued - ceased`, or with its options
+/// `{ equation: "net = issued - ceased", tolerance: 0.1, columns: [y2025] }`.
+fn equation(n: &Node, sources: &SourceMap, diags: &mut Diagnostics) -> Option<Relation> {
+    let (text, tol, only) = if let NodeKind::Str(s) = &n.kind {
+        (Sp::new(s.clone(), n.span.clone()), None, Vec::new())
+    } else {
+        let mut m = MapReader::new(n, "an equation", diags)?;
+        let text = m.text("equation");
+        let tol = tolerance(&mut m);
+        let mut only = m
+            .opt("rows")
+            .map(|v| ids(v, "row", m.diags))
+            .unwrap_or_default();
+        only.extend(
+            m.opt("columns")
+                .map(|v| ids(v, "column", m.diags))
+                .unwrap_or_default(),
+        );
+        m.finish();
+        (text?, tol, only)
+    };
+    let start = text_start(sources, &text.span, &text.value);
+    let at = |r: &std::ops::Range<usize>| match start {
+        Some(s) => Span::new(text.span.file, s + r.start..s + r.end),
+        None => text.span.clone(),
+    };
+    match crate::model::expr::parse(&text.value) {
+        Ok(eq) => Some(Relation {
+            kind: RelKind::Expr(Box::new(ExprRel {
+                eq,
+                at: text.span.clone(),
+                start,
+            })),
+            only,
+            tolerance: tol.unwrap_or(Dec::ZERO),
+            span: text.span.clone(),
+            text: text.value.trim().to_string(),
+        }),
+        Err(e) => {
+            diags.push(
+                Diagnostic::error(Code::ExprSyntax, e.message)
+                    .at(&at(&e.at), e.label)
+                    .help(e.help),
+            );
+            None
+        }
+    }
+}
+
+fn relation(n: &Node, sources: &SourceMap, diags: &mut Diagnostics) -> Option<Relation> {
+    // An equation, an equation with options, or a short form: the schema
+    // leaves the item open (the reader tells them apart and reports the rest).
+    #[cfg(test)]
+    crate::validate::record::read(n, crate::validate::record::Read::Any);
+    let is_equation = match &n.kind {
+        NodeKind::Str(_) => true,
+        NodeKind::Map(entries) => entries.iter().any(|(k, _)| k.name == "equation"),
+        _ => false,
+    };
+    if is_equation {
+        return equation(n, sources, diags);
+    }
     let NodeKind::Map(entries) = &n.kind else {
         diags.push(wrong(
             n,
@@ -595,17 +684,7 @@ fn relation(n: &Node, diags: &mut Diagnostics) -> Option<Relation> {
         _ => "an equality",
     };
     let mut m = MapReader::new(body, what, diags)?;
-    let tolerance = m.opt("tolerance").and_then(|t| {
-        let written = t.raw.clone().unwrap_or_default();
-        let most = Dec::from_f64(MAX_FIGURE).unwrap_or(Dec::ZERO);
-        match Dec::parse(&written).filter(|d| !d.is_negative() && *d <= most) {
-            Some(d) if matches!(t.kind, NodeKind::Int(_) | NodeKind::Float(_)) => Some(d),
-            _ => {
-                m.diags.push(wrong(t, "a tolerance (a number from 0 to 10¹², in the column's unit)").help("e.g. `tolerance: 0.1` accepts a typed figure up to 0.1 from the computed one"));
-                None
-            }
-        }
-    });
+    let tolerance = tolerance(&mut m);
     let mut only = Vec::new();
     let (kind, text) = match *kind {
         "total" => {
@@ -913,7 +992,8 @@ pub fn table(n: &Node, base: &Path, cx: &mut Ctx) -> Option<Table> {
     let mut rows = m.list("rows", false, |r, d| row(r, &columns, d));
     let rows_span = m.opt("rows").map(|r| r.span.clone());
     let src = m.opt("source").and_then(|s| source(s, m.diags));
-    let relations = m.list("relations", false, relation);
+    let sources: &SourceMap = cx.sources;
+    let relations = m.list("relations", false, |r, d| relation(r, sources, d));
     let published = m.list("published", false, published_ref);
     // This table's negatives as the council prints them, whatever the
     // project's `negative-money`: in brackets or with a minus sign.
