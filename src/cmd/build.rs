@@ -303,7 +303,7 @@ pub fn run(global: &Global, args: &BuildArgs) -> ExitCode {
     let (mut errors, mut warnings, mut built, mut skipped) =
         (select.error_count() + project_errors, 0, 0, 0);
     let mut internal = false;
-    let mut manifest = previous.clone();
+    let mut recorded: BTreeMap<String, Entry> = BTreeMap::new();
     let mut tally = super::Tally::default();
     for o in &outcomes {
         tally.merge(&o.tally);
@@ -327,11 +327,11 @@ pub fn run(global: &Global, args: &BuildArgs) -> ExitCode {
         built += usize::from(!o.skipped && o.pages.is_some());
         skipped += usize::from(o.skipped);
         if let (false, Some(e)) = (o.skipped, &o.entry) {
-            manifest.documents.insert(o.id.clone(), e.clone());
+            recorded.insert(o.id.clone(), e.clone());
         }
     }
-    if built > 0
-        && let Err(e) = manifest::save(&config.out, &manifest)
+    if !recorded.is_empty()
+        && let Err(e) = manifest::update(&config.out, &recorded)
     {
         eprintln!(
             "error[{}]: cannot write the manifest: {e}",
@@ -430,6 +430,22 @@ fn output_hashes(files: &[(PathBuf, Vec<u8>)]) -> BTreeMap<String, String> {
         .collect()
 }
 
+/// For the tests only (debug builds): `QUIRE_TEST_EDIT_AFTER_READ=FILE=TEXT`
+/// saves TEXT to the project's FILE once the document's inputs have been
+/// read, as an editor saving while a build runs would.
+fn edit_after_read(project: &Project) {
+    #[cfg(debug_assertions)]
+    if let Some((rel, text)) = std::env::var("QUIRE_TEST_EDIT_AFTER_READ")
+        .ok()
+        .as_deref()
+        .and_then(|v| v.split_once('='))
+    {
+        let _ = std::fs::write(project.root.join(rel), text);
+    }
+    #[cfg(not(debug_assertions))]
+    let _ = project;
+}
+
 /// Builds one document; never panics the whole run.
 pub fn build_one(
     project: &Project,
@@ -456,6 +472,7 @@ pub fn build_one_warm(
     let started = Instant::now();
     let prepared = pipeline::prepare(project, doc);
     let prepare_time = started.elapsed();
+    edit_after_read(project);
     let mut o = Outcome {
         id: doc.id.clone(),
         ..Outcome::default()
@@ -466,7 +483,10 @@ pub fn build_one_warm(
         .iter()
         .map(|p| crate::load::display(p))
         .collect();
-    if config.validate_only {
+    // A document with errors writes nothing, in any edition: its previous
+    // outputs stay as they were, together (an error found while one edition
+    // was made, such as the workbook's, stops the PDF and the CSVs too).
+    if config.validate_only || diags.has_errors() {
         o.tally.add(&diags);
         o.errors = diags.error_count();
         o.warnings = diags.warning_count();
@@ -476,6 +496,8 @@ pub fn build_one_warm(
     // Typeset every output of the document first; write only if all succeeded.
     let mut files: Vec<(PathBuf, Vec<u8>)> = Vec::new();
     let mut read: Vec<String> = Vec::new();
+    // The SHA-256 of every file as it was read, for the manifest.
+    let mut digests: BTreeMap<String, String> = BTreeMap::new();
     let mut pages = 0;
     let mut html_failed = false;
     for (suffix, rendered) in &prepared.rendered {
@@ -513,6 +535,7 @@ pub fn build_one_warm(
             match page {
                 Ok(page) => {
                     read.extend(page.files_read);
+                    digests.extend(page.digests);
                     files.push((config.out.join(format!("{stem}.html")), page.html));
                 }
                 Err(e) => {
@@ -543,6 +566,7 @@ pub fn build_one_warm(
                 }
                 pages += t.pages;
                 read.extend(t.files_read);
+                digests.extend(t.digests);
                 files.push((config.out.join(format!("{stem}.pdf")), t.pdf));
             }
             Err(ds) => {
@@ -610,8 +634,21 @@ pub fn build_one_warm(
                             .map(|l| crate::load::display(&l)),
                     )
                     .chain([crate::project::PROJECT_FILE.to_string()]);
+                // Each input's hash is that of the bytes read to make the
+                // outputs (a file saved again while the build ran must make
+                // the next build rebuild); a file read by none of the stages
+                // here (the lock) is hashed now.
                 for p in paths {
-                    if let Some(h) = manifest::hash_file(&project.root, &p) {
+                    let read_as = prepared
+                        .sources
+                        .digest(&p)
+                        .or(digests.get(&p).map(String::as_str))
+                        .or(project.fonts.digests.get(&p).map(String::as_str))
+                        .or((p == crate::project::PROJECT_FILE)
+                            .then_some(project.config_digest.as_deref())
+                            .flatten())
+                        .map(str::to_string);
+                    if let Some(h) = read_as.or_else(|| manifest::hash_file(&project.root, &p)) {
                         inputs.insert(p, h);
                     }
                 }

@@ -89,6 +89,17 @@ pub fn run(global: &Global, args: &LockArgs) -> ExitCode {
                     );
                     return exit(INTERNAL);
                 }
+                if let Some(c) = reason
+                    .chars()
+                    .find(|&c| crate::load::forbidden(c) || matches!(c, '\n' | '\r' | '\t'))
+                {
+                    eprintln!(
+                        "error[{}]: --reason holds the control character U+{:04X}\n  = help: write the reason as one line of plain text (no line breaks, tabs or invisible characters); it is printed in the return's list of amendments",
+                        crate::diag::Code::Usage.as_str(),
+                        c as u32
+                    );
+                    return exit(INTERNAL);
+                }
                 let picked: Vec<_> = changed
                     .iter()
                     .filter(|(u, f, _, _)| f == what || u == what)
@@ -175,6 +186,15 @@ pub fn run(global: &Global, args: &LockArgs) -> ExitCode {
             eprintln!("error: cannot write `{}`: {e}", path.display());
             return exit(INTERNAL);
         }
+        // The project records that the return is locked (a lock that goes
+        // is then noticed by every build, whatever its output folder).
+        if !lock.updates.is_empty()
+            && let Err(e) =
+                crate::lock::record(&project.root, &crate::lock::lock_rel(&doc.dir), true)
+        {
+            eprintln!("error[{}]: {e}", crate::diag::Code::Output.as_str());
+            return exit(INTERNAL);
+        }
     }
     eprint!("{}", render(&diags, &sources, global));
     failed |= diags.items.iter().any(|d| d.severity == Severity::Error);
@@ -185,7 +205,8 @@ pub fn run(global: &Global, args: &LockArgs) -> ExitCode {
 }
 
 /// `quire lock --reset`: record that the lock of each return was removed on
-/// purpose (the manifest stops expecting one). A lock file that is still there
+/// purpose (the project's `quire-locks.json`, and the manifest of `out/` as
+/// earlier versions recorded it, stop expecting one). A lock file that is still there
 /// is left alone: reset only acknowledges a deletion.
 fn reset(
     project: &crate::project::Project,
@@ -216,6 +237,11 @@ fn reset(
         }
         if let Some(e) = m.documents.get_mut(&doc.id) {
             e.locked = false;
+        }
+        if let Err(e) = crate::lock::record(&project.root, &crate::lock::lock_rel(&doc.dir), false)
+        {
+            eprintln!("error[{}]: {e}", crate::diag::Code::Output.as_str());
+            return exit(INTERNAL);
         }
         if !global.quiet {
             eprintln!(

@@ -428,6 +428,8 @@ fn pack_one(
     // The HTML edition's pages, made before anything is written.
     let mut files: Vec<(std::path::PathBuf, Vec<u8>)> = Vec::new();
     let mut html_read: Vec<String> = Vec::new();
+    let mut html_digests: std::collections::BTreeMap<String, String> =
+        std::collections::BTreeMap::new();
     if html_on {
         let index_data = json!({
             "meta": data["meta"],
@@ -447,6 +449,7 @@ fn pack_one(
             match crate::typeset::html::page(&project.root, &r) {
                 Ok(page) => {
                     html_read.extend(page.files_read);
+                    html_digests.extend(page.digests);
                     files.push((out.join(name), page.html));
                 }
                 Err(e) => {
@@ -493,9 +496,23 @@ fn pack_one(
                     .into_iter()
                     .chain(html_on.then(|| "html".to_string()))
                     .collect(),
+                // Each input as it was read (see `build`); else hashed now.
                 inputs: inputs
                     .iter()
-                    .filter_map(|p| manifest::hash_file(&project.root, p).map(|h| (p.clone(), h)))
+                    .filter_map(|p| {
+                        sources
+                            .digest(p)
+                            .or_else(|| prepared.values().find_map(|x| x.sources.digest(p)))
+                            .or(t.digests.get(p).map(String::as_str))
+                            .or(html_digests.get(p).map(String::as_str))
+                            .or(project.fonts.digests.get(p).map(String::as_str))
+                            .or((p == crate::project::PROJECT_FILE)
+                                .then_some(project.config_digest.as_deref())
+                                .flatten())
+                            .map(str::to_string)
+                            .or_else(|| manifest::hash_file(&project.root, p))
+                            .map(|h| (p.clone(), h))
+                    })
                     .collect(),
                 folder: manifest::folder_listing(&project.root, &dir),
                 outputs: files
@@ -506,9 +523,8 @@ fn pack_one(
                     })
                     .collect(),
             };
-            let mut m = manifest::load(out);
-            m.documents.insert(format!("{id}{suffix}"), entry);
-            if let Err(e) = manifest::save(out, &m) {
+            let built = std::collections::BTreeMap::from([(format!("{id}{suffix}"), entry)]);
+            if let Err(e) = manifest::update(out, &built) {
                 eprintln!(
                     "error[{}]: cannot write the manifest: {e}",
                     Code::Output.as_str()

@@ -1314,6 +1314,7 @@ fn read_workbook(
     };
     cx.inputs.push(rel.clone());
     let name = load::display(&rel);
+    cx.sources.record_digest(&name, &bytes);
     let unreadable = |why: String| {
         Diagnostic::error(
             Code::TableSource,
@@ -1382,7 +1383,7 @@ fn read_workbook(
             let written = match load::first_control(&written) {
                 Some(_) => written
                     .chars()
-                    .map(|c| if c.is_control() { '\u{fffd}' } else { c })
+                    .map(|c| if load::forbidden(c) { '\u{fffd}' } else { c })
                     .collect(),
                 None => written,
             };

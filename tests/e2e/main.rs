@@ -8,6 +8,7 @@ mod attack;
 mod build;
 mod diagnostics;
 mod html;
+mod integrity;
 mod kpis;
 mod layout;
 mod meaning;
