@@ -6,6 +6,13 @@
 //! options, the layout version, and the SHA-256 of every output, with the quire
 //! and Typst versions. `build` uses it to skip documents that are up to date;
 //! `verify` uses it to prove a rebuild is byte-identical and to say why not.
+//!
+//! The manifest is untrusted input (it may have been edited): its input paths
+//! must be plain project-relative paths inside the project and its outputs
+//! plain file names in the output folder ([`confined`], [`plain_output`]), and
+//! only regular files of a bounded size are read ([`hash_regular`]). Runs
+//! record their documents through [`update`], entry by entry, under the
+//! output folder's lock.
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};

@@ -106,8 +106,9 @@ pub fn run(global: &Global, args: &LockArgs) -> ExitCode {
                     .collect();
                 if picked.is_empty() {
                     eprintln!(
-                        "error[{}]: nothing to amend: `{what}` has not changed since it was locked in {}\n  = help: {}",
+                        "error[{}]: nothing to amend: `{}` has not changed since it was locked in {}\n  = help: {}",
                         crate::diag::Code::LockedChanged.as_str(),
+                        crate::diag::escape(what),
                         doc.id,
                         if changed.is_empty() {
                             "no locked field differs from the return".to_string()
@@ -116,7 +117,7 @@ pub fn run(global: &Global, args: &LockArgs) -> ExitCode {
                                 "the changed fields are: {}",
                                 changed
                                     .iter()
-                                    .map(|(_, f, _, _)| format!("`{f}`"))
+                                    .map(|(_, f, _, _)| format!("`{}`", crate::diag::escape(f)))
                                     .collect::<Vec<_>>()
                                     .join(", ")
                             )
@@ -143,9 +144,10 @@ pub fn run(global: &Global, args: &LockArgs) -> ExitCode {
                     });
                     if !global.quiet {
                         eprintln!(
-                            "{:>9} {field} of {} ({})",
+                            "{:>9} {} of {} ({})",
                             "amended",
-                            valve.update_label(update),
+                            crate::diag::escape(field),
+                            crate::diag::escape(&valve.update_label(update)),
                             doc.id
                         );
                     }
@@ -154,10 +156,11 @@ pub fn run(global: &Global, args: &LockArgs) -> ExitCode {
             None => {
                 if !changed.is_empty() {
                     for (update, field, _, _) in &changed {
+                        let field = crate::diag::escape(field);
                         eprintln!(
                             "error[{}]: {field} of `{}` differs from what was locked\n  = help: `quire lock` never re-records a submitted value; undo the change, or record it with `quire lock --amend \"{field}\" --reason \"…\" {}`",
                             crate::diag::Code::LockedChanged.as_str(),
-                            valve.update_label(update),
+                            crate::diag::escape(&valve.update_label(update)),
                             doc.id
                         );
                     }
@@ -173,7 +176,7 @@ pub fn run(global: &Global, args: &LockArgs) -> ExitCode {
                         eprintln!(
                             "{:>9} {} of {} ({} fields)",
                             "locked",
-                            valve.update_label(&update),
+                            crate::diag::escape(&valve.update_label(&update)),
                             doc.id,
                             fields.len()
                         );

@@ -193,6 +193,23 @@ fn new_project(dir: &Path, name: Option<&str>, global: &Global) -> ExitCode {
         return refuse(dir, &[PROJECT_FILE.to_string()], global);
     }
     let org = name.map(str::trim).filter(|n| !n.is_empty());
+    // The name is printed on every document: one line of plain text, as
+    // `quire check` reads it (a control character would make a project that
+    // fails its first check).
+    if let Some(c) = org.and_then(|n| {
+        n.chars()
+            .find(|&c| crate::load::forbidden(c) || matches!(c, '\n' | '\r' | '\t'))
+    }) {
+        emit(
+            Diagnostic::error(
+                Code::Usage,
+                format!("--name holds the control character U+{:04X}", c as u32),
+            )
+            .help("write the organisation's name as one line of plain text"),
+            global,
+        );
+        return exit(INTERNAL);
+    }
     let text = PROJECT.replace(
         "{org}",
         &yaml_string(org.unwrap_or("Name of the organisation")),
@@ -448,13 +465,14 @@ fn next_return(root: &Path, existing: &str) -> Result<NextReturn, Diagnostic> {
         Some(NodeKind::Map(_)) if node.get("submissions").and_then(|s| s.get(&current.0)).is_some()
     );
     let mut opened = format!(
-        "   opened {} (`current-update: {next}`); the earlier updates, the lock and the other files of content/{existing}/ are carried forward",
-        if label.is_empty() { next } else { label }
+        "   opened {} (`current-update: {}`); the earlier updates, the lock and the other files of content/{existing}/ are carried forward",
+        crate::diag::escape(if label.is_empty() { next } else { label }),
+        crate::diag::escape(next)
     );
     if !submitted {
         opened.push_str(&format!(
             "\nwarning: `{}` has no submission in content/{existing}/return.yaml: it is carried forward unlocked",
-            current.0
+            crate::diag::escape(&current.0)
         ));
     }
     let copies = folder_files(&root.join("content").join(existing))
