@@ -589,10 +589,12 @@ fn yaml_string(s: &str) -> String {
 /// `s` as a YAML key: plain when it is a word that YAML reads as text, else
 /// quoted as [`yaml_string`].
 fn yaml_key(s: &str) -> String {
+    // `@` and `.` only after the first character (`cabinet-report@1`): a
+    // plain scalar may not start with `@`, and `.inf` is a number.
     let plain = !s.is_empty()
         && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        && !s.starts_with('-')
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '@' | '.'))
+        && !s.starts_with(['-', '@', '.'])
         && !matches!(
             s.to_ascii_lowercase().as_str(),
             "null" | "true" | "false" | "yes" | "no" | "on" | "off" | "y" | "n" | "~"
@@ -1154,6 +1156,9 @@ mod tests {
             " leading and trailing ",
             "%directive",
             "@at `tick`",
+            "@start",
+            ".inf",
+            "name@1",
             "é – ünïcode",
             "---",
             "...",

@@ -109,7 +109,7 @@ pub fn run(global: &Global, args: &VerifyArgs) -> ExitCode {
                         .flatten()
                         .filter_map(|e| {
                             let name = e.file_name().to_string_lossy().into_owned();
-                            if !manifest::plain_output(&name) {
+                            if !manifest::plain_output(&name) || name == manifest::FILE {
                                 return None;
                             }
                             std::fs::read(e.path())
