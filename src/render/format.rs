@@ -1,7 +1,7 @@
 //! Numbers, money, percentages and years written as councils write them.
 
-use crate::model::{NegativeStyle, YearStyle};
 use crate::model::decimal::Dec;
+use crate::model::{NegativeStyle, YearStyle};
 use std::cell::Cell;
 
 /// Every figure below is formatted from an exact decimal ([`Dec`]) and rounded

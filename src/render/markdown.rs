@@ -11,9 +11,7 @@
 
 use super::doc::{Align, Block, Doc, Generated, Inline, Note};
 use crate::load::markdown::{check_url, options};
-use pulldown_cmark::{
-    Alignment, CodeBlockKind, Event, HeadingLevel, LinkType, Parser, Tag,
-};
+use pulldown_cmark::{Alignment, CodeBlockKind, Event, HeadingLevel, LinkType, Parser, Tag};
 
 /// How top-level paragraphs are set.
 #[derive(Clone, Copy, PartialEq, Eq)]
