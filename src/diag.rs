@@ -7,6 +7,7 @@
 //! caret, and `help:` lines. Stages push into a [`Diagnostics`] list and keep going;
 //! the command decides the exit status from the worst severity at the end.
 
+pub use crate::source::escape;
 use crate::source::{SourceMap, Span};
 use codespan_reporting::diagnostic as cs;
 use codespan_reporting::term;
@@ -87,6 +88,8 @@ codes! {
     WorkbookFormula = "Q0100", "a workbook figure is the value saved with a formula (a note), or a formula saved no value (a warning): quire never recomputes a workbook's formulas";
     EmptyRange = "Q0101", "a workbook range holds no figure (it may miss the data, e.g. `B3003` for `B3`)";
     ToleranceScale = "Q0102", "a relation's tolerance is as large as the figures it checks, so it would accept any figure";
+    CellTooLong = "Q0120", "a text is longer than a workbook cell can hold (32,767 characters), so no edition of the document is written";
+    LockDisagrees = "Q0121", "a return's lock does not agree with its submissions, or holds a value quire never writes there (it was edited by hand)";
     LongTable = "Q0140", "a declared table longer than a page, in a document whose layout version prints tables that do not break across pages";
     ExprSyntax = "Q0150", "a relation written as an equation (`net = issued - ceased`) cannot be read";
     WordReference = "Q0185", "the project's Word reference document (`layouts/word/reference.docx`) cannot be used for the Word edition's styles";
@@ -223,20 +226,20 @@ impl Diagnostic {
         if let Some(p) = &self.primary {
             labels.push(
                 cs::Label::primary(p.span.file, clamp(sources, &p.span))
-                    .with_message(p.message.clone()),
+                    .with_message(escape(&p.message)),
             );
         }
         for s in &self.secondary {
             labels.push(
                 cs::Label::secondary(s.span.file, clamp(sources, &s.span))
-                    .with_message(s.message.clone()),
+                    .with_message(escape(&s.message)),
             );
         }
-        let mut notes = self.notes.clone();
-        notes.extend(self.help.iter().map(|h| format!("help: {h}")));
+        let mut notes: Vec<String> = self.notes.iter().map(|n| escape(n).into_owned()).collect();
+        notes.extend(self.help.iter().map(|h| format!("help: {}", escape(h))));
         let d = cs::Diagnostic::new(sev)
             .with_code(self.code.as_str())
-            .with_message(&self.message)
+            .with_message(escape(&self.message))
             .with_labels(labels)
             .with_notes(notes);
         let config = term::Config::default();
@@ -245,7 +248,7 @@ impl Diagnostic {
                 "{}[{}]: {}\n",
                 sev_word(self.severity),
                 self.code.as_str(),
-                self.message
+                escape(&self.message)
             )
         })
     }
@@ -255,7 +258,7 @@ impl Diagnostic {
         let place = match &self.primary {
             Some(l) => {
                 let (line, col) = sources.line_col(l.span.file, l.span.range.start);
-                format!("{}:{line}:{col}: ", sources.name(l.span.file))
+                format!("{}:{line}:{col}: ", escape(sources.name(l.span.file)))
             }
             None => String::new(),
         };
@@ -263,7 +266,7 @@ impl Diagnostic {
             "{place}{}[{}]: {}\n",
             sev_word(self.severity),
             self.code.as_str(),
-            self.message
+            escape(&self.message)
         )
     }
 }
@@ -280,16 +283,18 @@ impl Diagnostic {
             let r = clamp(sources, &l.span);
             let (line, col) = sources.line_col(l.span.file, r.start);
             let (end_line, end_col) = sources.line_col(l.span.file, r.end);
-            o.insert("file".into(), sources.name(l.span.file).into());
+            o.insert("file".into(), escape(sources.name(l.span.file)).into());
             o.insert("line".into(), line.into());
             o.insert("column".into(), col.into());
             o.insert("end_line".into(), end_line.into());
             o.insert("end_column".into(), end_col.into());
-            o.insert("label".into(), l.message.clone().into());
+            o.insert("label".into(), escape(&l.message).into());
         }
-        o.insert("message".into(), self.message.clone().into());
-        o.insert("help".into(), self.help.clone().into());
-        o.insert("notes".into(), self.notes.clone().into());
+        let all =
+            |v: &[String]| -> Vec<String> { v.iter().map(|s| escape(s).into_owned()).collect() };
+        o.insert("message".into(), escape(&self.message).into());
+        o.insert("help".into(), all(&self.help).into());
+        o.insert("notes".into(), all(&self.notes).into());
         let mut line = serde_json::Value::Object(o).to_string();
         line.push('\n');
         line

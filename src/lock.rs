@@ -181,10 +181,24 @@ fn hash(s: &str) -> String {
     crate::typeset::hex(&Sha256::digest(s.as_bytes()))
 }
 
-/// Whether a locked value (as text, or as a SHA-256 in locks written by
-/// earlier versions) still describes `now`.
-fn same(locked: &str, now: &str) -> bool {
-    locked == now || (locked.len() == 64 && locked == hash(now))
+/// Whether a locked value still describes `now`. `legacy`: the update was
+/// locked by an earlier version of quire, which recorded every value of it as
+/// a SHA-256 ([`legacy`]); only there is a hash taken for the value.
+fn same(locked: &str, now: &str, legacy: bool) -> bool {
+    locked == now || (legacy && locked == hash(now))
+}
+
+/// Whether `s` looks like a SHA-256 as earlier versions recorded values.
+fn is_hash(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// Whether a locked update was recorded by an earlier version of quire:
+/// every one of its values a SHA-256. An update this version locked holds
+/// the values themselves, so a hash among them was put there by hand (the
+/// hash of an edited value would otherwise pass for it).
+pub fn legacy(fields: &BTreeMap<String, String>) -> bool {
+    !fields.is_empty() && fields.values().all(|v| is_hash(v))
 }
 
 /// update id → field → value as submitted.
@@ -222,9 +236,10 @@ pub fn differences(lock: &Lock, v: &Valve) -> Vec<(String, String, String, Strin
             .into_iter()
             .map(|(k, c, _)| (k, c))
             .collect();
+        let legacy = legacy(locked);
         for (field, value) in locked {
             match now.get(field) {
-                Some(n) if same(value, n) => {}
+                Some(n) if same(value, n, legacy) => {}
                 Some(n) => out.push((update.clone(), field.clone(), value.clone(), n.clone())),
                 None => out.push((update.clone(), field.clone(), value.clone(), String::new())),
             }
@@ -249,11 +264,129 @@ pub fn read(project: &Project, doc: &Document) -> Result<Option<Lock>, String> {
         Ok(m) if !m.is_file() => return Err("it is not a file".into()),
         Ok(_) => {}
     }
-    let bytes = std::fs::read(&path).map_err(|e| e.to_string().to_lowercase())?;
+    let bytes = crate::load::read_regular(&path, crate::load::MAX_INPUT)
+        .map_err(|e| e.to_string().to_lowercase())?;
     let text = String::from_utf8(bytes).map_err(|_| "it is not UTF-8 text".to_string())?;
-    serde_json::from_str::<Lock>(&text)
-        .map(Some)
-        .map_err(|e| e.to_string())
+    let lock = serde_json::from_str::<Lock>(&text).map_err(|e| e.to_string())?;
+    plain(&lock)?;
+    Ok(Some(lock))
+}
+
+/// Checks that every text in a lock is what quire writes there: no control
+/// or bidirectional characters anywhere, and one line for an amendment's
+/// date, update, field and reason (a lock edited by hand could otherwise carry
+/// them into the return's list of amendments, and so into the PDF).
+fn plain(lock: &Lock) -> Result<(), String> {
+    let bad = |what: &str, s: &str, one_line: bool| -> Result<(), String> {
+        let hit = s
+            .chars()
+            .find(|&c| crate::load::forbidden(c) || (one_line && matches!(c, '\n' | '\r' | '\t')));
+        match hit {
+            Some(c) => Err(format!(
+                "{what} holds the control character U+{:04X}",
+                c as u32
+            )),
+            None => Ok(()),
+        }
+    };
+    for (update, fields) in &lock.updates {
+        bad("an update id", update, true)?;
+        for (field, value) in fields {
+            bad("a field name", field, true)?;
+            bad(
+                &format!("the value of {}", crate::diag::escape(field)),
+                value,
+                false,
+            )?;
+        }
+    }
+    for (i, a) in lock.amendments.iter().enumerate() {
+        let n = i + 1;
+        for (what, s) in [
+            ("date", &a.date),
+            ("update", &a.update),
+            ("field", &a.field),
+            ("reason", &a.reason),
+        ] {
+            bad(&format!("amendment {n}'s {what}"), s, true)?;
+        }
+        bad(&format!("amendment {n}'s old value"), &a.old, false)?;
+        bad(&format!("amendment {n}'s new value"), &a.new, false)?;
+        if chrono::NaiveDate::parse_from_str(&a.date, "%Y-%m-%d").is_err() {
+            return Err(format!(
+                "amendment {n}'s date `{}` is not a date (YYYY-MM-DD)",
+                crate::diag::escape(&a.date)
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The project's record of its locked returns, beside `quire.yaml`: the lock
+/// of each return `quire lock` locked, by path. It is the project's, not an
+/// output folder's, so a lock that has gone is noticed whatever `--out` a
+/// build writes to (commit it with the locks).
+pub const RECORD_FILE: &str = "quire-locks.json";
+
+/// The contents of [`RECORD_FILE`].
+#[derive(Serialize, Deserialize, Default, Debug)]
+struct Record {
+    #[serde(default)]
+    note: String,
+    /// Project-relative paths of the locks (`content/<return>/quire.lock`).
+    locks: std::collections::BTreeSet<String>,
+}
+
+/// The project-relative path of a return's lock, as [`RECORD_FILE`] lists it.
+pub fn lock_rel(dir: &std::path::Path) -> String {
+    crate::load::display(&dir.join(LOCK_FILE))
+}
+
+fn read_record(root: &std::path::Path) -> Result<Record, String> {
+    let path = root.join(RECORD_FILE);
+    if std::fs::symlink_metadata(&path).is_err() {
+        return Ok(Record::default());
+    }
+    let bytes = crate::load::read_regular(&path, crate::load::MAX_INPUT).map_err(|e| {
+        format!(
+            "`{RECORD_FILE}` cannot be read: {}",
+            e.to_string().to_lowercase()
+        )
+    })?;
+    serde_json::from_slice(&bytes).map_err(|e| format!("`{RECORD_FILE}` cannot be read: {e}"))
+}
+
+/// Records in the project that `doc` is locked (or, with `locked` false,
+/// that its lock was removed on purpose: `quire lock --reset`).
+/// `rel` is the lock's path ([`lock_rel`]).
+pub fn record(root: &std::path::Path, rel: &str, locked: bool) -> Result<(), String> {
+    let mut r = read_record(root)?;
+    let changed = if locked {
+        r.locks.insert(rel.to_string())
+    } else {
+        r.locks.remove(rel)
+    };
+    if !changed {
+        return Ok(());
+    }
+    r.note = "the locks of the project's submitted returns: a lock listed here that has gone is an error until `quire lock --reset <return>`".into();
+    let mut text = serde_json::to_string_pretty(&r).map_err(|e| e.to_string())?;
+    text.push('\n');
+    crate::write::atomic(&root.join(RECORD_FILE), text.as_bytes()).map_err(|e| {
+        format!(
+            "cannot write `{RECORD_FILE}`: {}",
+            e.to_string().to_lowercase()
+        )
+    })
+}
+
+/// Whether the project records `doc` as locked in [`RECORD_FILE`] (the
+/// pipeline also asks the manifest of the project's `out/`, where earlier
+/// versions recorded it: the manifest is a layer above this one).
+pub fn recorded(project: &Project, doc: &Document) -> Result<bool, String> {
+    Ok(read_record(&project.root)?
+        .locks
+        .contains(&lock_rel(&doc.dir)))
 }
 
 pub fn to_json(lock: &Lock) -> String {
@@ -278,27 +411,33 @@ fn shown(v: &str) -> String {
 }
 
 /// Reports any field of a locked update that differs from its lock;
-/// `built_locked` says whether the manifest records the return's last build
-/// as locked (then a missing lock is an error); asked only when there is none.
+/// `built_locked` says whether the project records the return as locked
+/// ([`recorded`], or the manifest of its last build), then a missing lock is
+/// an error; asked only when there is none.
 pub fn check(
     project: &Project,
     doc: &Document,
     v: &Valve,
-    built_locked: &dyn Fn() -> bool,
+    built_locked: &dyn Fn() -> Result<bool, String>,
     diags: &mut Diagnostics,
 ) {
     let where_ = format!("{}/{LOCK_FILE}", crate::load::display(&doc.dir));
     let lock = match read(project, doc) {
         Ok(Some(l)) => l,
         Ok(None) => {
-            if built_locked() {
-                diags.push(
+            match built_locked() {
+                Ok(false) => {}
+                Ok(true) => diags.push(
                     Diagnostic::error(
                         Code::LockedChanged,
-                        format!("`{where_}` is missing, but this return was built locked"),
+                        format!("`{where_}` is missing, but this return was locked"),
                     )
                     .help(format!("restore it from version control; if the lock was removed on purpose, run `quire lock --reset {}`", doc.id)),
-                );
+                ),
+                Err(e) => diags.push(
+                    Diagnostic::error(Code::LockedChanged, e)
+                        .help(format!("restore it from version control: it says which returns are locked, and `{where_}` is not there")),
+                ),
             }
             return;
         }
@@ -313,6 +452,21 @@ pub fn check(
             return;
         }
     };
+    // The lock must agree with the return: every submitted update locked.
+    // (Emptying the lock's `updates` would otherwise unlock them all.)
+    for sub in &v.submissions {
+        if !lock.updates.contains_key(&sub.update.value) {
+            let label = v.update_label(&sub.update.value);
+            diags.push(
+                Diagnostic::error(
+                    Code::LockDisagrees,
+                    format!("`{label}` is submitted, but `{where_}` does not lock it"),
+                )
+                .at(&sub.update.span, "submitted, not locked")
+                .help(format!("if it was just submitted, run `quire lock {}` to lock it; if the lock was edited, restore it from version control", doc.id)),
+            );
+        }
+    }
     let spans: BTreeMap<(String, String), Span> = lock
         .updates
         .keys()
@@ -342,8 +496,15 @@ pub fn check(
                 format!("{field} of `{label}` was added after the update was submitted and locked"),
             )
             .note(format!("now: {}", shown(&now)))
+        } else if is_hash(&locked) && !lock.updates.get(&update).is_some_and(legacy) {
+            // A hash among the values this version writes: put there by hand.
+            Diagnostic::error(
+                Code::LockDisagrees,
+                format!("{field} of `{label}` is locked as a hash, which only locks of earlier versions hold: `{where_}` was edited"),
+            )
+            .note(format!("now: {}", shown(&now)))
         } else {
-            let was = if locked.len() == 64 && !locked.contains(' ') {
+            let was = if is_hash(&locked) {
                 "(recorded by an earlier version as a hash)".to_string()
             } else {
                 shown(&locked)
@@ -358,6 +519,10 @@ pub fn check(
         if let Some(sp) = spans.get(&(update.clone(), field.clone())) {
             d = d.at(sp, "differs from the submitted version");
         }
-        diags.push(d.help(amend));
+        diags.push(if d.code == Code::LockDisagrees {
+            d.help(format!("restore `{where_}` from version control; a deliberate change is `quire lock --amend`"))
+        } else {
+            d.help(amend)
+        });
     }
 }

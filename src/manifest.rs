@@ -6,6 +6,13 @@
 //! options, the layout version, and the SHA-256 of every output, with the quire
 //! and Typst versions. `build` uses it to skip documents that are up to date;
 //! `verify` uses it to prove a rebuild is byte-identical and to say why not.
+//!
+//! The manifest is untrusted input (it may have been edited): its input paths
+//! must be plain project-relative paths inside the project and its outputs
+//! plain file names in the output folder ([`confined`], [`plain_output`]), and
+//! only regular files of a bounded size are read ([`hash_regular`]). Runs
+//! record their documents through [`update`], entry by entry, under the
+//! output folder's lock.
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -39,27 +46,94 @@ pub struct Entry {
 }
 
 pub fn sha256(bytes: &[u8]) -> String {
-    crate::typeset::hex(&Sha256::digest(bytes))
+    crate::source::sha256(bytes)
 }
 
-/// The hash of a project file, or of a shipped layout for a `(shipped) …` key.
+/// Largest `manifest.json` read: the manifest is input like any other (it
+/// may have been edited, or replaced by something that is not a file).
+const MAX_MANIFEST: u64 = 64 * 1024 * 1024;
+
+/// Largest project file hashed (a project font may have 32 MiB).
+const MAX_HASHED_INPUT: u64 = 64 * 1024 * 1024;
+
+/// Largest output hashed (a PDF of thousands of pages).
+const MAX_HASHED_OUTPUT: u64 = 4 * 1024 * 1024 * 1024;
+
+/// Whether `rel` is a project-relative path as quire records one: relative,
+/// made of plain names only (no `..`, no `.`, no root), with no control
+/// character. A manifest entry with any other path was not written by quire.
+pub fn confined(rel: &str) -> bool {
+    !rel.is_empty()
+        && !rel.contains('\\')
+        && !rel.chars().any(crate::load::forbidden)
+        && Path::new(rel)
+            .components()
+            .all(|c| matches!(c, std::path::Component::Normal(_)))
+}
+
+/// Whether `name` is the name of a file quire writes in an output folder: one
+/// plain file name (no folder, not hidden, no control character).
+pub fn plain_output(name: &str) -> bool {
+    confined(name) && !name.contains('/') && !name.starts_with('.')
+}
+
+/// The SHA-256 of a regular file of at most `max` bytes, read in pieces (so
+/// memory stays flat); an error for anything else (a folder, a device such as
+/// `/dev/zero`, a FIFO, which is never opened, or a file larger than `max`).
+pub fn hash_regular(path: &Path, max: u64) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut file = crate::load::open_regular(path, max)?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut total: u64 = 0;
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        total += n as u64;
+        if total > max {
+            return Err(std::io::Error::other("the file is too large"));
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(crate::typeset::hex(&h.finalize()))
+}
+
+/// The hash of a project file, or of a shipped layout for a `(shipped) …` key;
+/// `None` for a path that is not [`confined`], resolves outside the project,
+/// or is not a regular file of a bounded size.
 pub fn hash_file(root: &Path, rel: &str) -> Option<String> {
     use crate::typeset::shipped;
     if let Some(rel) = rel.strip_prefix(shipped::PREFIX) {
         return shipped::path(rel).map(|t| sha256(t.as_bytes()));
     }
-    std::fs::read(root.join(rel)).ok().map(|b| sha256(&b))
+    if !confined(rel) {
+        return None;
+    }
+    let full = root.join(rel);
+    if !crate::load::inside(root, &full) {
+        return None;
+    }
+    hash_regular(&full, MAX_HASHED_INPUT).ok()
 }
 
 /// The entry of one build of a document or a pack in `dir`: every input
 /// hashed (the files given, the project's fonts, `quire.yaml`, and the lock in
 /// `dir` when there is one, which decides whether a return may build at all).
+///
+/// Each input's hash is that of the bytes read to make the outputs
+/// (`read_as`: the stages' digests, the `SourceMap`'s and the editions'; then
+/// the fonts' and `quire.yaml`'s as the project read them), so a file saved
+/// again while the build ran makes the next build rebuild; only a file read by
+/// none of them (the lock, a shipped layout) is hashed now.
 pub fn entry(
     project: &crate::project::Project,
     dir: &Path,
     layout: String,
     options: Vec<String>,
     inputs: impl IntoIterator<Item = String>,
+    read_as: &dyn Fn(&str) -> Option<String>,
     outputs: BTreeMap<String, String>,
 ) -> Entry {
     let lock = dir.join(crate::lock::LOCK_FILE);
@@ -69,7 +143,17 @@ pub fn entry(
         .chain(project.fonts.files.iter().cloned())
         .chain(locked.then(|| crate::load::display(&lock)))
         .chain([crate::project::PROJECT_FILE.to_string()])
-        .filter_map(|p| hash_file(&project.root, &p).map(|h| (p, h)))
+        .filter_map(|p| {
+            read_as(&p)
+                .or_else(|| project.fonts.digests.get(&p).cloned())
+                .or_else(|| {
+                    (p == crate::project::PROJECT_FILE)
+                        .then(|| project.config_digest.clone())
+                        .flatten()
+                })
+                .or_else(|| hash_file(&project.root, &p))
+                .map(|h| (p, h))
+        })
         .collect();
     Entry {
         locked,
@@ -105,11 +189,49 @@ pub fn folder_listing(root: &Path, dir: &Path) -> Vec<String> {
     v
 }
 
+/// The manifest in `out`, or an empty one when there is none or it cannot be
+/// read (read only when it is a regular file of at most 64 MiB).
 pub fn load(out: &Path) -> Manifest {
-    std::fs::read_to_string(out.join(FILE))
+    crate::load::read_regular(&out.join(FILE), MAX_MANIFEST)
         .ok()
-        .and_then(|t| serde_json::from_str(&t).ok())
+        .and_then(|b| serde_json::from_slice(&b).ok())
         .unwrap_or_default()
+}
+
+/// Records what this run built in the manifest of `out`, entry by entry: the
+/// manifest is read again (another run may have recorded its own documents
+/// since this one started; the caller holds the folder's [`OutputLock`]), the
+/// entries in `built` replace those of the same name and every other entry is
+/// kept. An output that a replaced entry listed and the new one does not (a
+/// format no longer chosen, a table renamed) is removed from `out` when it
+/// still holds the recorded bytes and no other entry lists it, so the folder
+/// holds one document's outputs of one build, never a mix.
+///
+/// [`OutputLock`]: crate::write::OutputLock
+pub fn update(out: &Path, built: &BTreeMap<String, Entry>) -> std::io::Result<Manifest> {
+    let mut m = load(out);
+    let mut gone: Vec<(String, String)> = Vec::new();
+    for (id, entry) in built {
+        if let Some(old) = m.documents.insert(id.clone(), entry.clone()) {
+            gone.extend(
+                old.outputs
+                    .into_iter()
+                    .filter(|(name, _)| !entry.outputs.contains_key(name)),
+            );
+        }
+    }
+    for (name, hash) in gone {
+        let listed = m.documents.values().any(|e| e.outputs.contains_key(&name));
+        let path = out.join(&name);
+        if !listed
+            && plain_output(&name)
+            && hash_regular(&path, MAX_HASHED_OUTPUT).is_ok_and(|h| h == hash)
+        {
+            let _ = std::fs::remove_file(&path);
+        }
+    }
+    save(out, &m)?;
+    Ok(m)
 }
 
 pub fn save(out: &Path, m: &Manifest) -> std::io::Result<()> {
@@ -142,6 +264,16 @@ pub fn changes(
         ));
     }
     for (path, hash) in &entry.inputs {
+        let rel = path
+            .strip_prefix(crate::typeset::shipped::PREFIX)
+            .unwrap_or(path);
+        if !confined(rel) {
+            why.push(format!(
+                "the manifest names an input that is not a path inside the project: `{}`",
+                crate::diag::escape(path)
+            ));
+            continue;
+        }
         if let Some(rel) = path.strip_prefix(crate::typeset::shipped::PREFIX) {
             match hash_file(root, path) {
                 _ if std::fs::symlink_metadata(root.join(rel)).is_ok() => why.push(format!(
@@ -160,7 +292,12 @@ pub fn changes(
             None if crate::typeset::shipped::path(path).is_some() => why.push(format!(
                 "layout removed from the project: {path} (the shipped copy would be used now)"
             )),
-            None => why.push(format!("input missing: {path}")),
+            None if std::fs::symlink_metadata(root.join(path)).is_err() => {
+                why.push(format!("input missing: {path}"))
+            }
+            None => why.push(format!(
+                "input is not a regular file inside the project, or too large: {path}"
+            )),
         }
     }
     let listing = folder_listing(root, dir);
@@ -185,10 +322,23 @@ pub fn changes(
     }
     if let Some(out) = out {
         for (name, hash) in &entry.outputs {
-            match std::fs::read(out.join(name)) {
-                Ok(b) if &sha256(&b) == hash => {}
+            if !plain_output(name) {
+                why.push(format!(
+                    "the manifest names an output that is not a file name in the output folder: `{}`",
+                    crate::diag::escape(name)
+                ));
+                continue;
+            }
+            let path = out.join(name);
+            match hash_regular(&path, MAX_HASHED_OUTPUT) {
+                Ok(h) if &h == hash => {}
                 Ok(_) => why.push(format!("output modified since it was built: {name}")),
-                Err(_) => why.push(format!("output missing: {name}")),
+                Err(_) if std::fs::symlink_metadata(&path).is_err() => {
+                    why.push(format!("output missing: {name}"))
+                }
+                Err(_) => why.push(format!(
+                    "output is not a regular file, or too large: {name}"
+                )),
             }
         }
     }

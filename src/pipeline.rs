@@ -489,6 +489,7 @@ fn prepare_paper(project: &Project, doc: &Document, p: &mut Prepared) {
         validate::template::check_paper(t, &node, &heads, &span, fixed_cover, &mut p.diags)
     });
     let tables = read_tables(project, doc, &node, &paper.layout, Vec::new(), p);
+    workbook_limits(&tables, [], &mut p.diags);
     let paper_json = node.to_json();
     let input = render::PaperInputs {
         template: template_view,
@@ -666,6 +667,54 @@ pub fn valve_figures(
     fixed
 }
 
+/// The most characters a workbook cell holds (Excel's limit, which the
+/// workbook writer enforces).
+const CELL_CHARS: usize = 32_767;
+
+/// Every text the document's workbook would hold in one cell that is longer
+/// than a cell can hold, as an error at the text (checked before anything is
+/// made, so `check` says it and no edition of the document is written).
+/// `texts`: (the text, where it is written, what it is).
+fn workbook_limits<'a>(
+    tables: &'a [Checked],
+    texts: impl IntoIterator<Item = (&'a str, &'a Span, &'static str)>,
+    diags: &mut Diagnostics,
+) {
+    let mut all: Vec<(&str, &Span, &str)> = texts.into_iter().collect();
+    for t in tables {
+        let tb = &t.table;
+        all.push((
+            tb.row_heading.as_str(),
+            &tb.id.span,
+            "the table's row heading",
+        ));
+        for c in &tb.columns {
+            all.push((c.label.as_str(), &c.id.span, "the column's label"));
+        }
+        for r in &tb.rows {
+            all.push((r.label.as_str(), &r.id.span, "the row's label"));
+        }
+        for cell in tb.cells.iter().flatten() {
+            if let crate::model::table::Cell::Text(x) = cell {
+                all.push((x.value.as_str(), &x.span, "the cell's text"));
+            }
+        }
+    }
+    for (text, at, what) in all {
+        let n = text.chars().count();
+        if n > CELL_CHARS {
+            diags.push(
+                Diagnostic::error(
+                    Code::CellTooLong,
+                    format!("{what} has {n} characters: a workbook cell holds at most {CELL_CHARS}"),
+                )
+                .at(at, "too long for the document's workbook")
+                .help("shorten it (keep the full text in the narrative); the workbook is written with the PDF, so nothing of the document is written until it fits"),
+            );
+        }
+    }
+}
+
 /// Each declared table as `<document>.<id>.csv` beside the PDF.
 fn table_csvs(tables: &[crate::model::table::Checked], p: &mut Prepared) {
     for t in tables {
@@ -764,6 +813,27 @@ fn read_valve(
         crate::tables::keep_typed_places(&mut t.table, &p.sources, &fixed);
     }
     reserved_table_ids(&tables, &render::valve::EXPORTS, p);
+    fn per<'a>(
+        v: &'a [crate::model::valve::PerUpdate<String>],
+        what: &'static str,
+    ) -> impl Iterator<Item = (&'a str, &'a Span, &'static str)> {
+        v.iter()
+            .map(move |a| (a.value.value.as_str(), &a.value.span, what))
+    }
+    let mut texts: Vec<(&str, &Span, &'static str)> = Vec::new();
+    for c in &valve.conditions {
+        texts.push((c.text.as_str(), &c.number.span, "the condition's text"));
+        texts.extend(per(&c.assurance, "the assurance"));
+    }
+    for r in &valve.risks {
+        texts.push((r.title.as_str(), &r.number.span, "the risk's title"));
+        texts.extend(per(&r.assurance, "the assurance"));
+    }
+    for k in &valve.kpis {
+        texts.push((k.name.as_str(), &k.id_span, "the KPI's name"));
+        texts.extend(per(&k.comments, "the comment"));
+    }
+    workbook_limits(&tables, texts, &mut p.diags);
     valve.table_figures = crate::tables::lock_fields(&tables);
     Some((valve, node, tables, settings))
 }
@@ -778,7 +848,9 @@ fn prepare_valve(project: &Project, doc: &Document, p: &mut Prepared) {
     check_layout(project, &valve.layout, p);
     p.layout = Some(valve.layout.value.label());
     let _text = render::format::layout_text(valve.layout.value.version);
-    let built_locked = || crate::manifest::was_locked(project, doc);
+    let built_locked = || {
+        crate::lock::recorded(project, doc).map(|r| r || crate::manifest::was_locked(project, doc))
+    };
     crate::lock::check(project, doc, &valve, &built_locked, &mut p.diags);
     // Templates run even when the figures have errors, so that prose figures
     // that disagree with their cells show in the same run; nothing is kept.
@@ -832,6 +904,7 @@ fn prepare_app(project: &Project, doc: &Document, p: &mut Prepared) {
     }
     let fixed = crate::tables::fixed_of(plan.kpi_table.as_ref(), None, None);
     let tables = read_tables(project, doc, &node, &plan.layout, fixed, p);
+    workbook_limits(&tables, [], &mut p.diags);
     check_layout(project, &plan.layout, p);
     p.layout = Some(plan.layout.value.label());
     let _text = render::format::layout_text(plan.layout.value.version);

@@ -61,6 +61,8 @@ pub struct Project {
     pub documents: Vec<Document>,
     /// Text of `quire.yaml`, for diagnostics and input hashes.
     pub config_text: String,
+    /// The SHA-256 of `quire.yaml` as it was read (for the manifest).
+    pub config_digest: Option<String>,
     /// Bundled fonts and the project's own `fonts/`, loaded once.
     pub fonts: std::sync::Arc<crate::typeset::fonts::FontSet>,
 }
@@ -158,6 +160,7 @@ pub fn open(root: &Path, sources: &mut SourceMap, diags: &mut Diagnostics) -> Op
         settings,
         documents,
         config_text: sources.text(file).to_string(),
+        config_digest: sources.digest(PROJECT_FILE).map(str::to_string),
         fonts,
     };
     project.check_outputs(diags);

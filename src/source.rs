@@ -29,6 +29,9 @@ impl Span {
 pub struct SourceMap {
     files: SimpleFiles<String, String>,
     names: Vec<String>,
+    /// The SHA-256 of the bytes of each file as read, by project-relative
+    /// path: what the manifest records (never the file as it is later).
+    digests: std::collections::BTreeMap<String, String>,
 }
 
 impl SourceMap {
@@ -37,10 +40,34 @@ impl SourceMap {
     }
 
     /// Adds a file and returns its id. `name` is the path shown in messages.
+    /// The name is shown escaped ([`escape`]): a file or sheet name is the
+    /// author's, and may hold a line break.
     pub fn add(&mut self, name: impl Into<String>, text: impl Into<String>) -> FileId {
         let name = name.into();
+        let name = match escape(&name) {
+            std::borrow::Cow::Borrowed(_) => name,
+            std::borrow::Cow::Owned(e) => e,
+        };
         self.names.push(name.clone());
         self.files.add(name, text.into())
+    }
+
+    /// Records the SHA-256 of the bytes read for the file at `path` (the
+    /// first read of a path counts: it is what was used).
+    pub fn record_digest(&mut self, path: &str, bytes: &[u8]) {
+        self.digests
+            .entry(path.to_string())
+            .or_insert_with(|| sha256(bytes));
+    }
+
+    /// The SHA-256 of the bytes read for `path`, if it was read.
+    pub fn digest(&self, path: &str) -> Option<&str> {
+        self.digests.get(path).map(String::as_str)
+    }
+
+    /// Every digest recorded ([`Self::record_digest`]), by path.
+    pub fn digests(&self) -> &std::collections::BTreeMap<String, String> {
+        &self.digests
     }
 
     /// The ids of every file, in the order they were added.
@@ -91,6 +118,46 @@ impl SourceMap {
             .map_or(rest.len(), |(i, _)| i);
         start + within
     }
+}
+
+/// `s` as one line of visible text, for a message: a line break, another
+/// control character or a bidirectional control (which an author's value may
+/// hold) is written as an escape (`\n`, `\u{202E}`), so a value can never
+/// start a line of its own, forge another problem or reorder what is shown.
+/// Every diagnostic format (human, short, JSON) prints its texts through it.
+pub fn escape(s: &str) -> std::borrow::Cow<'_, str> {
+    let hidden = |c: char| {
+        c != '\t' && (c.is_control() || is_bidi(c) || matches!(c, '\u{2028}' | '\u{2029}'))
+    };
+    if !s.chars().any(hidden) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c if hidden(c) => out.push_str(&format!("\\u{{{:04X}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// The SHA-256 of `bytes`, in lower-case hex.
+pub fn sha256(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The invisible characters that reorder text as it is displayed (embeddings,
+/// overrides, isolates and marks): text holding one looks other than it is
+/// stored, so what a reader sees is not what quire checked.
+pub fn is_bidi(c: char) -> bool {
+    matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 fn floor_char_boundary(s: &str, mut i: usize) -> usize {

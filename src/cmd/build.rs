@@ -313,7 +313,7 @@ pub fn run(global: &Global, args: &BuildArgs) -> ExitCode {
     let (mut errors, mut warnings, mut built, mut skipped) =
         (select.error_count() + project_errors, 0, 0, 0);
     let mut internal = false;
-    let mut manifest = previous.clone();
+    let mut recorded: BTreeMap<String, Entry> = BTreeMap::new();
     let mut tally = super::Tally::default();
     for o in &outcomes {
         tally.merge(&o.tally);
@@ -337,11 +337,11 @@ pub fn run(global: &Global, args: &BuildArgs) -> ExitCode {
         built += usize::from(!o.skipped && o.pages.is_some());
         skipped += usize::from(o.skipped);
         if let (false, Some(e)) = (o.skipped, &o.entry) {
-            manifest.documents.insert(o.id.clone(), e.clone());
+            recorded.insert(o.id.clone(), e.clone());
         }
     }
-    if built > 0
-        && let Err(e) = manifest::save(&config.out, &manifest)
+    if !recorded.is_empty()
+        && let Err(e) = manifest::update(&config.out, &recorded)
     {
         eprintln!(
             "error[{}]: cannot write the manifest: {e}",
@@ -473,6 +473,22 @@ fn editions(
     made
 }
 
+/// For the tests only (debug builds): `QUIRE_TEST_EDIT_AFTER_READ=FILE=TEXT`
+/// saves TEXT to the project's FILE once the document's inputs have been
+/// read, as an editor saving while a build runs would.
+fn edit_after_read(project: &Project) {
+    #[cfg(debug_assertions)]
+    if let Some((rel, text)) = std::env::var("QUIRE_TEST_EDIT_AFTER_READ")
+        .ok()
+        .as_deref()
+        .and_then(|v| v.split_once('='))
+    {
+        let _ = std::fs::write(project.root.join(rel), text);
+    }
+    #[cfg(not(debug_assertions))]
+    let _ = project;
+}
+
 /// Builds one document; never panics the whole run.
 pub fn build_one(
     project: &Project,
@@ -499,6 +515,7 @@ pub fn build_one_warm(
     let started = Instant::now();
     let prepared = pipeline::prepare(project, doc);
     let prepare_time = started.elapsed();
+    edit_after_read(project);
     let mut o = Outcome {
         id: doc.id.clone(),
         ..Outcome::default()
@@ -509,7 +526,10 @@ pub fn build_one_warm(
         .iter()
         .map(|p| crate::load::display(p))
         .collect();
-    if config.validate_only {
+    // A document with errors writes nothing, in any edition: its previous
+    // outputs stay as they were, together (an error found while one edition
+    // was made, such as the workbook's, stops the PDF and the CSVs too).
+    if config.validate_only || diags.has_errors() {
         o.tally.add(&diags);
         o.errors = diags.error_count();
         o.warnings = diags.warning_count();
@@ -519,6 +539,8 @@ pub fn build_one_warm(
     // Make every edition of every output first; write only if all succeeded.
     let mut files: Vec<(PathBuf, Vec<u8>)> = Vec::new();
     let mut read: Vec<String> = Vec::new();
+    // The SHA-256 of every file as the editions read it, for the manifest.
+    let mut digests: BTreeMap<String, String> = BTreeMap::new();
     let (mut pages, mut body_pages) = (0, 0);
     let mut failed = false;
     for (suffix, rendered) in &prepared.rendered {
@@ -552,6 +574,7 @@ pub fn build_one_warm(
                     pages += e.pages.unwrap_or(0);
                     body_pages += e.body_pages.or(e.pages).unwrap_or(0);
                     read.extend(e.files_read);
+                    digests.extend(e.digests);
                     files.push((config.out.join(format!("{stem}.{}", b.name())), e.bytes));
                 }
                 Err(f) => {
@@ -626,6 +649,13 @@ pub fn build_one_warm(
                     prepared.layout.clone().unwrap_or_default(),
                     config.options.clone(),
                     inputs,
+                    &|p| {
+                        prepared
+                            .sources
+                            .digest(p)
+                            .or(digests.get(p).map(String::as_str))
+                            .map(str::to_string)
+                    },
                     outputs,
                 );
                 if config.verbose {

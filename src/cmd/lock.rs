@@ -64,14 +64,26 @@ pub fn run(global: &Global, args: &LockArgs) -> ExitCode {
                     );
                     return exit(INTERNAL);
                 }
+                if let Some(c) = reason
+                    .chars()
+                    .find(|&c| crate::load::forbidden(c) || matches!(c, '\n' | '\r' | '\t'))
+                {
+                    eprintln!(
+                        "error[{}]: --reason holds the control character U+{:04X}\n  = help: write the reason as one line of plain text (no line breaks, tabs or invisible characters); it is printed in the return's list of amendments",
+                        crate::diag::Code::Usage.as_str(),
+                        c as u32
+                    );
+                    return exit(INTERNAL);
+                }
                 let picked: Vec<_> = changed
                     .iter()
                     .filter(|(u, f, _, _)| f == what || u == what)
                     .collect();
                 if picked.is_empty() {
                     eprintln!(
-                        "error[{}]: nothing to amend: `{what}` has not changed since it was locked in {}\n  = help: {}",
+                        "error[{}]: nothing to amend: `{}` has not changed since it was locked in {}\n  = help: {}",
                         crate::diag::Code::LockedChanged.as_str(),
+                        crate::diag::escape(what),
                         doc.id,
                         if changed.is_empty() {
                             "no locked field differs from the return".to_string()
@@ -80,7 +92,7 @@ pub fn run(global: &Global, args: &LockArgs) -> ExitCode {
                                 "the changed fields are: {}",
                                 changed
                                     .iter()
-                                    .map(|(_, f, _, _)| format!("`{f}`"))
+                                    .map(|(_, f, _, _)| format!("`{}`", crate::diag::escape(f)))
                                     .collect::<Vec<_>>()
                                     .join(", ")
                             )
@@ -107,9 +119,10 @@ pub fn run(global: &Global, args: &LockArgs) -> ExitCode {
                     });
                     if !global.quiet {
                         eprintln!(
-                            "{:>9} {field} of {} ({})",
+                            "{:>9} {} of {} ({})",
                             "amended",
-                            valve.update_label(update),
+                            crate::diag::escape(field),
+                            crate::diag::escape(&valve.update_label(update)),
                             doc.id
                         );
                     }
@@ -118,10 +131,11 @@ pub fn run(global: &Global, args: &LockArgs) -> ExitCode {
             None => {
                 if !changed.is_empty() {
                     for (update, field, _, _) in &changed {
+                        let field = crate::diag::escape(field);
                         eprintln!(
                             "error[{}]: {field} of `{}` differs from what was locked\n  = help: `quire lock` never re-records a submitted value; undo the change, or record it with `quire lock --amend \"{field}\" --reason \"…\" {}`",
                             crate::diag::Code::LockedChanged.as_str(),
-                            valve.update_label(update),
+                            crate::diag::escape(&valve.update_label(update)),
                             doc.id
                         );
                     }
@@ -137,7 +151,7 @@ pub fn run(global: &Global, args: &LockArgs) -> ExitCode {
                         eprintln!(
                             "{:>9} {} of {} ({} fields)",
                             "locked",
-                            valve.update_label(&update),
+                            crate::diag::escape(&valve.update_label(&update)),
                             doc.id,
                             fields.len()
                         );
@@ -150,6 +164,15 @@ pub fn run(global: &Global, args: &LockArgs) -> ExitCode {
             eprintln!("error: cannot write `{}`: {e}", path.display());
             return exit(INTERNAL);
         }
+        // The project records that the return is locked (a lock that goes
+        // is then noticed by every build, whatever its output folder).
+        if !lock.updates.is_empty()
+            && let Err(e) =
+                crate::lock::record(&project.root, &crate::lock::lock_rel(&doc.dir), true)
+        {
+            eprintln!("error[{}]: {e}", crate::diag::Code::Output.as_str());
+            return exit(INTERNAL);
+        }
     }
     eprint!("{problems}");
     if docs.is_empty() && !global.quiet {
@@ -159,7 +182,8 @@ pub fn run(global: &Global, args: &LockArgs) -> ExitCode {
 }
 
 /// `quire lock --reset`: record that the lock of each return was removed on
-/// purpose (the manifest stops expecting one). A lock file that is still there
+/// purpose (the project's `quire-locks.json`, and the manifest of `out/` as
+/// earlier versions recorded it, stop expecting one). A lock file that is still there
 /// is left alone: reset only acknowledges a deletion.
 fn reset(
     project: &crate::project::Project,
@@ -190,6 +214,11 @@ fn reset(
         }
         if let Some(e) = m.documents.get_mut(&doc.id) {
             e.locked = false;
+        }
+        if let Err(e) = crate::lock::record(&project.root, &crate::lock::lock_rel(&doc.dir), false)
+        {
+            eprintln!("error[{}]: {e}", crate::diag::Code::Output.as_str());
+            return exit(INTERNAL);
         }
         if !global.quiet {
             eprintln!(

@@ -123,6 +123,14 @@ pub fn run(global: &Global, args: &NewArgs) -> ExitCode {
     if let Err(code) = write_all(&root, &files, global) {
         return code;
     }
+    // A lock carried forward locks the new return too (see `quire lock`).
+    let lock = crate::lock::lock_rel(Path::new(&dir));
+    if files.iter().any(|(rel, _)| *rel == lock)
+        && let Err(e) = crate::lock::record(&root, &lock, true)
+    {
+        eprintln!("error[{}]: {e}", Code::Output.as_str());
+        return exit(INTERNAL);
+    }
     write_schemas(&root, global);
     if !global.quiet {
         if let Some(o) = opened {
@@ -185,6 +193,23 @@ fn new_project(dir: &Path, name: Option<&str>, global: &Global) -> ExitCode {
         return refuse(dir, &[PROJECT_FILE.to_string()], global);
     }
     let org = name.map(str::trim).filter(|n| !n.is_empty());
+    // The name is printed on every document: one line of plain text, as
+    // `quire check` reads it (a control character would make a project that
+    // fails its first check).
+    if let Some(c) = org.and_then(|n| {
+        n.chars()
+            .find(|&c| crate::load::forbidden(c) || matches!(c, '\n' | '\r' | '\t'))
+    }) {
+        emit(
+            Diagnostic::error(
+                Code::Usage,
+                format!("--name holds the control character U+{:04X}", c as u32),
+            )
+            .help("write the organisation's name as one line of plain text"),
+            global,
+        );
+        return exit(INTERNAL);
+    }
     let text = PROJECT.replace(
         "{org}",
         &yaml_string(org.unwrap_or("Name of the organisation")),
@@ -432,20 +457,22 @@ fn next_return(root: &Path, existing: &str) -> Result<NextReturn, Diagnostic> {
         None => body,
     };
     let text = format!(
-        "# Started from {rel} for the next update, `{next}`: add this update's ratings and\n# progress, and its submission once submitted.\n{body}"
+        "# Started from {rel} for the next update, `{}`: add this update's ratings and\n# progress, and its submission once submitted.\n{body}",
+        comment(next)
     );
     let submitted = matches!(
         node.get("submissions").map(|n| &n.kind),
         Some(NodeKind::Map(_)) if node.get("submissions").and_then(|s| s.get(&current.0)).is_some()
     );
     let mut opened = format!(
-        "   opened {} (`current-update: {next}`); the earlier updates, the lock and the other files of content/{existing}/ are carried forward",
-        if label.is_empty() { next } else { label }
+        "   opened {} (`current-update: {}`); the earlier updates, the lock and the other files of content/{existing}/ are carried forward",
+        crate::diag::escape(if label.is_empty() { next } else { label }),
+        crate::diag::escape(next)
     );
     if !submitted {
         opened.push_str(&format!(
             "\nwarning: `{}` has no submission in content/{existing}/return.yaml: it is carried forward unlocked",
-            current.0
+            crate::diag::escape(&current.0)
         ));
     }
     let copies = folder_files(&root.join("content").join(existing))
@@ -547,8 +574,41 @@ fn today() -> NaiveDate {
 }
 
 /// A YAML double-quoted scalar (JSON string syntax is valid YAML).
+/// `s` as a YAML scalar: double-quoted with JSON's escapes (a JSON string is
+/// a YAML double-quoted scalar), so a line break, `#`, `:` or quote in it
+/// stays inside the value.
 fn yaml_string(s: &str) -> String {
-    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
+    // Characters JSON leaves as they are but YAML 1.1 readers break lines at.
+    serde_json::to_string(s)
+        .unwrap_or_else(|_| "\"\"".into())
+        .replace('\u{2028}', "\\u2028")
+        .replace('\u{2029}', "\\u2029")
+        .replace('\u{85}', "\\u0085")
+}
+
+/// `s` as a YAML key: plain when it is a word that YAML reads as text, else
+/// quoted as [`yaml_string`].
+fn yaml_key(s: &str) -> String {
+    // `@` and `.` only after the first character (`cabinet-report@1`): a
+    // plain scalar may not start with `@`, and `.inf` is a number.
+    let plain = !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '@' | '.'))
+        && !s.starts_with(['-', '@', '.'])
+        && !matches!(
+            s.to_ascii_lowercase().as_str(),
+            "null" | "true" | "false" | "yes" | "no" | "on" | "off" | "y" | "n" | "~"
+        )
+        && s.parse::<f64>().is_err();
+    if plain { s.to_string() } else { yaml_string(s) }
+}
+
+/// `s` for the rest of a line of a generated file (a comment, a heading):
+/// whitespace runs, line breaks among them, become one space, and any other
+/// invisible character an escape, so it can never start a line of its own.
+fn comment(s: &str) -> String {
+    let one = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    crate::diag::escape(&one).into_owned()
 }
 
 const PROJECT: &str = r##"# quire project settings: see docs/data-format.md ("Project") for every key.
@@ -818,8 +878,11 @@ fn on_template(root: &Path, t: &str, vars: &Vars) -> Result<(String, String), Ex
         .is_some_and(|l| l.name == "committee-report");
     let declared = |k: &str| fixed && t.cover.iter().any(|f| f.key == k);
     let mut y = format!(
-        "# A paper on the report template \"{}\" (templates/{stem}.yaml). Replace each placeholder;\n# `quire check {}` reports every departure from the template (docs/report-templates.md).\n# The narrative is every .md file in this folder, in name order.\ntemplate: {}\n",
-        t.title, vars.name, t.id,
+        "# A paper on the report template \"{}\" (templates/{}.yaml). Replace each placeholder;\n# `quire check {}` reports every departure from the template (docs/report-templates.md).\n# The narrative is every .md file in this folder, in name order.\ntemplate: {}\n",
+        comment(&t.title),
+        comment(&stem),
+        vars.name,
+        yaml_key(&t.id),
     );
     if !declared("committee") {
         y.push_str(
@@ -907,7 +970,7 @@ fn on_template(root: &Path, t: &str, vars: &Vars) -> Result<(String, String), Ex
                 ("true or false".to_string(), v.to_string())
             }
             FieldType::Choice { choices } => (
-                format!("one of: {}", choices.join(", ")),
+                format!("one of: {}", comment(&choices.join(", "))),
                 yaml_string(&chosen(f).unwrap_or_default()),
             ),
             FieldType::Wards => ("All, or a list of wards".to_string(), "All".to_string()),
@@ -916,20 +979,18 @@ fn on_template(root: &Path, t: &str, vars: &Vars) -> Result<(String, String), Ex
                 "[{ name: Name of the person, role: Their role }]".to_string(),
             ),
         };
-        y.push_str(&format!("{indent}# {} ({need}; {kind})", f.label));
+        y.push_str(&format!("{indent}# {} ({need}; {kind})", comment(&f.label)));
         if let Some(h) = &f.help {
-            y.push_str(&format!(
-                ": {}",
-                h.split_whitespace().collect::<Vec<_>>().join(" ")
-            ));
+            y.push_str(&format!(": {}", comment(h)));
         }
         y.push('\n');
         if required {
-            y.push_str(&format!("{indent}{}: {value}\n", f.key));
+            y.push_str(&format!("{indent}{}: {value}\n", yaml_key(&f.key)));
         } else {
             y.push_str(&format!(
-                "{indent}{}: ~                   # e.g. {value}\n",
-                f.key
+                "{indent}{}: ~                   # e.g. {}\n",
+                yaml_key(&f.key),
+                comment(&value)
             ));
         }
     }
@@ -978,7 +1039,8 @@ fn on_template(root: &Path, t: &str, vars: &Vars) -> Result<(String, String), Ex
         for spec in &t.tables {
             y.push_str(&format!(
                 "  {}:                    # {}\n",
-                spec.key, spec.label
+                yaml_key(&spec.key),
+                comment(&spec.label)
             ));
             // The rows the template names, else as many as it asks for (one at least).
             let named: Vec<Option<&str>> = if spec.rows.is_empty() {
@@ -1011,7 +1073,7 @@ fn on_template(root: &Path, t: &str, vars: &Vars) -> Result<(String, String), Ex
                             _ if c.date => vars.today.format("%Y-%m-%d").to_string(),
                             _ => yaml_string(&format!("{} (replace)", c.label)),
                         };
-                        format!("{}: {v}", c.key)
+                        format!("{}: {v}", yaml_key(&c.key))
                     })
                     .collect();
                 y.push_str(&format!("    - {{ {} }}\n", cells.join(", ")));
@@ -1027,7 +1089,7 @@ fn on_template(root: &Path, t: &str, vars: &Vars) -> Result<(String, String), Ex
     if !optional.is_empty() {
         y.push_str(&format!(
             "# Optional sections of the template, in its order if you add them: {}\n",
-            optional.join(", ")
+            comment(&optional.join(", "))
         ));
     }
     let mut md = String::new();
@@ -1038,7 +1100,7 @@ fn on_template(root: &Path, t: &str, vars: &Vars) -> Result<(String, String), Ex
     {
         md.push_str(&format!(
             "# {}\n\nReplace this with the section's text.\n\n",
-            s.title
+            comment(&s.title)
         ));
         // The options the section must include by name, then doing nothing,
         // then as many more as it asks for.
@@ -1053,7 +1115,8 @@ fn on_template(root: &Path, t: &str, vars: &Vars) -> Result<(String, String), Ex
         for (i, what) in options.iter().enumerate() {
             let i = i + 1;
             md.push_str(&format!(
-                "## Option {i}: {what}\n\nReplace this with what the option means.\n\n"
+                "## Option {i}: {}\n\nReplace this with what the option means.\n\n",
+                comment(what)
             ));
         }
     }
@@ -1071,6 +1134,61 @@ mod tests {
         }
         for bad in ["", "../x", "a/b", ".hidden", "-x", "a b", "é"] {
             assert!(check_name(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    /// Keys, values and comments made from hostile strings stay what they
+    /// are: one key, its value, one comment line, never more YAML.
+    #[test]
+    fn generated_yaml_is_never_structure() {
+        let hostile = [
+            "a\nb: injected",
+            "x\r\ny: 1",
+            "k: v # c",
+            "- item",
+            "\"quoted\" 'single' \\ back",
+            "{ flow: map }",
+            "[1, 2]",
+            "&anchor *alias !tag |block >folded",
+            "tab\there",
+            "line\u{2028}sep\u{2029}para\u{85}nel",
+            "true",
+            "null",
+            "~",
+            "1.5",
+            "",
+            " leading and trailing ",
+            "%directive",
+            "@at `tick`",
+            "@start",
+            ".inf",
+            "name@1",
+            "é – ünïcode",
+            "---",
+            "...",
+        ];
+        for h in hostile {
+            let text = format!(
+                "# {}\n{}: {}   # {}\nafter: 1\n",
+                comment(h),
+                yaml_key(h),
+                yaml_string(h),
+                comment(h)
+            );
+            let mut sources = SourceMap::new();
+            let id = sources.add("t.yaml", text.clone());
+            let node = crate::load::yaml::parse(&sources, id)
+                .unwrap_or_else(|_| panic!("{h:?} made invalid YAML:\n{text}"));
+            let crate::load::yaml::NodeKind::Map(entries) = &node.kind else {
+                panic!("{h:?}: not a mapping:\n{text}");
+            };
+            let keys: Vec<&str> = entries.iter().map(|(k, _)| k.name.as_str()).collect();
+            assert_eq!(keys, [h, "after"], "{h:?}:\n{text}");
+            match &entries[0].1.kind {
+                crate::load::yaml::NodeKind::Str(v) => assert_eq!(v, h, "{text}"),
+                _ => panic!("{h:?}: the value is not text:\n{text}"),
+            }
+            assert_eq!(text.lines().count(), 3, "{h:?}:\n{text}");
         }
     }
 

@@ -1,7 +1,11 @@
 //! `quire verify`: rebuild every document in `out/manifest.json` into a temporary
-//! folder and prove the PDFs on disk are byte-identical to what the recorded
+//! folder and prove the outputs on disk are byte-identical to what the recorded
 //! inputs produce now — or say why not (input, layout or quire version changed,
-//! or the file on disk was modified).
+//! the file on disk was modified, an output the rebuild makes is not listed).
+//! Every file in the output folder that quire could have written (`.pdf`,
+//! `.html`, `.docx`, `.csv`, `.xlsx`) must be listed by an entry: an unlisted one is
+//! reported and fails the verify. The manifest is untrusted input: its paths
+//! are confined to the project and the output folder (see `manifest::changes`).
 
 use super::build::{BuildConfig, build_one};
 use super::{INTERNAL, INVALID, OK, exit, open};
@@ -74,10 +78,16 @@ pub fn run(global: &Global, args: &VerifyArgs) -> ExitCode {
             .filter_map(|o| PdfStandardArg::from_str(o, true).ok())
             .collect();
         let Some(doc) = project.documents.iter().find(|d| &d.id == id) else {
-            // An agenda pack: rebuild it and compare its one PDF.
+            // An agenda pack: rebuild it and compare its files.
+            let meeting = id.trim_end_matches("-full").trim_end_matches("-pack");
+            if !project.meetings().iter().any(|m| m == meeting) {
+                // Nothing named by this entry is read: it names no meeting.
+                let reasons = vec!["the document is no longer in content/".to_string()];
+                differ += report(id, entry.outputs.len(), &reasons, global);
+                continue;
+            }
             let out_dir = tmp.path().join(id);
-            let meeting_dir = std::path::Path::new("content")
-                .join(id.trim_end_matches("-full").trim_end_matches("-pack"));
+            let meeting_dir = std::path::Path::new("content").join(meeting);
             let mut reasons = manifest::changes(
                 &project.root,
                 Some(&out),
@@ -92,14 +102,19 @@ pub fn run(global: &Global, args: &VerifyArgs) -> ExitCode {
                     meeting_dir.display()
                 )),
                 Some(Ok(())) => {
-                    // Hash what the rebuild wrote, then compare as for documents.
-                    let now = entry
-                        .outputs
-                        .keys()
-                        .filter_map(|name| {
-                            std::fs::read(out_dir.join(name))
+                    // Hash everything the rebuild wrote, then compare as for documents.
+                    let now = std::fs::read_dir(&out_dir)
+                        .into_iter()
+                        .flatten()
+                        .flatten()
+                        .filter_map(|e| {
+                            let name = e.file_name().to_string_lossy().into_owned();
+                            if !manifest::plain_output(&name) || name == manifest::FILE {
+                                return None;
+                            }
+                            std::fs::read(e.path())
                                 .ok()
-                                .map(|b| (name.clone(), manifest::sha256(&b)))
+                                .map(|b| (name, manifest::sha256(&b)))
                         })
                         .collect();
                     compare_outputs(&entry.outputs, &now, &mut reasons);
@@ -127,14 +142,69 @@ pub fn run(global: &Global, args: &VerifyArgs) -> ExitCode {
         }
         differ += report(id, entry.outputs.len(), &reasons, global);
     }
-    if !global.quiet {
-        eprintln!("verify: {checked} document(s) checked, {differ} differ");
+    // Every file in the folder that quire could have written must be one
+    // that an entry lists (and so was just proved): anything else is
+    // reported, never passed over.
+    let mut unlisted = 0;
+    if args.documents.is_empty() {
+        for name in unlisted_files(&out, &recorded) {
+            unlisted += 1;
+            eprintln!(
+                "{:>9} {} (in {}, but no document's entry in the manifest lists it: nothing proves what it was made from)",
+                "unlisted",
+                crate::diag::escape(&name),
+                out.display()
+            );
+        }
     }
-    exit(if differ > 0 { INVALID } else { OK })
+    if !global.quiet {
+        let unlisted_note = if unlisted > 0 {
+            format!(", {unlisted} unlisted file(s)")
+        } else {
+            String::new()
+        };
+        eprintln!("verify: {checked} document(s) checked, {differ} differ{unlisted_note}");
+    }
+    exit(if differ > 0 || unlisted > 0 {
+        INVALID
+    } else {
+        OK
+    })
+}
+
+/// The extensions of the files quire writes into an output folder: every
+/// back end's edition (the Word edition's `.docx` too), the CSVs, the workbook.
+const OUTPUT_EXTENSIONS: [&str; 5] = ["pdf", "html", "docx", "csv", "xlsx"];
+
+/// The files in `out` with an extension quire writes that no entry of the
+/// manifest lists (folders, the manifest and the lock file are not outputs).
+fn unlisted_files(out: &std::path::Path, recorded: &manifest::Manifest) -> Vec<String> {
+    let listed: std::collections::BTreeSet<&String> = recorded
+        .documents
+        .values()
+        .flat_map(|e| e.outputs.keys())
+        .collect();
+    let mut names: Vec<String> = std::fs::read_dir(out)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| !t.is_dir()))
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| {
+            std::path::Path::new(n)
+                .extension()
+                .and_then(|x| x.to_str())
+                .is_some_and(|x| OUTPUT_EXTENSIONS.contains(&x.to_ascii_lowercase().as_str()))
+        })
+        .filter(|n| !listed.contains(n))
+        .collect();
+    names.sort();
+    names
 }
 
 /// Prints one document's verdict; 1 if it differs.
 fn report(id: &str, files: usize, reasons: &[String], global: &Global) -> usize {
+    let id = crate::diag::escape(id);
     if reasons.is_empty() {
         if !global.quiet {
             eprintln!("{:>9} {id} ({files} file(s) byte-identical)", "verified");
@@ -164,6 +234,23 @@ fn compare_outputs(
                 "{name}: the rebuild differs from the recorded output"
             )),
             None => reasons.push(format!("{name}: no longer produced")),
+        }
+    }
+    // An output the recorded formats make that the entry does not list (a
+    // line deleted from the manifest) was never proved.
+    for name in now.keys().filter(|n| !recorded.contains_key(*n)) {
+        reasons.push(format!(
+            "{name}: a rebuild makes it, but the manifest does not list it"
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_edition_is_an_output_extension() {
+        for b in crate::typeset::backend::BACKENDS {
+            assert!(super::OUTPUT_EXTENSIONS.contains(&b.name()), "{}", b.name());
         }
     }
 }

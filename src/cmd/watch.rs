@@ -318,7 +318,14 @@ impl<'a> State<'a> {
                 }
             }
         };
-        let (mut errors, mut warnings, mut wrote) = (0, 0, false);
+        // What other runs (a `quire pack`, a `quire build` of other
+        // documents) recorded while this one waited.
+        if !self.config.validate_only {
+            self.manifest = manifest::load(&self.config.out);
+        }
+        let mut built: std::collections::BTreeMap<String, manifest::Entry> =
+            std::collections::BTreeMap::new();
+        let (mut errors, mut warnings) = (0, 0);
         let mut tally = super::Tally::default();
         for d in affected {
             // The first build skips documents whose outputs are up to date.
@@ -377,7 +384,13 @@ impl<'a> State<'a> {
             if !o.inputs.is_empty() {
                 for p in &o.inputs {
                     if !self.hashes.contains_key(p) {
-                        let h = manifest::hash_file(&self.project.root, p);
+                        // As read for this build, where the build recorded it:
+                        // an edit saved while it ran is then still a change.
+                        let h = o
+                            .entry
+                            .as_ref()
+                            .and_then(|e| e.inputs.get(p).cloned())
+                            .or_else(|| manifest::hash_file(&self.project.root, p));
                         self.hashes.insert(p.clone(), h);
                     }
                 }
@@ -407,15 +420,19 @@ impl<'a> State<'a> {
                 }
             }
             if let Some(e) = o.entry {
-                self.manifest.documents.insert(d.id.clone(), e);
-                wrote = true;
+                built.insert(d.id.clone(), e);
             }
         }
-        if wrote && let Err(e) = manifest::save(&self.config.out, &self.manifest) {
-            eprintln!(
-                "error[{}]: cannot write the manifest: {e}",
-                crate::diag::Code::Output.as_str()
-            );
+        // Entry by entry, under the lock: the manifest as it is now on disk
+        // keeps every other run's entries.
+        if !built.is_empty() {
+            match manifest::update(&self.config.out, &built) {
+                Ok(m) => self.manifest = m,
+                Err(e) => eprintln!(
+                    "error[{}]: cannot write the manifest: {e}",
+                    crate::diag::Code::Output.as_str()
+                ),
+            }
         }
         if !self.global.quiet && (errors > 0 || warnings > 0) {
             eprintln!("{}", summary_line(errors, warnings));

@@ -52,6 +52,39 @@ pub fn inside(root: &Path, path: &Path) -> bool {
         .is_some_and(|(f, r)| f.starts_with(r))
 }
 
+/// Opens `path` for reading only if it is a regular file of at most `max`
+/// bytes (links followed): a folder, a device (`/dev/zero`) or a FIFO, which
+/// would block the open itself, is refused before it is opened.
+pub fn open_regular(path: &Path, max: u64) -> std::io::Result<std::fs::File> {
+    let regular = |m: &std::fs::Metadata| -> std::io::Result<()> {
+        if !m.is_file() {
+            return Err(std::io::Error::other("not a regular file"));
+        }
+        if m.len() > max {
+            return Err(std::io::Error::other("the file is too large"));
+        }
+        Ok(())
+    };
+    regular(&std::fs::metadata(path)?)?;
+    let file = std::fs::File::open(path)?;
+    // Checked again on what was opened (it may have been replaced between).
+    regular(&file.metadata()?)?;
+    Ok(file)
+}
+
+/// The bytes of a regular file of at most `max` bytes ([`open_regular`]),
+/// never more than `max` even if it grows while read.
+pub fn read_regular(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let file = open_regular(path, max)?;
+    let mut bytes = Vec::new();
+    file.take(max + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > max {
+        return Err(std::io::Error::other("the file is too large"));
+    }
+    Ok(bytes)
+}
+
 /// Reads a project-relative file into `sources`.
 pub fn read(root: &Path, rel: &Path, sources: &mut SourceMap) -> Result<FileId, Diagnostic> {
     let full = root.join(rel);
@@ -64,13 +97,19 @@ pub fn read(root: &Path, rel: &Path, sources: &mut SourceMap) -> Result<FileId, 
         .help("keep every input file inside the project folder"));
     }
     let meta = std::fs::metadata(&full).map_err(|e| io_diag(&name, &e))?;
+    if !meta.is_file() {
+        return Err(not_a_file(&name));
+    }
     if meta.len() > MAX_INPUT {
         return Err(
             Diagnostic::error(Code::Io, format!("`{name}` is larger than 16 MiB"))
                 .help("split it into smaller files"),
         );
     }
-    let bytes = std::fs::read(&full).map_err(|e| io_diag(&name, &e))?;
+    let bytes = read_regular(&full, MAX_INPUT).map_err(|e| io_diag(&name, &e))?;
+    // The hash of what was read, for the manifest (the file may change while
+    // the build runs; the outputs are made from these bytes).
+    sources.record_digest(&name, &bytes);
     let text = String::from_utf8(bytes).map_err(|_| {
         Diagnostic::error(Code::Io, format!("`{name}` is not UTF-8 text"))
             .help("save the file as UTF-8")
@@ -88,9 +127,21 @@ pub fn read(root: &Path, rel: &Path, sources: &mut SourceMap) -> Result<FileId, 
         text
     };
     let bad = first_control(&text);
+    // The file is shown (never parsed) with each such character as U+FFFD: a
+    // control character printed raw in the message could drive the terminal.
+    let text = match bad {
+        Some(_) => text
+            .chars()
+            .map(|c| if forbidden(c) { '\u{fffd}' } else { c })
+            .collect(),
+        None => text,
+    };
     let id = sources.add(name, text);
     if let Some((at, c)) = bad {
-        return Err(control_diag(c, &Span::new(id, at..at + c.len_utf8())));
+        return Err(control_diag(
+            c,
+            &Span::new(id, at..at + '\u{fffd}'.len_utf8()),
+        ));
     }
     Ok(id)
 }
@@ -109,20 +160,42 @@ fn lone_cr_as_lf(s: &str) -> String {
     out
 }
 
-/// The first control character in `s` other than tab and line breaks.
+/// The first character in `s` that no input may hold: a control character
+/// other than tab and line breaks, or a bidirectional control.
 pub fn first_control(s: &str) -> Option<(usize, char)> {
-    s.char_indices()
-        .find(|(_, c)| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+    s.char_indices().find(|(_, c)| forbidden(*c))
 }
+
+/// Whether `c` is refused in every input: a control character other than tab
+/// and line breaks, or a bidirectional control ([`is_bidi`]).
+pub fn forbidden(c: char) -> bool {
+    (c.is_control() && !matches!(c, '\t' | '\n' | '\r')) || is_bidi(c)
+}
+
+pub use crate::source::is_bidi;
 
 /// The error for a control character at `span`.
 pub fn control_diag(c: char, span: &Span) -> Diagnostic {
+    if is_bidi(c) {
+        return Diagnostic::error(
+            Code::ControlCharacter,
+            format!("text holds the bidirectional control character U+{:04X}", c as u32),
+        )
+        .at(span, "an invisible bidirectional control")
+        .help("delete it: it makes the text display in another order than it is stored (so a reader sees other text than quire checked); right-to-left text needs no control characters");
+    }
     Diagnostic::error(
         Code::ControlCharacter,
         format!("text holds the control character U+{:04X}", c as u32),
     )
     .at(span, "an invisible control character")
     .help("delete it (it often comes from copying out of another program); PDFs and spreadsheets cannot carry it")
+}
+
+/// The error for an input that is a folder, a device or a FIFO.
+fn not_a_file(name: &str) -> Diagnostic {
+    Diagnostic::error(Code::Io, format!("`{name}` is not a regular file"))
+        .help("quire reads inputs only from ordinary files; replace it with the file itself")
 }
 
 fn io_diag(name: &str, e: &std::io::Error) -> Diagnostic {
@@ -160,9 +233,15 @@ pub fn read_ref(
             "check the file name; paths are relative to the folder of the file that names them",
         ));
     }
-    read(root, &path, sources)
-        .map(|f| (f, path))
-        .map_err(|d| d.at(at, "named here"))
+    read(root, &path, sources).map(|f| (f, path)).map_err(|d| {
+        // A problem inside the file (a control character) is shown where it
+        // is, with the place that names the file beside it.
+        if d.primary.is_some() {
+            d.also(at, "named here")
+        } else {
+            d.at(at, "named here")
+        }
+    })
 }
 
 /// Reads a binary file (a workbook) that a YAML value refers to, relative to
@@ -202,6 +281,9 @@ pub fn read_bytes_ref(
         .help("keep every input file inside the project folder"));
     }
     let meta = std::fs::metadata(&full).map_err(|e| io_diag(&name, &e).at(at, "named here"))?;
+    if !meta.is_file() {
+        return Err(not_a_file(&name).at(at, "named here"));
+    }
     if meta.len() > MAX_INPUT {
         return Err(
             Diagnostic::error(Code::Io, format!("`{name}` is larger than 16 MiB"))
@@ -209,7 +291,8 @@ pub fn read_bytes_ref(
                 .help("keep the workbook's figures in a smaller file"),
         );
     }
-    let bytes = std::fs::read(&full).map_err(|e| io_diag(&name, &e).at(at, "named here"))?;
+    let bytes =
+        read_regular(&full, MAX_INPUT).map_err(|e| io_diag(&name, &e).at(at, "named here"))?;
     Ok((bytes, path))
 }
 

@@ -22,6 +22,7 @@ use crate::source::SourceMap;
 use crate::typeset::PdfSettings;
 use crate::validate::meeting::{ItemDoc, Meeting};
 use serde_json::json;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// What making a pack has to say, in order, as it goes (the command prints it).
@@ -156,6 +157,9 @@ pub struct Composed {
     pub inputs: Vec<String>,
     /// The meeting's sources, for later diagnostics.
     pub sources: SourceMap,
+    /// The SHA-256 of each input as it was read (the meeting's and its
+    /// documents' sources), by path, for the manifest.
+    pub digests: BTreeMap<String, String>,
 }
 
 /// Composes the pack of meeting `id`: Err(internal?) after reporting why not.
@@ -426,6 +430,13 @@ pub fn compose(
         html.push((index_name, index));
         html.extend(html_pages);
     }
+    // Each input as it was read: the meeting's, then its documents'.
+    let mut digests = sources.digests().clone();
+    for p in prepared.values() {
+        for (k, v) in p.sources.digests() {
+            digests.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+    }
     Ok(Composed {
         stem: format!("{id}{suffix}"),
         dir,
@@ -435,6 +446,7 @@ pub fn compose(
         html_on,
         inputs,
         sources,
+        digests,
     })
 }
 
@@ -453,10 +465,16 @@ pub fn make(
     // The HTML edition's pages, made before anything is written.
     let mut files: Vec<(PathBuf, Vec<u8>)> = Vec::new();
     let mut read: Vec<String> = Vec::new();
+    // Each input as it was read (see `manifest::entry`): the composed
+    // documents', then the HTML layouts' and the Typst world's.
+    let mut digests = pack.digests.clone();
     for (name, r) in &pack.html {
         match crate::typeset::html::page(&project.root, r) {
             Ok(page) => {
                 read.extend(page.files_read);
+                for (k, v) in page.digests {
+                    digests.entry(k).or_insert(v);
+                }
                 files.push((out.join(name), page.html));
             }
             Err(e) => {
@@ -477,6 +495,9 @@ pub fn make(
             return Err(true);
         }
     };
+    for (k, v) in &t.digests {
+        digests.entry(k.clone()).or_insert_with(|| v.clone());
+    }
     // The PDF and the HTML pages are replaced together or not at all.
     files.insert(0, (out.join(format!("{}.pdf", pack.stem)), t.pdf));
     if let Err((path, e)) = crate::write::all(&files) {
@@ -502,10 +523,17 @@ pub fn make(
         })
         .collect();
     let inputs = pack.inputs.into_iter().chain(t.files_read).chain(read);
-    let entry = manifest::entry(project, &pack.dir, pack.layout, options, inputs, outputs);
-    let mut m = manifest::load(out);
-    m.documents.insert(pack.stem, entry);
-    if let Err(e) = manifest::save(out, &m) {
+    let entry = manifest::entry(
+        project,
+        &pack.dir,
+        pack.layout,
+        options,
+        inputs,
+        &|p| digests.get(p).cloned(),
+        outputs,
+    );
+    let built = BTreeMap::from([(pack.stem, entry)]);
+    if let Err(e) = manifest::update(out, &built) {
         report(Report::Line(format!(
             "error[{}]: cannot write the manifest: {e}",
             Code::Output.as_str()

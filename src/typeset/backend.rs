@@ -13,6 +13,7 @@
 use super::{PdfSettings, world};
 use crate::diag::Diagnostic;
 use crate::render::Rendered;
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
@@ -35,6 +36,9 @@ pub struct Edition {
     /// Project files read (layouts), for the manifest: project-relative or
     /// `(shipped) …`.
     pub files_read: Vec<String>,
+    /// The SHA-256 of each project file read, as it was read, by path (the
+    /// manifest records these, not the files after the build).
+    pub digests: BTreeMap<String, String>,
     /// Pages, for an edition that has them (a page limit is checked on them).
     pub pages: Option<usize>,
     /// The pages before the first appendix (a template's body-only page limit).
@@ -82,6 +86,7 @@ impl Backend for Pdf {
             Ok(t) => Ok(Edition {
                 bytes: t.pdf,
                 files_read: t.files_read,
+                digests: t.digests,
                 pages: Some(t.pages),
                 body_pages: Some(t.body_pages),
                 warnings: t.warnings,
@@ -109,6 +114,7 @@ impl Backend for Html {
             Ok(page) => Ok(Edition {
                 bytes: page.html,
                 files_read: page.files_read,
+                digests: page.digests,
                 times: vec![("html", started.elapsed())],
                 ..Edition::default()
             }),
@@ -136,6 +142,7 @@ impl Backend for Docx {
             Ok(d) => Ok(Edition {
                 bytes: d.bytes,
                 files_read: d.files_read,
+                digests: d.digests,
                 times: vec![("docx", started.elapsed())],
                 ..Edition::default()
             }),

@@ -41,6 +41,8 @@ pub struct FontSet {
     pub book: LazyHash<FontBook>,
     /// The project's own font files that were loaded, project-relative.
     pub files: Vec<String>,
+    /// The SHA-256 of each of those files as it was read, by path.
+    pub digests: std::collections::BTreeMap<String, String>,
     /// Problems with the project's fonts (each names its file).
     pub problems: Vec<Diagnostic>,
 }
@@ -103,6 +105,7 @@ pub fn load(root: &Path) -> FontSet {
     let mut fonts = bundled().clone();
     let mut problems = Vec::new();
     let mut files = Vec::new();
+    let mut digests = std::collections::BTreeMap::new();
     let mut extra: Vec<PathBuf> = std::fs::read_dir(root.join("fonts"))
         .into_iter()
         .flatten()
@@ -169,7 +172,7 @@ pub fn load(root: &Path) -> FontSet {
                 continue;
             }
         }
-        let bytes = match std::fs::read(&p) {
+        let bytes = match crate::load::read_regular(&p, MAX_FONT_FILE) {
             Ok(b) => b,
             Err(e) => {
                 problems.push(problem(
@@ -180,6 +183,7 @@ pub fn load(root: &Path) -> FontSet {
                 continue;
             }
         };
+        let digest = crate::source::sha256(&bytes);
         if let Err(why) = check_font_file(&bytes) {
             problems.push(problem(
                 &rel,
@@ -203,6 +207,7 @@ pub fn load(root: &Path) -> FontSet {
                 fonts.push(f);
             }
         }
+        digests.insert(rel.clone(), digest);
         files.push(rel);
     }
     let book = LazyHash::new(FontBook::from_fonts(&fonts));
@@ -210,6 +215,7 @@ pub fn load(root: &Path) -> FontSet {
         fonts,
         book,
         files,
+        digests,
         problems,
     }
 }

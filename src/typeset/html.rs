@@ -27,6 +27,8 @@ pub const DIR: &str = "layouts/html";
 pub struct Page {
     pub html: Vec<u8>,
     pub files_read: Vec<String>,
+    /// The SHA-256 of each project file read, as it was read, by path.
+    pub digests: std::collections::BTreeMap<String, String>,
 }
 
 /// Why a page could not be made: the diagnostic, and whether the layout is
@@ -68,7 +70,8 @@ fn read_layout(root: &Path, name: &str) -> Option<(String, String)> {
     if !real.starts_with(&root) {
         return None;
     }
-    std::fs::read_to_string(real).ok().map(|t| (t, rel))
+    let bytes = crate::load::read_regular(&real, crate::load::MAX_INPUT).ok()?;
+    String::from_utf8(bytes).ok().map(|t| (t, rel))
 }
 
 /// Renders `r` as an HTML page with its versioned HTML layout.
@@ -82,6 +85,7 @@ pub fn page(root: &Path, r: &Rendered) -> Result<Page, PageError> {
 fn page_inner(root: &Path, r: &Rendered) -> Result<Page, (Diagnostic, bool)> {
     let name = layout_name(&r.layout);
     let read: Arc<Mutex<Vec<String>>> = Arc::new(Mutex::new(Vec::new()));
+    let digests: Arc<Mutex<std::collections::BTreeMap<String, String>>> = Arc::default();
     let mut env = Environment::new();
     env.set_auto_escape_callback(|_| AutoEscape::Html);
     env.set_undefined_behavior(UndefinedBehavior::Strict);
@@ -97,11 +101,17 @@ fn page_inner(root: &Path, r: &Rendered) -> Result<Page, (Diagnostic, bool)> {
         }
         minijinja::escape_formatter(out, state, value)
     });
-    let (root_l, read_l) = (root.to_path_buf(), read.clone());
+    let (root_l, read_l, digests_l) = (root.to_path_buf(), read.clone(), digests.clone());
     env.set_loader(move |name| {
         let Some((text, key)) = read_layout(&root_l, name) else {
             return Ok(None);
         };
+        if !key.starts_with(super::shipped::PREFIX)
+            && let Ok(mut d) = digests_l.lock()
+        {
+            d.entry(key.clone())
+                .or_insert_with(|| crate::source::sha256(text.as_bytes()));
+        }
         if let Ok(mut v) = read_l.lock() {
             v.push(key);
         }
@@ -229,9 +239,11 @@ fn page_inner(root: &Path, r: &Rendered) -> Result<Page, (Diagnostic, bool)> {
     let mut files_read = read.lock().map(|v| v.clone()).unwrap_or_default();
     files_read.sort();
     files_read.dedup();
+    let digests = digests.lock().map(|d| d.clone()).unwrap_or_default();
     Ok(Page {
         html: html.into_bytes(),
         files_read,
+        digests,
     })
 }
 

@@ -35,6 +35,8 @@ pub struct Typeset {
     pub warnings: Vec<String>,
     /// Project files Typst read (layouts), project-relative, sorted.
     pub files_read: Vec<String>,
+    /// The SHA-256 of each project file Typst read, as it was read, by path.
+    pub digests: std::collections::BTreeMap<String, String>,
     pub compile: std::time::Duration,
     pub export: std::time::Duration,
 }
@@ -122,6 +124,7 @@ fn compile_export(
             body_pages,
             warnings,
             files_read: world.files_read(),
+            digests: world.digests(),
             compile,
             export,
         }),

@@ -24,6 +24,9 @@ use typst::diag::{FileError, FileResult, PackageError};
 use typst::foundations::{Bytes, Datetime, Duration};
 use typst::syntax::{FileId, RootedPath, Source, VirtualPath, VirtualRoot};
 use typst::text::{Font, FontBook};
+
+/// Largest project file Typst may read (a layout, the logo).
+const MAX_READ: u64 = 64 * 1024 * 1024;
 use typst::utils::LazyHash;
 use typst::{Library, LibraryExt, World};
 
@@ -153,6 +156,25 @@ impl QuireWorld {
         v
     }
 
+    /// The SHA-256 of each project file read (not the generated ones, nor a
+    /// shipped layout), as it was read, by project-relative path.
+    pub fn digests(&self) -> std::collections::BTreeMap<String, String> {
+        let shipped = self.shipped.lock().map(|s| s.clone()).unwrap_or_default();
+        self.cache
+            .lock()
+            .map(|c| {
+                c.iter()
+                    .filter(|(id, _)| !shipped.contains(*id))
+                    .filter_map(|(id, r)| {
+                        let bytes = r.as_ref().ok()?;
+                        let path = id.get().vpath().get_without_slash().to_string();
+                        Some((path, crate::source::sha256(bytes)))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     fn read(&self, id: FileId) -> FileResult<Bytes> {
         if let Some(text) = self.virtual_files.get(&id) {
             return Ok(Bytes::from_string(text.clone()));
@@ -190,7 +212,8 @@ impl QuireWorld {
         if real.is_dir() {
             return Err(FileError::IsDirectory);
         }
-        let bytes = std::fs::read(&real)
+        // Only a regular file of a bounded size (a FIFO would block the read).
+        let bytes = crate::load::read_regular(&real, MAX_READ)
             .map(Bytes::new)
             .map_err(|e| FileError::from_io(e, &path));
         if let Ok(mut c) = self.cache.lock() {

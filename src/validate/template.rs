@@ -6,6 +6,7 @@
 use super::{MapReader, did_you_mean, one_of, text};
 use crate::diag::{Code, Diagnostic, Diagnostics, Severity};
 use crate::load::yaml::{Node, NodeKind};
+use crate::model::Sp;
 use crate::model::template::*;
 use crate::source::{FileId, SourceMap, Span};
 use serde_json::{Value as Json, json};
@@ -118,10 +119,49 @@ pub const FIXED_COVER: &[&str] = &[
     "electoral-divisions",
 ];
 
+/// A name, label or title of the template: one line (it is printed as a
+/// label, and `quire new paper --template` writes it into the new paper).
+/// Reported, and kept (so that papers on the template are still checked).
+fn line(t: Sp<String>, diags: &mut Diagnostics) -> Option<Sp<String>> {
+    if t.value.contains(['\n', '\r']) {
+        diags.push(
+            Diagnostic::error(Code::InvalidValue, "this text holds a line break")
+                .at(&t.span, "must be one line")
+                .help("write it on one line: a label, title or name of a template is printed on one line"),
+        );
+    }
+    Some(t)
+}
+
+/// A key the template asks papers to write: a word of letters, digits, `-`
+/// and `_` (it becomes a YAML key of every paper on the template). Reported,
+/// and kept.
+fn word(t: Sp<String>, diags: &mut Diagnostics) -> Option<Sp<String>> {
+    let ok = !t.value.is_empty()
+        && t.value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if !ok {
+        diags.push(
+            Diagnostic::error(
+                Code::InvalidValue,
+                format!("`{}` cannot be a key", t.value),
+            )
+            .at(&t.span, "not a word")
+            .help("a key is one word of letters, digits, `-` and `_`, e.g. `lead-officer`: papers on the template write it as a key"),
+        );
+    }
+    Some(t)
+}
+
 /// Reads a template file.
 pub fn template(id: &str, node: &Node, diags: &mut Diagnostics) -> Option<Template> {
     let mut m = MapReader::new(node, "the report template", diags)?;
-    let title = m.text("name").map(|t| t.value).unwrap_or_default();
+    let title = m
+        .text("name")
+        .and_then(|t| line(t, m.diags))
+        .map(|t| t.value)
+        .unwrap_or_default();
     let numbered_given = m.opt_bool("numbered-sections");
     let numbering = match m.opt("numbering") {
         Some(n) => match one_of(
@@ -155,10 +195,14 @@ pub fn template(id: &str, node: &Node, diags: &mut Diagnostics) -> Option<Templa
         .map(|t| t.value);
     let cover = m.list("cover", true, |n, d| {
         let mut f = MapReader::new(n, "a cover field", d)?;
-        let key = f.text("key");
-        let label = f.text("label");
+        let key = f.text("key").and_then(|k| word(k, f.diags));
+        let label = f.text("label").and_then(|t| line(t, f.diags));
         let ty_node = f.req("type");
-        let choices = f.texts("choices", false);
+        let choices: Vec<_> = f
+            .texts("choices", false)
+            .into_iter()
+            .filter_map(|t| line(t, f.diags))
+            .collect();
         let required = f.opt_bool("required").unwrap_or(false);
         let help = f.opt_text("help").map(|t| t.value);
         let severity = severity(&mut f);
@@ -241,7 +285,7 @@ pub fn template(id: &str, node: &Node, diags: &mut Diagnostics) -> Option<Templa
     });
     let sections = m.list("sections", false, |n, d| {
         let mut s = MapReader::new(n, "a section", d)?;
-        let title = s.text("title");
+        let title = s.text("title").and_then(|t| line(t, s.diags));
         let required = s.opt_bool("required").unwrap_or(true);
         let min_items = s
             .opt("min-items")
@@ -249,6 +293,7 @@ pub fn template(id: &str, node: &Node, diags: &mut Diagnostics) -> Option<Templa
         let must_include = s
             .texts("must-include", false)
             .into_iter()
+            .filter_map(|t| line(t, s.diags))
             .map(|t| t.value)
             .collect();
         let severity = severity(&mut s);
@@ -317,12 +362,12 @@ pub fn template(id: &str, node: &Node, diags: &mut Diagnostics) -> Option<Templa
     }
     let tables = m.list("tables", false, |n, d| {
         let mut t = MapReader::new(n, "a standard table", d)?;
-        let key = t.text("key");
-        let label = t.text("label");
+        let key = t.text("key").and_then(|k| word(k, t.diags));
+        let label = t.text("label").and_then(|l| line(l, t.diags));
         let columns = t.list("columns", false, |n, d| {
             let mut c = MapReader::new(n, "a table column", d)?;
-            let key = c.text("key");
-            let label = c.text("label");
+            let key = c.text("key").and_then(|k| word(k, c.diags));
+            let label = c.text("label").and_then(|l| line(l, c.diags));
             let date = c
                 .opt("type")
                 .and_then(|n| one_of(n, &["text", "date"], "column type", c.diags))
@@ -342,6 +387,7 @@ pub fn template(id: &str, node: &Node, diags: &mut Diagnostics) -> Option<Templa
         let rows = t
             .texts("rows", columns.is_empty())
             .into_iter()
+            .filter_map(|r| line(r, t.diags))
             .map(|r| r.value)
             .collect();
         let sign_off = t.opt_bool("sign-off").unwrap_or(false);

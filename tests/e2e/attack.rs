@@ -397,9 +397,9 @@ fn a_lock_that_cannot_be_read_or_has_gone_fails_closed() {
     std::fs::remove_file(lock_path(&p)).unwrap();
     std::fs::create_dir(lock_path(&p)).unwrap();
     rejected(&p, "Q0037", "cannot be read");
-    // Deleted: the manifest remembers the return was locked.
+    // Deleted: the project remembers the return was locked.
     std::fs::remove_dir(lock_path(&p)).unwrap();
-    rejected(&p, "Q0037", "is missing, but this return was built locked");
+    rejected(&p, "Q0037", "is missing, but this return was locked");
     // Said deliberately.
     let o = p.run(&["lock", "--reset", "northshire-sv-2025-26"]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));

@@ -11,6 +11,7 @@ mod docx;
 mod figures;
 mod goldens;
 mod html;
+mod integrity;
 mod kpis;
 mod layers;
 mod layout;

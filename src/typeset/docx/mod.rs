@@ -31,6 +31,8 @@ const MAX_STYLES: u64 = 8 << 20;
 pub struct Docx {
     pub bytes: Vec<u8>,
     pub files_read: Vec<String>,
+    /// The SHA-256 of each of those files as it was read, by path.
+    pub digests: std::collections::BTreeMap<String, String>,
 }
 
 /// Makes the Word edition of `r` (and its HTML page first).
@@ -41,6 +43,7 @@ pub fn document(root: &Path, r: &Rendered) -> Result<Docx, super::html::PageErro
         missing: true,
     })?;
     d.files_read.extend(page.files_read);
+    d.digests.extend(page.digests);
     d.files_read.sort();
     d.files_read.dedup();
     Ok(d)
@@ -84,7 +87,7 @@ pub fn from_page(root: &Path, r: &Rendered, html: &[u8]) -> Result<Docx, Diagnos
         date: &date,
         style: &style,
     };
-    let reference = reference_styles(root)?;
+    let (reference, digest) = reference_styles(root)?.unzip();
     let files_read = match reference {
         Some(_) => vec![REFERENCE.to_string()],
         None => Vec::new(),
@@ -92,6 +95,10 @@ pub fn from_page(root: &Path, r: &Rendered, html: &[u8]) -> Result<Docx, Diagnos
     Ok(Docx {
         bytes: ooxml::package(&read.blocks, &meta, reference.as_deref()),
         files_read,
+        digests: digest
+            .map(|d| (REFERENCE.to_string(), d))
+            .into_iter()
+            .collect(),
     })
 }
 
@@ -126,7 +133,7 @@ fn style_of(data: &serde_json::Value) -> ooxml::Style {
 }
 
 /// The project's reference document's `word/styles.xml`, if it has one.
-fn reference_styles(root: &Path) -> Result<Option<String>, Diagnostic> {
+fn reference_styles(root: &Path) -> Result<Option<(String, String)>, Diagnostic> {
     let path = root.join(REFERENCE);
     if std::fs::symlink_metadata(&path).is_err() {
         return Ok(None);
@@ -148,9 +155,12 @@ fn reference_styles(root: &Path) -> Result<Option<String>, Diagnostic> {
                 MAX_REFERENCE >> 20
             )));
         }
-        Ok(_) => std::fs::read(&path).map_err(|e| bad(e.to_string().to_lowercase()))?,
+        // Only a regular file of a bounded size (a FIFO would block the read).
+        Ok(_) => crate::load::read_regular(&path, MAX_REFERENCE)
+            .map_err(|e| bad(e.to_string().to_lowercase()))?,
         Err(e) => return Err(bad(e.to_string().to_lowercase())),
     };
+    let digest = crate::source::sha256(&bytes);
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes))
         .map_err(|_| bad("it is not a Word document (not a zip package)".into()))?;
     let part = zip
@@ -170,5 +180,5 @@ fn reference_styles(root: &Path) -> Result<Option<String>, Diagnostic> {
     if !text.contains("<w:styles") || !text.contains("</w:styles>") {
         return Err(bad("its `word/styles.xml` holds no Word styles".into()));
     }
-    Ok(Some(text))
+    Ok(Some((text, digest)))
 }

@@ -1482,6 +1482,7 @@ fn read_workbook(
     };
     cx.inputs.push(rel.clone());
     let name = load::display(&rel);
+    cx.sources.record_digest(&name, &bytes);
     let unreadable = |why: String| {
         Diagnostic::error(
             Code::TableSource,
@@ -1617,7 +1618,7 @@ fn workbook_cell(
     let written: String = if load::first_control(&written).is_some() {
         written
             .chars()
-            .map(|c| if c.is_control() { '\u{fffd}' } else { c })
+            .map(|c| if load::forbidden(c) { '\u{fffd}' } else { c })
             .collect()
     } else {
         written
