@@ -260,7 +260,7 @@ fn a_document_whose_workbook_fails_writes_no_edition() {
         assert_eq!(code(&o), 1, "{cmd}: {err}");
         assert!(
             err.contains("error[Q0120]: the condition's text has 35034 characters: a workbook cell holds at most 32767")
-                && err.contains("return.yaml:71:")
+                && err.contains("return.yaml:72:")
                 && err.contains("help: shorten it"),
             "{cmd}: {err}"
         );

@@ -1403,7 +1403,13 @@ fn the_scorecard_orders_ids_naturally_and_keeps_them_as_written() {
         let order = [
             "APP09", "APP10", "APP44", "APP44-3", "APP45", "APP64", "APPSLT-2",
         ];
-        for w in order.windows(2) {
+        // app-report@3 lists the KPIs with published figures, then the rest of
+        // the catalogue by name: natural order holds within each list.
+        let split = text
+            .rfind("Other KPIs in the catalogue")
+            .unwrap_or(text.len());
+        let part = |id: &str| at(id) > split;
+        for w in order.windows(2).filter(|w| part(w[0]) == part(w[1])) {
             assert!(
                 at(w[0]) < at(w[1]),
                 "{what}: {} is not before {}",

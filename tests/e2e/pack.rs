@@ -233,8 +233,13 @@ fn an_item_with_attachments_is_one_item_covering_all_its_parts() {
         report % 2 == 1 && scorecard % 2 == 1,
         "{report} {scorecard}"
     );
-    // ... and ends with the scorecard's last KPI; the next item follows.
-    assert!(squash(&pages[b - 1]).contains("APPSLT-2"), "page {b}");
+    // ... and ends with the scorecard's last page (app-report@3 ends it with the
+    // catalogue's KPIs that have no published figures); the next item follows.
+    let last = squash(&pages[b - 1]);
+    assert!(
+        last.contains("APPSLT-2") || last.contains("APP64"),
+        "page {b}: {last}"
+    );
     assert!(b < *next, "{b} {next}");
     // The item's pages are exactly the three documents built on their own, plus
     // marked blank pages between them.

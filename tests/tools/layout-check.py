@@ -178,9 +178,9 @@ def defects(pdf):
         # are reported pair by pair.
         piles = overprinted_rows(pairs)
         in_pile = set()
-        for lines, y, members in piles:
+        for count, y, members in piles:
             in_pile |= members
-            yield n, f"overprinted rows: {lines} words drawn over each other near y={y:.0f} ({', '.join(sorted({w[4] for w in members})[:6])}, …)"
+            yield n, f"overprinted rows: {count} words drawn over each other near y={y:.0f} ({', '.join(sorted({w[4] for w in members})[:6])}, …)"
         for a, b in pairs:
             if a not in in_pile or b not in in_pile:
                 yield n, f"overlap: {a[4]!r} / {b[4]!r}"
