@@ -11,8 +11,16 @@
 //! `quire lock` again records newly submitted updates only; a deliberate change
 //! is `quire lock --amend FIELD --reason "…"`, which keeps the old and new
 //! value, the date and the reason as an amendment.
+//!
+//! Fields "as at" an update ([`as_at`]: the summary, the data date, the
+//! deficit forecast, the EHCP counts, declared tables' figures) are recorded
+//! with the update that was current when it was locked, and compared only
+//! while it is current: the next update writes its own without amending the
+//! last. The lock's record of the last submitted update is also what the
+//! account of what changed ([`changes`]) is computed against.
 
 use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::model::changes::{Field, FieldKind};
 use crate::model::valve::{PerUpdate, Valve};
 use crate::project::{Document, Project};
 use crate::source::Span;
@@ -27,138 +35,279 @@ fn num(x: f64) -> String {
     format!("{x}")
 }
 
-/// Every field of the return as it stands for one update: (name, value, where
-/// it is written). Fields that are not per update (texts, figures) are part of
-/// every submitted update.
-pub fn fields(v: &Valve, update: &str) -> Vec<(String, String, Span)> {
-    let mut out = Vec::new();
-    let mut per = |what: &str, n: &str, field: &str, items: &[PerUpdate<String>]| {
-        for a in items.iter().filter(|a| a.update == update) {
-            out.push((
-                format!("{what} {n} {field}"),
-                a.value.value.clone(),
-                a.value.span.clone(),
-            ));
-        }
+/// Whether a field of a return's record is "as at" an update: the return
+/// holds one value of it, the current update's (the summary, the data date,
+/// the deficit forecast and the variance and RAG that follow from it, the EHCP
+/// counts, the figures of its declared tables). An update's record keeps its
+/// own as submitted; only the current update's is read from the file, so the
+/// next update writes its own without amending the last. Everything else is
+/// either given per update (ratings, progress, KPI figures, comments, the
+/// sign-off) or stays the same all year (the agreement's figures, condition
+/// texts, risk titles, KPI baselines).
+pub fn as_at(field: &str) -> bool {
+    field == "summary"
+        || field == "data as at"
+        || field.starts_with("ehcp ")
+        || field.starts_with("table ")
+        || (field.starts_with("deficit ")
+            && [" forecast", " variance", " rag"]
+                .iter()
+                .any(|e| field.ends_with(e)))
+}
+
+/// Whether a field of a return's record is given per update (a rating, a
+/// progress narrative, a KPI's target, actual, RAG or comment, the
+/// submission): the rest is "as at" the current update or the same all year.
+fn per_update(field: &str) -> bool {
+    let ends = |ends: &[&str]| ends.iter().any(|e| field.ends_with(e));
+    field == "submission"
+        || (field.starts_with("condition ") && ends(&[" assurance", " progress"]))
+        || (field.starts_with("risk ") && ends(&[" assurance", " progress", " rating"]))
+        || (field.starts_with("kpi ")
+            && !field.ends_with(" annual target")
+            && ends(&[" target", " actual", " rag", " comment"]))
+}
+
+/// The kind of a field by its name, for a field only an earlier record holds.
+fn kind_of(field: &str) -> FieldKind {
+    let item = (field.starts_with("condition ") && field.ends_with(" text"))
+        || (field.starts_with("risk ") && field.ends_with(" title"));
+    if item {
+        FieldKind::Item
+    } else {
+        FieldKind::Text
+    }
+}
+
+/// Every field of the return's record for one update, in the return's order:
+/// what is given for that update, what stays the same all year, and, for the
+/// current update only, what is "as at" it ([`as_at`]).
+pub fn fields(v: &Valve, update: &str) -> Vec<Field> {
+    let mut out: Vec<Field> = Vec::new();
+    let mut push = |key: String, value: String, span: &Span, what: String, kind: FieldKind| {
+        out.push(Field {
+            key,
+            value,
+            span: span.clone(),
+            what,
+            kind,
+        });
+    };
+    let per = |items: &[PerUpdate<String>]| -> Vec<(String, Span)> {
+        items
+            .iter()
+            .filter(|a| a.update == update)
+            .map(|a| (a.value.value.clone(), a.value.span.clone()))
+            .collect()
     };
     for c in &v.conditions {
-        per("condition", &c.number.value, "assurance", &c.assurance);
-        per("condition", &c.number.value, "progress", &c.progress);
+        let n = &c.number.value;
+        for (value, span) in per(&c.assurance) {
+            let what = format!("Condition {n}: assurance");
+            push(
+                format!("condition {n} assurance"),
+                value,
+                &span,
+                what,
+                FieldKind::Rating,
+            );
+        }
+        for (value, span) in per(&c.progress) {
+            let what = format!("Condition {n}: progress");
+            push(
+                format!("condition {n} progress"),
+                value,
+                &span,
+                what,
+                FieldKind::Text,
+            );
+        }
     }
     for r in &v.risks {
-        per("risk", &r.number.value, "assurance", &r.assurance);
-        per("risk", &r.number.value, "progress", &r.progress);
-        per("risk", &r.number.value, "rating", &r.rating);
+        let n = &r.number.value;
+        for (field, kind, items) in [
+            ("assurance", FieldKind::Rating, &r.assurance),
+            ("progress", FieldKind::Text, &r.progress),
+            ("rating", FieldKind::Rating, &r.rating),
+        ] {
+            for (value, span) in per(items) {
+                let what = format!("Risk {n}: {field}");
+                push(format!("risk {n} {field}"), value, &span, what, kind);
+            }
+        }
     }
     for c in &v.conditions {
         let n = &c.number;
-        out.push((
+        let what = format!("Condition {}: {}", n.value, c.text);
+        push(
             format!("condition {} text", n.value),
             c.text.clone(),
-            n.span.clone(),
-        ));
+            &n.span,
+            what,
+            FieldKind::Item,
+        );
     }
     for r in &v.risks {
         let n = &r.number;
-        out.push((
+        let what = format!("Risk {}: {}", n.value, r.title);
+        push(
             format!("risk {} title", n.value),
             r.title.clone(),
-            n.span.clone(),
-        ));
+            &n.span,
+            what,
+            FieldKind::Item,
+        );
         if let Some(m) = &r.mitigation {
-            out.push((
+            let what = format!("Risk {}: mitigation", n.value);
+            push(
                 format!("risk {} mitigation", n.value),
                 m.value.clone(),
-                m.span.clone(),
-            ));
+                &m.span,
+                what,
+                FieldKind::Text,
+            );
         }
-        for (what, x) in [
+        for (field, x) in [
             ("group", &r.group),
             ("impact", &r.impact),
             ("strategy", &r.strategy),
         ] {
             if let Some(x) = x {
-                out.push((
-                    format!("risk {} {what}", n.value),
+                let what = format!("Risk {}: {field}", n.value);
+                push(
+                    format!("risk {} {field}", n.value),
                     x.clone(),
-                    n.span.clone(),
-                ));
+                    &n.span,
+                    what,
+                    FieldKind::Text,
+                );
             }
         }
     }
     if let Some(sm) = &v.summary {
-        out.push(("summary".into(), sm.value.clone(), sm.span.clone()));
+        push(
+            "summary".into(),
+            sm.value.clone(),
+            &sm.span,
+            "Summary".into(),
+            FieldKind::Text,
+        );
     }
     if let Some(d) = &v.deficit {
+        let unit = &d.unit;
         for y in &d.years {
             let (yr, at) = (&y.year.value, &y.year.span);
-            out.push((
-                format!("deficit {yr} agreement"),
-                num(y.agreement),
-                at.clone(),
-            ));
-            out.push((
-                format!("deficit {yr} forecast"),
-                num(y.forecast),
-                at.clone(),
-            ));
+            let mut fig = |field: &str, x: f64| {
+                let what = format!("Deficit {yr}: {field} ({unit})");
+                push(
+                    format!("deficit {yr} {field}"),
+                    num(x),
+                    at,
+                    what,
+                    FieldKind::Figure,
+                );
+            };
+            fig("agreement", y.agreement);
+            fig("forecast", y.forecast);
             if let Some(p) = y.published_variance {
-                out.push((format!("deficit {yr} variance"), num(p), at.clone()));
+                fig("variance", p);
             }
             if y.rag_published {
                 let rag = y.rag.clone().unwrap_or_default();
-                out.push((format!("deficit {yr} rag"), rag, at.clone()));
+                let what = format!("Deficit {yr}: RAG");
+                push(
+                    format!("deficit {yr} rag"),
+                    rag,
+                    at,
+                    what,
+                    FieldKind::Rating,
+                );
             }
         }
     }
     if let Some(e) = &v.ehcp {
+        let at = &v.current_update.span;
         for c in &e.columns {
             for (band, value) in e.bands.iter().zip(&c.values) {
-                out.push((
+                let what = format!("EHCPs, {}: {band}", c.label);
+                push(
                     format!("ehcp {} {band}", c.label),
                     value.to_string(),
-                    v.current_update.span.clone(),
-                ));
+                    at,
+                    what,
+                    FieldKind::Figure,
+                );
             }
             if let Some(t) = c.published_total {
-                out.push((
+                let what = format!("EHCPs, {}: total", c.label);
+                push(
                     format!("ehcp {} total", c.label),
                     t.to_string(),
-                    v.current_update.span.clone(),
-                ));
+                    at,
+                    what,
+                    FieldKind::Figure,
+                );
             }
         }
     }
     for k in &v.kpis {
-        for (what, items) in [("target", &k.targets), ("actual", &k.actuals)] {
+        let unit = if k.unit.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", k.unit)
+        };
+        for (field, items) in [("target", &k.targets), ("actual", &k.actuals)] {
             for a in items.iter().filter(|a| a.update == update) {
-                out.push((
-                    format!("kpi {} {what}", k.id),
+                let what = format!("{} {}: {field}{unit}", k.id, k.name);
+                push(
+                    format!("kpi {} {field}", k.id),
                     num(a.value.value),
-                    a.value.span.clone(),
-                ));
+                    &a.value.span,
+                    what,
+                    FieldKind::Figure,
+                );
             }
         }
-        for (what, items) in [("rag", &k.published_rag), ("comment", &k.comments)] {
+        for (field, kind, items) in [
+            ("rag", FieldKind::Rating, &k.published_rag),
+            ("comment", FieldKind::Text, &k.comments),
+        ] {
             for a in items.iter().filter(|a| a.update == update) {
-                out.push((
-                    format!("kpi {} {what}", k.id),
+                let label = if field == "rag" { "RAG" } else { field };
+                let what = format!("{} {}: {label}", k.id, k.name);
+                push(
+                    format!("kpi {} {field}", k.id),
                     a.value.value.clone(),
-                    a.value.span.clone(),
-                ));
+                    &a.value.span,
+                    what,
+                    kind,
+                );
             }
         }
-        for (what, x) in [
+        for (field, x) in [
             ("baseline", &k.baseline),
             ("annual target", &k.annual_target),
         ] {
             if let Some(x) = x {
-                out.push((format!("kpi {} {what}", k.id), num(x.value), x.span.clone()));
+                let what = format!("{} {}: {field}{unit}", k.id, k.name);
+                push(
+                    format!("kpi {} {field}", k.id),
+                    num(x.value),
+                    &x.span,
+                    what,
+                    FieldKind::Figure,
+                );
             }
         }
     }
     if let Some(d) = &v.data_as_at {
-        out.push(("data as at".into(), d.value.clone(), d.span.clone()));
+        push(
+            "data as at".into(),
+            d.value.clone(),
+            &d.span,
+            "Data as at".into(),
+            FieldKind::Text,
+        );
     }
     // The typed figures of the declared tables, wherever they are read from.
     out.extend(v.table_figures.iter().cloned());
@@ -168,13 +317,85 @@ pub fn fields(v: &Valve, update: &str) -> Vec<(String, String, Span)> {
             .iter()
             .map(|o| format!("{}|{}|{}|{}", o.role, o.name, o.title, o.acting))
             .collect();
-        out.push((
-            "submission".into(),
-            format!("{}|{}", s.date_submitted, sign.join(";")),
-            s.update.span.clone(),
-        ));
+        out.push(Field {
+            key: "submission".into(),
+            value: format!("{}|{}", s.date_submitted, sign.join(";")),
+            span: s.update.span.clone(),
+            what: "Submission".into(),
+            kind: FieldKind::Text,
+        });
+    }
+    if update != v.current_update.value {
+        out.retain(|f| !as_at(&f.key));
     }
     out
+}
+
+/// The update whose record the current update is compared with: the last
+/// one before it in `updates:` that the lock records (the last submitted).
+fn previous<'a>(lock: &'a Lock, v: &Valve) -> Option<(&'a str, &'a BTreeMap<String, String>)> {
+    let at = v
+        .updates
+        .iter()
+        .position(|u| u.id.value == v.current_update.value)?;
+    v.updates[..at].iter().rev().find_map(|u| {
+        lock.updates
+            .get_key_value(&u.id.value)
+            .map(|(k, f)| (k.as_str(), f))
+    })
+}
+
+/// What changed in the current update since the last submitted one, from
+/// the lock's record of that one and the return as written; `None` where the
+/// lock records no earlier update (or only as hashes, which hold no values).
+pub fn changes(lock: &Lock, v: &Valve) -> Option<crate::model::changes::Changes> {
+    let (since, before) = previous(lock, v)?;
+    if legacy(before) {
+        return None;
+    }
+    let now = fields(v, &v.current_update.value);
+    Some(crate::model::changes::Changes {
+        since: since.to_string(),
+        since_label: v.update_label(since),
+        update: v.current_update.value.clone(),
+        update_label: v.update_label(&v.current_update.value),
+        lines: crate::model::changes::between(before, &now, &kind_of),
+    })
+}
+
+/// Warns where an update not yet submitted still has the last submitted
+/// update's data date or summary, word for word: carried over by `quire new
+/// return --next` and not yet rewritten.
+fn carried_over(lock: &Lock, v: &Valve, diags: &mut Diagnostics) {
+    if lock.updates.contains_key(&v.current_update.value) {
+        return;
+    }
+    let Some((since, before)) = previous(lock, v) else {
+        return;
+    };
+    let (was, now) = (
+        v.update_label(since),
+        v.update_label(&v.current_update.value),
+    );
+    for f in fields(v, &v.current_update.value) {
+        let what = match f.key.as_str() {
+            "data as at" => "the data date",
+            "summary" => "the summary",
+            _ => continue,
+        };
+        if before.get(&f.key) == Some(&f.value) {
+            diags.push(
+                Diagnostic::warning(
+                    Code::CarriedOver,
+                    format!("{what} of `{now}` is still `{was}`'s, as submitted"),
+                )
+                .at(&f.span, format!("as `{was}` submitted it"))
+                .help(format!(
+                    "write `{now}`'s own; `{was}`'s stays on record in the lock"
+                )),
+            );
+        }
+    }
 }
 
 fn hash(s: &str) -> String {
@@ -220,7 +441,7 @@ pub fn compute(v: &Valve) -> LockData {
     for s in &v.submissions {
         let f = fields(v, &s.update.value)
             .into_iter()
-            .map(|(k, c, _)| (k, c))
+            .map(|f| (f.key, f.value))
             .collect();
         data.insert(s.update.value.clone(), f);
     }
@@ -234,10 +455,15 @@ pub fn differences(lock: &Lock, v: &Valve) -> Vec<(String, String, String, Strin
     for (update, locked) in &lock.updates {
         let now: BTreeMap<String, String> = fields(v, update)
             .into_iter()
-            .map(|(k, c, _)| (k, c))
+            .map(|f| (f.key, f.value))
             .collect();
         let legacy = legacy(locked);
+        let current = *update == v.current_update.value;
         for (field, value) in locked {
+            // An earlier update's "as at" values are its record, not the file's.
+            if !current && as_at(field) {
+                continue;
+            }
             match now.get(field) {
                 Some(n) if same(value, n, legacy) => {}
                 Some(n) => out.push((update.clone(), field.clone(), value.clone(), n.clone())),
@@ -245,6 +471,11 @@ pub fn differences(lock: &Lock, v: &Valve) -> Vec<(String, String, String, Strin
             }
         }
         for (field, n) in &now {
+            // A condition, risk or KPI new since an earlier update is not a
+            // change of that update's record (a rating given for it would be).
+            if !current && !per_update(field) {
+                continue;
+            }
             if !locked.contains_key(field) {
                 out.push((update.clone(), field.clone(), String::new(), n.clone()));
             }
@@ -473,9 +704,10 @@ pub fn check(
         .flat_map(|u| {
             fields(v, u)
                 .into_iter()
-                .map(move |(k, _, sp)| ((u.clone(), k), sp))
+                .map(move |f| ((u.clone(), f.key), f.span))
         })
         .collect();
+    carried_over(&lock, v, diags);
     for (update, field, locked, now) in differences(&lock, v) {
         let label = v.update_label(&update);
         let amend = format!(

@@ -839,12 +839,16 @@ fn read_valve(
 }
 
 fn prepare_valve(project: &Project, doc: &Document, p: &mut Prepared) {
-    let Some((mut valve, node, tables, settings)) = read_valve(project, doc, p) else {
+    let Some((mut valve, node, mut tables, settings)) = read_valve(project, doc, p) else {
         return;
     };
     if let Ok(Some(lock)) = crate::lock::read(project, doc) {
+        valve.changes = crate::lock::changes(&lock, &valve);
         valve.amendments = lock.amendments;
     }
+    // What changed since the last submitted update: a table like any other,
+    // placed by `{{ changes() }}` and exported.
+    tables.extend(render::valve::changes_table(&valve, &mut p.diags));
     check_layout(project, &valve.layout, p);
     p.layout = Some(valve.layout.value.label());
     let _text = render::format::layout_text(valve.layout.value.version);

@@ -456,8 +456,38 @@ fn next_return(root: &Path, existing: &str) -> Result<NextReturn, Diagnostic> {
         Some(rest) => rest.split_once('\n').map_or("", |(_, r)| r).to_string(),
         None => body,
     };
+    // The fields "as at" an update (`crate::lock::as_at`) hold the last
+    // update's values until the author writes this one's: each is marked.
+    let was = updates[at].1.as_str();
+    let was = if was.is_empty() {
+        current.0.as_str()
+    } else {
+        was
+    };
+    let now = if label.is_empty() {
+        next.as_str()
+    } else {
+        label.as_str()
+    };
+    let mut marked = String::with_capacity(body.len() + 512);
+    for line in body.split_inclusive('\n') {
+        let key = line.split(':').next().unwrap_or("");
+        if matches!(
+            key,
+            "data-as-at" | "summary" | "deficit" | "ehcp" | "tables"
+        ) {
+            marked.push_str(&format!(
+                "# {}: carried forward from `{}`: write `{}`'s own (`{}`'s stays on record in its lock)\n",
+                key,
+                comment(was),
+                comment(now),
+                comment(was)
+            ));
+        }
+        marked.push_str(line);
+    }
     let text = format!(
-        "# Started from {rel} for the next update, `{}`: add this update's ratings and\n# progress, and its submission once submitted.\n{body}",
+        "# Started from {rel} for the next update, `{}`: add this update's ratings and\n# progress, and its submission once submitted.\n{marked}",
         comment(next)
     );
     let submitted = matches!(

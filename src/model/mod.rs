@@ -5,6 +5,7 @@
 //! constructed by [`crate::validate`]; once built they are known to be consistent.
 
 pub mod app;
+pub mod changes;
 pub mod dates;
 pub mod decimal;
 pub mod expr;

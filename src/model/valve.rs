@@ -234,9 +234,13 @@ pub struct Valve {
     /// Amendments since submission (from the lock), oldest first.
     pub amendments: Vec<Amendment>,
     /// The typed figures of the return's declared tables (from YAML, a CSV
-    /// file or a workbook), for the lock: (field, value, where it is written).
+    /// file or a workbook), for the lock: "as at" the current update.
     #[serde(skip)]
-    pub table_figures: Vec<(String, String, crate::source::Span)>,
+    pub table_figures: Vec<super::changes::Field>,
+    /// What changed since the last submitted update (from the lock), where
+    /// there is one.
+    #[serde(skip)]
+    pub changes: Option<super::changes::Changes>,
     /// The KPI values as the tables engine computed and checked them (a row
     /// per period, `baseline` first; a column per KPI).
     #[serde(skip)]

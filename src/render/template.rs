@@ -82,6 +82,7 @@ const FUNCTIONS: &[&str] = &[
     "band_counts",
     "heat_map",
     "table",
+    "changes",
     "figure",
 ];
 /// Methods a template may call on values.
@@ -464,6 +465,16 @@ fn build_env(scope: &Scope) -> Environment<'static> {
                 }
             ),
         ))
+    });
+    // What changed since the last submitted update (a return's `changes`
+    // table): nothing at all where there is no earlier record to compare.
+    let (c7, g7) = (ctx.clone(), scope.generated.clone());
+    env.add_function("changes", move || -> Result<Value, Error> {
+        let tables = c7.get("tables").and_then(Json::as_object);
+        if tables.is_some_and(|t| t.contains_key("changes")) {
+            return Ok(table_marker(&g7, "changes"));
+        }
+        Ok(Value::from(""))
     });
     let (c6, s6) = (ctx.clone(), scope.says.clone());
     env.add_function(

@@ -535,22 +535,35 @@ pub fn context(checked: &[Checked]) -> Json {
 /// CSV file or a workbook), for a return's lock: (`table ID ROW/COLUMN`, the
 /// figure at full precision, where it is written). Computed figures follow
 /// from these and are not recorded.
-pub fn lock_fields(checked: &[Checked]) -> Vec<(String, String, crate::source::Span)> {
+pub fn lock_fields(checked: &[Checked]) -> Vec<crate::model::changes::Field> {
+    use crate::model::changes::{Field, FieldKind};
     let mut out = Vec::new();
     for c in checked {
         let t = &c.table;
+        let title = if t.title.is_empty() {
+            &t.id.value
+        } else {
+            &t.title
+        };
         for (r, row) in t.rows.iter().enumerate() {
             for (k, col) in t.columns.iter().enumerate() {
-                let value = match &t.cells[r][k] {
-                    model::Cell::Num(v) => (v.value.full(), v.span.clone()),
-                    model::Cell::Text(v) => (v.value.clone(), v.span.clone()),
+                let (value, span, kind) = match &t.cells[r][k] {
+                    model::Cell::Num(v) => (v.value.full(), v.span.clone(), FieldKind::Figure),
+                    model::Cell::Text(v) => (v.value.clone(), v.span.clone(), FieldKind::Text),
                     model::Cell::Empty(_) => continue,
                 };
-                out.push((
-                    format!("table {} {}/{}", t.id.value, row.id.value, col.id.value),
-                    value.0,
-                    value.1,
-                ));
+                let unit = col
+                    .unit
+                    .as_ref()
+                    .or(row.unit.as_ref())
+                    .map_or(String::new(), |u| format!(" ({u})"));
+                out.push(Field {
+                    key: format!("table {} {}/{}", t.id.value, row.id.value, col.id.value),
+                    value,
+                    span,
+                    what: format!("{title}: {}, {}{unit}", row.label, col.label),
+                    kind,
+                });
             }
         }
     }

@@ -554,6 +554,7 @@ pub fn valve(
         risk_scale,
         amendments: Vec::new(),
         table_figures: Vec::new(),
+        changes: None,
         kpi_table,
     })
 }

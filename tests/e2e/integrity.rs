@@ -102,7 +102,7 @@ fn an_amendment_reason_must_be_one_line_of_plain_text() {
     assert_eq!(code(&p.run(&["lock"])), 0);
     edit(&p, RETURN, "forecast: 17.9", "forecast: 17.8");
     for reason in ["corrected\u{7}", "first line\nsecond", "a \u{202E}reversed"] {
-        let o = p.run(&["lock", "--amend", "q1", "--reason", reason]);
+        let o = p.run(&["lock", "--amend", "q2", "--reason", reason]);
         let err = stderr(&o);
         assert_eq!(code(&o), 2, "{err}");
         assert!(
@@ -114,7 +114,7 @@ fn an_amendment_reason_must_be_one_line_of_plain_text() {
     let before = std::fs::read_to_string(p.path().join(LOCK)).unwrap();
     assert!(!before.contains("amendments\": [\n"), "{before}");
     // A lock edited by hand to carry one is refused by check and build alike.
-    let o = p.run(&["lock", "--amend", "q1", "--reason", "corrected"]);
+    let o = p.run(&["lock", "--amend", "q2", "--reason", "corrected"]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let lock = std::fs::read_to_string(p.path().join(LOCK)).unwrap();
     p.write(LOCK, &lock.replace("\"corrected\"", "\"corrected\\u0007\""));
@@ -398,13 +398,13 @@ fn a_lock_must_agree_with_the_returns_submissions() {
     }
     // A locked value replaced by the hash of the new one.
     let mut lock: serde_json::Value = serde_json::from_str(&good).unwrap();
-    lock["updates"]["q1"]["deficit 2023-24 forecast"] = serde_json::json!(sha256("17.8"));
+    lock["updates"]["q2"]["deficit 2023-24 forecast"] = serde_json::json!(sha256("17.8"));
     p.write(LOCK, &serde_json::to_string_pretty(&lock).unwrap());
     let o = p.run(&["check"]);
     let err = stderr(&o);
     assert_eq!(code(&o), 1, "{err}");
     assert!(
-        err.contains("error[Q0121]: deficit 2023-24 forecast of `Q1` is locked as a hash, which only locks of earlier versions hold")
+        err.contains("error[Q0121]: deficit 2023-24 forecast of `Q2` is locked as a hash, which only locks of earlier versions hold")
             && err.contains("help: restore `content/northshire-sv-2025-26/quire.lock` from version control"),
         "{err}"
     );
@@ -423,7 +423,7 @@ fn a_lock_must_agree_with_the_returns_submissions() {
     edit(&p, RETURN, "forecast: 17.9", "forecast: 17.8");
     let o = p.run(&["check"]);
     assert!(
-        stderr(&o).contains("error[Q0037]: deficit 2023-24 forecast of `Q1` changed")
+        stderr(&o).contains("error[Q0037]: deficit 2023-24 forecast of `Q2` changed")
             && stderr(&o).contains("(recorded by an earlier version as a hash)"),
         "{}",
         stderr(&o)

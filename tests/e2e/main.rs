@@ -26,3 +26,4 @@ mod templates;
 mod valve;
 mod watch;
 mod workbooks;
+mod year;

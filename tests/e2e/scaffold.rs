@@ -255,11 +255,19 @@ fn a_return_starts_from_the_previous_one() {
         modeline,
         "# yaml-language-server: $schema=../../.quire/schema/return.schema.json"
     );
-    let expected = body.replacen(
+    let mut expected = body.replacen(
         "current-update: may                   #",
         "current-update: sep                   #",
         1,
     );
+    // Each field "as at" the update is marked where the author must write.
+    for key in ["data-as-at", "summary", "deficit", "ehcp", "tables"] {
+        expected = expected.replacen(
+            &format!("\n{key}:"),
+            &format!("\n# {key}: carried forward from `Update 1 (May)`: write `Update 2 (September)`'s own (`Update 1 (May)`'s stays on record in its lock)\n{key}:"),
+            1,
+        );
+    }
     assert_ne!(expected, body);
     assert!(
         q2.ends_with(&expected)

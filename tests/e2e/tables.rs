@@ -84,7 +84,7 @@ fn an_acknowledged_published_cell_is_a_note_with_its_reason() {
     assert_eq!(o.status.code(), Some(0), "{e}");
     assert!(!e.contains("Q0036"), "no warning once acknowledged: {e}");
     let text = squash(&pdf_text(&p.path().join("out/dsg-2025.pdf")));
-    assert!(text.contains("Closing deficit 22.5 36.7 48.2 †"), "{text}");
+    assert!(text.contains("Closing deficit 22.5 36.7 48.2†"), "{text}");
     let o = p.run(&["check", "-v"]);
     let e = stderr(&o);
     assert_eq!(o.status.code(), Some(0), "{e}");
@@ -158,7 +158,7 @@ fn declared_tables_are_computed_placed_quoted_and_exported() {
         // Running balance and a cross-table equality (the variance, 11.55).
         "Opening deficit 10.0 22.5 36.7",
         "In-year deficit 12.5 14.2 11.6",
-        "Closing deficit 22.5 36.7 48.2 †",
+        "Closing deficit 22.5 36.7 48.2†",
         "† Closing deficit, 2024-25: as published. The figures in this table give 48.3.",
         // From the CSV: a total and a ratio as a percentage.
         "Total 1,500 1,435 95.7",
@@ -632,7 +632,7 @@ fn a_changed_workbook_cell_in_a_locked_return_is_caught_by_lock_and_verify() {
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let e = stderr(&o);
     assert!(
-        e.contains("error[Q0037]: table ehcp-wb under-5/y2025 of `Q1` changed after the update was submitted and locked"),
+        e.contains("error[Q0037]: table ehcp-wb under-5/y2025 of `Q2` changed after the update was submitted and locked"),
         "{e}"
     );
     assert!(
