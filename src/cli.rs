@@ -88,6 +88,9 @@ pub struct WatchArgs {
     /// Output format: the PDF, the HTML edition, the Word edition, or all three (default: `formats` in quire.yaml, else pdf)
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub format: Option<FormatArg>,
+    /// A paper whose only errors are departures from its report template (too long, a rule, a section) is written as drafts/<paper>.draft.pdf in the output folder, marked DRAFT with its problems listed; the exit status is still 1
+    #[arg(long)]
+    pub draft: bool,
 }
 
 #[derive(Args, Debug)]
@@ -235,6 +238,9 @@ pub struct BuildArgs {
     /// Output format: the PDF, the HTML edition, the Word edition, or all three (default: `formats` in quire.yaml, else pdf)
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub format: Option<FormatArg>,
+    /// A paper whose only errors are departures from its report template (too long, a rule, a section) is written as drafts/<paper>.draft.pdf in the output folder, marked DRAFT with its problems listed; the exit status is still 1
+    #[arg(long)]
+    pub draft: bool,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

@@ -19,6 +19,16 @@ macro_rules! codes {
         pub enum Code { $($variant,)* }
 
         impl Code {
+    /// A departure from the paper's report template (a rule, a section, a
+    /// limit): the paper still says what its data says, so `build --draft`
+    /// may typeset it, marked DRAFT with its problems listed.
+    pub fn is_template(self) -> bool {
+        matches!(
+            self,
+            Code::TemplateRule | Code::TemplateSection | Code::TemplateLimit
+        )
+    }
+
             /// Every code, in order.
             pub const ALL: &'static [Code] = &[$(Code::$variant,)*];
 

@@ -40,8 +40,10 @@ pub struct Prepared {
         Span,
         crate::model::template::PageCount,
     )>,
-    /// With a page limit, the paper as rendered even when it has other
-    /// errors, so that `check` can report its length in the same run.
+    /// A paper as rendered even when it has errors: `check` typesets it to
+    /// report a page limit in the same run, and `build --draft` to write a
+    /// draft marked DRAFT when every error is a departure from the report
+    /// template ([`Code::is_template`]).
     pub page_probe: Option<Rendered>,
 }
 
@@ -519,7 +521,7 @@ fn prepare_paper(project: &Project, doc: &Document, p: &mut Prepared) {
                 )),
             }
         }
-    } else if p.page_limit.is_some() {
+    } else {
         p.page_probe = Some(rendered);
     }
 }

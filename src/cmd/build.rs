@@ -30,6 +30,9 @@ pub struct BuildConfig {
     pub options: Vec<String>,
     pub keep_sources: bool,
     pub verbose: bool,
+    /// `--draft`: a paper whose only errors are departures from its report
+    /// template is written as `<id>.draft.pdf`, marked DRAFT.
+    pub draft: bool,
     /// Validate only, write nothing (set when quire.yaml itself has errors:
     /// building with fallback settings would overwrite good PDFs with wrong ones).
     pub validate_only: bool,
@@ -75,6 +78,7 @@ impl BuildConfig {
             keep_sources,
             verbose,
             validate_only: false,
+            draft: false,
             backends: vec![&backend::Pdf],
             evict: true,
         }
@@ -214,6 +218,7 @@ pub fn run(global: &Global, args: &BuildArgs) -> ExitCode {
     .with_formats(&formats);
     config.validate_only = project_errors > 0;
     config.evict = false;
+    config.draft = args.draft;
     let mut select = Diagnostics::default();
     let mut docs = project.select(&args.documents, &mut select);
     if select.has_errors() {
@@ -503,6 +508,68 @@ pub fn build_one(
 /// stem and the back end (`quire watch` keeps them from one rebuild to the next).
 pub type Warm = BTreeMap<(String, &'static str), backend::Warm>;
 
+/// `build --draft`: typesets the paper `r` (as rendered despite its errors)
+/// with every page marked DRAFT and a first page listing its problems, and
+/// writes it as `drafts/<id>.draft.pdf` in the output folder, never over
+/// its last good outputs; the manifest does not list it, and the next good
+/// build of the paper removes it. Only when every error is a departure from
+/// the report template: a paper whose figures or data are wrong is not
+/// typeset at all. Says what it did, for the document's messages.
+/// The folder of the output folder that drafts are written to.
+pub const DRAFTS: &str = "drafts";
+
+fn write_draft(
+    project: &Project,
+    doc: &Document,
+    config: &BuildConfig,
+    r: Option<&crate::render::Rendered>,
+    diags: &Diagnostics,
+) -> String {
+    use crate::diag::Severity;
+    let errors: Vec<&Diagnostic> = diags
+        .items
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .collect();
+    let Some(r) = r.filter(|_| errors.iter().all(|d| d.code.is_template())) else {
+        return format!(
+            "{:>9} no draft of {}: a draft is made only when every error is a departure from the report template\n",
+            "note", doc.id
+        );
+    };
+    let problems: Vec<String> = diags
+        .items
+        .iter()
+        .filter(|d| matches!(d.severity, Severity::Error | Severity::Warning))
+        .map(|d| {
+            let what = if d.severity == Severity::Error {
+                "error"
+            } else {
+                "warning"
+            };
+            format!("{what}[{}]: {}", d.code.as_str(), d.message)
+        })
+        .collect();
+    let mut draft = r.clone();
+    draft.main = crate::render::draft_main_typ(&r.layout, &r.call, &problems);
+    let name = format!("{}.draft.pdf", doc.id);
+    match crate::typeset::typeset(&project.root, &draft, &name, &config.pdf) {
+        Ok(t) => match crate::write::atomic(&config.out.join(DRAFTS).join(&name), &t.pdf) {
+            Ok(()) => format!(
+                "{:>9} {DRAFTS}/{name} ({} pages, marked DRAFT, {} problem(s) listed on its first page)\n",
+                "drafted",
+                t.pages,
+                problems.len()
+            ),
+            Err(e) => format!("error: cannot write {name}: {e}\n"),
+        },
+        Err(_) => format!(
+            "{:>9} no draft of {}: it could not be typeset\n",
+            "note", doc.id
+        ),
+    }
+}
+
 /// [`build_one`], typesetting from (and leaving in) `warm` the document's
 /// sources of its previous build; the outputs are the same bytes.
 pub fn build_one_warm(
@@ -534,6 +601,11 @@ pub fn build_one_warm(
         o.errors = diags.error_count();
         o.warnings = diags.warning_count();
         o.messages = render(&diags, &prepared.sources, global);
+        if config.draft && !config.validate_only {
+            let r = prepared.page_probe.as_ref();
+            o.messages
+                .push_str(&write_draft(project, doc, config, r, &diags));
+        }
         return o;
     }
     // Make every edition of every output first; write only if all succeeded.
@@ -614,6 +686,11 @@ pub fn build_one_warm(
             o.errors = diags.error_count();
             o.warnings = diags.warning_count();
             o.messages = render(&diags, &prepared.sources, global) + &o.messages;
+            if config.draft {
+                let r = prepared.rendered.first().map(|(_, r)| r);
+                o.messages
+                    .push_str(&write_draft(project, doc, config, r, &diags));
+            }
             return o;
         }
     }
@@ -638,6 +715,13 @@ pub fn build_one_warm(
         match written {
             Ok(()) => {
                 o.pages = Some(pages);
+                // A draft of the paper is out of date once it builds.
+                let _ = std::fs::remove_file(
+                    config
+                        .out
+                        .join(DRAFTS)
+                        .join(format!("{}.draft.pdf", doc.id)),
+                );
                 let inputs = prepared
                     .inputs
                     .iter()

@@ -623,6 +623,26 @@ pub fn main_typ(layout: &str, call: &str) -> String {
     )
 }
 
+/// `main.typ` of a draft: every page marked DRAFT across it, and a first
+/// page listing the problems that keep the paper from being built (each a
+/// Typst string, never markup), then the paper as [`main_typ`] gives it.
+pub fn draft_main_typ(layout: &str, call: &str, problems: &[String]) -> String {
+    let items: Vec<String> = problems
+        .iter()
+        .map(|p| format!("[#{}]", str_lit(p)))
+        .collect();
+    format!(
+        "#import {} as L\n#import \"/_quire/content.typ\" as C\n\
+         #set page(foreground: place(center + horizon, rotate(-40deg, text(size: 96pt, weight: \"bold\", fill: rgb(200, 0, 0, 70))[DRAFT])))\n\
+         #page[#heading(outlined: false)[DRAFT: not for publication]\n\
+         #par[This paper departs from its report template. It is built as a draft so that its author can see it; correct the problems below, then build it again.]\n\
+         #list({})]\n\
+         #L.{call}\n",
+        str_lit(&format!("/{layout}")),
+        items.join(", ")
+    )
+}
+
 /// `content.typ`: the Markdown-derived content, keyed for the layout.
 pub fn content_typ(
     layout: &str,

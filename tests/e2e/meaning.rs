@@ -1483,3 +1483,19 @@ fn a_return_says_not_yet_due_in_the_councils_words() {
         assert!(!text.contains("not yet due"), "{what}: {text}");
     }
 }
+
+/// Issue 25: the covering report names no electoral divisions (nor does its
+/// source), so its cover has no such row, in any edition: not "no data".
+#[test]
+fn a_cover_sheet_prints_no_row_for_a_field_the_paper_does_not_have() {
+    let p = Project::demo();
+    let o = p.run(&["build", "send-app-2023-cover", "--format", "all"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let text = squash(&pdf_text(&p.path().join("out/send-app-2023-cover.pdf")));
+    let html = std::fs::read_to_string(p.path().join("out/send-app-2023-cover.html")).unwrap();
+    for (edition, s) in [("PDF", &text), ("HTML", &html)] {
+        assert!(s.contains("Classification:"), "{edition}: {s}");
+        assert!(!s.contains("Electoral division"), "{edition}: {s}");
+        assert!(!s.contains("no data"), "{edition}: {s}");
+    }
+}

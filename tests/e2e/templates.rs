@@ -375,3 +375,85 @@ fn a_template_asking_for_impossible_counts_is_told_where_and_scaffolds_nothing()
     assert_eq!(code(&o), 1, "{}", stderr(&o));
     assert!(!p.path().join("content/fresh").exists());
 }
+
+#[test]
+fn a_draft_of_a_paper_over_its_limit_is_marked_draft_and_exits_1() {
+    let p = Project::fixture("template-harbourside");
+    let t = "templates/cabinet-paper-v1.yaml";
+    let text = std::fs::read_to_string(p.path().join(t)).unwrap();
+    p.write(
+        t,
+        &text.replace(
+            "pages: { max: 2, counts: body }",
+            "pages: { max: 1, counts: body }",
+        ),
+    );
+    // Without --draft, nothing is written.
+    let o = p.run(&["build", "leisure-charges"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(!p.path().join("out/drafts").exists());
+    let o = p.run(&["build", "--draft", "leisure-charges"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(
+        e.contains("drafted drafts/leisure-charges.draft.pdf (")
+            && e.contains("marked DRAFT, 1 problem(s) listed on its first page)"),
+        "{e}"
+    );
+    // The paper's own outputs are not written; the draft says what is wrong.
+    assert!(!p.path().join("out/leisure-charges.pdf").exists());
+    let draft = p.path().join("out/drafts/leisure-charges.draft.pdf");
+    let pages = pdf_pages(&draft);
+    let first = squash(&pages[0]);
+    assert!(first.contains("DRAFT: not for publication"), "{first}");
+    assert!(
+        first.contains("error[Q0072]: the report (before its appendices) runs to 2 sides, 1 over its template's limit of 1"),
+        "{first}"
+    );
+    // Every page of the paper is marked.
+    for (i, page) in pages.iter().enumerate().skip(1) {
+        assert!(
+            page.contains('D') && page.contains('T'),
+            "page {}: {page}",
+            i + 1
+        );
+    }
+    let all = squash(&pdf_text(&draft));
+    assert!(all.contains("Leisure centre charges for 2026-27"), "{all}");
+    // Once the paper is within its limit, it builds and its draft goes.
+    p.write(t, &text);
+    let o = p.run(&["build", "--draft", "leisure-charges"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(p.path().join("out/leisure-charges.pdf").is_file());
+    assert!(!draft.exists());
+}
+
+#[test]
+fn a_draft_lists_every_departure_and_is_never_made_of_wrong_data() {
+    let p = Project::fixture("template-harbourside");
+    let o = p.run(&["build", "--draft", "bad-paper"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let first = squash(&pdf_pages(&p.path().join("out/drafts/bad-paper.draft.pdf"))[0]);
+    assert_eq!(first.matches("error[Q007").count(), 9, "{first}");
+    assert!(
+        first.contains("error[Q0071]: the mandatory section `Legal` is empty"),
+        "{first}"
+    );
+    // An error in the paper's data is not a departure from its template:
+    // no draft is typeset.
+    let y = "content/bad-paper/paper.yaml";
+    let text = std::fs::read_to_string(p.path().join(y)).unwrap();
+    p.write(
+        y,
+        &text.replacen("meeting-date: 2026-02-11", "meeting-date: 2026-02-31", 1),
+    );
+    std::fs::remove_dir_all(p.path().join("out/drafts")).unwrap();
+    let o = p.run(&["build", "--draft", "bad-paper"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("no draft of bad-paper: a draft is made only when every error is a departure from the report template"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!p.path().join("out/drafts/bad-paper.draft.pdf").exists());
+}
