@@ -79,6 +79,14 @@ fn kind_of(field: &str) -> FieldKind {
     }
 }
 
+/// Where a typed figure of one of the return's fixed tables is written.
+fn cell_span(t: Option<&crate::model::table::Checked>, r: usize, c: usize) -> Option<&Span> {
+    match t?.table.cells.get(r)?.get(c)? {
+        crate::model::table::Cell::Num(v) => Some(&v.span),
+        _ => None,
+    }
+}
+
 /// Every field of the return's record for one update, in the return's order:
 /// what is given for that update, what stays the same all year, and, for the
 /// current update only, what is "as at" it ([`as_at`]).
@@ -195,58 +203,45 @@ pub fn fields(v: &Valve, update: &str) -> Vec<Field> {
     }
     if let Some(d) = &v.deficit {
         let unit = &d.unit;
-        for y in &d.years {
-            let (yr, at) = (&y.year.value, &y.year.span);
-            let mut fig = |field: &str, x: f64| {
+        for (r, y) in d.years.iter().enumerate() {
+            let (yr, year_at) = (&y.year.value, &y.year.span);
+            // At the figure as typed, where the profile's table has it.
+            let at = |c: usize| cell_span(d.table.as_ref(), r, c).unwrap_or(year_at);
+            let mut fig = |field: &str, c: usize, x: f64| {
                 let what = format!("Deficit {yr}: {field} ({unit})");
-                push(
-                    format!("deficit {yr} {field}"),
-                    num(x),
-                    at,
-                    what,
-                    FieldKind::Figure,
-                );
+                let key = format!("deficit {yr} {field}");
+                push(key, num(x), at(c), what, FieldKind::Figure);
             };
-            fig("agreement", y.agreement);
-            fig("forecast", y.forecast);
+            fig("agreement", 0, y.agreement);
+            fig("forecast", 1, y.forecast);
             if let Some(p) = y.published_variance {
-                fig("variance", p);
+                fig("variance", 2, p);
             }
             if y.rag_published {
                 let rag = y.rag.clone().unwrap_or_default();
                 let what = format!("Deficit {yr}: RAG");
-                push(
-                    format!("deficit {yr} rag"),
-                    rag,
-                    at,
-                    what,
-                    FieldKind::Rating,
-                );
+                let key = format!("deficit {yr} rag");
+                push(key, rag, year_at, what, FieldKind::Rating);
             }
         }
     }
     if let Some(e) = &v.ehcp {
-        let at = &v.current_update.span;
-        for c in &e.columns {
-            for (band, value) in e.bands.iter().zip(&c.values) {
+        // At each count as typed (the table's cell), else the return's
+        // current update.
+        let at = |r: usize, c: usize| {
+            cell_span(e.table.as_ref(), r, c).unwrap_or(&v.current_update.span)
+        };
+        let nb = e.bands.len();
+        for (ci, c) in e.columns.iter().enumerate() {
+            for (bi, (band, value)) in e.bands.iter().zip(&c.values).enumerate() {
                 let what = format!("EHCPs, {}: {band}", c.label);
-                push(
-                    format!("ehcp {} {band}", c.label),
-                    value.to_string(),
-                    at,
-                    what,
-                    FieldKind::Figure,
-                );
+                let key = format!("ehcp {} {band}", c.label);
+                push(key, value.to_string(), at(bi, ci), what, FieldKind::Figure);
             }
             if let Some(t) = c.published_total {
                 let what = format!("EHCPs, {}: total", c.label);
-                push(
-                    format!("ehcp {} total", c.label),
-                    t.to_string(),
-                    at,
-                    what,
-                    FieldKind::Figure,
-                );
+                let key = format!("ehcp {} total", c.label);
+                push(key, t.to_string(), at(nb, ci), what, FieldKind::Figure);
             }
         }
     }

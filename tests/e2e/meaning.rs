@@ -1499,3 +1499,35 @@ fn a_cover_sheet_prints_no_row_for_a_field_the_paper_does_not_have() {
         assert!(!s.contains("no data"), "{edition}: {s}");
     }
 }
+
+/// Issue 25: a changed locked figure is pointed at where it is typed, not at
+/// `current-update:` (the EHCP counts and the deficit profile had no place).
+#[test]
+fn a_changed_locked_figure_is_pointed_at_where_it_is_typed() {
+    let file = "content/northshire-sv-2025-26/return.yaml";
+    for (from, to, column_of) in [
+        (
+            "values: [228, 1512, 1340, 688]",
+            "values: [228, 1512, 1341, 688]",
+            "1341",
+        ),
+        ("forecast: 17.9", "forecast: 17.0", "17.0"),
+    ] {
+        let p = Project::fixture("valve-quarterly");
+        assert_eq!(code(&p.run(&["lock"])), 0);
+        edit(&p, from, to);
+        let text = std::fs::read_to_string(p.path().join(file)).unwrap();
+        let (line, col) = text
+            .lines()
+            .enumerate()
+            .find_map(|(i, l)| l.find(column_of).map(|c| (i + 1, c + 1)))
+            .unwrap();
+        let o = p.run(&["check"]);
+        let e = stderr(&o);
+        assert_eq!(code(&o), 1, "{e}");
+        assert!(
+            e.contains(&format!("┌─ {file}:{line}:{col}")),
+            "{to}: want {line}:{col} in {e}"
+        );
+    }
+}
