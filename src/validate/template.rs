@@ -716,12 +716,6 @@ pub fn measure(md: &str) -> Measured {
     out
 }
 
-fn words(s: &str) -> usize {
-    s.split_whitespace()
-        .filter(|w| w.chars().any(char::is_alphanumeric))
-        .count()
-}
-
 fn value_text(n: &Node) -> Option<String> {
     match &n.kind {
         NodeKind::Str(s) => Some(s.trim().to_string()),
@@ -1302,40 +1296,31 @@ pub fn check_paper(
             );
         }
     }
-    // Limits on the summaries (the short forms).
-    let mut check_limit =
-        |l: &Option<Limit>, key: &str, unit: &str, count: &dyn Fn(&str) -> usize| {
-            let (Some(l), Some(n)) = (l, get(key)) else {
-                return;
-            };
-            let Some(s) = value_text(n) else { return };
-            let c = count(&s);
-            let msg = match (l.min, l.max) {
-                (_, Some(max)) if c > max => Some(format!(
-                    "`{key}` has {c} {unit}, {} over the limit of {max}",
-                    c - max
-                )),
-                (Some(min), _) if c < min => Some(format!(
-                    "`{key}` has {c} {unit}, {} under the minimum of {min}",
-                    min - c
-                )),
-                _ => None,
-            };
-            if let Some(msg) = msg {
-                diags.push(
-                    Diagnostic::new(l.severity, Code::TemplateLimit, msg)
-                        .at(&n.span, format!("{c} {unit}"))
-                        .help(format!("the template {} sets this limit", t.id)),
-                );
-            }
+    // The short forms (`summary-words`, `social-summary-characters`) are
+    // limits like any other: counted and worded as `limits:` counts and words
+    // them.
+    for (l, key, m) in [
+        (&t.summary_words, "summary", Measure::Words),
+        (
+            &t.social_summary_chars,
+            "social-summary",
+            Measure::Characters,
+        ),
+    ] {
+        let (Some(l), Some(n)) = (l, get(key)) else {
+            continue;
         };
-    check_limit(&t.summary_words, "summary", "words", &words);
-    check_limit(
-        &t.social_summary_chars,
-        "social-summary",
-        "characters",
-        &|s: &str| s.chars().count(),
-    );
+        let Some(text) = value_text(n) else { continue };
+        check_limits(
+            &Limits(vec![(m, l.clone())]),
+            &format!("`{key}`"),
+            &n.span,
+            &[(n.span.clone(), &text)],
+            false,
+            &t.id,
+            diags,
+        );
+    }
     if let Some(l) = &t.social_summary_chars
         && get("social-summary").is_none()
         && l.min.is_some()

@@ -626,7 +626,10 @@ fn a_scorecard_rating_published_without_a_value_prints_as_published_in_pdf_and_h
     let pdf = squash(&pdf_text(&p.path().join("out/send-app-2023-scorecard.pdf")));
     let row = &pdf[pdf.find("APP04").unwrap()..pdf.find("APP05").unwrap()];
     assert!(row.contains("Red"), "{row}");
-    assert!(!pdf.contains("(as published)") && !pdf.contains("(as pub"), "{pdf}");
+    assert!(
+        !pdf.contains("(as published)") && !pdf.contains("(as pub"),
+        "{pdf}"
+    );
     let html = crate::meaning::html_text(&p.path().join("out/send-app-2023-scorecard.html"));
     let row = &html[html.find("APP04").unwrap()..html.find("APP05").unwrap()];
     assert!(row.contains("Red"), "{row}");
@@ -634,7 +637,10 @@ fn a_scorecard_rating_published_without_a_value_prints_as_published_in_pdf_and_h
     // On the released version 2 layout, as released.
     let rel = "content/send-app-2023/plan.yaml";
     let text = std::fs::read_to_string(p.path().join(rel)).unwrap();
-    p.write(rel, &text.replace("layout: app-report@3", "layout: app-report@2"));
+    p.write(
+        rel,
+        &text.replace("layout: app-report@3", "layout: app-report@2"),
+    );
     let o = p.run(&["build", "send-app-2023", "--format", "all"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let html = crate::meaning::html_text(&p.path().join("out/send-app-2023-scorecard.html"));

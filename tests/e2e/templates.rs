@@ -205,7 +205,7 @@ fn a_scrutiny_report_that_breaks_every_rule_is_told_each_in_one_run() {
     assert_eq!(code(&o), 1);
     let e = stderr(&o);
     assert!(
-        e.contains("error[Q0072]: `summary` has 200 words, 50 over the limit of 150"),
+        e.contains("error[Q0072]: `summary` has 200 words, 50 over the template's limit of 150"),
         "{e}"
     );
     assert!(e.contains("warning[Q0070]: when `late` is yes"), "{e}");
