@@ -183,3 +183,118 @@ pub struct Plan {
     /// The severities of the partnership risks with their definitions, when declared.
     pub risk_scale: Vec<RiskLevel>,
 }
+
+/// Why a KPI has the rating it has (worded by the edition that prints it).
+#[derive(Clone, Debug, PartialEq)]
+pub enum RagBasis {
+    /// A rating the source published for the latest period, with no value.
+    PublishedNoValue,
+    /// A rating the source published at a milestone (as written), with no value.
+    PublishedAtMilestone(String),
+    NoValue,
+    NoPolarity,
+    /// Below the minimum standard (the standard).
+    BelowStandard(f64),
+    /// Meets the target of the milestone (as written), the target.
+    MeetsTarget(String, f64),
+    StandardNotTarget(String, f64),
+    MissesTarget(String, f64),
+    StandardTargetTbc,
+    TargetTbc,
+}
+
+impl Kpi {
+    /// The KPI's latest rating on the plan's scale (worst, middle, best) by
+    /// the plan's rule: a published rating where no value is given; else, by
+    /// its declared polarity, the latest value against its minimum standard
+    /// and the target of the latest milestone not after `as_at`.
+    pub fn rating<'a>(
+        &self,
+        levels: &'a [RagLevel],
+        as_at: NaiveDate,
+    ) -> (Option<&'a RagLevel>, RagBasis) {
+        let k = self;
+        let latest = k.actuals.iter().rev().find(|a| a.value.is_some());
+        let Some(latest) = latest else {
+            if let Some(p) = k.actuals.last().and_then(|a| a.published_rag.as_ref()) {
+                return (
+                    levels
+                        .iter()
+                        .find(|l| l.name.to_lowercase() == p.to_lowercase()),
+                    RagBasis::PublishedNoValue,
+                );
+            }
+            // A rating the source published at a milestone, with no value.
+            if let Some(t) = k
+                .targets
+                .iter()
+                .rev()
+                .find(|t| t.published_rag.is_some() && t.date.is_none_or(|d| d <= as_at))
+            {
+                let p = t.published_rag.as_deref().unwrap_or_default();
+                return (
+                    levels
+                        .iter()
+                        .find(|l| l.name.to_lowercase() == p.to_lowercase()),
+                    RagBasis::PublishedAtMilestone(t.at.to_string()),
+                );
+            }
+            return (None, RagBasis::NoValue);
+        };
+        let value = latest.value.unwrap_or_default();
+        let Some(higher) = k.higher_is_better else {
+            return (None, RagBasis::NoPolarity);
+        };
+        let meets = |goal: f64| if higher { value >= goal } else { value <= goal };
+        let when = latest.date.min(as_at);
+        let target = k
+            .targets
+            .iter()
+            .rfind(|t| t.date.is_some_and(|d| d <= when))
+            .or(k.targets.first());
+        let (worst, mid, best) = (levels.first(), levels.get(1), levels.get(2));
+        if let Some(s) = k.standard
+            && !meets(s)
+        {
+            return (worst, RagBasis::BelowStandard(s));
+        }
+        match target.and_then(|t| t.value.map(|v| (t, v))) {
+            Some((t, v)) if meets(v) => (best, RagBasis::MeetsTarget(t.at.to_string(), v)),
+            Some((t, v)) if k.standard.is_some() => {
+                (mid, RagBasis::StandardNotTarget(t.at.to_string(), v))
+            }
+            Some((t, v)) => (worst, RagBasis::MissesTarget(t.at.to_string(), v)),
+            None if k.standard.is_some() => (mid, RagBasis::StandardTargetTbc),
+            None => (None, RagBasis::TargetTbc),
+        }
+    }
+
+    /// Trend of the latest actual against the previous one, by polarity.
+    pub fn trend(&self) -> (&'static str, &'static str) {
+        let k = self;
+        let vals: Vec<f64> = k.actuals.iter().filter_map(|a| a.value).collect();
+        let (Some(last), Some(prev)) = (
+            vals.last(),
+            vals.len().checked_sub(2).and_then(|i| vals.get(i)),
+        ) else {
+            return ("–", "no previous value");
+        };
+        if (last - prev).abs() < 1e-9 {
+            return ("→", "no change");
+        }
+        let up_is_good = k.higher_is_better.unwrap_or(true);
+        match (last > prev, up_is_good, k.higher_is_better.is_some()) {
+            (_, _, false) => {
+                if last > prev {
+                    ("↑", "higher")
+                } else {
+                    ("↓", "lower")
+                }
+            }
+            (true, true, _) | (false, false, _) => {
+                (if last > prev { "↑" } else { "↓" }, "improving")
+            }
+            _ => (if last > prev { "↑" } else { "↓" }, "worsening"),
+        }
+    }
+}

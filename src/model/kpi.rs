@@ -4,6 +4,7 @@
 //! Shared by the Safety Valve return's KPIs and the APP's.
 
 use super::Sp;
+use super::decimal::Dec;
 use crate::source::Span;
 use serde::Serialize;
 
@@ -68,5 +69,53 @@ impl Derived {
                 }
             }
         }
+    }
+}
+
+/// KPI RAG for one period by the declared rule: Green meets the target; Amber
+/// misses it by at most `amber_within` per cent of it; else Red. Worked out on
+/// exact decimals (a miss of exactly 5% of the target is Amber under a 5% rule).
+pub fn rag_by_rule(
+    actual: f64,
+    target: f64,
+    higher_is_better: bool,
+    amber_within: f64,
+) -> &'static str {
+    let dec = |v: f64| Dec::from_f64(v).unwrap_or(Dec::ZERO);
+    let (a, t, w) = (dec(actual), dec(target), dec(amber_within));
+    let gap = if higher_is_better {
+        t.checked_sub(a)
+    } else {
+        a.checked_sub(t)
+    };
+    let Some(gap) = gap else { return "Red" };
+    if !gap.is_negative() && !gap.is_zero() {
+        // gap ≤ |target| × w / 100, as gap × 100 ≤ |target| × w.
+        let allowed = t.abs().checked_mul(w);
+        match (gap.checked_mul_int(100), allowed) {
+            (Some(g), Some(x)) if g <= x => "Amber",
+            _ => "Red",
+        }
+    } else {
+        "Green"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kpi_rag_respects_polarity() {
+        assert_eq!(rag_by_rule(45.4, 45.0, true, 5.0), "Green");
+        assert_eq!(rag_by_rule(43.2, 44.0, true, 5.0), "Amber");
+        assert_eq!(rag_by_rule(30.0, 44.0, true, 5.0), "Red");
+        assert_eq!(rag_by_rule(138.0, 135.0, false, 5.0), "Amber");
+        assert_eq!(rag_by_rule(130.0, 135.0, false, 5.0), "Green");
+        assert_eq!(rag_by_rule(152.0, 140.0, false, 5.0), "Red");
+        // Exactly at the limit, on the decimals as written: 0.3 − 0.285 is
+        // 5% of 0.3 (in binary floats, 0.015000000000000013 is more).
+        assert_eq!(rag_by_rule(0.285, 0.3, true, 5.0), "Amber");
+        assert_eq!(rag_by_rule(0.2849, 0.3, true, 5.0), "Red");
     }
 }

@@ -1,6 +1,6 @@
 //! The Accelerated Progress Plan: report and KPI scorecard view models.
-//! KPI RAG and trend, overdue actions, rating counts and TBC annexes are all
-//! computed here from the data.
+//! A KPI's rating and trend are the model's (`model::app::Kpi::rating`,
+//! `trend`); they are worded here, with the rating counts and annexes.
 
 use super::format::{dec, number};
 use super::markdown::Mode;
@@ -19,112 +19,31 @@ fn fmt(v: f64, unit: Option<&str>) -> String {
     }
 }
 
-/// The KPI's latest RAG: (rating, basis in words).
+/// The KPI's latest RAG in words: (rating, basis), by the model's rule.
 pub fn kpi_rag<'a>(
     k: &Kpi,
     levels: &'a [RagLevel],
     as_at: chrono::NaiveDate,
 ) -> (Option<&'a RagLevel>, String) {
-    let latest = k.actuals.iter().rev().find(|a| a.value.is_some());
-    let Some(latest) = latest else {
-        if let Some(p) = k.actuals.last().and_then(|a| a.published_rag.as_ref()) {
-            return (
-                levels
-                    .iter()
-                    .find(|l| l.name.to_lowercase() == p.to_lowercase()),
-                "published rating; no value given".into(),
-            );
-        }
-        // A rating the source published at a milestone, with no value.
-        if let Some(t) = k
-            .targets
-            .iter()
-            .rev()
-            .find(|t| t.published_rag.is_some() && t.date.is_none_or(|d| d <= as_at))
-        {
-            let p = t.published_rag.as_deref().unwrap_or_default();
-            return (
-                levels
-                    .iter()
-                    .find(|l| l.name.to_lowercase() == p.to_lowercase()),
-                format!("published rating at {}; no value published", t.at),
-            );
-        }
-        return (None, "no actual value published".into());
-    };
-    let value = latest.value.unwrap_or_default();
-    let Some(higher) = k.higher_is_better else {
-        return (None, "polarity not declared".into());
-    };
-    let meets = |goal: f64| if higher { value >= goal } else { value <= goal };
-    let when = latest.date.min(as_at);
-    let target = k
-        .targets
-        .iter()
-        .rfind(|t| t.date.is_some_and(|d| d <= when))
-        .or(k.targets.first());
-    let (worst, mid, best) = (levels.first(), levels.get(1), levels.get(2));
-    if let Some(s) = k.standard
-        && !meets(s)
-    {
-        return (
-            worst,
-            format!(
-                "below the minimum standard of {}",
-                fmt(s, k.unit.as_deref())
-            ),
-        );
-    }
-    match target.and_then(|t| t.value.map(|v| (t, v))) {
-        Some((t, v)) if meets(v) => (
-            best,
-            format!("meets the {} target of {}", t.at, fmt(v, k.unit.as_deref())),
+    use crate::model::app::RagBasis as B;
+    let (level, basis) = k.rating(levels, as_at);
+    let unit = k.unit.as_deref();
+    let words = match basis {
+        B::PublishedNoValue => "published rating; no value given".into(),
+        B::PublishedAtMilestone(at) => format!("published rating at {at}; no value published"),
+        B::NoValue => "no actual value published".into(),
+        B::NoPolarity => "polarity not declared".into(),
+        B::BelowStandard(s) => format!("below the minimum standard of {}", fmt(s, unit)),
+        B::MeetsTarget(at, v) => format!("meets the {at} target of {}", fmt(v, unit)),
+        B::StandardNotTarget(at, v) => format!(
+            "meets the standard but not the {at} target of {}",
+            fmt(v, unit)
         ),
-        Some((t, v)) if k.standard.is_some() => (
-            mid,
-            format!(
-                "meets the standard but not the {} target of {}",
-                t.at,
-                fmt(v, k.unit.as_deref())
-            ),
-        ),
-        Some((t, v)) => (
-            worst,
-            format!(
-                "misses the {} target of {}",
-                t.at,
-                fmt(v, k.unit.as_deref())
-            ),
-        ),
-        None if k.standard.is_some() => (mid, "meets the standard; target TBC".into()),
-        None => (None, "target TBC".into()),
-    }
-}
-
-/// Trend of the latest actual against the previous one, by polarity.
-pub fn trend(k: &Kpi) -> (&'static str, &'static str) {
-    let vals: Vec<f64> = k.actuals.iter().filter_map(|a| a.value).collect();
-    let (Some(last), Some(prev)) = (
-        vals.last(),
-        vals.len().checked_sub(2).and_then(|i| vals.get(i)),
-    ) else {
-        return ("–", "no previous value");
+        B::MissesTarget(at, v) => format!("misses the {at} target of {}", fmt(v, unit)),
+        B::StandardTargetTbc => "meets the standard; target TBC".into(),
+        B::TargetTbc => "target TBC".into(),
     };
-    if (last - prev).abs() < 1e-9 {
-        return ("→", "no change");
-    }
-    let up_is_good = k.higher_is_better.unwrap_or(true);
-    match (last > prev, up_is_good, k.higher_is_better.is_some()) {
-        (_, _, false) => {
-            if last > prev {
-                ("↑", "higher")
-            } else {
-                ("↓", "lower")
-            }
-        }
-        (true, true, _) | (false, false, _) => (if last > prev { "↑" } else { "↓" }, "improving"),
-        _ => (if last > prev { "↑" } else { "↓" }, "worsening"),
-    }
+    (level, words)
 }
 
 /// The KPIs in the natural order of their ids, for the scorecard's catalogue.
@@ -214,7 +133,7 @@ fn kpi_fmt(plan: &Plan, k: &Kpi, row: &str, v: f64, settings: &Settings) -> Stri
 
 fn kpi_view(k: &Kpi, plan: &Plan, settings: &Settings) -> Json {
     let (rag, basis) = kpi_rag(k, &plan.rag, plan.report_date);
-    let (sym, words) = trend(k);
+    let (sym, words) = k.trend();
     let unit = k.unit.as_deref();
     let latest = k.actuals.iter().rev().find(|a| a.value.is_some());
     let base_row = crate::validate::kpis::BASELINE;

@@ -64,34 +64,6 @@ fn rag_colour(name: &str) -> &'static str {
         .map_or("#dddddd", |(_, c)| c)
 }
 
-/// KPI RAG for one period by the declared rule: Green meets the target; Amber
-/// misses it by at most `amber_within` per cent of it; else Red. Worked out on
-/// exact decimals (a miss of exactly 5% of the target is Amber under a 5% rule).
-pub fn kpi_rag(
-    actual: f64,
-    target: f64,
-    higher_is_better: bool,
-    amber_within: f64,
-) -> &'static str {
-    let (a, t, w) = (dec(actual), dec(target), dec(amber_within));
-    let gap = if higher_is_better {
-        t.checked_sub(a)
-    } else {
-        a.checked_sub(t)
-    };
-    let Some(gap) = gap else { return "Red" };
-    if !gap.is_negative() && !gap.is_zero() {
-        // gap ≤ |target| × w / 100, as gap × 100 ≤ |target| × w.
-        let allowed = t.abs().checked_mul(w);
-        match (gap.checked_mul_int(100), allowed) {
-            (Some(g), Some(x)) if g <= x => "Amber",
-            _ => "Red",
-        }
-    } else {
-        "Green"
-    }
-}
-
 pub fn view(v: &Valve, settings: &Settings) -> Json {
     let neg = settings.negative_money;
     let fy = |y: &str| financial_year(y, settings.financial_year_style);
@@ -377,7 +349,7 @@ fn kpi_view(v: &Valve, settings: &Settings) -> Json {
                 let t = target.map(|x| x.value.value);
                 let a = k.actuals.iter().find(|x| x.update == u.id.value).map(|x| x.value.value);
                 let published = k.published_rag.iter().find(|x| x.update == u.id.value).map(|x| x.value.value.as_str());
-                let computed = t.zip(a).zip(k.amber_within).zip(k.polarity.as_deref()).map(|(((t, a), w), p)| kpi_rag(a, t, p == "higher", w));
+                let computed = t.zip(a).zip(k.amber_within).zip(k.polarity.as_deref()).map(|(((t, a), w), p)| crate::model::kpi::rag_by_rule(a, t, p == "higher", w));
                 let rag = published.or(computed);
                 let computed = engine && kpi_figure(v, &k.id, &u.id.value, settings).is_some_and(|f| f.1);
                 json!({"update": u.label, "target": target.map(|x| typed(k, x.value.value, &x.value.span, v.layout.value.version)), "actual": fig(k, &u.id.value, a), "computed": computed, "rag": rag, "colour": rag.map(|r| colour_of(v, r).unwrap_or_else(|| rag_colour(r).to_string())), "published": published.is_some(), "not_due": (i > current).then(|| settings.not_yet_due.clone())})
@@ -761,70 +733,68 @@ fn kpi_table(v: &Valve) -> (Vec<String>, Vec<Vec<KpiCell>>) {
     }
     let text = |s: Option<&str>| s.map_or(KpiCell::Empty, |s| KpiCell::Text(s.to_string()));
     let num = |n: Option<f64>| n.map_or(KpiCell::Empty, KpiCell::Number);
-    let rows = v
-        .kpis
-        .iter()
-        .map(|k| {
-            // A derived KPI's figures as printed, at its places.
-            let places = k
-                .derived
-                .as_ref()
-                .and(v.kpi_table.as_ref())
-                .and_then(|t| t.table.column(&k.id).map(|c| t.table.columns[c].places));
-            let fig = |n: Option<f64>| match (n, places) {
-                (Some(x), Some(p)) => crate::model::decimal::Dec::from_f64(x)
-                    .map_or(KpiCell::Number(x), |d| {
-                        KpiCell::Fixed(d.round(p).to_f64(), d.fixed(p))
-                    }),
-                _ => num(n),
-            };
-            let mut row = vec![
-                KpiCell::Text(k.id.clone()),
-                KpiCell::Text(k.name.clone()),
-                KpiCell::Text(k.unit.clone()),
-                KpiCell::Text(k.polarity.clone().unwrap_or_default()),
-                fig(k.baseline.as_ref().map(|b| b.value)),
-                text(k.baseline_label.as_deref()),
-                num(k.annual_target.as_ref().map(|t| t.value)),
-            ];
-            for u in &v.updates {
-                let at = |xs: &[PerUpdate<f64>]| {
-                    xs.iter()
-                        .find(|x| x.update == u.id.value)
-                        .map(|x| x.value.value)
+    let rows =
+        v.kpis
+            .iter()
+            .map(|k| {
+                // A derived KPI's figures as printed, at its places.
+                let places = k
+                    .derived
+                    .as_ref()
+                    .and(v.kpi_table.as_ref())
+                    .and_then(|t| t.table.column(&k.id).map(|c| t.table.columns[c].places));
+                let fig = |n: Option<f64>| match (n, places) {
+                    (Some(x), Some(p)) => crate::model::decimal::Dec::from_f64(x)
+                        .map_or(KpiCell::Number(x), |d| {
+                            KpiCell::Fixed(d.round(p).to_f64(), d.fixed(p))
+                        }),
+                    _ => num(n),
                 };
-                let (t, a) = (at(&k.targets), at(&k.actuals));
-                let published = k
-                    .published_rag
-                    .iter()
-                    .find(|x| x.update == u.id.value)
-                    .map(|x| x.value.value.as_str());
-                let computed = t
-                    .zip(a)
-                    .zip(k.amber_within)
-                    .zip(k.polarity.as_deref())
-                    .map(|(((t, a), w), p)| kpi_rag(a, t, p == "higher", w));
-                let source = if published.is_some() {
-                    Some("published")
-                } else if computed.is_some() {
-                    Some("declared rule")
-                } else {
-                    None
-                };
-                row.push(num(t));
-                row.push(fig(a));
-                row.push(text(published.or(computed)));
-                row.push(text(source));
-                row.push(text(
-                    k.comments
+                let mut row = vec![
+                    KpiCell::Text(k.id.clone()),
+                    KpiCell::Text(k.name.clone()),
+                    KpiCell::Text(k.unit.clone()),
+                    KpiCell::Text(k.polarity.clone().unwrap_or_default()),
+                    fig(k.baseline.as_ref().map(|b| b.value)),
+                    text(k.baseline_label.as_deref()),
+                    num(k.annual_target.as_ref().map(|t| t.value)),
+                ];
+                for u in &v.updates {
+                    let at = |xs: &[PerUpdate<f64>]| {
+                        xs.iter()
+                            .find(|x| x.update == u.id.value)
+                            .map(|x| x.value.value)
+                    };
+                    let (t, a) = (at(&k.targets), at(&k.actuals));
+                    let published = k
+                        .published_rag
                         .iter()
-                        .find(|c| c.update == u.id.value)
-                        .map(|c| c.value.value.as_str()),
-                ));
-            }
-            row
-        })
-        .collect();
+                        .find(|x| x.update == u.id.value)
+                        .map(|x| x.value.value.as_str());
+                    let computed = t.zip(a).zip(k.amber_within).zip(k.polarity.as_deref()).map(
+                        |(((t, a), w), p)| crate::model::kpi::rag_by_rule(a, t, p == "higher", w),
+                    );
+                    let source = if published.is_some() {
+                        Some("published")
+                    } else if computed.is_some() {
+                        Some("declared rule")
+                    } else {
+                        None
+                    };
+                    row.push(num(t));
+                    row.push(fig(a));
+                    row.push(text(published.or(computed)));
+                    row.push(text(source));
+                    row.push(text(
+                        k.comments
+                            .iter()
+                            .find(|c| c.update == u.id.value)
+                            .map(|c| c.value.value.as_str()),
+                    ));
+                }
+                row
+            })
+            .collect();
     (head, rows)
 }
 
@@ -962,20 +932,6 @@ pub fn xlsx(v: &Valve, tables: &[Checked], settings: &Settings) -> Result<Vec<u8
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn kpi_rag_respects_polarity() {
-        assert_eq!(kpi_rag(45.4, 45.0, true, 5.0), "Green");
-        assert_eq!(kpi_rag(43.2, 44.0, true, 5.0), "Amber");
-        assert_eq!(kpi_rag(30.0, 44.0, true, 5.0), "Red");
-        assert_eq!(kpi_rag(138.0, 135.0, false, 5.0), "Amber");
-        assert_eq!(kpi_rag(130.0, 135.0, false, 5.0), "Green");
-        assert_eq!(kpi_rag(152.0, 140.0, false, 5.0), "Red");
-        // Exactly at the limit, on the decimals as written: 0.3 − 0.285 is
-        // 5% of 0.3 (in binary floats, 0.015000000000000013 is more).
-        assert_eq!(kpi_rag(0.285, 0.3, true, 5.0), "Amber");
-        assert_eq!(kpi_rag(0.2849, 0.3, true, 5.0), "Red");
-    }
 
     #[test]
     fn signed_figures_follow_the_setting() {
