@@ -602,7 +602,10 @@ pub fn render(
                 data[k] = v.clone();
             }
         }
-        let call = format!("{function}(C.data, C.md)");
+        let call = super::Call {
+            entry: function,
+            args: &["data", "md"],
+        };
         out.push((
             suffix.to_string(),
             Rendered {

@@ -30,6 +30,29 @@ use markdown::Mode;
 use serde_json::{Value as Json, json};
 use std::sync::{Arc, Mutex};
 
+/// The layout's entry point and the names of content.typ it is called with:
+/// `report(C.data, C.md, …)` with the content module imported as `C`, or as
+/// `C4` for the fourth item of an agenda pack. Built, never edited as text.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Call {
+    pub entry: &'static str,
+    pub args: &'static [&'static str],
+}
+
+impl Call {
+    /// A paper's, a return's, an appendix's: `report(data, md, narrative, appendices)`.
+    pub const REPORT: Call = Call {
+        entry: "report",
+        args: &["data", "md", "narrative", "appendices"],
+    };
+
+    /// The call in Typst, with content.typ imported as `module`.
+    pub fn typst(&self, module: &str) -> String {
+        let args: Vec<String> = self.args.iter().map(|a| format!("{module}.{a}")).collect();
+        format!("{}({})", self.entry, args.join(", "))
+    }
+}
+
 /// The virtual files handed to the typesetter.
 #[derive(Debug, Clone)]
 pub struct Rendered {
@@ -37,10 +60,10 @@ pub struct Rendered {
     pub content: String,
     pub data: String,
     /// The layout file (project-relative) and the call that typesets the
-    /// document with content.typ imported as `C` — kept so an agenda pack can
-    /// place several documents in one Typst document.
+    /// document from its content module — kept so an agenda pack can place
+    /// several documents in one Typst document, each under its own module.
     pub layout: String,
-    pub call: String,
+    pub call: Call,
     /// Further virtual files (path, text), e.g. the items of an agenda pack.
     pub extra: Vec<(String, String)>,
     /// PDF metadata, also used for the deterministic PDF id and timestamp.
@@ -544,7 +567,7 @@ pub fn paper(
             str_lit(&format!("/{}", tables_layout(p.layout.value.version)))
         );
     }
-    let call = "report(C.data, C.md, C.narrative, C.appendices)".to_string();
+    let call = Call::REPORT;
     let scheme = template
         .as_ref()
         .and_then(|t| serde_json::from_value(t.get("numbering")?.clone()).ok())
@@ -614,9 +637,13 @@ pub fn meta(title: &str, settings: &Settings, date: chrono::NaiveDate) -> Json {
 
 /// Where a document's data lives in the Typst world.
 pub const DATA_JSON: &str = "/_quire/data.json";
+/// The data's file name beside content.typ (`/_quire/` for a document,
+/// `/_quire/items/N/` for an agenda pack's item), as content.typ reads it.
+pub const DATA_FILE: &str = "data.json";
 
 /// `main.typ`: imports the layout as `L` and content.typ as `C`, then `L.<call>`.
-pub fn main_typ(layout: &str, call: &str) -> String {
+pub fn main_typ(layout: &str, call: &Call) -> String {
+    let call = call.typst("C");
     format!(
         "#import {} as L\n#import \"/_quire/content.typ\" as C\n#L.{call}\n",
         str_lit(&format!("/{layout}"))
@@ -626,7 +653,8 @@ pub fn main_typ(layout: &str, call: &str) -> String {
 /// `main.typ` of a draft: every page marked DRAFT across it, and a first
 /// page listing the problems that keep the paper from being built (each a
 /// Typst string, never markup), then the paper as [`main_typ`] gives it.
-pub fn draft_main_typ(layout: &str, call: &str, problems: &[String]) -> String {
+pub fn draft_main_typ(layout: &str, call: &Call, problems: &[String]) -> String {
+    let call = call.typst("C");
     let items: Vec<String> = problems
         .iter()
         .map(|p| format!("[#{}]", str_lit(p)))
@@ -655,9 +683,11 @@ pub fn content_typ(
         "#import {} as L\n",
         str_lit(&format!("/{layout}"))
     ));
+    // The data beside this file (relative to it), so the same content.typ
+    // serves a document and an agenda pack's item, each under its folder.
     s.push_str(&format!(
         "#let data = json({})\n#let md = (\n",
-        str_lit(DATA_JSON)
+        str_lit(DATA_FILE)
     ));
     for (k, v) in md {
         s.push_str(&format!("  {}: [{}],\n", str_lit(k), typ::doc(v).trim()));
@@ -695,7 +725,7 @@ pub fn appendix(
     let mut md: Vec<(String, doc::Doc)> = Vec::new();
     r.risk_fields(reg, &mut md);
     let data = json!({"meta": meta(title, settings, reg.register.as_at), "settings": settings, "title": title, "register": view});
-    let call = "report(C.data, C.md, C.narrative, C.appendices)".to_string();
+    let call = Call::REPORT;
     Rendered {
         main: main_typ(layout, &call),
         content: content_typ(layout, &md, "", &[]),

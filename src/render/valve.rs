@@ -424,7 +424,7 @@ pub fn render(
     let mut data =
         json!({"meta": meta(&title, settings, v.date()), "settings": settings, "sv": sv});
     let layout = v.layout.value.path();
-    let call = "report(C.data, C.md, C.narrative, C.appendices)".to_string();
+    let call = super::Call::REPORT;
     let mut content = content_typ(&layout, &md, "", &[]);
     super::add_tables(
         tables,
