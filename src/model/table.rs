@@ -243,6 +243,11 @@ pub struct Table {
     /// For a fixed table, a cell's name in messages, with `{row}` and
     /// `{column}` (the row's and the column's labels): "the {row} variance".
     pub cell_name: Option<String>,
+    /// Value (change) cells, as a council prints "1,537 (+101)": (value
+    /// column, change column). The change is a column of its own (checked by
+    /// its relation and exported as one); the printed editions show it in
+    /// brackets after the value, and not as a column.
+    pub bracketed: Vec<(usize, usize)>,
 }
 
 impl Table {

@@ -393,6 +393,7 @@ pub fn rating_tables(
             print_places: Default::default(),
             published_help: None,
             cell_name: None,
+            bracketed: Vec::new(),
             negative: None,
         };
         out.extend(crate::tables::check::check(vec![table], diags));

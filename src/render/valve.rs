@@ -528,6 +528,7 @@ pub fn changes_table(v: &Valve, diags: &mut Diagnostics) -> Option<Checked> {
         print_places: Default::default(),
         published_help: None,
         cell_name: None,
+        bracketed: Vec::new(),
         negative: None,
     };
     crate::tables::check::check(vec![table], diags).pop()

@@ -270,6 +270,7 @@ pub fn band_table(
         print_places: Default::default(),
         published_help: None,
         cell_name: None,
+        bracketed: Vec::new(),
         negative: None,
     };
     crate::tables::check::check(vec![table], diags).pop()

@@ -218,6 +218,7 @@ pub fn kpi_targets(
         negative: None,
         published_help: Some("a target is typed in the KPI's `targets`".into()),
         cell_name: Some("KPI {row}'s target for {column}".into()),
+        bracketed: Vec::new(),
     })
 }
 
@@ -453,9 +454,30 @@ pub fn view(checked: &[Checked], settings: &Settings) -> Json {
                 .columns
                 .iter()
                 .enumerate()
+                .filter(|(k, _)| !t.bracketed.iter().any(|(_, ch)| ch == k))
                 .map(|(k, col)| {
                     let text = if col.ty.numeric() {
-                        c.value[r][k].map(|v| format_at(t, r, k, v, settings.negative_money))
+                        c.value[r][k].map(|v| {
+                            let shown = format_at(t, r, k, v, settings.negative_money);
+                            // A value (change) cell: "1,537 (+101)".
+                            match t.bracketed.iter().find(|(v, _)| *v == k) {
+                                Some((_, ch)) => match c.value[r][*ch] {
+                                    Some(x) => {
+                                        let f = format_at(t, r, *ch, x, NegativeStyle::Minus);
+                                        let rise = !x.is_negative()
+                                            && !x.round(places_at(t, r, *ch)).is_zero();
+                                        let f = if rise && !f.starts_with('+') {
+                                            format!("+{f}")
+                                        } else {
+                                            f
+                                        };
+                                        format!("{shown} ({f})")
+                                    }
+                                    None => shown,
+                                },
+                                None => shown,
+                            }
+                        })
                     } else {
                         match &t.cells[r][k] {
                             model::Cell::Text(s) => Some(s.value.clone()),
@@ -483,7 +505,7 @@ pub fn view(checked: &[Checked], settings: &Settings) -> Json {
                 "id": t.id.value,
                 "title": t.title,
                 "row_heading": t.row_heading,
-                "columns": headed(t, &pts).iter().map(|col| json!({"label": header(col), "numeric": col.ty.numeric(), "type": col.ty.name()})).collect::<Vec<_>>(),
+                "columns": headed(t, &pts).iter().enumerate().filter(|(k, _)| !t.bracketed.iter().any(|(_, ch)| ch == k)).map(|(_, col)| json!({"label": header(col), "numeric": col.ty.numeric(), "type": col.ty.name()})).collect::<Vec<_>>(),
                 "rows": rows,
                 "notes": notes,
             }),

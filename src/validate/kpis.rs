@@ -336,6 +336,7 @@ pub fn table(
             "a derived KPI's figures are computed from the KPIs it names, so check those figures too".into(),
         ),
         cell_name: Some("KPI {column} at {row}".into()),
+        bracketed: Vec::new(),
         negative: None,
     };
     crate::tables::check::check(vec![table], diags).pop()

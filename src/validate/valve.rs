@@ -707,6 +707,7 @@ fn fixed_table(
         print_places: Default::default(),
         published_help: Some(published_help.to_string()),
         cell_name: Some(cell_name.to_string()),
+        bracketed: Vec::new(),
         negative: None,
     }
 }

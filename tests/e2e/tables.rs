@@ -663,7 +663,7 @@ fn a_changed_workbook_cell_in_a_locked_return_is_caught_by_lock_and_verify() {
 
 #[test]
 fn a_return_s_published_mistakes_are_each_reported_once_where_they_were_made() {
-    // 41 planted mistakes of 24 kinds (each marked `# ✗` in the return):
+    // 42 planted mistakes of 25 kinds (each marked `# ✗` in the return):
     // each reported once, at the typed figure, with both figures and the
     // relation; nothing else (no knock-on reports, no warnings).
     let p = Project::fixture("kestrelford-return");
@@ -675,10 +675,10 @@ fn a_return_s_published_mistakes_are_each_reported_once_where_they_were_made() {
         .unwrap()
         .matches("✗")
         .count();
-    assert_eq!(planted, 41, "the mistakes marked in the return");
-    assert_eq!(e.matches("error[Q0035]").count(), 41, "{e}");
+    assert_eq!(planted, 42, "the mistakes marked in the return");
+    assert_eq!(e.matches("error[Q0035]").count(), 42, "{e}");
     assert!(
-        e.contains("checked 3 document(s): 41 errors, 0 warnings"),
+        e.contains("checked 3 document(s): 42 errors, 0 warnings"),
         "{e}"
     );
     assert!(!e.contains("warning["), "{e}");
@@ -705,6 +705,8 @@ fn a_return_s_published_mistakes_are_each_reported_once_where_they_were_made() {
         "`closing/y2025` of `carried` is typed as 21.21 but the figures give 21.201",
         "`opening/y2025` of `carried` is typed as 24.41 but the figures give 24.401",
         "`mainstream/q2` of `plan-types` is typed as 1540 but the figures give 1537",
+        // A value (change) cell.
+        "`over-16/change` of `plans-change` is typed as 38 but the figures give 28",
         "KPI K3's target for q1 is typed as 40.0 but the figures give 41.6666666667",
         "grant/y2025 + council/y2025 is 15.5 but places/y2025 + support/y2025 is 15.6",
         "SUM(capital/y2025, loan/y2025) is 5 but SUM(build/y2025, fit/y2025) is 5.1",
@@ -721,4 +723,74 @@ fn a_return_s_published_mistakes_are_each_reported_once_where_they_were_made() {
     }
     // Prose written at its own precision holds: £83.3m, £5.0m for 5.047.
     assert!(!e.contains("the prose says £"), "{e}");
+}
+
+/// Issue 21: a value (change) cell as a council prints it, "1,537 (+101)":
+/// the change is a column of its own, checked by its relation at the cell
+/// that types it, printed in brackets after the value (PDF and HTML) and
+/// exported as a column (CSV).
+#[test]
+fn a_value_change_cell_is_read_checked_and_printed_as_published() {
+    let code = |o: &std::process::Output| o.status.code().unwrap_or(-1);
+    let p = Project::fixture("minimal");
+    let paper = "content/budget-2025/paper.yaml";
+    let y = std::fs::read_to_string(p.path().join(paper)).unwrap();
+    p.write(
+        paper,
+        &(y.clone()
+            + r#"layout: committee-report@3
+tables:
+  - id: plans
+    title: Plans by age
+    row-heading: Age
+    columns:
+      - { id: y2024, label: January 2024, type: count }
+      - { id: y2025, label: January 2025, type: count }
+      - { id: change, label: Change, type: number, in-brackets-after: y2025 }
+    rows:
+      - { id: a, label: Under 5, values: { y2024: 1436, y2025: "1,537 (+101)" } }
+      - { id: b, label: 5 to 10, values: { y2024: 2000, y2025: "2,100 (+99)" } }
+      - { id: c, label: 11 to 15, values: { y2024: 900, y2025: 880 } }
+    relations:
+      - difference: { column: change, is: y2025 - y2024 }
+"#),
+    );
+    let md = "content/budget-2025/01-position.md";
+    let text = std::fs::read_to_string(p.path().join(md)).unwrap();
+    p.write(md, &(text + "\n{{ table(\"plans\") }}\n"));
+    let o = p.run(&["check"]);
+    let e = stderr(&o);
+    assert_eq!(code(&o), 1, "{e}");
+    assert!(
+        e.contains("error[Q0035]: `b/change` is typed as 99 but the figures give 100"),
+        "{e}"
+    );
+    assert_eq!(e.matches("error[").count(), 1, "{e}");
+    // Corrected, it builds: the value and its change in one cell.
+    let fixed = std::fs::read_to_string(p.path().join(paper))
+        .unwrap()
+        .replace("\"2,100 (+99)\"", "\"2,100 (+100)\"");
+    p.write(paper, &fixed);
+    let o = p.run(&["build", "--format", "all"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let pdf = squash(&pdf_text(&p.path().join("out/budget-2025.pdf")));
+    for want in [
+        "Age January 2024 January 2025",
+        "Under 5 1,436 1,537 (+101)",
+        "5 to 10 2,000 2,100 (+100)",
+        "11 to 15 900 880 (−20)",
+    ] {
+        assert!(pdf.contains(want), "missing {want:?} in {pdf}");
+    }
+    assert!(!pdf.contains("Change"), "{pdf}");
+    let html = std::fs::read_to_string(p.path().join("out/budget-2025.html")).unwrap();
+    assert!(
+        html.contains("1,537 (+101)") && html.contains("880 (−20)"),
+        "{html}"
+    );
+    let csv = std::fs::read_to_string(p.path().join("out/budget-2025.plans.csv")).unwrap();
+    assert_eq!(
+        csv,
+        "Age,January 2024,January 2025,Change\nUnder 5,1436,1537,101\n5 to 10,2000,2100,100\n11 to 15,900,880,-20\n"
+    );
 }

@@ -255,6 +255,8 @@ fn column(n: &Node, diags: &mut Diagnostics) -> Option<Column> {
     let unit = m.opt_text("unit").map(|t| t.value);
     // A change the council prints with its sign: `+1.5`, `−0.3`.
     let plus = m.opt_bool("plus-sign");
+    // Read with the table's columns (`bracketed`): the value column it follows.
+    let _ = m.opt_text("in-brackets-after");
     let places = m.opt("places").and_then(|v| {
         let i = crate::validate::int(v, m.diags)?;
         if (0..=6).contains(&i.value) {
@@ -356,12 +358,128 @@ fn figure(
     Some(Cell::Num(Sp::new(v, span)))
 }
 
+/// The value (change) pairs of a table's columns: a column with
+/// `in-brackets-after: VALUE` is the change printed in brackets after the
+/// column VALUE's figure, "1,537 (+101)" (value column, change column).
+fn bracketed(
+    columns_node: Option<&Node>,
+    columns: &[Column],
+    diags: &mut Diagnostics,
+) -> Vec<(usize, usize)> {
+    let mut out: Vec<(usize, usize)> = Vec::new();
+    let Some(NodeKind::Seq(items)) = columns_node.map(|c| &c.kind) else {
+        return out;
+    };
+    for item in items {
+        let Some(after) = item.get("in-brackets-after") else {
+            continue;
+        };
+        // Not text: reported where the column is read.
+        let NodeKind::Str(name) = &after.kind else {
+            continue;
+        };
+        let own = item.get("id").and_then(|i| match &i.kind {
+            NodeKind::Str(s) => columns.iter().position(|c| c.id.value == *s),
+            _ => None,
+        });
+        let Some(own) = own else { continue };
+        let numeric = |c: &Column| c.ty.numeric();
+        match columns.iter().position(|c| c.id.value == *name) {
+            Some(v) if v != own && numeric(&columns[v]) && numeric(&columns[own]) => {
+                if out.iter().any(|(a, b)| *a == v || *b == v || *a == own) {
+                    diags.push(
+                        Diagnostic::error(
+                            Code::InvalidValue,
+                            format!("the column `{name}` already has a change in brackets, or is one"),
+                        )
+                        .at(&after.span, "one change per value column")
+                        .help("give each value column at most one change column, and do not chain them"),
+                    );
+                } else {
+                    out.push((v, own));
+                }
+            }
+            Some(_) => diags.push(
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    format!("`in-brackets-after: {name}` must name another column of figures"),
+                )
+                .at(&after.span, "not a column of figures")
+                .help(
+                    "a change in brackets follows a figure of another numeric column of this table",
+                ),
+            ),
+            None => {
+                let d = Diagnostic::error(
+                    Code::UnknownReference,
+                    format!("this table has no column `{name}`"),
+                );
+                diags.push(
+                    match did_you_mean(name, columns.iter().map(|c| c.id.value.as_str())) {
+                        Some(s) => d
+                            .at(&after.span, format!("did you mean `{s}`?"))
+                            .help(format!("rename it to `{s}`")),
+                        None => d
+                            .at(&after.span, "not a column of this table")
+                            .help(format!(
+                                "the columns are: {}",
+                                columns
+                                    .iter()
+                                    .map(|c| c.id.value.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            )),
+                    },
+                );
+            }
+        }
+    }
+    out
+}
+
+/// A value (change) cell as the council prints it: "1,537 (+101)", "12.5
+/// (−0.4)": the value for its column and the change for the change column,
+/// each checked as a figure of its column (the change by its relation).
+fn value_change(
+    text: &str,
+    n: &Node,
+    value_col: &Column,
+    change_col: &Column,
+    diags: &mut Diagnostics,
+) -> Option<(Cell, Cell)> {
+    let parsed = (|| {
+        let (v, rest) = text.trim().split_once('(')?;
+        let c = rest.trim().strip_suffix(')')?;
+        let clean = |s: &str| -> Option<(String, Dec)> {
+            let s = s.trim().replace(',', "").replace('\u{2212}', "-");
+            let d = Dec::parse(&s)?;
+            Some((s, d))
+        };
+        Some((clean(v)?, clean(c)?))
+    })();
+    let Some(((vw, v), (cw, c))) = parsed else {
+        diags.push(
+            wrong(n, &format!("a figure for `{}`, or a figure and its change as printed, e.g. \"1,537 (+101)\"", value_col.id.value))
+                .help("write the value, then its change in brackets with its sign: `\"1,537 (+101)\"`; or the value alone, and the change is computed"),
+        );
+        return None;
+    };
+    let value = figure(Some(v), &vw, n.span.clone(), value_col, diags)?;
+    let change = figure(Some(c), &cw, n.span.clone(), change_col, diags)?;
+    Some((value, change))
+}
+
 struct RowDecl {
     row: Row,
     values: Option<(Span, Vec<(usize, Cell)>)>,
 }
 
-fn row(n: &Node, columns: &[Column], diags: &mut Diagnostics) -> Option<RowDecl> {
+fn row(
+    n: &Node,
+    columns: &[Column],
+    bracketed: &[(usize, usize)],
+    diags: &mut Diagnostics,
+) -> Option<RowDecl> {
     let mut m = MapReader::new(n, "a table row", diags)?;
     let rid = m.req("id").and_then(|v| id(v, "row", m.diags));
     let label = m.text("label");
@@ -377,7 +495,20 @@ fn row(n: &Node, columns: &[Column], diags: &mut Diagnostics) -> Option<RowDecl>
                 for (k, val) in entries {
                     match columns.iter().position(|c| c.id.value == k.name) {
                         Some(ci) => {
-                            if let Some(c) = yaml_cell(val, &columns[ci], m.diags) {
+                            // "1,537 (+101)": the value and its change, as printed.
+                            let pair = bracketed.iter().find(|(v, _)| *v == ci);
+                            if let (Some((_, change)), NodeKind::Str(text)) = (pair, &val.kind) {
+                                if let Some((v, c)) = value_change(
+                                    text,
+                                    val,
+                                    &columns[ci],
+                                    &columns[*change],
+                                    m.diags,
+                                ) {
+                                    cells.push((ci, v));
+                                    cells.push((*change, c));
+                                }
+                            } else if let Some(c) = yaml_cell(val, &columns[ci], m.diags) {
                                 cells.push((ci, c));
                             }
                         }
@@ -989,7 +1120,8 @@ pub fn table(n: &Node, base: &Path, cx: &mut Ctx) -> Option<Table> {
         .iter()
         .map(|c| declared.contains(&c.id.value))
         .collect();
-    let mut rows = m.list("rows", false, |r, d| row(r, &columns, d));
+    let bracketed = bracketed(m.opt("columns"), &columns, m.diags);
+    let mut rows = m.list("rows", false, |r, d| row(r, &columns, &bracketed, d));
     let rows_span = m.opt("rows").map(|r| r.span.clone());
     let src = m.opt("source").and_then(|s| source(s, m.diags));
     let sources: &SourceMap = cx.sources;
@@ -1080,6 +1212,7 @@ pub fn table(n: &Node, base: &Path, cx: &mut Ctx) -> Option<Table> {
         print_places: Default::default(),
         published_help: None,
         cell_name: None,
+        bracketed,
         negative,
     };
     // A workbook cell holds a value, not a printed form: its figures print at
