@@ -248,6 +248,9 @@ pub struct Table {
     /// its relation and exported as one); the printed editions show it in
     /// brackets after the value, and not as a column.
     pub bracketed: Vec<(usize, usize)>,
+    /// A cell with no figure prints blank, as the council leaves it (`empty:
+    /// blank`), instead of the project's no-data words.
+    pub blank: bool,
 }
 
 impl Table {

@@ -394,6 +394,7 @@ pub fn rating_tables(
             published_help: None,
             cell_name: None,
             bracketed: Vec::new(),
+            blank: false,
             negative: None,
         };
         out.extend(crate::tables::check::check(vec![table], diags));

@@ -529,6 +529,7 @@ pub fn changes_table(v: &Valve, diags: &mut Diagnostics) -> Option<Checked> {
         published_help: None,
         cell_name: None,
         bracketed: Vec::new(),
+        blank: false,
         negative: None,
     };
     crate::tables::check::check(vec![table], diags).pop()

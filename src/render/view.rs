@@ -271,6 +271,7 @@ pub fn band_table(
         published_help: None,
         cell_name: None,
         bracketed: Vec::new(),
+        blank: false,
         negative: None,
     };
     crate::tables::check::check(vec![table], diags).pop()

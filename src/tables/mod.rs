@@ -219,6 +219,7 @@ pub fn kpi_targets(
         published_help: Some("a target is typed in the KPI's `targets`".into()),
         cell_name: Some("KPI {row}'s target for {column}".into()),
         bracketed: Vec::new(),
+        blank: false,
     })
 }
 
@@ -484,6 +485,8 @@ pub fn view(checked: &[Checked], settings: &Settings) -> Json {
                             _ => None,
                         }
                     };
+                    // No figure: blank where the table says the council leaves it so.
+                    let text = text.or_else(|| t.blank.then(String::new));
                     let mark = c.marked[r][k].is_some();
                     if let Some(m) = c.marked[r][k] {
                         notes.push(format!(

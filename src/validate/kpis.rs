@@ -337,6 +337,7 @@ pub fn table(
         ),
         cell_name: Some("KPI {column} at {row}".into()),
         bracketed: Vec::new(),
+        blank: false,
         negative: None,
     };
     crate::tables::check::check(vec![table], diags).pop()

@@ -708,6 +708,7 @@ fn fixed_table(
         published_help: Some(published_help.to_string()),
         cell_name: Some(cell_name.to_string()),
         bracketed: Vec::new(),
+        blank: false,
         negative: None,
     }
 }

@@ -794,3 +794,45 @@ tables:
         "Age,January 2024,January 2025,Change\nUnder 5,1436,1537,101\n5 to 10,2000,2100,100\n11 to 15,900,880,-20\n"
     );
 }
+
+/// Issue 21: where the council leaves a cell blank, `empty: blank` prints it
+/// blank in every edition; without it, the project's no-data words, as before.
+#[test]
+fn a_cell_the_council_leaves_blank_prints_blank() {
+    let code = |o: &std::process::Output| o.status.code().unwrap_or(-1);
+    let p = Project::fixture("minimal");
+    let paper = "content/budget-2025/paper.yaml";
+    let y = std::fs::read_to_string(p.path().join(paper)).unwrap();
+    let table = r#"layout: committee-report@3
+tables:
+  - id: visits
+    title: Visits by quarter
+    row-heading: Site
+    EMPTY
+    columns:
+      - { id: q1, label: Q1, type: count }
+      - { id: q2, label: Q2, type: count }
+    rows:
+      - { id: north, label: North, values: { q1: 12, q2: 15 } }
+      - { id: south, label: South, values: { q1: 9 } }
+"#;
+    let md = "content/budget-2025/01-position.md";
+    let text = std::fs::read_to_string(p.path().join(md)).unwrap();
+    p.write(md, &(text + "\n{{ table(\"visits\") }}\n"));
+    for (empty, south) in [
+        ("empty: blank", "South 9 2. Recommendation"),
+        ("", "South 9 no data 2. Recommendation"),
+    ] {
+        p.write(paper, &(y.clone() + &table.replace("EMPTY", empty)));
+        let o = p.run(&["build", "--format", "all"]);
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+        let pdf = squash(&pdf_text(&p.path().join("out/budget-2025.pdf")));
+        assert!(pdf.contains(south), "{empty}: {pdf}");
+        let html = std::fs::read_to_string(p.path().join("out/budget-2025.html")).unwrap();
+        assert_eq!(
+            html.contains("<span class=\"nodata\">"),
+            empty.is_empty(),
+            "{empty}: {html}"
+        );
+    }
+}

@@ -1139,6 +1139,13 @@ pub fn table(n: &Node, base: &Path, cx: &mut Ctx) -> Option<Table> {
                 crate::model::NegativeStyle::Minus
             }
         });
+    // Where the council leaves a cell blank, the printed table does too.
+    let blank = m
+        .opt("empty")
+        .and_then(|v| {
+            crate::validate::one_of(v, &["blank", "no-data"], "empty-cell style", m.diags)
+        })
+        .is_some_and(|v| v.value == "blank");
     let notes = m
         .texts("notes", false)
         .into_iter()
@@ -1213,6 +1220,7 @@ pub fn table(n: &Node, base: &Path, cx: &mut Ctx) -> Option<Table> {
         published_help: None,
         cell_name: None,
         bracketed,
+        blank,
         negative,
     };
     // A workbook cell holds a value, not a printed form: its figures print at
