@@ -83,6 +83,7 @@ const FUNCTIONS: &[&str] = &[
     "heat_map",
     "table",
     "figure",
+    "register_changes",
 ];
 /// Methods a template may call on values.
 const METHODS: &[&str] = &["items", "keys", "values", "cycle", "changed"];
@@ -103,6 +104,11 @@ pub struct Scope {
     pub settings: Settings,
     /// Blocks placed by functions like `risk_table`, in order of placement.
     pub generated: Arc<Mutex<Vec<Json>>>,
+    /// Each register's change account against its previous snapshot, by the
+    /// register's name in the paper ([`super::view::changes_view`]): what
+    /// `register_changes("name")` prints. A register without a previous
+    /// snapshot has none, and the function prints nothing for it.
+    pub changes: Arc<Json>,
     /// Figures the prose says that disagree with the cell they quote
     /// (`figure("t.row/col", says=83.4)`), in order: reported after rendering.
     pub says: Arc<Mutex<Vec<SaysMismatch>>>,
@@ -120,6 +126,7 @@ impl Scope {
             context: Arc::new(context),
             settings,
             generated: Arc::new(Mutex::new(Vec::new())),
+            changes: Arc::new(Json::Null),
             says: Default::default(),
             env: OnceLock::new(),
         }
@@ -239,6 +246,40 @@ fn table_marker(generated: &Arc<Mutex<Vec<Json>>>, id: &str) -> Value {
         "\n\n<!--{TABLE_MARKER}{}-->\n\n",
         g.len() - 1
     )))
+}
+
+/// A register's change account as a Markdown table (a block of its own):
+/// a row per change with the risk, its title, the change in words and the two
+/// values it traces to, headed by the two registers' dates; every value
+/// escaped as any printed value is. An account with no change says so in a
+/// sentence naming both dates.
+fn changes_table(account: &Json) -> String {
+    let text = |v: &Json, k: &str| escape_markdown(v.get(k).and_then(Json::as_str).unwrap_or(""));
+    let (since, as_at) = (text(account, "since"), text(account, "as_at"));
+    let lines = account
+        .get("lines")
+        .and_then(Json::as_array)
+        .map_or(&[][..], Vec::as_slice);
+    if lines.is_empty() {
+        return format!(
+            "\n\nNo risk was added, closed, re-scored or given another owner between {since} and {as_at}.\n\n"
+        );
+    }
+    let mut out = format!(
+        "\n\n| Risk | Title | Change | As at {since} | As at {as_at} |\n| --- | --- | --- | --- | --- |\n"
+    );
+    for l in lines {
+        out.push_str(&format!(
+            "| {} | {} | {} | {} | {} |\n",
+            text(l, "id"),
+            text(l, "title"),
+            text(l, "change"),
+            text(l, "from"),
+            text(l, "to")
+        ));
+    }
+    out.push('\n');
+    out
 }
 
 fn register<'a>(ctx: &'a Json, name: &str) -> Result<&'a Json, Error> {
@@ -465,6 +506,18 @@ fn build_env(scope: &Scope) -> Environment<'static> {
             ),
         ))
     });
+    let (c7, ch7) = (ctx.clone(), scope.changes.clone());
+    env.add_function(
+        "register_changes",
+        move |name: String| -> Result<Value, Error> {
+            register(&c7, &name)?;
+            Ok(match ch7.get(&name) {
+                Some(account) => Value::from_object(Marker(changes_table(account))),
+                // No previous snapshot: nothing computed, nothing printed.
+                None => Value::from(""),
+            })
+        },
+    );
     let (c6, s6) = (ctx.clone(), scope.says.clone());
     env.add_function(
         "figure",
@@ -1052,7 +1105,7 @@ fn expr(e: &minijinja::machinery::ast::Expr, p: &mut Problem) {
                     p,
                     c.span(),
                     "only quire's functions can be called in narrative templates".into(),
-                    "the functions are risk(), risk_table(), band_counts(), heat_map(), table(), figure() and range()",
+                    "the functions are risk(), risk_table(), band_counts(), heat_map(), register_changes(), table(), figure() and range()",
                 );
             }
             if let Expr::GetAttr(g) = &c.expr {
