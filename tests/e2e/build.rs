@@ -39,7 +39,7 @@ fn demo_committee_paper_has_cover_numbered_paragraphs_and_appendix() {
     assert!(flat.contains("↔ (unchanged)"), "{flat}");
     assert!(flat.contains("↓ (decreased)"), "{flat}");
     assert!(flat.contains("NEW (new risk)"));
-    assert!(!flat.contains("from 20"), "{flat}");
+    assert!(!flat.contains("reduced from"), "{flat}");
     // Running header, footer "Page X of Y" on every page.
     let pages = pdf_pages(&pdf);
     let n = pages.len();
