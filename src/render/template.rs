@@ -1295,6 +1295,36 @@ mod tests {
         );
     }
 
+    /// `register_changes` prints a register's account as a table whose cells
+    /// are escaped values (a `|` in a title stays in its cell), nothing for a
+    /// register with no account, and an error for a register the paper lacks.
+    #[test]
+    fn register_changes_prints_the_account_as_a_table_or_nothing() {
+        let ctx = serde_json::json!({"registers": {"a": {}, "b": {}}});
+        let mut s = scope(ctx);
+        s.changes = Arc::new(serde_json::json!({"a": {
+            "since": "31 March 2025", "as_at": "30 June 2025",
+            "lines": [{"id": "CR1", "title": "Pay | grading", "change": "New risk",
+                       "from": "not in the register", "to": "9 (Medium)"}],
+        }}));
+        let out = render("t", "{{ register_changes(\"a\") }}", &s).unwrap();
+        let (doc, errors) =
+            super::super::markdown::parse(&out, super::super::markdown::Mode::Plain, 0, 1);
+        assert!(errors.is_empty(), "{errors:?}");
+        let [super::super::doc::Block::Table { head, rows, .. }] = doc.blocks.as_slice() else {
+            panic!("not one table: {doc:?}");
+        };
+        assert_eq!(head.len(), 5);
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].len(), 5, "{rows:?}");
+        assert_eq!(
+            render("t", "x{{ register_changes(\"b\") }}y", &s).unwrap(),
+            "xy"
+        );
+        let e = render("t", "{{ register_changes(\"c\") }}", &s).unwrap_err();
+        assert!(e.message.contains("no register named `c`"), "{}", e.message);
+    }
+
     /// A deterministic fuzz run over hostile template fragments: rendering never
     /// panics, and every error has a message and, if located, a valid range.
     #[test]
