@@ -72,6 +72,7 @@ codes! {
     UnknownReference = "Q0025", "a reference to a risk, register, KPI or update that does not exist";
     PreviousSnapshot = "Q0026", "the previous snapshot of a register is missing or invalid";
     Overdue = "Q0027", "an action's planned completion date has passed";
+    DirectionDisagrees = "Q0028", "a risk's published direction of travel disagrees with its previous rating or the register's previous snapshot";
     NotOnScale = "Q0030", "a rating is not on the declared scale";
     MissingSignOff = "Q0032", "a submitted update has no sign-off";
     YearOrder = "Q0033", "years are out of order or repeated";

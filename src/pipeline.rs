@@ -393,6 +393,7 @@ fn prepare_paper(project: &Project, doc: &Document, p: &mut Prepared) {
                             .at(&prev.span, "file not found")
                             .help("the path is relative to this register's folder; fix it, or remove `previous` (direction of travel is then shown as unknown)"),
                     );
+                    validate::risk::check_directions(&reg, None, &mut p.diags);
                     registers.push(PaperRegister {
                         name: name.value.clone(),
                         register: reg,
@@ -413,6 +414,7 @@ fn prepare_paper(project: &Project, doc: &Document, p: &mut Prepared) {
             }
             None => None,
         };
+        validate::risk::check_directions(&reg, previous.as_ref(), &mut p.diags);
         registers.push(PaperRegister {
             name: name.value.clone(),
             register: reg,
@@ -990,6 +992,7 @@ fn prepare_appendix(project: &Project, doc: &Document, p: &mut Prepared) {
         let base = reg_path.parent().unwrap_or(Path::new("")).to_path_buf();
         load_register(project, &base, &prev.value, &prev.span, &scheme, p).map(|(r, _)| r)
     });
+    validate::risk::check_directions(&reg, previous.as_ref(), &mut p.diags);
     if p.diags.has_errors() {
         return;
     }

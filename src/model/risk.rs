@@ -5,6 +5,13 @@
 //! A register (or a single risk) may instead be rated in words from a declared
 //! qualitative scale ([`Register::word_scale`], best to worst): such a rating has no
 //! score and is never placed on the heat map.
+//!
+//! Two registers of the same risks, a current one and its previous snapshot,
+//! give the register's change account ([`changes`]): the risks new, closed,
+//! re-scored and given another owner, each line two values of the inputs. A
+//! risk's direction of travel is computed ([`computed_direction`]) or, where
+//! the council published only the direction, read as published
+//! ([`Direction`]).
 
 use super::{AsWritten, Sp};
 use crate::source::FileId;
@@ -161,6 +168,9 @@ pub struct Risk {
     /// numbers); direction of travel is computed from it, else from the previous
     /// snapshot, else not at all.
     pub previous: Option<Rating>,
+    /// The direction of travel as the council published it (`direction:`),
+    /// printed as published, never with a "from" score.
+    pub direction: Option<Sp<Direction>>,
     /// The council's own fields, printed where given.
     pub group: Option<String>,
     pub impact: Option<String>,
@@ -199,5 +209,353 @@ impl Register {
 
     pub fn risk(&self, id: &str) -> Option<&Risk> {
         self.risks.iter().find(|r| r.id.value == id)
+    }
+}
+
+/// A direction of travel, as a council publishes it (`direction: decreased`)
+/// or as computed from a previous rating.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    Increased,
+    Decreased,
+    Unchanged,
+    New,
+}
+
+impl Direction {
+    /// The words a register may write, in this order.
+    pub const WORDS: &'static [&'static str] = &["increased", "decreased", "unchanged", "new"];
+
+    /// The direction a word names (as in [`Direction::WORDS`], any case).
+    pub fn parse(word: &str) -> Option<Direction> {
+        match word.trim().to_ascii_lowercase().as_str() {
+            "increased" => Some(Direction::Increased),
+            "decreased" => Some(Direction::Decreased),
+            "unchanged" => Some(Direction::Unchanged),
+            "new" => Some(Direction::New),
+            _ => None,
+        }
+    }
+
+    /// The word as written in a register.
+    pub fn word(self) -> &'static str {
+        match self {
+            Direction::Increased => "increased",
+            Direction::Decreased => "decreased",
+            Direction::Unchanged => "unchanged",
+            Direction::New => "new",
+        }
+    }
+}
+
+impl Register {
+    /// How `new` compares with `old`: by score for ratings by numbers, by the
+    /// order of this register's scale for words; `None` for ratings of
+    /// different kinds or words not on the scale.
+    pub fn compare(&self, old: &Rating, new: &Rating) -> Option<std::cmp::Ordering> {
+        match (old.words, new.words) {
+            (false, false) => Some(new.score?.cmp(&old.score?)),
+            (true, true) => Some(self.word_rank(&new.band)?.cmp(&self.word_rank(&old.band)?)),
+            _ => None,
+        }
+    }
+}
+
+/// The direction of travel of `risk` (of `reg`) that the inputs give: against
+/// the previous rating the risk declares, else against the `previous`
+/// snapshot (new when the snapshot does not hold the risk); `None` when
+/// neither gives one (no previous, no current rating, ratings not comparable).
+pub fn computed_direction(
+    risk: &Risk,
+    reg: &Register,
+    previous: Option<&Register>,
+) -> Option<Direction> {
+    let old = match &risk.previous {
+        Some(old) => old,
+        None => match previous?.risk(&risk.id.value) {
+            None => return Some(Direction::New),
+            Some(o) => o.current.as_ref()?,
+        },
+    };
+    Some(match reg.compare(old, risk.current.as_ref()?)? {
+        std::cmp::Ordering::Greater => Direction::Increased,
+        std::cmp::Ordering::Less => Direction::Decreased,
+        std::cmp::Ordering::Equal => Direction::Unchanged,
+    })
+}
+
+/// One line of a register's change account: what changed for one risk
+/// between the previous snapshot and the current register, with the two
+/// values it comes from.
+#[derive(Clone, Debug)]
+pub enum Change {
+    /// In the current register (open), not in the previous snapshot: its
+    /// current rating.
+    New {
+        id: String,
+        title: String,
+        rating: Option<Rating>,
+    },
+    /// Open in the previous snapshot, and not in the current register
+    /// (`listed: false`) or in it as closed (`listed: true`): its rating in
+    /// the snapshot.
+    Closed {
+        id: String,
+        title: String,
+        rating: Option<Rating>,
+        listed: bool,
+    },
+    /// In both, open now, with another current rating (score, band or word):
+    /// the snapshot's and the register's, and how the second compares with
+    /// the first (`None` when they cannot be compared).
+    Rescored {
+        id: String,
+        title: String,
+        from: Option<Rating>,
+        to: Option<Rating>,
+        moved: Option<std::cmp::Ordering>,
+    },
+    /// In both, open now, with other owners: the snapshot's and the register's.
+    Owner {
+        id: String,
+        title: String,
+        from: Vec<String>,
+        to: Vec<String>,
+    },
+}
+
+/// Whether two current ratings differ as a council would report it: another
+/// score, band or word, or rated in one and not the other. (The same score
+/// at another likelihood and impact is the same rating.)
+fn rating_differs(a: &Option<Rating>, b: &Option<Rating>) -> bool {
+    match (a, b) {
+        (None, None) => false,
+        (Some(a), Some(b)) => a.words != b.words || a.score != b.score || a.band != b.band,
+        _ => true,
+    }
+}
+
+/// The change account of `current` against its `previous` snapshot: the
+/// risks new, re-scored and given other owners, in the register's order (a
+/// risk both re-scored and given another owner has both lines, the score
+/// first), then the risks closed, in the snapshot's order. A risk closed in
+/// both, or closed now and not in the snapshot, is no change. Linear in the
+/// registers (one map of the snapshot's ids).
+pub fn changes(current: &Register, previous: &Register) -> Vec<Change> {
+    let before: std::collections::HashMap<&str, &Risk> = previous
+        .risks
+        .iter()
+        .map(|r| (r.id.value.as_str(), r))
+        .collect();
+    let now: std::collections::HashMap<&str, &Risk> = current
+        .risks
+        .iter()
+        .map(|r| (r.id.value.as_str(), r))
+        .collect();
+    let mut out = Vec::new();
+    for r in current.risks.iter().filter(|r| r.status == "open") {
+        let (id, title) = (r.id.value.clone(), r.title.clone());
+        let Some(old) = before.get(r.id.value.as_str()) else {
+            out.push(Change::New {
+                id,
+                title,
+                rating: r.current.clone(),
+            });
+            continue;
+        };
+        if rating_differs(&old.current, &r.current) {
+            let moved = old
+                .current
+                .as_ref()
+                .zip(r.current.as_ref())
+                .and_then(|(o, n)| current.compare(o, n));
+            out.push(Change::Rescored {
+                id: id.clone(),
+                title: title.clone(),
+                from: old.current.clone(),
+                to: r.current.clone(),
+                moved,
+            });
+        }
+        if old.owners != r.owners {
+            out.push(Change::Owner {
+                id,
+                title,
+                from: old.owners.clone(),
+                to: r.owners.clone(),
+            });
+        }
+    }
+    for old in previous.risks.iter().filter(|r| r.status == "open") {
+        let listed = match now.get(old.id.value.as_str()) {
+            None => false,
+            Some(n) if n.status == "closed" => true,
+            Some(_) => continue,
+        };
+        out.push(Change::Closed {
+            id: old.id.value.clone(),
+            title: old.title.clone(),
+            rating: old.current.clone(),
+            listed,
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::{FileId, Span};
+
+    fn score(l: u32, i: u32) -> Option<Rating> {
+        let s = l * i;
+        Some(Rating {
+            likelihood: Some(l),
+            impact: Some(i),
+            likelihood_label: None,
+            impact_label: None,
+            score: Some(s),
+            band: Scheme::default_5x5()
+                .band(s)
+                .map_or(String::new(), |b| b.name.clone()),
+            words: false,
+        })
+    }
+
+    fn risk(id: &str, owner: &str, current: Option<Rating>) -> Risk {
+        Risk {
+            id: Sp::new(id.into(), Span::new(FileId::default(), 0..0)),
+            title: format!("Risk {id}"),
+            description: None,
+            cause: None,
+            event: None,
+            consequence: None,
+            owners: vec![owner.into()],
+            cabinet_members: Vec::new(),
+            inherent: None,
+            current,
+            target: None,
+            previous: None,
+            direction: None,
+            group: None,
+            impact: None,
+            strategy: None,
+            timescale_to_target: None,
+            last_review: None,
+            next_review: None,
+            status: "open".into(),
+            summary: None,
+            related_reports: Vec::new(),
+            controls: Vec::new(),
+            actions: Vec::new(),
+        }
+    }
+
+    fn register(risks: Vec<Risk>) -> Register {
+        Register {
+            file: FileId::default(),
+            name: "Test".into(),
+            owner: None,
+            as_at: NaiveDate::from_ymd_opt(2025, 6, 1).unwrap(),
+            previous: None,
+            scheme: Scheme::default_5x5(),
+            word_scale: Vec::new(),
+            risks,
+        }
+    }
+
+    fn ids(c: &[Change]) -> Vec<String> {
+        c.iter()
+            .map(|c| match c {
+                Change::New { id, .. } => format!("new {id}"),
+                Change::Closed { id, listed, .. } => format!("closed {id} {listed}"),
+                Change::Rescored {
+                    id,
+                    from,
+                    to,
+                    moved,
+                    ..
+                } => format!(
+                    "rescored {id} {:?}->{:?} {moved:?}",
+                    from.as_ref().and_then(|r| r.score),
+                    to.as_ref().and_then(|r| r.score)
+                ),
+                Change::Owner { id, from, to, .. } => format!("owner {id} {from:?}->{to:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_account_lists_new_rescored_owner_and_closed_risks_in_order() {
+        let before = register(vec![
+            risk("A", "Ann", score(4, 4)),
+            risk("GONE", "Bob", score(2, 3)),
+            risk("B", "Bob", score(3, 3)),
+            risk("C", "Cat", score(2, 2)),
+            risk("SHUT", "Dan", score(1, 1)),
+        ]);
+        let mut shut = risk("SHUT", "Dan", score(1, 1));
+        shut.status = "closed".into();
+        let now = register(vec![
+            risk("NEW", "Eve", score(3, 4)),
+            risk("A", "Ann", score(3, 4)),
+            risk("B", "Bea", score(3, 3)),
+            // The same score at another position is the same rating.
+            risk("C", "Cat", score(1, 4)),
+            shut,
+        ]);
+        assert_eq!(
+            ids(&changes(&now, &before)),
+            [
+                "new NEW",
+                "rescored A Some(16)->Some(12) Some(Less)",
+                "owner B [\"Bob\"]->[\"Bea\"]",
+                "closed GONE false",
+                "closed SHUT true",
+            ]
+        );
+        // Bands come with the ratings: High to Medium.
+        let Change::Rescored { from, to, .. } = &changes(&now, &before)[1] else {
+            panic!()
+        };
+        assert_eq!(
+            (
+                from.as_ref().unwrap().band.as_str(),
+                to.as_ref().unwrap().band.as_str()
+            ),
+            ("High", "Medium")
+        );
+    }
+
+    #[test]
+    fn a_register_the_same_as_its_snapshot_has_no_changes() {
+        let a = register(vec![risk("A", "Ann", score(4, 4)), risk("B", "Bob", None)]);
+        let b = register(vec![risk("A", "Ann", score(4, 4)), risk("B", "Bob", None)]);
+        assert!(changes(&a, &b).is_empty());
+        // Rated now and not before is a change of rating.
+        let c = register(vec![
+            risk("A", "Ann", score(4, 4)),
+            risk("B", "Bob", score(1, 2)),
+        ]);
+        assert_eq!(ids(&changes(&c, &b)), ["rescored B None->Some(2) None"]);
+    }
+
+    #[test]
+    fn a_direction_is_computed_from_the_declared_rating_else_the_snapshot() {
+        let before = register(vec![risk("A", "Ann", score(4, 4))]);
+        let now = register(vec![
+            risk("A", "Ann", score(3, 4)),
+            risk("N", "Ann", score(1, 1)),
+        ]);
+        let d = |r: &Risk, p| computed_direction(r, &now, p);
+        assert_eq!(d(&now.risks[0], Some(&before)), Some(Direction::Decreased));
+        assert_eq!(d(&now.risks[1], Some(&before)), Some(Direction::New));
+        assert_eq!(d(&now.risks[0], None), None);
+        let mut declared = now.risks[0].clone();
+        declared.previous = score(2, 2);
+        assert_eq!(d(&declared, Some(&before)), Some(Direction::Increased));
+        assert_eq!(Direction::parse(" Unchanged"), Some(Direction::Unchanged));
+        assert_eq!(Direction::parse("reduced"), None);
     }
 }

@@ -455,6 +455,16 @@ pub fn paper(
     context["registers"] = Json::Object(reg_views);
     crate::tables::into_context(tables, settings, &mut context);
     let mut r = MdRenderer::new(context, settings, sources, diags);
+    // Each register's change account, for `register_changes("name")`: only
+    // where the register names a previous snapshot.
+    let changes: serde_json::Map<String, Json> = registers
+        .iter()
+        .filter_map(|reg| {
+            view::changes_view(&reg.register, reg.previous.as_ref(), settings)
+                .map(|c| (reg.name.clone(), c))
+        })
+        .collect();
+    r.scope.changes = Arc::new(Json::Object(changes));
     let generated = r.scope.generated.clone();
 
     // Markdown that cannot hold generated blocks: summary, recommendations, risk fields.

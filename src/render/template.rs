@@ -84,6 +84,7 @@ const FUNCTIONS: &[&str] = &[
     "table",
     "changes",
     "figure",
+    "register_changes",
 ];
 /// Methods a template may call on values.
 const METHODS: &[&str] = &["items", "keys", "values", "cycle", "changed"];
@@ -104,6 +105,11 @@ pub struct Scope {
     pub settings: Settings,
     /// Blocks placed by functions like `risk_table`, in order of placement.
     pub generated: Arc<Mutex<Vec<Json>>>,
+    /// Each register's change account against its previous snapshot, by the
+    /// register's name in the paper ([`super::view::changes_view`]): what
+    /// `register_changes("name")` prints. A register without a previous
+    /// snapshot has none, and the function prints nothing for it.
+    pub changes: Arc<Json>,
     /// Figures the prose says that disagree with the cell they quote
     /// (`figure("t.row/col", says=83.4)`), in order: reported after rendering.
     pub says: Arc<Mutex<Vec<SaysMismatch>>>,
@@ -121,6 +127,7 @@ impl Scope {
             context: Arc::new(context),
             settings,
             generated: Arc::new(Mutex::new(Vec::new())),
+            changes: Arc::new(Json::Null),
             says: Default::default(),
             env: OnceLock::new(),
         }
@@ -240,6 +247,40 @@ fn table_marker(generated: &Arc<Mutex<Vec<Json>>>, id: &str) -> Value {
         "\n\n<!--{TABLE_MARKER}{}-->\n\n",
         g.len() - 1
     )))
+}
+
+/// A register's change account as a Markdown table (a block of its own):
+/// a row per change with the risk, its title, the change in words and the two
+/// values it traces to, headed by the two registers' dates; every value
+/// escaped as any printed value is. An account with no change says so in a
+/// sentence naming both dates.
+fn changes_table(account: &Json) -> String {
+    let text = |v: &Json, k: &str| escape_markdown(v.get(k).and_then(Json::as_str).unwrap_or(""));
+    let (since, as_at) = (text(account, "since"), text(account, "as_at"));
+    let lines = account
+        .get("lines")
+        .and_then(Json::as_array)
+        .map_or(&[][..], Vec::as_slice);
+    if lines.is_empty() {
+        return format!(
+            "\n\nNo risk was added, closed, re-scored or given another owner between {since} and {as_at}.\n\n"
+        );
+    }
+    let mut out = format!(
+        "\n\n| Risk | Title | Change | As at {since} | As at {as_at} |\n| --- | --- | --- | --- | --- |\n"
+    );
+    for l in lines {
+        out.push_str(&format!(
+            "| {} | {} | {} | {} | {} |\n",
+            text(l, "id"),
+            text(l, "title"),
+            text(l, "change"),
+            text(l, "from"),
+            text(l, "to")
+        ));
+    }
+    out.push('\n');
+    out
 }
 
 fn register<'a>(ctx: &'a Json, name: &str) -> Result<&'a Json, Error> {
@@ -476,6 +517,18 @@ fn build_env(scope: &Scope) -> Environment<'static> {
         }
         Ok(Value::from(""))
     });
+    let (c7, ch7) = (ctx.clone(), scope.changes.clone());
+    env.add_function(
+        "register_changes",
+        move |name: String| -> Result<Value, Error> {
+            register(&c7, &name)?;
+            Ok(match ch7.get(&name) {
+                Some(account) => Value::from_object(Marker(changes_table(account))),
+                // No previous snapshot: nothing computed, nothing printed.
+                None => Value::from(""),
+            })
+        },
+    );
     let (c6, s6) = (ctx.clone(), scope.says.clone());
     env.add_function(
         "figure",
@@ -1063,7 +1116,7 @@ fn expr(e: &minijinja::machinery::ast::Expr, p: &mut Problem) {
                     p,
                     c.span(),
                     "only quire's functions can be called in narrative templates".into(),
-                    "the functions are risk(), risk_table(), band_counts(), heat_map(), table(), figure() and range()",
+                    "the functions are risk(), risk_table(), band_counts(), heat_map(), register_changes(), table(), figure() and range()",
                 );
             }
             if let Expr::GetAttr(g) = &c.expr {
@@ -1251,6 +1304,36 @@ mod tests {
             !typ.contains("#raw") && !typ.contains("#heading") && !typ.contains("#list"),
             "{typ}"
         );
+    }
+
+    /// `register_changes` prints a register's account as a table whose cells
+    /// are escaped values (a `|` in a title stays in its cell), nothing for a
+    /// register with no account, and an error for a register the paper lacks.
+    #[test]
+    fn register_changes_prints_the_account_as_a_table_or_nothing() {
+        let ctx = serde_json::json!({"registers": {"a": {}, "b": {}}});
+        let mut s = scope(ctx);
+        s.changes = Arc::new(serde_json::json!({"a": {
+            "since": "31 March 2025", "as_at": "30 June 2025",
+            "lines": [{"id": "CR1", "title": "Pay | grading", "change": "New risk",
+                       "from": "not in the register", "to": "9 (Medium)"}],
+        }}));
+        let out = render("t", "{{ register_changes(\"a\") }}", &s).unwrap();
+        let (doc, errors) =
+            super::super::markdown::parse(&out, super::super::markdown::Mode::Plain, 0, 1);
+        assert!(errors.is_empty(), "{errors:?}");
+        let [super::super::doc::Block::Table { head, rows, .. }] = doc.blocks.as_slice() else {
+            panic!("not one table: {doc:?}");
+        };
+        assert_eq!(head.len(), 5);
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].len(), 5, "{rows:?}");
+        assert_eq!(
+            render("t", "x{{ register_changes(\"b\") }}y", &s).unwrap(),
+            "xy"
+        );
+        let e = render("t", "{{ register_changes(\"c\") }}", &s).unwrap_err();
+        assert!(e.message.contains("no register named `c`"), "{}", e.message);
     }
 
     /// A deterministic fuzz run over hostile template fragments: rendering never

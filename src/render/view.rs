@@ -5,7 +5,7 @@
 //! direction of travel, long-form dates, scale labels. Pure functions, no I/O.
 
 use crate::model::dates::long_date;
-use crate::model::risk::{Rating, Register, Risk};
+use crate::model::risk::{Change, Direction, Rating, Register, Risk};
 use serde_json::{Value as Json, json};
 
 fn rating_view(r: &Option<Rating>, reg: &Register) -> Json {
@@ -73,6 +73,16 @@ fn moved(old: &Rating, new: &Rating, reg: &Register) -> Json {
 /// Direction of travel of a risk's current rating: against the previous rating the
 /// risk declares, else the previous snapshot; never guessed.
 pub fn direction(risk: &Risk, reg: &Register, previous: Option<&Register>) -> Json {
+    // As the council published it: the arrow and its word, no "from" score.
+    if let Some(d) = &risk.direction {
+        let (code, symbol, words) = match d.value {
+            Direction::Increased => ("up", "↑", "increased"),
+            Direction::Decreased => ("down", "↓", "decreased"),
+            Direction::Unchanged => ("same", "↔", "unchanged"),
+            Direction::New => ("new", "NEW", "new risk"),
+        };
+        return json!({"code": code, "symbol": symbol, "words": words, "published": true});
+    }
     if let Some(old) = &risk.previous {
         return match &risk.current {
             Some(n) => moved(old, n, reg),
@@ -128,6 +138,111 @@ fn risk_view(r: &Risk, reg: &Register, previous: Option<&Register>, key: &str) -
             "title": a.title, "owner": a.owner, "planned_completion": a.planned_completion.text, "overdue": a.overdue
         })).collect::<Vec<_>>(),
     })
+}
+
+/// A rating as the change account prints it: "16 (High)", the word of a
+/// qualitative scale, or the project's `not-rated` words.
+fn rating_text(r: &Option<Rating>, settings: &crate::model::Settings) -> String {
+    match r {
+        None => settings.not_rated.clone(),
+        Some(r) if r.words => r.band.clone(),
+        Some(r) => format!("{} ({})", r.score.unwrap_or(0), r.band),
+    }
+}
+
+/// The register's change account against its previous snapshot
+/// ([`crate::model::risk::changes`]) as printed: the two dates and a line per
+/// change (`id`, `title`, `change` in words, `from` and `to`, the two values
+/// it traces to). `None` without a previous snapshot: nothing is printed then.
+pub fn changes_view(
+    reg: &Register,
+    previous: Option<&Register>,
+    settings: &crate::model::Settings,
+) -> Option<Json> {
+    use std::cmp::Ordering;
+    let prev = previous?;
+    let absent = "not in the register";
+    let lines: Vec<Json> = crate::model::risk::changes(reg, prev)
+        .into_iter()
+        .map(|c| {
+            let (id, title, change, from, to) = match c {
+                Change::New { id, title, rating } => (
+                    id,
+                    title,
+                    "New risk".to_string(),
+                    absent.to_string(),
+                    rating_text(&rating, settings),
+                ),
+                Change::Closed {
+                    id,
+                    title,
+                    rating,
+                    listed,
+                } => (
+                    id,
+                    title,
+                    "Closed".to_string(),
+                    rating_text(&rating, settings),
+                    if listed { "closed" } else { absent }.to_string(),
+                ),
+                Change::Rescored {
+                    id,
+                    title,
+                    from,
+                    to,
+                    moved,
+                } => {
+                    let how = match moved {
+                        Some(Ordering::Greater) => "increased",
+                        Some(Ordering::Less) => "decreased",
+                        _ => "",
+                    };
+                    let words = from.as_ref().is_some_and(|r| r.words);
+                    let band = match (&from, &to) {
+                        (Some(a), Some(b)) if !a.words && !b.words && a.band != b.band => {
+                            format!(", {} to {}", a.band, b.band)
+                        }
+                        (Some(a), Some(b)) if !a.words && !b.words => {
+                            format!(", still {}", b.band)
+                        }
+                        _ => String::new(),
+                    };
+                    let what = if words { "Re-rated" } else { "Re-scored" };
+                    let change = if how.is_empty() {
+                        what.to_string()
+                    } else {
+                        format!("{what}: {how}{band}")
+                    };
+                    (
+                        id,
+                        title,
+                        change,
+                        rating_text(&from, settings),
+                        rating_text(&to, settings),
+                    )
+                }
+                Change::Owner {
+                    id,
+                    title,
+                    from,
+                    to,
+                } => (
+                    id,
+                    title,
+                    "Owner changed".to_string(),
+                    from.join("; "),
+                    to.join("; "),
+                ),
+            };
+            json!({"id": id, "title": title, "change": change, "from": from, "to": to})
+        })
+        .collect();
+    Some(json!({
+        "name": reg.name,
+        "since": long_date(prev.as_at),
+        "as_at": long_date(reg.as_at),
+        "lines": lines,
+    }))
 }
 
 /// The rows of a register's band counts, in the scale's order: the numeric

@@ -4,7 +4,7 @@ use super::{MapReader, int, one_of, text};
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::load::yaml::{Node, NodeKind};
 use crate::model::risk::{
-    Action, Band, Control, Level, Rating, Register, RelatedReport, Risk, Scheme,
+    Action, Band, Control, Direction, Level, Rating, Register, RelatedReport, Risk, Scheme,
 };
 use crate::model::{AsWritten, Sp};
 use crate::source::FileId;
@@ -434,6 +434,7 @@ fn risk(
     let previous = m
         .opt("previous")
         .and_then(|n| rating(n, scheme, "the previous rating", m.diags));
+    let direction = m.opt("direction").and_then(|n| direction(n, m.diags));
     let group = m.opt_text("group").map(|t| t.value);
     let impact = m.opt_text("impact").map(|t| t.value);
     let strategy = m.opt_text("strategy").map(|t| t.value);
@@ -539,6 +540,7 @@ fn risk(
         current,
         target,
         previous,
+        direction,
         group,
         impact,
         strategy,
@@ -551,6 +553,116 @@ fn risk(
         controls,
         actions,
     })
+}
+
+/// A direction of travel as the council published it: one of
+/// [`Direction::WORDS`], any case; anything else is an error at the value
+/// listing the words.
+fn direction(n: &Node, diags: &mut Diagnostics) -> Option<Sp<Direction>> {
+    #[cfg(test)]
+    crate::validate::record::read(
+        n,
+        crate::validate::record::Read::OneOf(
+            Direction::WORDS.iter().map(|w| w.to_string()).collect(),
+        ),
+    );
+    let t = text(n, diags)?;
+    if let Some(d) = Direction::parse(&t.value) {
+        return Some(Sp::new(d, t.span));
+    }
+    let mut d = Diagnostic::error(
+        Code::InvalidValue,
+        format!("`{}` is not a direction of travel", t.value),
+    )
+    .at(
+        &n.span,
+        format!("expected one of: {}", Direction::WORDS.join(", ")),
+    );
+    if let Some(s) = crate::diag::did_you_mean(&t.value, Direction::WORDS.iter().copied()) {
+        d = d.help(format!("did you mean `{s}`?"));
+    }
+    diags.push(d.help(format!(
+        "write the direction as the council published it: {} (an arrow is printed with the word)",
+        Direction::WORDS.join(", ")
+    )));
+    None
+}
+
+/// Each direction of travel a risk publishes (`direction:`) against the one
+/// its inputs give (its declared `previous:` rating, else the `previous`
+/// snapshot): where both exist and disagree, a warning at the published
+/// value. The published direction is printed either way.
+pub fn check_directions(reg: &Register, previous: Option<&Register>, diags: &mut Diagnostics) {
+    use crate::model::risk::computed_direction;
+    for r in &reg.risks {
+        let Some(published) = &r.direction else {
+            continue;
+        };
+        let Some(computed) = computed_direction(r, reg, previous) else {
+            continue;
+        };
+        if computed == published.value {
+            continue;
+        }
+        let text = |x: &Option<Rating>| match x {
+            None => "not rated".to_string(),
+            Some(x) if x.words => x.band.clone(),
+            Some(x) => format!("{} ({})", x.score.unwrap_or(0), x.band),
+        };
+        let now = text(&r.current);
+        let (against, why) = match (&r.previous, previous) {
+            (Some(old), _) => (
+                "its previous rating",
+                format!(
+                    "the risk's `previous:` rating is {} and its current rating {now}: {}",
+                    text(&Some(old.clone())),
+                    computed.word()
+                ),
+            ),
+            (None, Some(p)) => match p.risk(&r.id.value) {
+                None => (
+                    "the previous snapshot",
+                    format!(
+                        "the previous snapshot (as at {}) does not hold {}: new",
+                        crate::model::dates::long_date(p.as_at),
+                        r.id.value
+                    ),
+                ),
+                Some(o) => (
+                    "the previous snapshot",
+                    format!(
+                        "the previous snapshot (as at {}) rates it {} and the register {now}: {}",
+                        crate::model::dates::long_date(p.as_at),
+                        text(&o.current),
+                        computed.word()
+                    ),
+                ),
+            },
+            (None, None) => continue,
+        };
+        let mut d = Diagnostic::warning(
+            Code::DirectionDisagrees,
+            format!(
+                "risk {} is published as `{}` but {against} gives `{}`",
+                r.id.value,
+                published.value.word(),
+                computed.word()
+            ),
+        )
+        .at(
+            &published.span,
+            format!("published as {}", published.value.word()),
+        )
+        .note(why);
+        if let Some(o) = previous.and_then(|p| p.risk(&r.id.value))
+            && r.previous.is_none()
+        {
+            d = d.also(&o.id.span, "the risk in the previous snapshot");
+        }
+        diags.push(d.help(
+            "check the direction against the council's published register, or the ratings it is compared with; the direction is printed as published",
+        ));
+    }
 }
 
 fn owner(m: &mut MapReader) -> Option<String> {

@@ -401,7 +401,7 @@ fn html_layouts_are_shipped_and_recorded_like_the_typst_ones() {
     );
     let manifest = std::fs::read_to_string(p.path().join("out2/manifest.json")).unwrap();
     for f in [
-        "committee-report-v2.html",
+        "committee-report-v3.html",
         "common-v2.html",
         "risk-parts-v2.html",
     ] {

@@ -6,6 +6,7 @@ mod app;
 mod archive;
 mod attack;
 mod build;
+mod changes;
 mod diagnostics;
 mod docx;
 mod figures;
