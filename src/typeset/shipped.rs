@@ -167,6 +167,10 @@ pub const HTML_FILES: &[(&str, &str)] = &[
         include_str!("../../layouts/html/safety-valve-v3.html"),
     ),
     (
+        "stack-v1.html",
+        include_str!("../../layouts/html/stack-v1.html"),
+    ),
+    (
         "tables-v1.html",
         include_str!("../../layouts/html/tables-v1.html"),
     ),

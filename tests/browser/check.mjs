@@ -92,8 +92,17 @@ for (const file of files) {
       .slice(0, 5).map((e) => `${e.tagName.toLowerCase()}.${e.className}`));
     failures.push(`${name}: at 320 px the page is ${width} px wide (too wide: ${culprits.join(', ')})`);
   }
+  // The key judgement on a phone: every cell of a stacked table (a rating, a
+  // variance, a RAG) is on the screen at 320 px, with no sideways scrolling.
+  const hidden = await page.evaluate(() => [...document.querySelectorAll('table.stack td')]
+    .filter((e) => e.getBoundingClientRect().right > 321)
+    .slice(0, 5).map((e) => `${e.dataset.label || e.className}: ${e.textContent.trim().slice(0, 30)}`));
+  if (hidden.length > 0) {
+    failures.push(`${name}: at 320 px these cells of a stacked table are off the screen: ${hidden.join('; ')}`);
+  }
+  const stacked = await page.evaluate(() => document.querySelectorAll('table.stack').length);
   await page.screenshot({ path: `${shots}/${name}-320.png`, fullPage: true });
-  console.log(`checked ${name}: ${results.violations.length} axe violation(s), ${levels.length} headings, width at 320 px: ${width}`);
+  console.log(`checked ${name}: ${results.violations.length} axe violation(s), ${levels.length} headings, width at 320 px: ${width}, ${stacked} stacked table(s)`);
   await context.close();
 }
 await browser.close();

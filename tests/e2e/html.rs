@@ -528,6 +528,22 @@ fn every_demo_and_kpi_derived_html_passes_axe_keyboard_and_reflow_in_chromium() 
             );
         }
     }
+    // On a phone, the return's, the plan's and the scorecard's tables of
+    // judgements stack (every cell on the screen: check.mjs fails otherwise).
+    for d in [
+        "kent-sv-2024-25-q1",
+        "send-app-2023",
+        "send-app-2023-scorecard",
+    ] {
+        let line = out
+            .lines()
+            .find(|l| l.starts_with(&format!("checked {d}:")))
+            .unwrap_or_default();
+        assert!(
+            line.contains("stacked table(s)") && !line.ends_with(", 0 stacked table(s)"),
+            "{d}: {line}"
+        );
+    }
     eprintln!("screenshots for review: {}", shots.display());
 }
 
