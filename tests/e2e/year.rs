@@ -60,7 +60,10 @@ fn write_update_2(p: &Project) {
         .replace("values: [228, 1512, 2028]", "values: [231, 1540, 2028]")
         .replace("assurance: { q1: Green }", "assurance: { q1: Green, q2: Amber }")
         .replace("assurance: { q1: Red }", "assurance: { q1: Red, q2: Red }")
-        .replace("actuals: { q1: 43.2 }", "actuals: { q1: 43.2, q2: 45.4 }")
+        .replace(
+            "actuals: { q1: 43.2 }",
+            "actuals: { q1: 43.2, q2: 45.4 }\n    rag: { q2: Green }",
+        )
         .replace("actuals: { q1: 152 }", "actuals: { q1: 152, q2: 138 }")
         .replace(
             "kpis:\n",
@@ -112,6 +115,13 @@ fn the_next_update_writes_its_own_values_and_the_last_stays_on_record() {
     assert!(!text.contains("At Quarter 1"), "{text}");
     // Update 1's figures stay in Update 1's columns.
     assert!(text.contains("43.2") && text.contains("45.4"), "{text}");
+    // A RAG the return publishes is printed as published, with no words of
+    // quire's after it (issue 25).
+    assert!(
+        text.contains("45.0 / 45.4") && text.contains("Green"),
+        "{text}"
+    );
+    assert!(!text.contains("(as published)"), "{text}");
     // Update 1's record in the copied lock is unchanged, as submitted.
     assert_eq!(records(&p, "sv-q2")["q1"], q1);
     assert_eq!(q1["data as at"], "30 June 2025");
@@ -142,6 +152,8 @@ fn the_next_update_writes_its_own_values_and_the_last_stays_on_record() {
         );
     }
     assert!(text.contains("Changes since Update 1 (July)"), "{text}");
+    assert!(html.contains("45.0 / 45.4<br>Green</td>"), "{html}");
+    assert!(!html.contains("(as published)"), "{html}");
     assert!(
         text.contains("Condition 1: assurance Green Amber"),
         "{text}"
