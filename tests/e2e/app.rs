@@ -356,8 +356,11 @@ fn the_summarys_rating_counts_add_up_to_the_actions_not_rated_included() {
     let mut unrated = 0;
     for row in table.split("<tr><th scope=\"row\">").skip(1) {
         let cells: Vec<&str> = row.split("<td").skip(1).collect();
+        // The cell's text, after its attributes (class, data-label).
         let actions: usize = cells[1]
-            .trim_start_matches(" class=\"c\">")
+            .split_once('>')
+            .unwrap()
+            .1
             .split('<')
             .next()
             .unwrap()
@@ -489,7 +492,9 @@ fn the_printed_rating_counts_are_the_exported_engine_tables() {
         .map(|row| {
             let cells: Vec<&str> = row.split("<td").skip(1).collect();
             let actions = cells[1]
-                .trim_start_matches(" class=\"c\">")
+                .split_once('>')
+                .unwrap()
+                .1
                 .split('<')
                 .next()
                 .unwrap()
