@@ -341,9 +341,14 @@ fn previous<'a>(lock: &'a Lock, v: &Valve) -> Option<(&'a str, &'a BTreeMap<Stri
 }
 
 /// What changed in the current update since the last submitted one, from
-/// the lock's record of that one and the return as written; `None` where the
+/// the lock's record of that one and the return as written (`sources`: each
+/// figure is told at the places it is written with); `None` where the
 /// lock records no earlier update (or only as hashes, which hold no values).
-pub fn changes(lock: &Lock, v: &Valve) -> Option<crate::model::changes::Changes> {
+pub fn changes(
+    lock: &Lock,
+    v: &Valve,
+    sources: &crate::source::SourceMap,
+) -> Option<crate::model::changes::Changes> {
     let (since, before) = previous(lock, v)?;
     if legacy(before) {
         return None;
@@ -354,7 +359,11 @@ pub fn changes(lock: &Lock, v: &Valve) -> Option<crate::model::changes::Changes>
         since_label: v.update_label(since),
         update: v.current_update.value.clone(),
         update_label: v.update_label(&v.current_update.value),
-        lines: crate::model::changes::between(before, &now, &kind_of),
+        // A figure's places as the return writes it (the text at its span).
+        lines: crate::model::changes::between(before, &now, &kind_of, &|f| {
+            let text = sources.text(f.span.file).get(f.span.range.clone())?;
+            crate::tables::written_places(text.trim().trim_matches('"'))
+        }),
     })
 }
 

@@ -847,7 +847,7 @@ fn prepare_valve(project: &Project, doc: &Document, p: &mut Prepared) {
         return;
     };
     if let Ok(Some(lock)) = crate::lock::read(project, doc) {
-        valve.changes = crate::lock::changes(&lock, &valve);
+        valve.changes = crate::lock::changes(&lock, &valve, &p.sources);
         valve.amendments = lock.amendments;
     }
     // What changed since the last submitted update: a table like any other,

@@ -84,6 +84,15 @@ pub fn difference(before: &str, now: &str) -> Option<String> {
     })
 }
 
+/// `s` written with at least `places` decimal places (`44` at 1 is `44.0`);
+/// as it is when it is not a figure or has more.
+fn at_places(s: &str, places: u32) -> String {
+    match Dec::parse(s) {
+        Some(d) if written_places(s) < places => d.fixed(places),
+        _ => s.to_string(),
+    }
+}
+
 /// One field of a return's record for an update.
 #[derive(Clone, Debug)]
 pub struct Field {
@@ -110,6 +119,7 @@ pub fn between(
     before: &std::collections::BTreeMap<String, String>,
     now: &Record,
     kind_of: &dyn Fn(&str) -> FieldKind,
+    places: &dyn Fn(&Field) -> Option<u32>,
 ) -> Vec<Change> {
     let mut items = Vec::new();
     let mut ratings = Vec::new();
@@ -141,6 +151,13 @@ pub fn between(
             }
             FieldKind::Figure => {
                 let Some(old) = old else { continue };
+                // Both figures at the places the return writes this one
+                // with (a lock holds `44` for a typed `44.0`).
+                let (old, value) = match places(f) {
+                    Some(p) => (at_places(old, p), at_places(value, p)),
+                    None => (old.clone(), value.clone()),
+                };
+                let (old, value) = (&old, &value);
                 let diff = difference(old, value);
                 // Equal figures written differently (`7` and `7.0`) did not change.
                 let same = match (Dec::parse(old), Dec::parse(value)) {
@@ -217,6 +234,27 @@ mod tests {
     }
 
     #[test]
+    fn figures_are_told_at_the_places_the_return_writes_them() {
+        let before: BTreeMap<String, String> = [("kpi K1 target", "44")]
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect();
+        let now = rec(&[("kpi K1 target", "45", FieldKind::Figure)]);
+        let got = between(&before, &now, &|_| FieldKind::Text, &|_| Some(1));
+        assert_eq!(
+            (
+                got[0].before.as_str(),
+                got[0].now.as_str(),
+                got[0].difference.as_deref()
+            ),
+            ("44.0", "45.0", Some("+1.0"))
+        );
+        // Without the text as written, as recorded.
+        let got = between(&before, &now, &|_| FieldKind::Text, &|_| None);
+        assert_eq!(got[0].difference.as_deref(), Some("+1"));
+    }
+
+    #[test]
     fn the_account_lists_items_then_ratings_then_figures() {
         let before: BTreeMap<String, String> = [
             ("risk 1 title", "Fees"),
@@ -244,7 +282,7 @@ mod tests {
                 FieldKind::Text
             }
         };
-        let got: Vec<String> = between(&before, &now, &kind)
+        let got: Vec<String> = between(&before, &now, &kind, &|_| None)
             .iter()
             .map(|c| {
                 format!(

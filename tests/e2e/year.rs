@@ -152,6 +152,14 @@ fn the_next_update_writes_its_own_values_and_the_last_stays_on_record() {
         );
     }
     assert!(text.contains("Changes since Update 1 (July)"), "{text}");
+    // A figure written `44.0` is told at its places, though the lock holds `44`.
+    let csv = std::fs::read_to_string(p.path().join("out/sv-q2.changes.csv")).unwrap();
+    assert!(
+        csv.contains(
+            "K1 Children with an EHCP taught in mainstream settings: target (%),44.0,45.0,\"'+1.0\""
+        ),
+        "{csv}"
+    );
     assert!(html.contains("45.0 / 45.4<br>Green</td>"), "{html}");
     assert!(!html.contains("(as published)"), "{html}");
     assert!(
@@ -224,13 +232,15 @@ fn the_account_lists_every_changed_figure_of_the_two_records() {
     let r = records(&p, "sv-q2");
     // The diff of the two records, made here: every field both hold whose
     // figure differs (before, now).
-    let num = |s: &str| s.parse::<f64>().ok();
+    // Compared as figures: the account prints them at the places the return
+    // writes them (`44.0`), the lock holds their shortest form (`44`).
+    let num = |s: &str| s.replace(',', "").parse::<f64>().ok();
     let mut want: Vec<(String, String)> = r["q1"]
         .iter()
         .filter_map(|(k, a)| {
             let b = r["q2"].get(k)?;
             match (num(a), num(b)) {
-                (Some(x), Some(y)) if x != y => Some((a.clone(), b.clone())),
+                (Some(x), Some(y)) if x != y => Some((format!("{x}"), format!("{y}"))),
                 _ => None,
             }
         })
@@ -245,7 +255,8 @@ fn the_account_lists_every_changed_figure_of_the_two_records() {
         if change.starts_with(['+', '-', '−'])
             || change.chars().next().is_some_and(|c| c.is_ascii_digit())
         {
-            got.push((was.replace(',', ""), now.replace(',', "")));
+            let (x, y) = (num(was).unwrap(), num(now).unwrap());
+            got.push((format!("{x}"), format!("{y}")));
         }
     }
     got.sort();
