@@ -41,32 +41,26 @@ fn rating_view(r: &Option<Rating>, reg: &Register) -> Json {
     })
 }
 
-/// How a current rating moved from an earlier one: by score for numbers, by the
-/// declared order of the scale for words; ratings of different kinds are not compared.
+/// How a current rating moved from an earlier one, in words: the comparison is
+/// the model's ([`Register::compare`]: by score for numbers, by the declared
+/// order of the scale for words; ratings of different kinds are not compared).
 fn moved(old: &Rating, new: &Rating, reg: &Register) -> Json {
-    let (o, n) = match (old.words, new.words, old.score, new.score) {
-        (false, false, Some(o), Some(n)) => (o as usize, n as usize),
-        (true, true, _, _) => match (reg.word_rank(&old.band), reg.word_rank(&new.band)) {
-            (Some(o), Some(n)) => (o, n),
-            _ => {
-                return json!({"code": "unknown", "symbol": "–", "words": "previous rating not comparable"});
-            }
-        },
-        _ => {
-            return json!({"code": "unknown", "symbol": "–", "words": "previous rating not comparable"});
-        }
+    let Some(order) = reg.compare(old, new) else {
+        return json!({"code": "unknown", "symbol": "–", "words": "previous rating not comparable"});
     };
     let was = if old.words {
         old.band.clone()
     } else {
         old.score.unwrap_or(0).to_string()
     };
-    if n > o {
-        json!({"code": "up", "symbol": "↑", "words": format!("increased from {was}")})
-    } else if n < o {
-        json!({"code": "down", "symbol": "↓", "words": format!("reduced from {was}")})
-    } else {
-        json!({"code": "same", "symbol": "↔", "words": "unchanged"})
+    match order {
+        std::cmp::Ordering::Greater => {
+            json!({"code": "up", "symbol": "↑", "words": format!("increased from {was}")})
+        }
+        std::cmp::Ordering::Less => {
+            json!({"code": "down", "symbol": "↓", "words": format!("reduced from {was}")})
+        }
+        std::cmp::Ordering::Equal => json!({"code": "same", "symbol": "↔", "words": "unchanged"}),
     }
 }
 
