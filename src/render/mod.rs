@@ -191,9 +191,11 @@ impl<'a> MdRenderer<'a> {
                 let mut d =
                     Diagnostic::error(Code::Template, format!("template error: {}", e.message))
                         .at(&span, "in this template expression");
-                d = d.help(e.help.clone().unwrap_or_else(|| {
-                    "names available: paper, data, org, registers, and functions risk(), risk_table(), band_counts(), heat_map(); see docs/data-format.md".into()
-                }));
+                d = d.help(
+                    e.help
+                        .clone()
+                        .unwrap_or_else(|| template::NAMES_HELP.into()),
+                );
                 if let Some(n) = note {
                     d = d.note(n);
                 }

@@ -74,6 +74,9 @@ const BUILTIN_FILTERS: &[&str] = &[
     "slice",
     "lines",
 ];
+/// What a template error's help lists when it has nothing more precise: every
+/// name and function a narrative template can use.
+pub const NAMES_HELP: &str = "names available: paper, data, org, registers, tables, and functions risk(), risk_table(), band_counts(), heat_map(), register_changes(), table(), changes(), figure() and range(); see docs/data-format.md";
 /// Functions a template may call.
 const FUNCTIONS: &[&str] = &[
     "range",
@@ -197,8 +200,11 @@ fn suggest_path(expr: &str, ctx: &Json) -> Option<String> {
                     None if obj.is_empty() => {
                         format!("`{}` holds nothing here", done.join("."))
                     }
+                    // At the top there is no name to say what holds the keys.
+                    None if done.is_empty() => NAMES_HELP.to_string(),
                     None => format!(
-                        "`{prefix}` has: {}",
+                        "`{}` has: {}",
+                        done.join("."),
                         obj.keys().cloned().collect::<Vec<_>>().join(", ")
                     ),
                 });
@@ -868,17 +874,19 @@ fn from_minijinja(e: &Error, src: &str, ctx: &Json) -> TemplateError {
         }
     }
     if help.is_none() {
-        help = Some(
-            if message.contains("expected end of") || message.contains("unexpected end of input") {
-                "a `{% if %}` or `{% for %}` block is not closed: add `{% endif %}` or `{% endfor %}`".into()
-            } else if message.contains("keyword argument") {
-                "check the argument names: money takes `unit`, percent takes `places` and `ratio`, risk_table takes `min_score` (docs/data-format.md lists every filter)".into()
-            } else if e.kind() == ErrorKind::SyntaxError {
-                "`{{ … }}` prints a value and `{% if %}`/`{% for %}` choose or repeat text; write `{{`, `{%` or `{#` as text with `{{ \"{{\" }}`".into()
-            } else {
-                "names available: paper, data, org, registers, and functions risk(), risk_table(), band_counts(), heat_map(); see docs/data-format.md".into()
-            },
-        );
+        help = Some(if message.contains("variable block") {
+            "a `{{ … }}` is not closed: end it with `}}`".into()
+        } else if message.contains("expected end of") || message.contains("unexpected end of input")
+        {
+            "a `{% if %}` or `{% for %}` block is not closed: add `{% endif %}` or `{% endfor %}`"
+                .into()
+        } else if message.contains("keyword argument") {
+            "check the argument names: money takes `unit`, percent takes `places` and `ratio`, risk_table takes `min_score` (docs/data-format.md lists every filter)".into()
+        } else if e.kind() == ErrorKind::SyntaxError {
+            "`{{ … }}` prints a value and `{% if %}`/`{% for %}` choose or repeat text; write `{{`, `{%` or `{#` as text with `{{ \"{{\" }}`".into()
+        } else {
+            NAMES_HELP.into()
+        });
     }
     TemplateError {
         range,
@@ -1116,7 +1124,7 @@ fn expr(e: &minijinja::machinery::ast::Expr, p: &mut Problem) {
                     p,
                     c.span(),
                     "only quire's functions can be called in narrative templates".into(),
-                    "the functions are risk(), risk_table(), band_counts(), heat_map(), register_changes(), table(), figure() and range()",
+                    "the functions are risk(), risk_table(), band_counts(), heat_map(), register_changes(), table(), changes(), figure() and range()",
                 );
             }
             if let Expr::GetAttr(g) = &c.expr {

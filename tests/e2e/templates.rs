@@ -451,3 +451,33 @@ fn a_draft_lists_every_departure_and_is_never_made_of_wrong_data() {
     );
     assert!(!p.path().join("out/drafts/bad-paper.draft.pdf").exists());
 }
+
+/// Issue 25: a template error names what is wrong: a `{{ … }}` missing its
+/// `}}` is not an unclosed `{% if %}`; and the help lists every name and
+/// function a template can use (tables, table(), figure() among them).
+#[test]
+fn template_errors_name_what_is_wrong_and_every_name_available() {
+    let p = Project::fixture("minimal");
+    let paper = "content/budget-2025/paper.yaml";
+    let y = std::fs::read_to_string(p.path().join(paper)).unwrap();
+    p.write(
+        paper,
+        &y.replace("{{ data.forecast | money }}", "{{ data.forecast | money }"),
+    );
+    let o = p.run(&["check"]);
+    let e = stderr(&o);
+    assert_eq!(code(&o), 1, "{e}");
+    assert!(
+        e.contains("help: a `{{ … }}` is not closed: end it with `}}`") && !e.contains("{% if %}"),
+        "{e}"
+    );
+    p.write(
+        paper,
+        &y.replace("{{ data.forecast | money }}", "{{ nothing.here | money }}"),
+    );
+    let e = stderr(&p.run(&["check"]));
+    assert!(
+        e.contains("names available: paper, data, org, registers, tables, and functions risk(), risk_table(), band_counts(), heat_map(), register_changes(), table(), changes(), figure() and range()"),
+        "{e}"
+    );
+}
