@@ -224,8 +224,34 @@ impl<'n, 'd> MapReader<'n, 'd> {
     /// the nearest known key suggested. Call once all keys have been read.
     pub fn finish(self) {
         let mut explained = Vec::new();
-        for (k, _) in self.entries {
+        for (i, (k, v)) in self.entries.iter().enumerate() {
             if self.known.contains(&k.name.as_str()) {
+                continue;
+            }
+            // `{ name: Matt Dunkley, CBE }`: in braces a comma ends the value,
+            // and `CBE` is read as a key of its own with no value.
+            let split = matches!(v.kind, NodeKind::Null)
+                && i > 0
+                && !k.name.contains(char::is_whitespace)
+                && k.name.chars().next().is_some_and(char::is_alphanumeric);
+            if let (true, Some((pk, pv))) =
+                (split, i.checked_sub(1).and_then(|j| self.entries.get(j)))
+                && let NodeKind::Str(before) = &pv.kind
+            {
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::UnknownKey,
+                        format!("unknown key `{}` in {}", k.name, self.what),
+                    )
+                    .at(
+                        &k.span,
+                        "read as a key of its own: a comma inside `{ … }` ends a value",
+                    )
+                    .help(format!(
+                        "if `{}` belongs to `{}`, quote the whole value: `{}: \"{}, {}\"`",
+                        k.name, pk.name, pk.name, before, k.name
+                    )),
+                );
                 continue;
             }
             let mut d = Diagnostic::error(

@@ -481,3 +481,27 @@ fn template_errors_name_what_is_wrong_and_every_name_available() {
         "{e}"
     );
 }
+
+/// Issue 25: a comma in a value inside `{ … }` ends the value, and what
+/// follows is read as a key: the error says so and how to quote it.
+#[test]
+fn a_comma_in_a_braced_value_says_to_quote_it() {
+    let p = Project::fixture("minimal");
+    let paper = "content/budget-2025/paper.yaml";
+    let y = std::fs::read_to_string(p.path().join(paper)).unwrap();
+    let broken = y.replace(
+        "{ name: B. Officer, title:",
+        "{ name: B. Officer, CBE, title:",
+    );
+    assert_ne!(broken, y);
+    p.write(paper, &broken);
+    let o = p.run(&["check"]);
+    let e = stderr(&o);
+    assert_eq!(code(&o), 1, "{e}");
+    assert!(
+        e.contains("error[Q0004]: unknown key `CBE`")
+            && e.contains("read as a key of its own: a comma inside `{ … }` ends a value")
+            && e.contains("help: if `CBE` belongs to `name`, quote the whole value: `name: \"B. Officer, CBE\"`"),
+        "{e}"
+    );
+}
