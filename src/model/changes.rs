@@ -63,11 +63,9 @@ pub struct Changes {
     pub lines: Vec<Change>,
 }
 
-/// The places a figure is written with: `18.40` has 2.
-fn written_places(s: &str) -> u32 {
-    s.split_once('.').map_or(0, |(_, f)| {
-        f.chars().take_while(char::is_ascii_digit).count() as u32
-    })
+/// The places a figure is written with (`18.40` has 2); none for words.
+fn written(s: &str) -> u32 {
+    super::decimal::written_places(s).unwrap_or(0)
 }
 
 /// now − before, exactly, written at the places of the more precise figure,
@@ -75,7 +73,7 @@ fn written_places(s: &str) -> u32 {
 pub fn difference(before: &str, now: &str) -> Option<String> {
     let (b, n) = (Dec::parse(before)?, Dec::parse(now)?);
     let d = n.checked_sub(b)?;
-    let places = written_places(before).max(written_places(now));
+    let places = written(before).max(written(now));
     let s = d.fixed(places);
     Some(if d.is_negative() || d.round(places).is_zero() {
         s
@@ -88,7 +86,7 @@ pub fn difference(before: &str, now: &str) -> Option<String> {
 /// as it is when it is not a figure or has more.
 fn at_places(s: &str, places: u32) -> String {
     match Dec::parse(s) {
-        Some(d) if written_places(s) < places => d.fixed(places),
+        Some(d) if written(s) < places => d.fixed(places),
         _ => s.to_string(),
     }
 }

@@ -246,6 +246,20 @@ impl Dec {
     }
 }
 
+/// The decimal places a figure was written with, from its text as written
+/// (`7.00` has 2, `1.5e3` none, `28.607` 3); `None` when the text is not a
+/// figure.
+pub fn written_places(text: &str) -> Option<u32> {
+    let text = text.trim();
+    Dec::parse(text)?;
+    let (mant, exp) = match text.find(['e', 'E']) {
+        Some(i) => (&text[..i], text[i + 1..].parse::<i32>().ok()?),
+        None => (text, 0),
+    };
+    let frac = mant.split_once('.').map_or(0, |(_, f)| f.len() as i32);
+    Some((frac - exp).clamp(0, PLACES as i32) as u32)
+}
+
 impl fmt::Display for Dec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.full())

@@ -478,7 +478,7 @@ pub fn changes_table(v: &Valve, diags: &mut Diagnostics) -> Option<Checked> {
     };
     // A figure as written, with thousands separators; words as they are.
     let figure = |s: &str| match Dec::parse(s) {
-        Some(d) => fixed(d, s.split_once('.').map_or(0, |(_, f)| f.len() as u32)),
+        Some(d) => fixed(d, crate::model::decimal::written_places(s).unwrap_or(0)),
         None => s.to_string(),
     };
     let text = |s: String| Cell::Text(Sp::new(s, span.clone()));

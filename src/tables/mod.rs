@@ -261,19 +261,7 @@ fn grouped(s: &str) -> String {
     out
 }
 
-/// The decimal places a figure was written with, from its text as written
-/// (`7.00` has 2, `1.5e3` none, `28.607` 3); `None` when the text is not a
-/// figure.
-pub fn written_places(text: &str) -> Option<u32> {
-    let text = text.trim();
-    Dec::parse(text)?;
-    let (mant, exp) = match text.find(['e', 'E']) {
-        Some(i) => (&text[..i], text[i + 1..].parse::<i32>().ok()?),
-        None => (text, 0),
-    };
-    let frac = mant.split_once('.').map_or(0, |(_, f)| f.len() as i32);
-    Some((frac - exp).clamp(0, crate::model::decimal::PLACES as i32) as u32)
-}
+pub use crate::model::decimal::written_places;
 
 /// Records the places each typed figure of `t` was written with (its text at
 /// its span), so that it prints as typed: every numeric column but those
