@@ -645,19 +645,20 @@ fn shown(v: &str) -> String {
     }
 }
 
-/// Reports any field of a locked update that differs from its lock;
+/// Reports any field of a locked update that differs from its lock (`read`:
+/// the lock as [`read`] gave it, read once by the caller);
 /// `built_locked` says whether the project records the return as locked
 /// ([`recorded`], or the manifest of its last build), then a missing lock is
 /// an error; asked only when there is none.
 pub fn check(
-    project: &Project,
     doc: &Document,
+    read: &Result<Option<Lock>, String>,
     v: &Valve,
     built_locked: &dyn Fn() -> Result<bool, String>,
     diags: &mut Diagnostics,
 ) {
     let where_ = format!("{}/{LOCK_FILE}", crate::load::display(&doc.dir));
-    let lock = match read(project, doc) {
+    let lock = match read {
         Ok(Some(l)) => l,
         Ok(None) => {
             match built_locked() {
@@ -711,8 +712,8 @@ pub fn check(
                 .map(move |f| ((u.clone(), f.key), f.span))
         })
         .collect();
-    carried_over(&lock, v, diags);
-    for (update, field, locked, now) in differences(&lock, v) {
+    carried_over(lock, v, diags);
+    for (update, field, locked, now) in differences(lock, v) {
         let label = v.update_label(&update);
         let amend = format!(
             "undo the change (see version control); if it is a deliberate correction, run `quire lock --amend \"{field}\" --reason \"…\" {}`",

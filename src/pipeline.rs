@@ -846,9 +846,12 @@ fn prepare_valve(project: &Project, doc: &Document, p: &mut Prepared) {
     let Some((mut valve, node, mut tables, settings)) = read_valve(project, doc, p) else {
         return;
     };
-    if let Ok(Some(lock)) = crate::lock::read(project, doc) {
-        valve.changes = crate::lock::changes(&lock, &valve, &p.sources);
-        valve.amendments = lock.amendments;
+    // The lock, read once: its amendments and the record the account of
+    // what changed is computed against, then checked below.
+    let lock = crate::lock::read(project, doc);
+    if let Ok(Some(lock)) = &lock {
+        valve.changes = crate::lock::changes(lock, &valve, &p.sources);
+        valve.amendments = lock.amendments.clone();
     }
     // What changed since the last submitted update: a table like any other,
     // placed by `{{ changes() }}` and exported.
@@ -859,7 +862,7 @@ fn prepare_valve(project: &Project, doc: &Document, p: &mut Prepared) {
     let built_locked = || {
         crate::lock::recorded(project, doc).map(|r| r || crate::manifest::was_locked(project, doc))
     };
-    crate::lock::check(project, doc, &valve, &built_locked, &mut p.diags);
+    crate::lock::check(doc, &lock, &valve, &built_locked, &mut p.diags);
     // Templates run even when the figures have errors, so that prose figures
     // that disagree with their cells show in the same run; nothing is kept.
     let had_errors = p.diags.has_errors();
