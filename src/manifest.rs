@@ -43,6 +43,45 @@ pub struct Entry {
     /// a later build without one is refused until `quire lock --reset`.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub locked: bool,
+    /// The day the document was first built (`YYYY-MM-DD`): its PDF's
+    /// creation date from layouts of version 3, kept by every later build so
+    /// that a rebuild is byte-identical.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created: Option<String>,
+}
+
+impl Manifest {
+    /// The day each recorded document was first built, by id.
+    pub fn created(&self) -> BTreeMap<String, chrono::NaiveDate> {
+        self.documents
+            .iter()
+            .filter_map(|(id, e)| {
+                let d = e.created.as_deref()?;
+                Some((
+                    id.clone(),
+                    chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()?,
+                ))
+            })
+            .collect()
+    }
+}
+
+/// Today, for a document built for the first time: the day of
+/// `SOURCE_DATE_EPOCH` (seconds since 1970, UTC) when it is set, as
+/// reproducible builds expect, else the system clock's day in UTC.
+pub fn today() -> chrono::NaiveDate {
+    let now = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0))
+    };
+    let secs = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.trim().parse::<i64>().ok())
+        .unwrap_or_else(now);
+    chrono::DateTime::from_timestamp(secs, 0)
+        .unwrap_or_default()
+        .date_naive()
 }
 
 pub fn sha256(bytes: &[u8]) -> String {
@@ -157,6 +196,7 @@ pub fn entry(
         .collect();
     Entry {
         locked,
+        created: None,
         quire: env!("CARGO_PKG_VERSION").into(),
         typst: TYPST_VERSION.into(),
         layout,

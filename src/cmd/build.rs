@@ -44,6 +44,11 @@ pub struct BuildConfig {
     /// 1,000-page document eviction walks a cache of millions of entries
     /// (0.2–0.3 s) just before the process ends anyway.
     pub evict: bool,
+    /// The day each document was first built, as the output folder's
+    /// manifest records it ([`BuildConfig::with_created`]); a document not
+    /// recorded is first built `today`.
+    pub created: BTreeMap<String, chrono::NaiveDate>,
+    pub today: chrono::NaiveDate,
 }
 
 impl BuildConfig {
@@ -54,6 +59,7 @@ impl BuildConfig {
         verbose: bool,
     ) -> Self {
         let pdf = PdfSettings {
+            created: None,
             standards: standards
                 .iter()
                 .map(|s| match s {
@@ -81,7 +87,20 @@ impl BuildConfig {
             draft: false,
             backends: vec![&backend::Pdf],
             evict: true,
+            created: BTreeMap::new(),
+            today: manifest::today(),
         }
+    }
+
+    /// Takes the day each document was first built from a manifest.
+    pub fn with_created(mut self, m: &manifest::Manifest) -> Self {
+        self.created = m.created();
+        self
+    }
+
+    /// The day `id` was first built: as recorded, else today.
+    pub fn created(&self, id: &str) -> chrono::NaiveDate {
+        self.created.get(id).copied().unwrap_or(self.today)
     }
 
     /// Chooses the output formats (names of back ends); the manifest records a
@@ -247,6 +266,7 @@ pub fn run(global: &Global, args: &BuildArgs) -> ExitCode {
         }
     };
     let previous = manifest::load(&config.out);
+    config.created = previous.created();
     let bar = (!global.quiet && docs.len() > 1 && std::io::stderr().is_terminal()).then(|| {
         let b = indicatif::ProgressBar::new(docs.len() as u64);
         b.set_style(
@@ -628,11 +648,15 @@ pub fn build_one_warm(
             }
         }
         let ident = format!("{stem}/{}", prepared.layout.clone().unwrap_or_default());
+        let pdf = PdfSettings {
+            created: Some(config.created(&doc.id)),
+            ..config.pdf.clone()
+        };
         let cx = RenderContext {
             root: &project.root,
             rendered,
             ident: &ident,
-            pdf: &config.pdf,
+            pdf: &pdf,
         };
         let made = editions(&config.backends, &cx, &stem, warm);
         let mut times = vec![("prepare", prepare_time)];
@@ -727,7 +751,7 @@ pub fn build_one_warm(
                     .iter()
                     .map(|p| crate::load::display(p))
                     .chain(read);
-                let entry = manifest::entry(
+                let mut entry = manifest::entry(
                     project,
                     &doc.dir,
                     prepared.layout.clone().unwrap_or_default(),
@@ -742,6 +766,7 @@ pub fn build_one_warm(
                     },
                     outputs,
                 );
+                entry.created = Some(config.created(&doc.id).to_string());
                 if config.verbose {
                     o.messages.push_str(&format!(
                         "   timing {}: write {:.1} ms, inputs hashed {:.1} ms\n",

@@ -124,8 +124,9 @@ pub fn run(global: &Global, args: &VerifyArgs) -> ExitCode {
             continue;
         };
         let formats = BuildConfig::formats_from_options(&entry.options);
-        let config =
-            BuildConfig::new(tmp.path().join(id), &standards, false, false).with_formats(&formats);
+        let config = BuildConfig::new(tmp.path().join(id), &standards, false, false)
+            .with_formats(&formats)
+            .with_created(&recorded);
         let quiet = Global {
             quiet: true,
             ..global.clone()

@@ -219,6 +219,7 @@ impl<'a> State<'a> {
     fn new(project: Project, args: &'a WatchArgs, global: &'a Global) -> Self {
         let config = Self::config(&project, args, global);
         let manifest = manifest::load(&config.out);
+        let config = config.with_created(&manifest);
         State {
             project,
             config,
@@ -259,7 +260,7 @@ impl<'a> State<'a> {
     fn reopen(&mut self, global: &Global) -> bool {
         match open(global) {
             Ok((p, errors)) => {
-                self.config = Self::config(&p, self.args, global);
+                self.config = Self::config(&p, self.args, global).with_created(&self.manifest);
                 self.config.validate_only = errors > 0;
                 self.project = p;
                 true
@@ -322,6 +323,7 @@ impl<'a> State<'a> {
         // documents) recorded while this one waited.
         if !self.config.validate_only {
             self.manifest = manifest::load(&self.config.out);
+            self.config.created = self.manifest.created();
         }
         let mut built: std::collections::BTreeMap<String, manifest::Entry> =
             std::collections::BTreeMap::new();

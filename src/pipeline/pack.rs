@@ -265,7 +265,14 @@ pub fn compose(
                         &mut extra,
                         &mut imports,
                         &key,
-                        (&key, &item.number, &item.title),
+                        Part {
+                            key: &key,
+                            number: &item.number,
+                            title: &item.title,
+                            at: (0, 1 + item.attachments.len()),
+                            item_title: &item.title,
+                            part_title: &r.title,
+                        },
                         &r,
                     ));
                     if html_item {
@@ -360,11 +367,21 @@ pub fn compose(
                 )?;
                 // An attachment's bookmark names the attached document.
                 let part = format!("{k}_{}", j + 1);
+                let has_doc = usize::from(item.doc.is_some());
                 parts.push(add_item(
                     &mut extra,
                     &mut imports,
                     &part,
-                    (&key, &item.number, &r.title),
+                    Part {
+                        key: &key,
+                        number: &item.number,
+                        // Layouts before version 3 bookmark an attachment by
+                        // the attached document's title alone.
+                        title: &r.title,
+                        at: (has_doc + j, has_doc + item.attachments.len()),
+                        item_title: &item.title,
+                        part_title: &r.title,
+                    },
                     &r,
                 ));
                 if html_item {
@@ -546,11 +563,33 @@ pub fn make(
 /// Adds a quire document as a part of an item: its content and data under
 /// /_quire/items/PART/, with the data marked as embedded (the pack owns the PDF
 /// metadata) and as belonging to the item `key`. Returns the Typst that sets it.
+/// Which item a part belongs to and where in it.
+struct Part<'a> {
+    /// The item's key (its place on the agenda).
+    key: &'a str,
+    number: &'a str,
+    /// The bookmark title layouts before version 3 give the part.
+    title: &'a str,
+    item_title: &'a str,
+    /// (the part's place in its item from 0, the item's number of parts).
+    at: (usize, usize),
+    /// The part's own title (its document's).
+    part_title: &'a str,
+}
+
+/// The version of a layout file (`layouts/x-v3.typ` → 3), 0 when unversioned.
+fn layout_version(path: &str) -> u32 {
+    path.strip_suffix(".typ")
+        .and_then(|p| p.rsplit_once("-v"))
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0)
+}
+
 fn add_item(
     extra: &mut Vec<(String, String)>,
     imports: &mut String,
     part: &str,
-    (key, number, title): (&str, &str, &str),
+    p: Part,
     r: &Rendered,
 ) -> String {
     let (layout, call) = (&r.layout, &r.call);
@@ -561,10 +600,16 @@ fn add_item(
     let mut data: serde_json::Value = serde_json::from_str(&r.data).unwrap_or_default();
     if let Some(m) = data.get_mut("meta").and_then(|m| m.as_object_mut()) {
         m.insert("embedded".into(), json!(true));
-        m.insert(
-            "pack_item".into(),
-            json!({"key": key, "number": number, "title": title}),
-        );
+        // From version 3 a part knows its place in its item, so that its
+        // bookmarks nest under the item's (`common-v3.typ`); earlier
+        // versions' data stays as released.
+        let item = if layout_version(layout) >= 3 {
+            json!({"key": p.key, "number": p.number, "title": p.item_title,
+                   "part": p.at.0, "parts": p.at.1, "part_title": p.part_title})
+        } else {
+            json!({"key": p.key, "number": p.number, "title": p.title})
+        };
+        m.insert("pack_item".into(), item);
     }
     extra.push((format!("/_quire/items/{part}/content.typ"), content));
     extra.push((data_path, serde_json::to_string(&data).unwrap_or_default()));

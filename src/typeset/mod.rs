@@ -45,6 +45,10 @@ pub struct Typeset {
 #[derive(Clone, Default)]
 pub struct PdfSettings {
     pub standards: Vec<PdfStandard>,
+    /// The PDF's creation date where the layout leaves it to the typesetter
+    /// (version 3): the day the document was first built, as recorded. Else
+    /// (and for layouts that set it) the document's own date.
+    pub created: Option<chrono::NaiveDate>,
 }
 
 /// Compiles `r` with the layouts under `root` and exports a PDF. `ident` must be
@@ -87,10 +91,11 @@ fn compile_export(
         Ok(doc) => doc,
         Err(errors) => return Err(errors.iter().map(|e| to_diag(world, e)).collect()),
     };
+    let day = pdf.created.unwrap_or(r.date);
     let date = Datetime::from_ymd(
-        r.date.format("%Y").to_string().parse().unwrap_or(1970),
-        r.date.format("%m").to_string().parse().unwrap_or(1),
-        r.date.format("%d").to_string().parse().unwrap_or(1),
+        day.format("%Y").to_string().parse().unwrap_or(1970),
+        day.format("%m").to_string().parse().unwrap_or(1),
+        day.format("%d").to_string().parse().unwrap_or(1),
     );
     let standards = match PdfStandards::new(&pdf.standards) {
         Ok(s) => s,

@@ -51,6 +51,7 @@ pub const FILES: &[(&str, &str)] = &[
     ),
     ("common-v1.typ", include_str!("../../layouts/common-v1.typ")),
     ("common-v2.typ", include_str!("../../layouts/common-v2.typ")),
+    ("common-v3.typ", include_str!("../../layouts/common-v3.typ")),
     (
         "council-report-v1.typ",
         include_str!("../../layouts/council-report-v1.typ"),

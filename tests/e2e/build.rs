@@ -71,7 +71,13 @@ fn rebuilds_are_byte_identical() {
 #[test]
 fn pdf_is_tagged_with_title_language_and_fixed_dates() {
     let p = Project::demo();
-    assert!(p.run(&["build", "cype-risk-2019"]).status.success());
+    // First built on 1 January 2026 (SOURCE_DATE_EPOCH fixes "today").
+    let jan_2026 = [("SOURCE_DATE_EPOCH", "1767225600")];
+    assert!(
+        p.run_env(&["build", "cype-risk-2019"], &jan_2026)
+            .status
+            .success()
+    );
     // Object streams are compressed: let qpdf write an uncompressed copy to inspect.
     let plain = p.path().join("plain.pdf");
     let q = std::process::Command::new("qpdf")
@@ -85,10 +91,33 @@ fn pdf_is_tagged_with_title_language_and_fixed_dates() {
     let raw = String::from_utf8_lossy(&bytes);
     assert!(raw.contains("/StructTreeRoot"), "not tagged");
     assert!(raw.contains("/Lang (en-GB)"), "language not en-GB");
+    // The PDF was created the day it was first built, not on the day of the
+    // meeting (28 March 2019), which is not a creation date (issue 25).
     assert!(
-        raw.contains("D:20190328"),
-        "creation date is not the meeting date"
+        raw.contains("D:20260101"),
+        "creation date is not the first build's"
     );
+    assert!(
+        !raw.contains("D:20190328"),
+        "creation date is the meeting date"
+    );
+    let manifest = std::fs::read_to_string(p.path().join("out/manifest.json")).unwrap();
+    assert!(
+        manifest.contains("\"created\": \"2026-01-01\""),
+        "{manifest}"
+    );
+    // A year later the day is kept: the rebuild is byte-identical.
+    let first = std::fs::read(p.path().join("out/cype-risk-2019.pdf")).unwrap();
+    let jan_2027 = [("SOURCE_DATE_EPOCH", "1798761600")];
+    let o = p.run_env(&["build", "--force", "cype-risk-2019"], &jan_2027);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(first == std::fs::read(p.path().join("out/cype-risk-2019.pdf")).unwrap());
+    assert!(p.run_env(&["verify"], &jan_2027).status.success());
+    // Into a new output folder, with no record, it is first built again.
+    let o = p.run_env(&["build", "cype-risk-2019", "--out", "later"], &jan_2027);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let later = std::fs::read(p.path().join("later/cype-risk-2019.pdf")).unwrap();
+    assert!(later != first, "a first build in 2027 is dated 2026");
     let o = std::process::Command::new("pdfinfo")
         .arg(p.path().join("out/cype-risk-2019.pdf"))
         .output()

@@ -336,3 +336,28 @@ fn attachments_are_checked_with_located_errors() {
         assert!(!p.path().join("out/send-sub-2023-09-pack.pdf").exists());
     }
 }
+
+#[test]
+fn each_part_of_a_pack_numbers_its_tables_from_one_as_its_own_pdf_does() {
+    // cype-risk-2019 (committee-report@3) prints "Table 1" and "Table 2" (its
+    // heat maps). Packed twice, each copy keeps its own numbers.
+    let p = Project::demo();
+    p.write(
+        "content/twice/meeting.yaml",
+        "kind: meeting\nlayout: agenda-pack@2\ncommittee: Cabinet Committee\ndate: 2019-03-21\n\
+         time: 10.00 am\nvenue: Council Chamber\ncontact: { name: Democratic Services Officer, telephone: 03000 416000 }\n\
+         membership:\n  - { group: Members, members: [Mr A Member] }\n\
+         items:\n  - { number: \"1\", title: Risk management, document: cype-risk-2019 }\n\
+         \x20 - { number: \"2\", title: Risk management again, document: cype-risk-2019 }\n",
+    );
+    let o = p.run(&["pack", "twice"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = squash(&pdf_text(&p.path().join("out/twice-pack.pdf")));
+    assert_eq!(
+        text.matches("Table 1: Current risk positions").count(),
+        2,
+        "{text}"
+    );
+    assert_eq!(text.matches("Table 2: Target risk positions").count(), 2);
+    assert!(!text.contains("Table 3"), "{text}");
+}
