@@ -374,6 +374,12 @@ pub fn run(global: &Global, args: &BuildArgs) -> ExitCode {
         );
         internal = true;
     }
+    // A pack is never older than the papers in it.
+    if !config.validate_only && errors == 0 && !internal {
+        let (f, i) = super::pack::repack_stale(&project, &config.out, global);
+        errors += usize::from(f);
+        internal |= i;
+    }
     if !global.quiet {
         let skipped = if skipped > 0 {
             format!(", {skipped} up to date")

@@ -121,3 +121,53 @@ pub fn rebuild_for_verify(
             .map_err(|_| ()),
     )
 }
+
+/// Packs recorded in `out`'s manifest whose inputs (the meeting, its items'
+/// documents, their layouts) changed since they were packed: made again,
+/// after a `build` or a `watch` rebuild, so that a pack is never older than
+/// the papers in it. Only packs once made by `quire pack` are made again; a
+/// pack whose items have errors is reported and left as it was. Returns
+/// (failed, internal).
+pub fn repack_stale(project: &Project, out: &Path, global: &Global) -> (bool, bool) {
+    let recorded = crate::manifest::load(out);
+    let meetings = project.meetings();
+    let (mut failed, mut internal) = (false, false);
+    for (key, entry) in &recorded.documents {
+        let (id, include_exempt) = match key.strip_suffix("-pack-full") {
+            Some(id) => (id, true),
+            None => match key.strip_suffix("-pack") {
+                Some(id) => (id, false),
+                None => continue,
+            },
+        };
+        if !meetings.iter().any(|m| m == id) {
+            continue;
+        }
+        let dir = Path::new("content").join(id);
+        let stale = crate::manifest::changes(&project.root, Some(out), &dir, entry, &entry.options);
+        if stale.is_empty() {
+            continue;
+        }
+        let standards: Vec<PdfStandardArg> = entry
+            .options
+            .iter()
+            .filter_map(|o| clap::ValueEnum::from_str(o, true).ok())
+            .collect();
+        let config = config(project, &standards, include_exempt);
+        match pack::make(project, id, out, &config, &mut printer(global)) {
+            Ok(pages) => {
+                if !global.quiet {
+                    eprintln!(
+                        "{:>9} {key}.pdf ({}): {}",
+                        "repacked",
+                        super::plural(pages, "page"),
+                        stale.first().map(String::as_str).unwrap_or_default()
+                    );
+                }
+            }
+            Err(true) => internal = true,
+            Err(false) => failed = true,
+        }
+    }
+    (failed, internal)
+}

@@ -305,7 +305,17 @@ impl<'a> State<'a> {
                     .any(|p| p.starts_with(&dir) || inputs.contains(p))
             })
             .collect();
-        if affected.is_empty() {
+        // A meeting's own files (meeting.yaml, its Markdown items) are no
+        // document's inputs, but its recorded pack is made from them.
+        let meetings = self.project.meetings();
+        let meeting_changed = changed.is_some_and(|c| {
+            c.iter().any(|p| {
+                meetings
+                    .iter()
+                    .any(|m| p.starts_with(&format!("content/{m}/")))
+            })
+        });
+        if affected.is_empty() && !meeting_changed {
             return;
         }
         let _lock = if self.config.validate_only {
@@ -435,6 +445,13 @@ impl<'a> State<'a> {
                     crate::diag::Code::Output.as_str()
                 ),
             }
+        }
+        // A pack is never older than the papers in it (nor its meeting file).
+        if !self.config.validate_only && errors == 0 {
+            let (failed, _) =
+                super::pack::repack_stale(&self.project, &self.config.out, self.global);
+            errors += usize::from(failed);
+            self.manifest = manifest::load(&self.config.out);
         }
         if !self.global.quiet && (errors > 0 || warnings > 0) {
             eprintln!("{}", summary_line(errors, warnings));

@@ -361,3 +361,34 @@ fn each_part_of_a_pack_numbers_its_tables_from_one_as_its_own_pdf_does() {
     assert_eq!(text.matches("Table 2: Target risk positions").count(), 2);
     assert!(!text.contains("Table 3"), "{text}");
 }
+
+#[test]
+fn build_and_watch_make_a_pack_again_when_its_papers_or_meeting_change() {
+    // Once packed, a pack is never older than the papers in it: `build`
+    // makes it again when an item's paper changed (before, only `verify`
+    // noticed), and `watch` when the meeting's own files change.
+    let p = Project::demo();
+    let o = p.run(&["pack", "send-sub-2023-09"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let pack = p.path().join("out/send-sub-2023-09-pack.pdf");
+    let cover = p.path().join("content/send-app-2023-cover/01-plan.md");
+    let t = std::fs::read_to_string(&cover)
+        .unwrap()
+        .replacen("late August", "late July", 1);
+    std::fs::write(&cover, t).unwrap();
+    let o = p.run(&["build", "send-app-2023-cover"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains(
+            "repacked send-sub-2023-09-pack.pdf (81 pages): input changed: content/send-app-2023-cover/01-plan.md"
+        ),
+        "{err}"
+    );
+    assert!(squash(&pdf_text(&pack)).contains("late July"));
+    let o = p.run(&["verify"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // Nothing changed: nothing is packed again.
+    let o = p.run(&["build"]);
+    assert!(!stderr(&o).contains("repacked"), "{}", stderr(&o));
+}

@@ -401,3 +401,28 @@ fn serve_previews_the_output_folder_on_loopback_only() {
 
     assert_eq!(s.interrupt(), Some(0), "{:?}", s.seen);
 }
+
+#[test]
+fn watch_makes_a_recorded_pack_again_when_its_meeting_file_changes() {
+    let p = Project::demo();
+    let o = p.run(&["pack", "send-sub-2023-09"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mut w = Running::start(&p, &["watch"]);
+    w.wait_for(|l| l.starts_with("watching "));
+    // The meeting's venue is no document's input; the pack is made from it.
+    let meeting = p.path().join("content/send-sub-2023-09/meeting.yaml");
+    let t = std::fs::read_to_string(&meeting)
+        .unwrap()
+        .replace("venue: Council Chamber,", "venue: Darent Room,");
+    std::fs::write(&meeting, t).unwrap();
+    let l = w.wait_for(|l| l.contains("repacked") || l.contains("error"));
+    assert!(
+        l.contains("repacked send-sub-2023-09-pack.pdf")
+            && l.contains("input changed: content/send-sub-2023-09/meeting.yaml"),
+        "{}",
+        w.seen.join("\n")
+    );
+    let text = squash(&pdf_text(&p.path().join("out/send-sub-2023-09-pack.pdf")));
+    assert!(text.contains("Darent Room, Sessions House"), "{text}");
+    assert_eq!(w.interrupt(), Some(0), "{:?}", w.seen);
+}
