@@ -511,7 +511,9 @@ fn prepare_paper(project: &Project, doc: &Document, p: &mut Prepared) {
         // Each register's band counts, then the declared tables.
         let own: Vec<_> = registers
             .iter()
-            .filter_map(|r| render::view::band_table(&r.register, &r.name, &settings, &mut p.diags))
+            .filter_map(|r| {
+                crate::tables::bands::band_table(&r.register, &r.name, &settings, &mut p.diags)
+            })
             .collect();
         if !tables.is_empty() || !own.is_empty() {
             match crate::tables::xlsx(&own, &tables, &paper.subject, paper.meeting_date, &settings)

@@ -22,6 +22,14 @@ pub use dates::AsWritten;
 /// edition back end (`typeset::backend::BACKENDS`, kept in step by its test).
 pub const FORMATS: &[&str] = &["pdf", "html", "docx"];
 
+/// `s` with a capital to begin a heading or a count ("Not rated").
+pub fn capital(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
 /// Orders ids as people read them: runs of digits by their value, the rest as
 /// text, so `APP9` < `APP44` < `APP44-3` < `APP64` and `3.2` < `3.10`. Ids are
 /// printed as written; this is only their order where quire sorts.

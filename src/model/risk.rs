@@ -210,6 +210,120 @@ impl Register {
     pub fn risk(&self, id: &str) -> Option<&Risk> {
         self.risks.iter().find(|r| r.id.value == id)
     }
+
+    /// The open risks, in the register's order: what its summaries count.
+    pub fn open(&self) -> impl Iterator<Item = &Risk> {
+        self.risks.iter().filter(|r| r.status == "open")
+    }
+
+    /// How many open risks are rated in band (or scale word) `band`, by
+    /// numbers (`words` false) or in words, now and at target.
+    pub fn band_count(&self, band: &str, words: bool) -> (usize, usize) {
+        let count = |f: fn(&Risk) -> &Option<Rating>| {
+            self.open()
+                .filter(|r| {
+                    f(r).as_ref()
+                        .is_some_and(|x| x.words == words && x.band == band)
+                })
+                .count()
+        };
+        (count(|r| &r.current), count(|r| &r.target))
+    }
+
+    /// Whether any risk is rated by likelihood × impact (else no scales, band
+    /// key, band rows or heat map are printed: the scheme would be one nobody
+    /// used).
+    pub fn rated_by_numbers(&self) -> bool {
+        let numeric = |x: &Option<Rating>| x.as_ref().is_some_and(|x| !x.words);
+        self.risks
+            .iter()
+            .any(|r| numeric(&r.inherent) || numeric(&r.current) || numeric(&r.target))
+    }
+
+    /// Whether any open risk is placed on the heat map (by likelihood and
+    /// impact, now or at target).
+    pub fn on_heat_map(&self) -> bool {
+        self.open().any(|r| {
+            [&r.current, &r.target]
+                .iter()
+                .any(|x| x.as_ref().is_some_and(|x| x.likelihood.is_some()))
+        })
+    }
+
+    /// The heat map: a row per likelihood level from the highest, a cell per
+    /// impact level from the lowest, each with its score (likelihood ×
+    /// impact), band, and the open risks placed there now and at target.
+    pub fn heat_map(&self) -> HeatMap<'_> {
+        let mut lik: Vec<&Level> = self.scheme.likelihood.iter().collect();
+        lik.sort_by_key(|l| std::cmp::Reverse(l.value));
+        let mut impact: Vec<&Level> = self.scheme.impact.iter().collect();
+        impact.sort_by_key(|l| l.value);
+        let place = |f: fn(&Risk) -> &Option<Rating>, l: u32, i: u32| -> Vec<&str> {
+            self.open()
+                .filter(|r| {
+                    f(r).as_ref()
+                        .is_some_and(|x| x.likelihood == Some(l) && x.impact == Some(i))
+                })
+                .map(|r| r.id.value.as_str())
+                .collect()
+        };
+        let rows = lik
+            .iter()
+            .map(|l| HeatRow {
+                likelihood: l,
+                cells: impact
+                    .iter()
+                    .map(|i| {
+                        let score = l.value * i.value;
+                        HeatCell {
+                            likelihood: l.value,
+                            impact: i.value,
+                            score,
+                            band: self.scheme.band(score),
+                            current: place(|r| &r.current, l.value, i.value),
+                            target: place(|r| &r.target, l.value, i.value),
+                        }
+                    })
+                    .collect(),
+            })
+            .collect();
+        HeatMap { rows, impact }
+    }
+
+    /// Open risks rated by a score alone (no likelihood and impact): they
+    /// have no place on the heat map.
+    pub fn unplaced(&self) -> Vec<&str> {
+        self.open()
+            .filter(|r| {
+                r.current
+                    .as_ref()
+                    .is_some_and(|c| !c.words && c.likelihood.is_none())
+            })
+            .map(|r| r.id.value.as_str())
+            .collect()
+    }
+}
+
+/// A register's heat map ([`Register::heat_map`]).
+pub struct HeatMap<'a> {
+    pub rows: Vec<HeatRow<'a>>,
+    /// The impact levels, in the columns' order.
+    pub impact: Vec<&'a Level>,
+}
+
+pub struct HeatRow<'a> {
+    pub likelihood: &'a Level,
+    pub cells: Vec<HeatCell<'a>>,
+}
+
+pub struct HeatCell<'a> {
+    pub likelihood: u32,
+    pub impact: u32,
+    pub score: u32,
+    pub band: Option<&'a Band>,
+    /// Ids of the open risks placed here now, and at target.
+    pub current: Vec<&'a str>,
+    pub target: Vec<&'a str>,
 }
 
 /// A direction of travel, as a council publishes it (`direction: decreased`)

@@ -402,13 +402,7 @@ pub fn rating_tables(
     out
 }
 
-/// `s` with a capital to begin a heading or a count ("Not rated").
-pub fn capital(s: &str) -> String {
-    let mut c = s.chars();
-    c.next()
-        .map(|f| f.to_uppercase().chain(c).collect())
-        .unwrap_or_default()
-}
+pub use crate::model::capital;
 
 /// The engine's view of the plan's rating counts, as version 2 layouts print
 /// them: `{progress, impact}`, each a table as [`crate::tables::view`] gives it

@@ -1,8 +1,12 @@
 //! View models: validated models → the JSON that layouts read.
 //!
-//! Stage: render. Everything a layout prints that is *computed* is computed here,
-//! never in Typst and never by the author: bands, band counts, heat-map cells,
-//! direction of travel, long-form dates, scale labels. Pure functions, no I/O.
+//! Stage: render. What a layout prints of a register, as JSON: the model
+//! computes (bands, band counts and the heat map's cells in
+//! [`crate::model::risk`], the band-count table in [`crate::tables::bands`],
+//! direction of travel by [`Register::compare`] and
+//! [`crate::model::risk::computed_direction`]); here it is only worded
+//! (arrows and their words, long-form dates, scale labels). Pure functions,
+//! no I/O.
 
 use crate::model::dates::long_date;
 use crate::model::risk::{Change, Direction, Rating, Register, Risk};
@@ -239,153 +243,6 @@ pub fn changes_view(
     }))
 }
 
-/// The rows of a register's band counts, in the scale's order: the numeric
-/// bands (when any risk is rated by likelihood × impact) as (label, band,
-/// rated in words, colour), then the ratings in words of its scale (marked
-/// `(in words)` beside numeric bands, whose names they may share).
-fn band_rows(reg: &Register) -> Vec<(String, &str, bool, &str)> {
-    let mut rows: Vec<(String, &str, bool, &str)> = Vec::new();
-    let numeric = has_numeric(reg);
-    if numeric {
-        rows.extend(reg.scheme.bands.iter().map(|b| {
-            (
-                format!("{} (scores {}–{})", b.name, b.min, b.max),
-                b.name.as_str(),
-                false,
-                b.colour.as_str(),
-            )
-        }));
-    }
-    rows.extend(reg.word_scale.iter().map(|w| {
-        // Beside numeric bands a rating in words says so ("Low (in words)").
-        let label = if numeric {
-            format!("{} (in words)", w.name)
-        } else {
-            w.name.clone()
-        };
-        (label, w.name.as_str(), true, w.colour.as_str())
-    }));
-    rows
-}
-
-/// Whether any risk is rated by likelihood × impact (else no scales, band key,
-/// band rows or heat map are printed: the scheme would be one nobody used).
-fn has_numeric(reg: &Register) -> bool {
-    let numeric = |x: &Option<Rating>| x.as_ref().is_some_and(|x| !x.words);
-    reg.risks
-        .iter()
-        .any(|r| numeric(&r.inherent) || numeric(&r.current) || numeric(&r.target))
-}
-
-/// A register's band counts as a table of the tables engine, `<name>-bands`:
-/// a row per band (with its scores; only when a risk is rated by numbers) and
-/// per rating in words of its scale, in the scale's order; the open risks not
-/// rated (headed by the project's `not-rated` words); and `Open risks`, their
-/// number, which the engine checks is the total of the rows above it (and
-/// exports as their `SUM`); columns `Current` and `Target`. Checked on its
-/// own. The one source of the band counts printed by version 2 layouts
-/// ([`register_view`]'s `bands`) and of the paper's workbook sheet. One pass
-/// over the open risks per row: linear in the register.
-pub fn band_table(
-    reg: &Register,
-    name: &str,
-    settings: &crate::model::Settings,
-    diags: &mut crate::diag::Diagnostics,
-) -> Option<crate::model::table::Checked> {
-    use crate::model::Sp;
-    use crate::model::decimal::Dec;
-    use crate::model::table::{Cell, ColType, Column, RelKind, Relation, Row, Table, Target};
-    let open: Vec<&Risk> = reg.risks.iter().filter(|r| r.status == "open").collect();
-    let span = reg.risks.first()?.id.span.clone();
-    let sp = |s: &str| Sp::new(s.to_string(), span.clone());
-    let n = |k: usize| Cell::Num(Sp::new(Dec::int(k as i64), span.clone()));
-    let count = |words: bool, band: &str, f: fn(&Risk) -> &Option<Rating>| {
-        open.iter()
-            .filter(|r| {
-                f(r).as_ref()
-                    .is_some_and(|x| x.words == words && x.band == band)
-            })
-            .count()
-    };
-    let mut rows = Vec::new();
-    let mut cells = Vec::new();
-    let bands = band_rows(reg);
-    let numeric = bands.iter().any(|b| !b.2);
-    let words = bands.iter().any(|b| b.2);
-    for (i, (label, band, words, _)) in bands.into_iter().enumerate() {
-        rows.push(Row {
-            id: sp(&format!("b{i}")),
-            label,
-            group: None,
-            unit: None,
-        });
-        cells.push(vec![
-            n(count(words, band, |r| &r.current)),
-            n(count(words, band, |r| &r.target)),
-        ]);
-    }
-    rows.push(Row {
-        id: sp("unrated"),
-        label: crate::render::app::capital(&settings.not_rated),
-        group: None,
-        unit: None,
-    });
-    cells.push(vec![
-        n(open.iter().filter(|r| r.current.is_none()).count()),
-        n(open.iter().filter(|r| r.target.is_none()).count()),
-    ]);
-    let of: Vec<Sp<String>> = rows.iter().map(|r| r.id.clone()).collect();
-    rows.push(Row {
-        id: sp("open"),
-        label: "Open risks".into(),
-        group: None,
-        unit: None,
-    });
-    cells.push(vec![n(open.len()), n(open.len())]);
-    let col = |id: &str, label: &str| Column {
-        id: sp(id),
-        label: label.to_string(),
-        ty: ColType::Count,
-        unit: None,
-        places: 0,
-        plus: false,
-    };
-    let by = match (numeric, words) {
-        (true, true) => "band and rating",
-        (false, true) => "rating",
-        _ => "band",
-    };
-    let table = Table {
-        id: sp(&format!("{name}-bands")),
-        title: format!("Open risks by {by}: {}", reg.name),
-        row_heading: if numeric { "Band" } else { "Rating" }.into(),
-        columns: vec![col("current", "Current"), col("target", "Target")],
-        rows,
-        cells,
-        relations: vec![Relation {
-            kind: RelKind::Total {
-                target: Target::Row(sp("open")),
-                of,
-            },
-            only: Vec::new(),
-            tolerance: Dec::ZERO,
-            span: span.clone(),
-            text: "row `open` = the sum of the bands and `not rated`".into(),
-        }],
-        published: Vec::new(),
-        notes: Vec::new(),
-        source: "inline".into(),
-        written_places: Default::default(),
-        print_places: Default::default(),
-        published_help: None,
-        cell_name: None,
-        bracketed: Vec::new(),
-        blank: false,
-        negative: None,
-    };
-    crate::tables::check::check(vec![table], diags).pop()
-}
-
 /// The band counts as version 2 layouts print them: the engine's view of
 /// [`band_table`] (`table`) and each row's colour (`colours`: a band's or a
 /// rating's, none for `Not rated` and `Open risks`); none for a register
@@ -394,12 +251,15 @@ fn bands_view(reg: &Register, key: &str, settings: &crate::model::Settings) -> J
     // The table adds up by construction; the paper reports its check when it
     // exports it.
     let mut scratch = crate::diag::Diagnostics::default();
-    let Some(t) = band_table(reg, key, settings, &mut scratch) else {
+    let Some(t) = crate::tables::bands::band_table(reg, key, settings, &mut scratch) else {
         return Json::Null;
     };
     let name = crate::tables::template_name(&t.table.id.value);
     let table = crate::tables::view(std::slice::from_ref(&t), settings)[&name].clone();
-    let mut colours: Vec<Json> = band_rows(reg).iter().map(|b| json!(b.3)).collect();
+    let mut colours: Vec<Json> = crate::tables::bands::band_rows(reg)
+        .iter()
+        .map(|b| json!(b.3))
+        .collect();
     colours.extend([Json::Null, Json::Null]);
     json!({"table": table, "colours": colours})
 }
@@ -413,40 +273,28 @@ pub fn register_view(
     since: Option<&str>,
     settings: &crate::model::Settings,
 ) -> Json {
-    let open: Vec<&Risk> = reg.risks.iter().filter(|r| r.status == "open").collect();
+    let open: Vec<&Risk> = reg.open().collect();
     let band_counts: Vec<Json> = reg
         .scheme
         .bands
         .iter()
         .map(|b| {
-            let count = |f: fn(&Risk) -> &Option<Rating>| {
-                open.iter()
-                    .filter(|r| f(r).as_ref().is_some_and(|x| !x.words && x.band == b.name))
-                    .count()
-            };
+            let (current, target) = reg.band_count(&b.name, false);
             json!({"band": b.name, "min": b.min, "max": b.max, "colour": b.colour,
-                   "current": count(|r| &r.current), "target": count(|r| &r.target)})
+                   "current": current, "target": target})
         })
         .collect();
     let word_counts: Vec<Json> = reg
         .word_scale
         .iter()
         .map(|w| {
-            let count = |f: fn(&Risk) -> &Option<Rating>| {
-                open.iter()
-                    .filter(|r| f(r).as_ref().is_some_and(|x| x.words && x.band == w.name))
-                    .count()
-            };
+            let (current, target) = reg.band_count(&w.name, true);
             json!({"band": w.name, "colour": w.colour, "meaning": w.meaning,
-                   "current": count(|r| &r.current), "target": count(|r| &r.target)})
+                   "current": current, "target": target})
         })
         .collect();
-    let has_numeric = has_numeric(reg);
-    let on_map = open.iter().any(|r| {
-        [&r.current, &r.target]
-            .iter()
-            .any(|x| x.as_ref().is_some_and(|x| x.likelihood.is_some()))
-    });
+    let has_numeric = reg.rated_by_numbers();
+    let on_map = reg.on_heat_map();
     let in_words: Vec<&str> = open
         .iter()
         .filter(|r| r.current.as_ref().is_some_and(|c| c.words))
@@ -457,46 +305,27 @@ pub fn register_view(
         .filter(|r| r.current.is_none())
         .map(|r| r.id.value.as_str())
         .collect();
-    // Heat map: likelihood rows from highest to lowest, impact columns ascending.
-    let mut lik: Vec<_> = reg.scheme.likelihood.iter().collect();
-    lik.sort_by_key(|l| std::cmp::Reverse(l.value));
-    let mut imp: Vec<_> = reg.scheme.impact.iter().collect();
-    imp.sort_by_key(|l| l.value);
-    let place = |f: fn(&Risk) -> &Option<Rating>, l: u32, i: u32| -> Vec<String> {
-        open.iter()
-            .filter(|r| {
-                f(r).as_ref()
-                    .is_some_and(|x| x.likelihood == Some(l) && x.impact == Some(i))
-            })
-            .map(|r| r.id.value.clone())
-            .collect()
-    };
-    let rows: Vec<Json> = lik
+    // The heat map as the model places it; printed here, never computed.
+    let map = reg.heat_map();
+    let rows: Vec<Json> = map
+        .rows
         .iter()
-        .map(|l| {
-            let cells: Vec<Json> = imp
+        .map(|row| {
+            let cells: Vec<Json> = row
+                .cells
                 .iter()
-                .map(|i| {
-                    let score = l.value * i.value;
-                    let band = reg.scheme.band(score);
-                    json!({"likelihood": l.value, "impact": i.value, "score": score,
-                           "band": band.map(|b| b.name.clone()), "colour": band.map(|b| b.colour.clone()),
-                           "current": place(|r| &r.current, l.value, i.value),
-                           "target": place(|r| &r.target, l.value, i.value)})
+                .map(|c| {
+                    json!({"likelihood": c.likelihood, "impact": c.impact, "score": c.score,
+                           "band": c.band.map(|b| b.name.clone()), "colour": c.band.map(|b| b.colour.clone()),
+                           "current": c.current,
+                           "target": c.target})
                 })
                 .collect();
-            json!({"likelihood": l.value, "label": l.label, "cells": cells})
+            json!({"likelihood": row.likelihood.value, "label": row.likelihood.label, "cells": cells})
         })
         .collect();
-    let unplaced: Vec<&str> = open
-        .iter()
-        .filter(|r| {
-            r.current
-                .as_ref()
-                .is_some_and(|c| !c.words && c.likelihood.is_none())
-        })
-        .map(|r| r.id.value.as_str())
-        .collect();
+    let imp = &map.impact;
+    let unplaced = reg.unplaced();
     let removed: Vec<Json> = previous
         .map(|p| {
             p.risks

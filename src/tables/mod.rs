@@ -17,6 +17,7 @@
 //! money columns when the project's `negative-money` is `brackets`, otherwise
 //! with a minus sign.
 
+pub mod bands;
 pub mod check;
 
 use crate::model::decimal::Dec;
