@@ -857,7 +857,7 @@ fn prepare_valve(project: &Project, doc: &Document, p: &mut Prepared) {
     }
     // What changed since the last submitted update: a table like any other,
     // placed by `{{ changes() }}` and exported.
-    tables.extend(render::valve::changes_table(&valve, &mut p.diags));
+    tables.extend(crate::tables::valve::changes_table(&valve, &mut p.diags));
     check_layout(project, &valve.layout, p);
     p.layout = Some(valve.layout.value.label());
     let _text = render::format::layout_text(valve.layout.value.version);
@@ -935,7 +935,7 @@ fn prepare_app(project: &Project, doc: &Document, p: &mut Prepared) {
     if !p.diags.has_errors() {
         p.rendered = rendered;
         table_csvs(&tables, p);
-        let mut own = render::app::rating_tables(&plan, &settings, &mut p.diags);
+        let mut own = crate::tables::app::rating_tables(&plan, &settings, &mut p.diags);
         // The KPI values, after the rating counts: derived KPIs as formulas.
         own.extend(plan.kpi_table.clone());
         if !tables.is_empty() || !own.is_empty() {

@@ -260,6 +260,36 @@ pub fn written_places(text: &str) -> Option<u32> {
     Some((frac - exp).clamp(0, PLACES as i32) as u32)
 }
 
+/// Thousands separators in the whole part: `1234567.5` → `1,234,567.5`.
+pub fn grouped(s: &str) -> String {
+    let (int, frac) = s.split_once('.').map_or((s, None), |(i, f)| (i, Some(f)));
+    let digits: Vec<char> = int.chars().collect();
+    let mut out = String::new();
+    for (i, c) in digits.iter().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(*c);
+    }
+    if let Some(f) = frac {
+        out.push('.');
+        out.push_str(f);
+    }
+    out
+}
+
+/// `v` at `places` with thousands separators and a true minus:
+/// `fixed_grouped(-1234.5, 1)` = "−1,234.5".
+pub fn fixed_grouped(v: Dec, places: u32) -> String {
+    let r = v.round(places);
+    let body = grouped(&r.abs().fixed(places));
+    if r.is_negative() {
+        format!("−{body}")
+    } else {
+        body
+    }
+}
+
 impl fmt::Display for Dec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.full())

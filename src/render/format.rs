@@ -65,8 +65,7 @@ pub fn dec(v: f64) -> Dec {
 
 /// Fixed decimals with thousands separators: `fixed(1234.5, 1)` = "1,234.5".
 pub fn fixed(v: Dec, places: u32) -> String {
-    let r = v.round(places);
-    signed(&grouped(&r.abs().fixed(places)), r)
+    crate::model::decimal::fixed_grouped(v, places)
 }
 
 /// The unit a sum of money is given in (the `unit` argument of the `money`

@@ -17,8 +17,10 @@
 //! money columns when the project's `negative-money` is `brackets`, otherwise
 //! with a minus sign.
 
+pub mod app;
 pub mod bands;
 pub mod check;
+pub mod valve;
 
 use crate::model::decimal::Dec;
 use crate::model::table::{self as model, Checked, ColType, Column};
@@ -244,24 +246,7 @@ pub fn figures_only(doc: &str, c: Checked) -> model::Table {
     t
 }
 
-/// Thousands separators in the whole part: `1234567.5` → `1,234,567.5`.
-fn grouped(s: &str) -> String {
-    let (int, frac) = s.split_once('.').map_or((s, None), |(i, f)| (i, Some(f)));
-    let digits: Vec<char> = int.chars().collect();
-    let mut out = String::new();
-    for (i, c) in digits.iter().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(*c);
-    }
-    if let Some(f) = frac {
-        out.push('.');
-        out.push_str(f);
-    }
-    out
-}
-
+use crate::model::decimal::grouped;
 pub use crate::model::decimal::written_places;
 
 /// Records the places each typed figure of `t` was written with (its text at
