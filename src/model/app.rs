@@ -86,6 +86,10 @@ pub struct Area {
     pub title: String,
     pub summary: Option<Sp<String>>,
     pub sub_themes: Vec<SubTheme>,
+    /// The KPIs the plan names as this area's high-impact measures
+    /// (`high-impact: [APP08, …]`), in its order: the scorecard prints a
+    /// table of them per area, as the plan does.
+    pub high_impact: Vec<Sp<String>>,
 }
 
 /// A KPI target: a value, or TBC, at a milestone.

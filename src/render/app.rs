@@ -283,7 +283,7 @@ pub fn view(plan: &Plan, settings: &Settings) -> Json {
             let count = |f: &dyn Fn(&crate::model::app::Action) -> Option<String>| {
                 plan.brag.iter().map(|b| json!({"name": b.name, "colour": b.colour, "count": actions.iter().filter(|x| f(x).as_deref() == Some(b.name.as_str())).count()})).collect::<Vec<_>>()
             };
-            json!({
+            let mut view = json!({
                 "number": a.number.value,
                 "title": a.title,
                 "summary": a.summary.as_ref().map(|_| format!("area/{}/summary", a.number.value)),
@@ -309,7 +309,16 @@ pub fn view(plan: &Plan, settings: &Settings) -> Json {
                         })
                     }).collect::<Vec<_>>(),
                 })).collect::<Vec<_>>(),
-            })
+            });
+            // The area's high-impact KPIs, as the plan lists them (version 3
+            // prints a table of them per area; the released layouts' data stays).
+            if v3 && let Some(o) = view.as_object_mut() {
+                o.insert(
+                    "high_impact".into(),
+                    json!(a.high_impact.iter().map(|k| k.value.clone()).collect::<Vec<_>>()),
+                );
+            }
+            view
         })
         .collect();
     // Only by the plan's rule (`statuses: target-tbc`), at the rule's date.

@@ -241,6 +241,7 @@ fn area(
     let number = a.req("number").and_then(|v| int(v, a.diags));
     let title = a.text("title");
     let summary = a.opt_text("summary");
+    let high_impact = a.texts("high-impact", false);
     let sub_themes = a.list("sub-themes", true, |n, d| {
         let mut s = MapReader::new(n, "a sub-theme", d)?;
         let id = s.text("id");
@@ -302,6 +303,7 @@ fn area(
         title: title?.value,
         summary,
         sub_themes,
+        high_impact,
     })
 }
 
@@ -705,6 +707,42 @@ fn cross_check(plan: &Plan, diags: &mut Diagnostics) {
                 None => d.help(
                     "add the KPI to `kpis`, or describe the measure under `measures` instead",
                 ),
+            };
+            diags.push(d);
+        }
+    }
+    // An area's high-impact KPIs are the catalogue's, each listed once.
+    for area in &plan.areas {
+        let mut seen: std::collections::HashMap<&str, &Sp<String>> = Default::default();
+        for r in &area.high_impact {
+            if let Some(first) = seen.insert(r.value.as_str(), r) {
+                diags.push(
+                    Diagnostic::error(
+                        Code::DuplicateId,
+                        format!(
+                            "KPI `{}` is listed twice among area {}'s high-impact KPIs",
+                            r.value, area.number.value
+                        ),
+                    )
+                    .at(&r.span, "second time")
+                    .also(&first.span, "first listed here"),
+                );
+            }
+            if kpi_ids.contains_key(r.value.as_str()) {
+                used.insert(r.value.as_str());
+                continue;
+            }
+            let mut d = Diagnostic::error(
+                Code::UnknownReference,
+                format!(
+                    "area {} names KPI `{}` as high-impact, but it is not in the catalogue",
+                    area.number.value, r.value
+                ),
+            )
+            .at(&r.span, "not in `kpis`");
+            d = match did_you_mean(&r.value, kpi_ids.keys().copied()) {
+                Some(s) => d.help(format!("did you mean `{s}`?")),
+                None => d.help("add the KPI to `kpis`, or remove it from the list"),
             };
             diags.push(d);
         }

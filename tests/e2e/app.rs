@@ -676,3 +676,70 @@ fn a_published_kpi_rating_in_lower_case_is_printed() {
         "{card}"
     );
 }
+
+/// The scorecard prints the plan's high-impact KPIs a table per area of
+/// weakness, in the order the plan lists them (as the council's scorecard
+/// does), every table with its columns in the same places; the KPIs listed
+/// there are not listed again in the catalogue.
+#[test]
+fn the_scorecard_prints_a_table_of_high_impact_kpis_per_area() {
+    let p = Project::demo();
+    let o = p.run(&["build", "send-app-2023", "--format", "all"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let card = squash(&pdf_text(&p.path().join("out/send-app-2023-scorecard.pdf")));
+    let at = |s: &str| {
+        card.find(s)
+            .unwrap_or_else(|| panic!("no {s:?} in:\n{card}"))
+    };
+    let (head, a1, a8, a9, rest) = (
+        at("High-impact KPIs by area of weakness"),
+        at("Area 1: Parents widely doubt"),
+        at("Area 8: Some health services keep"),
+        at("Area 9: There are no effective systems"),
+        at("Other KPIs in the catalogue"),
+    );
+    assert!(head < a1 && a1 < a8 && a8 < a9 && a9 < rest);
+    // Area 8's table, in the plan's order.
+    let area8 = &card[a8..a9];
+    let ids: Vec<usize> = ["APP40", "APP41", "APP44-3", "APPSLT-2"]
+        .iter()
+        .map(|id| {
+            area8
+                .find(id)
+                .unwrap_or_else(|| panic!("{id} not in {area8}"))
+        })
+        .collect();
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "{area8}");
+    assert!(!card[rest..].contains("APP40 "), "listed twice");
+    assert!(!card.contains("— high impact"), "{card}");
+    let html = crate::meaning::html_text(&p.path().join("out/send-app-2023-scorecard.html"));
+    assert!(html.contains("Area 8 high-impact KPIs"), "{html}");
+}
+
+/// An area's high-impact KPI must be in the catalogue, once.
+#[test]
+fn an_unknown_or_repeated_high_impact_kpi_is_an_error_at_its_place() {
+    let p = Project::fixture("app-small");
+    let rel = "content/plan/plan.yaml";
+    let text = std::fs::read_to_string(p.path().join(rel)).unwrap();
+    p.write(
+        rel,
+        &text.replacen(
+            "    title: Plans are issued late\n",
+            "    title: Plans are issued late\n    high-impact: [T01, T1, T01]\n",
+            1,
+        ),
+    );
+    let o = p.run(&["check"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.contains("area 1 names KPI `T1` as high-impact, but it is not in the catalogue")
+            && err.contains("did you mean `T01`?"),
+        "{err}"
+    );
+    assert!(
+        err.contains("KPI `T01` is listed twice among area 1's high-impact KPIs"),
+        "{err}"
+    );
+}
