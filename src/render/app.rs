@@ -456,7 +456,7 @@ pub fn render(
                 layout: layout.clone(),
                 extra: Vec::new(),
                 content: content.clone(),
-                data: serde_json::to_string(&data).unwrap_or_default(),
+                data: super::data_json(data, plan.layout.value.version),
                 title,
                 date: plan.report_date,
                 view: super::doc::View {

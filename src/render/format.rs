@@ -210,6 +210,47 @@ pub fn financial_year(v: &str, style: YearStyle) -> String {
     }
 }
 
+/// Typographic quotes, as the Markdown walker gives body text (`'` → ‘ or ’,
+/// `"` → “ or ”): a quote is an opening one at the start or after a space or
+/// an opening bracket or dash, else a closing one (an apostrophe). Text
+/// with neither is returned as it is.
+pub fn curly_quotes(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.contains(['\'', '"']) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    let mut prev: Option<char> = None;
+    for c in s.chars() {
+        let opening = prev.is_none_or(|p| p.is_whitespace() || "([{‘“—–-/".contains(p));
+        out.push(match (c, opening) {
+            ('\'', true) => '‘',
+            ('\'', false) => '’',
+            ('"', true) => '“',
+            ('"', false) => '”',
+            _ => c,
+        });
+        prev = Some(c);
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// Every string of a layout's data with [`curly_quotes`] (not object keys,
+/// not addresses): the titles, names and table cells the layouts print read
+/// as the body text beside them. For layouts from version 3; the data of
+/// released layouts stays as it was.
+pub fn typographic(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::String(s) if !s.contains("://") && !s.starts_with("mailto:") => {
+            if let std::borrow::Cow::Owned(t) = curly_quotes(s) {
+                *s = t;
+            }
+        }
+        serde_json::Value::Array(a) => a.iter_mut().for_each(typographic),
+        serde_json::Value::Object(o) => o.values_mut().for_each(typographic),
+        _ => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -220,6 +261,23 @@ mod tests {
 
     fn m(v: &str, unit: i128, places: u32, neg: NegativeStyle) -> String {
         money(d(v), unit, places, neg).unwrap()
+    }
+
+    #[test]
+    fn quotes_open_after_a_space_and_close_after_a_letter() {
+        assert_eq!(curly_quotes("children's needs"), "children’s needs");
+        assert_eq!(
+            curly_quotes("the 'Tell us once' service"),
+            "the ‘Tell us once’ service"
+        );
+        assert_eq!(curly_quotes("\"Hello\" (\"x\")"), "“Hello” (“x”)");
+        assert_eq!(curly_quotes("no quotes"), "no quotes");
+        let mut v = serde_json::json!({"a'b": ["KCC's hub", "https://x.y/it's"], "n": 1});
+        typographic(&mut v);
+        assert_eq!(
+            v,
+            serde_json::json!({"a'b": ["KCC’s hub", "https://x.y/it's"], "n": 1})
+        );
     }
 
     #[test]

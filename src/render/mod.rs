@@ -591,7 +591,7 @@ pub fn paper(
         layout,
         extra: Vec::new(),
         content,
-        data: serde_json::to_string(&data).unwrap_or_default(),
+        data: data_json(data, p.layout.value.version),
         title,
         date: p.meeting_date,
         view: doc::View {
@@ -625,6 +625,15 @@ pub fn add_tables(
         "#import {} as T\n{content}",
         str_lit(&format!("/{}", tables_layout(version)))
     );
+}
+
+/// A layout's data as its `data.json`: from version 3 with typographic
+/// quotes in every string it prints ([`format::typographic`]).
+pub fn data_json(mut data: Json, version: u32) -> String {
+    if version >= 3 {
+        format::typographic(&mut data);
+    }
+    serde_json::to_string(&data).unwrap_or_default()
 }
 
 /// Document metadata every layout sets: title, author, language, date.

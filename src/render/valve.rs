@@ -439,7 +439,7 @@ pub fn render(
         call,
         extra: Vec::new(),
         content,
-        data: serde_json::to_string(&data).unwrap_or_default(),
+        data: super::data_json(data, v.layout.value.version),
         title,
         date: v.date(),
         layout,

@@ -450,7 +450,7 @@ fn the_plans_rating_counts_are_engine_tables_in_its_workbook() {
     assert_eq!(row(&v), [1.0, 10.0, 8.0, 0.0, 19.0]);
     let v = wb.worksheet_range("impact-ratings").unwrap();
     assert_eq!(row(&v), [9.0, 7.0, 3.0, 0.0, 0.0, 19.0]);
-    assert!(text.contains("19 Red 1 Red 9 Amber 7 in some cases will, meet their children's needs Amber 10 Green 3 Green 8 2"), "{text}");
+    assert!(text.contains("19 Red 1 Red 9 Amber 7 in some cases will, meet their children’s needs Amber 10 Green 3 Green 8 2"), "{text}");
 }
 
 /// Version 2 prints the summary's rating counts from the same engine tables

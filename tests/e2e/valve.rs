@@ -49,7 +49,7 @@ fn kent_return_builds_with_computed_figures_and_acknowledged_published_ones() {
         "Safety Valve monitoring template: Kent County Council",
         "Date submitted 29 May 2024",
         "Signed off by Acting S151 Officer John Betts",
-        "Signed off by Director of Children's Services Sarah Hammond",
+        "Signed off by Director of Children’s Services Sarah Hammond",
         // A signed return reads as the council's statement (version 3): the
         // figures as published, no mark or note of quire's check (that stays
         // in `check -v`, above), and a RAG the return leaves blank, blank.
