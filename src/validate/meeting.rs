@@ -128,11 +128,9 @@ pub fn meeting(node: &Node, diags: &mut Diagnostics) -> Option<Meeting> {
             }
         Some(Item { number: number?.value, title: title?.value, doc, attachments, exempt: exempt.map(|e| e.value) })
     });
-    let future_meetings = m
-        .texts("future-meetings", false)
-        .into_iter()
-        .map(|t| t.value)
-        .collect();
+    let future_meetings = m.texts("future-meetings", false);
+    split_entries(&future_meetings, m.diags);
+    let future_meetings = future_meetings.into_iter().map(|t| t.value).collect();
     let published = m.opt_date("published").map(|d| d.value);
     let signed = m.opt_text("signed").map(|t| t.value);
     m.finish();
@@ -171,4 +169,34 @@ fn attachment_list(n: &Node, diags: &mut Diagnostics) -> Vec<Sp<String>> {
         out.push(a);
     }
     out
+}
+
+/// A future meeting written `[Tuesday 31 October 2023, 2pm]` is two entries,
+/// the date and "2pm": YAML ends an entry of a list in `[ … ]` at a comma.
+/// An entry with no year after one with a year is told at the entry, with
+/// the fix (quote each meeting, or write one a line).
+fn split_entries(entries: &[Sp<String>], diags: &mut Diagnostics) {
+    let has_year = |s: &str| {
+        s.split(|c: char| !c.is_ascii_digit())
+            .any(|w| w.len() == 4 && (w.starts_with("19") || w.starts_with("20")))
+    };
+    for w in entries.windows(2) {
+        if has_year(&w[0].value) && !has_year(&w[1].value) {
+            diags.push(
+                Diagnostic::warning(
+                    Code::SplitEntry,
+                    format!(
+                        "`{}` looks like the end of the meeting before it, `{}`",
+                        w[1].value, w[0].value
+                    ),
+                )
+                .at(&w[1].span, "a meeting of its own")
+                .also(&w[0].span, "the meeting before it")
+                .help(format!(
+                    "a comma inside [ … ] starts a new entry: quote the meeting (\"{}, {}\"), or write one meeting a line after `- `",
+                    w[0].value, w[1].value
+                )),
+            );
+        }
+    }
 }

@@ -394,3 +394,32 @@ fn build_and_watch_make_a_pack_again_when_its_papers_or_meeting_change() {
     let o = p.run(&["build"]);
     assert!(!stderr(&o).contains("repacked"), "{}", stderr(&o));
 }
+
+/// `future-meetings: [Tuesday 31 October 2023, 2pm]` is two meetings to YAML:
+/// the second half is told for what it is, with the fix.
+#[test]
+fn a_meeting_split_at_its_comma_is_a_warning_with_the_fix() {
+    let p = Project::demo();
+    let rel = "content/send-sub-2023-09/meeting.yaml";
+    let text = std::fs::read_to_string(p.path().join(rel)).unwrap();
+    let start = text.find("future-meetings:").unwrap();
+    let end = text[start..].find("\n# ").map_or(text.len(), |e| start + e);
+    p.write(
+        rel,
+        &format!(
+            "{}future-meetings: [Tuesday 31 October 2023, 2pm]\n{}",
+            &text[..start],
+            &text[end..]
+        ),
+    );
+    let o = p.run(&["check"]);
+    let err = stderr(&o);
+    assert!(
+        err.contains("warning[Q0123]: `2pm` looks like the end of the meeting before it, `Tuesday 31 October 2023`")
+            && err.contains("quote the meeting (\"Tuesday 31 October 2023, 2pm\")"),
+        "{err}"
+    );
+    // Written one a line, as the docs now show, it is one meeting.
+    p.write(rel, &text);
+    assert!(!stderr(&p.run(&["check"])).contains("Q0123"));
+}
