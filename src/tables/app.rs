@@ -138,6 +138,38 @@ pub fn rating_tables(
             });
             cells.push(line);
         }
+        // From version 3, the plan's totals (its first page's headline): a
+        // row the engine checks is the sum of the areas', and exports as it.
+        let mut relations = Vec::new();
+        if v3 && !rows.is_empty() {
+            let areas: Vec<Sp<String>> = rows.iter().map(|r| r.id.clone()).collect();
+            let totals: Vec<Cell> = (0..columns.len())
+                .map(|k| {
+                    let sum = cells.iter().fold(Dec::ZERO, |acc, line| match &line[k] {
+                        Cell::Num(v) => acc.checked_add(v.value).unwrap_or(acc),
+                        _ => acc,
+                    });
+                    Cell::Num(Sp::new(sum, span.clone()))
+                })
+                .collect();
+            rows.push(Row {
+                id: sp("all".into()),
+                label: "All areas".into(),
+                group: None,
+                unit: None,
+            });
+            cells.push(totals);
+            relations.push(Relation {
+                kind: RelKind::Total {
+                    target: Target::Row(sp("all".into())),
+                    of: areas,
+                },
+                only: Vec::new(),
+                tolerance: Dec::ZERO,
+                span: span.clone(),
+                text: "row `all` = the sum of the areas".into(),
+            });
+        }
         let table = Table {
             id: sp(format!("{what}-ratings")),
             title: format!("Actions by {what} rating"),
@@ -145,7 +177,7 @@ pub fn rating_tables(
             columns,
             rows,
             cells,
-            relations: vec![Relation {
+            relations: [Relation {
                 kind: RelKind::Total {
                     target: Target::Column(sp("actions".into())),
                     of,
@@ -154,7 +186,10 @@ pub fn rating_tables(
                 tolerance: Dec::ZERO,
                 span: span.clone(),
                 text: format!("column `actions` = the sum of the {what} ratings and `not rated`"),
-            }],
+            }]
+            .into_iter()
+            .chain(relations)
+            .collect(),
             published: Vec::new(),
             notes: Vec::new(),
             source: "inline".into(),

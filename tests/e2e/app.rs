@@ -423,7 +423,18 @@ fn the_plans_rating_counts_are_engine_tables_in_its_workbook() {
         let last = heads.len() as u32;
         assert_eq!((1..=last).map(|c| s(0, c)).collect::<Vec<_>>(), heads);
         let mut areas = 0;
-        for r in 1..v.height() as u32 {
+        // The last row (app-report@3) is the plan's totals: each the SUM of
+        // the areas' column.
+        let all = v.height() as u32 - 1;
+        assert_eq!(s(all, 0), "All areas");
+        for c in 1..=last {
+            let col = (b'A' + c as u8) as char;
+            let formula = f.get_value((all, c)).cloned().unwrap_or_default();
+            assert!(formula.starts_with("SUM("), "{sheet} {col}: {formula}");
+            let sum: f64 = (1..all).map(|r| n(r, c)).sum();
+            assert_eq!(sum, n(all, c), "{sheet} column {col}");
+        }
+        for r in 1..all {
             assert!(s(r, 0).starts_with(&format!("Area {r}: ")), "{}", s(r, 0));
             // The number of actions is the SUM of the counts, recomputing to
             // the number printed in the summary.
@@ -450,7 +461,23 @@ fn the_plans_rating_counts_are_engine_tables_in_its_workbook() {
     assert_eq!(row(&v), [1.0, 10.0, 8.0, 0.0, 19.0]);
     let v = wb.worksheet_range("impact-ratings").unwrap();
     assert_eq!(row(&v), [9.0, 7.0, 3.0, 0.0, 0.0, 19.0]);
-    assert!(text.contains("19 Red 1 Red 9 Amber 7 in some cases will, meet their children’s needs Amber 10 Green 3 Green 8 2"), "{text}");
+    assert!(text.contains("19 Red 1 Red 9 Amber 7"), "{text}");
+    // The first page's headline and the summary's last row: the totals row
+    // of the same tables (the sum of the areas', checked).
+    assert!(
+        text.contains("116 actions in 9 areas of weakness. Progress: Red 7, Amber 46, Green 53, Blue 10. Impact: Red 28, Amber 43, Green 36, Blue 4, TBC in September 23 reporting 5."),
+        "{text}"
+    );
+    assert!(text.contains("All All areas 116 Red 7 Red 28"), "{text}");
+    let o = p.run(&["build", "send-app-2023", "--format", "html"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let html = crate::meaning::html_text(&p.path().join("out/send-app-2023.html"));
+    assert!(
+        html.contains(
+            "116 actions in 9 areas of weakness. Progress: Red 7, Amber 46, Green 53, Blue 10."
+        ) && html.contains("All All areas 116 Red 7 Amber 46 Green 53 Blue 10 Red 28"),
+        "{html}"
+    );
 }
 
 /// Version 2 prints the summary's rating counts from the same engine tables
