@@ -25,7 +25,11 @@ macro_rules! codes {
     pub fn is_template(self) -> bool {
         matches!(
             self,
-            Code::TemplateRule | Code::TemplateSection | Code::TemplateLimit
+            Code::TemplateRule
+                | Code::TemplateSection
+                | Code::TemplateLimit
+                | Code::TemplatePerson
+                | Code::TemplateLate
         )
     }
 
@@ -107,6 +111,8 @@ codes! {
     ExprSyntax = "Q0150", "a relation written as an equation (`net = issued - ceased`) cannot be read";
     WordReference = "Q0185", "the project's Word reference document (`layouts/word/reference.docx`) cannot be used for the Word edition's styles";
     TemplateNumber = "Q0200", "a report template declares a count no paper can meet (negative, too large, or a minimum over its maximum)";
+    TemplatePerson = "Q0201", "a person on a paper's cover lacks a part its report template requires (name, role, telephone, email, area)";
+    TemplateLate = "Q0202", "a paper is late by its report template's deadline (released after it) and says it is not, or gives no reason; or its release date cannot be compared with the deadline";
 }
 
 impl Code {

@@ -490,7 +490,7 @@ fn prepare_paper(project: &Project, doc: &Document, p: &mut Prepared) {
             p.page_limit = Some((l.clone(), span.clone(), t.page_count));
         }
         let fixed_cover = paper.layout.value.name == "committee-report";
-        validate::template::check_paper(t, &node, &heads, &span, fixed_cover, &mut p.diags)
+        validate::template::check_paper(t, &node, &heads, &span, fixed_cover, &paper, &mut p.diags)
     });
     let tables = read_tables(project, doc, &node, &paper.layout, Vec::new(), p);
     workbook_limits(&tables, [], &mut p.diags);

@@ -878,6 +878,40 @@ fn load_display(p: &Path) -> String {
     crate::load::display(p)
 }
 
+/// What a person on a template's cover gives: "a name and role", or the
+/// parts the template requires.
+fn person_kind(parts: &[String]) -> String {
+    let mut all: Vec<&str> = vec!["name", "role"];
+    for p in parts {
+        if !all.contains(&p.as_str()) {
+            all.push(p);
+        }
+    }
+    let all: Vec<&str> = all
+        .into_iter()
+        .map(|p| if p == "role" { "role (job title)" } else { p })
+        .collect();
+    match all.split_last() {
+        Some((last, rest)) => format!("a {} and {last}", rest.join(", ")),
+        None => String::new(),
+    }
+}
+
+/// A person's placeholder, with every part the template requires.
+fn person_placeholder(parts: &[String]) -> String {
+    let mut s = "{ name: Name of the person, role: Their role".to_string();
+    for p in parts {
+        s.push_str(match p.as_str() {
+            "telephone" => ", telephone: 01632 960000",
+            "email" => ", email: name@example.gov.uk",
+            "area" => ", area: Their service area",
+            _ => "",
+        });
+    }
+    s.push_str(" }");
+    s
+}
+
 /// A paper (paper.yaml, the narrative) on the report template `t`: every cover
 /// field in the template's order with its help as a comment, the standard
 /// tables with their rows, every mandatory section heading; placeholders that
@@ -923,6 +957,25 @@ fn on_template(root: &Path, t: &str, vars: &Vars) -> Result<(String, String), Ex
         y.push_str(&format!(
             "meeting-date: {}              # the meeting's date (YYYY-MM-DD)\n",
             vars.today.format("%Y-%m-%d")
+        ));
+    }
+    if let Some(l) = &t.late {
+        // A day before the deadline for a meeting today: on time as written.
+        let day = crate::model::dates::working_days_before(
+            vars.today,
+            l.working_days_before,
+            &l.holidays,
+        )
+        .and_then(|d| d.pred_opt())
+        .unwrap_or(vars.today);
+        let after = l.released_after.map_or_else(
+            || "the end of the day".to_string(),
+            crate::model::dates::time_of_day,
+        );
+        y.push_str(&format!(
+            "released: {}                  # when the paper went to the committee (YYYY-MM-DD HH:MM); late after {after}, {} working days before the meeting\n",
+            day.format("%Y-%m-%d"),
+            l.working_days_before
         ));
     }
     if !declared("subject") {
@@ -984,8 +1037,8 @@ fn on_template(root: &Path, t: &str, vars: &Vars) -> Result<(String, String), Ex
                 yaml_string(&format!("{} (replace)", f.label)),
             ),
             FieldType::Person => (
-                "a person: name, role, and telephone and email if printed".to_string(),
-                "{ name: Name of the person, role: Their role }".to_string(),
+                format!("a person: {}", person_kind(&f.parts)),
+                person_placeholder(&f.parts),
             ),
             FieldType::Date => (
                 "a date, YYYY-MM-DD".to_string(),
@@ -1005,8 +1058,19 @@ fn on_template(root: &Path, t: &str, vars: &Vars) -> Result<(String, String), Ex
             ),
             FieldType::Wards => ("All, or a list of wards".to_string(), "All".to_string()),
             FieldType::People => (
-                "one or more people, each with a name and role".to_string(),
-                "[{ name: Name of the person, role: Their role }]".to_string(),
+                format!("one or more people, each with {}", person_kind(&f.parts)),
+                format!("[{}]", person_placeholder(&f.parts)),
+            ),
+            FieldType::Meetings => (
+                if f.names_committee {
+                    "a list of meetings, each a committee and a date, naming this paper's own meeting".to_string()
+                } else {
+                    "a list of meetings, each a committee and a date".to_string()
+                },
+                format!(
+                    "[{{ meeting: Name of the committee, date: {} }}]",
+                    vars.today.format("%Y-%m-%d")
+                ),
             ),
         };
         y.push_str(&format!("{indent}# {} ({need}; {kind})", comment(&f.label)));
@@ -1128,10 +1192,31 @@ fn on_template(root: &Path, t: &str, vars: &Vars) -> Result<(String, String), Ex
         .iter()
         .filter(|s| s.required || forced.iter().any(|n| n.eq_ignore_ascii_case(&s.title)))
     {
-        md.push_str(&format!(
-            "# {}\n\nReplace this with the section's text.\n\n",
-            comment(&s.title)
-        ));
+        md.push_str(&format!("# {}\n\n", comment(&s.title)));
+        // The placeholder, repeated to the section's least words, characters,
+        // sentences and paragraphs.
+        let sentence = "Replace this with the section's text.";
+        let least = |m: crate::model::template::Measure| {
+            s.limits
+                .0
+                .iter()
+                .filter(|(k, _)| *k == m)
+                .filter_map(|(_, l)| l.min)
+                .max()
+                .unwrap_or(0)
+        };
+        use crate::model::template::Measure as M;
+        let paragraphs = least(M::Paragraphs).max(1);
+        let sentences = least(M::Words)
+            .div_ceil(sentence.split_whitespace().count())
+            .max(least(M::Characters).div_ceil(sentence.len() + 1))
+            .max(least(M::Sentences))
+            .max(paragraphs);
+        for p in 0..paragraphs {
+            let here = sentences / paragraphs + usize::from(p < sentences % paragraphs);
+            md.push_str(&vec![sentence; here].join(" "));
+            md.push_str("\n\n");
+        }
         // The options the section must include by name, then doing nothing,
         // then as many more as it asks for.
         let mut options: Vec<String> = s.must_include.clone();

@@ -152,6 +152,14 @@ fn pretty(v: &Value) -> String {
     serde_json::to_string_pretty(v).unwrap_or_default() + "\n"
 }
 
+/// A person with the parts the template requires besides the name.
+fn with_parts(person: &Value, parts: &[String]) -> Value {
+    if parts.iter().all(|p| p == "name") {
+        return person.clone();
+    }
+    json!({"allOf": [person, {"required": parts}]})
+}
+
 /// The base paper schema with the template's cover fields and standard tables.
 pub fn template_paper_schema(t: &Template, stem: &str) -> Value {
     let mut s: Value = serde_json::from_str(
@@ -176,8 +184,17 @@ pub fn template_paper_schema(t: &Template, stem: &str) -> Value {
     for f in &t.cover {
         let mut p = match &f.ty {
             FieldType::Text => text(),
-            FieldType::Person => person.clone(),
-            FieldType::People => json!({"type": "array", "items": person.clone()}),
+            FieldType::Person => with_parts(&person, &f.parts),
+            FieldType::People => json!({"type": "array", "items": with_parts(&person, &f.parts)}),
+            FieldType::Meetings => json!({
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {"meeting": text(), "date": date()},
+                    "required": ["meeting", "date"],
+                    "additionalProperties": false,
+                },
+            }),
             FieldType::Date => date(),
             FieldType::YesNo => json!({"type": "boolean"}),
             FieldType::Choice { choices } => json!({"enum": choices}),

@@ -116,6 +116,48 @@ pub fn parse_date(text: &str) -> Option<NaiveDate> {
     None
 }
 
+/// The day `n` working days before `d` (Monday to Friday, less `holidays`):
+/// the 1st is the working day before `d`. `None` if it would fall before the
+/// calendar's start.
+pub fn working_days_before(d: NaiveDate, n: u32, holidays: &[NaiveDate]) -> Option<NaiveDate> {
+    let mut day = d;
+    let mut left = n;
+    while left > 0 {
+        day = day.pred_opt()?;
+        let weekend = matches!(day.weekday(), chrono::Weekday::Sat | chrono::Weekday::Sun);
+        if !weekend && !holidays.contains(&day) {
+            left -= 1;
+        }
+    }
+    Some(day)
+}
+
+/// "Monday 2 March 2026": a long date with its day of the week.
+pub fn long_date_with_day(d: NaiveDate) -> String {
+    format!("{} {}", d.format("%A"), long_date(d))
+}
+
+/// "9:30am", "10am", "12:15pm": a time as GOV.UK writes it.
+pub fn time_of_day(t: chrono::NaiveTime) -> String {
+    use chrono::Timelike;
+    let (h, m) = (t.hour(), t.minute());
+    let (h12, half) = match h {
+        0 => (12, "am"),
+        1..=11 => (h, "am"),
+        12 => (12, "pm"),
+        _ => (h - 12, "pm"),
+    };
+    if m == 0 && h == 12 {
+        "midday".into()
+    } else if m == 0 && h == 0 {
+        "midnight".into()
+    } else if m == 0 {
+        format!("{h12}{half}")
+    } else {
+        format!("{h12}:{m:02}{half}")
+    }
+}
+
 /// "28 March 2019": GOV.UK style, no ordinal, no leading zero.
 pub fn long_date(d: NaiveDate) -> String {
     format!("{} {} {}", d.day(), month_name(d.month()), d.year())
@@ -141,6 +183,36 @@ pub fn month_name(m: u32) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn working_days_are_counted_monday_to_friday_less_the_councils_holidays() {
+        let wed = NaiveDate::from_ymd_opt(2026, 2, 11).unwrap();
+        // Tue 10, Mon 9, Fri 6, Thu 5, Wed 4, Tue 3, Mon 2.
+        assert_eq!(working_days_before(wed, 7, &[]), d(2026, 2, 2));
+        assert_eq!(working_days_before(wed, 1, &[]), d(2026, 2, 10));
+        assert_eq!(working_days_before(wed, 0, &[]), d(2026, 2, 11));
+        // A Monday meeting: the working day before it is the Friday.
+        let mon = NaiveDate::from_ymd_opt(2026, 4, 13).unwrap();
+        assert_eq!(working_days_before(mon, 1, &[]), d(2026, 4, 10));
+        // Good Friday and Easter Monday 2026, when the council lists them.
+        let easter = [d(2026, 4, 3).unwrap(), d(2026, 4, 6).unwrap()];
+        assert_eq!(working_days_before(mon, 5, &easter), d(2026, 4, 2));
+        assert_eq!(working_days_before(mon, 5, &[]), d(2026, 4, 6));
+    }
+
+    #[test]
+    fn a_time_is_written_as_gov_uk_writes_it() {
+        let t = |h, m| chrono::NaiveTime::from_hms_opt(h, m, 0).unwrap();
+        assert_eq!(time_of_day(t(10, 0)), "10am");
+        assert_eq!(time_of_day(t(9, 30)), "9:30am");
+        assert_eq!(time_of_day(t(17, 5)), "5:05pm");
+        assert_eq!(time_of_day(t(12, 0)), "midday");
+        assert_eq!(time_of_day(t(0, 0)), "midnight");
+        assert_eq!(
+            long_date_with_day(d(2026, 3, 2).unwrap()),
+            "Monday 2 March 2026"
+        );
+    }
 
     fn d(y: i32, m: u32, day: u32) -> Option<NaiveDate> {
         NaiveDate::from_ymd_opt(y, m, day)

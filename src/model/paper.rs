@@ -61,6 +61,14 @@ pub struct Appendix {
     pub kind: AppendixKind,
 }
 
+/// When a paper was released to the committee (`released: 2026-03-02 09:30`):
+/// a date, and the time when the paper gives it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Released {
+    pub date: NaiveDate,
+    pub time: Option<chrono::NaiveTime>,
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct Paper {
     /// The folder name under `content/`: the paper's stable id and output name.
@@ -72,6 +80,10 @@ pub struct Paper {
     pub layout: Sp<LayoutRef>,
     pub committee: String,
     pub meeting_date: NaiveDate,
+    /// When the paper was released, as it says (`released:`); a report
+    /// template's `late:` works out from it whether the paper is late.
+    #[serde(skip)]
+    pub released: Option<Sp<Released>>,
     pub subject: String,
     pub decision_number: Option<String>,
     pub key_decision: bool,

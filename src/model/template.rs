@@ -26,7 +26,14 @@ pub enum FieldType {
     Wards,
     /// One or more people, each with a name and role (the county cover's "From").
     People,
+    /// A paper's pathway through committees: a list of meetings, each a
+    /// committee and a date, printed one a line with the date in words.
+    Meetings,
 }
+
+/// The parts of a person a template may require (`require: [name, role, …]`),
+/// as papers write them; `name` is always required.
+pub const PERSON_PARTS: &[&str] = &["name", "role", "telephone", "email", "area"];
 
 #[derive(Clone, Debug, Serialize)]
 pub struct CoverField {
@@ -42,6 +49,40 @@ pub struct CoverField {
     /// Limits on the field's text (words, characters, sentences…).
     #[serde(skip)]
     pub limits: Limits,
+    /// A person's (or each of the people's) parts the template requires
+    /// (`require: [name, role, telephone, email]`): `name` always.
+    #[serde(skip)]
+    pub parts: Vec<String>,
+    /// A list of meetings: whether their dates must run in order (a warning
+    /// when they do not, `in-order: true`).
+    #[serde(skip)]
+    pub in_order: bool,
+    /// A list of meetings: whether it must name the paper's own committee on
+    /// its meeting date (`names-committee: true`).
+    #[serde(skip)]
+    pub names_committee: bool,
+}
+
+/// When a paper is late, as the council defines it: released after a time on
+/// the day a number of working days (Monday to Friday, less the days the
+/// council lists) before its meeting (`late: { working-days-before: 7,
+/// released-after: "10:00" }`).
+#[derive(Clone, Debug)]
+pub struct Lateness {
+    pub working_days_before: u32,
+    /// The time on that day after which the paper is late; none: the end of
+    /// the day.
+    pub released_after: Option<chrono::NaiveTime>,
+    /// Days the council does not count as working days (bank holidays), as
+    /// it lists them; none else is assumed.
+    pub holidays: Vec<chrono::NaiveDate>,
+    /// The yes/no cover field in which a paper says whether it is late.
+    pub flag: Option<String>,
+    /// Cover fields (or sections) a late paper must give (its reason).
+    pub require: Vec<String>,
+    pub message: Option<String>,
+    pub severity: Severity,
+    pub span: Span,
 }
 
 /// When every `when` field has its value, every `require` field (or section)
@@ -210,4 +251,6 @@ pub struct Template {
     /// by key: `summary`, `social-summary`, or `narrative` (every section).
     pub parts: Vec<(String, Limits)>,
     pub tables: Vec<TableSpec>,
+    /// When a paper is late, worked out from its `released:` date and time.
+    pub late: Option<Lateness>,
 }

@@ -6,7 +6,7 @@ use crate::load::yaml::{Node, NodeKind};
 use crate::model::Settings;
 use crate::model::Sp;
 use crate::model::paper::{
-    Appendix, AppendixKind, BackgroundDoc, Contact, LayoutRef, Paper, Person,
+    Appendix, AppendixKind, BackgroundDoc, Contact, LayoutRef, Paper, Person, Released,
 };
 use crate::source::FileId;
 
@@ -165,6 +165,7 @@ pub fn paper(
     let fixed_cover = template.is_none() || layout.value.name == "committee-report";
     let committee = m.text("committee");
     let meeting_date = m.date("meeting-date");
+    let released = m.opt("released").and_then(|n| released(n, m.diags));
     let subject = m.text("subject");
     let decision_number = m.opt_text("decision-number").map(|t| t.value);
     // Whether it is a key decision is printed only when the paper says so.
@@ -327,6 +328,7 @@ pub fn paper(
         to: to.unwrap_or_else(|| committee.clone()),
         committee,
         meeting_date: meeting_date.map_or(chrono::NaiveDate::MIN, |d| d.value),
+        released,
         subject: subject.map(|t| t.value).unwrap_or_default(),
         decision_number,
         key_decision,
@@ -344,6 +346,55 @@ pub fn paper(
         background,
         appendices,
     })
+}
+
+/// `released: 2026-03-02 09:30` (or `2026-03-02T09:30`, or a date alone):
+/// when the paper went to the committee, the time on the 24-hour clock.
+fn released(n: &Node, diags: &mut Diagnostics) -> Option<Sp<Released>> {
+    #[cfg(test)]
+    crate::validate::record::read(
+        n,
+        crate::validate::record::Read::Pattern(
+            "^\\s*[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{1,2}:[0-9]{2})?\\s*$",
+            "a date, or a date and time on the 24-hour clock, e.g. 2026-03-02 09:30",
+        ),
+    );
+    let NodeKind::Str(v) = &n.kind else {
+        diags.push(super::wrong(
+            n,
+            "a date, or a date and time (2026-03-02 09:30)",
+        ));
+        return None;
+    };
+    let t = Sp::new(v.clone(), n.span.clone());
+    let v = t.value.trim();
+    let (date, time) = match v.split_once([' ', 'T']) {
+        Some((d, tm)) => (d, Some(tm.trim())),
+        None => (v, None),
+    };
+    let date = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d")
+        .ok()
+        .filter(|d| (1900..=2199).contains(&chrono::Datelike::year(d)));
+    let time = match time {
+        Some(tm) => chrono::NaiveTime::parse_from_str(tm, "%H:%M")
+            .ok()
+            .map(Some),
+        None => Some(None),
+    };
+    match (date, time) {
+        (Some(date), Some(time)) => Some(Sp::new(Released { date, time }, t.span)),
+        _ => {
+            diags.push(
+                Diagnostic::error(
+                    Code::InvalidDate,
+                    format!("`{v}` is not a date, or a date and time, that exists"),
+                )
+                .at(&t.span, "expected e.g. 2026-03-02 09:30")
+                .help("write when the paper was released as year-month-day and, if it matters, the time on the 24-hour clock: `released: 2026-03-02 09:30`"),
+            );
+            None
+        }
+    }
 }
 
 fn contact(n: &Node, label: &str, d: &mut Diagnostics) -> Option<Contact> {

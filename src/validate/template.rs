@@ -154,6 +154,19 @@ fn word(t: Sp<String>, diags: &mut Diagnostics) -> Option<Sp<String>> {
     Some(t)
 }
 
+/// A word from `allowed`, or a list of them (`require: [name, email]`).
+fn words_of(n: &Node, allowed: &[&str], what: &str, diags: &mut Diagnostics) -> Vec<Sp<String>> {
+    #[cfg(test)]
+    crate::validate::record::read(n, crate::validate::record::Read::List);
+    match &n.kind {
+        NodeKind::Seq(items) => items
+            .iter()
+            .filter_map(|i| one_of(i, allowed, what, diags))
+            .collect(),
+        _ => one_of(n, allowed, what, diags).into_iter().collect(),
+    }
+}
+
 /// Reads a template file.
 pub fn template(id: &str, node: &Node, diags: &mut Diagnostics) -> Option<Template> {
     let mut m = MapReader::new(node, "the report template", diags)?;
@@ -207,13 +220,48 @@ pub fn template(id: &str, node: &Node, diags: &mut Diagnostics) -> Option<Templa
         let help = f.opt_text("help").map(|t| t.value);
         let severity = severity(&mut f);
         let limits = limits(&mut f);
+        // A person's parts the template requires: each a part a paper writes.
+        let require_node = f.opt("require");
+        let parts: Vec<Sp<String>> = require_node
+            .map(|n| words_of(n, PERSON_PARTS, "part of a person", f.diags))
+            .unwrap_or_default();
+        let in_order_node = f.opt("in-order");
+        let in_order = f.opt_bool("in-order").unwrap_or(false);
+        let names_node = f.opt("names-committee");
+        let names_committee = f.opt_bool("names-committee").unwrap_or(false);
         f.finish();
         let ty_name = ty_node.and_then(|t| {
-            one_of(t, &["text", "person", "people", "date", "yes-no", "choice", "wards"], "cover field type", d)
+            one_of(t, &["text", "person", "people", "date", "yes-no", "choice", "wards", "meetings"], "cover field type", d)
         })?;
+        // Options that belong to one type of field, given to another.
+        let own: &[(Option<&Node>, &str, &[&str])] = &[
+            (require_node, "require", &["person", "people"]),
+            (in_order_node, "in-order", &["meetings"]),
+            (names_node, "names-committee", &["meetings"]),
+        ];
+        for (n, key, types) in own {
+            if let Some(n) = n
+                && !types.contains(&ty_name.value.as_str())
+            {
+                d.push(
+                    Diagnostic::error(
+                        Code::InvalidValue,
+                        format!("a `{}` field has no `{key}`", ty_name.value),
+                    )
+                    .at(&n.span, format!("only for type {}", types.join(" or ")))
+                    .also(&ty_name.span, "this field's type")
+                    .help(format!("remove `{key}`, or give the field the type {}", types.join(" or "))),
+                );
+            }
+        }
+        let mut parts: Vec<String> = parts.into_iter().map(|p| p.value).collect();
+        if !parts.iter().any(|p| p == "name") {
+            parts.insert(0, "name".into());
+        }
         let ty = match ty_name.value.as_str() {
             "person" => FieldType::Person,
             "people" => FieldType::People,
+            "meetings" => FieldType::Meetings,
             "date" => FieldType::Date,
             "yes-no" => FieldType::YesNo,
             "wards" => FieldType::Wards,
@@ -230,7 +278,7 @@ pub fn template(id: &str, node: &Node, diags: &mut Diagnostics) -> Option<Templa
             }
             _ => FieldType::Text,
         };
-        Some(CoverField { key: key?.value, label: label?.value, ty, required, help, severity, limits })
+        Some(CoverField { key: key?.value, label: label?.value, ty, required, help, severity, limits, parts, in_order, names_committee })
     });
     let rules = m.list("rules", false, |n, d| {
         let mut r = MapReader::new(n, "a rule", d)?;
@@ -360,6 +408,7 @@ pub fn template(id: &str, node: &Node, diags: &mut Diagnostics) -> Option<Templa
         }
         lm.finish();
     }
+    let late = m.opt("late").and_then(|n| lateness(n, &cover, m.diags));
     let tables = m.list("tables", false, |n, d| {
         let mut t = MapReader::new(n, "a standard table", d)?;
         let key = t.text("key").and_then(|k| word(k, t.diags));
@@ -457,6 +506,89 @@ pub fn template(id: &str, node: &Node, diags: &mut Diagnostics) -> Option<Templa
         page_count,
         parts,
         tables,
+        late,
+    })
+}
+
+/// The most working days before a meeting a template may set a deadline.
+const MAX_WORKING_DAYS: usize = 60;
+
+/// A time of day written `HH:MM` (24-hour clock).
+fn time_of_day(n: &Node, diags: &mut Diagnostics) -> Option<chrono::NaiveTime> {
+    let t = text(n, diags)?;
+    match chrono::NaiveTime::parse_from_str(t.value.trim(), "%H:%M") {
+        Ok(time) => Some(time),
+        Err(_) => {
+            diags.push(
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    format!("`{}` is not a time of day", t.value),
+                )
+                .at(&n.span, "expected a time such as \"10:00\"")
+                .help("write the time on the 24-hour clock in quotes, e.g. `released-after: \"10:00\"` for 10am"),
+            );
+            None
+        }
+    }
+}
+
+/// `late:`: when a paper is late, as the council defines it.
+fn lateness(n: &Node, cover: &[CoverField], diags: &mut Diagnostics) -> Option<Lateness> {
+    let mut l = MapReader::new(n, "when a paper is late", diags)?;
+    let days = l
+        .req("working-days-before")
+        .and_then(|v| count(v, MAX_WORKING_DAYS, "a number of working days", l.diags));
+    let released_after = l
+        .opt("released-after")
+        .and_then(|v| time_of_day(v, l.diags));
+    let holidays = l
+        .list("holidays", false, super::date)
+        .into_iter()
+        .map(|d| d.value)
+        .collect();
+    let flag = l.opt_text("field");
+    let require = l
+        .texts("require", false)
+        .into_iter()
+        .map(|t| t.value)
+        .collect();
+    let message = l.opt_text("message").map(|t| t.value);
+    let severity = severity(&mut l);
+    let span = l.span().clone();
+    l.finish();
+    // The field in which a paper says whether it is late: a yes/no cover field.
+    if let Some(f) = &flag
+        && !cover
+            .iter()
+            .any(|c| c.key == f.value && c.ty == FieldType::YesNo)
+    {
+        let yes_no: Vec<&str> = cover
+            .iter()
+            .filter(|c| c.ty == FieldType::YesNo)
+            .map(|c| c.key.as_str())
+            .collect();
+        diags.push(
+            Diagnostic::error(
+                Code::UnknownReference,
+                format!("`{}` is not a yes/no cover field of this template", f.value),
+            )
+            .at(&f.span, "not a yes/no cover field")
+            .help(if yes_no.is_empty() {
+                "add a cover field of `type: yes-no` in which a paper says whether it is late, and name it here".to_string()
+            } else {
+                format!("name one of the yes/no cover fields: {}", yes_no.join(", "))
+            }),
+        );
+    }
+    Some(Lateness {
+        working_days_before: days? as u32,
+        released_after,
+        holidays,
+        flag: flag.map(|f| f.value),
+        require,
+        message,
+        severity,
+        span,
     })
 }
 
@@ -833,6 +965,369 @@ fn option_name(text: &str) -> String {
         .to_string()
 }
 
+/// The whole of a value as written: a mapping or a list from its first
+/// character to the end of its last value (the tree spans a collection by
+/// where it starts).
+fn extent(n: &Node) -> Span {
+    let end = match &n.kind {
+        NodeKind::Map(e) => e.last().map(|(_, v)| extent(v).range.end),
+        NodeKind::Seq(i) => i.last().map(|v| extent(v).range.end),
+        _ => None,
+    };
+    match end {
+        Some(e) if e > n.span.range.end => Span::new(n.span.file, n.span.range.start..e),
+        _ => n.span.clone(),
+    }
+}
+
+/// A person as a cover field holds them, read by its parts.
+struct PersonParts {
+    name: String,
+    role: Option<String>,
+    telephone: Option<String>,
+    email: Option<String>,
+    area: Option<String>,
+}
+
+/// Reads a person (`{ name, role, telephone, email, area }`) and tells, into
+/// `owed`, each part the template requires that it does not give, at the
+/// person. `in_list`: one of the people of a `people` field.
+fn person(
+    n: &Node,
+    f: &CoverField,
+    template: &str,
+    in_list: bool,
+    diags: &mut Diagnostics,
+    owed: &mut Vec<Diagnostic>,
+) -> Option<PersonParts> {
+    let mut pm = MapReader::new(n, "a person", diags)?;
+    let name = pm.text("name");
+    let role = pm.opt_text("role");
+    let telephone = pm.opt_text("telephone");
+    let email = pm.opt_text("email");
+    let area = pm.opt_text("area");
+    let email = email.and_then(|e| super::email(e, pm.diags));
+    pm.finish();
+    let given = |t: &Option<Sp<String>>| {
+        t.as_ref()
+            .map(|t| t.value.trim().to_string())
+            .filter(|t| !t.is_empty())
+    };
+    let (role, telephone, area) = (given(&role), given(&telephone), given(&area));
+    let email = email.filter(|e| !e.trim().is_empty());
+    for part in f.parts.iter().filter(|p| p.as_str() != "name") {
+        let has = match part.as_str() {
+            "role" => role.is_some(),
+            "telephone" => telephone.is_some(),
+            "email" => email.is_some(),
+            "area" => area.is_some(),
+            _ => true,
+        };
+        // An email that is not one was reported as such: one problem, once.
+        let bad_email = part == "email" && n.get("email").is_some();
+        if has || bad_email {
+            continue;
+        }
+        let what = match part.as_str() {
+            "role" => "role (job title)",
+            other => other,
+        };
+        let whom = if in_list {
+            format!("a person in `{}` ({})", f.key, f.label)
+        } else {
+            format!("`{}` ({})", f.key, f.label)
+        };
+        let example = match part.as_str() {
+            "role" => "role: Head of Leisure",
+            "telephone" => "telephone: 01632 960000",
+            "email" => "email: name@example.gov.uk",
+            _ => "area: Place",
+        };
+        owed.push(
+            Diagnostic::new(
+                f.severity,
+                Code::TemplatePerson,
+                format!("{whom} gives no {what}"),
+            )
+            .at(&extent(n), format!("no `{part}` here"))
+            .help(if in_list {
+                format!(
+                    "add `{example}` (theirs) to this person: the template {template} asks for each person's {}",
+                    list_words(&f.parts)
+                )
+            } else {
+                format!(
+                    "add `{example}` (theirs) to `{}`: the template {template} asks for their {}",
+                    f.key,
+                    list_words(&f.parts)
+                )
+            }),
+        );
+    }
+    Some(PersonParts {
+        name: name?.value,
+        role,
+        telephone,
+        email,
+        area,
+    })
+}
+
+/// "name, role, telephone and email".
+fn list_words(words: &[String]) -> String {
+    let words: Vec<String> = words
+        .iter()
+        .map(|w| {
+            if w == "role" {
+                "role (job title)".into()
+            } else {
+                w.clone()
+            }
+        })
+        .collect();
+    match words.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        Some((last, _)) => last.clone(),
+        None => String::new(),
+    }
+}
+
+/// Reads a list of meetings (`- { meeting: Cabinet, date: 2026-03-12 }`):
+/// each a committee and a real date; with `in-order`, dates that do not run
+/// in order are a warning; with `names-committee`, the list must name the
+/// paper's own committee on its meeting date.
+fn meetings(
+    v: &Node,
+    list_at: &Span,
+    f: &CoverField,
+    paper: &crate::model::paper::Paper,
+    diags: &mut Diagnostics,
+    owed: &mut Vec<Diagnostic>,
+) -> Option<Vec<(String, chrono::NaiveDate)>> {
+    let NodeKind::Seq(items) = &v.kind else {
+        diags.push(super::wrong(
+            v,
+            "a list of meetings, each `{ meeting: …, date: YYYY-MM-DD }`",
+        ));
+        return None;
+    };
+    let mut out: Vec<(String, chrono::NaiveDate, Span)> = Vec::new();
+    for i in items {
+        let Some(mut mm) = MapReader::new(i, "a meeting", diags) else {
+            continue;
+        };
+        let meeting = mm.text("meeting");
+        let date = mm.date("date");
+        mm.finish();
+        if let (Some(m), Some(d)) = (meeting, date) {
+            out.push((m.value.trim().to_string(), d.value, extent(i)));
+        }
+    }
+    if items.is_empty() {
+        owed.push(
+            Diagnostic::new(
+                f.severity,
+                Code::MissingField,
+                format!("`{}` names no meeting", f.key),
+            )
+            .at(&v.span, "empty")
+            .help("list the meetings the paper goes to, each `{ meeting: Cabinet, date: 2026-03-12 }`"),
+        );
+    }
+    if f.in_order {
+        for w in out.windows(2) {
+            if w[1].1 < w[0].1 {
+                owed.push(
+                    Diagnostic::warning(
+                        Code::TemplateRule,
+                        format!(
+                            "`{}` lists {} on {} after {} on {}",
+                            f.key,
+                            w[1].0,
+                            crate::model::dates::long_date(w[1].1),
+                            w[0].0,
+                            crate::model::dates::long_date(w[0].1)
+                        ),
+                    )
+                    .at(&w[1].2, "earlier than the meeting before it")
+                    .also(&w[0].2, "this meeting")
+                    .help("list the meetings in the order the paper goes to them (or correct the date)"),
+                );
+            }
+        }
+    }
+    let own = paper.committee.trim();
+    let met = paper.meeting_date != chrono::NaiveDate::MIN;
+    if f.names_committee && !own.is_empty() && met && out.len() == items.len() {
+        let named = out
+            .iter()
+            .any(|(m, d, _)| m.eq_ignore_ascii_case(own) && *d == paper.meeting_date);
+        if !named {
+            let same = out.iter().find(|(m, _, _)| m.eq_ignore_ascii_case(own));
+            let when = crate::model::dates::long_date(paper.meeting_date);
+            let d = Diagnostic::new(
+                f.severity,
+                Code::TemplateRule,
+                format!(
+                    "`{}` does not name this paper's meeting, {own} on {when}",
+                    f.key
+                ),
+            );
+            owed.push(match same {
+                Some((_, d2, at)) => d
+                    .at(at, format!("{own} on {}", crate::model::dates::long_date(*d2)))
+                    .help(format!("the paper's `meeting-date:` is {when}: correct the date here or there")),
+                None => d.at(list_at, format!("no {own} on {when} here")).help(format!(
+                    "add `{{ meeting: {own}, date: {} }}`: the template asks the pathway to name the paper's own meeting",
+                    paper.meeting_date
+                )),
+            });
+        }
+    }
+    Some(out.into_iter().map(|(m, d, _)| (m, d)).collect())
+}
+
+/// Whether a paper is late by its template's `late:`, and what a late paper
+/// must say: reported at `released:`, or at the paper's `late: no`.
+#[allow(clippy::too_many_arguments)]
+fn check_late(
+    t: &Template,
+    l: &Lateness,
+    paper: &crate::model::paper::Paper,
+    paper_span: &Span,
+    flag: Option<&Node>,
+    says: Option<bool>,
+    present: &dyn Fn(&str) -> bool,
+    diags: &mut Diagnostics,
+) {
+    use crate::model::dates::{long_date, long_date_with_day, time_of_day};
+    if paper.meeting_date == chrono::NaiveDate::MIN {
+        return; // no meeting date: reported as missing already
+    }
+    let Some(day) = crate::model::dates::working_days_before(
+        paper.meeting_date,
+        l.working_days_before,
+        &l.holidays,
+    ) else {
+        return;
+    };
+    let deadline = match l.released_after {
+        Some(at) => format!("{} on {}", time_of_day(at), long_date_with_day(day)),
+        None => format!("the end of {}", long_date_with_day(day)),
+    };
+    let rule = format!(
+        "{deadline}, {} working day{} before the meeting on {}",
+        l.working_days_before,
+        if l.working_days_before == 1 { "" } else { "s" },
+        long_date(paper.meeting_date)
+    );
+    let Some(released) = &paper.released else {
+        diags.push(
+            Diagnostic::new(
+                l.severity,
+                Code::TemplateLate,
+                format!(
+                    "the template {} works out whether a paper is late from when it was released, and this paper does not say",
+                    t.id
+                ),
+            )
+            .at(paper_span, "this paper")
+            .help(format!(
+                "add `released:` with the date and time the paper went to the committee, e.g. `released: {} 09:30`; it is late after {rule}",
+                day
+            )),
+        );
+        return;
+    };
+    let r = released.value;
+    let late = match (r.date.cmp(&day), l.released_after, r.time) {
+        (std::cmp::Ordering::Less, _, _) => false,
+        (std::cmp::Ordering::Greater, _, _) => true,
+        (std::cmp::Ordering::Equal, None, _) => false,
+        (std::cmp::Ordering::Equal, Some(at), Some(time)) => time > at,
+        (std::cmp::Ordering::Equal, Some(at), None) => {
+            diags.push(
+                Diagnostic::new(
+                    l.severity,
+                    Code::TemplateLate,
+                    format!(
+                        "released on the day of the deadline, {}, without the time: late after {}",
+                        long_date_with_day(day),
+                        time_of_day(at)
+                    ),
+                )
+                .at(&released.span, "no time")
+                .help(format!(
+                    "give the time the paper was released, e.g. `released: {} 09:30`",
+                    r.date
+                )),
+            );
+            return;
+        }
+    };
+    let when = match r.time {
+        Some(time) => format!("at {} on {}", time_of_day(time), long_date(r.date)),
+        None => format!("on {}", long_date(r.date)),
+    };
+    if late && says == Some(false) {
+        let flag = flag.expect("a paper's word on lateness is read from its field");
+        diags.push(
+            Diagnostic::new(
+                l.severity,
+                Code::TemplateLate,
+                format!("this paper says it is not late, but was released {when}, after {rule}"),
+            )
+            .at(&flag.span, "says not late")
+            .also(&released.span, "released after the deadline")
+            .help(format!(
+                "write `{}: true`{}, or correct `released:`",
+                l.flag.as_deref().unwrap_or("late"),
+                if l.require.is_empty() {
+                    String::new()
+                } else {
+                    format!(" and give {}", l.require.join(", "))
+                }
+            )),
+        );
+    }
+    if !(late || says == Some(true)) {
+        return;
+    }
+    for need in l.require.iter().filter(|n| !present(n)) {
+        let label = t
+            .cover
+            .iter()
+            .find(|f| &f.key == need)
+            .map_or(need.clone(), |f| format!("{need} ({})", f.label));
+        let (at, because, msg) = if late {
+            (
+                released.span.clone(),
+                "released after the deadline",
+                format!(
+                    "this paper is late (released {when}, after {rule}); the template {} requires {label}",
+                    t.id
+                ),
+            )
+        } else {
+            (
+                flag.map_or_else(|| released.span.clone(), |f| f.span.clone()),
+                "says it is late",
+                format!(
+                    "this paper says it is late; the template {} requires {label}",
+                    t.id
+                ),
+            )
+        };
+        diags.push(
+            Diagnostic::new(l.severity, Code::TemplateLate, msg)
+                .at(&at, because)
+                .help(l.message.clone().unwrap_or_else(|| {
+                    format!("add `{need}` (a cover field or a section of that title)")
+                })),
+        );
+    }
+}
+
 /// Checks a paper (`node` is its paper.yaml) against its template; returns
 /// the cover and tables as the layout prints them.
 pub fn check_paper(
@@ -841,6 +1336,7 @@ pub fn check_paper(
     headings: &[Heading],
     paper_span: &Span,
     fixed_cover: bool,
+    paper: &crate::model::paper::Paper,
     diags: &mut Diagnostics,
 ) -> Json {
     let get = |key: &str| node.get(key);
@@ -891,6 +1387,9 @@ pub fn check_paper(
         }
     }
     let mut scratch = Diagnostics::default();
+    // Departures the template's own rules find in a value (a person's missing
+    // telephone), told even where the value's shape is the paper's to check.
+    let mut owed: Vec<Diagnostic> = Vec::new();
     for f in &t.cover {
         let v = cover.iter().find(|(k, _)| k.name == f.key).map(|(_, v)| v);
         let Some(v) = v.filter(|v| !matches!(v.kind, NodeKind::Null)) else {
@@ -944,18 +1443,14 @@ pub fn check_paper(
                 let people: Vec<String> = match &v.kind {
                     NodeKind::Seq(items) => items
                         .iter()
-                        .filter_map(|p| {
-                            let mut pm = MapReader::new(p, "a person", diags)?;
-                            let name = pm.text("name");
-                            let role = pm.opt_text("role");
-                            pm.opt("telephone");
-                            pm.opt("email");
-                            pm.finish();
-                            let name = name?.value;
-                            Some(match role {
-                                Some(r) => format!("{name}, {}", r.value),
-                                None => name,
-                            })
+                        .filter_map(|p| person(p, f, &t.id, true, diags, &mut owed))
+                        .map(|p| {
+                            let mut line = vec![p.name];
+                            line.extend(p.role);
+                            line.extend(p.area);
+                            line.extend(p.telephone.map(|x| format!("Telephone: {x}")));
+                            line.extend(p.email.map(|x| format!("Email: {x}")));
+                            line.join(", ")
                         })
                         .collect(),
                     _ => {
@@ -970,21 +1465,40 @@ pub fn check_paper(
                 json!({"label": f.label, "lines": people})
             }
             FieldType::Person => {
-                let Some(mut pm) = MapReader::new(v, "a person", diags) else {
+                let Some(p) = person(v, f, &t.id, false, diags, &mut owed) else {
                     continue;
                 };
-                let name = pm.text("name");
-                let role = pm.opt_text("role");
-                let tel = pm.opt_text("telephone");
-                let email = pm.opt_text("email").and_then(|e| super::email(e, pm.diags));
-                pm.finish();
-                let Some(name) = name else { continue };
-                let mut parts = vec![name.value.clone()];
-                parts.extend(role.map(|r| r.value));
-                parts.extend(tel.map(|r| format!("Telephone: {}", r.value)));
-                parts.extend(email.map(|e| format!("Email: {e}")));
-                values.push((f.key.clone(), name.value));
+                let mut parts = vec![p.name.clone()];
+                parts.extend(p.role);
+                parts.extend(p.area);
+                parts.extend(p.telephone.map(|x| format!("Telephone: {x}")));
+                parts.extend(p.email.map(|e| format!("Email: {e}")));
+                values.push((f.key.clone(), p.name));
                 json!({"label": f.label, "lines": parts})
+            }
+            FieldType::Meetings => {
+                // The list is told at its key: a block list spans many lines.
+                let at = cover
+                    .iter()
+                    .find(|(k, _)| k.name == f.key)
+                    .map_or_else(|| v.span.clone(), |(k, _)| k.span.clone());
+                let Some(list) = meetings(v, &at, f, paper, diags, &mut owed) else {
+                    continue;
+                };
+                values.push((
+                    f.key.clone(),
+                    list.iter()
+                        .map(|(m, _)| m.as_str())
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                ));
+                json!({
+                    "label": f.label,
+                    "lines": list
+                        .iter()
+                        .map(|(m, d)| format!("{m}, {}", crate::model::dates::long_date(*d)))
+                        .collect::<Vec<_>>(),
+                })
             }
             FieldType::Wards => {
                 let list = super::texts(v, diags);
@@ -1045,6 +1559,9 @@ pub fn check_paper(
             }
         };
         printed.push(shown);
+    }
+    for d in owed {
+        diags.push(d);
     }
 
     // Conditions.
@@ -1144,6 +1661,19 @@ pub fn check_paper(
             }
             diags.push(d);
         }
+    }
+
+    // Lateness, worked out from the dates as the council defines it.
+    if let Some(l) = &t.late {
+        let flag = l
+            .flag
+            .as_deref()
+            .and_then(|k| if fixed_cover { get(k) } else { cover_value(k) });
+        let says = flag.and_then(|n| match n.kind {
+            NodeKind::Bool(b) => Some(b),
+            _ => None,
+        });
+        check_late(t, l, paper, paper_span, flag, says, &present, diags);
     }
 
     // Sections: every required one, with its exact title, in order.
@@ -1247,7 +1777,7 @@ pub fn check_paper(
                                     s.title, h.title
                                 ),
                             )
-                            .at(&h.span, "renamed")
+                            .at(&h.span, format!("renamed: did you mean `{}`?", s.title))
                             .help(format!(
                                 "the template fixes this title: write `# {}`",
                                 s.title
@@ -1657,6 +2187,195 @@ mod measure_tests {
             ("Options appraisal", "Options appraisal"),
         ] {
             assert_eq!(option_name(text), name, "{text}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod paper_tests {
+    use super::*;
+    use crate::load::yaml;
+
+    /// Checks `paper` (paper.yaml) against `template` and returns what
+    /// `check` prints of it, and the template's view of the cover.
+    fn check(template: &str, paper: &str, md: &str) -> (String, Json) {
+        let mut sources = SourceMap::new();
+        let tf = sources.add("templates/t-v1.yaml", template);
+        let pf = sources.add("content/p/paper.yaml", paper);
+        let mf = sources.add("content/p/01-report.md", md);
+        let mut diags = Diagnostics::default();
+        let tn = yaml::parse(&sources, tf).unwrap();
+        let t = super::template("t@1", &tn, &mut diags).expect("a template");
+        let pn = yaml::parse(&sources, pf).unwrap();
+        let p = crate::validate::paper::paper(
+            "p",
+            pf,
+            &pn,
+            &crate::model::Settings::default(),
+            t.layout.as_ref(),
+            &mut diags,
+        )
+        .expect("a paper");
+        let heads = headings(&sources, &[mf]);
+        let span = p.template.as_ref().unwrap().span.clone();
+        let view = check_paper(&t, &pn, &heads, &span, false, &p, &mut diags);
+        diags.sort();
+        let text = diags
+            .items
+            .iter()
+            .map(|d| {
+                format!(
+                    "{}[{}]: {}\n",
+                    if d.severity == Severity::Error {
+                        "error"
+                    } else {
+                        "warning"
+                    },
+                    d.code.as_str(),
+                    d.message
+                )
+            })
+            .collect::<String>();
+        (text, view)
+    }
+
+    const TEMPLATE: &str = r#"name: Report to Cabinet
+cover:
+  - { key: contact, label: Contact officer, type: person, required: true, require: [name, role, telephone, email] }
+  - { key: pathway, label: Pathway, type: meetings, required: true, in-order: true, names-committee: true }
+  - { key: late, label: Late report, type: yes-no }
+  - { key: late-reason, label: Reason for lateness, type: text }
+late: { working-days-before: 7, released-after: "10:00", field: late, require: [late-reason] }
+"#;
+
+    fn paper(cover: &str, released: &str) -> String {
+        format!(
+            "template: t@1\ncommittee: Cabinet\nmeeting-date: 2026-02-11\nsubject: S\nreleased: {released}\nsummary: S.\nrecommendations: [R.]\ncover:\n{cover}"
+        )
+    }
+
+    const GOOD: &str = "  contact: { name: A. Officer, role: Head of Leisure, telephone: 01632 960100, email: a.officer@example.gov.uk }\n  pathway:\n    - { meeting: Scrutiny Committee, date: 2026-01-28 }\n    - { meeting: Cabinet, date: 2026-02-11 }\n  late: false\n";
+
+    #[test]
+    fn a_paper_giving_every_part_on_time_is_clean_and_its_pathway_printed() {
+        // Seven working days before Wednesday 11 February 2026 is Monday 2 February.
+        let (e, view) = check(TEMPLATE, &paper(GOOD, "2026-02-02 09:59"), "");
+        assert_eq!(e, "");
+        let cover = view["cover"].to_string();
+        assert!(cover.contains(r#"["A. Officer","Head of Leisure","Telephone: 01632 960100","Email: a.officer@example.gov.uk"]"#), "{cover}");
+        assert!(
+            cover
+                .contains(r#"["Scrutiny Committee, 28 January 2026","Cabinet, 11 February 2026"]"#),
+            "{cover}"
+        );
+        // On the deadline day at the deadline is on time; a date before it too.
+        for r in ["2026-02-02 10:00", "2026-01-30", "2026-02-02T08:00"] {
+            assert_eq!(check(TEMPLATE, &paper(GOOD, r), "").0, "", "{r}");
+        }
+    }
+
+    #[test]
+    fn a_missing_part_of_a_person_is_told_at_the_person() {
+        let cover = GOOD
+            .replace(", telephone: 01632 960100", "")
+            .replace(", role: Head of Leisure", "");
+        let (e, _) = check(TEMPLATE, &paper(&cover, "2026-02-02 09:00"), "");
+        assert_eq!(
+            e,
+            "error[Q0201]: `contact` (Contact officer) gives no role (job title)\nerror[Q0201]: `contact` (Contact officer) gives no telephone\n"
+        );
+    }
+
+    #[test]
+    fn a_late_paper_that_says_it_is_not_is_told_at_its_word_and_its_reason_asked_for() {
+        let (e, _) = check(TEMPLATE, &paper(GOOD, "2026-02-02 10:01"), "");
+        assert_eq!(
+            e,
+            "error[Q0202]: this paper is late (released at 10:01am on 2 February 2026, after 10am on Monday 2 February 2026, 7 working days before the meeting on 11 February 2026); the template t@1 requires late-reason (Reason for lateness)\n\
+             error[Q0202]: this paper says it is not late, but was released at 10:01am on 2 February 2026, after 10am on Monday 2 February 2026, 7 working days before the meeting on 11 February 2026\n"
+        );
+        // Saying so, with the reason, is all the template asks.
+        let said = GOOD.replace(
+            "late: false",
+            "late: true\n  late-reason: The figures came late.",
+        );
+        assert_eq!(check(TEMPLATE, &paper(&said, "2026-02-03"), "").0, "");
+        // The deadline's day without a time cannot be told: the time is asked for.
+        let (e, _) = check(TEMPLATE, &paper(GOOD, "2026-02-02"), "");
+        assert!(e.starts_with("error[Q0202]: released on the day of the deadline, Monday 2 February 2026, without the time"), "{e}");
+        // No release date at all.
+        let no = paper(GOOD, "x").replace("released: x\n", "");
+        let (e, _) = check(TEMPLATE, &no, "");
+        assert!(
+            e.starts_with("error[Q0202]: the template t@1 works out whether a paper is late"),
+            "{e}"
+        );
+        // A date that is not one.
+        let (e, _) = check(TEMPLATE, &paper(GOOD, "2026-02-30 09:00"), "");
+        assert!(
+            e.contains("error[Q0008]: `2026-02-30 09:00` is not a date"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_pathway_must_be_real_in_order_and_name_the_papers_own_meeting() {
+        let cover = GOOD
+            .replace("date: 2026-01-28", "date: 2026-02-30")
+            .replace(
+                "{ meeting: Cabinet, date: 2026-02-11 }",
+                "{ meeting: Cabinet, date: 2026-02-12 }",
+            );
+        let (e, _) = check(TEMPLATE, &paper(&cover, "2026-02-02 09:00"), "");
+        assert!(
+            e.contains("error[Q0008]: `2026-02-30` is not a date that exists"),
+            "{e}"
+        );
+        // One date unreadable: the pathway is not judged on the rest.
+        assert!(!e.contains("Q0070"), "{e}");
+        let cover = GOOD.replace("date: 2026-01-28", "date: 2026-02-20");
+        let (e, _) = check(TEMPLATE, &paper(&cover, "2026-02-02 09:00"), "");
+        assert_eq!(
+            e,
+            "warning[Q0070]: `pathway` lists Cabinet on 11 February 2026 after Scrutiny Committee on 20 February 2026\n"
+        );
+        let cover = GOOD.replace(
+            "{ meeting: Cabinet, date: 2026-02-11 }",
+            "{ meeting: Council, date: 2026-02-25 }",
+        );
+        let (e, _) = check(TEMPLATE, &paper(&cover, "2026-02-02 09:00"), "");
+        assert_eq!(
+            e,
+            "error[Q0070]: `pathway` does not name this paper's meeting, Cabinet on 11 February 2026\n"
+        );
+    }
+
+    #[test]
+    fn a_template_names_only_parts_of_a_person_and_options_of_their_own_type() {
+        let t = r#"name: T
+cover:
+  - { key: contact, label: Contact, type: person, require: [name, phone] }
+  - { key: who, label: Who, type: text, require: [email], in-order: true }
+  - { key: ok, label: OK, type: text }
+late: { working-days-before: 70, released-after: "25:00", field: ok }
+"#;
+        let mut sources = SourceMap::new();
+        let f = sources.add("templates/t-v1.yaml", t);
+        let mut diags = Diagnostics::default();
+        let _ = super::template("t@1", &yaml::parse(&sources, f).unwrap(), &mut diags);
+        let msgs: Vec<String> = diags.items.iter().map(|d| d.message.clone()).collect();
+        for want in [
+            "`phone` is not a valid part of a person",
+            "a `text` field has no `require`",
+            "a `text` field has no `in-order`",
+            "a number of working days of 70 is outside what a template may ask (0 to 60)",
+            "`25:00` is not a time of day",
+            "`ok` is not a yes/no cover field of this template",
+        ] {
+            assert!(
+                msgs.iter().any(|m| m == want),
+                "missing {want:?} in {msgs:#?}"
+            );
         }
     }
 }

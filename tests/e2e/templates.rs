@@ -505,3 +505,199 @@ fn a_comma_in_a_braced_value_says_to_quote_it() {
         "{e}"
     );
 }
+
+// Issue 24: two more councils' rules as they state them — the parts of a
+// person, a pathway of meetings, lateness worked out from the dates.
+
+#[test]
+fn a_lowmere_cabinet_report_checks_clean_and_prints_its_people_and_pathway() {
+    let p = Project::fixture("template-lowmere");
+    let o = p.run(&["check", "playing-pitches"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("checked 1 document(s): 0 errors, 0 warnings"),
+        "{}",
+        stderr(&o)
+    );
+    let o = p.run(&["build", "playing-pitches", "--format", "all"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    // The body-only page limit (3 sides) passes a report whose appendix is long.
+    let pdf = p.path().join("out/playing-pitches.pdf");
+    assert!(pdf_pages(&pdf).len() > 3, "{}", pdf_pages(&pdf).len());
+    let text = squash(&pdf_text(&pdf));
+    for want in [
+        "Lowmere Borough Council",
+        "Cabinet member Cllr Dana Reeve Leisure and Open Spaces",
+        "Contact officer Tom Ashby Parks and Sport Manager Telephone: 01632 960210 Email: tom.ashby@example.gov.uk",
+        "Pathway of the report Overview and Scrutiny Committee, 3 March 2026 Cabinet, 18 March 2026",
+        "Late report No",
+    ] {
+        assert!(text.contains(want), "missing {want:?} in:\n{text}");
+    }
+    // Nothing of the worked-out deadline is printed: the council prints its own word.
+    assert!(
+        !text.contains("9 March 2026") && !text.contains("10am"),
+        "{text}"
+    );
+    let html = std::fs::read_to_string(p.path().join("out/playing-pitches.html")).unwrap();
+    assert!(
+        html.contains("<dt>Pathway of the report</dt><dd>Overview and Scrutiny Committee, 3 March 2026<br>Cabinet, 18 March 2026</dd>"),
+        "{html}"
+    );
+}
+
+#[test]
+fn a_lowmere_paper_that_breaks_every_rule_is_told_each_once_where_it_is() {
+    let p = Project::fixture("template-lowmere");
+    let o = p.run(&["check", "bad-paper"]);
+    assert_eq!(code(&o), 1);
+    let e = stderr(&o);
+    for want in [
+        "error[Q0201]: `contact` (Contact officer) gives no telephone",
+        "error[Q0070]: when `decision-type` is Key decision, the template cabinet-report@1 requires forward-plan-date (First on the forward plan)",
+        "warning[Q0070]: `pathway` lists Council on 25 February 2026 after Overview and Scrutiny Committee on 3 March 2026",
+        "error[Q0070]: `pathway` does not name this paper's meeting, Cabinet on 18 March 2026",
+        "error[Q0070]: when `publication` is Exempt, the template cabinet-report@1 requires exempt-paragraph (Schedule 12A paragraph)",
+        "error[Q0202]: this paper says it is not late, but was released at 2pm on 10 March 2026, after 10am on Monday 9 March 2026, 7 working days before the meeting on 18 March 2026",
+        "error[Q0202]: this paper is late (released at 2pm on 10 March 2026, after 10am on Monday 9 March 2026, 7 working days before the meeting on 18 March 2026); the template cabinet-report@1 requires late-reason (Reason for lateness)",
+        "error[Q0072]: `summary` has 63 words, 3 over the template's limit of 60",
+        "error[Q0070]: the Legal implication has no sign-off",
+        "error[Q0072]: a `comment` cell of the table `consultation` has 35 words, 5 over the template's limit of 30",
+        "error[Q0072]: the section `Introduction` has 3 paragraphs, 1 over the template's limit of 2",
+        "error[Q0071]: the section `Options considered` has no option `Do nothing`",
+        "error[Q0072]: a sentence in the report has 45 words, 5 over the template's limit of 40",
+        "error[Q0071]: the section `Implications` has no option `Health`",
+        "error[Q0071]: the mandatory section `Risks` is empty",
+        "error[Q0071]: the mandatory section `Reasons for the recommendation` is titled `Reason for the recommendation`",
+    ] {
+        assert_eq!(e.matches(want).count(), 1, "want {want:?} once in:\n{e}");
+    }
+    snapshot(
+        &p.fixture.join("expected/stderr.txt"),
+        &redact(&e, p.path()),
+    );
+}
+
+#[test]
+fn a_late_paper_that_says_so_and_why_checks_clean() {
+    let p = Project::fixture("template-lowmere");
+    let path = p.path().join("content/playing-pitches/paper.yaml");
+    let yaml = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(
+        &path,
+        yaml.replace("released: 2026-03-09 09:30", "released: 2026-03-09 10:15")
+            .replace(
+                "  late: false",
+                "  late: true\n  late-reason: The clubs' survey closed on 6 March; the report waited for it so that Cabinet decides on this season's figures.",
+            ),
+    )
+    .unwrap();
+    let o = p.run(&["check", "playing-pitches"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    // Said late, with no reason: the reason is asked for at its word.
+    std::fs::write(&path, yaml.replace("  late: false", "  late: true")).unwrap();
+    let o = p.run(&["check", "playing-pitches"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(
+        e.contains("error[Q0202]: this paper says it is late; the template cabinet-report@1 requires late-reason (Reason for lateness)")
+            && e.contains("  late: true\n   │         ^^^^ says it is late"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_stavebridge_committee_report_checks_clean_and_prints_its_officers_and_meetings() {
+    let p = Project::fixture("template-stavebridge");
+    let o = p.run(&["check", "bus-lanes"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("checked 1 document(s): 0 errors, 0 warnings"),
+        "{}",
+        stderr(&o)
+    );
+    let o = p.run(&["build", "bus-lanes"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let text = squash(&pdf_text(&p.path().join("out/bus-lanes.pdf")));
+    for want in [
+        "Stavebridge City Council",
+        "Report author Mira Dhillon Transport Planning Manager City Development Email: mira.dhillon@example.gov.uk",
+        "Officers consulted Owen Clarke, Head of Highways, Telephone: 01632 960300 Jo Wren, Senior Accountant, Telephone: 01632 960301",
+        "Considered before at Transport Forum, 20 January 2026 Overview and Scrutiny Committee, 10 March 2026",
+        "Timetable Step Date Consultation opens 4 May 2026",
+    ] {
+        assert!(text.contains(want), "missing {want:?} in:\n{text}");
+    }
+}
+
+#[test]
+fn a_stavebridge_paper_that_breaks_every_rule_is_told_each_once_where_it_is() {
+    let p = Project::fixture("template-stavebridge");
+    let o = p.run(&["check", "bad-paper"]);
+    assert_eq!(code(&o), 1);
+    let e = stderr(&o);
+    for want in [
+        "warning[Q0202]: this paper is late (released on 8 April 2026, after the end of Tuesday 7 April 2026, 5 working days before the meeting on 14 April 2026); the template committee-report@1 requires Reason for late publication",
+        "error[Q0201]: `report-author` (Report author) gives no area",
+        "error[Q0201]: a person in `officers` (Officers consulted) gives no telephone",
+        "error[Q0072]: the cover field `purpose` has 2 sentences, 1 over the template's limit of 1",
+        "warning[Q0070]: `previous-meetings` lists Transport Forum on 20 January 2026 after Overview and Scrutiny Committee on 10 March 2026",
+        "error[Q0008]: `2026-02-30` is not a date that exists",
+        "error[Q0070]: when `urgent` is no, the template committee-report@1 forbids urgency-reason (Reason for urgency)",
+        "error[Q0072]: `social-summary` has 143 characters, 3 over the template's limit of 140",
+        "error[Q0005]: the table `timetable` has 1 row(s); the template committee-report@1 asks for at least 2",
+        "error[Q0072]: the section `Executive summary` has 2 paragraphs, 1 over the template's limit of 1",
+        "error[Q0071]: the mandatory section `Background` is titled `Backgound`",
+        "error[Q0071]: the section `Options` sets out 1 option(s); the template asks for at least 2",
+        "error[Q0071]: the mandatory section `Financial implications` is empty",
+    ] {
+        assert_eq!(e.matches(want).count(), 1, "want {want:?} once in:\n{e}");
+    }
+    snapshot(
+        &p.fixture.join("expected/stderr.txt"),
+        &redact(&e, p.path()),
+    );
+}
+
+#[test]
+fn a_scaffold_on_a_template_gives_every_part_a_person_needs_and_checks_clean() {
+    for (fixture, template, wants) in [
+        (
+            "template-lowmere",
+            "cabinet-report",
+            &[
+                "contact: { name: Name of the person, role: Their role, telephone: 01632 960000, email: name@example.gov.uk }",
+                "portfolio-holder: { name: Name of the person, role: Their role, area: Their service area }",
+                "pathway: [{ meeting: Name of the committee, date: ",
+                "released: ",
+            ][..],
+        ),
+        (
+            "template-stavebridge",
+            "committee-report@1",
+            &[
+                "officers: [{ name: Name of the person, role: Their role, telephone: 01632 960000 }]",
+                "# Considered before at (optional; a list of meetings, each a committee and a date)",
+            ][..],
+        ),
+    ] {
+        let p = Project::fixture(fixture);
+        std::fs::remove_dir_all(p.path().join("content/bad-paper")).unwrap();
+        let o = p.run(&["new", "paper", "fresh", "--template", template]);
+        assert_eq!(code(&o), 0, "{fixture}: {}", stderr(&o));
+        let yaml = std::fs::read_to_string(p.path().join("content/fresh/paper.yaml")).unwrap();
+        for want in wants {
+            assert!(
+                yaml.contains(want),
+                "{fixture}: missing {want:?} in:\n{yaml}"
+            );
+        }
+        let o = p.run(&["check", "fresh"]);
+        let e = stderr(&o);
+        assert_eq!(code(&o), 0, "{fixture}:\n{e}\n{yaml}");
+        assert!(
+            !e.contains("warning[") && !e.contains("error["),
+            "{fixture}: {e}"
+        );
+    }
+}
