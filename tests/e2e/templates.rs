@@ -701,3 +701,59 @@ fn a_scaffold_on_a_template_gives_every_part_a_person_needs_and_checks_clean() {
         );
     }
 }
+
+/// A label on the cover ("Summary", "Summary for social media") is kept with
+/// its text: wherever the page ends, it is never the last line of a page
+/// (council-report@3). The same paper with its cover grown word by word
+/// moves the labels down through the foot of the first page.
+#[test]
+fn a_cover_label_is_never_left_at_the_foot_of_a_page() {
+    let p = Project::fixture("template-eastvale");
+    let base = std::fs::read_to_string(p.path().join("content/library-review/paper.yaml")).unwrap();
+    let _ = std::fs::remove_dir_all(p.path().join("content/bad-paper"));
+    let word = "Culture ";
+    for k in 0..36 {
+        let yaml = base
+            .replace(
+                "portfolio: Culture and Communities",
+                &format!("portfolio: {}and Communities", word.repeat(k * 6)),
+            )
+            .replace(
+                "template: scrutiny-report@1",
+                "template: scrutiny-report@1\nlayout: council-report@3",
+            );
+        p.write(&format!("content/grown-{k:02}/paper.yaml"), &yaml);
+        for e in std::fs::read_dir(p.path().join("content/library-review"))
+            .unwrap()
+            .flatten()
+        {
+            let name = e.file_name().to_string_lossy().to_string();
+            if name.ends_with(".md") {
+                let text = std::fs::read_to_string(e.path()).unwrap();
+                p.write(&format!("content/grown-{k:02}/{name}"), &text);
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(p.path().join("content/library-review"));
+    let o = p.run(&["build", "--format", "pdf"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mut seen = 0;
+    for k in 0..36 {
+        let pages = pdf_pages(&p.path().join(format!("out/grown-{k:02}.pdf")));
+        for (i, page) in pages.iter().enumerate() {
+            let lines: Vec<&str> = page
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with("Page "))
+                .collect();
+            let last = lines.last().copied().unwrap_or("");
+            assert!(
+                !matches!(last, "Summary" | "Summary for social media"),
+                "grown-{k:02}, page {}: a label ends the page:\n{page}",
+                i + 1
+            );
+            seen += usize::from(lines.iter().any(|l| *l == "Summary for social media"));
+        }
+    }
+    assert!(seen >= 36, "the label is printed");
+}
