@@ -106,6 +106,7 @@ codes! {
     CellTooLong = "Q0120", "a text is longer than a workbook cell can hold (32,767 characters), so no edition of the document is written";
     LockDisagrees = "Q0121", "a return's lock does not agree with its submissions, or holds a value quire never writes there (it was edited by hand)";
     CarriedOver = "Q0122", "an update not yet submitted still has the last submitted update's data date or summary, word for word (carried over by `quire new return --next`)";
+    NoSuchAppendix = "Q0124", "the narrative mentions an appendix (\"see Appendix C\") the paper does not have";
     SplitEntry = "Q0123", "an entry of a list looks like the end of the entry before it: a comma inside [ … ] starts a new entry, so a value with a comma must be quoted";
     LongTable = "Q0140", "a declared table longer than a page, in a document whose layout version prints tables that do not break across pages";
     ExprSyntax = "Q0150", "a relation written as an equation (`net = issued - ceased`) cannot be read";

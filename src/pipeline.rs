@@ -354,7 +354,7 @@ fn prepare_paper(project: &Project, doc: &Document, p: &mut Prepared) {
             settings.paper_size = size.clone();
         }
     }
-    let Some(paper) = validate::paper::paper(
+    let Some(mut paper) = validate::paper::paper(
         &doc.id,
         file,
         &node,
@@ -364,6 +364,10 @@ fn prepare_paper(project: &Project, doc: &Document, p: &mut Prepared) {
     ) else {
         return;
     };
+    // Appendices are numbered as the paper says, else as its template does.
+    if paper.appendix_letters.is_none() {
+        paper.appendix_letters = template.as_ref().and_then(|t| t.appendix_letters.clone());
+    }
     validate::paper::check_references(&paper, &mut p.diags);
     check_layout(project, &paper.layout, p);
     p.layout = Some(paper.layout.value.label());
@@ -474,6 +478,20 @@ fn prepare_paper(project: &Project, doc: &Document, p: &mut Prepared) {
             }
         }
     }
+    // The appendices attached, and those a council lists among the
+    // background documents ("Appendix A – the plan, on the council's website").
+    let labels: Vec<String> = (0..paper.appendices.len())
+        .map(|i| paper.appendix_label(i))
+        .chain(paper.background.iter().filter_map(|b| {
+            let rest = b.title.strip_prefix("Appendix ")?;
+            let label: String = rest
+                .chars()
+                .take_while(char::is_ascii_alphanumeric)
+                .collect();
+            (!label.is_empty()).then_some(label)
+        }))
+        .collect();
+    validate::paper::appendix_mentions(&p.sources, &narrative, &labels, &mut p.diags);
     // Templates run even when the data has errors, so that template errors
     // show in the same run; only a register that failed stops them (every name
     // in it would be reported undefined).

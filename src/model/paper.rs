@@ -105,4 +105,30 @@ pub struct Paper {
     pub contacts: Vec<Contact>,
     pub background: Vec<BackgroundDoc>,
     pub appendices: Vec<Appendix>,
+    /// How the appendices are numbered (`appendix-numbering: letters`, as the
+    /// paper or its report template says): A, B, C … or 1, 2, 3 ….
+    pub appendix_letters: Option<Sp<bool>>,
+}
+
+impl Paper {
+    /// Appendix `i`'s (from 0) label as printed: `A` or `1`.
+    pub fn appendix_label(&self, i: usize) -> String {
+        appendix_label(self.appendix_letters.as_ref().is_some_and(|l| l.value), i)
+    }
+}
+
+/// Appendix `i`'s (from 0) label: `A` … `Z`, `AA` … with letters, else its number.
+pub fn appendix_label(letters: bool, i: usize) -> String {
+    if !letters {
+        return (i + 1).to_string();
+    }
+    let mut n = i + 1;
+    let mut s = Vec::new();
+    while n > 0 {
+        n -= 1;
+        s.push(b'A' + (n % 26) as u8);
+        n /= 26;
+    }
+    s.reverse();
+    String::from_utf8(s).unwrap_or_default()
 }

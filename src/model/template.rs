@@ -253,4 +253,7 @@ pub struct Template {
     pub tables: Vec<TableSpec>,
     /// When a paper is late, worked out from its `released:` date and time.
     pub late: Option<Lateness>,
+    /// How its papers' appendices are numbered (`appendix-numbering:
+    /// letters`): a paper that says otherwise departs from it.
+    pub appendix_letters: Option<crate::model::Sp<bool>>,
 }

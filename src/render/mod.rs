@@ -467,6 +467,13 @@ pub fn paper(
         })
         .collect();
     r.scope.changes = Arc::new(Json::Object(changes));
+    r.scope.appendices = Arc::new(
+        p.appendices
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.title.clone(), p.appendix_label(i)))
+            .collect(),
+    );
     let generated = r.scope.generated.clone();
 
     // Markdown that cannot hold generated blocks: summary, recommendations, risk fields.
@@ -517,6 +524,14 @@ pub fn paper(
         .map(|(i, a)| match &a.kind {
             AppendixKind::Register { name, .. } => json!({"number": i + 1, "title": a.title, "kind": "register", "register": name.value}),
             AppendixKind::Markdown { .. } => json!({"number": i + 1, "title": a.title, "kind": "markdown"}),
+        })
+        .enumerate()
+        .map(|(i, mut a)| {
+            // From version 3 an appendix is printed with its label: `A` or `1`.
+            if p.layout.value.version >= 3 {
+                a["label"] = json!(p.appendix_label(i));
+            }
+            a
         })
         .collect();
     let generated = generated.lock().map(|g| g.clone()).unwrap_or_default();

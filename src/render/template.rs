@@ -76,7 +76,7 @@ const BUILTIN_FILTERS: &[&str] = &[
 ];
 /// What a template error's help lists when it has nothing more precise: every
 /// name and function a narrative template can use.
-pub const NAMES_HELP: &str = "names available: paper, data, org, registers, tables, and functions risk(), risk_table(), band_counts(), heat_map(), register_changes(), table(), changes(), figure() and range(); see docs/data-format.md";
+pub const NAMES_HELP: &str = "names available: paper, data, org, registers, tables, and functions risk(), risk_table(), band_counts(), heat_map(), register_changes(), table(), changes(), figure(), appendix() and range(); see docs/data-format.md";
 /// Functions a template may call.
 const FUNCTIONS: &[&str] = &[
     "range",
@@ -88,6 +88,7 @@ const FUNCTIONS: &[&str] = &[
     "changes",
     "figure",
     "register_changes",
+    "appendix",
 ];
 /// Methods a template may call on values.
 const METHODS: &[&str] = &["items", "keys", "values", "cycle", "changed"];
@@ -113,6 +114,9 @@ pub struct Scope {
     /// `register_changes("name")` prints. A register without a previous
     /// snapshot has none, and the function prints nothing for it.
     pub changes: Arc<Json>,
+    /// The paper's appendices as (title, label as printed: `A` or `1`), for
+    /// `appendix("title")`, which prints "Appendix A".
+    pub appendices: Arc<Vec<(String, String)>>,
     /// Figures the prose says that disagree with the cell they quote
     /// (`figure("t.row/col", says=83.4)`), in order: reported after rendering.
     pub says: Arc<Mutex<Vec<SaysMismatch>>>,
@@ -131,6 +135,7 @@ impl Scope {
             settings,
             generated: Arc::new(Mutex::new(Vec::new())),
             changes: Arc::new(Json::Null),
+            appendices: Arc::new(Vec::new()),
             says: Default::default(),
             env: OnceLock::new(),
         }
@@ -522,6 +527,35 @@ fn build_env(scope: &Scope) -> Environment<'static> {
             return Ok(table_marker(&g7, "changes"));
         }
         Ok(Value::from(""))
+    });
+    // A reference to an appendix by its title (or its label): printed as the
+    // paper numbers it, so that "see Appendix B" follows the list.
+    let apx = scope.appendices.clone();
+    env.add_function("appendix", move |name: String| -> Result<Value, Error> {
+        let want = name.trim();
+        let found = apx
+            .iter()
+            .find(|(t, l)| t.eq_ignore_ascii_case(want) || l.eq_ignore_ascii_case(want));
+        match found {
+            Some((_, label)) => Ok(Value::from(format!("Appendix {label}"))),
+            None => {
+                let list = if apx.is_empty() {
+                    "this paper has no appendices".to_string()
+                } else {
+                    format!(
+                        "its appendices are: {}",
+                        apx.iter()
+                            .map(|(t, l)| format!("{l}: {t}"))
+                            .collect::<Vec<_>>()
+                            .join("; ")
+                    )
+                };
+                Err(Error::new(
+                    ErrorKind::InvalidOperation,
+                    format!("the paper has no appendix `{want}`; {list}"),
+                ))
+            }
+        }
     });
     let (c7, ch7) = (ctx.clone(), scope.changes.clone());
     env.add_function(
@@ -1124,7 +1158,7 @@ fn expr(e: &minijinja::machinery::ast::Expr, p: &mut Problem) {
                     p,
                     c.span(),
                     "only quire's functions can be called in narrative templates".into(),
-                    "the functions are risk(), risk_table(), band_counts(), heat_map(), register_changes(), table(), changes(), figure() and range()",
+                    "the functions are risk(), risk_table(), band_counts(), heat_map(), register_changes(), table(), changes(), figure(), appendix() and range()",
                 );
             }
             if let Expr::GetAttr(g) = &c.expr {

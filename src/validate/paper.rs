@@ -315,6 +315,7 @@ pub fn paper(
             kind,
         })
     });
+    let appendix_letters = appendix_numbering(&mut m);
     let span = m.span().clone();
     m.finish();
     // Missing required fields were reported; carry on with placeholders so that
@@ -345,6 +346,7 @@ pub fn paper(
         contacts,
         background,
         appendices,
+        appendix_letters,
     })
 }
 
@@ -434,6 +436,68 @@ pub fn check_references(paper: &Paper, diags: &mut Diagnostics) {
                 None => d.help("add it under `registers:` with the path of its file"),
             };
             diags.push(d);
+        }
+    }
+}
+
+/// `appendix-numbering: letters | numbers` (a paper's, or its report
+/// template's): Some(true) for letters.
+pub fn appendix_numbering(m: &mut MapReader) -> Option<Sp<bool>> {
+    let n = m.opt("appendix-numbering")?;
+    let v = super::one_of(
+        n,
+        &["letters", "numbers"],
+        "way to number appendices",
+        m.diags,
+    )?;
+    Some(Sp::new(v.value == "letters", v.span))
+}
+
+/// Each "Appendix X" the narrative writes must be one of the paper's
+/// appendices as it numbers them, or one its background documents name
+/// (`labels`: `A`, `B` … or `1`, `2` …):
+/// "see Appendix C" in a paper with two is told at the mention, with the
+/// appendices it has and `{{ appendix("title") }}`, which follows the list.
+pub fn appendix_mentions(
+    sources: &crate::source::SourceMap,
+    files: &[crate::source::FileId],
+    labels: &[String],
+    diags: &mut Diagnostics,
+) {
+    const WORD: &str = "Appendix ";
+    for &f in files {
+        let text = sources.text(f);
+        let mut from = 0;
+        while let Some(i) = text[from..].find(WORD) {
+            let at = from + i + WORD.len();
+            from = at;
+            let label: String = text[at..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric())
+                .collect();
+            let plausible = !label.is_empty()
+                && label.len() <= 3
+                && (label.chars().all(|c| c.is_ascii_digit())
+                    || label.chars().all(|c| c.is_ascii_uppercase()));
+            if !plausible || labels.contains(&label) {
+                continue;
+            }
+            let has = if labels.is_empty() {
+                "the paper has no appendices".to_string()
+            } else {
+                format!("the paper's appendices are {}", labels.join(", "))
+            };
+            diags.push(
+                Diagnostic::warning(
+                    Code::NoSuchAppendix,
+                    format!("the narrative mentions Appendix {label}, which the paper does not have"),
+                )
+                .at(
+                    &crate::source::Span::new(f, at - WORD.len()..at + label.len()),
+                    has,
+                )
+                .help("attach it under `appendices:`, or refer to an appendix by its title with {{ appendix(\"Title\") }}, which prints it as the paper numbers it"),
+            );
         }
     }
 }

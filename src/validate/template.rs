@@ -196,6 +196,7 @@ pub fn template(id: &str, node: &Node, diags: &mut Diagnostics) -> Option<Templa
         },
     };
     let numbered = numbering == Numbering::Sections;
+    let appendix_letters = super::paper::appendix_numbering(&mut m);
     let layout = m
         .opt_text("layout")
         .and_then(|t| super::paper::layout_ref(t, "council-report", m.diags));
@@ -490,6 +491,7 @@ pub fn template(id: &str, node: &Node, diags: &mut Diagnostics) -> Option<Templa
     }
     m.finish();
     Some(Template {
+        appendix_letters,
         id: id.to_string(),
         title,
         cover,
@@ -1341,6 +1343,28 @@ pub fn check_paper(
 ) -> Json {
     let get = |key: &str| node.get(key);
     let where_ = |n: Option<&Node>| n.map_or_else(|| paper_span.clone(), |n| n.span.clone());
+
+    // Appendices numbered as the template says.
+    if let (Some(want), Some(has)) = (&t.appendix_letters, &paper.appendix_letters)
+        && want.value != has.value
+    {
+        let w = |l: bool| if l { "letters" } else { "numbers" };
+        diags.push(
+            Diagnostic::error(
+                Code::TemplateRule,
+                format!(
+                    "the template numbers appendices with {}, this paper with {}",
+                    w(want.value),
+                    w(has.value)
+                ),
+            )
+            .at(&has.span, "here")
+            .help(format!(
+                "remove `appendix-numbering`, or write `appendix-numbering: {}`",
+                w(want.value)
+            )),
+        );
+    }
 
     // Cover fields: under `cover:`, or, for a layout with a fixed cover (the
     // county's committee report), the paper's own top-level keys, whose shapes

@@ -477,7 +477,7 @@ fn template_errors_name_what_is_wrong_and_every_name_available() {
     );
     let e = stderr(&p.run(&["check"]));
     assert!(
-        e.contains("names available: paper, data, org, registers, tables, and functions risk(), risk_table(), band_counts(), heat_map(), register_changes(), table(), changes(), figure() and range()"),
+        e.contains("names available: paper, data, org, registers, tables, and functions risk(), risk_table(), band_counts(), heat_map(), register_changes(), table(), changes(), figure(), appendix() and range()"),
         "{e}"
     );
 }
@@ -752,8 +752,106 @@ fn a_cover_label_is_never_left_at_the_foot_of_a_page() {
                 "grown-{k:02}, page {}: a label ends the page:\n{page}",
                 i + 1
             );
-            seen += usize::from(lines.iter().any(|l| *l == "Summary for social media"));
+            seen += usize::from(lines.contains(&"Summary for social media"));
         }
     }
     assert!(seen >= 36, "the label is printed");
+}
+
+/// Appendices lettered as the paper (or its template) says, referred to by
+/// title with `{{ appendix("…") }}` so the narrative follows the list; an
+/// "Appendix C" the paper does not have is a warning at the mention; a paper
+/// numbering them otherwise than its template is a departure (issue 24).
+#[test]
+fn appendices_are_lettered_referred_to_by_title_and_checked() {
+    let p = Project::fixture("minimal");
+    let dir = std::fs::read_dir(p.path().join("content"))
+        .unwrap()
+        .flatten()
+        .next()
+        .unwrap()
+        .path();
+    let rel = |f: &str| {
+        dir.join(f)
+            .strip_prefix(p.path())
+            .unwrap()
+            .to_string_lossy()
+            .to_string()
+    };
+    let yaml = std::fs::read_to_string(dir.join("paper.yaml")).unwrap();
+    p.write(
+        &rel("paper.yaml"),
+        &format!(
+            "layout: committee-report@3\n{yaml}appendix-numbering: letters\nappendices:\n  - {{ title: Savings by service, markdown: savings.md }}\n  - {{ title: Capital programme, markdown: capital.md }}\n"
+        ),
+    );
+    p.write(&rel("savings.md"), "The savings by service.\n");
+    p.write(&rel("capital.md"), "The capital programme.\n");
+    p.write(
+        &rel("02-appendices.md"),
+        "# Appendices\n\nThe capital programme is {{ appendix(\"Capital programme\") }}; the savings are in Appendix A.\n",
+    );
+    let o = p.run(&["build", "--format", "all"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("Q0124"), "{}", stderr(&o));
+    let id = dir.file_name().unwrap().to_string_lossy().to_string();
+    let pdf = squash(&pdf_text(&p.path().join(format!("out/{id}.pdf"))));
+    for want in [
+        "The capital programme is Appendix B; the savings are in Appendix A.",
+        "Appendix A: Savings by service",
+        "Appendix B: Capital programme",
+    ] {
+        assert!(pdf.contains(want), "PDF: no {want:?} in:\n{pdf}");
+    }
+    let html = crate::meaning::html_text(&p.path().join(format!("out/{id}.html")));
+    assert!(html.contains("Appendix B: Capital programme"), "{html}");
+
+    // A mention of an appendix the paper does not have, and an unknown title.
+    p.write(
+        &rel("02-appendices.md"),
+        "# Appendices\n\nSee Appendix C, and {{ appendix(\"Treasury\") }}.\n",
+    );
+    let o = p.run(&["check"]);
+    let err = stderr(&o);
+    assert!(
+        err.contains(
+            "warning[Q0124]: the narrative mentions Appendix C, which the paper does not have"
+        ) && err.contains("the paper's appendices are A, B"),
+        "{err}"
+    );
+    assert!(
+        err.contains("the paper has no appendix `Treasury`; its appendices are: A: Savings by service; B: Capital programme"),
+        "{err}"
+    );
+}
+
+/// A template that letters appendices letters its papers'; a paper that
+/// numbers them instead departs from it, told at its value.
+#[test]
+fn a_paper_numbering_appendices_otherwise_than_its_template_departs() {
+    let p = Project::fixture("template-lowmere");
+    let t = std::fs::read_dir(p.path().join("templates"))
+        .unwrap()
+        .flatten()
+        .next()
+        .unwrap()
+        .path();
+    let text = std::fs::read_to_string(&t).unwrap();
+    let name = t.file_name().unwrap().to_string_lossy().to_string();
+    p.write(
+        &format!("templates/{name}"),
+        &format!("{text}\nappendix-numbering: letters\n"),
+    );
+    let o = p.run(&["check", "playing-pitches"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let paper = "content/playing-pitches/paper.yaml";
+    let yaml = std::fs::read_to_string(p.path().join(paper)).unwrap();
+    p.write(paper, &format!("{yaml}\nappendix-numbering: numbers\n"));
+    let o = p.run(&["check", "playing-pitches"]);
+    let err = stderr(&o);
+    assert!(
+        err.contains("the template numbers appendices with letters, this paper with numbers")
+            && err.contains("remove `appendix-numbering`, or write `appendix-numbering: letters`"),
+        "{err}"
+    );
 }
