@@ -93,6 +93,7 @@ fn page_inner(root: &Path, r: &Rendered) -> Result<Page, (Diagnostic, bool)> {
     env.set_trim_blocks(true);
     env.set_lstrip_blocks(true);
     env.add_filter("fill", fill);
+    env.add_filter("css_font", css_font);
     // As in Typst, where `none` shows as nothing: a missing value prints as
     // nothing, never as the word "none" (layouts print `no_data` explicitly).
     env.set_formatter(|out, state, value| {
@@ -301,6 +302,19 @@ fn number_notes(html: &str) -> String {
             );
     }
     out
+}
+
+/// A font family for CSS (`"Liberation Sans"`), from the house style or the
+/// report template: only letters, digits, spaces and hyphens pass, so a name
+/// can never carry other CSS; anything else gives the default family.
+fn css_font(name: Option<String>) -> Value {
+    let ok = name.as_deref().filter(|n| {
+        !n.is_empty()
+            && n.len() <= 64
+            && n.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == ' ' || c == '-')
+    });
+    Value::from_safe_string(format!("\"{}\"", ok.unwrap_or("Liberation Sans")))
 }
 
 /// A `style` value filling a cell with a band colour and choosing black or white

@@ -855,3 +855,36 @@ fn a_paper_numbering_appendices_otherwise_than_its_template_departs() {
         "{err}"
     );
 }
+
+/// The HTML edition follows the house style's font, as the PDF does: a
+/// template that names DejaVu Sans sets it first in the page's font list.
+#[test]
+fn the_html_edition_follows_the_template_font() {
+    let p = Project::fixture("template-northmoor");
+    let t = "templates/cabinet-report-v1.yaml";
+    let text = std::fs::read_to_string(p.path().join(t)).unwrap();
+    p.write(
+        t,
+        &text.replace("font: Liberation Sans", "font: DejaVu Sans"),
+    );
+    let _ = std::fs::remove_dir_all(p.path().join("content/bad-paper"));
+    // Version 3 (the template's own layout, council-report@2, is released as it was).
+    let paper = "content/options-appraisal/paper.yaml";
+    let yaml = std::fs::read_to_string(p.path().join(paper)).unwrap();
+    p.write(paper, &format!("layout: council-report@3\n{yaml}"));
+    let o = p.run(&["build", "--format", "all"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mut seen = 0;
+    for e in std::fs::read_dir(p.path().join("out")).unwrap().flatten() {
+        if e.path().extension().is_some_and(|x| x == "html") {
+            let html = std::fs::read_to_string(e.path()).unwrap();
+            assert!(
+                html.contains("body { font-family: \"DejaVu Sans\", \"Liberation Sans\", Arial"),
+                "{}",
+                e.path().display()
+            );
+            seen += 1;
+        }
+    }
+    assert!(seen > 0);
+}
