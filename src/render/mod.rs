@@ -467,6 +467,22 @@ pub fn paper(
         })
         .collect();
     r.scope.changes = Arc::new(Json::Object(changes));
+    // The narrative's sections, for `section("Title")`: numbered unless the
+    // template numbers none (or only paragraphs).
+    let numbered = !template
+        .as_ref()
+        .and_then(|t| {
+            serde_json::from_value::<crate::model::template::Numbering>(t.get("numbering")?.clone())
+                .ok()
+        })
+        .is_some_and(|n| n != crate::model::template::Numbering::Sections);
+    r.scope.sections = Arc::new((
+        crate::validate::template::headings(sources, narrative_files)
+            .into_iter()
+            .map(|h| h.title)
+            .collect(),
+        numbered,
+    ));
     r.scope.appendices = Arc::new(
         p.appendices
             .iter()

@@ -76,7 +76,7 @@ const BUILTIN_FILTERS: &[&str] = &[
 ];
 /// What a template error's help lists when it has nothing more precise: every
 /// name and function a narrative template can use.
-pub const NAMES_HELP: &str = "names available: paper, data, org, registers, tables, and functions risk(), risk_table(), band_counts(), heat_map(), register_changes(), table(), changes(), figure(), appendix() and range(); see docs/data-format.md";
+pub const NAMES_HELP: &str = "names available: paper, data, org, registers, tables, and functions risk(), risk_table(), band_counts(), heat_map(), register_changes(), table(), changes(), figure(), appendix(), section() and range(); see docs/data-format.md";
 /// Functions a template may call.
 const FUNCTIONS: &[&str] = &[
     "range",
@@ -89,6 +89,7 @@ const FUNCTIONS: &[&str] = &[
     "figure",
     "register_changes",
     "appendix",
+    "section",
 ];
 /// Methods a template may call on values.
 const METHODS: &[&str] = &["items", "keys", "values", "cycle", "changed"];
@@ -117,6 +118,9 @@ pub struct Scope {
     /// The paper's appendices as (title, label as printed: `A` or `1`), for
     /// `appendix("title")`, which prints "Appendix A".
     pub appendices: Arc<Vec<(String, String)>>,
+    /// The narrative's sections (level-1 headings) in order, and whether they
+    /// are numbered: `section("Title")` prints "section 3".
+    pub sections: Arc<(Vec<String>, bool)>,
     /// Figures the prose says that disagree with the cell they quote
     /// (`figure("t.row/col", says=83.4)`), in order: reported after rendering.
     pub says: Arc<Mutex<Vec<SaysMismatch>>>,
@@ -136,6 +140,7 @@ impl Scope {
             generated: Arc::new(Mutex::new(Vec::new())),
             changes: Arc::new(Json::Null),
             appendices: Arc::new(Vec::new()),
+            sections: Arc::new((Vec::new(), false)),
             says: Default::default(),
             env: OnceLock::new(),
         }
@@ -555,6 +560,26 @@ fn build_env(scope: &Scope) -> Environment<'static> {
                     format!("the paper has no appendix `{want}`; {list}"),
                 ))
             }
+        }
+    });
+    // A reference to a section by its heading: "section 3", as numbered.
+    let secs = scope.sections.clone();
+    env.add_function("section", move |name: String| -> Result<Value, Error> {
+        let want = name.trim();
+        let (titles, numbered) = &*secs;
+        match titles.iter().position(|t| t.trim().eq_ignore_ascii_case(want)) {
+            Some(i) if *numbered => Ok(Value::from(format!("section {}", i + 1))),
+            Some(_) => Err(Error::new(
+                ErrorKind::InvalidOperation,
+                format!("the sections of this paper are not numbered, so `{want}` has no number to print"),
+            )),
+            None => Err(Error::new(
+                ErrorKind::InvalidOperation,
+                format!(
+                    "the narrative has no section `{want}`; its sections are: {}",
+                    if titles.is_empty() { "none".to_string() } else { titles.join("; ") }
+                ),
+            )),
         }
     });
     let (c7, ch7) = (ctx.clone(), scope.changes.clone());
@@ -1158,7 +1183,7 @@ fn expr(e: &minijinja::machinery::ast::Expr, p: &mut Problem) {
                     p,
                     c.span(),
                     "only quire's functions can be called in narrative templates".into(),
-                    "the functions are risk(), risk_table(), band_counts(), heat_map(), register_changes(), table(), changes(), figure(), appendix() and range()",
+                    "the functions are risk(), risk_table(), band_counts(), heat_map(), register_changes(), table(), changes(), figure(), appendix(), section() and range()",
                 );
             }
             if let Expr::GetAttr(g) = &c.expr {

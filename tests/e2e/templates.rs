@@ -477,7 +477,7 @@ fn template_errors_name_what_is_wrong_and_every_name_available() {
     );
     let e = stderr(&p.run(&["check"]));
     assert!(
-        e.contains("names available: paper, data, org, registers, tables, and functions risk(), risk_table(), band_counts(), heat_map(), register_changes(), table(), changes(), figure(), appendix() and range()"),
+        e.contains("names available: paper, data, org, registers, tables, and functions risk(), risk_table(), band_counts(), heat_map(), register_changes(), table(), changes(), figure(), appendix(), section() and range()"),
         "{e}"
     );
 }
@@ -887,4 +887,42 @@ fn the_html_edition_follows_the_template_font() {
         }
     }
     assert!(seen > 0);
+}
+
+/// A cross-reference to a section by its heading prints its number, so the
+/// narrative follows its own order; an unknown heading is an error listing
+/// the sections (issue 24).
+#[test]
+fn a_section_is_referred_to_by_its_heading() {
+    let p = Project::fixture("minimal");
+    let dir = "content/budget-2025";
+    let first = std::fs::read_to_string(p.path().join(dir).join("01-position.md")).unwrap();
+    let heading = first
+        .lines()
+        .find_map(|l| l.strip_prefix("# "))
+        .expect("a level-1 heading")
+        .trim()
+        .to_string();
+    p.write(
+        &format!("{dir}/02-next.md"),
+        &format!("# Next steps\n\nAs {{{{ section(\"{heading}\") }}}} explains, this is {{{{ section(\"Next steps\") }}}}.\n"),
+    );
+    let o = p.run(&["build"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let pdf = squash(&pdf_text(&p.path().join("out/budget-2025.pdf")));
+    assert!(
+        pdf.contains("As section 1 explains, this is section 2."),
+        "{pdf}"
+    );
+    p.write(
+        &format!("{dir}/02-next.md"),
+        "# Next steps\n\nSee {{ section(\"Risks\") }}.\n",
+    );
+    let err = stderr(&p.run(&["check"]));
+    assert!(
+        err.contains(&format!(
+            "the narrative has no section `Risks`; its sections are: {heading}; Next steps"
+        )),
+        "{err}"
+    );
 }
