@@ -58,6 +58,9 @@ pub enum AppendixKind {
 #[derive(Clone, Debug, Serialize)]
 pub struct Appendix {
     pub title: String,
+    /// What the appendix is called where the paper gives it (`A`, `C`), as
+    /// published; otherwise the layout numbers it by its place (1, 2, …).
+    pub number: Option<String>,
     pub kind: AppendixKind,
 }
 
