@@ -58,6 +58,9 @@ pub enum AppendixKind {
 #[derive(Clone, Debug, Serialize)]
 pub struct Appendix {
     pub title: String,
+    /// What the appendix is called where the paper gives it (`A`, `C`), as
+    /// published; otherwise the layout numbers it by its place (1, 2, …).
+    pub number: Option<String>,
     pub kind: AppendixKind,
 }
 
@@ -111,8 +114,12 @@ pub struct Paper {
 }
 
 impl Paper {
-    /// Appendix `i`'s (from 0) label as printed: `A` or `1`.
+    /// Appendix `i`'s (from 0) label as printed: its own, as published
+    /// (`number: C`), else `A` or `1` by its place and the paper's numbering.
     pub fn appendix_label(&self, i: usize) -> String {
+        if let Some(n) = self.appendices.get(i).and_then(|a| a.number.clone()) {
+            return n;
+        }
         appendix_label(self.appendix_letters.as_ref().is_some_and(|l| l.value), i)
     }
 }

@@ -537,9 +537,13 @@ pub fn paper(
         .appendices
         .iter()
         .enumerate()
-        .map(|(i, a)| match &a.kind {
-            AppendixKind::Register { name, .. } => json!({"number": i + 1, "title": a.title, "kind": "register", "register": name.value}),
-            AppendixKind::Markdown { .. } => json!({"number": i + 1, "title": a.title, "kind": "markdown"}),
+        .map(|(i, a)| {
+            // As the paper publishes it (`A`), else by its place (1, 2, …).
+            let number = a.number.as_ref().map_or_else(|| json!(i + 1), |n| json!(n));
+            match &a.kind {
+                AppendixKind::Register { name, .. } => json!({"number": number, "title": a.title, "kind": "register", "register": name.value}),
+                AppendixKind::Markdown { .. } => json!({"number": number, "title": a.title, "kind": "markdown"}),
+            }
         })
         .enumerate()
         .map(|(i, mut a)| {

@@ -287,9 +287,14 @@ pub fn paper(
             url,
         })
     });
+    let mut numbers: Vec<Sp<String>> = Vec::new();
     let appendices = m.list("appendices", false, |n, d| {
         let mut a = MapReader::new(n, "an appendix", d)?;
         let title = a.text("title");
+        let number = a
+            .opt_text("number")
+            .and_then(|t| appendix_number(t, &numbers, a.diags));
+        numbers.extend(number.clone());
         let register = a.opt_text("register");
         let since = a.opt_text("since").map(|t| t.value);
         let markdown = a.opt_text("markdown");
@@ -312,6 +317,7 @@ pub fn paper(
         };
         Some(Appendix {
             title: title?.value,
+            number: number.map(|t| t.value),
             kind,
         })
     });
@@ -397,6 +403,39 @@ fn released(n: &Node, diags: &mut Diagnostics) -> Option<Sp<Released>> {
             None
         }
     }
+}
+
+/// An appendix's own number or letter, as the paper publishes it (`A`, `C`, `2`):
+/// letters and digits only (it names the appendix's anchor in the HTML edition),
+/// at most 8, and not the number of another appendix of the paper.
+fn appendix_number(t: Sp<String>, seen: &[Sp<String>], d: &mut Diagnostics) -> Option<Sp<String>> {
+    let v = t.value.trim();
+    if v.is_empty() || v.chars().count() > 8 || !v.chars().all(|c| c.is_ascii_alphanumeric()) {
+        d.push(
+            Diagnostic::error(
+                Code::InvalidValue,
+                format!("`{}` is not an appendix number", t.value),
+            )
+            .at(&t.span, "letters and digits only, at most 8")
+            .help(
+                "write the appendix's number or letter as the paper publishes it, e.g. `number: A`",
+            ),
+        );
+        return None;
+    }
+    if let Some(first) = seen.iter().find(|s| s.value.eq_ignore_ascii_case(v)) {
+        d.push(
+            Diagnostic::error(
+                Code::DuplicateId,
+                format!("two appendices are numbered `{v}`"),
+            )
+            .at(&t.span, "this appendix")
+            .also(&first.span, "the first")
+            .help("give each appendix its own number or letter"),
+        );
+        return None;
+    }
+    Some(Sp::new(v.to_string(), t.span))
 }
 
 fn contact(n: &Node, label: &str, d: &mut Diagnostics) -> Option<Contact> {

@@ -168,7 +168,8 @@ fn shards_split_the_documents_without_overlap() {
             "cype-risk-2019.pdf",
             "kent-sv-2024-25-q1.pdf",
             "send-app-2023-cover.pdf",
-            "send-app-2023.pdf"
+            "send-app-2023.pdf",
+            "send-lgsco-2023-09.pdf"
         ]
     );
     assert_eq!(p.run(&["build", "--shard", "4/3"]).status.code(), Some(2));

@@ -219,6 +219,7 @@ fn demo_pdfs_pass_the_pdf_ua_checker() {
         "cype-risk-2019",
         "kent-sv-2024-25-q1",
         "send-app-2023-cover",
+        "send-lgsco-2023-09",
         "send-app-2023",
         "send-app-2023-scorecard",
         "send-sub-2023-09-pack",

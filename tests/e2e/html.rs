@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 pub const DEMO: &[&str] = &[
     "cype-risk-2019",
     "send-app-2023-cover",
+    "send-lgsco-2023-09",
     "kent-sv-2024-25-q1",
     "send-app-2023",
     "send-app-2023-scorecard",

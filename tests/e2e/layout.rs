@@ -327,7 +327,8 @@ fn the_pack_prints_each_title_once_and_joins_names_as_the_agenda_does() {
     );
     for title in [
         "Minutes of the meeting held on 25 July 2023",
-        "Report by the Local Government and Social Care Ombudsman",
+        // Item 6 is a committee paper: its cover names its subject once.
+        "Subject: LGSCO Public Report Actions",
     ] {
         let page = pages
             .iter()

@@ -1531,3 +1531,45 @@ fn a_changed_locked_figure_is_pointed_at_where_it_is_typed() {
         );
     }
 }
+
+#[test]
+fn an_appendix_prints_its_published_letter_and_a_bad_or_repeated_one_is_located() {
+    // The demo's LGSCO report publishes Appendices A and C (B is a link only):
+    // `number:` gives each its letter; without it an appendix is numbered by
+    // its place, as cype-risk-2019's is.
+    let p = Project::demo();
+    let o = p.run(&["build", "send-lgsco-2023-09", "cype-risk-2019"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = squash(&pdf_text(&p.path().join("out/send-lgsco-2023-09.pdf")));
+    assert!(
+        text.contains("Appendix A: Report by the Local Government"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Appendix C: Template of parental communication"),
+        "{text}"
+    );
+    let cype = squash(&pdf_text(&p.path().join("out/cype-risk-2019.pdf")));
+    assert!(
+        cype.contains("Appendix 1: CYPE-led corporate risks"),
+        "{cype}"
+    );
+    let path = p.path().join("content/send-lgsco-2023-09/paper.yaml");
+    let yaml = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, yaml.replace("number: C", "number: a")).unwrap();
+    let o = p.run(&["check", "send-lgsco-2023-09"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("error[Q0020]: two appendices are numbered `a`"),
+        "{}",
+        stderr(&o)
+    );
+    std::fs::write(&path, yaml.replace("number: C", "number: C.1")).unwrap();
+    let o = p.run(&["check", "send-lgsco-2023-09"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("`C.1` is not an appendix number"),
+        "{}",
+        stderr(&o)
+    );
+}
