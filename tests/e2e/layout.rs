@@ -455,3 +455,47 @@ fn a_row_split_across_pages_repeats_its_id_and_rating_words() {
         }
     }
 }
+
+/// A list in a numbered paragraph's section stands under the paragraph's
+/// text, not at the margin under its number (the hanging indent), as the
+/// council prints it: in the LGSCO report, paragraph 1.1's four bullets start
+/// where the words of 1.1 do (committee-report@3).
+#[test]
+fn lists_stand_under_the_hanging_indent_of_numbered_paragraphs() {
+    let p = Project::demo();
+    let o = p.run(&["build", "send-lgsco-2023-09", "--format", "pdf"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = Command::new("pdftotext")
+        .args(["-bbox", "-f", "1", "-l", "1"])
+        .arg(p.path().join("out/send-lgsco-2023-09.pdf"))
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) is needed for tests");
+    let text = String::from_utf8_lossy(&out.stdout);
+    // (xMin, word) of every word on the page, in reading order.
+    let words: Vec<(f64, String)> = text
+        .lines()
+        .filter_map(|l| {
+            let x = l.split("xMin=\"").nth(1)?.split('"').next()?.parse().ok()?;
+            let w = l.split('>').nth(1)?.split('<').next()?.to_string();
+            Some((x, w))
+        })
+        .collect();
+    let at = words
+        .iter()
+        .position(|(_, w)| w == "1.1")
+        .expect("paragraph 1.1");
+    let (number, text_x) = (words[at].0, words[at + 1].0);
+    let bullets: Vec<f64> = words[at..]
+        .iter()
+        .filter(|(_, w)| w == "•")
+        .map(|(x, _)| *x)
+        .collect();
+    assert!(!bullets.is_empty(), "no bullets after 1.1");
+    for x in bullets {
+        assert!(
+            (x - text_x).abs() < 1.0 && x > number + 10.0,
+            "a bullet at x={x}, the paragraph's text at x={text_x}, its number at x={number}"
+        );
+    }
+}
