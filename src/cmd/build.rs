@@ -180,12 +180,17 @@ pub fn standards_for(
     cli: &[PdfStandardArg],
     settings: &crate::model::Settings,
 ) -> Vec<PdfStandardArg> {
-    use clap::ValueEnum;
     if !cli.is_empty() {
         return cli.to_vec();
     }
-    settings
-        .pdf_standards
+    standards_named(&settings.pdf_standards)
+}
+
+/// The PDF standards among `names` (as `quire.yaml` or a manifest entry's
+/// options write them); other names are left out.
+pub fn standards_named(names: &[String]) -> Vec<PdfStandardArg> {
+    use clap::ValueEnum;
+    names
         .iter()
         .filter_map(|s| PdfStandardArg::from_str(s, true).ok())
         .collect()

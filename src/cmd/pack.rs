@@ -93,6 +93,15 @@ pub fn check_meeting(project: &Project, id: &str, global: &Global) -> bool {
     pack::check(project, id, &mut printer(global))
 }
 
+/// The meeting a manifest key names as a pack, and whether it is the members'
+/// pack: `MEETING-pack` → (MEETING, false), `MEETING-pack-full` → (MEETING, true).
+pub fn pack_key(key: &str) -> Option<(&str, bool)> {
+    match key.strip_suffix("-pack-full") {
+        Some(id) => Some((id, true)),
+        None => Some((key.strip_suffix("-pack")?, false)),
+    }
+}
+
 /// Rebuilds the pack recorded as `key` (`MEETING-pack` or `MEETING-pack-full`)
 /// into `out`; for `verify`. Returns None when `key` is not a pack of this project.
 pub fn rebuild_for_verify(
@@ -101,10 +110,7 @@ pub fn rebuild_for_verify(
     out: &Path,
     standards: Vec<PdfStandardArg>,
 ) -> Option<Result<(), ()>> {
-    let (id, include_exempt) = match key.strip_suffix("-pack-full") {
-        Some(id) => (id, true),
-        None => (key.strip_suffix("-pack")?, false),
-    };
+    let (id, include_exempt) = pack_key(key)?;
     if !project.meetings().iter().any(|m| m == id) {
         return None;
     }
@@ -133,12 +139,8 @@ pub fn repack_stale(project: &Project, out: &Path, global: &Global) -> (bool, bo
     let meetings = project.meetings();
     let (mut failed, mut internal) = (false, false);
     for (key, entry) in &recorded.documents {
-        let (id, include_exempt) = match key.strip_suffix("-pack-full") {
-            Some(id) => (id, true),
-            None => match key.strip_suffix("-pack") {
-                Some(id) => (id, false),
-                None => continue,
-            },
+        let Some((id, include_exempt)) = pack_key(key) else {
+            continue;
         };
         if !meetings.iter().any(|m| m == id) {
             continue;
@@ -148,11 +150,7 @@ pub fn repack_stale(project: &Project, out: &Path, global: &Global) -> (bool, bo
         if stale.is_empty() {
             continue;
         }
-        let standards: Vec<PdfStandardArg> = entry
-            .options
-            .iter()
-            .filter_map(|o| clap::ValueEnum::from_str(o, true).ok())
-            .collect();
+        let standards = super::build::standards_named(&entry.options);
         let config = config(project, &standards, include_exempt);
         match pack::make(project, id, out, &config, &mut printer(global)) {
             Ok(pages) => {

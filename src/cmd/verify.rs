@@ -9,9 +9,8 @@
 
 use super::build::{BuildConfig, build_one};
 use super::{INTERNAL, INVALID, OK, exit, open};
-use crate::cli::{Global, PdfStandardArg, VerifyArgs};
+use crate::cli::{Global, VerifyArgs};
 use crate::manifest;
-use clap::ValueEnum;
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 
@@ -72,14 +71,10 @@ pub fn run(global: &Global, args: &VerifyArgs) -> ExitCode {
             continue;
         }
         checked += 1;
-        let standards: Vec<PdfStandardArg> = entry
-            .options
-            .iter()
-            .filter_map(|o| PdfStandardArg::from_str(o, true).ok())
-            .collect();
+        let standards = super::build::standards_named(&entry.options);
         let Some(doc) = project.documents.iter().find(|d| &d.id == id) else {
             // An agenda pack: rebuild it and compare its files.
-            let meeting = id.trim_end_matches("-full").trim_end_matches("-pack");
+            let meeting = super::pack::pack_key(id).map_or("", |(m, _)| m);
             if !project.meetings().iter().any(|m| m == meeting) {
                 // Nothing named by this entry is read: it names no meeting.
                 let reasons = vec!["the document is no longer in content/".to_string()];

@@ -577,14 +577,6 @@ struct Part<'a> {
     part_title: &'a str,
 }
 
-/// The version of a layout file (`layouts/x-v3.typ` → 3), 0 when unversioned.
-fn layout_version(path: &str) -> u32 {
-    path.strip_suffix(".typ")
-        .and_then(|p| p.rsplit_once("-v"))
-        .and_then(|(_, v)| v.parse().ok())
-        .unwrap_or(0)
-}
-
 fn add_item(
     extra: &mut Vec<(String, String)>,
     imports: &mut String,
@@ -603,7 +595,7 @@ fn add_item(
         // From version 3 a part knows its place in its item, so that its
         // bookmarks nest under the item's (`common-v3.typ`); earlier
         // versions' data stays as released.
-        let item = if layout_version(layout) >= 3 {
+        let item = if crate::typeset::shipped::name_version(layout).is_some_and(|(_, v)| v >= 3) {
             json!({"key": p.key, "number": p.number, "title": p.item_title,
                    "part": p.at.0, "parts": p.at.1, "part_title": p.part_title})
         } else {
