@@ -498,8 +498,10 @@ fn prepare_paper(project: &Project, doc: &Document, p: &mut Prepared) {
     if registers.len() < paper.registers.len() {
         return;
     }
+    // The narrative's sections, read once: for the template's checks and for
+    // `section("Title")`.
+    let heads = validate::template::headings(&p.sources, &narrative);
     let template_view = template.as_ref().map(|t| {
-        let heads = validate::template::headings(&p.sources, &narrative);
         let span = paper
             .template
             .as_ref()
@@ -514,6 +516,7 @@ fn prepare_paper(project: &Project, doc: &Document, p: &mut Prepared) {
     workbook_limits(&tables, [], &mut p.diags);
     let paper_json = node.to_json();
     let input = render::PaperInputs {
+        sections: heads.into_iter().map(|h| h.title).collect(),
         template: template_view,
         tables: &tables,
         paper: &paper,

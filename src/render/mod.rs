@@ -392,6 +392,9 @@ pub struct PaperInputs<'a> {
     pub paper_json: Json,
     pub registers: &'a [PaperRegister],
     pub narrative: &'a [FileId],
+    /// The narrative's sections (its level-1 headings) in order, as
+    /// validation read them: what `section("Title")` numbers.
+    pub sections: Vec<String>,
     /// (appendix index, Markdown file) for Markdown appendices.
     pub appendix_files: &'a [(usize, FileId)],
     /// The paper's declared tables, checked.
@@ -426,6 +429,7 @@ pub fn paper(
         paper_json,
         registers,
         narrative: narrative_files,
+        sections,
         appendix_files,
         tables,
     } = input;
@@ -476,13 +480,7 @@ pub fn paper(
                 .ok()
         })
         .is_some_and(|n| n != crate::model::template::Numbering::Sections);
-    r.scope.sections = Arc::new((
-        crate::validate::template::headings(sources, narrative_files)
-            .into_iter()
-            .map(|h| h.title)
-            .collect(),
-        numbered,
-    ));
+    r.scope.sections = Arc::new((sections, numbered));
     r.scope.appendices = Arc::new(
         p.appendices
             .iter()

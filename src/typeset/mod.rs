@@ -16,6 +16,7 @@ pub mod world;
 
 use crate::diag::{Code, Diagnostic};
 use crate::render::Rendered;
+use chrono::Datelike;
 use sha2::{Digest, Sha256};
 use std::path::Path;
 use typst::WorldExt;
@@ -92,11 +93,7 @@ fn compile_export(
         Err(errors) => return Err(errors.iter().map(|e| to_diag(world, e)).collect()),
     };
     let day = pdf.created.unwrap_or(r.date);
-    let date = Datetime::from_ymd(
-        day.format("%Y").to_string().parse().unwrap_or(1970),
-        day.format("%m").to_string().parse().unwrap_or(1),
-        day.format("%d").to_string().parse().unwrap_or(1),
-    );
+    let date = Datetime::from_ymd(day.year(), day.month() as u8, day.day() as u8);
     let standards = match PdfStandards::new(&pdf.standards) {
         Ok(s) => s,
         Err(e) => {
