@@ -140,6 +140,10 @@ pub const HTML_FILES: &[(&str, &str)] = &[
         include_str!("../../layouts/html/council-report-v3.html"),
     ),
     (
+        "house-v1.html",
+        include_str!("../../layouts/html/house-v1.html"),
+    ),
+    (
         "risk-appendix-v1.html",
         include_str!("../../layouts/html/risk-appendix-v1.html"),
     ),
