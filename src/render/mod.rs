@@ -538,18 +538,15 @@ pub fn paper(
         .map(|(i, a)| {
             // As the paper publishes it (`A`), else by its place (1, 2, …).
             let number = a.number.as_ref().map_or_else(|| json!(i + 1), |n| json!(n));
-            match &a.kind {
+            let mut v = match &a.kind {
                 AppendixKind::Register { name, .. } => json!({"number": number, "title": a.title, "kind": "register", "register": name.value}),
                 AppendixKind::Markdown { .. } => json!({"number": number, "title": a.title, "kind": "markdown"}),
-            }
-        })
-        .enumerate()
-        .map(|(i, mut a)| {
+            };
             // From version 3 an appendix is printed with its label: `A` or `1`.
             if p.layout.value.version >= 3 {
-                a["label"] = json!(p.appendix_label(i));
+                v["label"] = json!(p.appendix_label(i));
             }
-            a
+            v
         })
         .collect();
     let generated = generated.lock().map(|g| g.clone()).unwrap_or_default();
