@@ -557,15 +557,293 @@ fn row(
     })
 }
 
-const KINDS: &[&str] = &[
-    "total",
-    "difference",
-    "ratio",
-    "change",
-    "share",
-    "balance",
-    "equals",
+/// What one field of a short form holds.
+#[derive(Clone, Copy)]
+enum Field {
+    /// `row: ID` or `column: ID`: what the relation determines.
+    Target,
+    /// Row ids, column ids or group names, as written (`of: [a, b]`).
+    Texts(&'static str),
+    /// A signed sum of ids (`is: forecast - budget`).
+    Terms(&'static str),
+    /// A quotient of two ids (`is: pupils / places`).
+    Quotient(&'static str),
+    /// One id; the word says what it names.
+    Id(&'static str, &'static str),
+    /// The base of a change since one row (`from-row`, for a column target)
+    /// or one column (`from-column`, for a row target).
+    Base,
+    /// Optional ids (`plus: [...]`).
+    Ids(&'static str, &'static str),
+    /// An optional `true`/`false`.
+    Flag(&'static str),
+    /// A cell, `ROW/COLUMN` or `TABLE.ROW/COLUMN`.
+    Cell(&'static str),
+}
+
+/// Which rows or columns a short form may be limited to.
+#[derive(Clone, Copy)]
+enum Only {
+    /// `columns:` for a row target, `rows:` for a column target.
+    Across,
+    Rows,
+    Columns,
+    None,
+}
+
+/// One short form: its fields, read in order by [`relation`], and how they
+/// make the relation and its equation as the diagnostics quote it.
+struct Short {
+    kind: &'static str,
+    /// This shape is taken when the key is present (`change` has two).
+    when: Option<&'static str>,
+    what: &'static str,
+    fields: &'static [Field],
+    only: Only,
+    make: fn(Got) -> Option<(RelKind, String)>,
+}
+
+/// The fields of a short form as read (`None` where one was wrong or missing).
+#[derive(Default)]
+struct Got {
+    target: Option<Target>,
+    texts: Vec<Sp<String>>,
+    terms: Option<Terms>,
+    quotient: Option<(Sp<String>, Sp<String>)>,
+    /// [`Field::Id`] and [`Field::Base`], in the order of the fields.
+    ids: Vec<Option<Sp<String>>>,
+    /// [`Field::Ids`], in order.
+    lists: Vec<Vec<Sp<String>>>,
+    flag: bool,
+    cells: Vec<Option<CellRef>>,
+}
+
+impl Got {
+    fn id(&mut self, i: usize) -> Option<Sp<String>> {
+        self.ids.get_mut(i)?.take()
+    }
+
+    fn list(&mut self, i: usize) -> Vec<Sp<String>> {
+        self.lists
+            .get_mut(i)
+            .map(std::mem::take)
+            .unwrap_or_default()
+    }
+
+    fn cell(&mut self, i: usize) -> Option<CellRef> {
+        self.cells.get_mut(i)?.take()
+    }
+}
+
+/// Every short form. Each is sugar for an equation over the table's cells,
+/// which [`crate::tables::check`] expands into rules for each row or column.
+const SHORT: &[Short] = &[
+    Short {
+        kind: "total",
+        when: None,
+        what: "a total",
+        fields: &[Field::Target, Field::Texts("of")],
+        only: Only::Across,
+        make: |mut g| {
+            let tg = g.target.take()?;
+            if g.texts.is_empty() {
+                return None;
+            }
+            let text = format!("{} = {}", tname(&tg), join(&g.texts, " + "));
+            Some((
+                RelKind::Total {
+                    target: tg,
+                    of: g.texts,
+                },
+                text,
+            ))
+        },
+    },
+    Short {
+        kind: "difference",
+        when: None,
+        what: "a difference",
+        fields: &[Field::Target, Field::Terms("is")],
+        only: Only::Across,
+        make: |mut g| {
+            let (tg, t) = (g.target.take()?, g.terms.take()?);
+            let mut s = String::new();
+            for (i, (sign, id)) in t.iter().enumerate() {
+                if i > 0 || *sign < 0 {
+                    s.push_str(if *sign < 0 { " - " } else { " + " });
+                }
+                s.push_str(&id.value);
+            }
+            let text = format!("{} = {}", tname(&tg), s.trim_start());
+            Some((
+                RelKind::Difference {
+                    target: tg,
+                    terms: t,
+                },
+                text,
+            ))
+        },
+    },
+    Short {
+        kind: "ratio",
+        when: None,
+        what: "a ratio",
+        fields: &[Field::Target, Field::Quotient("is")],
+        only: Only::Across,
+        make: |mut g| {
+            let (tg, (num, den)) = (g.target.take()?, g.quotient.take()?);
+            let text = format!("{} = {} / {}", tname(&tg), num.value, den.value);
+            Some((
+                RelKind::Ratio {
+                    target: tg,
+                    num,
+                    den,
+                },
+                text,
+            ))
+        },
+    },
+    // `change: { column: pct, of: y, from-row: baseline }`: the change of a
+    // column since one row (or of a row since one column).
+    Short {
+        kind: "change",
+        when: Some("of"),
+        what: "a change",
+        fields: &[Field::Target, Field::Id("of", "row or column"), Field::Base],
+        only: Only::Across,
+        make: |mut g| {
+            let (tg, of, base) = (g.target.take()?, g.id(0)?, g.id(1)?);
+            let base_what = match tg {
+                Target::Row(_) => "column",
+                Target::Column(_) => "row",
+            };
+            let (o, b) = (&of.value, &base.value);
+            let text = format!(
+                "{} = change of {o} since {base_what} `{b}` ({o} - {o} at `{b}`) / {o} at `{b}`",
+                tname(&tg),
+            );
+            Some((
+                RelKind::ChangeFrom {
+                    target: tg,
+                    of,
+                    base,
+                },
+                text,
+            ))
+        },
+    },
+    Short {
+        kind: "change",
+        when: None,
+        what: "a change",
+        fields: &[
+            Field::Target,
+            Field::Id("from", "row or column"),
+            Field::Id("to", "row or column"),
+        ],
+        only: Only::Across,
+        make: |mut g| {
+            let (tg, from, to) = (g.target.take()?, g.id(0)?, g.id(1)?);
+            let (f, t) = (&from.value, &to.value);
+            let text = format!("{} = change from {f} to {t} ({t} - {f}) / {f}", tname(&tg));
+            Some((
+                RelKind::Change {
+                    target: tg,
+                    from,
+                    to,
+                },
+                text,
+            ))
+        },
+    },
+    Short {
+        kind: "share",
+        when: None,
+        what: "a share",
+        fields: &[
+            Field::Id("column", "column"),
+            Field::Id("of", "column"),
+            Field::Id("total", "row"),
+        ],
+        only: Only::Rows,
+        make: |mut g| {
+            let (tg, of, total) = (g.id(0)?, g.id(1)?, g.id(2)?);
+            let text = format!(
+                "column `{}` = {} as a share of row `{}`'s {}",
+                tg.value, of.value, total.value, of.value
+            );
+            Some((
+                RelKind::Share {
+                    target: tg,
+                    of,
+                    total,
+                },
+                text,
+            ))
+        },
+    },
+    Short {
+        kind: "balance",
+        when: None,
+        what: "a balance",
+        fields: &[
+            Field::Id("opening", "row"),
+            Field::Ids("plus", "row"),
+            Field::Ids("minus", "row"),
+            Field::Id("closing", "row"),
+            Field::Flag("running"),
+        ],
+        only: Only::Columns,
+        make: |mut g| {
+            let (opening, closing) = (g.id(0)?, g.id(1)?);
+            let (plus, minus, running) = (g.list(0), g.list(1), g.flag);
+            let mut s = format!("row `{}` = {}", closing.value, opening.value);
+            for p in &plus {
+                s.push_str(&format!(" + {}", p.value));
+            }
+            for p in &minus {
+                s.push_str(&format!(" - {}", p.value));
+            }
+            if running {
+                s.push_str(&format!(
+                    ", and each column's {} is the previous column's {}",
+                    opening.value, closing.value
+                ));
+            }
+            let kind = RelKind::Balance {
+                opening,
+                plus,
+                minus,
+                closing,
+                running,
+            };
+            Some((kind, s))
+        },
+    },
+    Short {
+        kind: "equals",
+        when: None,
+        what: "an equality",
+        fields: &[Field::Cell("cell"), Field::Cell("other")],
+        only: Only::None,
+        make: |mut g| {
+            let (cell, other) = (g.cell(0)?, g.cell(1)?);
+            let name = |c: &CellRef| match &c.table {
+                Some(t) => format!("{t}.{}/{}", c.row, c.column),
+                None => format!("{}/{}", c.row, c.column),
+            };
+            let text = format!("{} = {}", name(&cell), name(&other));
+            Some((RelKind::Equals { cell, other }, text))
+        },
+    },
 ];
+
+/// The kinds of short form, each once, in the order of [`SHORT`].
+fn kinds() -> Vec<&'static str> {
+    let mut k: Vec<&'static str> = SHORT.iter().map(|s| s.kind).collect();
+    k.dedup();
+    k
+}
 
 /// The row-or-column target of a relation (`row: X` or `column: X`).
 fn target(m: &mut MapReader) -> Option<Target> {
@@ -789,258 +1067,79 @@ fn relation(n: &Node, sources: &SourceMap, diags: &mut Diagnostics) -> Option<Re
         );
         return None;
     };
-    let Some(kind) = KINDS.iter().find(|k| **k == key.name) else {
+    let shape = |s: &&Short| s.kind == key.name && s.when.is_none_or(|w| body.get(w).is_some());
+    let Some(short) = SHORT.iter().find(shape) else {
+        let kinds = kinds();
         let mut d = Diagnostic::error(
             Code::UnknownKey,
             format!("`{}` is not a kind of relation", key.name),
         );
-        d = match did_you_mean(&key.name, KINDS.iter().copied()) {
+        d = match did_you_mean(&key.name, kinds.iter().copied()) {
             Some(s) => d
                 .at(&key.span, format!("did you mean `{s}`?"))
                 .help(format!("rename it to `{s}`")),
             None => d
                 .at(&key.span, "not a relation")
-                .help(format!("the relations are: {}", KINDS.join(", "))),
+                .help(format!("the relations are: {}", kinds.join(", "))),
         };
         diags.push(d);
         return None;
     };
-    let what = match *kind {
-        "total" => "a total",
-        "difference" => "a difference",
-        "ratio" => "a ratio",
-        "change" => "a change",
-        "share" => "a share",
-        "balance" => "a balance",
-        _ => "an equality",
-    };
-    let mut m = MapReader::new(body, what, diags)?;
+    let mut m = MapReader::new(body, short.what, diags)?;
     let tolerance = tolerance(&mut m);
-    let mut only = Vec::new();
-    let (kind, text) = match *kind {
-        "total" => {
-            let tg = target(&mut m);
-            // Row ids, column ids, or the name of a group of rows as written.
-            let of: Vec<Sp<String>> = m
-                .req("of")
-                .map(|v| crate::validate::texts(v, m.diags))
-                .unwrap_or_default()
-                .into_iter()
-                .map(|t| Sp::new(t.value.trim().to_string(), t.span))
-                .collect();
-            let key = if matches!(tg, Some(Target::Row(_))) {
-                "columns"
-            } else {
-                "rows"
-            };
-            only = m
-                .opt(key)
-                .map(|v| ids(v, "row or column", m.diags))
-                .unwrap_or_default();
-            let tg = tg?;
-            if of.is_empty() {
-                m.finish();
-                return None;
+    let mut g = Got::default();
+    for field in short.fields {
+        match *field {
+            Field::Target => g.target = target(&mut m),
+            Field::Texts(k) => {
+                g.texts = m
+                    .req(k)
+                    .map(|v| crate::validate::texts(v, m.diags))
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|t| Sp::new(t.value.trim().to_string(), t.span))
+                    .collect();
             }
-            let text = format!("{} = {}", tname(&tg), join(&of, " + "));
-            (RelKind::Total { target: tg, of }, text)
-        }
-        "difference" => {
-            let tg = target(&mut m);
-            let t = m.req("is").and_then(|v| terms(v, m.diags));
-            let key = if matches!(tg, Some(Target::Row(_))) {
-                "columns"
-            } else {
-                "rows"
-            };
-            only = m
-                .opt(key)
-                .map(|v| ids(v, "row or column", m.diags))
-                .unwrap_or_default();
-            let (tg, t) = (tg?, t?);
-            let mut s = String::new();
-            for (i, (sign, id)) in t.iter().enumerate() {
-                if i > 0 || *sign < 0 {
-                    s.push_str(if *sign < 0 { " - " } else { " + " });
-                }
-                s.push_str(&id.value);
+            Field::Terms(k) => g.terms = m.req(k).and_then(|v| terms(v, m.diags)),
+            Field::Quotient(k) => g.quotient = m.req(k).and_then(|v| quotient(v, m.diags)),
+            Field::Id(k, what) => {
+                let v = m.req(k).and_then(|v| id(v, what, m.diags));
+                g.ids.push(v);
             }
-            let text = format!("{} = {}", tname(&tg), s.trim_start());
-            (
-                RelKind::Difference {
-                    target: tg,
-                    terms: t,
-                },
-                text,
-            )
-        }
-        "ratio" => {
-            let tg = target(&mut m);
-            let q = m.req("is").and_then(|v| quotient(v, m.diags));
-            let key = if matches!(tg, Some(Target::Row(_))) {
-                "columns"
-            } else {
-                "rows"
-            };
-            only = m
-                .opt(key)
-                .map(|v| ids(v, "row or column", m.diags))
-                .unwrap_or_default();
-            let (tg, (num, den)) = (tg?, q?);
-            let text = format!("{} = {} / {}", tname(&tg), num.value, den.value);
-            (
-                RelKind::Ratio {
-                    target: tg,
-                    num,
-                    den,
-                },
-                text,
-            )
-        }
-        // `change: { column: pct, of: y, from-row: baseline }`: the change of
-        // a column since one row (or of a row since one column).
-        "change" if m.opt("of").is_some() => {
-            let tg = target(&mut m);
-            let of = m.req("of").and_then(|v| id(v, "row or column", m.diags));
-            let (base_key, base_what, only_key) = if matches!(tg, Some(Target::Row(_))) {
-                ("from-column", "column", "columns")
-            } else {
-                ("from-row", "row", "rows")
-            };
-            let base = m.req(base_key).and_then(|v| id(v, base_what, m.diags));
-            only = m
-                .opt(only_key)
-                .map(|v| ids(v, "row or column", m.diags))
-                .unwrap_or_default();
-            let (tg, of, base) = (tg?, of?, base?);
-            let text = format!(
-                "{} = change of {} since {base_what} `{}` ({} - {} at `{}`) / {} at `{}`",
-                tname(&tg),
-                of.value,
-                base.value,
-                of.value,
-                of.value,
-                base.value,
-                of.value,
-                base.value
-            );
-            (
-                RelKind::ChangeFrom {
-                    target: tg,
-                    of,
-                    base,
-                },
-                text,
-            )
-        }
-        "change" => {
-            let tg = target(&mut m);
-            let from = m.req("from").and_then(|v| id(v, "row or column", m.diags));
-            let to = m.req("to").and_then(|v| id(v, "row or column", m.diags));
-            let key = if matches!(tg, Some(Target::Row(_))) {
-                "columns"
-            } else {
-                "rows"
-            };
-            only = m
-                .opt(key)
-                .map(|v| ids(v, "row or column", m.diags))
-                .unwrap_or_default();
-            let (tg, from, to) = (tg?, from?, to?);
-            let text = format!(
-                "{} = change from {} to {} ({} - {}) / {}",
-                tname(&tg),
-                from.value,
-                to.value,
-                to.value,
-                from.value,
-                from.value
-            );
-            (
-                RelKind::Change {
-                    target: tg,
-                    from,
-                    to,
-                },
-                text,
-            )
-        }
-        "share" => {
-            let tg = m.req("column").and_then(|v| id(v, "column", m.diags));
-            let of = m.req("of").and_then(|v| id(v, "column", m.diags));
-            let total = m.req("total").and_then(|v| id(v, "row", m.diags));
-            only = m
-                .opt("rows")
-                .map(|v| ids(v, "row", m.diags))
-                .unwrap_or_default();
-            let (tg, of, total) = (tg?, of?, total?);
-            let text = format!(
-                "column `{}` = {} as a share of row `{}`'s {}",
-                tg.value, of.value, total.value, of.value
-            );
-            (
-                RelKind::Share {
-                    target: tg,
-                    of,
-                    total,
-                },
-                text,
-            )
-        }
-        "balance" => {
-            let opening = m.req("opening").and_then(|v| id(v, "row", m.diags));
-            let plus = m
-                .opt("plus")
-                .map(|v| ids(v, "row", m.diags))
-                .unwrap_or_default();
-            let minus = m
-                .opt("minus")
-                .map(|v| ids(v, "row", m.diags))
-                .unwrap_or_default();
-            let closing = m.req("closing").and_then(|v| id(v, "row", m.diags));
-            let running = m.opt_bool("running").unwrap_or(false);
-            only = m
-                .opt("columns")
-                .map(|v| ids(v, "column", m.diags))
-                .unwrap_or_default();
-            let (opening, closing) = (opening?, closing?);
-            let mut s = format!("row `{}` = {}", closing.value, opening.value);
-            for p in &plus {
-                s.push_str(&format!(" + {}", p.value));
+            Field::Base => {
+                let (k, what) = match g.target {
+                    Some(Target::Row(_)) => ("from-column", "column"),
+                    _ => ("from-row", "row"),
+                };
+                let v = m.req(k).and_then(|v| id(v, what, m.diags));
+                g.ids.push(v);
             }
-            for p in &minus {
-                s.push_str(&format!(" - {}", p.value));
+            Field::Ids(k, what) => {
+                let v = m.opt(k).map(|v| ids(v, what, m.diags));
+                g.lists.push(v.unwrap_or_default());
             }
-            if running {
-                s.push_str(&format!(
-                    ", and each column's {} is the previous column's {}",
-                    opening.value, closing.value
-                ));
+            Field::Flag(k) => g.flag = m.opt_bool(k).unwrap_or(false),
+            Field::Cell(k) => {
+                let v = m.req(k).and_then(|v| cell_ref(v, m.diags));
+                g.cells.push(v);
             }
-            (
-                RelKind::Balance {
-                    opening,
-                    plus,
-                    minus,
-                    closing,
-                    running,
-                },
-                s,
-            )
         }
-        _ => {
-            let cell = m.req("cell").and_then(|v| cell_ref(v, m.diags));
-            let other = m.req("other").and_then(|v| cell_ref(v, m.diags));
-            let (cell, other) = (cell?, other?);
-            let name = |c: &CellRef| match &c.table {
-                Some(t) => format!("{t}.{}/{}", c.row, c.column),
-                None => format!("{}/{}", c.row, c.column),
-            };
-            let text = format!("{} = {}", name(&cell), name(&other));
-            (RelKind::Equals { cell, other }, text)
-        }
+    }
+    let (key, what) = match short.only {
+        Only::Across => match g.target {
+            Some(Target::Row(_)) => (Some("columns"), "row or column"),
+            _ => (Some("rows"), "row or column"),
+        },
+        Only::Rows => (Some("rows"), "row"),
+        Only::Columns => (Some("columns"), "column"),
+        Only::None => (None, ""),
     };
+    let only = key
+        .and_then(|k| m.opt(k))
+        .map(|v| ids(v, what, m.diags))
+        .unwrap_or_default();
     m.finish();
+    let (kind, text) = (short.make)(g)?;
     Some(Relation {
         kind,
         only,
