@@ -618,3 +618,76 @@ fn an_output_folder_that_cannot_be_written_says_why_not_busy() {
         std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o755)).unwrap();
     }
 }
+
+/// Issue 21: a value (change) cell read from a workbook or a CSV file as the
+/// council's own sheet prints it, "1,537 (+101)": the change fills its
+/// column, is checked by its relation where it is typed, and is printed in
+/// brackets after the value.
+#[test]
+fn value_change_cells_are_read_from_workbooks_and_csv_files() {
+    let columns = "    columns:
+      - { id: a, label: January 2024, type: count }
+      - { id: b, label: January 2025, type: count }
+      - { id: change, label: Change, type: number, in-brackets-after: b }
+";
+    let rel = "    relations:\n      - difference: { column: change, is: b - a }\n";
+    let p = project(&format!(
+        "  - id: wbk
+    title: From a workbook
+{columns}    rows:
+      - {{ id: x, label: X }}
+      - {{ id: y, label: Y }}
+    source: {{ workbook: vc.xlsx, sheet: Summary, range: B2:D3 }}
+{rel}  - id: csv
+    title: From a CSV file
+{columns}    source: {{ csv: vc.csv }}
+{rel}"
+    ));
+    p.write(
+        "content/wb/01-figures.md",
+        "# Figures\n\n{{ table(\"wbk\") }}\n\n{{ table(\"csv\") }}\n",
+    );
+    let write = |change: &str| {
+        let cells = format!(
+            r#"<row r="2"><c r="B2"><v>1436</v></c><c r="C2" t="inlineStr"><is><t>1,537 (+101)</t></is></c></row><row r="3"><c r="B3"><v>2000</v></c><c r="C3" t="inlineStr"><is><t>2,100 ({change})</t></is></c></row>"#
+        );
+        std::fs::write(
+            p.path().join("content/wb/vc.xlsx"),
+            xlsx(&cells, None, None),
+        )
+        .unwrap();
+        p.write(
+            "content/wb/vc.csv",
+            &format!(
+                "id,label,a,b,change\nx,X,1436,\"1,537 (+101)\",\ny,Y,2000,\"2,100 ({change})\",\n"
+            ),
+        );
+    };
+    write("+99");
+    let o = p.run(&["check", "wb"]);
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{e}");
+    assert_eq!(e.matches("error[").count(), 2, "{e}");
+    for (table, at) in [
+        ("wbk", "vc.xlsx › Summary!C3"),
+        ("csv", "content/wb/vc.csv:3:"),
+    ] {
+        assert!(
+            e.contains(&format!(
+                "`y/change` of `{table}` is typed as 99 but the figures give 100"
+            )),
+            "{e}"
+        );
+        assert!(e.contains(at), "{at} in {e}");
+    }
+    write("+100");
+    let o = p.run(&["build", "--format", "all", "wb"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let pdf = squash(&pdf_text(&p.path().join("out/wb.pdf")));
+    assert_eq!(pdf.matches("X 1,436 1,537 (+101)").count(), 2, "{pdf}");
+    assert_eq!(pdf.matches("Y 2,000 2,100 (+100)").count(), 2, "{pdf}");
+    for t in ["wbk", "csv"] {
+        let csv = std::fs::read_to_string(p.path().join(format!("out/wb.{t}.csv"))).unwrap();
+        assert!(csv.ends_with("X,1436,1537,101\nY,2000,2100,100\n"), "{csv}");
+    }
+}

@@ -447,17 +447,7 @@ fn value_change(
     change_col: &Column,
     diags: &mut Diagnostics,
 ) -> Option<(Cell, Cell)> {
-    let parsed = (|| {
-        let (v, rest) = text.trim().split_once('(')?;
-        let c = rest.trim().strip_suffix(')')?;
-        let clean = |s: &str| -> Option<(String, Dec)> {
-            let s = s.trim().replace(',', "").replace('\u{2212}', "-");
-            let d = Dec::parse(&s)?;
-            Some((s, d))
-        };
-        Some((clean(v)?, clean(c)?))
-    })();
-    let Some(((vw, v), (cw, c))) = parsed else {
+    let Some(((vw, v), (cw, c))) = split_value_change(text) else {
         diags.push(
             wrong(n, &format!("a figure for `{}`, or a figure and its change as printed, e.g. \"1,537 (+101)\"", value_col.id.value))
                 .help("write the value, then its change in brackets with its sign: `\"1,537 (+101)\"`; or the value alone, and the change is computed"),
@@ -466,6 +456,47 @@ fn value_change(
     };
     let value = figure(Some(v), &vw, n.span.clone(), value_col, diags)?;
     let change = figure(Some(c), &cw, n.span.clone(), change_col, diags)?;
+    Some((value, change))
+}
+
+/// "1,537 (+101)" → the value and the change, each as written (without
+/// its thousands separators) and as a figure.
+fn split_value_change(text: &str) -> Option<((String, Dec), (String, Dec))> {
+    let (v, rest) = text.trim().split_once('(')?;
+    let c = rest.trim().strip_suffix(')')?;
+    let clean = |s: &str| -> Option<(String, Dec)> {
+        let s = s.trim().replace(',', "").replace('\u{2212}', "-");
+        let d = Dec::parse(&s)?;
+        Some((s, d))
+    };
+    Some((clean(v)?, clean(c)?))
+}
+
+/// A value (change) field of a CSV file or a workbook cell, "1,537 (+101)":
+/// both cells, each checked as a figure of its column.
+fn value_change_at(
+    text: &str,
+    span: Span,
+    value_col: &Column,
+    change_col: &Column,
+    diags: &mut Diagnostics,
+) -> Option<(Cell, Cell)> {
+    let Some(((vw, v), (cw, c))) = split_value_change(text) else {
+        diags.push(
+            Diagnostic::error(
+                Code::WrongType,
+                format!(
+                    "`{text}` is not a figure and its change, but `{}` holds figures with their change in brackets",
+                    value_col.id.value
+                ),
+            )
+            .at(&span, "expected a figure, or a figure and its change")
+            .help("write the value, then its change in brackets with its sign, `1,537 (+101)`; or the value alone, and the change is computed"),
+        );
+        return None;
+    };
+    let value = figure(Some(v), &vw, span.clone(), value_col, diags)?;
+    let change = figure(Some(c), &cw, span, change_col, diags)?;
     Some((value, change))
 }
 
@@ -1283,7 +1314,7 @@ pub fn table(n: &Node, base: &Path, cx: &mut Ctx) -> Option<Table> {
                 );
             }
             source_name = path.value.clone();
-            let (r, c) = read_csv(&path, base, &columns, cx)?;
+            let (r, c) = read_csv(&path, base, &columns, &bracketed, cx)?;
             // The CSV's ids are row ids as much as those written in YAML.
             dups("row", r.iter().map(|r| &r.row.id), cx.diags);
             rows = r;
@@ -1298,7 +1329,15 @@ pub fn table(n: &Node, base: &Path, cx: &mut Ctx) -> Option<Table> {
                         .help("list the rows (id and label) without `values:`; the figures are read from the range, one workbook row per table row"),
                 );
             }
-            cells = read_workbook(&path, &sheet, &range, base, &rows, &columns, cx)?;
+            cells = read_workbook(
+                &path,
+                &sheet,
+                &range,
+                base,
+                &rows,
+                (&columns, &bracketed),
+                cx,
+            )?;
         }
     }
     tolerances(n, &relations, &cells, cx.diags);
@@ -1473,6 +1512,7 @@ fn read_csv(
     path: &Sp<String>,
     base: &Path,
     columns: &[Column],
+    bracketed: &[(usize, usize)],
     cx: &mut Ctx,
 ) -> Option<(Vec<RowDecl>, Vec<Vec<Cell>>)> {
     let (file, rel) = match load::read_ref(cx.root, base, &path.value, &path.span, cx.sources) {
@@ -1598,6 +1638,7 @@ fn read_csv(
             .iter()
             .map(|_| Cell::Empty(line_span.clone()))
             .collect();
+        let mut changes = Vec::new();
         for (k, (field, r)) in rec[first_value..].iter().enumerate() {
             let Some(ci) = map[k] else { continue };
             let col = &columns[ci];
@@ -1607,7 +1648,22 @@ fn read_csv(
                 line[ci] = Cell::Empty(span);
             } else if !col.ty.numeric() {
                 line[ci] = Cell::Text(Sp::new(v.to_string(), span));
+            } else if let (Some((_, change)), true) =
+                (bracketed.iter().find(|(v, _)| *v == ci), v.contains('('))
+            {
+                // "1,537 (+101)": the value and its change, as printed.
+                if let Some((value, c)) = value_change_at(v, span, col, &columns[*change], cx.diags)
+                {
+                    line[ci] = value;
+                    changes.push((*change, c));
+                }
             } else if let Some(c) = parse_figure(v, span, col, cx.diags) {
+                line[ci] = c;
+            }
+        }
+        // A change given in brackets fills its column where the file leaves it empty.
+        for (ci, c) in changes.drain(..) {
+            if matches!(line[ci], Cell::Empty(_)) {
                 line[ci] = c;
             }
         }
@@ -1671,7 +1727,7 @@ fn read_workbook(
     range: &Sp<String>,
     base: &Path,
     rows: &[RowDecl],
-    columns: &[Column],
+    (columns, bracketed): (&[Column], &[(usize, usize)]),
     cx: &mut Ctx,
 ) -> Option<Vec<Vec<Cell>>> {
     let bounds = range
@@ -1780,14 +1836,33 @@ fn read_workbook(
     let mut figures = 0usize;
     for i in 0..height {
         let mut line = Vec::with_capacity(width);
+        let mut changes = Vec::new();
         for (j, col) in columns.iter().enumerate() {
             let (r, c) = (r0 + i as u32, c0 + j as u32);
             let raw = read.cells[i * width + j].clone();
-            let cell = workbook_cell(raw, (r, c), read.date1904, &name, &sheet.value, col, cx);
+            let change = bracketed.iter().find(|(v, _)| *v == j).map(|(_, c)| *c);
+            let at = (&name[..], &sheet.value[..]);
+            let mut extra = None;
+            let cell = workbook_cell(
+                raw,
+                (r, c),
+                read.date1904,
+                at,
+                (col, change.map(|c| &columns[c])),
+                &mut extra,
+                cx,
+            );
             if matches!(cell, Cell::Num(_)) {
                 figures += 1;
             }
             line.push(cell);
+            changes.extend(change.zip(extra));
+        }
+        // A change given in brackets fills its column where the range leaves it empty.
+        for (ci, c) in changes {
+            if matches!(line[ci], Cell::Empty(_)) {
+                line[ci] = c;
+            }
         }
         cells.push(line);
     }
@@ -1818,13 +1893,15 @@ fn read_workbook(
 
 /// One workbook cell of a declared table: its one-line source (named
 /// `file.xlsx › Sheet!D7`, holding what the cell shows), and the table's cell.
+/// With `change`, a value cell may be a value and its change as printed,
+/// "1,537 (+101)": the change's cell is put in `extra`.
 fn workbook_cell(
     raw: Option<super::xlsx::RawCell>,
     (r, c): (u32, u32),
     date1904: bool,
-    name: &str,
-    sheet: &str,
-    col: &Column,
+    (name, sheet): (&str, &str),
+    (col, change): (&Column, Option<&Column>),
+    extra: &mut Option<Cell>,
     cx: &mut Ctx,
 ) -> Cell {
     use super::xlsx::{Shown, Value};
@@ -1966,6 +2043,16 @@ fn workbook_cell(
             none()
         }
         Value::Number(_) => parse_figure(&written, span, col, cx.diags).unwrap_or_else(none),
+        Value::Text(s) if s.contains('(') && change.is_some() => {
+            let change = change.unwrap_or(col);
+            match value_change_at(s.trim(), span, col, change, cx.diags) {
+                Some((v, c)) => {
+                    *extra = Some(c);
+                    v
+                }
+                None => none(),
+            }
+        }
         Value::Text(s) => parse_figure(s.trim(), span, col, cx.diags).unwrap_or_else(none),
         Value::Bool(_) => {
             cx.diags.push(wrong("true or false"));
