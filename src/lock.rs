@@ -30,9 +30,11 @@ use std::collections::BTreeMap;
 
 pub const LOCK_FILE: &str = "quire.lock";
 
-/// A number as recorded in the lock: Rust's shortest round-trip form.
-fn num(x: f64) -> String {
-    format!("{x}")
+/// A number as recorded in the lock: the shortest form that reads back as
+/// the same binary float, as locks have always recorded figures (so a lock
+/// written before figures were held as decimals still matches).
+fn num(x: crate::model::decimal::Dec) -> String {
+    format!("{}", x.to_f64())
 }
 
 /// Whether a field of a return's record is "as at" an update: the return
@@ -207,7 +209,7 @@ pub fn fields(v: &Valve, update: &str) -> Vec<Field> {
             let (yr, year_at) = (&y.year.value, &y.year.span);
             // At the figure as typed, where the profile's table has it.
             let at = |c: usize| cell_span(d.table.as_ref(), r, c).unwrap_or(year_at);
-            let mut fig = |field: &str, c: usize, x: f64| {
+            let mut fig = |field: &str, c: usize, x: crate::model::decimal::Dec| {
                 let what = format!("Deficit {yr}: {field} ({unit})");
                 let key = format!("deficit {yr} {field}");
                 push(key, num(x), at(c), what, FieldKind::Figure);

@@ -889,12 +889,31 @@ fn prepare_valve(project: &Project, doc: &Document, p: &mut Prepared) {
     // Templates run even when the figures have errors, so that prose figures
     // that disagree with their cells show in the same run; nothing is kept.
     let had_errors = p.diags.has_errors();
+    // The return's appendices with their own Markdown, read through the project.
+    let mut appendix_files = Vec::new();
+    for (i, a) in valve.appendices.iter().enumerate() {
+        let Some(path) = &a.markdown else { continue };
+        match load::read_ref(
+            &project.root,
+            &doc.dir,
+            &path.value,
+            &path.span,
+            &mut p.sources,
+        ) {
+            Ok((f, rel)) => {
+                p.inputs.push(rel);
+                appendix_files.push((i, f));
+            }
+            Err(d) => p.diags.push(d),
+        }
+    }
     let rendered = render::valve::render(
         &valve,
         node.to_json(),
         &tables,
         &settings,
         &p.sources,
+        &appendix_files,
         &mut p.diags,
     );
     if !had_errors && !p.diags.has_errors() {

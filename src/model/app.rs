@@ -1,6 +1,7 @@
 //! The Accelerated Progress Plan (APP): areas of weakness, sub-themes, actions
 //! with BRAG ratings, the KPI catalogue, and the plan's partnership risks.
 
+use super::decimal::Dec;
 use super::{AsWritten, Sp};
 use crate::source::FileId;
 use chrono::NaiveDate;
@@ -99,7 +100,7 @@ pub struct Target {
     pub at: String,
     /// The milestone date (baseline date + months, or the date written).
     pub date: Option<NaiveDate>,
-    pub value: Option<f64>,
+    pub value: Option<Dec>,
     /// The RAG the source publishes at this milestone (printed as published).
     pub published_rag: Option<String>,
     #[serde(skip)]
@@ -109,7 +110,7 @@ pub struct Target {
 #[derive(Clone, Debug, Serialize)]
 pub struct Actual {
     pub date: NaiveDate,
-    pub value: Option<f64>,
+    pub value: Option<Dec>,
     /// A RAG published without a value (kept as published).
     pub published_rag: Option<String>,
     /// Where the value is written, and the decimal places it is written with.
@@ -127,9 +128,9 @@ pub struct Kpi {
     pub unit: Option<String>,
     /// true when higher is better; None when not declared.
     pub higher_is_better: Option<bool>,
-    pub standard: Option<f64>,
+    pub standard: Option<Dec>,
     pub high_impact: bool,
-    pub baseline: Option<f64>,
+    pub baseline: Option<Dec>,
     pub baseline_date: Option<NaiveDate>,
     /// The baseline date as the source writes it ("June 2023"), when it is
     /// not a full date.
@@ -198,11 +199,11 @@ pub enum RagBasis {
     NoValue,
     NoPolarity,
     /// Below the minimum standard (the standard).
-    BelowStandard(f64),
+    BelowStandard(Dec),
     /// Meets the target of the milestone (as written), the target.
-    MeetsTarget(String, f64),
-    StandardNotTarget(String, f64),
-    MissesTarget(String, f64),
+    MeetsTarget(String, Dec),
+    StandardNotTarget(String, Dec),
+    MissesTarget(String, Dec),
     StandardTargetTbc,
     TargetTbc,
 }
@@ -249,7 +250,7 @@ impl Kpi {
         let Some(higher) = k.higher_is_better else {
             return (None, RagBasis::NoPolarity);
         };
-        let meets = |goal: f64| if higher { value >= goal } else { value <= goal };
+        let meets = |goal: Dec| if higher { value >= goal } else { value <= goal };
         let when = latest.date.min(as_at);
         let target = k
             .targets
@@ -276,14 +277,14 @@ impl Kpi {
     /// Trend of the latest actual against the previous one, by polarity.
     pub fn trend(&self) -> (&'static str, &'static str) {
         let k = self;
-        let vals: Vec<f64> = k.actuals.iter().filter_map(|a| a.value).collect();
+        let vals: Vec<Dec> = k.actuals.iter().filter_map(|a| a.value).collect();
         let (Some(last), Some(prev)) = (
             vals.last(),
             vals.len().checked_sub(2).and_then(|i| vals.get(i)),
         ) else {
             return ("–", "no previous value");
         };
-        if (last - prev).abs() < 1e-9 {
+        if last == prev {
             return ("→", "no change");
         }
         let up_is_good = k.higher_is_better.unwrap_or(true);

@@ -104,6 +104,11 @@ impl Dec {
         self.full().parse().unwrap_or(0.0)
     }
 
+    /// The whole part, towards zero (`None` beyond `i64`).
+    pub fn trunc_i64(self) -> Option<i64> {
+        i64::try_from(self.0 / SCALE).ok()
+    }
+
     pub fn checked_add(self, o: Dec) -> Option<Dec> {
         self.0.checked_add(o.0).map(Dec)
     }
@@ -287,6 +292,15 @@ pub fn fixed_grouped(v: Dec, places: u32) -> String {
         format!("−{body}")
     } else {
         body
+    }
+}
+
+/// In the layouts' data a figure is a JSON number: the nearest `f64` to the
+/// decimal, as a float read from the same text would be. What is printed is
+/// formatted from the decimal itself.
+impl serde::Serialize for Dec {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_f64(self.to_f64())
     }
 }
 

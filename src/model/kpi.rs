@@ -75,14 +75,7 @@ impl Derived {
 /// KPI RAG for one period by the declared rule: Green meets the target; Amber
 /// misses it by at most `amber_within` per cent of it; else Red. Worked out on
 /// exact decimals (a miss of exactly 5% of the target is Amber under a 5% rule).
-pub fn rag_by_rule(
-    actual: f64,
-    target: f64,
-    higher_is_better: bool,
-    amber_within: f64,
-) -> &'static str {
-    let dec = |v: f64| Dec::from_f64(v).unwrap_or(Dec::ZERO);
-    let (a, t, w) = (dec(actual), dec(target), dec(amber_within));
+pub fn rag_by_rule(a: Dec, t: Dec, higher_is_better: bool, w: Dec) -> &'static str {
     let gap = if higher_is_better {
         t.checked_sub(a)
     } else {
@@ -105,17 +98,27 @@ pub fn rag_by_rule(
 mod tests {
     use super::*;
 
+    fn d(s: &str) -> Dec {
+        Dec::parse(s).unwrap()
+    }
+
     #[test]
     fn kpi_rag_respects_polarity() {
-        assert_eq!(rag_by_rule(45.4, 45.0, true, 5.0), "Green");
-        assert_eq!(rag_by_rule(43.2, 44.0, true, 5.0), "Amber");
-        assert_eq!(rag_by_rule(30.0, 44.0, true, 5.0), "Red");
-        assert_eq!(rag_by_rule(138.0, 135.0, false, 5.0), "Amber");
-        assert_eq!(rag_by_rule(130.0, 135.0, false, 5.0), "Green");
-        assert_eq!(rag_by_rule(152.0, 140.0, false, 5.0), "Red");
+        assert_eq!(rag_by_rule(d("45.4"), d("45.0"), true, d("5.0")), "Green");
+        assert_eq!(rag_by_rule(d("43.2"), d("44.0"), true, d("5.0")), "Amber");
+        assert_eq!(rag_by_rule(d("30.0"), d("44.0"), true, d("5.0")), "Red");
+        assert_eq!(
+            rag_by_rule(d("138.0"), d("135.0"), false, d("5.0")),
+            "Amber"
+        );
+        assert_eq!(
+            rag_by_rule(d("130.0"), d("135.0"), false, d("5.0")),
+            "Green"
+        );
+        assert_eq!(rag_by_rule(d("152.0"), d("140.0"), false, d("5.0")), "Red");
         // Exactly at the limit, on the decimals as written: 0.3 − 0.285 is
         // 5% of 0.3 (in binary floats, 0.015000000000000013 is more).
-        assert_eq!(rag_by_rule(0.285, 0.3, true, 5.0), "Amber");
-        assert_eq!(rag_by_rule(0.2849, 0.3, true, 5.0), "Red");
+        assert_eq!(rag_by_rule(d("0.285"), d("0.3"), true, d("5.0")), "Amber");
+        assert_eq!(rag_by_rule(d("0.2849"), d("0.3"), true, d("5.0")), "Red");
     }
 }

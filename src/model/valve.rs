@@ -5,6 +5,7 @@
 //! the *published* figure (printed as typed, with a warning on every build).
 
 use super::Sp;
+use super::decimal::Dec;
 use crate::source::FileId;
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -41,12 +42,12 @@ pub struct Submission {
 #[derive(Clone, Debug, Serialize)]
 pub struct DeficitYear {
     pub year: Sp<String>,
-    pub agreement: f64,
-    pub forecast: f64,
-    /// forecast − agreement, unrounded.
-    pub variance: f64,
+    pub agreement: Dec,
+    pub forecast: Dec,
+    /// forecast − agreement, exact.
+    pub variance: Dec,
     /// A variance typed as published (printed instead of the computed one).
-    pub published_variance: Option<f64>,
+    pub published_variance: Option<Dec>,
     /// The RAG printed: as published, else by the declared tolerance, else none.
     pub rag: Option<String>,
     /// Whether `rag` is the published rating.
@@ -59,7 +60,7 @@ pub struct Deficit {
     pub forecast_label: String,
     pub unit: String,
     /// The declared RAG rule (amber and red limits on the variance), if any.
-    pub rule: Option<(f64, f64)>,
+    pub rule: Option<(Dec, Dec)>,
     pub years: Vec<DeficitYear>,
     pub notes: Option<Sp<String>>,
     /// The profile as the tables engine checked it (year, agreement,
@@ -124,6 +125,17 @@ pub struct ValveRisk {
     pub rating: Vec<PerUpdate<String>>,
 }
 
+/// An appendix of the return: listed by its title, and printed after the
+/// return when it has its own Markdown (narrative and declared tables).
+#[derive(Clone, Debug, Serialize)]
+pub struct ValveAppendix {
+    pub title: String,
+    /// Its number or letter as the return publishes it (`A`).
+    pub number: Option<String>,
+    /// Its Markdown file, in the return's folder.
+    pub markdown: Option<Sp<String>>,
+}
+
 /// A document the return lists as background: its title and, where given, a link.
 #[derive(Clone, Debug, Serialize)]
 pub struct Background {
@@ -151,17 +163,17 @@ pub struct ValveKpi {
     /// computed only with it, and nothing is printed without it.
     pub polarity: Option<String>,
     /// The baseline as published, with its label as written ("March 2024").
-    pub baseline: Option<Sp<f64>>,
+    pub baseline: Option<Sp<Dec>>,
     pub baseline_label: Option<String>,
     /// A target for the whole year, where the return gives one.
-    pub annual_target: Option<Sp<f64>>,
+    pub annual_target: Option<Sp<Dec>>,
     /// The council's comment per update, as written.
     pub comments: Vec<PerUpdate<String>>,
-    pub targets: Vec<PerUpdate<f64>>,
-    pub actuals: Vec<PerUpdate<f64>>,
+    pub targets: Vec<PerUpdate<Dec>>,
+    pub actuals: Vec<PerUpdate<Dec>>,
     /// The declared RAG rule: Amber when the target is missed by at most this
     /// percentage of it. None: no RAG is computed.
-    pub amber_within: Option<f64>,
+    pub amber_within: Option<Dec>,
     /// RAGs as published, per update (printed as published).
     pub published_rag: Vec<PerUpdate<String>>,
     /// Computed by the tables engine from other KPIs or a base period.
@@ -209,8 +221,9 @@ pub struct Valve {
     pub data_as_at: Option<Sp<String>>,
     pub background: Vec<Background>,
     pub contact: Option<Contact>,
-    /// The appendices the return lists, as written.
-    pub appendices: Vec<String>,
+    /// The appendices the return lists, as written; those with their own
+    /// Markdown are printed after the return.
+    pub appendices: Vec<ValveAppendix>,
     pub letter_date: Option<NaiveDate>,
     pub letter_label: Option<String>,
     pub first_year: Option<String>,
@@ -264,6 +277,15 @@ impl Valve {
             .or(self.letter_date)
             .or_else(year_start)
             .unwrap_or(NaiveDate::MIN)
+    }
+
+    /// Appendix `i`'s (from 0) label as printed: its own, as published,
+    /// else its place (1, 2, …).
+    pub fn appendix_label(&self, i: usize) -> String {
+        self.appendices
+            .get(i)
+            .and_then(|a| a.number.clone())
+            .unwrap_or_else(|| (i + 1).to_string())
     }
 
     pub fn update_label(&self, id: &str) -> String {

@@ -2,20 +2,21 @@
 //! A KPI's rating and trend are the model's (`model::app::Kpi::rating`,
 //! `trend`); they are worded here, with the rating counts and annexes.
 
-use super::format::{dec, number};
+use super::format::number;
 use super::markdown::Mode;
 use super::{MdRenderer, Origin, Rendered, content_typ, meta};
 use crate::diag::Diagnostics;
 use crate::model::Settings;
 use crate::model::app::{Kpi, Plan, RagLevel};
 use crate::model::dates::long_date;
+use crate::model::decimal::Dec;
 use crate::source::SourceMap;
 use serde_json::{Value as Json, json};
 
-fn fmt(v: f64, unit: Option<&str>) -> String {
+fn fmt(v: Dec, unit: Option<&str>) -> String {
     match unit {
-        Some("%") => format!("{}%", number(dec(v))),
-        _ => number(dec(v)),
+        Some("%") => format!("{}%", number(v)),
+        _ => number(v),
     }
 }
 
@@ -80,7 +81,7 @@ pub fn with_engine_kpis(plan: &Plan) -> std::borrow::Cow<'_, Plan> {
             k.baseline_date = src.baseline_date;
             k.baseline_written.clone_from(&src.baseline_written);
         }
-        k.baseline = t.value[0][c].map(|x| x.to_f64()).or(k.baseline);
+        k.baseline = t.value[0][c].or(k.baseline);
         let mut actuals = Vec::new();
         for (r, row) in t.table.rows.iter().enumerate().skip(1) {
             let Ok(date) = chrono::NaiveDate::parse_from_str(&row.id.value, "%Y-%m-%d") else {
@@ -89,7 +90,7 @@ pub fn with_engine_kpis(plan: &Plan) -> std::borrow::Cow<'_, Plan> {
             if let Some(x) = t.value[r][c] {
                 actuals.push(crate::model::app::Actual {
                     date,
-                    value: Some(x.to_f64()),
+                    value: Some(x),
                     published_rag: None,
                     written: None,
                 });
@@ -109,7 +110,7 @@ pub fn with_engine_kpis(plan: &Plan) -> std::borrow::Cow<'_, Plan> {
 
 /// A KPI figure as the tables engine prints it (at the KPI's places) for a
 /// version 2 layout; as version 1 printed it otherwise.
-fn kpi_fmt(plan: &Plan, k: &Kpi, row: &str, v: f64, settings: &Settings) -> String {
+fn kpi_fmt(plan: &Plan, k: &Kpi, row: &str, v: Dec, settings: &Settings) -> String {
     let unit = k.unit.as_deref();
     if plan.layout.value.version >= 2
         && let Some(t) = &plan.kpi_table
@@ -170,15 +171,20 @@ fn kpi_view(k: &Kpi, plan: &Plan, settings: &Settings) -> Json {
     // A target's printed text is for version 3 and later: the frozen layouts'
     // data stays as it was released.
     let texts = plan.layout.value.version >= 3;
-    let targets: Vec<Json> = k
+    // Targets with a figure and a date, as (label, figure).
+    let shown: Vec<(String, Dec, String)> = k
         .targets
         .iter()
-        .filter_map(|t| {
-            let mut j = json!({"date": t.date?.to_string(), "label": milestone(t, t.date?), "value": t.value?});
+        .filter_map(|t| Some((t.date?.to_string(), t.value?, milestone(t, t.date?))))
+        .collect();
+    let targets: Vec<Json> = shown
+        .iter()
+        .map(|(date, v, label)| {
+            let mut j = json!({"date": date, "label": label, "value": v});
             if texts {
-                j["text"] = json!(fmt(t.value?, unit));
+                j["text"] = json!(fmt(*v, unit));
             }
-            Some(j)
+            j
         })
         .collect();
     let alt = format!(
@@ -200,13 +206,9 @@ fn kpi_view(k: &Kpi, plan: &Plan, settings: &Settings) -> Json {
         } else {
             format!(
                 "; targets: {}",
-                targets
+                shown
                     .iter()
-                    .map(|t| format!(
-                        "{} by {}",
-                        fmt(t["value"].as_f64().unwrap_or_default(), unit),
-                        t["label"].as_str().unwrap_or("")
-                    ))
+                    .map(|(_, v, label)| format!("{} by {label}", fmt(*v, unit)))
                     .collect::<Vec<_>>()
                     .join(", ")
             )

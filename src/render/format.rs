@@ -56,13 +56,6 @@ fn group(int: &str) -> String {
     out
 }
 
-/// The decimal a figure held as a float was written as (its shortest
-/// round-trip form: a YAML `2.675` is 2.675, not the float just below it);
-/// zero for a value that is not finite (the readers refuse those).
-pub fn dec(v: f64) -> Dec {
-    Dec::from_f64(v).unwrap_or(Dec::ZERO)
-}
-
 /// Fixed decimals with thousands separators: `fixed(1234.5, 1)` = "1,234.5".
 pub fn fixed(v: Dec, places: u32) -> String {
     crate::model::decimal::fixed_grouped(v, places)

@@ -1,18 +1,18 @@
 //! The Safety Valve return's view model, Markdown fields and CSV tables.
 
-use super::format::{dec, financial_year, fixed, number};
+use super::format::{financial_year, fixed, number};
 use super::markdown::Mode;
 use super::{MdRenderer, Origin, Rendered, content_typ, main_typ, meta};
 use crate::diag::Diagnostics;
 use crate::model::dates::long_date;
+use crate::model::decimal::Dec;
 use crate::model::table::Checked;
 use crate::model::valve::{PerUpdate, Valve};
 use crate::model::{NegativeStyle, Settings};
 use crate::source::SourceMap;
 use serde_json::{Value as Json, json};
 
-fn signed(v: f64, places: u32, neg: NegativeStyle) -> String {
-    let v = dec(v);
+fn signed(v: Dec, places: u32, neg: NegativeStyle) -> String {
     let s = fixed(v.abs(), places);
     if v.round(places).is_negative() {
         match neg {
@@ -95,10 +95,10 @@ pub fn view(v: &Valve, settings: &Settings) -> Json {
             "footnote": e.footnote,
             "columns": e.columns.iter().map(|c| json!({
                 "label": c.label, "kind": c.kind,
-                "values": c.values.iter().map(|x| number(dec(*x as f64))).collect::<Vec<_>>(),
-                "total": number(dec(c.published_total.unwrap_or(c.total) as f64)),
+                "values": c.values.iter().map(|x| number(Dec::int(*x))).collect::<Vec<_>>(),
+                "total": number(Dec::int(c.published_total.unwrap_or(c.total))),
                 "total_value": c.published_total.unwrap_or(c.total),
-                "computed_total": number(dec(c.total as f64)),
+                "computed_total": number(Dec::int(c.total)),
                 "published": c.published_total.is_some(),
             })).collect::<Vec<_>>(),
         })
@@ -120,7 +120,7 @@ pub fn view(v: &Valve, settings: &Settings) -> Json {
         "data_as_at": v.data_as_at.as_ref().map(|d| d.value.clone()),
         "background": v.background,
         "contact": v.contact,
-        "appendices": v.appendices,
+        "appendices": v.appendices.iter().map(|a| &a.title).collect::<Vec<_>>(),
     });
     // Version 2 layouts print the figures of both tables from the engine's
     // view (cell texts, "no data", † marks and notes as for every declared
@@ -212,7 +212,7 @@ pub fn with_engine_kpis(v: &Valve) -> std::borrow::Cow<'_, Valve> {
             .derived
             .as_ref()
             .map_or(k.id_span.clone(), |d| d.span.clone());
-        let figure = |r: usize| t.value.get(r).and_then(|line| line[c]).map(|d| d.to_f64());
+        let figure = |r: usize| t.value.get(r).and_then(|line| line[c]);
         if let Some(b) = figure(0) {
             let span = k.baseline.as_ref().map_or(span.clone(), |b| b.span.clone());
             k.baseline = Some(crate::model::Sp::new(b, span));
@@ -294,13 +294,13 @@ fn kpi_derived_words(v: &Valve, k: &crate::model::valve::ValveKpi) -> Option<Str
 /// always did.
 fn typed(
     k: &crate::model::valve::ValveKpi,
-    v: f64,
+    v: Dec,
     span: &crate::source::Span,
     version: u32,
 ) -> String {
     match k.places_of(span).filter(|_| version >= 2) {
-        Some(p) => fixed(dec(v), p),
-        None => number(dec(v)),
+        Some(p) => fixed(v, p),
+        None => number(v),
     }
 }
 
@@ -322,11 +322,11 @@ fn kpi_view(v: &Valve, settings: &Settings) -> Json {
     // Version 2 layouts print KPI figures as the tables engine prints them;
     // version 1 layouts as they always did.
     let engine = v.layout.value.version >= 2;
-    let fig = |k: &crate::model::valve::ValveKpi, row: &str, x: Option<f64>| -> Option<String> {
+    let fig = |k: &crate::model::valve::ValveKpi, row: &str, x: Option<Dec>| -> Option<String> {
         if engine && let Some((text, _)) = kpi_figure(v, &k.id, row, settings) {
             return Some(text);
         }
-        x.map(|x| number(dec(x)))
+        x.map(number)
     };
     // An update after the current one is not yet due: its empty figures say so,
     // in the council's words.
@@ -343,7 +343,7 @@ fn kpi_view(v: &Valve, settings: &Settings) -> Json {
             "annual_target": k.annual_target.as_ref().map(|t| typed(k, t.value, &t.span, v.layout.value.version)),
             "comments": v.updates.iter().filter_map(|u| k.comments.iter().find(|c| c.update == u.id.value).map(|c| json!({"update": u.label, "text": c.value.value}))).collect::<Vec<_>>(),
             "polarity": k.polarity.as_deref().map(|p| if p == "higher" { "higher is better" } else { "lower is better" }),
-            "rag_rule": k.amber_within.map(|w| format!("Green meets the target; Amber misses it by no more than {}% of it; Red otherwise.", number(dec(w)))),
+            "rag_rule": k.amber_within.map(|w| format!("Green meets the target; Amber misses it by no more than {}% of it; Red otherwise.", number(w))),
             "cells": v.updates.iter().enumerate().map(|(i, u)| {
                 let target = k.targets.iter().find(|x| x.update == u.id.value);
                 let t = target.map(|x| x.value.value);
@@ -363,9 +363,27 @@ pub fn render(
     tables: &[Checked],
     settings: &Settings,
     sources: &SourceMap,
+    appendix_files: &[(usize, crate::source::FileId)],
     diags: &mut Diagnostics,
 ) -> Rendered {
-    let sv = view(v, settings);
+    let mut sv = view(v, settings);
+    // From version 3, the return's appendices with their own Markdown are
+    // printed after it, each under its label.
+    if v.layout.value.version >= 3 {
+        sv["appendix_parts"] = Json::Array(
+            v.appendices
+                .iter()
+                .enumerate()
+                .map(|(i, a)| {
+                    let key = appendix_files
+                        .iter()
+                        .any(|(j, _)| *j == i)
+                        .then(|| format!("appendix/{i}"));
+                    json!({"label": v.appendix_label(i), "title": a.title, "key": key})
+                })
+                .collect(),
+        );
+    }
     let mut context = json!({"doc": raw, "sv": sv, "org": {"name": settings.organisation, "short_name": settings.short_name}});
     crate::tables::into_context(tables, settings, &mut context);
     let mut r = MdRenderer::new(context, settings, sources, diags);
@@ -414,6 +432,12 @@ pub fn render(
                 &mut r,
             );
         }
+    }
+    for (i, f) in appendix_files {
+        // An appendix's own title is a level-1 heading: its Markdown continues below it.
+        super::check_headings(sources, *f, 1, r.diags);
+        let d = r.piece(sources.text(*f), &Origin::File(*f), Mode::Plain, true);
+        md.push((format!("appendix/{i}"), d));
     }
     let title = format!(
         "Safety Valve monitoring return: {}, {} ({})",
@@ -652,7 +676,7 @@ fn kpi_table(v: &Valve) -> (Vec<String>, Vec<Vec<KpiCell>>) {
         }
     }
     let text = |s: Option<&str>| s.map_or(KpiCell::Empty, |s| KpiCell::Text(s.to_string()));
-    let num = |n: Option<f64>| n.map_or(KpiCell::Empty, KpiCell::Number);
+    let num = |n: Option<Dec>| n.map_or(KpiCell::Empty, |x| KpiCell::Number(x.to_f64()));
     let rows =
         v.kpis
             .iter()
@@ -663,11 +687,8 @@ fn kpi_table(v: &Valve) -> (Vec<String>, Vec<Vec<KpiCell>>) {
                     .as_ref()
                     .and(v.kpi_table.as_ref())
                     .and_then(|t| t.table.column(&k.id).map(|c| t.table.columns[c].places));
-                let fig = |n: Option<f64>| match (n, places) {
-                    (Some(x), Some(p)) => crate::model::decimal::Dec::from_f64(x)
-                        .map_or(KpiCell::Number(x), |d| {
-                            KpiCell::Fixed(d.round(p).to_f64(), d.fixed(p))
-                        }),
+                let fig = |n: Option<Dec>| match (n, places) {
+                    (Some(d), Some(p)) => KpiCell::Fixed(d.round(p).to_f64(), d.fixed(p)),
                     _ => num(n),
                 };
                 let mut row = vec![
@@ -680,7 +701,7 @@ fn kpi_table(v: &Valve) -> (Vec<String>, Vec<Vec<KpiCell>>) {
                     num(k.annual_target.as_ref().map(|t| t.value)),
                 ];
                 for u in &v.updates {
-                    let at = |xs: &[PerUpdate<f64>]| {
+                    let at = |xs: &[PerUpdate<Dec>]| {
                         xs.iter()
                             .find(|x| x.update == u.id.value)
                             .map(|x| x.value.value)
@@ -855,8 +876,17 @@ mod tests {
 
     #[test]
     fn signed_figures_follow_the_setting() {
-        assert_eq!(signed(-11.8, 1, NegativeStyle::Brackets), "(11.8)");
-        assert_eq!(signed(-11.8, 1, NegativeStyle::Minus), "−11.8");
-        assert_eq!(signed(-0.01, 1, NegativeStyle::Brackets), "0.0");
+        assert_eq!(
+            signed(Dec::parse("-11.8").unwrap(), 1, NegativeStyle::Brackets),
+            "(11.8)"
+        );
+        assert_eq!(
+            signed(Dec::parse("-11.8").unwrap(), 1, NegativeStyle::Minus),
+            "−11.8"
+        );
+        assert_eq!(
+            signed(Dec::parse("-0.01").unwrap(), 1, NegativeStyle::Brackets),
+            "0.0"
+        );
     }
 }

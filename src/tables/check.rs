@@ -1254,6 +1254,27 @@ pub fn check(tables: Vec<Table>, diags: &mut Diagnostics) -> Vec<Checked> {
             diags,
         );
     }
+    // A published figure prints as published, never as computed: where it
+    // agrees at the places it was written with but the figures give another
+    // figure as printed (at the column's places, which may be fewer: 1.25
+    // published, 1.2451 computed, printed at one place), it is marked with
+    // the computed figure.
+    for cell in 0..n {
+        let (true, Some(t), None) = (published[cell], typed[cell], marked[cell]) else {
+            continue;
+        };
+        if printed[cell] == Some(t.value) {
+            continue;
+        }
+        let p = cells.column(cell).places;
+        if let Some(c) = computed_v[cell]
+            && c.round(p) != t.value.round(p)
+        {
+            marked[cell] = Some(c);
+        }
+        printed[cell] = Some(t.value);
+        computed_v[cell] = None;
+    }
     let signed = |e: &Signed| {
         e.iter()
             .map(|(s, i)| (*s, cells.pos(*i)))
@@ -1687,6 +1708,30 @@ mod tests {
         );
         assert_eq!(c[0].value[0][2].unwrap().full(), "3.01");
         assert_eq!(c[0].marked[0][2].unwrap().full(), "3");
+    }
+
+    #[test]
+    fn a_published_figure_prints_as_published_and_is_marked_where_it_prints_otherwise() {
+        const ONE: &str = "    - { id: a, label: A, type: number, places: 1 }\n    - { id: b, label: B, type: number, places: 1 }\n    - { id: d, label: D, type: number, places: 1 }\n";
+        let table = |d: &str| {
+            format!(
+                "- id: t\n  title: T\n  columns:\n{ONE}  rows:\n    - {{ id: x, label: X, values: {{ a: 1, b: 0.2451, d: {d} }} }}\n  relations:\n    - total: {{ column: d, of: [a, b] }}\n  published: [x/d]\n"
+            )
+        };
+        // At the column's one place, 1.3 as published and 1.2 as computed:
+        // warned, printed as published, marked with the computed figure.
+        let (c, d) = run(&table("1.25"));
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(d[0].code, Code::PublishedFigure);
+        assert_eq!(c[0].value[0][2].unwrap().full(), "1.25");
+        assert_eq!(c[0].marked[0][2].unwrap().full(), "1.2451");
+        assert!(!c[0].computed[0][2]);
+        // 1.2 agrees as printed: printed as published (not as the computed
+        // 1.2451), not marked.
+        let (c, d) = run(&table("1.2"));
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(c[0].value[0][2].unwrap().full(), "1.2");
+        assert!(c[0].marked[0][2].is_none());
     }
 
     #[test]

@@ -135,8 +135,8 @@ pub fn fixed_of(
 /// One KPI's targets as typed: its id, each update's target and the annual one.
 pub struct KpiTargets<'a> {
     pub id: crate::model::Sp<String>,
-    pub targets: Vec<(&'a str, &'a crate::model::Sp<f64>)>,
-    pub annual: Option<&'a crate::model::Sp<f64>>,
+    pub targets: Vec<(&'a str, &'a crate::model::Sp<Dec>)>,
+    pub annual: Option<&'a crate::model::Sp<Dec>>,
 }
 
 /// The KPIs' targets as figures relations name, `target.K3/q2` (KPI K3's
@@ -182,9 +182,7 @@ pub fn kpi_targets(
             .filter_map(|(u, v)| updates.iter().position(|x| x == u).map(|c| (c, *v)))
             .chain(k.annual.map(|a| (updates.len(), a)));
         for (c, v) in figures {
-            let Some(d) = Dec::from_f64(v.value) else {
-                continue;
-            };
+            let d = v.value;
             let text = sources
                 .text(v.span.file)
                 .get(v.span.range.clone())

@@ -1,7 +1,7 @@
 //! `plan.yaml` → [`Plan`]: scales, ids that match their area and sub-theme,
 //! KPI references that resolve, overdue actions and forgotten TBC targets.
 
-use super::{MapReader, int, number, one_of, text};
+use super::{MapReader, decimal, int, one_of, text};
 use crate::diag::{Code, Diagnostic, Diagnostics, did_you_mean};
 use crate::load::yaml::{Node, NodeKind};
 use crate::model::app::*;
@@ -492,7 +492,7 @@ fn kpi(n: &Node, rag_names: &[String], d: &mut Diagnostics) -> Option<Kpi> {
         .map(|t| t.value == "higher");
     let standard = k
         .opt("standard")
-        .and_then(|v| number(v, k.diags))
+        .and_then(|v| decimal(v, k.diags))
         .map(|v| v.value);
     let high_impact = k.opt_bool("high-impact").unwrap_or(false);
     let (mut baseline, mut baseline_date, mut baseline_span) = (None, None, None);
@@ -502,7 +502,7 @@ fn kpi(n: &Node, rag_names: &[String], d: &mut Diagnostics) -> Option<Kpi> {
         && let Some(mut bm) = MapReader::new(b, "a baseline", k.diags)
     {
         baseline = bm.req("value").and_then(|n| {
-            let v = number(n, bm.diags)?;
+            let v = decimal(n, bm.diags)?;
             baseline_written_at = Some((v.span.clone(), super::valve::written_places(n) as u32));
             Some(v.value)
         });
@@ -546,7 +546,7 @@ fn kpi(n: &Node, rag_names: &[String], d: &mut Diagnostics) -> Option<Kpi> {
         }
         let value = match value_node {
             Some(v) if matches!(&v.kind, NodeKind::Str(s) if s.trim().eq_ignore_ascii_case("tbc")) => None,
-            Some(v) => Some(number(v, d)?.value),
+            Some(v) => Some(decimal(v, d)?.value),
             None => return None,
         };
         let date = milestone(&at.value, baseline_date);
@@ -567,7 +567,7 @@ fn kpi(n: &Node, rag_names: &[String], d: &mut Diagnostics) -> Option<Kpi> {
         let mut a = MapReader::new(n, "an actual value", d)?;
         let date = a.date("date");
         let node = a.opt("value");
-        let value = node.and_then(|v| number(v, a.diags));
+        let value = node.and_then(|v| decimal(v, a.diags));
         let written = node
             .zip(value.as_ref())
             .map(|(n, v)| (v.span.clone(), super::valve::written_places(n) as u32));

@@ -115,7 +115,7 @@ pub struct Input<'a> {
     pub places: Option<u32>,
     pub derived: Option<&'a Derived>,
     /// Typed figures: (period index, figure, decimal places as written).
-    pub figures: Vec<(usize, Sp<f64>, u32)>,
+    pub figures: Vec<(usize, Sp<Dec>, u32)>,
     /// Typed figures kept as the source published them (period index, where,
     /// the council's reason once acknowledged): a derived KPI's figure that
     /// differs from the computed one is then a warning, or a note, and is
@@ -201,8 +201,8 @@ pub fn table(
             line.push(Cell::Empty(k.id.span.clone()));
         }
         for (r, v, w) in &k.figures {
-            if let (Some(d), Some(line)) = (Dec::from_f64(v.value), cells.get_mut(*r)) {
-                line[c] = Cell::Num(Sp::new(d, v.span.clone()));
+            if let Some(line) = cells.get_mut(*r) {
+                line[c] = Cell::Num(v.clone());
                 written.insert((*r, c), *w);
             }
         }

@@ -424,6 +424,19 @@ pub fn number(n: &Node, diags: &mut Diagnostics) -> Option<Sp<f64>> {
     }
 }
 
+/// A figure held exactly as written (`0.1` is one tenth, not the nearest
+/// binary fraction): [`number`]'s checks, then the text as typed.
+pub fn decimal(n: &Node, diags: &mut Diagnostics) -> Option<Sp<crate::model::decimal::Dec>> {
+    use crate::model::decimal::Dec;
+    let v = number(n, diags)?;
+    let d = n
+        .raw
+        .as_deref()
+        .and_then(Dec::parse)
+        .or_else(|| Dec::from_f64(v.value))?;
+    Some(Sp::new(d, v.span))
+}
+
 /// A web, email or telephone address for a link (see
 /// [`crate::load::markdown::check_url`]).
 pub fn url(t: Sp<String>, diags: &mut Diagnostics) -> Option<String> {

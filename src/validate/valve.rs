@@ -1,6 +1,6 @@
 //! `return.yaml` → [`Valve`]: scale, updates, sign-off, computed totals and variances.
 
-use super::{MapReader, int, number, one_of};
+use super::{MapReader, decimal, int, one_of};
 use crate::diag::{Code, Diagnostic, Diagnostics, did_you_mean};
 use crate::load::yaml::{Node, NodeKind};
 use crate::model::Sp;
@@ -86,8 +86,8 @@ impl Ctx<'_> {
 /// difference, which silences the warning). Each carries the decimal places
 /// it was written with.
 enum Typed {
-    Must(Sp<f64>, usize),
-    Published(Sp<f64>, usize, Option<String>),
+    Must(Sp<Dec>, usize),
+    Published(Sp<Dec>, usize, Option<String>),
 }
 
 /// Decimal places as written (`-0.224` has 3), from the YAML source.
@@ -105,13 +105,13 @@ fn typed(n: &Node, diags: &mut Diagnostics) -> Option<Typed> {
         NodeKind::Map(_) => {
             let mut m = MapReader::new(n, "a published figure", diags)?;
             let node = m.req("published");
-            let v = node.and_then(|v| number(v, m.diags));
+            let v = node.and_then(|v| decimal(v, m.diags));
             let ack = m.opt_text("acknowledged").map(|t| t.value);
             m.finish();
             let places = node.map_or(0, written_places);
             v.map(|v| Typed::Published(v, places, ack))
         }
-        _ => number(n, diags).map(|v| Typed::Must(v, written_places(n))),
+        _ => decimal(n, diags).map(|v| Typed::Must(v, written_places(n))),
     }
 }
 
@@ -164,11 +164,48 @@ pub fn valve(
             telephone,
         })
     });
-    let appendices = m
-        .texts("appendices", false)
-        .into_iter()
-        .map(|t| t.value)
-        .collect();
+    // An appendix is its title, or `{ title, markdown: FILE.md, number: A }`:
+    // its own pages after the return, with narrative and declared tables.
+    let one = node
+        .get("appendices")
+        .is_some_and(|a| !matches!(a.kind, NodeKind::Seq(_)));
+    let read_appendix = |n: &Node, d: &mut Diagnostics| match &n.kind {
+        NodeKind::Map(_) => {
+            let mut a = MapReader::new(n, "an appendix", d)?;
+            let title = a.text("title");
+            let number = a.opt_text("number").map(|t| t.value.trim().to_string());
+            let markdown = a.opt_text("markdown");
+            a.finish();
+            Some(ValveAppendix {
+                title: title?.value,
+                number,
+                markdown,
+            })
+        }
+        _ => super::text(n, d).map(|t| ValveAppendix {
+            title: t.value,
+            number: None,
+            markdown: None,
+        }),
+    };
+    let appendices = if one {
+        // One appendix written as text, as before lists of them.
+        m.texts("appendices", false)
+            .into_iter()
+            .map(|t| ValveAppendix {
+                title: t.value,
+                number: None,
+                markdown: None,
+            })
+            .collect()
+    } else {
+        m.list("appendices", false, |n, d| {
+            // Text, or a mapping: the schema leaves the item open.
+            #[cfg(test)]
+            crate::validate::record::read(n, crate::validate::record::Read::Any);
+            read_appendix(n, d)
+        })
+    };
     let (mut letter_date, mut letter_label, mut first_year, mut last_year) =
         (None, None, None, None);
     if let Some(a) = m.opt("agreement")
@@ -367,7 +404,7 @@ pub fn valve(
     // The places each typed KPI figure was written with, and whether it is
     // kept as published (with the council's reason once acknowledged).
     let mut written: KpiWritten = HashMap::new();
-    let mut note_places = |n: &Node, v: &Sp<f64>| {
+    let mut note_places = |n: &Node, v: &Sp<Dec>| {
         written.insert(
             (v.span.range.start, v.span.range.end),
             (written_places(n) as u32, None),
@@ -407,7 +444,7 @@ pub fn valve(
             ) => match MapReader::new(b, "a KPI baseline", k.diags) {
                 Some(mut bm) => {
                     let v = bm.req("value").and_then(|n| {
-                        let v = number(n, bm.diags)?;
+                        let v = decimal(n, bm.diags)?;
                         note_places(n, &v);
                         Some(v)
                     });
@@ -417,17 +454,17 @@ pub fn valve(
                 }
                 None => (None, None),
             },
-            Some(b) => (number(b, k.diags).inspect(|v| note_places(b, v)), None),
+            Some(b) => (decimal(b, k.diags).inspect(|v| note_places(b, v)), None),
             None => (None, None),
         };
-        let annual_target = k.opt("annual-target").and_then(|v| number(v, k.diags));
+        let annual_target = k.opt("annual-target").and_then(|v| decimal(v, k.diags));
         let comments = k
             .opt("comment")
             .map(|a| ctx.per_update(a, k.diags, super::text))
             .unwrap_or_default();
         let targets = k
             .opt("targets")
-            .map(|a| ctx.per_update(a, k.diags, number))
+            .map(|a| ctx.per_update(a, k.diags, decimal))
             .unwrap_or_default();
         let actuals = k
             .opt("actuals")
@@ -456,10 +493,10 @@ pub fn valve(
                 );
             }
             let mut rm = MapReader::new(r, "a KPI RAG rule", k.diags)?;
-            let w = rm.req("amber-within").and_then(|v| number(v, rm.diags));
+            let w = rm.req("amber-within").and_then(|v| decimal(v, rm.diags));
             rm.finish();
             let w = w?;
-            if !(0.0..=100.0).contains(&w.value) {
+            if w.value.is_negative() || w.value > Dec::int(100) {
                 rm_range(&w, k.diags);
                 return None;
             }
@@ -580,7 +617,7 @@ fn kpi_table(
             label: u.label.clone(),
         })
         .collect();
-    let places = |v: &Sp<f64>| {
+    let places = |v: &Sp<Dec>| {
         written
             .get(&(v.span.range.start, v.span.range.end))
             .map_or(0, |w| w.0)
@@ -616,7 +653,7 @@ fn kpi_table(
     super::kpis::table("return", &periods, &inputs, key, diags)
 }
 
-fn rm_range(w: &Sp<f64>, diags: &mut Diagnostics) {
+fn rm_range(w: &Sp<Dec>, diags: &mut Diagnostics) {
     diags.push(
         Diagnostic::error(Code::OutOfScale, "`amber-within` is a percentage of the target")
             .at(&w.span, "expected 0 to 100")
@@ -667,11 +704,8 @@ fn add_rating_column(t: &mut Checked, id: &str, label: &str, ratings: Vec<Option
 }
 
 /// A typed figure as a cell of a fixed table.
-fn cell(v: &Sp<f64>) -> Cell {
-    match Dec::from_f64(v.value) {
-        Some(d) => Cell::Num(Sp::new(d, v.span.clone())),
-        None => Cell::Empty(v.span.clone()),
-    }
+fn cell(v: &Sp<Dec>) -> Cell {
+    Cell::Num(v.clone())
 }
 
 /// One of the return's fixed tables (deficit profile, EHCPs by age band) as
@@ -723,12 +757,12 @@ fn deficit(n: &Node, diags: &mut Diagnostics) -> Option<Deficit> {
         .map_or("Current forecast".into(), |t| t.value);
     let unit = m.opt_text("unit").map_or("£m".into(), |t| t.value);
     // A RAG is computed only by a rule the author declared: no default.
-    let mut rule: Option<(f64, f64)> = None;
+    let mut rule: Option<(Dec, Dec)> = None;
     if let Some(t) = m.opt("tolerance")
         && let Some(mut tm) = MapReader::new(t, "the RAG tolerance", m.diags)
     {
-        let amber = tm.req("amber").and_then(|v| number(v, tm.diags));
-        let red = tm.req("red").and_then(|v| number(v, tm.diags));
+        let amber = tm.req("amber").and_then(|v| decimal(v, tm.diags));
+        let red = tm.req("red").and_then(|v| decimal(v, tm.diags));
         tm.finish();
         if let (Some(a), Some(r)) = (amber, red) {
             if a.value > r.value {
@@ -753,8 +787,8 @@ fn deficit(n: &Node, diags: &mut Diagnostics) -> Option<Deficit> {
     let read = m.list("years", true, |n, d| {
         let mut y = MapReader::new(n, "a deficit year", d)?;
         let year = y.text("year");
-        let agreement = y.req("agreement").and_then(|v| number(v, y.diags));
-        let forecast = y.req("forecast").and_then(|v| number(v, y.diags));
+        let agreement = y.req("agreement").and_then(|v| decimal(v, y.diags));
+        let forecast = y.req("forecast").and_then(|v| decimal(v, y.diags));
         let variance = y.opt("variance").and_then(|v| typed(v, y.diags));
         let published_rag = y.opt_text("rag");
         y.finish();
@@ -829,14 +863,11 @@ fn deficit(n: &Node, diags: &mut Diagnostics) -> Option<Deficit> {
         .map(
             |(r, (year, agreement, forecast, variance, published_rag))| {
                 let (a, f) = (agreement.value, forecast.value);
-                let exact = Dec::from_f64(f)
-                    .zip(Dec::from_f64(a))
-                    .and_then(|(f, a)| f.checked_sub(a));
                 let computed = checked
                     .first()
                     .and_then(|c| c.computed[r][2].then_some(c.value[r][2]).flatten())
-                    .or(exact)
-                    .map_or(f - a, Dec::to_f64);
+                    .or_else(|| f.checked_sub(a))
+                    .unwrap_or_default();
                 let published_variance = match variance {
                     Some(Typed::Published(v, ..)) => Some(v.value),
                     _ => None,
@@ -884,25 +915,12 @@ fn deficit(n: &Node, diags: &mut Diagnostics) -> Option<Deficit> {
             },
         )
         .collect::<Vec<_>>();
-    // What is printed and exported: a published variance exactly as published
-    // (the engine marks it where it differs from the figures at the places
-    // written; here also where it differs as printed), and the RAG beside it as a
-    // rating column (as published, else by the declared tolerance, else none).
+    // What is printed and exported: the engine's table (a published variance
+    // exactly as published, marked where the figures give another as
+    // printed), and the RAG beside it as a rating column (as published, else
+    // by the declared tolerance, else none).
     let mut table = checked.pop();
     if let Some(t) = &mut table {
-        for (r, y) in years.iter().enumerate() {
-            if let Some(p) = y.published_variance.and_then(Dec::from_f64)
-                && t.value[r][2] != Some(p)
-            {
-                let computed = Dec::from_f64(y.variance);
-                if t.marked[r][2].is_none() && computed.map(|c| c.round(1)) != Some(p.round(1)) {
-                    t.marked[r][2] = computed;
-                }
-                t.value[r][2] = Some(p);
-                t.computed[r][2] = false;
-                t.formula[r][2] = None;
-            }
-        }
         add_rating_column(
             t,
             "rag",
@@ -1100,9 +1118,10 @@ fn ehcp(n: &Node, diags: &mut Diagnostics) -> Option<Ehcp> {
             let total = checked
                 .first()
                 .and_then(|t| t.computed[nb][c].then_some(t.value[nb][c]).flatten())
-                .map_or(sum, |v| v.to_f64() as i64);
+                .and_then(Dec::trunc_i64)
+                .unwrap_or(sum);
             let published_total = match typed_total {
-                Some(Typed::Published(v, ..)) => Some(v.value as i64),
+                Some(Typed::Published(v, ..)) => v.value.trunc_i64(),
                 _ => None,
             };
             EhcpColumn {

@@ -299,3 +299,52 @@ fn the_first_update_has_no_account() {
     assert!(!text.contains("Changes since"), "{text}");
     assert!(!p.path().join("out/sv-q1.changes.csv").exists());
 }
+
+/// Issue 21: a return carries its own appendices, as councils publish them:
+/// narrative and declared tables after the main return, each under its label
+/// from a new page, in the PDF, the HTML (and so the Word) edition; an
+/// appendix given by its title alone is listed as written. Its file is read
+/// inside the project only.
+#[test]
+fn a_return_carries_its_own_appendices_of_narrative_and_tables() {
+    let p = Project::fixture("return-year");
+    write_spend(&p.path().join("content/sv-q1/spend.xlsx"), 41.0, 23.4);
+    let file = "content/sv-q1/return.yaml";
+    let y = std::fs::read_to_string(p.path().join(file)).unwrap();
+    p.write(
+        file,
+        &format!(
+            "{y}appendices:\n  - Deficit management plan (published separately)\n  - {{ title: High needs spending, number: B, markdown: spending.md }}\n"
+        ),
+    );
+    p.write(
+        "content/sv-q1/spending.md",
+        "The spending on high needs this year, as the council's accounts give it.\n\n{{ table(\"hn-spend\") }}\n",
+    );
+    let o = p.run(&["build", "--format", "all", "sv-q1"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let pdf = squash(&pdf_text(&p.path().join("out/sv-q1.pdf")));
+    for want in [
+        "Appendices • Deficit management plan (published separately) • Appendix B: High needs spending",
+        "Appendix B: High needs spending The spending on high needs this year, as the council’s accounts give it.",
+        "High needs spending, 2025-26",
+    ] {
+        assert!(pdf.contains(want), "missing {want:?} in {pdf}");
+    }
+    let html = std::fs::read_to_string(p.path().join("out/sv-q1.html")).unwrap();
+    assert!(
+        html.contains("<h2 id=\"appendix-2\">Appendix B: High needs spending</h2>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<li>Deficit management plan (published separately)</li>"),
+        "{html}"
+    );
+    assert!(html.contains("High needs spending, 2025-26"), "{html}");
+    // Outside the project: refused, at the path.
+    let out = format!("{y}appendices:\n  - {{ title: Secrets, markdown: ../../../etc/passwd }}\n");
+    p.write(file, &out);
+    let o = p.run(&["check", "sv-q1"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(stderr(&o).contains("../../../etc/passwd"), "{}", stderr(&o));
+}
