@@ -241,6 +241,9 @@ pub struct Valve {
     /// The DfE template's own prompts, printed before the answers (version 3).
     pub prompts: Prompts,
     pub risks: Vec<ValveRisk>,
+    /// Whether the risk numbers are printed (`risk-numbering: none`: the
+    /// council's register has none; the numbers are then ids only).
+    pub risks_numbered: bool,
     pub kpis: Vec<ValveKpi>,
     /// The council's qualitative scale for its risks, if it rates them in words.
     pub risk_scale: Vec<ScaleItem>,

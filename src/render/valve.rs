@@ -31,6 +31,42 @@ fn colour_of(v: &Valve, rating: &str) -> Option<String> {
         .map(|s| s.colour.clone())
 }
 
+/// The risk register as the council prints it (version 3 on): a section per
+/// run of risks of one group (its heading the group, none for risks without
+/// one), each risk named by its number only where the register numbers its
+/// risks, and rated only for the updates that rate it (nothing for the rest).
+fn risk_sections(v: &Valve, views: &Json) -> Json {
+    let mut sections: Vec<Json> = Vec::new();
+    for (r, view) in v.risks.iter().zip(views.as_array().into_iter().flatten()) {
+        let mut view = view.clone();
+        let (name, heading) = if v.risks_numbered {
+            let n = format!("Risk {}", r.number.value);
+            (n.clone(), format!("{n}: {}", r.title))
+        } else {
+            (r.title.clone(), r.title.clone())
+        };
+        view["name"] = json!(name);
+        view["heading"] = json!(heading);
+        let rated: Vec<Json> = view["ratings"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|x| !x["rating"].is_null())
+            .cloned()
+            .collect();
+        view["assurance"] = Json::Array(rated);
+        match sections.last_mut() {
+            Some(s) if s["group"] == json!(r.group) => {
+                if let Some(a) = s["risks"].as_array_mut() {
+                    a.push(view);
+                }
+            }
+            _ => sections.push(json!({"group": r.group, "risks": [view]})),
+        }
+    }
+    Json::Array(sections)
+}
+
 /// One cell per update: the rating, or words saying why there is none.
 fn ratings(v: &Valve, given: &[PerUpdate<String>], settings: &Settings) -> Vec<Json> {
     let (not_rated, not_yet_due) = (&settings.not_rated, &settings.not_yet_due);
@@ -370,6 +406,7 @@ pub fn render(
     // From version 3, the return's appendices with their own Markdown are
     // printed after it, each under its label.
     if v.layout.value.version >= 3 {
+        sv["risk_sections"] = risk_sections(v, &sv["risks"]);
         sv["appendix_parts"] = Json::Array(
             v.appendices
                 .iter()

@@ -358,6 +358,12 @@ pub fn valve(
             Some(crate::model::valve::Prompts { summary, questions })
         })
         .unwrap_or_default();
+    // `risk-numbering: none`: the council's register prints no numbers (the
+    // numbers written stay the risks' ids, for the lock and for messages).
+    let risks_numbered = m
+        .opt("risk-numbering")
+        .and_then(|v| one_of(v, &["as-published", "none"], "risk numbering", m.diags))
+        .is_none_or(|v| v.value != "none");
     let risks = m.list("risks", false, |n, d| {
         let mut r = MapReader::new(n, "a risk", d)?;
         let number = r.req("number").and_then(|v| item_id(v, r.diags));
@@ -587,6 +593,7 @@ pub fn valve(
         questions,
         prompts,
         risks,
+        risks_numbered,
         kpis,
         risk_scale,
         amendments: Vec::new(),

@@ -348,3 +348,53 @@ fn a_return_carries_its_own_appendices_of_narrative_and_tables() {
     assert_eq!(code(&o), 1, "{}", stderr(&o));
     assert!(stderr(&o).contains("../../../etc/passwd"), "{}", stderr(&o));
 }
+
+/// Issue 21: a return's risk register as the council publishes it: with
+/// `risk-numbering: none` no "Risk 1" the council does not print; a heading
+/// per group of risks (not a "Group" row); and a risk rated at no update
+/// prints no assurance table of "not rated" cells, in PDF and HTML.
+#[test]
+fn a_returns_register_may_be_unnumbered_grouped_and_unrated() {
+    let p = Project::fixture("return-year");
+    write_spend(&p.path().join("content/sv-q1/spend.xlsx"), 41.0, 23.4);
+    let file = "content/sv-q1/return.yaml";
+    let y = std::fs::read_to_string(p.path().join(file)).unwrap();
+    let y = y
+        .replace(
+            "risks:\n  - number: 1\n",
+            "risk-numbering: none\nrisks:\n  - number: 1\n    group: Placements\n",
+        )
+        .replace(
+            "kpis:\n",
+            "  - number: 2\n    group: Placements\n    title: Too few local special school places\n  - number: 3\n    group: Transport\n    title: Home to school transport costs rise\n    assurance: { q1: Red }\nkpis:\n",
+        );
+    p.write(file, &y);
+    let o = p.run(&["build", "--format", "all", "sv-q1"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let pdf = squash(&pdf_text(&p.path().join("out/sv-q1.pdf")));
+    let html = std::fs::read_to_string(p.path().join("out/sv-q1.html")).unwrap();
+    for want in [
+        "Placements Independent placement fees rise faster than planned",
+        "Too few local special school places",
+        "Transport Home to school transport costs rise",
+    ] {
+        assert!(pdf.contains(want), "missing {want:?} in {pdf}");
+    }
+    assert!(!pdf.contains("Risk 1") && !pdf.contains("Risk 2"), "{pdf}");
+    assert!(!pdf.contains("Group Placements"), "{pdf}");
+    assert_eq!(html.matches("<h3>Placements</h3>").count(), 1, "{html}");
+    assert!(
+        html.contains("<h4>Too few local special school places</h4>"),
+        "{html}"
+    );
+    assert!(!html.contains("Risk 2"), "{html}");
+    // Risk 2 is rated at no update: no table of "not rated" cells for it.
+    assert!(
+        !html.contains("<caption>Too few local special school places: assurance level"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<caption>Home to school transport costs rise: assurance level"),
+        "{html}"
+    );
+}
