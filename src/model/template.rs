@@ -216,6 +216,9 @@ pub struct ColumnSpec {
     pub label: String,
     /// `text` or `date` (written as a GOV.UK long date).
     pub date: bool,
+    /// The values a cell may hold (`type: yes-no`, or `type: choice` with
+    /// `choices:`), printed as the template writes them; empty: any text.
+    pub choices: Vec<String>,
     pub required: bool,
     /// Limits on each cell's text.
     #[serde(skip)]

@@ -418,10 +418,31 @@ pub fn template(id: &str, node: &Node, diags: &mut Diagnostics) -> Option<Templa
             let mut c = MapReader::new(n, "a table column", d)?;
             let key = c.text("key").and_then(|k| word(k, c.diags));
             let label = c.text("label").and_then(|l| line(l, c.diags));
-            let date = c
-                .opt("type")
-                .and_then(|n| one_of(n, &["text", "date"], "column type", c.diags))
-                .is_some_and(|t| t.value == "date");
+            let ty = c.opt("type").and_then(|n| {
+                one_of(n, &["text", "date", "yes-no", "choice"], "column type", c.diags)
+            });
+            let date = ty.as_ref().is_some_and(|t| t.value == "date");
+            let listed: Vec<String> = c
+                .texts("choices", false)
+                .into_iter()
+                .filter_map(|t| line(t, c.diags))
+                .map(|t| t.value)
+                .collect();
+            // A cell's values as the council fixes them: yes or no, or a choice.
+            let choices = match ty.as_ref().map(|t| t.value.as_str()) {
+                Some("yes-no") => vec!["Yes".to_string(), "No".to_string()],
+                Some("choice") if listed.is_empty() => {
+                    let at = ty.as_ref().map_or(c.span().clone(), |t| t.span.clone());
+                    c.diags.push(
+                        Diagnostic::error(Code::MissingField, "a choice column needs its `choices`")
+                            .at(&at, "choice")
+                            .help("list the values a cell may hold, e.g. `choices: [Yes, No, Not applicable]`"),
+                    );
+                    return None;
+                }
+                Some("choice") => listed,
+                _ => Vec::new(),
+            };
             let required = c.opt_bool("required").unwrap_or(true);
             let limits = limits(&mut c);
             c.finish();
@@ -429,6 +450,7 @@ pub fn template(id: &str, node: &Node, diags: &mut Diagnostics) -> Option<Templa
                 key: key?.value,
                 label: label?.value,
                 date,
+                choices,
                 required,
                 limits,
             })
@@ -2018,6 +2040,19 @@ pub fn check_paper(
                 let v = match node {
                     Some(n) if c.date => {
                         super::date(n, diags).map(|d| crate::model::dates::long_date(d.value))
+                    }
+                    // Yes or no, or one of the template's choices, printed as
+                    // the template writes it.
+                    Some(n)
+                        if c.choices == ["Yes", "No"] && matches!(n.kind, NodeKind::Bool(_)) =>
+                    {
+                        let yes = matches!(n.kind, NodeKind::Bool(true));
+                        Some(if yes { "Yes" } else { "No" }.to_string())
+                    }
+                    Some(n) if !c.choices.is_empty() => {
+                        let allowed: Vec<&str> = c.choices.iter().map(String::as_str).collect();
+                        let what = format!("value for `{}` in the table `{}`", c.key, spec.key);
+                        one_of(n, &allowed, &what, diags).map(|v| v.value)
                     }
                     Some(n) => value_text(n)
                         .inspect(|text| {

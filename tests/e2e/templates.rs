@@ -926,3 +926,56 @@ fn a_section_is_referred_to_by_its_heading() {
         "{err}"
     );
 }
+
+/// Issue 24: rules on the values of standard table cells, as councils state
+/// them ("Agreed: yes or no"; "How consulted: meeting, survey or email"):
+/// each wrong value is told at the cell with the values allowed (and a
+/// near miss named), and a right one is printed as the template writes it.
+#[test]
+fn standard_table_cells_hold_the_values_the_template_allows() {
+    let p = Project::fixture("template-harbourside");
+    let t = "templates/cabinet-paper-v1.yaml";
+    let y = std::fs::read_to_string(p.path().join(t)).unwrap();
+    let y2 = y.replace(
+        "      - { key: comment, label: Comment, words: { max: 25 } }\n",
+        "      - { key: comment, label: Comment, words: { max: 25 } }\n      - { key: agreed, label: Agreed, type: yes-no }\n      - { key: how, label: How consulted, type: choice, choices: [Meeting, Survey, Email] }\n",
+    );
+    assert_ne!(y, y2);
+    p.write(t, &y2);
+    let paper = "content/leisure-charges/paper.yaml";
+    let y = std::fs::read_to_string(p.path().join(paper)).unwrap();
+    let bad = y
+        .replace(
+            "comment: Supported keeping the concessions. }",
+            "comment: Supported keeping the concessions., agreed: maybe, how: Servey }",
+        )
+        .replace(
+            "comment: The charges meet the budget assumption. }",
+            "comment: The charges meet the budget assumption., agreed: true, how: email }",
+        );
+    assert_ne!(y, bad);
+    p.write(paper, &bad);
+    let o = p.run(&["check", "leisure-charges"]);
+    let e = stderr(&o);
+    assert_eq!(code(&o), 1, "{e}");
+    assert_eq!(e.matches("error[").count(), 2, "{e}");
+    assert!(
+        e.contains("`maybe` is not a valid value for `agreed` in the table `consultation`"),
+        "{e}"
+    );
+    assert!(e.contains("expected one of: Yes, No"), "{e}");
+    assert!(
+        e.contains("`Servey` is not a valid value for `how` in the table `consultation`"),
+        "{e}"
+    );
+    assert!(e.contains("did you mean `Survey`?"), "{e}");
+    p.write(
+        paper,
+        &bad.replace("agreed: maybe, how: Servey", "agreed: yes, how: Survey"),
+    );
+    let o = p.run(&["build", "leisure-charges"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let text = squash(&pdf_text(&p.path().join("out/leisure-charges.pdf")));
+    assert!(text.contains("Yes Survey"), "{text}");
+    assert!(text.contains("Yes Email"), "{text}");
+}
