@@ -107,6 +107,7 @@ codes! {
     LockDisagrees = "Q0121", "a return's lock does not agree with its submissions, or holds a value quire never writes there (it was edited by hand)";
     CarriedOver = "Q0122", "an update not yet submitted still has the last submitted update's data date or summary, word for word (carried over by `quire new return --next`)";
     NoSuchAppendix = "Q0124", "the narrative mentions an appendix (\"see Appendix C\") the paper does not have";
+    AppendixNotListed = "Q0125", "a paper's own list of appendices (its Appendices section) leaves out an appendix the paper attaches";
     SplitEntry = "Q0123", "an entry of a list looks like the end of the entry before it: a comma inside [ … ] starts a new entry, so a value with a comma must be quoted";
     LongTable = "Q0140", "a declared table longer than a page, in a document whose layout version prints tables that do not break across pages";
     ExprSyntax = "Q0150", "a relation written as an equation (`net = issued - ceased`) cannot be read";

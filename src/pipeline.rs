@@ -501,6 +501,7 @@ fn prepare_paper(project: &Project, doc: &Document, p: &mut Prepared) {
     // The narrative's sections, read once: for the template's checks and for
     // `section("Title")`.
     let heads = validate::template::headings(&p.sources, &narrative);
+    validate::paper::appendix_list(&heads, &paper, &mut p.diags);
     let template_view = template.as_ref().map(|t| {
         let span = paper
             .template

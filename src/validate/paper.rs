@@ -540,3 +540,49 @@ pub fn appendix_mentions(
         }
     }
 }
+
+/// A paper's own list of appendices (an "Appendices" section, as many
+/// councils' templates ask for) names every appendix the paper attaches:
+/// one it leaves out is told at the section's heading. The list may name an
+/// appendix as "Appendix B" or with `{{ appendix("Title") }}`.
+pub fn appendix_list(heads: &[super::template::Heading], paper: &Paper, diags: &mut Diagnostics) {
+    let Some(h) = heads.iter().find(|h| {
+        let t = h.title.to_lowercase();
+        t == "appendices" || t.starts_with("appendices ")
+    }) else {
+        return;
+    };
+    let body: Vec<&str> = h.body.iter().map(|(_, s)| s.as_str()).collect();
+    let names = |label: &str| {
+        let word = format!("Appendix {label}");
+        body.iter().any(|b| {
+            b.match_indices(&word).any(|(i, _)| {
+                !b[i + word.len()..]
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_alphanumeric())
+            })
+        })
+    };
+    for (i, a) in paper.appendices.iter().enumerate() {
+        let label = paper.appendix_label(i);
+        let call = format!("appendix(\"{}\")", a.title);
+        if names(&label) || body.iter().any(|b| b.contains(&call)) {
+            continue;
+        }
+        diags.push(
+            Diagnostic::warning(
+                Code::AppendixNotListed,
+                format!(
+                    "Appendix {label} ({}) is attached, but the paper's list of appendices leaves it out",
+                    a.title
+                ),
+            )
+            .at(&h.span, "the list of appendices")
+            .help(format!(
+                "add it to the list, e.g. `- {{{{ appendix(\"{}\") }}}}: {}`, or remove it from `appendices:`",
+                a.title, a.title
+            )),
+        );
+    }
+}

@@ -823,6 +823,28 @@ fn appendices_are_lettered_referred_to_by_title_and_checked() {
         err.contains("the paper has no appendix `Treasury`; its appendices are: A: Savings by service; B: Capital programme"),
         "{err}"
     );
+
+    // Issue 24: the paper's own list of appendices names every appendix it
+    // attaches; one left out is told at the list's heading, once.
+    p.write(
+        &rel("02-appendices.md"),
+        "# Appendices\n\n- Appendix A: Savings by service\n",
+    );
+    let o = p.run(&["check"]);
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    assert_eq!(err.matches("warning[Q0125]").count(), 1, "{err}");
+    assert!(
+        err.contains("warning[Q0125]: Appendix B (Capital programme) is attached, but the paper's list of appendices leaves it out"),
+        "{err}"
+    );
+    assert!(err.contains("02-appendices.md:1:1"), "{err}");
+    p.write(
+        &rel("02-appendices.md"),
+        "# Appendices\n\n- Appendix A: Savings by service\n- {{ appendix(\"Capital programme\") }}: Capital programme\n",
+    );
+    let o = p.run(&["check"]);
+    assert!(!stderr(&o).contains("Q0125"), "{}", stderr(&o));
 }
 
 /// A template that letters appendices letters its papers'; a paper that
