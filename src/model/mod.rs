@@ -179,6 +179,11 @@ pub struct Style {
     pub margin_x: f64,
     pub margin_top: f64,
     pub margin_bottom: f64,
+    /// The council's colour for headings (`#rrggbb`, at least 4.5:1 on
+    /// white), where its house style or report template gives one; left out
+    /// of the layouts' data otherwise, so documents without it are as before.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub heading_colour: Option<String>,
 }
 
 impl Default for Style {
@@ -191,6 +196,7 @@ impl Default for Style {
             margin_x: 20.0,
             margin_top: 24.0,
             margin_bottom: 22.0,
+            heading_colour: None,
         }
     }
 }

@@ -94,6 +94,7 @@ fn page_inner(root: &Path, r: &Rendered) -> Result<Page, (Diagnostic, bool)> {
     env.set_lstrip_blocks(true);
     env.add_filter("fill", fill);
     env.add_filter("css_font", css_font);
+    env.add_filter("css_colour", css_colour);
     // As in Typst, where `none` shows as nothing: a missing value prints as
     // nothing, never as the word "none" (layouts print `no_data` explicitly).
     env.set_formatter(|out, state, value| {
@@ -315,6 +316,14 @@ fn css_font(name: Option<String>) -> Value {
                 .all(|c| c.is_ascii_alphanumeric() || c == ' ' || c == '-')
     });
     Value::from_safe_string(format!("\"{}\"", ok.unwrap_or("Liberation Sans")))
+}
+
+/// A colour for CSS: `#rrggbb` only (so no other CSS can pass), else black.
+fn css_colour(colour: Option<String>) -> Value {
+    let ok = colour.as_deref().filter(|c| {
+        c.len() == 7 && c.starts_with('#') && c[1..].bytes().all(|b| b.is_ascii_hexdigit())
+    });
+    Value::from_safe_string(ok.unwrap_or("#000000").to_string())
 }
 
 /// A `style` value filling a cell with a band colour and choosing black or white

@@ -1,6 +1,6 @@
 //! `quire.yaml` → [`Settings`].
 
-use super::{MapReader, number, one_of};
+use super::{MapReader, number, one_of, text};
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::load::yaml::Node;
 use crate::model::{Logo, NegativeStyle, Settings, Sp, Style, YearStyle};
@@ -53,6 +53,11 @@ pub(crate) fn style(n: &Node, diags: &mut Diagnostics) -> Style {
     if let Some(v) = ranged(&mut m, "heat-map-size", "heat-map size", (9.0, 16.0), "pt") {
         st.heat_map_size = v;
     }
+    if let Some(n) = m.opt("heading-colour")
+        && let Some(t) = text(n, m.diags)
+    {
+        st.heading_colour = heading_colour(&t, m.diags);
+    }
     if let Some(mg) = m.opt("margins")
         && let Some(mut mm) = MapReader::new(mg, "the margins", m.diags)
     {
@@ -69,6 +74,54 @@ pub(crate) fn style(n: &Node, diags: &mut Diagnostics) -> Style {
     }
     m.finish();
     st
+}
+
+/// A heading colour: `#rrggbb` whose contrast with white is at least 4.5:1
+/// (WCAG 2.2 AA for text of any size), else a located error with the ratio.
+fn heading_colour(t: &Sp<String>, diags: &mut Diagnostics) -> Option<String> {
+    let hex = t.value.trim().to_ascii_lowercase();
+    let channels: Option<Vec<f64>> = (hex.len() == 7 && hex.starts_with('#'))
+        .then(|| {
+            (0..3)
+                .map(|i| u8::from_str_radix(&hex[1 + 2 * i..3 + 2 * i], 16).ok())
+                .map(|c| c.map(|c| f64::from(c) / 255.0))
+                .collect()
+        })
+        .flatten();
+    let Some(ch) = channels else {
+        diags.push(
+            Diagnostic::error(Code::InvalidValue, format!("`{}` is not a colour", t.value))
+                .at(&t.span, "expected `#rrggbb`")
+                .help("write the colour as six hex digits, e.g. `heading-colour: \"#1d4f91\"` (quoted: `#` starts a comment)"),
+        );
+        return None;
+    };
+    let lin = |c: f64| {
+        if c <= 0.04045 {
+            c / 12.92
+        } else {
+            ((c + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    let l = 0.2126 * lin(ch[0]) + 0.7152 * lin(ch[1]) + 0.0722 * lin(ch[2]);
+    let ratio = 1.05 / (l + 0.05);
+    if ratio < 4.5 {
+        diags.push(
+            Diagnostic::error(
+                Code::InvalidValue,
+                format!(
+                    "`{}` on white has a contrast of {ratio:.1}:1, below the 4.5:1 headings need",
+                    t.value
+                ),
+            )
+            .at(&t.span, "too light to read")
+            .help(
+                "choose a darker shade of the council's colour (WCAG 2.2 AA asks 4.5:1 for text)",
+            ),
+        );
+        return None;
+    }
+    Some(hex)
 }
 
 /// `logo: { file, alt }`: an SVG or PNG named by a relative path inside the project.

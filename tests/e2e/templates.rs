@@ -1001,3 +1001,38 @@ fn standard_table_cells_hold_the_values_the_template_allows() {
     assert!(text.contains("Yes Survey"), "{text}");
     assert!(text.contains("Yes Email"), "{text}");
 }
+
+/// Issue 24: the council's heading colour, from its template, in the PDF and
+/// HTML (and so Word) editions from version 3; a colour too light to read on
+/// white is refused with its contrast ratio.
+#[test]
+fn a_template_colours_its_headings_if_they_can_be_read() {
+    let p = Project::fixture("template-northmoor");
+    let t = "templates/cabinet-report-v1.yaml";
+    let text = std::fs::read_to_string(p.path().join(t)).unwrap();
+    let _ = std::fs::remove_dir_all(p.path().join("content/bad-paper"));
+    let paper = "content/options-appraisal/paper.yaml";
+    let yaml = std::fs::read_to_string(p.path().join(paper)).unwrap();
+    p.write(paper, &format!("layout: council-report@3\n{yaml}"));
+    let light = text.replace(
+        "font: Liberation Sans,",
+        "font: Liberation Sans, heading-colour: \"#ffd966\",",
+    );
+    assert_ne!(light, text);
+    p.write(t, &light);
+    let o = p.run(&["check"]);
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{e}");
+    assert!(
+        e.contains("`#ffd966` on white has a contrast of 1.4:1, below the 4.5:1 headings need"),
+        "{e}"
+    );
+    p.write(t, &light.replace("#ffd966", "#1D4F91"));
+    let o = p.run(&["build", "--format", "all"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let html = std::fs::read_to_string(p.path().join("out/options-appraisal.html")).unwrap();
+    assert!(
+        html.contains("h1, h2, h3, h4, h5 { color: #1d4f91; }"),
+        "{html}"
+    );
+}
