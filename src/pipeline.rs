@@ -348,6 +348,9 @@ fn prepare_paper(project: &Project, doc: &Document, p: &mut Prepared) {
         validate::paper::peek_template(&node).and_then(|t| load_template(project, &t, p));
     if let Some(t) = &template {
         if let Some(st) = &t.style {
+            if let Some(d) = project.fonts.check_style(st) {
+                p.diags.push(d);
+            }
             settings.style = st.clone();
         }
         if let Some(size) = &t.paper {

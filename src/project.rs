@@ -155,6 +155,9 @@ pub fn open(root: &Path, sources: &mut SourceMap, diags: &mut Diagnostics) -> Op
     }
     let fonts = crate::typeset::fonts::for_project(root);
     fonts.problems.iter().for_each(|d| diags.push(d.clone()));
+    if let Some(d) = fonts.check_style(&settings.style) {
+        diags.push(d);
+    }
     let project = Project {
         root: root.to_path_buf(),
         settings,

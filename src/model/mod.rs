@@ -184,6 +184,10 @@ pub struct Style {
     /// of the layouts' data otherwise, so documents without it are as before.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub heading_colour: Option<String>,
+    /// Where a font that is not bundled is named: it must be one the
+    /// project supplies in `fonts/` (checked once the fonts are loaded).
+    #[serde(skip)]
+    pub font_at: Option<crate::source::Span>,
 }
 
 impl Default for Style {
@@ -197,6 +201,7 @@ impl Default for Style {
             margin_top: 24.0,
             margin_bottom: 22.0,
             heading_colour: None,
+            font_at: None,
         }
     }
 }

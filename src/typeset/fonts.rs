@@ -48,6 +48,30 @@ pub struct FontSet {
 }
 
 impl FontSet {
+    /// The house style's font, when it is not bundled, must be one of the
+    /// fonts loaded from the project's `fonts/`: else an error at its name,
+    /// listing the fonts there are.
+    pub fn check_style(&self, style: &crate::model::Style) -> Option<Diagnostic> {
+        let at = style.font_at.as_ref()?;
+        let family = style.font.to_lowercase();
+        if self.book.select_family(&family).next().is_some() {
+            return None;
+        }
+        let mut have: Vec<&str> = self.book.families().map(|(f, _)| f).collect();
+        have.dedup();
+        Some(
+            Diagnostic::error(
+                Code::InvalidValue,
+                format!("the font `{}` is neither bundled nor in the project's fonts/", style.font),
+            )
+            .at(at, "no such font")
+            .help(format!(
+                "add its font files (.ttf or .otf) to the project's fonts/ folder, or name one of: {}",
+                have.join(", ")
+            )),
+        )
+    }
+
     /// Whether any font has a glyph for `c`.
     pub fn covers(&self, c: char) -> bool {
         self.fonts

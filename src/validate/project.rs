@@ -38,10 +38,35 @@ pub(crate) fn style(n: &Node, diags: &mut Diagnostics) -> Style {
     let Some(mut m) = MapReader::new(n, "the house style", diags) else {
         return st;
     };
+    // A bundled font, or one the project supplies in `fonts/` (a name here;
+    // the fonts themselves are checked once loaded).
     if let Some(n) = m.opt("font")
-        && let Some(t) = one_of(n, FONTS, "font", m.diags)
+        && let Some(t) = text(n, m.diags)
     {
-        st.font = t.value;
+        let name = t.value.trim();
+        if let Some(b) = FONTS.iter().find(|f| f.eq_ignore_ascii_case(name)) {
+            st.font = b.to_string();
+        } else if !name.is_empty()
+            && name.len() <= 64
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == ' ' || c == '-')
+        {
+            st.font = name.to_string();
+            st.font_at = Some(t.span.clone());
+        } else {
+            m.diags.push(
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    format!("`{}` is not a font name", t.value),
+                )
+                .at(&t.span, "expected a font's family name")
+                .help(format!(
+                    "name a bundled font ({}) or one supplied in the project's fonts/ folder",
+                    FONTS.join(", ")
+                )),
+            );
+        }
     }
     // Accessibility guidance: nothing below 9 pt.
     if let Some(v) = ranged(&mut m, "body-size", "body size", (9.0, 16.0), "pt") {

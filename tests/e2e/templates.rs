@@ -1036,3 +1036,65 @@ fn a_template_colours_its_headings_if_they_can_be_read() {
         "{html}"
     );
 }
+
+/// Issue 24: a house style names a font the project supplies in `fonts/` (a
+/// council's own typeface): the PDF is set in it and the HTML names it first;
+/// a font that is neither bundled nor supplied is an error at its name,
+/// listing the fonts there are.
+#[test]
+fn a_house_style_names_a_font_the_project_supplies() {
+    let p = Project::fixture("minimal");
+    // A font of its own family: the bundled DejaVu Sans, its family renamed
+    // "DejaVu Sanz" in the name table (UTF-16 and Mac Roman records).
+    let mut font = std::fs::read(repo().join("fonts/DejaVuSans.ttf")).unwrap();
+    let rename = |font: &mut Vec<u8>, from: &[u8], to: &[u8]| {
+        let mut i = 0;
+        while let Some(at) = font[i..].windows(from.len()).position(|w| w == from) {
+            font[i + at..i + at + to.len()].copy_from_slice(to);
+            i += at + from.len();
+        }
+    };
+    let utf16 = |s: &str| {
+        s.encode_utf16()
+            .flat_map(u16::to_be_bytes)
+            .collect::<Vec<u8>>()
+    };
+    rename(&mut font, &utf16("DejaVu Sans"), &utf16("DejaVu Sanz"));
+    rename(&mut font, b"DejaVu Sans", b"DejaVu Sanz");
+    std::fs::create_dir_all(p.path().join("fonts")).unwrap();
+    std::fs::write(p.path().join("fonts/CouncilSans.ttf"), &font).unwrap();
+    let config = std::fs::read_to_string(p.path().join("quire.yaml")).unwrap();
+    p.write(
+        "quire.yaml",
+        &format!("{config}house-style: {{ font: Arial }}\n"),
+    );
+    let o = p.run(&["check"]);
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{e}");
+    assert!(
+        e.contains("the font `Arial` is neither bundled nor in the project's fonts/"),
+        "{e}"
+    );
+    assert!(e.contains("DejaVu Sanz"), "{e}");
+    p.write(
+        "quire.yaml",
+        &format!("{config}house-style: {{ font: DejaVu Sanz }}\n"),
+    );
+    let paper = "content/budget-2025/paper.yaml";
+    let yaml = std::fs::read_to_string(p.path().join(paper)).unwrap();
+    p.write(paper, &format!("layout: committee-report@3\n{yaml}"));
+    let o = p.run(&["build", "--format", "all"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let fonts = std::process::Command::new("pdffonts")
+        .arg(p.path().join("out/budget-2025.pdf"))
+        .output()
+        .expect("pdffonts (poppler-utils) is needed for this test");
+    let fonts = String::from_utf8_lossy(&fonts.stdout);
+    assert!(fonts.contains("DejaVuSans"), "{fonts}");
+    assert!(!fonts.contains("LiberationSans"), "{fonts}");
+    let html = std::fs::read_to_string(p.path().join("out/budget-2025.html")).unwrap();
+    assert!(
+        html.contains("body { font-family: \"DejaVu Sanz\", \"Liberation Sans\""),
+        "{html}"
+    );
+}
