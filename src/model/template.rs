@@ -204,6 +204,10 @@ pub struct TableSpec {
     pub required: bool,
     /// The fewest rows the table must hold.
     pub min_rows: Option<usize>,
+    /// Printed on the front page, after the recommendations (`place:
+    /// front`), as some councils print their timetable; else after the
+    /// narrative.
+    pub front: bool,
     /// Error or warning for this table's checks, the council's choice.
     #[serde(skip)]
     pub severity: Severity,
@@ -254,6 +258,13 @@ pub struct Template {
     /// by key: `summary`, `social-summary`, or `narrative` (every section).
     pub parts: Vec<(String, Limits)>,
     pub tables: Vec<TableSpec>,
+    /// The summary's own heading, as the council words it ("Executive
+    /// Summary"); None: "Summary".
+    pub summary_label: Option<String>,
+    /// Paper fields printed as rows of the cover grid, first, with the
+    /// council's labels (`committee`, `meeting-date`, `subject`), instead of
+    /// the line above the title (and, for the subject, the title itself).
+    pub cover_rows: Vec<(String, String)>,
     /// When a paper is late, worked out from its `released:` date and time.
     pub late: Option<Lateness>,
     /// How its papers' appendices are numbered (`appendix-numbering:

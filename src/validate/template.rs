@@ -468,6 +468,10 @@ pub fn template(id: &str, node: &Node, diags: &mut Diagnostics) -> Option<Templa
         let min_rows = t
             .opt("min-rows")
             .and_then(|v| count(v, MAX_ROWS, "a number of rows", t.diags));
+        let front = t
+            .opt("place")
+            .and_then(|v| one_of(v, &["front", "end"], "table place", t.diags))
+            .is_some_and(|v| v.value == "front");
         t.finish();
         Some(TableSpec {
             key: key?.value,
@@ -477,8 +481,29 @@ pub fn template(id: &str, node: &Node, diags: &mut Diagnostics) -> Option<Templa
             columns,
             required,
             min_rows,
+            front,
             severity,
         })
+    });
+    // The cover as the council lays it out: the summary's own heading, and
+    // which of the paper's fields are rows of the cover grid.
+    let summary_label = m
+        .opt_text("summary-label")
+        .and_then(|l| line(l, m.diags))
+        .map(|l| l.value);
+    let cover_rows = m.list("cover-rows", false, |n, d| {
+        let mut r = MapReader::new(n, "a cover row", d)?;
+        let field = r.req("field").and_then(|v| {
+            one_of(
+                v,
+                &["committee", "meeting-date", "subject"],
+                "cover row field",
+                r.diags,
+            )
+        });
+        let label = r.text("label").and_then(|l| line(l, r.diags));
+        r.finish();
+        Some((field?.value, label?.value))
     });
     // A layout with a fixed cover (the county committee report) prints its own
     // fields from the paper's top-level keys and no standard tables.
@@ -530,6 +555,8 @@ pub fn template(id: &str, node: &Node, diags: &mut Diagnostics) -> Option<Templa
         page_count,
         parts,
         tables,
+        summary_label,
+        cover_rows,
         late,
     })
 }
@@ -2176,7 +2203,7 @@ pub fn check_paper(
         } else {
             spec.columns.iter().map(|c| c.label.clone()).collect()
         };
-        tables.push(json!({
+        let mut table = json!({
             "label": spec.label,
             "sign_off": spec.sign_off,
             "rows": printed_rows,
@@ -2184,10 +2211,15 @@ pub fn check_paper(
             "cells": cells,
             // Dates are set unbroken ("20 August 2025" on one line).
             "date_columns": spec.columns.iter().map(|c| c.date).collect::<Vec<_>>(),
-        }));
+        });
+        // Only where declared, so the released layouts' data is as it was.
+        if spec.front {
+            table["front"] = json!(true);
+        }
+        tables.push(table);
     }
     let social = get("social-summary").and_then(value_text);
-    json!({
+    let mut view = json!({
         "id": t.id,
         "name": t.title,
         "numbered": t.numbered,
@@ -2195,7 +2227,19 @@ pub fn check_paper(
         "cover": printed,
         "tables": tables,
         "social_summary": social,
-    })
+    });
+    // The cover's choices, only where the template makes them.
+    if let Some(l) = &t.summary_label {
+        view["summary_label"] = json!(l);
+    }
+    if !t.cover_rows.is_empty() {
+        view["cover_rows"] = t
+            .cover_rows
+            .iter()
+            .map(|(field, label)| json!({"field": field, "label": label}))
+            .collect();
+    }
+    view
 }
 
 #[cfg(test)]

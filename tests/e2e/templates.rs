@@ -1098,3 +1098,62 @@ fn a_house_style_names_a_font_the_project_supplies() {
         "{html}"
     );
 }
+
+/// Issue 24: the cover as the council lays it out: the paper's committee,
+/// date and subject as rows of the cover grid with the council's labels, the
+/// summary under its own heading ("Executive Summary"), and a standard table
+/// on the front page (a timetable) rather than after the narrative.
+#[test]
+fn a_template_lays_out_its_own_cover() {
+    let p = Project::fixture("template-northmoor");
+    let t = "templates/cabinet-report-v1.yaml";
+    let text = std::fs::read_to_string(p.path().join(t)).unwrap();
+    let _ = std::fs::remove_dir_all(p.path().join("content/bad-paper"));
+    let paper = "content/options-appraisal/paper.yaml";
+    let yaml = std::fs::read_to_string(p.path().join(paper)).unwrap();
+    p.write(paper, &format!("layout: council-report@3\n{yaml}"));
+    let own = text.replace(
+        "    label: Timetable of meetings\n",
+        "    label: Timetable of meetings\n    place: front\n",
+    ) + "summary-label: Executive Summary\ncover-rows:\n  - { field: committee, label: Report to }\n  - { field: meeting-date, label: Date of meeting }\n  - { field: subject, label: Subject }\n";
+    p.write(t, &own);
+    let o = p.run(&["build", "--format", "all"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let pages = pdf_pages(&p.path().join("out/options-appraisal.pdf"));
+    let first = squash(&pages[0]);
+    for want in [
+        "Report to Cabinet",
+        "Subject Future of the Northmoor leisure centre",
+        "Executive Summary",
+        "Timetable of meetings",
+    ] {
+        assert!(first.contains(want), "page 1: no {want:?} in:\n{first}");
+    }
+    assert!(!first.contains("Cabinet – "), "{first}");
+    let html = std::fs::read_to_string(p.path().join("out/options-appraisal.html")).unwrap();
+    assert!(
+        html.contains("<dt>Report to</dt><dd>Cabinet</dd>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<h2 id=\"summary\">Executive Summary</h2>"),
+        "{html}"
+    );
+    let (timetable, implications) = (
+        html.find(">Timetable of meetings</h2>").unwrap(),
+        html.find(">Implications</h2>").unwrap(),
+    );
+    assert!(
+        timetable < implications,
+        "the timetable is on the front page"
+    );
+    // An unknown field is told with the fields there are.
+    p.write(t, &own.replace("field: subject", "field: subjekt"));
+    let o = p.run(&["check"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("did you mean `subject`?"),
+        "{}",
+        stderr(&o)
+    );
+}
