@@ -23,6 +23,15 @@ fn pow10(n: u32) -> i128 {
 
 /// `n / d` rounded half away from zero (`d` > 0).
 fn div_round(n: i128, d: i128) -> i128 {
+    // Most figures fit 64 bits, whose division is far cheaper than 128 bits'.
+    if let (Ok(n), Ok(d @ 1..)) = (i64::try_from(n), i64::try_from(d)) {
+        let (q, r) = (n / d, n % d);
+        return i128::from(if r.unsigned_abs() * 2 >= d.unsigned_abs() {
+            if n < 0 { q - 1 } else { q + 1 }
+        } else {
+            q
+        });
+    }
     let q = n / d;
     let r = n % d;
     if r.unsigned_abs() * 2 >= d.unsigned_abs() {
@@ -62,17 +71,20 @@ impl Dec {
         {
             return None;
         }
-        // All digits as one integer with `frac.len() - exp` places.
-        let digits = format!("{int}{frac}");
-        let digits = digits.trim_start_matches('0');
-        if digits.len() > 36 {
-            return None;
+        // All digits as one integer with `frac.len() - exp` places (at most
+        // 36 after leading zeros, so it fits an i128), read without a copy.
+        let mut n: i128 = 0;
+        let mut significant = 0;
+        for b in int.bytes().chain(frac.bytes()) {
+            if significant == 0 && b == b'0' {
+                continue;
+            }
+            significant += 1;
+            if significant > 36 {
+                return None;
+            }
+            n = n * 10 + i128::from(b - b'0');
         }
-        let n: i128 = if digits.is_empty() {
-            0
-        } else {
-            digits.parse().ok()?
-        };
         let places = frac.len() as i32 - exp;
         let v = if places <= PLACES as i32 {
             n.checked_mul(pow10((PLACES as i32 - places) as u32))?

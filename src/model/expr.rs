@@ -232,12 +232,16 @@ impl Parser {
         self.toks[self.pos].1.clone()
     }
 
+    /// Takes the current token (a name without a copy) and moves on; the
+    /// last, `End`, stays where it is.
     fn bump(&mut self) -> (Tok, Range<usize>) {
-        let t = self.toks[self.pos].clone();
         if self.pos + 1 < self.toks.len() {
             self.pos += 1;
+            let (t, r) = &mut self.toks[self.pos - 1];
+            (std::mem::replace(t, Tok::End), r.clone())
+        } else {
+            self.toks[self.pos].clone()
         }
-        t
     }
 
     fn deeper(&mut self) -> Result<(), SyntaxError> {

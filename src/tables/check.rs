@@ -67,9 +67,15 @@ struct Cells<'a> {
     /// Row and column ids → index, per table (relations name many).
     rows: Vec<HashMap<&'a str, usize>>,
     cols: Vec<HashMap<&'a str, usize>>,
+    /// Table ids → index (relations name other tables).
+    ids: HashMap<&'a str, usize>,
 }
 
 impl Cells<'_> {
+    fn table(&self, id: &str) -> Option<usize> {
+        self.ids.get(id).copied()
+    }
+
     fn row(&self, t: usize, id: &str) -> Option<usize> {
         self.rows[t].get(id).copied()
     }
@@ -161,13 +167,17 @@ impl Expander<'_, '_> {
     }
 
     fn row(&mut self, id: &Sp<String>) -> Option<usize> {
-        let r = self.cells.row(self.t, &id.value);
+        self.row_at(&id.value, &id.span)
+    }
+
+    fn row_at(&mut self, id: &str, span: &Span) -> Option<usize> {
+        let r = self.cells.row(self.t, id);
         if r.is_none() {
             let tb = self.table();
             let d = unknown(
                 "row",
-                &id.value,
-                &id.span,
+                id,
+                span,
                 tb,
                 tb.rows.iter().map(|r| r.id.value.as_str()).collect(),
             );
@@ -179,27 +189,35 @@ impl Expander<'_, '_> {
 
     /// A row id, or a group name standing for its rows.
     fn rows_or_group(&mut self, id: &Sp<String>) -> Vec<usize> {
-        if let Some(r) = self.cells.row(self.t, &id.value) {
+        self.rows_or_group_at(&id.value, &id.span)
+    }
+
+    fn rows_or_group_at(&mut self, id: &str, span: &Span) -> Vec<usize> {
+        if let Some(r) = self.cells.row(self.t, id) {
             return vec![r];
         }
         let g: Vec<usize> = (0..self.table().rows.len())
-            .filter(|r| self.table().rows[*r].group.as_deref() == Some(id.value.as_str()))
+            .filter(|r| self.table().rows[*r].group.as_deref() == Some(id))
             .collect();
         if g.is_empty() {
-            self.row(id);
+            self.row_at(id, span);
         }
         g
     }
 
     fn col(&mut self, id: &Sp<String>) -> Option<usize> {
-        let c = self.cells.col(self.t, &id.value);
+        self.col_at(&id.value, &id.span)
+    }
+
+    fn col_at(&mut self, id: &str, span: &Span) -> Option<usize> {
+        let c = self.cells.col(self.t, id);
         match c {
             None => {
                 let tb = self.table();
                 let d = unknown(
                     "column",
-                    &id.value,
-                    &id.span,
+                    id,
+                    span,
                     tb,
                     tb.columns.iter().map(|c| c.id.value.as_str()).collect(),
                 );
@@ -210,7 +228,7 @@ impl Expander<'_, '_> {
             Some(ci) if !self.table().columns[ci].ty.numeric() => {
                 let col = &self.table().columns[ci];
                 let d = Diagnostic::error(Code::RelationInvalid, format!("column `{}` holds {} values, not figures", col.id.value, col.ty.name()))
-                    .at(&id.span, "not a column of figures")
+                    .at(span, "not a column of figures")
                     .help("relations compute figures: name money, number, count, percent or ratio columns");
                 self.diags.push(d);
                 self.ok = false;
@@ -518,9 +536,20 @@ impl Expander<'_, '_> {
     }
 
     fn cell(&mut self, c: &CellRef) -> Option<Idx> {
-        let t = match &c.table {
+        self.cell_at(c.table.as_deref(), &c.row, &c.column, &c.span)
+    }
+
+    /// The cell `[table.]row/column`, each unknown name reported at `span`.
+    fn cell_at(
+        &mut self,
+        table: Option<&str>,
+        row: &str,
+        column: &str,
+        span: &Span,
+    ) -> Option<Idx> {
+        let t = match table {
             None => self.t,
-            Some(name) => match self.cells.tables.iter().position(|t| t.id.value == *name) {
+            Some(name) => match self.cells.table(name) {
                 Some(t) => t,
                 None => {
                     let ids: Vec<&str> = self
@@ -535,7 +564,7 @@ impl Expander<'_, '_> {
                                 Code::RelationInvalid,
                                 format!("`{doc}` has no table `{t}`, or is not a document of this project"),
                             )
-                            .at(&c.span, "no such table in another document")
+                            .at(span, "no such table in another document")
                             .help("name a document (its folder under content/) and one of its table ids, e.g. `sv-2025-26:deficit.closing/y2025`"),
                         );
                         return None;
@@ -546,9 +575,9 @@ impl Expander<'_, '_> {
                     );
                     let d = match did_you_mean(name, ids.iter().copied()) {
                         Some(s) => d
-                            .at(&c.span, format!("did you mean `{s}`?"))
+                            .at(span, format!("did you mean `{s}`?"))
                             .help(format!("rename it to `{s}`")),
-                        None => d.at(&c.span, "no such table").help(format!(
+                        None => d.at(span, "no such table").help(format!(
                             "the tables of this document are: {}",
                             ids.join(", ")
                         )),
@@ -559,13 +588,13 @@ impl Expander<'_, '_> {
             },
         };
         let tb = &self.cells.tables[t];
-        let r = self.cells.row(t, &c.row);
-        let col = self.cells.col(t, &c.column);
+        let r = self.cells.row(t, row);
+        let col = self.cells.col(t, column);
         if r.is_none() {
             self.diags.push(unknown(
                 "row",
-                &c.row,
-                &c.span,
+                row,
+                span,
                 tb,
                 tb.rows.iter().map(|r| r.id.value.as_str()).collect(),
             ));
@@ -573,8 +602,8 @@ impl Expander<'_, '_> {
         if col.is_none() {
             self.diags.push(unknown(
                 "column",
-                &c.column,
-                &c.span,
+                column,
+                span,
                 tb,
                 tb.columns.iter().map(|c| c.id.value.as_str()).collect(),
             ));
@@ -582,8 +611,8 @@ impl Expander<'_, '_> {
         let (r, col) = (r?, col?);
         if !tb.columns[col].ty.numeric() {
             self.diags.push(
-                Diagnostic::error(Code::RelationInvalid, format!("column `{}` holds {} values, not figures", c.column, tb.columns[col].ty.name()))
-                    .at(&c.span, "not a figure")
+                Diagnostic::error(Code::RelationInvalid, format!("column `{}` holds {} values, not figures", column, tb.columns[col].ty.name()))
+                    .at(span, "not a figure")
                     .help("relations compute figures: name a cell of a money, number, count, percent or ratio column"),
             );
             return None;
@@ -698,35 +727,34 @@ impl Expander<'_, '_> {
         };
         for i in at {
             let (l, r) = (place(&lhs, i), place(&rhs, i));
-            let target = match (l.single(), r.single()) {
-                (Some((s, c)), _) => Some((s, *c, r.clone())),
-                (None, Some((s, c))) => Some((s, *c, l.clone())),
-                _ => None,
-            };
-            match target {
-                Some((sign, c, other)) => {
-                    let mut deps = Vec::new();
-                    other.leaves(&mut deps);
-                    if deps.contains(&&c) {
-                        return self.circular(rel);
-                    }
-                    let at = other.at.clone();
-                    let e = if sign < 0 {
-                        expr::Expr {
-                            ast: expr::Ast::Neg(Box::new(other)),
-                            at,
-                        }
-                    } else {
-                        other
-                    };
-                    self.push(c, Expr::Tree(e));
+            let single = |e: &expr::Expr<Idx>| e.single().map(|(s, c)| (s, *c));
+            let (sign, c, other) = match (single(&l), single(&r)) {
+                (Some((s, c)), _) => (s, c, r),
+                (None, Some((s, c))) => (s, c, l),
+                (None, None) => {
+                    self.boths.push(Both {
+                        lhs: l,
+                        rhs: r,
+                        rel: (self.t, self.k),
+                    });
+                    continue;
                 }
-                None => self.boths.push(Both {
-                    lhs: l,
-                    rhs: r,
-                    rel: (self.t, self.k),
-                }),
+            };
+            let mut deps = Vec::new();
+            other.leaves(&mut deps);
+            if deps.contains(&&c) {
+                return self.circular(rel);
             }
+            let at = other.at.clone();
+            let e = if sign < 0 {
+                expr::Expr {
+                    ast: expr::Ast::Neg(Box::new(other)),
+                    at,
+                }
+            } else {
+                other
+            };
+            self.push(c, Expr::Tree(e));
         }
     }
 
@@ -758,7 +786,6 @@ impl Expander<'_, '_> {
     /// One name of an equation.
     fn name(&mut self, r: &Ref, x: &ExprRel, each: Option<Each>) -> Result<Vec<Name>, ()> {
         let span = x.span(&r.at);
-        let sp = |s: &str| Sp::new(s.to_string(), span.clone());
         if r.table.is_some() || r.second.is_some() {
             let Some(column) = &r.second else {
                 self.diags.push(
@@ -769,25 +796,21 @@ impl Expander<'_, '_> {
                 return Err(());
             };
             let table = match (&r.doc, &r.table) {
-                (Some(d), Some(t)) => Some(format!("{d}:{t}")),
-                (_, t) => t.clone(),
+                (Some(d), Some(t)) => Some(std::borrow::Cow::Owned(format!("{d}:{t}"))),
+                (_, t) => t.as_deref().map(std::borrow::Cow::Borrowed),
             };
-            let c = CellRef {
-                table,
-                row: r.first.clone(),
-                column: column.clone(),
-                span: span.clone(),
-                acknowledged: None,
-            };
-            return self.cell(&c).map(|i| vec![Name::Cell(i)]).ok_or(());
+            return self
+                .cell_at(table.as_deref(), &r.first, column, &span)
+                .map(|i| vec![Name::Cell(i)])
+                .ok_or(());
         }
         match each {
             Some(Each::Row) => self
-                .col(&sp(&r.first))
+                .col_at(&r.first, &span)
                 .map(|c| vec![Name::Col(c)])
                 .ok_or(()),
             Some(Each::Column) => {
-                let v = self.rows_or_group(&sp(&r.first));
+                let v = self.rows_or_group_at(&r.first, &span);
                 if v.is_empty() {
                     Err(())
                 } else {
@@ -968,6 +991,7 @@ pub fn check(tables: Vec<Table>, diags: &mut Diagnostics) -> Vec<Checked> {
             .iter()
             .map(|t| index(t.columns.iter().map(|c| c.id.value.as_str()).collect()))
             .collect(),
+        ids: index(tables.iter().map(|t| t.id.value.as_str()).collect()),
         tables: &tables,
         offset,
     };

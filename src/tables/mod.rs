@@ -253,6 +253,9 @@ pub use crate::model::decimal::written_places;
 /// from a workbook's binary cells (their text is the cell's value, not a
 /// printed form: they print at the column's places).
 pub fn keep_typed_places(t: &mut model::Table, sources: &crate::source::SourceMap, fixed: &[bool]) {
+    let figures = t.cells.iter().flatten();
+    let figures = figures.filter(|c| matches!(c, model::Cell::Num(_))).count();
+    t.print_places.reserve(figures);
     for (r, line) in t.cells.iter().enumerate() {
         for (k, cell) in line.iter().enumerate() {
             let model::Cell::Num(v) = cell else { continue };

@@ -1018,8 +1018,9 @@ fn text_start(sources: &SourceMap, span: &Span, text: &str) -> Option<usize> {
 /// An equation, `net = issued - ceased`, or with its options
 /// `{ equation: "net = issued - ceased", tolerance: 0.1, columns: [y2025] }`.
 fn equation(n: &Node, sources: &SourceMap, diags: &mut Diagnostics) -> Option<Relation> {
-    let (text, tol, only) = if let NodeKind::Str(s) = &n.kind {
-        (Sp::new(s.clone(), n.span.clone()), None, Vec::new())
+    let written: Sp<String>;
+    let (text, span, tol, only) = if let NodeKind::Str(s) = &n.kind {
+        (s.as_str(), &n.span, None, Vec::new())
     } else {
         let mut m = MapReader::new(n, "an equation", diags)?;
         let text = m.text("equation");
@@ -1034,24 +1035,25 @@ fn equation(n: &Node, sources: &SourceMap, diags: &mut Diagnostics) -> Option<Re
                 .unwrap_or_default(),
         );
         m.finish();
-        (text?, tol, only)
+        written = text?;
+        (written.value.as_str(), &written.span, tol, only)
     };
-    let start = text_start(sources, &text.span, &text.value);
+    let start = text_start(sources, span, text);
     let at = |r: &std::ops::Range<usize>| match start {
-        Some(s) => Span::new(text.span.file, s + r.start..s + r.end),
-        None => text.span.clone(),
+        Some(s) => Span::new(span.file, s + r.start..s + r.end),
+        None => span.clone(),
     };
-    match crate::model::expr::parse(&text.value) {
+    match crate::model::expr::parse(text) {
         Ok(eq) => Some(Relation {
             kind: RelKind::Expr(Box::new(ExprRel {
                 eq,
-                at: text.span.clone(),
+                at: span.clone(),
                 start,
             })),
             only,
             tolerance: tol.unwrap_or(Dec::ZERO),
-            span: text.span.clone(),
-            text: text.value.trim().to_string(),
+            span: span.clone(),
+            text: text.trim().to_string(),
         }),
         Err(e) => {
             diags.push(
