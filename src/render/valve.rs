@@ -34,8 +34,9 @@ fn colour_of(v: &Valve, rating: &str) -> Option<String> {
 /// The risk register as the council prints it (version 3 on): a section per
 /// run of risks of one group (its heading the group, none for risks without
 /// one), each risk named by its number only where the register numbers its
-/// risks, and rated only for the updates that rate it (nothing for the rest).
-fn risk_sections(v: &Valve, views: &Json) -> Json {
+/// risks, and rated in a table only if some update rates it (blank for the
+/// updates that do not; "not yet due" for those to come, as for conditions).
+fn risk_sections(v: &Valve, views: &Json, not_rated: &str) -> Json {
     let mut sections: Vec<Json> = Vec::new();
     for (r, view) in v.risks.iter().zip(views.as_array().into_iter().flatten()) {
         let mut view = view.clone();
@@ -47,14 +48,22 @@ fn risk_sections(v: &Valve, views: &Json) -> Json {
         };
         view["name"] = json!(name);
         view["heading"] = json!(heading);
-        let rated: Vec<Json> = view["ratings"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter(|x| !x["rating"].is_null())
-            .cloned()
-            .collect();
-        view["assurance"] = Json::Array(rated);
+        // A risk rated at no update has no table; one rated at some has a
+        // column per update as the conditions do (so the columns line up),
+        // blank where the council gave it no rating.
+        let ratings = view["ratings"].as_array().cloned().unwrap_or_default();
+        let rated = ratings.iter().any(|x| !x["rating"].is_null());
+        let blank = |mut x: Json| {
+            if x["rating"].is_null() && x["note"] == json!(not_rated) {
+                x["note"] = json!("");
+            }
+            x
+        };
+        view["assurance"] = if rated {
+            Json::Array(ratings.into_iter().map(blank).collect())
+        } else {
+            Json::Array(Vec::new())
+        };
         match sections.last_mut() {
             Some(s) if s["group"] == json!(r.group) => {
                 if let Some(a) = s["risks"].as_array_mut() {
@@ -406,7 +415,7 @@ pub fn render(
     // From version 3, the return's appendices with their own Markdown are
     // printed after it, each under its label.
     if v.layout.value.version >= 3 {
-        sv["risk_sections"] = risk_sections(v, &sv["risks"]);
+        sv["risk_sections"] = risk_sections(v, &sv["risks"], &settings.not_rated);
         sv["appendix_parts"] = Json::Array(
             v.appendices
                 .iter()
