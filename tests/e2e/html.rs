@@ -763,3 +763,45 @@ fn footnotes_number_in_one_sequence_per_page_as_in_the_pdf() {
         assert!(pdf.contains(&format!("{n} {note}")), "PDF note {n}:\n{pdf}");
     }
 }
+
+/// The scorecard's KPI tables (issue 25): every table has the same fixed
+/// columns, so they line up table to table at 1280 px as the PDF's do, whatever
+/// each table's text (they were content-sized and moved between tables).
+#[test]
+fn the_scorecards_kpi_tables_have_the_same_fixed_columns() {
+    let p = Project::demo();
+    let o = p.run(&["build", "send-app-2023", "--format", "html"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let html = std::fs::read_to_string(p.path().join("out/send-app-2023-scorecard.html")).unwrap();
+    assert!(
+        html.contains("table.kpis { table-layout: fixed; width: 100%;"),
+        "the KPI tables are not laid out at fixed widths"
+    );
+    let tables: Vec<&str> = html.split("<table class=\"kpis stack\">").skip(1).collect();
+    assert!(tables.len() >= 2, "{} KPI tables", tables.len());
+    let colgroup = |t: &str| -> String {
+        let start = t
+            .find("<colgroup>")
+            .expect("a KPI table without a colgroup");
+        let end = t[start..].find("</colgroup>").unwrap() + start;
+        t[start..end].to_string()
+    };
+    let first = colgroup(tables[0]);
+    let heads = tables[0]
+        .split("</thead>")
+        .next()
+        .unwrap()
+        .matches("<th scope=\"col\"")
+        .count();
+    // A column per header, each but the name's at a fixed width.
+    let cols = first.matches("<col>").count() + first.matches("<col style").count();
+    assert_eq!(cols, heads, "{first}");
+    assert_eq!(
+        first.matches("style=\"width:").count(),
+        heads - 1,
+        "{first}"
+    );
+    for t in &tables[1..] {
+        assert_eq!(colgroup(t), first);
+    }
+}
