@@ -67,7 +67,10 @@ pub fn run(global: &Global, args: &NewArgs) -> ExitCode {
             Err(code) => return code,
         },
         NewKind::Paper { .. } => vec![
-            (format!("{dir}/paper.yaml"), vars.fill(PAPER)),
+            (
+                format!("{dir}/paper.yaml"),
+                vars.fill(&PAPER.replace("{divisions}", &divisions_line(&root))),
+            ),
             (format!("{dir}/01-introduction.md"), vars.fill(PAPER_MD)),
         ],
         NewKind::Register { .. } => vec![
@@ -670,8 +673,11 @@ from:                                 # who the paper is from: one or more
     role: Cabinet Member for the service
   - name: Name of the director
     role: Director of the service
-electoral-divisions: [All]            # the divisions the paper affects
-summary: |                            # Markdown: the summary on the cover
+# to: Name of the committee           # optional: the cover's "To:", if not the committee
+# classification: Unrestricted        # optional: printed on the cover; quire.yaml's default unless given
+# past-pathway: None                  # optional: the meetings that saw the paper before (printed; None unless given)
+# future-pathway: None                # optional: the meetings that will see it next (printed; None unless given)
+{divisions}summary: |                            # Markdown: the summary on the cover
   One or two sentences saying what the paper is about and why it comes to the committee.
 recommendations:                      # Markdown, one or more
   - The committee is asked to **NOTE** the report.
@@ -680,7 +686,58 @@ recommendations:                      # Markdown, one or more
 contacts:
   author: { name: Name of the author, title: Job title }   # also telephone: and email:
   # director: { name: Name of the director, title: Job title }
+# background-documents:               # optional: listed under "Background documents"
+#   - { title: Title of the document, url: "https://www.example.gov.uk/document" }   # url optional
+# appendices:                         # optional, in order: each printed after the report
+#   - { title: Title of the appendix, markdown: appendix.md }   # a Markdown file in this folder
 "##;
+
+/// The plain paper's line for the areas it affects. Its layout, the county's
+/// committee report, prints electoral divisions; a council whose report
+/// templates ask for wards (a borough's or district's cover field of type
+/// `wards`) gives its wards on its template, so its scaffold names that
+/// field and never a county's divisions.
+fn divisions_line(root: &Path) -> String {
+    match ward_templates(root).first() {
+        Some((stem, key)) => format!(
+            "# This council's report template gives the wards a paper affects (`{}:` in templates/{}.yaml):\n# start a paper on it with `quire new paper NAME --template {}`.\n",
+            comment(key),
+            comment(stem),
+            comment(stem)
+        ),
+        None => "electoral-divisions: [All]            # the divisions the paper affects\n".into(),
+    }
+}
+
+/// The project's report templates (file stem, field key) with a cover field
+/// of type `wards` that is not the county cover's `electoral-divisions`, in
+/// name order.
+fn ward_templates(root: &Path) -> Vec<(String, String)> {
+    use crate::model::template::FieldType;
+    let mut stems: Vec<String> = std::fs::read_dir(root.join("templates"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let n = e.file_name().to_string_lossy().to_string();
+            n.strip_suffix(".yaml").map(str::to_string)
+        })
+        .collect();
+    stems.sort();
+    stems
+        .into_iter()
+        .filter_map(|stem| {
+            let (_, t) = find_template(root, &stem).ok()?;
+            let key = t
+                .cover
+                .iter()
+                .find(|f| matches!(f.ty, FieldType::Wards) && f.key != "electoral-divisions")?
+                .key
+                .clone();
+            Some((stem, key))
+        })
+        .collect()
+}
 
 const PAPER_MD: &str = r##"# Introduction
 
@@ -783,7 +840,7 @@ brag-scale:                           # ratings for progress and impact
   - { name: Blue,  colour: "#9dc3e6", progress: Embedded and sustained., impact: Sustained impact., complete: true }
   - { name: Red,   colour: "#f4a3a3", progress: Off track., impact: No impact yet. }
   - { name: Amber, colour: "#ffd966", progress: On track., impact: Emerging impact. }
-  - { name: Green, colour: "#8fd19e", progress: Complete., impact: Clear impact. }
+  - { name: Green, colour: "#8fd19e", progress: Complete., impact: Clear impact., complete: true }
 kpi-rag-scale:                        # exactly three, worst first
   - { name: Red,   colour: "#f4a3a3", meaning: Minimum standard not achieved. }
   - { name: Amber, colour: "#ffd966", meaning: "Minimum standard achieved, target not met." }
@@ -791,6 +848,9 @@ kpi-rag-scale:                        # exactly three, worst first
 areas:                                # the areas for improvement
   - number: 1
     title: The first area for improvement
+    # summary: |                      # optional, Markdown: printed under the area's heading
+    #   Where the area stands.
+    # high-impact: [K01]              # optional: the area's high-impact KPIs (the scorecard's table for the area)
     sub-themes:
       - id: 1a                        # the area's number and a letter
         title: The first sub-theme
@@ -801,8 +861,23 @@ areas:                                # the areas for improvement
             officers: [Job title of the lead officer]
             progress-note: Not yet rated      # or `progress: Green` (from brag-scale)
             impact-note: Not yet rated        # or `impact: Amber`
+            # evidence: [What shows the progress.]   # optional, Markdown items
+            # kpis: [K01]                     # optional: the KPIs below that measure it
+            # measures: [Another measure as the plan words it]   # optional, Markdown items
 # kpis:                               # optional: the measures, each referenced by actions (`kpis: [K01]`)
-#   - { id: K01, name: ..., unit: "%", polarity: higher, baseline: { value: N, date: YYYY-MM-DD } }
+#   - id: K01
+#     name: Name of the KPI
+#     unit: "%"                       # % | count | days | rate
+#     polarity: higher                # higher | lower
+#     standard: 50                    # optional: the minimum standard
+#     baseline: { value: 45, date: {today} }
+#     targets: [{ at: 12 months, value: 60 }]         # a month as written, a date, or months from the baseline; a value may be TBC
+#     actuals: [{ date: {today}, value: 47 }]
+# partnership-risk-scale:             # optional: the severities, with the plan's definitions
+#   - { name: High, meaning: What a high severity means. }
+#   - { name: Low, meaning: What a low severity means. }
+# partnership-risks:                  # optional: the partnership risk register
+#   - { date-raised: {today}, risk: What could happen., severity: High, mitigation: What is done about it., post-mitigation-severity: Low, progress: Progress so far. }
 "##;
 
 const MEETING: &str = r##"# A committee meeting, for `quire pack {name}` (the agenda pack). Replace each placeholder;
@@ -1055,6 +1130,12 @@ fn on_template(root: &Path, t: &str, vars: &Vars) -> Result<(String, String), Ex
             FieldType::Choice { choices } => (
                 format!("one of: {}", comment(&choices.join(", "))),
                 yaml_string(&chosen(f).unwrap_or_default()),
+            ),
+            // The county cover's field is its electoral divisions; any other
+            // council's, its wards.
+            FieldType::Wards if f.key == "electoral-divisions" => (
+                "All, or a list of electoral divisions".to_string(),
+                "All".to_string(),
             ),
             FieldType::Wards => ("All, or a list of wards".to_string(), "All".to_string()),
             FieldType::People => (

@@ -2,7 +2,7 @@
 //! A KPI's rating and trend are the model's (`model::app::Kpi::rating`,
 //! `trend`); they are worded here, with the rating counts and annexes.
 
-use super::format::number;
+use super::format::{self, number};
 use super::markdown::Mode;
 use super::{MdRenderer, Origin, Rendered, content_typ, meta};
 use crate::diag::Diagnostics;
@@ -339,7 +339,14 @@ pub fn view(plan: &Plan, settings: &Settings) -> Json {
             .filter(|r| !r.implied)
             .map(|r| json!({"words": r.words, "as_at": long_date(r.as_at)}))
     };
-    json!({
+    let actions: usize = plan
+        .areas
+        .iter()
+        .flat_map(|a| &a.sub_themes)
+        .map(|s| s.actions.len())
+        .sum();
+    let overdue_count = overdue.len();
+    let mut view = json!({
         "title": plan.title, "local_area": plan.local_area,
         "inspection_date": plan.inspection_date, "inspection_label": plan.inspection_label,
         "plan_period": plan.plan_period,
@@ -359,7 +366,22 @@ pub fn view(plan: &Plan, settings: &Settings) -> Json {
             "post": r.post_mitigation_severity,
             "progress": r.progress.as_ref().map(|_| format!("prisk/{i}/progress")),
         })).collect::<Vec<_>>(),
-    })
+    });
+    // The counts version 3 writes in its sentences, one to nine in words
+    // ("72 actions in four areas of weakness"); tables keep the figures. The
+    // released layouts' data stays as it was.
+    if v3 && let Some(o) = view.as_object_mut() {
+        let words = |n: usize| format::count_words(n as u64);
+        o.insert(
+            "in_words".into(),
+            json!({
+                "areas": words(plan.areas.len()),
+                "actions": words(actions),
+                "overdue": words(overdue_count),
+            }),
+        );
+    }
+    view
 }
 
 /// Renders the plan as two documents: ("", progress report) and ("-scorecard", KPI scorecard).

@@ -56,6 +56,20 @@ fn group(int: &str) -> String {
     out
 }
 
+/// A count in running text as councils' house styles (and GOV.UK's) write it:
+/// one to nine in words, 10 and over in figures ("three risks", "12 actions",
+/// "1,250 children"); none as "0" (a sentence says "no action" itself). Only
+/// for a count in prose that quire writes: never in a table or a figure.
+pub fn count_words(n: u64) -> String {
+    const WORDS: [&str; 9] = [
+        "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+    ];
+    match n {
+        1..=9 => WORDS[n as usize - 1].to_string(),
+        _ => group(&n.to_string()),
+    }
+}
+
 /// Fixed decimals with thousands separators: `fixed(1234.5, 1)` = "1,234.5".
 pub fn fixed(v: Dec, places: u32) -> String {
     crate::model::decimal::fixed_grouped(v, places)
@@ -246,6 +260,23 @@ pub fn typographic(v: &mut serde_json::Value) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn counts_one_to_nine_are_words_and_the_rest_figures() {
+        use super::count_words;
+        let words: Vec<String> = (1..=9).map(count_words).collect();
+        assert_eq!(
+            words,
+            [
+                "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"
+            ]
+        );
+        assert_eq!(count_words(0), "0");
+        assert_eq!(count_words(10), "10");
+        assert_eq!(count_words(72), "72");
+        assert_eq!(count_words(1250), "1,250");
+        assert_eq!(count_words(1_000_000), "1,000,000");
+    }
+
     use super::*;
 
     fn d(s: &str) -> Dec {

@@ -155,15 +155,23 @@ fn page_inner(root: &Path, r: &Rendered) -> Result<Page, (Diagnostic, bool)> {
         .cloned()
         .unwrap_or_default();
     // A declared table placed from a Markdown field (a return's or a plan's,
-    // which have no narrative) is the shipped `tables-v1.html` macro's table,
-    // so no document layout changes; other blocks keep their marker there.
+    // which have no narrative) is the tables layout's `declared_table` macro's
+    // table, so no document layout changes; other blocks keep their marker
+    // there. From layout version 3 that is `tables-v2.html` (a row a labelled
+    // block on a phone), as the Typst edition's is `tables-v2.typ`; before
+    // it the frozen `tables-v1.html`.
+    let tables_file =
+        match super::shipped::name_version(r.layout.rsplit('/').next().unwrap_or(&r.layout)) {
+            Some((_, v)) if v >= crate::render::TABLES_V2_FROM => "tables-v2.html",
+            _ => "tables-v1.html",
+        };
     let tables_layout = std::cell::OnceCell::new();
     let meta = Value::from_serialize(data.get("meta"));
     let mut in_field = |g: Generated| -> Result<Option<String>, minijinja::Error> {
         let captured = match tables_layout.get() {
             Some(c) => c,
             None => {
-                let t = env.get_template("tables-v1.html")?;
+                let t = env.get_template(tables_file)?;
                 let _ = tables_layout.set(t.render_captured(minijinja::context! {})?);
                 tables_layout.get().expect("just set")
             }

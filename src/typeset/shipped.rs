@@ -179,6 +179,10 @@ pub const HTML_FILES: &[(&str, &str)] = &[
         "tables-v1.html",
         include_str!("../../layouts/html/tables-v1.html"),
     ),
+    (
+        "tables-v2.html",
+        include_str!("../../layouts/html/tables-v2.html"),
+    ),
 ];
 
 /// The shipped text of an HTML layout file, by file name (`committee-report-v1.html`).

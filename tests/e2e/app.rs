@@ -101,7 +101,7 @@ fn a_status_is_computed_by_the_plans_rule_and_printed_with_it() {
     let words = "An action is overdue when its date (by when) had passed by 31 January 2025 and its progress was not rated Blue.";
     assert!(
         report.contains(&format!(
-            "{words} By this rule 1 action is overdue (Annex A)."
+            "{words} By this rule one action is overdue (Annex A)."
         )),
         "{report}"
     );
@@ -127,7 +127,7 @@ fn a_status_is_computed_by_the_plans_rule_and_printed_with_it() {
     let html = std::fs::read_to_string(p.path().join("out/plan.html")).unwrap();
     assert!(
         html.contains(&format!(
-            "<p>{words} By this rule 1 action is overdue (Annex A).</p>"
+            "<p>{words} By this rule one action is overdue (Annex A).</p>"
         )),
         "{html}"
     );
@@ -465,7 +465,7 @@ fn the_plans_rating_counts_are_engine_tables_in_its_workbook() {
     // The first page's headline and the summary's last row: the totals row
     // of the same tables (the sum of the areas', checked).
     assert!(
-        text.contains("116 actions in 9 areas of weakness. Progress: Red 7, Amber 46, Green 53, Blue 10. Impact: Red 28, Amber 43, Green 36, Blue 4, TBC in September 23 reporting 5."),
+        text.contains("116 actions in nine areas of weakness. Progress: Red 7, Amber 46, Green 53, Blue 10. Impact: Red 28, Amber 43, Green 36, Blue 4, TBC in September 23 reporting 5."),
         "{text}"
     );
     assert!(text.contains("All All areas 116 Red 7 Red 28"), "{text}");
@@ -474,7 +474,7 @@ fn the_plans_rating_counts_are_engine_tables_in_its_workbook() {
     let html = crate::meaning::html_text(&p.path().join("out/send-app-2023.html"));
     assert!(
         html.contains(
-            "116 actions in 9 areas of weakness. Progress: Red 7, Amber 46, Green 53, Blue 10."
+            "116 actions in nine areas of weakness. Progress: Red 7, Amber 46, Green 53, Blue 10."
         ) && html.contains("All All areas 116 Red 7 Amber 46 Green 53 Blue 10 Red 28"),
         "{html}"
     );
@@ -768,5 +768,47 @@ fn an_unknown_or_repeated_high_impact_kpi_is_an_error_at_its_place() {
     assert!(
         err.contains("KPI `T01` is listed twice among area 1's high-impact KPIs"),
         "{err}"
+    );
+}
+
+/// Issue 25: in the sentences version 3 writes, a count of one to nine is in
+/// words ("nine areas of weakness", as councils' house styles write it); the
+/// tables keep their figures.
+#[test]
+fn counts_in_the_reports_sentences_are_words_up_to_nine() {
+    let p = Project::demo();
+    let o = p.run(&["build", "send-app-2023"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let report = squash(&pdf_text(&p.path().join("out/send-app-2023.pdf")));
+    assert!(
+        report.contains(" actions in nine areas of weakness. Progress:"),
+        "{report}"
+    );
+    assert!(!report.contains("actions in 9 areas"), "{report}");
+    let html = std::fs::read_to_string(p.path().join("out/send-app-2023.html")).unwrap();
+    assert!(
+        html.contains("<strong>116 actions in nine areas of weakness.</strong>"),
+        "{html}"
+    );
+    // The summary table's figures stay figures: its last area is 9.
+    assert!(html.contains("<tr><th scope=\"row\">9</th>"), "{html}");
+}
+
+/// A count of one to nine that opens the headline is a capitalised word, and
+/// one area is one area (the plan in app-small: three actions, one area).
+#[test]
+fn a_headline_that_opens_with_a_count_in_words_is_capitalised() {
+    let p = Project::fixture("app-small");
+    let o = p.run(&["build", "--format", "all"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let report = squash(&pdf_text(&p.path().join("out/plan.pdf")));
+    assert!(
+        report.contains("Three actions in one area of weakness."),
+        "{report}"
+    );
+    let html = std::fs::read_to_string(p.path().join("out/plan.html")).unwrap();
+    assert!(
+        html.contains("<strong>Three actions in one area of weakness.</strong>"),
+        "{html}"
     );
 }

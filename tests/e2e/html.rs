@@ -763,3 +763,119 @@ fn footnotes_number_in_one_sequence_per_page_as_in_the_pdf() {
         assert!(pdf.contains(&format!("{n} {note}")), "PDF note {n}:\n{pdf}");
     }
 }
+
+/// The scorecard's KPI tables (issue 25): every table has the same fixed
+/// columns, so they line up table to table at 1280 px as the PDF's do, whatever
+/// each table's text (they were content-sized and moved between tables).
+#[test]
+fn the_scorecards_kpi_tables_have_the_same_fixed_columns() {
+    let p = Project::demo();
+    let o = p.run(&["build", "send-app-2023", "--format", "html"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let html = std::fs::read_to_string(p.path().join("out/send-app-2023-scorecard.html")).unwrap();
+    assert!(
+        html.contains("table.kpis { table-layout: fixed; width: 100%;"),
+        "the KPI tables are not laid out at fixed widths"
+    );
+    let tables: Vec<&str> = html.split("<table class=\"kpis stack\">").skip(1).collect();
+    assert!(tables.len() >= 2, "{} KPI tables", tables.len());
+    let colgroup = |t: &str| -> String {
+        let start = t
+            .find("<colgroup>")
+            .expect("a KPI table without a colgroup");
+        let end = t[start..].find("</colgroup>").unwrap() + start;
+        t[start..end].to_string()
+    };
+    let first = colgroup(tables[0]);
+    let heads = tables[0]
+        .split("</thead>")
+        .next()
+        .unwrap()
+        .matches("<th scope=\"col\"")
+        .count();
+    // A column per header, each but the name's at a fixed width.
+    let cols = first.matches("<col>").count() + first.matches("<col style").count();
+    assert_eq!(cols, heads, "{first}");
+    assert_eq!(
+        first.matches("style=\"width:").count(),
+        heads - 1,
+        "{first}"
+    );
+    for t in &tables[1..] {
+        assert_eq!(colgroup(t), first);
+    }
+}
+
+/// A declared table in a version 3 paper's HTML (issue 25): `tables-v2.html`,
+/// a `stack` table whose cells carry their column's label, so on a 320 px
+/// screen each row is a labelled block with every figure on the screen,
+/// still a table with `th scope` headers (axe-core passes).
+#[test]
+fn a_v3_papers_declared_tables_stack_on_a_phone() {
+    let p = Project::fixture("tables-return");
+    let o = p.run(&["build", "dsg-paper", "--format", "html"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let html = std::fs::read_to_string(p.path().join("out/dsg-paper.html")).unwrap();
+    let tables = html.matches("<table class=\"stack\">").count();
+    assert!(tables >= 1, "{tables} stacked tables");
+    assert!(html.contains("<th scope=\"row\">"), "no row headers");
+    assert!(
+        html.contains(" data-label=\""),
+        "cells without their column's label"
+    );
+    assert!(html.contains("table.stack th[scope=\"colgroup\"]"));
+    let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("html-screenshots-tables");
+    let Some(out) = browser_check(&[p.path().join("out/dsg-paper.html")], &shots) else {
+        return;
+    };
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("checked dsg-paper:"))
+        .unwrap_or_default();
+    assert!(line.contains(": 0 axe violation(s)"), "{out}");
+    assert!(line.contains("width at 320 px: 320,"), "{line}");
+    assert!(!line.ends_with(", 0 stacked table(s)"), "{line}");
+}
+
+/// A declared table placed from a Markdown field of a return or a plan is
+/// printed by `tables-v2.html` on layout version 3 (each row a labelled
+/// block on a phone) and by the frozen `tables-v1.html` before it.
+#[test]
+fn a_v3_returns_and_plans_declared_tables_stack_and_v2s_stay() {
+    let p = Project::fixture("tables-return");
+    let o = p.run(&["build", "--format", "html"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for d in ["app-plan", "northshire-sv"] {
+        let html = std::fs::read_to_string(p.path().join(format!("out/{d}.html"))).unwrap();
+        // Version 2: the frozen tables-v1.html, no stacking.
+        assert!(!html.contains("class=\"stack\""), "{d}");
+        assert!(html.contains("<div class=\"table-wrap\""), "{d}");
+    }
+    for (file, from, to) in [
+        (
+            "content/app-plan/plan.yaml",
+            "layout: app-report@2",
+            "layout: app-report@3",
+        ),
+        (
+            "content/northshire-sv/return.yaml",
+            "layout: safety-valve@2",
+            "layout: safety-valve@3",
+        ),
+    ] {
+        let text = std::fs::read_to_string(p.path().join(file)).unwrap();
+        assert!(text.contains(from), "{file}");
+        p.write(file, &text.replacen(from, to, 1));
+    }
+    let o = p.run(&["build", "--format", "html"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for d in ["app-plan", "northshire-sv"] {
+        let html = std::fs::read_to_string(p.path().join(format!("out/{d}.html"))).unwrap();
+        let placed = html
+            .split("<table class=\"stack\">")
+            .skip(1)
+            .filter(|t| t.contains(" data-label=\""))
+            .count();
+        assert!(placed > 0, "{d}: no declared table stacks");
+    }
+}

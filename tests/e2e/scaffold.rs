@@ -621,3 +621,155 @@ fn a_next_return_reads_ids_as_check_does_and_stays_inside_the_project() {
         assert!(!p.path().join("content/sv-c").exists());
     }
 }
+
+/// A scaffold with every commented line that holds a field made live (the
+/// header's prose before the first key stays a comment).
+fn uncommented(yaml: &str) -> String {
+    let mut out = String::new();
+    let mut started = false;
+    for line in yaml.lines() {
+        let body = line.trim_start();
+        started |= !body.is_empty() && !body.starts_with('#');
+        let indent = &line[..line.len() - body.len()];
+        match body.strip_prefix("# ") {
+            Some(rest) if started => {
+                out.push_str(indent);
+                out.push_str(rest);
+            }
+            _ => out.push_str(line),
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// Issue 25: the plan scaffold's BRAG scale marks both of its "complete"
+/// ratings as the plan says them (Blue, and Green "Complete."), and every
+/// field its layout prints is in it, commented where optional: made live,
+/// they pass `check` and are printed.
+#[test]
+fn the_plan_scaffold_marks_green_complete_and_has_every_printed_field() {
+    let p = new_project();
+    let o = p.run(&["new", "plan", "app"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let yaml = read(&p, "content/app/plan.yaml");
+    assert!(
+        yaml.contains("{ name: Green, colour: \"#8fd19e\", progress: Complete., impact: Clear impact., complete: true }")
+            && yaml.contains("{ name: Blue,  colour: \"#9dc3e6\", progress: Embedded and sustained., impact: Sustained impact., complete: true }"),
+        "{yaml}"
+    );
+    for key in [
+        "# summary: |",
+        "# high-impact:",
+        "# evidence:",
+        "# kpis: [K01]",
+        "# measures:",
+        "#     targets:",
+        "#     actuals:",
+        "# partnership-risk-scale:",
+        "# partnership-risks:",
+    ] {
+        assert!(yaml.contains(key), "no `{key}`:\n{yaml}");
+    }
+    let live = uncommented(&yaml).replace("YYYY-MM-DD", "2025-01-31");
+    p.write("content/app/plan.yaml", &live);
+    let o = p.run(&["check", "app"]);
+    assert_eq!(o.status.code(), Some(0), "{}\n{live}", stderr(&o));
+    assert!(!stderr(&o).contains("error["), "{}", stderr(&o));
+    let o = p.run(&["build", "app", "--format", "html"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let report = read(&p, "out/app.html");
+    for s in [
+        "Where the area stands.",
+        "What shows the progress.",
+        "Another measure as the plan words it",
+        "Partnership risk register",
+        "What a high severity means.",
+        "Progress so far.",
+    ] {
+        assert!(report.contains(s), "no `{s}` in the report");
+    }
+    let scorecard = read(&p, "out/app-scorecard.html");
+    assert!(scorecard.contains("Name of the KPI"), "{scorecard}");
+}
+
+/// Issue 25: a paper scaffold names every field its layout prints (commented
+/// where optional; made live, they pass `check` and are printed); a council
+/// whose report template asks for wards gets a scaffold that says its wards
+/// field and not a county's electoral divisions, and on the template the
+/// field is `wards`.
+#[test]
+fn a_paper_scaffold_has_every_printed_field_and_a_borough_says_wards() {
+    let p = new_project();
+    let o = p.run(&["new", "paper", "budget"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let yaml = read(&p, "content/budget/paper.yaml");
+    for key in [
+        "# to:",
+        "# classification:",
+        "# past-pathway:",
+        "# future-pathway:",
+        "# background-documents:",
+        "# appendices:",
+        "electoral-divisions: [All]",
+    ] {
+        assert!(yaml.contains(key), "no `{key}`:\n{yaml}");
+    }
+    p.write("content/budget/appendix.md", "The text of the appendix.\n");
+    let live = uncommented(&yaml);
+    p.write("content/budget/paper.yaml", &live);
+    let o = p.run(&["check", "budget"]);
+    assert_eq!(o.status.code(), Some(0), "{}\n{live}", stderr(&o));
+    let o = p.run(&["build", "budget"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = squash(&pdf_text(&p.path().join("out/budget.pdf")));
+    for s in [
+        "Past pathway of paper: None",
+        "Background documents",
+        "Title of the document",
+        "Title of the appendix",
+        "The text of the appendix.",
+    ] {
+        assert!(text.contains(s), "no `{s}` in the PDF:\n{text}");
+    }
+
+    // A borough: its report template's cover asks for wards.
+    let b = Project::fixture("template-lowmere");
+    let o = b.run(&["new", "paper", "plain"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let yaml = read(&b, "content/plain/paper.yaml");
+    assert!(
+        !yaml.contains("electoral-divisions")
+            && yaml.contains("`wards:` in templates/cabinet-report-v1.yaml")
+            && yaml.contains("quire new paper NAME --template cabinet-report-v1"),
+        "{yaml}"
+    );
+    let o = b.run(&["check", "plain"]);
+    assert_eq!(o.status.code(), Some(0), "{}\n{yaml}", stderr(&o));
+    let o = b.run(&[
+        "new",
+        "paper",
+        "on-template",
+        "--template",
+        "cabinet-report",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let yaml = read(&b, "content/on-template/paper.yaml");
+    assert!(
+        yaml.contains("\n  wards: All\n")
+            && yaml.contains("All, or a list of wards")
+            && !yaml.contains("electoral-divisions"),
+        "{yaml}"
+    );
+    // The county's template: its field is the electoral divisions, and says so.
+    let c = Project::demo();
+    let o = c.run(&["new", "paper", "county", "--template", "kcc-committee"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let yaml = read(&c, "content/county/paper.yaml");
+    assert!(
+        yaml.contains("\nelectoral-divisions: All\n")
+            && yaml.contains("All, or a list of electoral divisions")
+            && !yaml.contains("list of wards"),
+        "{yaml}"
+    );
+}

@@ -11,6 +11,7 @@
 //! page number, written here.
 
 use super::blocks::{Align, Block, Cell, Para, ParaKind, Run, Table};
+use crate::typeset::fonts;
 use std::fmt::Write as _;
 use std::io::Write as _;
 
@@ -575,12 +576,16 @@ impl Writer<'_> {
 /// Column widths that share the text width by what the columns hold: each
 /// column at least as wide as its longest word (so no word is broken inside
 /// a cell, where the width allows), the rest shared by the columns' average
-/// text length. Cells spanning columns are not counted.
+/// text length. A word is measured as it sets: in the bundled Liberation
+/// Sans's advance widths, bold in a header cell or a bold run (capitals,
+/// digits and bold are wider than an average character; an id like `APP08`
+/// set at an average width wrapped). Cells spanning columns are not counted.
 fn column_widths(t: &Table, cols: usize, text_width: i64, size: f64) -> Vec<i64> {
-    // An average character of the table's size, and a cell's side margins, in twips.
+    // An average character of the table's size (for the caps below), and a
+    // cell's side margins, in twips.
     let char_w = (size * 20.0 * 0.55).round() as i64;
     let margins = 200;
-    let mut longest = vec![0usize; cols];
+    let mut longest = vec![0i64; cols];
     let mut total = vec![0usize; cols];
     let mut count = vec![0usize; cols];
     for row in &t.rows {
@@ -594,11 +599,14 @@ fn column_widths(t: &Table, cols: usize, text_width: i64, size: f64) -> Vec<i64>
                 .map(Block::text)
                 .collect::<Vec<_>>()
                 .join(" ");
-            let word = text
-                .split_whitespace()
-                .map(|w| w.chars().count())
-                .max()
-                .unwrap_or(0);
+            let word = c
+                .blocks
+                .iter()
+                .flat_map(|b| word_widths(b, c.header))
+                .fold(0.0f64, f64::max);
+            // Twips at the table's size, with a little room for the reader's
+            // rounding of each glyph.
+            let word = (word * size * 20.0 * 1.04).ceil() as i64 + 20;
             longest[j] = longest[j].max(word);
             total[j] += text.chars().count();
             count[j] += 1;
@@ -615,7 +623,7 @@ fn column_widths(t: &Table, cols: usize, text_width: i64, size: f64) -> Vec<i64>
     let Some(min) = [24, 14, 10, 7, 5].iter().find_map(|&cap| {
         let min: Vec<i64> = longest
             .iter()
-            .map(|&w| w.min(cap) as i64 * char_w + margins)
+            .map(|&w| w.min(cap * char_w) + margins)
             .collect();
         (min.iter().sum::<i64>() < text_width).then_some(min)
     }) else {
@@ -631,6 +639,46 @@ fn column_widths(t: &Table, cols: usize, text_width: i64, size: f64) -> Vec<i64>
         *last += text_width - used;
     }
     widths
+}
+
+/// The widths in ems of a block's words (runs joined: a word may change
+/// formatting midway), bold where its run or the header cell is.
+fn word_widths(b: &Block, header: bool) -> Vec<f64> {
+    let runs = match b {
+        Block::Para(p) => &p.runs,
+        Block::Heading { runs, .. } => runs,
+        // A table in a cell: its words, plainly.
+        Block::Table(_) => {
+            return b
+                .text()
+                .split_whitespace()
+                .map(|w| fonts::bundled_width(w, header))
+                .collect();
+        }
+        Block::PageBreak => return Vec::new(),
+    };
+    let mut out = Vec::new();
+    let mut word = 0.0;
+    for r in runs {
+        if r.brk && word > 0.0 {
+            out.push(std::mem::take(&mut word));
+        }
+        for (i, piece) in r.text.split(char::is_whitespace).enumerate() {
+            if i > 0 && word > 0.0 {
+                out.push(std::mem::take(&mut word));
+            }
+            word += if r.mono {
+                // Liberation Mono: every character 0.6 em.
+                piece.chars().count() as f64 * 0.6
+            } else {
+                fonts::bundled_width(piece, header || r.bold)
+            };
+        }
+    }
+    if word > 0.0 {
+        out.push(word);
+    }
+    out
 }
 
 fn content_types() -> String {
@@ -936,8 +984,120 @@ mod tests {
         let w = column_widths(&t, 3, 9000, 10.0);
         assert_eq!(w.iter().sum::<i64>(), 9000);
         assert!(w[1] > 2 * w[0] && w[1] > w[2], "{w:?}");
-        // The longest word fits its column: 14 characters at 10 pt.
-        assert!(w[2] >= 14 * 110 + 200, "{w:?}");
+        // The longest word fits its column, as it sets at 10 pt.
+        let set = fonts::bundled_width("Communications", false) * 200.0;
+        assert!(w[2] as f64 >= set + 200.0, "{w:?}");
+    }
+
+    #[test]
+    fn a_scorecards_bold_kpi_ids_fit_their_column() {
+        // The APP scorecard's table as its HTML page gives it: the ids are
+        // row headers (bold), in capitals and digits, wider than an average
+        // character. At 0.55 em a character, `APP08` was given 759 twips and
+        // LibreOffice broke it `APP0 / 8`.
+        let cell = |t: &str, header: bool| Cell {
+            span: 1,
+            header,
+            blocks: vec![Block::Para(Para {
+                runs: vec![Run {
+                    text: t.into(),
+                    ..Run::default()
+                }],
+                ..Para::default()
+            })],
+            ..Cell::default()
+        };
+        let head = [
+            "KPI",
+            "Name",
+            "Baseline",
+            "Target at June 2023",
+            "Target at December 2023",
+            "Target at July 2024",
+            "Target at July 2025",
+            "Latest",
+            "RAG rating",
+            "Trend",
+        ];
+        let body = [
+            [
+                "APP08",
+                "Percentage of new EHC plans issued within 20 weeks, excluding exceptions",
+                "65% 2022",
+                "75%",
+                "80%",
+                "TBC",
+                "TBC",
+                "58% 31 March 2024",
+                "Red",
+                "Worse",
+            ],
+            [
+                "APP12",
+                "Number of children and young people waiting more than 18 weeks",
+                "1,234",
+                "1,000",
+                "800",
+                "TBC",
+                "TBC",
+                "1,456 31 March 2024",
+                "Amber",
+                "Better",
+            ],
+        ];
+        let mut rows = vec![head.iter().map(|t| cell(t, true)).collect::<Vec<_>>()];
+        for r in &body {
+            rows.push(r.iter().enumerate().map(|(j, t)| cell(t, j == 0)).collect());
+        }
+        let t = Table {
+            header_rows: 1,
+            rows,
+            ..Table::default()
+        };
+        // A4's text width at 20 mm margins.
+        let w = column_widths(&t, 10, 9638, 10.0);
+        assert_eq!(w.iter().sum::<i64>(), 9638);
+        for (j, width) in w.iter().enumerate() {
+            for (i, row) in t.rows.iter().enumerate() {
+                let text = row[j].blocks[0].text();
+                for word in text.split_whitespace() {
+                    let bold = i == 0 || j == 0;
+                    let set = fonts::bundled_width(word, bold) * 200.0 + 200.0;
+                    assert!(
+                        *width as f64 >= set,
+                        "column {j} ({width} twips) is narrower than {word:?} ({set:.0}): {w:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn words_are_measured_in_the_bundled_font() {
+        // Liberation Sans: capitals and bold are wider than lower case.
+        let id = fonts::bundled_width("APP08", true);
+        assert!(id > 5.0 * 0.6 && id < 5.0 * 0.7, "{id}");
+        assert!(fonts::bundled_width("APP08", true) > fonts::bundled_width("APP08", false));
+        assert!(fonts::bundled_width("iiii", false) < fonts::bundled_width("MMMM", false));
+        // A word over two runs is one word.
+        let p = Block::Para(Para {
+            runs: vec![
+                Run {
+                    text: "AP".into(),
+                    bold: true,
+                    ..Run::default()
+                },
+                Run {
+                    text: "P08 x".into(),
+                    ..Run::default()
+                },
+            ],
+            ..Para::default()
+        });
+        let w = word_widths(&p, false);
+        assert_eq!(w.len(), 2, "{w:?}");
+        let two = fonts::bundled_width("AP", true) + fonts::bundled_width("P08", false);
+        assert!((w[0] - two).abs() < 1e-9, "{w:?}");
     }
 
     #[test]
