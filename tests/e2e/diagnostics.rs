@@ -216,7 +216,7 @@ fn a_misindented_key_does_not_hide_the_other_problems() {
         "error[Q0008]: `2026-13-02` is not a date that exists\n  ┌─ content/x/paper.yaml:6:15",
         "error[Q0002]: the key `role` is indented by 3 spaces, which lines up with no mapping above it\n   ┌─ content/x/paper.yaml:14:4",
         "   = the rest of this file was checked as if it were indented like the nearest key above\n",
-        "error[Q0004]: unknown key `electoral-divison` in the paper\n   ┌─ content/x/paper.yaml:15:1",
+        "error[Q0004]: unknown key `electoral-divison` in the paper\n   ┌─ content/x/paper.yaml:19:1",
     ] {
         assert!(e.contains(expect), "{expect}\n---\n{e}");
     }
@@ -258,7 +258,7 @@ fn problems_are_located_by_line_whatever_the_line_ends() {
         for expect in [
             "error[Q0008]: `2026-13-02` is not a date that exists\n  ┌─ content/x/paper.yaml:6:15",
             "error[Q0002]: the key `role` is indented by 3 spaces, which lines up with no mapping above it\n   ┌─ content/x/paper.yaml:14:4",
-            "error[Q0004]: unknown key `electoral-divison` in the paper\n   ┌─ content/x/paper.yaml:15:1",
+            "error[Q0004]: unknown key `electoral-divison` in the paper\n   ┌─ content/x/paper.yaml:19:1",
         ] {
             assert!(e.contains(expect), "{end:?}: {expect}\n---\n{e}");
         }
