@@ -98,7 +98,7 @@ codes! {
     Exists = "Q0053", "a file that `quire new` or `quire layouts export` would write already exists (nothing is overwritten)";
     Usage = "Q0060", "a usage error: no project, an unknown document or meeting, a bad option";
     TemplateRule = "Q0070", "a paper breaks a rule of its report template (a condition, a sign-off)";
-    TemplateSection = "Q0071", "a mandatory section of the report template is missing, renamed, out of order or too thin";
+    TemplateSection = "Q0071", "a mandatory section of the report template is missing, renamed, out of order or too thin, or does not place a standard table the template puts in it";
     TemplateLimit = "Q0072", "a paper exceeds a limit of its report template (words, characters, pages)";
     WorkbookFormula = "Q0100", "a workbook figure is the value saved with a formula (a note), or a formula saved no value (a warning): quire never recomputes a workbook's formulas";
     EmptyRange = "Q0101", "a workbook range holds no figure (it may miss the data, e.g. `B3003` for `B3`)";

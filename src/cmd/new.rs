@@ -1298,6 +1298,14 @@ fn on_template(root: &Path, t: &str, vars: &Vars) -> Result<(String, String), Ex
             md.push_str(&vec![sentence; here].join(" "));
             md.push_str("\n\n");
         }
+        // The standard tables the template places in this section.
+        for tb in t.tables.iter().filter(|tb| {
+            tb.section
+                .as_deref()
+                .is_some_and(|x| x.eq_ignore_ascii_case(&s.title))
+        }) {
+            md.push_str(&format!("{{{{ standard_table(\"{}\") }}}}\n\n", tb.key));
+        }
         // The options the section must include by name, then doing nothing,
         // then as many more as it asks for.
         let mut options: Vec<String> = s.must_include.clone();
@@ -1313,6 +1321,21 @@ fn on_template(root: &Path, t: &str, vars: &Vars) -> Result<(String, String), Ex
             md.push_str(&format!(
                 "## Option {i}: {}\n\nReplace this with what the option means.\n\n",
                 comment(what)
+            ));
+        }
+    }
+    // A table placed in a section the scaffold has not written: the section too.
+    for tb in &t.tables {
+        let Some(sec) = &tb.section else { continue };
+        let written = t.sections.iter().any(|s| {
+            s.title.eq_ignore_ascii_case(sec)
+                && (s.required || forced.iter().any(|n| n.eq_ignore_ascii_case(&s.title)))
+        });
+        if !written {
+            md.push_str(&format!(
+                "# {}\n\nReplace this with the section's text.\n\n{{{{ standard_table(\"{}\") }}}}\n\n",
+                comment(sec),
+                tb.key
             ));
         }
     }

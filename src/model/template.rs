@@ -208,6 +208,10 @@ pub struct TableSpec {
     /// front`), as some councils print their timetable; else after the
     /// narrative.
     pub front: bool,
+    /// The narrative section the table belongs in (`place: { section:
+    /// Implications }`): the paper places it there with
+    /// `{{ standard_table("key") }}`, and it is not printed at the end.
+    pub section: Option<String>,
     /// Error or warning for this table's checks, the council's choice.
     #[serde(skip)]
     pub severity: Severity,

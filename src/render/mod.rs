@@ -481,6 +481,15 @@ pub fn paper(
         })
         .is_some_and(|n| n != crate::model::template::Numbering::Sections);
     r.scope.sections = Arc::new((sections, numbered));
+    r.scope.standard = Arc::new(
+        template
+            .as_ref()
+            .and_then(|t| t.get("tables")?.as_array().cloned())
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|tb| tb.get("key")?.as_str().map(str::to_string))
+            .collect(),
+    );
     r.scope.appendices = Arc::new(
         p.appendices
             .iter()

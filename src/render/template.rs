@@ -90,6 +90,7 @@ const FUNCTIONS: &[&str] = &[
     "register_changes",
     "appendix",
     "section",
+    "standard_table",
 ];
 /// Methods a template may call on values.
 const METHODS: &[&str] = &["items", "keys", "values", "cycle", "changed"];
@@ -121,6 +122,9 @@ pub struct Scope {
     /// The narrative's sections (level-1 headings) in order, and whether they
     /// are numbered: `section("Title")` prints "section 3".
     pub sections: Arc<(Vec<String>, bool)>,
+    /// The report template's standard tables a section places, by key, for
+    /// `standard_table("key")`.
+    pub standard: Arc<Vec<String>>,
     /// Figures the prose says that disagree with the cell they quote
     /// (`figure("t.row/col", says=83.4)`), in order: reported after rendering.
     pub says: Arc<Mutex<Vec<SaysMismatch>>>,
@@ -141,6 +145,7 @@ impl Scope {
             changes: Arc::new(Json::Null),
             appendices: Arc::new(Vec::new()),
             sections: Arc::new((Vec::new(), false)),
+            standard: Arc::new(Vec::new()),
             says: Default::default(),
             env: OnceLock::new(),
         }
@@ -582,6 +587,31 @@ fn build_env(scope: &Scope) -> Environment<'static> {
             )),
         }
     });
+    // A standard table the report template places in a section, where the
+    // section's text writes it.
+    let (st, g8) = (scope.standard.clone(), scope.generated.clone());
+    env.add_function(
+        "standard_table",
+        move |key: String| -> Result<Value, Error> {
+            if st.contains(&key) {
+                return Ok(marker(
+                    &g8,
+                    serde_json::json!({"kind": "standard-table", "key": key}),
+                ));
+            }
+            Err(Error::new(
+                ErrorKind::InvalidOperation,
+                format!(
+                    "the report template places no table `{key}` in a section; {}",
+                    if st.is_empty() {
+                        "it places none".to_string()
+                    } else {
+                        format!("the tables it places are: {}", st.join(", "))
+                    }
+                ),
+            ))
+        },
+    );
     let (c7, ch7) = (ctx.clone(), scope.changes.clone());
     env.add_function(
         "register_changes",

@@ -468,10 +468,21 @@ pub fn template(id: &str, node: &Node, diags: &mut Diagnostics) -> Option<Templa
         let min_rows = t
             .opt("min-rows")
             .and_then(|v| count(v, MAX_ROWS, "a number of rows", t.diags));
-        let front = t
-            .opt("place")
-            .and_then(|v| one_of(v, &["front", "end"], "table place", t.diags))
-            .is_some_and(|v| v.value == "front");
+        // `place: front | end`, or `place: { section: Title }`.
+        let (mut front, mut section) = (false, None);
+        match t.opt("place") {
+            Some(v @ Node { kind: NodeKind::Map(_), .. }) => {
+                if let Some(mut pm) = MapReader::new(v, "a table's place", t.diags) {
+                    section = pm.text("section").and_then(|l| line(l, pm.diags)).map(|l| l.value);
+                    pm.finish();
+                }
+            }
+            Some(v) => {
+                front = one_of(v, &["front", "end"], "table place", t.diags)
+                    .is_some_and(|v| v.value == "front");
+            }
+            None => {}
+        }
         t.finish();
         Some(TableSpec {
             key: key?.value,
@@ -482,6 +493,7 @@ pub fn template(id: &str, node: &Node, diags: &mut Diagnostics) -> Option<Templa
             required,
             min_rows,
             front,
+            section,
             severity,
         })
     });
@@ -1393,6 +1405,37 @@ pub fn check_paper(
     let get = |key: &str| node.get(key);
     let where_ = |n: Option<&Node>| n.map_or_else(|| paper_span.clone(), |n| n.span.clone());
 
+    // A standard table the template places in a section is placed there by
+    // the paper, `{{ standard_table("key") }}` in that section's text.
+    for spec in &t.tables {
+        let Some(want) = &spec.section else { continue };
+        let call = |b: &str| {
+            b.contains(&format!("standard_table(\"{}\")", spec.key))
+                || b.contains(&format!("standard_table('{}')", spec.key))
+        };
+        match headings.iter().find(|h| h.title.eq_ignore_ascii_case(want)) {
+            Some(h) if h.body.iter().any(|(_, b)| call(b)) => {}
+            Some(h) => diags.push(
+                Diagnostic::new(
+                    spec.severity,
+                    Code::TemplateSection,
+                    format!("the table `{}` ({}) belongs in the section `{want}`, which does not place it", spec.key, spec.label),
+                )
+                .at(&h.span, "this section")
+                .help(format!("write {{{{ standard_table(\"{}\") }}}} where the table goes in this section", spec.key)),
+            ),
+            None => diags.push(
+                Diagnostic::new(
+                    spec.severity,
+                    Code::TemplateSection,
+                    format!("the table `{}` ({}) belongs in a section `{want}`, which the paper does not have", spec.key, spec.label),
+                )
+                .at(paper_span, "the paper")
+                .help(format!("add a section `# {want}` and write {{{{ standard_table(\"{}\") }}}} in it", spec.key)),
+            ),
+        }
+    }
+
     // Appendices numbered as the template says.
     if let (Some(want), Some(has)) = (&t.appendix_letters, &paper.appendix_letters)
         && want.value != has.value
@@ -2215,6 +2258,10 @@ pub fn check_paper(
         // Only where declared, so the released layouts' data is as it was.
         if spec.front {
             table["front"] = json!(true);
+        }
+        if let Some(sec) = &spec.section {
+            table["key"] = json!(spec.key);
+            table["section"] = json!(sec);
         }
         tables.push(table);
     }

@@ -1157,3 +1157,71 @@ fn a_template_lays_out_its_own_cover() {
         stderr(&o)
     );
 }
+
+/// Issue 24: a standard table the template places inside a named section
+/// (implications as part of "Risk management", not at the end): the paper
+/// places it there with `{{ standard_table("implications") }}`; a section
+/// that does not is told at its heading; printed in the section in the PDF
+/// and HTML, and not again at the end.
+#[test]
+fn a_standard_table_is_placed_in_the_section_the_template_names() {
+    let p = Project::fixture("template-northmoor");
+    let t = "templates/cabinet-report-v1.yaml";
+    let text = std::fs::read_to_string(p.path().join(t)).unwrap();
+    let _ = std::fs::remove_dir_all(p.path().join("content/bad-paper"));
+    let paper = "content/options-appraisal/paper.yaml";
+    let yaml = std::fs::read_to_string(p.path().join(paper)).unwrap();
+    p.write(paper, &format!("layout: council-report@3\n{yaml}"));
+    let placed = text.replace(
+        "sign-off: true }",
+        "sign-off: true, place: { section: Risk management } }",
+    );
+    assert_ne!(placed, text);
+    p.write(t, &placed);
+    let o = p.run(&["check"]);
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{e}");
+    assert!(
+        e.contains("error[Q0071]: the table `implications` (Implications) belongs in the section `Risk management`, which does not place it"),
+        "{e}"
+    );
+    assert!(e.contains("01-report.md:31:1"), "{e}");
+    let md = "content/options-appraisal/01-report.md";
+    let narrative = std::fs::read_to_string(p.path().join(md)).unwrap();
+    p.write(
+        md,
+        &narrative.replace(
+            "the contract fixes the price.\n",
+            "the contract fixes the price.\n\n{{ standard_table(\"implications\") }}\n",
+        ),
+    );
+    let o = p.run(&["build", "--format", "all"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let pdf = squash(&pdf_text(&p.path().join("out/options-appraisal.pdf")));
+    assert!(
+        pdf.contains("the contract fixes the price. Implications Implication Detail Signed off by"),
+        "{pdf}"
+    );
+    assert_eq!(pdf.matches("Implications").count(), 1, "{pdf}");
+    let html = std::fs::read_to_string(p.path().join("out/options-appraisal.html")).unwrap();
+    assert_eq!(html.matches(">Implications</h").count(), 1, "{html}");
+    assert!(
+        html.contains("<h3 id=\"table-1\">Implications</h3>"),
+        "{html}"
+    );
+    // A paper scaffolded on the template places the table in its section.
+    let o = p.run(&["new", "paper", "fresh", "--template", "cabinet-report-v1"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let md = std::fs::read_dir(p.path().join("content/fresh"))
+        .unwrap()
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "md"))
+        .map(|e| std::fs::read_to_string(e.path()).unwrap())
+        .collect::<String>();
+    assert!(
+        md.contains("{{ standard_table(\"implications\") }}"),
+        "{md}"
+    );
+    let o = p.run(&["check", "fresh"]);
+    assert!(!stderr(&o).contains("Q0071"), "{}", stderr(&o));
+}
