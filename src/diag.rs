@@ -99,7 +99,7 @@ codes! {
     Usage = "Q0060", "a usage error: no project, an unknown document or meeting, a bad option";
     TemplateRule = "Q0070", "a paper breaks a rule of its report template (a condition, a sign-off)";
     TemplateSection = "Q0071", "a mandatory section of the report template is missing, renamed, out of order or too thin, or does not place a standard table the template puts in it";
-    TemplateLimit = "Q0072", "a paper exceeds a limit of its report template (words, characters, pages)";
+    TemplateLimit = "Q0072", "a paper exceeds a limit of its report template (words, characters, sentences, paragraphs, pages, or the summary's typeset lines)";
     WorkbookFormula = "Q0100", "a workbook figure is the value saved with a formula (a note), or a formula saved no value (a warning): quire never recomputes a workbook's formulas";
     EmptyRange = "Q0101", "a workbook range holds no figure (it may miss the data, e.g. `B3003` for `B3`)";
     ToleranceScale = "Q0102", "a relation's tolerance is as large as the figures it checks, so it would accept any figure";

@@ -40,6 +40,9 @@ pub struct Prepared {
         Span,
         crate::model::template::PageCount,
     )>,
+    /// A line limit on the summary from the paper's report template, checked
+    /// once typeset: (limit, where the paper writes its summary).
+    pub lines_limit: Option<(crate::model::template::Limit, Span)>,
     /// A paper as rendered even when it has errors: `check` typesets it to
     /// report a page limit in the same run, and `build --draft` to write a
     /// draft marked DRAFT when every error is a departure from the report
@@ -57,6 +60,7 @@ impl Prepared {
             layout: None,
             extras: Vec::new(),
             page_limit: None,
+            lines_limit: None,
             page_probe: None,
         }
     }
@@ -314,6 +318,41 @@ pub fn page_limit_diag(
     )
 }
 
+/// The diagnostic for a summary longer or shorter, as typeset, than its
+/// template's line limit, if it is (`lines`: None when the layout does not
+/// mark its summary, so it cannot be counted).
+pub fn lines_limit_diag(
+    limit: &Option<(crate::model::template::Limit, Span)>,
+    lines: Option<usize>,
+) -> Option<Diagnostic> {
+    let (l, span) = limit.as_ref()?;
+    let Some(n) = lines else {
+        return Some(
+            Diagnostic::warning(Code::TemplateLimit, "the summary's lines cannot be counted on this layout")
+                .at(&l.span, "a limit on the summary's typeset lines")
+                .help("lines are counted on the version 3 report layouts (`layout: council-report@3` or `committee-report@3`)"),
+        );
+    };
+    let msg = match (l.min, l.max) {
+        (_, Some(max)) if n > max => format!(
+            "the summary runs to {n} lines as typeset, {} over its template's limit of {max}",
+            n - max
+        ),
+        (Some(min), _) if n < min => {
+            format!(
+                "the summary runs to {n} lines as typeset, under its template's minimum of {min}"
+            )
+        }
+        _ => return None,
+    };
+    Some(
+        Diagnostic::new(l.severity, Code::TemplateLimit, msg)
+            .at(span, "this summary")
+            .also(&l.span, "the limit")
+            .help("shorten the summary: the limit counts its lines on the typeset page"),
+    )
+}
+
 /// Reads the report template a paper names: `templates/NAME-vN.yaml`.
 fn load_template(
     project: &Project,
@@ -512,6 +551,10 @@ fn prepare_paper(project: &Project, doc: &Document, p: &mut Prepared) {
             .map_or(Span::new(file, 0..0), |r| r.span.clone());
         if let Some(l) = &t.pages {
             p.page_limit = Some((l.clone(), span.clone(), t.page_count));
+        }
+        if let Some(l) = &t.summary_lines {
+            let at = node.get("summary").map_or(span.clone(), |n| n.span.clone());
+            p.lines_limit = Some((l.clone(), at));
         }
         let fixed_cover = paper.layout.value.name == "committee-report";
         validate::template::check_paper(t, &node, &heads, &span, fixed_cover, &paper, &mut p.diags)

@@ -644,7 +644,7 @@ pub fn build_one_warm(
     let mut read: Vec<String> = Vec::new();
     // The SHA-256 of every file as the editions read it, for the manifest.
     let mut digests: BTreeMap<String, String> = BTreeMap::new();
-    let (mut pages, mut body_pages) = (0, 0);
+    let (mut pages, mut body_pages, mut lines) = (0, 0, None);
     let mut failed = false;
     for (suffix, rendered) in &prepared.rendered {
         let stem = format!("{}{suffix}", doc.id);
@@ -680,6 +680,7 @@ pub fn build_one_warm(
                     times.extend(e.times);
                     pages += e.pages.unwrap_or(0);
                     body_pages += e.body_pages.or(e.pages).unwrap_or(0);
+                    lines = lines.or(e.summary_lines);
                     read.extend(e.files_read);
                     digests.extend(e.digests);
                     files.push((config.out.join(format!("{stem}.{}", b.name())), e.bytes));
@@ -712,7 +713,9 @@ pub fn build_one_warm(
         comemo::evict(10);
     }
     o.inputs.extend(read.iter().cloned());
-    if let Some(d) = pipeline::page_limit_diag(&prepared.page_limit, pages, body_pages) {
+    let over = pipeline::page_limit_diag(&prepared.page_limit, pages, body_pages);
+    let long = pipeline::lines_limit_diag(&prepared.lines_limit, lines);
+    for d in over.into_iter().chain(long) {
         // Over the limit as an error: nothing of the paper is written.
         let refuse = d.severity == crate::diag::Severity::Error;
         diags.push(d);

@@ -26,8 +26,8 @@ pub fn run(global: &Global, args: &CheckArgs) -> ExitCode {
     for doc in &docs {
         let mut prepared = pipeline::prepare(&project, doc);
         // A template's page limit can only be checked on the typeset paper.
-        if prepared.page_limit.is_some() {
-            let (pages, body_pages) = prepared
+        if prepared.page_limit.is_some() || prepared.lines_limit.is_some() {
+            let (pages, body_pages, lines) = prepared
                 .rendered
                 .iter()
                 .map(|(_, r)| r)
@@ -35,10 +35,13 @@ pub fn run(global: &Global, args: &CheckArgs) -> ExitCode {
                 .filter_map(|r| {
                     crate::typeset::typeset(&project.root, r, &doc.id, &Default::default())
                         .ok()
-                        .map(|t| (t.pages, t.body_pages))
+                        .map(|t| (t.pages, t.body_pages, t.summary_lines))
                 })
-                .fold((0, 0), |(a, b), (p, q)| (a + p, b + q));
+                .fold((0, 0, None), |(a, b, l), (p, q, m)| (a + p, b + q, l.or(m)));
             if let Some(d) = pipeline::page_limit_diag(&prepared.page_limit, pages, body_pages) {
+                prepared.diags.push(d);
+            }
+            if let Some(d) = pipeline::lines_limit_diag(&prepared.lines_limit, lines) {
                 prepared.diags.push(d);
             }
         }

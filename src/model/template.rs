@@ -254,6 +254,9 @@ pub struct Template {
     /// The paper size the template asks for (`paper: a4`).
     pub paper: Option<String>,
     pub summary_words: Option<Limit>,
+    /// Lines the summary may take as typeset (`summary-lines`), counted on
+    /// the typeset page by layouts that mark their summary (version 3).
+    pub summary_lines: Option<Limit>,
     pub social_summary_chars: Option<Limit>,
     pub pages: Option<Limit>,
     /// What the page limit counts (`pages: { max: 5, counts: body }`).

@@ -43,6 +43,8 @@ pub struct Edition {
     pub pages: Option<usize>,
     /// The pages before the first appendix (a template's body-only page limit).
     pub body_pages: Option<usize>,
+    /// The lines the summary takes as typeset (a template's line limit).
+    pub summary_lines: Option<usize>,
     /// Warnings, already rendered.
     pub warnings: Vec<String>,
     /// Where the time went (`-v`), by stage.
@@ -89,6 +91,7 @@ impl Backend for Pdf {
                 digests: t.digests,
                 pages: Some(t.pages),
                 body_pages: Some(t.body_pages),
+                summary_lines: t.summary_lines,
                 warnings: t.warnings,
                 times: vec![("compile", t.compile), ("pdf", t.export)],
             }),

@@ -32,6 +32,8 @@ pub struct Typeset {
     /// The sides before the first appendix (a level-1 heading "Appendix N: …"),
     /// for a template's page limit that counts the report's body only.
     pub body_pages: usize,
+    /// The lines the summary takes as typeset, where the layout marks it.
+    pub summary_lines: Option<usize>,
     /// Typst warnings, already rendered.
     pub warnings: Vec<String>,
     /// Project files Typst read (layouts), project-relative, sorted.
@@ -116,6 +118,7 @@ fn compile_export(
     };
     let pages = doc.pages().len();
     let body_pages = body_pages(&doc).unwrap_or(pages);
+    let summary_lines = summary_lines(&doc);
     let started = std::time::Instant::now();
     let result = typst_pdf::pdf(&doc, &options);
     let export = started.elapsed();
@@ -124,6 +127,7 @@ fn compile_export(
             pdf: bytes,
             pages,
             body_pages,
+            summary_lines,
             warnings,
             files_read: world.files_read(),
             digests: world.digests(),
@@ -132,6 +136,51 @@ fn compile_export(
         }),
         Err(errors) => Err(errors.iter().map(|e| to_diag(world, e)).collect()),
     }
+}
+
+/// The lines the summary takes as typeset: the distinct baselines of text
+/// between the layout's marks `<quire-summary-start>` and
+/// `<quire-summary-end>` (the version 3 report layouts set them), on every
+/// page between them; None in a layout without them.
+fn summary_lines(doc: &PagedDocument) -> Option<usize> {
+    use typst::foundations::Label;
+    use typst::introspection::Introspector;
+    use typst::layout::{Frame, FrameItem, Point};
+    let intro = doc.introspector();
+    let at = |name: &str| {
+        let label = Label::new(typst::utils::PicoStr::intern(name))?;
+        let c = intro.query_label(label).ok()?;
+        intro.position(c.location()?)
+    };
+    let (start, end) = (at("quire-summary-start")?, at("quire-summary-end")?);
+    fn walk(frame: &Frame, off: Point, out: &mut Vec<f64>) {
+        for (pos, item) in frame.items() {
+            let p = off + *pos;
+            match item {
+                FrameItem::Group(g) => {
+                    let t = Point::new(g.transform.tx, g.transform.ty);
+                    walk(&g.frame, p + t, out);
+                }
+                FrameItem::Text(_) => out.push(p.y.to_pt()),
+                _ => {}
+            }
+        }
+    }
+    let mut lines: Vec<(usize, i64)> = Vec::new();
+    for page in start.page.get()..=end.page.get() {
+        let mut ys = Vec::new();
+        walk(&doc.pages().get(page - 1)?.frame, Point::zero(), &mut ys);
+        for y in ys {
+            let after = page > start.page.get() || y > start.point.y.to_pt();
+            let before = page < end.page.get() || y < end.point.y.to_pt();
+            if after && before {
+                lines.push((page, (y * 10.0).round() as i64));
+            }
+        }
+    }
+    lines.sort_unstable();
+    lines.dedup();
+    Some(lines.len())
 }
 
 /// The sides before the page where the first appendix heading stands.

@@ -360,6 +360,7 @@ pub fn template(id: &str, node: &Node, diags: &mut Diagnostics) -> Option<Templa
         })
     });
     let (mut summary_words, mut social_summary_chars, mut pages) = (None, None, None);
+    let mut summary_lines = None;
     let mut page_count = PageCount::All;
     let mut parts = Vec::new();
     if let Some(l) = m.opt("limits")
@@ -368,6 +369,9 @@ pub fn template(id: &str, node: &Node, diags: &mut Diagnostics) -> Option<Templa
         summary_words = lm
             .opt("summary-words")
             .and_then(|n| limit(n, "a word limit", MAX_WORDS, lm.diags));
+        summary_lines = lm
+            .opt("summary-lines")
+            .and_then(|n| limit(n, "a line limit", MAX_PAGES * 60, lm.diags));
         social_summary_chars = lm
             .opt("social-summary-characters")
             .and_then(|n| limit(n, "a character limit", MAX_CHARACTERS, lm.diags));
@@ -562,6 +566,7 @@ pub fn template(id: &str, node: &Node, diags: &mut Diagnostics) -> Option<Templa
         style,
         paper,
         summary_words,
+        summary_lines,
         social_summary_chars,
         pages,
         page_count,

@@ -1225,3 +1225,44 @@ fn a_standard_table_is_placed_in_the_section_the_template_names() {
     let o = p.run(&["check", "fresh"]);
     assert!(!stderr(&o).contains("Q0071"), "{}", stderr(&o));
 }
+
+/// Issue 24: "a summary of at most so many lines", counted as the council
+/// counts them, on the typeset page: a summary that sets in one line passes
+/// a one-line limit; the same summary at three lines is told at the paper's
+/// `summary:` with the count, by `check` and by `build`.
+#[test]
+fn a_summary_line_limit_counts_the_typeset_lines() {
+    let p = Project::fixture("template-northmoor");
+    let t = "templates/cabinet-report-v1.yaml";
+    let text = std::fs::read_to_string(p.path().join(t)).unwrap();
+    let _ = std::fs::remove_dir_all(p.path().join("content/bad-paper"));
+    let paper = "content/options-appraisal/paper.yaml";
+    let yaml = std::fs::read_to_string(p.path().join(paper)).unwrap();
+    p.write(paper, &format!("layout: council-report@3\n{yaml}"));
+    let limited = text.replace(
+        "  pages: { max: 4 }\n",
+        "  pages: { max: 4 }\n  summary-lines: { max: 1 }\n",
+    );
+    assert_ne!(limited, text);
+    p.write(t, &limited);
+    let o = p.run(&["check"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let long = format!(
+        "layout: council-report@3\n{}",
+        yaml.replace(
+            "summary: The leisure centre needs a new roof; this report sets out three options.",
+            "summary: The leisure centre needs a new roof; this report sets out three options, what each would cost, how long each would close the centre for, and which of them officers recommend, with the risks of each and the views of the people who use the centre every week.",
+        )
+    );
+    p.write(paper, &long);
+    for cmd in ["check", "build"] {
+        let o = p.run(&[cmd]);
+        let e = stderr(&o);
+        assert_eq!(o.status.code(), Some(1), "{cmd}: {e}");
+        assert!(
+            e.contains("error[Q0072]: the summary runs to 3 lines as typeset, 2 over its template's limit of 1"),
+            "{cmd}: {e}"
+        );
+        assert!(e.contains("paper.yaml:14:"), "{cmd}: {e}");
+    }
+}
