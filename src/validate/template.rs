@@ -2124,10 +2124,31 @@ pub fn check_paper(
                         let yes = matches!(n.kind, NodeKind::Bool(true));
                         Some(if yes { "Yes" } else { "No" }.to_string())
                     }
+                    // A value the template does not allow departs from it
+                    // (so a draft can still be made), at the template's severity.
                     Some(n) if !c.choices.is_empty() => {
-                        let allowed: Vec<&str> = c.choices.iter().map(String::as_str).collect();
-                        let what = format!("value for `{}` in the table `{}`", c.key, spec.key);
-                        one_of(n, &allowed, &what, diags).map(|v| v.value)
+                        let v = value_text(n).unwrap_or_default();
+                        let found = c.choices.iter().find(|x| x.eq_ignore_ascii_case(v.trim()));
+                        if found.is_none() {
+                            let mut d = Diagnostic::new(
+                                spec.severity,
+                                Code::TemplateRule,
+                                format!(
+                                    "`{v}` is not a valid value for `{}` in the table `{}`",
+                                    c.key, spec.key
+                                ),
+                            )
+                            .at(
+                                &n.span,
+                                format!("expected one of: {}", c.choices.join(", ")),
+                            );
+                            d = match did_you_mean(&v, c.choices.iter().map(String::as_str)) {
+                                Some(s) => d.help(format!("did you mean `{s}`?")),
+                                None => d.help(format!("use one of: {}", c.choices.join(", "))),
+                            };
+                            diags.push(d);
+                        }
+                        found.cloned()
                     }
                     Some(n) => value_text(n)
                         .inspect(|text| {

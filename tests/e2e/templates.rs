@@ -428,7 +428,7 @@ fn a_draft_lists_every_departure_and_is_never_made_of_wrong_data() {
     let o = p.run(&["build", "--draft", "bad-paper"]);
     assert_eq!(code(&o), 1, "{}", stderr(&o));
     let first = squash(&pdf_pages(&p.path().join("out/drafts/bad-paper.draft.pdf"))[0]);
-    assert_eq!(first.matches("error[Q007").count(), 9, "{first}");
+    assert_eq!(first.matches("error[Q007").count(), 11, "{first}");
     assert!(
         first.contains("error[Q0071]: the mandatory section `Legal` is empty"),
         "{first}"
@@ -972,14 +972,15 @@ fn standard_table_cells_hold_the_values_the_template_allows() {
             "comment: Supported keeping the concessions., agreed: maybe, how: Servey }",
         )
         .replace(
-            "comment: The charges meet the budget assumption. }",
-            "comment: The charges meet the budget assumption., agreed: true, how: email }",
+            "comment: The charges meet the budget assumption., responded: yes }",
+            "comment: The charges meet the budget assumption., responded: yes, agreed: true, how: email }",
         );
     assert_ne!(y, bad);
     p.write(paper, &bad);
     let o = p.run(&["check", "leisure-charges"]);
     let e = stderr(&o);
     assert_eq!(code(&o), 1, "{e}");
+    assert_eq!(e.matches("error[Q0070]").count(), 2, "{e}");
     assert_eq!(e.matches("error[").count(), 2, "{e}");
     assert!(
         e.contains("`maybe` is not a valid value for `agreed` in the table `consultation`"),
