@@ -6,6 +6,7 @@
 
 pub mod app;
 pub mod changes;
+pub mod colour;
 pub mod dates;
 pub mod decimal;
 pub mod expr;

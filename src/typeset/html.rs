@@ -12,6 +12,7 @@
 //! ([`super::shipped`]); nothing is fetched.
 
 use crate::diag::{Code, Diagnostic};
+use crate::model::colour;
 use crate::render::Rendered;
 use crate::render::doc::Generated;
 use crate::render::html;
@@ -328,9 +329,7 @@ fn css_font(name: Option<String>) -> Value {
 
 /// A colour for CSS: `#rrggbb` only (so no other CSS can pass), else black.
 fn css_colour(colour: Option<String>) -> Value {
-    let ok = colour.as_deref().filter(|c| {
-        c.len() == 7 && c.starts_with('#') && c[1..].bytes().all(|b| b.is_ascii_hexdigit())
-    });
+    let ok = colour.as_deref().filter(|c| colour::is_hex(c));
     Value::from_safe_string(ok.unwrap_or("#000000").to_string())
 }
 
@@ -338,24 +337,13 @@ fn css_colour(colour: Option<String>) -> Value {
 /// text, whichever contrasts more (always at least 4.5:1). Anything but a
 /// `#rrggbb` colour gives no style, so a colour can never carry other CSS.
 fn fill(colour: Option<String>) -> Value {
-    let Some(hex) = colour
+    let Some((hex, l)) = colour
         .as_deref()
-        .and_then(|c| c.strip_prefix('#'))
-        .filter(|h| h.len() == 6 && h.chars().all(|c| c.is_ascii_hexdigit()))
+        .and_then(|c| Some((c.strip_prefix('#')?, colour::luminance(c)?)))
     else {
         return Value::from(String::new());
     };
-    let channel = |i: usize| {
-        let v = u8::from_str_radix(&hex[i..i + 2], 16).unwrap_or(0) as f64 / 255.0;
-        if v <= 0.04045 {
-            v / 12.92
-        } else {
-            ((v + 0.055) / 1.055).powf(2.4)
-        }
-    };
-    let l = 0.2126 * channel(0) + 0.7152 * channel(2) + 0.0722 * channel(4);
-    let (on_black, on_white) = ((l + 0.05) / 0.05, 1.05 / (l + 0.05));
-    let ink = if on_black >= on_white {
+    let ink = if colour::on_black(l) >= colour::on_white(l) {
         "#000000"
     } else {
         "#ffffff"

@@ -104,16 +104,9 @@ pub(crate) fn style(n: &Node, diags: &mut Diagnostics) -> Style {
 /// A heading colour: `#rrggbb` whose contrast with white is at least 4.5:1
 /// (WCAG 2.2 AA for text of any size), else a located error with the ratio.
 fn heading_colour(t: &Sp<String>, diags: &mut Diagnostics) -> Option<String> {
+    use crate::model::colour;
     let hex = t.value.trim().to_ascii_lowercase();
-    let channels: Option<Vec<f64>> = (hex.len() == 7 && hex.starts_with('#'))
-        .then(|| {
-            (0..3)
-                .map(|i| u8::from_str_radix(&hex[1 + 2 * i..3 + 2 * i], 16).ok())
-                .map(|c| c.map(|c| f64::from(c) / 255.0))
-                .collect()
-        })
-        .flatten();
-    let Some(ch) = channels else {
+    let Some(l) = colour::luminance(&hex) else {
         diags.push(
             Diagnostic::error(Code::InvalidValue, format!("`{}` is not a colour", t.value))
                 .at(&t.span, "expected `#rrggbb`")
@@ -121,15 +114,7 @@ fn heading_colour(t: &Sp<String>, diags: &mut Diagnostics) -> Option<String> {
         );
         return None;
     };
-    let lin = |c: f64| {
-        if c <= 0.04045 {
-            c / 12.92
-        } else {
-            ((c + 0.055) / 1.055).powf(2.4)
-        }
-    };
-    let l = 0.2126 * lin(ch[0]) + 0.7152 * lin(ch[1]) + 0.0722 * lin(ch[2]);
-    let ratio = 1.05 / (l + 0.05);
+    let ratio = colour::on_white(l);
     if ratio < 4.5 {
         diags.push(
             Diagnostic::error(
