@@ -1008,13 +1008,8 @@ fn standard_table_cells_hold_the_values_the_template_allows() {
 /// white is refused with its contrast ratio.
 #[test]
 fn a_template_colours_its_headings_if_they_can_be_read() {
-    let p = Project::fixture("template-northmoor");
-    let t = "templates/cabinet-report-v1.yaml";
-    let text = std::fs::read_to_string(p.path().join(t)).unwrap();
-    let _ = std::fs::remove_dir_all(p.path().join("content/bad-paper"));
-    let paper = "content/options-appraisal/paper.yaml";
-    let yaml = std::fs::read_to_string(p.path().join(paper)).unwrap();
-    p.write(paper, &format!("layout: council-report@3\n{yaml}"));
+    let (p, text, _) = northmoor_v3();
+    let t = NORTHMOOR_TEMPLATE;
     let light = text.replace(
         "font: Liberation Sans,",
         "font: Liberation Sans, heading-colour: \"#ffd966\",",
@@ -1106,13 +1101,8 @@ fn a_house_style_names_a_font_the_project_supplies() {
 /// on the front page (a timetable) rather than after the narrative.
 #[test]
 fn a_template_lays_out_its_own_cover() {
-    let p = Project::fixture("template-northmoor");
-    let t = "templates/cabinet-report-v1.yaml";
-    let text = std::fs::read_to_string(p.path().join(t)).unwrap();
-    let _ = std::fs::remove_dir_all(p.path().join("content/bad-paper"));
-    let paper = "content/options-appraisal/paper.yaml";
-    let yaml = std::fs::read_to_string(p.path().join(paper)).unwrap();
-    p.write(paper, &format!("layout: council-report@3\n{yaml}"));
+    let (p, text, _) = northmoor_v3();
+    let t = NORTHMOOR_TEMPLATE;
     let own = text.replace(
         "    label: Timetable of meetings\n",
         "    label: Timetable of meetings\n    place: front\n",
@@ -1166,13 +1156,8 @@ fn a_template_lays_out_its_own_cover() {
 /// and HTML, and not again at the end.
 #[test]
 fn a_standard_table_is_placed_in_the_section_the_template_names() {
-    let p = Project::fixture("template-northmoor");
-    let t = "templates/cabinet-report-v1.yaml";
-    let text = std::fs::read_to_string(p.path().join(t)).unwrap();
-    let _ = std::fs::remove_dir_all(p.path().join("content/bad-paper"));
-    let paper = "content/options-appraisal/paper.yaml";
-    let yaml = std::fs::read_to_string(p.path().join(paper)).unwrap();
-    p.write(paper, &format!("layout: council-report@3\n{yaml}"));
+    let (p, text, _) = northmoor_v3();
+    let t = NORTHMOOR_TEMPLATE;
     let placed = text.replace(
         "sign-off: true }",
         "sign-off: true, place: { section: Risk management } }",
@@ -1233,13 +1218,8 @@ fn a_standard_table_is_placed_in_the_section_the_template_names() {
 /// `summary:` with the count, by `check` and by `build`.
 #[test]
 fn a_summary_line_limit_counts_the_typeset_lines() {
-    let p = Project::fixture("template-northmoor");
-    let t = "templates/cabinet-report-v1.yaml";
-    let text = std::fs::read_to_string(p.path().join(t)).unwrap();
-    let _ = std::fs::remove_dir_all(p.path().join("content/bad-paper"));
-    let paper = "content/options-appraisal/paper.yaml";
-    let yaml = std::fs::read_to_string(p.path().join(paper)).unwrap();
-    p.write(paper, &format!("layout: council-report@3\n{yaml}"));
+    let (p, text, yaml) = northmoor_v3();
+    let (t, paper) = (NORTHMOOR_TEMPLATE, NORTHMOOR_PAPER);
     let limited = text.replace(
         "  pages: { max: 4 }\n",
         "  pages: { max: 4 }\n  summary-lines: { max: 1 }\n",
@@ -1266,4 +1246,22 @@ fn a_summary_line_limit_counts_the_typeset_lines() {
         );
         assert!(e.contains("paper.yaml:14:"), "{cmd}: {e}");
     }
+}
+
+const NORTHMOOR_TEMPLATE: &str = "templates/cabinet-report-v1.yaml";
+const NORTHMOOR_PAPER: &str = "content/options-appraisal/paper.yaml";
+
+/// The Northmoor council with its valid paper on the version 3 layout (its
+/// bad paper removed): the project, the template's text, and the paper's
+/// YAML as it was before the layout line.
+fn northmoor_v3() -> (Project, String, String) {
+    let p = Project::fixture("template-northmoor");
+    let text = std::fs::read_to_string(p.path().join(NORTHMOOR_TEMPLATE)).unwrap();
+    let _ = std::fs::remove_dir_all(p.path().join("content/bad-paper"));
+    let yaml = std::fs::read_to_string(p.path().join(NORTHMOOR_PAPER)).unwrap();
+    p.write(
+        NORTHMOOR_PAPER,
+        &format!("layout: council-report@3\n{yaml}"),
+    );
+    (p, text, yaml)
 }
