@@ -69,7 +69,7 @@ pub fn run(global: &Global, args: &NewArgs) -> ExitCode {
         NewKind::Paper { .. } => vec![
             (
                 format!("{dir}/paper.yaml"),
-                vars.fill(&PAPER.replace("{divisions}", &divisions_line(&root))),
+                vars.fill(&PAPER.replace("{divisions}", &divisions_line(&root, &vars.org))),
             ),
             (format!("{dir}/01-introduction.md"), vars.fill(PAPER_MD)),
         ],
@@ -693,11 +693,17 @@ contacts:
 "##;
 
 /// The plain paper's line for the areas it affects. Its layout, the county's
-/// committee report, prints electoral divisions; a council whose report
-/// templates ask for wards (a borough's or district's cover field of type
-/// `wards`) gives its wards on its template, so its scaffold names that
-/// field and never a county's divisions.
-fn divisions_line(root: &Path) -> String {
+/// committee report, prints electoral divisions when a paper gives them; a
+/// council whose report templates ask for wards (a borough's or district's
+/// cover field of type `wards`) gives its wards on its template, so its
+/// scaffold names that field and never a county's divisions. Only a county
+/// council (its name says so) gets the divisions as a live line: any other
+/// council gets it commented, as a field it may not have, so that nothing
+/// the council does not print reaches its cover.
+fn divisions_line(root: &Path, org: &str) -> String {
+    let county = org
+        .split_whitespace()
+        .any(|w| w.eq_ignore_ascii_case("county"));
     match ward_templates(root).first() {
         Some((stem, key)) => format!(
             "# This council's report template gives the wards a paper affects (`{}:` in templates/{}.yaml):\n# start a paper on it with `quire new paper NAME --template {}`.\n",
@@ -705,7 +711,8 @@ fn divisions_line(root: &Path) -> String {
             comment(stem),
             comment(stem)
         ),
-        None => "electoral-divisions: [All]            # the divisions the paper affects\n".into(),
+        None if county => "electoral-divisions: [All]            # the divisions the paper affects\n".into(),
+        None => "# electoral-divisions: [All]          # optional: a county's electoral divisions the paper affects (printed on the cover)\n".into(),
     }
 }
 

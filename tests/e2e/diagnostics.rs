@@ -129,7 +129,11 @@ fn no_cascades_and_no_implausible_suggestions() {
         dir: tempfile::tempdir().unwrap(),
         fixture: std::path::PathBuf::new(),
     };
-    assert!(p.run(&["new", "project", "--name", "X"]).status.success());
+    assert!(
+        p.run(&["new", "project", "--name", "X County Council"])
+            .status
+            .success()
+    );
     assert!(p.run(&["new", "paper", "x"]).status.success());
     let path = p.path().join("content/x/paper.yaml");
     let good = std::fs::read_to_string(&path).unwrap();
@@ -195,7 +199,11 @@ fn a_misindented_key_does_not_hide_the_other_problems() {
         dir: tempfile::tempdir().unwrap(),
         fixture: std::path::PathBuf::new(),
     };
-    assert!(p.run(&["new", "project", "--name", "X"]).status.success());
+    assert!(
+        p.run(&["new", "project", "--name", "X County Council"])
+            .status
+            .success()
+    );
     assert!(p.run(&["new", "paper", "x"]).status.success());
     let path = p.path().join("content/x/paper.yaml");
     let good = std::fs::read_to_string(&path).unwrap();
@@ -237,7 +245,11 @@ fn problems_are_located_by_line_whatever_the_line_ends() {
         dir: tempfile::tempdir().unwrap(),
         fixture: std::path::PathBuf::new(),
     };
-    assert!(p.run(&["new", "project", "--name", "X"]).status.success());
+    assert!(
+        p.run(&["new", "project", "--name", "X County Council"])
+            .status
+            .success()
+    );
     assert!(p.run(&["new", "paper", "x"]).status.success());
     let path = p.path().join("content/x/paper.yaml");
     let good = std::fs::read_to_string(&path).unwrap();

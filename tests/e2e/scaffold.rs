@@ -711,7 +711,9 @@ fn a_paper_scaffold_has_every_printed_field_and_a_borough_says_wards() {
         "# future-pathway:",
         "# background-documents:",
         "# appendices:",
-        "electoral-divisions: [All]",
+        // A borough has no electoral divisions: the county's field is offered
+        // commented, so nothing it does not print reaches its cover.
+        "\n# electoral-divisions: [All]",
     ] {
         assert!(yaml.contains(key), "no `{key}`:\n{yaml}");
     }
@@ -761,6 +763,17 @@ fn a_paper_scaffold_has_every_printed_field_and_a_borough_says_wards() {
             && !yaml.contains("electoral-divisions"),
         "{yaml}"
     );
+    // A county council without a template: the divisions are a live line.
+    let k = empty();
+    assert!(
+        k.run(&["new", "project", "--name", "Imaginary County Council"])
+            .status
+            .success()
+    );
+    assert!(k.run(&["new", "paper", "plain"]).status.success());
+    let yaml = read(&k, "content/plain/paper.yaml");
+    assert!(yaml.contains("\nelectoral-divisions: [All]"), "{yaml}");
+
     // The county's template: its field is the electoral divisions, and says so.
     let c = Project::demo();
     let o = c.run(&["new", "paper", "county", "--template", "kcc-committee"]);
