@@ -787,8 +787,10 @@ const RETURN: &str = r##"# A DfE Safety Valve monitoring return. Replace each pl
 # ("DfE Safety Valve return") describes every field, including the deficit and EHCP tables.
 kind: safety-valve
 layout: safety-valve@3
-# The local authority.
-authority: {org}
+authority: {org}   # the local authority
+# title: Safety Valve agreement monitoring report   # optional: printed instead of the template's heading
+# subtitle: A line under the title    # optional
+# data-as-at: 31 May 2025             # optional: the date the figures describe, printed as written
 # agreement:                          # optional: the agreement this return reports on
 #   letter-date: YYYY-MM-DD
 #   letter-label: Safety Valve agreement letter
@@ -810,8 +812,24 @@ assurance-scale:                      # the ratings every condition and risk is 
 #     sign-off:
 #       - { role: s151, name: Name, title: S151 Officer, date: YYYY-MM-DD }
 #       - { role: dcs, name: Name, title: Director of Children's Services, date: YYYY-MM-DD }
+# prompts:                            # optional: the DfE template's prompts, printed before the answers
+#   summary: The template's prompt before the summary.
+#   questions: The template's prompt before the advisers' questions.
 summary: |                            # Markdown: the overall position
   A short summary of progress against the agreement.
+# deficit:                            # optional: the deficit profile against the agreement
+#   agreement-label: Per the agreement letter
+#   forecast-label: Per this update
+#   unit: £m
+#   years:                            # the variance is computed (forecast − agreement) and checked if typed
+#     - { year: {year}, agreement: 10.0, forecast: 9.5 }
+#   notes: |                          # optional Markdown under the table
+#     A note on the deficit profile.
+# ehcp:                               # optional: the numbers of EHCPs by age band; totals are computed
+#   bands: [Under 5s, Age 5 to 10, Age 11 to 15, Age 16 to 19, Age 20 to 25]
+#   columns:
+#     - { label: Number of EHCPs, kind: actual, values: [10, 20, 30, 40, 50] }
+#   footnote: How the numbers were counted.   # optional
 conditions:                           # the conditions of the agreement
   - number: 1
     text: The first condition, as written in the agreement.
@@ -819,15 +837,37 @@ conditions:                           # the conditions of the agreement
     progress:                         # Markdown, for each update
       may: |
         Progress this update.
+# questions:                          # optional: the advisers' questions and the answers, Markdown
+#   - An answer to the advisers' question.
+# risk-numbering: none                # optional: the register prints no numbers
 risks:                                # risks to delivering the agreement
   - number: 1
     title: Title of the risk
+    # group: Name of the group        # optional: a heading over each run of one group
     # assurance: { may: Amber }
     mitigation: |                     # Markdown
       How the risk is being reduced.
     progress:
       may: |
         Progress this update.
+# kpis:                               # optional: the return's key performance indicators
+#   - id: K1
+#     name: Name of the KPI
+#     unit: count                     # % | count | days | £m | rate
+#     baseline: { value: 100, label: Last year's outturn }   # optional; or just a number
+#     annual-target: 90               # optional: printed as written, never rated
+#     targets: { may: 95 }            # per update id
+#     actuals: { may: 97 }
+#     comment: { may: What the figure shows. }   # optional, per update
+# appendices:                         # optional: the appendices the return lists
+#   - { title: Title of the appendix, number: A, markdown: appendix.md }   # a Markdown file here, printed after the return
+# background-documents:               # optional
+#   - { title: Title of the document, link: "https://www.example.gov.uk/document" }   # link optional
+# contact:                            # optional: the key contact; all but the name optional
+#   name: Name of the contact
+#   role: Job title
+#   email: name@example.gov.uk
+#   telephone: 01632 960 000
 "##;
 
 const PLAN: &str = r##"# An Accelerated Progress Plan report. Replace each placeholder; docs/data-format.md

@@ -786,3 +786,67 @@ fn a_paper_scaffold_has_every_printed_field_and_a_borough_says_wards() {
         "{yaml}"
     );
 }
+
+/// Issue 25: the return scaffold has every field `safety-valve@3` prints,
+/// commented where optional: made live, they pass `check` and are printed.
+#[test]
+fn the_return_scaffold_has_every_printed_field() {
+    let p = new_project();
+    let o = p.run(&["new", "return", "sv"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let yaml = read(&p, "content/sv/return.yaml");
+    for key in [
+        "# title:",
+        "# data-as-at:",
+        "# prompts:",
+        "# deficit:",
+        "# ehcp:",
+        "# questions:",
+        "# risk-numbering:",
+        "# group:",
+        "# kpis:",
+        "# appendices:",
+        "# background-documents:",
+        "# contact:",
+    ] {
+        assert!(yaml.contains(key), "no `{key}`:\n{yaml}");
+    }
+    // Everything made live but the submissions (a submitted update needs a lock).
+    let start = yaml.find("# submissions:").unwrap();
+    let end = yaml[start..]
+        .find("\n# prompts:")
+        .map(|e| start + e)
+        .unwrap();
+    let kept = format!("{}{}", &yaml[..start], &yaml[end + 1..]);
+    let live = uncommented(&kept)
+        .replace("YYYY-MM-DD", "2024-03-01")
+        .replacen("YYYY-YY", "2023-24", 1)
+        .replacen("YYYY-YY", "2029-30", 1);
+    assert!(!live.contains("submissions"), "{live}");
+    p.write("content/sv/return.yaml", &live);
+    p.write("content/sv/appendix.md", "The text of the appendix.\n");
+    let o = p.run(&["check", "sv"]);
+    assert_eq!(o.status.code(), Some(0), "{}\n{live}", stderr(&o));
+    let o = p.run(&["build", "sv", "--format", "html"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let page = read(&p, "out/sv.html");
+    for s in [
+        "Safety Valve agreement monitoring report",
+        "A line under the title",
+        "31 May 2025",
+        "The template’s prompt before the summary.",
+        "Per the agreement letter",
+        "A note on the deficit profile.",
+        "Number of EHCPs",
+        "How the numbers were counted.",
+        "An answer to the advisers’ question.",
+        "Name of the group",
+        "Name of the KPI",
+        "What the figure shows.",
+        "The text of the appendix.",
+        "Title of the document",
+        "Name of the contact",
+    ] {
+        assert!(page.contains(s), "no `{s}` in the return:\n{page}");
+    }
+}
