@@ -112,6 +112,9 @@ struct Writer<'a> {
     text_width: i64,
     /// The next paragraph starts a new page.
     page_break: bool,
+    /// Column widths of each kind of table (see [`kind`]) met more than once,
+    /// measured over all its tables: tables of one kind keep their columns.
+    kinds: std::collections::HashMap<String, Vec<i64>>,
 }
 
 /// The package's parts, in the order they are zipped.
@@ -128,7 +131,9 @@ pub fn package(blocks: &[Block], meta: &Meta, reference_styles: Option<&str>) ->
         style,
         text_width: pw - 2 * twips(style.margin_x),
         page_break: false,
+        kinds: Default::default(),
     };
+    w.kinds = shared_widths(blocks, w.text_width, style.table_size);
     for b in blocks {
         w.block(b, false);
     }
@@ -483,8 +488,10 @@ impl Writer<'_> {
         // A table of labels gives its labels a third of the width.
         let widths: Vec<i64> = if t.labels && cols == 2 {
             vec![self.text_width / 3, self.text_width - self.text_width / 3]
+        } else if let Some(w) = kind(t, cols).and_then(|k| self.kinds.get(&k)) {
+            w.clone()
         } else {
-            column_widths(t, cols, self.text_width, self.style.table_size)
+            column_widths(&[t], cols, self.text_width, self.style.table_size)
         };
         for w in &widths {
             let _ = write!(self.body, "<w:gridCol w:w=\"{w}\"/>");
@@ -573,6 +580,59 @@ impl Writer<'_> {
     }
 }
 
+/// A table's kind: its columns and the words of its header rows. Tables of
+/// one kind (a KPI table per area of a scorecard, a risk per table) are one
+/// table to a reader, broken up: their columns should not move between them.
+/// A table with no header row, or of labels, has no kind.
+fn kind(t: &Table, cols: usize) -> Option<String> {
+    if t.labels || t.header_rows == 0 {
+        return None;
+    }
+    let mut k = cols.to_string();
+    for row in t.rows.iter().take(t.header_rows) {
+        for c in row {
+            k.push('\u{1f}');
+            k.push_str(
+                &c.blocks
+                    .iter()
+                    .map(Block::text)
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            );
+        }
+        k.push('\u{1e}');
+    }
+    Some(k)
+}
+
+/// The widths of every kind of table the body holds more than once, each
+/// measured over all the tables of its kind.
+fn shared_widths(
+    blocks: &[Block],
+    text_width: i64,
+    size: f64,
+) -> std::collections::HashMap<String, Vec<i64>> {
+    let mut by_kind: std::collections::HashMap<String, (usize, Vec<&Table>)> = Default::default();
+    for b in blocks {
+        if let Block::Table(t) = b {
+            let cols = t
+                .rows
+                .iter()
+                .map(|r| r.iter().map(|c| c.span.max(1)).sum::<usize>())
+                .max()
+                .unwrap_or(0);
+            if let Some(k) = kind(t, cols) {
+                by_kind.entry(k).or_insert((cols, Vec::new())).1.push(t);
+            }
+        }
+    }
+    by_kind
+        .into_iter()
+        .filter(|(_, (_, ts))| ts.len() > 1)
+        .map(|(k, (cols, ts))| (k, column_widths(&ts, cols, text_width, size)))
+        .collect()
+}
+
 /// Column widths that share the text width by what the columns hold: each
 /// column at least as wide as its longest word (so no word is broken inside
 /// a cell, where the width allows), the rest shared by the columns' average
@@ -580,7 +640,7 @@ impl Writer<'_> {
 /// Sans's advance widths, bold in a header cell or a bold run (capitals,
 /// digits and bold are wider than an average character; an id like `APP08`
 /// set at an average width wrapped). Cells spanning columns are not counted.
-fn column_widths(t: &Table, cols: usize, text_width: i64, size: f64) -> Vec<i64> {
+fn column_widths(tables: &[&Table], cols: usize, text_width: i64, size: f64) -> Vec<i64> {
     // An average character of the table's size (for the caps below), and a
     // cell's side margins, in twips.
     let char_w = (size * 20.0 * 0.55).round() as i64;
@@ -588,7 +648,7 @@ fn column_widths(t: &Table, cols: usize, text_width: i64, size: f64) -> Vec<i64>
     let mut longest = vec![0i64; cols];
     let mut total = vec![0usize; cols];
     let mut count = vec![0usize; cols];
-    for row in &t.rows {
+    for row in tables.iter().flat_map(|t| &t.rows) {
         if row.len() != cols {
             continue;
         }
@@ -981,7 +1041,7 @@ mod tests {
             ],
             ..Table::default()
         };
-        let w = column_widths(&t, 3, 9000, 10.0);
+        let w = column_widths(&[&t], 3, 9000, 10.0);
         assert_eq!(w.iter().sum::<i64>(), 9000);
         assert!(w[1] > 2 * w[0] && w[1] > w[2], "{w:?}");
         // The longest word fits its column, as it sets at 10 pt.
@@ -1055,7 +1115,7 @@ mod tests {
             ..Table::default()
         };
         // A4's text width at 20 mm margins.
-        let w = column_widths(&t, 10, 9638, 10.0);
+        let w = column_widths(&[&t], 10, 9638, 10.0);
         assert_eq!(w.iter().sum::<i64>(), 9638);
         for (j, width) in w.iter().enumerate() {
             for (i, row) in t.rows.iter().enumerate() {
@@ -1153,5 +1213,40 @@ mod tests {
             .unwrap();
         assert!(core.contains("<dc:title>T &amp; co</dc:title>"));
         assert!(core.contains("2024-05-01T00:00:00Z"));
+    }
+
+    /// Issue 25: tables of one kind (the scorecard's KPI table per area) keep
+    /// their columns from table to table, as in the PDF and the HTML page; a
+    /// table of another kind is measured on its own.
+    #[test]
+    fn tables_of_one_kind_keep_their_columns() {
+        let st = Style::default();
+        let meta = Meta {
+            title: "T",
+            author: "A",
+            running: "",
+            date: "2024-05-01",
+            style: &st,
+        };
+        let head = "<thead><tr><th>KPI</th><th>Measure</th><th>Latest</th></tr></thead>";
+        let html = format!(
+            "<table>{head}<tbody><tr><th>APP08</th><td>Short</td><td>12%</td></tr></tbody></table>\
+             <table>{head}<tbody><tr><th>APP09</th><td>A much longer measure of the children and young people with a plan</td><td>Not yet published</td></tr></tbody></table>\
+             <table><thead><tr><th>Id</th><th>Risk</th></tr></thead><tbody><tr><td>R1</td><td>A risk</td></tr></tbody></table>"
+        );
+        let blocks = super::super::page::read(&html).blocks;
+        let a = package(&blocks, &meta, None);
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(a)).unwrap();
+        let mut doc = String::new();
+        std::io::Read::read_to_string(&mut zip.by_name("word/document.xml").unwrap(), &mut doc)
+            .unwrap();
+        let grids: Vec<&str> = doc
+            .split("<w:tblGrid>")
+            .skip(1)
+            .map(|g| &g[..g.find("</w:tblGrid>").unwrap()])
+            .collect();
+        assert_eq!(grids.len(), 3, "{doc}");
+        assert_eq!(grids[0], grids[1]);
+        assert_eq!(grids[2].matches("<w:gridCol").count(), 2);
     }
 }
