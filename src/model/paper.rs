@@ -49,6 +49,10 @@ pub enum AppendixKind {
     Register {
         name: Sp<String>,
         since: Option<String>,
+        /// `risk-pages: shared`: the risks follow one another, several to a
+        /// page where they fit, as the council's register prints them;
+        /// otherwise each starts a page (layouts from version 3).
+        shared: bool,
     },
     Markdown {
         path: Sp<String>,

@@ -436,7 +436,7 @@ pub fn paper(
     let mut reg_views = serde_json::Map::new();
     for r in registers {
         let since = p.appendices.iter().find_map(|a| match &a.kind {
-            AppendixKind::Register { name, since } if name.value == r.name => since.clone(),
+            AppendixKind::Register { name, since, .. } if name.value == r.name => since.clone(),
             _ => None,
         });
         reg_views.insert(
@@ -554,6 +554,10 @@ pub fn paper(
             // From version 3 an appendix is printed with its label: `A` or `1`.
             if p.layout.value.version >= 3 {
                 v["label"] = json!(p.appendix_label(i));
+            }
+            // Only when declared, so the data of every other paper is unchanged.
+            if let AppendixKind::Register { shared: true, .. } = &a.kind {
+                v["risk_pages"] = json!("shared");
             }
             v
         })

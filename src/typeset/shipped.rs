@@ -73,6 +73,10 @@ pub const FILES: &[(&str, &str)] = &[
         include_str!("../../layouts/risk-appendix-v2.typ"),
     ),
     (
+        "risk-parts-v3.typ",
+        include_str!("../../layouts/risk-parts-v3.typ"),
+    ),
+    (
         "safety-valve-v1.typ",
         include_str!("../../layouts/safety-valve-v1.typ"),
     ),
@@ -244,13 +248,13 @@ pub fn project_labels(root: &Path) -> Vec<String> {
     v
 }
 
-/// `name@N` for every shipped layout (sorted; `common` and `tables` are
+/// `name@N` for every shipped layout (sorted; `common`, `tables` and `risk-parts` are
 /// libraries that layouts use, not layouts of documents).
 pub fn labels() -> Vec<String> {
     let mut v: Vec<String> = FILES
         .iter()
         .filter_map(|(n, _)| name_version(n))
-        .filter(|(name, _)| !matches!(*name, "common" | "tables"))
+        .filter(|(name, _)| !matches!(*name, "common" | "tables" | "risk-parts"))
         .map(|(name, v)| format!("{name}@{v}"))
         .collect();
     v.sort();

@@ -297,11 +297,39 @@ pub fn paper(
         numbers.extend(number.clone());
         let register = a.opt_text("register");
         let since = a.opt_text("since").map(|t| t.value);
+        let shared = match a.opt("risk-pages") {
+            Some(n) => match one_of(n, &["own", "shared"], "risk pages", a.diags) {
+                Some(v) if v.value == "shared" && layout.value.version < 3 => {
+                    a.diags.push(
+                        Diagnostic::error(
+                            Code::InvalidValue,
+                            format!(
+                                "`risk-pages: shared` needs layout version 3; this paper is on `{}@{}`",
+                                layout.value.name, layout.value.version
+                            ),
+                        )
+                        .at(&v.span, "risks sharing pages")
+                        .help(format!(
+                            "publish the paper on `layout: {}@3`, or leave each risk on a page of its own",
+                            layout.value.name
+                        )),
+                    );
+                    false
+                }
+                Some(v) => v.value == "shared",
+                None => false,
+            },
+            None => false,
+        };
         let markdown = a.opt_text("markdown");
         let span = a.span().clone();
         a.finish();
         let kind = match (register, markdown) {
-            (Some(name), None) => AppendixKind::Register { name, since },
+            (Some(name), None) => AppendixKind::Register {
+                name,
+                since,
+                shared,
+            },
             (None, Some(path)) => AppendixKind::Markdown { path },
             _ => {
                 d.push(

@@ -290,3 +290,65 @@ fn a_register_with_no_open_risk_says_so() {
         );
     }
 }
+
+/// Issue 25: a register whose council prints its risks one after another says
+/// `risk-pages: shared`, and the risks share pages (a short risk is never split);
+/// without it each starts a page, as before. The choice needs layout version 3.
+#[test]
+fn short_risks_share_a_page_where_the_paper_says_so() {
+    let p = Project::fixture("risk-changes");
+    let o = p.run(&["build", "--keep-sources"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let pdf = p.path().join("out/changes-2025.pdf");
+    let own = pdf_pages(&pdf);
+    let yaml = std::fs::read_to_string(p.path().join("content/changes-2025/paper.yaml")).unwrap();
+    let shared = yaml
+        .replace("risk-pages: own ", "risk-pages: shared ")
+        .replace(
+            "    register: place\n",
+            "    register: place\n    risk-pages: shared\n",
+        );
+    assert_ne!(shared, yaml);
+    p.write("content/changes-2025/paper.yaml", &shared);
+    let o = p.run(&["build"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let pages = pdf_pages(&pdf);
+    assert!(
+        pages.len() + 3 <= own.len(),
+        "{} pages shared against {} own",
+        pages.len(),
+        own.len()
+    );
+    // Every risk is there, each whole on one page.
+    let ids: Vec<String> = own
+        .iter()
+        .flat_map(|t| t.lines())
+        .filter_map(|l| {
+            let l = l.trim();
+            let (id, _) = l.split_once(": ")?;
+            (id.len() <= 8
+                && id.chars().any(|c| c.is_ascii_digit())
+                && id.chars().all(|c| c.is_ascii_alphanumeric()))
+            .then(|| l.to_string())
+        })
+        .collect();
+    assert!(ids.len() >= 5, "{ids:?}");
+    for id in &ids {
+        let on: Vec<usize> = (0..pages.len())
+            .filter(|&i| pages[i].contains(id.as_str()))
+            .collect();
+        assert_eq!(on.len(), 1, "{id} on pages {on:?}");
+    }
+    // On a version 2 paper, the choice is an error at the value.
+    p.write(
+        "content/changes-2025/paper.yaml",
+        &format!("layout: committee-report@2\n{shared}"),
+    );
+    let o = p.run(&["check"]);
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{e}");
+    assert!(
+        e.contains("error[Q0007]: `risk-pages: shared` needs layout version 3; this paper is on `committee-report@2`"),
+        "{e}"
+    );
+}
