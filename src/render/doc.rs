@@ -33,6 +33,10 @@ pub struct Doc {
     /// Whether a signed sum (`−£12.5`) is kept on one line: true for layouts
     /// from version 2 (see [`super::format::layout_text`]).
     pub signed: bool,
+    /// Whether the Typst edition writes a heading by its depth (`depth: 2`)
+    /// rather than its level: true for layouts from version 3 (see
+    /// [`super::format::depth_headings`]).
+    pub depth: bool,
 }
 
 /// A footnote's definition.

@@ -125,23 +125,25 @@ pub fn money(v: Dec, unit: i128, places: u32, neg: NegativeStyle) -> Option<Stri
 }
 
 thread_local! {
-    /// Whether signed sums are kept in one run (layouts from version 2); a
-    /// document on a version 1 layout renders its text exactly as version 1 did.
-    static SIGNED_RUNS: Cell<bool> = const { Cell::new(true) };
+    /// The layout version text is rendered for: signed sums are kept in one
+    /// run from version 2, headings are written by depth from version 3; a
+    /// document on an earlier layout renders its text exactly as that version
+    /// did. (`u32::MAX`: the current rules.)
+    static TEXT_VERSION: Cell<u32> = const { Cell::new(u32::MAX) };
 }
 
 /// Renders text for a layout of `version` until dropped: a version 1 layout (frozen,
 /// for archived papers) gets its text exactly as it did before signed sums were kept
 /// whole, so an archived paper rebuilds byte for byte.
-pub struct LayoutText(bool);
+pub struct LayoutText(u32);
 
 pub fn layout_text(version: u32) -> LayoutText {
-    LayoutText(SIGNED_RUNS.with(|c| c.replace(version >= 2)))
+    LayoutText(TEXT_VERSION.with(|c| c.replace(version)))
 }
 
 impl Drop for LayoutText {
     fn drop(&mut self) {
-        SIGNED_RUNS.with(|c| c.set(self.0));
+        TEXT_VERSION.with(|c| c.set(self.0));
     }
 }
 
@@ -156,7 +158,15 @@ pub fn signed_runs(s: &str) -> Vec<(&str, bool)> {
 
 /// Whether text rendered now keeps signed sums whole (see [`layout_text`]).
 pub fn signed_sums() -> bool {
-    SIGNED_RUNS.with(Cell::get)
+    TEXT_VERSION.with(Cell::get) >= 2
+}
+
+/// Whether a heading rendered now is written by its depth (layouts from
+/// version 3), so that a layout may offset its level (an agenda pack nests a
+/// part's headings under its item's bookmark); earlier layouts' Typst names
+/// the level, as released (see [`layout_text`]).
+pub fn depth_headings() -> bool {
+    TEXT_VERSION.with(Cell::get) >= 3
 }
 
 /// [`signed_runs`] for text whose layout's rule is known: `signed` false

@@ -73,6 +73,7 @@ pub fn parse(src: &str, mode: Mode, blocks: usize, id: usize) -> (Doc, Vec<MdErr
         notes: w.notes,
         inline,
         signed: super::format::signed_sums(),
+        depth: super::format::depth_headings(),
     };
     (doc, w.errors)
 }
@@ -595,6 +596,7 @@ mod tests {
                 }],
                 inline: false,
                 signed: true,
+                depth: true,
             }
         );
         let found: Vec<(usize, &str)> = errors

@@ -143,6 +143,7 @@ impl<'a> MdRenderer<'a> {
         let empty = doc::Doc {
             id: self.pieces,
             signed: format::signed_sums(),
+            depth: format::depth_headings(),
             ..doc::Doc::default()
         };
         let name = match origin {

@@ -88,7 +88,8 @@ impl<'a> Printer<'a> {
             }
             Block::Plain(body) | Block::Html(body) => self.inlines(body),
             Block::Heading { level, body, .. } => {
-                self.push(&format!("\n#heading(level: {})[", (*level).min(4)));
+                let key = if self.d.depth { "depth" } else { "level" };
+                self.push(&format!("\n#heading({key}: {})[", (*level).min(4)));
                 self.inlines(body);
                 self.push("]\n");
             }

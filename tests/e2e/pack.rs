@@ -71,39 +71,94 @@ fn agenda_page_ranges_match_the_pages_of_the_pack() {
             );
         }
     }
-    // A bookmark per item, pointing at its first page (item 5's attached
-    // documents have bookmarks of their own after it).
+    // Bookmarks nest (issue 25): the agenda, then one per item at its first
+    // page; under an item its parts' own bookmarks (the covering report's
+    // numbered sections, the APP report's and the scorecard's titles, an
+    // appendix); under a part its areas and annexes, under an area its
+    // sub-themes.
     let json = std::process::Command::new("qpdf")
         .arg("--json")
         .arg(&pdf)
         .output()
-        .unwrap();
+        .expect("qpdf runs");
     let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
-    let marks: Vec<(String, u64)> = v["outlines"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|o| {
-            (
-                o["title"].as_str().unwrap().to_string(),
-                o["destpageposfrom1"].as_u64().unwrap(),
-            )
-        })
-        .collect();
+    fn mark(o: &serde_json::Value) -> (String, u64) {
+        (
+            o["title"].as_str().unwrap().to_string(),
+            o["destpageposfrom1"].as_u64().unwrap(),
+        )
+    }
+    let top = v["outlines"].as_array().unwrap();
+    let marks: Vec<(String, u64)> = top.iter().map(mark).collect();
     assert_eq!(marks[0], ("AGENDA".to_string(), 1), "{marks:?}");
-    let marks = &marks[1..];
-    assert_eq!(marks.len(), 5, "{marks:?}");
-    assert!(
-        marks.iter().all(|(t, _)| t.starts_with("Item ")),
+    let titles: Vec<&str> = marks[1..].iter().map(|(t, _)| t.as_str()).collect();
+    assert_eq!(
+        titles,
+        [
+            "Item 4: Minutes of the meeting held on 25 July 2023",
+            "Item 5: Kent Local Area Accelerated Progress Plan",
+            "Item 6: Report by the Local Government and Social Care Ombudsman",
+        ],
         "{marks:?}"
     );
-    for (item, a, _) in &r {
-        let first = marks
-            .iter()
-            .find(|(t, _)| t.starts_with(&format!("Item {item}: ")))
-            .unwrap_or_else(|| panic!("no bookmark for item {item}: {marks:?}"));
-        assert_eq!(first.1 as usize, *a, "bookmark {}", first.0);
+    for ((item, a, _), (_, page)) in r.iter().zip(&marks[1..]) {
+        assert_eq!(*page as usize, *a, "bookmark of item {item}");
     }
+    let kids = |o: &serde_json::Value| -> Vec<(String, u64)> {
+        o["kids"]
+            .as_array()
+            .map_or(Vec::new(), |k| k.iter().map(mark).collect())
+    };
+    let item5 = kids(&top[2]);
+    let names: Vec<&str> = item5.iter().map(|(t, _)| t.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "1. Introduction",
+            "2. Accelerated Progress Plan",
+            "3. Review and monitoring",
+            "4. Recommendation",
+            "5. Background documents",
+            "6. Contact details",
+            "Kent Local Area Accelerated Progress Plan – progress report",
+            "Kent Local Area Accelerated Progress Plan – progress report: KPI scorecard",
+        ],
+        "{item5:?}"
+    );
+    // The APP report: its areas of weakness and its annex under its title,
+    // each area's sub-themes under the area, at the pages of the pack.
+    let report = &top[2]["kids"][6];
+    let areas = kids(report);
+    let area_names: Vec<&str> = areas.iter().map(|(t, _)| t.as_str()).collect();
+    assert_eq!(
+        area_names.iter().filter(|t| t.starts_with("Area ")).count(),
+        9,
+        "{areas:?}"
+    );
+    assert_eq!(
+        area_names.last(),
+        Some(&"Partnership risk register"),
+        "{areas:?}"
+    );
+    let area1 = areas
+        .iter()
+        .position(|(t, _)| t.starts_with("Area 1: "))
+        .unwrap();
+    let subs = kids(&report["kids"][area1]);
+    assert!(subs.len() >= 5 && subs[0].0.starts_with("1a: "), "{subs:?}");
+    assert!(
+        squash(&pages[areas[area1].1 as usize - 1]).contains("Area 1: Parents widely doubt"),
+        "{areas:?}"
+    );
+    // Item 6: its sections and its appendices, the Ombudsman's report with
+    // its own headings under it.
+    let item6 = kids(&top[3]);
+    assert!(item6[0].0 == "1. Introduction", "{item6:?}");
+    let app_a = item6
+        .iter()
+        .position(|(t, _)| t.starts_with("Appendix A: "))
+        .unwrap_or_else(|| panic!("{item6:?}"));
+    assert!(!kids(&top[3]["kids"][app_a]).is_empty(), "{item6:?}");
 }
 
 #[test]
