@@ -11,7 +11,9 @@
 //! `h1`); a section heading carries its id (`sec-N`) and number, a numbered
 //! paragraph its number, as [`number`](super::doc::number) gave them.
 //! Footnotes are numbered per piece in order of first reference and listed
-//! after the piece, ids prefixed `n<piece>-`.
+//! after the piece, ids prefixed `n<piece>-`; a page that places several
+//! pieces prints them again with [`PageNotes`], numbered in one sequence in
+//! the order their references appear on the page (see [`note_refs`]).
 
 use super::doc::{Align, Block, Doc, Generated, Inline, NOTES_LISTED};
 use super::markdown::BLOCK_MARKER;
@@ -35,24 +37,84 @@ pub fn escape(s: &str) -> String {
 }
 
 /// A piece as an HTML fragment, generated blocks placed by `place` (`None`
-/// leaves the block's marker comment).
+/// leaves the block's marker comment), its notes numbered from 1.
 pub fn piece<E>(
     d: &Doc,
     place: &mut dyn FnMut(Generated) -> Result<Option<String>, E>,
 ) -> Result<String, E> {
-    print(d, place, &mut Vec::new())
+    print(d, place, &mut Vec::new(), None)
+}
+
+/// A piece as [`piece`] prints it, its notes numbered as on its page.
+pub fn piece_on_page<E>(
+    d: &Doc,
+    place: &mut dyn FnMut(Generated) -> Result<Option<String>, E>,
+    notes: Option<&PageNotes>,
+) -> Result<String, E> {
+    print(d, place, &mut Vec::new(), notes)
 }
 
 /// A narrative (its pieces in order) as one fragment.
 pub fn narrative<E>(
     docs: &[Doc],
     place: &mut dyn FnMut(Generated) -> Result<Option<String>, E>,
+    notes: Option<&PageNotes>,
 ) -> Result<String, E> {
     let mut html = String::new();
     for d in docs {
-        html.push_str(&print(d, place, &mut Vec::new())?);
+        html.push_str(&print(d, place, &mut Vec::new(), notes)?);
     }
     Ok(html)
+}
+
+/// The numbers of a page's footnotes, in one sequence over the page as the
+/// PDF numbers them over the document: each note's page number, by its piece
+/// ([`Doc::id`]) and its number in the piece. A page's layout decides where
+/// its pieces go, so the sequence is the order in which the references appear
+/// on the page once made ([`note_refs`]); the page is then made again with it.
+/// Ids and links keep the piece's numbers: only the numbers shown change.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PageNotes(std::collections::HashMap<(usize, usize), usize>);
+
+impl PageNotes {
+    /// The page numbers of notes referred to in `order` (first references
+    /// first, as [`note_refs`] reads them), or `None` when every note already
+    /// shows its page number.
+    pub fn from_order(order: &[(usize, usize)]) -> Option<PageNotes> {
+        if order.iter().enumerate().all(|(i, (_, n))| *n == i + 1) {
+            return None;
+        }
+        Some(PageNotes(
+            order.iter().enumerate().map(|(i, k)| (*k, i + 1)).collect(),
+        ))
+    }
+
+    fn get(&self, piece: usize, n: usize) -> Option<usize> {
+        self.0.get(&(piece, n)).copied()
+    }
+}
+
+/// The footnote references of a page this printer made, as (piece, number in
+/// the piece), in the order they first appear. Only the printer's own markup
+/// is read: author text has its `<` escaped, so it never looks like a
+/// reference.
+pub fn note_refs(page: &str) -> Vec<(usize, usize)> {
+    const OPEN: &str = "<sup><a href=\"#n";
+    let mut keys: Vec<(usize, usize)> = Vec::new();
+    let mut rest = page;
+    while let Some(i) = rest.find(OPEN) {
+        rest = &rest[i + OPEN.len()..];
+        let Some(end) = rest.find('"') else { break };
+        let key = rest[..end]
+            .split_once("-fn")
+            .and_then(|(id, n)| Some((id.parse::<usize>().ok()?, n.parse::<usize>().ok()?)));
+        if let Some(key) = key
+            && !keys.contains(&key)
+        {
+            keys.push(key);
+        }
+    }
+    keys
 }
 
 /// The sections of a narrative for its contents: each section heading's id
@@ -64,6 +126,7 @@ pub fn contents(docs: &[Doc]) -> Vec<(String, String)> {
         let mut p = Printer::<std::convert::Infallible> {
             d,
             order: &order,
+            notes: None,
             prefix: format!("n{}-", d.id),
             place: &mut |_| Ok(None),
             toc: &mut toc,
@@ -92,11 +155,13 @@ fn print<E>(
     d: &Doc,
     place: &mut dyn FnMut(Generated) -> Result<Option<String>, E>,
     toc: &mut Vec<(String, String)>,
+    page: Option<&PageNotes>,
 ) -> Result<String, E> {
     let order = d.note_order(NOTES_LISTED);
     let mut p = Printer {
         d,
         order: &order,
+        notes: page,
         prefix: format!("n{}-", d.id),
         place,
         toc,
@@ -121,11 +186,16 @@ fn print<E>(
             .filter(|s| !s.contains("<p>"))
             .map(str::to_string)
             .unwrap_or(text);
+        // Its number on the page, where the page numbers its notes.
+        let n = i + 1;
+        let (value, g) = match p.notes.and_then(|m| m.get(d.id, n)) {
+            Some(g) => (format!(" value=\"{g}\""), g),
+            None => (String::new(), n),
+        };
         notes.push_str(&format!(
-            "<li id=\"{pre}fn{n}\">{text} <a href=\"#{pre}fnref{n}\">Back to reference {n}</a></li>\n",
+            "<li id=\"{pre}fn{n}\"{value}>{text} <a href=\"#{pre}fnref{n}\">Back to reference {g}</a></li>\n",
             pre = p.prefix,
             text = text.trim(),
-            n = i + 1
         ));
     }
     let mut out = body;
@@ -140,6 +210,7 @@ fn print<E>(
 struct Printer<'a, 'p, E> {
     d: &'a Doc,
     order: &'a [String],
+    notes: Option<&'a PageNotes>,
     prefix: String,
     place: &'p mut dyn FnMut(Generated) -> Result<Option<String>, E>,
     toc: &'p mut Vec<(String, String)>,
@@ -324,10 +395,11 @@ impl<E> Printer<'_, '_, E> {
             }
             Inline::NoteRef(label) => {
                 if let Some(i) = self.order.iter().position(|l| l == label) {
+                    let n = i + 1;
+                    let g = self.notes.and_then(|m| m.get(self.d.id, n)).unwrap_or(n);
                     self.out.push_str(&format!(
-                        "<sup><a href=\"#{p}fn{n}\" id=\"{p}fnref{n}\" aria-label=\"Note {n}\">[{n}]</a></sup>",
+                        "<sup><a href=\"#{p}fn{n}\" id=\"{p}fnref{n}\" aria-label=\"Note {g}\">[{g}]</a></sup>",
                         p = self.prefix,
-                        n = i + 1
                     ));
                 }
             }
@@ -368,8 +440,12 @@ mod tests {
             .map(|(i, s)| parse(s, Mode::Numbered, 0, i + 1).0)
             .collect();
         number(&mut docs, scheme);
-        let html =
-            narrative(&docs, &mut |_| Ok::<_, std::convert::Infallible>(None)).unwrap_or_default();
+        let html = narrative(
+            &docs,
+            &mut |_| Ok::<_, std::convert::Infallible>(None),
+            None,
+        )
+        .unwrap_or_default();
         (html, contents(&docs))
     }
 
@@ -487,7 +563,7 @@ mod tests {
             for mode in [Mode::Numbered, Mode::Plain, Mode::Inline] {
                 let mut d = vec![parse(&src, mode, 1, 1).0];
                 number(&mut d, Numbering::Sections);
-                let out = narrative(&d, &mut |_| Ok::<_, std::convert::Infallible>(None))
+                let out = narrative(&d, &mut |_| Ok::<_, std::convert::Infallible>(None), None)
                     .unwrap_or_default();
                 assert!(
                     !out.contains('\u{0}'),

@@ -190,20 +190,6 @@ fn page_inner(root: &Path, r: &Rendered) -> Result<Page, (Diagnostic, bool)> {
             None => Ok(None),
         }
     };
-    let mut md = Vec::with_capacity(view.md.len());
-    for (k, d) in &view.md {
-        let html = html::piece(d, &mut in_field).map_err(err)?;
-        md.push((k.clone(), Value::from_safe_string(html)));
-    }
-    let md = Value::from_iter(md);
-    let mut appendices: Vec<Value> = Vec::with_capacity(view.appendices.len());
-    for a in &view.appendices {
-        let html = match a {
-            Some(d) => html::piece(d, &mut |_| Ok::<_, minijinja::Error>(None)).map_err(err)?,
-            None => String::new(),
-        };
-        appendices.push(Value::from_safe_string(html));
-    }
     let contents = html::contents(&view.narrative);
     let sections = contents.len();
     let toc: Vec<Value> = contents
@@ -212,41 +198,69 @@ fn page_inner(root: &Path, r: &Rendered) -> Result<Page, (Diagnostic, bool)> {
             |(id, title)| minijinja::context! { id => id, title => Value::from_safe_string(title) },
         )
         .collect();
-    let base = minijinja::context! {
-        data => Value::from_serialize(&data),
-        md => md,
-        entry => view.entry.clone(),
-        appendices => appendices,
-        toc => toc,
-        sections => sections,
-    };
-    // Generated blocks in the narrative: rendered by the layout's `generated`
-    // macro, defined by a first run of the layout (without the narrative).
-    let first = std::cell::OnceCell::new();
-    let mut in_narrative = |g: Generated| -> Result<Option<String>, minijinja::Error> {
-        let captured = match first.get() {
-            Some(c) => c,
-            None => {
-                let run = minijinja::context! {
-                    narrative => Value::from_safe_string(String::new()),
-                    ..base.clone()
-                };
-                let _ = first.set(tmpl.render_captured(run)?);
-                first.get().expect("just set")
-            }
+    // The page, its footnotes numbered as `notes` says (each piece's own
+    // numbers when `None`).
+    let mut make = |notes: Option<&html::PageNotes>| -> Result<String, (Diagnostic, bool)> {
+        let mut md = Vec::with_capacity(view.md.len());
+        for (k, d) in &view.md {
+            let html = html::piece_on_page(d, &mut in_field, notes).map_err(err)?;
+            md.push((k.clone(), Value::from_safe_string(html)));
+        }
+        let md = Value::from_iter(md);
+        let mut appendices: Vec<Value> = Vec::with_capacity(view.appendices.len());
+        for a in &view.appendices {
+            let html = match a {
+                Some(d) => html::piece_on_page(d, &mut |_| Ok::<_, minijinja::Error>(None), notes)
+                    .map_err(err)?,
+                None => String::new(),
+            };
+            appendices.push(Value::from_safe_string(html));
+        }
+        let base = minijinja::context! {
+            data => Value::from_serialize(&data),
+            md => md,
+            entry => view.entry.clone(),
+            appendices => appendices,
+            toc => toc.clone(),
+            sections => sections,
         };
-        let b = blocks.get(g.index).cloned().unwrap_or_default();
-        captured
-            .state()
-            .call_macro("generated", &[Value::from_serialize(&b)])
-            .map(Some)
+        // Generated blocks in the narrative: rendered by the layout's `generated`
+        // macro, defined by a first run of the layout (without the narrative).
+        let first = std::cell::OnceCell::new();
+        let mut in_narrative = |g: Generated| -> Result<Option<String>, minijinja::Error> {
+            let captured = match first.get() {
+                Some(c) => c,
+                None => {
+                    let run = minijinja::context! {
+                        narrative => Value::from_safe_string(String::new()),
+                        ..base.clone()
+                    };
+                    let _ = first.set(tmpl.render_captured(run)?);
+                    first.get().expect("just set")
+                }
+            };
+            let b = blocks.get(g.index).cloned().unwrap_or_default();
+            captured
+                .state()
+                .call_macro("generated", &[Value::from_serialize(&b)])
+                .map(Some)
+        };
+        let narrative = html::narrative(&view.narrative, &mut in_narrative, notes).map_err(err)?;
+        let ctx = minijinja::context! {
+            narrative => Value::from_safe_string(narrative),
+            ..base
+        };
+        tmpl.render(ctx).map_err(err)
     };
-    let narrative = html::narrative(&view.narrative, &mut in_narrative).map_err(err)?;
-    let ctx = minijinja::context! {
-        narrative => Value::from_safe_string(narrative),
-        ..base
+    // Footnotes in one sequence over the page, as the PDF numbers them over
+    // the document: each piece numbers its own from 1, and the layout decides
+    // where the pieces go, so the page is made, the order of its references
+    // read, and the page made again with that sequence when it differs.
+    let once = make(None)?;
+    let html = match html::PageNotes::from_order(&html::note_refs(&once)) {
+        Some(notes) => make(Some(&notes))?,
+        None => once,
     };
-    let html = number_notes(&tmpl.render(ctx).map_err(err)?);
     let mut files_read = read.lock().map(|v| v.clone()).unwrap_or_default();
     files_read.sort();
     files_read.dedup();
@@ -256,62 +270,6 @@ fn page_inner(root: &Path, r: &Rendered) -> Result<Page, (Diagnostic, bool)> {
         files_read,
         digests,
     })
-}
-
-/// Footnotes numbered in one sequence over the page, as the PDF numbers them
-/// over the document. Each piece numbers its own notes from 1 under its own id
-/// prefix ([`crate::render::html::piece`]); the layout decides where the pieces
-/// go on the page, so here, once the page is made, the references
-/// are renumbered in the order they appear on the page, each note list item
-/// takes its reference's number (`value`), and the ids stay as they were. Only
-/// markup the converter wrote is matched: author text has its `<` escaped.
-fn number_notes(html: &str) -> String {
-    const OPEN: &str = "<sup><a href=\"#";
-    // (prefix + "fn", n) in order of first reference.
-    let mut keys: Vec<(String, String)> = Vec::new();
-    let mut rest = html;
-    while let Some(i) = rest.find(OPEN) {
-        rest = &rest[i + OPEN.len()..];
-        let Some(end) = rest.find('"') else { break };
-        let target = &rest[..end];
-        let Some(at) = target.rfind("fn") else {
-            continue;
-        };
-        let (p, n) = (&target[..at], &target[at + 2..]);
-        if n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) {
-            continue;
-        }
-        let key = (p.to_string(), n.to_string());
-        if !keys.contains(&key) {
-            keys.push(key);
-        }
-    }
-    // Nothing to do when every note already has its page number.
-    if keys
-        .iter()
-        .enumerate()
-        .all(|(i, (_, n))| *n == (i + 1).to_string())
-    {
-        return html.to_string();
-    }
-    let mut out = html.to_string();
-    for (i, (p, n)) in keys.iter().enumerate() {
-        let g = i + 1;
-        out = out
-            .replace(
-                &format!("id=\"{p}fnref{n}\" aria-label=\"Note {n}\">[{n}]</a>"),
-                &format!("id=\"{p}fnref{n}\" aria-label=\"Note {g}\">[{g}]</a>"),
-            )
-            .replace(
-                &format!("<li id=\"{p}fn{n}\">"),
-                &format!("<li id=\"{p}fn{n}\" value=\"{g}\">"),
-            )
-            .replace(
-                &format!("<a href=\"#{p}fnref{n}\">Back to reference {n}</a>"),
-                &format!("<a href=\"#{p}fnref{n}\">Back to reference {g}</a>"),
-            );
-    }
-    out
 }
 
 /// A font family for CSS (`"Liberation Sans"`), from the house style or the
@@ -374,19 +332,31 @@ mod tests {
     #[test]
     fn footnotes_number_in_one_sequence_per_page() {
         use crate::render::markdown::{Mode, parse};
-        let piece = |src: &str, id: usize| {
-            html::piece(&parse(src, Mode::Plain, 0, id).0, &mut |_| {
-                Ok::<_, std::convert::Infallible>(None)
-            })
-            .unwrap_or_default()
-        };
-        let a = piece("One[^x] and two[^y].\n\n[^x]: First.\n\n[^y]: Second.\n", 1);
-        let b = piece(
+        let a = parse(
+            "One[^x] and two[^y].\n\n[^x]: First.\n\n[^y]: Second.\n",
+            Mode::Plain,
+            0,
+            1,
+        )
+        .0;
+        let b = parse(
             "Three[^z], and one again[^x].\n\n[^z]: Third.\n\n[^x]: Fourth.\n",
+            Mode::Plain,
+            0,
             2,
-        );
-        let page = number_notes(&format!("{a}{b}"));
-        for (n, id) in [(1, "n1-fn1"), (2, "n1-fn2"), (3, "n2-fn1"), (4, "n2-fn2")] {
+        )
+        .0;
+        let print = |d: &crate::render::doc::Doc, notes: Option<&html::PageNotes>| {
+            html::piece_on_page(d, &mut |_| Ok::<_, std::convert::Infallible>(None), notes)
+                .unwrap_or_default()
+        };
+        // A page placing b before a: its references, in the order they appear.
+        let once = format!("{}{}", print(&b, None), print(&a, None));
+        let order = html::note_refs(&once);
+        assert_eq!(order, [(2, 1), (2, 2), (1, 1), (1, 2)]);
+        let notes = html::PageNotes::from_order(&order).expect("renumbered");
+        let page = format!("{}{}", print(&b, Some(&notes)), print(&a, Some(&notes)));
+        for (n, id) in [(1, "n2-fn1"), (2, "n2-fn2"), (3, "n1-fn1"), (4, "n1-fn2")] {
             assert!(
                 page.contains(&format!(
                     "href=\"#{id}\" id=\"{}\" aria-label=\"Note {n}\">[{n}]</a>",
@@ -403,11 +373,17 @@ mod tests {
                 "back link {n}: {page}"
             );
         }
-        // A page whose notes are already in one sequence is left as it is.
-        assert_eq!(number_notes(&a), a);
-        // Author text that looks like a reference is escaped, so never matched.
-        let t = piece("<sup><a href=\"#n9-fn7\">[7]</a></sup>", 3);
-        assert_eq!(number_notes(&t), t);
+        // A page whose notes are already in one sequence is made once.
+        assert_eq!(
+            html::PageNotes::from_order(&html::note_refs(&print(&a, None))),
+            None
+        );
+        // Author text that looks like a reference is escaped, so never read.
+        let t = print(
+            &parse("<sup><a href=\"#n9-fn7\">[7]</a></sup>", Mode::Plain, 0, 3).0,
+            None,
+        );
+        assert!(html::note_refs(&t).is_empty(), "{t}");
     }
 
     #[test]
