@@ -539,8 +539,12 @@ mod tests {
         );
         assert_eq!(
             out,
-            "\n#heading(level: 1)[#\"Title\";]\n#L.para[#\"Some \";#emph[#\"emphasis\";]#\" and \";#raw(\"#code\");#\".\";]\n\n\n#list([#\"one\";], [#\"two\";], )\n"
+            "\n#heading(depth: 1)[#\"Title\";]\n#L.para[#\"Some \";#emph[#\"emphasis\";]#\" and \";#raw(\"#code\");#\".\";]\n\n\n#list([#\"one\";], [#\"two\";], )\n"
         );
+        // A layout before version 3 gets its headings by level, as released.
+        let _v2 = crate::render::format::layout_text(2);
+        let (out, _) = to_typst("# Title\n", Mode::Numbered, 0);
+        assert!(out.starts_with("\n#heading(level: 1)["), "{out}");
     }
     /// What the walker decides, once, for every edition: a numbered paragraph,
     /// a section heading, a checked link, a footnote by label, a marker as a
