@@ -33,7 +33,8 @@ pub struct Person {
 pub struct Contact {
     pub label: String,
     pub name: String,
-    pub title: String,
+    /// The job title; required before layout version 3.
+    pub title: Option<String>,
     pub telephone: Option<String>,
     pub email: Option<String>,
 }

@@ -270,7 +270,7 @@ pub fn paper(
             ("director", "Relevant director"),
         ] {
             if let Some(n) = cm.opt(key)
-                && let Some(c) = contact(n, label, cm.diags)
+                && let Some(c) = contact(n, label, layout.value.version >= 3, cm.diags)
             {
                 contacts.push(c);
             }
@@ -466,17 +466,24 @@ fn appendix_number(t: Sp<String>, seen: &[Sp<String>], d: &mut Diagnostics) -> O
     Some(Sp::new(v.to_string(), t.span))
 }
 
-fn contact(n: &Node, label: &str, d: &mut Diagnostics) -> Option<Contact> {
+/// A contact. Its job title may be left out from layout version 3, where the
+/// council prints none (a report author named only with telephone and email):
+/// no title is then printed, rather than the label again.
+fn contact(n: &Node, label: &str, title_optional: bool, d: &mut Diagnostics) -> Option<Contact> {
     let mut c = MapReader::new(n, "a contact", d)?;
     let name = c.text("name");
-    let title = c.text("title");
+    let title = if title_optional {
+        Some(c.opt_text("title"))
+    } else {
+        c.text("title").map(Some)
+    };
     let telephone = c.opt_text("telephone").map(|t| t.value);
     let email = c.opt_text("email").and_then(|t| super::email(t, c.diags));
     c.finish();
     Some(Contact {
         label: label.into(),
         name: name?.value,
-        title: title?.value,
+        title: title?.map(|t| t.value),
         telephone,
         email,
     })

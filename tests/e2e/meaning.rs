@@ -1573,3 +1573,34 @@ fn an_appendix_prints_its_published_letter_and_a_bad_or_repeated_one_is_located(
         stderr(&o)
     );
 }
+
+/// Issue 25: the report author's role is printed once. The reference names the
+/// author with telephone and email and no job title; from layout version 3 a
+/// contact's title may be left out and nothing is printed for it (not the
+/// label "Report author" again). Before version 3 the title stays required.
+#[test]
+fn a_contact_without_a_job_title_prints_its_role_once() {
+    let p = Project::demo();
+    let o = p.run(&["build", "cype-risk-2019", "--format", "all"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = squash(&pdf_text(&p.path().join("out/cype-risk-2019.pdf")));
+    assert!(text.contains("Report author:"), "{text}");
+    assert_eq!(text.matches("Report author").count(), 1, "{text}");
+    let html = std::fs::read_to_string(p.path().join("out/cype-risk-2019.html")).unwrap();
+    assert!(
+        html.contains("<strong>Report author:</strong><br>Mark Scrivener<br>Telephone:"),
+        "{html}"
+    );
+    // A version 2 paper still needs the title, at the contact.
+    let path = p.path().join("content/cype-risk-2019/paper.yaml");
+    let yaml = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(
+        &path,
+        yaml.replace("layout: committee-report@3", "layout: committee-report@2"),
+    )
+    .unwrap();
+    let o = p.run(&["check", "cype-risk-2019"]);
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{e}");
+    assert!(e.contains("missing field `title` in a contact"), "{e}");
+}
