@@ -559,7 +559,21 @@ fn prepare_paper(project: &Project, doc: &Document, p: &mut Prepared) {
         let fixed_cover = paper.layout.value.name == "committee-report";
         validate::template::check_paper(t, &node, &heads, &span, fixed_cover, &paper, &mut p.diags)
     });
-    let tables = read_tables(project, doc, &node, &paper.layout, Vec::new(), p);
+    let mut tables = read_tables(project, doc, &node, &paper.layout, Vec::new(), p);
+    // From version 3 a register's change account is a table of the engine,
+    // printed by `register_changes("name")` and exported with the others.
+    if paper.layout.value.version >= 3 {
+        let accounts = register_accounts(&paper, &registers, &settings);
+        if !accounts.is_empty() {
+            if tables.is_empty() {
+                p.inputs.push(PathBuf::from(shipped::record(
+                    &project.root,
+                    render::tables_layout(paper.layout.value.version),
+                )));
+            }
+            tables.extend(crate::tables::check::check(accounts, &mut p.diags));
+        }
+    }
     workbook_limits(&tables, [], &mut p.diags);
     let paper_json = node.to_json();
     let input = render::PaperInputs {
@@ -596,6 +610,54 @@ fn prepare_paper(project: &Project, doc: &Document, p: &mut Prepared) {
     } else {
         p.page_probe = Some(rendered);
     }
+}
+
+/// The change account of each register with a previous snapshot and a
+/// change, as a table of the engine ([`crate::tables::register`]), worded as
+/// the view words it; located at the register's name under `registers`.
+fn register_accounts(
+    paper: &crate::model::paper::Paper,
+    registers: &[PaperRegister],
+    settings: &crate::model::Settings,
+) -> Vec<crate::model::table::Table> {
+    use crate::tables::register::{Line, changes_table};
+    registers
+        .iter()
+        .filter_map(|r| {
+            let account = render::view::changes_view(&r.register, r.previous.as_ref(), settings)?;
+            let s = |v: &serde_json::Value, k: &str| {
+                v.get(k)
+                    .and_then(|x| x.as_str())
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            let lines: Vec<Line> = account
+                .get("lines")
+                .and_then(|l| l.as_array())
+                .map_or(&[][..], Vec::as_slice)
+                .iter()
+                .map(|l| Line {
+                    id: s(l, "id"),
+                    title: s(l, "title"),
+                    change: s(l, "change"),
+                    from: s(l, "from"),
+                    to: s(l, "to"),
+                })
+                .collect();
+            let at = paper
+                .registers
+                .iter()
+                .find(|(n, _)| n.value == r.name)
+                .map(|(n, _)| n.span.clone())?;
+            changes_table(
+                &r.name,
+                &s(&account, "since"),
+                &s(&account, "as_at"),
+                &lines,
+                &at,
+            )
+        })
+        .collect()
 }
 
 /// Reads and checks the declared tables under the document's `tables:` key;

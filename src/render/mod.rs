@@ -126,6 +126,38 @@ impl<'a> MdRenderer<'a> {
     }
 
     /// Templates then Markdown → Typst markup.
+    /// [`Self::piece`] for a field that may place tables of the engine
+    /// (`tables`) and no other generated block: one placed there is the
+    /// error a reserved marker is, at the field.
+    pub fn piece_tables_only(
+        &mut self,
+        src: &str,
+        origin: &Origin,
+        mode: Mode,
+        tables: bool,
+    ) -> doc::Doc {
+        let d = self.piece(src, origin, mode, tables);
+        let mut other = Vec::new();
+        doc::visit_inlines(&d.blocks, &mut |i| {
+            if let doc::Inline::Generated(g) = i
+                && !g.table
+            {
+                other.push(g.index);
+            }
+        });
+        if let (Some(_), Origin::Value(span)) = (other.first(), origin) {
+            self.diags.push(
+                Diagnostic::error(
+                    Code::Markdown,
+                    "a risk table, heat map or band count cannot be placed in this field",
+                )
+                .at(span, "placed here")
+                .help("place it in the narrative (a .md file); a field may place only a table with {{ table(\"id\") }}"),
+            );
+        }
+        d
+    }
+
     pub fn render(&mut self, src: &str, origin: &Origin, mode: Mode, allow_blocks: bool) -> String {
         typ::doc(&self.piece(src, origin, mode, allow_blocks))
     }
@@ -500,13 +532,16 @@ pub fn paper(
     );
     let generated = r.scope.generated.clone();
 
-    // Markdown that cannot hold generated blocks: summary, recommendations, risk fields.
+    // Markdown that cannot hold generated blocks: recommendations, risk
+    // fields, and the summary before version 3; from version 3 the summary
+    // may place a table of the engine (a register's change account), and no
+    // other generated block.
     let mut md: Vec<(String, doc::Doc)> = Vec::new();
-    let d = r.piece(
+    let d = r.piece_tables_only(
         &p.summary.value,
         &Origin::Value(p.summary.span.clone()),
         Mode::Plain,
-        false,
+        p.layout.value.version >= 3,
     );
     md.push(("summary".into(), d));
     for (i, rec) in p.recommendations.iter().enumerate() {

@@ -612,11 +612,20 @@ fn build_env(scope: &Scope) -> Environment<'static> {
             ))
         },
     );
-    let (c7, ch7) = (ctx.clone(), scope.changes.clone());
+    let (c7, ch7, g8) = (ctx.clone(), scope.changes.clone(), scope.generated.clone());
     env.add_function(
         "register_changes",
         move |name: String| -> Result<Value, Error> {
             register(&c7, &name)?;
+            // From layout version 3, a table of the engine (`changes-NAME`).
+            let id = crate::tables::template_name(&crate::tables::register::table_id(&name));
+            if c7
+                .get("tables")
+                .and_then(Json::as_object)
+                .is_some_and(|t| t.contains_key(&id))
+            {
+                return Ok(table_marker(&g8, &id));
+            }
             Ok(match ch7.get(&name) {
                 Some(account) => Value::from_object(Marker(changes_table(account))),
                 // No previous snapshot: nothing computed, nothing printed.

@@ -20,6 +20,7 @@
 pub mod app;
 pub mod bands;
 pub mod check;
+pub mod register;
 pub mod valve;
 
 use crate::model::decimal::Dec;

@@ -145,7 +145,11 @@ fn the_change_account_is_printed_in_every_edition_from_the_snapshot() {
         "Waste contract transition",
         "not in the register",
     ] {
-        assert!(pdf.contains(want), "PDF: no {want:?} in:\n{pdf}");
+        // The PDF reads a table of the engine column by column: its header
+        // is checked on the page's lines below.
+        if want != "Risk Title Change" {
+            assert!(pdf.contains(want), "PDF: no {want:?} in:\n{pdf}");
+        }
         assert!(text.contains(want), "HTML: no {want:?} in:\n{text}");
         assert!(body.contains(want), "Word: no {want:?} in:\n{body}");
     }
@@ -155,6 +159,68 @@ fn the_change_account_is_printed_in_every_edition_from_the_snapshot() {
     }
     // The unchanged risk has no line.
     assert!(!rows.iter().any(|r| r.starts_with("CR03")), "{rows:?}");
+    // From version 3 the account is a table of the engine (issue 23): its
+    // header on one line of the PDF, exported as a CSV file and a sheet of
+    // the workbook like any table.
+    let lines = std::process::Command::new("pdftotext")
+        .args(["-layout", "-f", "1", "-l", "1"])
+        .arg(p.path().join("out/changes-2025.pdf"))
+        .arg("-")
+        .output()
+        .unwrap();
+    let lines = String::from_utf8_lossy(&lines.stdout).to_string();
+    assert!(
+        lines.lines().any(|l| {
+            let w: Vec<&str> = l.split_whitespace().collect();
+            w.join(" ") == header
+        }),
+        "{lines}"
+    );
+    let csv =
+        std::fs::read_to_string(p.path().join("out/changes-2025.changes-corporate.csv")).unwrap();
+    assert_eq!(
+        csv,
+        "Risk,Title,Change,As at 31 March 2025,As at 30 June 2025\n\
+         CR01,Financial resilience,\"Re-scored: decreased, High to Medium\",16 (High),12 (Medium)\n\
+         CR04,Housing supply,Owner changed,Director of Housing,Director of Place\n\
+         CR05,Local plan examination,New risk,not in the register,9 (Medium)\n\
+         CR02,Waste contract transition,Closed,9 (Medium),not in the register\n"
+    );
+    let wb: calamine::Xlsx<_> =
+        calamine::open_workbook(p.path().join("out/changes-2025.xlsx")).unwrap();
+    use calamine::Reader as _;
+    assert!(
+        wb.sheet_names().iter().any(|n| n.starts_with("changes")),
+        "{:?}",
+        wb.sheet_names()
+    );
+}
+
+/// A paper on a version 2 layout prints the account as the Markdown table it
+/// was released with, and exports none.
+#[test]
+fn a_version_2_paper_keeps_its_markdown_account() {
+    let p = Project::fixture("risk-changes");
+    let path = "content/changes-2025/paper.yaml";
+    let yaml = std::fs::read_to_string(p.path().join(path)).unwrap();
+    p.write(
+        path,
+        &format!(
+            "layout: committee-report@2\n{}",
+            yaml.replace("    risk-pages: own ", "    # ")
+        ),
+    );
+    let o = p.run(&["build", "--format", "all"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let html = std::fs::read_to_string(p.path().join("out/changes-2025.html")).unwrap();
+    assert_eq!(account_rows(&html).len(), 5);
+    assert!(
+        !p.path()
+            .join("out/changes-2025.changes-corporate.csv")
+            .exists()
+    );
+    let pdf = pdf_reading_text(&p.path().join("out/changes-2025.pdf"));
+    assert!(!pdf.contains("Table 1: Changes to the register"), "{pdf}");
 }
 
 /// A register that names no previous snapshot has no account: the function
@@ -259,4 +325,29 @@ fn a_published_direction_prints_alone_and_a_contradicted_one_warns() {
         &p.fixture.join("expected/direction.txt"),
         &redact(&stderr(&o), p.path()),
     );
+}
+
+/// From version 3 a paper's summary may place a table of the engine (the
+/// account), and still no risk table, heat map or band count: one is an error
+/// at the summary.
+#[test]
+fn a_summary_places_tables_and_no_other_generated_block() {
+    let p = Project::fixture("risk-changes");
+    let path = "content/changes-2025/paper.yaml";
+    let yaml = std::fs::read_to_string(p.path().join(path)).unwrap();
+    p.write(
+        path,
+        &yaml.replace(
+            "  {{ register_changes(\"corporate\") }}\n",
+            "  {{ register_changes(\"corporate\") }}\n\n  {{ heat_map(\"corporate\") }}\n",
+        ),
+    );
+    let o = p.run(&["check"]);
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{e}");
+    assert!(
+        e.contains("error[Q0010]: a risk table, heat map or band count cannot be placed in this field\n   ┌─ content/changes-2025/paper.yaml:10:3"),
+        "{e}"
+    );
+    assert_eq!(e.matches("error[").count(), 1, "{e}");
 }
