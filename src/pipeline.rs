@@ -620,42 +620,16 @@ fn register_accounts(
     registers: &[PaperRegister],
     settings: &crate::model::Settings,
 ) -> Vec<crate::model::table::Table> {
-    use crate::tables::register::{Line, changes_table};
     registers
         .iter()
         .filter_map(|r| {
-            let account = render::view::changes_view(&r.register, r.previous.as_ref(), settings)?;
-            let s = |v: &serde_json::Value, k: &str| {
-                v.get(k)
-                    .and_then(|x| x.as_str())
-                    .unwrap_or_default()
-                    .to_string()
-            };
-            let lines: Vec<Line> = account
-                .get("lines")
-                .and_then(|l| l.as_array())
-                .map_or(&[][..], Vec::as_slice)
-                .iter()
-                .map(|l| Line {
-                    id: s(l, "id"),
-                    title: s(l, "title"),
-                    change: s(l, "change"),
-                    from: s(l, "from"),
-                    to: s(l, "to"),
-                })
-                .collect();
+            let account = render::view::account(&r.register, r.previous.as_ref(), settings)?;
             let at = paper
                 .registers
                 .iter()
                 .find(|(n, _)| n.value == r.name)
                 .map(|(n, _)| n.span.clone())?;
-            changes_table(
-                &r.name,
-                &s(&account, "since"),
-                &s(&account, "as_at"),
-                &lines,
-                &at,
-            )
+            crate::tables::register::changes_table(&r.name, &account, &at)
         })
         .collect()
 }

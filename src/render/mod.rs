@@ -125,7 +125,6 @@ impl<'a> MdRenderer<'a> {
         }
     }
 
-    /// Templates then Markdown → Typst markup.
     /// [`Self::piece`] for a field that may place tables of the engine
     /// (`tables`) and no other generated block: one placed there is the
     /// error a reserved marker is, at the field.
@@ -158,6 +157,7 @@ impl<'a> MdRenderer<'a> {
         d
     }
 
+    /// Templates then Markdown → Typst markup.
     pub fn render(&mut self, src: &str, origin: &Origin, mode: Mode, allow_blocks: bool) -> String {
         typ::doc(&self.piece(src, origin, mode, allow_blocks))
     }

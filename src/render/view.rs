@@ -148,19 +148,43 @@ fn rating_text(r: &Option<Rating>, settings: &crate::model::Settings) -> String 
     }
 }
 
-/// The register's change account against its previous snapshot
-/// ([`crate::model::risk::changes`]) as printed: the two dates and a line per
-/// change (`id`, `title`, `change` in words, `from` and `to`, the two values
-/// it traces to). `None` without a previous snapshot: nothing is printed then.
+/// The register's change account against its previous snapshot as the
+/// view prints it (see [`account`]), for the templates: the register's name,
+/// the two dates and a line per change (`id`, `title`, `change` in words,
+/// `from` and `to`). `None` without a previous snapshot: nothing is printed then.
 pub fn changes_view(
     reg: &Register,
     previous: Option<&Register>,
     settings: &crate::model::Settings,
 ) -> Option<Json> {
+    let a = account(reg, previous, settings)?;
+    let lines: Vec<Json> = a
+        .lines
+        .iter()
+        .map(|l| json!({"id": l.id, "title": l.title, "change": l.change, "from": l.from, "to": l.to}))
+        .collect();
+    Some(json!({
+        "name": reg.name,
+        "since": a.since,
+        "as_at": a.as_at,
+        "lines": lines,
+    }))
+}
+
+/// The register's change account against its previous snapshot
+/// ([`crate::model::risk::changes`]) in words: the two dates and a line per
+/// change, with the two values it traces to ("16 (High)", "not in the
+/// register"). `None` without a previous snapshot.
+pub fn account(
+    reg: &Register,
+    previous: Option<&Register>,
+    settings: &crate::model::Settings,
+) -> Option<crate::tables::register::Account> {
+    use crate::tables::register::{Account, Line};
     use std::cmp::Ordering;
     let prev = previous?;
     let absent = "not in the register";
-    let lines: Vec<Json> = crate::model::risk::changes(reg, prev)
+    let lines: Vec<Line> = crate::model::risk::changes(reg, prev)
         .into_iter()
         .map(|c| {
             let (id, title, change, from, to) = match c {
@@ -232,15 +256,20 @@ pub fn changes_view(
                     to.join("; "),
                 ),
             };
-            json!({"id": id, "title": title, "change": change, "from": from, "to": to})
+            Line {
+                id,
+                title,
+                change,
+                from,
+                to,
+            }
         })
         .collect();
-    Some(json!({
-        "name": reg.name,
-        "since": long_date(prev.as_at),
-        "as_at": long_date(reg.as_at),
-        "lines": lines,
-    }))
+    Some(Account {
+        since: long_date(prev.as_at),
+        as_at: long_date(reg.as_at),
+        lines,
+    })
 }
 
 /// The band counts as version 2 layouts print them: the engine's view of

@@ -18,6 +18,13 @@ pub fn table_id(register: &str) -> String {
     format!("changes-{register}")
 }
 
+/// A register's account between two dates, as the view words it.
+pub struct Account {
+    pub since: String,
+    pub as_at: String,
+    pub lines: Vec<Line>,
+}
+
 /// One change: the risk's id and title, the change in words, and the two
 /// values it traces to (as the view words them: "16 (High)", "not in the
 /// register").
@@ -33,13 +40,12 @@ pub struct Line {
 /// a row per change; `None` when nothing changed (the paper then says so in a
 /// sentence naming both dates). `at` is where the register is named, for any
 /// problem the engine finds.
-pub fn changes_table(
-    register: &str,
-    since: &str,
-    as_at: &str,
-    lines: &[Line],
-    at: &Span,
-) -> Option<Table> {
+pub fn changes_table(register: &str, account: &Account, at: &Span) -> Option<Table> {
+    let Account {
+        since,
+        as_at,
+        lines,
+    } = account;
     if lines.is_empty() {
         return None;
     }
