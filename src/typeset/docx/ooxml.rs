@@ -110,6 +110,8 @@ struct Writer<'a> {
     lists: Vec<usize>,
     style: &'a Style,
     text_width: i64,
+    /// The height a page gives the body, in twips.
+    text_height: i64,
     /// The next paragraph starts a new page.
     page_break: bool,
     /// Column widths of each kind of table (see [`kind`]) met more than once,
@@ -130,6 +132,7 @@ pub fn package(blocks: &[Block], meta: &Meta, reference_styles: Option<&str>) ->
         lists: Vec::new(),
         style,
         text_width: pw - 2 * twips(style.margin_x),
+        text_height: ph - twips(style.margin_top) - twips(style.margin_bottom),
         page_break: false,
         kinds: Default::default(),
     };
@@ -503,9 +506,14 @@ impl Writer<'_> {
             if head {
                 self.body
                     .push_str("<w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>");
+            } else if row_height(row, &widths, self.style.table_size) * 2 < self.text_height {
+                // A row that fits well on a page is kept on one, as in the
+                // PDF: a row split over two pages leaves its end under the
+                // repeated header with nothing to say whose it is.
+                self.body.push_str("<w:trPr><w:cantSplit/></w:trPr>");
             } else {
-                // A body row may break across pages: one taller than a page
-                // would otherwise be cut off (LibreOffice clips it).
+                // A longer row may break across pages: one taller than a
+                // page would otherwise be cut off (LibreOffice clips it).
                 self.body.push_str("<w:trPr/>");
             }
             let mut used = 0;
@@ -631,6 +639,47 @@ fn shared_widths(
         .filter(|(_, (_, ts))| ts.len() > 1)
         .map(|(k, (cols, ts))| (k, column_widths(&ts, cols, text_width, size)))
         .collect()
+}
+
+/// A generous estimate of a body row's height, in twips: each cell's
+/// paragraphs set in its column at the table's size (the words measured in
+/// the bundled font, a line of 1.25 em), the tallest cell's, with the cell
+/// margins.
+fn row_height(row: &[Cell], widths: &[i64], size: f64) -> i64 {
+    let line = (size * 20.0 * 1.25).ceil() as i64;
+    let mut at = 0;
+    let mut tallest = 0;
+    for c in row {
+        let span = c.span.max(1);
+        let width: i64 = widths.iter().skip(at).take(span).sum::<i64>() - 200;
+        at += span;
+        let room = (width.max(200) as f64) / (size * 20.0);
+        let mut lines = 0;
+        for b in &c.blocks {
+            // Words set one after another, a space between; a word wider
+            // than the column takes lines of its own.
+            let mut used = 0.0f64;
+            let mut n = 1;
+            for w in word_widths(b, c.header) {
+                let w = w * 1.04;
+                if used > 0.0 && used + 0.28 + w > room {
+                    n += 1;
+                    used = 0.0;
+                }
+                if used > 0.0 {
+                    used += 0.28;
+                }
+                used += w;
+                while used > room {
+                    n += 1;
+                    used -= room;
+                }
+            }
+            lines += n;
+        }
+        tallest = tallest.max(lines as i64 * line);
+    }
+    tallest + 200
 }
 
 /// Column widths that share the text width by what the columns hold: each
@@ -1248,5 +1297,41 @@ mod tests {
         assert_eq!(grids.len(), 3, "{doc}");
         assert_eq!(grids[0], grids[1]);
         assert_eq!(grids[2].matches("<w:gridCol").count(), 2);
+    }
+
+    /// Issue 25: a body row that fits well on a page is kept on one page
+    /// (Word's "allow row to break across pages" off), as the PDF keeps it; a
+    /// row longer than half a page may still break, so it is never cut off.
+    #[test]
+    fn short_rows_stay_on_one_page_and_long_ones_may_break() {
+        let st = Style::default();
+        let meta = Meta {
+            title: "T",
+            author: "A",
+            running: "",
+            date: "2024-05-01",
+            style: &st,
+        };
+        let long = "A sentence of the kind a risk's commentary holds. ".repeat(120);
+        let html = format!(
+            "<table><thead><tr><th>Risk</th><th>Commentary</th></tr></thead><tbody>\
+             <tr><td>CRR0001</td><td>Short.</td></tr>\
+             <tr><td>CRR0044</td><td>{long}</td></tr></tbody></table>"
+        );
+        let blocks = super::super::page::read(&html).blocks;
+        let a = package(&blocks, &meta, None);
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(a)).unwrap();
+        let mut doc = String::new();
+        std::io::Read::read_to_string(&mut zip.by_name("word/document.xml").unwrap(), &mut doc)
+            .unwrap();
+        let rows: Vec<&str> = doc.split("<w:tr>").skip(1).collect();
+        assert_eq!(rows.len(), 3);
+        assert!(rows[0].starts_with("<w:trPr><w:cantSplit/><w:tblHeader/>"));
+        assert!(
+            rows[1].starts_with("<w:trPr><w:cantSplit/></w:trPr>"),
+            "{}",
+            rows[1]
+        );
+        assert!(rows[2].starts_with("<w:trPr/>"), "{}", &rows[2][..60]);
     }
 }
