@@ -1604,3 +1604,42 @@ fn a_contact_without_a_job_title_prints_its_role_once() {
     assert_eq!(o.status.code(), Some(1), "{e}");
     assert!(e.contains("missing field `title` in a contact"), "{e}");
 }
+
+/// Review: a heading under a section is not numbered, so it starts at the
+/// margin and its bookmark has no space before its title (the numbering gave
+/// nothing but still left its gap).
+#[test]
+fn a_heading_under_a_section_has_no_number_and_no_gap() {
+    let p = Project::demo();
+    let o = p.run(&["build", "send-lgsco-2023-09"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let pdf = p.path().join("out/send-lgsco-2023-09.pdf");
+    let json = std::process::Command::new("qpdf")
+        .arg("--json")
+        .arg(&pdf)
+        .output()
+        .expect("qpdf runs");
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let four = v["outlines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["title"] == "4. Complaint handling and letters of apology")
+        .expect("section 4 bookmark");
+    assert_eq!(four["kids"][0]["title"], "Speech and language therapy");
+    // On the page: the heading starts where the section's number does.
+    let o = std::process::Command::new("pdftotext")
+        .args(["-bbox", "-f", "3", "-l", "3"])
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .unwrap();
+    let page = String::from_utf8_lossy(&o.stdout).to_string();
+    let x = |word: &str| -> f64 {
+        let at = page.find(&format!(">{word}</word>")).expect(word);
+        let line = &page[page[..at].rfind("<word").unwrap()..at];
+        let v = &line[line.find("xMin=\"").unwrap() + 6..];
+        v[..v.find('"').unwrap()].parse().unwrap()
+    };
+    assert!((x("Speech") - x("4.")).abs() < 0.5, "{page}");
+}
