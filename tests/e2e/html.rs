@@ -879,3 +879,35 @@ fn a_v3_returns_and_plans_declared_tables_stack_and_v2s_stay() {
         assert!(placed > 0, "{d}: no declared table stacks");
     }
 }
+
+/// Review: the APP report's partnership risk register stacks on a phone like
+/// its action tables, every cell labelled (the browser check then finds each
+/// cell on a 320 px screen); at 320 px its Mitigation column was a few
+/// characters wide and its last columns off the screen.
+#[test]
+fn the_partnership_risk_register_stacks_on_a_phone() {
+    let p = Project::demo();
+    let o = p.run(&["build", "send-app-2023", "--format", "html"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let html = std::fs::read_to_string(p.path().join("out/send-app-2023.html")).unwrap();
+    let at = html
+        .find("<table class=\"stack\">\n<caption>Partnership risk register")
+        .expect("the register is a stacked table");
+    let table = &html[at..at + html[at..].find("</table>").unwrap()];
+    let rows = table.matches("<tr><td data-label=\"Date raised\">").count();
+    assert!(rows >= 3, "{table}");
+    for label in [
+        "Severity",
+        "Mitigation",
+        "Severity after mitigation",
+        "Progress",
+    ] {
+        assert_eq!(
+            table
+                .matches(&format!("<td data-label=\"{label}\">"))
+                .count(),
+            rows,
+            "{label}"
+        );
+    }
+}
