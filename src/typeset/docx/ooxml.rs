@@ -123,6 +123,18 @@ struct Writer<'a> {
 pub fn package(blocks: &[Block], meta: &Meta, reference_styles: Option<&str>) -> Vec<u8> {
     let style = meta.style;
     let (pw, ph) = page_size(&style.paper);
+    // A document with a table of seven columns or more (an APP report's
+    // actions, a scorecard's KPIs) is set on landscape pages, as the PDF
+    // sets those tables: on a portrait page their words break inside.
+    let landscape = blocks
+        .iter()
+        .any(|b| matches!(b, Block::Table(t) if columns(t) >= LANDSCAPE_COLUMNS));
+    let (pw, ph) = if landscape { (ph, pw) } else { (pw, ph) };
+    let orient = if landscape {
+        " w:orient=\"landscape\""
+    } else {
+        ""
+    };
     let mut w = Writer {
         body: String::with_capacity(64 * 1024),
         links: Vec::new(),
@@ -149,7 +161,7 @@ pub fn package(blocks: &[Block], meta: &Meta, reference_styles: Option<&str>) ->
     doc.push_str(&w.body);
     let _ = write!(
         doc,
-        "<w:sectPr><w:headerReference w:type=\"default\" r:id=\"rId5\"/><w:footerReference w:type=\"default\" r:id=\"rId4\"/><w:pgSz w:w=\"{pw}\" w:h=\"{ph}\"/><w:pgMar w:top=\"{}\" w:right=\"{}\" w:bottom=\"{}\" w:left=\"{}\" w:header=\"567\" w:footer=\"567\" w:gutter=\"0\"/></w:sectPr></w:body></w:document>",
+        "<w:sectPr><w:headerReference w:type=\"default\" r:id=\"rId5\"/><w:footerReference w:type=\"default\" r:id=\"rId4\"/><w:pgSz w:w=\"{pw}\" w:h=\"{ph}\"{orient}/><w:pgMar w:top=\"{}\" w:right=\"{}\" w:bottom=\"{}\" w:left=\"{}\" w:header=\"567\" w:footer=\"567\" w:gutter=\"0\"/></w:sectPr></w:body></w:document>",
         twips(style.margin_top),
         twips(style.margin_x),
         twips(style.margin_bottom),
@@ -459,12 +471,7 @@ impl Writer<'_> {
     }
 
     fn table(&mut self, t: &Table) {
-        let cols = t
-            .rows
-            .iter()
-            .map(|r| r.iter().map(|c| c.span.max(1)).sum::<usize>())
-            .max()
-            .unwrap_or(0);
+        let cols = columns(t);
         if cols == 0 {
             return;
         }
@@ -562,11 +569,19 @@ impl Writer<'_> {
         }
         self.body.push_str("</w:tcPr>");
         let white = c.fill.as_ref().is_some_and(|(_, w)| *w);
+        // A header cell is bold, unless it marks its own bold part (an APP
+        // action's row header: its id in bold, its description not), as the
+        // PDF and the HTML page set it.
+        let bold = c.header
+            && !c
+                .blocks
+                .iter()
+                .any(|b| matches!(b, Block::Para(p) if p.runs.iter().any(|r| r.bold)));
         let mut any = false;
         for b in &c.blocks {
             match b {
                 Block::Para(p) => {
-                    self.para(p, true, c.header, Some((c, white)));
+                    self.para(p, true, bold, Some((c, white)));
                     any = true;
                 }
                 Block::Table(t) => {
@@ -586,6 +601,18 @@ impl Writer<'_> {
         }
         self.body.push_str("</w:tc>");
     }
+}
+
+/// Tables this wide set a document on landscape pages.
+const LANDSCAPE_COLUMNS: usize = 7;
+
+/// A table's number of columns (its widest row, spans counted).
+fn columns(t: &Table) -> usize {
+    t.rows
+        .iter()
+        .map(|r| r.iter().map(|c| c.span.max(1)).sum::<usize>())
+        .max()
+        .unwrap_or(0)
 }
 
 /// A table's kind: its columns and the words of its header rows. Tables of
@@ -623,12 +650,7 @@ fn shared_widths(
     let mut by_kind: std::collections::HashMap<String, (usize, Vec<&Table>)> = Default::default();
     for b in blocks {
         if let Block::Table(t) = b {
-            let cols = t
-                .rows
-                .iter()
-                .map(|r| r.iter().map(|c| c.span.max(1)).sum::<usize>())
-                .max()
-                .unwrap_or(0);
+            let cols = columns(t);
             if let Some(k) = kind(t, cols) {
                 by_kind.entry(k).or_insert((cols, Vec::new())).1.push(t);
             }
@@ -1333,5 +1355,46 @@ mod tests {
             rows[1]
         );
         assert!(rows[2].starts_with("<w:trPr/>"), "{}", &rows[2][..60]);
+    }
+
+    /// Review: a document with a seven-column table (the APP report's
+    /// actions) is set on landscape pages, and a row header that marks its
+    /// own bold part (the action's id) is bold only there.
+    #[test]
+    fn wide_tables_turn_the_page_and_row_headers_keep_their_own_bold() {
+        let st = Style::default();
+        let meta = Meta {
+            title: "T",
+            author: "A",
+            running: "",
+            date: "2024-05-01",
+            style: &st,
+        };
+        let doc = |html: &str| {
+            let blocks = super::super::page::read(html).blocks;
+            let mut zip =
+                zip::ZipArchive::new(std::io::Cursor::new(package(&blocks, &meta, None))).unwrap();
+            let mut doc = String::new();
+            std::io::Read::read_to_string(&mut zip.by_name("word/document.xml").unwrap(), &mut doc)
+                .unwrap();
+            doc
+        };
+        let head: String = (1..=7).map(|i| format!("<th>C{i}</th>")).collect();
+        let wide = doc(&format!(
+            "<table><thead><tr>{head}</tr></thead><tbody><tr><th scope=\"row\"><strong>1A1</strong> <span class=\"desc\">Put the strategy into practice.</span></th><td>2</td><td>3</td><td>4</td><td>5</td><td>6</td><td>7</td></tr></tbody></table>"
+        ));
+        assert!(wide.contains("w:orient=\"landscape\""), "{wide}");
+        let desc = &wide[..wide.find("Put the strategy").unwrap()];
+        let run = &desc[desc.rfind("<w:r>").unwrap()..];
+        assert!(!run.contains("<w:b/>"), "{run}");
+        let id = &wide[..wide.find(">1A1").unwrap()];
+        assert!(id[id.rfind("<w:r>").unwrap()..].contains("<w:b/>"));
+        let narrow = doc(
+            "<table><thead><tr><th>A</th><th>B</th></tr></thead><tbody><tr><th scope=\"row\">Row</th><td>1</td></tr></tbody></table>",
+        );
+        assert!(!narrow.contains("landscape"));
+        // A header cell with no bold of its own is bold throughout.
+        let row = &narrow[..narrow.find(">Row<").unwrap()];
+        assert!(row[row.rfind("<w:r>").unwrap()..].contains("<w:b/>"));
     }
 }
