@@ -428,3 +428,25 @@ fn a_rag_published_in_lower_case_keeps_its_colour() {
         "the published `green` is not in Green's colour"
     );
 }
+
+/// Review: a risk of the return never ends a page on its ratings: its
+/// heading, ratings and mitigation start on one page (Risk 7's mitigation had
+/// gone over to the next page).
+#[test]
+fn a_returns_risk_keeps_its_ratings_with_its_mitigation() {
+    let p = Project::demo();
+    let o = p.run(&["build", "kent-sv-2024-25-q1"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let pages = pdf_pages(&p.path().join("out/kent-sv-2024-25-q1.pdf"));
+    let mut seen = 0;
+    for n in 1..=7 {
+        let head = format!("Risk {n}: ");
+        let Some(page) = pages.iter().find(|t| t.contains(&head)) else {
+            continue;
+        };
+        seen += 1;
+        let after = &page[page.find(&head).unwrap()..];
+        assert!(after.contains("Mitigation"), "risk {n}'s page:\n{page}");
+    }
+    assert_eq!(seen, 7);
+}
