@@ -103,6 +103,10 @@ pub struct Target {
     pub value: Option<Dec>,
     /// The RAG the source publishes at this milestone (printed as published).
     pub published_rag: Option<String>,
+    /// Words the source prints in the RAG's place at this milestone, where it
+    /// gives no rating (`TBC`), printed as written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rag_note: Option<String>,
     #[serde(skip)]
     pub span: crate::source::Span,
 }

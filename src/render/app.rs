@@ -214,7 +214,20 @@ fn kpi_view(k: &Kpi, plan: &Plan, settings: &Settings) -> Json {
             )
         }
     );
-    json!({
+    // Words the source prints in the RAG's place (`TBC`) at the latest
+    // milestone that has a rating or such words, where no rating is given:
+    // printed as written, and the key only where there are such words.
+    let rag_note = k
+        .targets
+        .iter()
+        .rev()
+        .find(|t| {
+            (t.published_rag.is_some() || t.rag_note.is_some())
+                && t.date.is_none_or(|d| d <= plan.report_date)
+        })
+        .and_then(|t| t.rag_note.clone())
+        .filter(|_| rag.is_none());
+    let mut view = json!({
         "id": k.id.value, "name": k.name, "definition": k.definition, "source": k.source, "frequency": k.frequency,
         "unit": unit,
         "polarity": match k.higher_is_better { Some(true) => Some("higher is better"), Some(false) => Some("lower is better"), None if plan.layout.value.version < 3 => Some("not declared"), None => None },
@@ -238,7 +251,11 @@ fn kpi_view(k: &Kpi, plan: &Plan, settings: &Settings) -> Json {
         "rag_published": rag.is_some() && latest.is_none(),
         "trend": {"symbol": sym, "words": words},
         "chart": if points.len() >= 2 { json!({"points": points, "targets": targets, "alt": alt}) } else { Json::Null },
-    })
+    });
+    if let Some(n) = rag_note {
+        view["rag_note"] = json!(n);
+    }
+    view
 }
 
 pub use crate::model::capital;

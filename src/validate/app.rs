@@ -537,6 +537,8 @@ fn kpi(n: &Node, rag_names: &[String], d: &mut Diagnostics) -> Option<Kpi> {
         let published_rag = t
             .opt("rag")
             .and_then(|r| super::on_scale(r, rag_names.iter().map(String::as_str), "KPI RAG scale", "use a rating from `kpi-rag-scale`, as the source publishes it", t.diags));
+        // Words in the RAG's place where the source gives no rating ("TBC").
+        let rag_note = t.opt_text("rag-note").map(|n| n.value);
         t.finish();
         let at = at?;
         #[cfg(test)]
@@ -561,7 +563,7 @@ fn kpi(n: &Node, rag_names: &[String], d: &mut Diagnostics) -> Option<Kpi> {
                 }
                 d.push(diag.help("milestones are measured from the baseline: check both dates"));
             }
-        Some(Target { at: at.value, date, value, published_rag: published_rag.map(|r| r.value), span: at.span })
+        Some(Target { at: at.value, date, value, published_rag: published_rag.map(|r| r.value), rag_note, span: at.span })
     });
     let actuals = k.list("actuals", false, |n, d| {
         let mut a = MapReader::new(n, "an actual value", d)?;

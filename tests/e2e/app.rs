@@ -812,3 +812,33 @@ fn a_headline_that_opens_with_a_count_in_words_is_capitalised() {
         "{html}"
     );
 }
+
+/// Review: where the plan's scorecard prints "TBC" in a KPI's RAG column, the
+/// scorecard prints TBC (`rag-note: TBC` on the milestone), in the PDF and the
+/// HTML page, not an empty cell; no rating is computed for it.
+#[test]
+fn a_kpi_rag_published_as_tbc_prints_tbc() {
+    let p = Project::demo();
+    let o = p.run(&["build", "send-app-2023", "--format", "all"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = std::process::Command::new("pdftotext")
+        .arg("-layout")
+        .arg(p.path().join("out/send-app-2023-scorecard.pdf"))
+        .arg("-")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&o.stdout).to_string();
+    for id in ["APP31", "APP15", "APP34"] {
+        let line = text
+            .lines()
+            .find(|l| l.trim_start().starts_with(&format!("{id} ")))
+            .unwrap_or_else(|| panic!("no {id} row:\n{text}"));
+        assert!(line.trim_end().ends_with("TBC"), "{line}");
+    }
+    let html = std::fs::read_to_string(p.path().join("out/send-app-2023-scorecard.html")).unwrap();
+    let row = &html[html
+        .find("<th scope=\"row\">APP31</th>")
+        .expect("APP31 row")..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    assert!(row.contains("data-label=\"RAG rating\">TBC</td>"), "{row}");
+}
