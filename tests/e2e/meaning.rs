@@ -1643,3 +1643,31 @@ fn a_heading_under_a_section_has_no_number_and_no_gap() {
     };
     assert!((x("Speech") - x("4.")).abs() < 0.5, "{page}");
 }
+
+/// Review: a risk's summary row in the body's risk table that runs on to the
+/// next page is labelled there with its risk, as a control's row is (the
+/// CYPE paper's CRR0044 commentary continued on page 3 with no label).
+#[test]
+fn a_risk_summary_continued_on_the_next_page_names_its_risk() {
+    let p = Project::demo();
+    let o = p.run(&["build", "cype-risk-2019"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let pages = pdf_pages(&p.path().join("out/cype-risk-2019.pdf"));
+    let at = pages
+        .iter()
+        .position(|t| t.contains("Because of how serious it is, this risk was moved up"))
+        .expect("CRR0044's commentary");
+    let first = pages
+        .iter()
+        .position(|t| t.contains("CRR0044"))
+        .expect("CRR0044");
+    assert!(
+        at > first,
+        "the commentary no longer runs on: pick another row"
+    );
+    assert!(
+        squash(&pages[at]).contains("CRR0044 (continued): High Needs Funding"),
+        "{}",
+        pages[at]
+    );
+}
