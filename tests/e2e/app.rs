@@ -842,3 +842,24 @@ fn a_kpi_rag_published_as_tbc_prints_tbc() {
     let row = &row[..row.find("</tr>").unwrap()];
     assert!(row.contains("data-label=\"RAG rating\">TBC</td>"), "{row}");
 }
+
+/// Review: the partnership risk register's pages after its first say whose
+/// they are, as the areas' pages do.
+#[test]
+fn the_partnership_register_continues_under_its_name() {
+    let p = Project::demo();
+    let o = p.run(&["build", "send-app-2023"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let pages = pdf_pages(&p.path().join("out/send-app-2023.pdf"));
+    let first = pages
+        .iter()
+        .position(|t| t.contains("Partnership risk register\n"))
+        .expect("the register");
+    assert!(pages.len() > first + 1, "the register fits one page");
+    for page in &pages[first + 1..] {
+        assert!(
+            page.contains("Partnership risk register (continued)"),
+            "{page}"
+        );
+    }
+}
