@@ -763,6 +763,18 @@ fn deficit(n: &Node, diags: &mut Diagnostics) -> Option<Deficit> {
         .opt_text("forecast-label")
         .map_or("Current forecast".into(), |t| t.value);
     let unit = m.opt_text("unit").map_or("£m".into(), |t| t.value);
+    // Its negatives as the return prints them (`-12.0` or `(12.0)`), as any
+    // declared table may say, whatever the project's `negative-money`.
+    let negative = m
+        .opt("negative")
+        .and_then(|v| super::one_of(v, &["brackets", "minus"], "negative style", m.diags))
+        .map(|v| {
+            if v.value == "brackets" {
+                crate::model::NegativeStyle::Brackets
+            } else {
+                crate::model::NegativeStyle::Minus
+            }
+        });
     // A RAG is computed only by a rule the author declared: no default.
     let mut rule: Option<(Dec, Dec)> = None;
     if let Some(t) = m.opt("tolerance")
@@ -863,6 +875,7 @@ fn deficit(n: &Node, diags: &mut Diagnostics) -> Option<Deficit> {
             .push(vec![cell(agreement), cell(forecast), typed_cell]);
     }
     table.row_heading = "Year".into();
+    table.negative = negative;
     let mut checked = crate::tables::check::check(vec![table], m.diags);
     let years = read
         .into_iter()

@@ -53,7 +53,7 @@ fn kent_return_builds_with_computed_figures_and_acknowledged_published_ones() {
         // A signed return reads as the council's statement (version 3): the
         // figures as published, no mark or note of quire's check (that stays
         // in `check -v`, above), and a RAG the return leaves blank, blank.
-        "2022-23 129.7 117.9 (12.0) 2023-24 156.1 142.3 (13.8) 2024-25",
+        "2022-23 129.7 117.9 −12.0 2023-24 156.1 142.3 −13.8 2024-25",
         "19,406 19,858 20,143",
         "Assurance level Green not yet due not yet due",
         // The template's prompts before the answers.
@@ -169,7 +169,7 @@ fn the_returns_deficit_and_ehcp_sheets_recompute_to_the_printed_figures() {
     }
     assert_eq!(variances, 5);
     assert_eq!(num(2, 3), -13.8);
-    assert!(text.contains("2023-24 156.1 142.3 (13.8)"), "{text}");
+    assert!(text.contains("2023-24 156.1 142.3 −13.8"), "{text}");
     assert_eq!(
         v.get_value((6, 4)).and_then(|d| d.get_string()),
         Some("Amber")
@@ -342,14 +342,14 @@ fn the_deficit_rag_is_a_rating_column_of_the_engine_table() {
     let pdf = squash(&pdf_text(&out.join("kent-sv-2024-25-q1.pdf")));
     assert!(!pdf.contains("not rated"), "{pdf}");
     for want in [
-        "2023-24 156.1 142.3 (13.8) 2024-25",
+        "2023-24 156.1 142.3 −13.8 2024-25",
         "2026-27 163.1 163.1 0.0 Amber 2027-28 140.0 140.0 0.0 Amber",
     ] {
         assert!(pdf.contains(want), "{want:?} not in the PDF");
     }
     let html = crate::meaning::html_text(&out.join("kent-sv-2024-25-q1.html"));
     for want in [
-        "2022-23 129.7 117.9 (12.0) 2023-24",
+        "2022-23 129.7 117.9 −12.0 2023-24",
         "2026-27 163.1 163.1 0.0 Amber",
         "2027-28 140.0 140.0 0.0 Amber",
     ] {
@@ -449,4 +449,19 @@ fn a_returns_risk_keeps_its_ratings_with_its_mitigation() {
         assert!(after.contains("Mitigation"), "risk {n}'s page:\n{page}");
     }
     assert_eq!(seen, 7);
+}
+
+/// Issue 25 ("negatives in the return's own style"): the deficit profile may
+/// say `negative: minus`, as any declared table may, and the return prints
+/// −12.0 as the council's return does, not (12.0), in the PDF and the HTML.
+#[test]
+fn the_deficit_profile_prints_negatives_in_the_returns_style() {
+    let p = Project::demo();
+    let o = p.run(&["build", "kent-sv-2024-25-q1", "--format", "all"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = squash(&pdf_text(&p.path().join("out/kent-sv-2024-25-q1.pdf")));
+    assert!(text.contains("129.7 117.9 −12.0"), "{text}");
+    assert!(!text.contains("(12.0)"), "{text}");
+    let html = std::fs::read_to_string(p.path().join("out/kent-sv-2024-25-q1.html")).unwrap();
+    assert!(html.contains("−12.0") && !html.contains("(12.0)"));
 }
