@@ -628,14 +628,18 @@ impl Expander<'_, '_> {
         let eq = &x.eq;
         let (cells, t) = (self.cells, self.t);
         let tb = &cells.tables[t];
-        let mut leaves = Vec::new();
-        eq.lhs.leaves(&mut leaves);
-        eq.rhs.leaves(&mut leaves);
-        let bare: Vec<&Ref> = leaves
-            .iter()
-            .copied()
-            .filter(|r| r.table.is_none() && r.second.is_none())
-            .collect();
+        // Names alone (no table, no column), which say how it repeats;
+        // gathered only when no `for each` says it (a list of none is free).
+        let mut bare: Vec<&Ref> = Vec::new();
+        if eq.each.is_none() {
+            for side in [&eq.lhs, &eq.rhs] {
+                side.each_leaf(&mut |r| {
+                    if r.table.is_none() && r.second.is_none() {
+                        bare.push(r)
+                    }
+                });
+            }
+        }
         let is_row = |n: &str| {
             cells.row(t, n).is_some() || tb.rows.iter().any(|r| r.group.as_deref() == Some(n))
         };
@@ -709,20 +713,15 @@ impl Expander<'_, '_> {
         if !self.ok {
             return;
         }
+        // Each resolved name stands for one cell here (resolution has
+        // expanded groups and ranges).
         let place = |e: &expr::Expr<Name>, i: Option<usize>| -> expr::Expr<Idx> {
-            let mut leaf = |n: &Name| -> Result<Vec<Idx>, ()> {
-                Ok(vec![match (*n, each, i) {
-                    (Name::Cell(c), ..) => c,
-                    (Name::Row(r), _, Some(c)) => cells.idx(t, r, c),
-                    (Name::Col(c), _, Some(r)) => cells.idx(t, r, c),
-                    // Resolution makes no row or column without `each`.
-                    _ => 0,
-                }])
-            };
-            let mut range = |_: &Name, _: &Name| Ok(Vec::new());
-            e.map(&mut leaf, &mut range).unwrap_or(expr::Expr {
-                ast: expr::Ast::Num(Dec::ZERO, 0),
-                at: 0..0,
+            e.map_each(&mut |n: &Name| match (*n, each, i) {
+                (Name::Cell(c), ..) => c,
+                (Name::Row(r), _, Some(c)) => cells.idx(t, r, c),
+                (Name::Col(c), _, Some(r)) => cells.idx(t, r, c),
+                // Resolution makes no row or column without `each`.
+                _ => 0,
             })
         };
         for i in at {
@@ -740,9 +739,7 @@ impl Expander<'_, '_> {
                     continue;
                 }
             };
-            let mut deps = Vec::new();
-            other.leaves(&mut deps);
-            if deps.contains(&&c) {
+            if other.any_leaf(|d| *d == c) {
                 return self.circular(rel);
             }
             let at = other.at.clone();
@@ -952,8 +949,8 @@ fn deps(expr: &Expr) -> Vec<Idx> {
         Expr::Ratio { num, den, .. } => num.iter().chain(den).map(|(_, i)| *i).collect(),
         Expr::Tree(e) => {
             let mut v = Vec::new();
-            e.leaves(&mut v);
-            v.into_iter().copied().collect()
+            e.each_leaf(&mut |i| v.push(*i));
+            v
         }
     }
 }
@@ -1314,14 +1311,7 @@ pub fn check(tables: Vec<Table>, diags: &mut Diagnostics) -> Vec<Checked> {
                     den: signed(den),
                     pct: *pct,
                 },
-                Expr::Tree(e) => {
-                    let mut leaf = |i: &Idx| Ok::<_, ()>(vec![cells.pos(*i)]);
-                    let mut range = |_: &Idx, _: &Idx| Ok::<_, ()>(Vec::new());
-                    match e.map(&mut leaf, &mut range) {
-                        Ok(e) => Formula::Expr(e),
-                        Err(()) => Formula::Sum(Vec::new()),
-                    }
-                }
+                Expr::Tree(e) => Formula::Expr(e.map_each(&mut |i: &Idx| cells.pos(*i))),
             })
         })
         .collect();
