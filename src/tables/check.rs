@@ -15,9 +15,9 @@ use crate::diag::{Code, Diagnostic, Diagnostics, did_you_mean};
 use crate::model::Sp;
 use crate::model::decimal::Dec;
 use crate::model::expr::{self, Each, Ref};
+use crate::model::idhash::IdMap;
 use crate::model::table::*;
 use crate::source::Span;
-use std::collections::HashMap;
 
 /// A cell in the flat list of every cell of every table.
 type Idx = usize;
@@ -65,10 +65,10 @@ struct Cells<'a> {
     tables: &'a [Table],
     offset: Vec<usize>,
     /// Row and column ids → index, per table (relations name many).
-    rows: Vec<HashMap<&'a str, usize>>,
-    cols: Vec<HashMap<&'a str, usize>>,
+    rows: Vec<IdMap<&'a str, usize>>,
+    cols: Vec<IdMap<&'a str, usize>>,
     /// Table ids → index (relations name other tables).
-    ids: HashMap<&'a str, usize>,
+    ids: IdMap<&'a str, usize>,
 }
 
 impl Cells<'_> {
@@ -972,9 +972,9 @@ pub fn check(tables: Vec<Table>, diags: &mut Diagnostics) -> Vec<Checked> {
         n += t.rows.len() * t.columns.len();
     }
     // The first of two equal ids wins, as in `Table::row` (duplicates are reported by read).
-    fn index(ids: Vec<&str>) -> HashMap<&str, usize> {
-        let mut m = HashMap::with_capacity(ids.len());
-        for (i, id) in ids.into_iter().enumerate() {
+    fn index<'a>(ids: impl ExactSizeIterator<Item = &'a str>) -> IdMap<&'a str, usize> {
+        let mut m = IdMap::with_capacity_and_hasher(ids.len(), Default::default());
+        for (i, id) in ids.enumerate() {
             m.entry(id).or_insert(i);
         }
         m
@@ -982,13 +982,13 @@ pub fn check(tables: Vec<Table>, diags: &mut Diagnostics) -> Vec<Checked> {
     let cells = Cells {
         rows: tables
             .iter()
-            .map(|t| index(t.rows.iter().map(|r| r.id.value.as_str()).collect()))
+            .map(|t| index(t.rows.iter().map(|r| r.id.value.as_str())))
             .collect(),
         cols: tables
             .iter()
-            .map(|t| index(t.columns.iter().map(|c| c.id.value.as_str()).collect()))
+            .map(|t| index(t.columns.iter().map(|c| c.id.value.as_str())))
             .collect(),
-        ids: index(tables.iter().map(|t| t.id.value.as_str()).collect()),
+        ids: index(tables.iter().map(|t| t.id.value.as_str())),
         tables: &tables,
         offset,
     };
