@@ -685,47 +685,65 @@ impl Expander<'_, '_> {
                 return;
             }
         };
-        // Resolve every name once.
-        let lhs = self.resolve(&eq.lhs, x, each);
-        let rhs = self.resolve(&eq.rhs, x, each);
-        let (Some(lhs), Some(rhs)) = (lhs, rhs) else {
-            self.ok = false;
-            return;
+        // Each placement of the equation: its two sides over cells.
+        let placed: Vec<(expr::Expr<Idx>, expr::Expr<Idx>)> = match each {
+            // One that does not repeat names cells only: resolved straight to them.
+            None => {
+                let cell = |n: Name| match n {
+                    Name::Cell(c) => c,
+                    // Resolution makes no row or column without `each`.
+                    _ => 0,
+                };
+                let lhs = self.resolve(&eq.lhs, x, each, cell);
+                let rhs = self.resolve(&eq.rhs, x, each, cell);
+                let (Some(lhs), Some(rhs)) = (lhs, rhs) else {
+                    self.ok = false;
+                    return;
+                };
+                if !self.ok {
+                    return;
+                }
+                vec![(lhs, rhs)]
+            }
+            Some(each) => {
+                // Resolve every name once.
+                let lhs = self.resolve(&eq.lhs, x, Some(each), |n| n);
+                let rhs = self.resolve(&eq.rhs, x, Some(each), |n| n);
+                let (Some(lhs), Some(rhs)) = (lhs, rhs) else {
+                    self.ok = false;
+                    return;
+                };
+                // Where it repeats.
+                let linear = eq.lhs.linear() && eq.rhs.linear();
+                let at: Vec<usize> = match each {
+                    Each::Row => self.rows(&rel.only),
+                    Each::Column => self.columns(
+                        &rel.only,
+                        if linear {
+                            ColType::summable as fn(ColType) -> bool
+                        } else {
+                            ColType::numeric
+                        },
+                    ),
+                };
+                if !self.ok {
+                    return;
+                }
+                // Each resolved name stands for one cell here (resolution has
+                // expanded groups and ranges).
+                let place = |e: &expr::Expr<Name>, i: usize| -> expr::Expr<Idx> {
+                    e.map_each(&mut |n: &Name| match *n {
+                        Name::Cell(c) => c,
+                        Name::Row(r) => cells.idx(t, r, i),
+                        Name::Col(c) => cells.idx(t, i, c),
+                    })
+                };
+                at.into_iter()
+                    .map(|i| (place(&lhs, i), place(&rhs, i)))
+                    .collect()
+            }
         };
-        // Where it repeats.
-        let linear = eq.lhs.linear() && eq.rhs.linear();
-        let at: Vec<Option<usize>> = match each {
-            None => vec![None],
-            Some(Each::Row) => self.rows(&rel.only).into_iter().map(Some).collect(),
-            Some(Each::Column) => self
-                .columns(
-                    &rel.only,
-                    if linear {
-                        ColType::summable as fn(ColType) -> bool
-                    } else {
-                        ColType::numeric
-                    },
-                )
-                .into_iter()
-                .map(Some)
-                .collect(),
-        };
-        if !self.ok {
-            return;
-        }
-        // Each resolved name stands for one cell here (resolution has
-        // expanded groups and ranges).
-        let place = |e: &expr::Expr<Name>, i: Option<usize>| -> expr::Expr<Idx> {
-            e.map_each(&mut |n: &Name| match (*n, each, i) {
-                (Name::Cell(c), ..) => c,
-                (Name::Row(r), _, Some(c)) => cells.idx(t, r, c),
-                (Name::Col(c), _, Some(r)) => cells.idx(t, r, c),
-                // Resolution makes no row or column without `each`.
-                _ => 0,
-            })
-        };
-        for i in at {
-            let (l, r) = (place(&lhs, i), place(&rhs, i));
+        for (l, r) in placed {
             let single = |e: &expr::Expr<Idx>| e.single().map(|(s, c)| (s, *c));
             let (sign, c, other) = match (single(&l), single(&r)) {
                 (Some((s, c)), _) => (s, c, r),
@@ -757,23 +775,27 @@ impl Expander<'_, '_> {
 
     /// An equation's side with its names resolved; `None` when one is not
     /// known (each reported).
-    fn resolve(
+    /// Its leaves are `leaf` of each name (a [`Name`], or straight away the
+    /// cell it is).
+    fn resolve<M>(
         &mut self,
         e: &expr::Expr<Ref>,
         x: &ExprRel,
         each: Option<Each>,
-    ) -> Option<expr::Expr<Name>> {
+        leaf: impl Fn(Name) -> M,
+    ) -> Option<expr::Expr<M>> {
+        let many = |v: Vec<Name>| v.into_iter().map(&leaf).collect::<Vec<M>>();
         // Both callbacks need the expander: a cell so they can share it.
         let me = std::cell::RefCell::new(&mut *self);
-        let leaf = |r: &Ref| me.borrow_mut().name(r, x, each);
-        let mut range = |a: &Ref, b: &Ref| me.borrow_mut().range(a, b, x, each);
+        let name = |r: &Ref| me.borrow_mut().name(r, x, each).map(many);
+        let mut range = |a: &Ref, b: &Ref| me.borrow_mut().range(a, b, x, each).map(many);
         // Report every unknown name, not only the first.
         let mut bad = false;
-        let mut leaf2 = |r: &Ref| match leaf(r) {
+        let mut leaf2 = |r: &Ref| match name(r) {
             Ok(v) => Ok(v),
             Err(()) => {
                 bad = true;
-                Ok(vec![Name::Cell(0)])
+                Ok(vec![leaf(Name::Cell(0))])
             }
         };
         let out = e.map(&mut leaf2, &mut range).ok();
