@@ -1014,7 +1014,8 @@ pub fn check(tables: Vec<Table>, diags: &mut Diagnostics) -> Vec<Checked> {
         tables: &tables,
         offset,
     };
-    let mut rules = Vec::new();
+    // At least a rule for most relations: sized once for them.
+    let mut rules = Vec::with_capacity(tables.iter().map(|t| t.relations.len()).sum());
     let mut boths = Vec::new();
     for (t, tb) in tables.iter().enumerate() {
         for (k, rel) in tb.relations.iter().enumerate() {
