@@ -135,7 +135,8 @@ fn err(at: Range<usize>, message: &str, label: &str, help: &str) -> SyntaxError 
 #[derive(Clone, Debug, PartialEq)]
 enum Tok {
     Num(Dec, u32),
-    Name(String),
+    /// A word, read from the text at its range.
+    Name,
     Op(Op),
     Open,
     Close,
@@ -151,7 +152,8 @@ fn name_char(c: char) -> bool {
 
 /// The tokens of `s` with their byte ranges.
 fn lex(s: &str) -> Result<Vec<(Tok, Range<usize>)>, SyntaxError> {
-    let mut out = Vec::new();
+    // About one token for every two bytes of `a + b/c` (and the end).
+    let mut out = Vec::with_capacity(s.len() / 2 + 1);
     let mut it = s.char_indices().peekable();
     while let Some((i, c)) = it.next() {
         let one = |t: Tok| (t, i..i + c.len_utf8());
@@ -196,7 +198,7 @@ fn lex(s: &str) -> Result<Vec<(Tok, Range<usize>)>, SyntaxError> {
                     };
                     out.push((Tok::Num(d, places), i..end));
                 } else {
-                    out.push((Tok::Name(w.to_string()), i..end));
+                    out.push((Tok::Name, i..end));
                 }
             }
             other => {
@@ -213,7 +215,9 @@ fn lex(s: &str) -> Result<Vec<(Tok, Range<usize>)>, SyntaxError> {
     Ok(out)
 }
 
-struct Parser {
+struct Parser<'s> {
+    /// The text the tokens' ranges are in.
+    src: &'s str,
     toks: Vec<(Tok, Range<usize>)>,
     pos: usize,
     depth: usize,
@@ -223,7 +227,7 @@ struct Parser {
 
 const HELP: &str = "write it as a cell formula, e.g. `net = issued - ceased`, `total = SUM(a:c)` or `share = part / total/amount * 100`";
 
-impl Parser {
+impl<'s> Parser<'s> {
     fn peek(&self) -> &Tok {
         &self.toks[self.pos].0
     }
@@ -309,20 +313,22 @@ impl Parser {
     }
 
     /// A reference, `document:` first when the next word names a table.
-    fn reference(&mut self, w: String, at: Range<usize>) -> Result<Ref, SyntaxError> {
+    fn reference(&mut self, at: Range<usize>) -> Result<Ref, SyntaxError> {
+        let src = self.src;
+        let w = &src[at.clone()];
         let bare = |w: &str| !w.contains(['.', '/']);
-        let next_is_table =
-            matches!(&self.toks.get(self.pos + 1), Some((Tok::Name(n), _)) if n.contains('.'));
-        let (doc, w, at) = if *self.peek() == Tok::Colon && bare(&w) && next_is_table {
+        let next_is_table = matches!(&self.toks.get(self.pos + 1),
+            Some((Tok::Name, r)) if src[r.clone()].contains('.'));
+        let (doc, w, at) = if *self.peek() == Tok::Colon && bare(w) && next_is_table {
             self.bump();
-            let (Tok::Name(rest), r) = self.bump() else {
+            let (Tok::Name, r) = self.bump() else {
                 unreachable!("checked above")
             };
-            (Some(w), rest, at.start..r.end)
+            (Some(w.to_string()), &src[r.clone()], at.start..r.end)
         } else {
             (None, w, at)
         };
-        split_ref(doc, &w, at)
+        split_ref(doc, w, at)
     }
 
     fn primary(&mut self) -> Result<Expr<Ref>, SyntaxError> {
@@ -342,9 +348,12 @@ impl Parser {
                     at: at.start..end,
                 })
             }
-            Tok::Name(w) if *self.peek() == Tok::Open => self.call(&w, at),
-            Tok::Name(w) => {
-                let r = self.reference(w, at)?;
+            Tok::Name if *self.peek() == Tok::Open => {
+                let src = self.src;
+                self.call(&src[at.clone()], at)
+            }
+            Tok::Name => {
+                let r = self.reference(at)?;
                 if *self.peek() == Tok::Colon && !self.in_sum {
                     return Err(err(
                         self.at(),
@@ -398,7 +407,7 @@ impl Parser {
                 let e = e?;
                 let e = if *self.peek() == Tok::Colon && f == "SUM" {
                     let colon = self.bump().1;
-                    let (Tok::Name(w), r) = self.bump() else {
+                    let (Tok::Name, r) = self.bump() else {
                         return Err(err(
                             colon,
                             "a range names its first and its last figure",
@@ -406,7 +415,7 @@ impl Parser {
                             "write `SUM(first:last)`",
                         ));
                     };
-                    let last = self.reference(w, r)?;
+                    let last = self.reference(r)?;
                     let Ast::Leaf(first) = e.ast else {
                         return Err(err(
                             e.at,
@@ -522,6 +531,7 @@ pub fn parse_expr(s: &str) -> Result<Expr<Ref>, SyntaxError> {
         ));
     }
     let mut p = Parser {
+        src: s,
         toks: lex(s)?,
         pos: 0,
         depth: 0,
@@ -552,14 +562,17 @@ pub fn parse(s: &str) -> Result<Equation, SyntaxError> {
     // `for each row:` as a prefix, any case and spacing.
     let mut each = None;
     let mut body = 0;
-    let lower = s.to_ascii_lowercase();
-    let words: Vec<&str> = lower
-        .split(':')
-        .next()
-        .unwrap_or("")
-        .split_whitespace()
-        .collect();
-    if s.contains(':') && words.first() == Some(&"for") {
+    let head = s.split(':').next().unwrap_or("");
+    let first = head.split_whitespace().next();
+    if s.contains(':') && first.is_some_and(|w| w.eq_ignore_ascii_case("for")) {
+        // Lowercased only here: most relations do not repeat.
+        let lower = s.to_ascii_lowercase();
+        let words: Vec<&str> = lower
+            .split(':')
+            .next()
+            .unwrap_or("")
+            .split_whitespace()
+            .collect();
         each = match words.as_slice() {
             ["for", "each", "row"] => Some(Each::Row),
             ["for", "each", "column"] => Some(Each::Column),
@@ -575,11 +588,13 @@ pub fn parse(s: &str) -> Result<Equation, SyntaxError> {
         };
         body = lower.find(':').map_or(0, |i| i + 1);
     }
+    let mut toks = lex(&s[body..])?;
+    for (_, r) in &mut toks {
+        *r = r.start + body..r.end + body;
+    }
     let mut p = Parser {
-        toks: lex(&s[body..])?
-            .into_iter()
-            .map(|(t, r)| (t, r.start + body..r.end + body))
-            .collect(),
+        src: s,
+        toks,
         pos: 0,
         depth: 0,
         in_sum: false,
@@ -687,16 +702,50 @@ impl<L: Clone> Expr<L> {
 
     /// Every leaf, in order (a range's two ends).
     pub fn leaves<'a>(&'a self, out: &mut Vec<&'a L>) {
+        self.each_leaf(&mut |l| out.push(l));
+    }
+
+    /// Calls `f` on every leaf, in order (a range's two ends), collecting nothing.
+    pub fn each_leaf<'a>(&'a self, f: &mut impl FnMut(&'a L)) {
         match &self.ast {
             Ast::Num(..) => {}
-            Ast::Leaf(l) => out.push(l),
-            Ast::Range(a, b) => out.extend([a, b]),
-            Ast::Neg(e) | Ast::Round(e, _) | Ast::Abs(e) => e.leaves(out),
-            Ast::Bin(_, a, b) => {
-                a.leaves(out);
-                b.leaves(out);
+            Ast::Leaf(l) => f(l),
+            Ast::Range(a, b) => {
+                f(a);
+                f(b);
             }
-            Ast::Sum(xs) => xs.iter().for_each(|x| x.leaves(out)),
+            Ast::Neg(e) | Ast::Round(e, _) | Ast::Abs(e) => e.each_leaf(f),
+            Ast::Bin(_, a, b) => {
+                a.each_leaf(f);
+                b.each_leaf(f);
+            }
+            Ast::Sum(xs) => xs.iter().for_each(|x| x.each_leaf(f)),
+        }
+    }
+
+    /// Whether any leaf satisfies `f`.
+    pub fn any_leaf(&self, f: impl Fn(&L) -> bool) -> bool {
+        let mut any = false;
+        self.each_leaf(&mut |l| any = any || f(l));
+        any
+    }
+
+    /// The same expression with each leaf replaced by one other (a range's
+    /// two ends each by one): [`Expr::map`] without its lists.
+    pub fn map_each<M>(&self, f: &mut impl FnMut(&L) -> M) -> Expr<M> {
+        let ast = match &self.ast {
+            Ast::Num(d, p) => Ast::Num(*d, *p),
+            Ast::Leaf(l) => Ast::Leaf(f(l)),
+            Ast::Range(a, b) => Ast::Range(f(a), f(b)),
+            Ast::Neg(e) => Ast::Neg(Box::new(e.map_each(f))),
+            Ast::Bin(op, a, b) => Ast::Bin(*op, Box::new(a.map_each(f)), Box::new(b.map_each(f))),
+            Ast::Sum(xs) => Ast::Sum(xs.iter().map(|x| x.map_each(f)).collect()),
+            Ast::Round(e, p) => Ast::Round(Box::new(e.map_each(f)), *p),
+            Ast::Abs(e) => Ast::Abs(Box::new(e.map_each(f))),
+        };
+        Expr {
+            ast,
+            at: self.at.clone(),
         }
     }
 
@@ -709,19 +758,21 @@ impl<L: Clone> Expr<L> {
         range: &mut impl FnMut(&L, &L) -> Result<Vec<M>, E>,
     ) -> Result<Expr<M>, E> {
         let at = self.at.clone();
-        let many = |v: Vec<M>, at: &Range<usize>| {
-            let mut v: Vec<Expr<M>> = v
-                .into_iter()
-                .map(|m| Expr {
-                    ast: Ast::Leaf(m),
-                    at: at.clone(),
-                })
-                .collect();
-            if v.len() == 1 {
-                v.remove(0).ast
-            } else {
-                Ast::Sum(v)
+        let many = |mut v: Vec<M>, at: &Range<usize>| {
+            // One leaf (the usual case) is itself, with no list made for it.
+            if v.len() == 1
+                && let Some(m) = v.pop()
+            {
+                return Ast::Leaf(m);
             }
+            Ast::Sum(
+                v.into_iter()
+                    .map(|m| Expr {
+                        ast: Ast::Leaf(m),
+                        at: at.clone(),
+                    })
+                    .collect(),
+            )
         };
         let ast = match &self.ast {
             Ast::Num(d, p) => Ast::Num(*d, *p),

@@ -10,6 +10,7 @@ pub mod colour;
 pub mod dates;
 pub mod decimal;
 pub mod expr;
+pub mod idhash;
 pub mod kpi;
 pub mod paper;
 pub mod risk;

@@ -227,12 +227,12 @@ pub struct Table {
     /// more than their column's: (row, column) → places. Empty for declared
     /// tables (they compare at the column's published places); the return's
     /// fixed tables keep the precision each figure was written with.
-    pub written_places: std::collections::HashMap<(usize, usize), u32>,
+    pub written_places: super::idhash::IdMap<(usize, usize), u32>,
     /// Places a typed figure is printed with, where its column does not fix
     /// them: the places it was written with (28.607 prints as 28.607, 7.00 as
     /// 7.00), (row, column) → places. Computed figures, and typed figures in
     /// a column whose places are declared, print at the column's places.
-    pub print_places: std::collections::HashMap<(usize, usize), u32>,
+    pub print_places: super::idhash::IdMap<(usize, usize), u32>,
     /// For a fixed table, how to keep a figure as published (the mismatch's
     /// help), with `{typed}` for the typed figure; `None` for declared tables.
     pub published_help: Option<String>,

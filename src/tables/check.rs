@@ -15,9 +15,9 @@ use crate::diag::{Code, Diagnostic, Diagnostics, did_you_mean};
 use crate::model::Sp;
 use crate::model::decimal::Dec;
 use crate::model::expr::{self, Each, Ref};
+use crate::model::idhash::IdMap;
 use crate::model::table::*;
 use crate::source::Span;
-use std::collections::HashMap;
 
 /// A cell in the flat list of every cell of every table.
 type Idx = usize;
@@ -65,10 +65,10 @@ struct Cells<'a> {
     tables: &'a [Table],
     offset: Vec<usize>,
     /// Row and column ids → index, per table (relations name many).
-    rows: Vec<HashMap<&'a str, usize>>,
-    cols: Vec<HashMap<&'a str, usize>>,
+    rows: Vec<IdMap<&'a str, usize>>,
+    cols: Vec<IdMap<&'a str, usize>>,
     /// Table ids → index (relations name other tables).
-    ids: HashMap<&'a str, usize>,
+    ids: IdMap<&'a str, usize>,
 }
 
 impl Cells<'_> {
@@ -628,14 +628,18 @@ impl Expander<'_, '_> {
         let eq = &x.eq;
         let (cells, t) = (self.cells, self.t);
         let tb = &cells.tables[t];
-        let mut leaves = Vec::new();
-        eq.lhs.leaves(&mut leaves);
-        eq.rhs.leaves(&mut leaves);
-        let bare: Vec<&Ref> = leaves
-            .iter()
-            .copied()
-            .filter(|r| r.table.is_none() && r.second.is_none())
-            .collect();
+        // Names alone (no table, no column), which say how it repeats;
+        // gathered only when no `for each` says it (a list of none is free).
+        let mut bare: Vec<&Ref> = Vec::new();
+        if eq.each.is_none() {
+            for side in [&eq.lhs, &eq.rhs] {
+                side.each_leaf(&mut |r| {
+                    if r.table.is_none() && r.second.is_none() {
+                        bare.push(r)
+                    }
+                });
+            }
+        }
         let is_row = |n: &str| {
             cells.row(t, n).is_some() || tb.rows.iter().any(|r| r.group.as_deref() == Some(n))
         };
@@ -681,52 +685,65 @@ impl Expander<'_, '_> {
                 return;
             }
         };
-        // Resolve every name once.
-        let lhs = self.resolve(&eq.lhs, x, each);
-        let rhs = self.resolve(&eq.rhs, x, each);
-        let (Some(lhs), Some(rhs)) = (lhs, rhs) else {
-            self.ok = false;
-            return;
-        };
-        // Where it repeats.
-        let linear = eq.lhs.linear() && eq.rhs.linear();
-        let at: Vec<Option<usize>> = match each {
-            None => vec![None],
-            Some(Each::Row) => self.rows(&rel.only).into_iter().map(Some).collect(),
-            Some(Each::Column) => self
-                .columns(
-                    &rel.only,
-                    if linear {
-                        ColType::summable as fn(ColType) -> bool
-                    } else {
-                        ColType::numeric
-                    },
-                )
-                .into_iter()
-                .map(Some)
-                .collect(),
-        };
-        if !self.ok {
-            return;
-        }
-        let place = |e: &expr::Expr<Name>, i: Option<usize>| -> expr::Expr<Idx> {
-            let mut leaf = |n: &Name| -> Result<Vec<Idx>, ()> {
-                Ok(vec![match (*n, each, i) {
-                    (Name::Cell(c), ..) => c,
-                    (Name::Row(r), _, Some(c)) => cells.idx(t, r, c),
-                    (Name::Col(c), _, Some(r)) => cells.idx(t, r, c),
+        // Each placement of the equation: its two sides over cells.
+        let placed: Vec<(expr::Expr<Idx>, expr::Expr<Idx>)> = match each {
+            // One that does not repeat names cells only: resolved straight to them.
+            None => {
+                let cell = |n: Name| match n {
+                    Name::Cell(c) => c,
                     // Resolution makes no row or column without `each`.
                     _ => 0,
-                }])
-            };
-            let mut range = |_: &Name, _: &Name| Ok(Vec::new());
-            e.map(&mut leaf, &mut range).unwrap_or(expr::Expr {
-                ast: expr::Ast::Num(Dec::ZERO, 0),
-                at: 0..0,
-            })
+                };
+                let lhs = self.resolve(&eq.lhs, x, each, cell);
+                let rhs = self.resolve(&eq.rhs, x, each, cell);
+                let (Some(lhs), Some(rhs)) = (lhs, rhs) else {
+                    self.ok = false;
+                    return;
+                };
+                if !self.ok {
+                    return;
+                }
+                vec![(lhs, rhs)]
+            }
+            Some(each) => {
+                // Resolve every name once.
+                let lhs = self.resolve(&eq.lhs, x, Some(each), |n| n);
+                let rhs = self.resolve(&eq.rhs, x, Some(each), |n| n);
+                let (Some(lhs), Some(rhs)) = (lhs, rhs) else {
+                    self.ok = false;
+                    return;
+                };
+                // Where it repeats.
+                let linear = eq.lhs.linear() && eq.rhs.linear();
+                let at: Vec<usize> = match each {
+                    Each::Row => self.rows(&rel.only),
+                    Each::Column => self.columns(
+                        &rel.only,
+                        if linear {
+                            ColType::summable as fn(ColType) -> bool
+                        } else {
+                            ColType::numeric
+                        },
+                    ),
+                };
+                if !self.ok {
+                    return;
+                }
+                // Each resolved name stands for one cell here (resolution has
+                // expanded groups and ranges).
+                let place = |e: &expr::Expr<Name>, i: usize| -> expr::Expr<Idx> {
+                    e.map_each(&mut |n: &Name| match *n {
+                        Name::Cell(c) => c,
+                        Name::Row(r) => cells.idx(t, r, i),
+                        Name::Col(c) => cells.idx(t, i, c),
+                    })
+                };
+                at.into_iter()
+                    .map(|i| (place(&lhs, i), place(&rhs, i)))
+                    .collect()
+            }
         };
-        for i in at {
-            let (l, r) = (place(&lhs, i), place(&rhs, i));
+        for (l, r) in placed {
             let single = |e: &expr::Expr<Idx>| e.single().map(|(s, c)| (s, *c));
             let (sign, c, other) = match (single(&l), single(&r)) {
                 (Some((s, c)), _) => (s, c, r),
@@ -740,9 +757,7 @@ impl Expander<'_, '_> {
                     continue;
                 }
             };
-            let mut deps = Vec::new();
-            other.leaves(&mut deps);
-            if deps.contains(&&c) {
+            if other.any_leaf(|d| *d == c) {
                 return self.circular(rel);
             }
             let at = other.at.clone();
@@ -760,23 +775,27 @@ impl Expander<'_, '_> {
 
     /// An equation's side with its names resolved; `None` when one is not
     /// known (each reported).
-    fn resolve(
+    /// Its leaves are `leaf` of each name (a [`Name`], or straight away the
+    /// cell it is).
+    fn resolve<M>(
         &mut self,
         e: &expr::Expr<Ref>,
         x: &ExprRel,
         each: Option<Each>,
-    ) -> Option<expr::Expr<Name>> {
+        leaf: impl Fn(Name) -> M,
+    ) -> Option<expr::Expr<M>> {
+        let many = |v: Vec<Name>| v.into_iter().map(&leaf).collect::<Vec<M>>();
         // Both callbacks need the expander: a cell so they can share it.
         let me = std::cell::RefCell::new(&mut *self);
-        let leaf = |r: &Ref| me.borrow_mut().name(r, x, each);
-        let mut range = |a: &Ref, b: &Ref| me.borrow_mut().range(a, b, x, each);
+        let name = |r: &Ref| me.borrow_mut().name(r, x, each).map(many);
+        let mut range = |a: &Ref, b: &Ref| me.borrow_mut().range(a, b, x, each).map(many);
         // Report every unknown name, not only the first.
         let mut bad = false;
-        let mut leaf2 = |r: &Ref| match leaf(r) {
+        let mut leaf2 = |r: &Ref| match name(r) {
             Ok(v) => Ok(v),
             Err(()) => {
                 bad = true;
-                Ok(vec![Name::Cell(0)])
+                Ok(vec![leaf(Name::Cell(0))])
             }
         };
         let out = e.map(&mut leaf2, &mut range).ok();
@@ -952,8 +971,8 @@ fn deps(expr: &Expr) -> Vec<Idx> {
         Expr::Ratio { num, den, .. } => num.iter().chain(den).map(|(_, i)| *i).collect(),
         Expr::Tree(e) => {
             let mut v = Vec::new();
-            e.leaves(&mut v);
-            v.into_iter().copied().collect()
+            e.each_leaf(&mut |i| v.push(*i));
+            v
         }
     }
 }
@@ -975,9 +994,9 @@ pub fn check(tables: Vec<Table>, diags: &mut Diagnostics) -> Vec<Checked> {
         n += t.rows.len() * t.columns.len();
     }
     // The first of two equal ids wins, as in `Table::row` (duplicates are reported by read).
-    fn index(ids: Vec<&str>) -> HashMap<&str, usize> {
-        let mut m = HashMap::with_capacity(ids.len());
-        for (i, id) in ids.into_iter().enumerate() {
+    fn index<'a>(ids: impl ExactSizeIterator<Item = &'a str>) -> IdMap<&'a str, usize> {
+        let mut m = IdMap::with_capacity_and_hasher(ids.len(), Default::default());
+        for (i, id) in ids.enumerate() {
             m.entry(id).or_insert(i);
         }
         m
@@ -985,17 +1004,18 @@ pub fn check(tables: Vec<Table>, diags: &mut Diagnostics) -> Vec<Checked> {
     let cells = Cells {
         rows: tables
             .iter()
-            .map(|t| index(t.rows.iter().map(|r| r.id.value.as_str()).collect()))
+            .map(|t| index(t.rows.iter().map(|r| r.id.value.as_str())))
             .collect(),
         cols: tables
             .iter()
-            .map(|t| index(t.columns.iter().map(|c| c.id.value.as_str()).collect()))
+            .map(|t| index(t.columns.iter().map(|c| c.id.value.as_str())))
             .collect(),
-        ids: index(tables.iter().map(|t| t.id.value.as_str()).collect()),
+        ids: index(tables.iter().map(|t| t.id.value.as_str())),
         tables: &tables,
         offset,
     };
-    let mut rules = Vec::new();
+    // At least a rule for most relations: sized once for them.
+    let mut rules = Vec::with_capacity(tables.iter().map(|t| t.relations.len()).sum());
     let mut boths = Vec::new();
     for (t, tb) in tables.iter().enumerate() {
         for (k, rel) in tb.relations.iter().enumerate() {
@@ -1314,14 +1334,7 @@ pub fn check(tables: Vec<Table>, diags: &mut Diagnostics) -> Vec<Checked> {
                     den: signed(den),
                     pct: *pct,
                 },
-                Expr::Tree(e) => {
-                    let mut leaf = |i: &Idx| Ok::<_, ()>(vec![cells.pos(*i)]);
-                    let mut range = |_: &Idx, _: &Idx| Ok::<_, ()>(Vec::new());
-                    match e.map(&mut leaf, &mut range) {
-                        Ok(e) => Formula::Expr(e),
-                        Err(()) => Formula::Sum(Vec::new()),
-                    }
-                }
+                Expr::Tree(e) => Formula::Expr(e.map_each(&mut |i: &Idx| cells.pos(*i))),
             })
         })
         .collect();

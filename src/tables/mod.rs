@@ -91,7 +91,7 @@ pub fn fixed_figures(name: &str, c: &Checked, transpose: bool) -> model::Table {
             .map(|k| (0..t.rows.len()).map(|r| t.cells[r][k].clone()).collect())
             .collect();
         // Each figure keeps the places its KPI is compared at.
-        let mut written: std::collections::HashMap<(usize, usize), u32> = Default::default();
+        let mut written: crate::model::idhash::IdMap<(usize, usize), u32> = Default::default();
         for (r, line) in c.table.cells.iter().enumerate() {
             for k in 0..line.len() {
                 let p = c.table.columns[k].places;
@@ -170,7 +170,7 @@ pub fn kpi_targets(
         places: 0,
         plus: false,
     });
-    let mut written = std::collections::HashMap::new();
+    let mut written = crate::model::idhash::IdMap::default();
     let mut cells = Vec::new();
     for (r, k) in kpis.iter().enumerate() {
         let mut line: Vec<model::Cell> = columns

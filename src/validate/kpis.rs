@@ -167,7 +167,7 @@ pub fn table(
     let cyclic = circles(kpis, diags);
     let mut columns = Vec::new();
     let mut cells: Vec<Vec<Cell>> = rows.iter().map(|_| Vec::new()).collect();
-    let mut written = std::collections::HashMap::new();
+    let mut written = crate::model::idhash::IdMap::default();
     let mut relations = Vec::new();
     let mut published = Vec::new();
     for (c, k) in kpis.iter().enumerate() {

@@ -211,7 +211,12 @@ impl<'n, 'd> MapReader<'n, 'd> {
         #[cfg(test)]
         record::read(n, record::Read::List);
         match &n.kind {
-            NodeKind::Seq(items) => items.iter().filter_map(|i| f(i, self.diags)).collect(),
+            NodeKind::Seq(items) => {
+                // Sized for every item at once (a table may have thousands).
+                let mut out = Vec::with_capacity(items.len());
+                out.extend(items.iter().filter_map(|i| f(i, self.diags)));
+                out
+            }
             _ => {
                 self.diags
                     .push(wrong(n, "a list (lines starting with `- `)"));

@@ -1374,7 +1374,7 @@ pub fn table(n: &Node, base: &Path, cx: &mut Ctx) -> Option<Table> {
 /// Reports every id that repeats an earlier one (in one pass: a CSV may have
 /// many rows).
 fn dups<'a>(what: &str, ids: impl Iterator<Item = &'a Sp<String>>, diags: &mut Diagnostics) {
-    let mut seen: std::collections::HashMap<&str, &Sp<String>> = Default::default();
+    let mut seen: crate::model::idhash::IdMap<&str, &Sp<String>> = Default::default();
     for id in ids {
         match seen.get(id.value.as_str()) {
             Some(first) => diags.push(dup(what, id, first)),
