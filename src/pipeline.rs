@@ -561,9 +561,12 @@ fn prepare_paper(project: &Project, doc: &Document, p: &mut Prepared) {
     });
     let mut tables = read_tables(project, doc, &node, &paper.layout, Vec::new(), p);
     // From version 3 a register's change account is a table of the engine,
-    // printed by `register_changes("name")` and exported with the others.
+    // printed by `register_changes("name")` and exported with the others
+    // where the paper prints it.
+    let mut account_ids: Vec<String> = Vec::new();
     if paper.layout.value.version >= 3 {
         let accounts = register_accounts(&paper, &registers, &settings);
+        account_ids = accounts.iter().map(|t| t.id.value.clone()).collect();
         if !accounts.is_empty() {
             if tables.is_empty() {
                 p.inputs.push(PathBuf::from(shipped::record(
@@ -587,6 +590,14 @@ fn prepare_paper(project: &Project, doc: &Document, p: &mut Prepared) {
         appendix_files: &appendix_files,
     };
     let rendered = render::paper(input, &settings, &p.sources, &mut p.diags);
+    if !account_ids.is_empty() {
+        // An account the paper does not print is not exported either.
+        let placed = placed_tables(&rendered.data);
+        tables.retain(|t| {
+            let id = &t.table.id.value;
+            !account_ids.contains(id) || placed.contains(&crate::tables::template_name(id))
+        });
+    }
     if !p.diags.has_errors() {
         p.rendered = vec![(String::new(), rendered)];
         table_csvs(&tables, p);
@@ -610,6 +621,19 @@ fn prepare_paper(project: &Project, doc: &Document, p: &mut Prepared) {
     } else {
         p.page_probe = Some(rendered);
     }
+}
+
+/// The tables a rendered document places (`{{ table() }}` and the like), by
+/// the names the templates use, from its data's generated blocks.
+fn placed_tables(data: &str) -> Vec<String> {
+    let data: serde_json::Value = serde_json::from_str(data).unwrap_or_default();
+    data.get("generated")
+        .and_then(|g| g.as_array())
+        .map_or(&[][..], Vec::as_slice)
+        .iter()
+        .filter(|b| b.get("kind").and_then(|k| k.as_str()) == Some("declared-table"))
+        .filter_map(|b| Some(b.get("table")?.as_str()?.to_string()))
+        .collect()
 }
 
 /// The change account of each register with a previous snapshot and a
