@@ -164,6 +164,10 @@ pub const HTML_FILES: &[(&str, &str)] = &[
         include_str!("../../layouts/html/risk-parts-v2.html"),
     ),
     (
+        "risk-parts-v3.html",
+        include_str!("../../layouts/html/risk-parts-v3.html"),
+    ),
+    (
         "safety-valve-v1.html",
         include_str!("../../layouts/html/safety-valve-v1.html"),
     ),

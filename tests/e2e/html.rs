@@ -189,6 +189,8 @@ fn hostile_text_is_text_in_the_html_edition() {
         "colspan",
         "style",
         "start",
+        // A stacked table's column name for its cell on a phone (escaped).
+        "data-label",
     ];
     for (tag, attrs) in elements(&html) {
         assert!(TAGS.contains(&tag.as_str()), "element <{tag}> in the HTML");
@@ -408,7 +410,7 @@ fn html_layouts_are_shipped_and_recorded_like_the_typst_ones() {
     for f in [
         "committee-report-v3.html",
         "common-v2.html",
-        "risk-parts-v2.html",
+        "risk-parts-v3.html",
     ] {
         assert!(
             manifest.contains(&format!("\"(shipped) layouts/html/{f}\"")),
@@ -903,11 +905,43 @@ fn the_partnership_risk_register_stacks_on_a_phone() {
         "Progress",
     ] {
         assert_eq!(
-            table
-                .matches(&format!("<td data-label=\"{label}\">"))
-                .count(),
+            table.matches(&format!(" data-label=\"{label}\">")).count(),
             rows,
             "{label}"
         );
     }
+}
+
+/// Review: a v3 paper's risk tables (the body's risk table and the summary
+/// risk profile) stack on a phone with labelled ratings, through the new
+/// `risk-parts-v3.html`; a v2 paper keeps the released `risk-parts-v2.html`.
+#[test]
+fn a_v3_papers_risk_tables_stack_on_a_phone() {
+    let p = Project::demo();
+    let o = p.run(&["build", "cype-risk-2019", "--format", "html"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let html = std::fs::read_to_string(p.path().join("out/cype-risk-2019.html")).unwrap();
+    for caption in ["Risks on the register:", "Summary risk profile:"] {
+        assert!(
+            html.contains(&format!("<table class=\"stack\">\n<caption>{caption}")),
+            "{caption}"
+        );
+    }
+    assert!(html.contains(" data-label=\"Current risk rating (score and band)\" style="));
+    assert!(html.contains(" data-label=\"Current score (band)\" style="));
+    let v2 = p.path().join("content/cype-risk-2019/paper.yaml");
+    let yaml = std::fs::read_to_string(&v2).unwrap();
+    std::fs::write(
+        &v2,
+        yaml.replace("layout: committee-report@3", "layout: committee-report@2")
+            .replace(
+                "    name: Mark Scrivener            # the report gives the author no job title\n",
+                "    name: Mark Scrivener\n    title: Report author\n",
+            ),
+    )
+    .unwrap();
+    let o = p.run(&["build", "cype-risk-2019", "--format", "html"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let html = std::fs::read_to_string(p.path().join("out/cype-risk-2019.html")).unwrap();
+    assert!(!html.contains("class=\"stack\""));
 }
