@@ -271,7 +271,6 @@ pub fn compose(
                             title: &item.title,
                             at: (0, 1 + item.attachments.len()),
                             item_title: &item.title,
-                            part_title: &r.title,
                         },
                         &r,
                     ));
@@ -380,7 +379,6 @@ pub fn compose(
                         title: &r.title,
                         at: (has_doc + j, has_doc + item.attachments.len()),
                         item_title: &item.title,
-                        part_title: &r.title,
                     },
                     &r,
                 ));
@@ -573,8 +571,6 @@ struct Part<'a> {
     item_title: &'a str,
     /// (the part's place in its item from 0, the item's number of parts).
     at: (usize, usize),
-    /// The part's own title (its document's).
-    part_title: &'a str,
 }
 
 fn add_item(
@@ -597,7 +593,7 @@ fn add_item(
         // versions' data stays as released.
         let item = if crate::typeset::shipped::name_version(layout).is_some_and(|(_, v)| v >= 3) {
             json!({"key": p.key, "number": p.number, "title": p.item_title,
-                   "part": p.at.0, "parts": p.at.1, "part_title": p.part_title})
+                   "part": p.at.0, "parts": p.at.1})
         } else {
             json!({"key": p.key, "number": p.number, "title": p.title})
         };
