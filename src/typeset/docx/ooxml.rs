@@ -1081,6 +1081,26 @@ pub fn merge_styles(reference: &str, st: &Style) -> String {
 mod tests {
     use super::*;
 
+    /// The `word/document.xml` of the Word edition of an HTML page, in the
+    /// default style.
+    fn document_xml(html: &str) -> String {
+        let st = Style::default();
+        let meta = Meta {
+            title: "T",
+            author: "A",
+            running: "",
+            date: "2024-05-01",
+            style: &st,
+        };
+        let blocks = super::super::page::read(html).blocks;
+        let mut zip =
+            zip::ZipArchive::new(std::io::Cursor::new(package(&blocks, &meta, None))).unwrap();
+        let mut doc = String::new();
+        std::io::Read::read_to_string(&mut zip.by_name("word/document.xml").unwrap(), &mut doc)
+            .unwrap();
+        doc
+    }
+
     #[test]
     fn every_style_a_part_names_is_defined() {
         let defs = style_defs(&Style::default());
@@ -1291,26 +1311,13 @@ mod tests {
     /// table of another kind is measured on its own.
     #[test]
     fn tables_of_one_kind_keep_their_columns() {
-        let st = Style::default();
-        let meta = Meta {
-            title: "T",
-            author: "A",
-            running: "",
-            date: "2024-05-01",
-            style: &st,
-        };
         let head = "<thead><tr><th>KPI</th><th>Measure</th><th>Latest</th></tr></thead>";
         let html = format!(
             "<table>{head}<tbody><tr><th>APP08</th><td>Short</td><td>12%</td></tr></tbody></table>\
              <table>{head}<tbody><tr><th>APP09</th><td>A much longer measure of the children and young people with a plan</td><td>Not yet published</td></tr></tbody></table>\
              <table><thead><tr><th>Id</th><th>Risk</th></tr></thead><tbody><tr><td>R1</td><td>A risk</td></tr></tbody></table>"
         );
-        let blocks = super::super::page::read(&html).blocks;
-        let a = package(&blocks, &meta, None);
-        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(a)).unwrap();
-        let mut doc = String::new();
-        std::io::Read::read_to_string(&mut zip.by_name("word/document.xml").unwrap(), &mut doc)
-            .unwrap();
+        let doc = document_xml(&html);
         let grids: Vec<&str> = doc
             .split("<w:tblGrid>")
             .skip(1)
@@ -1326,26 +1333,13 @@ mod tests {
     /// row longer than half a page may still break, so it is never cut off.
     #[test]
     fn short_rows_stay_on_one_page_and_long_ones_may_break() {
-        let st = Style::default();
-        let meta = Meta {
-            title: "T",
-            author: "A",
-            running: "",
-            date: "2024-05-01",
-            style: &st,
-        };
         let long = "A sentence of the kind a risk's commentary holds. ".repeat(120);
         let html = format!(
             "<table><thead><tr><th>Risk</th><th>Commentary</th></tr></thead><tbody>\
              <tr><td>CRR0001</td><td>Short.</td></tr>\
              <tr><td>CRR0044</td><td>{long}</td></tr></tbody></table>"
         );
-        let blocks = super::super::page::read(&html).blocks;
-        let a = package(&blocks, &meta, None);
-        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(a)).unwrap();
-        let mut doc = String::new();
-        std::io::Read::read_to_string(&mut zip.by_name("word/document.xml").unwrap(), &mut doc)
-            .unwrap();
+        let doc = document_xml(&html);
         let rows: Vec<&str> = doc.split("<w:tr>").skip(1).collect();
         assert_eq!(rows.len(), 3);
         assert!(rows[0].starts_with("<w:trPr><w:cantSplit/><w:tblHeader/>"));
@@ -1362,25 +1356,8 @@ mod tests {
     /// own bold part (the action's id) is bold only there.
     #[test]
     fn wide_tables_turn_the_page_and_row_headers_keep_their_own_bold() {
-        let st = Style::default();
-        let meta = Meta {
-            title: "T",
-            author: "A",
-            running: "",
-            date: "2024-05-01",
-            style: &st,
-        };
-        let doc = |html: &str| {
-            let blocks = super::super::page::read(html).blocks;
-            let mut zip =
-                zip::ZipArchive::new(std::io::Cursor::new(package(&blocks, &meta, None))).unwrap();
-            let mut doc = String::new();
-            std::io::Read::read_to_string(&mut zip.by_name("word/document.xml").unwrap(), &mut doc)
-                .unwrap();
-            doc
-        };
         let head: String = (1..=7).map(|i| format!("<th>C{i}</th>")).collect();
-        let wide = doc(&format!(
+        let wide = document_xml(&format!(
             "<table><thead><tr>{head}</tr></thead><tbody><tr><th scope=\"row\"><strong>1A1</strong> <span class=\"desc\">Put the strategy into practice.</span></th><td>2</td><td>3</td><td>4</td><td>5</td><td>6</td><td>7</td></tr></tbody></table>"
         ));
         assert!(wide.contains("w:orient=\"landscape\""), "{wide}");
@@ -1389,7 +1366,7 @@ mod tests {
         assert!(!run.contains("<w:b/>"), "{run}");
         let id = &wide[..wide.find(">1A1").unwrap()];
         assert!(id[id.rfind("<w:r>").unwrap()..].contains("<w:b/>"));
-        let narrow = doc(
+        let narrow = document_xml(
             "<table><thead><tr><th>A</th><th>B</th></tr></thead><tbody><tr><th scope=\"row\">Row</th><td>1</td></tr></tbody></table>",
         );
         assert!(!narrow.contains("landscape"));
