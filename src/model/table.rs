@@ -254,6 +254,32 @@ pub struct Table {
 }
 
 impl Table {
+    /// A table quire makes itself (a return's fixed tables, rating counts, a
+    /// change account): its id, nothing else yet. The caller sets its title,
+    /// columns, rows and cells, and any relation, note or printing rule; the
+    /// rest stays empty, as for a table typed inline.
+    pub fn inline(id: Sp<String>) -> Table {
+        Table {
+            id,
+            title: String::new(),
+            row_heading: String::new(),
+            columns: Vec::new(),
+            rows: Vec::new(),
+            cells: Vec::new(),
+            relations: Vec::new(),
+            published: Vec::new(),
+            notes: Vec::new(),
+            source: "inline".into(),
+            written_places: Default::default(),
+            print_places: Default::default(),
+            published_help: None,
+            negative: None,
+            cell_name: None,
+            bracketed: Vec::new(),
+            blank: false,
+        }
+    }
+
     pub fn column(&self, id: &str) -> Option<usize> {
         self.columns.iter().position(|c| c.id.value == id)
     }

@@ -171,7 +171,6 @@ pub fn rating_tables(
             });
         }
         let table = Table {
-            id: sp(format!("{what}-ratings")),
             title: format!("Actions by {what} rating"),
             row_heading: "Area".into(),
             columns,
@@ -190,16 +189,7 @@ pub fn rating_tables(
             .into_iter()
             .chain(relations)
             .collect(),
-            published: Vec::new(),
-            notes: Vec::new(),
-            source: "inline".into(),
-            written_places: Default::default(),
-            print_places: Default::default(),
-            published_help: None,
-            cell_name: None,
-            bracketed: Vec::new(),
-            blank: false,
-            negative: None,
+            ..Table::inline(sp(format!("{what}-ratings")))
         };
         out.extend(crate::tables::check::check(vec![table], diags));
     }

@@ -105,7 +105,6 @@ pub fn band_table(
         _ => "band",
     };
     let table = Table {
-        id: sp(&format!("{name}-bands")),
         title: format!("Open risks by {by}: {}", reg.name),
         row_heading: if numeric { "Band" } else { "Rating" }.into(),
         columns: vec![col("current", "Current"), col("target", "Target")],
@@ -121,16 +120,7 @@ pub fn band_table(
             span: span.clone(),
             text: "row `open` = the sum of the bands and `not rated`".into(),
         }],
-        published: Vec::new(),
-        notes: Vec::new(),
-        source: "inline".into(),
-        written_places: Default::default(),
-        print_places: Default::default(),
-        published_help: None,
-        cell_name: None,
-        bracketed: Vec::new(),
-        blank: false,
-        negative: None,
+        ..Table::inline(sp(&format!("{name}-bands")))
     };
     crate::tables::check::check(vec![table], diags).pop()
 }

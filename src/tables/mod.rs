@@ -197,7 +197,6 @@ pub fn kpi_targets(
         cells.push(line);
     }
     Some(model::Table {
-        id: sp("target"),
         title: "KPI targets".into(),
         row_heading: "KPI".into(),
         columns,
@@ -211,17 +210,10 @@ pub fn kpi_targets(
             })
             .collect(),
         cells,
-        relations: Vec::new(),
-        published: Vec::new(),
-        notes: Vec::new(),
-        source: "inline".into(),
         written_places: written,
-        print_places: Default::default(),
-        negative: None,
         published_help: Some("a target is typed in the KPI's `targets`".into()),
         cell_name: Some("KPI {row}'s target for {column}".into()),
-        bracketed: Vec::new(),
-        blank: false,
+        ..model::Table::inline(sp("target"))
     })
 }
 

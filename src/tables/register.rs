@@ -78,7 +78,6 @@ pub fn changes_table(register: &str, account: &Account, at: &Span) -> Option<Tab
         ]);
     }
     Some(Table {
-        id: sp(table_id(register)),
         title: format!("Changes to the register between {since} and {as_at}"),
         row_heading: "Risk".into(),
         columns: vec![
@@ -89,16 +88,6 @@ pub fn changes_table(register: &str, account: &Account, at: &Span) -> Option<Tab
         ],
         rows,
         cells,
-        relations: Vec::new(),
-        published: Vec::new(),
-        notes: Vec::new(),
-        source: "inline".into(),
-        written_places: Default::default(),
-        print_places: Default::default(),
-        published_help: None,
-        cell_name: None,
-        bracketed: Vec::new(),
-        blank: false,
-        negative: None,
+        ..Table::inline(sp(table_id(register)))
     })
 }

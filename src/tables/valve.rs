@@ -69,7 +69,6 @@ pub fn changes_table(v: &Valve, diags: &mut Diagnostics) -> Option<Checked> {
         cells.push(vec![text(before), text(now), text(change)]);
     }
     let table = Table {
-        id: sp(CHANGES.into()),
         title: format!("Changes since {}", c.since_label),
         row_heading: "What changed".into(),
         columns: vec![
@@ -79,17 +78,7 @@ pub fn changes_table(v: &Valve, diags: &mut Diagnostics) -> Option<Checked> {
         ],
         rows,
         cells,
-        relations: Vec::new(),
-        published: Vec::new(),
-        notes: Vec::new(),
-        source: "inline".into(),
-        written_places: Default::default(),
-        print_places: Default::default(),
-        published_help: None,
-        cell_name: None,
-        bracketed: Vec::new(),
-        blank: false,
-        negative: None,
+        ..Table::inline(sp(CHANGES.into()))
     };
     crate::tables::check::check(vec![table], diags).pop()
 }

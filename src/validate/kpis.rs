@@ -320,7 +320,6 @@ pub fn table(
         });
     }
     let table = Table {
-        id: sp(TABLE_ID),
         title: "KPI values".into(),
         row_heading: "Period".into(),
         columns,
@@ -328,17 +327,12 @@ pub fn table(
         cells,
         relations,
         published,
-        notes: Vec::new(),
-        source: "inline".into(),
         written_places: written,
-        print_places: Default::default(),
         published_help: Some(
             "a derived KPI's figures are computed from the KPIs it names, so check those figures too".into(),
         ),
         cell_name: Some("KPI {column} at {row}".into()),
-        bracketed: Vec::new(),
-        blank: false,
-        negative: None,
+        ..Table::inline(sp(TABLE_ID))
     };
     crate::tables::check::check(vec![table], diags).pop()
 }

@@ -728,12 +728,7 @@ fn fixed_table(
     cell_name: &str,
 ) -> Table {
     Table {
-        id: Sp::new(id.to_string(), span.clone()),
-        title: String::new(),
-        row_heading: String::new(),
         columns,
-        rows: Vec::new(),
-        cells: Vec::new(),
         relations: vec![Relation {
             kind,
             only: Vec::new(),
@@ -741,16 +736,9 @@ fn fixed_table(
             span: span.clone(),
             text: text.to_string(),
         }],
-        published: Vec::new(),
-        notes: Vec::new(),
-        source: "inline".into(),
-        written_places: Default::default(),
-        print_places: Default::default(),
         published_help: Some(published_help.to_string()),
         cell_name: Some(cell_name.to_string()),
-        bracketed: Vec::new(),
-        blank: false,
-        negative: None,
+        ..Table::inline(Sp::new(id.to_string(), span.clone()))
     }
 }
 
