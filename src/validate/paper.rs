@@ -298,7 +298,7 @@ pub fn paper(
         let register = a.opt_text("register");
         let since = a.opt_text("since").map(|t| t.value);
         let shared = match a.opt("risk-pages") {
-            Some(n) => match one_of(n, &["own", "shared"], "risk pages", a.diags) {
+            Some(n) => match one_of(n, &["own", "shared"], "`risk-pages` choice", a.diags) {
                 Some(v) if v.value == "shared" && layout.value.version < 3 => {
                     a.diags.push(
                         Diagnostic::error(
